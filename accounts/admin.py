@@ -1,0 +1,153 @@
+"""Back office for people and access. Writes that carry business rules go through services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
+from import_export.admin import ExportMixin
+
+from accounts import services
+from accounts.models import ApiToken, Department, Employee, Location, User
+from accounts.resources import EmployeeResource
+from etime.core import scopes
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required")
+    search_fields = ("username", "email", "first_name", "last_name")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        ("etime", {"fields": ("role", "password_change_required")}),
+    )
+    readonly_fields = ("password_change_required", "last_login", "date_joined")
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "parent")
+    search_fields = ("name", "code")
+    list_filter = ("parent",)
+
+    def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
+        services.department_save(department=obj, actor=request.user)
+
+
+@admin.register(Location)
+class LocationAdmin(admin.ModelAdmin):
+    list_display = ("name", "time_zone", "country", "subdivision")
+    search_fields = ("name",)
+    list_filter = ("country", "time_zone")
+
+    def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
+        services.location_save(location=obj, actor=request.user)
+
+
+@admin.register(Employee)
+class EmployeeAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [EmployeeResource]
+    list_display = ("code", "last_name", "first_name", "email", "department", "manager", "location", "hire_date", "end_date")
+    list_filter = ("department", "location", ("end_date", admin.EmptyFieldListFilter))
+    search_fields = ("code", "first_name", "last_name", "email", "device_user_id", "card_number")
+    list_select_related = ("department", "manager", "location")
+    autocomplete_fields = ("manager", "department", "location")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    date_hierarchy = "hire_date"
+    actions = ["send_invitation"]
+    fieldsets = (
+        (None, {"fields": ("code", "first_name", "last_name", "email", "user")}),
+        ("Organisation", {"fields": ("department", "manager", "location", "time_zone")}),
+        ("Employment", {"fields": ("hire_date", "end_date")}),
+        ("Time clocks", {"fields": ("device_user_id", "card_number")}),
+        ("History", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+        fields = {name: getattr(obj, name) for name in services.EMPLOYEE_FIELDS}
+        if change:
+            saved = services.employee_update(employee=obj, actor=request.user, **fields)
+        else:
+            saved = services.employee_create(actor=request.user, **fields)
+        obj.pk, obj.user_id = saved.pk, saved.user_id
+
+    def delete_model(self, request: HttpRequest, obj: Employee) -> None:
+        services.employee_delete(employee=obj, actor=request.user)
+
+    @admin.action(description="Send the set-password invitation")
+    def send_invitation(self, request: HttpRequest, queryset: Any) -> None:
+        from django.db import transaction
+
+        sent = 0
+        with transaction.atomic():
+            for employee in queryset.select_related("user"):
+                if employee.user_id and employee.user.email:
+                    services.employee_invite(employee=employee, actor=request.user)
+                    sent += 1
+        self.message_user(request, f"{sent} invitation(s) queued.", messages.SUCCESS)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name", "scopes", "expires_at")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scopes"].choices = [(s, s) for s in scopes.all_scopes()]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "user__username")
+    raw_id_fields = ("user",)
+    actions = ["revoke"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        return ("user", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("user", "name", "scopes", "expires_at")
+        return ("user", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            return  # tokens are immutable; revoke and create a new one instead
+        token, raw = services.api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes_requested=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data.get("expires_at"),
+            actor=request.user,
+        )
+        obj.pk = token.pk
+        obj._state.adding = False
+        self.message_user(request, f"Token created. Copy it now, it will not be shown again: {raw}", messages.WARNING)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        for token in queryset:
+            services.api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, "Revoked.", messages.SUCCESS)
+
+

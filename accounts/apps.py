@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "People and access"
+
+    def ready(self) -> None:
+        from etime.core import scopes
+
+        scopes.register_area("employees", "Employees")
+        scopes.register_area("departments", "Departments")
+        scopes.register_area("locations", "Locations")
+        scopes.register_area("audit_events", "Audit trail (admins only)")

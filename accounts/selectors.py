@@ -1,0 +1,76 @@
+"""Who may see which people: the one place the rule lives, for pages, API and exports.
+
+- admin: everyone;
+- manager: themselves and their reports, transitively (reports of reports);
+- employee: themselves only;
+- a login with no employee record and no admin role: nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from accounts.models import Department, Employee, Location, User
+
+
+def employee_for_user(user: Any) -> Employee | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.employee
+    except Employee.DoesNotExist:
+        return None
+
+
+def _reports_subquery(manager: Employee) -> RawSQL:
+    # One recursive query on SQLite and PostgreSQL alike; UNION (not UNION ALL) stops
+    # at rows already seen, so even a cycle in the data terminates.
+    table = Employee._meta.db_table
+    sql = (
+        f"WITH RECURSIVE tree(id) AS ("
+        f" SELECT id FROM {table} WHERE manager_id = %s"
+        f" UNION SELECT e.id FROM {table} e JOIN tree t ON e.manager_id = t.id"
+        f") SELECT id FROM tree"
+    )
+    param = Employee._meta.pk.get_db_prep_value(manager.pk, connection)
+    return RawSQL(sql, [param])
+
+
+def employee_list_visible(*, user: User) -> QuerySet[Employee]:
+    employees = Employee.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return employees.none()
+    if user.is_admin_role:
+        return employees
+    me = employee_for_user(user)
+    if me is None:
+        return employees.none()
+    if user.is_manager_role:
+        return employees.filter(Q(pk=me.pk) | Q(pk__in=_reports_subquery(me)))
+    return employees.filter(pk=me.pk)
+
+
+def employee_get_visible(*, user: User, employee_id: Any) -> Employee | None:
+    """The employee if ``user`` may see them, else None (callers answer 404, never 403)."""
+    return employee_list_visible(user=user).filter(pk=employee_id).first()
+
+
+def is_manager_of(*, user: User, employee: Employee) -> bool:
+    """True when ``employee`` is among ``user``'s reports (transitively), not themselves."""
+    me = employee_for_user(user)
+    if me is None or me.pk == employee.pk or not user.is_manager_role:
+        return False
+    return Employee.objects.filter(pk=employee.pk, pk__in=_reports_subquery(me)).exists()
+
+
+def department_list(*, user: User) -> QuerySet[Department]:
+    # Reference data: any signed-in user may read departments and locations.
+    return Department.objects.all()
+
+
+def location_list(*, user: User) -> QuerySet[Location]:
+    return Location.objects.all()

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "etime.settings")
+
+application = get_asgi_application()
+
+from etime import checks  # noqa: E402
+
+checks.enforce()

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "etime.core"
+    label = "core"
+    verbose_name = "etime core"
+
+    def ready(self) -> None:
+        from etime import checks  # noqa: F401  (registers the boot-time system checks)
+        from etime.core import celery_context  # noqa: F401  (request id into tasks)

@@ -244,6 +244,9 @@ class TokenObtainView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token_login"
 
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="etime"'  # makes bad credentials a 401, not a 403
+
     @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)

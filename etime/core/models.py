@@ -55,7 +55,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     completed = models.BooleanField(default=False)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    # The rendered bytes as text, so a replay is byte-for-byte the first response.
+    response_body = models.TextField(null=True)
     response_headers = models.JSONField(default=dict)
 
     class Meta:

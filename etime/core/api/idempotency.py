@@ -11,12 +11,12 @@ key so the client can retry. Records expire after ETIME_IDEMPOTENCY_TTL_HOURS.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -102,11 +102,13 @@ class IdempotencyMixin:
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replay):
             record = exc.record
-            response = Response(record.response_body, status=record.response_status)
+            response = HttpResponse(
+                record.response_body or b"", status=record.response_status, content_type="application/json"
+            )
             for name, value in (record.response_headers or {}).items():
                 response[name] = value
             response["Idempotent-Replayed"] = "true"
-            return response
+            return response  # type: ignore[return-value]
         return super().handle_exception(exc)  # type: ignore[misc]
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
@@ -121,7 +123,7 @@ class IdempotencyMixin:
         data = getattr(response, "data", None)
         record.completed = True
         record.response_status = response.status_code
-        record.response_body = json.loads(JSONRenderer().render(data)) if data is not None else None
+        record.response_body = JSONRenderer().render(data).decode() if data is not None else None
         record.response_headers = {h: response[h] for h in ("Location",) if h in response}
         record.save(update_fields=["completed", "response_status", "response_body", "response_headers"])
         return response

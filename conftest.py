@@ -1,0 +1,114 @@
+"""Shared fixtures: the personas every app's tests use, and API clients for them.
+
+The org chart (like healthchecks' alice/bob/charlie):
+
+    olivia (admin, no reports)
+    carla  (manager, Engineering head)
+      └── bob   (manager)
+            └── alice  (employee)
+            └── amir   (employee)
+    mona   (manager, Sales)
+      └── dave  (employee, the outsider)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    # The SQLite pass (no DATABASE_URL) runs only the tests about the embedded default.
+    if os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="runs in the PostgreSQL pass")
+    for item in items:
+        if "embedded" not in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache() -> Any:
+    cache.clear()  # throttles and axes state must not leak between tests
+    yield
+
+
+@dataclass
+class People:
+    admin: Any
+    carla: Any
+    bob: Any
+    alice: Any
+    amir: Any
+    mona: Any
+    dave: Any
+
+
+@pytest.fixture
+def people(db: Any) -> People:
+    from accounts.models import Department, Location, Role, User
+    from accounts.services import employee_create
+
+    zurich = Location.objects.create(name="Zurich", time_zone="Europe/Zurich", country="CH", subdivision="ZH")
+    engineering = Department.objects.create(name="Engineering", code="ENG")
+    sales = Department.objects.create(name="Sales", code="SAL")
+
+    admin_user = User.objects.create_user(
+        username="olivia@example.com", email="olivia@example.com", password=PASSWORD, role=Role.ADMIN, is_staff=True
+    )
+
+    def make(code: str, first: str, last: str, role: str, dept: Any, manager: Any = None) -> Any:
+        return employee_create(
+            actor=admin_user,
+            code=code,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}@example.com",
+            department=dept,
+            manager=manager,
+            location=zurich,
+            role=role,
+            password=PASSWORD,
+        )
+
+    carla = make("E001", "Carla", "Chief", Role.MANAGER, engineering)
+    bob = make("E002", "Bob", "Boss", Role.MANAGER, engineering, carla)
+    alice = make("E003", "Alice", "Able", Role.EMPLOYEE, engineering, bob)
+    amir = make("E004", "Amir", "Adept", Role.EMPLOYEE, engineering, bob)
+    mona = make("E005", "Mona", "Market", Role.MANAGER, sales)
+    dave = make("E006", "Dave", "Deal", Role.EMPLOYEE, sales, mona)
+    return People(admin=admin_user, carla=carla, bob=bob, alice=alice, amir=amir, mona=mona, dave=dave)
+
+
+def user_of(person: Any) -> Any:
+    return person.user if hasattr(person, "user") and not hasattr(person, "role") else person
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def token_client(db: Any) -> Any:
+    """token_client(user, scopes=[...], expires_at=None) -> APIClient authenticated by a bearer token."""
+    from accounts.services import api_token_create
+
+    def make(user: Any, scopes: list[str] | None = None, **kwargs: Any) -> APIClient:
+        user = user_of(user)
+        _token, raw = api_token_create(
+            user=user, name="test", scopes_requested=scopes or ["read:all", "write:all"], actor=user, **kwargs
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        client.raw_token = raw  # type: ignore[attr-defined]
+        return client
+
+    return make

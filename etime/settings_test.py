@@ -1,0 +1,31 @@
+"""Test settings: the real settings, with a fast hasher, a local outbox and per-worker keys.
+
+The suite runs against whatever DATABASE_URL / REDIS_URL say (PostgreSQL and Redis in
+`./etimectl test`); with neither set it runs on the embedded default (SQLite), which is
+how the `embedded` pass exercises the SQLite-only paths.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-" + "x1y2z3" * 10)
+os.environ.setdefault("ETIME_LOG_FORMAT", "text")
+os.environ.setdefault("ETIME_LOG_LEVEL", "WARNING")
+
+from etime.settings import *  # noqa: E402,F403
+from etime.settings import CACHES, REST_FRAMEWORK  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests about task delivery start a real worker (celery_worker fixture); the rest run
+# tasks inline so a test sees a task's effect without a worker.
+CELERY_TASK_ALWAYS_EAGER = True
+# Each xdist worker gets its own cache key space in the shared Redis.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+CACHES["default"]["KEY_PREFIX"] = f"etime-test-{_worker}"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "100000/hour"}
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Serve static files from the finders; no collectstatic before tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

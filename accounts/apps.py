@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "People and access"
 
     def ready(self) -> None:
+        from accounts import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from etime.core import scopes
 
         scopes.register_area("employees", "Employees")

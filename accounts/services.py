@@ -21,7 +21,7 @@ from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
 from etime.core.errors import ValidationFailed
 
-TOKEN_PREFIX = "etm_"
+TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
     "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
     "hire_date", "end_date", "device_user_id", "card_number",
@@ -97,11 +97,7 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
 
 def _send_invitation(user_id: Any) -> None:
     user = User.objects.get(pk=user_id)
-    link = "{base}/accounts/set-password/{uid}/{token}/".format(
-        base=settings.ETIME_BASE_URL,
-        uid=urlsafe_base64_encode(force_bytes(user.pk)),
-        token=default_token_generator.make_token(user),
-    )
+    link = f"{settings.ETIME_BASE_URL}/accounts/set-password/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
     context = {
         "user": user,
         "link": link,
@@ -205,7 +201,8 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
     if role is not None and role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
     with transaction.atomic():
-        employee = Employee.objects.select_for_update().select_related("user").get(pk=employee.pk)
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to user.
+        employee = Employee.objects.select_for_update(of=("self",)).select_related("user").get(pk=employee.pk)
         before = _employee_snapshot(employee)
         old_email = employee.email
         for name, value in changes.items():

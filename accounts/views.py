@@ -19,7 +19,7 @@ from accounts.resources import EmployeeResource, export_response
 from etime.core import registry
 from etime.core.errors import DomainError
 
-NEW_TOKEN_SESSION_KEY = "etime_new_token"
+NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
 
 
 @login_required

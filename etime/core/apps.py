@@ -10,4 +10,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from etime import checks  # noqa: F401  (registers the boot-time system checks)
-        from etime.core import celery_context  # noqa: F401  (request id into tasks)
+        from etime.core import celery_context, schedules  # noqa: F401  (request id into tasks; defaults)

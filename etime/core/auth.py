@@ -20,4 +20,6 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
         )
         response["Retry-After"] = str(minutes * 60)
         return response
-    return TemplateResponse(request, "registration/locked_out.html", {"message": message}, status=403)
+    # Rendered here: AxesMiddleware swaps this in after the view, past the point where
+    # Django renders template responses.
+    return TemplateResponse(request, "registration/locked_out.html", {"message": message}, status=403).render()

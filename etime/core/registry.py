@@ -25,3 +25,19 @@ def register_home_panel(panel: HomePanel) -> None:
 
 def home_panels() -> list[HomePanel]:
     return list(_home_panels)
+
+
+# --- Demo data --------------------------------------------------------------------------
+# ``manage.py seed_demo`` creates the demo company (accounts), then runs each registered
+# seeder in registration order: ``fn(*, rng, stdout) -> None``. Seeders must be idempotent.
+DemoSeeder = Callable[..., None]
+_demo_seeders: list[DemoSeeder] = []
+
+
+def register_demo_seeder(seeder: DemoSeeder) -> None:
+    if seeder not in _demo_seeders:
+        _demo_seeders.append(seeder)
+
+
+def demo_seeders() -> list[DemoSeeder]:
+    return list(_demo_seeders)

@@ -1,16 +1,10 @@
-"""Enqueue Celery tasks only once the surrounding transaction has committed.
-
-A task enqueued inside a transaction may run before the commit (and see nothing) or
-after a rollback (and act on data that never existed). Every caller goes through
-``enqueue_on_commit`` instead of calling ``.delay`` directly.
-"""
-
 from __future__ import annotations
 
-from typing import Any
+from celery import shared_task
 
-from django.db import transaction
+from etime.core.api.idempotency import purge_expired
 
 
-def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+@shared_task(name="core.purge_idempotency_records")
+def purge_idempotency_records() -> int:
+    return purge_expired()

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from etime.core.health import healthz
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("etime.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -5,8 +5,8 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import authenticate
-from django.db.models import F
 from django.contrib.auth.signals import user_logged_in
+from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from etime.core.health import healthz
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from etime.core.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
 import json
+from datetime import date
 from typing import Any
 
 import pytest

@@ -9,7 +9,6 @@ from rest_framework import generics, mixins, viewsets
 
 from etime.core.api.idempotency import IdempotencyMixin
 
-
 # Query parameters that never filter: with only these, the filter backends are skipped.
 NON_FILTER_PARAMS = frozenset({"limit", "cursor", "file_format", "format"})
 

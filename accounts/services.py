@@ -230,7 +230,8 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
             user.first_name, user.last_name = employee.first_name, employee.last_name
             user.save()
         after = _employee_snapshot(employee)
-        if after != before:
+        # updated_at moves on every save; only a change to something else is worth an event.
+        if {**after, "updated_at": None} != {**before, "updated_at": None}:
             audit.record(actor=actor, action="employee.updated", obj=employee, before=before, after=after)
     return employee
 

@@ -8,14 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm
 from accounts.models import ApiToken
-from accounts.resources import EmployeeResource, export_response
+from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import registry
 from etime.core.errors import DomainError
 
@@ -103,4 +103,8 @@ def person(request: HttpRequest, employee_id: Any) -> HttpResponse:
 @login_required
 def people_export(request: HttpRequest) -> HttpResponse:
     queryset, _query = _people_queryset(request)
-    return export_response(EmployeeResource(), queryset, request.GET.get("file_format", "csv"), "people")
+    file_format = request.GET.get("file_format", "csv")
+    if file_format not in FORMATS:
+        # export_response raises DRF's ValidationError, which only API views turn into a 400.
+        return HttpResponseBadRequest(f"Unknown file_format; choose one of {', '.join(FORMATS)}.")
+    return export_response(EmployeeResource(), queryset, file_format, "people")

@@ -255,6 +255,9 @@ REST_FRAMEWORK = {
         "user": env_str("ETIME_API_USER_THROTTLE", "6000/hour"),
     },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # Throttles key on the client address: trust X-Forwarded-For only as far as our own
+    # proxies go, or anyone can dodge the token-login throttle by sending that header.
+    "NUM_PROXIES": env_int("ETIME_NUM_PROXIES", 1 if env_bool("ETIME_BEHIND_TLS_PROXY", False) else 0, minimum=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",

@@ -24,6 +24,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Each xdist worker gets its own cache key space in the shared Redis.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 CACHES["default"]["KEY_PREFIX"] = f"etime-test-{_worker}"
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # cache.clear() on a file cache deletes its directory: give each worker its own.
+    CACHES["default"]["LOCATION"] = f"{CACHES['default']['LOCATION']}-test-{_worker}"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "100000/hour"}
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Serve static files from the finders; no collectstatic before tests.

@@ -36,7 +36,18 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache() -> Any:
-    cache.clear()  # throttles and axes state must not leak between tests
+    """Throttle state must not leak between tests. Only this worker's keys are dropped:
+    RedisCache.clear() is FLUSHDB, which would wipe the other xdist workers' state mid-test."""
+    from django.conf import settings
+
+    config = settings.CACHES["default"]
+    if config["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(None, write=True)  # type: ignore[attr-defined]
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
     yield
 
 

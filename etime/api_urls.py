@@ -1,22 +1,33 @@
-"""/api/v1/: every app's routes in one router."""
+"""/api/v1/: the core's routes plus every app's, gathered from ``<app>/api_urls.py``.
+
+An app exposes ``routes`` (a list of ``(prefix, viewset, basename)`` for the router) and
+optionally ``urlpatterns`` (plain paths), so adding an app's API touches no shared file.
+"""
 
 from __future__ import annotations
 
-from django.urls import path
+from importlib import import_module
+from importlib.util import find_spec
+from typing import Any
+
+from django.urls import URLPattern, URLResolver
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import DepartmentViewSet, EmployeeViewSet, LocationViewSet, MeView, TokenObtainView
 from etime.core.api.audit import AuditEventViewSet
+
+DOMAIN_APPS = ("accounts", "attendance", "devices", "leave", "timesheets", "billing")
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
-router.register("employees", EmployeeViewSet, basename="employee")
-router.register("departments", DepartmentViewSet, basename="department")
-router.register("locations", LocationViewSet, basename="location")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
-urlpatterns = [
-    path("auth/token/", TokenObtainView.as_view(), name="api-token-obtain"),
-    path("me/", MeView.as_view(), name="api-me"),
-    *router.urls,
-]
+urlpatterns: list[URLPattern | URLResolver] = []
+for _app in DOMAIN_APPS:
+    if find_spec(f"{_app}.api_urls") is None:
+        continue
+    _module: Any = import_module(f"{_app}.api_urls")
+    for _prefix, _viewset, _basename in getattr(_module, "routes", []):
+        router.register(_prefix, _viewset, basename=_basename)
+    urlpatterns += getattr(_module, "urlpatterns", [])
+
+urlpatterns += router.urls

@@ -22,7 +22,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("etime", {"fields": ("role", "password_change_required")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
@@ -101,7 +101,9 @@ class ApiTokenAddForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(s, s) for s in scopes.all_scopes()]
+        scope_field = self.fields["scopes"]
+        assert isinstance(scope_field, forms.MultipleChoiceField)  # noqa: S101
+        scope_field.choices = [(s, s) for s in scopes.all_scopes()]
 
 
 @admin.register(ApiToken)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django.contrib.auth import authenticate
@@ -51,7 +51,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
         # Uniqueness is checked by the service and the database in one transaction.
         validators: list[Any] = []
-        extra_kwargs = {
+        extra_kwargs: dict[str, Any] = {
             "code": {"validators": []},
             "email": {"validators": []},
             "device_user_id": {"validators": []},
@@ -96,8 +96,8 @@ def _role_of(employee: Employee) -> str | None:
     # Lists annotate the role (one column) instead of joining in the whole user row.
     role = getattr(employee, "user_role", _UNSET)
     if role is not _UNSET:
-        return role
-    return employee.user.role if employee.user_id else None
+        return cast(str | None, role)
+    return employee.user.role if employee.user is not None else None
 
 
 _UNSET = object()
@@ -143,14 +143,14 @@ class EmployeeViewSet(EtimeModelViewSet):
             return queryset.annotate(user_role=F("user__role"))
         return queryset.select_related("user")
 
-    def perform_create(self, serializer: EmployeeSerializer) -> None:
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.employee_create(actor=self.request.user, **data)
 
-    def perform_update(self, serializer: EmployeeSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         password = data.pop("password", None)
-        employee = services.employee_update(employee=serializer.instance, actor=self.request.user, **data)
+        employee = services.employee_update(employee=cast(Employee, serializer.instance), actor=self.request.user, **data)
         if password:
             services.employee_set_password(employee=employee, password=password, actor=self.request.user)
         serializer.instance = employee
@@ -199,14 +199,14 @@ class DepartmentSerializer(serializers.ModelSerializer):
         model = Department
         fields = ["id", "name", "code", "parent"]
         validators: list[Any] = []
-        extra_kwargs = {"name": {"validators": []}, "code": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}, "code": {"validators": []}}
 
 
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = ["id", "name", "time_zone", "country", "subdivision", "address"]
-        extra_kwargs = {"name": {"validators": []}}
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
 class _ReferenceDataViewSet(EtimeModelViewSet):
@@ -217,11 +217,11 @@ class _ReferenceDataViewSet(EtimeModelViewSet):
     save_service: Any = None
     delete_action = ""
 
-    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
-        instance = serializer.Meta.model(**serializer.validated_data)
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        instance = self.get_queryset().model(**serializer.validated_data)
         serializer.instance = type(self).save_service(instance, actor=self.request.user)
 
-    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         instance = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(instance, name, value)

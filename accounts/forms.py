@@ -18,7 +18,9 @@ class ApiTokenForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scopes"].choices = [(s, s) for s in scopes.all_scopes()]
+        scope_field = self.fields["scopes"]
+        assert isinstance(scope_field, forms.MultipleChoiceField)  # noqa: S101
+        scope_field.choices = [(s, s) for s in scopes.all_scopes()]
 
     def expires_at(self) -> Any:
         days = self.cleaned_data.get("expires_in_days")

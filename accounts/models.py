@@ -158,7 +158,7 @@ class Employee(models.Model):
         elif self.manager_id and self.pk:
             # Walk up from the proposed manager: meeting ourselves means a cycle.
             seen: set[Any] = set()
-            current = self.manager_id
+            current: Any = self.manager_id
             while current and current not in seen:
                 if current == self.pk:
                     errors["manager"] = "This manager reports to this employee; that would make a cycle."

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Department, Employee, Location, User
+
+
+def signed_in_user(user: User | AnonymousUser) -> User:
+    """The user of a view that requires login (login_required / IsAuthenticated ran)."""
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def employee_for_user(user: Any) -> Employee | None:
@@ -36,9 +45,9 @@ def _reports_subquery(manager: Employee) -> RawSQL:
     return RawSQL(sql, [param])  # noqa: S611
 
 
-def employee_list_visible(*, user: User) -> QuerySet[Employee]:
+def employee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
     employees = Employee.objects.all()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return employees.none()
     if user.is_admin_role:
         return employees
@@ -50,23 +59,23 @@ def employee_list_visible(*, user: User) -> QuerySet[Employee]:
     return employees.filter(pk=me.pk)
 
 
-def employee_get_visible(*, user: User, employee_id: Any) -> Employee | None:
+def employee_get_visible(*, user: User | AnonymousUser, employee_id: Any) -> Employee | None:
     """The employee if ``user`` may see them, else None (callers answer 404, never 403)."""
     return employee_list_visible(user=user).filter(pk=employee_id).first()
 
 
-def is_manager_of(*, user: User, employee: Employee) -> bool:
+def is_manager_of(*, user: User | AnonymousUser, employee: Employee) -> bool:
     """True when ``employee`` is among ``user``'s reports (transitively), not themselves."""
     me = employee_for_user(user)
-    if me is None or me.pk == employee.pk or not user.is_manager_role:
+    if me is None or me.pk == employee.pk or not isinstance(user, User) or not user.is_manager_role:
         return False
     return Employee.objects.filter(pk=employee.pk, pk__in=_reports_subquery(me)).exists()
 
 
-def department_list(*, user: User) -> QuerySet[Department]:
+def department_list(*, user: User | AnonymousUser) -> QuerySet[Department]:
     # Reference data: any signed-in user may read departments and locations.
     return Department.objects.all()
 
 
-def location_list(*, user: User) -> QuerySet[Location]:
+def location_list(*, user: User | AnonymousUser) -> QuerySet[Location]:
     return Location.objects.all()

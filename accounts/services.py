@@ -114,7 +114,7 @@ def _send_invitation(user_id: Any) -> None:
 
 def employee_invite(*, employee: Employee, actor: Any) -> None:
     """(Re)send the set-password invitation once the transaction commits."""
-    if employee.user_id is None or not employee.user.email:
+    if employee.user is None or not employee.user.email:
         raise ValidationFailed("This employee has no login with an email address.", details={"email": ["Required."]})
     user_id = employee.user_id
     audit.record(actor=actor, action="employee.invited", obj=employee)
@@ -122,6 +122,7 @@ def employee_invite(*, employee: Employee, actor: Any) -> None:
 
 
 def _create_login(*, employee: Employee, role: str, password: str | None) -> User:
+    assert employee.email, "only employees with an email get a login"  # noqa: S101
     if User.objects.filter(username__iexact=employee.email).exists():
         raise ValidationFailed(
             "A login with this email already exists.", details={"email": ["A login with this email already exists."]}
@@ -190,7 +191,7 @@ def _blank_to_null(employee: Employee) -> None:
 
 def _employee_snapshot(employee: Employee) -> dict[str, Any]:
     data = audit.snapshot(employee)
-    data["role"] = employee.user.role if employee.user_id else None
+    data["role"] = employee.user.role if employee.user is not None else None
     return data
 
 

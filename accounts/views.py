@@ -31,7 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user=selectors.signed_in_user(request.user)).order_by("-created_at")
     # The raw token is shown exactly once, on the page after it was created.
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     return render(
@@ -48,7 +48,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             _token, raw = services.api_token_create(
-                user=request.user,
+                user=selectors.signed_in_user(request.user),
                 name=form.cleaned_data["name"],
                 scopes_requested=form.cleaned_data["scopes"],
                 expires_at=form.expires_at(),
@@ -60,14 +60,14 @@ def token_create(request: HttpRequest) -> HttpResponse:
             request.session[NEW_TOKEN_SESSION_KEY] = raw
             return redirect("profile")
     else:
-        messages.error(request, "The token was not created: " + "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, "The token was not created: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("profile")
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, token_id: Any) -> HttpResponse:
-    token = ApiToken.objects.filter(user=request.user, pk=token_id).first()
+    token = ApiToken.objects.filter(user=selectors.signed_in_user(request.user), pk=token_id).first()
     if token is None:
         raise Http404
     services.api_token_revoke(token=token, actor=request.user)

@@ -78,8 +78,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     raw_code = codes if isinstance(codes, str) else _CODE_MAP.get(exc.default_code, exc.default_code)
     code = _CODE_MAP.get(raw_code, raw_code)
     details: dict[str, Any] = {}
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        details["retry_after_seconds"] = int(exc.wait)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        details["retry_after_seconds"] = int(wait)
     if isinstance(exc, exceptions.MethodNotAllowed):
         details["method"] = context["request"].method if context.get("request") else None
     extra = getattr(exc, "extra_details", None)

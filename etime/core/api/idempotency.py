@@ -50,7 +50,7 @@ class _Replay(Exception):
 
 def _request_hash(request: Request) -> str:
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
+    digest.update((request.method or "").encode())
     digest.update(b"\0")
     digest.update(request.get_full_path().encode())
     digest.update(b"\0")
@@ -68,8 +68,10 @@ class IdempotencyMixin:
     """Mix into an APIView/ViewSet before the DRF base class."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]  (auth, permissions, throttles first)
+        # Authentication, permissions and throttles run first.
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
         self._idempotency_record: IdempotencyRecord | None = None
+        user: Any = request.user  # the core knows no concrete user model
         key = request.headers.get(HEADER)
         if key is None or request.method not in WRITE_METHODS:
             return
@@ -82,11 +84,11 @@ class IdempotencyMixin:
             try:
                 with transaction.atomic():
                     self._idempotency_record = IdempotencyRecord.objects.create(
-                        user=request.user, key=key, method=request.method, path=request.path, request_hash=request_hash
+                        user=user, key=key, method=request.method, path=request.path, request_hash=request_hash
                     )
                 return
             except IntegrityError:
-                existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+                existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
                 if existing is None:
                     continue  # released between our insert and our read; claim again
                 if existing.created_at < expired or (not existing.completed and existing.created_at < cutoff):

@@ -21,11 +21,11 @@ class Command(BaseCommand):
         employees = seed_company(rng=rng, stdout=self.stdout)
         for seeder in registry.demo_seeders():
             seeder(rng=rng, stdout=self.stdout)
-        manager = next((e for e in employees if e.user and e.user.role == "manager" and e.manager_id), None)
-        worker = next((e for e in employees if e.user and e.user.role == "employee"), None)
+        manager = next((e.user for e in employees if e.user and e.user.role == "manager" and e.manager_id), None)
+        worker = next((e.user for e in employees if e.user and e.user.role == "employee"), None)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         self.stdout.write(f"  admin:    {DEMO_ADMIN}")
         if manager:
-            self.stdout.write(f"  manager:  {manager.user.username}")
+            self.stdout.write(f"  manager:  {manager.username}")
         if worker:
-            self.stdout.write(f"  employee: {worker.user.username}")
+            self.stdout.write(f"  employee: {worker.username}")

@@ -1,0 +1,149 @@
+"""Writes for attendance. Punch ingestion is the contract devices (and ADMS push, web and API
+punches) write through."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Employee
+from attendance.models import Punch, PunchDirection, PunchSource
+from etime.core import audit
+from etime.core.errors import ValidationFailed
+
+BULK_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class PunchInput:
+    """One record from a device log, already converted to an aware UTC datetime."""
+
+    device_user_id: str
+    timestamp: datetime
+    direction: str = PunchDirection.UNKNOWN
+    raw_state: int | None = None
+    verify_mode: int | None = None
+
+
+@dataclass
+class IngestResult:
+    fetched: int = 0
+    created: int = 0
+    duplicates: int = 0
+    unmapped: int = 0
+    # (employee_id, timestamp) of each created punch with an employee: what to recompute.
+    touched: list[tuple[Any, datetime]] = field(default_factory=list)
+
+
+def _lock_device(device_id: UUID) -> None:
+    # One writer per device log at a time (a poll and an ADMS push may race). PostgreSQL:
+    # a transaction-scoped advisory lock; SQLite's IMMEDIATE transactions already serialise.
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: str = PunchSource.DEVICE) -> IngestResult:
+    """Store a device's records idempotently: a record already stored for this device
+    (same device user id and timestamp) is a duplicate, never a second punch.
+
+    Runs in one transaction: either every new record of the batch is stored or none is,
+    so a caller may advance its watermark only after this returns.
+    """
+    result = IngestResult(fetched=len(records))
+    if not records:
+        return result
+    for record in records:
+        if timezone.is_naive(record.timestamp):
+            raise ValidationFailed("Punch timestamps must be timezone-aware.", details={"timestamp": [str(record.timestamp)]})
+        if not record.device_user_id:
+            raise ValidationFailed("A device punch needs the device user id.", details={"device_user_id": ["Required."]})
+    # The same record twice in one batch counts once.
+    unique: dict[tuple[str, datetime], PunchInput] = {}
+    for record in records:
+        unique.setdefault((record.device_user_id, record.timestamp), record)
+    with transaction.atomic():
+        _lock_device(device_id)
+        first = min(ts for _uid, ts in unique)
+        last = max(ts for _uid, ts in unique)
+        existing = set(
+            Punch.objects.filter(device_id=device_id, timestamp__gte=first, timestamp__lte=last).values_list(
+                "device_user_id", "timestamp"
+            )
+        )
+        new = [record for key, record in unique.items() if key not in existing]
+        employees = dict(
+            Employee.objects.filter(device_user_id__in={r.device_user_id for r in new}).values_list("device_user_id", "id")
+        )
+        rows = [
+            Punch(
+                employee_id=employees.get(r.device_user_id),
+                timestamp=r.timestamp,
+                source=source,
+                direction=r.direction,
+                device_id=device_id,
+                device_user_id=r.device_user_id,
+                raw_state=r.raw_state,
+                verify_mode=r.verify_mode,
+            )
+            for r in new
+        ]
+        for start in range(0, len(rows), BULK_CHUNK):
+            Punch.objects.bulk_create(rows[start : start + BULK_CHUNK])
+    result.created = len(rows)
+    result.duplicates = result.fetched - result.created
+    result.unmapped = sum(1 for row in rows if row.employee_id is None)
+    result.touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
+    return result
+
+
+def punch_create(
+    *,
+    employee: Employee,
+    timestamp: datetime,
+    source: str,
+    actor: Any,
+    direction: str = PunchDirection.UNKNOWN,
+    note: str = "",
+) -> Punch:
+    """A punch not read from a device log: web clock-in, integrator API, manual correction."""
+    if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
+        raise ValidationFailed(f"Source {source!r} is for device logs.", details={"source": ["Use web, api or manual."]})
+    if timezone.is_naive(timestamp):
+        raise ValidationFailed("The timestamp needs a time zone offset.", details={"timestamp": ["Timezone-aware required."]})
+    if direction not in PunchDirection.values:
+        raise ValidationFailed(f"Unknown direction {direction!r}.", details={"direction": [f"One of {PunchDirection.values}."]})
+    with transaction.atomic():
+        punch = Punch.objects.create(
+            employee=employee,
+            timestamp=timestamp,
+            source=source,
+            direction=direction,
+            note=note[:500],
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
+    return punch
+
+
+def punches_attach_unmapped(*, employee: Employee) -> int:
+    """Give ``employee`` the stored punches that carry their device user id but no employee."""
+    if not employee.device_user_id:
+        return 0
+    with transaction.atomic():
+        attached = Punch.objects.filter(employee__isnull=True, device_user_id=employee.device_user_id).update(
+            employee=employee
+        )
+        if attached:
+            audit.record(
+                actor=None, action="punch.attached", obj=employee, after={"device_user_id": employee.device_user_id, "punches": attached}
+            )
+    return attached

@@ -15,3 +15,9 @@ class AccountsConfig(AppConfig):
         scopes.register_area("departments", "Departments")
         scopes.register_area("locations", "Locations")
         scopes.register_area("audit_events", "Audit trail (admins only)")
+        scopes.register_area("approvals", "Approval requests and decisions")
+
+        from accounts.selectors import approval_people_resolver
+        from etime.core import approvals
+
+        approvals.set_people_resolver(approval_people_resolver())

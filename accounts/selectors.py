@@ -79,3 +79,36 @@ def department_list(*, user: User | AnonymousUser) -> QuerySet[Department]:
 
 def location_list(*, user: User | AnonymousUser) -> QuerySet[Location]:
     return Location.objects.all()
+
+
+# --- For the core's approval mechanism ------------------------------------------------------
+
+
+def managers_of_user(user: User) -> list[User]:
+    """The users managing ``user``'s employee, nearest first, who hold the manager role."""
+    me = employee_for_user(user)
+    chain: list[User] = []
+    seen: set[Any] = set()
+    current = me.manager if me is not None else None
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        if current.user is not None and current.user.is_manager_role:
+            chain.append(current.user)
+        current = current.manager
+    return chain
+
+
+def report_user_ids(user: User) -> set[Any]:
+    """Ids of the users of ``user``'s reports, transitively (managers only)."""
+    me = employee_for_user(user)
+    if me is None or not user.is_manager_role:
+        return set()
+    return set(
+        Employee.objects.filter(pk__in=_reports_subquery(me), user__isnull=False).values_list("user_id", flat=True)
+    )
+
+
+def approval_people_resolver() -> Any:
+    from etime.core.approvals import PeopleResolver
+
+    return PeopleResolver(managers_of=managers_of_user, reports_of=report_user_ids)

@@ -13,6 +13,7 @@ from typing import Any
 from django.urls import URLPattern, URLResolver
 from rest_framework.routers import DefaultRouter
 
+from etime.core.api.approvals import ApprovalViewSet
 from etime.core.api.audit import AuditEventViewSet
 
 DOMAIN_APPS = ("accounts", "attendance", "devices", "leave", "timesheets", "billing")
@@ -20,6 +21,7 @@ DOMAIN_APPS = ("accounts", "attendance", "devices", "leave", "timesheets", "bill
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("approvals", ApprovalViewSet, basename="approval")
 
 urlpatterns: list[URLPattern | URLResolver] = []
 for _app in DOMAIN_APPS:

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from etime.core.models import AuditEvent
+from etime.core.models import ApprovalDelegation, ApprovalRequest, ApprovalStep, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -26,3 +26,39 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ApprovalStepInline(admin.TabularInline):
+    model = ApprovalStep
+    extra = 0
+    can_delete = False
+    readonly_fields = ("level", "actor", "on_behalf_of", "decision", "comment", "decided_at")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(admin.ModelAdmin):
+    """Read-only here: decisions go through the apps' pages and API, which run the rules."""
+
+    list_display = ("created_at", "kind", "summary", "requester", "status", "current_level", "decided_at")
+    list_filter = ("kind", "status", "current_type")
+    search_fields = ("summary", "object_id", "requester__username")
+    date_hierarchy = "created_at"
+    inlines = [ApprovalStepInline]
+    readonly_fields = [f.name for f in ApprovalRequest._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApprovalDelegation)
+class ApprovalDelegationAdmin(admin.ModelAdmin):
+    list_display = ("delegator", "delegate", "starts_on", "ends_on", "created_at")
+    search_fields = ("delegator__username", "delegate__username")
+    raw_id_fields = ("delegator", "delegate")
+    date_hierarchy = "starts_on"

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date as _date
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -48,6 +52,10 @@ class Punch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    regularisation = models.ForeignKey(
+        "Regularisation", null=True, blank=True, on_delete=models.PROTECT, related_name="punches",
+        help_text="The approved correction that added this manual punch",
+    )
 
     class Meta:
         ordering = ["timestamp", "id"]
@@ -71,3 +79,371 @@ class Punch(models.Model):
     def __str__(self) -> str:
         who = self.employee_id or f"device user {self.device_user_id}"
         return f"{who} {self.direction} {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Plans: shifts, schedules, assignments, overrides, swaps ---------------------------------
+
+MAX_WINDOW_MINUTES = 12 * 60
+
+
+class Shift(models.Model):
+    """A working time pattern (DESIGN §6). An ``end_time`` at or before ``start_time`` ends
+    the next day (a night shift); equal times make a 24-hour shift."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=80, unique=True)
+    code = models.CharField(max_length=8, unique=True, help_text="Short code shown in rosters, e.g. E, N, OFF")
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="At or before the start: ends the next day")
+    unpaid_break_minutes = models.PositiveSmallIntegerField(default=0)
+    break_after_minutes = models.PositiveSmallIntegerField(
+        default=360, help_text="The break is deducted only when raw worked time exceeds this"
+    )
+    late_grace_minutes = models.PositiveSmallIntegerField(default=0)
+    early_exit_grace_minutes = models.PositiveSmallIntegerField(default=0)
+    checkin_window_before_minutes = models.PositiveSmallIntegerField(
+        default=120, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    checkout_window_after_minutes = models.PositiveSmallIntegerField(
+        default=240, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+    )
+    half_day_below_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("4.00"))
+    absent_below_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("2.00"))
+    overtime_after_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Minimum excess before overtime counts"
+    )
+    color = models.CharField(max_length=7, blank=True, help_text="Roster colour, e.g. #1f6feb")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(absent_below_hours__lte=models.F("half_day_below_hours")),
+                name="shift_absent_below_half_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(checkin_window_before_minutes__lte=MAX_WINDOW_MINUTES)
+                & Q(checkout_window_after_minutes__lte=MAX_WINDOW_MINUTES),
+                name="shift_windows_at_most_12h",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.start_time:%H:%M}–{self.end_time:%H:%M})"
+
+
+class Schedule(models.Model):
+    """A cycle of ``cycle_length`` days anchored at ``anchor_date``; each day a shift or off.
+
+    Day ``i`` of the cycle falls on ``anchor_date + i + k * cycle_length`` for every whole k
+    (before the anchor too). Weekly patterns are 7 days anchored on a Monday.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=80, unique=True)
+    cycle_length = models.PositiveSmallIntegerField(
+        default=7, validators=[MinValueValidator(1), MaxValueValidator(366)], help_text="Days in one cycle"
+    )
+    anchor_date = models.DateField(help_text="The date of cycle day 1")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cycle_length__gte=1) & Q(cycle_length__lte=366), name="schedule_cycle_1_to_366"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ScheduleDay(models.Model):
+    """Cycle day ``day_index`` (0-based) of a schedule; no row or no shift means off."""
+
+    id = models.BigAutoField(primary_key=True)
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="days")
+    day_index = models.PositiveSmallIntegerField()
+    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["schedule", "day_index"]
+        constraints = [models.UniqueConstraint(fields=["schedule", "day_index"], name="schedule_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.schedule} day {self.day_index + 1}: {self.shift.code if self.shift else 'off'}"
+
+
+class ScheduleAssignment(models.Model):
+    """Employee E follows ``schedule`` from ``start_date`` to ``end_date`` (inclusive, open
+    when empty). One employee's assignments never overlap (services.assignment_save)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="schedule_assignments")
+    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="assignments")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="assignment_end_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["employee", "start_date"], name="assignment_employee_start")]
+
+    def __str__(self) -> str:
+        until = self.end_date.isoformat() if self.end_date else "open"
+        return f"{self.employee_id}: {self.schedule} {self.start_date.isoformat()}–{until}"
+
+
+class ShiftOverride(models.Model):
+    """One employee's plan for one date: a shift, or off (``shift`` empty). Wins over the schedule."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="shift_overrides")
+    date = models.DateField()
+    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    swap = models.ForeignKey(
+        "ShiftSwapRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
+        help_text="Set when an approved swap made this override",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["employee", "date"]
+        constraints = [models.UniqueConstraint(fields=["employee", "date"], name="override_unique_employee_date")]
+        indexes = [models.Index(fields=["date"], name="override_date")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.date.isoformat()}: {self.shift.code if self.shift else 'off'}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned for changes"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ShiftSwapRequest(models.Model):
+    """Two employees exchange their planned shifts on ``date`` once a manager approves.
+
+    The plans are copied when the request is made (for the approver to see) and taken
+    afresh when it is approved; approval writes one override per employee.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="swap_requests")
+    counterpart = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="swap_offers")
+    date = models.DateField()
+    reason = models.CharField(max_length=500, blank=True)
+    requester_shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    counterpart_shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(requester=models.F("counterpart")), name="swap_two_employees"),
+        ]
+        indexes = [models.Index(fields=["status", "date"], name="swap_status_date")]
+
+    def __str__(self) -> str:
+        return f"Swap {self.date.isoformat()} {self.requester_id} ⇄ {self.counterpart_id} ({self.status})"
+
+
+# --- Corrections and locks --------------------------------------------------------------------
+
+
+class RegularisationKind(models.TextChoices):
+    PUNCH = "punch", "Add or correct punches"
+    DAY = "day", "Correct the whole day"
+
+
+class Regularisation(models.Model):
+    """An employee's request to correct attendance: add punches (``items``), optionally
+    replacing stored punches (``replace_punch_ids``); kind ``day`` replaces every punch of
+    the day. Approval adds the items as ``manual`` punches; replaced punches stay stored
+    and are voided (PunchVoid), so the original facts are never edited."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="regularisations")
+    date = models.DateField(help_text="The business date being corrected")
+    kind = models.CharField(max_length=8, choices=RegularisationKind.choices, default=RegularisationKind.PUNCH)
+    items = models.JSONField(default=list, help_text='[{"timestamp": ISO 8601 with offset, "direction": "in"|"out"|"unknown"}]')
+    replace_punch_ids = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=500)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["employee", "date"], name="regularisation_employee_date")]
+
+    def __str__(self) -> str:
+        return f"Correction {self.date.isoformat()} for {self.employee_id} ({self.status})"
+
+
+class PunchVoid(models.Model):
+    """A stored punch that an approved correction replaced: the engine ignores it."""
+
+    id = models.BigAutoField(primary_key=True)
+    punch = models.OneToOneField(Punch, on_delete=models.CASCADE, related_name="void")
+    regularisation = models.ForeignKey(Regularisation, on_delete=models.PROTECT, related_name="voids")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"void {self.punch_id}"
+
+
+class PeriodLock(models.Model):
+    """A closed period: no attendance change for dates in [date_from, date_to] (``period_locked``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    date_from = models.DateField()
+    date_to = models.DateField()
+    note = models.CharField(max_length=200, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    locked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")), name="period_lock_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Locked {self.date_from.isoformat()}–{self.date_to.isoformat()}"
+
+
+class DirectionMode(models.TextChoices):
+    FIRST_LAST = "first_last", "First punch in, last punch out"
+    DEVICE_STATE = "device_state", "The device's in/out state (pairs)"
+    ALTERNATING = "alternating", "Alternating in, out, in, out"
+
+
+class PunchDirectionRule(models.Model):
+    """How punches become in/out, per device (opaque device id) or per location. A device's
+    rule wins over the employee's location's; without either, first-in/last-out."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    device_id = models.UUIDField(null=True, blank=True, unique=True, help_text="The id of a time clock (devices app)")
+    location = models.OneToOneField(
+        "accounts.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    mode = models.CharField(max_length=16, choices=DirectionMode.choices, default=DirectionMode.FIRST_LAST)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(device_id__isnull=True) & Q(location__isnull=False))
+                | (Q(device_id__isnull=False) & Q(location__isnull=True)),
+                name="direction_rule_device_xor_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location or self.device_id}: {self.get_mode_display()}"
+
+
+# --- Results -------------------------------------------------------------------------------
+
+
+class DayStatus(models.TextChoices):
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent"
+    HALF_DAY = "half_day", "Half day"
+    MISSING_PUNCH = "missing_punch", "Missing punch"
+    ON_LEAVE = "on_leave", "On leave"
+    HOLIDAY = "holiday", "Holiday"
+    WEEKLY_OFF = "weekly_off", "Weekly off"
+
+
+class AttendanceDay(models.Model):
+    """The engine's result for one employee and business date. Derived data: recomputing
+    from the same inputs writes the same row (attendance.engine)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="attendance_days")
+    date = models.DateField()
+    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=16, choices=DayStatus.choices)
+    first_in = models.DateTimeField(null=True, blank=True)
+    last_out = models.DateTimeField(null=True, blank=True)
+    worked_minutes = models.PositiveIntegerField(default=0)
+    late_minutes = models.PositiveIntegerField(default=0)
+    early_exit_minutes = models.PositiveIntegerField(default=0)
+    overtime_minutes = models.PositiveIntegerField(default=0)
+    is_off_day = models.BooleanField(default=False)
+    is_holiday = models.BooleanField(default=False)
+    leave_kind = models.CharField(max_length=40, blank=True)
+    punch_count = models.PositiveSmallIntegerField(default=0)
+    is_final = models.BooleanField(default=False)
+    waiting_for = models.JSONField(
+        default=list, blank=True, help_text="Devices that may still hold punches for this day"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    computed_at = models.DateTimeField(help_text="When this result last changed (recomputing to the same result writes nothing)")
+    # date + employee id: a unique, indexed, chronological key for cursor pagination.
+    sort_key = models.CharField(max_length=48, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["date", "employee"]
+        constraints = [models.UniqueConstraint(fields=["employee", "date"], name="attendance_day_unique")]
+        indexes = [
+            models.Index(fields=["date", "status"], name="attendance_day_date_status"),
+            models.Index(fields=["window_end"], condition=Q(is_final=False), name="attendance_day_provisional"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.date.isoformat()} {self.status}"
+
+    @staticmethod
+    def make_sort_key(day: _date, employee_id: Any) -> str:
+        return f"{day.isoformat()}{uuid.UUID(str(employee_id)).hex}"
+
+
+class DirtyDay(models.Model):
+    """An employee-date whose inputs changed since it was last computed.
+
+    ``version`` grows on every re-mark; a task claims rows (``claim``, ``claimed_until``,
+    ``claimed_version``), recomputes them and deletes only the rows still at the version it
+    claimed, so a change that arrives mid-computation is never lost (services.recompute).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    marked_at = models.DateTimeField()
+    claim = models.UUIDField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["employee", "date"], name="dirty_day_unique")]
+        indexes = [models.Index(fields=["claim"], name="dirty_day_claim")]
+
+    def __str__(self) -> str:
+        return f"dirty {self.employee_id} {self.date.isoformat()}"

@@ -1,5 +1,6 @@
-"""Writes for attendance. Punch ingestion is the contract devices (and ADMS push, web and API
-punches) write through."""
+"""Punches: ingestion is the contract devices (and ADMS push) write through; web, API and
+manual punches come through ``punch_create``. Both mark the affected days dirty in their
+own transaction, so attendance follows within a minute."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Employee
 from attendance.models import Punch, PunchDirection, PunchSource
+from attendance.services.dirty import mark_dirty_for_punches
+from attendance.services.locks import ensure_unlocked
 from etime.core import audit
 from etime.core.errors import ValidationFailed
 
@@ -56,7 +60,10 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
     (same device user id and timestamp) is a duplicate, never a second punch.
 
     Runs in one transaction: either every new record of the batch is stored or none is,
-    so a caller may advance its watermark only after this returns.
+    so a caller may advance its watermark only after this returns. The employee-dates the
+    new punches may count for are marked dirty in the same transaction; recomputation
+    runs after commit. Punches for a locked period are stored (a clock's log is a fact)
+    but do not change the locked days.
     """
     result = IngestResult(fetched=len(records))
     if not records:
@@ -98,6 +105,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
         ]
         for start in range(0, len(rows), BULK_CHUNK):
             Punch.objects.bulk_create(rows[start : start + BULK_CHUNK])
+        mark_dirty_for_punches((row.employee_id, row.timestamp) for row in rows if row.employee_id is not None)
     result.created = len(rows)
     result.duplicates = result.fetched - result.created
     result.unmapped = sum(1 for row in rows if row.employee_id is None)
@@ -113,8 +121,12 @@ def punch_create(
     actor: Any,
     direction: str = PunchDirection.UNKNOWN,
     note: str = "",
+    regularisation: Any = None,
 ) -> Punch:
-    """A punch not read from a device log: web clock-in, integrator API, manual correction."""
+    """A punch not read from a device log: web clock-in, integrator API, manual correction.
+
+    Refused with ``period_locked`` when its local date falls in a locked period.
+    """
     if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
         raise ValidationFailed(f"Source {source!r} is for device logs.", details={"source": ["Use web, api or manual."]})
     if timezone.is_naive(timestamp):
@@ -122,6 +134,7 @@ def punch_create(
     if direction not in PunchDirection.values:
         raise ValidationFailed(f"Unknown direction {direction!r}.", details={"direction": [f"One of {PunchDirection.values}."]})
     with transaction.atomic():
+        ensure_unlocked(timestamp.astimezone(ZoneInfo(employee.effective_time_zone)).date())
         punch = Punch.objects.create(
             employee=employee,
             timestamp=timestamp,
@@ -129,8 +142,10 @@ def punch_create(
             direction=direction,
             note=note[:500],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            regularisation=regularisation,
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
+        mark_dirty_for_punches([(employee.pk, timestamp)])
     return punch
 
 
@@ -139,10 +154,11 @@ def punches_attach_unmapped(*, employee: Employee) -> int:
     if not employee.device_user_id:
         return 0
     with transaction.atomic():
-        attached = Punch.objects.filter(employee__isnull=True, device_user_id=employee.device_user_id).update(
-            employee=employee
-        )
+        unmapped = Punch.objects.filter(employee__isnull=True, device_user_id=employee.device_user_id)
+        timestamps = list(unmapped.values_list("timestamp", flat=True))
+        attached = unmapped.update(employee=employee)
         if attached:
+            mark_dirty_for_punches((employee.pk, ts) for ts in timestamps)
             audit.record(
                 actor=None, action="punch.attached", obj=employee, after={"device_user_id": employee.device_user_id, "punches": attached}
             )

@@ -1,0 +1,464 @@
+"""Back office for attendance. Writes go through services; punches and computed days are
+read-only facts; the roster and the monthly register are admin views of their own."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+from import_export.admin import ExportMixin
+
+from accounts.models import Department
+from attendance import reports, selectors, services
+from attendance.models import (
+    AttendanceDay,
+    PeriodLock,
+    Punch,
+    PunchDirectionRule,
+    Regularisation,
+    RequestStatus,
+    Schedule,
+    ScheduleAssignment,
+    Shift,
+    ShiftOverride,
+    ShiftSwapRequest,
+)
+from attendance.resources import AttendanceDayResource
+from etime.core import approvals
+from etime.core.errors import DomainError
+
+OFF_CODES = {"-", "off", "OFF", "—"}
+ROSTER_DAYS = 14
+
+
+def _report_domain_error(modeladmin: admin.ModelAdmin, request: HttpRequest, exc: DomainError) -> None:
+    modeladmin.message_user(request, f"{exc.message} ({exc.code})", messages.ERROR)
+
+
+# --- Shifts and schedules ---------------------------------------------------------------------------
+
+
+@admin.register(Shift)
+class ShiftAdmin(admin.ModelAdmin):
+    list_display = (
+        "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
+        "early_exit_grace_minutes", "overtime_after_minutes",
+    )  # fmt: skip
+    search_fields = ("name", "code")
+
+    def save_model(self, request: HttpRequest, obj: Shift, form: Any, change: bool) -> None:
+        services.shift_save(shift=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Shift) -> None:
+        services.shift_delete(shift=obj, actor=request.user)
+
+
+class ScheduleForm(forms.ModelForm):
+    pattern = forms.CharField(
+        help_text="Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
+        "E.g. a 7-day office week: D D D D D - -",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Schedule
+        fields = ("name", "cycle_length", "anchor_date", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            codes = {d.day_index: d.shift.code if d.shift else "-" for d in self.instance.days.select_related("shift")}
+            self.initial["pattern"] = " ".join(codes.get(i, "-") for i in range(self.instance.cycle_length))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        tokens = (cleaned.get("pattern") or "").replace(",", " ").split()
+        shifts = {s.code: s for s in Shift.objects.all()}
+        unknown = [t for t in tokens if t not in OFF_CODES and t not in shifts]
+        if unknown:
+            raise ValidationError({"pattern": f"Unknown shift code(s): {', '.join(unknown)}."})
+        length = cleaned.get("cycle_length")
+        if length and len(tokens) != length:
+            raise ValidationError({"pattern": f"Give {length} codes, one per cycle day (got {len(tokens)})."})
+        cleaned["days"] = [None if t in OFF_CODES else shifts[t] for t in tokens]
+        return cleaned
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(admin.ModelAdmin):
+    form = ScheduleForm
+    list_display = ("name", "cycle_length", "anchor_date", "pattern")
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Schedule]:
+        return super().get_queryset(request).prefetch_related("days__shift")
+
+    @admin.display(description="Pattern")
+    def pattern(self, obj: Schedule) -> str:
+        codes = {d.day_index: d.shift.code if d.shift else "-" for d in obj.days.all()}
+        return " ".join(codes.get(i, "-") for i in range(obj.cycle_length))
+
+    def save_model(self, request: HttpRequest, obj: Schedule, form: Any, change: bool) -> None:
+        services.schedule_save(schedule=obj, days=form.cleaned_data["days"], actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Schedule) -> None:
+        services.schedule_delete(schedule=obj, actor=request.user)
+
+
+class _ServiceCheckedForm(forms.ModelForm):
+    """Runs the rules the service enforces (overlap, locks) as form errors, so the admin
+    shows them next to the fields instead of failing on save."""
+
+    def check_with_service(self) -> None:  # overridden
+        return None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            try:
+                self.check_with_service()
+            except DomainError as exc:
+                raise ValidationError(f"{exc.message} ({exc.code})") from None
+        return cleaned
+
+
+class AssignmentForm(_ServiceCheckedForm):
+    class Meta:
+        model = ScheduleAssignment
+        fields = ("employee", "schedule", "start_date", "end_date")
+
+    def check_with_service(self) -> None:
+        from django.db import transaction
+
+        data = self.cleaned_data
+        candidate = ScheduleAssignment(
+            pk=self.instance.pk, employee=data["employee"], schedule=data["schedule"],
+            start_date=data["start_date"], end_date=data.get("end_date"),
+        )  # fmt: skip
+        candidate._state.adding = self.instance._state.adding
+        # Run the service in a transaction rolled back on purpose: the same checks, no write.
+        try:
+            with transaction.atomic():
+                services.assignment_save(assignment=candidate, actor=None)
+                raise _DryRun
+        except _DryRun:
+            pass
+
+
+class _DryRun(Exception):
+    pass
+
+
+@admin.register(ScheduleAssignment)
+class ScheduleAssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentForm
+    list_display = ("employee", "schedule", "start_date", "end_date")
+    list_filter = ("schedule", "employee__department")
+    search_fields = ("employee__code", "employee__first_name", "employee__last_name")
+    autocomplete_fields = ("employee",)
+    list_select_related = ("employee", "schedule")
+    change_list_template = "admin/attendance/scheduleassignment/change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: ScheduleAssignment, form: Any, change: bool) -> None:
+        services.assignment_save(assignment=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: ScheduleAssignment) -> None:
+        services.assignment_delete(assignment=obj, actor=request.user)
+
+    def get_urls(self) -> list[Any]:
+        return [path("roster/", self.admin_site.admin_view(self.roster_view), name="attendance_roster"), *super().get_urls()]
+
+    def roster_view(self, request: HttpRequest) -> HttpResponse:
+        """Who works which shift on which day: employees × 14 days from ?start."""
+        try:
+            start = date.fromisoformat(request.GET.get("start", ""))
+        except ValueError:
+            today = timezone.localdate()
+            start = today - timedelta(days=today.weekday())
+        department = request.GET.get("department") or ""
+        employees = selectors.employees_visible(user=request.user).select_related("department").order_by("code")
+        if department:
+            employees = employees.filter(department_id=department)
+        people = list(employees[:500])
+        days = selectors.date_range(start, start + timedelta(days=ROSTER_DAYS - 1))
+        plans = selectors.roster(employee_ids=[p.pk for p in people], date_from=days[0], date_to=days[-1])
+        overridden = set(
+            ShiftOverride.objects.filter(employee__in=people, date__gte=days[0], date__lte=days[-1]).values_list(
+                "employee_id", "date"
+            )
+        )
+        colors = dict(Shift.objects.values_list("id", "color"))
+        rows = []
+        for person in people:
+            cells = []
+            for day in days:
+                rule = plans.get(person.pk, {}).get(day)
+                cells.append(
+                    {
+                        "code": rule.code if rule else "",
+                        "color": colors.get(rule.id, "") if rule else "",
+                        "override": (person.pk, day) in overridden,
+                    }
+                )
+            rows.append({"employee": person, "cells": cells})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Roster from {start:%a %d %b %Y}",
+            "days": days,
+            "rows": rows,
+            "start": start,
+            "previous": start - timedelta(days=7),
+            "next": start + timedelta(days=7),
+            "departments": Department.objects.order_by("name"),
+            "department": department,
+            "shifts": Shift.objects.order_by("code"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/attendance/roster.html", context)
+
+
+class OverrideForm(_ServiceCheckedForm):
+    class Meta:
+        model = ShiftOverride
+        fields = ("employee", "date", "shift", "reason")
+
+    def check_with_service(self) -> None:
+        if self.cleaned_data.get("date"):
+            services.ensure_unlocked(self.cleaned_data["date"])
+        if self.instance.pk and self.instance.date:
+            services.ensure_unlocked(ShiftOverride.objects.get(pk=self.instance.pk).date)
+
+
+@admin.register(ShiftOverride)
+class ShiftOverrideAdmin(admin.ModelAdmin):
+    form = OverrideForm
+    list_display = ("employee", "date", "shift", "reason", "swap")
+    list_filter = ("shift", ("date", admin.DateFieldListFilter))
+    search_fields = ("employee__code", "employee__first_name", "employee__last_name", "reason")
+    autocomplete_fields = ("employee",)
+    date_hierarchy = "date"
+    list_select_related = ("employee", "shift")
+    readonly_fields = ("swap",)
+
+    def save_model(self, request: HttpRequest, obj: ShiftOverride, form: Any, change: bool) -> None:
+        if change:
+            changes = {name: getattr(obj, name) for name in ("date", "shift", "reason")}
+            saved = services.override_update(override=ShiftOverride.objects.get(pk=obj.pk), actor=request.user, **changes)
+        else:
+            saved = services.override_set(
+                employee=obj.employee, day=obj.date, shift=obj.shift, reason=obj.reason, actor=request.user
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: ShiftOverride) -> None:
+        services.override_delete(override=obj, actor=request.user)
+
+
+# --- Requests ------------------------------------------------------------------------------------------
+
+
+class _DecideActions:
+    """Admin actions that decide pending requests through the core approval mechanism."""
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:
+        done = 0
+        for obj in queryset.filter(status=RequestStatus.PENDING):
+            approval = approvals.request_for(obj)
+            if approval is None:
+                continue
+            try:
+                approvals.decide(request=approval, actor=request.user, decision=decision)
+                done += 1
+            except DomainError as exc:
+                _report_domain_error(self, request, exc)  # type: ignore[arg-type]
+        self.message_user(request, f"{done} request(s) {decision}d.", messages.SUCCESS)  # type: ignore[attr-defined]
+
+    @admin.action(description="Approve selected pending requests")
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, "approve")
+
+    @admin.action(description="Reject selected pending requests")
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._decide(request, queryset, "reject")
+
+
+@admin.register(ShiftSwapRequest)
+class ShiftSwapRequestAdmin(_DecideActions, admin.ModelAdmin):
+    actions = ["approve_selected", "reject_selected"]
+    list_display = ("date", "requester", "requester_shift", "counterpart", "counterpart_shift", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("requester__code", "counterpart__code", "requester__last_name", "counterpart__last_name")
+    list_select_related = ("requester", "counterpart", "requester_shift", "counterpart_shift")
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requested in self-service or the API (the approval needs a requester)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Regularisation)
+class RegularisationAdmin(_DecideActions, admin.ModelAdmin):
+    actions = ["approve_selected", "reject_selected"]
+    list_display = ("date", "employee", "kind", "reason", "status", "created_at", "decided_at")
+    list_filter = ("status", "kind")
+    search_fields = ("employee__code", "employee__last_name", "reason")
+    list_select_related = ("employee",)
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PeriodLock)
+class PeriodLockAdmin(admin.ModelAdmin):
+    list_display = ("date_from", "date_to", "note", "locked_by", "locked_at")
+    fields = ("date_from", "date_to", "note")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: PeriodLock, form: Any, change: bool) -> None:
+        lock = services.period_lock_create(date_from=obj.date_from, date_to=obj.date_to, note=obj.note, actor=request.user)
+        obj.pk = lock.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: PeriodLock) -> None:
+        services.period_lock_delete(lock=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PeriodLock]) -> None:
+        for lock in queryset:
+            services.period_lock_delete(lock=lock, actor=request.user)
+
+
+@admin.register(PunchDirectionRule)
+class PunchDirectionRuleAdmin(admin.ModelAdmin):
+    """Per location or per device (the id of a devices.Device): how punches pair into in/out."""
+
+    list_display = ("__str__", "location", "device_id", "mode")
+    list_filter = ("mode",)
+
+    def save_model(self, request: HttpRequest, obj: PunchDirectionRule, form: Any, change: bool) -> None:
+        services.direction_rule_save(rule=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: PunchDirectionRule) -> None:
+        services.direction_rule_delete(rule=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PunchDirectionRule]) -> None:
+        for rule in queryset:
+            services.direction_rule_delete(rule=rule, actor=request.user)
+
+
+# --- Facts and results ------------------------------------------------------------------------------
+
+
+@admin.register(Punch)
+class PunchAdmin(admin.ModelAdmin):
+    """Punches are facts: read-only here. Corrections are regularisations."""
+
+    list_display = ("timestamp", "employee", "direction", "source", "device_id", "device_user_id", "voided")
+    list_filter = ("source", "direction")
+    search_fields = ("employee__code", "employee__last_name", "device_user_id")
+    list_select_related = ("employee", "void")
+    date_hierarchy = "timestamp"
+
+    @admin.display(boolean=True, description="Voided")
+    def voided(self, obj: Punch) -> bool:
+        return hasattr(obj, "void")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AttendanceDay)
+class AttendanceDayAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [AttendanceDayResource]
+    list_display = (
+        "date", "employee", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
+        "early_exit_minutes", "overtime_minutes", "is_final", "waiting_for_devices",
+    )  # fmt: skip
+    list_filter = ("status", "is_final", "is_off_day", "employee__department", ("date", admin.DateFieldListFilter))
+    search_fields = ("employee__code", "employee__first_name", "employee__last_name")
+    list_select_related = ("employee", "shift")
+    date_hierarchy = "date"
+    actions = ["recompute_selected"]
+    change_list_template = "admin/attendance/attendanceday/change_list.html"
+
+    @admin.display(description="Waiting for")
+    def waiting_for_devices(self, obj: AttendanceDay) -> str:
+        if obj.is_final or not obj.waiting_for:
+            return "—"
+        return format_html_join(
+            ", ",
+            "{} (last sync {})",
+            ((d.get("name") or d.get("device_id"), d.get("last_sync_at") or "never") for d in obj.waiting_for),
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Recompute the selected days now")
+    def recompute_selected(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
+        by_employee: dict[Any, list[date]] = {}
+        for employee_id, day in queryset.values_list("employee_id", "date"):
+            by_employee.setdefault(employee_id, []).append(day)
+        written = 0
+        for employee_id, days in by_employee.items():
+            written += services.recompute(employee_ids=[employee_id], date_from=min(days), date_to=max(days)).written
+        self.message_user(request, f"Recomputed {written} day(s).", messages.SUCCESS)
+
+    def get_urls(self) -> list[Any]:
+        return [path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"), *super().get_urls()]
+
+    def register_view(self, request: HttpRequest) -> HttpResponse:
+        """The monthly register with CSV/XLSX/PDF downloads."""
+        month = reports.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+        department = request.GET.get("department") or ""
+        employees = selectors.employees_visible(user=request.user)
+        if department:
+            employees = employees.filter(department_id=department)
+        register = reports.monthly_register(employees=employees, month=month)
+        file_format = request.GET.get("format", "")
+        if file_format in ("csv", "xlsx", "pdf"):
+            return reports.register_response(register, file_format)
+        previous = (month - timedelta(days=1)).replace(day=1)
+        following = (month + timedelta(days=32)).replace(day=1)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": register.title,
+            "register": register,
+            "legend": reports.LEGEND,
+            "month": month.strftime("%Y-%m"),
+            "previous": previous.strftime("%Y-%m"),
+            "next": following.strftime("%Y-%m"),
+            "departments": Department.objects.order_by("name"),
+            "department": department,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/attendance/register.html", context)

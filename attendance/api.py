@@ -1,0 +1,791 @@
+"""Attendance API: shifts, schedules, assignments, overrides, swaps, punches, attendance
+days, recomputation, regularisation, locks, the monthly register and the summary.
+
+Thin: visibility comes from attendance.selectors, writes go through attendance.services,
+approvals through etime.core.approvals.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, cast
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Employee, User
+from accounts.resources import export_response
+from accounts.selectors import signed_in_user
+from attendance import conf, reports, selectors, services
+from attendance.errors import RequestNotPending
+from attendance.models import (
+    AttendanceDay,
+    DayStatus,
+    PeriodLock,
+    Punch,
+    PunchDirection,
+    PunchSource,
+    Regularisation,
+    RegularisationKind,
+    RequestStatus,
+    Schedule,
+    ScheduleAssignment,
+    Shift,
+    ShiftOverride,
+    ShiftSwapRequest,
+)
+from attendance.resources import AttendanceDayResource
+from attendance.schema import NamedChoiceField
+from etime.core import approvals
+from etime.core.api.fields import iso_date, iso_datetime, str_or_none
+from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
+from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
+
+PERMISSIONS = [IsAuthenticated, TokenScopePermission]
+MAX_RECOMPUTE_DAYS = 366
+
+
+def _user(request: Request) -> User:
+    return signed_in_user(request.user)
+
+
+def _require_manage(request: Request, employee: Employee) -> None:
+    if not selectors.may_manage(user=request.user, employee=employee):
+        raise PermissionDenied("Only an admin or this employee's manager may do this.")
+
+
+def _visible_employees(request: Request) -> QuerySet[Employee]:
+    return selectors.employees_visible(user=request.user)
+
+
+class VisibleEmployeeField(serializers.PrimaryKeyRelatedField):
+    """An employee id the caller may see; others are "does not exist" (no existence leak)."""
+
+    def get_queryset(self) -> QuerySet[Employee]:
+        request = self.context.get("request")
+        if request is None:
+            return Employee.objects.none()
+        return selectors.employees_visible(user=request.user)
+
+
+# --- Shifts and schedules --------------------------------------------------------------------------
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shift
+        fields = ["id", *services.plans.SHIFT_FIELDS]
+        validators: list[Any] = []  # the service and the database check uniqueness
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}, "code": {"validators": []}}
+
+
+class ShiftViewSet(EtimeModelViewSet):
+    """Shifts (reference data): every signed-in user reads, admins write."""
+
+    serializer_class = ShiftSerializer
+    permission_classes = [*PERMISSIONS, AdminWritesOnly]
+    scope_area = "attendance"
+    cursor_ordering = ("name",)
+    filterset_fields = ["code"]
+
+    def get_queryset(self) -> QuerySet[Shift]:
+        return selectors.shift_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        serializer.instance = services.shift_save(shift=Shift(**serializer.validated_data), actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        shift = cast(Shift, serializer.instance)
+        for name, value in serializer.validated_data.items():
+            setattr(shift, name, value)
+        serializer.instance = services.shift_save(shift=shift, actor=self.request.user)
+
+    def perform_destroy(self, instance: Shift) -> None:
+        services.shift_delete(shift=instance, actor=self.request.user)
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    days = serializers.ListField(
+        child=serializers.UUIDField(allow_null=True),
+        help_text="One entry per cycle day, from the anchor date: a shift id, or null for off.",
+    )
+
+    class Meta:
+        model = Schedule
+        fields = ["id", "name", "cycle_length", "anchor_date", "description", "days"]
+        validators: list[Any] = []
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
+
+    def to_representation(self, instance: Schedule) -> dict[str, Any]:
+        by_index = {d.day_index: d.shift_id for d in instance.days.all()}
+        return {
+            "id": str(instance.id),
+            "name": instance.name,
+            "cycle_length": instance.cycle_length,
+            "anchor_date": iso_date(instance.anchor_date),
+            "description": instance.description,
+            "days": [str_or_none(by_index.get(i)) for i in range(instance.cycle_length)],
+        }
+
+
+class ScheduleViewSet(EtimeModelViewSet):
+    """Schedules: a cycle of N days anchored at a date (weekly: N=7 anchored on a Monday)."""
+
+    serializer_class = ScheduleSerializer
+    permission_classes = [*PERMISSIONS, AdminWritesOnly]
+    scope_area = "attendance"
+    cursor_ordering = ("name",)
+
+    def get_queryset(self) -> QuerySet[Schedule]:
+        return selectors.schedule_list(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        days = data.pop("days")
+        serializer.instance = services.schedule_save(schedule=Schedule(**data), days=days, actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        days = data.pop("days", None)
+        schedule = cast(Schedule, serializer.instance)
+        for name, value in data.items():
+            setattr(schedule, name, value)
+        serializer.instance = services.schedule_save(schedule=schedule, days=days, actor=self.request.user)
+
+    def perform_destroy(self, instance: Schedule) -> None:
+        services.schedule_delete(schedule=instance, actor=self.request.user)
+
+
+# --- Assignments and overrides ------------------------------------------------------------------------
+
+
+class ScheduleAssignmentSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField()
+
+    class Meta:
+        model = ScheduleAssignment
+        fields = ["id", "employee", "schedule", "start_date", "end_date", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    start_date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ScheduleAssignment
+        fields = ["employee", "schedule"]
+
+
+class ScheduleAssignmentViewSet(EtimeModelViewSet):
+    """Dated schedule assignments. Overlaps for one employee: 409 `schedule_assignment_overlap`."""
+
+    serializer_class = ScheduleAssignmentSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-created_at",)
+    filterset_class = AssignmentFilter
+
+    def get_queryset(self) -> QuerySet[ScheduleAssignment]:
+        return selectors.assignments_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        assignment = ScheduleAssignment(**serializer.validated_data)
+        _require_manage(self.request, assignment.employee)
+        serializer.instance = services.assignment_save(assignment=assignment, actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        assignment = cast(ScheduleAssignment, serializer.instance)
+        _require_manage(self.request, assignment.employee)
+        for name, value in serializer.validated_data.items():
+            setattr(assignment, name, value)
+        _require_manage(self.request, assignment.employee)
+        serializer.instance = services.assignment_save(assignment=assignment, actor=self.request.user)
+
+    def perform_destroy(self, instance: ScheduleAssignment) -> None:
+        _require_manage(self.request, instance.employee)
+        services.assignment_delete(assignment=instance, actor=self.request.user)
+
+
+class ShiftOverrideSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField()
+
+    class Meta:
+        model = ShiftOverride
+        fields = ["id", "employee", "date", "shift", "reason", "swap", "created_at"]
+        read_only_fields = ["id", "swap", "created_at"]
+        validators: list[Any] = []
+
+
+class OverrideFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ShiftOverride
+        fields = ["employee", "shift"]
+
+
+class ShiftOverrideViewSet(EtimeModelViewSet):
+    """Per-date overrides (a shift, or off when `shift` is null); they win over schedules.
+    Creating one for an employee and date that has one replaces it."""
+
+    serializer_class = ShiftOverrideSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-created_at",)
+    filterset_class = OverrideFilter
+
+    def get_queryset(self) -> QuerySet[ShiftOverride]:
+        return selectors.overrides_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        _require_manage(self.request, data["employee"])
+        serializer.instance = services.override_set(
+            employee=data["employee"], day=data["date"], shift=data.get("shift"), reason=data.get("reason", ""),
+            actor=self.request.user,
+        )  # fmt: skip
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        override = cast(ShiftOverride, serializer.instance)
+        _require_manage(self.request, override.employee)
+        changes = dict(serializer.validated_data)
+        if "employee" in changes and changes["employee"].pk != override.employee_id:
+            raise ValidationError({"employee": ["An override cannot move to another employee."]})
+        changes.pop("employee", None)
+        serializer.instance = services.override_update(override=override, actor=self.request.user, **changes)
+
+    def perform_destroy(self, instance: ShiftOverride) -> None:
+        _require_manage(self.request, instance.employee)
+        services.override_delete(override=instance, actor=self.request.user)
+
+
+# --- Approvable requests ----------------------------------------------------------------------------
+
+
+class AttendanceDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class _DecisionMixin:
+    """approve / reject / return actions over etime.core.approvals."""
+
+    def _decide(self, request: Request, decision: str) -> Response:
+        obj = self.get_object()  # type: ignore[attr-defined]
+        payload = AttendanceDecisionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        approval = approvals.request_for(obj)
+        if approval is None:
+            raise RequestNotPending(details={"status": obj.status})
+        approvals.decide(request=approval, actor=_user(request), decision=decision, comment=payload.validated_data["comment"])
+        obj.refresh_from_db()
+        return Response(self.get_serializer(obj).data)  # type: ignore[attr-defined]
+
+    @extend_schema(request=AttendanceDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        """Approve at the current level (the employee's manager, or an admin)."""
+        return self._decide(request, "approve")
+
+    @extend_schema(request=AttendanceDecisionSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: Any = None) -> Response:
+        """Reject, with an optional comment."""
+        return self._decide(request, "reject")
+
+    @extend_schema(request=AttendanceDecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_(self, request: Request, pk: Any = None) -> Response:
+        """Return for changes; a comment is required."""
+        return self._decide(request, "return")
+
+
+class ShiftSwapSerializer(serializers.ModelSerializer):
+    requester = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
+    status = NamedChoiceField(choices=RequestStatus.choices, read_only=True, enum_name="AttendanceRequestStatusEnum")
+    counterpart = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+
+    class Meta:
+        model = ShiftSwapRequest
+        fields = [
+            "id", "requester", "counterpart", "date", "reason", "requester_shift", "counterpart_shift", "status",
+            "decided_at", "decision_comment", "created_at",
+        ]
+        read_only_fields = [
+            "id", "requester_shift", "counterpart_shift", "status", "decided_at", "decision_comment", "created_at",
+        ]
+
+
+class SwapFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ShiftSwapRequest
+        fields = ["status", "requester", "counterpart"]
+
+
+class ShiftSwapViewSet(
+    _DecisionMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet
+):
+    """Shift swaps: two employees exchange their shifts on a date once a manager approves."""
+
+    serializer_class = ShiftSwapSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-created_at",)
+    filterset_class = SwapFilter
+
+    def get_queryset(self) -> QuerySet[ShiftSwapRequest]:
+        return selectors.swaps_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        own = selectors.own_employee(user=self.request.user)
+        requester = data.get("requester") or own
+        if requester is None:
+            raise ValidationError({"requester": ["Required: your login has no employee record."]})
+        if own is None or requester.pk != own.pk:
+            _require_manage(self.request, requester)
+        serializer.instance = services.swap_request(
+            requester=requester, counterpart=data["counterpart"], day=data["date"], reason=data.get("reason", ""),
+            actor=self.request.user,
+        )  # fmt: skip
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """Withdraw a pending swap (its requester, or an admin)."""
+        swap = self.get_object()
+        services.swap_cancel(swap=swap, actor=_user(request))
+        swap.refresh_from_db()
+        return Response(self.get_serializer(swap).data)
+
+
+class RegularisationItemSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField(help_text="ISO 8601 with an offset")
+    direction = serializers.ChoiceField(choices=PunchDirection.choices, default=PunchDirection.UNKNOWN)
+
+
+class RegularisationSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
+    items = RegularisationItemSerializer(many=True, required=False)
+    replace_punch_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
+    status = NamedChoiceField(choices=RequestStatus.choices, read_only=True, enum_name="AttendanceRequestStatusEnum")
+
+    class Meta:
+        model = Regularisation
+        fields = [
+            "id", "employee", "date", "kind", "items", "replace_punch_ids", "reason", "status", "decided_at",
+            "decision_comment", "created_at",
+        ]
+        read_only_fields = ["id", "status", "decided_at", "decision_comment", "created_at"]
+
+    def to_representation(self, instance: Regularisation) -> dict[str, Any]:
+        return {
+            "id": str(instance.id),
+            "employee": str(instance.employee_id),
+            "date": iso_date(instance.date),
+            "kind": instance.kind,
+            "items": instance.items,
+            "replace_punch_ids": instance.replace_punch_ids,
+            "reason": instance.reason,
+            "status": instance.status,
+            "decided_at": iso_datetime(instance.decided_at),
+            "decision_comment": instance.decision_comment,
+            "created_at": iso_datetime(instance.created_at),
+        }
+
+
+class RegularisationFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Regularisation
+        fields = ["employee", "status", "kind"]
+
+
+class RegularisationViewSet(
+    _DecisionMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet
+):
+    """Attendance corrections. An employee's own request goes to their manager; a manager's
+    or admin's correction of a report's day is applied at once."""
+
+    serializer_class = RegularisationSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-created_at",)
+    filterset_class = RegularisationFilter
+
+    def get_queryset(self) -> QuerySet[Regularisation]:
+        return selectors.regularisations_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        own = selectors.own_employee(user=self.request.user)
+        employee = data.get("employee") or own
+        if employee is None:
+            raise ValidationError({"employee": ["Required: your login has no employee record."]})
+        apply_directly = own is None or employee.pk != own.pk
+        if apply_directly:
+            _require_manage(self.request, employee)
+        serializer.instance = services.regularisation_request(
+            employee=employee, day=data["date"], reason=data.get("reason", ""), actor=self.request.user,
+            kind=data.get("kind", RegularisationKind.PUNCH), items=[dict(i) for i in data.get("items", [])],
+            replace_punch_ids=data.get("replace_punch_ids", []), apply_directly=apply_directly,
+        )  # fmt: skip
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: Any = None) -> Response:
+        """Withdraw a pending or returned request (its requester, or an admin)."""
+        regularisation = self.get_object()
+        services.regularisation_cancel(regularisation=regularisation, actor=_user(request))
+        regularisation.refresh_from_db()
+        return Response(self.get_serializer(regularisation).data)
+
+
+# --- Punches --------------------------------------------------------------------------------------
+
+
+class PunchSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
+
+    class Meta:
+        model = Punch
+        fields = [
+            "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
+        ]
+        read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at"]
+
+
+class PunchFilter(django_filters.FilterSet):
+    timestamp = django_filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = Punch
+        fields = ["employee", "source", "direction", "device_id"]
+
+
+class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet):
+    """Punches of the people you may see. POST records an API punch (`source` = `api`) for
+    yourself, or for anyone as an admin; send an `Idempotency-Key` when you retry."""
+
+    serializer_class = PunchSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "punches"
+    cursor_ordering = ("-timestamp",)
+    filterset_class = PunchFilter
+
+    def get_queryset(self) -> QuerySet[Punch]:
+        return selectors.punches_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        own = selectors.own_employee(user=self.request.user)
+        employee = data.get("employee") or own
+        if employee is None:
+            raise ValidationError({"employee": ["Required: your login has no employee record."]})
+        if (own is None or employee.pk != own.pk) and not getattr(self.request.user, "is_admin_role", False):
+            raise PermissionDenied("Only admins record punches for others; managers correct days through regularisation.")
+        serializer.instance = services.punch_create(
+            employee=employee, timestamp=data["timestamp"], source=PunchSource.API, actor=self.request.user,
+            direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
+        )  # fmt: skip
+
+
+# --- Attendance days --------------------------------------------------------------------------------
+
+
+class AttendanceDaySerializer(serializers.ModelSerializer):
+    status = NamedChoiceField(choices=DayStatus.choices, enum_name="AttendanceStatusEnum")
+
+    class Meta:
+        model = AttendanceDay
+        fields = [
+            "id", "employee", "date", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
+            "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count",
+            "is_final", "waiting_for", "window_start", "window_end", "computed_at",
+        ]
+
+    def to_representation(self, instance: AttendanceDay) -> dict[str, Any]:
+        # Built by hand: lists of days are long (a month of a department), and DRF's
+        # per-field machinery would dominate them.
+        d = instance
+        return {
+            "id": str(d.id),
+            "employee": str(d.employee_id),
+            "date": iso_date(d.date),
+            "shift": str_or_none(d.shift_id),
+            "status": d.status,
+            "first_in": iso_datetime(d.first_in),
+            "last_out": iso_datetime(d.last_out),
+            "worked_minutes": d.worked_minutes,
+            "late_minutes": d.late_minutes,
+            "early_exit_minutes": d.early_exit_minutes,
+            "overtime_minutes": d.overtime_minutes,
+            "is_off_day": d.is_off_day,
+            "is_holiday": d.is_holiday,
+            "leave_kind": d.leave_kind,
+            "punch_count": d.punch_count,
+            "is_final": d.is_final,
+            "waiting_for": d.waiting_for,
+            "window_start": iso_datetime(d.window_start),
+            "window_end": iso_datetime(d.window_end),
+            "computed_at": iso_datetime(d.computed_at),
+        }
+
+
+class AttendanceDayFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+    department = django_filters.UUIDFilter(field_name="employee__department")
+    status = django_filters.MultipleChoiceFilter(choices=DayStatus.choices)
+
+    class Meta:
+        model = AttendanceDay
+        fields = ["employee", "is_final"]
+
+
+class AttendanceDayViewSet(EtimeReadOnlyViewSet):
+    """Computed attendance, one row per employee and date, in date order. `is_final` false
+    means provisional: `waiting_for` lists the time clocks that may still hold punches."""
+
+    serializer_class = AttendanceDaySerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("sort_key",)
+    filterset_class = AttendanceDayFilter
+
+    def get_queryset(self) -> QuerySet[AttendanceDay]:
+        return selectors.attendance_days_visible(user=self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        """The visible days, filtered like the list, as CSV or XLSX."""
+        queryset = self.filter_queryset(self.get_queryset()).select_related("employee__department", "shift").order_by(
+            "sort_key"
+        )
+        return export_response(AttendanceDayResource(), queryset, request.query_params.get("file_format", "csv"), "attendance-days")
+
+
+class RecomputeSerializer(serializers.Serializer):
+    employee = serializers.UUIDField(required=False, allow_null=True, help_text="Omit for everyone you may see.")
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        if (attrs["date_to"] - attrs["date_from"]).days >= MAX_RECOMPUTE_DAYS:
+            raise serializers.ValidationError({"date_to": [f"At most {MAX_RECOMPUTE_DAYS} days at once."]})
+        return attrs
+
+
+class RecomputeView(EtimeAPIView):
+    """Recompute attendance for a range. Small ranges (up to the configured number of
+    employee-days) run at once and return the days (200); larger ones are queued (202)."""
+
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    serializer_class = RecomputeSerializer
+
+    @extend_schema(
+        request=RecomputeSerializer,
+        responses={
+            200: inline_serializer(
+                "RecomputeDone", {"queued": serializers.BooleanField(), "days": AttendanceDaySerializer(many=True)}
+            ),
+            202: inline_serializer(
+                "RecomputeQueued", {"queued": serializers.BooleanField(), "marked": serializers.IntegerField()}
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        payload = RecomputeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        employees = _visible_employees(request)
+        if data.get("employee"):
+            employees = employees.filter(pk=data["employee"])
+            if not employees.exists():
+                raise NotFound("Unknown employee.")
+        ids = list(employees.order_by("id").values_list("id", flat=True))
+        days = (data["date_to"] - data["date_from"]).days + 1
+        if len(ids) * days > conf.sync_recompute_limit():
+            from django.db import transaction
+
+            with transaction.atomic():
+                marked = services.mark_dirty_range(ids, data["date_from"], data["date_to"])
+            return Response({"queued": True, "marked": marked}, status=status.HTTP_202_ACCEPTED)
+        services.recompute(employee_ids=ids, date_from=data["date_from"], date_to=data["date_to"])
+        rows = AttendanceDay.objects.filter(
+            employee_id__in=ids, date__gte=data["date_from"], date__lte=data["date_to"]
+        ).order_by("sort_key")
+        return Response({"queued": False, "days": AttendanceDaySerializer(rows, many=True).data})
+
+
+# --- Locks ---------------------------------------------------------------------------------------------
+
+
+class PeriodLockSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PeriodLock
+        fields = ["id", "date_from", "date_to", "note", "locked_by", "locked_at"]
+        read_only_fields = ["id", "locked_by", "locked_at"]
+
+
+class PeriodLockViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, EtimeReadOnlyViewSet):
+    """Closed periods (admins): attendance changes inside them answer 409 `period_locked`."""
+
+    serializer_class = PeriodLockSerializer
+    permission_classes = [*PERMISSIONS, IsAdminRole]
+    scope_area = "attendance"
+    cursor_ordering = ("-locked_at",)
+    queryset = PeriodLock.objects.all()
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.period_lock_create(
+            date_from=data["date_from"], date_to=data["date_to"], note=data.get("note", ""), actor=self.request.user
+        )
+
+    def perform_destroy(self, instance: PeriodLock) -> None:
+        services.period_lock_delete(lock=instance, actor=self.request.user)
+
+
+# --- Reports ------------------------------------------------------------------------------------------
+
+
+class _FileRenderer(BaseRenderer):
+    """Lets ``?format=csv|xlsx|pdf`` through content negotiation; the view builds the file."""
+
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class CSVFileRenderer(_FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XLSXFileRenderer(_FileRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+
+
+class PDFFileRenderer(_FileRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+def _report_employees(request: Request) -> QuerySet[Employee]:
+    for name in ("department", "employee"):
+        _uuid_param(request, name)
+    employees = _visible_employees(request)
+    department = request.query_params.get("department")
+    employee = request.query_params.get("employee")
+    if department:
+        employees = employees.filter(department_id=department)
+    if employee:
+        employees = employees.filter(pk=employee)
+    return employees
+
+
+def _uuid_param(request: Request, name: str) -> None:
+    import uuid
+
+    value = request.query_params.get(name)
+    if value:
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            raise ValidationError({name: ["Must be a UUID."]}) from None
+
+
+class RegisterView(EtimeAPIView):
+    """The monthly register: every employee you may see × every day of the month, with
+    status codes and totals. `?format=csv|xlsx|pdf` downloads it."""
+
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    renderer_classes = [JSONRenderer, CSVFileRenderer, XLSXFileRenderer, PDFFileRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, required=True, description="YYYY-MM"),
+            OpenApiParameter("department", OpenApiTypes.UUID),
+            OpenApiParameter("employee", OpenApiTypes.UUID),
+            OpenApiParameter("format", str, enum=list(reports.FORMATS), default="json"),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Register JSON, or the file")},
+    )
+    def get(self, request: Request) -> Response | HttpResponse:
+        month = reports.parse_month(request.query_params.get("month"))
+        if month is None:
+            raise ValidationError({"month": ["Give the month as YYYY-MM."]})
+        register = reports.monthly_register(employees=_report_employees(request), month=month)
+        file_format = request.accepted_renderer.format if request.accepted_renderer else "json"
+        if file_format in ("csv", "xlsx", "pdf"):
+            return reports.register_response(register, file_format)
+        return Response(reports.register_json(register))
+
+
+class SummaryView(EtimeAPIView):
+    """Per-employee totals for a range (or `month`): days present, absent, half days,
+    missing punches, leave, holidays, late count and minutes, early exits, overtime."""
+
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM (or give date_after and date_before)"),
+            OpenApiParameter("date_after", OpenApiTypes.DATE),
+            OpenApiParameter("date_before", OpenApiTypes.DATE),
+            OpenApiParameter("department", OpenApiTypes.UUID),
+            OpenApiParameter("employee", OpenApiTypes.UUID),
+        ],
+        responses={200: OpenApiResponse(OpenApiTypes.OBJECT)},
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        month = reports.parse_month(params.get("month")) if params.get("month") else None
+        if month is not None:
+            date_from, date_to = reports.month_bounds(month)
+        else:
+            try:
+                date_from = date.fromisoformat(params.get("date_after", ""))
+                date_to = date.fromisoformat(params.get("date_before", ""))
+            except ValueError:
+                raise ValidationError({"date_after": ["Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD)."]}) from None
+        if date_to < date_from or date_to - date_from > timedelta(days=MAX_RECOMPUTE_DAYS):
+            raise ValidationError({"date_before": [f"A range of 1 to {MAX_RECOMPUTE_DAYS} days."]})
+        employees = _report_employees(request).order_by("code")
+        totals = reports.summary(employees, date_from, date_to)
+        return Response(
+            {
+                "date_from": date_from.isoformat(),
+                "date_to": date_to.isoformat(),
+                "results": [
+                    {
+                        "employee": {"id": str(e.pk), "code": e.code, "name": e.full_name},
+                        **totals.get(e.pk, reports.Totals()).as_dict(),
+                    }
+                    for e in employees.only("id", "code", "first_name", "last_name")
+                ],
+            }
+        )

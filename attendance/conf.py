@@ -1,0 +1,30 @@
+"""Attendance settings, read from Django settings with defaults.
+
+etime/settings.py reads the environment; until it names these, the defaults apply.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def final_after() -> timedelta:
+    """A closed day becomes final this long after its window even if a device never synced."""
+    return timedelta(hours=int(getattr(settings, "ETIME_ATTENDANCE_FINAL_AFTER_HOURS", 48)))
+
+
+def recompute_back_days() -> int:
+    """How far back a change to a shift or schedule recomputes unlocked days."""
+    return int(getattr(settings, "ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31))
+
+
+def close_lookback_days() -> int:
+    """How far back the periodic close looks for ended days that have no row yet."""
+    return int(getattr(settings, "ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7))
+
+
+def sync_recompute_limit() -> int:
+    """POST /attendance/recompute/ runs inline up to this many employee-days, else queues."""
+    return int(getattr(settings, "ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000))

@@ -1,0 +1,472 @@
+"""The attendance engine: DESIGN §6 as one pure function.
+
+``compute_days(inputs, date_from, date_to, now=..., final_after=...)`` turns one employee's
+plan, punches, absences, holidays and device sync state into one ``DayResult`` per business
+date. It touches no database and no clock (``now`` is an argument), so every rule is a
+table-driven test away (attendance/tests/test_engine.py). ``attendance.services.recompute``
+loads the inputs for many employees in a few queries and writes the results in bulk.
+
+Rules, in the order DESIGN §6 gives them (E = the employee, D = the business date, the
+date a shift starts in E's time zone):
+
+1. planned shift = override for D, else the assignment's cycle day, else none (resolved by
+   the loader into ``EmployeeInputs.plan``).
+2. window = [start(D) − checkin_window_before, end(D) + checkout_window_after] as aware
+   instants in E's zone. All durations are taken between UTC instants, never wall clocks,
+   so a 22:00–06:00 shift is 7 hours on the spring-forward night and 9 on the fall-back one.
+3. a punch inside planned windows belongs to exactly one shift (see ``_owner``); punches
+   of a local calendar day that no window claims belong to that day if it has no planned
+   shift. Repeats within 2 minutes (≤ 120 s) of the previous kept punch are ignored.
+4. worked, break, late, early exit, overtime (``_metrics``), in whole minutes (seconds are
+   truncated before any comparison with a threshold).
+5. status: the first match of on_leave, holiday, weekly_off, absent (no punches),
+   missing_punch, absent (below absent_below_hours), half_day, present; work on an off
+   day or holiday is present with all of it overtime.
+
+Decisions where DESIGN §6 is silent are marked "Decision:" below and listed in
+docs/ATTENDANCE.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# Statuses (attendance.models.DayStatus values; repeated here so the engine imports no Django).
+PRESENT = "present"
+ABSENT = "absent"
+HALF_DAY = "half_day"
+MISSING_PUNCH = "missing_punch"
+ON_LEAVE = "on_leave"
+HOLIDAY = "holiday"
+WEEKLY_OFF = "weekly_off"
+
+# Punch directions and pairing modes (models.PunchDirection / models.DirectionMode values).
+IN, OUT, UNKNOWN = "in", "out", "unknown"
+FIRST_LAST, DEVICE_STATE, ALTERNATING = "first_last", "device_state", "alternating"
+
+DUPLICATE_SECONDS = 120
+# Plans this many days either side of the range are needed: a window reaches at most
+# 12 h before its start and 24 h + 12 h after it (models.MAX_WINDOW_MINUTES).
+PLAN_MARGIN_DAYS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftRule:
+    id: Any
+    start_time: time
+    end_time: time
+    code: str = ""
+    unpaid_break_minutes: int = 0
+    break_after_minutes: int = 360
+    late_grace_minutes: int = 0
+    early_exit_grace_minutes: int = 0
+    checkin_window_before_minutes: int = 120
+    checkout_window_after_minutes: int = 240
+    half_day_below_minutes: int = 240
+    absent_below_minutes: int = 120
+    overtime_after_minutes: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PunchFact:
+    timestamp: datetime  # aware
+    direction: str = UNKNOWN
+    device_id: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """Approved leave on a date (from the absence provider)."""
+
+    kind: str
+    full_day: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSync:
+    """A time clock that serves the employee and when it last synced successfully."""
+
+    device_id: Any
+    name: str
+    last_sync_at: datetime | None
+
+
+@dataclass
+class EmployeeInputs:
+    employee_id: Any
+    time_zone: str
+    # business date -> planned shift; a missing date or None means no planned shift.
+    plan: Mapping[date, ShiftRule | None] = field(default_factory=dict)
+    punches: Sequence[PunchFact] = ()
+    absences: Mapping[date, Absence] = field(default_factory=dict)
+    holidays: frozenset[date] | set[date] = frozenset()
+    direction_mode: str = FIRST_LAST  # the employee's location's rule
+    device_modes: Mapping[Any, str] = field(default_factory=dict)  # per-device rules (win)
+    devices: Sequence[DeviceSync] = ()
+    employed_from: date | None = None
+    employed_to: date | None = None
+
+
+@dataclass(slots=True)
+class DayResult:
+    employee_id: Any
+    date: date
+    shift_id: Any
+    status: str
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_minutes: int
+    late_minutes: int
+    early_exit_minutes: int
+    overtime_minutes: int
+    is_off_day: bool
+    is_holiday: bool
+    leave_kind: str
+    punch_count: int
+    is_final: bool
+    waiting_for: tuple[DeviceSync, ...]
+    window_start: datetime
+    window_end: datetime
+    # False while the day has neither punches nor an ended window: nothing to store yet
+    # (a shift that has not started is not an absence).
+    due: bool
+
+
+@dataclass(slots=True)
+class _Window:
+    day: date
+    shift: ShiftRule
+    start: float  # epoch seconds of the planned start
+    end: float
+    open: float  # window bounds
+    close: float
+
+
+# --- Rule 1: the plan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CyclePlan:
+    """A schedule: ``days[i]`` is the shift of cycle day i (None = off), day 0 on ``anchor_date``."""
+
+    anchor_date: date
+    days: Sequence[ShiftRule | None]
+
+    def shift_on(self, day: date) -> ShiftRule | None:
+        # Python's % is never negative, so dates before the anchor fall in the cycle too.
+        return self.days[(day - self.anchor_date).days % len(self.days)] if self.days else None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignmentSpan:
+    schedule: CyclePlan
+    start_date: date
+    end_date: date | None = None
+
+
+def resolve_plan(
+    *,
+    assignments: Sequence[AssignmentSpan],
+    overrides: Mapping[date, ShiftRule | None],
+    date_from: date,
+    date_to: date,
+) -> dict[date, ShiftRule | None]:
+    """Planned shift per date: the override, else the covering assignment's cycle day."""
+    plan: dict[date, ShiftRule | None] = {}
+    for day in _date_range(date_from, date_to):
+        if day in overrides:
+            plan[day] = overrides[day]
+            continue
+        for span in assignments:
+            if span.start_date <= day and (span.end_date is None or day <= span.end_date):
+                plan[day] = span.schedule.shift_on(day)
+                break
+    return plan
+
+
+# --- Rules 2-5 -------------------------------------------------------------------------------
+
+
+def _epoch(day: date, at: time, tz: ZoneInfo) -> float:
+    # An aware datetime's timestamp() goes through its UTC offset, so a local time that
+    # does not exist (spring forward) or exists twice (fall back) still maps to one instant
+    # (fold=0: the offset in force before the transition).
+    return datetime.combine(day, at, tzinfo=tz).timestamp()
+
+
+def shift_bounds(day: date, shift: ShiftRule, tz: ZoneInfo) -> tuple[float, float]:
+    """Planned start and end of ``shift`` on business date ``day``, as epoch seconds."""
+    start = _epoch(day, shift.start_time, tz)
+    end_day = day if shift.end_time > shift.start_time else day + timedelta(days=1)
+    return start, _epoch(end_day, shift.end_time, tz)
+
+
+def planned_net_minutes(day: date, shift: ShiftRule, tz: ZoneInfo) -> int:
+    """Scheduled minutes of ``shift`` on ``day`` (DST-correct) minus the break where due."""
+    start, end = shift_bounds(day, shift, tz)
+    scheduled = int(end - start) // 60
+    # Decision: the break is planned only when the shift is long enough to earn it, the
+    # same threshold rule 4 applies to worked time (a 4 h shift has no 30 min break).
+    return scheduled - shift.unpaid_break_minutes if scheduled > shift.break_after_minutes else scheduled
+
+
+def _window(day: date, shift: ShiftRule, tz: ZoneInfo) -> _Window:
+    start, end = shift_bounds(day, shift, tz)
+    return _Window(
+        day=day,
+        shift=shift,
+        start=start,
+        end=end,
+        open=start - shift.checkin_window_before_minutes * 60,
+        close=end + shift.checkout_window_after_minutes * 60,
+    )
+
+
+def _owner(candidates: list[_Window], t: float) -> _Window:
+    """Decision: a punch inside several windows belongs to the shift whose planned span is
+    nearest (0 inside it); on a tie, the earlier shift (finishing late is likelier than
+    arriving very early)."""
+    best = candidates[0]
+    best_distance = _distance(best, t)
+    for window in candidates[1:]:
+        distance = _distance(window, t)
+        if distance < best_distance or (distance == best_distance and window.day < best.day):
+            best, best_distance = window, distance
+    return best
+
+
+def _distance(window: _Window, t: float) -> float:
+    if t < window.start:
+        return window.start - t
+    if t > window.end:
+        return t - window.end
+    return 0.0
+
+
+def _dedupe(punches: list[tuple[float, PunchFact]]) -> list[tuple[float, PunchFact]]:
+    kept: list[tuple[float, PunchFact]] = []
+    last = None
+    for item in punches:
+        if last is not None and item[0] - last <= DUPLICATE_SECONDS:
+            continue
+        kept.append(item)
+        last = item[0]
+    return kept
+
+
+def _effective_directions(punches: list[tuple[float, PunchFact]], mode: str) -> list[str] | None:
+    """In/out per punch for the pairing modes; None means first-in/last-out."""
+    if mode == ALTERNATING:
+        return [IN if i % 2 == 0 else OUT for i in range(len(punches))]
+    if mode == DEVICE_STATE:
+        if all(p.direction not in (IN, OUT) for _t, p in punches):
+            return None  # the device said nothing usable: first-in/last-out
+        # Unknown states (ZK's 255) are never dropped: such a punch is taken as the
+        # opposite of the one before it (the first as an in).
+        directions: list[str] = []
+        previous = OUT
+        for _t, p in punches:
+            direction = p.direction if p.direction in (IN, OUT) else (IN if previous == OUT else OUT)
+            directions.append(direction)
+            previous = direction
+        return directions
+    return None
+
+
+def _paired_seconds(punches: list[tuple[float, PunchFact]], directions: list[str]) -> float:
+    """Sum of in→out pairs. A repeated in keeps the first; an out after a closed pair
+    extends that pair (a second tap on the way out); an in never closed adds nothing."""
+    total = 0.0
+    open_at: float | None = None
+    last_pair_end: float | None = None
+    for (t, _p), direction in zip(punches, directions, strict=True):
+        if direction == IN:
+            if open_at is None:
+                open_at = t
+        elif open_at is not None:
+            total += t - open_at
+            open_at, last_pair_end = None, t
+        elif last_pair_end is not None:
+            total += t - last_pair_end
+            last_pair_end = t
+    return total
+
+
+def _day_mode(punches: list[tuple[float, PunchFact]], inputs: EmployeeInputs) -> str:
+    # Decision: the rule of the first device (in time order) that has one; else the
+    # location's; else first-in/last-out.
+    if inputs.device_modes:
+        for _t, p in punches:
+            mode = inputs.device_modes.get(p.device_id)
+            if mode:
+                return mode
+    return inputs.direction_mode or FIRST_LAST
+
+
+def _aware(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, tz=UTC)
+
+
+def _date_range(first: date, last: date) -> Iterable[date]:
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
+
+
+def compute_days(
+    inputs: EmployeeInputs, date_from: date, date_to: date, *, now: datetime, final_after: timedelta
+) -> list[DayResult]:
+    """One result per date in [date_from, date_to] within the employment period."""
+    tz = ZoneInfo(inputs.time_zone)
+    now_epoch = now.timestamp()
+    final_after_s = final_after.total_seconds()
+
+    # Windows of every planned shift near the range, ordered by opening time.
+    windows: list[_Window] = []
+    for day in _date_range(date_from - timedelta(days=PLAN_MARGIN_DAYS), date_to + timedelta(days=PLAN_MARGIN_DAYS)):
+        shift = inputs.plan.get(day)
+        if shift is not None:
+            windows.append(_window(day, shift, tz))
+    by_date = {w.day: w for w in windows}
+    windows.sort(key=lambda w: w.open)
+    opens = [w.open for w in windows]
+
+    # Rule 3: give each punch to one day.
+    by_day: dict[date, list[tuple[float, PunchFact]]] = {}
+    for punch in inputs.punches:
+        t = punch.timestamp.timestamp()
+        # Windows open at most a few days apart; only those opened before t can hold it.
+        # A window spans at most 48 h, so at most ~5 windows opened in the 48 h before t.
+        hi = bisect.bisect_right(opens, t)
+        candidates = [w for w in windows[max(0, hi - 6) : hi] if w.close >= t]
+        if candidates:
+            day = _owner(candidates, t).day if len(candidates) > 1 else candidates[0].day
+        else:
+            day = datetime.fromtimestamp(t, tz=tz).date()
+            if inputs.plan.get(day) is not None:
+                continue  # outside every window on a planned day: belongs to no day
+        by_day.setdefault(day, []).append((t, punch))
+
+    results: list[DayResult] = []
+    for day in _date_range(date_from, date_to):
+        if inputs.employed_from is not None and day < inputs.employed_from:
+            continue
+        if inputs.employed_to is not None and day > inputs.employed_to:
+            continue
+        shift = inputs.plan.get(day)
+        punches = by_day.get(day, [])
+        punches.sort(key=lambda item: item[0])
+        results.append(_compute_day(inputs, tz, day, shift, by_date.get(day), _dedupe(punches), now_epoch, final_after_s))
+    return results
+
+
+def _compute_day(
+    inputs: EmployeeInputs,
+    tz: ZoneInfo,
+    day: date,
+    shift: ShiftRule | None,
+    window: _Window | None,
+    punches: list[tuple[float, PunchFact]],
+    now: float,
+    final_after: float,
+) -> DayResult:
+    if shift is not None and window is not None:
+        start, end, window_open, window_close = window.start, window.end, window.open, window.close
+    else:
+        start = end = 0.0
+        window_open = _epoch(day, time(0), tz)
+        window_close = _epoch(day + timedelta(days=1), time(0), tz)
+    absence = inputs.absences.get(day)
+    is_holiday = day in inputs.holidays
+    off_day_work = shift is None or is_holiday
+    count = len(punches)
+
+    first_in: float | None = None
+    last_out: float | None = None
+    worked = late = early = overtime = 0
+    if count:
+        mode = _day_mode(punches, inputs)
+        directions = _effective_directions(punches, mode)
+        if count == 1:
+            # One punch: an out (by the device or the pairing mode) is a last_out only.
+            if directions is not None and directions[0] == OUT:
+                last_out = punches[0][0]
+            else:
+                first_in = punches[0][0]
+        else:
+            first, last = punches[0][0], punches[-1][0]
+            first_in, last_out = first, last
+            raw_seconds = (last - first) if directions is None else _paired_seconds(punches, directions)
+            raw = int(raw_seconds) // 60
+            if shift is not None and raw > shift.break_after_minutes:
+                worked = max(0, raw - shift.unpaid_break_minutes)
+            else:
+                worked = raw
+        if off_day_work:
+            overtime = worked
+        elif shift is not None:
+            if first_in is not None and first_in > start:
+                minutes = int(first_in - start) // 60
+                late = minutes if minutes > shift.late_grace_minutes else 0
+            if last_out is not None and last_out < end:
+                minutes = int(end - last_out) // 60
+                early = minutes if minutes > shift.early_exit_grace_minutes else 0
+            scheduled = int(end - start) // 60
+            planned = scheduled - shift.unpaid_break_minutes if scheduled > shift.break_after_minutes else scheduled
+            excess = worked - planned
+            overtime = excess if excess > 0 and excess >= shift.overtime_after_minutes else 0
+
+    if absence is not None and absence.full_day:
+        status = ON_LEAVE
+    elif is_holiday and count == 0:
+        status = HOLIDAY
+    elif shift is None and count == 0:
+        status = WEEKLY_OFF
+    elif count == 0:
+        status = ABSENT
+    elif count == 1:
+        status = MISSING_PUNCH
+    elif off_day_work:
+        status = PRESENT
+    elif shift is not None and worked < shift.absent_below_minutes:
+        status = ABSENT
+    elif shift is not None and worked < shift.half_day_below_minutes:
+        status = HALF_DAY
+    else:
+        status = PRESENT
+
+    waiting: tuple[DeviceSync, ...] = ()
+    if now < window_close:
+        is_final = False  # the day is still open
+    else:
+        lagging = tuple(
+            d for d in inputs.devices if d.last_sync_at is None or d.last_sync_at.timestamp() < window_close
+        )
+        is_final = not lagging or now >= window_close + final_after
+        waiting = () if is_final else lagging
+
+    return DayResult(
+        employee_id=inputs.employee_id,
+        date=day,
+        shift_id=shift.id if shift is not None else None,
+        status=status,
+        first_in=_aware(first_in) if first_in is not None else None,
+        last_out=_aware(last_out) if last_out is not None else None,
+        worked_minutes=worked,
+        late_minutes=late,
+        early_exit_minutes=early,
+        overtime_minutes=overtime,
+        is_off_day=off_day_work,
+        is_holiday=is_holiday,
+        leave_kind=absence.kind if absence is not None else "",
+        punch_count=count,
+        is_final=is_final,
+        waiting_for=waiting,
+        window_start=_aware(window_open),
+        window_end=_aware(window_close),
+        due=count > 0 or now >= window_close,
+    )

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.db.models import QuerySet
+
+from accounts.models import Employee
+from attendance.models import PunchDirection, RegularisationKind
+
+
+class CorrectionForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(choices=RegularisationKind.choices, initial=RegularisationKind.PUNCH)
+    first_in = forms.TimeField(required=False, label="In", widget=forms.TimeInput(attrs={"type": "time"}))
+    last_out = forms.TimeField(
+        required=False, label="Out", widget=forms.TimeInput(attrs={"type": "time"}),
+        help_text="An out before the in is the next morning (night shift).",
+    )  # fmt: skip
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("first_in") and not cleaned.get("last_out"):
+            raise forms.ValidationError("Give the in time, the out time, or both.")
+        if cleaned.get("kind") == RegularisationKind.DAY and not (cleaned.get("first_in") and cleaned.get("last_out")):
+            raise forms.ValidationError("Correcting the whole day needs both the in and the out time.")
+        return cleaned
+
+    def items(self, tz: ZoneInfo) -> list[dict[str, Any]]:
+        day: date = self.cleaned_data["date"]
+        first: time | None = self.cleaned_data.get("first_in")
+        last: time | None = self.cleaned_data.get("last_out")
+        items = []
+        if first:
+            items.append({"timestamp": datetime.combine(day, first, tzinfo=tz), "direction": PunchDirection.IN})
+        if last:
+            out_day = day + timedelta(days=1) if first and last <= first else day
+            items.append({"timestamp": datetime.combine(out_day, last, tzinfo=tz), "direction": PunchDirection.OUT})
+        return items
+
+
+class NameChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.full_name)
+
+
+class SwapForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    counterpart = NameChoiceField(queryset=Employee.objects.none(), label="Swap with")
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, partners: QuerySet[Employee], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["counterpart"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
+        field.queryset = partners

@@ -1,0 +1,231 @@
+"""Attendance reports: the monthly register (employee × day with status codes and totals)
+and the per-employee summary, plus their CSV/XLSX (django-import-export formats) and PDF
+(WeasyPrint) renderings. The same functions serve the admin, the pages and the API; who
+appears is decided by the caller's visible employees (attendance.selectors)."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from import_export.formats.base_formats import CSV, XLSX
+from tablib import Dataset
+
+from accounts.models import Employee
+from attendance.models import AttendanceDay, DayStatus
+
+CODES = {
+    DayStatus.PRESENT: "P",
+    DayStatus.ABSENT: "A",
+    DayStatus.HALF_DAY: "HD",
+    DayStatus.MISSING_PUNCH: "MP",
+    DayStatus.ON_LEAVE: "L",
+    DayStatus.HOLIDAY: "H",
+    DayStatus.WEEKLY_OFF: "WO",
+}
+PROVISIONAL_MARK = "*"
+LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
+    (PROVISIONAL_MARK, "provisional (a time clock may still hold punches)")
+]
+FORMATS = ("json", "csv", "xlsx", "pdf")
+
+
+def parse_month(value: str | None) -> date | None:
+    """``YYYY-MM`` -> the first of that month, or None when malformed."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return None
+
+
+def month_bounds(first: date) -> tuple[date, date]:
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _hours(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class Totals:
+    present: int = 0
+    half_day: int = 0
+    absent: int = 0
+    missing_punch: int = 0
+    on_leave: int = 0
+    holiday: int = 0
+    weekly_off: int = 0
+    late_count: int = 0
+    late_minutes: int = 0
+    early_exit_count: int = 0
+    early_exit_minutes: int = 0
+    overtime_minutes: int = 0
+    worked_minutes: int = 0
+    provisional: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["overtime_hours"] = _hours(self.overtime_minutes)
+        data["worked_hours"] = _hours(self.worked_minutes)
+        return data
+
+
+def summary(employees: QuerySet[Employee], date_from: date, date_to: date) -> dict[Any, Totals]:
+    """Per-employee totals over [date_from, date_to], in one GROUP BY query."""
+    rows = (
+        AttendanceDay.objects.filter(employee__in=employees, date__gte=date_from, date__lte=date_to)
+        .values("employee_id")
+        .annotate(
+            present=Count("id", filter=Q(status=DayStatus.PRESENT)),
+            half_day=Count("id", filter=Q(status=DayStatus.HALF_DAY)),
+            absent=Count("id", filter=Q(status=DayStatus.ABSENT)),
+            missing_punch=Count("id", filter=Q(status=DayStatus.MISSING_PUNCH)),
+            on_leave=Count("id", filter=Q(status=DayStatus.ON_LEAVE)),
+            holiday=Count("id", filter=Q(status=DayStatus.HOLIDAY)),
+            weekly_off=Count("id", filter=Q(status=DayStatus.WEEKLY_OFF)),
+            late_count=Count("id", filter=Q(late_minutes__gt=0)),
+            late_minutes=Sum("late_minutes"),
+            early_exit_count=Count("id", filter=Q(early_exit_minutes__gt=0)),
+            early_exit_minutes=Sum("early_exit_minutes"),
+            overtime_minutes=Sum("overtime_minutes"),
+            worked_minutes=Sum("worked_minutes"),
+            provisional=Count("id", filter=Q(is_final=False)),
+        )
+        .order_by()
+    )
+    result: dict[Any, Totals] = {}
+    for row in rows:
+        employee_id = row.pop("employee_id")
+        result[employee_id] = Totals(**{k: int(v or 0) for k, v in row.items()})
+    return result
+
+
+@dataclass
+class RegisterRow:
+    employee: Employee
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    totals: Totals = field(default_factory=Totals)
+
+
+@dataclass
+class Register:
+    month: date
+    days: list[date]
+    rows: list[RegisterRow]
+
+    @property
+    def title(self) -> str:
+        return f"Attendance register {self.month:%B %Y}"
+
+
+def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
+    """The register of ``month`` for ``employees`` (already scoped to what the caller may
+    see) who were employed at some point in it. Three queries whatever the size."""
+    first, last = month_bounds(month)
+    people = list(
+        employees.filter(Q(hire_date__isnull=True) | Q(hire_date__lte=last))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .select_related("department")
+        .order_by("code")
+    )
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    cells: dict[Any, dict[date, tuple[str, bool]]] = {}
+    for employee_id, day, status, final in AttendanceDay.objects.filter(
+        employee__in=[p.pk for p in people], date__gte=first, date__lte=last
+    ).values_list("employee_id", "date", "status", "is_final"):
+        cells.setdefault(employee_id, {})[day] = (status, final)
+    totals = summary(Employee.objects.filter(pk__in=[p.pk for p in people]), first, last)
+    rows = []
+    for person in people:
+        mine = cells.get(person.pk, {})
+        row_cells = []
+        for day in days:
+            status, final = mine.get(day, ("", True))
+            code = CODES.get(DayStatus(status), "") if status else ""
+            row_cells.append(
+                {
+                    "date": day.isoformat(),
+                    "status": status or None,
+                    "code": code + ("" if final or not code else PROVISIONAL_MARK),
+                    "is_final": final if status else None,
+                }
+            )
+        rows.append(RegisterRow(employee=person, cells=row_cells, totals=totals.get(person.pk, Totals())))
+    return Register(month=first, days=days, rows=rows)
+
+
+def register_json(register: Register) -> dict[str, Any]:
+    return {
+        "month": register.month.strftime("%Y-%m"),
+        "days": [d.isoformat() for d in register.days],
+        "legend": dict(LEGEND),
+        "rows": [
+            {
+                "employee": {
+                    "id": str(row.employee.pk),
+                    "code": row.employee.code,
+                    "name": row.employee.full_name,
+                    "department": row.employee.department.name if row.employee.department else None,
+                },
+                "cells": row.cells,
+                "totals": row.totals.as_dict(),
+            }
+            for row in register.rows
+        ],
+    }
+
+
+TOTAL_COLUMNS = [
+    ("present", "Present"), ("half_day", "Half days"), ("absent", "Absent"), ("missing_punch", "Missing punches"),
+    ("on_leave", "Leave"), ("holiday", "Holidays"), ("weekly_off", "Weekly off"), ("late_count", "Late (days)"),
+    ("late_minutes", "Late (min)"), ("early_exit_count", "Early exits"), ("early_exit_minutes", "Early exit (min)"),
+    ("overtime_hours", "Overtime (h)"), ("worked_hours", "Worked (h)"), ("provisional", "Provisional days"),
+]  # fmt: skip
+
+
+def register_dataset(register: Register) -> Dataset:
+    headers = ["Code", "Name", "Department"] + [f"{d.day:02d}" for d in register.days] + [t for _k, t in TOTAL_COLUMNS]
+    dataset = Dataset(headers=headers, title=register.month.strftime("%Y-%m"))
+    for row in register.rows:
+        dataset.append(
+            [row.employee.code, row.employee.full_name, row.employee.department.name if row.employee.department else ""]
+            + [cell["code"] for cell in row.cells]
+            + _total_values(row)
+        )
+    return dataset
+
+
+def _total_values(row: RegisterRow) -> list[Any]:
+    totals = row.totals.as_dict()
+    return [totals[key] for key, _title in TOTAL_COLUMNS]
+
+
+def register_pdf(register: Register) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "attendance/register_pdf.html",
+        {"register": register, "legend": LEGEND, "total_columns": TOTAL_COLUMNS,
+         "rows": [(row, _total_values(row)) for row in register.rows]},
+    )  # fmt: skip
+    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+
+
+def register_response(register: Register, file_format: str) -> HttpResponse:
+    """CSV, XLSX or PDF download of the register."""
+    stem = f"attendance-register-{register.month:%Y-%m}"
+    if file_format == "pdf":
+        response = HttpResponse(register_pdf(register), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
+        return response
+    fmt = {"csv": CSV, "xlsx": XLSX}[file_format]()
+    response = HttpResponse(fmt.export_data(register_dataset(register)), content_type=fmt.get_content_type())
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt.get_extension()}"'
+    return response

@@ -1,0 +1,26 @@
+"""django-import-export resources for attendance, shared by admin, API and page exports."""
+
+from __future__ import annotations
+
+from import_export import fields, resources
+
+from attendance.models import AttendanceDay
+
+
+class AttendanceDayResource(resources.ModelResource):
+    employee_code = fields.Field(attribute="employee__code", column_name="employee_code", readonly=True)
+    employee_name = fields.Field(column_name="employee_name", readonly=True)
+    department = fields.Field(attribute="employee__department__name", column_name="department", readonly=True)
+    shift = fields.Field(attribute="shift__code", column_name="shift", readonly=True)
+
+    class Meta:
+        model = AttendanceDay
+        fields = (
+            "employee_code", "employee_name", "department", "date", "shift", "status", "first_in", "last_out",
+            "worked_minutes", "late_minutes", "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday",
+            "leave_kind", "punch_count", "is_final",
+        )
+        export_order = fields
+
+    def dehydrate_employee_name(self, day: AttendanceDay) -> str:
+        return day.employee.full_name

@@ -1,0 +1,255 @@
+"""Reads for attendance, including who may see what (one place for pages, API and exports).
+
+Visibility follows the people rule (accounts.selectors.employee_list_visible): admins see
+everyone's attendance, managers their own and their reports' (transitively), employees
+their own. Shifts and schedules are reference data every signed-in user may read.
+
+Also the plan (rule 1 of DESIGN §6) for many employees at once, and ``planned_minutes``,
+which timesheets (expected hours) and leave (working days) read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+
+from accounts.models import Employee, User
+from accounts.selectors import employee_for_user, employee_list_visible, is_manager_of
+from attendance import engine
+from attendance.models import (
+    AttendanceDay,
+    PeriodLock,
+    Punch,
+    Regularisation,
+    Schedule,
+    ScheduleAssignment,
+    ScheduleDay,
+    Shift,
+    ShiftOverride,
+    ShiftSwapRequest,
+)
+
+# --- Who may see and change what ---------------------------------------------------------------
+
+
+def employees_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
+    return employee_list_visible(user=user)
+
+
+def may_manage(*, user: User | AnonymousUser, employee: Employee) -> bool:
+    """Admins, and managers of ``employee`` (transitively), may plan and correct their attendance."""
+    if isinstance(user, User) and user.is_admin_role:
+        return True
+    return is_manager_of(user=user, employee=employee)
+
+
+def attendance_days_visible(*, user: User | AnonymousUser) -> QuerySet[AttendanceDay]:
+    return AttendanceDay.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def punches_visible(*, user: User | AnonymousUser) -> QuerySet[Punch]:
+    return Punch.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def assignments_visible(*, user: User | AnonymousUser) -> QuerySet[ScheduleAssignment]:
+    return ScheduleAssignment.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def overrides_visible(*, user: User | AnonymousUser) -> QuerySet[ShiftOverride]:
+    return ShiftOverride.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def swaps_visible(*, user: User | AnonymousUser) -> QuerySet[ShiftSwapRequest]:
+    """Swaps where the caller can see either employee: both parties see it, and so do
+    their managers and admins."""
+    visible = employee_list_visible(user=user)
+    return ShiftSwapRequest.objects.filter(Q(requester__in=visible) | Q(counterpart__in=visible))
+
+
+def regularisations_visible(*, user: User | AnonymousUser) -> QuerySet[Regularisation]:
+    return Regularisation.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def shift_list(*, user: User | AnonymousUser) -> QuerySet[Shift]:
+    return Shift.objects.all()
+
+
+def schedule_list(*, user: User | AnonymousUser) -> QuerySet[Schedule]:
+    return Schedule.objects.prefetch_related("days")
+
+
+def swap_partners(*, user: User | AnonymousUser) -> QuerySet[Employee]:
+    """Whom a user may offer a shift swap: current colleagues of their own department
+    (names only are shown), plus everyone they may already see."""
+    from django.utils import timezone
+
+    me = employee_for_user(user)
+    visible = employee_list_visible(user=user)
+    if me is None:
+        return visible.none()
+    today = timezone.localdate()
+    colleagues = Employee.objects.filter(department_id=me.department_id) if me.department_id else Employee.objects.none()
+    return (
+        Employee.objects.filter(Q(pk__in=colleagues.values("pk")) | Q(pk__in=visible.values("pk")))
+        .exclude(pk=me.pk)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .order_by("last_name", "first_name")
+    )
+
+
+def own_employee(*, user: User | AnonymousUser) -> Employee | None:
+    return employee_for_user(user)
+
+
+# --- Locks -----------------------------------------------------------------------------------------
+
+
+def locked_ranges() -> list[tuple[date, date]]:
+    return list(PeriodLock.objects.order_by("date_from").values_list("date_from", "date_to"))
+
+
+def lock_covering(day_from: date, day_to: date | None = None) -> PeriodLock | None:
+    """The first lock that overlaps [day_from, day_to] (day_to None: open-ended)."""
+    day_to = day_to or day_from
+    return PeriodLock.objects.filter(date_from__lte=day_to, date_to__gte=day_from).order_by("date_from").first()
+
+
+def is_locked(day: date, ranges: Sequence[tuple[date, date]]) -> bool:
+    return any(start <= day <= end for start, end in ranges)
+
+
+# --- The plan -----------------------------------------------------------------------------------
+
+
+def shift_rule(shift: Shift) -> engine.ShiftRule:
+    def minutes(hours: Decimal) -> int:
+        return int(Decimal(hours) * 60)
+
+    return engine.ShiftRule(
+        id=shift.id,
+        code=shift.code,
+        start_time=shift.start_time,
+        end_time=shift.end_time,
+        unpaid_break_minutes=shift.unpaid_break_minutes,
+        break_after_minutes=shift.break_after_minutes,
+        late_grace_minutes=shift.late_grace_minutes,
+        early_exit_grace_minutes=shift.early_exit_grace_minutes,
+        checkin_window_before_minutes=shift.checkin_window_before_minutes,
+        checkout_window_after_minutes=shift.checkout_window_after_minutes,
+        half_day_below_minutes=minutes(shift.half_day_below_hours),
+        absent_below_minutes=minutes(shift.absent_below_hours),
+        overtime_after_minutes=shift.overtime_after_minutes,
+    )
+
+
+class PlanCache:
+    """Shifts and schedules (small reference tables) read once per recompute run."""
+
+    def __init__(self) -> None:
+        self._shifts: dict[Any, engine.ShiftRule] | None = None
+        self._schedules: dict[Any, engine.CyclePlan] = {}
+
+    def shifts(self) -> dict[Any, engine.ShiftRule]:
+        if self._shifts is None:
+            self._shifts = {shift.id: shift_rule(shift) for shift in Shift.objects.all()}
+        return self._shifts
+
+    def schedules(self, ids: Iterable[Any]) -> dict[Any, engine.CyclePlan]:
+        missing = set(ids) - set(self._schedules)
+        if missing:
+            shifts = self.shifts()
+            days: dict[Any, dict[int, Any]] = defaultdict(dict)
+            for schedule_id, index, shift_id in ScheduleDay.objects.filter(schedule_id__in=missing).values_list(
+                "schedule_id", "day_index", "shift_id"
+            ):
+                days[schedule_id][index] = shift_id
+            for schedule_id, length, anchor in Schedule.objects.filter(id__in=missing).values_list(
+                "id", "cycle_length", "anchor_date"
+            ):
+                cycle = [shifts.get(days[schedule_id].get(i)) if days[schedule_id].get(i) else None for i in range(length)]
+                self._schedules[schedule_id] = engine.CyclePlan(anchor_date=anchor, days=cycle)
+        return self._schedules
+
+
+def plans_for(
+    employee_ids: Sequence[Any], date_from: date, date_to: date, *, cache: PlanCache | None = None
+) -> dict[Any, dict[date, engine.ShiftRule | None]]:
+    """Rule 1 for many employees in three queries: planned shift per employee and date
+    (dates without a planned shift are absent from the inner dict)."""
+    cache = cache or PlanCache()
+    spans: dict[Any, list[tuple[Any, date, date | None]]] = defaultdict(list)
+    for employee_id, schedule_id, start, end in (
+        ScheduleAssignment.objects.filter(employee_id__in=employee_ids, start_date__lte=date_to)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=date_from))
+        .values_list("employee_id", "schedule_id", "start_date", "end_date")
+    ):
+        spans[employee_id].append((schedule_id, start, end))
+    schedules = cache.schedules({s for rows in spans.values() for s, _start, _end in rows})
+    shifts = cache.shifts()
+    overrides: dict[Any, dict[date, engine.ShiftRule | None]] = defaultdict(dict)
+    for employee_id, day, shift_id in ShiftOverride.objects.filter(
+        employee_id__in=employee_ids, date__gte=date_from, date__lte=date_to
+    ).values_list("employee_id", "date", "shift_id"):
+        overrides[employee_id][day] = shifts.get(shift_id) if shift_id else None
+    plans: dict[Any, dict[date, engine.ShiftRule | None]] = {}
+    for employee_id in employee_ids:
+        assignments = [
+            engine.AssignmentSpan(schedule=schedules[s], start_date=start, end_date=end)
+            for s, start, end in spans.get(employee_id, ())
+        ]
+        plan = engine.resolve_plan(
+            assignments=assignments, overrides=overrides.get(employee_id, {}), date_from=date_from, date_to=date_to
+        )
+        plans[employee_id] = {day: shift for day, shift in plan.items() if shift is not None}
+    return plans
+
+
+def planned_shift(*, employee: Employee, day: date) -> Shift | None:
+    plan = plans_for([employee.pk], day, day)[employee.pk]
+    rule = plan.get(day)
+    return Shift.objects.get(pk=rule.id) if rule is not None else None
+
+
+def time_zones(employee_ids: Sequence[Any]) -> dict[Any, str]:
+    return {
+        employee_id: own or location_zone or "UTC"
+        for employee_id, own, location_zone in Employee.objects.filter(id__in=employee_ids).values_list(
+            "id", "time_zone", "location__time_zone"
+        )
+    }
+
+
+def planned_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[tuple[Any, date], int]:
+    """Planned working minutes per (employee id, date) for days with a planned shift:
+    the shift's length in the employee's zone (DST-correct) minus the unpaid break where
+    the shift is long enough to earn it. Days without a key have no planned shift.
+
+    Read by timesheets (expected hours) and leave (working days = days with a key).
+    """
+    ids = list(employee_ids)
+    zones = time_zones(ids)
+    result: dict[tuple[Any, date], int] = {}
+    for employee_id, plan in plans_for(ids, date_from, date_to).items():
+        tz = ZoneInfo(zones.get(employee_id, "UTC"))
+        for day, shift in plan.items():
+            if shift is not None:
+                result[(employee_id, day)] = engine.planned_net_minutes(day, shift, tz)
+    return result
+
+
+def roster(
+    *, employee_ids: Sequence[Any], date_from: date, date_to: date
+) -> dict[Any, dict[date, engine.ShiftRule | None]]:
+    """Who works which shift on which day (admin roster view, pages)."""
+    return plans_for(list(employee_ids), date_from, date_to)
+
+
+def date_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]

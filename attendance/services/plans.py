@@ -1,0 +1,490 @@
+"""Writes for the plan: shifts, schedules, assignments, overrides and shift swaps.
+
+Every change marks the employee-dates it can affect dirty, in its own transaction, so the
+recompute task brings attendance up to date after commit. Changes that would alter a
+locked period are refused with ``period_locked``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Employee
+from attendance import conf
+from attendance.errors import AssignmentOverlap, RequestNotPending
+from attendance.models import (
+    PunchDirectionRule,
+    RequestStatus,
+    Schedule,
+    ScheduleAssignment,
+    ScheduleDay,
+    Shift,
+    ShiftOverride,
+    ShiftSwapRequest,
+)
+from attendance.services.dirty import mark_dirty, mark_dirty_range
+from attendance.services.locks import ensure_unlocked
+from etime.core import audit
+from etime.core.errors import ValidationFailed
+
+FOREVER = date.max
+
+
+def _validation_failed(exc: ValidationError) -> ValidationFailed:
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    first = next(iter(details.values()))[0] if details else "invalid"
+    return ValidationFailed(f"The input is invalid: {first}", details=details)
+
+
+def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise _validation_failed(exc) from None
+
+
+def _today() -> date:
+    return timezone.now().date()
+
+
+def _horizon() -> tuple[date, date]:
+    """Dates a plan change recomputes: the recent past and tomorrow (later days have no
+    rows yet; they are computed when they happen)."""
+    today = _today()
+    return today - timedelta(days=conf.recompute_back_days()), today + timedelta(days=1)
+
+
+def _clip(first: date, last: date | None, *, back_days: int | None = None) -> tuple[date, date] | None:
+    low, high = _horizon()
+    if back_days is not None:
+        low = _today() - timedelta(days=back_days)
+    first, last = max(first, low), min(last or FOREVER, high)
+    return (first, last) if first <= last else None
+
+
+def _mark_assignment_dirty(employee_id: Any, first: date, last: date | None) -> None:
+    # One employee's own plan: recompute up to a year back, not just the default horizon.
+    span = _clip(first, last, back_days=366)
+    if span:
+        mark_dirty_range([employee_id], *span)
+
+
+# --- Shifts --------------------------------------------------------------------------------------
+
+
+SHIFT_FIELDS = (
+    "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
+    "early_exit_grace_minutes", "checkin_window_before_minutes", "checkout_window_after_minutes",
+    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color",
+)  # fmt: skip
+
+
+def shift_save(*, shift: Shift, actor: Any) -> Shift:
+    """Create or update a shift; recomputes recent unlocked days that plan it."""
+    before = None if shift._state.adding else audit.snapshot(Shift.objects.get(pk=shift.pk))
+    _full_clean(shift)
+    if shift.absent_below_hours > shift.half_day_below_hours:
+        raise ValidationFailed(
+            "absent_below_hours must not exceed half_day_below_hours.",
+            details={"absent_below_hours": ["Must not exceed half_day_below_hours."]},
+        )
+    try:
+        with transaction.atomic():
+            shift.save()
+            after = audit.snapshot(shift)
+            audit.record(actor=actor, action="shift.created" if before is None else "shift.updated", obj=shift, before=before, after=after)
+            if before is not None and {**before} != after:
+                _mark_shift_users_dirty(shift)
+    except IntegrityError as exc:
+        raise ValidationFailed("A shift with this name or code exists.", details={"non_field_errors": [str(exc)]}) from None
+    return shift
+
+
+def _mark_shift_users_dirty(shift: Shift) -> None:
+    schedule_ids = set(ScheduleDay.objects.filter(shift=shift).values_list("schedule_id", flat=True))
+    _mark_schedule_users_dirty(schedule_ids)
+    low, high = _horizon()
+    mark_dirty(
+        ShiftOverride.objects.filter(shift=shift, date__gte=low, date__lte=high).values_list("employee_id", "date")
+    )
+
+
+def _mark_schedule_users_dirty(schedule_ids: set[Any]) -> None:
+    if not schedule_ids:
+        return
+    low, high = _horizon()
+    pairs: set[tuple[Any, date]] = set()
+    for employee_id, start, end in ScheduleAssignment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=low), schedule_id__in=schedule_ids, start_date__lte=high
+    ).values_list("employee_id", "start_date", "end_date"):
+        span = _clip(start, end)
+        if span:
+            pairs.update((employee_id, span[0] + timedelta(days=i)) for i in range((span[1] - span[0]).days + 1))
+    mark_dirty(pairs)
+
+
+def shift_delete(*, shift: Shift, actor: Any) -> None:
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            before = audit.snapshot(shift)
+            pk = shift.pk
+            shift.delete()
+            audit.record(actor=actor, action="shift.deleted", object_type="attendance.shift", object_id=pk, before=before)
+    except ProtectedError:
+        raise ValidationFailed(
+            "This shift is still planned by a schedule or an override.", details={"non_field_errors": ["Still in use."]}
+        ) from None
+
+
+# --- Schedules -----------------------------------------------------------------------------------
+
+
+def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any) -> Schedule:
+    """Create or update a schedule. ``days``: one entry per cycle day, a Shift (or its id)
+    or None for off; None keeps the stored days (whose count must still match)."""
+    creating = schedule._state.adding
+    before = None if creating else _schedule_snapshot(Schedule.objects.get(pk=schedule.pk))
+    _full_clean(schedule)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                schedule.save()
+        except IntegrityError as exc:
+            raise ValidationFailed("A schedule with this name exists.", details={"name": [str(exc)]}) from None
+        if days is not None:
+            if len(days) != schedule.cycle_length:
+                raise ValidationFailed(
+                    f"Give one entry per cycle day ({schedule.cycle_length}).",
+                    details={"days": [f"Expected {schedule.cycle_length} entries, got {len(days)}."]},
+                )
+            shift_ids = [getattr(d, "pk", d) for d in days]
+            known = set(Shift.objects.filter(pk__in=[s for s in shift_ids if s]).values_list("pk", flat=True))
+            unknown = [str(s) for s in shift_ids if s and s not in known]
+            if unknown:
+                raise ValidationFailed("Unknown shift.", details={"days": [f"Unknown shift {unknown[0]}."]})
+            ScheduleDay.objects.filter(schedule=schedule).delete()
+            ScheduleDay.objects.bulk_create(
+                [ScheduleDay(schedule=schedule, day_index=i, shift_id=s) for i, s in enumerate(shift_ids)]
+            )
+        else:
+            ScheduleDay.objects.filter(schedule=schedule, day_index__gte=schedule.cycle_length).delete()
+        after = _schedule_snapshot(schedule)
+        audit.record(
+            actor=actor, action="schedule.created" if creating else "schedule.updated", obj=schedule, before=before, after=after
+        )
+        if before is not None and before != after:
+            _mark_schedule_users_dirty({schedule.pk})
+    return schedule
+
+
+def _schedule_snapshot(schedule: Schedule) -> dict[str, Any]:
+    data = audit.snapshot(schedule)
+    data["days"] = [
+        str(s) if s else None
+        for s in ScheduleDay.objects.filter(schedule=schedule).order_by("day_index").values_list("shift_id", flat=True)
+    ]
+    return data
+
+
+def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
+    if schedule.assignments.exists():
+        raise ValidationFailed(
+            "This schedule is still assigned to employees.", details={"non_field_errors": ["Still assigned."]}
+        )
+    with transaction.atomic():
+        before = _schedule_snapshot(schedule)
+        pk = schedule.pk
+        schedule.delete()
+        audit.record(actor=actor, action="schedule.deleted", object_type="attendance.schedule", object_id=pk, before=before)
+
+
+# --- Assignments -----------------------------------------------------------------------------------
+
+
+def _changed_spans(old: ScheduleAssignment | None, new: ScheduleAssignment | None) -> list[tuple[date, date]]:
+    """Dates whose plan an assignment change alters."""
+    if old is None or new is None or old.schedule_id != new.schedule_id:
+        return [(a.start_date, a.end_date or FOREVER) for a in (old, new) if a is not None]
+    spans = []
+    if old.start_date != new.start_date:
+        first, last = sorted([old.start_date, new.start_date])
+        spans.append((first, last - timedelta(days=1)))
+    old_end, new_end = old.end_date or FOREVER, new.end_date or FOREVER
+    if old_end != new_end:
+        first, last = sorted([old_end, new_end])
+        spans.append((first + timedelta(days=1), last))
+    return spans
+
+
+def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAssignment:
+    """Create or update an assignment. One employee's assignments never overlap: a conflict
+    is ``schedule_assignment_overlap`` (409) naming the conflicting assignment."""
+    creating = assignment._state.adding
+    _full_clean(assignment, exclude=["employee", "schedule"])
+    if assignment.end_date and assignment.end_date < assignment.start_date:
+        raise ValidationFailed("The assignment ends before it starts.", details={"end_date": ["Must not be before start_date."]})
+    with transaction.atomic():
+        # Serialise writers of one employee's assignments, so two overlapping ones can
+        # never both pass the check below (SQLite serialises whole transactions anyway).
+        Employee.objects.select_for_update().filter(pk=assignment.employee_id).first()
+        old = None if creating else ScheduleAssignment.objects.get(pk=assignment.pk)
+        for first, last in _changed_spans(old, assignment):
+            if first <= last:
+                ensure_unlocked(first, last)
+        conflict = (
+            ScheduleAssignment.objects.filter(employee_id=assignment.employee_id)
+            .exclude(pk=assignment.pk)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=assignment.start_date))
+        )
+        if assignment.end_date is not None:
+            conflict = conflict.filter(start_date__lte=assignment.end_date)
+        existing = conflict.order_by("start_date").first()
+        if existing is not None:
+            raise AssignmentOverlap(
+                f"It overlaps the assignment to {existing.schedule} from {existing.start_date.isoformat()}.",
+                details={
+                    "conflicting_assignment": {
+                        "id": str(existing.pk),
+                        "schedule": str(existing.schedule_id),
+                        "start_date": existing.start_date.isoformat(),
+                        "end_date": existing.end_date.isoformat() if existing.end_date else None,
+                    }
+                },
+            )
+        assignment.save()
+        audit.record(
+            actor=actor,
+            action="schedule_assignment.created" if creating else "schedule_assignment.updated",
+            obj=assignment,
+            before=audit.snapshot(old) if old else None,
+            after=audit.snapshot(assignment),
+        )
+        for first, last in _changed_spans(old, assignment):
+            if first <= last:
+                _mark_assignment_dirty(assignment.employee_id, first, None if last == FOREVER else last)
+    return assignment
+
+
+def assignment_delete(*, assignment: ScheduleAssignment, actor: Any) -> None:
+    with transaction.atomic():
+        ensure_unlocked(assignment.start_date, assignment.end_date or FOREVER)
+        before = audit.snapshot(assignment)
+        pk, employee_id = assignment.pk, assignment.employee_id
+        first, last = assignment.start_date, assignment.end_date
+        assignment.delete()
+        audit.record(
+            actor=actor, action="schedule_assignment.deleted", object_type="attendance.scheduleassignment", object_id=pk, before=before
+        )
+        _mark_assignment_dirty(employee_id, first, last)
+
+
+# --- Overrides -------------------------------------------------------------------------------------
+
+
+def override_set(
+    *, employee: Employee, day: date, shift: Shift | None, reason: str = "", actor: Any, swap: ShiftSwapRequest | None = None
+) -> ShiftOverride:
+    """Plan ``shift`` (None: off) for ``employee`` on ``day``, replacing any override there."""
+    with transaction.atomic():
+        ensure_unlocked(day)
+        existing = ShiftOverride.objects.select_for_update().filter(employee=employee, date=day).first()
+        before = audit.snapshot(existing) if existing else None
+        override = existing or ShiftOverride(employee=employee, date=day)
+        override.shift = shift
+        override.reason = reason[:200]
+        override.swap = swap
+        override.save()
+        audit.record(
+            actor=actor, action="shift_override.updated" if existing else "shift_override.created", obj=override,
+            before=before, after=audit.snapshot(override),
+        )  # fmt: skip
+        mark_dirty([(employee.pk, day)])
+    return override
+
+
+def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> ShiftOverride:
+    with transaction.atomic():
+        old_date = override.date
+        ensure_unlocked(old_date)
+        before = audit.snapshot(ShiftOverride.objects.get(pk=override.pk))
+        for name, value in changes.items():
+            setattr(override, name, value)
+        ensure_unlocked(override.date)
+        try:
+            with transaction.atomic():
+                override.save()
+        except IntegrityError:
+            raise ValidationFailed(
+                "This employee already has an override on that date.", details={"date": ["Already overridden."]}
+            ) from None
+        audit.record(actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override))
+        mark_dirty([(override.employee_id, old_date), (override.employee_id, override.date)])
+    return override
+
+
+def override_delete(*, override: ShiftOverride, actor: Any) -> None:
+    with transaction.atomic():
+        ensure_unlocked(override.date)
+        before = audit.snapshot(override)
+        pk, employee_id, day = override.pk, override.employee_id, override.date
+        override.delete()
+        audit.record(actor=actor, action="shift_override.deleted", object_type="attendance.shiftoverride", object_id=pk, before=before)
+        mark_dirty([(employee_id, day)])
+
+
+# --- Shift swaps -------------------------------------------------------------------------------------
+
+SWAP_KIND = "shift_swap"
+
+
+def _planned(employee: Employee, day: date) -> Shift | None:
+    from attendance.selectors import planned_shift
+
+    return planned_shift(employee=employee, day=day)
+
+
+def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
+    """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``; the requester's
+    manager approves (core approvals, kind ``shift_swap``)."""
+    from etime.core import approvals
+
+    if requester.pk == counterpart.pk:
+        raise ValidationFailed("A swap needs two employees.", details={"counterpart": ["Choose someone else."]})
+    errors: dict[str, list[str]] = {}
+    for name, person in (("requester", requester), ("counterpart", counterpart)):
+        if not person.is_active_on(day):
+            errors[name] = [f"{person.full_name} is not employed on {day.isoformat()}."]
+    if requester.user_id is None:
+        errors["requester"] = ["The requester needs a login to take part in an approval."]
+    if errors:
+        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+    mine, theirs = _planned(requester, day), _planned(counterpart, day)
+    if mine == theirs:
+        raise ValidationFailed(
+            "Both employees have the same plan that day; there is nothing to swap.", details={"date": ["Nothing to swap."]}
+        )
+    with transaction.atomic():
+        ensure_unlocked(day)
+        pending = ShiftSwapRequest.objects.filter(status=RequestStatus.PENDING, date=day).filter(
+            Q(requester__in=[requester, counterpart]) | Q(counterpart__in=[requester, counterpart])
+        )
+        if pending.exists():
+            raise ValidationFailed(
+                "One of the two already has a pending swap that day.", details={"date": ["A swap is already pending."]}
+            )
+        swap = ShiftSwapRequest.objects.create(
+            requester=requester, counterpart=counterpart, date=day, reason=reason[:500],
+            requester_shift=mine, counterpart_shift=theirs,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )  # fmt: skip
+        audit.record(actor=actor, action="shift_swap.requested", obj=swap, after=audit.snapshot(swap))
+        approvals.submit(kind=SWAP_KIND, obj=swap, actor=actor)
+    return swap
+
+
+def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
+    from etime.core import approvals
+
+    with transaction.atomic():
+        swap = ShiftSwapRequest.objects.select_for_update().select_related("requester").get(pk=swap.pk)
+        if not getattr(actor, "is_admin_role", False) and swap.requester.user_id != getattr(actor, "pk", None):
+            raise approvals.ApprovalNotAllowed("Only the requester or an admin may cancel this swap.")
+        if swap.status != RequestStatus.PENDING:
+            raise RequestNotPending(details={"status": swap.status})
+        request = approvals.request_for(swap)
+        if request is not None:
+            approvals.cancel(request=request, actor=actor)
+        before = audit.snapshot(swap)
+        swap.status = RequestStatus.CANCELLED
+        swap.decided_at = timezone.now()
+        swap.save(update_fields=["status", "decided_at"])
+        audit.record(actor=actor, action="shift_swap.cancelled", obj=swap, before=before, after=audit.snapshot(swap))
+    return swap
+
+
+def on_swap_approved(swap: ShiftSwapRequest, actor: Any) -> None:
+    """Approval callback (in the deciding transaction): each takes the other's plan as it
+    stands now, as an override linked to the swap."""
+    ensure_unlocked(swap.date)
+    requester, counterpart = swap.requester, swap.counterpart
+    mine, theirs = _planned(requester, swap.date), _planned(counterpart, swap.date)
+    reason = f"Shift swap {swap.pk}"
+    override_set(employee=requester, day=swap.date, shift=theirs, reason=reason, actor=actor, swap=swap)
+    override_set(employee=counterpart, day=swap.date, shift=mine, reason=reason, actor=actor, swap=swap)
+    _decide_swap(swap, RequestStatus.APPROVED, actor, "")
+
+
+def on_swap_rejected(swap: ShiftSwapRequest, actor: Any, comment: str) -> None:
+    _decide_swap(swap, RequestStatus.REJECTED, actor, comment)
+
+
+def on_swap_returned(swap: ShiftSwapRequest, actor: Any, comment: str) -> None:
+    _decide_swap(swap, RequestStatus.RETURNED, actor, comment)
+
+
+def _decide_swap(swap: ShiftSwapRequest, status: str, actor: Any, comment: str) -> None:
+    before = audit.snapshot(swap)
+    swap.status = status
+    swap.decided_at = timezone.now()
+    swap.decision_comment = (comment or "")[:500]
+    swap.save(update_fields=["status", "decided_at", "decision_comment"])
+    audit.record(actor=actor, action=f"shift_swap.{status}", obj=swap, before=before, after=audit.snapshot(swap))
+
+
+# --- Punch direction rules -----------------------------------------------------------------------------
+
+
+def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirectionRule:
+    """Create or change how punches pair up for a location or a device; audited, and the
+    recent days of the people it concerns are recomputed."""
+    before = None if rule._state.adding else audit.snapshot(PunchDirectionRule.objects.get(pk=rule.pk))
+    _full_clean(rule)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                rule.save()
+        except IntegrityError:
+            raise ValidationFailed(
+                "This location or device already has a rule.", details={"non_field_errors": ["Already has a rule."]}
+            ) from None
+        audit.record(
+            actor=actor, action="punch_direction_rule.created" if before is None else "punch_direction_rule.updated",
+            obj=rule, before=before, after=audit.snapshot(rule),
+        )  # fmt: skip
+        _mark_rule_users_dirty(rule)
+    return rule
+
+
+def direction_rule_delete(*, rule: PunchDirectionRule, actor: Any) -> None:
+    with transaction.atomic():
+        before = audit.snapshot(rule)
+        pk = rule.pk
+        _mark_rule_users_dirty(rule)
+        rule.delete()
+        audit.record(
+            actor=actor, action="punch_direction_rule.deleted", object_type="attendance.punchdirectionrule", object_id=pk, before=before
+        )
+
+
+def _mark_rule_users_dirty(rule: PunchDirectionRule) -> None:
+    from attendance.models import Punch
+
+    low, high = _horizon()
+    if rule.location_id:
+        employees = list(Employee.objects.filter(location_id=rule.location_id).values_list("pk", flat=True))
+    else:
+        employees = list(
+            Punch.objects.filter(device_id=rule.device_id, employee__isnull=False, timestamp__date__gte=low)
+            .values_list("employee_id", flat=True)
+            .distinct()
+        )
+    mark_dirty_range(employees, low, high)

@@ -1,0 +1,34 @@
+"""Celery tasks: ids in, one service call. Delivery may repeat; the services claim their work."""
+
+from __future__ import annotations
+
+import time
+
+from celery import shared_task
+
+from attendance.services import close_days, recompute_dirty
+
+# A task run stops claiming new batches after this long and hands the rest to a fresh
+# task, so one run never nears the worker's hard time limit.
+RUN_BUDGET_SECONDS = 120
+
+
+@shared_task(name="attendance.recompute_dirty_days")
+def recompute_dirty_days() -> int:
+    """Recompute the dirty set, batch by batch; re-enqueue itself if work remains."""
+    started = time.monotonic()
+    total = 0
+    while True:
+        claimed = recompute_dirty()
+        total += claimed
+        if not claimed:
+            return total
+        if time.monotonic() - started > RUN_BUDGET_SECONDS:
+            recompute_dirty_days.apply_async()
+            return total
+
+
+@shared_task(name="attendance.close_days")
+def close_attendance_days() -> int:
+    """Mark days that ended without a punch (absences) and provisional days that may now be final."""
+    return close_days()

@@ -1,0 +1,326 @@
+"""Back office for time tracking. Every write goes through the services (rules, audit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from import_export.admin import ImportExportMixin
+
+from etime.core.errors import DomainError
+from timesheets import resources, services
+from timesheets.models import (
+    Client,
+    Project,
+    Rate,
+    ReminderLog,
+    Task,
+    TimeEntry,
+    TimeEntryDeletion,
+    Timesheet,
+    TimesheetStatus,
+)
+
+
+def _form_errors(form: forms.BaseForm, exc: DomainError) -> None:
+    details = exc.details if isinstance(exc.details, dict) else {}
+    placed = False
+    for name, messages_ in details.items():
+        if name in form.fields and isinstance(messages_, list):
+            for message in messages_:
+                form.add_error(name, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+class _ServiceAdmin(admin.ModelAdmin):
+    noun = ""
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        services.delete_with_audit(obj=obj, actor=request.user, noun=self.noun)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            try:
+                services.delete_with_audit(obj=obj, actor=request.user, noun=self.noun)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+
+@admin.register(Client)
+class ClientAdmin(ImportExportMixin, _ServiceAdmin):
+    resource_classes = [resources.ClientResource]
+    list_display = ("name", "currency", "vat_rate", "country", "payment_terms_days", "active")
+    list_filter = ("active", "currency", "country")
+    search_fields = ("name",)
+    readonly_fields = ("created_at", "updated_at")
+    noun = "client"
+
+    def save_model(self, request: HttpRequest, obj: Client, form: Any, change: bool) -> None:
+        services.client_save(client=obj, actor=request.user)
+
+
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ("name", "billable", "active")
+    show_change_link = True
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(ImportExportMixin, _ServiceAdmin):
+    resource_classes = [resources.ProjectResource]
+    list_display = ("name", "client", "status", "billable", "budget_hours", "budget_amount", "rounding_minutes")
+    list_filter = ("status", "billable", "client")
+    search_fields = ("name", "client__name")
+    list_select_related = ("client",)
+    filter_horizontal = ("members",)
+    autocomplete_fields = ("client",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [TaskInline]
+    noun = "project"
+
+    def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
+        services.project_save(project=obj, members=form.cleaned_data.get("members"), actor=request.user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Members were set by the service (audited); only the task inlines remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for task in formset.save(commit=False):
+            services.task_save(task=task, actor=request.user)
+
+
+@admin.register(Task)
+class TaskAdmin(_ServiceAdmin):
+    list_display = ("name", "project", "billable", "active")
+    list_filter = ("active", "billable", "project__client")
+    search_fields = ("name", "project__name")
+    list_select_related = ("project",)
+    autocomplete_fields = ("project",)
+    noun = "task"
+
+    def save_model(self, request: HttpRequest, obj: Task, form: Any, change: bool) -> None:
+        services.task_save(task=obj, actor=request.user)
+
+
+class RateAddForm(forms.ModelForm):
+    class Meta:
+        model = Rate
+        fields = ("kind", "level", "task", "project", "client", "employee", "amount", "currency", "effective_from")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = "Empty: the client's currency (required for employee rates)."
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        level = data.get("level")
+        if level and not self.errors:
+            target = data.get(level)
+            try:
+                data["currency"] = services.rate_build(
+                    level=level, target_id=target.pk if target else None, amount=data["amount"],
+                    effective_from=data["effective_from"], currency=data.get("currency"), kind=data["kind"],
+                ).currency  # fmt: skip
+            except DomainError as exc:
+                details = dict(exc.details) if isinstance(exc.details, dict) else {}
+                if "target" in details:
+                    details[level] = details.pop("target")
+                _form_errors(self, DomainError(exc.message, details=details))
+        return data
+
+
+@admin.register(Rate)
+class RateAdmin(admin.ModelAdmin):
+    """Rates are a history: added (through the service), never edited."""
+
+    form = RateAddForm
+    list_display = ("level", "kind", "task", "project", "client", "employee", "amount", "currency", "effective_from")
+    list_filter = ("kind", "level", "currency")
+    search_fields = ("task__name", "project__name", "client__name", "employee__last_name", "employee__code")
+    list_select_related = ("task", "project", "client", "employee")
+    autocomplete_fields = ("task", "project", "client", "employee")
+    date_hierarchy = "effective_from"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [f.name for f in Rate._meta.fields] if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
+        if change:
+            return
+        saved = services.rate_create(
+            level=obj.level, target_id=getattr(obj, f"{obj.level}_id"), amount=obj.amount, currency=obj.currency,
+            effective_from=obj.effective_from, kind=obj.kind, actor=request.user,
+        )  # fmt: skip
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: Rate) -> None:
+        services.rate_delete(rate=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for rate in queryset:
+            services.rate_delete(rate=rate, actor=request.user)
+
+
+class TimeEntryAdminForm(forms.ModelForm):
+    """Saving the form runs the service: refusals (overlap, locks, rules) show as form
+    errors, and a resolution can be chosen to merge or replace overlapping entries."""
+
+    resolution = forms.ChoiceField(
+        choices=[("", "Refuse overlaps"), ("merge", "Merge with overlapping entries"),
+                 ("replace", "Replace overlapping entries")],
+        required=False,
+    )  # fmt: skip
+
+    class Meta:
+        model = TimeEntry
+        fields = ("employee", "project", "task", "start", "end", "description", "billable")
+
+    saved: TimeEntry | None = None
+
+    def _post_clean(self) -> None:
+        # After Django's own model validation, so its checks run on the form's values first.
+        super()._post_clean()  # type: ignore[misc]
+        if self.errors:
+            return
+        data = self.cleaned_data
+        resolution = data.get("resolution") or None
+        try:
+            if self.instance._state.adding:
+                self.saved = services.time_entry_create(
+                    employee=data["employee"], project=data["project"], task=data.get("task"), start=data["start"],
+                    end=data.get("end"), description=data.get("description", ""), billable=data.get("billable"),
+                    resolution=resolution, actor=self.actor,
+                )  # fmt: skip
+            else:
+                changes = {name: data.get(name) for name in services.ENTRY_FIELDS if name in self.changed_data}
+                self.saved = services.time_entry_update(entry=self.instance, resolution=resolution, actor=self.actor,
+                                                        **changes)  # fmt: skip
+        except DomainError as exc:
+            _form_errors(self, exc)
+
+    actor: Any = None
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(ImportExportMixin, admin.ModelAdmin):
+    form = TimeEntryAdminForm
+    list_display = ("start", "end", "employee", "project", "task", "duration_seconds", "billable", "status",
+                    "rate_applied", "rate_currency", "rate_source", "auto_stopped")  # fmt: skip
+    list_filter = ("status", "billable", "source", "auto_stopped", "rate_source", "project__client", "project")
+    search_fields = ("description", "employee__code", "employee__last_name", "project__name", "external_id")
+    list_select_related = ("employee", "project", "task")
+    autocomplete_fields = ("employee", "project", "task")
+    date_hierarchy = "date"
+    readonly_fields = ("date", "duration_seconds", "rounded_seconds", "status", "rate_applied", "rate_currency",
+                       "rate_effective_date", "rate_source", "cost_rate_applied", "cost_rate_currency", "invoice_id",
+                       "source", "auto_stopped", "external_id", "created_at", "updated_at", "created_by")  # fmt: skip
+    actions = ["approve_entries"]
+
+    def get_import_resource_classes(self, request: HttpRequest) -> list[Any]:
+        return [resources.TimeEntryImportResource]
+
+    def get_export_resource_classes(self, request: HttpRequest) -> list[Any]:
+        return [resources.TimeEntryResource]
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {"user": request.user}
+
+    def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
+        return {}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # type: ignore[attr-defined]
+        return form
+
+    def save_model(self, request: HttpRequest, obj: TimeEntry, form: Any, change: bool) -> None:
+        saved = form.saved
+        if saved is not None:
+            obj.pk = saved.pk
+            obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: TimeEntry) -> None:
+        services.time_entry_delete(entry=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for entry in queryset:
+            try:
+                services.time_entry_delete(entry=entry, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
+
+    @admin.action(description="Approve selected entries")
+    def approve_entries(self, request: HttpRequest, queryset: Any) -> None:
+        try:
+            approved = services.time_entries_approve(entries=list(queryset.select_related("employee")), actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"{len(approved)} entries approved.", messages.SUCCESS)
+
+
+@admin.register(Timesheet)
+class TimesheetAdmin(admin.ModelAdmin):
+    list_display = ("employee", "week_start", "status", "submitted_at", "decided_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("employee__code", "employee__last_name", "employee__first_name")
+    list_select_related = ("employee", "decided_by")
+    date_hierarchy = "week_start"
+    readonly_fields = [f.name for f in Timesheet._meta.fields]
+    actions = ["approve_timesheets"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Approve selected submitted timesheets")
+    def approve_timesheets(self, request: HttpRequest, queryset: Any) -> None:
+        done = 0
+        for timesheet in queryset.filter(status=TimesheetStatus.SUBMITTED):
+            try:
+                services.timesheet_approve(timesheet=timesheet, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{timesheet}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{done} timesheet(s) approved.", messages.SUCCESS)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TimeEntryDeletion)
+class TimeEntryDeletionAdmin(_ReadOnlyAdmin):
+    list_display = ("deleted_at", "entry_id", "employee_id", "reason")
+    list_filter = ("reason",)
+    search_fields = ("entry_id", "employee_id")
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(_ReadOnlyAdmin):
+    list_display = ("day", "kind", "employee", "sent_at")
+    list_filter = ("kind",)
+    search_fields = ("employee__code", "employee__last_name")
+    list_select_related = ("employee",)
+

@@ -1,0 +1,45 @@
+"""Domain errors of time tracking. The codes are public (docs/API.md); never rename one."""
+
+from __future__ import annotations
+
+from etime.core.errors import DomainError
+
+
+class TimeEntryOverlap(DomainError):
+    """``details.conflicts``: the stored entries in the way, as the API shows them."""
+
+    code = "time_entry_overlap"
+    status = 409
+    message = "The entry overlaps other entries of this employee; retry with resolution=merge or resolution=replace."
+
+
+class TimerAlreadyRunning(DomainError):
+    """``details.entry``: the timer that is running."""
+
+    code = "timer_already_running"
+    status = 409
+    message = "A timer is already running for this employee; stop it first."
+
+
+class TimerNotRunning(DomainError):
+    code = "timer_not_running"
+    status = 409
+    message = "No timer is running."
+
+
+class PeriodLocked(DomainError):
+    code = "period_locked"
+    status = 409
+    message = "This time is submitted, approved or invoiced and can no longer be changed."
+
+
+class TimesheetNotOpen(DomainError):
+    code = "timesheet_not_open"
+    status = 409
+    message = "This timesheet is already submitted or approved."
+
+
+class NotAllowed(DomainError):
+    code = "permission_denied"
+    status = 403
+    message = "You may not do this."

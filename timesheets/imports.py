@@ -1,0 +1,307 @@
+"""Importing time entries from CSV: etime's own export, Toggl and Clockify detailed reports.
+
+The file is read by django-import-export (``resources.TimeEntryImportResource``); this
+module recognises the column layout, turns each row into an entry's fields and creates
+it through ``services.time_entry_create``, so imported time obeys every rule typed-in
+time does (visibility, membership, locks, overlap, rates, audit). Each row ends as:
+
+- created;
+- skipped: the employee already has an entry with the same start and end, or one
+  imported with the same external id (importing a file twice changes nothing);
+- failed: with the reason (unknown project, overlap, locked week, bad time, ...).
+
+Toggl and Clockify write local wall-clock times without an offset; they are read in
+the employee's time zone. Clockify writes dates as the exporting user set them:
+MM/DD/YYYY unless some day in the file is above 12 (then DD/MM/YYYY).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from accounts.models import Employee, User
+from accounts.selectors import employee_for_user, employee_list_visible
+from etime.core.errors import DomainError
+from timesheets import selectors, services
+from timesheets.models import EntrySource, Project, Task, TimeEntry
+
+NATIVE, TOGGL, CLOCKIFY = "etime", "toggl", "clockify"
+MAX_ROWS = 20_000
+
+# Canonical field -> the column names (lower case) that carry it, per layout.
+_COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    NATIVE: {
+        "employee_code": ("employee_code",), "employee_email": ("employee_email", "email"), "client": ("client",),
+        "project": ("project",), "task": ("task",), "description": ("description",), "billable": ("billable",),
+        "start": ("start",), "end": ("end",), "external_id": ("external_id",), "id": ("id",),
+    },
+    TOGGL: {
+        "employee_email": ("email",), "client": ("client",), "project": ("project",), "task": ("task",),
+        "description": ("description",), "billable": ("billable",), "start_date": ("start date",),
+        "start_time": ("start time",), "end_date": ("end date",), "end_time": ("end time",), "external_id": ("id",),
+    },
+    CLOCKIFY: {
+        "employee_email": ("email",), "client": ("client",), "project": ("project",), "task": ("task",),
+        "description": ("description",), "billable": ("billable",), "start_date": ("start date",),
+        "start_time": ("start time",), "end_date": ("end date",), "end_time": ("end time",), "external_id": ("id",),
+    },
+}  # fmt: skip
+_TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+_TRUE = {"yes", "true", "1", "y", "billable"}
+_FALSE = {"no", "false", "0", "n", "non-billable", "not billable"}
+
+
+class ImportFormatError(ValueError):
+    """The file is not one of the layouts etime reads."""
+
+
+def detect_layout(headers: list[str]) -> str:
+    names = {(h or "").strip().lower() for h in headers}
+    if {"start date", "start time", "end date", "end time", "project"} <= names:
+        return CLOCKIFY if names & {"duration (h)", "duration (decimal)"} else TOGGL
+    if {"start", "end", "project"} <= names and names & {"employee_code", "employee_email"}:
+        return NATIVE
+    raise ImportFormatError(
+        "Unrecognised columns. Expected etime's export (start, end, project, employee_code), or a Toggl or "
+        "Clockify detailed report (Start date, Start time, End date, End time, Project)."
+    )
+
+
+def _parse_time(text: str) -> time:
+    cleaned = text.strip().upper()
+    for fmt in _TIME_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).time()  # noqa: DTZ007  (a wall-clock time, zoned later)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a time of day")
+
+
+def _parse_date(text: str, *, day_first: bool) -> date:
+    cleaned = text.strip()
+    if "-" in cleaned and len(cleaned.split("-")[0]) == 4:
+        return date.fromisoformat(cleaned)
+    for separator in ("/", ".", "-"):
+        if separator in cleaned:
+            a, b, c = (int(part) for part in cleaned.split(separator))
+            if separator == "." or day_first:
+                return date(c, b, a)
+            return date(c, a, b)
+    raise ValueError(f"{text!r} is not a date")
+
+
+def _day_first(rows: list[dict[str, str]]) -> bool:
+    """Slash dates are month first (Clockify's default) unless a first part exceeds 12."""
+    for row in rows:
+        for name in ("start_date", "end_date"):
+            text = (row.get(name) or "").strip()
+            if "/" in text:
+                first = text.split("/")[0]
+                if first.isdigit() and int(first) > 12:
+                    return True
+    return False
+
+
+def _parse_billable(text: str | None) -> bool | None:
+    value = (text or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    return None
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    status: str  # created, skipped, failed
+    message: str = ""
+    entry: str | None = None
+    instance: TimeEntry | None = None
+
+
+@dataclass
+class EntryImporter:
+    """Imports the rows of one file for ``user``; ``employee`` books every row to them."""
+
+    user: Any
+    headers: list[str]
+    employee: Employee | None = None
+    layout: str = ""
+    day_first: bool = False
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    _cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.layout = detect_layout(self.headers)
+        lower = [(h or "").strip().lower() for h in self.headers]
+        self._index = {}
+        for name, candidates in _COLUMNS[self.layout].items():
+            for candidate in candidates:
+                if candidate in lower:
+                    self._index[name] = lower.index(candidate)
+                    break
+
+    def canonical(self, values: list[Any]) -> dict[str, str]:
+        return {name: str(values[i] if values[i] is not None else "").strip() for name, i in self._index.items()
+                if i < len(values)}  # fmt: skip
+
+    def prepare(self, rows: list[list[Any]]) -> None:
+        self.day_first = _day_first([self.canonical(list(r)) for r in rows])
+
+    # --- lookups (cached per file) ---
+
+    def _lookup(self, kind: str, key: str, finder: Any) -> Any:
+        cache_key = (kind, key)
+        if cache_key not in self._cache:
+            self._cache[cache_key] = finder()
+        return self._cache[cache_key]
+
+    def _employee(self, row: dict[str, str]) -> Employee:
+        if self.employee is not None:
+            return self.employee
+        code, email = row.get("employee_code", ""), row.get("employee_email", "").lower()
+        if not code and not email:
+            own = employee_for_user(self.user)
+            if own is None:
+                raise ValueError("The row names no employee and your login has none.")
+            return own
+        visible = employee_list_visible(user=self.user).select_related("location", "user")
+
+        def find() -> Employee | None:
+            if code:
+                return visible.filter(code=code).first()
+            return visible.filter(Q(email__iexact=email) | Q(user__email__iexact=email)).first()
+
+        found = self._lookup("employee", code or email, find)
+        if found is None:
+            raise ValueError(f"No employee {code or email} that you may book time for.")
+        return found
+
+    def _project(self, row: dict[str, str]) -> Project:
+        name, client = row.get("project", ""), row.get("client", "")
+        if not name:
+            raise ValueError("The row has no project.")
+
+        def find() -> list[Project]:
+            projects = selectors.project_list_visible(user=self.user).select_related("client").filter(name__iexact=name)
+            if client:
+                projects = projects.filter(client__name__iexact=client)
+            return list(projects[:2])
+
+        found = self._lookup("project", f"{client}\0{name}", find)
+        if not found:
+            raise ValueError(f"No project {name!r}" + (f" of client {client!r}" if client else "") + ".")
+        if len(found) > 1:
+            raise ValueError(f"Several clients have a project {name!r}; add the client column.")
+        return found[0]
+
+    def _task(self, project: Project, name: str) -> Task | None:
+        if not name:
+            return None
+        task = self._lookup("task", f"{project.pk}\0{name}", lambda: project.tasks.filter(name__iexact=name).first())
+        if task is None:
+            raise ValueError(f"No task {name!r} in project {project.name!r}.")
+        return task
+
+    def _times(self, row: dict[str, str], employee: Employee) -> tuple[datetime, datetime]:
+        if self.layout == NATIVE:
+            start, end = parse_datetime(row.get("start", "")), parse_datetime(row.get("end", ""))
+            if start is None or end is None:
+                raise ValueError("Start and end must be ISO 8601 times.")
+            zone = selectors.zone(employee.effective_time_zone)
+            return (start if start.tzinfo else start.replace(tzinfo=zone)), (end if end.tzinfo else end.replace(tzinfo=zone))
+        zone = selectors.zone(employee.effective_time_zone)
+        start_day = _parse_date(row.get("start_date", ""), day_first=self.day_first)
+        end_day = _parse_date(row.get("end_date", "") or row.get("start_date", ""), day_first=self.day_first)
+        start = datetime.combine(start_day, _parse_time(row.get("start_time", "")), tzinfo=zone)
+        end = datetime.combine(end_day, _parse_time(row.get("end_time", "")), tzinfo=zone)
+        return start, end
+
+    # --- one row ---
+
+    def import_row(self, values: list[Any], number: int) -> RowOutcome:
+        row = self.canonical(values)
+        try:
+            employee = self._employee(row)
+            project = self._project(row)
+            task = self._task(project, row.get("task", ""))
+            start, end = self._times(row, employee)
+        except (ValueError, TypeError) as exc:
+            return self._done(RowOutcome(number, "failed", str(exc)))
+        external_id = row.get("external_id") or row.get("id", "")
+        existing = TimeEntry.objects.filter(employee=employee)
+        duplicate = existing.filter(start=start, end=end).first() or (
+            existing.filter(external_id=external_id).first() if external_id else None
+        )
+        if duplicate is not None:
+            return self._done(RowOutcome(number, "skipped", "Already there.", str(duplicate.pk), duplicate))
+        try:
+            entry = services.time_entry_create(
+                employee=employee, project=project, task=task, start=start, end=end,
+                description=row.get("description", ""), billable=_parse_billable(row.get("billable")),
+                source=EntrySource.IMPORT, external_id=external_id[:128], actor=self.user,
+            )  # fmt: skip
+        except DomainError as exc:
+            message = exc.message
+            conflicts = exc.details.get("conflicts") if isinstance(exc.details, dict) else None
+            if conflicts:
+                message = f"Overlaps {len(conflicts)} entr{'y' if len(conflicts) == 1 else 'ies'} of {employee.full_name}."
+            elif isinstance(exc.details, dict) and exc.details:
+                first = next(iter(exc.details.values()))
+                if isinstance(first, list) and first:
+                    message = str(first[0])
+            return self._done(RowOutcome(number, "failed", message))
+        return self._done(RowOutcome(number, "created", "", str(entry.pk), entry))
+
+    def _done(self, outcome: RowOutcome) -> RowOutcome:
+        self.outcomes.append(outcome)
+        return outcome
+
+
+def read_dataset(content: bytes) -> Any:
+    from import_export.formats.base_formats import CSV
+
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    return CSV().create_dataset(text)
+
+
+def import_time_entries(*, content: bytes, user: User | Any, employee: Employee | None = None, dry_run: bool = False) -> dict[str, Any]:
+    """Import a CSV file's entries for ``user``; a report of what each row became.
+
+    ``dry_run`` runs every rule and rolls everything back. Raises ``ValidationFailed``
+    for a file that cannot be read or is too long.
+    """
+    from etime.core.errors import ValidationFailed
+    from timesheets.resources import TimeEntryImportResource
+
+    try:
+        dataset = read_dataset(content)
+        layout = detect_layout(list(dataset.headers or []))
+    except ImportFormatError as exc:
+        raise ValidationFailed(str(exc), details={"file": [str(exc)]}) from None
+    except Exception:  # tablib raises several kinds on garbage
+        raise ValidationFailed("The file is not a readable CSV file.", details={"file": ["Not a CSV file."]}) from None
+    if len(dataset) > MAX_ROWS:
+        message = f"At most {MAX_ROWS} rows per import; split the file."
+        raise ValidationFailed(message, details={"file": [message]})
+    resource = TimeEntryImportResource(user=user, employee=employee)
+    resource.import_data(dataset, dry_run=dry_run, use_transactions=True, user=user)
+    outcomes = resource.importer.outcomes if resource.importer else []
+    counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("created", "skipped", "failed")}
+    return {
+        "layout": layout,
+        "dry_run": dry_run,
+        **counts,
+        "rows": [{"row": o.row, "status": o.status, "message": o.message, "entry": o.entry} for o in outcomes],
+    }

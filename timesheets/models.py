@@ -1,0 +1,395 @@
+"""Clients, projects, tasks, dated rates, time entries and weekly timesheets.
+
+Business rules live in ``services.py``; this module holds tables, constraints and tiny
+helpers. One constraint is not declared here: on PostgreSQL, migration 0002 adds an
+exclusion constraint (``timeentry_no_overlap``) over (employee, [start, end)), so two
+overlapping entries of one employee can never be stored, even by concurrent writers.
+It is PostgreSQL-only (GiST + btree_gist), so it lives in the migration rather than in
+``Meta.constraints``, where Django would also try to build and validate it on SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+OVERLAP_CONSTRAINT = "timeentry_no_overlap"
+RUNNING_TIMER_CONSTRAINT = "timeentry_one_running_timer"
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def validate_currency(value: str) -> None:
+    if not _CURRENCY.match((value or "").upper()):  # stored upper case (services normalise)
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code (three capital letters, e.g. CHF).")
+
+
+def week_start_of(day: date) -> date:
+    """The Monday of ``day``'s ISO week: timesheets are Monday to Sunday."""
+    return day - timedelta(days=day.weekday())
+
+
+class Client(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent; 0 means VAT-exempt (no VAT line on invoices).",
+    )
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. CH")
+    billing_address = models.TextField(blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="client_vat_rate_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ON_HOLD = "on_hold", "On hold"
+    COMPLETED = "completed", "Completed"
+    ARCHIVED = "archived", "Archived"
+
+
+class RoundingMode(models.TextChoices):
+    UP = "up", "Round up"
+    NEAREST = "nearest", "Round to nearest"
+    DOWN = "down", "Round down"
+
+
+class Project(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    billable = models.BooleanField(default=True)
+    budget_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    budget_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="In the client's currency"
+    )
+    status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    members = models.ManyToManyField(
+        "accounts.Employee", blank=True, related_name="projects",
+        help_text="Who may log time here; nobody listed means everyone.",
+    )
+    rounding_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(240)],
+        help_text="Round each entry's billed duration to this many minutes (0: no rounding). The raw duration is kept.",
+    )
+    rounding_mode = models.CharField(max_length=8, choices=RoundingMode.choices, default=RoundingMode.UP)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "name"], name="project_unique_name_per_client"),
+            models.CheckConstraint(condition=Q(budget_hours__gte=0) | Q(budget_hours__isnull=True), name="project_budget_hours_positive"),
+            models.CheckConstraint(condition=Q(budget_amount__gte=0) | Q(budget_amount__isnull=True), name="project_budget_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rounded(self, seconds: int) -> int:
+        """The billed duration of ``seconds`` under this project's rounding rule."""
+        step = self.rounding_minutes * 60
+        if not step:
+            return seconds
+        whole, rest = divmod(seconds, step)
+        if rest == 0:
+            return seconds
+        if self.rounding_mode == RoundingMode.UP or (self.rounding_mode == RoundingMode.NEAREST and rest * 2 >= step):
+            return (whole + 1) * step
+        return whole * step
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks")
+    name = models.CharField(max_length=200)
+    billable = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["project__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="task_unique_name_per_project")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RateLevel(models.TextChoices):
+    TASK = "task", "Task"
+    PROJECT = "project", "Project"
+    CLIENT = "client", "Client"
+    EMPLOYEE = "employee", "Employee"
+
+
+class RateKind(models.TextChoices):
+    BILLING = "billing", "Billing rate"
+    COST = "cost", "Internal cost rate"
+
+
+class Rate(models.Model):
+    """An hourly rate valid from ``effective_from`` until the next rate of the same target.
+
+    Rates are a history: a change is a new row, never an edit of an old one, so what an
+    entry was billed at can always be explained. Cost rates (internal cost of an
+    employee's hour, for margins) exist at employee level only.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=8, choices=RateKind.choices, default=RateKind.BILLING)
+    level = models.CharField(max_length=8, choices=RateLevel.choices)
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
+    employee = models.ForeignKey(
+        "accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="rates"
+    )
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    effective_from = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-effective_from", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="rate_amount_not_negative"),
+            models.CheckConstraint(
+                condition=(
+                    Q(level="task", task__isnull=False, project__isnull=True, client__isnull=True, employee__isnull=True)
+                    | Q(level="project", task__isnull=True, project__isnull=False, client__isnull=True, employee__isnull=True)
+                    | Q(level="client", task__isnull=True, project__isnull=True, client__isnull=False, employee__isnull=True)
+                    | Q(level="employee", task__isnull=True, project__isnull=True, client__isnull=True, employee__isnull=False)
+                ),
+                name="rate_target_matches_level",
+            ),
+            models.CheckConstraint(condition=Q(kind="billing") | Q(level="employee"), name="rate_cost_only_for_employees"),
+            models.UniqueConstraint(fields=["task", "effective_from"], condition=Q(level="task"), name="rate_unique_task_day"),
+            models.UniqueConstraint(fields=["project", "effective_from"], condition=Q(level="project"), name="rate_unique_project_day"),
+            models.UniqueConstraint(fields=["client", "effective_from"], condition=Q(level="client"), name="rate_unique_client_day"),
+            models.UniqueConstraint(
+                fields=["kind", "employee", "effective_from"], condition=Q(level="employee"), name="rate_unique_employee_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.kind} {self.amount} {self.currency} from {self.effective_from}"
+
+    @property
+    def target_id(self) -> uuid.UUID | None:
+        return {
+            RateLevel.TASK: self.task_id,
+            RateLevel.PROJECT: self.project_id,
+            RateLevel.CLIENT: self.client_id,
+            RateLevel.EMPLOYEE: self.employee_id,
+        }.get(RateLevel(self.level))
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    INVOICED = "invoiced", "Invoiced"
+
+
+class RateSource(models.TextChoices):
+    TASK = "task", "Task"
+    PROJECT = "project", "Project"
+    CLIENT = "client", "Client"
+    EMPLOYEE = "employee", "Employee"
+    NONE = "none", "No rate (0)"
+
+
+class EntrySource(models.TextChoices):
+    MANUAL = "manual", "Entered"
+    TIMER = "timer", "Timer"
+    IMPORT = "import", "Imported"
+
+
+LOCKED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.INVOICED)
+
+
+class TimeEntry(models.Model):
+    """Time an employee spent on a project: the half-open range [start, end).
+
+    A running timer is an entry without ``end`` (at most one per employee). ``date`` is
+    the start's calendar date in the employee's time zone: the day and ISO week the
+    entry counts for. The rate fields are a snapshot taken when the entry was resolved;
+    later rate changes never touch them.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="time_entries")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
+    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    date = models.DateField(editable=False, help_text="The start's date in the employee's time zone")
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    rounded_seconds = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The duration after the project's rounding rule"
+    )
+    description = models.TextField(blank=True)
+    billable = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
+    rate_applied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    rate_currency = models.CharField(max_length=3, blank=True)
+    rate_effective_date = models.DateField(null=True, blank=True)
+    rate_source = models.CharField(max_length=8, choices=RateSource.choices, default=RateSource.NONE)
+    cost_rate_applied = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    cost_rate_currency = models.CharField(max_length=3, blank=True)
+    # billing depends on timesheets (never the reverse), so the invoice is a plain id
+    # that billing sets through services.time_entries_mark_invoiced.
+    invoice_id = models.UUIDField(null=True, blank=True, db_index=True)
+    source = models.CharField(max_length=8, choices=EntrySource.choices, default=EntrySource.MANUAL)
+    auto_stopped = models.BooleanField(default=False, help_text="A timer stopped by etime at the running-time limit")
+    external_id = models.CharField(max_length=128, blank=True, help_text="The id in the system it was imported from")
+    # Unique, indexed list order (start, then id) for cursor pagination: a cursor needs
+    # one totally ordered column, and many entries share a start time.
+    sort_key = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-start"]
+        verbose_name_plural = "time entries"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"),
+            models.UniqueConstraint(fields=["employee"], condition=Q(end__isnull=True), name=RUNNING_TIMER_CONSTRAINT),
+            models.CheckConstraint(
+                condition=~Q(status="invoiced") | Q(invoice_id__isnull=False), name="timeentry_invoiced_has_invoice"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "start"], name="timeentry_employee_start"),
+            models.Index(fields=["employee", "date"], name="timeentry_employee_date"),
+            models.Index(fields=["project", "date"], name="timeentry_project_date"),
+            models.Index(fields=["date"], name="timeentry_date"),
+        ]
+
+    def __str__(self) -> str:
+        end = f"{self.end:%H:%M}" if self.end else "running"
+        return f"{self.start:%Y-%m-%d %H:%M}–{end} UTC"
+
+    @property
+    def is_running(self) -> bool:
+        return self.end is None
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+
+def make_sort_key(start: datetime, entry_id: uuid.UUID) -> str:
+    """(start in UTC to the microsecond, id): sorts as the entries' start order."""
+    from datetime import UTC
+
+    return f"{start.astimezone(UTC):%Y%m%d%H%M%S%f}{entry_id.hex}"
+
+
+class TimeEntryDeletion(models.Model):
+    """A tombstone, so integrators syncing with ``updated_since`` learn of deletions."""
+
+    id = models.BigAutoField(primary_key=True)
+    entry_id = models.UUIDField(db_index=True)
+    employee_id = models.UUIDField(db_index=True)
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    reason = models.CharField(max_length=16, default="deleted", help_text="deleted, merged or replaced")
+
+    class Meta:
+        ordering = ["-deleted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.reason} at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class TimesheetStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class Timesheet(models.Model):
+    """One employee's week (Monday to Sunday, by entry date), submitted for approval."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="timesheets")
+    week_start = models.DateField(help_text="Monday")
+    status = models.CharField(max_length=10, choices=TimesheetStatus.choices, default=TimesheetStatus.OPEN)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True, help_text="The approver's comment when returned")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["employee", "week_start"], name="timesheet_unique_employee_week")]
+        indexes = [models.Index(fields=["status", "week_start"], name="timesheet_status_week")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} week of {self.week_start}"
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (TimesheetStatus.SUBMITTED, TimesheetStatus.APPROVED)
+
+
+class ReminderKind(models.TextChoices):
+    DAILY_SHORTFALL = "daily_shortfall", "Logged less than expected"
+    APPROVALS_WAITING = "approvals_waiting", "Timesheets waiting for approval"
+
+
+class ReminderLog(models.Model):
+    """A reminder sent: claimed by inserting this row first, so a task delivered twice
+    (Celery may) never mails twice."""
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["kind", "employee", "day"], name="reminder_once_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.employee_id} {self.day}"

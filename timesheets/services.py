@@ -1,0 +1,917 @@
+"""Writes for time tracking. Each service validates, runs in one transaction, writes its
+audit event inside it and raises domain errors with stable codes (timesheets/errors.py).
+
+Overlap (DESIGN §8). Entries are half-open ranges [start, end); a running timer has no
+end and occupies everything after its start. A write that would overlap stored entries
+of the same employee is refused with ``time_entry_overlap`` listing them, unless the
+caller chose a resolution: ``merge`` (one entry over the union, descriptions joined in
+start order) or ``replace`` (the conflicts are deleted). Refusal and resolution are
+both audited. Correctness under concurrency:
+
+- PostgreSQL: the exclusion constraint ``timeentry_no_overlap`` (migration 0002) makes
+  a stored overlap impossible. The check before the insert is for a helpful answer;
+  when a concurrent writer wins the race, the insert fails on the constraint and that
+  IntegrityError becomes the same 409 with the winner's entry.
+- SQLite: no exclusion constraints, so the check and the write run in one write-locked
+  transaction (``_serialize_writers``); the settings' IMMEDIATE transactions already
+  take that lock at BEGIN.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import Employee, User
+from accounts.selectors import employee_for_user, is_manager_of
+from etime.core import audit
+from etime.core.errors import ValidationFailed
+from timesheets import selectors
+from timesheets.errors import (
+    NotAllowed,
+    PeriodLocked,
+    TimeEntryOverlap,
+    TimerAlreadyRunning,
+    TimerNotRunning,
+    TimesheetNotOpen,
+)
+from timesheets.models import (
+    OVERLAP_CONSTRAINT,
+    RUNNING_TIMER_CONSTRAINT,
+    Client,
+    EntrySource,
+    EntryStatus,
+    Project,
+    ProjectStatus,
+    Rate,
+    RateKind,
+    RateLevel,
+    ReminderKind,
+    ReminderLog,
+    Task,
+    TimeEntry,
+    TimeEntryDeletion,
+    Timesheet,
+    TimesheetStatus,
+    make_sort_key,
+    week_start_of,
+)
+from timesheets.representations import time_entry_data
+
+logger = logging.getLogger(__name__)
+
+MERGE = "merge"
+REPLACE = "replace"
+RESOLUTIONS = (MERGE, REPLACE)
+ENTRY_FIELDS = ("project", "task", "start", "end", "description", "billable")
+# Running timers are stopped at this age by timesheets.stop_overlong_timers; the
+# periodic task's ``limit_hours`` argument (editable in the beat admin) overrides it.
+DEFAULT_TIMER_LIMIT_HOURS = 10
+# End-of-day reminders go out from this local hour on.
+DEFAULT_REMINDER_HOUR = 17
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _validation_failed(exc: ValidationError) -> ValidationFailed:
+    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    if "__all__" in details:
+        details["non_field_errors"] = details.pop("__all__")
+    first = next(iter(details.values()))[0] if details else "invalid"
+    return ValidationFailed(f"The input is invalid: {first}", details=details)
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(f"The input is invalid: {message}", details={field: [message]})
+
+
+def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise _validation_failed(exc) from None
+
+
+def _user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _is_admin(actor: Any) -> bool:
+    return isinstance(actor, User) and actor.is_admin_role
+
+
+def _serialize_writers() -> None:
+    """On SQLite, take the database write lock now, before the overlap check.
+
+    The settings open every transaction IMMEDIATE, which already does this; the no-op
+    UPDATE keeps the check-then-write safe even under a DEFERRED transaction, because
+    any UPDATE statement acquires SQLite's RESERVED (single-writer) lock.
+    PostgreSQL needs nothing: its exclusion constraint settles races.
+    """
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {TimeEntry._meta.db_table} SET id = id WHERE 0")  # noqa: S608
+
+
+def _violated_constraint(exc: IntegrityError) -> str | None:
+    diag = getattr(exc.__cause__, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    text = str(exc)
+    if RUNNING_TIMER_CONSTRAINT in text or f"{TimeEntry._meta.db_table}.employee_id" in text:
+        return RUNNING_TIMER_CONSTRAINT  # SQLite names the columns of the partial unique index
+    return None
+
+
+def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | None = None) -> Any:
+    stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
+    before = audit.snapshot(stored) if stored is not None else None
+    _full_clean(obj)
+    try:
+        with transaction.atomic():
+            obj.save()
+            after = {**audit.snapshot(obj), **(extra or {})}
+            audit.record(actor=actor, action=f"{noun}.{'updated' if before else 'created'}", obj=obj, before=before, after=after)
+    except IntegrityError as exc:
+        raise ValidationFailed(
+            "The change conflicts with an existing record.", details={"non_field_errors": [str(exc).splitlines()[0]]}
+        ) from None
+    return obj
+
+
+def delete_with_audit(*, obj: Any, actor: Any, noun: str) -> None:
+    try:
+        with transaction.atomic():
+            before = audit.snapshot(obj)
+            pk, label = obj.pk, obj._meta.label_lower
+            obj.delete()
+            audit.record(actor=actor, action=f"{noun}.deleted", object_type=label, object_id=pk, before=before)
+    except ProtectedError:
+        raise ValidationFailed(
+            f"This {obj._meta.verbose_name} is still in use (it has time entries or projects).",
+            details={"non_field_errors": ["Still referenced."]},
+        ) from None
+
+
+# --- Clients, projects, tasks ---------------------------------------------------------------
+
+
+def client_save(*, client: Client, actor: Any) -> Client:
+    client.currency = (client.currency or "").strip().upper()
+    client.country = (client.country or "").strip().upper()
+    return _simple_save(obj=client, actor=actor, noun="client")
+
+
+def project_save(*, project: Project, actor: Any, members: Iterable[Employee] | None = None) -> Project:
+    """Create or change a project; ``members`` (when given) replaces the member list."""
+    with transaction.atomic():
+        member_ids = sorted(str(m.pk) for m in members) if members is not None else None
+        _simple_save(obj=project, actor=actor, noun="project", extra={"members": member_ids} if member_ids is not None else None)
+        if members is not None:
+            project.members.set(list(members))
+    return project
+
+
+def task_save(*, task: Task, actor: Any) -> Task:
+    return _simple_save(obj=task, actor=actor, noun="task")
+
+
+# --- Rates --------------------------------------------------------------------------------
+
+_LEVEL_MODELS: dict[str, Any] = {
+    RateLevel.TASK: Task,
+    RateLevel.PROJECT: Project,
+    RateLevel.CLIENT: Client,
+    RateLevel.EMPLOYEE: Employee,
+}
+
+
+def _client_of(level: str, target: Any) -> Client | None:
+    if level == RateLevel.TASK:
+        return target.project.client
+    if level == RateLevel.PROJECT:
+        return target.client
+    if level == RateLevel.CLIENT:
+        return target
+    return None
+
+
+def rate_build(
+    *,
+    level: str,
+    target_id: Any,
+    amount: Decimal,
+    effective_from: date,
+    actor: Any = None,
+    currency: str | None = None,
+    kind: str = RateKind.BILLING,
+) -> Rate:
+    """A validated, unsaved rate (``rate_create`` saves it; the admin form validates with it)."""
+    if level not in RateLevel.values:
+        raise _invalid("level", f"Choose one of {', '.join(RateLevel.values)}.")
+    if kind not in RateKind.values:
+        raise _invalid("kind", f"Choose one of {', '.join(RateKind.values)}.")
+    if kind == RateKind.COST and level != RateLevel.EMPLOYEE:
+        raise _invalid("kind", "Cost rates are an employee's internal cost: use level employee.")
+    model = _LEVEL_MODELS[level]
+    queryset = model.objects.all()
+    if model is Task:
+        queryset = queryset.select_related("project__client")
+    elif model is Project:
+        queryset = queryset.select_related("client")
+    target = queryset.filter(pk=target_id).first() if target_id else None
+    if target is None:
+        raise _invalid("target", f"No {level} with this id.")
+    client = _client_of(level, target)
+    currency = (currency or (client.currency if client else "")).upper()
+    if not currency:
+        raise _invalid("currency", "An employee rate needs a currency.")
+    if client is not None and currency != client.currency:
+        raise _invalid("currency", f"Rates of this client are in {client.currency}.")
+    rate = Rate(kind=kind, level=level, amount=amount, currency=currency, effective_from=effective_from,
+                created_by=_user(actor), **{level: target})  # fmt: skip
+    try:
+        rate.full_clean()
+    except ValidationError as exc:
+        if any("unique" in str(m).lower() or "already" in str(m).lower() for m in exc.messages):
+            raise _invalid("effective_from", "This target already has a rate from this date; add one for another date.") from None
+        raise _validation_failed(exc) from None
+    return rate
+
+
+def rate_create(
+    *,
+    level: str,
+    target_id: Any,
+    amount: Decimal,
+    effective_from: date,
+    actor: Any,
+    currency: str | None = None,
+    kind: str = RateKind.BILLING,
+) -> Rate:
+    """Add a rate to the history of a task, project, client or employee.
+
+    Rates are never edited: a change is a new rate with a later ``effective_from``.
+    Task, project and client rates are in the client's currency (the default); an
+    employee rate needs its currency. Stored entries keep the rate they were given.
+    """
+    rate = rate_build(level=level, target_id=target_id, amount=amount, effective_from=effective_from, actor=actor,
+                      currency=currency, kind=kind)  # fmt: skip
+    try:
+        with transaction.atomic():
+            rate.save()
+            audit.record(actor=actor, action="rate.created", obj=rate, after=audit.snapshot(rate))
+    except IntegrityError:
+        raise _invalid("effective_from", "This target already has a rate from this date; add one for another date.") from None
+    return rate
+
+
+def rate_delete(*, rate: Rate, actor: Any) -> None:
+    """Remove a rate (a mistake). Entries that used it keep their stored rate."""
+    delete_with_audit(obj=rate, actor=actor, noun="rate")
+
+
+# --- Time entries: building blocks --------------------------------------------------------------
+
+
+def _billable_default(project: Project, task: Task | None) -> bool:
+    return project.billable and (task is None or task.billable)
+
+
+def _validate_entry(entry: TimeEntry, *, check_project: bool) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in ("start", "end"):
+        value = getattr(entry, name)
+        if value is not None and timezone.is_naive(value):
+            errors[name] = ["Give a time with a UTC offset, e.g. 2026-03-02T09:00:00+01:00."]
+    if "start" not in errors and entry.start.year < 1970:
+        errors["start"] = ["The start is too far in the past."]
+    if not errors and entry.end is not None and entry.end <= entry.start:
+        errors["end"] = ["The end must be after the start."]
+    if entry.task_id is not None and entry.task is not None and entry.task.project_id != entry.project_id:
+        errors["task"] = ["This task belongs to another project."]
+    if check_project:
+        if entry.project.status != ProjectStatus.ACTIVE:
+            errors["project"] = [f"This project is {entry.project.get_status_display().lower()}; it takes no new time."]
+        elif not selectors.may_log_time_on(employee=entry.employee, project=entry.project):
+            errors["project"] = [f"{entry.employee.full_name} is not a member of this project."]
+        if entry.task is not None and not entry.task.active and "task" not in errors:
+            errors["task"] = ["This task is closed."]
+    if len(entry.description) > 10_000:
+        errors["description"] = ["At most 10,000 characters."]
+    if errors:
+        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+
+
+def _derive(entry: TimeEntry, *, reresolve: bool) -> None:
+    """Fill the fields that follow from the others: date, rate snapshot, durations."""
+    entry.date = selectors.local_date(entry.employee, entry.start)
+    if reresolve:
+        rate = selectors.resolve_rate(employee=entry.employee, project=entry.project, task=entry.task, day=entry.date)
+        entry.rate_applied = rate.amount
+        entry.rate_currency = rate.currency
+        entry.rate_effective_date = rate.effective_date
+        entry.rate_source = rate.source
+        entry.cost_rate_applied = rate.cost_amount
+        entry.cost_rate_currency = rate.cost_currency
+    if entry.end is None:
+        entry.duration_seconds = entry.rounded_seconds = None
+    else:
+        entry.duration_seconds = int((entry.end - entry.start).total_seconds())
+        entry.rounded_seconds = entry.project.rounded(entry.duration_seconds)
+    entry.sort_key = make_sort_key(entry.start, entry.id)
+
+
+def _ensure_week_open(employee_id: Any, day: date) -> None:
+    locked = Timesheet.objects.filter(
+        employee_id=employee_id,
+        week_start=week_start_of(day),
+        status__in=(TimesheetStatus.SUBMITTED, TimesheetStatus.APPROVED),
+    ).first()
+    if locked is not None:
+        raise PeriodLocked(
+            f"The week of {locked.week_start} is {locked.status}; its time can no longer be changed.",
+            details={"week_start": locked.week_start.isoformat(), "timesheet": str(locked.pk)},
+        )
+
+
+def _ensure_unlocked(entries: Iterable[TimeEntry]) -> None:
+    locked = [str(e.pk) for e in entries if e.is_locked]
+    if locked:
+        raise PeriodLocked(details={"entries": locked})
+
+
+def _overlap_error(conflicts: list[TimeEntry]) -> TimeEntryOverlap:
+    return TimeEntryOverlap(details={"conflicts": [time_entry_data(c) for c in conflicts], "resolutions": list(RESOLUTIONS)})
+
+
+def _audit_conflict(entry: TimeEntry, conflicts: list[TimeEntry], actor: Any) -> None:
+    subject = entry.pk if not entry._state.adding or not conflicts else conflicts[0].pk
+    audit.record(
+        actor=actor,
+        action="time_entry.overlap_detected",
+        object_type=TimeEntry._meta.label_lower,
+        object_id=subject,
+        before={"conflicts": [audit.snapshot(c) for c in conflicts]},
+        after={"attempted": audit.snapshot(entry)},
+    )
+
+
+def _merge_into(entry: TimeEntry, conflicts: list[TimeEntry]) -> None:
+    """``entry`` becomes the union of itself and the conflicts (which all overlap it, so
+    the union is one unbroken range); descriptions join in start order, each once."""
+    pieces = sorted([*conflicts, entry], key=lambda e: e.start)
+    entry.start = pieces[0].start
+    ends = [p.end for p in pieces]
+    entry.end = None if any(end is None for end in ends) else max(end for end in ends if end is not None)
+    descriptions: list[str] = []
+    for piece in pieces:
+        text = piece.description.strip()
+        if text and text not in descriptions:
+            descriptions.append(text)
+    entry.description = "\n".join(descriptions)
+
+
+def _delete_entries(entries: list[TimeEntry], *, reason: str) -> None:
+    TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()
+    TimeEntryDeletion.objects.bulk_create(
+        [TimeEntryDeletion(entry_id=e.pk, employee_id=e.employee_id, reason=reason) for e in entries]
+    )
+
+
+def _refuse_second_timer(entry: TimeEntry, conflicts: list[TimeEntry]) -> None:
+    # A timer committed by someone else between our running-timer check and the overlap
+    # check shows up as a conflict: it is still "a timer is running", not an overlap.
+    if entry.end is None:
+        running = next((c for c in conflicts if c.end is None), None)
+        if running is not None:
+            raise TimerAlreadyRunning(details={"entry": time_entry_data(running)})
+
+
+def _store(
+    entry: TimeEntry, *, actor: Any, resolution: str | None, action: str, before: dict[str, Any] | None
+) -> list[TimeEntry] | None:
+    """Check and save ``entry`` inside the caller's transaction.
+
+    Returns None when saved, or the conflicting entries when refused (the refusal is
+    already audited; the caller raises after its transaction commits, so the audit
+    event survives the refusal).
+    """
+    adding = entry._state.adding
+    if entry.end is None:
+        running = selectors.running_timer(employee_id=entry.employee_id, exclude_id=None if adding else entry.pk)
+        if running is not None:
+            raise TimerAlreadyRunning(details={"entry": time_entry_data(running)})
+    _ensure_week_open(entry.employee_id, entry.date)
+    exclude = [] if adding else [entry.pk]
+    conflicts = selectors.conflicting_entries(
+        employee_id=entry.employee_id, start=entry.start, end=entry.end, exclude_ids=exclude
+    )
+    _refuse_second_timer(entry, conflicts)
+    if conflicts and resolution is None:
+        _audit_conflict(entry, conflicts, actor)
+        return conflicts
+    attempted = audit.snapshot(entry)
+    try:
+        with transaction.atomic():
+            if conflicts:
+                _ensure_unlocked(conflicts)
+                if resolution == MERGE:
+                    old_start = entry.start
+                    _merge_into(entry, conflicts)
+                    _derive(entry, reresolve=entry.start != old_start)
+                    _ensure_week_open(entry.employee_id, entry.date)
+                _delete_entries(conflicts, reason=f"{resolution}d")
+            entry.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) not in (OVERLAP_CONSTRAINT, RUNNING_TIMER_CONSTRAINT):
+            raise
+        # A concurrent writer stored an entry in the way after our check: the database
+        # refused ours. Answer as if our check had seen it.
+        if entry.end is None:
+            running = selectors.running_timer(employee_id=entry.employee_id, exclude_id=None if adding else entry.pk)
+            if running is not None:
+                raise TimerAlreadyRunning(details={"entry": time_entry_data(running)}) from None
+        conflicts = selectors.conflicting_entries(
+            employee_id=entry.employee_id, start=entry.start, end=entry.end, exclude_ids=exclude
+        )
+        _refuse_second_timer(entry, conflicts)
+        _audit_conflict(entry, conflicts, actor)
+        return conflicts
+    if conflicts:
+        audit.record(
+            actor=actor,
+            action=f"time_entry.{resolution}d",
+            obj=entry,
+            before={"entry": before, "attempted": attempted, "conflicts": [audit.snapshot(c) for c in conflicts]},
+            after=audit.snapshot(entry),
+        )
+    else:
+        audit.record(actor=actor, action=action, obj=entry, before=before, after=audit.snapshot(entry))
+    return None
+
+
+def _check_resolution(resolution: str | None) -> None:
+    if resolution not in (None, *RESOLUTIONS):
+        raise _invalid("resolution", "Choose merge or replace.")
+
+
+# --- Time entries: services ----------------------------------------------------------------
+
+
+def time_entry_create(
+    *,
+    employee: Employee,
+    project: Project,
+    start: datetime,
+    actor: Any,
+    end: datetime | None = None,
+    task: Task | None = None,
+    description: str = "",
+    billable: bool | None = None,
+    resolution: str | None = None,
+    source: str = EntrySource.MANUAL,
+    external_id: str = "",
+) -> TimeEntry:
+    """Record time for ``employee`` (the caller checked that ``actor`` may).
+
+    Without ``end`` the entry is a running timer (one per employee). The rate in force
+    on the start's local date is resolved and stored. Overlaps are refused with
+    ``time_entry_overlap`` unless ``resolution`` is merge or replace.
+    """
+    _check_resolution(resolution)
+    entry = TimeEntry(
+        employee=employee,
+        project=project,
+        task=task,
+        start=start,
+        end=end,
+        description=(description or "").strip(),
+        billable=_billable_default(project, task) if billable is None else billable,
+        source=source,
+        external_id=external_id or "",
+        created_by=_user(actor),
+    )
+    _validate_entry(entry, check_project=True)
+    _derive(entry, reresolve=True)
+    with transaction.atomic():
+        _serialize_writers()
+        conflicts = _store(entry, actor=actor, resolution=resolution, action="time_entry.created", before=None)
+    if conflicts is not None:
+        raise _overlap_error(conflicts)
+    return entry
+
+
+def _locked_entry(entry: TimeEntry) -> TimeEntry:
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to the location.
+    return (
+        TimeEntry.objects.select_for_update(of=("self",))
+        .select_related("employee__location", "project__client", "task")
+        .get(pk=entry.pk)
+    )
+
+
+def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = None, **changes: Any) -> TimeEntry:
+    """Change an entry. A new project, task or start re-resolves its rate; submitted,
+    approved and invoiced entries refuse with ``period_locked``. ``billable=None`` means
+    the project's and task's default (also applied when they change and billable is
+    not given)."""
+    unknown = set(changes) - set(ENTRY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown time entry fields: {sorted(unknown)}")
+    _check_resolution(resolution)
+    with transaction.atomic():
+        _serialize_writers()
+        entry = _locked_entry(entry)
+        if entry.is_locked:
+            raise PeriodLocked(details={"entries": [str(entry.pk)]})
+        _ensure_week_open(entry.employee_id, entry.date)
+        before = audit.snapshot(entry)
+        default_billable = "billable" in changes and changes["billable"] is None
+        if default_billable:
+            del changes["billable"]
+        changed = {name for name, value in changes.items() if getattr(entry, name) != value}
+        if "description" in changes:
+            changes["description"] = (changes["description"] or "").strip()
+        for name, value in changes.items():
+            setattr(entry, name, value)
+        if default_billable or (changed & {"project", "task"} and "billable" not in changes):
+            entry.billable = _billable_default(entry.project, entry.task)
+        _validate_entry(entry, check_project=bool(changed & {"project", "task"}))
+        _derive(entry, reresolve=bool(changed & {"project", "task", "start"}))
+        conflicts = _store(entry, actor=actor, resolution=resolution, action="time_entry.updated", before=before)
+    if conflicts is not None:
+        raise _overlap_error(conflicts)
+    return entry
+
+
+def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
+    with transaction.atomic():
+        _serialize_writers()
+        entry = _locked_entry(entry)
+        if entry.is_locked:
+            raise PeriodLocked(details={"entries": [str(entry.pk)]})
+        _ensure_week_open(entry.employee_id, entry.date)
+        before = audit.snapshot(entry)
+        pk = entry.pk
+        _delete_entries([entry], reason="deleted")
+        audit.record(actor=actor, action="time_entry.deleted", object_type=TimeEntry._meta.label_lower, object_id=pk,
+                     before=before)  # fmt: skip
+
+
+# --- Timer --------------------------------------------------------------------------------
+
+
+def timer_start(
+    *,
+    employee: Employee,
+    project: Project,
+    actor: Any,
+    task: Task | None = None,
+    description: str = "",
+    billable: bool | None = None,
+    resolution: str | None = None,
+) -> TimeEntry:
+    """Start the employee's timer now; ``timer_already_running`` if one runs."""
+    return time_entry_create(
+        employee=employee, project=project, task=task, start=timezone.now(), end=None, description=description,
+        billable=billable, resolution=resolution, source=EntrySource.TIMER, actor=actor,
+    )  # fmt: skip
+
+
+def timer_stop(*, employee: Employee, actor: Any) -> TimeEntry:
+    with transaction.atomic():
+        _serialize_writers()
+        running = selectors.running_timer(employee_id=employee.pk)
+        if running is None:
+            raise TimerNotRunning()
+        entry = _locked_entry(running)
+        before = audit.snapshot(entry)
+        entry.end = max(timezone.now(), entry.start + timedelta(seconds=1))
+        _derive(entry, reresolve=False)
+        entry.save()
+        audit.record(actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry))
+    return entry
+
+
+def timer_limit() -> timedelta:
+    return timedelta(hours=getattr(settings, "ETIME_TIMER_LIMIT_HOURS", DEFAULT_TIMER_LIMIT_HOURS))
+
+
+def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None = None) -> list[Any]:
+    """Stop timers running longer than ``limit``, at the limit (start + limit), flag
+    them ``auto_stopped`` and tell each employee by mail. Safe to run twice at once:
+    rows are claimed with SKIP LOCKED and a stopped timer is no longer selected."""
+    limit = limit or timer_limit()
+    now = now or timezone.now()
+    stopped: list[Any] = []
+    with transaction.atomic():
+        _serialize_writers()
+        overdue = (
+            TimeEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("employee__location", "employee__user", "project__client")
+            .filter(end__isnull=True, start__lte=now - limit)
+        )
+        for entry in overdue:
+            before = audit.snapshot(entry)
+            entry.end = entry.start + limit
+            entry.auto_stopped = True
+            _derive(entry, reresolve=False)
+            entry.save()
+            audit.record(actor=None, action="time_entry.timer_auto_stopped", obj=entry, before=before,
+                         after=audit.snapshot(entry))  # fmt: skip
+            stopped.append(entry.pk)
+            _mail_on_commit(
+                entry.employee, "timesheets/email/timer_stopped.txt",
+                subject="Your timer was stopped",
+                context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
+            )  # fmt: skip
+    return stopped
+
+
+# --- Direct approval and invoicing -------------------------------------------------------------
+
+
+def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEntry]:
+    """A manager approves reports' entries directly (admins anyone's). Approved and
+    invoiced entries stay as they are; running timers cannot be approved."""
+    if not (_is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
+        raise NotAllowed("Only managers and administrators approve time.")
+    if not _is_admin(actor):
+        foreign = [str(e.pk) for e in entries if not is_manager_of(user=actor, employee=e.employee)]
+        if foreign:
+            raise NotAllowed("You may approve only the time of people who report to you.", details={"entries": foreign})
+    running = [str(e.pk) for e in entries if e.end is None]
+    if running:
+        raise ValidationFailed("Stop running timers before approving them.", details={"ids": running})
+    approved: list[TimeEntry] = []
+    with transaction.atomic():
+        rows = TimeEntry.objects.select_for_update().filter(pk__in=[e.pk for e in entries]).order_by("sort_key")
+        for entry in rows:
+            if entry.status in (EntryStatus.DRAFT, EntryStatus.SUBMITTED):
+                before = audit.snapshot(entry)
+                entry.status = EntryStatus.APPROVED
+                entry.save(update_fields=["status", "updated_at"])
+                audit.record(actor=actor, action="time_entry.approved", obj=entry, before=before, after=audit.snapshot(entry))
+            approved.append(entry)
+    return approved
+
+
+def time_entries_mark_invoiced(*, entry_ids: list[Any], invoice_id: Any, actor: Any) -> int:
+    """For billing: the entries are now on ``invoice_id`` and locked. They must be
+    approved, billable and on no invoice yet (all of them, or nothing changes)."""
+    with transaction.atomic():
+        entries = list(TimeEntry.objects.select_for_update().filter(pk__in=list(entry_ids)))
+        unfit = [str(e.pk) for e in entries if e.status != EntryStatus.APPROVED or not e.billable or e.invoice_id]
+        missing = {str(i) for i in entry_ids} - {str(e.pk) for e in entries}
+        if unfit or missing:
+            raise ValidationFailed(
+                "Only approved, billable, uninvoiced entries can be invoiced.",
+                details={"ids": sorted(unfit) + sorted(missing)},
+            )
+        for entry in entries:
+            before = audit.snapshot(entry)
+            entry.status, entry.invoice_id = EntryStatus.INVOICED, invoice_id
+            entry.save(update_fields=["status", "invoice_id", "updated_at"])
+            audit.record(actor=actor, action="time_entry.invoiced", obj=entry, before=before, after=audit.snapshot(entry))
+    return len(entries)
+
+
+def time_entries_release_invoice(*, invoice_id: Any, actor: Any) -> int:
+    """For billing: a draft invoice was discarded or credited; its entries are approved
+    and invoiceable again."""
+    with transaction.atomic():
+        entries = list(TimeEntry.objects.select_for_update().filter(invoice_id=invoice_id))
+        for entry in entries:
+            before = audit.snapshot(entry)
+            entry.status, entry.invoice_id = EntryStatus.APPROVED, None
+            entry.save(update_fields=["status", "invoice_id", "updated_at"])
+            audit.record(actor=actor, action="time_entry.invoice_released", obj=entry, before=before,
+                         after=audit.snapshot(entry))  # fmt: skip
+    return len(entries)
+
+
+# --- Weekly timesheets ----------------------------------------------------------------------
+
+
+def _week_entries(timesheet: Timesheet) -> Any:
+    return TimeEntry.objects.filter(
+        employee_id=timesheet.employee_id, date__gte=timesheet.week_start, date__lte=timesheet.week_end
+    )
+
+
+def _set_entry_status(timesheet: Timesheet, *, from_status: str, to_status: str) -> list[str]:
+    entries = _week_entries(timesheet).filter(status=from_status)
+    ids = [str(pk) for pk in entries.values_list("pk", flat=True)]
+    # updated_at moves too: integrators syncing with updated_since must see the change.
+    entries.update(status=to_status, updated_at=timezone.now())
+    return ids
+
+
+def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet:
+    """Submit ``employee``'s week (the ISO week holding ``week``) for their manager's
+    approval. Its draft entries become submitted and locked until a decision."""
+    from etime.core import approvals
+
+    if not _is_admin(actor) and employee_for_user(actor) != employee:
+        raise NotAllowed("You may submit only your own timesheet.")
+    if employee.user_id is None:
+        raise _invalid("employee", "This employee has no login to submit as.")
+    monday = week_start_of(week)
+    with transaction.atomic():
+        _serialize_writers()
+        Timesheet.objects.get_or_create(employee=employee, week_start=monday)
+        timesheet = Timesheet.objects.select_for_update().select_related("employee").get(employee=employee, week_start=monday)
+        if timesheet.is_locked:
+            raise TimesheetNotOpen(details={"status": timesheet.status, "timesheet": str(timesheet.pk)})
+        if _week_entries(timesheet).filter(end__isnull=True).exists():
+            raise _invalid("week", "A timer is running in this week; stop it before submitting.")
+        before = audit.snapshot(timesheet)
+        entry_ids = _set_entry_status(timesheet, from_status=EntryStatus.DRAFT, to_status=EntryStatus.SUBMITTED)
+        timesheet.status = TimesheetStatus.SUBMITTED
+        timesheet.submitted_at = timezone.now()
+        timesheet.decided_at = None
+        timesheet.decided_by = None
+        timesheet.comment = ""
+        timesheet.save()
+        approvals.submit(kind="timesheet", obj=timesheet, actor=actor)
+        audit.record(actor=actor, action="timesheet.submitted", obj=timesheet, before=before,
+                     after={**audit.snapshot(timesheet), "entries": entry_ids})  # fmt: skip
+    return timesheet
+
+
+def _decide(*, timesheet: Timesheet, actor: Any, decision: str, comment: str = "") -> Timesheet:
+    from etime.core import approvals
+
+    with transaction.atomic():
+        timesheet = Timesheet.objects.select_for_update().get(pk=timesheet.pk)
+        request = approvals.request_for(timesheet)
+        if timesheet.status != TimesheetStatus.SUBMITTED or request is None:
+            raise TimesheetNotOpen("This timesheet is not waiting for approval.", details={"status": timesheet.status})
+        approvals.decide(request=request, actor=actor, decision=decision, comment=comment)
+    timesheet.refresh_from_db()
+    return timesheet
+
+
+def timesheet_approve(*, timesheet: Timesheet, actor: Any) -> Timesheet:
+    """The approver (the employee's manager, per the approval levels) approves the week;
+    its entries become approved and stay locked."""
+    return _decide(timesheet=timesheet, actor=actor, decision="approve")
+
+
+def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Timesheet:
+    """Send the week back with a comment; its entries are drafts again."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise _invalid("comment", "Say what needs changing.")
+    return _decide(timesheet=timesheet, actor=actor, decision="return", comment=comment)
+
+
+def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, action: str, comment: str = "") -> None:
+    timesheet = Timesheet.objects.select_for_update(of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
+    before = audit.snapshot(timesheet)
+    ids = _set_entry_status(timesheet, from_status=EntryStatus.SUBMITTED, to_status=entry_status)
+    timesheet.status = status
+    timesheet.decided_at = timezone.now()
+    timesheet.decided_by = _user(actor)
+    timesheet.comment = comment
+    timesheet.save()
+    audit.record(actor=actor, action=action, obj=timesheet, before=before,
+                 after={**audit.snapshot(timesheet), "entries": ids})  # fmt: skip
+    if status == TimesheetStatus.RETURNED:
+        _mail_on_commit(
+            timesheet.employee, "timesheets/email/timesheet_returned.txt",
+            subject=f"Your timesheet for the week of {timesheet.week_start} was returned",
+            context={"timesheet": timesheet, "comment": comment, "actor": actor},
+        )  # fmt: skip
+
+
+def on_timesheet_approved(obj: Any, actor: Any) -> None:
+    _on_decided(obj, actor, status=TimesheetStatus.APPROVED, entry_status=EntryStatus.APPROVED, action="timesheet.approved")
+
+
+def on_timesheet_returned(obj: Any, actor: Any, comment: str) -> None:
+    _on_decided(obj, actor, status=TimesheetStatus.RETURNED, entry_status=EntryStatus.DRAFT,
+                action="timesheet.returned", comment=comment)  # fmt: skip
+
+
+def on_timesheet_rejected(obj: Any, actor: Any, comment: str) -> None:
+    # A week cannot be refused for good: rejecting sends it back like a return.
+    _on_decided(obj, actor, status=TimesheetStatus.RETURNED, entry_status=EntryStatus.DRAFT,
+                action="timesheet.rejected", comment=comment)  # fmt: skip
+
+
+# --- Mail and reminders ---------------------------------------------------------------------
+
+
+def _recipient(employee: Employee) -> str | None:
+    user = employee.user
+    if user is not None and user.is_active and user.email:
+        return user.email
+    return employee.email or None
+
+
+def _mail_on_commit(employee: Employee, template: str, *, subject: str, context: dict[str, Any]) -> None:
+    recipient = _recipient(employee)
+    if recipient is None:
+        return
+    body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
+                                       "base_url": settings.ETIME_BASE_URL})  # fmt: skip
+    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient]))
+
+
+def _claim_reminder(kind: str, employee: Employee, day: date) -> bool:
+    """Insert the reminder's row first: a second delivery of the task finds it and skips."""
+    try:
+        with transaction.atomic():
+            ReminderLog.objects.create(kind=kind, employee=employee, day=day)
+    except IntegrityError:
+        return False
+    return True
+
+
+def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None) -> int:
+    """Mail employees who logged less than expected today, from ``hour`` (local) on.
+
+    Runs often (hourly by default); each employee is reminded at most once per local
+    day. Expected minutes come from ``selectors.expected_minutes``.
+    """
+    now = now or timezone.now()
+    hour = DEFAULT_REMINDER_HOUR if hour is None else hour
+    employees = [
+        e for e in Employee.objects.select_related("location", "user").filter(user__is_active=True)
+        if _recipient(e)
+    ]  # fmt: skip
+    by_day: dict[date, list[Employee]] = {}
+    for employee in employees:
+        local = now.astimezone(selectors.zone(employee.effective_time_zone))
+        if local.hour >= hour:
+            by_day.setdefault(local.date(), []).append(employee)
+    sent = 0
+    for day, group in by_day.items():
+        ids = [e.pk for e in group]
+        expected = selectors.expected_minutes(employee_ids=ids, day=day)
+        logged = selectors.logged_seconds(employee_ids=ids, day=day)
+        for employee in group:
+            want = expected.get(employee.pk, 0)
+            have = logged.get(employee.pk, 0)
+            if want <= 0 or have >= want * 60:
+                continue
+            with transaction.atomic():
+                if not _claim_reminder(ReminderKind.DAILY_SHORTFALL, employee, day):
+                    continue
+                _mail_on_commit(
+                    employee, "timesheets/email/daily_reminder.txt",
+                    subject=f"Your time for {day:%A, %d %B}",
+                    context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
+                )  # fmt: skip
+                sent += 1
+    return sent
+
+
+def reminders_send_approvals(*, now: datetime | None = None) -> int:
+    """Mail each approver who has timesheets waiting for them (the nearest manager of
+    each requester, per ``approvals.approvers_for``), at most once a day."""
+    from etime.core import approvals
+    from etime.core.models import ApprovalRequest, ApprovalStatus
+
+    now = now or timezone.now()
+    waiting: dict[Any, list[Any]] = {}
+    approvers: dict[Any, User] = {}
+    for request in ApprovalRequest.objects.filter(kind="timesheet", status=ApprovalStatus.PENDING).select_related("requester"):
+        for approver in approvals.approvers_for(request):
+            approvers[approver.pk] = approver
+            waiting.setdefault(approver.pk, []).append(request.object_id)
+    sent = 0
+    for approver_id, timesheet_ids in waiting.items():
+        employee = employee_for_user(approvers[approver_id])
+        timesheets = list(
+            Timesheet.objects.filter(pk__in=timesheet_ids, status=TimesheetStatus.SUBMITTED)
+            .select_related("employee")
+            .order_by("week_start", "employee__last_name")
+        )
+        if employee is None or not timesheets:
+            continue
+        with transaction.atomic():
+            if not _claim_reminder(ReminderKind.APPROVALS_WAITING, employee, now.date()):
+                continue
+            _mail_on_commit(
+                employee, "timesheets/email/approvals_reminder.txt",
+                subject=f"{len(timesheets)} timesheet(s) waiting for your approval",
+                context={"timesheets": timesheets},
+            )  # fmt: skip
+            sent += 1
+    return sent

@@ -200,3 +200,4 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+from accounts.holidays import Holiday, HolidayCalendar, HolidaySource  # noqa: E402,F401  (holiday calendars)

@@ -14,6 +14,9 @@ from types import ModuleType
 # name -> module. Adding a benchmark = one module + one line here.
 BENCHMARKS: dict[str, str] = {
     "api_list": "bench.api_list",
+    "time_entries": "bench.time_entries",
+    "attendance_month": "bench.attendance_month",
+    "leave_balances": "bench.leave_balances",
 }
 
 

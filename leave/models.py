@@ -1,0 +1,302 @@
+"""Leave: types, policies and their assignments, the balance ledger, requests, calendar feeds.
+
+Business rules live in ``leave.services`` (writes) and ``leave.selectors`` (reads); these
+are tables, constraints and the immutability of ledger entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+
+def default_levels() -> list[dict[str, str]]:
+    return [{"type": "manager"}]
+
+
+class LeaveType(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=32, unique=True, help_text="Stable identifier, e.g. vacation")
+    name = models.CharField(max_length=100)
+    paid = models.BooleanField(default=True)
+    allow_half_days = models.BooleanField(default=True, help_text="Requests may start or end at midday")
+    counts_non_working_days = models.BooleanField(
+        default=False, help_text="Every calendar day in the range counts (weekends and holidays too)"
+    )
+    allow_negative = models.BooleanField(default=False, help_text="Requests may take the balance below zero")
+    max_consecutive_days = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.5"))],
+        help_text="Most days one request may ask for; empty: no limit",
+    )
+    min_notice_days = models.PositiveSmallIntegerField(
+        default=0, help_text="Calendar days between the request and the first day of leave"
+    )
+    attachment_required_after_days = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True,
+        help_text="Requests of more than this many days need an attachment; empty: never",
+    )
+    approval_levels = models.JSONField(
+        default=default_levels, blank=True,
+        help_text='Ordered approvers: [{"type": "manager"}, {"type": "group", "group": "HR"}]; [] approves at once',
+    )
+    active = models.BooleanField(default=True)
+    color = models.CharField(max_length=7, default="#4a90d9", help_text="Shown on the team calendar")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        levels = self.approval_levels
+        problem = None
+        if not isinstance(levels, list):
+            problem = "A list of levels."
+        else:
+            for level in levels:
+                if not isinstance(level, dict) or level.get("type") not in ("manager", "group"):
+                    problem = 'Each level is {"type": "manager"} or {"type": "group", "group": "<name>"}.'
+                elif level["type"] == "group" and not str(level.get("group") or "").strip():
+                    problem = "A group level needs the group's name."
+        if problem:
+            raise ValidationError({"approval_levels": problem})
+
+
+class GrantMode(models.TextChoices):
+    UPFRONT = "upfront", "Upfront for the year"
+    MONTHLY = "monthly", "Accrued monthly"
+
+
+class LeavePolicy(models.Model):
+    """A yearly entitlement to one leave type. Reaches employees through assignments."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=120, unique=True)
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="policies")
+    yearly_days = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
+    grant = models.CharField(max_length=10, choices=GrantMode.choices, default=GrantMode.UPFRONT)
+    prorate = models.BooleanField(default=True, help_text="Joiners and leavers get the share of the year they are employed")
+    carry_forward_max_days = models.DecimalField(
+        max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))],
+        help_text="Unused days carried into the next year, at most",
+    )
+    carry_forward_expires_after_months = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="Carried days not used by the end of this month of the new year expire (3: 31 March); empty: never",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "leave policies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(carry_forward_expires_after_months__isnull=True)
+                | Q(carry_forward_expires_after_months__gte=1, carry_forward_expires_after_months__lte=12),
+                name="leave_policy_expiry_month_1_12",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeavePolicyAssignment(models.Model):
+    """A policy for one employee, a department or a location. The most specific wins:
+    employee, then department, then location. ``leave_type`` copies the policy's so that
+    one target has at most one policy per leave type (a constraint, not a convention)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    policy = models.ForeignKey(LeavePolicy, on_delete=models.CASCADE, related_name="assignments")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+", editable=False)
+    employee = models.ForeignKey("accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("accounts.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(employee__isnull=False, department__isnull=True, location__isnull=True)
+                    | Q(employee__isnull=True, department__isnull=False, location__isnull=True)
+                    | Q(employee__isnull=True, department__isnull=True, location__isnull=False)
+                ),
+                name="leave_assignment_one_target",
+            ),
+            models.UniqueConstraint(fields=["leave_type", "employee"], name="leave_assignment_unique_employee"),
+            models.UniqueConstraint(fields=["leave_type", "department"], name="leave_assignment_unique_department"),
+            models.UniqueConstraint(fields=["leave_type", "location"], name="leave_assignment_unique_location"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.employee or self.department or self.location
+        return f"{self.policy} → {target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.leave_type_id = self.policy.leave_type_id
+        super().save(*args, **kwargs)
+
+
+class EntryKind(models.TextChoices):
+    ALLOCATION = "allocation", "Allocation"
+    ACCRUAL = "accrual", "Accrual"
+    TAKEN = "taken", "Taken"
+    REVERSAL = "reversal", "Reversal"
+    ADJUSTMENT = "adjustment", "Adjustment"
+    CARRY_FORWARD = "carry_forward", "Carry-forward"
+    EXPIRY = "expiry", "Expiry"
+
+
+class LedgerImmutable(Exception):
+    """Ledger entries are facts: corrections are new entries, never edits."""
+
+
+class LedgerQuerySet(models.QuerySet["LedgerEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise LedgerImmutable("Ledger entries cannot be updated; post a correcting entry.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise LedgerImmutable("Ledger entries cannot be deleted; post a correcting entry.")
+
+
+class LedgerEntry(models.Model):
+    """One movement of a balance, in days (positive adds, negative takes away).
+
+    The balance of (employee, leave type, year) is the sum of its entries. Entries are
+    immutable: ``save`` refuses an existing row, ``delete`` and queryset ``update``/``delete``
+    refuse always, the admin is read-only. ``key`` makes automatic postings (accruals,
+    carry-forward, expiry, taken and reversal of a request) idempotent: a task that runs
+    twice posts once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="+")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(help_text="The leave year the entry counts toward")
+    kind = models.CharField(max_length=16, choices=EntryKind.choices)
+    days = models.DecimalField(max_digits=7, decimal_places=2)
+    effective_date = models.DateField()
+    request = models.ForeignKey("leave.LeaveRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = LedgerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [
+            # The balance GROUP BY reads (year, employee, leave_type, days) from this index alone.
+            models.Index(fields=["year", "employee", "leave_type", "days"], name="ledger_balance"),
+            models.Index(fields=["employee", "leave_type", "effective_date"], name="ledger_employee_type_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.leave_type_id} {self.year} {self.kind} {self.days:+}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise LedgerImmutable("Ledger entries cannot be changed; post a correcting entry.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise LedgerImmutable("Ledger entries cannot be deleted; post a correcting entry.")
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned for changes"
+    CANCELLED = "cancelled", "Cancelled"
+    WITHDRAWN = "withdrawn", "Withdrawn after approval"
+
+
+ACTIVE_STATUSES = (RequestStatus.PENDING, RequestStatus.APPROVED)
+
+
+def attachment_path(instance: LeaveRequest, filename: str) -> str:
+    return f"leave/{instance.employee_id}/{uuid.uuid4().hex}/{filename[-100:]}"
+
+
+class LeaveRequest(models.Model):
+    """A date range of leave. ``start_half``: the first day starts at midday (afternoon only);
+    ``end_half``: the last day ends at midday (morning only). ``days`` is computed at
+    submission (DESIGN §7) and kept, so later calendar changes do not move a decided request."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="leave_requests")
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    start_half = models.BooleanField(default=False)
+    end_half = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+    attachment = models.FileField(upload_to=attachment_path, null=True, blank=True)
+    days = models.DecimalField(max_digits=6, decimal_places=1)
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="leave_request_dates_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "start_date", "end_date"], name="leave_request_employee_range"),
+            models.Index(fields=["status", "year", "employee", "leave_type"], name="leave_request_pending"),
+            models.Index(fields=["start_date", "end_date"], name="leave_request_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leave_type} {self.start_date}–{self.end_date} ({self.status})"
+
+    def slots(self) -> tuple[int, int]:
+        """[first, last) half-day slots: day ordinal × 2, + 1 for the afternoon."""
+        first = self.start_date.toordinal() * 2 + (1 if self.start_half else 0)
+        last = self.end_date.toordinal() * 2 + (1 if self.end_half else 2)
+        return first, last
+
+
+class FeedKind(models.TextChoices):
+    EMPLOYEE = "employee", "One employee's leave"
+    TEAM = "team", "A team's leave"
+
+
+class CalendarFeed(models.Model):
+    """A secret iCalendar URL. Only the token's SHA-256 is stored; the URL is shown once.
+    Revoking it makes the URL answer 404. What a feed shows is decided at each fetch by
+    what its owner may see then."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feeds")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=FeedKind.choices)
+    employee = models.ForeignKey("accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Team feeds: this department; empty: everyone the owner may see",
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

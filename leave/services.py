@@ -1,0 +1,813 @@
+"""Writes for leave. Each service runs in one transaction, audits itself, and leaves
+side effects (mail, attendance recompute) to after the commit.
+
+Concurrency: every write that can lower what an employee has available takes a
+transaction-scoped lock on that employee (PostgreSQL advisory lock; SQLite's IMMEDIATE
+transactions already serialise writers), then reads balance and pending, then writes.
+Two concurrent requests that together exceed the balance therefore run one after the
+other, and the second sees the first as pending.
+
+Lock order, to never deadlock with the approval mechanism (which locks the approval
+row, then the leave request): approval row → leave request → employee lock.
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.models import Employee, User
+from accounts.selectors import employee_for_user, is_manager_of
+from etime.core import approvals, audit
+from etime.core.errors import Conflict, DomainError, ValidationFailed
+from etime.core.models import ApprovalRequest, ApprovalStatus
+from leave import notifications
+from leave.models import (
+    ACTIVE_STATUSES,
+    CalendarFeed,
+    EntryKind,
+    FeedKind,
+    GrantMode,
+    LeavePolicy,
+    LeaveRequest,
+    LeaveType,
+    LedgerEntry,
+    RequestStatus,
+)
+from leave.selectors import balance_of, balances, policies_for
+from leave.workdays import days_between, requested_days
+
+APPROVAL_KIND = "leave_request"
+CENT = Decimal("0.01")
+
+
+# --- Domain errors (codes are public: docs/API.md) -------------------------------------------
+
+
+class LeaveOverlap(Conflict):
+    code = "leave_overlap"
+    message = "This leave overlaps a pending or approved request."
+
+
+class InsufficientBalance(Conflict):
+    code = "insufficient_balance"
+    message = "Not enough days available."
+
+
+class NoticeTooShort(DomainError):
+    code = "notice_too_short"
+    message = "This leave type needs more notice."
+
+
+class TooManyConsecutiveDays(DomainError):
+    code = "too_many_consecutive_days"
+    message = "This leave type allows fewer consecutive days."
+
+
+class AttachmentRequired(DomainError):
+    code = "attachment_required"
+    message = "Leave of this length needs an attachment (for example a medical certificate)."
+
+
+class LeaveNotCancellable(Conflict):
+    code = "leave_not_cancellable"
+    message = "This request can no longer be cancelled."
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _lock_employee(employee_id: Any) -> None:
+    if connection.vendor == "postgresql":
+        digest = hashlib.sha256(b"leave:" + str(employee_id).encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _is_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_admin_role", False))
+
+
+def _round(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _full_clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        first = next(iter(details.values()))[0] if details else "invalid"
+        raise ValidationFailed(f"The input is invalid: {first}", details=details) from None
+
+
+def _post(
+    *,
+    employee_id: Any,
+    leave_type_id: Any,
+    year: int,
+    kind: str,
+    days: Decimal,
+    effective_date: date,
+    actor: Any = None,
+    note: str = "",
+    key: str | None = None,
+    request: LeaveRequest | None = None,
+) -> LedgerEntry:
+    entry = LedgerEntry.objects.create(
+        employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=kind, days=_round(days),
+        effective_date=effective_date, note=note[:255], key=key, request=request,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    return entry
+
+
+def _bulk_post(rows: list[LedgerEntry]) -> int:
+    """Insert keyed entries, skipping keys already posted (a task run twice). Returns how
+    many were new. ``ignore_conflicts`` covers two runs racing past the pre-check."""
+    keys = [row.key for row in rows if row.key]
+    done: set[str | None] = set()
+    for start in range(0, len(keys), 5000):
+        done |= set(LedgerEntry.objects.filter(key__in=keys[start : start + 5000]).values_list("key", flat=True))
+    new = [row for row in rows if row.key not in done]
+    LedgerEntry.objects.bulk_create(new, ignore_conflicts=True, batch_size=2000)
+    return len(new)
+
+
+def _attendance_changed(employee_id: Any, start: date, end: date) -> None:
+    """Tell attendance which days to recompute (DESIGN §1: leave calls attendance's
+    mark-dirty service when a decision changes a day)."""
+    from leave.integration import mark_attendance_dirty
+
+    mark_attendance_dirty([(employee_id, day) for day in days_between(start, end)])
+
+
+def _levels(leave_type: LeaveType) -> list[approvals.Level]:
+    return [
+        approvals.MANAGER if level["type"] == "manager" else approvals.group(level["group"])
+        for level in (leave_type.approval_levels or [])
+    ]
+
+
+# --- Leave types and policies ---------------------------------------------------------------
+
+
+def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
+    _full_clean(leave_type)
+    with transaction.atomic():
+        creating = leave_type._state.adding
+        before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
+        leave_type.save()
+        audit.record(
+            actor=actor, action="leave_type.created" if creating else "leave_type.updated", obj=leave_type,
+            before=before, after=audit.snapshot(leave_type),
+        )
+    return leave_type
+
+
+def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
+    _full_clean(policy)
+    with transaction.atomic():
+        creating = policy._state.adding
+        before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
+        if not creating and before and str(before["leave_type_id"]) != str(policy.leave_type_id) and policy.assignments.exists():
+            raise ValidationFailed(
+                "An assigned policy cannot change its leave type; create another policy.",
+                details={"leave_type": ["The policy is assigned."]},
+            )
+        policy.save()
+        audit.record(
+            actor=actor, action="leave_policy.created" if creating else "leave_policy.updated", obj=policy,
+            before=before, after=audit.snapshot(policy),
+        )
+    return policy
+
+
+def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
+    """Delete an unused leave type; a used one is kept (deactivate it instead)."""
+    from django.db.models import ProtectedError
+
+    with transaction.atomic():
+        before = audit.snapshot(leave_type)
+        try:
+            leave_type.delete()
+        except ProtectedError:
+            raise Conflict(
+                "This leave type has requests, policies or ledger entries; deactivate it instead.",
+                details={"active": ["Set to false instead of deleting."]},
+            ) from None
+        audit.record(actor=actor, action="leave_type.deleted", object_type="leave.leavetype", object_id=before["id"], before=before)
+
+
+def leave_policy_delete(*, policy: LeavePolicy, actor: Any) -> None:
+    with transaction.atomic():
+        before = audit.snapshot(policy)
+        policy.delete()  # its assignments go with it; posted ledger entries stay
+        audit.record(actor=actor, action="leave_policy.deleted", object_type="leave.leavepolicy", object_id=before["id"], before=before)
+
+
+def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
+    with transaction.atomic():
+        before = audit.snapshot(assignment)
+        assignment.delete()
+        audit.record(
+            actor=actor, action="leave_policy.unassigned", object_type="leave.leavepolicyassignment",
+            object_id=before["id"], before=before,
+        )
+
+
+def leave_policy_assign(
+    *, policy: LeavePolicy, actor: Any, employee: Any = None, department: Any = None, location: Any = None
+) -> Any:
+    from django.db import IntegrityError
+
+    from leave.models import LeavePolicyAssignment
+
+    if sum(x is not None for x in (employee, department, location)) != 1:
+        raise ValidationFailed(
+            "Assign a policy to exactly one employee, department or location.",
+            details={"non_field_errors": ["Exactly one of employee, department, location."]},
+        )
+    try:
+        with transaction.atomic():
+            assignment = LeavePolicyAssignment(policy=policy, employee=employee, department=department, location=location)
+            assignment.save()
+            audit.record(actor=actor, action="leave_policy.assigned", obj=assignment, after=audit.snapshot(assignment))
+    except IntegrityError:
+        raise ValidationFailed(
+            "That target already has a policy for this leave type.",
+            details={"non_field_errors": ["One policy per leave type and target."]},
+        ) from None
+    return assignment
+
+
+# --- Requests -------------------------------------------------------------------------------
+
+
+def _overlapping(employee_id: Any, start: date, end: date, start_half: bool, end_half: bool) -> list[LeaveRequest]:
+    probe = LeaveRequest(start_date=start, end_date=end, start_half=start_half, end_half=end_half)
+    first, last = probe.slots()
+    candidates = LeaveRequest.objects.filter(
+        employee_id=employee_id, status__in=ACTIVE_STATUSES, start_date__lte=end, end_date__gte=start
+    )
+    result = []
+    for other in candidates:
+        other_first, other_last = other.slots()
+        if first < other_last and other_first < last:
+            result.append(other)
+    return result
+
+
+def leave_request_submit(
+    *,
+    employee: Employee,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    actor: Any,
+    start_half: bool = False,
+    end_half: bool = False,
+    reason: str = "",
+    attachment: UploadedFile | None = None,
+    today: date | None = None,
+) -> LeaveRequest:
+    """Ask for leave and start its approval.
+
+    Preconditions: ``actor`` is the employee or an admin (callers check visibility). The
+    range lies within one calendar year. Refuses with ``notice_too_short``,
+    ``too_many_consecutive_days``, ``attachment_required``, ``leave_overlap`` and
+    ``insufficient_balance`` (unless the type allows a negative balance).
+    """
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if end_date < start_date:
+        errors["end_date"] = ["The leave ends before it starts."]
+    elif end_date.year != start_date.year:
+        errors["end_date"] = ["Leave is booked per calendar year: split it at 31 December."]
+    if (start_half or end_half) and not leave_type.allow_half_days:
+        errors["start_half" if start_half else "end_half"] = [f"{leave_type.name} is taken in whole days."]
+    if start_date == end_date and start_half and end_half:
+        errors["end_half"] = ["A one-day request is either a morning or an afternoon, not both halves."]
+    if not leave_type.active:
+        errors["leave_type"] = ["This leave type is no longer offered."]
+    if employee.user_id is None:
+        errors["employee"] = ["This employee has no login, so nobody could be asked to approve."]
+    if errors:
+        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+
+    days, _counted = requested_days(
+        employee_id=employee.pk, date_from=start_date, date_to=end_date, start_half=start_half, end_half=end_half,
+        counts_non_working_days=leave_type.counts_non_working_days,
+    )
+    if days <= 0:
+        raise ValidationFailed(
+            "These dates contain no working day.", details={"start_date": ["No working day in the range."]}
+        )
+    notice = (start_date - today).days
+    if notice < leave_type.min_notice_days:
+        raise NoticeTooShort(
+            f"{leave_type.name} needs {leave_type.min_notice_days} days' notice; this starts in {notice}.",
+            details={"min_notice_days": leave_type.min_notice_days, "notice_days": notice},
+        )
+    if leave_type.max_consecutive_days is not None and days > leave_type.max_consecutive_days:
+        raise TooManyConsecutiveDays(
+            f"{leave_type.name} allows at most {leave_type.max_consecutive_days} consecutive days; this is {days}.",
+            details={"max_consecutive_days": str(leave_type.max_consecutive_days), "days": str(days)},
+        )
+    if (
+        leave_type.attachment_required_after_days is not None
+        and days > leave_type.attachment_required_after_days
+        and not attachment
+    ):
+        raise AttachmentRequired(
+            f"{leave_type.name} of more than {leave_type.attachment_required_after_days} days needs an attachment.",
+            details={"attachment": ["Required."], "after_days": str(leave_type.attachment_required_after_days)},
+        )
+
+    year = start_date.year
+    with transaction.atomic():
+        _lock_employee(employee.pk)
+        overlaps = _overlapping(employee.pk, start_date, end_date, start_half, end_half)
+        if overlaps:
+            raise LeaveOverlap(
+                details={
+                    "conflicts": [
+                        {"id": str(o.pk), "start_date": o.start_date.isoformat(), "end_date": o.end_date.isoformat(),
+                         "status": o.status}
+                        for o in overlaps
+                    ]
+                }
+            )
+        current = balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=year)
+        if not leave_type.allow_negative and days > current.available:
+            raise InsufficientBalance(
+                f"{days} days requested, {current.available} available.",
+                details={
+                    "requested": str(days), "balance": str(current.balance), "pending": str(current.pending),
+                    "available": str(current.available),
+                },
+            )
+        request = LeaveRequest(
+            employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date,
+            start_half=start_half, end_half=end_half, reason=(reason or "").strip(), days=days, year=year,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if attachment:
+            request.attachment = attachment  # type: ignore[assignment]
+        request.save()
+        audit.record(actor=actor, action="leave_request.submitted", obj=request, after=audit.snapshot(request))
+        approval = approvals.submit(kind=APPROVAL_KIND, obj=request, actor=actor)
+        request.refresh_from_db()
+        if approval.status == ApprovalStatus.PENDING:
+            notifications.request_event(request, "submitted", approval=approval)
+    return request
+
+
+def _approval_of(request: LeaveRequest) -> ApprovalRequest | None:
+    return approvals.request_for(request)
+
+
+# Callbacks of the approval kind: they run inside approvals.decide's transaction, with the
+# approval row and the leave request already locked.
+
+
+def _on_advanced(request: LeaveRequest, actor: Any) -> None:
+    audit.record(actor=actor, action="leave_request.advanced", obj=request, after=audit.snapshot(request))
+    notifications.request_event(request, "advanced", approval=_approval_of(request))
+
+
+def _on_approved(request: LeaveRequest, actor: Any) -> None:
+    _lock_employee(request.employee_id)
+    before = audit.snapshot(request)
+    request.status = RequestStatus.APPROVED
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    _post(
+        employee_id=request.employee_id, leave_type_id=request.leave_type_id, year=request.year, kind=EntryKind.TAKEN,
+        days=-request.days, effective_date=request.start_date, actor=actor, key=f"taken:{request.pk}", request=request,
+        note=f"{request.start_date.isoformat()}–{request.end_date.isoformat()}",
+    )
+    audit.record(actor=actor, action="leave_request.approved", obj=request, before=before, after=audit.snapshot(request))
+    _attendance_changed(request.employee_id, request.start_date, request.end_date)
+    notifications.request_event(request, "approved")
+
+
+def _on_ended(status: str) -> Any:
+    def callback(request: LeaveRequest, actor: Any, comment: str = "") -> None:
+        before = audit.snapshot(request)
+        request.status = status
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        audit.record(
+            actor=actor, action=f"leave_request.{status}", obj=request, before=before,
+            after={**audit.snapshot(request), "comment": comment},
+        )
+        notifications.request_event(request, status, comment=comment)
+
+    return callback
+
+
+def register_approval_kind() -> None:
+    approvals.register_kind(
+        approvals.ApprovalKind(
+            name=APPROVAL_KIND,
+            label="Leave request",
+            model=LeaveRequest,
+            levels=lambda request: _levels(request.leave_type),
+            requester=lambda request: request.employee.user,
+            on_approved=_on_approved,
+            on_rejected=_on_ended(RequestStatus.REJECTED),
+            on_returned=_on_ended(RequestStatus.RETURNED),
+            on_advanced=_on_advanced,
+            describe=lambda request: (
+                f"{request.employee.full_name}: {request.leave_type.name} {request.start_date.isoformat()}"
+                f"–{request.end_date.isoformat()} ({request.days} d)"
+            ),
+        )
+    )
+
+
+def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, comment: str = "") -> LeaveRequest:
+    """Approve, reject or return at the current level (the shared approval mechanism)."""
+    approval = ApprovalRequest.objects.filter(
+        content_type__app_label="leave", content_type__model="leaverequest", object_id=str(request.pk),
+        status=ApprovalStatus.PENDING,
+    ).first()
+    if approval is None:
+        raise approvals.ApprovalAlreadyDecided(details={"status": request.status})
+    approvals.decide(request=approval, actor=actor, decision=decision, comment=comment)
+    request.refresh_from_db()
+    return request
+
+
+def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | None = None) -> LeaveRequest:
+    """The employee (or an admin) cancels: a pending request at any time, an approved one
+    before its first day (a reversal gives the days back)."""
+    today = today or timezone.localdate()
+    me = employee_for_user(actor)
+    if not _is_admin(actor) and (me is None or me.pk != request.employee_id):
+        raise approvals.ApprovalNotAllowed("Only the employee or an admin may cancel this request.")
+    with transaction.atomic():
+        approval = ApprovalRequest.objects.select_for_update().filter(
+            content_type__app_label="leave", content_type__model="leaverequest", object_id=str(request.pk),
+            status=ApprovalStatus.PENDING,
+        ).first()
+        locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)
+        _lock_employee(locked.employee_id)
+        before = audit.snapshot(locked)
+        if locked.status == RequestStatus.PENDING:
+            if approval is not None:
+                approvals.cancel(request=approval, actor=actor)
+        elif locked.status == RequestStatus.APPROVED:
+            if locked.start_date <= today:
+                raise LeaveNotCancellable(
+                    "This leave has started; ask your manager to withdraw it.",
+                    details={"status": locked.status, "start_date": locked.start_date.isoformat()},
+                )
+            _reverse(locked, actor, "cancelled before start")
+        else:
+            raise LeaveNotCancellable(details={"status": locked.status})
+        was_approved = locked.status == RequestStatus.APPROVED
+        locked.status = RequestStatus.CANCELLED
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+        audit.record(actor=actor, action="leave_request.cancelled", obj=locked, before=before, after=audit.snapshot(locked))
+        if was_approved:
+            _attendance_changed(locked.employee_id, locked.start_date, locked.end_date)
+        notifications.request_event(locked, "cancelled", approval=approval)
+    return locked
+
+
+def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = "") -> LeaveRequest:
+    """An approver (the employee's manager, or an admin) withdraws approved leave, also
+    after it started: a reversal gives all its days back."""
+    if not _is_admin(actor) and not is_manager_of(user=actor, employee=request.employee):
+        raise approvals.ApprovalNotAllowed("Only the employee's manager or an admin may withdraw approved leave.")
+    with transaction.atomic():
+        locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)
+        _lock_employee(locked.employee_id)
+        if locked.status != RequestStatus.APPROVED:
+            raise LeaveNotCancellable("Only approved leave can be withdrawn.", details={"status": locked.status})
+        before = audit.snapshot(locked)
+        _reverse(locked, actor, comment or "withdrawn")
+        locked.status = RequestStatus.WITHDRAWN
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["status", "decided_at"])
+        audit.record(
+            actor=actor, action="leave_request.withdrawn", obj=locked, before=before,
+            after={**audit.snapshot(locked), "comment": comment},
+        )
+        _attendance_changed(locked.employee_id, locked.start_date, locked.end_date)
+        notifications.request_event(locked, "withdrawn", comment=comment)
+    return locked
+
+
+def _reverse(request: LeaveRequest, actor: Any, note: str) -> LedgerEntry:
+    taken = LedgerEntry.objects.filter(request=request, kind=EntryKind.TAKEN).aggregate(total=Sum("days"))["total"]
+    return _post(
+        employee_id=request.employee_id, leave_type_id=request.leave_type_id, year=request.year,
+        kind=EntryKind.REVERSAL, days=-(taken if taken is not None else -request.days),
+        effective_date=request.start_date, actor=actor, key=f"reversal:{request.pk}", request=request, note=note,
+    )
+
+
+# --- Allocations and adjustments ------------------------------------------------------------
+
+MANUAL_KINDS = (EntryKind.ALLOCATION, EntryKind.ADJUSTMENT)
+
+
+def allocation_create(
+    *, employee: Employee, leave_type: LeaveType, year: int, days: Decimal, actor: Any,
+    kind: str = EntryKind.ALLOCATION, note: str = "", effective_date: date | None = None,
+) -> LedgerEntry:
+    """An admin grants (or, with negative days, takes back) days for one employee, type and
+    year. A negative adjustment may not take available days below zero unless the type
+    allows a negative balance."""
+    return allocations_bulk(
+        employees=[employee], leave_type=leave_type, year=year, days=days, actor=actor, kind=kind, note=note,
+        effective_date=effective_date,
+    )[0]
+
+
+def allocations_bulk(
+    *, employees: Iterable[Employee], leave_type: LeaveType, year: int, days: Decimal, actor: Any,
+    kind: str = EntryKind.ALLOCATION, note: str = "", effective_date: date | None = None,
+) -> list[LedgerEntry]:
+    """The same allocation or adjustment for many employees, in one transaction, one audit
+    event per ledger entry."""
+    errors: dict[str, list[str]] = {}
+    if kind not in MANUAL_KINDS:
+        errors["kind"] = [f"One of {', '.join(MANUAL_KINDS)}."]
+    if not 2000 <= year <= 2100:
+        errors["year"] = ["A year between 2000 and 2100."]
+    days = Decimal(days)
+    if days == 0:
+        errors["days"] = ["Not zero."]
+    elif days != _round(days):
+        errors["days"] = ["At most two decimals."]
+    if errors:
+        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+    effective = effective_date or date(year, 1, 1)
+    people = sorted(employees, key=lambda e: str(e.pk))  # a fixed lock order: no deadlocks between bulk runs
+    entries = []
+    with transaction.atomic():
+        for employee in people:
+            _lock_employee(employee.pk)
+            if days < 0 and not leave_type.allow_negative:
+                current = balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=year)
+                if current.available + days < 0:
+                    raise InsufficientBalance(
+                        f"{employee.full_name} has {current.available} days available; cannot take {-days}.",
+                        details={"employee": str(employee.pk), "available": str(current.available)},
+                    )
+            entry = _post(
+                employee_id=employee.pk, leave_type_id=leave_type.pk, year=year, kind=kind, days=days,
+                effective_date=effective, actor=actor, note=note,
+            )
+            audit.record(actor=actor, action=f"leave_ledger.{kind}", obj=entry, after=audit.snapshot(entry))
+            entries.append(entry)
+    return entries
+
+
+# --- Entitlements: upfront allocation and monthly accrual -----------------------------------
+
+
+def _employed_days(hire: date | None, end: date | None, start: date, stop: date) -> int:
+    first = max(start, hire) if hire else start
+    last = min(stop, end) if end else stop
+    return max(0, (last - first).days + 1)
+
+
+def _target(policy: LeavePolicy, hire: date | None, end: date | None, year: int, through_month: int) -> Decimal:
+    """What the policy grants for ``year`` through the end of ``through_month`` (upfront:
+    the whole year at once). Prorated by days employed, so a year of monthly accruals sums
+    to exactly the prorated yearly entitlement (cumulative rounding, no drift)."""
+    jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+    days_in_year = (dec31 - jan1).days + 1
+    if policy.grant == GrantMode.UPFRONT:
+        stop = dec31
+    else:
+        stop = date(year, through_month, calendar_module.monthrange(year, through_month)[1])
+    if policy.prorate:
+        return _round(policy.yearly_days * _employed_days(hire, end, jan1, stop) / days_in_year)
+    if _employed_days(hire, end, jan1, dec31) == 0:
+        return Decimal(0)
+    if policy.grant == GrantMode.UPFRONT:
+        return _round(policy.yearly_days)
+    months = sum(
+        1 for m in range(1, through_month + 1)
+        if _employed_days(hire, end, date(year, m, 1), date(year, m, calendar_module.monthrange(year, m)[1]))
+    )
+    return _round(policy.yearly_days * months / 12)
+
+
+def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> int:
+    """Bring every employee's automatic grants for ``year`` up to date through
+    ``through_month``: upfront policies their (prorated) year, monthly policies their
+    accrual through that month. Posts the difference to what was auto-posted before, keyed
+    per month, so running it twice posts once. Returns the number of entries posted."""
+    if not 1 <= through_month <= 12:
+        raise ValidationFailed("through_month is 1..12.", details={"through_month": ["1..12"]})
+    jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
+    employees = list(
+        Employee.objects.filter(
+            Q(hire_date__isnull=True) | Q(hire_date__lte=dec31), Q(end_date__isnull=True) | Q(end_date__gte=jan1)
+        ).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
+    )
+    employment = {row[0]: (row[3], row[4]) for row in employees}
+    policies = policies_for([row[:3] for row in employees])
+    posted: dict[tuple[Any, Any], Decimal] = {
+        (e, t): total
+        for e, t, total in LedgerEntry.objects.filter(
+            year=year, kind__in=[EntryKind.ALLOCATION, EntryKind.ACCRUAL], key__isnull=False
+        ).order_by().values_list("employee_id", "leave_type_id").annotate(total=Sum("days")).values_list(
+            "employee_id", "leave_type_id", "total"
+        )
+    }
+    month_end = date(year, through_month, calendar_module.monthrange(year, through_month)[1])
+    rows = []
+    for (employee_id, leave_type_id), policy in policies.items():
+        hire, end = employment[employee_id]
+        delta = _target(policy, hire, end, year, through_month) - posted.get((employee_id, leave_type_id), Decimal(0))
+        if delta == 0:
+            continue
+        kind = EntryKind.ALLOCATION if policy.grant == GrantMode.UPFRONT else EntryKind.ACCRUAL
+        rows.append(
+            LedgerEntry(
+                employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=kind, days=_round(delta),
+                effective_date=jan1 if kind == EntryKind.ALLOCATION else month_end,
+                key=f"{kind}:{employee_id}:{leave_type_id}:{year}-{through_month:02d}",
+                note=f"{policy.name}, {year}-{through_month:02d}",
+            )
+        )
+    with transaction.atomic():
+        created = _bulk_post(rows)
+        audit.record(
+            actor=actor, action="leave.entitlements_posted", object_type="leave.ledgerentry", object_id=f"{year}-{through_month:02d}",
+            after={"year": year, "through_month": through_month, "entries": created},
+        )
+    return created
+
+
+# --- Year end: carry-forward and expiry -----------------------------------------------------
+
+
+def year_end_close(*, year: int, actor: Any = None) -> int:
+    """Close ``year`` for every employee with a policy: what is left (balance − pending)
+    moves into the next year up to the policy's carry-forward cap; the rest expires. Both
+    legs are ledger entries (out of ``year``, into ``year + 1``), keyed, so running it
+    again posts nothing. Returns the number of entries posted."""
+    employees = list(Employee.objects.values_list("pk", "department_id", "location_id"))
+    policies = policies_for(employees)
+    current = balances(employees=None, year=year) if policies else {}
+    dec31, jan1_next = date(year, 12, 31), date(year + 1, 1, 1)
+    rows = []
+    for (employee_id, leave_type_id), policy in policies.items():
+        balance = current.get((employee_id, leave_type_id))
+        if balance is None or balance.available <= 0:
+            continue
+        left = balance.available
+        carried = min(left, policy.carry_forward_max_days)
+        forfeited = left - carried
+        base = f"{employee_id}:{leave_type_id}:{year}"
+        common = {"employee_id": employee_id, "leave_type_id": leave_type_id}
+        if carried > 0:
+            rows.append(LedgerEntry(**common, year=year, kind=EntryKind.CARRY_FORWARD, days=-carried,
+                                    effective_date=dec31, key=f"carry_out:{base}", note=f"carried into {year + 1}"))
+            rows.append(LedgerEntry(**common, year=year + 1, kind=EntryKind.CARRY_FORWARD, days=carried,
+                                    effective_date=jan1_next, key=f"carry_in:{base}", note=f"carried from {year}"))
+        if forfeited > 0:
+            rows.append(LedgerEntry(**common, year=year, kind=EntryKind.EXPIRY, days=-forfeited,
+                                    effective_date=dec31, key=f"year_end_expiry:{base}", note="over the carry-forward cap"))
+    with transaction.atomic():
+        created = _bulk_post(rows)
+        audit.record(
+            actor=actor, action="leave.year_closed", object_type="leave.ledgerentry", object_id=str(year),
+            after={"year": year, "entries": created},
+        )
+    return created
+
+
+def carry_forward_expiry_date(policy: LeavePolicy, year: int) -> date | None:
+    months = policy.carry_forward_expires_after_months
+    if not months:
+        return None
+    return date(year, months, calendar_module.monthrange(year, months)[1])
+
+
+def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int:
+    """Carried days not used by the policy's expiry date expire (the day after it).
+    Carried days are used first: leave taken in the year up to the expiry date consumes
+    them. Keyed per employee, type and year: running it daily posts once."""
+    today = today or timezone.localdate()
+    year = today.year
+    employees = list(Employee.objects.values_list("pk", "department_id", "location_id"))
+    policies = {
+        key: policy for key, policy in policies_for(employees).items()
+        if (expiry := carry_forward_expiry_date(policy, year)) is not None and today > expiry
+    }
+    if not policies:
+        return 0
+    carried: dict[tuple[Any, Any], Decimal] = {}
+    for employee_id, leave_type_id, total in (
+        LedgerEntry.objects.filter(year=year, kind=EntryKind.CARRY_FORWARD, days__gt=0)
+        .order_by().values_list("employee_id", "leave_type_id").annotate(total=Sum("days"))
+        .values_list("employee_id", "leave_type_id", "total")
+    ):
+        if (employee_id, leave_type_id) in policies:
+            carried[(employee_id, leave_type_id)] = total
+    if not carried:
+        return 0
+    used: dict[tuple[Any, Any], Decimal] = {}
+    for employee_id, leave_type_id, effective, total in (
+        LedgerEntry.objects.filter(
+            year=year, kind__in=[EntryKind.TAKEN, EntryKind.REVERSAL], employee_id__in={e for e, _t in carried}
+        ).order_by().values_list("employee_id", "leave_type_id", "effective_date").annotate(total=Sum("days"))
+        .values_list("employee_id", "leave_type_id", "effective_date", "total")
+    ):
+        key = (employee_id, leave_type_id)
+        expiry = carry_forward_expiry_date(policies[key], year) if key in policies else None
+        if expiry is not None and effective <= expiry:
+            used[key] = used.get(key, Decimal(0)) - total
+    current = balances(employees=[e for e, _t in carried], year=year)
+    rows = []
+    for key, amount in carried.items():
+        employee_id, leave_type_id = key
+        unused = max(Decimal(0), amount - max(Decimal(0), used.get(key, Decimal(0))))
+        balance = current.get(key)
+        unused = min(unused, max(Decimal(0), balance.available if balance else Decimal(0)))
+        if unused <= 0:
+            continue
+        expiry = carry_forward_expiry_date(policies[key], year)
+        assert expiry is not None  # noqa: S101  (filtered above)
+        rows.append(LedgerEntry(
+            employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=EntryKind.EXPIRY, days=-unused,
+            effective_date=expiry + timedelta(days=1), key=f"carry_expiry:{employee_id}:{leave_type_id}:{year}",
+            note=f"carried days unused by {expiry.isoformat()}",
+        ))
+    with transaction.atomic():
+        created = _bulk_post(rows)
+        audit.record(
+            actor=actor, action="leave.carry_forward_expired", object_type="leave.ledgerentry", object_id=str(year),
+            after={"year": year, "entries": created, "on": today.isoformat()},
+        )
+    return created
+
+
+# --- Calendar feeds -------------------------------------------------------------------------
+
+FEED_PREFIX = "lcal_"
+
+
+def feed_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def calendar_feed_create(
+    *, owner: User, kind: str, actor: Any, name: str = "", employee: Employee | None = None, department: Any = None
+) -> tuple[CalendarFeed, str]:
+    """A secret feed URL token for ``owner`` (shown once). Employee feeds default to the
+    owner's own leave; team feeds to everyone the owner may see (or one department)."""
+    from accounts.selectors import employee_get_visible
+
+    if kind not in FeedKind.values:
+        raise ValidationFailed(f"Unknown feed kind {kind!r}.", details={"kind": [f"One of {FeedKind.values}."]})
+    if kind == FeedKind.EMPLOYEE:
+        employee = employee or employee_for_user(owner)
+        if employee is None or employee_get_visible(user=owner, employee_id=employee.pk) is None:
+            raise ValidationFailed("Choose an employee you may see.", details={"employee": ["Not visible to you."]})
+        department = None
+    else:
+        employee = None
+    raw = FEED_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        feed = CalendarFeed.objects.create(
+            owner=owner, kind=kind, employee=employee, department=department,
+            name=(name or ("My leave" if kind == FeedKind.EMPLOYEE else "Team leave"))[:100],
+            key_hash=feed_hash(raw), prefix=raw[:12],
+        )
+        audit.record(actor=actor, action="leave_feed.created", obj=feed, after=audit.snapshot(feed))
+    return feed, raw
+
+
+def calendar_feed_revoke(*, feed: CalendarFeed, actor: Any) -> CalendarFeed:
+    with transaction.atomic():
+        locked = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        if locked.revoked_at is None:
+            before = audit.snapshot(locked)
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at"])
+            audit.record(actor=actor, action="leave_feed.revoked", obj=locked, before=before, after=audit.snapshot(locked))
+    return locked

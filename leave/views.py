@@ -1,0 +1,225 @@
+"""Self-service pages for leave: my leave (balances, requests, approvals waiting for me,
+calendar feeds), the team calendar, and the secret iCalendar feed URLs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Department
+from accounts.selectors import employee_for_user, employee_list_visible, signed_in_user
+from etime.core import approvals
+from etime.core.errors import DomainError
+from leave import ical, selectors, services
+from leave.forms import DecisionForm, FeedForm, LeaveRequestForm
+from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, RequestStatus
+from leave.workdays import days_between
+
+NEW_FEED_SESSION_KEY = "etime_new_leave_feed"
+
+
+def _my_balances(employee: Any, year: int) -> list[dict[str, Any]]:
+    types = list(LeaveType.objects.filter(active=True).order_by("name"))
+    sums = selectors.balances(employees=[employee.pk], year=year)
+    zero = selectors.Balance(selectors.ZERO, selectors.ZERO)
+    return [{"type": t, "balance": sums.get((employee.pk, t.pk), zero)} for t in types]
+
+
+def _waiting_for(user: Any) -> QuerySet[LeaveRequest]:
+    ids = list(approvals.pending_for(user, kinds=[services.APPROVAL_KIND]).values_list("object_id", flat=True))
+    return LeaveRequest.objects.filter(pk__in=ids).select_related("employee", "leave_type").order_by("start_date")
+
+
+def home_panel(request: HttpRequest) -> dict[str, Any] | None:
+    employee = employee_for_user(request.user)
+    if employee is None:
+        return None
+    year = timezone.localdate().year
+    return {
+        "template": "leave/panel.html",
+        "context": {"balances": _my_balances(employee, year), "year": year, "waiting": _waiting_for(request.user).count()},
+    }
+
+
+@login_required
+def my_leave(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request.user)
+    employee = employee_for_user(user)
+    year = timezone.localdate().year
+    new_feed = request.session.pop(NEW_FEED_SESSION_KEY, None)
+    context = {
+        "employee": employee,
+        "year": year,
+        "balances": _my_balances(employee, year) if employee else [],
+        "requests": (
+            LeaveRequest.objects.filter(employee=employee).select_related("leave_type").order_by("-start_date")[:50]
+            if employee else []
+        ),
+        "waiting": _waiting_for(user),
+        "form": LeaveRequestForm(),
+        "decision_form": DecisionForm(),
+        "feed_form": FeedForm(),
+        "feeds": CalendarFeed.objects.filter(owner=user, revoked_at__isnull=True),
+        "new_feed_url": request.build_absolute_uri(f"/leave/feeds/{new_feed}.ics") if new_feed else None,
+        "today": timezone.localdate(),
+    }
+    return render(request, "leave/my_leave.html", context)
+
+
+@login_required
+@require_POST
+def request_create(request: HttpRequest) -> HttpResponse:
+    employee = employee_for_user(request.user)
+    form = LeaveRequestForm(request.POST, request.FILES)
+    if employee is None:
+        messages.error(request, "Your login has no employee record.")
+    elif not form.is_valid():
+        messages.error(request, "Not sent: " + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+    else:
+        try:
+            created = services.leave_request_submit(employee=employee, actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{created.leave_type.name}: {created.days} days requested.")
+    return redirect("leave:mine")
+
+
+def _visible_request(request: HttpRequest, request_id: Any) -> LeaveRequest:
+    found = selectors.leave_request_list_for(user=request.user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+@require_POST
+def request_cancel(request: HttpRequest, request_id: Any) -> HttpResponse:
+    try:
+        services.leave_request_cancel(request=_visible_request(request, request_id), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Cancelled.")
+    return redirect("leave:mine")
+
+
+@login_required
+@require_POST
+def request_decide(request: HttpRequest, request_id: Any) -> HttpResponse:
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve, reject or return.")
+        return redirect("leave:mine")
+    try:
+        services.leave_request_decide(
+            request=_visible_request(request, request_id), actor=request.user,
+            decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Decision recorded.")
+    return redirect("leave:mine")
+
+
+# --- Team calendar --------------------------------------------------------------------------
+
+
+def _month(raw: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in (raw or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return today.replace(day=1)
+
+
+@login_required
+def team_calendar(request: HttpRequest) -> HttpResponse:
+    first = _month(request.GET.get("month"))
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    department_id = request.GET.get("department") or None
+    visible = employee_list_visible(user=request.user)
+    departments = Department.objects.filter(pk__in=visible.values("department_id")).order_by("name")
+    if department_id and not departments.filter(pk=department_id).exists():
+        department_id = None
+    employees, cells, holidays = selectors.team_calendar(
+        user=request.user, date_from=first, date_to=last, department_id=department_id
+    )
+    days = days_between(first, last)
+    rows = []
+    for employee in employees:
+        row = []
+        for day in days:
+            leave = cells.get((employee.pk, day))
+            row.append({
+                "day": day, "leave": leave, "holiday": holidays.get(employee.pk, {}).get(day),
+                "weekend": day.weekday() >= 5,
+                "approved": leave is not None and leave.status == RequestStatus.APPROVED,
+            })
+        rows.append({"employee": employee, "cells": row, "away": sum(1 for c in row if c["leave"])})
+    context = {
+        "first": first, "days": days, "rows": rows, "departments": departments, "department_id": department_id,
+        "previous": (first - timedelta(days=1)).strftime("%Y-%m"), "next": (last + timedelta(days=1)).strftime("%Y-%m"),
+    }
+    return render(request, "leave/team_calendar.html", context)
+
+
+# --- iCalendar feeds ------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def feed_create(request: HttpRequest) -> HttpResponse:
+    form = FeedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The feed was not created.")
+        return redirect("leave:mine")
+    user = signed_in_user(request.user)
+    department = form.cleaned_data.get("department")
+    if department is not None and not employee_list_visible(user=user).filter(department=department).exists():
+        raise Http404
+    try:
+        _feed, raw = services.calendar_feed_create(
+            owner=user, kind=form.cleaned_data["kind"], department=department, name=form.cleaned_data.get("name") or "",
+            actor=user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("leave:mine")
+    request.session[NEW_FEED_SESSION_KEY] = raw  # shown once, on the next page
+    return redirect("leave:mine")
+
+
+@login_required
+@require_POST
+def feed_revoke(request: HttpRequest, feed_id: Any) -> HttpResponse:
+    feed = CalendarFeed.objects.filter(owner=signed_in_user(request.user), pk=feed_id).first()
+    if feed is None:
+        raise Http404
+    services.calendar_feed_revoke(feed=feed, actor=request.user)
+    messages.success(request, f"Feed {feed.name!r} revoked; its URL no longer works.")
+    return redirect("leave:mine")
+
+
+def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
+    """The secret URL calendar apps subscribe to (no login: the token is the credential).
+    What it shows is what the feed's owner may see now."""
+    feed = selectors.calendar_feed_for_token(token)
+    if feed is None:
+        raise Http404
+    requests = selectors.calendar_feed_requests(feed)
+    body = ical.render(requests, name=feed.name, with_names=feed.kind == FeedKind.TEAM)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="leave.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -12,6 +12,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -19,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
-from etime.core.errors import ValidationFailed
+from etime.core.errors import Conflict, ValidationFailed
 
 TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
@@ -237,12 +238,24 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
     return employee
 
 
+class EmployeeInUse(Conflict):
+    code = "employee_in_use"
+    message = "This employee has records (punches, time entries, leave...); set an end date instead of deleting."
+
+
 def employee_delete(*, employee: Employee, actor: Any) -> None:
+    """Delete an employee who has no records yet (a mistaken entry). One with history is
+    refused with 409 ``employee_in_use``: people who leave get an end date."""
     with transaction.atomic():
         before = _employee_snapshot(employee)
         user = employee.user
         pk = employee.pk
-        employee.delete()
+        try:
+            with transaction.atomic():
+                employee.delete()
+        except ProtectedError as exc:
+            kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+            raise EmployeeInUse(details={"records": [str(k) for k in kinds]}) from None
         if user is not None:
             user.is_active = False
             user.save(update_fields=["is_active"])

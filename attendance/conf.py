@@ -1,7 +1,5 @@
-"""Attendance settings, read from Django settings with defaults.
-
-etime/settings.py reads the environment; until it names these, the defaults apply.
-"""
+"""Attendance settings (etime/settings.py reads them from the environment; the defaults
+here serve settings modules that leave them out)."""
 
 from __future__ import annotations
 

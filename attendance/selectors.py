@@ -244,6 +244,50 @@ def planned_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: da
     return result
 
 
+# Minutes expected Monday to Friday of an employee no schedule covers (DESIGN §7: Mon–Fri
+# when no schedule). 8 hours.
+UNSCHEDULED_WEEKDAY_MINUTES = 480
+
+
+def schedule_coverage(*, employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[Any, set[date]]:
+    """{employee_id: the days in [date_from, date_to] that a schedule assignment covers}."""
+    covered: dict[Any, set[date]] = {}
+    rows = (
+        ScheduleAssignment.objects.filter(employee_id__in=list(employee_ids), start_date__lte=date_to)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=date_from))
+        .values_list("employee_id", "start_date", "end_date")
+    )
+    for employee_id, start, end in rows:
+        first, last = max(start, date_from), min(end, date_to) if end else date_to
+        covered.setdefault(employee_id, set()).update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    return covered
+
+
+def expected_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[tuple[Any, date], int]:
+    """Minutes each employee is expected to work each day: the planned shift's minutes
+    (overrides included); 0 on a scheduled day off; and, on days no schedule covers,
+    UNSCHEDULED_WEEKDAY_MINUTES Monday to Friday. Every (employee, day) has a key.
+
+    The one answer to "is this a working day, and how long" for timesheets (expected
+    hours) and leave (working days = days with minutes > 0).
+    """
+    ids = list(employee_ids)
+    planned = planned_minutes(employee_ids=ids, date_from=date_from, date_to=date_to)
+    covered = schedule_coverage(employee_ids=ids, date_from=date_from, date_to=date_to)
+    days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+    result: dict[tuple[Any, date], int] = {}
+    for employee_id in ids:
+        mine = covered.get(employee_id, set())
+        for day in days:
+            if (employee_id, day) in planned:
+                result[employee_id, day] = planned[employee_id, day]
+            elif day in mine:
+                result[employee_id, day] = 0
+            else:
+                result[employee_id, day] = UNSCHEDULED_WEEKDAY_MINUTES if day.weekday() < 5 else 0
+    return result
+
+
 def roster(
     *, employee_ids: Sequence[Any], date_from: date, date_to: date
 ) -> dict[Any, dict[date, engine.ShiftRule | None]]:

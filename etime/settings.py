@@ -282,6 +282,13 @@ SPECTACULAR_SETTINGS = {
 ETIME_COMPANY_NAME = env_str("ETIME_COMPANY_NAME", "etime")
 ETIME_IDEMPOTENCY_TTL_HOURS = env_int("ETIME_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 ETIME_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+# Attendance (docs/ATTENDANCE.md): when a day is final without a device sync, how far back
+# plan changes recompute, how far back the periodic close looks, and the largest inline
+# recompute the API runs before queueing.
+ETIME_ATTENDANCE_FINAL_AFTER_HOURS = env_int("ETIME_ATTENDANCE_FINAL_AFTER_HOURS", 48, minimum=1)
+ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS = env_int("ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31, minimum=1)
+ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS = env_int("ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7, minimum=1)
+ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------
 LOG_FORMAT = env_str("ETIME_LOG_FORMAT", "json")

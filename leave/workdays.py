@@ -3,8 +3,7 @@ holidays of their calendar, minus 0.5 for each half-day end.
 
 Working days are the days with a planned shift, from attendance's schedules; an employee
 without a schedule works Monday to Friday. attendance owns schedules, so this module asks
-it (``attendance.selectors.planned_minutes`` and its schedule assignments); leave may
-import attendance (DESIGN §1).
+it (``attendance.selectors.expected_minutes``); leave may import attendance (DESIGN §1).
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-
-from django.db.models import Q
 
 from accounts.holidays import holidays_by_employee
 
@@ -25,41 +22,18 @@ def days_between(date_from: date, date_to: date) -> list[date]:
     return [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
 
 
-def _schedules(employee_ids: list[Any], date_from: date, date_to: date) -> tuple[dict[Any, set[date]], dict[Any, set[date]]]:
-    """({employee_id: days covered by a schedule assignment}, {employee_id: days with a
-    planned shift}) from attendance. Empty when attendance has no schedules (yet)."""
-    try:
-        from attendance.models import ScheduleAssignment
-        from attendance.selectors import planned_minutes
-    except ImportError:
-        return {}, {}
-    covered: dict[Any, set[date]] = {}
-    for employee_id, start, end in ScheduleAssignment.objects.filter(
-        employee_id__in=employee_ids, start_date__lte=date_to
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=date_from)).values_list("employee_id", "start_date", "end_date"):
-        covered.setdefault(employee_id, set()).update(
-            days_between(max(start, date_from), min(end, date_to) if end else date_to)
-        )
-    planned: dict[Any, set[date]] = {}
-    for (employee_id, day), minutes in planned_minutes(
-        employee_ids=employee_ids, date_from=date_from, date_to=date_to
-    ).items():
-        if minutes and minutes > 0:
-            planned.setdefault(employee_id, set()).add(day)
-    return covered, planned
-
-
 def working_days(employee_ids: Iterable[Any], date_from: date, date_to: date) -> dict[Any, set[date]]:
     """{employee_id: working days in [date_from, date_to]} before holidays are removed:
     days with a planned shift (schedule or override); days no schedule covers are worked
-    Monday to Friday."""
+    Monday to Friday (attendance.selectors.expected_minutes decides both)."""
+    from attendance.selectors import expected_minutes
+
     ids = list(employee_ids)
-    covered, planned = _schedules(ids, date_from, date_to)
-    weekdays = {day for day in days_between(date_from, date_to) if day.weekday() < 5}
-    return {
-        employee_id: (weekdays - covered.get(employee_id, set())) | planned.get(employee_id, set())
-        for employee_id in ids
-    }
+    result: dict[Any, set[date]] = {employee_id: set() for employee_id in ids}
+    for (employee_id, day), minutes in expected_minutes(employee_ids=ids, date_from=date_from, date_to=date_to).items():
+        if minutes > 0:
+            result[employee_id].add(day)
+    return result
 
 
 def requested_days(

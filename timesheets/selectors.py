@@ -196,18 +196,15 @@ def conflicting_entries(
 
 
 def expected_minutes(*, employee_ids: list[Any], day: date) -> dict[Any, int]:
-    """Minutes each employee is expected to work on ``day``.
+    """Minutes each employee is expected to work on ``day``: attendance's planned shift
+    (or Mon–Fri 8 h where no schedule covers the day), 0 outside the employment dates."""
+    from attendance.selectors import expected_minutes as planned
 
-    Fallback until attendance provides schedules: 480 minutes Monday to Friday, 0 on
-    weekends, 0 outside the employment dates. When the attendance app exposes planned
-    shifts, this switches to the planned (paid) minutes of the employee's shift that day
-    (DESIGN §1: timesheets → attendance for expected hours); callers need not change.
-    """
+    expected = planned(employee_ids=employee_ids, date_from=day, date_to=day)
     result: dict[Any, int] = {}
-    weekday_minutes = 480 if day.weekday() < 5 else 0
     for pk, hire, leaving in Employee.objects.filter(pk__in=employee_ids).values_list("pk", "hire_date", "end_date"):
         employed = (hire is None or hire <= day) and (leaving is None or day <= leaving)
-        result[pk] = weekday_minutes if employed else 0
+        result[pk] = expected.get((pk, day), 0) if employed else 0
     return result
 
 

@@ -315,3 +315,19 @@ def test_a_real_time_zone_is_accepted_and_wins_over_the_location(people: Any, ad
     people.dave.refresh_from_db()
     assert people.dave.effective_time_zone == "America/New_York"
     assert people.alice.effective_time_zone == "Europe/Zurich"  # from the location
+
+
+def test_deleting_an_employee_with_history_is_refused_and_nothing_changes(people: Any, token_client: Any) -> None:
+    from datetime import UTC, datetime
+
+    from attendance.models import PunchSource
+    from attendance.services import punch_create
+
+    punch_create(employee=people.amir, timestamp=datetime(2026, 3, 2, 8, tzinfo=UTC), source=PunchSource.WEB,
+                 actor=people.amir.user)
+    response = token_client(people.admin).delete(f"/api/v1/employees/{people.amir.pk}/")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "employee_in_use"
+    people.amir.user.refresh_from_db()
+    assert people.amir.user.is_active
+    assert token_client(people.admin).get(f"/api/v1/employees/{people.amir.pk}/").status_code == 200

@@ -254,8 +254,8 @@ def employee_delete(*, employee: Employee, actor: Any) -> None:
             with transaction.atomic():
                 employee.delete()
         except ProtectedError as exc:
-            kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
-            raise EmployeeInUse(details={"records": [str(k) for k in kinds]}) from None
+            kinds = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+            raise EmployeeInUse(details={"records": kinds}) from None
         if user is not None:
             user.is_active = False
             user.save(update_fields=["is_active"])

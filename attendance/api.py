@@ -45,10 +45,10 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from attendance.resources import AttendanceDayResource
-from attendance.schema import NamedChoiceField
 from etime.core import approvals
 from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
+from etime.core.api.schema import NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
 
 PERMISSIONS = [IsAuthenticated, TokenScopePermission]

@@ -8,7 +8,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = "Attendance"
 
     def ready(self) -> None:
-        from attendance import schema, signals  # noqa: F401  (OpenAPI naming; attach punches when a mapping appears)
+        from attendance import signals  # noqa: F401  (attach punches when a mapping appears)
         from etime.core import approvals, registry, schedules, scopes
 
         scopes.register_area("punches", "Punches")

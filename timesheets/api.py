@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
+from etime.core.api.schema import NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet, EtimeReadOnlyViewSet
 from etime.core.errors import NotFound as DomainNotFound
 from etime.core.errors import ValidationFailed
@@ -42,7 +43,6 @@ from timesheets.models import (
     TimesheetStatus,
 )
 from timesheets.representations import time_entry_data
-from timesheets.schema import NamedChoiceField
 
 RESOLUTION_HELP = "On overlap (409 time_entry_overlap): merge into one entry over the union, or replace the conflicts."
 

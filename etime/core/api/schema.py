@@ -1,8 +1,9 @@
-"""OpenAPI naming for attendance's choice fields.
+"""OpenAPI naming for choice fields (shared by every app).
 
-Several resources across etime have a ``status`` with different values; drf-spectacular
-would name their enums ``Status…Enum`` with a hash and warn. ``NamedChoiceField`` gives
-each set a stable component name (``AttendanceStatusEnum``, ``AttendanceRequestStatusEnum``).
+Several resources have a ``status`` with a different set of values (time entries, projects,
+timesheets, attendance days, swaps...). drf-spectacular would name their enums ``Status…Enum`` with a hash and
+warn; ``NamedChoiceField`` gives each set a stable component name instead
+(``TimeEntryStatusEnum``, ``ProjectStatusEnum``, ``TimesheetStatusEnum``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class NamedChoiceField(serializers.ChoiceField):
 
 
 class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = "attendance.schema.NamedChoiceField"
+    target_class = "etime.core.api.schema.NamedChoiceField"
     match_subclasses = True
 
     def get_name(self) -> str | None:

@@ -330,8 +330,25 @@ class Session:
     def op_enable(self) -> None:
         self.conn.enable_device()
 
-    def op_clear_attendance(self) -> None:
-        self.conn.clear_attendance()
+    def op_clear_attendance(self, only_if_count: int | None = None) -> bool:
+        c = self.conn
+        if only_if_count is None:
+            c.clear_attendance()
+            return True
+        # Locked from the count to the clear: a punch made in between would be wiped unstored.
+        c.disable_device()
+        failure: BaseException | None = None
+        try:
+            c.read_sizes()
+            if c.records != only_if_count:
+                return False
+            c.clear_attendance()
+            return True
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            self._reenable(failure)
 
     def op_restart(self) -> None:
         self.conn.restart()

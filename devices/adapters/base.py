@@ -104,7 +104,9 @@ class DeviceAdapter(abc.ABC):
         """The whole log, oldest first, read while the device is locked; checks the device's count."""
 
     @abc.abstractmethod
-    def clear_attendance(self) -> None: ...
+    def clear_attendance(self, *, only_if_count: int | None = None) -> bool:
+        """Empty the log; with `only_if_count`, only if it holds exactly that many records
+        (checked atomically on the device). Returns whether it was cleared."""
 
     @abc.abstractmethod
     def live_events(self, timeout: float) -> Iterator[AttendanceRecord]:

@@ -207,8 +207,10 @@ class ZKAdapter(DeviceAdapter):
         finally:
             helper.disconnect()
 
-    def clear_attendance(self) -> None:
-        self._call("clear_attendance", self.call_limit)
+    def clear_attendance(self, *, only_if_count: int | None = None) -> bool:
+        """Clear the log. With `only_if_count`, only while it holds exactly that many records
+        (checked with the keypad locked, so nothing is punched between check and clear)."""
+        return bool(self._call("clear_attendance", self.call_limit, only_if_count=only_if_count))
 
     def restart(self) -> None:
         """Reboot the device; this session ends (pyzk refuses further calls after a restart)."""

@@ -3,7 +3,9 @@
     python manage.py run_device_simulator --port 4370 --udp --users 50 --punch-every 20
 
 `--punch-every` makes a random user punch every N seconds (in/out alternating per user),
-which is how the embedded demo shows punches flowing from a clock. Device times are naive
+which is how the embedded demo shows punches flowing from a clock. Without `--users` the
+clock holds the employees that have a device user id (the demo company's, after
+`seed_demo`), so its punches map to them. Device times are naive
 local times in `--tz` (default: settings.TIME_ZONE), as a real clock's would be.
 """
 
@@ -21,9 +23,35 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devices.simulator import PROFILES, Simulator
-from devices.simulator.model import default_users, random_history, workday_history
+from devices.simulator.model import UserRecord, default_users, random_history, workday_history
 
 PUNCH_LABELS = {0: "in", 1: "out", 2: "break-out", 3: "break-in", 4: "overtime-in", 5: "overtime-out"}
+DEMO_USERS = 51  # the demo company (accounts.demo) has 51 employees, device user ids "1".."51"
+
+
+def employee_users(limit: int = 500) -> list[UserRecord]:
+    """The employees with a device user id, enrolled as a clock would hold them (name cut to
+    the 24 bytes a record has, numeric cards only); [] without a usable database."""
+    from django.db import DatabaseError, connection
+
+    try:
+        from accounts.models import Employee
+
+        rows = list(
+            Employee.objects.exclude(device_user_id__isnull=True).exclude(device_user_id="").order_by("code")
+            .values_list("device_user_id", "first_name", "last_name", "card_number")[:limit]
+        )
+    except DatabaseError:
+        return []
+    finally:
+        if not connection.in_atomic_block:
+            connection.close()  # a long-running simulator must not hold the (SQLite) database open
+    users = []
+    for uid, (user_id, first, last, card) in enumerate(rows, start=1):
+        name = f"{first} {last}".strip().encode()[:24].decode(errors="ignore")
+        number = int(card) if card and card.isdigit() and int(card) < 2**32 else 0
+        users.append(UserRecord(uid=uid, user_id=str(user_id)[:24], name=name, card=number))
+    return users
 
 
 class Command(BaseCommand):
@@ -35,7 +63,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=4370, help="TCP port, 0 for any free one (default 4370)")
         parser.add_argument("--udp", action="store_true", help="also answer ZK over UDP on the same port")
         parser.add_argument("--comm-key", type=int, default=0, help="comm key (communication password); 0 = none")
-        parser.add_argument("--users", type=int, default=50, help="enrol users '1'..'N' named 'Demo User N'")
+        parser.add_argument(
+            "--users", type=int, default=None,
+            help="enrol users '1'..'N' named 'Demo User N' (default: the employees that have a device user id, "
+            f"when the database has any, else {DEMO_USERS})",
+        )
         parser.add_argument("--punches", type=int, default=0, help="seed N random past punches over --seed-days")
         parser.add_argument(
             "--seed-days", type=float, default=0,
@@ -57,7 +89,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         tz = opts["tz"] or settings.TIME_ZONE
-        users = default_users(max(0, opts["users"]))
+        users = default_users(max(0, opts["users"])) if opts["users"] is not None else None
+        if users is None:
+            users = employee_users() or default_users(DEMO_USERS)
         try:
             sim = Simulator(
                 host=opts["host"], tcp_port=opts["port"], udp=opts["udp"], users=users, comm_key=opts["comm_key"],

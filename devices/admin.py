@@ -1,0 +1,272 @@
+"""Back office for time clocks. Saves and actions go through devices.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from accounts.models import Employee
+from devices import crypto, services
+from devices.models import AdmsCommand, Device, DeviceStatus, SyncRun, SyncStatus, SyncTrigger
+from etime.core.errors import DomainError
+
+RECENT_RUNS = 10
+
+
+class DeviceAdminForm(forms.ModelForm):
+    comm_key = forms.IntegerField(
+        required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
+        help_text="The device's communication password. Leave blank to keep the current one.",
+    )  # fmt: skip
+    clear_comm_key = forms.BooleanField(required=False, help_text="Remove the comm key (the device has none).")
+
+    class Meta:
+        model = Device
+        fields = list(services.DEVICE_FIELDS)
+
+
+class PushEmployeesForm(forms.Form):
+    employees = forms.ModelMultipleChoiceField(
+        queryset=Employee.objects.filter(device_user_id__isnull=False).order_by("code"),
+        required=False, widget=forms.SelectMultiple(attrs={"size": 20}),
+        help_text="Employees with a device user id. Leave empty and tick 'all' to push everyone.",
+    )  # fmt: skip
+    everyone = forms.BooleanField(required=False, label="All employees with a device user id")
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    form = DeviceAdminForm
+    list_display = ("name", "protocol", "address", "status_badge", "last_success_at", "next_sync_at", "alert", "enabled")
+    list_filter = ("status", "protocol", "enabled", "location", "transport")
+    search_fields = ("name", "host", "serial_number", "model")
+    list_select_related = ("location",)
+    actions = ["sync_now", "read_info", "set_time", "push_employees", "pull_users"]
+    readonly_fields = (
+        "has_comm_key", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at", "last_contact_at",
+        "next_sync_at", "failing_since", "consecutive_failures", "alerted_at", "clock_drift_seconds",
+        "clock_checked_at", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+        "record_capacity", "watermark_position", "created_at", "updated_at", "recent_sync_runs",
+    )  # fmt: skip
+    fieldsets = (
+        (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
+        ("Connection", {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
+                                   "timeout_seconds", "serial_number")}),
+        ("Sync", {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
+                             "clear_log_after_sync")}),
+        ("Status", {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
+                               "last_contact_at", "next_sync_at", "failing_since", "consecutive_failures", "alerted_at",
+                               "clock_drift_seconds", "clock_checked_at", "watermark_position")}),
+        ("Read from the device", {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+                                             "record_capacity")}),
+        ("Asset", {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
+        ("Sync runs", {"fields": ("recent_sync_runs",)}),
+    )  # fmt: skip
+
+    @admin.display(description="Address")
+    def address(self, obj: Device) -> str:
+        if obj.protocol == "adms":
+            return f"push, SN {obj.serial_number}"
+        return f"{obj.transport}://{obj.host}:{obj.port}"
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj: Device) -> str:
+        text = obj.get_status_display()
+        return f"{text} ({obj.last_error_code})" if obj.last_error_code and obj.status != DeviceStatus.ONLINE else text
+
+    @admin.display(description="Offline alert", boolean=True)
+    def alert(self, obj: Device) -> bool:
+        return obj.alerted_at is not None
+
+    @admin.display(description="Comm key set", boolean=True)
+    def has_comm_key(self, obj: Device) -> bool:
+        return obj.has_comm_key
+
+    @admin.display(description="Recent sync runs")
+    def recent_sync_runs(self, obj: Device) -> SafeString | str:
+        if obj.pk is None:
+            return "-"
+        runs = list(obj.sync_runs.order_by("-started_at")[:RECENT_RUNS])
+        if not runs:
+            return "None yet."
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.get_trigger_display(), r.get_status_display(), r.fetched,
+              r.created, r.duplicates, r.error_code or "") for r in runs),
+        )  # fmt: skip
+        more = reverse("admin:devices_syncrun_changelist") + f"?device__id__exact={obj.pk}"
+        return format_html(
+            "<table><thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th>Fetched</th><th>Created</th>"
+            "<th>Duplicates</th><th>Error</th></tr></thead><tbody>{}</tbody></table><p><a href='{}'>All sync runs</a></p>",
+            rows, more,
+        )  # fmt: skip
+
+    # --- saving through the services -------------------------------------------------------
+    def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
+        fields = {name: form.cleaned_data[name] for name in services.DEVICE_FIELDS if name in form.cleaned_data}
+        key: Any = form.cleaned_data.get("comm_key")
+        clear = form.cleaned_data.get("clear_comm_key")
+        if change:
+            kwargs: dict[str, Any] = {"comm_key": 0} if clear else ({"comm_key": key} if key is not None else {})
+            saved = services.device_update(device=obj, actor=request.user, **kwargs, **fields)
+        else:
+            saved = services.device_create(actor=request.user, comm_key=None if clear else key, **fields)
+        obj.pk = saved.pk
+        obj.comm_key_encrypted = saved.comm_key_encrypted
+
+    def delete_model(self, request: HttpRequest, obj: Device) -> None:
+        services.device_delete(device=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset:
+            try:
+                services.device_delete(device=device, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
+
+    # --- actions -------------------------------------------------------------------------------
+    def _each(self, request: HttpRequest, queryset: QuerySet[Device], fn: Any) -> None:
+        for device in queryset:
+            try:
+                text = fn(device)
+            except DomainError as exc:
+                self.message_user(request, f"{device}: {exc.code}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{device}: {text}", messages.SUCCESS)
+
+    @admin.action(description="Sync now")
+    def sync_now(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        for device in queryset:
+            try:
+                run = services.device_sync(device=device, trigger=SyncTrigger.ADMIN, actor=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
+                continue
+            if run.status == SyncStatus.SUCCEEDED:
+                self.message_user(request, f"{device}: read {run.fetched} records, {run.created} new punches, "
+                                           f"{run.duplicates} already stored.", messages.SUCCESS)  # fmt: skip
+            else:
+                self.message_user(request, f"{device}: sync {run.status}: {run.error_code} {run.error}", messages.ERROR)
+
+    @admin.action(description="Read device info")
+    def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        def read(device: Device) -> str:
+            info = services.device_read_info(device=device, actor=request.user)
+            return (f"serial {info.serial}, {info.device_name}, firmware {info.firmware}, platform {info.platform}, "
+                    f"{info.user_count} users, {info.record_count} records")  # fmt: skip
+
+        self._each(request, queryset, read)
+
+    @admin.action(description="Set device time to now (in the device's zone)")
+    def set_time(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        self._each(request, queryset,
+                   lambda d: f"clock set to {services.device_set_time(device=d, actor=request.user):%Y-%m-%d %H:%M:%S}")  # fmt: skip
+
+    @admin.action(description="Pull users from the device and map them to employees")
+    def pull_users(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
+        def pull(device: Device) -> str:
+            result = services.device_pull_users(device=device, actor=request.user)
+            text = f"{len(result.users)} users: {len(result.matched)} matched employees"
+            if result.mapped:
+                text += f", {len(result.mapped)} newly mapped by card ({', '.join(sorted(result.mapped.values()))})"
+            if result.unmatched:
+                text += f", no employee for user ids {', '.join(result.unmatched[:20])}"
+            return text
+
+        self._each(request, queryset, pull)
+
+    @admin.action(description="Push employees to the device…")
+    def push_employees(self, request: HttpRequest, queryset: QuerySet[Device]) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = PushEmployeesForm(request.POST)
+            if form.is_valid():
+                if form.cleaned_data["everyone"]:
+                    employees = list(PushEmployeesForm.base_fields["employees"].queryset)  # type: ignore[attr-defined]
+                else:
+                    employees = list(form.cleaned_data["employees"])
+                if not employees:
+                    self.message_user(request, "No employees chosen; nothing pushed.", messages.WARNING)
+                    return None
+
+                def push(device: Device) -> str:
+                    result = services.device_push_employees(device=device, employees=employees, actor=request.user)
+                    text = f"pushed {len(result.pushed)} employees"
+                    if result.skipped:
+                        text += f", skipped {len(result.skipped)} without a device user id"
+                    if result.failed:
+                        text += f", failed: {result.failed}"
+                    return text
+
+                self._each(request, queryset, push)
+                return None
+        else:
+            form = PushEmployeesForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Push employees to time clocks",
+            "devices": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/devices/device/push_employees.html", context)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = ("started_at", "device", "trigger", "status", "fetched", "created", "duplicates", "unmapped",
+                    "error_code", "duration")  # fmt: skip
+    list_filter = ("status", "trigger", "device")
+    search_fields = ("device__name", "error_code", "error")
+    list_select_related = ("device",)
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Seconds")
+    def duration(self, obj: SyncRun) -> float | None:
+        return obj.duration_seconds
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AdmsCommand)
+class AdmsCommandAdmin(admin.ModelAdmin):
+    """Commands for push devices; queued here, handed out on the device's next heartbeat."""
+
+    list_display = ("id", "device", "command", "status", "created_at", "sent_at", "completed_at", "return_code")
+    list_filter = ("status", "device")
+    search_fields = ("command", "device__name")
+    fields = ("device", "command", "status", "created_at", "sent_at", "completed_at", "return_code", "result")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        done = ("status", "created_at", "sent_at", "completed_at", "return_code", "result")
+        return done if obj is None else ("device", "command", *done)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "device":
+            kwargs["queryset"] = Device.objects.filter(protocol="adms")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: AdmsCommand, form: Any, change: bool) -> None:
+        if change:
+            return
+        queued = services.adms_command_queue(device=obj.device, command=obj.command, actor=request.user)
+        obj.pk = queued.pk
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)

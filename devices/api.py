@@ -1,0 +1,175 @@
+"""/api/v1/devices/ (admins): time clocks, syncing them now, their sync runs.
+
+Punches are attendance's resource (`/api/v1/punches/`, attendance.api): devices write
+them through attendance.services.punches_ingest and filter them there by `device_id`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import Location
+from devices import crypto, selectors, services
+from devices.models import Device, SyncRun, SyncStatus, SyncTrigger
+from etime.core.api.permissions import IsAdminRole, TokenScopePermission
+from etime.core.api.viewsets import EtimeModelViewSet
+from etime.core.errors import DomainError
+
+
+class DeviceSerializer(serializers.ModelSerializer):
+    comm_key = serializers.IntegerField(
+        write_only=True, required=False, allow_null=True, min_value=0, max_value=crypto.MAX_COMM_KEY,
+        help_text="The device's communication password (0 or null: none). Write-only; stored encrypted.",
+    )  # fmt: skip
+    has_comm_key = serializers.BooleanField(read_only=True)
+    location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all(), allow_null=True, required=False)
+
+    class Meta:
+        model = Device
+        fields = [
+            "id", "name", "vendor", "model", "protocol", "host", "port", "transport", "comm_key", "has_comm_key",
+            "time_zone", "location", "poll_interval_seconds", "timeout_seconds", "enabled", "correct_clock",
+            "clock_drift_threshold_seconds", "clear_log_after_sync", "purchase_date", "warranty_end",
+            "serial_number", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+            "record_capacity", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
+            "last_contact_at", "next_sync_at", "consecutive_failures", "clock_drift_seconds", "clock_checked_at",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "firmware", "platform", "mac", "reported_name", "user_count", "record_count", "record_capacity",
+            "status", "last_error_code", "last_error", "last_sync_at", "last_success_at", "last_contact_at",
+            "next_sync_at", "consecutive_failures", "clock_drift_seconds", "clock_checked_at", "created_at",
+            "updated_at",
+        ]  # fmt: skip
+        # Uniqueness is checked by the service and the database in one transaction.
+        validators: list[Any] = []
+        extra_kwargs: dict[str, Any] = {
+            "name": {"validators": []},
+            "serial_number": {"help_text": "Read from the device (ZK); entered for ADMS push devices, which it identifies."},
+        }
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SyncRun
+        fields = [
+            "id", "device", "trigger", "status", "started_at", "finished_at", "duration_seconds", "fetched",
+            "already_synced", "created", "duplicates", "unmapped", "error_code", "error", "clock_drift_seconds",
+            "clock_corrected", "log_cleared", "notes", "worker", "requested_by",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DeviceFilter(django_filters.FilterSet):
+    class Meta:
+        model = Device
+        fields = ["protocol", "transport", "status", "enabled", "location", "serial_number"]
+
+
+class SyncRunFilter(django_filters.FilterSet):
+    started_at = django_filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = SyncRun
+        fields = ["status", "trigger"]
+
+
+class DeviceViewSet(EtimeModelViewSet):
+    """Time clocks (admins only). `comm_key` is write-only; `has_comm_key` tells whether one is set."""
+
+    serializer_class = DeviceSerializer
+    filterset_class = DeviceFilter
+    permission_classes = [IsAuthenticated, TokenScopePermission, IsAdminRole]
+    scope_area = "devices"
+    cursor_ordering = ("name",)
+
+    def get_queryset(self) -> Any:
+        if self.action == "sync_runs":  # the runs are what that action lists and filters
+            return selectors.sync_run_list(user=self.request.user)
+        return selectors.device_list(user=self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        if self.action in ("sync", "sync_runs"):
+            return SyncRunSerializer
+        return DeviceSerializer
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        comm_key = data.pop("comm_key", None)
+        serializer.instance = services.device_create(actor=self.request.user, comm_key=comm_key, **data)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        kwargs: dict[str, Any] = {}
+        if "comm_key" in data:
+            kwargs["comm_key"] = data.pop("comm_key")
+        device = cast(Device, serializer.instance)
+        serializer.instance = services.device_update(device=device, actor=self.request.user, **kwargs, **data)
+
+    def perform_destroy(self, instance: Device) -> None:
+        services.device_delete(device=instance, actor=self.request.user)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: SyncRunSerializer,
+            409: OpenApiResponse(description="`device_sync_in_progress`, `device_disabled`, `device_not_pollable`"),
+            502: OpenApiResponse(description="The sync failed: `device_unreachable`, `device_auth_failed`, ... "
+                                             "(`details.sync_run` is the run)"),
+            504: OpenApiResponse(description="`device_timeout` (`details.sync_run` is the run)"),
+        },
+    )  # fmt: skip
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def sync(self, request: Request, pk: Any = None) -> Response:
+        """Sync the device now and return the sync run. A failed sync answers with the device's
+        error code and the run in `details.sync_run`; a sync already running elsewhere, 409."""
+        device = self.get_object()
+        run = services.device_sync(device=device, trigger=SyncTrigger.API, actor=request.user)
+        body = SyncRunSerializer(run).data
+        if run.status == SyncStatus.SKIPPED:
+            raise _RunError(run.error_code, run.error, 409, body)
+        if run.status == SyncStatus.FAILED:
+            status = 504 if run.error_code == "device_timeout" else 502
+            if run.error_code == "device_comm_key_unreadable":
+                status = 409
+            raise _RunError(run.error_code, run.error, status, body)
+        return Response(body)
+
+    @extend_schema(
+        responses=SyncRunSerializer(many=True),
+        parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The device's id.")],
+    )
+    @action(detail=True, methods=["get"], url_path="sync-runs", filterset_class=SyncRunFilter,
+            cursor_ordering=("-started_at",))  # fmt: skip
+    def sync_runs(self, request: Request, pk: Any = None) -> Response:
+        """The device's sync runs, newest first; filter by `status`, `trigger`, `started_at_after/_before`."""
+        # The device is looked up unfiltered (the filters are the runs').
+        device = selectors.device_get(user=request.user, device_id=pk)
+        if device is None:
+            raise NotFound()
+        runs = self.filter_queryset(selectors.sync_run_list(user=request.user, device=device))
+        page = self.paginator.paginate_queryset(runs, request, view=self) if self.paginator else None
+        serializer = SyncRunSerializer(page if page is not None else runs, many=True)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
+
+
+class _RunError(DomainError):
+    def __init__(self, code: str, message: str, status: int, run: Any) -> None:
+        super().__init__(message, details={"sync_run": run})
+        self.code = code or "device_error"
+        self.status = status
+

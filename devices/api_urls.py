@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from devices.api import DeviceViewSet
+
+routes = [
+    ("devices", DeviceViewSet, "device"),
+]

@@ -1,0 +1,45 @@
+"""Device settings. etime/settings.py may read them from the environment; the defaults here
+serve settings modules that leave them out (see docs/DEVICE_INTEGRATION.md "Settings")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+
+def _int(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def lease_seconds() -> int:
+    """How long a sync holds its device lock between checkpoints. A worker that dies
+    holding it blocks that device's syncs for at most this long (plus the phase it was in)."""
+    return _int("ETIME_DEVICE_SYNC_LEASE_SECONDS", 120)
+
+
+def backoff_cap_seconds() -> int:
+    """The longest wait between attempts on a failing device."""
+    return _int("ETIME_DEVICE_BACKOFF_CAP_SECONDS", 3600)
+
+
+def offline_alert_minutes() -> int:
+    """A device failing (or silent, for push devices) this long raises an alert."""
+    return _int("ETIME_DEVICE_OFFLINE_ALERT_MINUTES", 60)
+
+
+def fanout_seconds() -> int:
+    """How often beat looks for devices that are due (the default schedule's interval)."""
+    return _int("ETIME_DEVICE_FANOUT_SECONDS", 15)
+
+
+def ingest_chunk() -> int:
+    """Records stored (and the watermark advanced) per transaction; bounds a sync's memory."""
+    return max(1, _int("ETIME_DEVICE_INGEST_CHUNK", 5000))
+
+
+def default_time_zone() -> str:
+    return str(getattr(settings, "TIME_ZONE", "UTC") or "UTC")
+
+
+def simulator_port() -> int:
+    """Where the embedded default's simulated clock listens (etimectl run starts it)."""
+    return _int("ETIME_SIMULATOR_PORT", 4370)

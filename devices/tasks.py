@@ -1,0 +1,75 @@
+"""Celery tasks: ids in, one service call each.
+
+Beat runs `devices.sync_due_devices` every ETIME_DEVICE_FANOUT_SECONDS; it claims the due
+devices and enqueues one `devices.sync_device` per device. A sync redelivered by Celery
+(acks_late after a worker loss) is harmless: the device lease skips it while another
+runs, and storage is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+
+from devices.models import Device, SyncTrigger
+from etime.core.errors import DomainError
+
+log = logging.getLogger("devices.tasks")
+
+
+@shared_task(name="devices.sync_due_devices")
+def sync_due_devices() -> int:
+    from devices import services
+
+    ids = services.devices_claim_due()
+    for device_id in ids:
+        sync_device.delay(str(device_id))
+    return len(ids)
+
+
+@shared_task(name="devices.sync_device")
+def sync_device(device_id: str, trigger: str = SyncTrigger.SCHEDULE) -> dict[str, Any] | None:
+    from devices import services
+
+    try:
+        run = services.device_sync(device=device_id, trigger=trigger)
+    except Device.DoesNotExist:
+        return None
+    except DomainError as exc:  # disabled or turned into a push device since it was claimed
+        log.info("sync of device %s not run: %s", device_id, exc.message)
+        return None
+    return {"sync_run": str(run.pk), "status": run.status, "created": run.created, "error_code": run.error_code}
+
+
+@shared_task(name="devices.alert_offline_devices")
+def alert_offline_devices() -> int:
+    from devices import services
+
+    return len(services.devices_alert_offline())
+
+
+@shared_task(name="devices.send_offline_alert")
+def send_offline_alert(device_id: str) -> int:
+    from devices import selectors
+
+    device = Device.objects.filter(pk=device_id).first()
+    if device is None:
+        return 0
+    recipients = selectors.admin_emails()
+    if not recipients:
+        return 0
+    since = device.failing_since or device.last_contact_at or device.created_at
+    base = getattr(settings, "ETIME_BASE_URL", "")
+    body = (
+        f"The time clock {device.name} ({device.host or device.serial_number}) has not delivered punches since "
+        f"{since:%Y-%m-%d %H:%M} UTC.\n\nStatus: {device.get_status_display()}\n"
+        f"Last error: {device.last_error_code or '-'} {device.last_error[:500]}\n"
+        f"Failed attempts in a row: {device.consecutive_failures}\n\n"
+        f"Punches made on it meanwhile stay on the device and arrive once it is reachable again.\n"
+        f"Device: {base}/admin/devices/device/{device.pk}/change/\n"
+    )
+    return send_mail(f"[etime] Time clock offline: {device.name}", body, None, recipients)

@@ -5,7 +5,7 @@ Why a separate process: pyzk can spin forever at 100 % CPU when a TCP transfer i
 cannot be killed. The parent sends one request at a time over a socketpair and kills
 this process when a request outlives its hard limit.
 
-Started by `ZKAdapter` as `python -c <bootstrap> ROOT FD PPID`; imports pyzk and the
+Started by `ZKAdapter` as `python -c <bootstrap> THIS_FILE FD PPID`; imports pyzk and the
 stdlib only (no Django). Replies are plain tuples so nothing pyzk-specific crosses back:
     ("ready", pid)
     ("ok", result)
@@ -119,6 +119,88 @@ def classify(exc: BaseException, phase: str, last_reply: int | None) -> tuple[st
     return PROTOCOL, "undecodable reply from the device", False
 
 
+class _TcpPackets:
+    """Reads whole ZK packets off a TCP stream: the 8-byte top says how long each one is, so
+    packets that arrive split or coalesced (a TFT clock's 1008-byte DATA packets sent back to
+    back) are framed right. pyzk assumes one recv() per packet and mis-frames those (§4)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+
+    def _fill(self, n: int) -> None:
+        while len(self.buf) < n:
+            data = self.sock.recv(max(65536, n - len(self.buf)))
+            if not data:
+                raise ConnectionResetError(errno.ECONNRESET, "device closed the connection")
+            self.buf += data
+
+    def packet(self) -> tuple[int, int, bytes]:
+        """(reply code, reply id, data) of the next packet."""
+        self._fill(8)
+        magic1, magic2, length = struct.unpack_from("<HHI", self.buf)
+        if (magic1, magic2) != (const.MACHINE_PREPARE_DATA_1, const.MACHINE_PREPARE_DATA_2) or length < 8:
+            raise ZKNetworkError("TCP packet invalid")
+        self._fill(8 + length)
+        code, _checksum, _session, reply_id = struct.unpack_from("<4H", self.buf, 8)
+        data = bytes(self.buf[16 : 8 + length])
+        del self.buf[: 8 + length]
+        return code, reply_id, data
+
+
+def _read_with_buffer_tcp(c: ZK, command: int, fct: int = 0, ext: int = 0) -> tuple[bytes, int]:
+    """pyzk's read_with_buffer (1503 → 1504 chunks → 1502) over TCP with stream framing.
+
+    Same requests, same chunk size, same return value; pyzk's session state (reply id, last
+    reply) is kept in step so pyzk's own calls continue after it."""
+    sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
+    session_id: int = c._ZK__session_id  # type: ignore[attr-defined]
+    packets = _TcpPackets(sock)
+
+    def call(cmd: int, data: bytes = b"") -> tuple[int, bytes]:
+        buf = c._ZK__create_header(cmd, data, session_id, c._ZK__reply_id)  # type: ignore[attr-defined]
+        c._ZK__reply_id = struct.unpack_from("<4H", buf)[3]  # type: ignore[attr-defined]  # the device echoes it
+        sock.sendall(c._ZK__create_tcp_top(buf))  # type: ignore[attr-defined]
+        code, _reply, payload = packets.packet()
+        c._ZK__response = code  # type: ignore[attr-defined]  # for classify()
+        return code, payload
+
+    code, payload = call(const._CMD_PREPARE_BUFFER, struct.pack("<bhii", 1, command, fct, ext))
+    if code == const.CMD_DATA:  # small datasets come back inline
+        return payload, len(payload)
+    if code != const.CMD_ACK_OK or len(payload) < 5:
+        raise ZKErrorResponse("RWB Not supported")
+    size = struct.unpack_from("<I", payload, 1)[0]
+    out = bytearray()
+    max_chunk = 0xFFC0
+    for start in range(0, size, max_chunk):
+        want = min(max_chunk, size - start)
+        code, payload = call(const._CMD_READ_BUFFER, struct.pack("<ii", start, want))
+        if code == const.CMD_DATA:  # a bare DATA reply (some firmware)
+            chunk = payload
+        elif code == const.CMD_PREPARE_DATA:
+            chunk_parts = []
+            while True:
+                code, _reply, payload = packets.packet()
+                c._ZK__response = code  # type: ignore[attr-defined]
+                if code == const.CMD_DATA:
+                    chunk_parts.append(payload)
+                elif code == const.CMD_ACK_OK:
+                    break
+                else:
+                    raise ZKErrorResponse(f"unexpected reply {code} in a chunk")
+            chunk = b"".join(chunk_parts)
+        else:
+            raise ZKErrorResponse(f"can't read chunk {start}:[{want}]")
+        if len(chunk) != want:
+            raise ValueError(f"chunk at {start}: {len(chunk)} of {want} bytes")
+        out += chunk
+    code, _payload = call(const.CMD_FREE_DATA)
+    if code != const.CMD_ACK_OK:
+        raise ZKErrorResponse("can't free data")
+    return bytes(out), len(out)
+
+
 class Session:
     def __init__(self, chan: Connection) -> None:
         self.chan = chan
@@ -158,6 +240,10 @@ class Session:
         self.cfg = cfg
         self.zk = self._new_zk(cfg["timeout"])
         self.zk.connect()
+        if not cfg["udp"] and cfg.get("stream_reads", True):
+            # Buffered reads (log, users) framed by length, not by recv() (TFT DATA packets).
+            z = self.zk
+            z.read_with_buffer = lambda command, fct=0, ext=0: _read_with_buffer_tcp(z, command, fct, ext)  # type: ignore[method-assign]
         if cfg.get("user_record_size"):
             self.zk.user_packet_size = cfg["user_record_size"]
 
@@ -404,8 +490,12 @@ def main(argv: list[str]) -> None:
             break
         if op == "stop":  # a live-capture stop that arrived after the capture ended
             continue
-        if op == "connect" and kwargs.pop("eof_guard", True):
-            zkbase.socket = _EofGuardSocket
+        if op == "connect":
+            # eof_guard=False leaves pyzk's own receive paths alone (tests of the hard limit).
+            guarded = kwargs.pop("eof_guard", True)
+            kwargs["stream_reads"] = guarded
+            if guarded:
+                zkbase.socket = _EofGuardSocket
         handler = getattr(session, f"op_{op}", None)
         try:
             if handler is None:

@@ -13,8 +13,11 @@ Limits (seconds):
     read limit            call_limit + timeout + per_record_limit x (records + users),
                           sized from the device's own counts just before the transfer
     live_events(t)        t + call_limit + per_record_limit x users
-The child also turns the F6 spin into an immediate DeviceUnreachable (`eof_guard`), so
-the hard limit is the last line of defence, not the usual path. The child is a plain
+The child also turns the F6 spin into an immediate DeviceUnreachable (`eof_guard`), and
+reads TCP buffered transfers with its own length-framed reader (pyzk assumes one recv()
+per packet and mis-frames DATA packets that arrive coalesced, as TFT clocks send them), so
+the hard limit is the last line of defence, not the usual path. `eof_guard=False` keeps
+pyzk's own receive paths (tests use it to show the hard limit at work). The child is a plain
 subprocess: multiprocessing refuses to start children inside Celery's prefork workers.
 """
 
@@ -44,9 +47,15 @@ from devices.adapters.errors import (
 
 log = logging.getLogger("devices.adapters.zk")
 
-_PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
-# Run by module path so `import zk` finds pyzk, not this file (devices/adapters/zk.py).
-_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from devices.adapters._zk_worker import main; main(sys.argv[2:])"
+_WORKER_FILE = str(Path(__file__).resolve().with_name("_zk_worker.py"))
+# The worker is loaded from its file, not as devices.adapters._zk_worker: importing the
+# package would import this module and its dependencies in every child (a third of its
+# start-up). The current directory leaves sys.path so `import zk` finds pyzk, never this file.
+_BOOTSTRAP = (
+    "import sys, importlib.util as u; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+    "s = u.spec_from_file_location('etime_zk_worker', sys.argv[1]); m = u.module_from_spec(s); "
+    "sys.modules['etime_zk_worker'] = m; s.loader.exec_module(m); m.main(sys.argv[2:])"
+)
 
 
 class ZKAdapter(DeviceAdapter):
@@ -190,7 +199,10 @@ class ZKAdapter(DeviceAdapter):
                 # The worker died holding the keypad locked; nobody can punch until it's enabled.
                 self._unlock()
             raise
-        return [AttendanceRecord(*row) for row in rows]
+        # In place: a 200k-record log should not exist twice (tuples and records) at once.
+        for i, row in enumerate(rows):
+            rows[i] = AttendanceRecord(*row)
+        return rows
 
     def _unlock(self) -> None:
         """Best effort: enable the device from a fresh, short session."""
@@ -251,7 +263,7 @@ class ZKAdapter(DeviceAdapter):
         parent_sock, child_sock = socket.socketpair()
         try:
             self._proc = subprocess.Popen(  # noqa: S603 - fixed argv: our interpreter and our module
-                [sys.executable, "-c", _BOOTSTRAP, _PROJECT_ROOT, str(child_sock.fileno()), str(os.getpid())],
+                [sys.executable, "-c", _BOOTSTRAP, _WORKER_FILE, str(child_sock.fileno()), str(os.getpid())],
                 pass_fds=(child_sock.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,  # pyzk prints diagnostics to stdout

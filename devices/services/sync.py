@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -112,15 +111,6 @@ def backoff_seconds(*, interval: int, failures: int, retryable: bool, rng: rando
     return base * jitter
 
 
-@dataclass
-class _Totals:
-    fetched: int = 0
-    already_synced: int = 0
-    created: int = 0
-    duplicates: int = 0
-    unmapped: int = 0
-
-
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) and isinstance(actor, get_user_model()) else None
 
@@ -187,9 +177,12 @@ def _sync(device: Device, run: SyncRun, lease: locks.Lease) -> None:
             records = adapter.read_attendance()
         except DeviceCountMismatch as exc:
             notes.append(f"count mismatch on the first read ({exc.actual} read, {exc.expected} reported); read again")
+            if not lease.renew(read_bound):
+                raise LeaseLost() from exc
             records = adapter.read_attendance()
-    totals = _Totals(fetched=len(records))
-    _store(device, records, zone, lease, totals, notes)
+    run.fetched = len(records)
+    run.notes = "\n".join(notes)
+    _store(device, records, zone, lease, run, notes)
     now = timezone.now()
     updates: dict[str, Any] = {
         "status": DeviceStatus.ONLINE, "last_error_code": "", "last_error": "", "last_sync_at": now,
@@ -204,8 +197,6 @@ def _sync(device: Device, run: SyncRun, lease: locks.Lease) -> None:
     Device.objects.filter(pk=device.pk).update(**updates)
     for name, value in updates.items():
         setattr(device, name, value)
-    run.fetched, run.already_synced = totals.fetched, totals.already_synced
-    run.created, run.duplicates, run.unmapped = totals.created, totals.duplicates, totals.unmapped
     run.notes = "\n".join(notes)
     _finish(run, SyncStatus.SUCCEEDED)
 
@@ -250,7 +241,7 @@ def _check_clock(device: Device, run: SyncRun, adapter: DeviceAdapter, notes: li
 
 
 def _store(
-    device: Device, records: Sequence[AttendanceRecord], zone: ZoneInfo, lease: locks.Lease, totals: _Totals,
+    device: Device, records: Sequence[AttendanceRecord], zone: ZoneInfo, lease: locks.Lease, run: SyncRun,
     notes: list[str],
 ) -> None:
     """Store what the watermark does not cover, chunk by chunk (each chunk commits, then the
@@ -261,7 +252,7 @@ def _store(
         start = position
     elif position:
         notes.append("the device log changed since the last sync (cleared or replaced); read from its start")
-    totals.already_synced = start
+    run.already_synced = start
     chunk = conf.ingest_chunk()
     nameless = 0
     for offset in range(start, len(records), chunk):
@@ -281,9 +272,10 @@ def _store(
         end = offset + len(batch)
         Device.objects.filter(pk=device.pk).update(watermark_position=end, watermark_record=watermark_key(records[end - 1]))
         device.watermark_position, device.watermark_record = end, watermark_key(records[end - 1])
-        totals.created += result.created
-        totals.duplicates += result.duplicates
-        totals.unmapped += result.unmapped
+        # Counted as committed, so a run that fails later still says what it stored.
+        run.created += result.created
+        run.duplicates += result.duplicates
+        run.unmapped += result.unmapped
     if nameless:
         notes.append(f"{nameless} records without a user id were ignored")
     if not records and position:  # the log was emptied on the device

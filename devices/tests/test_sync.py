@@ -338,3 +338,10 @@ def test_a_full_day_of_polling_loses_and_duplicates_nothing(make_sim: MakeSim) -
     assert stored_log(device) == device_log(sim)
     assert Punch.objects.filter(device_id=device.pk).count() == len(device_log(sim))
     assert all(ts.tzinfo is not None for _u, ts in stored_log(device))
+
+
+@pytest.mark.embedded
+def test_dst_wall_times_take_the_first_occurrence_and_the_offset_before_a_gap() -> None:
+    # 2026-10-25 02:30 happens twice in Zurich; 2026-03-29 02:30 never happens.
+    assert services.to_utc(datetime(2026, 10, 25, 2, 30), ZURICH) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert services.to_utc(datetime(2026, 3, 29, 2, 30), ZURICH) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)

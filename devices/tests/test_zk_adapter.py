@@ -450,3 +450,19 @@ def test_random_faults_end_in_the_exact_log_or_a_typed_error_never_a_hang(make_s
         wait_for(lambda: sim.is_enabled)
     assert outcomes.get("ok", 0) >= 5
     assert set(outcomes) - {"ok"} <= {"device_unreachable", "device_timeout", "device_protocol_error"}
+
+
+@pytest.mark.embedded
+@pytest.mark.parametrize("gap", [0.0, 0.002])
+def test_tft_data_packets_split_and_coalesced_are_read_exactly(make_sim: MakeSim, gap: float) -> None:
+    # TFT clocks send each 1504 chunk as 1008-byte DATA packets; back to back they arrive
+    # coalesced in one recv(), which pyzk mis-frames (it then waits forever). The adapter's
+    # TCP reader frames packets by their length.
+    profile = dataclasses.replace(PROFILES["tft_split"], data_packet_gap=gap)
+    sim = make_sim(profile=profile, users=120, records=4000)
+    with adapter_for(sim) as clock:
+        users = clock.get_users()
+        records = clock.read_attendance()
+    assert [(u.uid, u.user_id, u.name) for u in users] == [(u.uid, u.user_id, u.name) for u in sim.users]
+    assert as_tuples(records) == as_tuples(sim.records)
+    assert sim.commands().count(p.CMD_READ_BUFFER) >= 3

@@ -41,3 +41,38 @@ def register_demo_seeder(seeder: DemoSeeder) -> None:
 
 def demo_seeders() -> list[DemoSeeder]:
     return list(_demo_seeders)
+
+
+# --- Page chrome ---------------------------------------------------------------------------
+# Every signed-in page shows the main navigation and a header strip (the running timer, for
+# instance). Apps add to both without the core importing them:
+# - ``register_nav_link(fn)``: ``fn(request) -> list[dict] | None`` with ``label``, ``url``
+#   and optional ``order`` (lower first) and ``testid``.
+# - ``register_header_widget(fn)``: ``fn(request) -> str | None``: a small HTML fragment
+#   (already escaped, e.g. from ``render_to_string``) shown in the header, or None.
+# Both run on every page: keep them to one cheap query, cached on the request if reused.
+NavLinks = Callable[[HttpRequest], list[dict[str, Any]] | None]
+HeaderWidget = Callable[[HttpRequest], str | None]
+_nav_links: list[NavLinks] = []
+_header_widgets: list[HeaderWidget] = []
+
+
+def register_nav_link(fn: NavLinks) -> None:
+    if fn not in _nav_links:
+        _nav_links.append(fn)
+
+
+def register_header_widget(fn: HeaderWidget) -> None:
+    if fn not in _header_widgets:
+        _header_widgets.append(fn)
+
+
+def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = []
+    for fn in _nav_links:
+        links.extend(fn(request) or [])
+    return sorted(links, key=lambda link: link.get("order", 100))
+
+
+def header_widgets(request: HttpRequest) -> list[str]:
+    return [html for fn in _header_widgets if (html := fn(request))]

@@ -1,0 +1,114 @@
+"""A punch at a simulated clock reaches the attendance API with nothing faked in between.
+
+simulator (real ZK protocol on loopback) → beat's fan-out task → `devices.sync_device` on a
+real Celery worker (Redis broker) → pyzk in the adapter's child process → punches stored →
+days marked dirty → the recompute task on the same worker → `/api/v1/attendance-days/`.
+The day is provisional, waiting for the clock by name, until that clock's sync has run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.test import override_settings
+from django.utils import timezone
+
+from attendance.tests.conftest import day_shift, office_week, planned  # noqa: F401 - fixtures
+from devices.tests.conftest import MakeSim, device_for, stored_log
+from etime.celery import app
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
+@pytest.fixture
+def live_worker() -> Iterator[Any]:
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis as broker (PostgreSQL pass)")
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_for(predicate: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the worker")
+
+
+def last_weekday_before(today: date) -> date:
+    day = today - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+# Days stay provisional for as long as the clock has not synced past them (no timeout here).
+@override_settings(ETIME_ATTENDANCE_FINAL_AFTER_HOURS=24 * 365)
+def test_punches_at_the_clock_reach_the_attendance_api_through_sync_and_recompute_on_a_real_worker(
+    planned: Any, make_sim: MakeSim, token_client: Any, live_worker: Any  # noqa: F811
+) -> None:
+    from accounts.services import employee_update
+    from devices.tasks import sync_due_devices
+
+    alice = planned.alice
+    employee_update(employee=alice, actor=planned.admin, device_user_id="1")
+    day = last_weekday_before(timezone.localdate(timezone=ZURICH))
+
+    sim = make_sim(users=3, records=0, tz="Europe/Zurich")
+    for hh, mm in ((8, 57), (12, 1), (12, 2), (17, 31)):
+        sim.add_punch("1", datetime.combine(day, dtime(hh, mm)))
+    sim.add_punch("3", datetime.combine(day, dtime(9, 0)))  # nobody has id 3 yet: kept, unattached
+    device = device_for(sim, name="Reception K20")
+
+    client = token_client(planned.bob.user, ["read:attendance"])
+    url = f"/api/v1/attendance-days/?employee={alice.pk}&date_after={day}&date_before={day}"
+
+    def the_day() -> dict[str, Any] | None:
+        rows = client.get(url).json()["results"]
+        return rows[0] if rows else None
+
+    # Before the clock is read, the day is there but provisional, waiting for that clock.
+    from attendance.services.recompute import recompute
+
+    recompute(employee_ids=[alice.pk], date_from=day, date_to=day)
+    before = the_day()
+    assert before is not None and before["punch_count"] == 0 and before["is_final"] is False
+    assert "Reception K20" in str(before["waiting_for"])
+
+    # Beat's fan-out: the worker claims the due clock, syncs it, and recomputes the days.
+    sync_due_devices.delay()
+    after = wait_for(lambda: (row := the_day()) and row["punch_count"] and row["is_final"] and row)
+    assert (after["status"], after["punch_count"], after["worked_minutes"], after["overtime_minutes"]) == (
+        "present", 3, 484, 34
+    )
+    first_in = datetime.fromisoformat(after["first_in"]).astimezone(ZURICH)
+    assert (first_in.date(), first_in.time()) == (day, dtime(8, 57))
+    assert after["waiting_for"] in ([], None)
+    assert len(stored_log(device)) == 5  # the unknown user's punch is stored too
+
+    # A second sync of the same log stores nothing twice; a later punch shows up.
+    sim.add_punch("1", datetime.combine(day, dtime(18, 10)))
+    device.refresh_from_db()
+    from devices.models import Device
+
+    Device.objects.filter(pk=device.pk).update(next_sync_at=None)  # due again now
+    sync_due_devices.delay()
+    later = wait_for(lambda: (row := the_day()) and row["punch_count"] == 4 and row)
+    assert later["overtime_minutes"] == 73
+    assert len(stored_log(device)) == 6

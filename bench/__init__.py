@@ -17,6 +17,8 @@ BENCHMARKS: dict[str, str] = {
     "time_entries": "bench.time_entries",
     "attendance_month": "bench.attendance_month",
     "leave_balances": "bench.leave_balances",
+    "device_sync": "bench.device_sync",
+    "device_fleet": "bench.device_fleet",
 }
 
 

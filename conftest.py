@@ -123,3 +123,35 @@ def token_client(db: Any) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture
+def live_worker() -> Any:
+    """A real Celery worker (solo pool, in a thread) consuming from Redis for one test; tasks
+    are published, not run eagerly. Skipped where there is no Redis (the SQLite pass)."""
+    from celery.contrib.testing.worker import start_worker
+    from django.conf import settings
+
+    from etime.celery import app
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis as broker (PostgreSQL pass)")
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+def wait_for(predicate: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Poll `predicate` until it returns something truthy (returned) or fail after `timeout` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {getattr(predicate, '__name__', predicate)}")

@@ -7,40 +7,14 @@ simulator and calls it); from there on everything below is the real pipeline.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
 from attendance.models import DirtyDay
 from attendance.tests.conftest import MONDAY
-from etime.celery import app
-
-
-@pytest.fixture
-def live_worker() -> Iterator[Any]:
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis as broker (PostgreSQL pass)")
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
-
-
-def wait_for(predicate: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the worker")
+from conftest import wait_for
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,47 +8,21 @@ The day is provisional, waiting for the clock by name, until that clock's sync h
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone
 
 from attendance.tests.conftest import day_shift, office_week, planned  # noqa: F401 - fixtures
+from conftest import wait_for
 from devices.tests.conftest import MakeSim, device_for, stored_log
-from etime.celery import app
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 ZURICH = ZoneInfo("Europe/Zurich")
-
-
-@pytest.fixture
-def live_worker() -> Iterator[Any]:
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis as broker (PostgreSQL pass)")
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
-
-
-def wait_for(predicate: Any, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
 
 
 def last_weekday_before(today: date) -> date:
@@ -93,7 +67,7 @@ def test_punches_at_the_clock_reach_the_attendance_api_through_sync_and_recomput
 
     # Beat's fan-out: the worker claims the due clock, syncs it, and recomputes the days.
     sync_due_devices.delay()
-    after = wait_for(lambda: (row := the_day()) and row["punch_count"] and row["is_final"] and row)
+    after = wait_for(lambda: (row := the_day()) and row["punch_count"] and row["is_final"] and row, timeout=30)
     assert (after["status"], after["punch_count"], after["worked_minutes"], after["overtime_minutes"]) == (
         "present", 3, 484, 34
     )

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from celery import shared_task
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 
-from etime.celery import app
 from etime.core.context import current_request_id, request_id_var
 from etime.core.queue import enqueue_on_commit
 
@@ -18,18 +14,6 @@ from etime.core.queue import enqueue_on_commit
 @shared_task(name="tests.report_request_id")
 def report_request_id() -> str | None:
     return current_request_id()
-
-
-@pytest.fixture
-def live_worker() -> Iterator[Any]:
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis as broker (PostgreSQL pass)")
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield app
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.mark.django_db(transaction=True)

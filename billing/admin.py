@@ -1,0 +1,303 @@
+"""Back office for billing. Every write goes through the services (rules, audit);
+finance exports through the same import-export resources as the API."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from import_export.admin import ExportMixin
+
+from billing import resources, selectors, services
+from billing.models import (
+    Expense,
+    ExpenseCategory,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    NumberSequence,
+    Payment,
+    Vendor,
+)
+from etime.core.errors import DomainError
+
+
+def last_month(today: date) -> tuple[date, date]:
+    end = today.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class _BillingAdmin(admin.ModelAdmin):
+    """Billing pages for admins and the finance group."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return selectors.may_use_billing(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return selectors.may_use_billing(request.user) and super().has_view_permission(request, obj)
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    fields = ("position", "kind", "description", "quantity", "unit", "unit_price", "amount", "vat_rate")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ("date", "amount", "method", "reference")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class _DryRun(Exception):
+    pass
+
+
+class InvoiceForm(forms.ModelForm):
+    class Meta:
+        model = Invoice
+        fields = ["client", "period_start", "period_end", "notes", "payment_terms_days"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.instance._state.adding and all(cleaned.get(k) for k in ("client", "period_start", "period_end")):
+            # Build the draft once and roll it back, so "nothing to invoice" or a currency
+            # mismatch shows on the form instead of after it.
+            try:
+                with transaction.atomic():
+                    services.invoice_create_draft(client=cleaned["client"], period_start=cleaned["period_start"],
+                                                  period_end=cleaned["period_end"], actor=None)  # fmt: skip
+                    raise _DryRun
+            except _DryRun:
+                pass
+            except DomainError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return cleaned
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ExportMixin, _BillingAdmin):
+    resource_classes = [resources.InvoiceResource]
+    change_list_template = "admin/billing/invoice/change_list.html"
+    form = InvoiceForm
+    list_display = ("__str__", "kind", "status", "client", "period_start", "period_end", "issue_date", "due_date",
+                    "total", "currency", "payment_status")  # fmt: skip
+    list_filter = ("status", "kind", "payment_status", "currency", "client")
+    search_fields = ("number", "client__name")
+    date_hierarchy = "issue_date"
+    inlines = [InvoiceLineInline, PaymentInline]
+    actions = ["create_drafts_last_month", "issue_selected", "download_pdfs"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
+        derived = ("number", "status", "kind", "currency", "vat_rate", "issue_date", "due_date", "subtotal",
+                   "vat_amount", "total", "amount_paid", "payment_status", "credits")  # fmt: skip
+        if obj is None:
+            return ()
+        if obj.status != InvoiceStatus.DRAFT:
+            return ("client", "period_start", "period_end", "notes", "payment_terms_days", *derived)
+        return ("client", "period_start", "period_end", *derived)
+
+    def get_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
+        if obj is None:
+            return ["client", "period_start", "period_end"]
+        return ["client", "period_start", "period_end", "notes", "payment_terms_days", "number", "status", "kind",
+                "currency", "vat_rate", "issue_date", "due_date", "subtotal", "vat_amount", "total", "amount_paid",
+                "payment_status", "credits"]  # fmt: skip
+
+    def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
+        if change:
+            services.invoice_update(invoice=obj, actor=request.user, notes=obj.notes,
+                                    payment_terms_days=obj.payment_terms_days)  # fmt: skip
+            return
+        made = services.invoice_create_draft(client=obj.client, period_start=obj.period_start,
+                                             period_end=obj.period_end, actor=request.user)  # fmt: skip
+        obj.pk, obj._state.adding = made.pk, False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return None
+
+    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        if obj is not None and obj.status != InvoiceStatus.DRAFT:
+            return False  # issued documents are view-only; corrections are credit notes
+        return super().has_change_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Invoice) -> None:
+        try:
+            services.invoice_delete_draft(invoice=obj, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        for invoice in queryset:
+            self.delete_model(request, invoice)
+
+    def get_inlines(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
+        return self.inlines if obj is not None else []
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        extra = [path("drafts-last-month/", self.admin_site.admin_view(self.drafts_last_month_view),
+                      name="billing_invoice_drafts_last_month")]  # fmt: skip
+        return extra + super().get_urls()
+
+    def drafts_last_month_view(self, request: HttpRequest) -> HttpResponse:
+        """The changelist button: an action needs selected rows, and there may be none yet."""
+        from django.shortcuts import redirect
+
+        if request.method == "POST" and self.has_add_permission(request):
+            self.create_drafts_last_month(request, Invoice.objects.none())
+        return redirect("admin:billing_invoice_changelist")
+
+    @admin.action(description="Create drafts for all clients for last month")
+    def create_drafts_last_month(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        start, end = last_month(timezone.localdate())
+        made, skipped = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
+        self.message_user(request, f"{len(made)} draft(s) for {start:%B %Y}.", messages.SUCCESS)
+        for reason in skipped:
+            if not reason.endswith("invoice_empty"):
+                self.message_user(request, reason, messages.WARNING)
+
+    @admin.action(description="Issue the selected drafts")
+    def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        issued = 0
+        for invoice in queryset.order_by("created_at"):
+            try:
+                services.invoice_issue(invoice=invoice, actor=request.user)
+                issued += 1
+            except DomainError as exc:
+                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{issued} invoice(s) issued.", messages.SUCCESS)
+
+    @admin.action(description="Download PDFs (zip)")
+    def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:
+        from billing import pdf
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for invoice in queryset.order_by("number"):
+                data, name = pdf.invoice_pdf_bytes(invoice=invoice)
+                archive.writestr(name, data)
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="invoices.zip"'
+        return response
+
+
+@admin.register(InvoiceLine)
+class InvoiceLineAdmin(ExportMixin, _BillingAdmin):
+    resource_classes = [resources.InvoiceLineResource]
+    list_display = ("invoice", "position", "kind", "description", "quantity", "unit_price", "amount", "vat_rate")
+    list_filter = ("kind",)
+    search_fields = ("invoice__number", "description")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ExportMixin, _BillingAdmin):
+    resource_classes = [resources.PaymentResource]
+    list_display = ("invoice", "date", "amount", "method", "reference")
+    list_filter = ("method",)
+    search_fields = ("invoice__number", "reference")
+    autocomplete_fields = ("invoice",)
+    fields = ("invoice", "date", "amount", "method", "reference")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
+        try:
+            made = services.payment_record(invoice=obj.invoice, actor=request.user, amount=obj.amount, day=obj.date,
+                                           method=obj.method, reference=obj.reference)  # fmt: skip
+            obj.pk = made.pk
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_model(self, request: HttpRequest, obj: Payment) -> None:
+        services.payment_delete(payment=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        for payment in queryset:
+            services.payment_delete(payment=payment, actor=request.user)
+
+
+@admin.register(Expense)
+class ExpenseAdmin(ExportMixin, _BillingAdmin):
+    resource_classes = [resources.ExpenseResource]
+    list_display = ("date", "vendor", "category", "description", "amount", "currency", "billable", "project", "status")
+    list_filter = ("status", "billable", "currency", "category", "vendor")
+    search_fields = ("description", "notes", "vendor__name")
+    date_hierarchy = "date"
+    readonly_fields = ("receipt", "invoice")
+    exclude = ("created_by",)
+
+    def save_model(self, request: HttpRequest, obj: Expense, form: Any, change: bool) -> None:
+        try:
+            services.expense_save(expense=obj, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+
+    def delete_model(self, request: HttpRequest, obj: Expense) -> None:
+        try:
+            services.expense_delete(expense=obj, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+
+@admin.register(Vendor)
+class VendorAdmin(_BillingAdmin):
+    list_display = ("name", "active")
+    search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: Vendor, form: Any, change: bool) -> None:
+        services.catalog_save(obj=obj, actor=request.user)
+
+
+@admin.register(ExpenseCategory)
+class ExpenseCategoryAdmin(_BillingAdmin):
+    list_display = ("name", "active")
+    search_fields = ("name",)
+
+    def save_model(self, request: HttpRequest, obj: ExpenseCategory, form: Any, change: bool) -> None:
+        services.catalog_save(obj=obj, actor=request.user)
+
+
+@admin.register(NumberSequence)
+class NumberSequenceAdmin(_BillingAdmin):
+    """Read-only: numbers are taken by issuing, never typed."""
+
+    list_display = ("series", "year", "last")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

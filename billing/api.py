@@ -1,0 +1,547 @@
+"""REST API for billing: thin translations between HTTP and the services/selectors.
+
+Every endpoint is for administrators and the ``finance`` group (``BillingAccess``);
+tokens need ``read:billing`` / ``write:billing`` (or ``read:all`` / ``write:all``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import django_filters
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from billing import resources, selectors, services
+from billing.models import (
+    Expense,
+    ExpenseCategory,
+    ExpenseStatus,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+    Vendor,
+)
+from etime.core.api.permissions import TokenScopePermission
+from etime.core.api.schema import NamedChoiceField
+from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet
+from etime.core.errors import ValidationFailed
+from timesheets.models import Client, Project
+
+SCOPE = "billing"
+FILE_FORMAT = OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")
+
+
+class BillingAccess(BasePermission):
+    message = "Billing is for administrators and the finance group only."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return selectors.may_use_billing(request.user)
+
+
+PERMISSIONS = [IsAuthenticated, TokenScopePermission, BillingAccess]
+
+
+# --- Invoices ----------------------------------------------------------------------------------
+
+
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(choices=LineKind.choices, required=False, enum_name="InvoiceLineKindEnum",
+                            help_text="Only extra and discount lines can be added by hand.")  # fmt: skip
+    invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
+    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
+                                        help_text="Defaults to the invoice's VAT rate.")  # fmt: skip
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["id", "invoice", "position", "kind", "description", "project", "task", "expense",
+                  "rate_effective_date", "entry_count", "quantity", "unit", "unit_price", "amount", "vat_rate"]  # fmt: skip
+        read_only_fields = ["id", "position", "project", "task", "expense", "rate_effective_date", "entry_count",
+                            "amount"]  # fmt: skip
+
+
+class VatGroupSerializer(serializers.Serializer):
+    rate = serializers.DecimalField(max_digits=5, decimal_places=2)
+    net = serializers.DecimalField(max_digits=14, decimal_places=2)
+    vat = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class InvoiceSerializer(serializers.ModelSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    client_name = serializers.CharField(source="client.name", read_only=True)
+    kind = NamedChoiceField(choices=InvoiceKind.choices, read_only=True, enum_name="InvoiceKindEnum")
+    status = NamedChoiceField(choices=InvoiceStatus.choices, read_only=True, enum_name="InvoiceStatusEnum")
+    payment_status = NamedChoiceField(choices=PaymentStatus.choices, read_only=True, enum_name="InvoicePaymentStatusEnum")
+    open_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
+    vat_breakdown = serializers.SerializerMethodField(help_text="VAT once per rate on the sum of that rate's nets.")
+    lines = InvoiceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Invoice
+        fields = ["id", "kind", "status", "number", "client", "client_name", "period_start", "period_end", "currency",
+                  "vat_rate", "issue_date", "due_date", "payment_terms_days", "subtotal", "vat_amount", "total",
+                  "vat_breakdown", "amount_paid", "open_amount", "payment_status", "credits", "notes", "lines",
+                  "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["id", "number", "currency", "vat_rate", "issue_date", "due_date", "subtotal", "vat_amount",
+                            "total", "amount_paid", "credits", "created_at", "updated_at"]  # fmt: skip
+        extra_kwargs: dict[str, Any] = {"payment_terms_days": {"required": False}, "notes": {"required": False}}
+
+    @extend_schema_field(VatGroupSerializer(many=True))
+    def get_vat_breakdown(self, obj: Invoice) -> list[dict[str, str]]:
+        groups = services.vat_breakdown([(line.amount, line.vat_rate) for line in obj.lines.all()])
+        return [{"rate": f"{g.rate:.2f}", "net": f"{g.net:.2f}", "vat": f"{g.vat:.2f}"} for g in groups]
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    issue_date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Invoice
+        fields = ["client", "status", "kind", "payment_status", "currency"]
+
+
+class IssueSerializer(serializers.Serializer):
+    issue_date = serializers.DateField(required=False, help_text="Defaults to today; the number's year is its year.")
+
+
+class DiscountSerializer(serializers.Serializer):
+    description = serializers.CharField(required=False, default="Discount", max_length=200)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+
+
+ISSUED_409 = OpenApiResponse(description="invoice_already_issued")
+
+
+class InvoiceViewSet(EtimeModelViewSet):
+    """Invoices and credit notes. ``POST`` with client, period_start and period_end builds
+    a draft from the period's billable, approved, uninvoiced time and expenses."""
+
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+    permission_classes = PERMISSIONS
+    scope_area = SCOPE
+    cursor_ordering = ("-created_at", "id")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Invoice]:
+        return selectors.invoice_list_visible(user=self.request.user).prefetch_related("lines")
+
+    @extend_schema(responses={201: InvoiceSerializer, 409: OpenApiResponse(
+        description="invoice_empty, invoice_currency_mismatch")})  # fmt: skip
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        invoice = services.invoice_create_draft(client=data["client"], period_start=data["period_start"],
+                                                period_end=data["period_end"], actor=request.user)  # fmt: skip
+        return Response(self._data(invoice), status=status.HTTP_201_CREATED)
+
+    def _data(self, invoice: Invoice) -> dict[str, Any]:
+        return dict(InvoiceSerializer(self.get_queryset().get(pk=invoice.pk)).data)
+
+    @extend_schema(responses={200: InvoiceSerializer, 409: ISSUED_409})
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invoice = self.get_object()
+        serializer = self.get_serializer(invoice, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        changes = {k: v for k, v in serializer.validated_data.items() if k in ("notes", "payment_terms_days")}
+        refused = set(serializer.validated_data) - set(changes)
+        if refused:
+            name = sorted(refused)[0]
+            raise ValidationFailed(f"The input is invalid: {name} cannot be changed.", details={name: ["Read-only."]})
+        invoice = services.invoice_update(invoice=invoice, actor=request.user, **changes)
+        return Response(self._data(invoice))
+
+    @extend_schema(responses={204: None, 409: ISSUED_409})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.invoice_delete_draft(invoice=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=IssueSerializer, responses={200: InvoiceSerializer, 409: OpenApiResponse(
+        description="invoice_already_issued, invoice_draft_stale, invoice_empty")})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def issue(self, request: Request, pk: str | None = None) -> Response:
+        """Number the draft (gapless per year) and mark its time and expenses invoiced."""
+        params = IssueSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        invoice = services.invoice_issue(invoice=self.get_object(), actor=request.user,
+                                         issue_date=params.validated_data.get("issue_date"))  # fmt: skip
+        return Response(self._data(invoice))
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer, 409: ISSUED_409})
+    @action(detail=True, methods=["post"])
+    def regenerate(self, request: Request, pk: str | None = None) -> Response:
+        """Rebuild a draft's time and expense lines from the period as it is now."""
+        return Response(self._data(services.invoice_regenerate(invoice=self.get_object(), actor=request.user)))
+
+    @extend_schema(request=DiscountSerializer, responses={200: InvoiceSerializer, 409: ISSUED_409})
+    @action(detail=True, methods=["post"])
+    def discount(self, request: Request, pk: str | None = None) -> Response:
+        """Add a fixed (``amount``) or percentage (``percent``) discount to a draft."""
+        params = DiscountSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        invoice = self.get_object()
+        services.invoice_discount_add(invoice=invoice, actor=request.user, description=data["description"],
+                                      amount=data.get("amount"), percent=data.get("percent"))  # fmt: skip
+        return Response(self._data(invoice))
+
+    @extend_schema(request=None, responses={200: InvoiceSerializer, 409: OpenApiResponse(
+        description="invoice_not_issued, invoice_has_payments, invoice_already_credited")})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def void(self, request: Request, pk: str | None = None) -> Response:
+        """Void an issued, unpaid invoice (it keeps its number); its time is billable again."""
+        return Response(self._data(services.invoice_void(invoice=self.get_object(), actor=request.user)))
+
+    @extend_schema(request=IssueSerializer, responses={201: InvoiceSerializer, 409: OpenApiResponse(
+        description="invoice_not_issued, invoice_already_credited")})  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="credit-note")
+    def credit_note(self, request: Request, pk: str | None = None) -> Response:
+        """Issue a credit note reversing the invoice in full (its own number series)."""
+        params = IssueSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        note = services.invoice_credit_note(invoice=self.get_object(), actor=request.user,
+                                            issue_date=params.validated_data.get("issue_date"))  # fmt: skip
+        return Response(self._data(note), status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The invoice as PDF: the stored document once issued (Factur-X PDF/A-3 for EUR,
+        with a Swiss QR-bill for CHF); drafts render a preview marked DRAFT."""
+        from billing import pdf
+
+        invoice = self.get_object()
+        data, name = pdf.invoice_pdf_bytes(invoice=invoice)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def cii(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The invoice as EN 16931 UN/CEFACT CII XML (Factur-X profile), for e-invoicing portals."""
+        from billing import pdf
+
+        invoice = self.get_object()
+        response = HttpResponse(pdf.invoice_cii_xml(invoice=invoice), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
+        return response
+
+    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        """The invoices, filtered like the list, as CSV or XLSX."""
+        queryset = self.filter_queryset(selectors.invoice_list_visible(user=request.user)).order_by("created_at")
+        return resources.export("invoices", queryset, request.query_params.get("file_format", "csv"))
+
+    @extend_schema(parameters=[FILE_FORMAT, OpenApiParameter("year", int)],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})  # fmt: skip
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def register(self, request: Request) -> HttpResponse:
+        """The invoice register: every issued or void invoice and credit note with number,
+        dates, net, VAT, total, paid and open."""
+        year = serializers.IntegerField(required=False, allow_null=True).run_validation(
+            request.query_params.get("year") or None)  # fmt: skip
+        invoices = selectors.invoice_register(user=request.user, year=year)
+        return resources.register_export(invoices, request.query_params.get("file_format", "csv"))
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def journal(self, request: Request) -> HttpResponse:
+        """A generic accounting journal CSV (receivables, revenue, VAT, bank)."""
+        year = serializers.IntegerField(required=False, allow_null=True).run_validation(
+            request.query_params.get("year") or None)  # fmt: skip
+        invoices = selectors.invoice_register(user=request.user, year=year).filter(status=InvoiceStatus.ISSUED)
+        payments = selectors.payment_list_visible(user=request.user).order_by("date")
+        if year:
+            payments = payments.filter(date__year=year)
+        accounts = {"receivables": "1400", "revenue": "8400", "vat": "1776", "bank": "1200",
+                    **getattr(settings, "ETIME_BILLING_ACCOUNTS", {})}  # fmt: skip
+        response = HttpResponse(resources.journal_csv(invoices, payments, accounts), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="journal.csv"'
+        return response
+
+
+class InvoiceLineFilter(django_filters.FilterSet):
+    class Meta:
+        model = InvoiceLine
+        fields = ["invoice", "kind", "project", "task"]
+
+
+class InvoiceLineViewSet(EtimeModelViewSet):
+    """Invoice lines. Drafts take extra and discount lines by hand; time and expense
+    lines accept a new description only. Issued invoices refuse with 409."""
+
+    serializer_class = InvoiceLineSerializer
+    filterset_class = InvoiceLineFilter
+    permission_classes = PERMISSIONS
+    scope_area = SCOPE
+    cursor_ordering = ("id",)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[InvoiceLine]:
+        return selectors.invoice_line_list_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.invoice_line_add(
+            invoice=data["invoice"], actor=self.request.user, description=data["description"],
+            quantity=data.get("quantity", 1), unit_price=data["unit_price"], unit=data.get("unit", "pc"),
+            vat_rate=data.get("vat_rate"), kind=data.get("kind", LineKind.EXTRA),
+        )  # fmt: skip
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        changes = {k: v for k, v in serializer.validated_data.items() if k != "invoice"}
+        line = cast(InvoiceLine, serializer.instance)
+        serializer.instance = services.invoice_line_update(line=line, actor=self.request.user, **changes)
+
+    def perform_destroy(self, instance: InvoiceLine) -> None:
+        services.invoice_line_delete(line=instance, actor=self.request.user)
+
+
+# --- Payments ----------------------------------------------------------------------------------
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
+    method = NamedChoiceField(choices=PaymentMethod.choices, required=False, enum_name="PaymentMethodEnum")
+    currency = serializers.CharField(source="invoice.currency", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "invoice", "date", "amount", "currency", "method", "reference", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class PaymentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
+                     mixins.DestroyModelMixin, EtimeGenericViewSet):  # fmt: skip
+    """Payments against issued invoices (partial payments welcome, never above the open amount)."""
+
+    serializer_class = PaymentSerializer
+    filterset_fields = ["invoice", "method"]
+    permission_classes = PERMISSIONS
+    scope_area = SCOPE
+    cursor_ordering = ("-created_at", "id")
+
+    def get_queryset(self) -> QuerySet[Payment]:
+        return selectors.payment_list_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        serializer.instance = services.payment_record(
+            invoice=data["invoice"], actor=self.request.user, amount=data["amount"], day=data["date"],
+            method=data.get("method", PaymentMethod.BANK_TRANSFER), reference=data.get("reference", ""),
+        )  # fmt: skip
+
+    def perform_destroy(self, instance: Payment) -> None:
+        services.payment_delete(payment=instance, actor=self.request.user)
+
+    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        queryset = self.filter_queryset(self.get_queryset()).order_by("date", "created_at")
+        return resources.export("payments", queryset, request.query_params.get("file_format", "csv"))
+
+
+# --- Expenses ----------------------------------------------------------------------------------
+
+
+class ExpenseSerializer(serializers.ModelSerializer):
+    receipt = serializers.FileField(write_only=True, required=False, help_text="The receipt (multipart upload).")
+    receipt_sha256 = serializers.CharField(source="receipt_id", read_only=True, allow_null=True)
+    status = NamedChoiceField(choices=ExpenseStatus.choices, required=False, enum_name="ExpenseStatusEnum")
+    vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all(), required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(queryset=ExpenseCategory.objects.all(), required=False, allow_null=True)
+    project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Expense
+        fields = ["id", "date", "vendor", "category", "description", "amount", "currency", "billable", "project",
+                  "employee", "notes", "status", "receipt", "receipt_sha256", "invoice", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["id", "invoice", "created_at", "updated_at"]
+
+
+class ExpenseFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Expense
+        fields = ["vendor", "category", "project", "billable", "status", "currency", "invoice"]
+
+
+class ExpenseViewSet(EtimeModelViewSet):
+    """Expenses with their receipts (multipart ``receipt``), stored content-addressed and
+    deduplicated; ``GET .../receipt/`` returns the file after checking its hash."""
+
+    serializer_class = ExpenseSerializer
+    filterset_class = ExpenseFilter
+    permission_classes = PERMISSIONS
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    scope_area = SCOPE
+    cursor_ordering = ("-created_at", "id")
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Expense]:
+        return selectors.expense_list_visible(user=self.request.user)
+
+    def _save(self, instance: Expense, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = dict(serializer.validated_data)
+        upload = data.pop("receipt", None)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        serializer.instance = services.expense_save(
+            expense=instance, actor=self.request.user, receipt_file=upload,
+            receipt_name=getattr(upload, "name", ""), receipt_type=getattr(upload, "content_type", "") or "",
+        )  # fmt: skip
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        self._save(Expense(), serializer)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        self._save(cast(Expense, serializer.instance), serializer)
+
+    def perform_destroy(self, instance: Expense) -> None:
+        services.expense_delete(expense=instance, actor=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: None})
+    @action(detail=True, methods=["get"])
+    def receipt(self, request: Request, pk: str | None = None) -> HttpResponse:
+        expense = self.get_object()
+        if expense.receipt is None:
+            from etime.core.errors import NotFound
+
+            raise NotFound("This expense has no receipt.")
+        data = services.receipt_read(expense.receipt)
+        response = HttpResponse(data, content_type=expense.receipt.content_type or "application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="{expense.receipt.original_name or expense.receipt.sha256}"'
+        return response
+
+    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> HttpResponse:
+        queryset = self.filter_queryset(self.get_queryset()).order_by("date", "created_at")
+        return resources.export("expenses", queryset, request.query_params.get("file_format", "csv"))
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "name", "active"]
+        read_only_fields = ["id"]
+
+
+class ExpenseCategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExpenseCategory
+        fields = ["id", "name", "active"]
+        read_only_fields = ["id"]
+
+
+class _CatalogViewSet(EtimeModelViewSet):
+    permission_classes = PERMISSIONS
+    scope_area = SCOPE
+    cursor_ordering = ("name",)
+    filterset_fields = ["active"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        model: Any = self.get_queryset().model
+        serializer.instance = services.catalog_save(obj=model(**serializer.validated_data), actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        obj: Any = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(obj, name, value)
+        serializer.instance = services.catalog_save(obj=obj, actor=self.request.user)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.catalog_delete(obj=instance, actor=self.request.user)
+
+
+class VendorViewSet(_CatalogViewSet):
+    """Expense vendors."""
+
+    serializer_class = VendorSerializer
+
+    def get_queryset(self) -> QuerySet[Vendor]:
+        return Vendor.objects.all() if selectors.may_use_billing(self.request.user) else Vendor.objects.none()
+
+
+class ExpenseCategoryViewSet(_CatalogViewSet):
+    """Expense categories."""
+
+    serializer_class = ExpenseCategorySerializer
+
+    def get_queryset(self) -> QuerySet[ExpenseCategory]:
+        return ExpenseCategory.objects.all() if selectors.may_use_billing(self.request.user) else ExpenseCategory.objects.none()
+
+
+# --- Reports -------------------------------------------------------------------------------------
+
+
+class BillingReportParams(serializers.Serializer):
+    date_after = serializers.DateField(required=False)
+    date_before = serializers.DateField(required=False)
+    currency = serializers.CharField(required=False, max_length=3)
+
+
+_ROW: dict[str, Any] = {"amount": serializers.CharField(), "count": serializers.IntegerField(), "currency": serializers.CharField()}
+
+
+class BillingReportView(EtimeAPIView):
+    """For finance: invoiced, paid, open and overdue per currency, and spending analytics
+    (expenses by month, vendor, category and the top projects, per currency)."""
+
+    permission_classes = PERMISSIONS
+    scope_area = SCOPE
+    serializer_class = BillingReportParams
+
+    @extend_schema(
+        parameters=[BillingReportParams],
+        responses={200: inline_serializer("BillingReport", {
+            "receivables": inline_serializer("BillingReceivables", {
+                "currency": serializers.CharField(), "count": serializers.IntegerField(),
+                "invoiced": serializers.CharField(), "paid": serializers.CharField(),
+                "open": serializers.CharField(), "overdue": serializers.CharField()}, many=True),
+            "spending": inline_serializer("BillingSpending", {
+                "by_month": inline_serializer("SpendingMonth", {"month": serializers.CharField(), **_ROW}, many=True),
+                "by_vendor": inline_serializer("SpendingVendor", {"vendor__name": serializers.CharField(), **_ROW}, many=True),
+                "by_category": inline_serializer("SpendingCategory", {"category__name": serializers.CharField(), **_ROW},
+                                                 many=True),
+                "top_projects": inline_serializer("SpendingProject", {"project__name": serializers.CharField(), **_ROW},
+                                                  many=True)}),
+        })},
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        params = BillingReportParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        filters = selectors.SpendingFilters(date_from=data.get("date_after"), date_to=data.get("date_before"),
+                                            currency=(data.get("currency") or "").upper() or None)  # fmt: skip
+        return Response({
+            "receivables": selectors.billing_summary(user=request.user, today=timezone.localdate()),
+            "spending": selectors.spending_analytics(user=request.user, filters=filters),
+        })  # fmt: skip

@@ -1,0 +1,77 @@
+"""Domain errors of billing. The codes are public (docs/API.md, docs/BILLING.md); never rename one."""
+
+from __future__ import annotations
+
+from etime.core.errors import DomainError
+
+
+class InvoiceAlreadyIssued(DomainError):
+    code = "invoice_already_issued"
+    status = 409
+    message = "This invoice is issued and can no longer be changed; correct it with a credit note."
+
+
+class InvoiceNotIssued(DomainError):
+    code = "invoice_not_issued"
+    status = 409
+    message = "Only an issued invoice can be voided, credited or paid."
+
+
+class InvoiceEmpty(DomainError):
+    code = "invoice_empty"
+    status = 409
+    message = "Nothing to invoice: no billable, approved, uninvoiced time or expenses in this period."
+
+
+class InvoiceStale(DomainError):
+    """``details``: what changed since the draft was built."""
+
+    code = "invoice_draft_stale"
+    status = 409
+    message = "The billable time or expenses changed since this draft was built; regenerate it, then issue."
+
+
+class CurrencyMismatch(DomainError):
+    """``details.currencies``: the foreign currencies met; ``details.client_currency``."""
+
+    code = "invoice_currency_mismatch"
+    status = 409
+    message = "Some time or expenses are priced in another currency than the client's; an invoice has one currency."
+
+
+class InvoiceHasPayments(DomainError):
+    code = "invoice_has_payments"
+    status = 409
+    message = "This invoice has payments; correct it with a credit note instead of voiding it."
+
+
+class InvoiceAlreadyCredited(DomainError):
+    code = "invoice_already_credited"
+    status = 409
+    message = "This invoice is already voided or credited."
+
+
+class PaymentExceedsOpen(DomainError):
+    """``details.open``: the open amount."""
+
+    code = "payment_exceeds_open_amount"
+    status = 409
+    message = "The payment is larger than the invoice's open amount."
+
+
+class ReceiptCorrupted(DomainError):
+    code = "receipt_corrupted"
+    status = 500
+    message = "The stored receipt no longer matches its checksum."
+
+
+class ExpenseLocked(DomainError):
+    code = "expense_locked"
+    status = 409
+    message = "This expense is on an issued invoice and can no longer be changed."
+
+
+class BillingNotAllowed(DomainError):
+    code = "permission_denied"
+    status = 403
+    message = "Billing is for administrators and the finance group only."

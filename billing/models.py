@@ -1,0 +1,271 @@
+"""Invoices, their lines, number sequences, expenses with receipts, and payments.
+
+Business rules live in ``services.py``. Money is ``Decimal(14, 2)`` with the currency
+beside it (the invoice's currency covers its lines and payments). An issued invoice is
+a snapshot: buyer and seller are copied onto it at issue and nothing changes afterwards
+except its payment state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from timesheets.models import validate_currency
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", "Invoice"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    VOID = "void", "Void"
+
+
+class PaymentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    OVERDUE = "overdue", "Overdue"
+    CREDITED = "credited", "Credited"
+
+
+class NumberSequence(models.Model):
+    """The last number used per series and year. Issue locks the row (SELECT ... FOR
+    UPDATE) while it takes the next number, so concurrent issues queue here and a number
+    is never shared or skipped; the lock is held until the invoice row commits."""
+
+    id = models.BigAutoField(primary_key=True)
+    series = models.CharField(max_length=16)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="numbersequence_unique_series_year")]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.year}: {self.last}"
+
+
+class Invoice(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    status = models.CharField(max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    client = models.ForeignKey("timesheets.Client", on_delete=models.PROTECT, related_name="invoices")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    vat_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=0, validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percent, the client's rate when the draft was built; stored so later changes never alter it.",
+    )
+    number = models.CharField(max_length=40, blank=True, help_text="Assigned at issue")
+    sequence_year = models.PositiveIntegerField(null=True, blank=True)
+    sequence_number = models.PositiveIntegerField(null=True, blank=True)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    vat_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN)
+    credits = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
+        help_text="For a credit note: the invoice it reverses",
+    )
+    notes = models.TextField(blank=True, help_text="Printed under the lines")
+    seller = models.JSONField(default=dict, blank=True, help_text="Company details copied at issue")
+    buyer = models.JSONField(default=dict, blank=True, help_text="Client details copied at issue")
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_unique_number"),
+            models.UniqueConstraint(
+                fields=["kind", "sequence_year", "sequence_number"], condition=Q(sequence_number__isnull=False),
+                name="invoice_unique_sequence",
+            ),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"),
+            models.CheckConstraint(condition=Q(status="draft") | ~Q(number=""), name="invoice_issued_has_number"),
+        ]
+        indexes = [models.Index(fields=["client", "status"], name="invoice_client_status")]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.client_id} {self.period_start}–{self.period_end}"
+
+    @property
+    def open_amount(self) -> Decimal:
+        if self.payment_status == PaymentStatus.CREDITED or self.status == InvoiceStatus.VOID:
+            return Decimal("0.00")
+        return self.total - self.amount_paid
+
+
+class LineKind(models.TextChoices):
+    TIME = "time", "Time"
+    EXPENSE = "expense", "Expense"
+    EXTRA = "extra", "Extra"
+    DISCOUNT = "discount", "Discount"
+
+
+class InvoiceLine(models.Model):
+    """One printed line: ``quantity × unit_price = amount`` exactly, as printed.
+
+    Time lines group entries by (project, task, rate, rate effective date); their hours
+    are rounded to the printed two decimals before pricing.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=LineKind.choices)
+    description = models.CharField(max_length=500)
+    project = models.ForeignKey("timesheets.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey("timesheets.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    expense = models.ForeignKey("Expense", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rate_effective_date = models.DateField(null=True, blank=True)
+    seconds = models.BigIntegerField(default=0, help_text="Time lines: the billed seconds of the grouped entries")
+    entry_count = models.PositiveIntegerField(default=0)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1.00"))
+    unit = models.CharField(max_length=8, default="h")
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Vendor(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExpenseCategory(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "expense categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Receipt(models.Model):
+    """A receipt file stored once under ``receipts/ab/cd/<sha256>``: the same bytes
+    uploaded twice are one row and one file."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name or self.sha256
+
+    @property
+    def path(self) -> str:
+        return f"receipts/{self.sha256[:2]}/{self.sha256[2:4]}/{self.sha256}"
+
+
+class ExpenseStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    INVOICED = "invoiced", "Invoiced"
+
+
+class Expense(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    date = models.DateField()
+    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
+    category = models.ForeignKey(
+        ExpenseCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+    )
+    description = models.CharField(max_length=300, blank=True)
+    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    billable = models.BooleanField(default=False)
+    project = models.ForeignKey(
+        "timesheets.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+    )
+    employee = models.ForeignKey(
+        "accounts.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+    )
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.APPROVED)
+    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
+    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive"),
+            models.CheckConstraint(condition=~Q(billable=True) | Q(project__isnull=False), name="expense_billable_has_project"),
+        ]
+        indexes = [models.Index(fields=["project", "date"], name="expense_project_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount} {self.currency}"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+class Payment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER)
+    reference = models.CharField(max_length=140, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.amount}"

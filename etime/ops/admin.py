@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from etime.ops.company import EDITABLE, company_settings_update, invalidate
+from etime.ops.models import BackupRecord, CompanySettings, Job, Notification, ReportSubscription
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BackupRecord)
+class BackupRecordAdmin(_ReadOnly):
+    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size", "name")
+    list_filter = ("kind", "state", "verified")
+    readonly_fields = [f.name for f in BackupRecord._meta.fields]
+    change_list_template = "ops/admin/backuprecord_changelist.html"
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path("back-up-now/", self.admin_site.admin_view(self.back_up_now), name="ops_backup_now"),
+            *super().get_urls(),
+        ]
+
+    def back_up_now(self, request: HttpRequest) -> HttpResponseRedirect:
+        """POST only: queue a backup as a Job and show where to follow it."""
+        from django.core.exceptions import PermissionDenied
+
+        from etime.core.queue import enqueue_on_commit
+        from etime.ops.jobs import job_create
+        from etime.ops.tasks import backup
+
+        if request.method != "POST" or not request.user.has_perm("ops.view_backuprecord"):
+            raise PermissionDenied
+        job = job_create(kind="backup", actor=request.user)
+        enqueue_on_commit(backup, job_id=str(job.pk))
+        messages.info(request, f"Backup queued; follow it under Jobs ({job.pk}).")
+        return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
+
+
+@admin.register(Job)
+class JobAdmin(_ReadOnly):
+    list_display = ("created_at", "kind", "state", "done", "total", "message", "started_by")
+    list_filter = ("kind", "state")
+    readonly_fields = [f.name for f in Job._meta.fields]
+    change_list_template = "ops/admin/job_changelist.html"
+
+    def get_urls(self) -> list[Any]:
+        from django.urls import path
+
+        return [
+            path("warranties/", self.admin_site.admin_view(self.warranties_view), name="ops_warranties"),
+            *super().get_urls(),
+        ]
+
+    def warranties_view(self, request: HttpRequest) -> Any:
+        from django.template.response import TemplateResponse
+
+        from etime.ops.warranties import expiring
+
+        context = {**self.admin_site.each_context(request), "title": "Warranties expiring within 90 days",
+                   "items": expiring(within_days=90)}  # fmt: skip
+        return TemplateResponse(request, "ops/admin/warranties.html", context)
+
+
+@admin.register(CompanySettings)
+class CompanySettingsAdmin(admin.ModelAdmin):
+    fields = ["company_name", "address", "logo", *[f for f in EDITABLE if f not in ("company_name", "address")]]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        CompanySettings.objects.get_or_create(pk=1)
+        return HttpResponseRedirect(reverse("admin:ops_companysettings_change", args=[1]))
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        company_settings_update(actor=request.user, **{name: getattr(obj, name) for name in EDITABLE})
+        if "logo" in form.changed_data:
+            CompanySettings.objects.filter(pk=1).update(logo=obj.logo.name if obj.logo else "")
+            if obj.logo and not obj.logo._committed:
+                obj.logo.save(obj.logo.name, obj.logo.file, save=True)
+            invalidate()
+
+
+@admin.register(Notification)
+class NotificationAdmin(_ReadOnly):
+    list_display = ("created_at", "kind", "recipient", "subject", "status", "reason")
+    list_filter = ("kind", "status")
+    search_fields = ("recipient", "subject")
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+class ReportSubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = ReportSubscription
+        fields = ["name", "report", "schedule", "format", "recipients", "extra_emails", "active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from etime.ops.reports import report_kinds
+
+        super().__init__(*args, **kwargs)
+        self.fields["report"] = forms.ChoiceField(choices=[(k, r.title) for k, r in sorted(report_kinds().items())])
+
+    def clean(self) -> dict[str, Any]:
+        from etime.ops.reports import report_kinds
+
+        data = super().clean() or {}
+        kind = report_kinds().get(data.get("report", ""))
+        if kind and data.get("format") not in kind.formats:
+            self.add_error("format", f"{kind.title} comes as {', '.join(kind.formats)}.")
+        return data
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    form = ReportSubscriptionForm
+    list_display = ("name", "report", "schedule", "format", "active", "last_period_end", "last_sent_at")
+    list_filter = ("report", "schedule", "active")
+    filter_horizontal = ("recipients",)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    """Operations (DESIGN §10): backups, restore, health, jobs. Part of the core layer: it
+    imports no domain app and reaches every model through the app registry."""
+
+    name = "etime.ops"
+    label = "ops"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from etime.core import health, scopes
+
+        scopes.register_area("jobs", "Progress of long jobs (backups, restores, reports)")
+        scopes.register_area("settings", "Company settings")
+        from etime.ops import schedules  # noqa: F401  (the nightly backup's and heartbeat's beat entries)
+        from etime.ops.health import check_backups
+
+        health.register_check("backups", check_backups, critical=False)

@@ -1,0 +1,466 @@
+"""The database half of a backup: snapshots, native and logical formats, digests.
+
+Engine-neutral pieces work on every model in the app registry (the core imports no app):
+``canonical`` digests hash each row as the logical format writes it, summed modulo 2**256
+so the order rows come back in (collations differ between engines) does not matter; the
+same row on SQLite and PostgreSQL hashes the same. ``native`` digests are the engine's
+own fast equivalent, used to verify a native dump restored into a scratch database.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from django.apps import apps as global_apps
+from django.core.management.color import no_style
+from django.db import connections, models, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils.duration import duration_string
+
+from etime.ops.errors import ArchiveIncompatible, BackupError
+
+SNAPSHOT_ALIAS = "etime_backup_snapshot"
+SCRATCH_ALIAS = "etime_backup_scratch"
+_MOD = 2**256
+
+
+def engine(alias: str = "default") -> str:
+    vendor = connections[alias].vendor
+    if vendor not in ("postgresql", "sqlite"):
+        raise BackupError(f"Backups support PostgreSQL and SQLite, not {vendor}.")
+    return vendor
+
+
+def backup_models(registry: Any = global_apps) -> list[type[models.Model]]:
+    found = [
+        m
+        for m in registry.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy and not m._meta.swapped
+    ]
+    return sorted(found, key=lambda m: m._meta.label_lower)
+
+
+def schema_state(alias: str) -> dict[str, list[str]]:
+    applied = MigrationRecorder(connections[alias]).applied_migrations()
+    state: dict[str, list[str]] = {}
+    for app, name in applied:
+        state.setdefault(app, []).append(name)
+    return {app: sorted(names) for app, names in sorted(state.items())}
+
+
+@contextmanager
+def extra_alias(alias: str, **overrides: Any) -> Iterator[str]:
+    """A second connection configured like ``default`` (or pointed elsewhere). Built
+    directly rather than added to DATABASES: it lives only for this block."""
+    from django.db.utils import load_backend
+
+    settings_dict = {**connections["default"].settings_dict, **overrides}
+    backend = load_backend(settings_dict["ENGINE"])
+    connections[alias] = backend.DatabaseWrapper(settings_dict, alias)
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+
+
+# --- rows as the logical format writes them -----------------------------------------------
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.timedelta):
+        return duration_string(value)
+    if isinstance(value, (bytes, memoryview, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    return str(value)
+
+
+def _row_lines(model: type[models.Model], alias: str) -> Iterator[bytes]:
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    pk = model._meta.pk
+    if pk is None:  # pragma: no cover - every concrete model has one
+        raise BackupError(f"{model._meta.label} has no primary key")
+    names = [pk.attname] + [f.attname for f in fields]
+    label = model._meta.label_lower
+    rows = model._base_manager.using(alias).values_list(*names).order_by()
+    for row in rows.iterator(chunk_size=5000):
+        record = {
+            "model": label,
+            "pk": _encode(row[0]),
+            "fields": {f.name: _encode(v) for f, v in zip(fields, row[1:], strict=True)},
+        }
+        yield json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_digests(alias: str, out: IO[bytes] | None = None) -> dict[str, dict[str, Any]]:
+    """Row count and canonical digest per model; with ``out``, also write the logical format
+    (a dumpdata-style JSON list, one object per line, loadable by ``loaddata`` too)."""
+    result: dict[str, dict[str, Any]] = {}
+    first = True
+    if out is not None:
+        out.write(b"[\n")
+    for model in backup_models():
+        total = 0
+        count = 0
+        for line in _row_lines(model, alias):
+            total = (total + int.from_bytes(hashlib.sha256(line).digest(), "big")) % _MOD
+            count += 1
+            if out is not None:
+                out.write(line if first else b",\n" + line)
+                first = False
+        result[model._meta.label_lower] = {"table": model._meta.db_table, "rows": count, "digest": f"{total:064x}"}
+    if out is not None:
+        out.write(b"\n]\n")
+    return result
+
+
+def postgres_digests(cursor: Any, tables: list[str]) -> dict[str, dict[str, Any]]:
+    """Per table: rows and a sum of row-text md5s (order-free), computed by PostgreSQL."""
+    out: dict[str, dict[str, Any]] = {}
+    for table in tables:
+        quoted = '"' + table.replace('"', '""') + '"'
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text "  # noqa: S608
+            f"FROM {quoted} AS t"
+        )
+        rows, digest = cursor.fetchone()
+        out[table] = {"rows": rows, "digest": digest}
+    return out
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+def _pg_env(settings_dict: dict[str, Any]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "PGHOST": str(settings_dict.get("HOST") or "localhost"),
+            "PGPORT": str(settings_dict.get("PORT") or "5432"),
+            "PGUSER": str(settings_dict.get("USER") or ""),
+        }
+    )
+    if settings_dict.get("PASSWORD"):
+        env["PGPASSWORD"] = str(settings_dict["PASSWORD"])
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str]) -> None:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if proc.returncode != 0:
+        raise BackupError(f"{cmd[0]} failed: {proc.stderr.strip()[:2000]}")
+
+
+def dump_postgres(workdir: Path, *, logical: bool) -> dict[str, Any]:
+    """pg_dump and the logical dump read one exported snapshot (REPEATABLE READ): a backup
+    taken while writes continue is one consistent moment in both formats."""
+    from psycopg import IsolationLevel
+
+    settings_dict = connections["default"].settings_dict
+    native_path = workdir / "postgres.dump"
+    logical_path = workdir / "logical.json"
+    options = {**settings_dict.get("OPTIONS", {}), "isolation_level": IsolationLevel.REPEATABLE_READ}
+    with extra_alias(SNAPSHOT_ALIAS, OPTIONS=options, CONN_MAX_AGE=0) as alias:
+        connection = connections[alias]
+        with transaction.atomic(using=alias), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            proc = subprocess.Popen(  # noqa: S603
+                [  # noqa: S607
+                    "pg_dump",
+                    "-Fc",
+                    "-Z",
+                    "1",
+                    "--no-owner",
+                    f"--snapshot={snapshot}",
+                    "-f",
+                    str(native_path),
+                    settings_dict["NAME"],
+                ],  # noqa: S607
+                env=_pg_env(settings_dict),
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                schema = schema_state(alias)
+                tables = {m._meta.label_lower: m._meta.db_table for m in backup_models()}
+                native = postgres_digests(cursor, sorted(set(tables.values())))
+                if logical:
+                    with open(logical_path, "wb") as out:
+                        canonical = canonical_digests(alias, out)
+                else:
+                    canonical = {}
+            finally:
+                _, stderr = proc.communicate()
+            if proc.returncode != 0:
+                raise BackupError(f"pg_dump failed: {stderr.strip()[:2000]}")
+    summary = {
+        label: {
+            "table": table,
+            "rows": native[table]["rows"],
+            "native_digest": native[table]["digest"],
+            "digest": canonical.get(label, {}).get("digest"),
+        }
+        for label, table in tables.items()
+    }
+    return {
+        "engine": "postgresql",
+        "schema": schema,
+        "tables": summary,
+        "native": native_path,
+        "logical": logical_path if logical else None,
+    }
+
+
+def _maintenance_cursor() -> Any:
+    import psycopg
+
+    s = connections["default"].settings_dict
+    return psycopg.connect(
+        host=s.get("HOST") or "localhost",
+        port=s.get("PORT") or 5432,
+        user=s.get("USER") or None,
+        password=s.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def verify_postgres_native(dump: Path, expected: dict[str, dict[str, Any]]) -> list[str]:
+    """Restore into a scratch database and compare every table's rows and digest."""
+    import psycopg
+
+    base = connections["default"].settings_dict["NAME"]
+    scratch = f"{base}_scratch_{uuid.uuid4().hex[:8]}"
+    with _maintenance_cursor() as admin:
+        admin.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        _run(
+            ["pg_restore", "--no-owner", "-j", "2", "-d", scratch, str(dump)],
+            _pg_env(connections["default"].settings_dict),
+        )
+        s = connections["default"].settings_dict
+        with (
+            psycopg.connect(
+                host=s.get("HOST") or "localhost",
+                port=s.get("PORT") or 5432,
+                user=s.get("USER") or None,
+                password=s.get("PASSWORD") or None,
+                dbname=scratch,
+            ) as conn,
+            conn.cursor() as cursor,
+        ):
+            tables = sorted({t["table"] for t in expected.values()})
+            got = postgres_digests(cursor, tables)
+    finally:
+        with _maintenance_cursor() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    problems = []
+    for label, info in expected.items():
+        have = got.get(info["table"])
+        if have is None or have["rows"] != info["rows"] or have["digest"] != info["native_digest"]:
+            problems.append(
+                f"{label}: expected {info['rows']} rows, restored {have['rows'] if have else 'none'} or content differs"
+            )
+    return problems
+
+
+def restore_postgres_native(dump: Path) -> None:
+    settings_dict = connections["default"].settings_dict
+    connections.close_all()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DROP SCHEMA public CASCADE")
+        cursor.execute("CREATE SCHEMA public")
+    connections.close_all()
+    _run(["pg_restore", "--no-owner", "-j", "2", "-d", settings_dict["NAME"], str(dump)], _pg_env(settings_dict))
+
+
+# --- SQLite -------------------------------------------------------------------------------
+def dump_sqlite(workdir: Path, *, logical: bool) -> dict[str, Any]:
+    """SQLite's online backup API copies a consistent snapshot; everything else (digests, the
+    logical format, the schema version) is read from that copy, so all of it agrees."""
+    native_path = workdir / "sqlite3.db"
+    logical_path = workdir / "logical.json"
+    source = connections["default"]
+    source.ensure_connection()
+    target = sqlite3.connect(native_path)
+    try:
+        source.connection.backup(target)
+    finally:
+        target.close()
+    with extra_alias(SNAPSHOT_ALIAS, NAME=str(native_path), TEST={"NAME": str(native_path)}, OPTIONS={}) as alias:
+        schema = schema_state(alias)
+        if logical:
+            with open(logical_path, "wb") as out:
+                canonical = canonical_digests(alias, out)
+        else:
+            canonical = canonical_digests(alias)
+    summary = {label: {**info, "native_digest": info["digest"]} for label, info in canonical.items()}
+    return {
+        "engine": "sqlite",
+        "schema": schema,
+        "tables": summary,
+        "native": native_path,
+        "logical": logical_path if logical else None,
+    }
+
+
+def verify_sqlite_native(db_file: Path, expected: dict[str, dict[str, Any]]) -> list[str]:
+    check = sqlite3.connect(db_file)
+    try:
+        (result,) = check.execute("PRAGMA integrity_check").fetchone()
+    finally:
+        check.close()
+    if result != "ok":
+        return [f"integrity_check: {result}"]
+    with extra_alias(SCRATCH_ALIAS, NAME=str(db_file), TEST={"NAME": str(db_file)}, OPTIONS={}) as alias:
+        got = canonical_digests(alias)
+    return [
+        f"{label}: expected {info['rows']} rows, restored {got.get(label, {}).get('rows')} or content differs"
+        for label, info in expected.items()
+        if got.get(label, {}).get("digest") != info["native_digest"] or got.get(label, {}).get("rows") != info["rows"]
+    ]
+
+
+def restore_sqlite_native(db_file: Path) -> None:
+    target = connections["default"]
+    target.close()
+    target.ensure_connection()
+    source = sqlite3.connect(db_file)
+    try:
+        source.backup(target.connection)
+    finally:
+        source.close()
+
+
+# --- logical restore (any engine) ---------------------------------------------------------
+def _wipe(alias: str) -> None:
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+        return
+    tables = connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        for table in tables:
+            cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cursor.execute("PRAGMA foreign_keys = ON")
+
+
+def _targets(executor: MigrationExecutor, schema: dict[str, list[str]]) -> list[tuple[str, str]]:
+    graph = executor.loader.graph
+    targets: list[tuple[str, str]] = []
+    for app, names in schema.items():
+        nodes = {(app, n) for n in names}
+        unknown = [n for n in nodes if n not in graph.nodes]
+        if unknown:
+            raise ArchiveIncompatible(
+                "The archive comes from a newer etime (unknown migrations); upgrade etime first.",
+                details={"migrations": [f"{a}.{n}" for a, n in sorted(unknown)]},
+            )
+        leaves = [n for n in nodes if not any(c in nodes for c in graph.node_map[n].children)]
+        targets.extend(sorted(leaves))
+    return targets
+
+
+def restore_logical(logical: Path, schema: dict[str, list[str]], alias: str = "default") -> None:
+    """Rebuild the database from the logical format: empty it, migrate to the archive's
+    schema, load every row with the historical models of that schema, then migrate on."""
+    from django.core.management import call_command
+
+    connection = connections[alias]
+    executor = MigrationExecutor(connection)
+    targets = _targets(executor, schema)
+    _wipe(alias)
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    state_apps = executor.loader.project_state(targets, at_end=True).apps
+    models_by_label = {m._meta.label_lower: m for m in backup_models(state_apps)}
+    for model in models_by_label.values():
+        # bulk_create runs pre_save: auto_now would stamp restore time over the archived
+        # values. These are the migration state's own copies of the models, not the app's.
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateField):
+                field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
+    tables = sorted({m._meta.db_table for m in models_by_label.values()})
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                quoted = ", ".join('"' + t + '"' for t in tables)
+                cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608
+        batch: list[models.Model] = []
+        current: type[models.Model] | None = None
+        with open(logical, "rb") as source:
+            for raw in source:
+                line = raw.strip().rstrip(b",")
+                if line in (b"[", b"]", b""):
+                    continue
+                record = json.loads(line)
+                found = models_by_label.get(record["model"])
+                if found is None:
+                    raise ArchiveIncompatible(f"The archive holds rows of an unknown model {record['model']}.")
+                model = found
+                if model is not current:
+                    if batch and current is not None:
+                        current._base_manager.using(alias).bulk_create(batch, batch_size=1000)
+                    batch, current = [], model
+                batch.append(_instance(model, record))
+                if len(batch) >= 5000:
+                    model._base_manager.using(alias).bulk_create(batch, batch_size=1000)
+                    batch = []
+        if batch and current is not None:
+            current._base_manager.using(alias).bulk_create(batch, batch_size=1000)
+        sequences = connection.ops.sequence_reset_sql(no_style(), list(models_by_label.values()))
+        if sequences:
+            with connection.cursor() as cursor:
+                for sql in sequences:
+                    cursor.execute(sql)
+    call_command("migrate", database=alias, interactive=False, verbosity=0)
+
+
+def _instance(model: type[models.Model], record: dict[str, Any]) -> models.Model:
+    values: dict[str, Any] = {}
+    pk = model._meta.pk
+    if pk is None:  # pragma: no cover - every concrete model has one
+        raise BackupError(f"{model._meta.label} has no primary key")
+    values[pk.attname] = (pk.target_field if pk.is_relation else pk).to_python(record["pk"])  # type: ignore[attr-defined]
+    fields = record["fields"]
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name not in fields:
+            continue
+        value = fields[field.name]
+        if value is None:
+            values[field.attname] = None
+        elif field.is_relation:
+            values[field.attname] = field.target_field.to_python(value)  # type: ignore[attr-defined]
+        elif isinstance(field, models.JSONField):
+            values[field.attname] = value
+        else:
+            values[field.attname] = field.to_python(value)
+    return model(**values)

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+from django.core.management.base import BaseCommand, CommandError
+
+from etime.core.errors import DomainError
+from etime.ops.backup import database
+from etime.ops.backup.service import archive_read, backup_create, restore
+
+
+class Command(BaseCommand):
+    help = (
+        "Move an installation to another database through the logical format, and prove nothing "
+        "was lost (every table's rows and digest compared). Either restore ARCHIVE (taken on the "
+        "old database) into this installation, or copy this installation's database --to URL."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("archive", nargs="?", help="An archive taken on the old database")
+        parser.add_argument("--to", metavar="DATABASE_URL", help="Copy this database into that (empty) database")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if bool(options["archive"]) == bool(options["to"]):
+            raise CommandError("Give either ARCHIVE or --to DATABASE_URL.")
+        try:
+            if options["archive"]:
+                manifest = archive_read(options["archive"])
+                restore(options["archive"], logical=True)
+                alias = "default"
+                expected = manifest["tables"]
+            else:
+                result = backup_create(logical=True, verify=False)
+                manifest = result.manifest
+                expected = manifest["tables"]
+                target = dj_database_url.parse(options["to"])
+                with database.extra_alias("etime_move_target", **target) as alias:
+                    from pathlib import Path
+                    from tempfile import TemporaryDirectory
+
+                    with TemporaryDirectory() as tmp:
+                        archive_read(result.name, extract_to=Path(tmp), want=lambda n: n == "db/logical.json")
+                        database.restore_logical(Path(tmp) / "db/logical.json", manifest["schema"], alias=alias)
+                    got = database.canonical_digests(alias)
+                self._compare(expected, got)
+                self.stdout.write(
+                    f"Moved {sum(t['rows'] for t in expected.values())} rows to {target['NAME']}; "
+                    "point DATABASE_URL at it and keep MEDIA_ROOT as it is."
+                )
+                return
+        except DomainError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        self._compare({k: v for k, v in expected.items() if k != "ops.backuprecord"}, database.canonical_digests(alias))
+        self.stdout.write(
+            f"Moved {sum(t['rows'] for t in expected.values())} rows and {manifest['media_files']} media files; identical."
+        )
+
+    def _compare(self, expected: dict[str, Any], got: dict[str, Any]) -> None:
+        different = [
+            label
+            for label, info in expected.items()
+            if got.get(label, {}).get("rows") != info["rows"] or got.get(label, {}).get("digest") != info["digest"]
+        ]
+        if different:
+            raise CommandError(f"The moved database differs in: {', '.join(different)}")

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class BackupRecord(models.Model):
+    """One backup or restore attempt and how it ended. Written by etime.ops.backup.service."""
+
+    class Kind(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled backup"
+        MANUAL = "manual", "Manual backup"
+        RESTORE_POINT = "restore_point", "Restore point (before a restore)"
+        RESTORE = "restore", "Restore"
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    name = models.CharField(max_length=255, blank=True, help_text="Archive name in the backup storage")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    encrypted = models.BooleanField(default=False)
+    engine = models.CharField(max_length=16, blank=True)
+    verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True, help_text="Schema version, row counts, media files")
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["kind", "state", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
+
+
+class Job(models.Model):
+    """A long-running task's progress, polled by the page that started it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=64, help_text="e.g. backup, restore, report")
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.CharField(max_length=255, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.state} {self.done}/{self.total or '?'}"
+
+
+def _validate_time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not an IANA time zone.") from None
+
+
+def _default_working_days() -> list[int]:
+    return [0, 1, 2, 3, 4]
+
+
+class CompanySettings(models.Model):
+    """The one row of company-wide settings (pk is always 1). Read with
+    ``etime.ops.company.company_settings()``; written by ``company_settings_update``."""
+
+    class DateFormat(models.TextChoices):
+        ISO = "YYYY-MM-DD", "YYYY-MM-DD"
+        DOTTED = "DD.MM.YYYY", "DD.MM.YYYY"
+        US = "MM/DD/YYYY", "MM/DD/YYYY"
+        SLASHED = "DD/MM/YYYY", "DD/MM/YYYY"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    company_name = models.CharField(max_length=200, default="etime")
+    address = models.TextField(blank=True)
+    logo = models.FileField(upload_to="company/", blank=True)
+    vat_id = models.CharField("VAT id", max_length=32, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True)
+    default_currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code")
+    date_format = models.CharField(max_length=10, choices=DateFormat.choices, default=DateFormat.ISO)
+    week_start = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
+    default_time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
+    weekly_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40, help_text="Expected hours per week")
+    daily_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=8, help_text="Expected hours per working day"
+    )
+    working_days = models.JSONField(default=_default_working_days, help_text="Weekdays worked, 0 = Monday")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "company settings"
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ops_company_settings_singleton")]
+
+    def __str__(self) -> str:
+        return self.company_name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not (
+            len(self.default_currency) == 3 and self.default_currency.isalpha() and self.default_currency.isupper()
+        ):
+            errors["default_currency"] = "Use a three-letter ISO 4217 code such as EUR."
+        days = self.working_days
+        if (
+            not isinstance(days, list)
+            or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days)
+            or len(set(days)) != len(days)
+        ):
+            errors["working_days"] = "A list of distinct weekdays, 0 (Monday) to 6 (Sunday)."
+        if self.iban and (len(self.iban.replace(" ", "")) < 15 or not self.iban.replace(" ", "").isalnum()):
+            errors["iban"] = "Not an IBAN."
+        if errors:
+            raise ValidationError(errors)
+
+
+class NotificationKind(models.TextChoices):
+    TIMER_RUNNING = "timer_running", "A timer left running"
+    MISSING_TIME = "missing_time", "Missing time entries"
+    APPROVALS_WAITING = "approvals_waiting", "Approvals waiting for me"
+    LEAVE_DECIDED = "leave_decided", "My leave request was decided"
+    DEVICE_OFFLINE = "device_offline", "A time clock went offline"
+    WARRANTY_EXPIRING = "warranty_expiring", "Equipment warranty ending soon"
+    BACKUP_FAILED = "backup_failed", "A backup failed"
+    INVOICE_OVERDUE = "invoice_overdue", "An invoice is overdue"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind; no row means the default (email on)."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    email = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="ops_notification_pref_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {'on' if self.email else 'off'}"
+
+
+class Notification(models.Model):
+    """What etime sent (or chose not to send, and why)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued (sent after commit)"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.EmailField(blank=True)
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient or self.user_id}: {self.status}"
+
+
+class ReportSubscription(models.Model):
+    """People who receive a report by email on a schedule (see etime.ops.reports)."""
+
+    class Schedule(models.TextChoices):
+        DAILY = "daily", "Daily (yesterday)"
+        WEEKLY = "weekly", "Weekly on Monday (last week)"
+        MONTHLY = "monthly", "Monthly on the 1st (last month)"
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "XLSX"
+
+    id = models.BigAutoField(primary_key=True)
+    name = models.CharField(max_length=120)
+    report = models.CharField(max_length=64, help_text="A registered report (see the choices in the admin)")
+    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.MONTHLY)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PDF)
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    extra_emails = models.TextField(blank=True, help_text="More addresses, one a line")
+    active = models.BooleanField(default=True)
+    last_period_end = models.DateField(null=True, blank=True, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def recipient_emails(self) -> list[str]:
+        emails = [u.email for u in self.recipients.filter(is_active=True) if u.email]
+        emails += [line.strip() for line in self.extra_emails.splitlines() if line.strip()]
+        return sorted(set(emails))

@@ -1,0 +1,100 @@
+"""One place that sends email for reminders and alerts, records it, and honours each
+user's preferences (``/profile/notifications/``).
+
+``notify(user, kind, subject, body=... | template=..., context=...)``: ``kind`` is one of
+``NotificationKind``; mail goes out after the surrounding transaction commits; a user who
+switched the kind off, is inactive or has no address gets a ``skipped`` record instead.
+``backup_failed`` cannot be switched off (an admin must hear about it).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from etime.ops.models import Notification, NotificationKind, NotificationPreference
+
+logger = logging.getLogger(__name__)
+MANDATORY = {NotificationKind.BACKUP_FAILED}
+
+
+def wants(user: Any, kind: str) -> bool:
+    if kind in MANDATORY:
+        return True
+    pref = NotificationPreference.objects.filter(user=user, kind=kind).first()
+    return True if pref is None else pref.email
+
+
+def notify(
+    user: Any,
+    kind: str,
+    subject: str,
+    body: str | None = None,
+    *,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> Notification:
+    if kind not in NotificationKind.values:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if (body is None) == (template is None):
+        raise ValueError("give exactly one of body or template")
+    if template is not None:
+        body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
+                                           "user": user, **(context or {})})  # fmt: skip
+    if body is None:
+        raise ValueError("the template rendered nothing")
+    email = (getattr(user, "email", "") or "").strip()
+    reason = ""
+    if not getattr(user, "is_active", False):
+        reason = "inactive user"
+    elif not email:
+        reason = "no email address"
+    elif not wants(user, kind):
+        reason = "switched off by the user"
+    record = Notification.objects.create(
+        user=user, recipient=email, kind=kind, subject=subject[:255], body=body,
+        status=Notification.Status.SKIPPED if reason else Notification.Status.QUEUED, reason=reason,
+    )  # fmt: skip
+    if not reason:
+        transaction.on_commit(lambda: _send(record.pk))
+    return record
+
+
+def _send(notification_id: int) -> None:
+    record = Notification.objects.get(pk=notification_id)
+    try:
+        send_mail(
+            subject=f"[etime] {record.subject}", message=record.body, from_email=None, recipient_list=[record.recipient]
+        )
+    except Exception as exc:
+        logger.exception("notification %s failed", notification_id)
+        Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED, reason=str(exc)[:255])
+        return
+    Notification.objects.filter(pk=notification_id).update(status=Notification.Status.SENT, sent_at=timezone.now())
+
+
+def preferences(user: Any) -> list[dict[str, Any]]:
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email"))
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "email": kind in MANDATORY or chosen.get(kind, True),
+            "mandatory": kind in MANDATORY,
+        }
+        for kind, label in NotificationKind.choices
+    ]
+
+
+def preferences_set(*, user: Any, enabled: set[str]) -> None:
+    with transaction.atomic():
+        for kind in NotificationKind.values:
+            if kind in MANDATORY:
+                continue
+            NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"email": kind in enabled})

@@ -1,0 +1,41 @@
+"""Operations' default beat entries (created by ``manage.py setup_periodic_tasks``)."""
+
+from __future__ import annotations
+
+from etime.core.schedules import DefaultSchedule, register
+
+register(
+    DefaultSchedule(
+        name="Nightly backup",
+        task="ops.backup",
+        crontab={"minute": "0", "hour": "2"},
+        description="Backs up database and media, verifies the archive, applies retention (docs/OPERATIONS.md).",
+    )
+)
+
+register(
+    DefaultSchedule(
+        name="Heartbeat",
+        task="ops.heartbeat",
+        every_seconds=60,
+        description="Proves beat and a worker are alive: /health/ready/ reads the time it last ran.",
+    )
+)
+
+register(
+    DefaultSchedule(
+        name="Warranty reminders",
+        task="ops.warranty_reminders",
+        crontab={"minute": "30", "hour": "6"},
+        description="Emails admins once about equipment whose warranty ends within 30 days.",
+    )
+)
+
+register(
+    DefaultSchedule(
+        name="Scheduled reports",
+        task="ops.send_scheduled_reports",
+        crontab={"minute": "0", "hour": "6"},
+        description="Emails the report subscriptions due today (docs/OPERATIONS.md).",
+    )
+)

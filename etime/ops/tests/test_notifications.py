@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from conftest import user_of
+from etime.ops.models import Notification, NotificationKind
+from etime.ops.notifications import notify
+
+pytestmark = pytest.mark.embedded
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_sends_after_commit_and_records_it(people: Any) -> None:
+    alice = user_of(people.alice)
+    record = notify(alice, NotificationKind.LEAVE_DECIDED, "Your leave was approved", "Enjoy.")
+    record.refresh_from_db()
+    assert record.status == Notification.Status.SENT and record.sent_at
+    assert [(m.to, m.subject) for m in mail.outbox] == [([alice.email], "[etime] Your leave was approved")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_switched_off_kind_is_recorded_as_skipped_and_not_sent(people: Any) -> None:
+    alice = user_of(people.alice)
+    client = Client()
+    client.force_login(alice)
+    page = client.get("/profile/notifications/")
+    assert page.status_code == 200 and b'data-testid="pref-timer_running"' in page.content
+    keep = [k for k in NotificationKind.values if k != NotificationKind.TIMER_RUNNING]
+    assert client.post("/profile/notifications/", {"kinds": keep}).status_code == 302
+    content = client.get("/profile/notifications/").content
+    assert re.search(rb'data-testid="pref-timer_running"\s*>', content)  # unchecked
+    assert re.search(rb'data-testid="pref-missing_time"\s*checked', content)
+
+    skipped = notify(alice, NotificationKind.TIMER_RUNNING, "Timer still running", "Stop it?")
+    sent = notify(alice, NotificationKind.MISSING_TIME, "Missing time", "Tuesday is empty.")
+
+    assert (skipped.status, skipped.reason) == (Notification.Status.SKIPPED, "switched off by the user")
+    sent.refresh_from_db()
+    assert sent.status == Notification.Status.SENT
+    assert [m.subject for m in mail.outbox] == ["[etime] Missing time"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_failed_cannot_be_switched_off(people: Any) -> None:
+    admin = people.admin
+    client = Client()
+    client.force_login(admin)
+    client.post("/profile/notifications/", {"kinds": []})
+    notify(admin, NotificationKind.BACKUP_FAILED, "Backup failed", "disk full")
+    assert [m.to for m in mail.outbox] == [[admin.email]]
+
+
+@pytest.mark.django_db
+def test_unknown_kind_is_a_programming_error(people: Any) -> None:
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        notify(people.admin, "weather", "Sunny", "Nice")

@@ -23,7 +23,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("etime", {"fields": ("role", "password_change_required")}),
+        ("etime", {"fields": ("role", "language", "password_change_required")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
 

@@ -31,7 +31,9 @@ from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    role = serializers.ChoiceField(choices=Role.choices, required=False, help_text="Only with a login (email).")
+    role = serializers.ChoiceField(
+        choices=Role.choices, required=False, allow_null=True, help_text="Only with a login (email); null without one."
+    )
     has_login = serializers.SerializerMethodField()
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"},
@@ -160,7 +162,7 @@ class EmployeeViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:

@@ -21,3 +21,8 @@ class AccountsConfig(AppConfig):
         from etime.core import approvals
 
         approvals.set_people_resolver(approval_people_resolver())
+
+        from accounts.views import nav_links
+        from etime.core import registry
+
+        registry.register_nav_link(nav_links)

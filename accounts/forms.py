@@ -4,7 +4,9 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from etime.core import scopes
 
@@ -25,3 +27,29 @@ class ApiTokenForm(forms.Form):
     def expires_at(self) -> Any:
         days = self.cleaned_data.get("expires_in_days")
         return timezone.now() + timedelta(days=days) if days else None
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), required=False,
+        choices=[("", _("As my browser says"))] + [(code, name) for code, name in settings.LANGUAGES],
+    )  # fmt: skip
+
+
+class InboxDecisionForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=str, choices=(), label=_("Requests"))
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])
+    comment = forms.CharField(required=False, max_length=500, label=_("Comment"))
+
+    def __init__(self, *args: Any, pending_ids: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        ids_field = self.fields["ids"]
+        assert isinstance(ids_field, forms.MultipleChoiceField)  # noqa: S101
+        ids_field.choices = [(pk, pk) for pk in pending_ids]
+        ids_field.error_messages["invalid_choice"] = _("One of the requests is no longer waiting for you; reload the inbox.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what to change when returning a request."))
+        return data

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
 import uuid
 import zoneinfo
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -31,6 +33,8 @@ class User(AbstractUser):
     # Set on the bootstrap/demo admin: with DEBUG off etime refuses to boot until the
     # password is changed (etime.checks.E003). Cleared by any later set_password().
     password_change_required = models.BooleanField(default=False)
+    # Blank: the browser's Accept-Language decides (LocaleMiddleware); else one of LANGUAGES.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
 
     @property
     def is_admin_role(self) -> bool:
@@ -52,6 +56,11 @@ class Location(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. CH")
     subdivision = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2 code without country, e.g. ZH")
     address = models.TextField(blank=True)
+    # Web punches from employees at this location are accepted only from these networks
+    # (CIDRs, one per line, e.g. 192.0.2.0/24); empty: from anywhere.
+    allowed_networks = models.TextField(
+        blank=True, help_text="Web clock-in only from these networks: one CIDR per line (empty: anywhere)."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -59,9 +68,27 @@ class Location(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(line.strip(), strict=False) for line in self.allowed_networks.splitlines() if line.strip()]
+
+    def allows_address(self, address: str | None) -> bool:
+        """May a web punch come from ``address``? Always, when no networks are configured."""
+        networks = self.networks()
+        if not networks:
+            return True
+        try:
+            ip = ipaddress.ip_address((address or "").strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
     def clean(self) -> None:
         import holidays
 
+        try:
+            self.networks()
+        except ValueError as exc:
+            raise ValidationError({"allowed_networks": f"Not a network in CIDR notation: {exc}"}) from None
         if not self.country:
             if self.subdivision:
                 raise ValidationError({"subdivision": "A subdivision needs a country."})

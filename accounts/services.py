@@ -93,6 +93,18 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
     return token
 
 
+def user_language_set(*, user: User, language: str, actor: Any) -> User:
+    """Save the language pages are shown in ("" = follow the browser)."""
+    if language and language not in {code for code, _name in settings.LANGUAGES}:
+        raise ValidationFailed(f"Unknown language {language!r}.", details={"language": ["Not offered."]})
+    with transaction.atomic():
+        before = {"language": user.language}
+        user.language = language
+        user.save(update_fields=["language"])
+        audit.record(actor=actor, action="user.language_changed", obj=user, before=before, after={"language": language})
+    return user
+
+
 # --- Employees ------------------------------------------------------------------------
 
 

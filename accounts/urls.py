@@ -26,6 +26,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("inbox/", views.inbox, name="inbox"),
     path("people/", views.people, name="people"),
     path("people/export/", views.people_export, name="people_export"),
     path("people/<uuid:employee_id>/", views.person, name="person"),

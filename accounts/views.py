@@ -10,35 +10,125 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import ApiTokenForm
+from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
-from etime.core import registry
+from etime.core import approvals, registry
 from etime.core.errors import DomainError
+from etime.core.models import ApprovalRequest, ApprovalStatus
 
 NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
+
+
+def _may_approve(user: Any) -> bool:
+    return bool(getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False))
+
+
+def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
+    if not _may_approve(request.user):
+        return []
+    return [{"label": _("Inbox"), "url": reverse("inbox"), "order": 50, "testid": "nav-inbox"}]
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     panels = [panel for panel in (p(request) for p in registry.home_panels()) if panel]
-    return render(request, "home.html", {"employee": selectors.employee_for_user(request.user), "panels": panels})
+    user = selectors.signed_in_user(request.user)
+    waiting = approvals.pending_for(user).count() if _may_approve(user) else 0
+    labels = {kind.name: kind.label for kind in approvals.kinds()}
+    mine = [
+        {"approval": a, "kind_label": labels.get(a.kind, a.kind)}
+        for a in ApprovalRequest.objects.filter(requester=user, status=ApprovalStatus.PENDING).order_by("-created_at")[:10]
+    ]
+    return render(
+        request, "home.html",
+        {"employee": selectors.employee_for_user(request.user), "panels": panels, "waiting": waiting, "my_pending": mine},
+    )  # fmt: skip
+
+
+def _notification_preferences_url() -> str | None:
+    try:
+        return reverse("notification_preferences")
+    except NoReverseMatch:
+        return None
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
+    user = selectors.signed_in_user(request.user)
+    if request.method == "POST":
+        language_form = LanguageForm(request.POST)
+        if language_form.is_valid():
+            services.user_language_set(user=user, language=language_form.cleaned_data["language"], actor=user)
+            messages.success(request, _("Language saved."))
+            return redirect("profile")
+    else:
+        language_form = LanguageForm(initial={"language": user.language})
     form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=selectors.signed_in_user(request.user)).order_by("-created_at")
+    tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     # The raw token is shown exactly once, on the page after it was created.
     new_token = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
+    employee = selectors.employee_for_user(request.user)
+    if employee is not None:
+        employee = type(employee).objects.select_related("department", "location", "manager").get(pk=employee.pk)
     return render(
         request,
         "accounts/profile.html",
-        {"employee": selectors.employee_for_user(request.user), "tokens": tokens, "form": form, "new_token": new_token},
-    )
+        {
+            "employee": employee, "tokens": tokens, "form": form, "new_token": new_token,
+            "language_form": language_form, "notification_preferences_url": _notification_preferences_url(),
+        },
+    )  # fmt: skip
+
+
+# --- Manager inbox ----------------------------------------------------------------------------
+
+
+def _inbox_rows(user: Any) -> list[dict[str, Any]]:
+    labels = {kind.name: kind.label for kind in approvals.kinds()}
+    pending = approvals.pending_for(user).select_related("requester").order_by("created_at")[:500]
+    return [{"approval": a, "kind_label": labels.get(a.kind, a.kind)} for a in pending]
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """Everything waiting for my decision, whatever app registered its kind; decide one or
+    many at once with one comment."""
+    user = selectors.signed_in_user(request.user)
+    all_rows = _inbox_rows(user)
+    kinds = sorted({(row["approval"].kind, row["kind_label"]) for row in all_rows}, key=lambda k: k[1])
+    kind = request.GET.get("kind", "")
+    rows = [row for row in all_rows if row["approval"].kind == kind] if kind else all_rows
+    form = InboxDecisionForm(pending_ids=[str(row["approval"].pk) for row in rows])
+    if request.method == "POST":
+        form = InboxDecisionForm(request.POST, pending_ids=[str(row["approval"].pk) for row in rows])
+        if form.is_valid():
+            by_id = {str(row["approval"].pk): row["approval"] for row in rows}
+            done, failed = 0, []
+            for pk in form.cleaned_data["ids"]:
+                try:
+                    approvals.decide(
+                        request=by_id[pk], actor=user, decision=form.cleaned_data["decision"],
+                        comment=form.cleaned_data["comment"],
+                    )  # fmt: skip
+                except DomainError as exc:
+                    failed.append(f"{by_id[pk].summary}: {exc.message}")
+                else:
+                    done += 1
+            if done:
+                messages.success(request, _("%(count)d request(s) decided.") % {"count": done})
+            for failure in failed:
+                messages.error(request, failure)
+            return redirect(request.get_full_path())
+        status = 400
+    else:
+        status = 200
+    return render(request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status)
 
 
 @login_required

@@ -64,4 +64,19 @@ class AttendanceConfig(AppConfig):
         from attendance import demo, views
 
         registry.register_demo_seeder(demo.seed_attendance)
+        from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
+
+        def _register_report(*, fmt: str, start: object, end: object) -> bytes:
+            from import_export.formats.base_formats import XLSX
+
+            from accounts.models import Employee
+            from attendance import reports
+
+            register = reports.monthly_register(employees=Employee.objects.all(), month=start.replace(day=1))  # type: ignore[attr-defined]
+            if fmt == "pdf":
+                return reports.register_pdf(register)
+            return bytes(XLSX().export_data(reports.register_dataset(register)))
+
+        register_report(ReportKind("attendance_register", "Monthly attendance register", _register_report))
         registry.register_home_panel(views.home_panel)
+        registry.register_nav_link(views.nav_links)

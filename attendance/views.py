@@ -10,15 +10,30 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
+from django.db.models.functions import TruncWeek
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from rest_framework.throttling import BaseThrottle
 
-from accounts.selectors import employee_for_user, signed_in_user
+from accounts.models import Employee
+from accounts.selectors import employee_for_user, employee_get_visible, signed_in_user
 from attendance import reports, selectors, services
 from attendance.forms import CorrectionForm, SwapForm
-from attendance.models import AttendanceDay, PunchDirection, PunchSource, Regularisation, ShiftSwapRequest
+from attendance.models import (
+    AttendanceDay,
+    DayStatus,
+    Punch,
+    PunchDirection,
+    PunchSource,
+    Regularisation,
+    ShiftSwapRequest,
+)
 from etime.core import approvals
 from etime.core.errors import DomainError
 
@@ -45,15 +60,68 @@ def _month_nav(month: Any) -> dict[str, str]:
     }
 
 
+def client_ip(request: HttpRequest) -> str:
+    """The client's address as DRF's throttles see it: X-Forwarded-For honoured only through
+    ETIME_NUM_PROXIES trusted proxies, else REMOTE_ADDR."""
+    return str(BaseThrottle().get_ident(request)).strip()  # type: ignore[arg-type]
+
+
+def _is_manager(user: Any) -> bool:
+    return bool(getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False))
+
+
+def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
+    links = [{"label": _("Attendance"), "url": reverse("attendance_mine"), "order": 20, "testid": "nav-attendance"}]
+    if _is_manager(request.user):
+        links += [
+            {"label": _("Team today"), "url": reverse("attendance_team_today"), "order": 60, "testid": "nav-team-today"},
+            {"label": _("Team register"), "url": reverse("attendance_team"), "order": 61, "testid": "nav-team-register"},
+        ]
+    return links
+
+
+def clock_state(employee: Employee) -> tuple[Punch | None, bool]:
+    """(the latest punch, clocked in now): in when the latest punch within the last 18 hours
+    was an "in"."""
+    last = Punch.objects.filter(employee=employee, timestamp__gte=timezone.now() - timedelta(hours=18)).order_by("-timestamp").first()
+    return last, bool(last and last.direction == PunchDirection.IN)
+
+
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
-    """Home page: today's attendance of the signed-in employee."""
+    """Home page: clock in/out, today's attendance, and this month's days and overtime trend
+    (a table and, with JavaScript, a chart)."""
     employee = employee_for_user(request.user)
     if employee is None:
         return None
-    today = timezone.now().astimezone(ZoneInfo(employee.effective_time_zone)).date()
-    day = AttendanceDay.objects.filter(employee=employee, date=today).select_related("shift").first()
-    shift = selectors.planned_shift(employee=employee, day=today)
-    return {"template": "attendance/home_panel.html", "context": {"day": day, "shift": shift, "today": today}}
+    zone = ZoneInfo(employee.effective_time_zone)
+    today = timezone.now().astimezone(zone).date()
+    first = today.replace(day=1)
+    month_days = list(
+        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=today).select_related("shift").order_by("date")
+    )
+    day = next((d for d in month_days if d.date == today), None)
+    shift = day.shift if day and day.shift else selectors.planned_shift(employee=employee, day=today)
+    last_punch, clocked_in = clock_state(employee)
+    weeks_from = today - timedelta(days=7 * 8)
+    overtime = [
+        {"week": row["week"].date() if hasattr(row["week"], "date") else row["week"],
+         "hours": round((row["minutes"] or 0) / 60, 1)}
+        for row in AttendanceDay.objects.filter(employee=employee, date__gt=weeks_from, date__lte=today)
+        .annotate(week=TruncWeek("date")).values("week").annotate(minutes=Sum("overtime_minutes")).order_by("week")
+    ]  # fmt: skip
+    chart = {
+        "labels": [d.date.strftime("%d") for d in month_days],
+        "worked": [round(d.worked_minutes / 60, 2) for d in month_days],
+        "overtime_labels": [row["week"].isoformat() for row in overtime],
+        "overtime": [row["hours"] for row in overtime],
+    }
+    return {
+        "template": "attendance/home_panel.html",
+        "context": {
+            "day": day, "shift": shift, "today": today, "month_days": month_days, "overtime": overtime,
+            "chart": chart, "last_punch": last_punch, "clocked_in": clocked_in, "time_zone": employee.effective_time_zone,
+        },
+    }  # fmt: skip
 
 
 @login_required
@@ -79,6 +147,8 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         "swaps": selectors.swaps_visible(user=request.user).filter(requester=employee).order_by("-created_at")[:10]
         if employee
         else [],
+        "calendar": month_calendar(month, days),
+        "today": timezone.localdate(),
         **_month_nav(month),
     }
     return render(request, "attendance/my_attendance.html", context)
@@ -93,7 +163,17 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         raise Http404
     direction = request.POST.get("direction", PunchDirection.UNKNOWN)
     if direction not in PunchDirection.values:
-        return HttpResponseBadRequest("Unknown direction.")
+        return HttpResponseBadRequest(_("Unknown direction."))
+    back = "home" if request.POST.get("next") == "home" else "attendance_mine"
+    location = employee.location
+    address = client_ip(request)
+    if location is not None and not location.allows_address(address):
+        messages.error(
+            request,
+            _("Clocking in from the browser is allowed only from %(location)s's network; your address is %(address)s.")
+            % {"location": location.name, "address": address},
+        )
+        return redirect(back)
     try:
         punch = services.punch_create(
             employee=employee, timestamp=timezone.now(), source=PunchSource.WEB, actor=request.user, direction=direction
@@ -102,8 +182,10 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         local = punch.timestamp.astimezone(ZoneInfo(employee.effective_time_zone))
-        messages.success(request, f"Punch recorded at {local:%H:%M}.")
-    return redirect("attendance_mine")
+        labels: dict[str, str] = {PunchDirection.IN: _("Clocked in"), PunchDirection.OUT: _("Clocked out")}
+        label = labels.get(direction, _("Punch recorded"))
+        messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": local.strftime("%H:%M")})
+    return redirect(back)
 
 
 @login_required
@@ -197,3 +279,85 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
         messages.success(request, f"{approval.summary}: {decision}d.")
     return redirect("attendance_team")
 
+
+
+def _today_status(day: AttendanceDay | None) -> str:
+    if day is None:
+        return "not_in"
+    if day.status == DayStatus.ON_LEAVE:
+        return "on_leave"
+    if day.first_in and day.late_minutes:
+        return "late"
+    if day.first_in:
+        return "in"
+    if day.status == DayStatus.ABSENT:
+        return "absent"
+    if day.is_off_day or day.is_holiday:
+        return "off"
+    return "not_in"
+
+
+TODAY_LABELS = {
+    "in": gettext_lazy("Present"), "late": gettext_lazy("Late"), "on_leave": gettext_lazy("On leave"),
+    "absent": gettext_lazy("Absent"), "off": gettext_lazy("Off"), "not_in": gettext_lazy("Not in yet"),
+}  # fmt: skip
+
+
+@login_required
+def team_today(request: HttpRequest) -> HttpResponse:
+    """Who of my team is in, late, absent or on leave today (the company's date)."""
+    user = signed_in_user(request.user)
+    today = timezone.localdate()
+    me = employee_for_user(user)
+    visible = selectors.employees_visible(user=user)
+    if me is not None:
+        visible = visible.exclude(pk=me.pk)
+    employees = list(visible.select_related("department", "location").order_by("last_name", "first_name"))
+    days = {
+        d.employee_id: d
+        for d in AttendanceDay.objects.filter(employee__in=[e.pk for e in employees], date=today).select_related("shift")
+    }
+    rows = [{"employee": e, "day": days.get(e.pk), "state": _today_status(days.get(e.pk))} for e in employees]
+    counts = {key: sum(1 for r in rows if r["state"] == key) for key in TODAY_LABELS}
+    summary = [{"key": key, "label": str(label), "count": counts[key]} for key, label in TODAY_LABELS.items()]
+    return render(request, "attendance/team_today.html", {"rows": rows, "today": today, "summary": summary})
+
+
+@login_required
+def member(request: HttpRequest, employee_id: Any) -> HttpResponse:
+    """A team member's month: visible to their managers and admins only (404 otherwise, also for
+    one's own id redirects to My attendance)."""
+    user = signed_in_user(request.user)
+    employee = employee_get_visible(user=user, employee_id=employee_id)
+    me = employee_for_user(user)
+    if employee is not None and me is not None and employee.pk == me.pk:
+        return redirect(f"{reverse('attendance_mine')}?month={request.GET.get('month', '')}")
+    if employee is None or not selectors.may_manage(user=user, employee=employee):
+        raise Http404
+    month = _month(request)
+    first, last = reports.month_bounds(month)
+    days = list(
+        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last).select_related("shift").order_by("date")
+    )
+    totals = reports.summary(Employee.objects.filter(pk=employee.pk), first, last).get(employee.pk, reports.Totals())
+    context = {
+        "person": employee, "days": days, "totals": totals.as_dict(), "time_zone": employee.effective_time_zone,
+        "calendar": month_calendar(month, days), **_month_nav(month),
+    }  # fmt: skip
+    return render(request, "attendance/member.html", context)
+
+
+def month_calendar(month: Any, days: list[AttendanceDay]) -> list[list[dict[str, Any]]]:
+    """Weeks (Monday first) of cells ``{"date", "day", "in_month"}`` for a month grid."""
+    by_date = {d.date: d for d in days}
+    start = month - timedelta(days=month.weekday())
+    _first, last = reports.month_bounds(month)
+    weeks: list[list[dict[str, Any]]] = []
+    cursor = start
+    while cursor <= last:
+        week = []
+        for _i in range(7):
+            week.append({"date": cursor, "day": by_date.get(cursor), "in_month": cursor.month == month.month})
+            cursor += timedelta(days=1)
+        weeks.append(week)
+    return weeks

@@ -17,10 +17,33 @@ class LeaveConfig(AppConfig):
         integration.connect_holiday_signals()
 
         from leave.demo import seed_leave
-        from leave.views import home_panel
+        from leave.views import home_panel, nav_links
 
         registry.register_home_panel(home_panel)
+        registry.register_nav_link(nav_links)
         registry.register_demo_seeder(seed_leave)
+        from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
+
+        def _balances_report(*, fmt: str, start: object, end: object) -> bytes:
+            from import_export.formats.base_formats import XLSX
+            from tablib import Dataset
+
+            from accounts.models import Employee
+            from leave.models import LeaveType
+            from leave.selectors import balances
+
+            year = end.year  # type: ignore[attr-defined]
+            people = {e.pk: e for e in Employee.objects.all()}
+            types = {t.pk: t for t in LeaveType.objects.all()}
+            data = Dataset(headers=["Code", "Name", "Leave type", "Balance", "Pending", "Available"], title=str(year))
+            for (employee_id, type_id), b in sorted(
+                balances(employees=None, year=year).items(), key=lambda kv: (people[kv[0][0]].code, types[kv[0][1]].name)
+            ):
+                data.append([people[employee_id].code, people[employee_id].full_name, types[type_id].name,
+                             b.balance, b.pending, b.available])  # fmt: skip
+            return bytes(XLSX().export_data(data))
+
+        register_report(ReportKind("leave_balances", "Leave balances", _balances_report, formats=("xlsx",)))
 
         schedules.register(schedules.DefaultSchedule(
             name="Leave: monthly accruals and upfront grants",

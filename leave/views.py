@@ -11,17 +11,20 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.holidays import holidays_by_employee
 from accounts.models import Department
 from accounts.selectors import employee_for_user, employee_list_visible, signed_in_user
 from etime.core import approvals
 from etime.core.errors import DomainError
 from leave import ical, selectors, services
 from leave.forms import DecisionForm, FeedForm, LeaveRequestForm
-from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, RequestStatus
-from leave.workdays import days_between
+from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, LedgerEntry, RequestStatus
+from leave.workdays import days_between, requested_days
 
 NEW_FEED_SESSION_KEY = "etime_new_leave_feed"
 
@@ -38,19 +41,41 @@ def _waiting_for(user: Any) -> QuerySet[LeaveRequest]:
     return LeaveRequest.objects.filter(pk__in=ids).select_related("employee", "leave_type").order_by("start_date")
 
 
+def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {"label": _("Leave"), "url": reverse("leave:mine"), "order": 30, "testid": "nav-leave"},
+        {"label": _("Team calendar"), "url": reverse("leave:calendar"), "order": 62, "testid": "nav-leave-calendar"},
+    ]
+
+
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
+    """Balances, my upcoming leave and public holidays (next 60 days). What waits for my
+    decision is counted once for all kinds by the home page (the inbox notice)."""
     employee = employee_for_user(request.user)
     if employee is None:
         return None
-    year = timezone.localdate().year
+    today = timezone.localdate()
+    year = today.year
+    upcoming = list(
+        LeaveRequest.objects.filter(
+            employee=employee, end_date__gte=today, status__in=[RequestStatus.APPROVED, RequestStatus.PENDING]
+        ).select_related("leave_type").order_by("start_date")[:5]
+    )  # fmt: skip
+    holidays = sorted(holidays_by_employee([employee.pk], today, today + timedelta(days=60)).get(employee.pk, {}).items())
     return {
         "template": "leave/panel.html",
-        "context": {"balances": _my_balances(employee, year), "year": year, "waiting": _waiting_for(request.user).count()},
-    }
+        "context": {
+            "balances": _my_balances(employee, year), "year": year, "upcoming": upcoming, "holidays": holidays[:5],
+        },
+    }  # fmt: skip
 
 
 @login_required
 def my_leave(request: HttpRequest) -> HttpResponse:
+    return _render_my_leave(request)
+
+
+def _render_my_leave(request: HttpRequest, form: LeaveRequestForm | None = None, **extra: Any) -> HttpResponse:
     user = signed_in_user(request.user)
     employee = employee_for_user(user)
     year = timezone.localdate().year
@@ -64,12 +89,13 @@ def my_leave(request: HttpRequest) -> HttpResponse:
             if employee else []
         ),
         "waiting": _waiting_for(user),
-        "form": LeaveRequestForm(),
+        "form": form or LeaveRequestForm(),
         "decision_form": DecisionForm(),
         "feed_form": FeedForm(),
         "feeds": CalendarFeed.objects.filter(owner=user, revoked_at__isnull=True),
         "new_feed_url": request.build_absolute_uri(f"/leave/feeds/{new_feed}.ics") if new_feed else None,
         "today": timezone.localdate(),
+        **extra,
     }
     return render(request, "leave/my_leave.html", context)
 
@@ -129,6 +155,67 @@ def request_decide(request: HttpRequest, request_id: Any) -> HttpResponse:
     else:
         messages.success(request, "Decision recorded.")
     return redirect("leave:mine")
+
+
+@login_required
+def request_preview(request: HttpRequest) -> HttpResponse:
+    """What a request would count: its working days and the balance after. The form's htmx
+    target; without JavaScript the "Check" button submits here and gets the full page back.
+    POST (the form's own method, so its CSRF token never lands in a URL); GET works too."""
+    employee = employee_for_user(request.user)
+    data_in = request.POST if request.method == "POST" else request.GET
+    form = LeaveRequestForm(data_in or None)
+    preview: dict[str, Any] | None = None
+    error = ""
+    if employee is not None and data_in and form.is_valid():
+        data = form.cleaned_data
+        if data["end_date"] < data["start_date"]:
+            error = _("The leave ends before it starts.")
+        elif data["end_date"].year != data["start_date"].year or (data["end_date"] - data["start_date"]).days > 366:
+            error = _("Leave is booked per calendar year: split it at 31 December.")
+        else:
+            leave_type = data["leave_type"]
+            days, counted = requested_days(
+                employee_id=employee.pk, date_from=data["start_date"], date_to=data["end_date"],
+                start_half=data["start_half"], end_half=data["end_half"],
+                counts_non_working_days=leave_type.counts_non_working_days,
+            )  # fmt: skip
+            balance = selectors.balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=data["start_date"].year)
+            preview = {
+                "days": days, "counted": counted, "leave_type": leave_type,
+                "available": balance.available, "after": balance.available - days,
+            }  # fmt: skip
+    elif data_in:
+        error = _("Choose a leave type and both dates.")
+    context = {"preview": preview, "error": error}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "leave/_preview.html", context)
+    return _render_my_leave(request, form=form, **context)
+
+
+@login_required
+def ledger(request: HttpRequest, leave_type_id: Any) -> HttpResponse:
+    """The entries behind one of my balances for a year."""
+    employee = employee_for_user(request.user)
+    leave_type = LeaveType.objects.filter(pk=leave_type_id).first()
+    if employee is None or leave_type is None:
+        raise Http404
+    try:
+        year = int(request.GET.get("year", "")) if request.GET.get("year") else timezone.localdate().year
+    except ValueError:
+        year = timezone.localdate().year
+    entries = list(
+        LedgerEntry.objects.filter(employee=employee, leave_type=leave_type, year=year)
+        .select_related("request").order_by("effective_date", "created_at")
+    )  # fmt: skip
+    running = selectors.ZERO
+    rows = []
+    for entry in entries:
+        running += entry.days
+        rows.append({"entry": entry, "running": running})
+    balance = selectors.balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=year)
+    context = {"leave_type": leave_type, "year": year, "rows": rows, "balance": balance}
+    return render(request, "leave/ledger.html", context)
 
 
 # --- Team calendar --------------------------------------------------------------------------

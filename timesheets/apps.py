@@ -61,3 +61,8 @@ class TimesheetsConfig(AppConfig):
             )
         )
         registry.register_demo_seeder(demo.seed_timesheets)
+        from timesheets import views
+
+        registry.register_header_widget(views.header_widget)
+        registry.register_nav_link(views.nav_links)
+        registry.register_home_panel(views.home_panel)

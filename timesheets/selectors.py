@@ -406,3 +406,66 @@ def _percent(used: Decimal, budget: Decimal | None) -> str | None:
 
 def employee_of(user: AnyUser) -> Employee | None:
     return employee_for_user(user)
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+def project_list_loggable(*, employee: Employee) -> QuerySet[Project]:
+    """Active projects ``employee`` may log time on (open to everyone, or a member), for
+    the pickers of the timer and entry pages."""
+    from timesheets.models import ProjectStatus
+
+    membership = Project.members.through.objects  # type: ignore[attr-defined]
+    has_members = Exists(membership.filter(project_id=OuterRef("pk")))
+    is_member = Exists(membership.filter(project_id=OuterRef("pk"), employee_id=employee.pk))
+    return (
+        Project.objects.filter(status=ProjectStatus.ACTIVE)
+        .filter(~has_members | is_member)
+        .select_related("client")
+        .order_by("client__name", "name")
+    )
+
+
+def task_list_loggable(*, employee: Employee) -> QuerySet[Task]:
+    """Open tasks of the projects ``employee`` may log time on."""
+    return (
+        Task.objects.filter(active=True, project__in=project_list_loggable(employee=employee).values("pk"))
+        .select_related("project")
+        .order_by("project__name", "name")
+    )
+
+
+def week_entries(*, employee_id: Any, week_start: date) -> QuerySet[TimeEntry]:
+    """The employee's entries counting for the ISO week starting ``week_start``, in start
+    order, with what a page shows of them (one query)."""
+    return (
+        TimeEntry.objects.filter(employee_id=employee_id, date__gte=week_start, date__lte=week_start + timedelta(days=6))
+        .select_related("project__client", "task")
+        .order_by("start")
+    )
+
+
+def expected_minutes_range(*, employee: Employee, date_from: date, date_to: date) -> dict[date, int]:
+    """Minutes ``employee`` is expected to work each day from ``date_from`` to ``date_to``
+    (attendance's plan; 0 outside the employment dates)."""
+    from attendance.selectors import expected_minutes as planned
+
+    expected = planned(employee_ids=[employee.pk], date_from=date_from, date_to=date_to)
+    result: dict[date, int] = {}
+    day = date_from
+    while day <= date_to:
+        employed = (employee.hire_date is None or employee.hire_date <= day) and (
+            employee.end_date is None or day <= employee.end_date
+        )
+        result[day] = expected.get((employee.pk, day), 0) if employed else 0
+        day += timedelta(days=1)
+    return result
+
+
+def week_logged_seconds(*, employee_id: Any, week_start: date) -> int:
+    """Seconds of finished entries in the week (running timers not included)."""
+    total = TimeEntry.objects.filter(
+        employee_id=employee_id, date__gte=week_start, date__lte=week_start + timedelta(days=6), end__isnull=False
+    ).aggregate(total=Sum("duration_seconds"))["total"]
+    return int(total or 0)

@@ -1,0 +1,23 @@
+"""Time-tracking pages (mounted by etime/urls.py): the timer, my week, entries, a team
+member's week. URL names are in the ``timesheets`` namespace."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from timesheets import views
+
+app_name = "timesheets"
+
+urlpatterns = [
+    path("time/", views.timer, name="timer"),
+    path("time/timer/start/", views.timer_start, name="timer_start"),
+    path("time/timer/stop/", views.timer_stop, name="timer_stop"),
+    path("time/week/", views.week, name="week"),
+    path("time/week/submit/", views.week_submit, name="week_submit"),
+    path("time/week/duplicate/", views.duplicate_day, name="duplicate_day"),
+    path("time/entries/new/", views.entry_new, name="entry_new"),
+    path("time/entries/<uuid:entry_id>/", views.entry_edit, name="entry_edit"),
+    path("time/entries/<uuid:entry_id>/delete/", views.entry_delete, name="entry_delete"),
+    path("time/people/<uuid:employee_id>/week/", views.employee_week, name="employee_week"),
+]

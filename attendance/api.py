@@ -569,7 +569,7 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:

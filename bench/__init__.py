@@ -19,6 +19,11 @@ BENCHMARKS: dict[str, str] = {
     "leave_balances": "bench.leave_balances",
     "device_sync": "bench.device_sync",
     "device_fleet": "bench.device_fleet",
+    "backup": "bench.backup",
+    "fuzz": "bench.fuzz",
+    "load": "bench.load_mix",  # not bench.load: that name is the registry function above
+    "soak": "bench.soak",
+    "invoice": "bench.invoice",
 }
 
 

@@ -16,6 +16,26 @@ class DevicesConfig(AppConfig):
         providers.register_device_status_provider(selectors.device_sync_status)
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_home_panel(views.home_panel)
+        from etime.core import health  # operations: offline clocks show in /health/ready/ (warn only)
+
+        def _devices_health() -> dict[str, object]:
+            from devices.models import Device, DeviceStatus
+
+            enabled = Device.objects.filter(enabled=True)
+            offline = enabled.filter(status__in=[DeviceStatus.OFFLINE, DeviceStatus.ERROR]).count()
+            return {"status": "fail" if offline else "ok", "enabled": enabled.count(), "offline": offline}
+
+        health.register_check("devices", _devices_health, critical=False)
+        from etime.ops import warranties  # operations: warranty reminders and the "expires soon" list
+
+        def _device_warranties(until: object) -> list[dict[str, object]]:
+            from devices.models import Device
+
+            found = Device.objects.filter(warranty_end__isnull=False, warranty_end__lte=until).order_by("warranty_end")
+            return [{"name": d.name, "kind": "Time clock", "warranty_end": d.warranty_end,
+                     "url": f"/admin/devices/device/{d.pk}/change/"} for d in found]  # fmt: skip
+
+        warranties.register_provider(_device_warranties)
         schedules.register(
             schedules.DefaultSchedule(
                 name="Sync time clocks",

@@ -10,11 +10,12 @@ from importlib import import_module
 from importlib.util import find_spec
 from typing import Any
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import DefaultRouter
 
 from etime.core.api.approvals import ApprovalViewSet
 from etime.core.api.audit import AuditEventViewSet
+from etime.ops.api import CompanySettingsView, JobViewSet
 
 DOMAIN_APPS = ("accounts", "attendance", "devices", "leave", "timesheets", "billing")
 
@@ -22,8 +23,11 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("jobs", JobViewSet, basename="job")  # operations (etime.ops)
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("settings/", CompanySettingsView.as_view(), name="company-settings"),  # operations (etime.ops)
+]
 for _app in DOMAIN_APPS:
     if find_spec(f"{_app}.api_urls") is None:
         continue

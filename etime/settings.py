@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "etime.core",
+    "etime.ops",
     "accounts",
     "attendance",
     "devices",
@@ -56,12 +57,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "etime.core.middleware.RequestIdMiddleware",
+    "etime.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After auth: a signed-in user's saved language wins over Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -199,6 +204,13 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ETIME_BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# An https deployment (docs/DEPLOYMENT.md) gets HSTS, and, behind the TLS proxy where Django
+# knows the scheme, plain-HTTP visitors are sent to HTTPS. Health checks and ADMS clocks
+# (many speak plain HTTP only) are exempt from the redirect.
+_https_deploy = not DEBUG and ETIME_BASE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("ETIME_SSL_REDIRECT", _https_deploy and SECURE_PROXY_SSL_HEADER is not None)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^iclock/"]
+SECURE_HSTS_SECONDS = env_int("ETIME_HSTS_SECONDS", 31_536_000 if _https_deploy else 0, minimum=0)
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -215,6 +227,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "etime <etime@localhost>")
 
 # --- I18N, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -281,6 +295,8 @@ SPECTACULAR_SETTINGS = {
 # --- etime ----------------------------------------------------------------------------
 ETIME_COMPANY_NAME = env_str("ETIME_COMPANY_NAME", "etime")
 ETIME_IDEMPOTENCY_TTL_HOURS = env_int("ETIME_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+# Largest request body (uploads included) accepted before it is read: 413 payload_too_large.
+ETIME_MAX_REQUEST_BYTES = env_int("ETIME_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 ETIME_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
 # Attendance (docs/ATTENDANCE.md): when a day is final without a device sync, how far back
 # plan changes recompute, how far back the periodic close looks, and the largest inline
@@ -289,6 +305,23 @@ ETIME_ATTENDANCE_FINAL_AFTER_HOURS = env_int("ETIME_ATTENDANCE_FINAL_AFTER_HOURS
 ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS = env_int("ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31, minimum=1)
 ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS = env_int("ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7, minimum=1)
 ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000, minimum=1)
+
+# --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
+# Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by
+# ETIME_BACKUP_STORAGE (a key of STORAGES). ETIME_BACKUP_KEY (or _FILE) turns on encryption.
+ETIME_BACKUP_DIR = Path(env_str("ETIME_BACKUP_DIR", str(DATA_DIR / "backups")))
+ETIME_BACKUP_STORAGE = env_str("ETIME_BACKUP_STORAGE")
+ETIME_BACKUP_KEY = env_str("ETIME_BACKUP_KEY")
+ETIME_BACKUP_LOGICAL = env_bool("ETIME_BACKUP_LOGICAL", True)
+ETIME_BACKUP_VERIFY = env_bool("ETIME_BACKUP_VERIFY", True)
+ETIME_BACKUP_KEEP_DAILY = env_int("ETIME_BACKUP_KEEP_DAILY", 7, minimum=1)
+ETIME_BACKUP_KEEP_WEEKLY = env_int("ETIME_BACKUP_KEEP_WEEKLY", 4, minimum=0)
+ETIME_BACKUP_KEEP_MONTHLY = env_int("ETIME_BACKUP_KEEP_MONTHLY", 6, minimum=0)
+ETIME_BACKUP_KEEP_RESTORE_POINTS = env_int("ETIME_BACKUP_KEEP_RESTORE_POINTS", 3, minimum=1)
+ETIME_BACKUP_MAX_AGE_HOURS = env_int("ETIME_BACKUP_MAX_AGE_HOURS", 26, minimum=1)
+ETIME_HEALTH_PING_SECONDS = env_int("ETIME_HEALTH_PING_SECONDS", 1, minimum=1)
+ETIME_HEALTH_HEARTBEAT_MAX_SECONDS = env_int("ETIME_HEALTH_HEARTBEAT_MAX_SECONDS", 300, minimum=60)
+# --- end operations ------------------------------------------------------------------------
 
 # --- Logging --------------------------------------------------------------------------
 LOG_FORMAT = env_str("ETIME_LOG_FORMAT", "json")
@@ -323,3 +356,8 @@ LOGGING = {
 # account whichever address guesses its password; per-address rate limits come from
 # DRF throttling on the token endpoint.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# HSTS for subdomains and the browsers' preload list commit the whole domain, which etime
+# cannot know about; ETIME_HSTS_INCLUDE_SUBDOMAINS / ETIME_HSTS_PRELOAD opt in.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ETIME_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ETIME_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS += ["security.W005", "security.W021"]

@@ -8,6 +8,7 @@ from typing import Any, cast
 import django_filters
 from django.db.models import DateField as DbDateField
 from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -478,7 +479,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
@@ -658,7 +659,7 @@ class TimesheetViewSet(EtimeReadOnlyViewSet):
             .values("total")
         )
         return selectors.timesheet_list_visible(user=self.request.user).annotate(
-            total_seconds=Subquery(totals, output_field=IntegerField())
+            total_seconds=Coalesce(Subquery(totals, output_field=IntegerField()), 0)  # an empty week is 0, not null
         )
 
     def _answer(self, timesheet: Timesheet, code: int = status.HTTP_200_OK) -> Response:

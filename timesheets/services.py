@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
-from etime.core import audit
+from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
 from timesheets import selectors
 from timesheets.errors import (
@@ -299,6 +299,10 @@ def _validate_entry(entry: TimeEntry, *, check_project: bool) -> None:
             errors[name] = ["Give a time with a UTC offset, e.g. 2026-03-02T09:00:00+01:00."]
     if "start" not in errors and entry.start.year < 1970:
         errors["start"] = ["The start is too far in the past."]
+    for name in ("start", "end"):
+        value = getattr(entry, name)
+        if name not in errors and value is not None and not dates.is_supported(value):
+            errors[name] = [dates.MESSAGE]
     if not errors and entry.end is not None and entry.end <= entry.start:
         errors["end"] = ["The end must be after the start."]
     if entry.task_id is not None and entry.task is not None and entry.task.project_id != entry.project_id:
@@ -572,6 +576,47 @@ def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
                      before=before)  # fmt: skip
 
 
+def time_entries_duplicate_day(*, employee: Employee, source_day: date, target_day: date, actor: Any) -> tuple[int, int]:
+    """Copy ``employee``'s finished entries of ``source_day`` to ``target_day`` at the same
+    local wall-clock times (project, task, description, billable kept; rates resolved for
+    the new day). Entries that would overlap time already on the target day, or whose
+    project no longer takes time, are skipped. Returns (copied, skipped).
+
+    A locked target week refuses with ``period_locked`` and nothing is copied."""
+    tz = selectors.zone(employee.effective_time_zone)
+    _ensure_week_open(employee.pk, target_day)
+    sources = list(
+        TimeEntry.objects.filter(employee=employee, date=source_day, end__isnull=False)
+        .select_related("project__client", "task")
+        .order_by("start")
+    )
+    shift = target_day - source_day
+    copied = skipped = 0
+    with transaction.atomic():
+        for source in sources:
+            assert source.end is not None  # noqa: S101 - filtered above
+            local_start = source.start.astimezone(tz).replace(tzinfo=None) + shift
+            local_end = source.end.astimezone(tz).replace(tzinfo=None) + shift
+            start, end = local_start.replace(tzinfo=tz), local_end.replace(tzinfo=tz)
+            if selectors.conflicting_entries(employee_id=employee.pk, start=start, end=end):
+                skipped += 1  # time already logged there wins; no overlap event for a copy
+                continue
+            try:
+                time_entry_create(
+                    employee=employee, project=source.project, task=source.task, start=start, end=end,
+                    description=source.description, billable=source.billable, actor=actor,
+                )  # fmt: skip
+            except (TimeEntryOverlap, ValidationFailed):
+                skipped += 1
+            else:
+                copied += 1
+        audit.record(
+            actor=actor, action="time_entry.day_duplicated", object_type=Employee._meta.label_lower, object_id=employee.pk,
+            after={"from": source_day.isoformat(), "to": target_day.isoformat(), "copied": copied, "skipped": skipped},
+        )  # fmt: skip
+    return copied, skipped
+
+
 # --- Timer --------------------------------------------------------------------------------
 
 
@@ -586,8 +631,17 @@ def timer_start(
     resolution: str | None = None,
 ) -> TimeEntry:
     """Start the employee's timer now; ``timer_already_running`` if one runs."""
+    start = timezone.now()
+    # A timer stopped within its first second ends a second after its start (entries last
+    # at least a second), i.e. a moment from now (a few, after rapid switches): a timer
+    # started at once begins there instead of overlapping it (bench load found the 409).
+    just_stopped = (
+        TimeEntry.objects.filter(employee=employee, source=EntrySource.TIMER, end__gt=start,
+                                 end__lte=start + timedelta(minutes=1))
+        .order_by("-end").values_list("end", flat=True).first()
+    )  # fmt: skip
     return time_entry_create(
-        employee=employee, project=project, task=task, start=timezone.now(), end=None, description=description,
+        employee=employee, project=project, task=task, start=just_stopped or start, end=None, description=description,
         billable=billable, resolution=resolution, source=EntrySource.TIMER, actor=actor,
     )  # fmt: skip
 
@@ -730,6 +784,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
         raise NotAllowed("You may submit only your own timesheet.")
     if employee.user_id is None:
         raise _invalid("employee", "This employee has no login to submit as.")
+    dates.ensure_supported(week=week)
     monday = week_start_of(week)
     with transaction.atomic():
         _serialize_writers()

@@ -19,7 +19,7 @@ from accounts.models import Employee
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
-from etime.core import audit
+from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
 
 BULK_CHUNK = 2000
@@ -133,6 +133,7 @@ def punch_create(
         raise ValidationFailed("The timestamp needs a time zone offset.", details={"timestamp": ["Timezone-aware required."]})
     if direction not in PunchDirection.values:
         raise ValidationFailed(f"Unknown direction {direction!r}.", details={"direction": [f"One of {PunchDirection.values}."]})
+    dates.ensure_supported(timestamp=timestamp)
     with transaction.atomic():
         ensure_unlocked(timestamp.astimezone(ZoneInfo(employee.effective_time_zone)).date())
         punch = Punch.objects.create(

@@ -28,7 +28,7 @@ from attendance.models import (
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.punches import punch_create
-from etime.core import audit
+from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
 
 KIND = "regularisation"
@@ -85,6 +85,8 @@ def regularisation_request(
     errors: dict[str, list[str]] = {}
     if not reason:
         errors["reason"] = ["Say why the correction is needed."]
+    if not dates.is_supported(day):
+        errors["date"] = [dates.MESSAGE]
     if kind not in RegularisationKind.values:
         errors["kind"] = [f"One of {', '.join(RegularisationKind.values)}."]
     if len(items) > MAX_ITEMS:

@@ -141,6 +141,13 @@ def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHED
             worker=worker, requested_by=_user(actor),
         )  # fmt: skip
     try:
+        # We hold the lease, so a run of this device still "running" lost its worker (killed,
+        # OOM, host gone) mid-sync: report it instead of leaving it running forever. What it
+        # stored is kept; this sync reads on from the stored watermark.
+        SyncRun.objects.filter(device=current, status=SyncStatus.RUNNING).update(
+            status=SyncStatus.FAILED, finished_at=timezone.now(), error_code="device_sync_abandoned",
+            error="The worker stopped mid-sync (killed or crashed); the next sync took over.",
+        )  # fmt: skip
         run = SyncRun.objects.create(device=current, trigger=trigger, worker=worker, requested_by=_user(actor))
         try:
             _sync(current, run, lease)

@@ -10,5 +10,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from etime import checks  # noqa: F401  (registers the boot-time system checks)
-        from etime.core import celery_context, schedules  # noqa: F401  (request id into tasks; defaults)
+        from etime.core import celery_context, pg_adapters, schedules  # noqa: F401  (request id into tasks; defaults)
         from etime.core.api import schema  # noqa: F401  (OpenAPI extension for NamedChoiceField)
+
+        pg_adapters.register()  # aware datetimes go to PostgreSQL in UTC (offsets over 15:59)

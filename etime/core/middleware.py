@@ -5,6 +5,8 @@ import re
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from etime.core.context import request_id_var
@@ -36,6 +38,40 @@ class RequestIdMiddleware:
         return response
 
 
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than ``ETIME_MAX_REQUEST_BYTES`` before anything reads it, so an
+    oversized upload (leave attachments, imports) costs neither memory nor disk."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.ETIME_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > limit:
+            status = 400 if length < 0 else 413
+            code, message = STATUS_CODES[status]
+            if status == 413:
+                message = f"The request body is larger than {limit} bytes."
+            if is_api_path(request.path):
+                return JsonResponse(envelope(code, message, {"max_bytes": limit}), status=status)
+            return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _is_backing_service_outage(exception: Exception) -> bool:
+    try:
+        from kombu.exceptions import OperationalError as BrokerError
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeout
+    except ImportError:  # pragma: no cover - both ship with etime
+        return False
+    return isinstance(exception, RedisConnectionError | RedisTimeout | BrokerError)
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/") and not path.startswith(("/api/docs", "/api/redoc"))
 
@@ -65,6 +101,21 @@ class ApiErrorEnvelopeMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_api_path(request.path):
             return None
+        if isinstance(exception, RequestDataTooBig):  # a JSON/form body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return JsonResponse(
+                envelope("payload_too_large", f"The request body is larger than {limit} bytes.", {"max_bytes": limit}),
+                status=413,
+            )
+        if isinstance(exception, TooManyFieldsSent):
+            return JsonResponse(envelope("bad_request", "Too many form fields."), status=400)
+        if _is_backing_service_outage(exception):
+            # Redis (cache, throttles, broker) is down or restarting: a retryable 503, not a 500.
+            logger.warning("Backing service unavailable in %s %s: %r", request.method, request.path, exception)
+            code, message = STATUS_CODES[503]
+            response = JsonResponse(envelope(code, message), status=503)
+            response["Retry-After"] = "5"
+            return response
         logger.exception("Unhandled error in %s %s", request.method, request.path)
         code, message = STATUS_CODES[500]
         return JsonResponse(envelope(code, message), status=500)

@@ -1,0 +1,52 @@
+"""fuzz: the schemathesis run of tests/security/test_fuzz_api.py with many more examples per
+operation (``--repeats``, default 200), on its own test database. Reports the operations,
+examples and failures; ``met`` when every operation passed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench import common
+
+DESCRIPTION = (
+    "fuzz: schemathesis against /api/schema/, every operation, --repeats examples each (admin, manager, employee)"
+)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run(options: common.Options) -> dict[str, Any]:
+    # The harness sets production variables (bench.common.configure_environment); the fuzz
+    # test runs under the test settings, like the suite.
+    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ETIME_CACHE_PREFIX")}
+    env["DJANGO_SETTINGS_MODULE"] = "etime.settings_test"
+    env["DATABASE_URL"] = os.environ.get(
+        "BENCH_FUZZ_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/etime_bench_fuzz"
+    )
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
+    env["ETIME_FUZZ_EXAMPLES"] = str(options.repeats)
+    env["ETIME_FUZZ_RANDOM"] = "1"  # a fresh exploration each run (the suite's run is derandomized)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--create-db", "-o", "addopts=",
+         "tests/security/test_fuzz_api.py", "-rf"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    summary = [line for line in proc.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", summary[-1] if summary else "")}
+    failed = sorted(set(re.findall(r"FAILED \S+\[(.+?)\]", proc.stdout)))
+    if proc.returncode not in (0, 1):
+        raise common.HarnessError(f"pytest exited {proc.returncode}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return {
+        "examples_per_operation": options.repeats,
+        "operations": counts.get("passed", 0) + counts.get("failed", 0),
+        "passed": counts.get("passed", 0),
+        "failed_operations": failed,
+        "seconds": round(time.monotonic() - started, 1),
+        "summary": summary[-1].strip("= ") if summary else proc.stdout[-500:],
+        "met": proc.returncode == 0,
+    }

@@ -1,0 +1,14 @@
+"""soak: the load mix at one rate for ``BENCH_LOAD_SOAK_SECONDS`` (600), sampling the RSS of
+the gunicorn master, each worker and the load generator (bench/load_mix.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench import common, load_mix
+
+DESCRIPTION = "soak: the load mix for 10 minutes against gunicorn; RSS of every process first vs last minute"
+
+
+def run(options: common.Options) -> dict[str, Any]:
+    return load_mix.soak(options)

@@ -1,8 +1,8 @@
 """The seller on invoices: one function, so the source can change in one place.
 
-For now the details come from Django settings ``ETIME_COMPANY_*`` (NAME, ADDRESS_LINES,
-COUNTRY, VAT_ID, IBAN, LOGO_PATH, EMAIL); DB-stored company settings in the core will
-replace this body later, keeping the returned shape.
+The company settings edited in the admin (``etime.ops.company``: name, address, VAT id,
+IBAN, logo) win where they are filled in; Django settings ``ETIME_COMPANY_*`` (NAME,
+ADDRESS_LINES, COUNTRY, VAT_ID, IBAN, LOGO_PATH, EMAIL) fill the rest.
 """
 
 from __future__ import annotations
@@ -20,12 +20,17 @@ def company_details() -> dict[str, Any]:
     lines = getattr(settings, "ETIME_COMPANY_ADDRESS_LINES", [])
     if isinstance(lines, str):
         lines = [line.strip() for line in lines.splitlines() if line.strip()]
+    from etime.ops.company import company_settings
+
+    stored = company_settings()
+    stored_lines = [line.strip() for line in (stored.address or "").splitlines() if line.strip()]
+    stored_name = stored.company_name if stored.company_name not in ("", "etime") else ""
     return {
-        "name": getattr(settings, "ETIME_COMPANY_NAME", "") or "(set ETIME_COMPANY_NAME)",
-        "address_lines": list(lines),
+        "name": stored_name or getattr(settings, "ETIME_COMPANY_NAME", "") or "(set ETIME_COMPANY_NAME)",
+        "address_lines": stored_lines or list(lines),
         "country": getattr(settings, "ETIME_COMPANY_COUNTRY", "CH"),
-        "vat_id": getattr(settings, "ETIME_COMPANY_VAT_ID", ""),
-        "iban": getattr(settings, "ETIME_COMPANY_IBAN", ""),
-        "logo_path": getattr(settings, "ETIME_COMPANY_LOGO_PATH", ""),
+        "vat_id": stored.vat_id or getattr(settings, "ETIME_COMPANY_VAT_ID", ""),
+        "iban": stored.iban or getattr(settings, "ETIME_COMPANY_IBAN", ""),
+        "logo_path": (stored.logo.path if stored.logo else "") or getattr(settings, "ETIME_COMPANY_LOGO_PATH", ""),
         "email": getattr(settings, "ETIME_COMPANY_EMAIL", ""),
     }

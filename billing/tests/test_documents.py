@@ -153,3 +153,22 @@ def test_without_a_usable_company_address_the_invoice_prints_without_qr_bill(
     text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
     assert "Invoice INV-2026-0001" in text and "Payment part" not in text
     assert "CH93 0076 2011 6238 5295" in text  # the IBAN still in the payment terms
+
+
+def test_company_settings_from_the_admin_are_the_seller_on_the_pdf(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
+    from etime.ops.company import company_settings_update
+
+    company_settings_update(
+        actor=people.admin, company_name="Beispiel GmbH", address="Seestrasse 1\n8002 Zürich",
+        vat_id="CHE-999.888.777 MWST",
+    )  # fmt: skip
+    catalog.acme.billing_address = "Acme AG\nHauptstrasse 5\n3000 Bern"
+    catalog.acme.save()
+    invoice = _issued(people, catalog.acme, catalog.website, rate, billed, task=catalog.design)
+
+    text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
+
+    assert "Beispiel GmbH" in text and "Seestrasse 1" in text and "CHE-999.888.777" in text
+    assert "Muster Consulting AG" not in text  # the settings-file name gives way

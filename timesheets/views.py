@@ -312,7 +312,10 @@ def _team_choices(request: HttpRequest, me: Employee | None) -> list[Employee]:
     user = signed_in_user(request.user)
     if not (user.is_manager_role or user.is_admin_role):
         return []
-    return list(employee_list_visible(user=user).exclude(pk=getattr(me, "pk", None)).order_by("last_name", "first_name").only(
+    visible = employee_list_visible(user=user)
+    if me is not None:
+        visible = visible.exclude(pk=me.pk)
+    return list(visible.order_by("last_name", "first_name").only(
         "id", "first_name", "last_name", "code"))  # fmt: skip
 
 

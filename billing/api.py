@@ -528,10 +528,10 @@ class BillingReportView(EtimeAPIView):
                 "open": serializers.CharField(), "overdue": serializers.CharField()}, many=True),
             "spending": inline_serializer("BillingSpending", {
                 "by_month": inline_serializer("SpendingMonth", {"month": serializers.CharField(), **_ROW}, many=True),
-                "by_vendor": inline_serializer("SpendingVendor", {"vendor__name": serializers.CharField(), **_ROW}, many=True),
-                "by_category": inline_serializer("SpendingCategory", {"category__name": serializers.CharField(), **_ROW},
+                "by_vendor": inline_serializer("SpendingVendor", {"vendor__name": serializers.CharField(allow_null=True), **_ROW}, many=True),
+                "by_category": inline_serializer("SpendingCategory", {"category__name": serializers.CharField(allow_null=True), **_ROW},
                                                  many=True),
-                "top_projects": inline_serializer("SpendingProject", {"project__name": serializers.CharField(), **_ROW},
+                "top_projects": inline_serializer("SpendingProject", {"project__name": serializers.CharField(allow_null=True), **_ROW},
                                                   many=True)}),
         })},
     )  # fmt: skip

@@ -9,7 +9,6 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -25,6 +24,7 @@ from accounts.models import Department, Employee, Location, Role
 from accounts.resources import EmployeeResource, export_response
 from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, TokenScopePermission
+from etime.core.api.schema import FILE_RESPONSES
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet
 
 # --- Employees ------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class EmployeeViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:

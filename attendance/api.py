@@ -48,7 +48,7 @@ from attendance.resources import AttendanceDayResource
 from etime.core import approvals
 from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
-from etime.core.api.schema import NamedChoiceField
+from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
 
 PERMISSIONS = [IsAuthenticated, TokenScopePermission]
@@ -569,7 +569,7 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:

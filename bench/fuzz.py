@@ -38,7 +38,9 @@ def run(options: common.Options) -> dict[str, Any]:
     )  # fmt: skip
     summary = [line for line in proc.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", summary[-1] if summary else "")}
-    failed = sorted(set(re.findall(r"FAILED \S+\[(.+?)\]", proc.stdout)))
+    # The short summary names no operation ("FAILED ...::test_api_fuzz - ..."); the failure
+    # sections' headers do: "____ test_api_fuzz[GET /api/v1/...] ____".
+    failed = sorted(set(re.findall(r"^_+ test_api_fuzz\[(.+?)\] _+$", proc.stdout, flags=re.M)))
     if proc.returncode not in (0, 1):
         raise common.HarnessError(f"pytest exited {proc.returncode}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return {

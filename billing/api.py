@@ -43,8 +43,9 @@ from billing.models import (
     PaymentStatus,
     Vendor,
 )
+from etime.core.api.fields import year_param
 from etime.core.api.permissions import TokenScopePermission
-from etime.core.api.schema import NamedChoiceField
+from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet
 from etime.core.errors import ValidationFailed
 from timesheets.models import Client, Project
@@ -132,6 +133,7 @@ class DiscountSerializer(serializers.Serializer):
 
 
 ISSUED_409 = OpenApiResponse(description="invoice_already_issued")
+
 
 
 class InvoiceViewSet(EtimeModelViewSet):
@@ -250,21 +252,19 @@ class InvoiceViewSet(EtimeModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
         return response
 
-    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[FILE_FORMAT], responses=FILE_RESPONSES)
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
         """The invoices, filtered like the list, as CSV or XLSX."""
         queryset = self.filter_queryset(selectors.invoice_list_visible(user=request.user)).order_by("created_at")
         return resources.export("invoices", queryset, request.query_params.get("file_format", "csv"))
 
-    @extend_schema(parameters=[FILE_FORMAT, OpenApiParameter("year", int)],
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY})  # fmt: skip
+    @extend_schema(parameters=[FILE_FORMAT, OpenApiParameter("year", int)], responses=FILE_RESPONSES)
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def register(self, request: Request) -> HttpResponse:
         """The invoice register: every issued or void invoice and credit note with number,
         dates, net, VAT, total, paid and open."""
-        year = serializers.IntegerField(required=False, allow_null=True).run_validation(
-            request.query_params.get("year") or None)  # fmt: skip
+        year = year_param(request.query_params.get("year"))
         invoices = selectors.invoice_register(user=request.user, year=year)
         return resources.register_export(invoices, request.query_params.get("file_format", "csv"))
 
@@ -272,8 +272,7 @@ class InvoiceViewSet(EtimeModelViewSet):
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def journal(self, request: Request) -> HttpResponse:
         """A generic accounting journal CSV (receivables, revenue, VAT, bank)."""
-        year = serializers.IntegerField(required=False, allow_null=True).run_validation(
-            request.query_params.get("year") or None)  # fmt: skip
+        year = year_param(request.query_params.get("year"))
         invoices = selectors.invoice_register(user=request.user, year=year).filter(status=InvoiceStatus.ISSUED)
         payments = selectors.payment_list_visible(user=request.user).order_by("date")
         if year:
@@ -359,7 +358,7 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     def perform_destroy(self, instance: Payment) -> None:
         services.payment_delete(payment=instance, actor=self.request.user)
 
-    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[FILE_FORMAT], responses=FILE_RESPONSES)
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
         queryset = self.filter_queryset(self.get_queryset()).order_by("date", "created_at")
@@ -439,7 +438,7 @@ class ExpenseViewSet(EtimeModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="{expense.receipt.original_name or expense.receipt.sha256}"'
         return response
 
-    @extend_schema(parameters=[FILE_FORMAT], responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=[FILE_FORMAT], responses=FILE_RESPONSES)
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
         queryset = self.filter_queryset(self.get_queryset()).order_by("date", "created_at")

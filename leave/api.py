@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from accounts import holidays as holiday_calendars
 from accounts.models import Employee, Holiday, HolidayCalendar
 from accounts.selectors import employee_for_user, employee_list_visible
+from etime.core.api.fields import SlugRelatedField
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
 from etime.core.errors import ValidationFailed
@@ -271,7 +272,7 @@ class LeaveRequestCreateSerializer(serializers.Serializer):
     employee = serializers.PrimaryKeyRelatedField(
         queryset=Employee.objects.all(), required=False, help_text="Default: yourself; admins may ask for anyone"
     )
-    leave_type = serializers.SlugRelatedField(
+    leave_type = SlugRelatedField(
         slug_field="code", queryset=LeaveType.objects.all(), help_text="The leave type's code, e.g. vacation"
     )
     start_date = serializers.DateField()
@@ -420,7 +421,7 @@ class LedgerViewSet(EtimeReadOnlyViewSet):
 
 class AllocationSerializer(serializers.Serializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
-    leave_type = serializers.SlugRelatedField(slug_field="code", queryset=LeaveType.objects.all())
+    leave_type = SlugRelatedField(slug_field="code", queryset=LeaveType.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     days = serializers.DecimalField(max_digits=7, decimal_places=2, help_text="Negative takes days back")
     kind = serializers.ChoiceField(choices=[EntryKind.ALLOCATION, EntryKind.ADJUSTMENT], default=EntryKind.ALLOCATION)

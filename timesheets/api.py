@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
-from etime.core.api.schema import NamedChoiceField
+from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet, EtimeReadOnlyViewSet
 from etime.core.errors import NotFound as DomainNotFound
 from etime.core.errors import ValidationFailed
@@ -479,7 +479,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],
-        responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        responses=FILE_RESPONSES,
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
@@ -752,7 +752,7 @@ class TimeReportView(EtimeAPIView):
     scope_area = "reports"
     serializer_class = TimeReportSerializer
 
-    @extend_schema(parameters=REPORT_PARAMETERS, responses={200: TimeReportSerializer, (200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(parameters=REPORT_PARAMETERS, responses={200: TimeReportSerializer, **FILE_RESPONSES})
     def get(self, request: Request) -> Any:
         params = ReportFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -797,7 +797,7 @@ class BudgetReportView(EtimeAPIView):
     @extend_schema(
         parameters=[OpenApiParameter("project", OpenApiTypes.UUID),
                     OpenApiParameter("file_format", str, enum=["csv", "xlsx"], description="Download instead of JSON")],
-        responses={200: BudgetReportSerializer, (200, "text/csv"): OpenApiTypes.BINARY},
+        responses={200: BudgetReportSerializer, **FILE_RESPONSES},
     )  # fmt: skip
     def get(self, request: Request) -> Any:
         user = request.user

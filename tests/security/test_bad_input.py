@@ -292,3 +292,25 @@ def test_utc_offsets_beyond_postgres_range_filter_instead_of_failing(world: Any,
     """ISO 8601 allows offsets to ±23:59, PostgreSQL to ±15:59: found by the fuzzing as a 500."""
     response = admin.get(query)
     assert response.status_code == 200, response.content[:300]
+
+
+def test_a_nul_byte_in_a_leave_type_code_is_a_validation_error(world: Any, admin: Any) -> None:
+    """DRF's slug field passed the NUL to PostgreSQL (a 500): found by the fuzzing, 2026-12-04."""
+    with writes_nothing():
+        response = admin.post("/api/v1/leave-requests/", {"leave_type": "VAC\x00", "start_date": "2026-08-03",
+                                                          "end_date": "2026-08-04"}, format="json")  # fmt: skip
+        assert "leave_type" in error(response, 400, "validation_error")["details"]
+        response = admin.post("/api/v1/leave-allocations/", {"employee": str(world["employee"].pk), "leave_type": "\x00",
+                                                             "year": 2026, "days": "1"}, format="json")  # fmt: skip
+        assert "leave_type" in error(response, 400, "validation_error")["details"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/invoices/register/", "/api/v1/invoices/journal/"])
+@pytest.mark.parametrize("year", ["-6700", "0", "10000", "twenty"])
+def test_invoice_register_years_outside_the_calendar_are_refused(world: Any, admin: Any, path: str, year: str) -> None:
+    """``?year=-6700`` was Python's "year is out of range" (a 500): found by the fuzzing."""
+    assert "year" in error(admin.get(f"{path}?year={year}"), 400, "validation_error")["details"]
+
+
+def test_invoice_register_year_filters(world: Any, admin: Any) -> None:
+    assert admin.get("/api/v1/invoices/register/?year=2026").status_code == 200

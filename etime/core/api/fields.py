@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
+from rest_framework import serializers
+
+from etime.core.errors import ValidationFailed
 
 
 def iso_datetime(value: dt.datetime | None) -> str | None:
@@ -24,3 +28,23 @@ def iso_date(value: dt.date | None) -> str | None:
 
 def str_or_none(value: object) -> str | None:
     return str(value) if value is not None else None
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's SlugRelatedField hands any string to the database; PostgreSQL refuses text with a
+    NUL byte (a 500). Such a slug names nothing: the usual "does not exist" error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", "\\x00"))
+        return super().to_internal_value(data)
+
+
+def year_param(value: str | None) -> int | None:
+    """A ``?year=`` query parameter: blank means none; otherwise 1..9999, as dates allow
+    (a 400 ``validation_error`` rather than Python's "year is out of range")."""
+    field = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9999)
+    try:
+        return field.run_validation(value or None)  # type: ignore[no-any-return]
+    except serializers.ValidationError as exc:
+        raise ValidationFailed("Not a year.", details={"year": exc.detail}) from None

@@ -50,6 +50,7 @@ from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
+from etime.core.dates import ensure_supported
 
 PERMISSIONS = [IsAuthenticated, TokenScopePermission]
 MAX_RECOMPUTE_DAYS = 366
@@ -586,6 +587,7 @@ class RecomputeSerializer(serializers.Serializer):
     date_to = serializers.DateField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        ensure_supported(date_from=attrs["date_from"], date_to=attrs["date_to"])
         if attrs["date_to"] < attrs["date_from"]:
             raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
         if (attrs["date_to"] - attrs["date_from"]).days >= MAX_RECOMPUTE_DAYS:

@@ -314,3 +314,12 @@ def test_invoice_register_years_outside_the_calendar_are_refused(world: Any, adm
 
 def test_invoice_register_year_filters(world: Any, admin: Any) -> None:
     assert admin.get("/api/v1/invoices/register/?year=2026").status_code == 200
+
+
+@pytest.mark.parametrize(("date_from", "date_to"), [("0001-01-01", "0001-01-02"), ("9999-12-30", "9999-12-31")])
+def test_recompute_at_the_ends_of_the_calendar_is_refused(world: Any, admin: Any, date_from: str, date_to: str) -> None:
+    """The engine looks a day past each end of the range: 0001-01-01 was an OverflowError
+    (a 500), found by the fuzzing on 2026-12-04."""
+    with writes_nothing():
+        response = admin.post("/api/v1/attendance/recompute/", {"date_from": date_from, "date_to": date_to}, format="json")
+    assert set(error(response, 400, "validation_error")["details"]) == {"date_from", "date_to"}

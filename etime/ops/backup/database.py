@@ -98,6 +98,11 @@ def _encode(value: Any) -> Any:
     return str(value)
 
 
+def _line(label: str, pk: Any, fields: list[models.Field], values: Any) -> bytes:
+    record = {"model": label, "pk": _encode(pk), "fields": {f.name: _encode(v) for f, v in zip(fields, values, strict=True)}}
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def _row_lines(model: type[models.Model], alias: str) -> Iterator[bytes]:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     pk = model._meta.pk
@@ -107,12 +112,7 @@ def _row_lines(model: type[models.Model], alias: str) -> Iterator[bytes]:
     label = model._meta.label_lower
     rows = model._base_manager.using(alias).values_list(*names).order_by()
     for row in rows.iterator(chunk_size=5000):
-        record = {
-            "model": label,
-            "pk": _encode(row[0]),
-            "fields": {f.name: _encode(v) for f, v in zip(fields, row[1:], strict=True)},
-        }
-        yield json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        yield _line(label, row[0], fields, row[1:])
 
 
 def canonical_digests(alias: str, out: IO[bytes] | None = None) -> dict[str, dict[str, Any]]:
@@ -140,6 +140,10 @@ def canonical_digests(alias: str, out: IO[bytes] | None = None) -> dict[str, dic
 def postgres_digests(cursor: Any, tables: list[str]) -> dict[str, dict[str, Any]]:
     """Per table: rows and a sum of row-text md5s (order-free), computed by PostgreSQL."""
     out: dict[str, dict[str, Any]] = {}
+    # Row text depends on the session's settings; fix them so that the dump's connection and
+    # the scratch database's agree whatever the server's defaults are.
+    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'postgres'", "extra_float_digits = 1"):
+        cursor.execute(f"SET LOCAL {setting}")
     for table in tables:
         quoted = '"' + table.replace('"', '""') + '"'
         cursor.execute(
@@ -149,6 +153,89 @@ def postgres_digests(cursor: Any, tables: list[str]) -> dict[str, dict[str, Any]
         rows, digest = cursor.fetchone()
         out[table] = {"rows": rows, "digest": digest}
     return out
+
+
+def logical_file_digests(logical: Path) -> dict[str, dict[str, Any]]:
+    """Row count and canonical digest per model of a logical file, as ``canonical_digests``
+    gives them for a database holding exactly those rows (values typed by the current
+    models, then encoded the same way). PostgreSQL backups write their logical format in
+    the server and record no canonical digest; a move computes it here instead."""
+    by_label = {m._meta.label_lower: m for m in backup_models()}
+    totals: dict[str, list[int]] = {label: [0, 0] for label in by_label}
+    with open(logical, "rb") as source:
+        for raw in source:
+            line = raw.strip().rstrip(b",")
+            if line in (b"[", b"]", b""):
+                continue
+            record = json.loads(line)
+            model = by_label.get(record["model"])
+            if model is None:
+                raise ArchiveIncompatible(f"The archive holds rows of an unknown model {record['model']}.")
+            instance = _instance(model, record)
+            fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+            line = _line(record["model"], instance.pk, fields, [getattr(instance, f.attname) for f in fields])
+            slot = totals[record["model"]]
+            slot[0] += 1
+            slot[1] = (slot[1] + int.from_bytes(hashlib.sha256(line).digest(), "big")) % _MOD
+    return {
+        label: {"table": by_label[label]._meta.db_table, "rows": count, "digest": f"{total:064x}"}
+        for label, (count, total) in totals.items()
+    }
+
+
+def _pg_json_value(field: models.Field, column: str) -> str:
+    """The SQL for a field's value in the logical format, as ``_instance`` reads it back."""
+    if isinstance(field, models.DecimalField):
+        return f"{column}::text"  # exact, as str(Decimal) writes it
+    if isinstance(field, models.BinaryField):
+        return f"translate(encode({column}, 'base64'), E'\\n', '')"
+    return column  # numbers, booleans, text, uuid, dates, timestamps (UTC), inet, jsonb
+
+
+def _pg_logical_sql(model: type[models.Model]) -> str:
+    """One COPY producing the model's rows as dumpdata-style JSON objects, built by PostgreSQL."""
+
+    def quote(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    pk = model._meta.pk
+    if pk is None:  # pragma: no cover - every concrete model has one
+        raise BackupError(f"{model._meta.label} has no primary key")
+    pairs = [
+        f"'{f.name}', {_pg_json_value(f, 't.' + quote(f.column))}"
+        for f in model._meta.concrete_fields
+        if not f.primary_key
+    ]
+    # json_build_object takes at most 100 arguments: build wide models in parts.
+    parts = [", ".join(pairs[i : i + 40]) for i in range(0, len(pairs), 40)] or [""]
+    fields_sql = " || ".join(f"jsonb_build_object({part})" for part in parts) if len(parts) > 1 else (
+        f"json_build_object({parts[0]})"
+    )
+    label = model._meta.label_lower
+    return (
+        f"COPY (SELECT json_build_object('model', '{label}', 'pk', {_pg_json_value(pk, 't.' + quote(pk.column))}, "  # noqa: S608
+        f"'fields', {fields_sql}) FROM {quote(model._meta.db_table)} AS t) "
+        "TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+    )
+
+
+def write_postgres_logical(cursor: Any, out: IO[bytes]) -> None:
+    """The logical format, generated by PostgreSQL and streamed with COPY (one JSON object per
+    line; JSON text never holds a raw newline or the CSV control characters chosen, so CSV
+    writes each object verbatim). Much faster than typing every row in Python."""
+    cursor.execute("SET LOCAL TimeZone = 'UTC'")
+    cursor.execute("SET LOCAL IntervalStyle = 'iso_8601'")
+    raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+    out.write(b"[\n")
+    pending = b""
+    for model in backup_models():
+        with raw.copy(_pg_logical_sql(model)) as copy:
+            for chunk in copy:
+                out.write(pending)
+                pending = bytes(chunk).replace(b"\n", b",\n")
+    if pending.endswith(b",\n"):
+        pending = pending[:-2] + b"\n"
+    out.write(pending + b"]\n")
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -208,9 +295,7 @@ def dump_postgres(workdir: Path, *, logical: bool) -> dict[str, Any]:
                 native = postgres_digests(cursor, sorted(set(tables.values())))
                 if logical:
                     with open(logical_path, "wb") as out:
-                        canonical = canonical_digests(alias, out)
-                else:
-                    canonical = {}
+                        write_postgres_logical(cursor, out)
             finally:
                 _, stderr = proc.communicate()
             if proc.returncode != 0:
@@ -220,7 +305,7 @@ def dump_postgres(workdir: Path, *, logical: bool) -> dict[str, Any]:
             "table": table,
             "rows": native[table]["rows"],
             "native_digest": native[table]["digest"],
-            "digest": canonical.get(label, {}).get("digest"),
+            "digest": None,  # see logical_file_digests
         }
         for label, table in tables.items()
     }

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 
 import dj_database_url
@@ -27,20 +29,17 @@ class Command(BaseCommand):
         try:
             if options["archive"]:
                 manifest = archive_read(options["archive"])
+                expected = self._expected(options["archive"], manifest)
                 restore(options["archive"], logical=True)
                 alias = "default"
-                expected = manifest["tables"]
             else:
                 result = backup_create(logical=True, verify=False)
                 manifest = result.manifest
-                expected = manifest["tables"]
                 target = dj_database_url.parse(options["to"])
                 with database.extra_alias("etime_move_target", **target) as alias:
-                    from pathlib import Path
-                    from tempfile import TemporaryDirectory
-
                     with TemporaryDirectory() as tmp:
                         archive_read(result.name, extract_to=Path(tmp), want=lambda n: n == "db/logical.json")
+                        expected = self._expected_from(Path(tmp) / "db/logical.json", manifest)
                         database.restore_logical(Path(tmp) / "db/logical.json", manifest["schema"], alias=alias)
                     got = database.canonical_digests(alias)
                 self._compare(expected, got)
@@ -55,6 +54,26 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Moved {sum(t['rows'] for t in expected.values())} rows and {manifest['media_files']} media files; identical."
         )
+
+    def _expected(self, archive: str, manifest: dict[str, Any]) -> dict[str, Any]:
+        if all(info.get("digest") for info in manifest["tables"].values()):
+            return dict(manifest["tables"])
+        with TemporaryDirectory() as tmp:
+            archive_read(archive, extract_to=Path(tmp), want=lambda n: n == "db/logical.json")
+            return self._expected_from(Path(tmp) / "db/logical.json", manifest)
+
+    def _expected_from(self, logical: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+        """The archive's per-table rows and canonical digests. PostgreSQL archives record
+        only their native digests; the canonical ones come from the logical file itself,
+        after checking that it holds as many rows as the native dump."""
+        tables = manifest["tables"]
+        if all(info.get("digest") for info in tables.values()):
+            return dict(tables)
+        computed = database.logical_file_digests(logical)
+        short = [label for label, info in tables.items() if computed.get(label, {}).get("rows") != info["rows"]]
+        if short:
+            raise CommandError(f"The archive's logical format disagrees with its native dump in: {', '.join(short)}")
+        return {label: computed[label] for label in tables}
 
     def _compare(self, expected: dict[str, Any], got: dict[str, Any]) -> None:
         different = [

@@ -19,9 +19,24 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class RestoreForm(forms.Form):
+    confirm = forms.CharField(label="Type RESTORE to replace the current database and media")
+    logical = forms.BooleanField(required=False, label="Restore from the logical format (another database engine)")
+
+    def clean_confirm(self) -> str:
+        value: str = self.cleaned_data["confirm"]
+        if value.strip() != "RESTORE":
+            raise forms.ValidationError("Type RESTORE in capitals to confirm; nothing was changed.")
+        return value
+
+
+def _restorable(record: BackupRecord) -> bool:
+    return bool(record.name) and record.state == BackupRecord.State.OK and record.kind != BackupRecord.Kind.RESTORE
+
+
 @admin.register(BackupRecord)
 class BackupRecordAdmin(_ReadOnly):
-    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size", "name")
+    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size", "name", "restore_link")
     list_filter = ("kind", "state", "verified")
     readonly_fields = [f.name for f in BackupRecord._meta.fields]
     change_list_template = "ops/admin/backuprecord_changelist.html"
@@ -31,8 +46,51 @@ class BackupRecordAdmin(_ReadOnly):
 
         return [
             path("back-up-now/", self.admin_site.admin_view(self.back_up_now), name="ops_backup_now"),
+            path("<uuid:pk>/restore/", self.admin_site.admin_view(self.restore_view), name="ops_backup_restore"),
             *super().get_urls(),
         ]
+
+    @admin.display(description="Restore")
+    def restore_link(self, obj: BackupRecord) -> Any:
+        from django.utils.html import format_html
+
+        if not _restorable(obj):
+            return ""
+        return format_html('<a href="{}">Restore…</a>', reverse("admin:ops_backup_restore", args=[obj.pk]))
+
+    def restore_view(self, request: HttpRequest, pk: Any) -> Any:
+        """Restore an archive: a page that says what will happen, asks the admin to type
+        RESTORE, then queues the restore as a Job (verify, restore point, database, media,
+        migrations) and sends the admin to follow it."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.template.response import TemplateResponse
+
+        from etime.core.queue import enqueue_on_commit
+        from etime.ops.jobs import job_create
+        from etime.ops.tasks import restore_archive
+
+        user = request.user
+        if not (user.has_perm("ops.view_backuprecord") and (user.is_superuser or getattr(user, "is_admin_role", False))):
+            raise PermissionDenied
+        record = BackupRecord.objects.filter(pk=pk).first()
+        if record is None or not _restorable(record):
+            raise Http404("No restorable archive with that id.")
+        form = RestoreForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            job = job_create(kind="restore", actor=request.user, total=5)
+            enqueue_on_commit(restore_archive, job_id=str(job.pk), name=record.name,
+                              logical=form.cleaned_data["logical"])  # fmt: skip
+            messages.warning(
+                request,
+                f"Restore of {record.name} queued (job {job.pk}). If your session is newer than the archive, "
+                "you will be asked to sign in again.",
+            )
+            return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
+        context = {**self.admin_site.each_context(request), "title": f"Restore {record.name}", "record": record,
+                   "form": form, "rows": sum((record.summary.get("rows") or {}).values()),
+                   "opts": self.model._meta}  # fmt: skip
+        return TemplateResponse(request, "ops/admin/restore_confirm.html", context)
 
     def back_up_now(self, request: HttpRequest) -> HttpResponseRedirect:
         """POST only: queue a backup as a Job and show where to follow it."""

@@ -5,11 +5,12 @@ lost, nothing is duplicated, and the interrupted job is retried or reported.
 - PostgreSQL dropping every connection of our test database (pg_terminate_backend) between
   and during requests through the real WSGI handler;
 - Redis (a throwaway redis-server on a free port, never the shared one) stopped and
-  restarted while the API is writing.
+  restarted while the API is writing;
+- the disk filling up during a backup (a real 256 KiB tmpfs, so writes fail with ENOSPC),
+  at the archive's destination and in the scratch directory.
 
 Covered elsewhere: the device simulator rebooting or cutting mid-transfer
-(devices/tests/test_fault_injection.py, 220 seeded faults); disk full during a backup (the
-ops app's tests).
+(devices/tests/test_fault_injection.py, 220 seeded faults).
 """
 
 from __future__ import annotations
@@ -223,3 +224,82 @@ def test_api_writes_across_a_redis_restart_are_stored_once_or_refused_cleanly(
     assert outcomes[:3] == [201] * 3 and outcomes[6:] == [201] * 3, outcomes
     stored = TimeEntry.objects.filter(employee=people.alice, date=date(2026, 2, 18)).count()
     assert stored == len(accepted), (stored, outcomes)
+
+
+# --- disk full during a backup ----------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Any) -> Iterator[Any]:
+    """A real file system of 256 KiB (tmpfs), so writes fail with ENOSPC as on a full disk."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],  # noqa: S607
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {proc.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)  # noqa: S607
+
+
+def _backup_ready(settings: Any, tmp_path: Any, backup_dir: Any, people: Any) -> dict[str, int]:
+    from tests.security.world import build_world
+
+    settings.ETIME_BACKUP_DIR = backup_dir
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ETIME_BACKUP_KEY = ""
+    (tmp_path / "media" / "receipts").mkdir(parents=True)
+    (tmp_path / "media" / "receipts" / "big.pdf").write_bytes(b"%PDF-1.7 " + os.urandom(400_000))  # > the disk
+    build_world(people)  # a record of every kind
+    return _counts()
+
+
+def _counts() -> dict[str, int]:
+    from django.apps import apps
+
+    return {m._meta.label: m._base_manager.count() for m in apps.get_models() if m._meta.app_label != "ops"}
+
+
+@pytest.mark.parametrize("full", ["archive destination", "scratch directory"])
+def test_a_backup_on_a_full_disk_fails_cleanly_is_reported_and_the_next_one_works(
+    tiny_disk: Any, tmp_path: Any, settings: Any, monkeypatch: Any, people: Any, full: str
+) -> None:
+    """ENOSPC while writing the archive (backup directory full) or the dumps (temporary
+    directory full): the backup fails with the OS's reason, no partial archive is left
+    under any name, the scratch space is cleaned, the job and the record say failed, the
+    admins are alerted, the database is untouched; with space back, the next backup works."""
+    import tempfile
+
+    from etime.ops.backup.service import backup_create
+    from etime.ops.errors import BackupError
+    from etime.ops.jobs import job_create
+    from etime.ops.models import BackupRecord, Job, Notification, NotificationKind
+    from etime.ops.tasks import backup
+
+    _pg_only()
+    before = _backup_ready(settings, tmp_path, tiny_disk if full == "archive destination" else tmp_path / "backups",
+                           people)  # fmt: skip
+    admin = people.admin
+    admin.is_staff, admin.email = True, "admin@example.test"
+    admin.save()
+    if full == "scratch directory":
+        monkeypatch.setattr(tempfile, "tempdir", str(tiny_disk))
+    job = job_create(kind="backup", actor=admin)
+
+    with pytest.raises(BackupError, match="No space left on device"):
+        backup(job_id=str(job.pk))
+
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "No space left on device" in " ".join(job.errors)
+    record = BackupRecord.objects.get()
+    assert record.state == BackupRecord.State.FAILED and "No space left on device" in record.error
+    assert Notification.objects.filter(kind=NotificationKind.BACKUP_FAILED, user=admin).exists()
+    assert list(tiny_disk.iterdir()) == []  # no partial archive, no leftover dump
+    assert _counts() == before
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    settings.ETIME_BACKUP_DIR = tmp_path / "roomy"
+    result = backup_create(verify=False)  # verification has its own tests
+    assert result.record.state == BackupRecord.State.OK

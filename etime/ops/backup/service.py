@@ -91,7 +91,7 @@ def backup_create(
             )
             files = {f"db/{dumped['native'].name}": dumped["native"]}
             if dumped["logical"] is not None:
-                files["db/logical.json"] = dumped["logical"]
+                files[f"db/{dumped['logical'].name}"] = dumped["logical"]
             manifest_base = {
                 "created_at": now.isoformat(),
                 "created_ts": now.timestamp(),
@@ -101,7 +101,7 @@ def backup_create(
                 "tables": dumped["tables"],
                 "database": {
                     "native": f"db/{dumped['native'].name}",
-                    "logical": "db/logical.json" if logical else None,
+                    "logical": f"db/{dumped['logical'].name}" if dumped["logical"] is not None else None,
                 },
             }
             note("archive")
@@ -245,7 +245,7 @@ def backup_verify(name_or_path: str, *, key: str | None = None, expected_sha256:
             name_or_path,
             key=key,
             extract_to=work,
-            want=lambda n: n.startswith("db/") and n != "db/logical.json",
+            want=lambda n: n.startswith("db/") and not n.startswith("db/logical."),
             expected_sha256=expected_sha256,
         )
         native = work / manifest["database"]["native"]

@@ -302,12 +302,15 @@ def test_move_from_sqlite_to_postgres_loses_nothing(ops_dirs: Path, tmp_path: Pa
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL pass")
 def test_postgres_logical_format_digests_as_the_database_does(ops_dirs: Path, tmp_path: Path) -> None:
-    """PostgreSQL writes the logical format itself (COPY of JSON); typed back by the models,
-    its rows hash exactly as the database's own rows do, table by table."""
+    """PostgreSQL writes the logical format itself (COPY text per table); parsed and typed
+    back by the models, its rows hash exactly as the database's own rows do, table by table
+    (so the format loses nothing on its way to another engine)."""
     seed()
     result = backup_create(verify=False)
-    archive_read(result.name, extract_to=tmp_path, want=lambda n: n == "db/logical.json")
-    from_file = database.logical_file_digests(tmp_path / "db" / "logical.json")
+    logical = result.manifest["database"]["logical"]
+    assert logical == "db/logical.pgcopy"
+    archive_read(result.name, extract_to=tmp_path, want=lambda n: n == logical)
+    from_file = database.logical_file_digests(tmp_path / logical)
     in_database = database.canonical_digests("default")
     for label, info in in_database.items():
         if label not in BOOKKEEPING:

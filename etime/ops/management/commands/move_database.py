@@ -38,9 +38,10 @@ class Command(BaseCommand):
                 target = dj_database_url.parse(options["to"])
                 with database.extra_alias("etime_move_target", **target) as alias:
                     with TemporaryDirectory() as tmp:
-                        archive_read(result.name, extract_to=Path(tmp), want=lambda n: n == "db/logical.json")
-                        expected = self._expected_from(Path(tmp) / "db/logical.json", manifest)
-                        database.restore_logical(Path(tmp) / "db/logical.json", manifest["schema"], alias=alias)
+                        logical = manifest["database"]["logical"]
+                        archive_read(result.name, extract_to=Path(tmp), want=lambda n: n == logical)
+                        expected = self._expected_from(Path(tmp) / logical, manifest)
+                        database.restore_logical(Path(tmp) / logical, manifest["schema"], alias=alias)
                     got = database.canonical_digests(alias)
                 self._compare(expected, got)
                 self.stdout.write(
@@ -59,8 +60,11 @@ class Command(BaseCommand):
         if all(info.get("digest") for info in manifest["tables"].values()):
             return dict(manifest["tables"])
         with TemporaryDirectory() as tmp:
-            archive_read(archive, extract_to=Path(tmp), want=lambda n: n == "db/logical.json")
-            return self._expected_from(Path(tmp) / "db/logical.json", manifest)
+            logical = manifest["database"]["logical"]
+            if not logical:
+                raise CommandError("The archive has no logical format (it was taken with ETIME_BACKUP_LOGICAL=false).")
+            archive_read(archive, extract_to=Path(tmp), want=lambda n: n == logical)
+            return self._expected_from(Path(tmp) / logical, manifest)
 
     def _expected_from(self, logical: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         """The archive's per-table rows and canonical digests. PostgreSQL archives record

@@ -627,15 +627,29 @@ def invoices_mark_overdue(*, today: date | None = None) -> list[Invoice]:
 
 
 def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) -> int:
-    """Mail the finance contact (``ETIME_BILLING_REMINDER_EMAIL``, else the company
-    email) one reminder per overdue invoice at most every ``every_days`` days. Each
-    invoice is claimed by a conditional UPDATE first, so a task delivered twice mails once."""
-    from django.core.mail import send_mail
+    """Remind of each overdue invoice at most every ``every_days`` days; returns how many
+    invoices were reminded. Each invoice is claimed by a conditional UPDATE first, so a task
+    delivered twice mails once.
+
+    The reminders go through ``etime.ops.notifications`` (kind ``invoice_overdue``, recorded,
+    sent after commit) to the finance contact (``ETIME_BILLING_REMINDER_EMAIL``, else the
+    company email) and to the active members of the ``finance`` group. The contact is
+    usually a shared mailbox without a login: it is mailed as before and no preference
+    applies; if it is an active user's own address, it is that user's notification and
+    their preference decides. Finance members may switch the kind off."""
+    from accounts.models import User
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import notify, notify_many
 
     invoices_mark_overdue(today=today)
     now = timezone.now()
-    recipient = getattr(settings, "ETIME_BILLING_REMINDER_EMAIL", "") or company_details()["email"]
-    if not recipient:
+    contact = (getattr(settings, "ETIME_BILLING_REMINDER_EMAIL", "") or company_details()["email"] or "").strip()
+    users = list(User.objects.filter(is_active=True, groups__name=selectors.FINANCE_GROUP).distinct().order_by("username"))
+    contact_user = User.objects.filter(is_active=True, email__iexact=contact).first() if contact else None
+    if contact_user is not None:
+        users.append(contact_user)  # notify_many mails a user listed twice once
+        contact = ""
+    if not contact and not users:
         return 0
     sent = 0
     cutoff = now - timedelta(days=every_days)
@@ -643,21 +657,22 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
         Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=cutoff)
     )
     for invoice in candidates.select_related("client"):
-        claimed = Invoice.objects.filter(pk=invoice.pk).filter(
-            Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=cutoff)
-        ).update(reminder_sent_at=now)
-        if claimed != 1:
-            continue
-        send_mail(
-            subject=f"Overdue: invoice {invoice.number} ({invoice.client.name})",
-            message=(
+        with transaction.atomic():
+            claimed = Invoice.objects.filter(pk=invoice.pk).filter(
+                Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=cutoff)
+            ).update(reminder_sent_at=now)
+            if claimed != 1:
+                continue
+            subject = f"Overdue: invoice {invoice.number} ({invoice.client.name})"
+            body = (
                 f"Invoice {invoice.number} to {invoice.client.name} was due on {invoice.due_date:%d.%m.%Y}.\n"
                 f"Total {invoice.total} {invoice.currency}, paid {invoice.amount_paid}, "
                 f"open {invoice.open_amount} {invoice.currency}.\n"
-            ),
-            from_email=None, recipient_list=[recipient],
-        )  # fmt: skip
-        sent += 1
+            )
+            records = notify_many(users, NotificationKind.INVOICE_OVERDUE, subject, body)
+            if contact:
+                records.append(notify(None, NotificationKind.INVOICE_OVERDUE, subject, body, address=contact))
+        sent += any(r.status == Notification.Status.QUEUED for r in records)
     return sent
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 
 from devices.models import Device, SyncTrigger
 from etime.core.errors import DomainError
@@ -54,14 +53,20 @@ def alert_offline_devices() -> int:
 
 @shared_task(name="devices.send_offline_alert")
 def send_offline_alert(device_id: str) -> int:
-    from devices import selectors
+    """Notify every active admin (``device_offline``, through ``etime.ops.notifications``:
+    recorded, each admin may switch it off). Returns the mails queued."""
+    from django.db import transaction
+    from django.db.models import Q
+
+    from accounts.models import Role, User
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import notify_many
 
     device = Device.objects.filter(pk=device_id).first()
     if device is None:
         return 0
-    recipients = selectors.admin_emails()
-    if not recipients:
-        return 0
+    # The same people as selectors.admin_emails(), as users so their preferences apply.
+    admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")
     since = device.failing_since or device.last_contact_at or device.created_at
     base = getattr(settings, "ETIME_BASE_URL", "")
     body = (
@@ -72,4 +77,6 @@ def send_offline_alert(device_id: str) -> int:
         f"Punches made on it meanwhile stay on the device and arrive once it is reachable again.\n"
         f"Device: {base}/admin/devices/device/{device.pk}/change/\n"
     )
-    return send_mail(f"[etime] Time clock offline: {device.name}", body, None, recipients)
+    with transaction.atomic():
+        records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, f"Time clock offline: {device.name}", body)
+    return sum(r.status == Notification.Status.QUEUED for r in records)

@@ -6,29 +6,51 @@ from datetime import date, timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+# What leave.notifications mails only to approvers. Any event mailed to the requester is
+# about their own request (leave_decided); one mailed to someone else asks them to decide,
+# or tells them a request they were asked about was cancelled (approvals_waiting).
+APPROVER_EVENTS = {"needs_approval"}
 
 
 @shared_task(name="leave.send_request_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_request_email(request_id: str, event: str, recipients: list[str], comment: str = "") -> int:
+    """Notify ``recipients`` (addresses of users, worked out when the step was taken) of one
+    step of a leave request through ``etime.ops.notifications``: the requester under
+    ``leave_decided``, approvers under ``approvals_waiting``. Returns the mails queued."""
+    from accounts.models import User
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import notify
     from leave.models import LeaveRequest
     from leave.notifications import SUBJECTS
 
-    request = LeaveRequest.objects.select_related("employee", "leave_type").filter(pk=request_id).first()
+    request = LeaveRequest.objects.select_related("employee__user", "leave_type").filter(pk=request_id).first()
     if request is None or not recipients:
         return 0
     context = {
         "request": request, "event": event, "comment": comment, "company": settings.ETIME_COMPANY_NAME,
         "link": f"{settings.ETIME_BASE_URL}/leave/",
-    }
-    return send_mail(
-        subject=f"{SUBJECTS.get(event, 'Leave request')}: {request.employee.full_name}, {request.leave_type.name}",
-        message=render_to_string("leave/email/request_event.txt", context),
-        from_email=None,
-        recipient_list=recipients,
-    )
+    }  # fmt: skip
+    subject = f"{SUBJECTS.get(event, 'Leave request')}: {request.employee.full_name}, {request.leave_type.name}"
+    body = render_to_string("leave/email/request_event.txt", context)
+    requester = request.employee.user
+    users = {u.email: u for u in User.objects.filter(email__in=recipients)}
+    records = []
+    with transaction.atomic():
+        for address in dict.fromkeys(recipients):
+            user = users.get(address)
+            someone_else = user is not None and (requester is None or user.pk != requester.pk)
+            kind = (
+                NotificationKind.APPROVALS_WAITING
+                if event in APPROVER_EVENTS or someone_else
+                else NotificationKind.LEAVE_DECIDED
+            )
+            # An address no user has any more (changed since the step) is still mailed, as before.
+            records.append(notify(user, kind, subject, body, address=None if user is not None else address))
+    return sum(r.status == Notification.Status.QUEUED for r in records)
 
 
 @shared_task(name="leave.post_entitlements")

@@ -37,6 +37,8 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
 from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
+from etime.ops.models import Notification, NotificationKind
+from etime.ops.notifications import notify
 from timesheets import selectors
 from timesheets.errors import (
     NotAllowed,
@@ -688,8 +690,8 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
             audit.record(actor=None, action="time_entry.timer_auto_stopped", obj=entry, before=before,
                          after=audit.snapshot(entry))  # fmt: skip
             stopped.append(entry.pk)
-            _mail_on_commit(
-                entry.employee, "timesheets/email/timer_stopped.txt",
+            _notify_employee(
+                entry.employee, NotificationKind.TIMER_RUNNING, "timesheets/email/timer_stopped.txt",
                 subject="Your timer was stopped",
                 context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
             )  # fmt: skip
@@ -880,12 +882,32 @@ def _recipient(employee: Employee) -> str | None:
 
 
 def _mail_on_commit(employee: Employee, template: str, *, subject: str, context: dict[str, Any]) -> None:
+    # A returned timesheet is a decision, not a reminder: no NotificationKind covers it yet,
+    # so it is mailed directly and cannot be switched off.
     recipient = _recipient(employee)
     if recipient is None:
         return
     body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
                                        "base_url": settings.ETIME_BASE_URL})  # fmt: skip
     transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient]))
+
+
+def _notify_employee(
+    employee: Employee, kind: str, template: str, *, subject: str, context: dict[str, Any]
+) -> Notification | None:
+    """Remind ``employee`` through ``etime.ops.notifications`` (recorded, honours the login's
+    preferences, sent after commit). The employee record's address stands in when the login
+    has none; an employee without a login is mailed there without preferences."""
+    user = employee.user
+    address = None if user is not None and user.email else (employee.email or None)
+    if user is None and address is None:
+        return None
+    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address)
+
+
+def _queued(record: Notification | None) -> int:
+    """1 when the reminder will be mailed (not skipped: switched off, no address)."""
+    return int(record is not None and record.status == Notification.Status.QUEUED)
 
 
 def _claim_reminder(kind: str, employee: Employee, day: date) -> bool:
@@ -928,12 +950,12 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
             with transaction.atomic():
                 if not _claim_reminder(ReminderKind.DAILY_SHORTFALL, employee, day):
                     continue
-                _mail_on_commit(
-                    employee, "timesheets/email/daily_reminder.txt",
+                record = _notify_employee(
+                    employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
                     subject=f"Your time for {day:%A, %d %B}",
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
                 )  # fmt: skip
-                sent += 1
+                sent += _queued(record)
     return sent
 
 
@@ -963,10 +985,10 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             if not _claim_reminder(ReminderKind.APPROVALS_WAITING, employee, now.date()):
                 continue
-            _mail_on_commit(
-                employee, "timesheets/email/approvals_reminder.txt",
+            record = _notify_employee(
+                employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
                 subject=f"{len(timesheets)} timesheet(s) waiting for your approval",
                 context={"timesheets": timesheets},
             )  # fmt: skip
-            sent += 1
+            sent += _queued(record)
     return sent

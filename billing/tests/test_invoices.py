@@ -288,21 +288,76 @@ def test_partial_payments_then_paid_and_overpayment_refused(people: Any, catalog
 
 
 def test_overdue_invoices_are_flagged_and_reminded_once(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any
+    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    from etime.ops.models import Notification, NotificationKind
+
     settings.ETIME_BILLING_REMINDER_EMAIL = "finance@example.com"
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     invoice = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
                                      issue_date=date(2026, 4, 1))  # fmt: skip
 
-    assert services.overdue_reminders_send(today=date(2026, 5, 1)) == 0  # due 1 May: not yet overdue
-    assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1
-    assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.overdue_reminders_send(today=date(2026, 5, 1)) == 0  # due 1 May: not yet overdue
+        assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1
+        assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 0
     invoice.refresh_from_db()
     assert invoice.payment_status == PaymentStatus.OVERDUE
     assert len(mailoutbox) == 1 and invoice.number in mailoutbox[0].subject
     assert mailoutbox[0].to == ["finance@example.com"]
+    record = Notification.objects.get()  # the mailbox has no login: recorded without a user
+    assert (record.kind, record.user, record.recipient, record.status) == (
+        NotificationKind.INVOICE_OVERDUE, None, "finance@example.com", Notification.Status.SENT)
+
+
+def test_overdue_reminders_reach_the_finance_group_except_who_switched_them_off(
+    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.contrib.auth.models import Group
+
+    from billing.selectors import FINANCE_GROUP
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+
+    settings.ETIME_BILLING_REMINDER_EMAIL = "finance@example.com"
+    finance = Group.objects.create(name=FINANCE_GROUP)
+    for member in (people.mona.user, people.dave.user):
+        member.groups.add(finance)
+    preferences_set(user=people.dave.user, enabled=set(NotificationKind.values) - {NotificationKind.INVOICE_OVERDUE})
+    rate("project", catalog.website, "100.00")
+    billed(date(2026, 3, 3), 60)
+    invoice = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
+                                     issue_date=date(2026, 4, 1))  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1
+    assert sorted(m.to[0] for m in mailoutbox) == ["finance@example.com", "mona@example.com"]
+    assert all(invoice.number in m.subject for m in mailoutbox)
+    skipped = Notification.objects.get(user=people.dave.user)
+    assert (skipped.kind, skipped.status, skipped.reason) == (
+        NotificationKind.INVOICE_OVERDUE, Notification.Status.SKIPPED, "switched off by the user")
+
+
+def test_a_contact_address_that_is_a_users_own_follows_that_users_preference(
+    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from etime.ops.models import Notification
+    from etime.ops.notifications import preferences_set
+
+    settings.ETIME_BILLING_REMINDER_EMAIL = "Olivia@example.com"
+    preferences_set(user=people.admin, enabled=set())
+    rate("project", catalog.website, "100.00")
+    billed(date(2026, 3, 3), 60)
+    services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 0
+    assert mailoutbox == []
+    assert Notification.objects.get().status == Notification.Status.SKIPPED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -342,7 +397,8 @@ def test_thirty_concurrent_issues_take_thirty_consecutive_numbers(people: Any, c
 
 
 def test_the_reminder_task_sends_through_celery(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any
+    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     import time_machine
 
@@ -352,7 +408,7 @@ def test_the_reminder_task_sends_through_celery(
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
-    with time_machine.travel(date(2026, 6, 1)):
+    with time_machine.travel(date(2026, 6, 1)), django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_overdue_reminders.delay().get() == 1
     assert mailoutbox[0].to == ["billing@example.com"] and "INV-2026-0001" in mailoutbox[0].subject
 

@@ -262,13 +262,31 @@ def test_long_failing_device_alerts_admins_once_by_email_and_audit(make_sim: Mak
         sync(device)
         sync(device)
         services.devices_alert_offline()
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert device.name in message.subject and "offline" in message.subject
-    assert set(message.to) == {"olivia@example.com", "ops@example.com"}
-    assert "device_unreachable" in message.body
+    assert sorted(m.to[0] for m in mail.outbox) == ["olivia@example.com", "ops@example.com"]  # one mail each
+    for message in mail.outbox:
+        assert device.name in message.subject and "offline" in message.subject
+        assert "device_unreachable" in message.body
     assert device.alerted_at is not None
     assert AuditEvent.objects.filter(action="device.offline_alert", object_id=str(device.pk)).count() == 1
+
+
+def test_an_admin_who_switched_off_offline_alerts_gets_none_while_others_do(
+    people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+
+    ops = User.objects.create_user(username="ops@example.com", email="ops@example.com", role=Role.ADMIN, password=None)
+    preferences_set(user=people.admin, enabled=set(NotificationKind.values) - {NotificationKind.DEVICE_OFFLINE})
+    device = services.device_create(actor=None, name="Lobby push", protocol="adms", serial_number="ADMS1")
+    Device.objects.filter(pk=device.pk).update(last_contact_at=timezone.now() - timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.devices_alert_offline()
+    assert [m.to for m in mail.outbox] == [["ops@example.com"]]
+    records = {n.user_id: n for n in Notification.objects.filter(kind=NotificationKind.DEVICE_OFFLINE)}
+    assert records[ops.pk].status == Notification.Status.SENT
+    assert (records[people.admin.pk].status, records[people.admin.pk].reason) == (
+        Notification.Status.SKIPPED, "switched off by the user")
 
 
 def test_silent_push_device_alerts_too(people: Any, django_capture_on_commit_callbacks: Any) -> None:

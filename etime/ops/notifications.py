@@ -5,11 +5,17 @@ user's preferences (``/profile/notifications/``).
 ``NotificationKind``; mail goes out after the surrounding transaction commits; a user who
 switched the kind off, is inactive or has no address gets a ``skipped`` record instead.
 ``backup_failed`` cannot be switched off (an admin must hear about it).
+``notify_many(users, kind, ...)`` does the same for each distinct user.
+
+``address=`` mails that address instead of the user's own (an employee record's address
+when the login has none); with ``user=None`` it mails someone without an account (a
+finance mailbox): recorded like the rest, but no preferences apply to it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -39,23 +45,28 @@ def notify(
     *,
     template: str | None = None,
     context: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> Notification:
+    """Record one notification and mail it after commit, unless the user may not or
+    does not want to receive it. Give ``user``, ``address`` or both."""
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     if (body is None) == (template is None):
         raise ValueError("give exactly one of body or template")
+    if user is None and not (address or "").strip():
+        raise ValueError("give a user or an address")
     if template is not None:
         body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
                                            "user": user, **(context or {})})  # fmt: skip
     if body is None:
         raise ValueError("the template rendered nothing")
-    email = (getattr(user, "email", "") or "").strip()
+    email = ((address or "").strip() or (getattr(user, "email", "") or "")).strip()
     reason = ""
-    if not getattr(user, "is_active", False):
+    if user is not None and not getattr(user, "is_active", False):
         reason = "inactive user"
     elif not email:
         reason = "no email address"
-    elif not wants(user, kind):
+    elif user is not None and not wants(user, kind):
         reason = "switched off by the user"
     record = Notification.objects.create(
         user=user, recipient=email, kind=kind, subject=subject[:255], body=body,
@@ -64,6 +75,26 @@ def notify(
     if not reason:
         transaction.on_commit(lambda: _send(record.pk))
     return record
+
+
+def notify_many(
+    users: Iterable[Any],
+    kind: str,
+    subject: str,
+    body: str | None = None,
+    *,
+    template: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> list[Notification]:
+    """``notify`` each distinct user once (a user listed twice gets one mail)."""
+    seen: set[Any] = set()
+    records = []
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        records.append(notify(user, kind, subject, body, template=template, context=context))
+    return records
 
 
 def _send(notification_id: int) -> None:

@@ -256,3 +256,51 @@ def test_a_new_company_day_is_recomputed_in_attendance(people: Any) -> None:
     company_day_add(calendar=calendar_for_region("CH", "ZH"), day=D(2026, 4, 20), name="Sechseläuten", actor=people.admin)
     dirty = set(DirtyDay.objects.filter(date=D(2026, 4, 20)).values_list("employee_id", flat=True))
     assert dirty == {e.pk for e in (people.carla, people.bob, people.alice, people.amir, people.mona, people.dave)}
+
+
+def test_an_employee_who_switched_off_leave_mail_hears_nothing_while_another_is_told(
+    people: Any, vacation: Any, grant: Any, today: date, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+
+    preferences_set(user=people.alice.user, enabled=set(NotificationKind.values) - {NotificationKind.LEAVE_DECIDED})
+    for person in (people.alice, people.amir):
+        grant(person, vacation, 20)
+    with django_capture_on_commit_callbacks(execute=True):
+        mine = submit(people.alice, vacation, D(2026, 6, 1), D(2026, 6, 5))
+        theirs = submit(people.amir, vacation, D(2026, 6, 1), D(2026, 6, 5))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for request in (mine, theirs):
+            services.leave_request_decide(request=request, actor=people.bob.user, decision="approve")
+    assert [m.to for m in mail.outbox] == [["amir@example.com"]] and "approved" in mail.outbox[0].subject
+    alice = Notification.objects.filter(user=people.alice.user, kind=NotificationKind.LEAVE_DECIDED)
+    # Her own submission's confirmation and the decision: both recorded, neither sent.
+    assert {(n.status, n.reason) for n in alice} == {(Notification.Status.SKIPPED, "switched off by the user")}
+    assert alice.count() == 2
+    amir = Notification.objects.filter(user=people.amir.user, kind=NotificationKind.LEAVE_DECIDED).order_by("created_at")
+    assert [n.status for n in amir] == [Notification.Status.SENT, Notification.Status.SENT]
+
+
+def test_an_approver_who_switched_off_approval_mail_is_not_asked_while_the_others_are(
+    people: Any, grant: Any, today: date, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+
+    hr = Group.objects.create(name="HR")
+    for member in (people.mona.user, people.dave.user):
+        member.groups.add(hr)
+    preferences_set(user=people.mona.user, enabled=set(NotificationKind.values) - {NotificationKind.APPROVALS_WAITING})
+    vacation = make_leave_type("vacation", approval_levels=[{"type": "group", "group": "HR"}])
+    grant(people.alice, vacation, 20)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(people.alice, vacation, D(2026, 6, 1), D(2026, 6, 5))
+    asked = [m for m in mail.outbox if "your approval" in m.subject]
+    assert [m.to for m in asked] == [["dave@example.com"]]
+    assert [m.to for m in mail.outbox if m not in asked] == [["alice@example.com"]]
+    skipped = Notification.objects.get(user=people.mona.user)
+    assert (skipped.kind, skipped.status, skipped.reason) == (
+        NotificationKind.APPROVALS_WAITING, Notification.Status.SKIPPED, "switched off by the user")
+    assert Notification.objects.get(user=people.dave.user).kind == NotificationKind.APPROVALS_WAITING

@@ -82,3 +82,42 @@ def test_managers_are_reminded_weekly_of_timesheets_waiting_for_them(
     assert "Alice Able" in by_recipient["bob@example.com"].body and "Amir Adept" in by_recipient["bob@example.com"].body
     assert "2 timesheet(s)" in by_recipient["bob@example.com"].subject
     assert "Bob Boss" in by_recipient["carla@example.com"].body
+
+
+def test_end_of_day_reminders_skip_who_switched_them_off_and_record_it(
+    people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+
+    preferences_set(user=people.amir.user, enabled=set(NotificationKind.values) - {NotificationKind.MISSING_TIME})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_daily(at(MONDAY, "17:05")) == 5  # alice, bob, carla, dave, mona
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert recipients == sorted(f"{n}@example.com" for n in ("alice", "bob", "carla", "dave", "mona"))
+    skipped = Notification.objects.get(user=people.amir.user)
+    assert (skipped.kind, skipped.status, skipped.reason) == (
+        NotificationKind.MISSING_TIME, Notification.Status.SKIPPED, "switched off by the user")
+    assert Notification.objects.filter(kind=NotificationKind.MISSING_TIME, status=Notification.Status.SENT).count() == 5
+
+
+def test_a_manager_who_switched_off_approval_reminders_gets_none_while_others_do(
+    people: Any, entry: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+    from timesheets import services
+    from timesheets.tasks import send_approval_reminders
+
+    preferences_set(user=people.bob.user, enabled=set(NotificationKind.values) - {NotificationKind.APPROVALS_WAITING})
+    for person in (people.alice, people.bob):
+        entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=person)
+        services.timesheet_submit(employee=person, week=MONDAY, actor=person.user)
+    with time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False), django_capture_on_commit_callbacks(
+        execute=True
+    ):
+        assert send_approval_reminders.delay().get() == 1
+    assert [m.to for m in mail.outbox] == [["carla@example.com"]]
+    skipped = Notification.objects.get(user=people.bob.user)
+    assert (skipped.kind, skipped.status, skipped.reason) == (
+        NotificationKind.APPROVALS_WAITING, Notification.Status.SKIPPED, "switched off by the user")

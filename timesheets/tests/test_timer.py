@@ -117,6 +117,27 @@ def test_a_timer_past_the_limit_is_stopped_at_the_limit_flagged_and_the_employee
     assert "10 hours" in mail.outbox[0].body and "Website" in mail.outbox[0].body
 
 
+def test_an_employee_who_switched_off_timer_mail_still_has_the_timer_stopped_but_no_mail(
+    people: Any, catalog: Any, entry: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import preferences_set
+    from timesheets.tasks import stop_overlong_timers
+
+    preferences_set(user=people.alice.user, enabled=set(NotificationKind.values) - {NotificationKind.TIMER_RUNNING})
+    mine = entry(at(MONDAY, "08:00"), None)
+    entry(at(MONDAY, "08:00"), None, employee=people.amir)
+    with time_machine.travel(at(MONDAY, "20:15"), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert stop_overlong_timers.delay(limit_hours=10).get() == 2
+    mine.refresh_from_db()
+    assert mine.auto_stopped is True
+    assert [m.to for m in mail.outbox] == [["amir@example.com"]]
+    records = {n.user_id: n for n in Notification.objects.filter(kind=NotificationKind.TIMER_RUNNING)}
+    assert records[people.amir.user.pk].status == Notification.Status.SENT
+    assert (records[people.alice.user.pk].status, records[people.alice.user.pk].reason) == (
+        Notification.Status.SKIPPED, "switched off by the user")
+
+
 def test_stopping_overlong_timers_twice_changes_nothing_the_second_time(catalog: Any, entry: Any) -> None:
     from timesheets import services
 

@@ -59,3 +59,36 @@ def test_backup_failed_cannot_be_switched_off(people: Any) -> None:
 def test_unknown_kind_is_a_programming_error(people: Any) -> None:
     with pytest.raises(ValueError, match="unknown notification kind"):
         notify(people.admin, "weather", "Sunny", "Nice")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_many_mails_each_user_once_and_records_who_switched_off(people: Any) -> None:
+    from etime.ops.notifications import notify_many, preferences_set
+
+    bob, carla = user_of(people.bob), user_of(people.carla)
+    preferences_set(user=carla, enabled=set(NotificationKind.values) - {NotificationKind.DEVICE_OFFLINE})
+    records = notify_many([bob, carla, bob], NotificationKind.DEVICE_OFFLINE, "Clock offline", "Lobby")
+    assert [(r.user, r.status) for r in records] == [
+        (bob, Notification.Status.QUEUED), (carla, Notification.Status.SKIPPED)]
+    assert [m.to for m in mail.outbox] == [[bob.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_without_a_login_is_mailed_and_recorded_without_a_user(people: Any) -> None:
+    record = notify(None, NotificationKind.INVOICE_OVERDUE, "Overdue", "Pay up", address="finance@example.com")
+    record.refresh_from_db()
+    assert (record.user, record.recipient, record.status) == (None, "finance@example.com", Notification.Status.SENT)
+    assert [m.to for m in mail.outbox] == [["finance@example.com"]]
+    with pytest.raises(ValueError, match="a user or an address"):
+        notify(None, NotificationKind.INVOICE_OVERDUE, "Overdue", "Pay up")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_address_given_for_a_user_still_honours_their_preference(people: Any) -> None:
+    from etime.ops.notifications import preferences_set
+
+    alice = user_of(people.alice)
+    preferences_set(user=alice, enabled=set())
+    record = notify(alice, NotificationKind.MISSING_TIME, "Missing time", "Tuesday", address="alice.home@example.com")
+    assert (record.status, record.recipient) == (Notification.Status.SKIPPED, "alice.home@example.com")
+    assert mail.outbox == []

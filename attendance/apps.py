@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -78,5 +80,40 @@ class AttendanceConfig(AppConfig):
             return bytes(XLSX().export_data(reports.register_dataset(register)))
 
         register_report(ReportKind("attendance_register", "Monthly attendance register", _register_report))
+        register_report(ReportKind("attendance_overtime", "Overtime", _overtime_report, formats=("xlsx",)))
         registry.register_home_panel(views.home_panel)
         registry.register_nav_link(views.nav_links)
+
+
+def _overtime_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
+    """Overtime per employee over [start, end], for everyone employed at some point in it
+    (the attendance summary's totals; xlsx only, as summaries have no PDF layout)."""
+    from decimal import Decimal
+
+    from django.db.models import Count, Q
+    from import_export.formats.base_formats import XLSX
+    from tablib import Dataset
+
+    from accounts.models import Employee
+    from attendance import reports
+    from attendance.models import AttendanceDay
+
+    people = (
+        Employee.objects.filter(Q(hire_date__isnull=True) | Q(hire_date__lte=end))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        .select_related("department")
+        .order_by("code")
+    )
+    totals = reports.summary(people, start, end)
+    days = dict(
+        AttendanceDay.objects.filter(employee__in=people, date__gte=start, date__lte=end, overtime_minutes__gt=0)
+        .values("employee_id").annotate(n=Count("id")).order_by().values_list("employee_id", "n")
+    )  # fmt: skip
+    headers = ["Code", "Name", "Department", "Days with overtime", "Overtime (min)", "Overtime (h)", "Worked (h)"]
+    data = Dataset(headers=headers, title=f"{start:%Y-%m-%d} to {end:%Y-%m-%d}")
+    for person in people:
+        hours = totals.get(person.pk, reports.Totals()).as_dict()
+        data.append([person.code, person.full_name, person.department.name if person.department else "",
+                     days.get(person.pk, 0), hours["overtime_minutes"], Decimal(hours["overtime_hours"]),
+                     Decimal(hours["worked_hours"])])  # fmt: skip
+    return bytes(XLSX().export_data(data))

@@ -305,6 +305,9 @@ ETIME_ATTENDANCE_FINAL_AFTER_HOURS = env_int("ETIME_ATTENDANCE_FINAL_AFTER_HOURS
 ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS = env_int("ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31, minimum=1)
 ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS = env_int("ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7, minimum=1)
 ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000, minimum=1)
+# Time-entry CSV imports (docs/TIMESHEETS.md) of more rows than this run as a Celery task
+# the caller follows as a Job (202); smaller ones answer at once.
+ETIME_IMPORT_ASYNC_ROWS = env_int("ETIME_IMPORT_ASYNC_ROWS", 2000, minimum=1)
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by

@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any, cast
 
 import django_filters
+from django.conf import settings
 from django.db.models import DateField as DbDateField
 from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -360,6 +362,11 @@ class ImportReportSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
 
 
+class ImportQueuedSerializer(serializers.Serializer):
+    job = serializers.UUIDField()
+    status_url = serializers.CharField(help_text="`/api/v1/jobs/{id}/`: poll until `state` is succeeded or failed")
+
+
 def _resolution(request: Request, data: dict[str, Any]) -> str | None:
     value = data.pop("resolution", None) or request.query_params.get("resolution") or None
     if value not in (None, "merge", "replace"):
@@ -513,13 +520,22 @@ class TimeEntryViewSet(EtimeModelViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(DeletionSerializer(page, many=True).data)
 
-    @extend_schema(request={"multipart/form-data": ImportSerializer}, responses={200: ImportReportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={
+            200: ImportReportSerializer,
+            202: OpenApiResponse(ImportQueuedSerializer, description="A file of more than `ETIME_IMPORT_ASYNC_ROWS` "
+                                 "rows (2000) is imported by a task: poll `status_url` (the job's `result` is the "
+                                 "200 report; failed rows are also in its `errors`)."),
+        },
+    )  # fmt: skip
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
             pagination_class=None, filter_backends=[])  # fmt: skip
     def import_entries(self, request: Request) -> Response:
         """Import entries from CSV (etime's own export, Toggl or Clockify detailed
         reports). Each row is created through the same rules as the API, or reported
-        as skipped (already there) or failed (with the reason)."""
+        as skipped (already there) or failed (with the reason). Large files are
+        imported in the background: 202 with the job to poll."""
         serializer = ImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -528,8 +544,16 @@ class TimeEntryViewSet(EtimeModelViewSet):
             employee = employee_get_visible(user=request.user, employee_id=data["employee"])
             if employee is None:
                 raise _validation("employee", "No employee with this id.")
+        content = data["file"].read()
+        dataset = imports.read_import_file(content)
+        if len(dataset) > settings.ETIME_IMPORT_ASYNC_ROWS:
+            job = imports.import_time_entries_queue(
+                content=content, user=request.user, employee=employee, dry_run=data["dry_run"], rows=len(dataset)
+            )
+            return Response({"job": str(job.pk), "status_url": reverse("job-detail", args=[job.pk])},
+                            status=status.HTTP_202_ACCEPTED)  # fmt: skip
         report = imports.import_time_entries(
-            content=data["file"].read(), user=request.user, employee=employee, dry_run=data["dry_run"]
+            content=content, user=request.user, employee=employee, dry_run=data["dry_run"], dataset=dataset
         )
         return Response(report)
 

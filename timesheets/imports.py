@@ -17,18 +17,28 @@ MM/DD/YYYY unless some day in the file is above 12 (then DD/MM/YYYY).
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
-from etime.core.errors import DomainError
+from etime.core.errors import DomainError, ValidationFailed
+from etime.core.queue import enqueue_on_commit
+from etime.ops.jobs import Progress, job_create
+from etime.ops.models import Job
 from timesheets import selectors, services
 from timesheets.models import EntrySource, Project, Task, TimeEntry
+from timesheets.resources import TimeEntryImportResource
 
 NATIVE, TOGGL, CLOCKIFY = "etime", "toggl", "clockify"
 MAX_ROWS = 20_000
@@ -276,18 +286,12 @@ def read_dataset(content: bytes) -> Any:
     return CSV().create_dataset(text)
 
 
-def import_time_entries(*, content: bytes, user: User | Any, employee: Employee | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Import a CSV file's entries for ``user``; a report of what each row became.
-
-    ``dry_run`` runs every rule and rolls everything back. Raises ``ValidationFailed``
-    for a file that cannot be read or is too long.
-    """
-    from etime.core.errors import ValidationFailed
-    from timesheets.resources import TimeEntryImportResource
-
+def read_import_file(content: bytes) -> Any:
+    """The file's rows (a tablib Dataset). Raises ``ValidationFailed`` for a file that
+    cannot be read, is in no known layout or is too long."""
     try:
         dataset = read_dataset(content)
-        layout = detect_layout(list(dataset.headers or []))
+        detect_layout(list(dataset.headers or []))
     except ImportFormatError as exc:
         raise ValidationFailed(str(exc), details={"file": [str(exc)]}) from None
     except Exception:  # tablib raises several kinds on garbage
@@ -295,7 +299,40 @@ def import_time_entries(*, content: bytes, user: User | Any, employee: Employee 
     if len(dataset) > MAX_ROWS:
         message = f"At most {MAX_ROWS} rows per import; split the file."
         raise ValidationFailed(message, details={"file": [message]})
-    resource = TimeEntryImportResource(user=user, employee=employee)
+    return dataset
+
+
+class _ReportingImportResource(TimeEntryImportResource):
+    """The import resource, telling ``on_row`` what each row became as it goes."""
+
+    def __init__(self, *, on_row: Callable[[RowOutcome], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_row = on_row
+
+    def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> Any:
+        result = super().import_row(row, instance_loader, **kwargs)
+        self.on_row(self.importer.outcomes[-1])
+        return result
+
+
+def import_time_entries(
+    *, content: bytes, user: User | Any, employee: Employee | None = None, dry_run: bool = False,
+    dataset: Any = None, on_row: Callable[[RowOutcome], None] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Import a CSV file's entries for ``user``; a report of what each row became.
+
+    ``dry_run`` runs every rule and rolls everything back. Raises ``ValidationFailed``
+    for a file that cannot be read or is too long. ``dataset``: the file already read by
+    ``read_import_file``; ``on_row`` is called with each row's outcome as it is known.
+    """
+    if dataset is None:
+        dataset = read_import_file(content)
+    layout = detect_layout(list(dataset.headers or []))
+    resource = (
+        TimeEntryImportResource(user=user, employee=employee)
+        if on_row is None
+        else _ReportingImportResource(on_row=on_row, user=user, employee=employee)
+    )
     resource.import_data(dataset, dry_run=dry_run, use_transactions=True, user=user)
     outcomes = resource.importer.outcomes if resource.importer else []
     counts = {status: sum(1 for o in outcomes if o.status == status) for status in ("created", "skipped", "failed")}
@@ -305,3 +342,86 @@ def import_time_entries(*, content: bytes, user: User | Any, employee: Employee 
         **counts,
         "rows": [{"row": o.row, "status": o.status, "message": o.message, "entry": o.entry} for o in outcomes],
     }
+
+
+# --- Large files: in a Celery task, followed as a Job ------------------------------------------
+
+JOB_KIND = "time_entry_import"
+MAX_JOB_ERRORS = 1000  # Progress.error keeps this many; the result lists every row
+
+
+def import_time_entries_queue(
+    *, content: bytes, user: User | Any, employee: Employee | None = None, dry_run: bool = False, rows: int
+) -> Job:
+    """Queue the import of a file already read by ``read_import_file`` (``rows`` rows) as a
+    Job its starter polls at ``/api/v1/jobs/{id}/``; the task runs ``import_job_run``."""
+    from timesheets.tasks import import_entries
+
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, actor=user, total=rows)
+        enqueue_on_commit(
+            import_entries, job_id=str(job.pk), content=base64.b64encode(content).decode("ascii"),
+            employee_id=str(employee.pk) if employee is not None else None, dry_run=dry_run,
+        )  # fmt: skip
+    return job
+
+
+class _ProgressThread:
+    """Reports rows to a Job from a thread of its own, so on a database connection of its
+    own: the import runs in one transaction (as the synchronous path does), and progress
+    written on that transaction's connection would reach the pollers only at the end."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.failed = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-progress")
+
+    def row(self, outcome: RowOutcome) -> None:
+        if outcome.status == "failed":
+            self.failed += 1
+            if self.failed <= MAX_JOB_ERRORS:
+                self._pool.submit(self.progress.error, f"Row {outcome.row}: {outcome.message}")
+        self._pool.submit(self.progress.advance)
+
+    def close(self) -> None:
+        self._pool.submit(connections.close_all)
+        self._pool.shutdown(wait=True)
+
+
+def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = None, dry_run: bool = False) -> dict[str, Any] | None:
+    """Run a queued import for the Job's starter: total, per-row progress, an error per
+    failed row, and the report ``import_time_entries`` returns as the Job's result.
+
+    Claims the Job first (Celery may deliver twice): None when another run has it. A
+    ``running`` Job whose updates stopped for longer than a task may run lost its worker
+    and is taken over (its transaction was rolled back with the connection)."""
+    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    claimed = Job.objects.filter(
+        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, updated_at__lt=stale), pk=job_id, kind=JOB_KIND
+    ).update(state=Job.State.RUNNING, done=0, errors=[], updated_at=timezone.now())
+    if claimed != 1:
+        return None
+    job = Job.objects.select_related("started_by").get(pk=job_id)
+    with Progress(job) as progress:
+        user = job.started_by
+        if user is None or not user.is_active:
+            raise ValueError("The user who started the import no longer has access.")
+        employee = None
+        if employee_id:
+            employee = employee_list_visible(user=user).filter(pk=employee_id).first()
+            if employee is None:
+                raise ValueError("The employee to book the rows to is no longer visible to you.")
+        dataset = read_import_file(content)
+        progress.total(len(dataset))
+        reporter = _ProgressThread(progress)
+        try:
+            report = import_time_entries(content=content, user=user, employee=employee, dry_run=dry_run,
+                                         dataset=dataset, on_row=reporter.row)  # fmt: skip
+        finally:
+            reporter.close()
+        progress.result(report)
+        progress.message(
+            f"{'Dry run: ' if dry_run else ''}{report['created']} created, {report['skipped']} skipped, "
+            f"{report['failed']} failed"
+        )
+    return {key: report[key] for key in ("layout", "dry_run", "created", "skipped", "failed")}

@@ -1,12 +1,15 @@
-"""Periodic work for time tracking: ids and numbers in, one service call each.
+"""Background work for time tracking (periodic and queued): ids and numbers in, one service call each.
 
 Each is safe to run twice at once (Celery may deliver twice): the timer stop claims rows
-with SKIP LOCKED, and reminders claim a ReminderLog row before mailing.
+with SKIP LOCKED, reminders claim a ReminderLog row before mailing, and an import claims
+its Job.
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 
@@ -27,3 +30,13 @@ def send_daily_reminders(hour: int | None = None) -> int:
 @shared_task(name="timesheets.send_approval_reminders")
 def send_approval_reminders() -> int:
     return services.reminders_send_approvals()
+
+
+@shared_task(name="timesheets.import_entries")
+def import_entries(job_id: str, content: str, employee_id: str | None = None, dry_run: bool = False) -> dict[str, Any] | None:
+    """A large CSV import queued by ``POST /time-entries/import/`` (``content`` is the file,
+    base64); progress and the report go to the Job. None when another delivery ran it."""
+    from timesheets import imports
+
+    return imports.import_job_run(job_id=job_id, content=base64.b64decode(content), employee_id=employee_id,
+                                  dry_run=dry_run)  # fmt: skip

@@ -1,6 +1,6 @@
 """The archive container: a tar stream (optionally encrypted) ending in a manifest.
 
-Members: ``db/…`` (native dump, logical JSON), ``media/…`` (MEDIA_ROOT as it was), then
+Members: ``db/…`` (native dump, logical format), ``media/…`` (MEDIA_ROOT as it was), then
 ``manifest.json`` and ``manifest.json.sha256``. Files are hashed as they stream into the tar,
 so the manifest comes last and holds exactly what was written. Reading verifies every
 member against the manifest and refuses on the first mismatch; a reader extracts into a

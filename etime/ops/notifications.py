@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -97,7 +99,31 @@ def notify_many(
     return records
 
 
+MAX_ATTEMPTS = 5
+RETRY_WITHIN = timedelta(hours=24)
+
+
+def retry_failed(*, now: Any = None) -> int:
+    """Send again what failed (an SMTP outage, a refused connection) in the last day, up to
+    MAX_ATTEMPTS tries each; run by beat every 15 minutes. Each row is claimed with a
+    conditional update, so two sweeps at once send it once. Returns the mails sent."""
+    now = now or timezone.now()
+    candidates = Notification.objects.filter(
+        status=Notification.Status.FAILED, attempts__lt=MAX_ATTEMPTS, created_at__gte=now - RETRY_WITHIN
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(candidates[:500]):
+        claimed = Notification.objects.filter(pk=pk, status=Notification.Status.FAILED).update(
+            status=Notification.Status.QUEUED
+        )
+        if claimed:
+            _send(pk)
+            sent += Notification.objects.filter(pk=pk, status=Notification.Status.SENT).exists()
+    return sent
+
+
 def _send(notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1)
     record = Notification.objects.get(pk=notification_id)
     try:
         send_mail(

@@ -39,3 +39,12 @@ register(
         description="Emails the report subscriptions due today (docs/OPERATIONS.md).",
     )
 )
+
+register(
+    DefaultSchedule(
+        name="Retry failed notifications",
+        task="ops.retry_failed_notifications",
+        every_seconds=900,
+        description="Sends again the notifications that failed (mail server down) in the last day, up to 5 tries.",
+    )
+)

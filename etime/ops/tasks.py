@@ -114,3 +114,10 @@ def _restore(job: Job, name: str, logical: bool, kept: dict[str, Any], seen: lis
         })  # fmt: skip
         progress._pending = 0  # counted in the row just written
     return outcome
+
+
+@shared_task(name="ops.retry_failed_notifications")
+def retry_failed_notifications() -> int:
+    from etime.ops.notifications import retry_failed
+
+    return retry_failed()

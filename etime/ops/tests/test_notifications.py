@@ -92,3 +92,46 @@ def test_an_address_given_for_a_user_still_honours_their_preference(people: Any)
     record = notify(alice, NotificationKind.MISSING_TIME, "Missing time", "Tuesday", address="alice.home@example.com")
     assert (record.status, record.recipient) == (Notification.Status.SKIPPED, "alice.home@example.com")
     assert mail.outbox == []
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_that_failed_while_the_mail_server_was_down_is_sent_by_the_retry_sweep(people: Any, settings: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from etime.ops.notifications import MAX_ATTEMPTS, retry_failed
+
+    alice = user_of(people.alice)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _closed_port(), 2
+    record = notify(alice, NotificationKind.LEAVE_DECIDED, "Your leave was approved", "Enjoy.")
+    record.refresh_from_db()
+    assert record.status == Notification.Status.FAILED and record.attempts == 1  # connection refused: a real outage
+    assert retry_failed() == 0  # still down
+    record.refresh_from_db()
+    assert record.status == Notification.Status.FAILED and record.attempts == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    assert retry_failed() == 1
+    record.refresh_from_db()
+    assert record.status == Notification.Status.SENT and record.attempts == 3
+    assert [m.subject for m in mail.outbox] == ["[etime] Your leave was approved"]
+    assert retry_failed() == 0 and len(mail.outbox) == 1  # sent once
+
+    # Given up on: after MAX_ATTEMPTS tries, or a day after it was first queued.
+    stale = notify(alice, NotificationKind.LEAVE_DECIDED, "Old", "x")
+    Notification.objects.filter(pk=stale.pk).update(status=Notification.Status.FAILED, attempts=MAX_ATTEMPTS)
+    old = notify(alice, NotificationKind.LEAVE_DECIDED, "Older", "x")
+    Notification.objects.filter(pk=old.pk).update(status=Notification.Status.FAILED, attempts=1,
+                                                  created_at=timezone.now() - timedelta(hours=25))  # fmt: skip
+    mail.outbox.clear()
+    assert retry_failed() == 0 and mail.outbox == []

@@ -80,7 +80,10 @@ def test_every_page_form_refuses_a_post_without_the_csrf_token(people: Any) -> N
 
 
 def _production_env(db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")}
+    # Not the test process's own switches: the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE
+    # for its lifetime (check --deploy rightly refuses it), and the run may share the worker.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}  # fmt: skip
     env.update({
         "DJANGO_SETTINGS_MODULE": "etime.settings",
         "DEBUG": "false",

@@ -137,18 +137,28 @@ def canonical_digests(alias: str, out: IO[bytes] | None = None) -> dict[str, dic
     return result
 
 
+def _quote(name: str) -> str:
+    """A PostgreSQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pin_text_output(cursor: Any, *, interval_style: str) -> None:
+    """Fix the session settings that shape values as text (for this transaction), so that
+    what one connection writes or hashes does not depend on the server's defaults."""
+    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", f"IntervalStyle = '{interval_style}'",
+                    "extra_float_digits = 1", "bytea_output = 'hex'"):  # fmt: skip
+        cursor.execute(f"SET LOCAL {setting}")
+
+
 def postgres_digests(cursor: Any, tables: list[str]) -> dict[str, dict[str, Any]]:
     """Per table: rows and a sum of row-text md5s (order-free), computed by PostgreSQL."""
     out: dict[str, dict[str, Any]] = {}
-    # Row text depends on the session's settings; fix them so that the dump's connection and
-    # the scratch database's agree whatever the server's defaults are.
-    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'postgres'", "extra_float_digits = 1"):
-        cursor.execute(f"SET LOCAL {setting}")
+    # The dump's connection and the scratch database's must hash the same row text.
+    _pin_text_output(cursor, interval_style="postgres")
     for table in tables:
-        quoted = '"' + table.replace('"', '""') + '"'
         cursor.execute(
             f"SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint), 0)::text "  # noqa: S608
-            f"FROM {quoted} AS t"
+            f"FROM {_quote(table)} AS t"
         )
         rows, digest = cursor.fetchone()
         out[table] = {"rows": rows, "digest": digest}
@@ -161,13 +171,14 @@ def logical_file_digests(logical: Path) -> dict[str, dict[str, Any]]:
     models, then encoded the same way). PostgreSQL backups write their logical format with
     COPY and record no canonical digest; a move computes it here instead."""
     by_label = {m._meta.label_lower: m for m in backup_models()}
+    non_pk = {label: [f for f in m._meta.concrete_fields if not f.primary_key] for label, m in by_label.items()}
     totals: dict[str, list[int]] = {label: [0, 0] for label in by_label}
     for record in logical_records(logical, by_label):
         model = by_label.get(record["model"])
         if model is None:
             raise ArchiveIncompatible(f"The archive holds rows of an unknown model {record['model']}.")
         instance = _instance(model, record)
-        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        fields = non_pk[record["model"]]
         line = _line(record["model"], instance.pk, fields, [getattr(instance, f.attname) for f in fields])
         slot = totals[record["model"]]
         slot[0] += 1
@@ -183,19 +194,13 @@ _COPY_END = b"\\.\n"
 _COPY_UNESCAPE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "\\": "\\"}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def write_postgres_logical(cursor: Any, out: IO[bytes], counts: dict[str, int]) -> None:
     """The logical format on PostgreSQL: per model a JSON header line (model, table, columns,
     fields, rows) and the rows in COPY's text format, ended by ``\\.`` — PostgreSQL's own
     fast, engine-neutral text (NULL as ``\\N``, ISO dates and UTC timestamps, ``t``/``f``,
     JSON as text, bytea as hex). Loaded back with COPY on PostgreSQL, and parsed and typed
     by the models on any other engine (``logical_records``)."""
-    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "IntervalStyle = 'iso_8601'",
-                    "extra_float_digits = 1", "bytea_output = 'hex'"):  # fmt: skip
-        cursor.execute(f"SET LOCAL {setting}")
+    _pin_text_output(cursor, interval_style="iso_8601")  # ISO 8601 durations: parse_duration reads them
     raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
     out.write(COPY_MAGIC)
     for model in backup_models():
@@ -572,8 +577,7 @@ def restore_logical(logical: Path, schema: dict[str, list[str]], alias: str = "d
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                quoted = ", ".join('"' + t + '"' for t in tables)
-                cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+                cursor.execute(f"TRUNCATE {', '.join(_quote(t) for t in tables)} RESTART IDENTITY CASCADE")
             else:
                 for table in tables:
                     cursor.execute(f'DELETE FROM "{table}"')  # noqa: S608

@@ -117,12 +117,12 @@ def retry_failed(*, now: Any = None) -> int:
             status=Notification.Status.QUEUED
         )
         if claimed:
-            _send(pk)
-            sent += Notification.objects.filter(pk=pk, status=Notification.Status.SENT).exists()
+            sent += _send(pk)
     return sent
 
 
-def _send(notification_id: int) -> None:
+def _send(notification_id: int) -> bool:
+    """Mail one queued notification; records sent or failed (with the reason)."""
     Notification.objects.filter(pk=notification_id).update(attempts=F("attempts") + 1)
     record = Notification.objects.get(pk=notification_id)
     try:
@@ -132,8 +132,9 @@ def _send(notification_id: int) -> None:
     except Exception as exc:
         logger.exception("notification %s failed", notification_id)
         Notification.objects.filter(pk=notification_id).update(status=Notification.Status.FAILED, reason=str(exc)[:255])
-        return
+        return False
     Notification.objects.filter(pk=notification_id).update(status=Notification.Status.SENT, sent_at=timezone.now())
+    return True
 
 
 def preferences(user: Any) -> list[dict[str, Any]]:

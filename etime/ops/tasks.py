@@ -60,28 +60,28 @@ def restore_archive(job_id: str, name: str, logical: bool = False) -> dict[str, 
     """Restore an archive for the admin page. The Job row lives in the database being
     replaced: it is written again, finished, once the restore is done (a refusal happens
     before anything is touched, so the row is still there to record it)."""
-    from django.contrib.auth import get_user_model
-
-    job = Job.objects.get(pk=job_id)
-    kept: dict[str, Any] = {"kind": job.kind, "created_at": job.created_at}
-    starter = job.started_by_id
-
-    def starter_if_restored() -> Any:  # the archive may predate the admin's account
-        return starter if starter and get_user_model().objects.filter(pk=starter).exists() else None
-
-    seen: list[str] = []
     try:
-        return _restore(job, name, logical, kept, seen, starter_if_restored)
+        return _restore(Job.objects.get(pk=job_id), name, logical)
     except ArchiveRefused as exc:  # an expected outcome, recorded on the job by Progress
         return {"archive": name, "refused": exc.message}
 
 
-def _restore(job: Job, name: str, logical: bool, kept: dict[str, Any], seen: list[str], starter_if_restored: Any) -> dict[str, Any]:
+def _restore(job: Job, name: str, logical: bool) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from etime.ops.backup.service import restore
 
-    job_id = job.pk
+    kind, created_at, starter = job.kind, job.created_at, job.started_by_id
+
+    def rewrite(**fields: Any) -> None:
+        """Write the job into the database the restore left (the archive may predate the
+        admin's account: then without a starter)."""
+        known = starter is not None and get_user_model().objects.filter(pk=starter).exists()
+        Job.objects.update_or_create(pk=job.pk, defaults={
+            "kind": kind, "created_at": created_at, "started_by_id": starter if known else None, **fields})  # fmt: skip
+
+    seen: list[str] = []
     with Progress(job) as progress:
         progress.total(len(_RESTORE_STEPS))
 
@@ -97,21 +97,13 @@ def _restore(job: Job, name: str, logical: bool, kept: dict[str, Any], seen: lis
         except Exception:
             if "database" not in seen:
                 raise  # nothing was replaced: Progress records the failure on the job
-            Job.objects.update_or_create(pk=job_id, defaults={
-                **kept, "state": Job.State.FAILED, "message": "failed while replacing the database",
-                "errors": ["The restore failed after the database was replaced; restore the restore point."],
-                "finished_at": timezone.now(),
-                "started_by_id": starter_if_restored(),
-            })  # fmt: skip
+            rewrite(state=Job.State.FAILED, message="failed while replacing the database", finished_at=timezone.now(),
+                    errors=["The restore failed after the database was replaced; restore the restore point."])  # fmt: skip
             raise
         outcome = {"archive": name, "method": report.method, "restore_point": report.restore_point,
                    "rows": sum(report.rows.values()), "media_files": report.media_files, "migrated": report.migrated}  # fmt: skip
-        now = timezone.now()
-        Job.objects.update_or_create(pk=job_id, defaults={
-            **kept, "state": Job.State.RUNNING, "done": len(_RESTORE_STEPS), "total": len(_RESTORE_STEPS),
-            "message": "restored", "result": outcome, "updated_at": now,
-            "started_by_id": starter_if_restored(),
-        })  # fmt: skip
+        rewrite(state=Job.State.RUNNING, done=len(_RESTORE_STEPS), total=len(_RESTORE_STEPS), message="restored",
+                result=outcome)  # fmt: skip
         progress._pending = 0  # counted in the row just written
     return outcome
 

@@ -48,7 +48,7 @@ from attendance.resources import AttendanceDayResource
 from etime.core import approvals
 from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
-from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
+from etime.core.api.schema import FILE_RESPONSES, XLSX_CONTENT_TYPE, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
 from etime.core.dates import ensure_supported
 
@@ -685,7 +685,7 @@ class CSVFileRenderer(_FileRenderer):
 
 
 class XLSXFileRenderer(_FileRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX_CONTENT_TYPE
     format = "xlsx"
 
 

@@ -135,7 +135,6 @@ class DiscountSerializer(serializers.Serializer):
 ISSUED_409 = OpenApiResponse(description="invoice_already_issued")
 
 
-
 class InvoiceViewSet(EtimeModelViewSet):
     """Invoices and credit notes. ``POST`` with client, period_start and period_end builds
     a draft from the period's billable, approved, uninvoiced time and expenses."""

@@ -34,10 +34,8 @@ class BillingConfig(AppConfig):
 def _invoice_register_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
     """The invoice register (issued and void invoices and credit notes, with paid and open
     amounts) of the documents issued in [start, end]."""
-    from accounts.models import Role, User
+    from accounts.selectors import scheduled_report_viewer
     from billing import resources, selectors
 
-    # An unsaved admin: billing's own "admins may use billing" rule, no account behind it.
-    viewer = User(username="scheduled-reports", role=Role.ADMIN, is_active=True)
-    invoices = selectors.invoice_register(user=viewer).filter(issue_date__gte=start, issue_date__lte=end)
+    invoices = selectors.invoice_register(user=scheduled_report_viewer()).filter(issue_date__gte=start, issue_date__lte=end)
     return bytes(resources.register_export(invoices, fmt).content)

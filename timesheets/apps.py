@@ -76,13 +76,11 @@ class TimesheetsConfig(AppConfig):
 def _hours_by_client_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
     """The time report grouped by client over [start, end], everyone's finished entries.
     Internal costs and margins are left out: the mail may reach people who are not admins."""
-    from accounts.models import Role, User
+    from accounts.selectors import scheduled_report_viewer
     from timesheets import resources, selectors
 
-    # An unsaved admin: the selectors' own "admins see everyone's entries" rule, no account.
-    viewer = User(username="scheduled-reports", role=Role.ADMIN, is_active=True)
     rows = selectors.time_report(
-        user=viewer, group_by="client", filters=selectors.ReportFilters(date_from=start, date_to=end)
+        user=scheduled_report_viewer(), group_by="client", filters=selectors.ReportFilters(date_from=start, date_to=end)
     )
     rows = [{k: v for k, v in row.items() if k not in ("costs", "margins")} for row in rows]
     return bytes(resources.report_response(rows, fmt, "hours-by-client").content)

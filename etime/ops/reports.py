@@ -16,10 +16,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from etime.core.api.schema import XLSX_CONTENT_TYPE
 from etime.ops.jobs import Progress, job_create
 from etime.ops.models import ReportSubscription
 
-CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_CONTENT_TYPE}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,48 @@ from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
 
+# The suite must not depend on the real date or hour. `ETIME_TEST_NOW` (an ISO datetime
+# with its offset, e.g. 2027-01-02T00:30:00+00:00) moves this process's clock there for
+# the whole run, ticking; `./etimectl test` runs its two passes at two such moments
+# (README "Running the tests at another date"). Tests that travel themselves nest inside.
+_TEST_NOW_ENV = "ETIME_TEST_NOW"
+
+
+def _test_now() -> Any:
+    from datetime import datetime
+
+    raw = os.environ.get(_TEST_NOW_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{_TEST_NOW_ENV}={raw!r} is not an ISO datetime: {exc}") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{_TEST_NOW_ENV}={raw!r} needs an offset, e.g. 2027-01-02T00:30:00+00:00")
+    return moment
+
+
+def pytest_configure(config: Any) -> None:
+    moment = _test_now()
+    if moment is not None:
+        import time_machine
+
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        config._etime_clock = traveller  # stopped in pytest_unconfigure
+
+
+def pytest_unconfigure(config: Any) -> None:
+    traveller = getattr(config, "_etime_clock", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config: Any) -> str:
+    moment = _test_now()
+    return f"etime clock: moved to {moment.isoformat()} ({_TEST_NOW_ENV})" if moment else "etime clock: real time"
+
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     # The SQLite pass (no DATABASE_URL) runs only the tests about the embedded default.

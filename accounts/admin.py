@@ -27,6 +27,13 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
+        # probe hashes through the URL); this flag is not a hash, and the list filters by it.
+        if lookup in ("password_change_required", "password_change_required__exact"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
+
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):

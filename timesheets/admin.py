@@ -155,6 +155,15 @@ class RateAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return [f.name for f in Rate._meta.fields] if obj is not None else ()
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A stored rate opens as a view page (no save button; a POST is refused).
+        return obj is None and super().has_change_permission(request, obj)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm  # the add form's currency default needs its fields
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Rate, form: Any, change: bool) -> None:
         if change:
             return

@@ -168,7 +168,7 @@ def ensure_employees(rows: int, seed: int) -> dict[str, Any]:
     if total != bench:
         raise common.HarnessError(
             f"the bench database holds {total - bench} employees that the bench did not create; "
-            "point BENCH_DATABASE_URL at a dedicated database"
+            "point BENCH_API_LIST_DATABASE_URL at a dedicated database (or drop it: --fresh)"
         )
     if bench == rows:
         return {"loaded": False, "load_seconds": 0.0}

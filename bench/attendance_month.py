@@ -22,8 +22,8 @@ of the per-round ratios. Also reported: employee-days
 per second, and the peak Python memory (tracemalloc) of a full recomputation against one
 of a quarter of the employees, which must be about the same (work happens in chunks).
 
-The benchmark runs on its own database, ``BENCH_ATTENDANCE_DATABASE_URL`` or the bench
-database's name + ``_attendance``, so its 2,000 employees never meet api_list's.
+The benchmark runs on its own database (``etime_bench_attendance_month``, see
+``bench.common.database_url_for``), so its 2,000 employees never meet api_list's.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from bench import common
@@ -56,52 +55,6 @@ GOAL = 4.0
 # Bump when the generated data changes: a database holding another version is reloaded.
 DATA_VERSION = "Bench Zurich v2"
 MAX_ROUNDS = 5
-
-
-def _database_url() -> str:
-    explicit = os.environ.get("BENCH_ATTENDANCE_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(common.database_url())
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_attendance"))
-
-
-def _point_at(url: str, *, migrate: bool) -> None:
-    """Point the default connection at ``url`` (Django already set up), creating and
-    migrating the database when asked."""
-    import dj_database_url
-    from django.core.management import call_command
-    from django.db import connection
-
-    os.environ["DATABASE_URL"] = url
-    connection.close()
-    parsed = dj_database_url.parse(url)
-    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
-        connection.settings_dict[key] = parsed.get(key, "")
-    if migrate:
-        common._ensure_postgres_database(url)
-        call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
-
-
-def _use_own_database() -> tuple[str, bool]:
-    """Point Django at this benchmark's database, before or after Django was set up (a
-    ``bench all`` run set it up for the previous benchmark). Returns (url, whether Django
-    was set up here)."""
-    url = _database_url()
-    from django.apps import apps
-
-    if not apps.ready:
-        os.environ["DATABASE_URL"] = url
-        common.django_ready()
-        return url, True
-    _point_at(url, migrate=True)
-    return url, False
-
-
-def _restore(set_up_here: bool) -> None:
-    """Hand the shared bench database back to the benchmarks that run after this one; if
-    Django was set up here, that database has not been migrated yet."""
-    _point_at(common.database_url(), migrate=set_up_here)
 
 
 # --- data -------------------------------------------------------------------------------
@@ -182,7 +135,7 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
     if total != mine:
         raise common.HarnessError(
             f"the attendance bench database holds {total - mine} employees it did not create; "
-            "point BENCH_ATTENDANCE_DATABASE_URL at a dedicated database"
+            "point BENCH_ATTENDANCE_MONTH_DATABASE_URL at a dedicated database (or drop it: --fresh)"
         )
     if mine == employees and Punch.objects.exists() and Location.objects.filter(name=DATA_VERSION).exists():
         return {"loaded": False, "load_seconds": 0.0}
@@ -335,14 +288,7 @@ def _peak_mib(fn: Any) -> float:
 
 
 def run(options: common.Options) -> dict[str, Any]:
-    database, set_up_here = _use_own_database()
-    try:
-        return _run(options, database)
-    finally:
-        _restore(set_up_here)
-
-
-def _run(options: common.Options, database: str) -> dict[str, Any]:
+    common.django_ready()
     from django.db import connection
     from django.db.models import Count
 
@@ -445,7 +391,7 @@ def _run(options: common.Options, database: str) -> dict[str, Any]:
                 "holidays": len(providers._holiday_providers),
                 "device_status": len(providers._device_status_providers),
             },
-            "bench_database": urlsplit(database).path.lstrip("/"),
+            "bench_database": common.database_name(os.environ["DATABASE_URL"]),
             "data_loaded_this_run": load["loaded"],
             "load_seconds": load["load_seconds"],
             **common.environment(),

@@ -12,7 +12,7 @@ reused while the count matches). Variants, interleaved per round:
 
 Goal: ``backup / floor`` (median of paired rounds) ≤ 1.5. ``--repeats`` is capped at 3 and
 ``--warmup`` at 0 (each call takes tens of seconds). ``--rows`` sets the entries (default 1M).
-Database: BENCH_BACKUP_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/etime_h9_bench).
+Database: its own, ``etime_bench_backup`` (``bench.common.database_url_for``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from typing import Any
 from bench import common
 
 DESCRIPTION = "backup + verified restore of 1M time entries vs bare pg_dump/pg_restore"
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/etime_h9_bench"
 GOAL = 1.5
 MAX_REPEATS = 3
 
@@ -40,12 +39,6 @@ def _pg(cmd: list[str], env: dict[str, str]) -> None:
 
 
 def run(options: common.Options) -> dict[str, Any]:
-    from django.conf import settings as dj_settings
-
-    url = os.environ.get("BENCH_BACKUP_DATABASE_URL") or DEFAULT_URL
-    if dj_settings.configured and os.environ.get("DATABASE_URL") != url:
-        raise common.HarnessError("run `python -m bench backup` on its own (it needs its own database)")
-    os.environ["DATABASE_URL"] = url
     work = Path(tempfile.mkdtemp(prefix="etime-bench-backup-"))
     os.environ["ETIME_BACKUP_DIR"] = str(work / "archives")
     os.environ["ETIME_MEDIA_ROOT"] = str(work / "media")

@@ -19,10 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/etime_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+# Names the test suite and the development setup use: a benchmark truncates and reloads
+# its database, so it must never land on one of these.
+RESERVED_DATABASE_NAMES = ("etime",)
+RESERVED_DATABASE_PREFIXES = ("test_etime", "etime_h")
 
 
 class HarnessError(RuntimeError):
@@ -35,21 +39,45 @@ class Options:
     warmup: int = 30
     rows: int | None = None  # None: the benchmark's default
     seed: int = 1
+    seconds: float | None = None  # None: the benchmark's default duration (load steps, soak)
 
 
-def database_url() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+def database_url_for(name: str, suffix: str = "") -> str:
+    """The database benchmark ``name`` owns (``suffix`` for a second one it keeps).
+
+    ``BENCH_<NAME>_DATABASE_URL`` when set (``suffix`` appended to its name), otherwise
+    the server of ``BENCH_DATABASE_URL`` with the database ``<its name>_<name><suffix>``:
+    ``etime_bench_api_list``, ``etime_bench_time_entries_small``... Every benchmark has
+    its own, so none meets another's rows and ``bench all`` needs no cleanup between
+    them. Refuses the names the tests and other setups use.
+    """
+    explicit = os.environ.get(f"BENCH_{name.upper()}_DATABASE_URL")
+    if explicit:
+        parts = urlsplit(explicit)
+        url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
+    else:
+        parts = urlsplit(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL)
+        url = urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{name}{suffix}"))
+    database = database_name(url)
+    if database in RESERVED_DATABASE_NAMES or database.startswith(RESERVED_DATABASE_PREFIXES):
+        raise HarnessError(f"{name}: refusing database {database!r}, a name the tests or development use")
+    return url
 
 
-def configure_environment() -> None:
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def configure_environment(name: str) -> None:
     """Set the environment etime.settings reads, before Django is imported.
 
     Production-like: DEBUG off (no query log, JSON renderer only), a long random
-    SECRET_KEY, Redis as cache (throttling), the bench database. Always overrides the
-    variables that would make the figures meaningless or touch another database.
+    SECRET_KEY, Redis as cache (throttling), benchmark ``name``'s own database. Always
+    overrides the variables that would make the figures meaningless or touch another
+    database.
     """
     os.environ["DJANGO_SETTINGS_MODULE"] = "etime.settings"
-    os.environ["DATABASE_URL"] = database_url()
+    os.environ["DATABASE_URL"] = database_url_for(name)
     os.environ["DEBUG"] = "false"
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(64)
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
@@ -84,6 +112,28 @@ def _ensure_postgres_database(url: str) -> None:
                 print(f"bench: created database {name}", file=sys.stderr)
     except psycopg.Error as exc:
         raise HarnessError(f"cannot reach/create the bench database {name!r} at {cfg.get('HOST')}: {exc}") from exc
+
+
+def drop_database(url: str) -> None:
+    """Drop a benchmark's database (``--fresh``); only ever called with a database_url_for() URL."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    cfg = dj_database_url.parse(url)
+    if cfg["ENGINE"] != "django.db.backends.postgresql":
+        return
+    conninfo = {
+        k: cfg.get(v) for k, v in (("host", "HOST"), ("port", "PORT"), ("user", "USER"), ("password", "PASSWORD"))
+    }
+    conninfo = {k: v for k, v in conninfo.items() if v}
+    try:
+        with psycopg.connect(dbname="postgres", autocommit=True, **conninfo) as conn:
+            # FORCE: a benchmark stopped half-way may have left a connection open.
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(cfg["NAME"])))
+    except psycopg.Error as exc:
+        raise HarnessError(f"cannot drop the bench database {cfg['NAME']!r}: {exc}") from exc
+    print(f"bench: dropped database {cfg['NAME']} (--fresh)", file=sys.stderr)
 
 
 _READY = False

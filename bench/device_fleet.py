@@ -4,7 +4,7 @@ with its concurrency, against syncing them one after another.
 Twenty simulated identiX K20s (devices.simulator, TCP on loopback, 20 ms before every reply
 packet, as over a slow LAN or Wi-Fi) each hold 10,000 records. A real Celery worker
 (prefork pool, ``--concurrency`` = ``BENCH_FLEET_CONCURRENCY``, default 10) runs on Redis
-and the devices bench database. Variants, interleaved round by round, from empty punch
+and its own bench database (``etime_bench_device_fleet``). Variants, interleaved round by round, from empty punch
 tables each time (reset outside the timer):
 
 - ``concurrent``: the 20 ``devices.sync_device`` tasks enqueued at once, as beat's fan-out
@@ -29,7 +29,7 @@ import uuid
 from typing import Any
 
 from bench import common
-from bench.device_sync import make_devices, reset, restore, use_own_database
+from bench.device_sync import make_devices, reset
 
 DESCRIPTION = "devices: 20 clocks x 10k records at 20 ms/packet, synced concurrently by a Celery worker vs one after another"
 
@@ -107,14 +107,7 @@ def _wait_ready(app: Any, name: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def run(options: common.Options) -> dict[str, Any]:
-    set_up_here = use_own_database()
-    try:
-        return _run(options)
-    finally:
-        restore(set_up_here)
-
-
-def _run(options: common.Options) -> dict[str, Any]:
+    common.django_ready()
     from django.db import connection
 
     from attendance.models import Punch

@@ -23,8 +23,7 @@ Peak memory: a 200,000-record sync runs in a fresh worker-like process (Django s
 connected, nothing else); its peak RSS above its baseline before the sync is reported
 (goal < 300 MB), along with the pyzk child's peak RSS.
 
-Runs on its own database, ``BENCH_DEVICES_DATABASE_URL`` or the bench database's name +
-``_devices``.
+Runs on its own database, ``etime_bench_device_sync`` (see ``bench.common.database_url_for``).
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ import subprocess
 import sys
 import time
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from bench import common
 
@@ -54,46 +52,6 @@ DEVICE_PREFIX = "Bench clock"
 
 
 # --- database ----------------------------------------------------------------------------------
-
-
-def database_url() -> str:
-    explicit = os.environ.get("BENCH_DEVICES_DATABASE_URL")
-    if explicit:
-        return explicit
-    parts = urlsplit(common.database_url())
-    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "_devices"))
-
-
-def _point_at(url: str, *, migrate: bool) -> None:
-    import dj_database_url
-    from django.core.management import call_command
-    from django.db import connection
-
-    os.environ["DATABASE_URL"] = url
-    connection.close()
-    parsed = dj_database_url.parse(url)
-    for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT"):
-        connection.settings_dict[key] = parsed.get(key, "")
-    if migrate:
-        common._ensure_postgres_database(url)
-        call_command("migrate", interactive=False, verbosity=0, stdout=sys.stderr)
-
-
-def use_own_database() -> bool:
-    """Point Django at the devices bench database; True when Django was set up here."""
-    from django.apps import apps
-
-    url = database_url()
-    if not apps.ready:
-        os.environ["DATABASE_URL"] = url
-        common.django_ready()
-        return True
-    _point_at(url, migrate=True)
-    return False
-
-
-def restore(set_up_here: bool) -> None:
-    _point_at(common.database_url(), migrate=set_up_here)
 
 
 def make_devices(count: int, ports: list[int], **fields: Any) -> list[Any]:
@@ -192,7 +150,7 @@ def measure_memory(records: int) -> dict[str, Any]:
 
     with Simulator(tcp_port=0, users=USERS, records=records, seed=7, tz="Europe/Zurich") as sim:
         (device,) = make_devices(1, [sim.tcp_port])
-        env = {**os.environ, "DATABASE_URL": database_url()}
+        env = dict(os.environ)  # DATABASE_URL: this benchmark's own database
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603 - our interpreter, our module
             [sys.executable, "-m", "bench.device_sync", "--memory-probe", str(device.pk)],
@@ -214,14 +172,7 @@ def measure_memory(records: int) -> dict[str, Any]:
 
 
 def run(options: common.Options) -> dict[str, Any]:
-    set_up_here = use_own_database()
-    try:
-        return _run(options)
-    finally:
-        restore(set_up_here)
-
-
-def _run(options: common.Options) -> dict[str, Any]:
+    common.django_ready()
     from django.db import connection
     from zk import ZK
 
@@ -318,6 +269,5 @@ def _run(options: common.Options) -> dict[str, Any]:
 
 
 if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--memory-probe":
-    common.configure_environment()
-    os.environ["DATABASE_URL"] = database_url()
+    # The parent's environment: DATABASE_URL is already the benchmark's own database.
     memory_probe(sys.argv[2])

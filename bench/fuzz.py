@@ -1,5 +1,6 @@
-"""fuzz: the schemathesis run of tests/security/test_fuzz_api.py with many more examples per
-operation (``--repeats``, default 200), on its own test database. Reports the operations,
+"""fuzz: the schemathesis run of tests/security/test_fuzz_api.py with more examples per
+operation (``--repeats``, default 10: about two minutes; ``--repeats 200`` for a long
+exploration), on its own database (``etime_bench_fuzz``, see bench/fuzz_settings.py). Reports the operations,
 examples and failures; ``met`` when every operation passed."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from bench import common
 DESCRIPTION = (
     "fuzz: schemathesis against /api/schema/, every operation, --repeats examples each (admin, manager, employee)"
 )
+DEFAULT_REPEATS = 10
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -23,10 +25,8 @@ def run(options: common.Options) -> dict[str, Any]:
     # The harness sets production variables (bench.common.configure_environment); the fuzz
     # test runs under the test settings, like the suite.
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ETIME_CACHE_PREFIX")}
-    env["DJANGO_SETTINGS_MODULE"] = "etime.settings_test"
-    env["DATABASE_URL"] = os.environ.get(
-        "BENCH_FUZZ_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/etime_bench_fuzz"
-    )
+    env["DJANGO_SETTINGS_MODULE"] = "bench.fuzz_settings"
+    # DATABASE_URL: the benchmark's own database, set by bench.__main__.
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
     env["ETIME_FUZZ_EXAMPLES"] = str(options.repeats)
     env["ETIME_FUZZ_RANDOM"] = "1"  # a fresh exploration each run (the suite's run is derandomized)

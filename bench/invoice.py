@@ -14,12 +14,11 @@ Figures, ratios in one run:
 (b) PDF rendering of the resulting 200-line invoice (WeasyPrint, with the QR-bill
     page): wall time printed, no goal (a handful of rounds: each takes seconds).
 
-Database: ``BENCH_DATABASE_URL`` or, when unset, ``etime_bench_invoice``.
+Database: its own, ``etime_bench_invoice`` (``bench.common.database_url_for``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import uuid
@@ -31,7 +30,6 @@ from bench import common
 
 DESCRIPTION = "invoice draft for 20,000 entries in 200 lines vs the bare GROUP BY; 200-line PDF render time"
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/etime_bench_invoice"
 CLIENT_NAME = "Bench Invoice Client"
 CODE_PREFIX = "INVB-"
 EMPLOYEES, ENTRIES_PER_EMPLOYEE = 20, 1000
@@ -110,8 +108,6 @@ def ensure_data(seed: int) -> dict[str, Any]:
 
 
 def run(options: common.Options) -> dict[str, Any]:
-    if not os.environ.get("BENCH_DATABASE_URL") and "django" not in sys.modules:
-        os.environ["DATABASE_URL"] = DEFAULT_URL
     common.django_ready()
     from django.db import connection, transaction
 

@@ -84,7 +84,7 @@ def ensure_data(rows: int, seed: int) -> dict[str, Any]:
     if total != bench:
         raise common.HarnessError(
             f"the bench database holds {total - bench} employees that the bench did not create; "
-            "point BENCH_DATABASE_URL at a dedicated database (e.g. .../etime_bench_leave)"
+            "point BENCH_LEAVE_BALANCES_DATABASE_URL at a dedicated database (or drop it: --fresh)"
         )
     if bench == rows and LedgerEntry.objects.filter(year=YEAR).exists():
         return {"loaded": False, "load_seconds": 0.0}

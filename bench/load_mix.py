@@ -1,6 +1,6 @@
 """load: a realistic mix against gunicorn (PostgreSQL and Redis on loopback), stepping up the
-number of concurrent clients; and ``soak`` (``BENCH_LOAD_SOAK_SECONDS``, default 600 for the
-``soak`` benchmark): one rate held for minutes while every process's RSS is sampled.
+number of concurrent clients; and ``soak`` (``--seconds`` or ``BENCH_LOAD_SOAK_SECONDS``,
+default 180, for the ``soak`` benchmark): one rate held for minutes while every process's RSS is sampled.
 
 The mix, per request drawn at random (weights in MIX):
 - ADMS push: one of 50 simulated clock serials posts 1-3 ATTLOG lines to /iclock/cdata;
@@ -14,7 +14,7 @@ Per step: throughput, p50/p95/p99 latency, errors (5xx, transport errors, and an
 than the mix's expected domain answers). The highest step that holds: 0 errors and
 p99 < 10 × p50. Figures are ratios where they compare (p99/p50, RSS end/start).
 
-Database: ``BENCH_LOAD_DATABASE_URL`` (default postgres://…/etime_bench_load); Redis DB 11.
+Database: its own, ``etime_bench_load`` / ``etime_bench_soak`` (``bench.common.database_url_for``).
 """
 
 from __future__ import annotations
@@ -41,19 +41,16 @@ SERIALS = 50
 EMPLOYEES = 60
 STEPS = [int(x) for x in os.environ.get("BENCH_LOAD_STEPS", "2,4,8,16").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_LOAD_STEP_SECONDS", "30"))
+SOAK_SECONDS = float(os.environ.get("BENCH_LOAD_SOAK_SECONDS", "180"))
+SOAK_WINDOW = 60.0  # RSS averaged over the first and over the last minute
 WORKERS = int(os.environ.get("BENCH_LOAD_GUNICORN_WORKERS", "3"))
 MIX = [("adms", 30), ("clock_in", 15), ("timer", 10), ("entry", 15), ("list", 25), ("leave", 5)]
 EXPECTED = {"timer": {409}, "leave": {409}, "clock_in": set(), "entry": {409}, "adms": set(), "list": set()}
 
 
-def _database_url() -> str:
-    return os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/etime_bench_load")
-
-
 def _env() -> dict[str, str]:
-    os.environ["BENCH_DATABASE_URL"] = _database_url()
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
-    common.configure_environment()
+    # bench.__main__ configured the environment (DATABASE_URL: this benchmark's own
+    # database, etime_bench_load or etime_bench_soak) before Django was imported.
     os.environ["ETIME_API_USER_THROTTLE"] = "10000000/hour"  # load, not throttling, is measured
     os.environ["ETIME_CACHE_PREFIX"] = "etime-bench-load"
     return dict(os.environ)
@@ -314,9 +311,10 @@ def run(options: common.Options) -> dict[str, Any]:
         _drive(port, world, 2, 5, options.seed, 0)  # warm-up: imports, connections, caches
         steps = []
         offset = 2  # each step's clients act as employees no earlier step used (timers start clean)
+        step_seconds = options.seconds or STEP_SECONDS
         for n, clients in enumerate(STEPS):
-            print(f"bench load: {clients} clients for {STEP_SECONDS:.0f}s", file=sys.stderr)
-            steps.append(_drive(port, world, clients, STEP_SECONDS, options.seed + n, offset % EMPLOYEES))
+            print(f"bench load: {clients} clients for {step_seconds:.0f}s", file=sys.stderr)
+            steps.append(_drive(port, world, clients, step_seconds, options.seed + n, offset % EMPLOYEES))
             offset += clients
         held = [s for s in steps if s["holds"]]
         best = max(held, key=lambda s: s["throughput_rps"]) if held else None
@@ -331,10 +329,12 @@ def run(options: common.Options) -> dict[str, Any]:
 
 
 def soak(options: common.Options) -> dict[str, Any]:
-    """One rate (BENCH_SOAK_CLIENTS, default 4) for BENCH_LOAD_SOAK_SECONDS (default 600):
-    RSS of the gunicorn master and each worker, first minute vs last minute."""
+    """One rate (BENCH_SOAK_CLIENTS, default 4) for ``--seconds`` (BENCH_LOAD_SOAK_SECONDS,
+    default 180): RSS of the gunicorn master and each worker, first minute vs last minute
+    (first vs last third when the run is shorter than three minutes)."""
     world, env = _setup()
-    seconds = float(os.environ.get("BENCH_LOAD_SOAK_SECONDS", "600"))
+    seconds = options.seconds or SOAK_SECONDS
+    window = min(SOAK_WINDOW, seconds / 3)
     clients = int(os.environ.get("BENCH_SOAK_CLIENTS", "4"))
     port = _free_port()
     server = _start_gunicorn(env, port)
@@ -353,8 +353,8 @@ def soak(options: common.Options) -> dict[str, Any]:
         _stop(server)
     processes = []
     for pid, points in samples.items():
-        first = [rss for t, rss in points if t <= 60] or [points[0][1]]
-        last = [rss for t, rss in points if t >= seconds - 60] or [points[-1][1]]
+        first = [rss for t, rss in points if t <= window] or [points[0][1]]
+        last = [rss for t, rss in points if t >= seconds - window] or [points[-1][1]]
         start_mib, end_mib = sum(first) / len(first) / 1024, sum(last) / len(last) / 1024
         role = (
             "load generator" if pid == os.getpid() else ("gunicorn master" if pid == server.pid else "gunicorn worker")
@@ -362,5 +362,5 @@ def soak(options: common.Options) -> dict[str, Any]:
         processes.append({"pid": pid, "role": role, "rss_start_mib": round(start_mib, 1), "rss_end_mib": round(end_mib, 1),
                           "end_over_start": round(end_mib / start_mib, 3) if start_mib else None})  # fmt: skip
     stable = all(p["end_over_start"] is not None and p["end_over_start"] < 1.10 for p in processes)
-    return {"soak": result, "processes": processes, "rss_stable": stable,
+    return {"soak": result, "seconds": seconds, "rss_window_s": window, "processes": processes, "rss_stable": stable,
             "met": stable and result["errors"] == 0, "environment": common.environment()}  # fmt: skip

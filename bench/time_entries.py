@@ -1,8 +1,8 @@
 """time_entries: the time-entry API at 1,000,000 entries on PostgreSQL (issue 6).
 
-Two dedicated databases: ``etime_bench_ts`` holds 1,000,000 entries (1,000 employees ×
-1,000 entries: 250 working days × 4 entries, loaded day by day as time accumulates in
-real use) and ``etime_bench_ts_small`` the same schema with 1,000 entries (1 employee ×
+Two dedicated databases: ``etime_bench_time_entries`` holds 1,000,000 entries (1,000
+employees × 1,000 entries: 250 working days × 4 entries, loaded day by day as time
+accumulates in real use) and ``etime_bench_time_entries_small`` the same schema with 1,000 entries (1 employee ×
 1,000). The harness keeps one Django connection to each and points the ``default``
 alias at one or the other around each call, so the variants interleave as usual.
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import random
 import sys
 import time
@@ -48,7 +47,8 @@ from bench import common
 
 DESCRIPTION = "time entries at 1M: create with overlap check vs 1k, deep cursor page vs first, CSV export vs csv floor"
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/etime_bench_ts"
+# The second database this benchmark owns (``--fresh`` drops it too).
+DATABASE_SUFFIXES = ("_small",)
 BIG_EMPLOYEES, SMALL_EMPLOYEES = 1000, 1
 ENTRIES_PER_EMPLOYEE = 1000
 DAYS = ENTRIES_PER_EMPLOYEE // 4
@@ -100,8 +100,7 @@ urlpatterns = [path(FLOOR_PATH.lstrip("/"), csv_floor, name="bench-time-entries-
 
 
 def _urls() -> tuple[str, str]:
-    big = os.environ.get("BENCH_TS_DATABASE_URL") or DEFAULT_URL
-    return big, big + "_small"
+    return common.database_url_for("time_entries"), common.database_url_for("time_entries", "_small")
 
 
 def _alias(url: str, alias: str) -> Any:
@@ -193,7 +192,7 @@ def _load(employee_count: int, seed: int) -> dict[str, Any]:
     ours = Employee.objects.filter(code__startswith=CODE_PREFIX).count()
     if total != ours:
         raise common.HarnessError(f"{connection.settings_dict['NAME']} holds employees the bench did not create; "
-                                  "point BENCH_TS_DATABASE_URL at a dedicated database")  # fmt: skip
+                                  "point BENCH_TIME_ENTRIES_DATABASE_URL at a dedicated database (or --fresh)")  # fmt: skip
     if ours == employee_count and TimeEntry.objects.count() == expected:
         return {"loaded": False, "load_seconds": 0.0}
     t0 = time.perf_counter()
@@ -322,10 +321,6 @@ def _ratios(numerator: list[float], denominator: list[float]) -> dict[str, float
 
 def run(options: common.Options) -> dict[str, Any]:
     big_url, small_url = _urls()
-    from django.conf import settings as dj_settings
-
-    if not dj_settings.configured:
-        os.environ["DATABASE_URL"] = big_url  # otherwise django_ready would create the api_list database
     common.django_ready()
     from django.conf import settings
     from django.core.management import call_command

@@ -6,11 +6,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
 
 from etime.core.errors import DomainError
-from timesheets import resources, services
+from timesheets import imports, resources, services
 from timesheets.models import (
     Client,
     Project,
@@ -222,8 +225,51 @@ class TimeEntryAdminForm(forms.ModelForm):
     actor: Any = None
 
 
+class TimeEntryImportForm(ImportForm):
+    """The admin's import upload, read as the API reads it (``imports.read_import_file``:
+    UTF-8 or Windows-1252 CSV in a known layout), so a file etime cannot read is a form
+    error saying why instead of a failed page."""
+
+    def __init__(self, formats: list[Any], resources: list[Any], **kwargs: Any) -> None:
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload, chosen = data.get("import_file"), data.get("format")
+        if upload is None or chosen in (None, ""):
+            return data
+        content = b"".join(upload.chunks())
+        upload.seek(0)
+        input_format = self.formats[int(str(chosen))]()
+        try:
+            if b"\x00" in content and not input_format.is_binary():
+                raise DomainError("The file holds NUL bytes: it is binary or UTF-16 text, not a CSV text file. "
+                                  "Save it as \"CSV UTF-8\" and upload it again.")  # fmt: skip
+            if input_format.get_title().lower() == "csv":
+                dataset = imports.read_import_file(content)
+                try:
+                    content.decode("utf-8-sig")
+                except UnicodeDecodeError:  # read as Windows-1252: hand the importer UTF-8
+                    data["import_file"] = SimpleUploadedFile(upload.name, dataset.export("csv").encode())
+            else:
+                try:
+                    raw = content if input_format.is_binary() else content.decode("utf-8-sig")
+                    dataset = input_format.create_dataset(raw)
+                except Exception:  # noqa: BLE001  (each format's parser raises its own kinds on garbage)
+                    raise DomainError(f"The file is not a readable {input_format.get_title()} file.") from None
+                imports.detect_layout(list(dataset.headers or []))
+        except imports.ImportFormatError as exc:
+            self.add_error("import_file", str(exc))
+        except DomainError as exc:
+            self.add_error("import_file", exc.message)
+        return data
+
+
 @admin.register(TimeEntry)
 class TimeEntryAdmin(ImportExportMixin, admin.ModelAdmin):
+    import_form_class = TimeEntryImportForm
+    import_template_name = "admin/timesheets/timeentry/import.html"
     form = TimeEntryAdminForm
     list_display = ("start", "end", "employee", "project", "task", "duration_seconds", "billable", "status",
                     "rate_applied", "rate_currency", "rate_source", "auto_stopped")  # fmt: skip
@@ -245,6 +291,13 @@ class TimeEntryAdmin(ImportExportMixin, admin.ModelAdmin):
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {"user": request.user}
+
+    def import_action(self, request: HttpRequest, **kwargs: Any) -> Any:
+        response = super().import_action(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
+            # The resource reads columns by layout, not model fields: list the layouts' columns.
+            response.context_data["fields_list"] = list(imports.LAYOUT_COLUMNS.items())
+        return response
 
     def get_export_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         return {}

@@ -70,6 +70,18 @@ class ImportFormatError(ValueError):
     """The file is not one of the layouts etime reads."""
 
 
+# What ``detect_layout`` recognises, as people read it: the layout and its columns
+# (required first, then the optional ones). Shown on the admin's import page.
+LAYOUT_COLUMNS: dict[str, list[str]] = {
+    "etime export": ["start", "end", "project", "employee_code or employee_email", "(optional) client", "task",
+                     "description", "billable", "external_id", "id"],
+    "Toggl detailed report": ["Start date", "Start time", "End date", "End time", "Project", "(optional) Email",
+                              "Client", "Task", "Description", "Billable", "Id"],
+    "Clockify detailed report": ["Start Date", "Start Time", "End Date", "End Time", "Project", "Duration (h)",
+                                 "(optional) Email", "Client", "Task", "Description", "Billable", "Id"],
+}  # fmt: skip
+
+
 def detect_layout(headers: list[str]) -> str:
     names = {(h or "").strip().lower() for h in headers}
     if {"start date", "start time", "end date", "end time", "project"} <= names:

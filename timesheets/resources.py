@@ -230,6 +230,10 @@ class TimeEntryImportResource(resources.ModelResource):
 
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> RowResult:
         result = self.get_row_result_class()()
+        if self.importer is None:
+            # before_import refused the file (unknown columns); that error is the result's.
+            result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return result
         outcome = self.importer.import_row(list(row.values()), kwargs.get("row_number", 0))
         if outcome.status == "created":
             result.import_type = RowResult.IMPORT_TYPE_NEW
@@ -239,7 +243,9 @@ class TimeEntryImportResource(resources.ModelResource):
             result.import_type = RowResult.IMPORT_TYPE_INVALID
             result.validation_error = ValidationError({"__all__": [outcome.message]})
         result.object_id = outcome.entry
-        result.object_repr = str(outcome.instance) if outcome.instance is not None else outcome.message
+        # A skipped row says why (the admin's preview shows it beside "Skipped").
+        shown = [outcome.message if outcome.status == "skipped" else "", str(outcome.instance or "")]
+        result.object_repr = " – ".join(part for part in shown if part) or outcome.message
         result.instance = outcome.instance
         return result
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from etime.api_urls import DOMAIN_APPS
 from etime.core.health import healthz, live, ready
 
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico on every page (and the admin links no icon). Resolved
+    per request: with the manifest storage the hashed name exists only after collectstatic,
+    so calling static() at import time would break boot. A temporary redirect cached for a
+    day, not a permanent one: the hashed target changes whenever the icon does."""
+    response = HttpResponseRedirect(static("favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
     path("health/", live, name="health"),
     path("health/ready/", ready, name="health-ready"),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import password_reset, selectors, services
 from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
@@ -198,3 +201,56 @@ def people_export(request: HttpRequest) -> HttpResponse:
         # export_response raises DRF's ValidationError, which only API views turn into a 400.
         return HttpResponseBadRequest(f"Unknown file_format; choose one of {', '.join(FORMATS)}.")
     return export_response(EmployeeResource(), queryset, file_format, "people")
+
+
+# --- Forgotten passwords (accounts.password_reset has the rules) --------------------------
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a link by e-mail. Known and unknown addresses get the same redirect after
+    the same work; over the throttle, the same 429 page."""
+
+    template_name = "registration/password_reset_form.html"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        wait = password_reset.throttle_wait(self.request, email)
+        if wait is not None:
+            minutes = max(1, -(-wait // 60))
+            response = render(
+                self.request, "registration/password_reset_throttled.html", {"wait_minutes": minutes}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        password_reset.password_reset_request(
+            email=email,
+            client=password_reset.client_address(self.request),
+            language=translation.get_language() or "",
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the mail. A valid one shows the new-password form once; saving goes
+    through ``password_reset_complete`` (audit, lockout cleared)."""
+
+    success_url = reverse_lazy("password_reset_complete")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        # A link mailed before the login was deactivated must not bring it back to life.
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        password_reset.password_reset_complete(
+            user=form.user,
+            password=form.cleaned_data["new_password1"],
+            client=password_reset.client_address(self.request),
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())

@@ -187,6 +187,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# One rule for set-password links, whether an invitation or a forgotten password mailed
+# them (docs/SECURITY.md "Forgotten passwords").
 PASSWORD_RESET_TIMEOUT = env_int("ETIME_INVITATION_VALID_DAYS", 7, minimum=1) * 86400
 
 AXES_FAILURE_LIMIT = env_int("ETIME_LOGIN_FAILURE_LIMIT", 5, minimum=1)
@@ -267,6 +269,9 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {
         "token_login": env_str("ETIME_TOKEN_LOGIN_THROTTLE", "10/min"),
+        # Forgotten-password requests, per client address and per e-mail address typed.
+        "password_reset_client": env_str("ETIME_PASSWORD_RESET_CLIENT_THROTTLE", "20/hour"),
+        "password_reset_account": env_str("ETIME_PASSWORD_RESET_ACCOUNT_THROTTLE", "5/hour"),
         "user": env_str("ETIME_API_USER_THROTTLE", "6000/hour"),
     },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],

@@ -11,11 +11,14 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# The build and start steps live in docker/build-steps.sh, which CI's production check
+# (`./etimectl production`) runs without Docker. Requirements first, for the layer cache.
 COPY requirements/ requirements/
-RUN pip install -r requirements/prod.txt
+COPY docker/build-steps.sh docker/build-steps.sh
+RUN docker/build-steps.sh build requirements
 COPY . .
-# collectstatic needs settings, not secrets: a throwaway key with DEBUG on for this step only.
-RUN DEBUG=true SECRET_KEY=build-only python manage.py collectstatic --no-input -v0 \
+# Static files collected with DEBUG off (the manifest storage production serves from).
+RUN docker/build-steps.sh build static \
  && useradd --system --home /var/lib/etime etime && mkdir -p /var/lib/etime && chown etime /var/lib/etime
 USER etime
 EXPOSE 8000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -24,18 +25,47 @@ def test_compose_defines_the_production_services_on_one_image() -> None:
     assert services["web"]["healthcheck"]["test"][-1].endswith("/healthz")
 
 
-def test_entrypoint_roles_match_compose_commands() -> None:
+def test_entrypoint_starts_each_compose_role_through_the_build_steps_script() -> None:
     entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
+    assert "web|worker|beat)" in entrypoint
+    assert 'exec /app/docker/build-steps.sh start "$1"' in entrypoint
+    steps = (ROOT / "docker" / "build-steps.sh").read_text()
     for role in ("web)", "worker)", "beat)"):
-        assert role in entrypoint
-    assert "gunicorn etime.wsgi:application" in entrypoint
-    assert "python manage.py migrate" in entrypoint
+        assert role in steps
+    assert "-m gunicorn etime.wsgi:application" in steps
+    assert "manage.py migrate --no-input" in steps
+    assert "manage.py setup_periodic_tasks" in steps
 
 
-def test_dockerfile_installs_the_pinned_production_requirements() -> None:
+def test_dockerfile_builds_with_the_script_ci_runs() -> None:
+    """CI has no Docker: `./etimectl production` runs docker/build-steps.sh instead, so the
+    image must build with exactly those steps, not a copy of them."""
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install -r requirements/prod.txt" in dockerfile
     assert "FROM python:3.11" in dockerfile
+    run_lines = [line for line in _instructions(dockerfile) if line.startswith("RUN ")]
+    assert any(line.startswith("RUN docker/build-steps.sh build requirements") for line in run_lines)
+    assert any(line.startswith("RUN docker/build-steps.sh build static") for line in run_lines)
+    assert not any("pip install" in line or "collectstatic" in line for line in run_lines), run_lines
+    assert 'ENTRYPOINT ["/app/docker/entrypoint.sh"]' in dockerfile
+    assert (ROOT / "docker" / "build-steps.sh").stat().st_mode & 0o111, "build-steps.sh must be executable"
+
+
+def test_static_files_are_never_collected_with_debug_on() -> None:
+    """With DEBUG on, settings pick the plain storage: no manifest, and every production
+    page answered 500. The script collects with DEBUG=false and checks the manifest."""
+    steps = (ROOT / "docker" / "build-steps.sh").read_text()
+    for text in ((ROOT / "Dockerfile").read_text(), steps):
+        assert not re.search(r"DEBUG=(true|1|yes|on)\b", text, re.IGNORECASE)
+    collect = [line for line in steps.splitlines() if "manage.py collectstatic" in line]
+    assert collect and all("DEBUG=false" in line for line in collect), collect
+    assert "staticfiles.json" in steps
+    assert "pip install -r requirements/prod.txt" in steps
+
+
+def _instructions(dockerfile: str) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    joined = re.sub(r"\\\n", " ", dockerfile)
+    return [line.strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
 @pytest.mark.django_db

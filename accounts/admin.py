@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -14,6 +16,7 @@ from accounts import services
 from accounts.models import ApiToken, Department, Employee, Location, User
 from accounts.resources import EmployeeResource
 from etime.core import scopes
+from etime.core.adminkit import ImportExportPermissions, with_action_permissions
 
 
 @admin.register(User)
@@ -56,7 +59,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(ExportMixin, admin.ModelAdmin):
+class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     resource_classes = [EmployeeResource]
     list_display = ("code", "last_name", "first_name", "email", "department", "manager", "location", "hire_date", "end_date")
     list_filter = ("department", "location", ("end_date", admin.EmptyFieldListFilter))
@@ -86,7 +89,7 @@ class EmployeeAdmin(ExportMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Employee) -> None:
         services.employee_delete(employee=obj, actor=request.user)
 
-    @admin.action(description="Send the set-password invitation")
+    @admin.action(permissions=["change"], description="Send the set-password invitation")
     def send_invitation(self, request: HttpRequest, queryset: Any) -> None:
         from django.db import transaction
 
@@ -153,10 +156,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Revoke selected tokens")
+    @admin.action(permissions=["change"], description="Revoke selected tokens")
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for token in queryset:
             services.api_token_revoke(token=token, actor=request.user)
         self.message_user(request, "Revoked.", messages.SUCCESS)
 
 
+# django-axes' "clean up expired attempts" deletes rows: it needs the delete permission.
+if admin.site.is_registered(AccessAttempt):
+    admin.site.unregister(AccessAttempt)
+    admin.site.register(AccessAttempt, with_action_permissions(AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))

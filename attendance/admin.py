@@ -34,6 +34,7 @@ from attendance.models import (
 )
 from attendance.resources import AttendanceDayResource
 from etime.core import approvals
+from etime.core.adminkit import ImportExportPermissions, OperatePermission, require_permissions
 from etime.core.errors import DomainError
 
 OFF_CODES = {"-", "off", "OFF", "—"}
@@ -179,6 +180,7 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
 
     def roster_view(self, request: HttpRequest) -> HttpResponse:
         """Who works which shift on which day: employees × 14 days from ?start."""
+        require_permissions(request, "attendance.view_scheduleassignment")
         try:
             start = date.fromisoformat(request.GET.get("start", ""))
         except ValueError:
@@ -267,7 +269,7 @@ class ShiftOverrideAdmin(admin.ModelAdmin):
 # --- Requests ------------------------------------------------------------------------------------------
 
 
-class _DecideActions:
+class _DecideActions(OperatePermission):
     """Admin actions that decide pending requests through the core approval mechanism."""
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:
@@ -283,11 +285,11 @@ class _DecideActions:
                 _report_domain_error(self, request, exc)  # type: ignore[arg-type]
         self.message_user(request, f"{done} request(s) {decision}d.", messages.SUCCESS)  # type: ignore[attr-defined]
 
-    @admin.action(description="Approve selected pending requests")
+    @admin.action(permissions=["operate"], description="Approve selected pending requests")
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._decide(request, queryset, "approve")
 
-    @admin.action(description="Reject selected pending requests")
+    @admin.action(permissions=["operate"], description="Reject selected pending requests")
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._decide(request, queryset, "reject")
 
@@ -391,7 +393,7 @@ class PunchAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendanceDay)
-class AttendanceDayAdmin(ExportMixin, admin.ModelAdmin):
+class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin, admin.ModelAdmin):
     resource_classes = [AttendanceDayResource]
     list_display = (
         "date", "employee", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
@@ -423,7 +425,7 @@ class AttendanceDayAdmin(ExportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Recompute the selected days now")
+    @admin.action(permissions=["operate"], description="Recompute the selected days now")
     def recompute_selected(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
         by_employee: dict[Any, list[date]] = {}
         for employee_id, day in queryset.values_list("employee_id", "date"):
@@ -438,6 +440,7 @@ class AttendanceDayAdmin(ExportMixin, admin.ModelAdmin):
 
     def register_view(self, request: HttpRequest) -> HttpResponse:
         """The monthly register with CSV/XLSX/PDF downloads."""
+        require_permissions(request, "attendance.view_attendanceday")
         month = reports.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
         department = request.GET.get("department") or ""
         employees = selectors.employees_visible(user=request.user)

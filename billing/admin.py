@@ -27,6 +27,7 @@ from billing.models import (
     Payment,
     Vendor,
 )
+from etime.core.adminkit import ImportExportPermissions
 from etime.core.errors import DomainError
 
 
@@ -94,7 +95,7 @@ class InvoiceForm(forms.ModelForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ExportMixin, _BillingAdmin):
+class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.InvoiceResource]
     change_list_template = "admin/billing/invoice/change_list.html"
     form = InvoiceForm
@@ -167,7 +168,7 @@ class InvoiceAdmin(ExportMixin, _BillingAdmin):
             self.create_drafts_last_month(request, Invoice.objects.none())
         return redirect("admin:billing_invoice_changelist")
 
-    @admin.action(description="Create drafts for all clients for last month")
+    @admin.action(permissions=["add"], description="Create drafts for all clients for last month")
     def create_drafts_last_month(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         start, end = last_month(timezone.localdate())
         made, skipped = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
@@ -176,7 +177,7 @@ class InvoiceAdmin(ExportMixin, _BillingAdmin):
             if not reason.endswith("invoice_empty"):
                 self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description="Issue the selected drafts")
+    @admin.action(permissions=["change"], description="Issue the selected drafts")
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         issued = 0
         for invoice in queryset.order_by("created_at"):
@@ -187,7 +188,7 @@ class InvoiceAdmin(ExportMixin, _BillingAdmin):
                 self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{issued} invoice(s) issued.", messages.SUCCESS)
 
-    @admin.action(description="Download PDFs (zip)")
+    @admin.action(permissions=["view"], description="Download PDFs (zip)")
     def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:
         from billing import pdf
 
@@ -202,7 +203,7 @@ class InvoiceAdmin(ExportMixin, _BillingAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(ExportMixin, _BillingAdmin):
+class InvoiceLineAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.InvoiceLineResource]
     list_display = ("invoice", "position", "kind", "description", "quantity", "unit_price", "amount", "vat_rate")
     list_filter = ("kind",)
@@ -219,7 +220,7 @@ class InvoiceLineAdmin(ExportMixin, _BillingAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ExportMixin, _BillingAdmin):
+class PaymentAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.PaymentResource]
     list_display = ("invoice", "date", "amount", "method", "reference")
     list_filter = ("method",)
@@ -247,7 +248,7 @@ class PaymentAdmin(ExportMixin, _BillingAdmin):
 
 
 @admin.register(Expense)
-class ExpenseAdmin(ExportMixin, _BillingAdmin):
+class ExpenseAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.ExpenseResource]
     list_display = ("date", "vendor", "category", "description", "amount", "currency", "billable", "project", "status")
     list_filter = ("status", "billable", "currency", "category", "vendor")

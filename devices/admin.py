@@ -143,7 +143,7 @@ class DeviceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{device}: {text}", messages.SUCCESS)
 
-    @admin.action(description="Sync now")
+    @admin.action(permissions=["change"], description="Sync now")
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         for device in queryset:
             try:
@@ -157,7 +157,7 @@ class DeviceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{device}: sync {run.status}: {run.error_code} {run.error}", messages.ERROR)
 
-    @admin.action(description="Read device info")
+    @admin.action(permissions=["change"], description="Read device info")
     def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def read(device: Device) -> str:
             info = services.device_read_info(device=device, actor=request.user)
@@ -166,12 +166,12 @@ class DeviceAdmin(admin.ModelAdmin):
 
         self._each(request, queryset, read)
 
-    @admin.action(description="Set device time to now (in the device's zone)")
+    @admin.action(permissions=["change"], description="Set device time to now (in the device's zone)")
     def set_time(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         self._each(request, queryset,
                    lambda d: f"clock set to {services.device_set_time(device=d, actor=request.user):%Y-%m-%d %H:%M:%S}")  # fmt: skip
 
-    @admin.action(description="Pull users from the device and map them to employees")
+    @admin.action(permissions=["change"], description="Pull users from the device and map them to employees")
     def pull_users(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def pull(device: Device) -> str:
             result = services.device_pull_users(device=device, actor=request.user)
@@ -184,7 +184,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
         self._each(request, queryset, pull)
 
-    @admin.action(description="Push employees to the device…")
+    @admin.action(permissions=["change"], description="Push employees to the device…")
     def push_employees(self, request: HttpRequest, queryset: QuerySet[Device]) -> HttpResponse | None:
         if "apply" in request.POST:
             form = PushEmployeesForm(request.POST)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
+from etime.core.adminkit import OperatePermission, require_permissions
 from etime.core.errors import DomainError
 from leave import selectors, services
 from leave.models import (
@@ -85,7 +86,7 @@ class LeavePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaveRequest)
-class LeaveRequestAdmin(admin.ModelAdmin):
+class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
     list_display = ("employee", "leave_type", "start_date", "end_date", "days", "status", "created_at")
     list_filter = ("status", "leave_type", "year", "employee__department")
     search_fields = ("employee__code", "employee__first_name", "employee__last_name", "reason")
@@ -102,7 +103,7 @@ class LeaveRequestAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Withdraw selected approved leave (gives the days back)")
+    @admin.action(permissions=["operate"], description="Withdraw selected approved leave (gives the days back)")
     def withdraw(self, request: HttpRequest, queryset: QuerySet[LeaveRequest]) -> None:
         done = 0
         for leave_request in queryset.filter(status=RequestStatus.APPROVED):
@@ -177,6 +178,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         """Allocate or adjust days for many employees at once: one transaction, one audited
         ledger entry per employee."""
         self._require_admin(request)
+        require_permissions(request, "leave.add_ledgerentry")
         form = BulkAllocationForm(request.POST or None, initial={"year": timezone.localdate().year})
         if request.method == "POST" and form.is_valid():
             employees = list(form.targets())
@@ -198,6 +200,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     def balances_view(self, request: HttpRequest) -> HttpResponse:
         """Balances of every employee and active leave type for a year, as CSV or XLSX."""
         self._require_admin(request)
+        require_permissions(request, "leave.view_ledgerentry")
         try:
             year = int(request.GET.get("year") or timezone.localdate().year)
         except ValueError:
@@ -287,7 +290,7 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
 
-    @admin.action(description="Generate this year and the next")
+    @admin.action(permissions=["change"], description="Generate this year and the next")
     def generate_years(self, request: HttpRequest, queryset: QuerySet[HolidayCalendar]) -> None:
         year = timezone.localdate().year
         holiday_calendars.ensure_years(list(queryset), [year, year + 1])
@@ -306,7 +309,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created by their owner, who sees the secret URL once
 
-    @admin.action(description="Revoke selected feeds")
+    @admin.action(permissions=["change"], description="Revoke selected feeds")
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed, actor=request.user)

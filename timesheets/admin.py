@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
+from etime.core.adminkit import ImportExportPermissions
 from etime.core.errors import DomainError
 from timesheets import imports, resources, services
 from timesheets.models import (
@@ -54,7 +55,7 @@ class _ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(ImportExportMixin, _ServiceAdmin):
+class ClientAdmin(ImportExportPermissions, ImportExportMixin, _ServiceAdmin):
     resource_classes = [resources.ClientResource]
     list_display = ("name", "currency", "vat_rate", "country", "payment_terms_days", "active")
     list_filter = ("active", "currency", "country")
@@ -77,7 +78,7 @@ class TaskInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(ImportExportMixin, _ServiceAdmin):
+class ProjectAdmin(ImportExportPermissions, ImportExportMixin, _ServiceAdmin):
     resource_classes = [resources.ProjectResource]
     list_display = ("name", "client", "status", "billable", "budget_hours", "budget_amount", "rounding_minutes")
     list_filter = ("status", "billable", "client")
@@ -267,7 +268,7 @@ class TimeEntryImportForm(ImportForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ImportExportMixin, admin.ModelAdmin):
+class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmin):
     import_form_class = TimeEntryImportForm
     import_template_name = "admin/timesheets/timeentry/import.html"
     form = TimeEntryAdminForm
@@ -323,7 +324,7 @@ class TimeEntryAdmin(ImportExportMixin, admin.ModelAdmin):
             except DomainError as exc:
                 self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
 
-    @admin.action(description="Approve selected entries")
+    @admin.action(permissions=["change"], description="Approve selected entries")
     def approve_entries(self, request: HttpRequest, queryset: Any) -> None:
         try:
             approved = services.time_entries_approve(entries=list(queryset.select_related("employee")), actor=request.user)
@@ -349,7 +350,7 @@ class TimesheetAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Approve selected submitted timesheets")
+    @admin.action(permissions=["change"], description="Approve selected submitted timesheets")
     def approve_timesheets(self, request: HttpRequest, queryset: Any) -> None:
         done = 0
         for timesheet in queryset.filter(status=TimesheetStatus.SUBMITTED):

@@ -2,10 +2,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
 
 from etime.core.models import ApprovalDelegation, ApprovalRequest, ApprovalStep, AuditEvent
+
+# The back office carries the company's name, not "Django administration".
+admin.site.site_header = f"{settings.ETIME_COMPANY_NAME} administration"
+admin.site.site_title = f"{settings.ETIME_COMPANY_NAME} admin"
+admin.site.index_title = f"Run {settings.ETIME_COMPANY_NAME}"
 
 
 @admin.register(AuditEvent)

@@ -6,7 +6,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django_celery_beat.admin import PeriodicTaskAdmin
+from django_celery_beat.models import PeriodicTask
 
+from etime.core.adminkit import elapsed, require_permissions, size, with_action_permissions
 from etime.ops.company import EDITABLE, company_settings_update, invalidate
 from etime.ops.models import BackupRecord, CompanySettings, Job, Notification, ReportSubscription
 
@@ -36,9 +39,22 @@ def _restorable(record: BackupRecord) -> bool:
 
 @admin.register(BackupRecord)
 class BackupRecordAdmin(_ReadOnly):
-    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size", "name", "restore_link")
+    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size_readable", "took", "name",
+                    "restore_link")  # fmt: skip
     list_filter = ("kind", "state", "verified")
-    readonly_fields = [f.name for f in BackupRecord._meta.fields]
+    readonly_fields = [f.name if f.name != "size" else "size_readable" for f in BackupRecord._meta.fields] + ["took"]
+
+    @admin.display(description="Size", ordering="size")
+    def size_readable(self, obj: BackupRecord) -> str | None:
+        return size(obj.size)
+
+    @admin.display(description="Took")
+    def took(self, obj: BackupRecord) -> str | None:
+        return elapsed((obj.finished_at - obj.started_at).total_seconds()) if obj.finished_at else None
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        may_back_up = request.user.has_perm("ops.add_backuprecord")
+        return super().changelist_view(request, {**(extra_context or {}), "may_back_up": may_back_up})
     change_list_template = "ops/admin/backuprecord_changelist.html"
 
     def get_urls(self) -> list[Any]:
@@ -71,7 +87,10 @@ class BackupRecordAdmin(_ReadOnly):
         from etime.ops.tasks import restore_archive
 
         user = request.user
-        if not (user.has_perm("ops.view_backuprecord") and (user.is_superuser or getattr(user, "is_admin_role", False))):
+        # A restore replaces everything (and first writes a restore point): an administrator
+        # who may add and change backup records.
+        require_permissions(request, "ops.add_backuprecord", "ops.change_backuprecord")
+        if not (user.is_superuser or getattr(user, "is_admin_role", False)):
             raise PermissionDenied
         record = BackupRecord.objects.filter(pk=pk).first()
         if record is None or not _restorable(record):
@@ -100,7 +119,8 @@ class BackupRecordAdmin(_ReadOnly):
         from etime.ops.jobs import job_create
         from etime.ops.tasks import backup
 
-        if request.method != "POST" or not request.user.has_perm("ops.view_backuprecord"):
+        require_permissions(request, "ops.add_backuprecord")  # viewing the list is not enough
+        if request.method != "POST":
             raise PermissionDenied
         job = job_create(kind="backup", actor=request.user)
         enqueue_on_commit(backup, job_id=str(job.pk))
@@ -110,9 +130,13 @@ class BackupRecordAdmin(_ReadOnly):
 
 @admin.register(Job)
 class JobAdmin(_ReadOnly):
-    list_display = ("created_at", "kind", "state", "done", "total", "message", "started_by")
+    list_display = ("created_at", "kind", "state", "done", "total", "took", "message", "started_by")
     list_filter = ("kind", "state")
-    readonly_fields = [f.name for f in Job._meta.fields]
+    readonly_fields = [*[f.name for f in Job._meta.fields], "took"]
+
+    @admin.display(description="Took")
+    def took(self, obj: Job) -> str | None:
+        return elapsed((obj.finished_at - obj.created_at).total_seconds()) if obj.finished_at else None
     change_list_template = "ops/admin/job_changelist.html"
 
     def get_urls(self) -> list[Any]:
@@ -124,10 +148,13 @@ class JobAdmin(_ReadOnly):
         ]
 
     def warranties_view(self, request: HttpRequest) -> Any:
+        from django.core.exceptions import PermissionDenied
         from django.template.response import TemplateResponse
 
         from etime.ops.warranties import expiring
 
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context = {**self.admin_site.each_context(request), "title": "Warranties expiring within 90 days",
                    "items": expiring(within_days=90)}  # fmt: skip
         return TemplateResponse(request, "ops/admin/warranties.html", context)
@@ -191,3 +218,10 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
     list_display = ("name", "report", "schedule", "format", "active", "last_period_end", "last_sent_at")
     list_filter = ("report", "schedule", "active")
     filter_horizontal = ("recipients",)
+
+
+# django-celery-beat's actions (enable, disable, toggle, run now) change the schedule or
+# start work: they need the change permission, not merely the view one.
+admin.site.unregister(PeriodicTask)
+admin.site.register(PeriodicTask, with_action_permissions(PeriodicTaskAdmin, {
+    name: ["change"] for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")}))  # fmt: skip

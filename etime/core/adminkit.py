@@ -1,0 +1,87 @@
+"""What every back-office page shares: the permission a custom admin view or an import
+needs, and how sizes and durations read in the admin.
+
+``admin_view()`` only checks that the user is staff; Django checks an action's
+``permissions`` but not a custom view's, and django-import-export lets anyone who can
+open the admin import and export unless told otherwise. So every custom view asks
+``require_permissions`` (or its ModelAdmin's ``has_*_permission``), every action
+declares its ``permissions``, and import/export admins use ``ImportExportPermissions``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+
+
+def require_permissions(request: HttpRequest, *perms: str) -> None:
+    """403 unless the user holds every one of ``perms`` (``"app.codename"``)."""
+    if not request.user.has_perms(perms):
+        raise PermissionDenied
+
+
+class ImportExportPermissions:
+    """Importing writes rows (the model's add permission, as the admin's add page needs);
+    exporting reads them (what the ModelAdmin lets the user view, billing's finance
+    check included)."""
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return bool(self.has_add_permission(request))  # type: ignore[attr-defined]
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return bool(self.has_view_permission(request))  # type: ignore[attr-defined]
+
+
+def size(value: int | None) -> str | None:
+    """Bytes as people read them: ``1.2 MB`` (None stays empty)."""
+    return None if value is None else str(filesizeformat(value))
+
+
+def elapsed(seconds: float | None) -> str | None:
+    """A duration as people read it: ``42 s``, ``3 min 05 s``, ``7 h 05 min``."""
+    if seconds is None:
+        return None
+    total = int(round(seconds))
+    sign, total = ("-", -total) if total < 0 else ("", total)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{sign}{hours} h {minutes:02d} min"
+    if minutes:
+        return f"{sign}{minutes} min {secs:02d} s"
+    return f"{sign}{secs} s"
+
+
+def elapsed_minutes(minutes: Any) -> str | None:
+    return None if minutes is None else elapsed(int(minutes) * 60)
+
+
+class OperatePermission:
+    """Actions declared with ``permissions=["operate"]``: for admins whose change form is
+    read-only (``has_change_permission`` is False, since the rows change only through
+    actions that run the rules), the action still needs the model's change permission."""
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        opts = self.opts  # type: ignore[attr-defined]
+        return bool(request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}"))
+
+
+def with_action_permissions(base: type[Any], permissions: dict[str, list[str]]) -> type[Any]:
+    """A subclass of a third-party ModelAdmin whose named actions declare ``permissions``
+    (their own ``@admin.action`` left them open to anyone who may view the list)."""
+    from django.contrib import admin
+
+    namespace: dict[str, Any] = {}
+    for name, perms in permissions.items():
+        original = getattr(base, name)
+
+        def run(self: Any, request: HttpRequest, queryset: Any, _original: Any = original) -> Any:
+            return _original(self, request, queryset)
+
+        run.__name__ = name
+        namespace[name] = admin.action(permissions=perms, description=getattr(original, "short_description", None))(run)
+    return type(base.__name__, (base,), {"__module__": __name__, **namespace})

@@ -12,11 +12,12 @@ from etime.core import scopes
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, initial="My token")
-    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, initial=["read:all"])
+    name = forms.CharField(max_length=100, initial=_("My token"), label=_("Name"))
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, initial=["read:all"], label=_("Scopes"))
     expires_in_days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, initial=90, help_text="Leave empty for a token that never expires."
-    )
+        min_value=1, max_value=3650, required=False, initial=90, label=_("Expires in (days)"),
+        help_text=_("Leave empty for a token that never expires."),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,9 +14,10 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
@@ -117,12 +118,12 @@ def _send_invitation(user_id: Any) -> None:
         "company": settings.ETIME_COMPANY_NAME,
         "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
     }
-    send_mail(
-        subject=f"Your {settings.ETIME_COMPANY_NAME} account",
-        message=render_to_string("registration/invitation_email.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
-    )
+    from etime.ops.notifications import language_of
+
+    with translation.override(language_of(user)):
+        subject = gettext("Your %(company)s account") % {"company": settings.ETIME_COMPANY_NAME}
+        message = render_to_string("registration/invitation_email.txt", context)
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
 
 
 def employee_invite(*, employee: Employee, actor: Any) -> None:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import password_reset, selectors, services
@@ -124,7 +125,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
                 else:
                     done += 1
             if done:
-                messages.success(request, _("%(count)d request(s) decided.") % {"count": done})
+                messages.success(request, ngettext("%(count)d request decided.", "%(count)d requests decided.", done)
+                                 % {"count": done})  # fmt: skip
             for failure in failed:
                 messages.error(request, failure)
             return redirect(request.get_full_path())
@@ -153,7 +155,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
             request.session[NEW_TOKEN_SESSION_KEY] = raw
             return redirect("profile")
     else:
-        messages.error(request, "The token was not created: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(request, _("The token was not created: %(errors)s")
+                       % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)})  # fmt: skip
     return redirect("profile")
 
 
@@ -164,7 +167,7 @@ def token_revoke(request: HttpRequest, token_id: Any) -> HttpResponse:
     if token is None:
         raise Http404
     services.api_token_revoke(token=token, actor=request.user)
-    messages.success(request, f"Token {token.name!r} revoked.")
+    messages.success(request, _("Token %(name)s revoked.") % {"name": repr(token.name)})
     return redirect("profile")
 
 

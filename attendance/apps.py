@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class AttendanceConfig(AppConfig):
@@ -22,7 +23,7 @@ class AttendanceConfig(AppConfig):
         approvals.register_kind(
             approvals.ApprovalKind(
                 name=plans.SWAP_KIND,
-                label="Shift swap",
+                label=gettext_lazy("Shift swap"),
                 model=ShiftSwapRequest,
                 levels=lambda obj: [approvals.MANAGER],
                 requester=lambda obj: obj.requester.user,
@@ -35,7 +36,7 @@ class AttendanceConfig(AppConfig):
         approvals.register_kind(
             approvals.ApprovalKind(
                 name=regularisations.KIND,
-                label="Attendance correction",
+                label=gettext_lazy("Attendance correction"),
                 model=Regularisation,
                 levels=lambda obj: [approvals.MANAGER],
                 requester=lambda obj: obj.employee.user,

@@ -9,22 +9,24 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PunchSource(models.TextChoices):
-    DEVICE = "device", "Time clock (polled)"
-    ADMS = "adms", "Time clock (HTTP push)"
-    WEB = "web", "Web"
-    API = "api", "API"
-    MANUAL = "manual", "Manual correction"
+    DEVICE = "device", _("Time clock (polled)")
+    ADMS = "adms", _("Time clock (HTTP push)")
+    WEB = "web", _("Web")
+    API = "api", _("API")
+    MANUAL = "manual", _("Manual correction")
 
 
 class PunchDirection(models.TextChoices):
-    IN = "in", "In"
-    OUT = "out", "Out"
+    IN = "in", pgettext_lazy("punch direction", "In")
+    OUT = "out", pgettext_lazy("punch direction", "Out")
     # The device said nothing usable (ZK's state 255, or no state at all). Such punches
     # are never dropped; the engine pairs them by position (first in, last out).
-    UNKNOWN = "unknown", "Unknown"
+    UNKNOWN = "unknown", _("Unknown")
 
 
 class Punch(models.Model):
@@ -225,11 +227,11 @@ class ShiftOverride(models.Model):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned for changes"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned for changes")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ShiftSwapRequest(models.Model):
@@ -269,8 +271,8 @@ class ShiftSwapRequest(models.Model):
 
 
 class RegularisationKind(models.TextChoices):
-    PUNCH = "punch", "Add or correct punches"
-    DAY = "day", "Correct the whole day"
+    PUNCH = "punch", _("Add or correct punches")
+    DAY = "day", _("Correct the whole day")
 
 
 class Regularisation(models.Model):
@@ -337,9 +339,9 @@ class PeriodLock(models.Model):
 
 
 class DirectionMode(models.TextChoices):
-    FIRST_LAST = "first_last", "First punch in, last punch out"
-    DEVICE_STATE = "device_state", "The device's in/out state (pairs)"
-    ALTERNATING = "alternating", "Alternating in, out, in, out"
+    FIRST_LAST = "first_last", _("First punch in, last punch out")
+    DEVICE_STATE = "device_state", _("The device's in/out state (pairs)")
+    ALTERNATING = "alternating", _("Alternating in, out, in, out")
 
 
 class PunchDirectionRule(models.Model):
@@ -370,13 +372,13 @@ class PunchDirectionRule(models.Model):
 
 
 class DayStatus(models.TextChoices):
-    PRESENT = "present", "Present"
-    ABSENT = "absent", "Absent"
-    HALF_DAY = "half_day", "Half day"
-    MISSING_PUNCH = "missing_punch", "Missing punch"
-    ON_LEAVE = "on_leave", "On leave"
-    HOLIDAY = "holiday", "Holiday"
-    WEEKLY_OFF = "weekly_off", "Weekly off"
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    HALF_DAY = "half_day", _("Half day")
+    MISSING_PUNCH = "missing_punch", _("Missing punch")
+    ON_LEAVE = "on_leave", _("On leave")
+    HOLIDAY = "holiday", _("Holiday")
+    WEEKLY_OFF = "weekly_off", _("Weekly off")
 
 
 class AttendanceDay(models.Model):

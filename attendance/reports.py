@@ -14,6 +14,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 from tablib import Dataset
 
@@ -31,7 +34,7 @@ CODES = {
 }
 PROVISIONAL_MARK = "*"
 LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
-    (PROVISIONAL_MARK, "provisional (a time clock may still hold punches)")
+    (PROVISIONAL_MARK, _("provisional (a time clock may still hold punches)"))
 ]
 FORMATS = ("json", "csv", "xlsx", "pdf")
 
@@ -122,7 +125,7 @@ class Register:
 
     @property
     def title(self) -> str:
-        return f"Attendance register {self.month:%B %Y}"
+        return gettext("Attendance register %(month)s") % {"month": date_format(self.month, "F Y")}
 
 
 def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
@@ -183,15 +186,18 @@ def register_json(register: Register) -> dict[str, Any]:
 
 
 TOTAL_COLUMNS = [
-    ("present", "Present"), ("half_day", "Half days"), ("absent", "Absent"), ("missing_punch", "Missing punches"),
-    ("on_leave", "Leave"), ("holiday", "Holidays"), ("weekly_off", "Weekly off"), ("late_count", "Late (days)"),
-    ("late_minutes", "Late (min)"), ("early_exit_count", "Early exits"), ("early_exit_minutes", "Early exit (min)"),
-    ("overtime_hours", "Overtime (h)"), ("worked_hours", "Worked (h)"), ("provisional", "Provisional days"),
+    ("present", _("Present")), ("half_day", _("Half days")), ("absent", _("Absent")),
+    ("missing_punch", _("Missing punches")), ("on_leave", _("Leave")), ("holiday", _("Holidays")),
+    ("weekly_off", _("Weekly off")), ("late_count", _("Late (days)")), ("late_minutes", _("Late (min)")),
+    ("early_exit_count", _("Early exits")), ("early_exit_minutes", _("Early exit (min)")),
+    ("overtime_hours", _("Overtime (h)")), ("worked_hours", _("Worked (h)")), ("provisional", _("Provisional days")),
 ]  # fmt: skip
 
 
 def register_dataset(register: Register) -> Dataset:
-    headers = ["Code", "Name", "Department"] + [f"{d.day:02d}" for d in register.days] + [t for _k, t in TOTAL_COLUMNS]
+    headers = [gettext("Code"), gettext("Name"), gettext("Department")] + [f"{d.day:02d}" for d in register.days] + [
+        str(t) for _k, t in TOTAL_COLUMNS
+    ]
     dataset = Dataset(headers=headers, title=register.month.strftime("%Y-%m"))
     for row in register.rows:
         dataset.append(

@@ -15,27 +15,29 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from timesheets.models import validate_currency
 
 
 class InvoiceKind(models.TextChoices):
-    INVOICE = "invoice", "Invoice"
-    CREDIT_NOTE = "credit_note", "Credit note"
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
 
 
 class InvoiceStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    ISSUED = "issued", "Issued"
-    VOID = "void", "Void"
+    DRAFT = "draft", pgettext_lazy("document state", "Draft")
+    ISSUED = "issued", _("Issued")
+    VOID = "void", pgettext_lazy("invoice state", "Void")
 
 
 class PaymentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    PARTIALLY_PAID = "partially_paid", "Partially paid"
-    PAID = "paid", "Paid"
-    OVERDUE = "overdue", "Overdue"
-    CREDITED = "credited", "Credited"
+    OPEN = "open", pgettext_lazy("payment state", "Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    OVERDUE = "overdue", _("Overdue")
+    CREDITED = "credited", _("Credited")
 
 
 class NumberSequence(models.Model):
@@ -118,10 +120,10 @@ class Invoice(models.Model):
 
 
 class LineKind(models.TextChoices):
-    TIME = "time", "Time"
-    EXPENSE = "expense", "Expense"
-    EXTRA = "extra", "Extra"
-    DISCOUNT = "discount", "Discount"
+    TIME = "time", _("Time")
+    EXPENSE = "expense", _("Expense")
+    EXTRA = "extra", _("Extra")
+    DISCOUNT = "discount", _("Discount")
 
 
 class InvoiceLine(models.Model):
@@ -199,10 +201,10 @@ class Receipt(models.Model):
 
 
 class ExpenseStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    INVOICED = "invoiced", "Invoiced"
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    INVOICED = "invoiced", _("Invoiced")
 
 
 class Expense(models.Model):
@@ -245,10 +247,10 @@ class Expense(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
-    BANK_TRANSFER = "bank_transfer", "Bank transfer"
-    CARD = "card", "Card"
-    CASH = "cash", "Cash"
-    OTHER = "other", "Other"
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CARD = "card", _("Card")
+    CASH = "cash", _("Cash")
+    OTHER = "other", _("Other")
 
 
 class Payment(models.Model):

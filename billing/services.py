@@ -29,6 +29,8 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from billing import selectors
 from billing.company import company_details
@@ -663,12 +665,15 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
             ).update(reminder_sent_at=now)
             if claimed != 1:
                 continue
-            subject = f"Overdue: invoice {invoice.number} ({invoice.client.name})"
-            body = (
-                f"Invoice {invoice.number} to {invoice.client.name} was due on {invoice.due_date:%d.%m.%Y}.\n"
-                f"Total {invoice.total} {invoice.currency}, paid {invoice.amount_paid}, "
-                f"open {invoice.open_amount} {invoice.currency}.\n"
-            )
+            # Lazy: notify() writes them in each recipient's language.
+            facts = {"number": invoice.number, "client": invoice.client.name, "due": f"{invoice.due_date:%d.%m.%Y}",
+                     "total": invoice.total, "paid": invoice.amount_paid, "open": invoice.open_amount,
+                     "currency": invoice.currency}  # fmt: skip
+            subject = format_lazy(gettext_lazy("Overdue: invoice {number} ({client})"), **facts)
+            body = format_lazy(
+                gettext_lazy("Invoice {number} to {client} was due on {due}.\n"
+                             "Total {total} {currency}, paid {paid}, open {open} {currency}.\n"), **facts
+            )  # fmt: skip
             records = notify_many(users, NotificationKind.INVOICE_OVERDUE, subject, body)
             if contact:
                 records.append(notify(None, NotificationKind.INVOICE_OVERDUE, subject, body, address=contact))

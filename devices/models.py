@@ -13,14 +13,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
 from devices import conf, crypto
 
 
 class Protocol(models.TextChoices):
-    ZK = "zk", "ZK standalone protocol (polled over TCP/UDP)"
-    ADMS = "adms", "ADMS push (the clock calls etime over HTTP)"
+    ZK = "zk", _("ZK standalone protocol (polled over TCP/UDP)")
+    ADMS = "adms", _("ADMS push (the clock calls etime over HTTP)")
 
 
 class Transport(models.TextChoices):
@@ -29,10 +30,10 @@ class Transport(models.TextChoices):
 
 
 class DeviceStatus(models.TextChoices):
-    UNKNOWN = "unknown", "Not contacted yet"
-    ONLINE = "online", "Online"
-    OFFLINE = "offline", "Offline"
-    ERROR = "error", "Error"
+    UNKNOWN = "unknown", _("Not contacted yet")
+    ONLINE = "online", _("Online")
+    OFFLINE = "offline", _("Offline")
+    ERROR = "error", _("Error")
 
 
 def _default_time_zone() -> str:
@@ -147,18 +148,18 @@ class Device(models.Model):
 
 
 class SyncTrigger(models.TextChoices):
-    SCHEDULE = "schedule", "Schedule (beat)"
-    ADMIN = "admin", "Admin"
-    API = "api", "API"
-    ADMS = "adms", "ADMS push"
-    COMMAND = "command", "Management command"
+    SCHEDULE = "schedule", _("Schedule (beat)")
+    ADMIN = "admin", _("Admin")
+    API = "api", _("API")
+    ADMS = "adms", _("ADMS push")
+    COMMAND = "command", _("Management command")
 
 
 class SyncStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    SKIPPED = "skipped", "Skipped"
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
 
 
 class SyncRun(models.Model):
@@ -201,10 +202,10 @@ class SyncRun(models.Model):
 
 
 class AdmsCommandStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent to the device"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent to the device")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class AdmsCommand(models.Model):

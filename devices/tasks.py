@@ -57,10 +57,12 @@ def send_offline_alert(device_id: str) -> int:
     recorded, each admin may switch it off). Returns the mails queued."""
     from django.db import transaction
     from django.db.models import Q
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext, gettext_lazy
 
     from accounts.models import Role, User
     from etime.ops.models import Notification, NotificationKind
-    from etime.ops.notifications import notify_many
+    from etime.ops.notifications import lazy_text, notify_many
 
     device = Device.objects.filter(pk=device_id).first()
     if device is None:
@@ -69,14 +71,18 @@ def send_offline_alert(device_id: str) -> int:
     admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")
     since = device.failing_since or device.last_contact_at or device.created_at
     base = getattr(settings, "ETIME_BASE_URL", "")
-    body = (
-        f"The time clock {device.name} ({device.host or device.serial_number}) has not delivered punches since "
-        f"{since:%Y-%m-%d %H:%M} UTC.\n\nStatus: {device.get_status_display()}\n"
-        f"Last error: {device.last_error_code or '-'} {device.last_error[:500]}\n"
-        f"Failed attempts in a row: {device.consecutive_failures}\n\n"
-        f"Punches made on it meanwhile stay on the device and arrive once it is reachable again.\n"
-        f"Device: {base}/admin/devices/device/{device.pk}/change/\n"
-    )
+    # Lazy: notify_many() writes it in each admin's language.
+    body = lazy_text(lambda: (
+        gettext("The time clock %(name)s (%(address)s) has not delivered punches since %(since)s UTC.")
+        % {"name": device.name, "address": device.host or device.serial_number, "since": f"{since:%Y-%m-%d %H:%M}"}
+        + "\n\n" + gettext("Status: %(status)s") % {"status": device.get_status_display()}
+        + "\n" + gettext("Last error: %(code)s %(error)s") % {"code": device.last_error_code or "-",
+                                                                "error": device.last_error[:500]}
+        + "\n" + gettext("Failed attempts in a row: %(n)s") % {"n": device.consecutive_failures}
+        + "\n\n" + gettext("Punches made on it meanwhile stay on the device and arrive once it is reachable again.")
+        + "\n" + gettext("Device: %(url)s") % {"url": f"{base}/admin/devices/device/{device.pk}/change/"} + "\n"
+    ))  # fmt: skip
+    subject = format_lazy(gettext_lazy("Time clock offline: {name}"), name=device.name)
     with transaction.atomic():
-        records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, f"Time clock offline: {device.name}", body)
+        records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)
     return sum(r.status == Notification.Status.QUEUED for r in records)

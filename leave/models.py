@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def default_levels() -> list[dict[str, str]]:
@@ -71,8 +72,8 @@ class LeaveType(models.Model):
 
 
 class GrantMode(models.TextChoices):
-    UPFRONT = "upfront", "Upfront for the year"
-    MONTHLY = "monthly", "Accrued monthly"
+    UPFRONT = "upfront", _("Upfront for the year")
+    MONTHLY = "monthly", _("Accrued monthly")
 
 
 class LeavePolicy(models.Model):
@@ -145,13 +146,13 @@ class LeavePolicyAssignment(models.Model):
 
 
 class EntryKind(models.TextChoices):
-    ALLOCATION = "allocation", "Allocation"
-    ACCRUAL = "accrual", "Accrual"
-    TAKEN = "taken", "Taken"
-    REVERSAL = "reversal", "Reversal"
-    ADJUSTMENT = "adjustment", "Adjustment"
-    CARRY_FORWARD = "carry_forward", "Carry-forward"
-    EXPIRY = "expiry", "Expiry"
+    ALLOCATION = "allocation", _("Allocation")
+    ACCRUAL = "accrual", _("Accrual")
+    TAKEN = "taken", _("Taken")
+    REVERSAL = "reversal", _("Reversal")
+    ADJUSTMENT = "adjustment", _("Adjustment")
+    CARRY_FORWARD = "carry_forward", _("Carry-forward")
+    EXPIRY = "expiry", _("Expiry")
 
 
 class LedgerImmutable(Exception):
@@ -213,12 +214,12 @@ class LedgerEntry(models.Model):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned for changes"
-    CANCELLED = "cancelled", "Cancelled"
-    WITHDRAWN = "withdrawn", "Withdrawn after approval"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned for changes")
+    CANCELLED = "cancelled", _("Cancelled")
+    WITHDRAWN = "withdrawn", _("Withdrawn after approval")
 
 
 ACTIVE_STATUSES = (RequestStatus.PENDING, RequestStatus.APPROVED)
@@ -271,8 +272,8 @@ class LeaveRequest(models.Model):
 
 
 class FeedKind(models.TextChoices):
-    EMPLOYEE = "employee", "One employee's leave"
-    TEAM = "team", "A team's leave"
+    EMPLOYEE = "employee", _("One employee's leave")
+    TEAM = "team", _("A team's leave")
 
 
 class CalendarFeed(models.Model):

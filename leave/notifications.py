@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from etime.core import approvals
 from etime.core.queue import enqueue_on_commit
 
 # event -> subject line (the body template is templates/leave/email/request_event.txt)
 SUBJECTS = {
-    "submitted": "Leave request submitted",
-    "needs_approval": "Leave request waiting for your approval",
-    "advanced": "Leave request approved at one level, waiting for the next",
-    "approved": "Leave request approved",
-    "rejected": "Leave request rejected",
-    "returned": "Leave request returned for changes",
-    "cancelled": "Leave request cancelled",
-    "withdrawn": "Approved leave withdrawn",
+    "submitted": _("Leave request submitted"),
+    "needs_approval": _("Leave request waiting for your approval"),
+    "advanced": _("Leave request approved at one level, waiting for the next"),
+    "approved": _("Leave request approved"),
+    "rejected": _("Leave request rejected"),
+    "returned": _("Leave request returned for changes"),
+    "cancelled": _("Leave request cancelled"),
+    "withdrawn": _("Approved leave withdrawn"),
 }
 
 

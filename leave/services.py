@@ -26,6 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
@@ -423,7 +424,7 @@ def register_approval_kind() -> None:
     approvals.register_kind(
         approvals.ApprovalKind(
             name=APPROVAL_KIND,
-            label="Leave request",
+            label=gettext_lazy("Leave request"),
             model=LeaveRequest,
             levels=lambda request: _levels(request.leave_type),
             requester=lambda request: request.employee.user,

@@ -7,8 +7,9 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 # What leave.notifications mails only to approvers. Any event mailed to the requester is
 # about their own request (leave_decided); one mailed to someone else asks them to decide,
@@ -34,8 +35,9 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
         "request": request, "event": event, "comment": comment, "company": settings.ETIME_COMPANY_NAME,
         "link": f"{settings.ETIME_BASE_URL}/leave/",
     }  # fmt: skip
-    subject = f"{SUBJECTS.get(event, 'Leave request')}: {request.employee.full_name}, {request.leave_type.name}"
-    body = render_to_string("leave/email/request_event.txt", context)
+    # Lazy: notify() renders subject and body in each recipient's language.
+    subject = format_lazy(_("{event}: {employee}, {leave_type}"), event=SUBJECTS.get(event, _("Leave request")),
+                          employee=request.employee.full_name, leave_type=request.leave_type.name)  # fmt: skip
     requester = request.employee.user
     users = {u.email: u for u in User.objects.filter(email__in=recipients)}
     records = []
@@ -49,7 +51,8 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
                 else NotificationKind.LEAVE_DECIDED
             )
             # An address no user has any more (changed since the step) is still mailed, as before.
-            records.append(notify(user, kind, subject, body, address=None if user is not None else address))
+            records.append(notify(user, kind, subject, template="leave/email/request_event.txt", context=context,
+                                  address=None if user is not None else address))  # fmt: skip
     return sum(r.status == Notification.Status.QUEUED for r in records)
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.holidays import holidays_by_employee
@@ -106,16 +107,21 @@ def request_create(request: HttpRequest) -> HttpResponse:
     employee = employee_for_user(request.user)
     form = LeaveRequestForm(request.POST, request.FILES)
     if employee is None:
-        messages.error(request, "Your login has no employee record.")
+        messages.error(request, _("Your login has no employee record."))
     elif not form.is_valid():
-        messages.error(request, "Not sent: " + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()))
+        messages.error(request, _("Not sent: %(errors)s") % {"errors": "; ".join(
+            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
+        )})  # fmt: skip
     else:
         try:
             created = services.leave_request_submit(employee=employee, actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"{created.leave_type.name}: {created.days} days requested.")
+            # A half day counts as plural ("0.5 days"), as in English.
+            messages.success(request, ngettext("%(leave)s: %(days)s day requested.", "%(leave)s: %(days)s days requested.",
+                                               1 if created.days == 1 else 2)
+                             % {"leave": created.leave_type.name, "days": created.days})  # fmt: skip
     return redirect("leave:mine")
 
 
@@ -134,7 +140,7 @@ def request_cancel(request: HttpRequest, request_id: Any) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Cancelled.")
+        messages.success(request, _("Cancelled."))
     return redirect("leave:mine")
 
 
@@ -143,7 +149,7 @@ def request_cancel(request: HttpRequest, request_id: Any) -> HttpResponse:
 def request_decide(request: HttpRequest, request_id: Any) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve, reject or return.")
+        messages.error(request, _("Choose approve, reject or return."))
         return redirect("leave:mine")
     try:
         services.leave_request_decide(
@@ -153,7 +159,7 @@ def request_decide(request: HttpRequest, request_id: Any) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Decision recorded.")
+        messages.success(request, _("Decision recorded."))
     return redirect("leave:mine")
 
 
@@ -269,7 +275,7 @@ def team_calendar(request: HttpRequest) -> HttpResponse:
 def feed_create(request: HttpRequest) -> HttpResponse:
     form = FeedForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The feed was not created.")
+        messages.error(request, _("The feed was not created."))
         return redirect("leave:mine")
     user = signed_in_user(request.user)
     department = form.cleaned_data.get("department")
@@ -294,7 +300,7 @@ def feed_revoke(request: HttpRequest, feed_id: Any) -> HttpResponse:
     if feed is None:
         raise Http404
     services.calendar_feed_revoke(feed=feed, actor=request.user)
-    messages.success(request, f"Feed {feed.name!r} revoked; its URL no longer works.")
+    messages.success(request, _("Feed %(name)s revoked; its URL no longer works.") % {"name": repr(feed.name)})
     return redirect("leave:mine")
 
 

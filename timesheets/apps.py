@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class TimesheetsConfig(AppConfig):
@@ -25,7 +26,7 @@ class TimesheetsConfig(AppConfig):
         approvals.register_kind(
             approvals.ApprovalKind(
                 name="timesheet",
-                label="Timesheet",
+                label=gettext_lazy("Timesheet"),
                 model=Timesheet,
                 levels=lambda obj: [approvals.MANAGER],
                 requester=lambda obj: obj.employee.user,

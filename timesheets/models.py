@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 OVERLAP_CONSTRAINT = "timeentry_no_overlap"
 RUNNING_TIMER_CONSTRAINT = "timeentry_one_running_timer"
@@ -63,16 +65,16 @@ class Client(models.Model):
 
 
 class ProjectStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    ON_HOLD = "on_hold", "On hold"
-    COMPLETED = "completed", "Completed"
-    ARCHIVED = "archived", "Archived"
+    ACTIVE = "active", _("Active")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETED = "completed", _("Completed")
+    ARCHIVED = "archived", _("Archived")
 
 
 class RoundingMode(models.TextChoices):
-    UP = "up", "Round up"
-    NEAREST = "nearest", "Round to nearest"
-    DOWN = "down", "Round down"
+    UP = "up", _("Round up")
+    NEAREST = "nearest", _("Round to nearest")
+    DOWN = "down", _("Round down")
 
 
 class Project(models.Model):
@@ -140,15 +142,15 @@ class Task(models.Model):
 
 
 class RateLevel(models.TextChoices):
-    TASK = "task", "Task"
-    PROJECT = "project", "Project"
-    CLIENT = "client", "Client"
-    EMPLOYEE = "employee", "Employee"
+    TASK = "task", _("Task")
+    PROJECT = "project", _("Project")
+    CLIENT = "client", _("Client")
+    EMPLOYEE = "employee", _("Employee")
 
 
 class RateKind(models.TextChoices):
-    BILLING = "billing", "Billing rate"
-    COST = "cost", "Internal cost rate"
+    BILLING = "billing", _("Billing rate")
+    COST = "cost", _("Internal cost rate")
 
 
 class Rate(models.Model):
@@ -212,24 +214,24 @@ class Rate(models.Model):
 
 
 class EntryStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    INVOICED = "invoiced", "Invoiced"
+    DRAFT = "draft", pgettext_lazy("document state", "Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    INVOICED = "invoiced", _("Invoiced")
 
 
 class RateSource(models.TextChoices):
-    TASK = "task", "Task"
-    PROJECT = "project", "Project"
-    CLIENT = "client", "Client"
-    EMPLOYEE = "employee", "Employee"
-    NONE = "none", "No rate (0)"
+    TASK = "task", _("Task")
+    PROJECT = "project", _("Project")
+    CLIENT = "client", _("Client")
+    EMPLOYEE = "employee", _("Employee")
+    NONE = "none", _("No rate (0)")
 
 
 class EntrySource(models.TextChoices):
-    MANUAL = "manual", "Entered"
-    TIMER = "timer", "Timer"
-    IMPORT = "import", "Imported"
+    MANUAL = "manual", _("Entered")
+    TIMER = "timer", _("Timer")
+    IMPORT = "import", _("Imported")
 
 
 LOCKED_STATUSES = (EntryStatus.SUBMITTED, EntryStatus.APPROVED, EntryStatus.INVOICED)
@@ -333,10 +335,10 @@ class TimeEntryDeletion(models.Model):
 
 
 class TimesheetStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    SUBMITTED = "submitted", "Submitted"
-    APPROVED = "approved", "Approved"
-    RETURNED = "returned", "Returned"
+    OPEN = "open", pgettext_lazy("timesheet state", "Open")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
 
 
 class Timesheet(models.Model):
@@ -373,8 +375,8 @@ class Timesheet(models.Model):
 
 
 class ReminderKind(models.TextChoices):
-    DAILY_SHORTFALL = "daily_shortfall", "Logged less than expected"
-    APPROVALS_WAITING = "approvals_waiting", "Timesheets waiting for approval"
+    DAILY_SHORTFALL = "daily_shortfall", _("Logged less than expected")
+    APPROVALS_WAITING = "approvals_waiting", _("Timesheets waiting for approval")
 
 
 class ReminderLog(models.Model):

@@ -31,14 +31,18 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
 from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
 from etime.ops.models import Notification, NotificationKind
-from etime.ops.notifications import notify
+from etime.ops.notifications import language_of, lazy_text, notify
 from timesheets import selectors
 from timesheets.errors import (
     NotAllowed,
@@ -692,7 +696,7 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
             stopped.append(entry.pk)
             _notify_employee(
                 entry.employee, NotificationKind.TIMER_RUNNING, "timesheets/email/timer_stopped.txt",
-                subject="Your timer was stopped",
+                subject=gettext_lazy("Your timer was stopped"),
                 context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
             )  # fmt: skip
     return stopped
@@ -851,7 +855,8 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
     if status == TimesheetStatus.RETURNED:
         _mail_on_commit(
             timesheet.employee, "timesheets/email/timesheet_returned.txt",
-            subject=f"Your timesheet for the week of {timesheet.week_start} was returned",
+            subject=format_lazy(gettext_lazy("Your timesheet for the week of {week} was returned"),
+                                week=lazy_text(lambda: date_format(timesheet.week_start, "Y-m-d"))),
             context={"timesheet": timesheet, "comment": comment, "actor": actor},
         )  # fmt: skip
 
@@ -881,19 +886,21 @@ def _recipient(employee: Employee) -> str | None:
     return employee.email or None
 
 
-def _mail_on_commit(employee: Employee, template: str, *, subject: str, context: dict[str, Any]) -> None:
+def _mail_on_commit(employee: Employee, template: str, *, subject: str | Promise, context: dict[str, Any]) -> None:
     # A returned timesheet is a decision, not a reminder: no NotificationKind covers it yet,
     # so it is mailed directly and cannot be switched off.
     recipient = _recipient(employee)
     if recipient is None:
         return
-    body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
-                                       "base_url": settings.ETIME_BASE_URL})  # fmt: skip
+    with translation.override(language_of(employee.user)):
+        body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
+                                           "base_url": settings.ETIME_BASE_URL})  # fmt: skip
+        subject = str(subject)
     transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient]))
 
 
 def _notify_employee(
-    employee: Employee, kind: str, template: str, *, subject: str, context: dict[str, Any]
+    employee: Employee, kind: str, template: str, *, subject: str | Promise, context: dict[str, Any]
 ) -> Notification | None:
     """Remind ``employee`` through ``etime.ops.notifications`` (recorded, honours the login's
     preferences, sent after commit). The employee record's address stands in when the login
@@ -952,7 +959,7 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
                     continue
                 record = _notify_employee(
                     employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
-                    subject=f"Your time for {day:%A, %d %B}",
+                    subject=lazy_text(lambda d=day: gettext("Your time for %(day)s") % {"day": date_format(d, "l, d F")}),
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
                 )  # fmt: skip
                 sent += _queued(record)
@@ -987,7 +994,9 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
                 continue
             record = _notify_employee(
                 employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
-                subject=f"{len(timesheets)} timesheet(s) waiting for your approval",
+                subject=lazy_text(lambda ts=timesheets: ngettext("%(n)s timesheet waiting for your approval",
+                                                                 "%(n)s timesheets waiting for your approval",
+                                                                 len(ts)) % {"n": len(ts)}),
                 context={"timesheets": timesheets},
             )  # fmt: skip
             sent += _queued(record)

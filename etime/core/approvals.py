@@ -30,6 +30,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from etime.core import audit
 from etime.core.errors import Conflict, DomainError, ValidationFailed
@@ -81,7 +82,7 @@ Callback = Callable[..., None]
 @dataclass(frozen=True)
 class ApprovalKind:
     name: str
-    label: str
+    label: str | Promise  # shown to people: gettext_lazy
     model: type[models.Model]
     levels: Callable[[Any], list[Level]]
     requester: Callable[[Any], Any]

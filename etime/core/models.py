@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
@@ -67,17 +68,17 @@ class IdempotencyRecord(models.Model):
 
 
 class ApprovalStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned for changes"
-    CANCELLED = "cancelled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    RETURNED = "returned", _("Returned for changes")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ApprovalDecision(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    REJECT = "reject", "Reject"
-    RETURN = "return", "Return with comment"
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    RETURN = "return", _("Return with comment")
 
 
 class ApprovalRequest(models.Model):

@@ -4,21 +4,22 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BackupRecord(models.Model):
     """One backup or restore attempt and how it ended. Written by etime.ops.backup.service."""
 
     class Kind(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled backup"
-        MANUAL = "manual", "Manual backup"
-        RESTORE_POINT = "restore_point", "Restore point (before a restore)"
-        RESTORE = "restore", "Restore"
+        SCHEDULED = "scheduled", _("Scheduled backup")
+        MANUAL = "manual", _("Manual backup")
+        RESTORE_POINT = "restore_point", _("Restore point (before a restore)")
+        RESTORE = "restore", _("Restore")
 
     class State(models.TextChoices):
-        RUNNING = "running", "Running"
-        OK = "ok", "Succeeded"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        OK = "ok", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -50,10 +51,10 @@ class Job(models.Model):
     """A long-running task's progress, polled by the page that started it."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(max_length=64, help_text="e.g. backup, restore, report")
@@ -103,13 +104,13 @@ class CompanySettings(models.Model):
         SLASHED = "DD/MM/YYYY", "DD/MM/YYYY"
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     company_name = models.CharField(max_length=200, default="etime")
@@ -157,14 +158,14 @@ class CompanySettings(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    TIMER_RUNNING = "timer_running", "A timer left running"
-    MISSING_TIME = "missing_time", "Missing time entries"
-    APPROVALS_WAITING = "approvals_waiting", "Approvals waiting for me"
-    LEAVE_DECIDED = "leave_decided", "My leave request was decided"
-    DEVICE_OFFLINE = "device_offline", "A time clock went offline"
-    WARRANTY_EXPIRING = "warranty_expiring", "Equipment warranty ending soon"
-    BACKUP_FAILED = "backup_failed", "A backup failed"
-    INVOICE_OVERDUE = "invoice_overdue", "An invoice is overdue"
+    TIMER_RUNNING = "timer_running", _("A timer left running")
+    MISSING_TIME = "missing_time", _("Missing time entries")
+    APPROVALS_WAITING = "approvals_waiting", _("Approvals waiting for me")
+    LEAVE_DECIDED = "leave_decided", _("My leave request was decided")
+    DEVICE_OFFLINE = "device_offline", _("A time clock went offline")
+    WARRANTY_EXPIRING = "warranty_expiring", _("Equipment warranty ending soon")
+    BACKUP_FAILED = "backup_failed", _("A backup failed")
+    INVOICE_OVERDUE = "invoice_overdue", _("An invoice is overdue")
 
 
 class NotificationPreference(models.Model):
@@ -186,10 +187,10 @@ class Notification(models.Model):
     """What etime sent (or chose not to send, and why)."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued (sent after commit)"
-        SENT = "sent", "Sent"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued (sent after commit)")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Skipped")
+        FAILED = "failed", _("Failed")
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
@@ -217,9 +218,9 @@ class ReportSubscription(models.Model):
     """People who receive a report by email on a schedule (see etime.ops.reports)."""
 
     class Schedule(models.TextChoices):
-        DAILY = "daily", "Daily (yesterday)"
-        WEEKLY = "weekly", "Weekly on Monday (last week)"
-        MONTHLY = "monthly", "Monthly on the 1st (last month)"
+        DAILY = "daily", _("Daily (yesterday)")
+        WEEKLY = "weekly", _("Weekly on Monday (last week)")
+        MONTHLY = "monthly", _("Monthly on the 1st (last month)")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"

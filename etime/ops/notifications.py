@@ -15,7 +15,7 @@ finance mailbox): recorded like the rest, but no preferences apply to it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +24,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 
 from etime.ops.models import Notification, NotificationKind, NotificationPreference
 
@@ -39,29 +40,47 @@ def wants(user: Any, kind: str) -> bool:
     return True if pref is None else pref.email
 
 
+def language_of(user: Any) -> str:
+    """The language mail to ``user`` is written in: their Profile → Language, else the
+    site's default (a mail has no browser to ask)."""
+    chosen = getattr(user, "language", "") or ""
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def lazy_text(build: Callable[[], str]) -> Promise:
+    """Text that ``build`` writes when notify() renders it, so in the recipient's language:
+    for subjects and bodies with plurals or dates (``ngettext``, ``date_format``)."""
+    return lazy(build, str)()  # type: ignore[no-any-return]
+
+
 def notify(
     user: Any,
     kind: str,
-    subject: str,
-    body: str | None = None,
+    subject: str | Promise,
+    body: str | Promise | None = None,
     *,
     template: str | None = None,
     context: dict[str, Any] | None = None,
     address: str | None = None,
 ) -> Notification:
     """Record one notification and mail it after commit, unless the user may not or
-    does not want to receive it. Give ``user``, ``address`` or both."""
+    does not want to receive it. Give ``user``, ``address`` or both.
+
+    Subject, body and template are rendered in the recipient's language (``language_of``):
+    pass lazy strings (``gettext_lazy``, ``format_lazy``) so they translate here, per user."""
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     if (body is None) == (template is None):
         raise ValueError("give exactly one of body or template")
     if user is None and not (address or "").strip():
         raise ValueError("give a user or an address")
-    if template is not None:
-        body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
-                                           "user": user, **(context or {})})  # fmt: skip
-    if body is None:
-        raise ValueError("the template rendered nothing")
+    with translation.override(language_of(user)):
+        if template is not None:
+            body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
+                                               "user": user, **(context or {})})  # fmt: skip
+        if body is None:
+            raise ValueError("the template rendered nothing")
+        subject, body = str(subject), str(body)
     email = ((address or "").strip() or (getattr(user, "email", "") or "")).strip()
     reason = ""
     if user is not None and not getattr(user, "is_active", False):
@@ -82,8 +101,8 @@ def notify(
 def notify_many(
     users: Iterable[Any],
     kind: str,
-    subject: str,
-    body: str | None = None,
+    subject: str | Promise,
+    body: str | Promise | None = None,
     *,
     template: str | None = None,
     context: dict[str, Any] | None = None,

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 # provider(until) -> [{"name", "kind", "warranty_end": date, "url"}] for warranties ending on or before ``until``
 Provider = Callable[[dt.date], list[dict[str, Any]]]
@@ -34,19 +35,25 @@ def expiring(*, within_days: int = REMIND_DAYS, today: dt.date | None = None) ->
 def send_reminders(*, today: dt.date | None = None) -> int:
     """One reminder per admin and item (a repeat run sends nothing new)."""
     from etime.ops.models import Notification, NotificationKind
-    from etime.ops.notifications import notify
+    from etime.ops.notifications import language_of, notify
 
     sent = 0
     admins = list(get_user_model()._default_manager.filter(is_active=True, is_staff=True))
     for item in expiring(today=today):
-        subject = f"Warranty ends {item['warranty_end']:%Y-%m-%d}: {item['kind']} {item['name']}"
+        facts = {"end": f"{item['warranty_end']:%Y-%m-%d}", "kind": item["kind"], "name": item["name"],
+                 "days": item["days_left"]}  # fmt: skip
         for admin in admins:
+            # In the admin's language, as notify() writes it: the subject is also what
+            # tells a repeat run that this admin already heard of this item.
+            with translation.override(language_of(admin)):
+                subject = gettext("Warranty ends %(end)s: %(kind)s %(name)s") % facts
+                body = (ngettext("The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s day).",
+                                 "The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s days).", facts["days"])
+                        % facts + f"\n{item.get('url', '')}\n")  # fmt: skip
             if Notification.objects.filter(
                 user=admin, kind=NotificationKind.WARRANTY_EXPIRING, subject=subject
             ).exists():
                 continue
-            body = (f"The warranty of {item['kind']} {item['name']} ends on {item['warranty_end']:%Y-%m-%d} "
-                    f"({item['days_left']} days).\n{item.get('url', '')}\n")  # fmt: skip
             notify(admin, NotificationKind.WARRANTY_EXPIRING, subject, body)
             sent += 1
     return sent

@@ -80,7 +80,7 @@ def test_managers_are_reminded_weekly_of_timesheets_waiting_for_them(
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert set(by_recipient) == {"bob@example.com", "carla@example.com"}
     assert "Alice Able" in by_recipient["bob@example.com"].body and "Amir Adept" in by_recipient["bob@example.com"].body
-    assert "2 timesheet(s)" in by_recipient["bob@example.com"].subject
+    assert "2 timesheets" in by_recipient["bob@example.com"].subject
     assert "Bob Boss" in by_recipient["carla@example.com"].body
 
 

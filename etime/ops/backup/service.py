@@ -437,12 +437,16 @@ def apply_retention() -> list[str]:
 def _alert_failure(record: BackupRecord) -> None:
     from django.contrib.auth import get_user_model
     from django.core.mail import send_mail
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext, gettext_lazy
 
     from etime.ops.models import NotificationKind
-    from etime.ops.notifications import notify
+    from etime.ops.notifications import lazy_text, notify
 
-    subject = f"Backup failed ({record.get_kind_display()})"
-    body = f"The backup started at {record.started_at:%Y-%m-%d %H:%M} UTC failed:\n\n{record.error}\n"
+    # Lazy: notify() writes them in each admin's language.
+    subject = lazy_text(lambda: gettext("Backup failed (%(kind)s)") % {"kind": record.get_kind_display()})
+    body = format_lazy(gettext_lazy("The backup started at {started} UTC failed:\n\n{error}\n"),
+                       started=f"{record.started_at:%Y-%m-%d %H:%M}", error=record.error)  # fmt: skip
     try:
         admins = list(get_user_model()._default_manager.filter(is_active=True, is_staff=True))
         for admin in admins:

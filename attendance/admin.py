@@ -34,7 +34,7 @@ from attendance.models import (
 )
 from attendance.resources import AttendanceDayResource
 from etime.core import approvals
-from etime.core.adminkit import ImportExportPermissions, OperatePermission, require_permissions
+from etime.core.adminkit import ImportExportPermissions, OperatePermission, elapsed_minutes, require_permissions
 from etime.core.errors import DomainError
 
 OFF_CODES = {"-", "off", "OFF", "—"}
@@ -396,8 +396,8 @@ class PunchAdmin(admin.ModelAdmin):
 class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin, admin.ModelAdmin):
     resource_classes = [AttendanceDayResource]
     list_display = (
-        "date", "employee", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
-        "early_exit_minutes", "overtime_minutes", "is_final", "waiting_for_devices",
+        "date", "employee", "shift", "status", "first_in", "last_out", "worked", "late", "early_exit", "overtime",
+        "is_final", "waiting_for_devices",
     )  # fmt: skip
     list_filter = ("status", "is_final", "is_off_day", "employee__department", ("date", admin.DateFieldListFilter))
     search_fields = ("employee__code", "employee__first_name", "employee__last_name")
@@ -405,6 +405,22 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     date_hierarchy = "date"
     actions = ["recompute_selected"]
     change_list_template = "admin/attendance/attendanceday/change_list.html"
+
+    @admin.display(description="Worked", ordering="worked_minutes")
+    def worked(self, obj: AttendanceDay) -> str | None:
+        return elapsed_minutes(obj.worked_minutes)
+
+    @admin.display(description="Late", ordering="late_minutes")
+    def late(self, obj: AttendanceDay) -> str | None:
+        return elapsed_minutes(obj.late_minutes) if obj.late_minutes else None
+
+    @admin.display(description="Early exit", ordering="early_exit_minutes")
+    def early_exit(self, obj: AttendanceDay) -> str | None:
+        return elapsed_minutes(obj.early_exit_minutes) if obj.early_exit_minutes else None
+
+    @admin.display(description="Overtime", ordering="overtime_minutes")
+    def overtime(self, obj: AttendanceDay) -> str | None:
+        return elapsed_minutes(obj.overtime_minutes) if obj.overtime_minutes else None
 
     @admin.display(description="Waiting for")
     def waiting_for_devices(self, obj: AttendanceDay) -> str:

@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 from accounts.models import Employee
 from devices import crypto, services
 from devices.models import AdmsCommand, Device, DeviceStatus, SyncRun, SyncStatus, SyncTrigger
+from etime.core.adminkit import elapsed
 from etime.core.errors import DomainError
 
 RECENT_RUNS = 10
@@ -230,9 +231,9 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_select_related = ("device",)
     date_hierarchy = "started_at"
 
-    @admin.display(description="Seconds")
-    def duration(self, obj: SyncRun) -> float | None:
-        return obj.duration_seconds
+    @admin.display(description="Took")
+    def duration(self, obj: SyncRun) -> str | None:
+        return elapsed(obj.duration_seconds)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from etime.core.adminkit import ImportExportPermissions
+from etime.core.adminkit import ImportExportPermissions, elapsed
 from etime.core.errors import DomainError
 from timesheets import imports, resources, services
 from timesheets.models import (
@@ -272,17 +272,25 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
     import_form_class = TimeEntryImportForm
     import_template_name = "admin/timesheets/timeentry/import.html"
     form = TimeEntryAdminForm
-    list_display = ("start", "end", "employee", "project", "task", "duration_seconds", "billable", "status",
+    list_display = ("start", "end", "employee", "project", "task", "duration", "billable", "status",
                     "rate_applied", "rate_currency", "rate_source", "auto_stopped")  # fmt: skip
     list_filter = ("status", "billable", "source", "auto_stopped", "rate_source", "project__client", "project")
     search_fields = ("description", "employee__code", "employee__last_name", "project__name", "external_id")
     list_select_related = ("employee", "project", "task")
     autocomplete_fields = ("employee", "project", "task")
     date_hierarchy = "date"
-    readonly_fields = ("date", "duration_seconds", "rounded_seconds", "status", "rate_applied", "rate_currency",
+    readonly_fields = ("date", "duration", "rounded", "status", "rate_applied", "rate_currency",
                        "rate_effective_date", "rate_source", "cost_rate_applied", "cost_rate_currency", "invoice_id",
                        "source", "auto_stopped", "external_id", "created_at", "updated_at", "created_by")  # fmt: skip
     actions = ["approve_entries"]
+
+    @admin.display(description="Duration", ordering="duration_seconds")
+    def duration(self, obj: TimeEntry) -> str | None:
+        return elapsed(obj.duration_seconds)
+
+    @admin.display(description="Rounded (billed)")
+    def rounded(self, obj: TimeEntry) -> str | None:
+        return elapsed(obj.rounded_seconds)
 
     def get_import_resource_classes(self, request: HttpRequest) -> list[Any]:
         return [resources.TimeEntryImportResource]

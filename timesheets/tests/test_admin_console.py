@@ -119,3 +119,13 @@ def test_an_xlsx_with_unknown_columns_is_a_form_error(people: Any, catalog: Any,
     response = admin_client.post(url, {"resource": "0", "format": xlsx,
                                        "import_file": SimpleUploadedFile("entries.xlsx", sheet)})  # fmt: skip
     assert response.status_code == 200 and "Unrecognised columns" in response.content.decode()
+
+
+def test_entry_durations_read_as_hours_and_minutes(people: Any, catalog: Any, entry: Any, admin_client: Any) -> None:
+    from timesheets.tests.conftest import MONDAY, at
+
+    made = entry(at(MONDAY, "09:00"), at(MONDAY, "10:30"), project=catalog.support)
+    listing = admin_client.get(reverse("admin:timesheets_timeentry_changelist")).content.decode()
+    assert "1 h 30 min" in listing and ">5400<" not in listing
+    page = admin_client.get(reverse("admin:timesheets_timeentry_change", args=[made.pk])).content.decode()
+    assert "1 h 30 min" in page and "5400" not in page

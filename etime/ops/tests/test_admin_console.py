@@ -98,3 +98,13 @@ def test_backup_sizes_and_durations_read_as_people_read_them(admin_client: Clien
     assert "1.2\u00a0GB" in listing and "1288490189" not in listing and "3 min 05 s" in listing
     page = admin_client.get(reverse("admin:ops_backuprecord_change", args=[record.pk]))
     assert page.status_code == 200 and "1.2\u00a0GB" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(None, None), (0, "0 s"), (42.4, "42 s"), (185, "3 min 05 s"), (5400, "1 h 30 min"), (-90, "-1 min 30 s")],
+)
+def test_elapsed_reads_as_people_read_durations(seconds: float | None, shown: str | None) -> None:
+    from etime.core.adminkit import elapsed
+
+    assert elapsed(seconds) == shown

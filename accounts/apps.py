@@ -26,3 +26,9 @@ class AccountsConfig(AppConfig):
         from etime.core import registry
 
         registry.register_nav_link(nav_links)
+
+        from accounts import demo
+
+        registry.register_demo_seeder(demo.seed_company, order=0)  # the people every other seeder needs
+        registry.register_demo_seeder(demo.seed_access, order=200)
+        registry.register_demo_personas(demo.personas)

@@ -2,23 +2,35 @@
 
 Deterministic (seeded random), idempotent (does nothing when the demo company exists).
 Demo logins share DEMO_PASSWORD; the admin's is flagged as an initial password, so a
-production boot (DEBUG off) refuses while it is unchanged.
+production boot (DEBUG off) refuses while it is unchanged. Hire dates are relative to the
+day the demo is loaded.
+
+``seed_access`` (after every app's data) adds what the back office shows about access:
+API tokens (active, expiring, revoked), an approval delegation, and the sign-in records
+django-axes keeps (a failed attempt by an unknown name, a successful sign-in).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import authenticate, login
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.http import HttpRequest
 
-from accounts.models import Department, Employee, Location, Role, User
-from accounts.services import employee_create
+from accounts.models import ApiToken, Department, Employee, Location, Role, User
+from accounts.services import api_token_create, api_token_revoke, employee_create
+from etime.core import approvals
+from etime.core.demo import DEMO_ADMIN, DEMO_PASSWORD, demo_now, demo_today
 
-DEMO_PASSWORD = "etime-demo-2026"  # noqa: S105  (printed by seed_demo; demo only)
-DEMO_ADMIN = "admin"
+__all__ = ["DEMO_ADMIN", "DEMO_PASSWORD", "personas", "seed_access", "seed_company"]
+
 DEMO_EMAIL_DOMAIN = "demo.etime.test"
 
 FIRST = [
@@ -57,11 +69,12 @@ def seed_company(*, rng: random.Random, stdout: Any) -> list[Employee]:
         rng.shuffle(names)
         employees: list[Employee] = []
         number = 0
+        today = demo_today()
 
         def add(first: str, last: str, dept: Department, location: Location, manager: Employee | None, role: str) -> Employee:
             nonlocal number
             number += 1
-            hire = date(2018, 1, 1) + timedelta(days=rng.randrange(0, 8 * 365 - 400))
+            hire = today - timedelta(days=400 + rng.randrange(0, 8 * 365 - 400))
             employee = employee_create(
                 actor=admin, role=role, invite=False,
                 code=f"D{number:04d}", first_name=first, last_name=last,
@@ -87,3 +100,75 @@ def seed_company(*, rng: random.Random, stdout: Any) -> list[Employee]:
         User.objects.filter(employee__in=employees).update(password=make_password(DEMO_PASSWORD))
     stdout.write(f"Created {len(employees)} employees in {len(DEPARTMENTS) + 1} departments.")
     return employees
+
+
+def personas() -> dict[str, str]:
+    """The demo's employee, manager (a department head with a team) and admin logins."""
+    found = {}
+    demo = Employee.objects.filter(code__startswith="D", user__isnull=False).select_related("user").order_by("code")
+    employee = demo.filter(user__role=Role.EMPLOYEE).first()
+    manager = demo.filter(user__role=Role.MANAGER, manager__isnull=False).first()
+    for name, person in (("employee", employee), ("manager", manager)):
+        if person is not None and person.user is not None:
+            found[name] = person.user.username
+    if User.objects.filter(username=DEMO_ADMIN).exists():
+        found["admin"] = DEMO_ADMIN
+    return found
+
+
+DEMO_TOKENS = ("Payroll export", "Reporting dashboard", "Old integration")
+
+
+def seed_access(*, rng: random.Random, stdout: Any) -> None:
+    if ApiToken.objects.filter(name=DEMO_TOKENS[0]).exists():
+        stdout.write("Demo access records exist; skipping tokens, delegation and sign-ins.")
+        return
+    admin = User.objects.filter(username=DEMO_ADMIN).first()
+    heads = list(
+        User.objects.filter(role=Role.MANAGER, employee__code__startswith="D", employee__manager__isnull=False)
+        .order_by("employee__code")[:2]
+    )
+    if admin is None or len(heads) < 2:
+        return
+    today = demo_today()
+    with transaction.atomic():
+        api_token_create(user=admin, name=DEMO_TOKENS[0], scopes_requested=["read:all"], actor=admin)
+        api_token_create(user=heads[0], name=DEMO_TOKENS[1], scopes_requested=["read:attendance", "read:leave"],
+                         expires_at=demo_now() + timedelta(days=90), actor=heads[0])  # fmt: skip
+        old, _ = api_token_create(user=admin, name=DEMO_TOKENS[2], scopes_requested=["write:all"], actor=admin)
+        api_token_revoke(token=old, actor=admin)
+        # The first department head is away for two weeks; the second decides for them.
+        approvals.delegate(delegator=heads[0], delegate_to=heads[1], starts_on=today + timedelta(days=7),
+                           ends_on=today + timedelta(days=20), actor=heads[0])  # fmt: skip
+    _sign_ins(admin)
+    stdout.write("Created demo API tokens, an approval delegation and sign-in records.")
+
+
+def _sign_in_request() -> HttpRequest:
+    request = HttpRequest()
+    request.method = "POST"
+    request.path = request.path_info = "/accounts/login/"
+    request.META = {"REMOTE_ADDR": "192.0.2.10", "HTTP_USER_AGENT": "Mozilla/5.0 (etime demo)", "HTTP_ACCEPT": "text/html",
+                    "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "PATH_INFO": request.path}  # fmt: skip
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request.user = AnonymousUser()
+    return request
+
+
+def _sign_ins(admin: User) -> None:
+    """Real sign-ins through the authentication backends, so django-axes records them as it
+    would for the login page: one failure by an unknown name, one success. axes writes its
+    failure log only with AXES_ENABLE_ACCESS_FAILURE_LOG (off), so that row is written here,
+    as axes would write it."""
+    from axes.models import AccessFailureLog
+
+    failed = _sign_in_request()
+    authenticate(request=failed, username="intruder", password="guess-1234")  # noqa: S106  (a demo failure)
+    AccessFailureLog.objects.create(
+        user_agent=failed.META["HTTP_USER_AGENT"], ip_address=failed.META["REMOTE_ADDR"], username="intruder",
+        http_accept=failed.META["HTTP_ACCEPT"], path_info=failed.path_info, locked_out=False,
+    )  # fmt: skip
+    ok = _sign_in_request()
+    user = authenticate(request=ok, username=admin.username, password=DEMO_PASSWORD)
+    if user is not None:
+        login(ok, user)

@@ -67,6 +67,7 @@ class AttendanceConfig(AppConfig):
         from attendance import demo, views
 
         registry.register_demo_seeder(demo.seed_attendance)
+        registry.register_demo_seeder(demo.seed_corrections, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
         def _register_report(*, fmt: str, start: object, end: object) -> bytes:

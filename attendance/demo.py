@@ -18,15 +18,30 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from accounts.models import Employee
+from accounts.models import Employee, Location
 from attendance import selectors, services
-from attendance.models import Schedule, ScheduleAssignment, Shift
+from attendance.models import (
+    DirectionMode,
+    PunchDirectionRule,
+    Regularisation,
+    Schedule,
+    ScheduleAssignment,
+    Shift,
+)
+from etime.core.demo import demo_admin, demo_today
+from etime.core.errors import DomainError
 
 # The demo's imaginary clock at the Zurich entrance (no devices row: attendance does not
 # know devices; the id only keeps the demo's punches idempotent).
 DEMO_DEVICE = uuid.uuid5(uuid.NAMESPACE_URL, "https://etime.test/demo/k20")
 DAYS_OF_PUNCHES = 30
-ANCHOR = date(2024, 1, 1)  # a Monday
+
+
+def _anchor() -> date:
+    """Rotations start on the Monday two years before the demo was loaded."""
+    start = demo_today() - timedelta(days=2 * 364)
+    return start - timedelta(days=start.weekday())
+
 
 SHIFTS = [
     # name, code, start, end, break, grace, colour
@@ -45,7 +60,7 @@ SCHEDULES = [
 ]
 
 
-def _ensure_plans(admin: Any) -> dict[str, Schedule]:
+def _ensure_plans(admin: Any, anchor: date) -> dict[str, Schedule]:
     shifts = {s.code: s for s in Shift.objects.all()}
     for name, code, start, end, break_minutes, grace, color in SHIFTS:
         if code not in shifts and not Shift.objects.filter(name=name).exists():
@@ -62,7 +77,7 @@ def _ensure_plans(admin: Any) -> dict[str, Schedule]:
         if existing is None:
             days = [None if code == "-" else shifts[code] for code in pattern.split()]
             existing = services.schedule_save(
-                schedule=Schedule(name=name, cycle_length=len(days), anchor_date=ANCHOR + timedelta(days=offset)),
+                schedule=Schedule(name=name, cycle_length=len(days), anchor_date=anchor + timedelta(days=offset)),
                 days=days,
                 actor=admin,
             )
@@ -122,18 +137,19 @@ def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = Non
 
     admin = User.objects.filter(username="admin").first()
     with transaction.atomic():
-        schedules = _ensure_plans(admin)
+        anchor = _anchor()
+        schedules = _ensure_plans(admin, anchor)
         assigned = set(ScheduleAssignment.objects.filter(employee__in=employees).values_list("employee_id", flat=True))
         for index, employee in enumerate(employees):
             if employee.pk not in assigned:
                 services.assignment_save(
                     assignment=ScheduleAssignment(
                         employee=employee, schedule=_schedule_for(employee, index, schedules),
-                        start_date=max(employee.hire_date or ANCHOR, ANCHOR),
+                        start_date=max(employee.hire_date or anchor, anchor),
                     ),
                     actor=admin,
                 )  # fmt: skip
-    today = today or datetime.now(UTC).date()
+    today = today or demo_today()
     first, last = today - timedelta(days=DAYS_OF_PUNCHES), today - timedelta(days=1)
     plans = selectors.plans_for([e.pk for e in employees], first, last)
     created = 0
@@ -151,3 +167,79 @@ def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = Non
         f"Attendance: {len(schedules)} schedules, {created} new punches, {result.written} days computed "
         f"({first.isoformat()} to {last.isoformat()})."
     )
+
+
+def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
+    """After every app's data: correction requests in each state, a planned override, shift
+    swaps (one waiting, one approved), a direction rule and a closed payroll period."""
+    from etime.core import approvals
+
+    if Regularisation.objects.exists():
+        stdout.write("Demo corrections exist; skipping corrections, swaps and the period lock.")
+        return
+    admin = demo_admin()
+    office = list(
+        Employee.objects.filter(code__startswith="D", department__code="ENG", user__isnull=False, manager__user__isnull=False)
+        .select_related("user", "manager__user", "location").order_by("code")[:3]
+    )  # fmt: skip
+    rotation = list(
+        Employee.objects.filter(code__startswith="D", department__code="OPS", user__isnull=False, manager__user__isnull=False)
+        .select_related("user", "manager__user").order_by("code")
+    )  # fmt: skip
+    if admin is None or len(office) < 3 or len(rotation) < 4:
+        return
+    today = demo_today()
+    workdays = [d for d in (today - timedelta(days=n) for n in range(2, 12)) if d.weekday() < 5]
+
+    def at(employee: Employee, day: date, hour: int, minute: int = 0) -> str:
+        return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(employee.effective_time_zone)).isoformat()
+
+    with transaction.atomic():
+        waiting, applied, refused = office
+        services.regularisation_request(
+            employee=waiting, day=workdays[0], reason="Forgot to punch out after the release", actor=waiting.user,
+            items=[{"timestamp": at(waiting, workdays[0], 18, 5), "direction": "out"}],
+        )  # fmt: skip
+        services.regularisation_request(
+            employee=applied, day=workdays[1], kind="day", reason="Worked at the customer's site all day",
+            actor=applied.manager.user if applied.manager else admin, apply_directly=True,
+            items=[{"timestamp": at(applied, workdays[1], 8, 30), "direction": "in"},
+                   {"timestamp": at(applied, workdays[1], 17, 15), "direction": "out"}],
+        )  # fmt: skip
+        refused_request = services.regularisation_request(
+            employee=refused, day=workdays[2], reason="Left early for an appointment", actor=refused.user,
+            items=[{"timestamp": at(refused, workdays[2], 17, 30), "direction": "out"}],
+        )  # fmt: skip
+        approval = approvals.request_for(refused_request)
+        if approval is not None:
+            approvals.decide(request=approval, actor=refused.manager.user if refused.manager else admin, decision="reject",
+                             comment="The badge log shows you left at 15:10; please correct the time.")  # fmt: skip
+
+        shifts = {s.code: s for s in Shift.objects.all()}
+        services.override_set(employee=rotation[0], day=today + timedelta(days=3), shift=shifts.get("E"),
+                              reason="Covers the early shift for the inventory count", actor=admin)  # fmt: skip
+        swaps = 0
+        for requester, counterpart, decide in ((rotation[1], rotation[2], False), (rotation[3], rotation[1], True)):
+            for ahead in range(4, 14):
+                try:
+                    swap = services.swap_request(requester=requester, counterpart=counterpart,
+                                                 day=today + timedelta(days=ahead), reason="Family event",
+                                                 actor=requester.user)  # fmt: skip
+                except DomainError:
+                    continue  # the same plan that day, or already a swap: try the next day
+                swaps += 1
+                swap_approval = approvals.request_for(swap)
+                if decide and swap_approval is not None and requester.manager is not None:
+                    approvals.decide(request=swap_approval, actor=requester.manager.user, decision="approve")
+                break
+        zurich = Location.objects.filter(name="Zurich HQ").first()
+        if zurich is not None and not PunchDirectionRule.objects.filter(location=zurich).exists():
+            services.direction_rule_save(rule=PunchDirectionRule(location=zurich, mode=DirectionMode.FIRST_LAST),
+                                         actor=admin)  # fmt: skip
+        # Payroll for the month before last is closed: nothing in it may change any more.
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        closed_end = last_month_end.replace(day=1) - timedelta(days=1)
+        services.period_lock_create(date_from=closed_end.replace(day=1), date_to=closed_end,
+                                    note="Payroll closed", actor=admin)  # fmt: skip
+    stdout.write(f"Attendance: 3 corrections (waiting, applied, refused), 1 override, {swaps} shift swaps, "
+                 f"payroll closed through {closed_end.isoformat()}.")  # fmt: skip

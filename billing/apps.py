@@ -26,6 +26,8 @@ class BillingConfig(AppConfig):
             )
         )
         registry.register_demo_seeder(demo.seed_billing)
+        registry.register_demo_seeder(demo.seed_billing_more, order=200)
+        registry.register_demo_personas(demo.personas)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
         register_report(ReportKind("invoice_register", "Invoice register", _invoice_register_report, formats=("xlsx",)))

@@ -12,10 +12,11 @@ from decimal import Decimal
 from random import Random
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max, Min
 
 from accounts.models import User
-from billing import services
+from billing import selectors, services
 from billing.errors import CurrencyMismatch, InvoiceEmpty
 from billing.models import Expense, ExpenseCategory, Vendor
 from timesheets.models import Client, EntryStatus, Project, TimeEntry
@@ -55,3 +56,50 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
             services.payment_record(invoice=invoice, actor=admin, amount=(invoice.total / 2).quantize(Decimal("0.01")),
                                     day=invoice.issue_date or span["last"], reference="Demo part payment")  # fmt: skip
     stdout.write(f"Billing: {len(VENDORS)} vendors, {drafts} invoice(s) from the approved time.")
+
+
+def personas() -> dict[str, str]:
+    """The demo's finance login: a member of the finance group without admin rights."""
+    member = (
+        User.objects.filter(groups__name=selectors.FINANCE_GROUP, is_superuser=False, is_active=True)
+        .order_by("username")
+        .first()
+    )
+    return {"finance": member.username} if member is not None else {}
+
+
+def seed_billing_more(*, rng: Random, stdout: Any) -> None:
+    """The finance team (the ``finance`` group), and invoices in every state: one paid in
+    full, one credited and drafted again, beside seed_billing's part-paid one and drafts.
+    Idempotent: does nothing once the finance group has its demo member."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Employee, Role
+    from billing.models import Invoice, InvoiceStatus
+    from etime.core.demo import demo_today
+
+    finance_team = list(
+        Employee.objects.filter(code__startswith="D", department__code="FIN", user__role=Role.EMPLOYEE)
+        .select_related("user").order_by("code")[:2]
+    )  # fmt: skip
+    group, _ = Group.objects.get_or_create(name=selectors.FINANCE_GROUP)
+    first = finance_team[0].user if finance_team else None
+    if first is None or group.user_set.filter(pk=first.pk).exists():
+        stdout.write("Demo finance team exists; skipping more billing.")
+        return
+    admin = User.objects.filter(role="admin").order_by("date_joined").first()
+    today = demo_today()
+    with transaction.atomic():
+        group.user_set.add(*[e.user for e in finance_team if e.user is not None])
+        drafts = list(Invoice.objects.filter(status=InvoiceStatus.DRAFT).select_related("client").order_by("client__name"))
+        if drafts:
+            paid = services.invoice_issue(invoice=drafts[0], actor=admin, render_pdf=False)
+            services.payment_record(invoice=paid, actor=admin, amount=paid.total, day=today, method="card",
+                                    reference="Card payment")  # fmt: skip
+        if len(drafts) > 1:
+            wrong = services.invoice_issue(invoice=drafts[1], actor=admin, render_pdf=False)
+            services.invoice_credit_note(invoice=wrong, actor=admin, render_pdf=False)
+            # The credit note released its time: the corrected invoice starts as a new draft.
+            services.invoice_create_draft(client=wrong.client, period_start=wrong.period_start,
+                                          period_end=wrong.period_end, actor=admin)  # fmt: skip
+    stdout.write(f"Billing: the finance group ({len(finance_team)} people), a paid invoice and a credit note.")

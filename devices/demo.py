@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from django.db import transaction
+
 from devices import conf
 from devices.models import Device, Transport
 from devices.services import device_create
@@ -25,3 +27,39 @@ def seed_devices(*, rng: random.Random, stdout: Any) -> None:
         poll_interval_seconds=15, timeout_seconds=5,
     )  # fmt: skip
     stdout.write(f"Created the demo time clock {DEMO_DEVICE_NAME!r} at 127.0.0.1:{conf.simulator_port()}.")
+
+
+PUSH_DEVICE_NAME = "Munich Plant gate (push)"
+PUSH_SERIAL = "DEMO-ADMS-0001"
+
+
+def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
+    """A push (ADMS) clock at the Munich plant that has called in once: its upload is a
+    sync run (with a badge etime does not know, so one unmapped punch), its punches pair by
+    the device's in/out state, and a command waits for its next heartbeat."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from accounts.models import Location
+    from attendance.models import DirectionMode, PunchDirectionRule
+    from attendance.services import direction_rule_save
+    from devices.models import Protocol
+    from devices.services import adms_command_queue, adms_upload_attlog
+    from etime.core.demo import demo_admin, demo_now
+
+    if Device.objects.filter(serial_number=PUSH_SERIAL).exists():
+        stdout.write("Demo push clock exists; skipping it.")
+        return
+    admin = demo_admin()
+    munich = Location.objects.filter(name="Munich Plant").first()
+    zone = munich.time_zone if munich is not None else conf.default_time_zone()
+    with transaction.atomic():
+        device = device_create(
+            actor=admin, name=PUSH_DEVICE_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
+            serial_number=PUSH_SERIAL, location=munich, time_zone=zone,
+        )  # fmt: skip
+        direction_rule_save(rule=PunchDirectionRule(device_id=device.pk, mode=DirectionMode.DEVICE_STATE), actor=admin)
+        local = (demo_now() - timedelta(hours=1)).astimezone(ZoneInfo(zone))
+        adms_upload_attlog(device=device, body=f"9001\t{local:%Y-%m-%d %H:%M:%S}\t0\t1\t0\n", stamp="1")
+        adms_command_queue(device=device, command="CHECK", actor=admin)
+    stdout.write(f"Created the demo push clock {PUSH_DEVICE_NAME!r} (serial {PUSH_SERIAL}) with one upload.")

@@ -16,12 +16,13 @@ class LeaveConfig(AppConfig):
         integration.register_with_attendance()
         integration.connect_holiday_signals()
 
-        from leave.demo import seed_leave
+        from leave.demo import seed_leave, seed_leave_more
         from leave.views import home_panel, nav_links
 
         registry.register_home_panel(home_panel)
         registry.register_nav_link(nav_links)
         registry.register_demo_seeder(seed_leave)
+        registry.register_demo_seeder(seed_leave_more)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
         def _balances_report(*, fmt: str, start: object, end: object) -> bytes:

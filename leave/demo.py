@@ -11,9 +11,9 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Employee, Location
+from etime.core.demo import demo_today
 from etime.core.errors import DomainError
 from leave import services
 from leave.models import GrantMode, LeavePolicy, LeaveType
@@ -47,7 +47,7 @@ def seed_leave(*, rng: random.Random, stdout: Any) -> None:
     from accounts.models import User
 
     admin = User.objects.filter(username=DEMO_ADMIN).first()
-    today = timezone.localdate()
+    today = demo_today()
     year = today.year
     with transaction.atomic():
         hr, _ = Group.objects.get_or_create(name=HR_GROUP)
@@ -109,3 +109,56 @@ def _seed_requests(*, rng: random.Random, today: date, types: dict[str, LeaveTyp
             with contextlib.suppress(DomainError):  # e.g. a top manager: only admins may decide
                 services.leave_request_decide(request=request, actor=approver, decision="approve")
         decided += 1
+
+
+def seed_leave_more(*, rng: random.Random, stdout: Any) -> None:
+    """Leave decided every way (a refusal, a cancellation) and calendar feeds (personal,
+    team, one revoked). Idempotent: does nothing once a demo feed exists."""
+    from accounts.models import Role
+    from etime.core.demo import demo_admin
+    from leave.models import CalendarFeed, FeedKind
+
+    if CalendarFeed.objects.exists() or not LeaveType.objects.filter(code="vacation").exists():
+        stdout.write("Demo leave feeds exist; skipping more leave.")
+        return
+    admin = demo_admin()
+    people = list(
+        Employee.objects.filter(code__startswith="D", user__role=Role.EMPLOYEE, manager__user__isnull=False)
+        .select_related("user", "manager__user").order_by("-code")[:6]
+    )  # fmt: skip
+    if admin is None or len(people) < 2:
+        return
+    vacation = LeaveType.objects.get(code="vacation")
+    today = demo_today()
+    outcomes = {}
+    for decision, employee in zip(("reject", "cancel"), people, strict=False):
+        for weeks in range(3, 9):
+            start = today + timedelta(weeks=weeks)
+            start -= timedelta(days=start.weekday())  # a Monday...
+            end = start + timedelta(days=2)  # ...to Wednesday
+            if end.year != start.year:
+                continue
+            try:
+                with transaction.atomic():
+                    request = services.leave_request_submit(employee=employee, leave_type=vacation, start_date=start,
+                                                            end_date=end, reason="Trip", actor=employee.user)  # fmt: skip
+                    if decision == "reject":
+                        approver = employee.manager.user if employee.manager and employee.manager.user else admin
+                        services.leave_request_decide(request=request, actor=approver, decision="reject",
+                                                      comment="The team is short that week; please pick another.")  # fmt: skip
+                    else:
+                        services.leave_request_cancel(request=request, actor=employee.user)
+            except DomainError:
+                continue
+            outcomes[decision] = request
+            break
+    owner = people[0].user
+    manager = people[0].manager.user if people[0].manager else None
+    if owner is None or manager is None:
+        return
+    with transaction.atomic():
+        services.calendar_feed_create(owner=owner, kind=FeedKind.EMPLOYEE, actor=owner)
+        services.calendar_feed_create(owner=manager, kind=FeedKind.TEAM, name="My team", actor=manager)
+        old, _raw = services.calendar_feed_create(owner=manager, kind=FeedKind.TEAM, name="Old phone", actor=manager)
+        services.calendar_feed_revoke(feed=old, actor=manager)
+    stdout.write(f"Leave: {len(outcomes)} more requests (refused, cancelled) and 3 calendar feeds.")

@@ -8,7 +8,7 @@ Entries go through the services, so rates, overlap rules and audit events are re
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from random import Random
 from typing import Any
@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Employee, User
+from etime.core.demo import demo_today
 from timesheets import services
 from timesheets.models import Client, Project, RateKind, RateLevel, RoundingMode, Task, week_start_of
 
@@ -40,11 +41,10 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
         stdout.write("Demo clients exist; skipping time tracking.")
         return
     admin = User.objects.filter(is_superuser=True).order_by("date_joined").first()
-    workers = list(
-        Employee.objects.filter(code__startswith="D", user__isnull=False, department__code__in=["ENG", "SAL", "SUP"])
-        .select_related("user", "location", "manager__user")
-        .order_by("code")[:12]
-    )
+    workers = _demo_workers()
+    today = demo_today()
+    # Rates in force since two years (clients) and one year (projects, a task) before the demo.
+    two_years_ago, a_year_ago = today - timedelta(days=2 * 365), today - timedelta(days=365)
     with transaction.atomic():
         clients = []
         for name, currency, vat, country, address, terms in CLIENTS:
@@ -55,7 +55,7 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
             )  # fmt: skip
             clients.append(client)
             services.rate_create(level=RateLevel.CLIENT, target_id=client.pk, amount=Decimal("140.00"),
-                                 effective_from=date(2024, 1, 1), actor=admin)  # fmt: skip
+                                 effective_from=two_years_ago, actor=admin)  # fmt: skip
         tasks: list[Task] = []
         for index, name, billable, budget_h, budget_amount, rounding, task_names in PROJECTS:
             project = services.project_save(
@@ -65,17 +65,16 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
             )  # fmt: skip
             if billable:
                 services.rate_create(level=RateLevel.PROJECT, target_id=project.pk, amount=Decimal(rng.choice([150, 165, 180])),
-                                     effective_from=date(2025, 1, 1), actor=admin)  # fmt: skip
+                                     effective_from=a_year_ago, actor=admin)  # fmt: skip
             for task_name in task_names:
                 tasks.append(services.task_save(task=Task(project=project, name=task_name, billable=billable), actor=admin))
         services.rate_create(level=RateLevel.TASK, target_id=tasks[0].pk, amount=Decimal("195.00"),
-                             effective_from=date(2025, 1, 1), actor=admin)  # fmt: skip
+                             effective_from=a_year_ago, actor=admin)  # fmt: skip
         for worker in workers:
             services.rate_create(level=RateLevel.EMPLOYEE, kind=RateKind.COST, target_id=worker.pk, currency="CHF",
-                                 amount=Decimal(rng.choice([65, 72, 80, 95])), effective_from=date(2024, 1, 1),
+                                 amount=Decimal(rng.choice([65, 72, 80, 95])), effective_from=two_years_ago,
                                  actor=admin)  # fmt: skip
 
-    today = timezone.localdate()
     this_monday = week_start_of(today)
     last_monday = this_monday - timedelta(days=7)
     days = [last_monday + timedelta(days=i) for i in range(5)] + [
@@ -104,3 +103,45 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
             approved += 1
     stdout.write(f"Created {len(clients)} clients, {len(PROJECTS)} projects, {created} time entries; "
                  f"{approved} timesheets approved.")  # fmt: skip
+
+
+def _demo_workers() -> list[Employee]:
+    return list(
+        Employee.objects.filter(code__startswith="D", user__isnull=False, department__code__in=["ENG", "SAL", "SUP"])
+        .select_related("user", "location", "manager__user")
+        .order_by("code")[:12]
+    )
+
+
+def seed_timesheets_more(*, rng: Random, stdout: Any) -> None:
+    """After billing: last week waiting for approval (and the reminder its approver got), a
+    week returned for changes, a running timer and a deleted entry. Idempotent: does
+    nothing once a demo entry was deleted."""
+    from timesheets.models import TimeEntryDeletion
+
+    if TimeEntryDeletion.objects.exists() or not Client.objects.filter(name=CLIENTS[0][0]).exists():
+        stdout.write("Demo timesheet states exist; skipping them.")
+        return
+    workers = _demo_workers()
+    rest = workers[len(workers) // 2 :]  # their last week is still open
+    tasks = list(Task.objects.filter(project__client__name=CLIENTS[0][0], project__billable=True).select_related("project"))
+    if len(rest) < 4 or not tasks:
+        return
+    admin = User.objects.filter(is_superuser=True).order_by("date_joined").first()
+    today = demo_today()
+    last_monday = week_start_of(today) - timedelta(days=7)
+    with transaction.atomic():
+        services.timesheet_submit(employee=rest[0], week=last_monday, actor=rest[0].user)
+        returned = services.timesheet_submit(employee=rest[1], week=last_monday, actor=rest[1].user)
+        approver = rest[1].manager.user if rest[1].manager and rest[1].manager.user else admin
+        services.timesheet_return(timesheet=returned, actor=approver, comment="Please split the workshop by task.")
+        zone = zoneinfo.ZoneInfo(rest[2].effective_time_zone)
+        evening = datetime.combine(today - timedelta(days=1), time(21), tzinfo=zone)
+        mistake = services.time_entry_create(employee=rest[2], project=tasks[0].project, task=tasks[0], start=evening,
+                                             end=evening + timedelta(minutes=30), description="Entered twice",
+                                             actor=rest[2].user)  # fmt: skip
+        services.time_entry_delete(entry=mistake, actor=rest[2].user)
+        services.timer_start(employee=rest[3], project=tasks[-1].project, task=tasks[-1], description="Sprint review",
+                             actor=rest[3].user)  # fmt: skip
+    reminded = services.reminders_send_approvals(now=timezone.now())
+    stdout.write(f"Timesheets: one week waiting, one returned, a running timer; {reminded} approval reminder(s).")

@@ -28,19 +28,41 @@ def home_panels() -> list[HomePanel]:
 
 
 # --- Demo data --------------------------------------------------------------------------
-# ``manage.py seed_demo`` creates the demo company (accounts), then runs each registered
-# seeder in registration order: ``fn(*, rng, stdout) -> None``. Seeders must be idempotent.
-DemoSeeder = Callable[..., None]
-_demo_seeders: list[DemoSeeder] = []
+# ``manage.py seed_demo`` runs each registered seeder, ``fn(*, rng, stdout) -> None``, by
+# ``order`` (lower first; equal orders in registration order, which is INSTALLED_APPS
+# order): the people (accounts, order 0) first, then each app's data (100), then what
+# builds on several apps' data (200: corrections, reminders, credit notes, locks), then
+# operations (300: backups, beat, reports). Seeders must be idempotent. Every model in the
+# admin gets at least one demo row (etime/core/tests/test_seed_demo_covers_admin.py).
+#
+# ``register_demo_personas(fn)``: ``fn() -> {persona: username}`` names the logins the
+# production crawl and the README use (employee, manager, finance, admin); seed_demo
+# prints them as ``persona <name>: <username>``.
+DemoSeeder = Callable[..., object]
+DemoPersonas = Callable[[], dict[str, str]]
+_demo_seeders: list[tuple[int, DemoSeeder]] = []
+_demo_personas: list[DemoPersonas] = []
 
 
-def register_demo_seeder(seeder: DemoSeeder) -> None:
-    if seeder not in _demo_seeders:
-        _demo_seeders.append(seeder)
+def register_demo_seeder(seeder: DemoSeeder, *, order: int = 100) -> None:
+    if seeder not in demo_seeders():
+        _demo_seeders.append((order, seeder))
 
 
 def demo_seeders() -> list[DemoSeeder]:
-    return list(_demo_seeders)
+    return [seeder for _, seeder in sorted(_demo_seeders, key=lambda pair: pair[0])]
+
+
+def register_demo_personas(fn: DemoPersonas) -> None:
+    if fn not in _demo_personas:
+        _demo_personas.append(fn)
+
+
+def demo_personas() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for fn in _demo_personas:
+        found.update(fn())
+    return found
 
 
 # --- Page chrome ---------------------------------------------------------------------------

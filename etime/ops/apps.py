@@ -20,3 +20,8 @@ class OpsConfig(AppConfig):
         from etime.ops.health import check_backups
 
         health.register_check("backups", check_backups, critical=False)
+
+        from etime.core import registry
+        from etime.ops import demo
+
+        registry.register_demo_seeder(demo.seed_operations, order=300)  # last: backs up the whole demo

@@ -60,6 +60,7 @@ class Punch(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "punches"
         ordering = ["timestamp", "id"]
         constraints = [
             # Idempotent ingestion: a device's log can be read (or pushed) any number of times.

@@ -225,6 +225,7 @@ class AdmsCommand(models.Model):
     )
 
     class Meta:
+        verbose_name = "ADMS command"
         ordering = ["id"]
         indexes = [models.Index(fields=["device", "status"], name="admscommand_device_status")]
 

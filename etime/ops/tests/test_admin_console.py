@@ -108,3 +108,25 @@ def test_elapsed_reads_as_people_read_durations(seconds: float | None, shown: st
     from etime.core.adminkit import elapsed
 
     assert elapsed(seconds) == shown
+
+
+def test_no_model_reads_with_a_bad_automatic_plural() -> None:
+    import re
+
+    from django.apps import apps
+
+    bad = []
+    for model in apps.get_models():
+        opts = model._meta
+        if "verbose_name_plural" in opts.original_attrs:
+            continue
+        singular = str(opts.verbose_name)
+        # Django appends "s": wrong after s, x, z, ch, sh and a consonant before y.
+        if re.search(r"(s|x|z|ch|sh|[^aeiou]y)$", singular):
+            bad.append(f"{opts.label}: {opts.verbose_name_plural}")
+    assert bad == []
+
+
+def test_the_admin_index_lists_punches_and_api_tokens(admin_client: Client) -> None:
+    text = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Punches" in text and "Punchs" not in text and "API tokens" in text

@@ -12,7 +12,8 @@ reused while the count matches). Variants, interleaved per round:
 
 Goal: ``backup / floor`` (median of paired rounds) ≤ 1.5. ``--repeats`` is capped at 3 and
 ``--warmup`` at 0 (each call takes tens of seconds). ``--rows`` sets the entries (default 1M).
-Database: its own, ``etime_bench_backup`` (``bench.common.database_url_for``).
+Database: its own, ``etime_bench_backup`` (``bench.common.database_url_for``), created as a
+copy of ``etime_bench_time_entries`` when that exists (the same data), else loaded.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def run(options: common.Options) -> dict[str, Any]:
     os.environ["ETIME_BACKUP_DIR"] = str(work / "archives")
     os.environ["ETIME_MEDIA_ROOT"] = str(work / "media")
     os.environ["ETIME_BACKUP_KEY"] = ""
+    # The same rows as time_entries' big database (same loader, same seed): start from a
+    # copy of it when it exists rather than loading a million entries again.
+    common._ensure_postgres_database(os.environ["DATABASE_URL"], template=common.database_url_for("time_entries"))
     common.django_ready()
     from django.conf import settings
     from django.db import connection

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
@@ -21,9 +20,9 @@ def validate_time_zone(value: str) -> None:
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", _("Administrator")
-    MANAGER = "manager", _("Manager")
-    EMPLOYEE = "employee", _("Employee")
+    ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager"
+    EMPLOYEE = "employee", "Employee"
 
 
 class User(AbstractUser):
@@ -167,11 +166,9 @@ class Employee(models.Model):
 
     @property
     def effective_time_zone(self) -> str:
-        if self.time_zone:
-            return self.time_zone
-        if self.location_id and self.location:
-            return self.location.time_zone
-        return "UTC"
+        from etime.core.zones import employee_zone_name  # the one rule (own, location, TIME_ZONE)
+
+        return employee_zone_name(self)
 
     def is_active_on(self, day: date | None = None) -> bool:
         day = day or timezone.localdate()
@@ -216,7 +213,6 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "API token"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -35,6 +35,7 @@ from attendance.models import (
     ShiftOverride,
     ShiftSwapRequest,
 )
+from etime.core import zones
 
 # --- Who may see and change what ---------------------------------------------------------------
 
@@ -179,10 +180,12 @@ class PlanCache:
 
 
 def plans_for(
-    employee_ids: Sequence[Any], date_from: date, date_to: date, *, cache: PlanCache | None = None
+    employee_ids: Sequence[Any], date_from: date, date_to: date, *, cache: PlanCache | None = None,
+    keep_off_days: bool = False,
 ) -> dict[Any, dict[date, engine.ShiftRule | None]]:
     """Rule 1 for many employees in three queries: planned shift per employee and date
-    (dates without a planned shift are absent from the inner dict)."""
+    (dates without a planned shift are absent from the inner dict; with ``keep_off_days``
+    a planned day off is kept as None, so it differs from a day no schedule covers)."""
     cache = cache or PlanCache()
     spans: dict[Any, list[tuple[Any, date, date | None]]] = defaultdict(list)
     for employee_id, schedule_id, start, end in (
@@ -207,7 +210,7 @@ def plans_for(
         plan = engine.resolve_plan(
             assignments=assignments, overrides=overrides.get(employee_id, {}), date_from=date_from, date_to=date_to
         )
-        plans[employee_id] = {day: shift for day, shift in plan.items() if shift is not None}
+        plans[employee_id] = {day: shift for day, shift in plan.items() if keep_off_days or shift is not None}
     return plans
 
 
@@ -219,7 +222,7 @@ def planned_shift(*, employee: Employee, day: date) -> Shift | None:
 
 def time_zones(employee_ids: Sequence[Any]) -> dict[Any, str]:
     return {
-        employee_id: own or location_zone or "UTC"
+        employee_id: zones.zone_name(own=own, location=location_zone)
         for employee_id, own, location_zone in Employee.objects.filter(id__in=employee_ids).values_list(
             "id", "time_zone", "location__time_zone"
         )

@@ -34,7 +34,7 @@ from attendance.models import (
     Regularisation,
     ShiftSwapRequest,
 )
-from etime.core import approvals
+from etime.core import approvals, zones
 from etime.core.errors import DomainError
 
 KINDS = {"regularisation": Regularisation, "shift_swap": ShiftSwapRequest}
@@ -93,8 +93,8 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     employee = employee_for_user(request.user)
     if employee is None:
         return None
-    zone = ZoneInfo(employee.effective_time_zone)
-    today = timezone.now().astimezone(zone).date()
+    zone = zones.employee_zone(employee)
+    today = zones.today_in(zone)
     first = today.replace(day=1)
     month_days = list(
         AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=today).select_related("shift").order_by("date")
@@ -102,10 +102,13 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     day = next((d for d in month_days if d.date == today), None)
     shift = day.shift if day and day.shift else selectors.planned_shift(employee=employee, day=today)
     last_punch, clocked_in = clock_state(employee)
+    # The day's row is written by the engine after the punch (a task): until then a punch
+    # made today still shows as present, never beside "no punch yet".
+    punched_today = bool(last_punch and last_punch.timestamp.astimezone(zone).date() == today)
     weeks_from = today - timedelta(days=7 * 8)
     overtime = [
         {"week": row["week"].date() if hasattr(row["week"], "date") else row["week"],
-         "hours": round((row["minutes"] or 0) / 60, 1)}
+         "hours": round((row["minutes"] or 0) / 60, 1), "minutes": row["minutes"] or 0}
         for row in AttendanceDay.objects.filter(employee=employee, date__gt=weeks_from, date__lte=today)
         .annotate(week=TruncWeek("date")).values("week").annotate(minutes=Sum("overtime_minutes")).order_by("week")
     ]  # fmt: skip
@@ -120,6 +123,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
         "context": {
             "day": day, "shift": shift, "today": today, "month_days": month_days, "overtime": overtime,
             "chart": chart, "last_punch": last_punch, "clocked_in": clocked_in, "time_zone": employee.effective_time_zone,
+            "punched_today": punched_today or clocked_in,
         },
     }  # fmt: skip
 
@@ -148,7 +152,7 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         if employee
         else [],
         "calendar": month_calendar(month, days),
-        "today": timezone.localdate(),
+        "today": zones.today_for(employee),
         **_month_nav(month),
     }
     return render(request, "attendance/my_attendance.html", context)
@@ -203,7 +207,7 @@ def correction_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Correction requested; your manager will decide."))
+            messages.success(request, "Correction requested; your manager will decide.")
             return redirect("attendance_mine")
     return render(request, "attendance/correction_form.html", {"form": form})
 
@@ -223,7 +227,7 @@ def swap_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Swap requested; your manager will decide."))
+            messages.success(request, "Swap requested; your manager will decide.")
             return redirect("attendance_mine")
     return render(request, "attendance/swap_form.html", {"form": form})
 
@@ -276,15 +280,14 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        done = _("approved") if decision == "approve" else _("rejected")
-        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.summary, "decision": done})
+        messages.success(request, f"{approval.summary}: {decision}d.")
     return redirect("attendance_team")
 
 
 
-def _today_status(day: AttendanceDay | None) -> str:
+def _today_status(day: AttendanceDay | None, *, planned_off: bool = False) -> str:
     if day is None:
-        return "not_in"
+        return "off" if planned_off else "not_in"
     if day.status == DayStatus.ON_LEAVE:
         return "on_leave"
     if day.first_in and day.late_minutes:
@@ -293,7 +296,7 @@ def _today_status(day: AttendanceDay | None) -> str:
         return "in"
     if day.status == DayStatus.ABSENT:
         return "absent"
-    if day.is_off_day or day.is_holiday:
+    if day.is_off_day or day.is_holiday or planned_off:
         return "off"
     return "not_in"
 
@@ -306,19 +309,31 @@ TODAY_LABELS = {
 
 @login_required
 def team_today(request: HttpRequest) -> HttpResponse:
-    """Who of my team is in, late, absent or on leave today (the company's date)."""
+    """Who of my team is in, late, absent, off or on leave today: each member's today, in
+    their own zone (a member in New York is "not in yet" by New York's clock)."""
     user = signed_in_user(request.user)
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)  # the viewer's (ViewerTimeZoneMiddleware)
     me = employee_for_user(user)
     visible = selectors.employees_visible(user=user)
     if me is not None:
         visible = visible.exclude(pk=me.pk)
     employees = list(visible.select_related("department", "location").order_by("last_name", "first_name"))
+    ids = [e.pk for e in employees]
+    their_today = {e.pk: zones.today_for(e, now) for e in employees}
+    dates = set(their_today.values())
     days = {
-        d.employee_id: d
-        for d in AttendanceDay.objects.filter(employee__in=[e.pk for e in employees], date=today).select_related("shift")
+        (d.employee_id, d.date): d
+        for d in AttendanceDay.objects.filter(employee__in=ids, date__in=dates).select_related("shift")
     }
-    rows = [{"employee": e, "day": days.get(e.pk), "state": _today_status(days.get(e.pk))} for e in employees]
+    plans = selectors.plans_for(ids, min(dates), max(dates), keep_off_days=True) if ids else {}
+    rows = []
+    for e in employees:
+        day_date = their_today[e.pk]
+        day = days.get((e.pk, day_date))
+        plan = plans.get(e.pk, {})
+        planned_off = day_date in plan and plan[day_date] is None
+        rows.append({"employee": e, "day": day, "date": day_date, "state": _today_status(day, planned_off=planned_off)})
     counts = {key: sum(1 for r in rows if r["state"] == key) for key in TODAY_LABELS}
     summary = [{"key": key, "label": str(label), "count": counts[key]} for key, label in TODAY_LABELS.items()]
     return render(request, "attendance/team_today.html", {"rows": rows, "today": today, "summary": summary})

@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The viewer's zone for "today" and every time a page shows (docs/ARCHITECTURE.md).
+    "etime.core.zones.ViewerTimeZoneMiddleware",
     # After auth: a signed-in user's saved language wins over Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -229,11 +231,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "etime <etime@localhost>")
 
 # --- I18N, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-# Each name in its own language (a person looks for theirs). German is written the Swiss way
-# (ss, not ß): docs/ARCHITECTURE.md "Translations".
-LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano")]
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# Our overrides of Django's locale formats (English on the 24-hour clock).
+FORMAT_MODULE_PATH = ["etime.formats"]
 USE_I18N = True
 USE_TZ = True
 

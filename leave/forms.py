@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
+from etime.core.widgets import IsoDateInput
 from leave.models import FeedKind, LeaveType
 
 
@@ -13,16 +14,16 @@ class LeaveRequestForm(forms.Form):
     leave_type = forms.ModelChoiceField(
         queryset=LeaveType.objects.filter(active=True), empty_label=None, label=_("Leave type")
     )
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Start date"))
+    start_date = forms.DateField(widget=IsoDateInput(), label=_("Start date"))
     start_half = forms.BooleanField(required=False, label=_("Start at midday"))
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("End date"))
+    end_date = forms.DateField(widget=IsoDateInput(), label=_("End date"))
     end_half = forms.BooleanField(required=False, label=_("End at midday"))
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
     attachment = forms.FileField(required=False, label=_("Attachment"))
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject"), ("return", "Return")])
     comment = forms.CharField(required=False, max_length=500)
 
 

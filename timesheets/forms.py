@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
+from etime.core.widgets import IsoDateInput, IsoTimeInput
 from timesheets import selectors
 from timesheets.models import Project, Task
 
@@ -78,10 +79,10 @@ class EntryForm(_PickerForm):
     """One finished entry: a day, a start and an end time (an end before the start means
     the next day), in the employee's zone."""
 
-    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    date = forms.DateField(label=_("Day"), widget=IsoDateInput())
+    start = forms.TimeField(label=_("From"), widget=IsoTimeInput())
     end = forms.TimeField(
-        label=_("To"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        label=_("To"), widget=IsoTimeInput(),
         help_text=_("An end before the start means the next day."),
     )  # fmt: skip
     field_order = ["date", "start", "end", "project", "task", "description"]

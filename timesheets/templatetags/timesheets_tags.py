@@ -6,16 +6,16 @@ from typing import Any
 
 from django import template
 
+from etime.core import formatting
+
 register = template.Library()
 
 
 @register.filter
 def duration(seconds: Any) -> str:
-    """Seconds as hours and minutes, ``7:05`` (empty for None: a running timer)."""
-    if seconds is None or seconds == "":
-        return ""
-    minutes = int(seconds) // 60
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    """Seconds as hours and minutes, ``7:05`` (empty for None: a running timer); the rule
+    is ``etime.core.formatting.duration``, shared by every page."""
+    return formatting.duration(seconds)
 
 
 @register.filter

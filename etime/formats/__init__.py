@@ -1,0 +1,1 @@
+"""Locale formats etime overrides (``FORMAT_MODULE_PATH``); Django's own fill the rest."""

@@ -251,7 +251,7 @@ def _deep_url(client: Any, deep_offset: int) -> str:
     seed_position = codes[seed_start - 1]  # a cursor points after its position
     paginator = EtimeCursorPagination()
     paginator.base_url = f"http://testserver{API_PATH}?limit={LIMIT}"
-    seed_url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=seed_position))
+    seed_url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=seed_position))  # type: ignore[arg-type]  # the stubs say int; DRF stores the ordering field's value
     response = client.get(seed_url)
     if response.status_code != 200:
         raise common.HarnessError(f"seed page: HTTP {response.status_code}: {response.content[:300]!r}")

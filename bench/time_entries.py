@@ -254,7 +254,7 @@ def _gap_bodies(project_id: Any, count: int) -> Iterator[str]:
     """JSON bodies for ``count`` new entries, each in a free gap of a different slot."""
     if count > DAYS * len(GAPS):
         raise common.HarnessError(f"at most {DAYS * len(GAPS)} creates per database; lower --repeats/--warmup")
-    days = []
+    days: list[date] = []
     day = FIRST_DAY
     while len(days) < DAYS:
         if day.weekday() < 5:
@@ -290,7 +290,7 @@ def _deep_url(client: Any, rows: int) -> str:
     seed_start = deep_offset - LIMIT
     paginator = EtimeCursorPagination()
     paginator.base_url = f"http://testserver{API}?limit={LIMIT}"
-    seed_url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=keys[seed_start - 1]))
+    seed_url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=keys[seed_start - 1]))  # type: ignore[arg-type]  # the stubs say int; DRF stores the ordering field's value
     response = client.get(seed_url)
     _check("seed page", response)
     deep_url = json.loads(response.content)["next"]

@@ -7,6 +7,7 @@ import io
 import zipfile
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,13 +22,15 @@ from billing.models import (
     Expense,
     ExpenseCategory,
     Invoice,
+    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     NumberSequence,
     Payment,
+    PaymentStatus,
     Vendor,
 )
-from etime.core.adminkit import ImportExportPermissions
+from etime.core.adminkit import ImportExportPermissions, require_permissions
 from etime.core.errors import DomainError
 
 
@@ -105,7 +108,9 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     search_fields = ("number", "client__name")
     date_hierarchy = "issue_date"
     inlines = [InvoiceLineInline, PaymentInline]
-    actions = ["create_drafts_last_month", "issue_selected", "download_pdfs"]
+    list_select_related = ("client",)
+    actions = ["create_drafts_last_month", "regenerate_selected", "issue_selected", "download_pdfs"]
+    change_form_template = "admin/billing/invoice/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
         derived = ("number", "status", "kind", "currency", "vat_rate", "issue_date", "due_date", "subtotal",
@@ -157,8 +162,91 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         from django.urls import path
 
         extra = [path("drafts-last-month/", self.admin_site.admin_view(self.drafts_last_month_view),
-                      name="billing_invoice_drafts_last_month")]  # fmt: skip
+                      name="billing_invoice_drafts_last_month"),
+                 path("<uuid:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
+                 path("<uuid:pk>/cii/", self.admin_site.admin_view(self.cii_view), name="billing_invoice_cii"),
+                 path("<uuid:pk>/do/<slug:operation>/", self.admin_site.admin_view(self.operation_view),
+                      name="billing_invoice_operation")]  # fmt: skip
         return extra + super().get_urls()
+
+    # --- The change page's buttons: each one service call, as the API's actions are ---
+
+    def _invoice(self, request: HttpRequest, pk: Any) -> Invoice:
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        invoice = selectors.invoice_list_visible(user=request.user).filter(pk=pk).first()
+        if invoice is None:
+            raise Http404("No such invoice.")
+        return invoice
+
+    def pdf_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        from billing import pdf
+
+        data, name = pdf.invoice_pdf_bytes(invoice=self._invoice(request, pk))
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+    def cii_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
+        from billing import pdf
+
+        invoice = self._invoice(request, pk)
+        response = HttpResponse(pdf.invoice_cii_xml(invoice=invoice), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
+        return response
+
+    OPERATIONS: dict[str, tuple[str, str]] = {  # operation -> (permission, what the message says)
+        "regenerate": ("billing.change_invoice", "regenerated"),
+        "issue": ("billing.change_invoice", "issued"),
+        "credit-note": ("billing.add_invoice", "credited"),
+    }
+
+    def operation_view(self, request: HttpRequest, pk: Any, operation: str) -> HttpResponse:
+        """POST only: regenerate or issue a draft, or credit an issued invoice."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+        from django.shortcuts import redirect
+
+        if operation not in self.OPERATIONS:
+            raise Http404("No such operation.")
+        permission, done = self.OPERATIONS[operation]
+        invoice = self._invoice(request, pk)
+        if request.method != "POST":
+            raise PermissionDenied
+        require_permissions(request, permission)
+        target = invoice
+        try:
+            if operation == "regenerate":
+                target = services.invoice_regenerate(invoice=invoice, actor=request.user)
+            elif operation == "issue":
+                target = services.invoice_issue(invoice=invoice, actor=request.user)
+            else:
+                target = services.invoice_credit_note(invoice=invoice, actor=request.user)
+        except DomainError as exc:
+            self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+        else:
+            note = f" by credit note {target.number}" if operation == "credit-note" else ""
+            self.message_user(request, f"{invoice if operation != 'issue' else target}: {done}{note}.", messages.SUCCESS)
+        return redirect("admin:billing_invoice_change", target.pk)
+
+    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
+                           change: bool = False, form_url: str = "", obj: Invoice | None = None) -> Any:  # fmt: skip
+        if obj is not None:
+            user = request.user
+            context["buttons"] = {
+                "regenerate": obj.status == InvoiceStatus.DRAFT and user.has_perm("billing.change_invoice"),
+                "issue": obj.status == InvoiceStatus.DRAFT and user.has_perm("billing.change_invoice"),
+                "credit_note": obj.kind == InvoiceKind.INVOICE and obj.status == InvoiceStatus.ISSUED
+                and obj.payment_status != PaymentStatus.CREDITED and user.has_perm("billing.add_invoice"),
+                "payment": obj.kind == InvoiceKind.INVOICE and obj.status == InvoiceStatus.ISSUED
+                and obj.open_amount > 0 and user.has_perm("billing.add_payment"),
+            }  # fmt: skip
+            context["payment_query"] = urlencode({"invoice": obj.pk, "amount": obj.open_amount,
+                                                  "date": timezone.localdate().isoformat()})  # fmt: skip
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def drafts_last_month_view(self, request: HttpRequest) -> HttpResponse:
         """The changelist button: an action needs selected rows, and there may be none yet."""
@@ -171,11 +259,27 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     @admin.action(permissions=["add"], description="Create drafts for all clients for last month")
     def create_drafts_last_month(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         start, end = last_month(timezone.localdate())
-        made, skipped = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
-        self.message_user(request, f"{len(made)} draft(s) for {start:%B %Y}.", messages.SUCCESS)
-        for reason in skipped:
-            if not reason.endswith("invoice_empty"):
-                self.message_user(request, reason, messages.WARNING)
+        run = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
+        period = Invoice(period_start=start, period_end=end).period_label
+        summary = f"{period}: {len(run.made)} new draft(s)"
+        if run.regenerated:
+            summary += f"; regenerated {', '.join(str(d) for d in run.regenerated)}"
+        if run.empty:
+            summary += f"; nothing to bill for {len(run.empty)} client(s)"
+        self.message_user(request, summary + ".", messages.SUCCESS)
+        for client, reason in run.skipped:
+            self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
+
+    @admin.action(permissions=["change"], description="Regenerate the selected drafts")
+    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        done = 0
+        for invoice in queryset.order_by("created_at"):
+            try:
+                services.invoice_regenerate(invoice=invoice, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
+        self.message_user(request, f"{done} draft(s) regenerated.", messages.SUCCESS)
 
     @admin.action(permissions=["change"], description="Issue the selected drafts")
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
@@ -206,6 +310,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
 class InvoiceLineAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.InvoiceLineResource]
     list_display = ("invoice", "position", "kind", "description", "quantity", "unit_price", "amount", "vat_rate")
+    list_select_related = ("invoice__client",)
     list_filter = ("kind",)
     search_fields = ("invoice__number", "description")
 
@@ -223,6 +328,7 @@ class InvoiceLineAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
 class PaymentAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.PaymentResource]
     list_display = ("invoice", "date", "amount", "method", "reference")
+    list_select_related = ("invoice__client",)
     list_filter = ("method",)
     search_fields = ("invoice__number", "reference")
     autocomplete_fields = ("invoice",)

@@ -150,7 +150,7 @@ class InvoiceViewSet(EtimeModelViewSet):
         return selectors.invoice_list_visible(user=self.request.user).prefetch_related("lines")
 
     @extend_schema(responses={201: InvoiceSerializer, 409: OpenApiResponse(
-        description="invoice_empty, invoice_currency_mismatch")})  # fmt: skip
+        description="invoice_empty, invoice_currency_mismatch, invoice_draft_overlaps")})  # fmt: skip
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -23,6 +23,15 @@ class InvoiceEmpty(DomainError):
     message = "Nothing to invoice: no billable, approved, uninvoiced time or expenses in this period."
 
 
+class InvoiceDraftOverlaps(DomainError):
+    """``details``: the open draft (``draft``, ``period_start``, ``period_end``). Two open
+    drafts over the same time would bill it twice; the second could never be issued."""
+
+    code = "invoice_draft_overlaps"
+    status = 409
+    message = "The client already has an open draft overlapping this period; regenerate or delete that draft."
+
+
 class InvoiceStale(DomainError):
     """``details``: what changed since the draft was built."""
 

@@ -9,12 +9,14 @@ except its payment state.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import dateformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -110,7 +112,15 @@ class Invoice(models.Model):
         indexes = [models.Index(fields=["client", "status"], name="invoice_client_status")]
 
     def __str__(self) -> str:
-        return self.number or f"Draft {self.client_id} {self.period_start}–{self.period_end}"
+        return self.number or f"Draft: {self.client.name}, {self.period_label}"
+
+    @property
+    def period_label(self) -> str:
+        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``."""
+        start, end = self.period_start, self.period_end
+        if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
+            return dateformat.format(start, "F Y")  # the month's name in the active language
+        return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
     @property
     def open_amount(self) -> Decimal:

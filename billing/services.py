@@ -39,6 +39,7 @@ from billing.errors import (
     ExpenseLocked,
     InvoiceAlreadyCredited,
     InvoiceAlreadyIssued,
+    InvoiceDraftOverlaps,
     InvoiceEmpty,
     InvoiceHasPayments,
     InvoiceNotIssued,
@@ -225,13 +226,31 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
     return pairs
 
 
+def open_drafts_overlapping(*, client: Client, period_start: date, period_end: date) -> list[Invoice]:
+    """The client's open drafts whose period shares a day with [period_start, period_end]."""
+    return list(
+        Invoice.objects.filter(client=client, status=InvoiceStatus.DRAFT, period_start__lte=period_end,
+                               period_end__gte=period_start).order_by("period_start")
+    )  # fmt: skip
+
+
 def invoice_create_draft(*, client: Client, period_start: date, period_end: date, actor: Any) -> Invoice:
     """A draft for ``client`` over [period_start, period_end] (dates inclusive) in the
-    client's currency at its VAT rate. Refuses ``invoice_empty`` when nothing is billable
-    and ``invoice_currency_mismatch`` when some time or expense is in another currency."""
+    client's currency at its VAT rate. Refuses ``invoice_empty`` when nothing is billable,
+    ``invoice_currency_mismatch`` when some time or expense is in another currency and
+    ``invoice_draft_overlaps`` when an open draft of the client shares a day with the
+    period (it would bill the same time; regenerate or delete that draft instead)."""
     if period_end < period_start:
         raise _invalid("period_end", "The period ends before it starts.")
     with transaction.atomic():
+        # The client's row lock serialises draft creation per client, so two requests
+        # can't both find no overlapping draft and both create one.
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        overlapping = open_drafts_overlapping(client=client, period_start=period_start, period_end=period_end)
+        if overlapping:
+            other = overlapping[0]
+            raise InvoiceDraftOverlaps(details={"draft": str(other.pk), "period_start": other.period_start.isoformat(),
+                                                "period_end": other.period_end.isoformat()})  # fmt: skip
         invoice = Invoice(
             client=client, period_start=period_start, period_end=period_end, currency=client.currency.upper(),
             vat_rate=client.vat_rate, payment_terms_days=client.payment_terms_days,
@@ -775,13 +794,35 @@ def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
                                details={"non_field_errors": ["Still referenced."]}) from None
 
 
-def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) -> tuple[list[Invoice], list[str]]:
-    """A draft per active client with something billable in the period; returns the
-    drafts and the clients skipped with the reason (error code)."""
-    made, skipped = [], []
-    for client in Client.objects.filter(active=True):
+@dataclass
+class DraftsRun:
+    """What ``drafts_for_all_clients`` did, client by client."""
+
+    made: list[Invoice]
+    regenerated: list[Invoice]
+    skipped: list[tuple[Client, str]]  # (client, reason as people read it)
+    empty: list[Client]  # nothing to bill in the period
+
+
+def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) -> DraftsRun:
+    """A draft per active client with something billable in the period. A client whose
+    open draft covers exactly this period gets that draft regenerated; one whose open
+    draft overlaps it otherwise is skipped (a second draft would bill the same time)."""
+    run = DraftsRun(made=[], regenerated=[], skipped=[], empty=[])
+    for client in Client.objects.filter(active=True).order_by("name"):
+        overlapping = open_drafts_overlapping(client=client, period_start=period_start, period_end=period_end)
         try:
-            made.append(invoice_create_draft(client=client, period_start=period_start, period_end=period_end, actor=actor))
-        except (InvoiceEmpty, CurrencyMismatch) as exc:
-            skipped.append(f"{client.name}: {exc.code}")
-    return made, skipped
+            if len(overlapping) == 1 and (overlapping[0].period_start, overlapping[0].period_end) == (period_start, period_end):
+                run.regenerated.append(invoice_regenerate(invoice=overlapping[0], actor=actor))
+            elif overlapping:
+                names = ", ".join(str(d) for d in overlapping)
+                run.skipped.append((client, f"skipped: it has an open draft over part of the period ({names}); "
+                                            "regenerate or delete that draft first"))  # fmt: skip
+            else:
+                run.made.append(invoice_create_draft(client=client, period_start=period_start, period_end=period_end,
+                                                     actor=actor))  # fmt: skip
+        except InvoiceEmpty:
+            run.empty.append(client)
+        except (CurrencyMismatch, InvoiceDraftOverlaps) as exc:
+            run.skipped.append((client, f"skipped: {exc.message}"))
+    return run

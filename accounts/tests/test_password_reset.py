@@ -105,6 +105,12 @@ def test_only_the_known_active_user_gets_a_mail(people: Any, post_reset: Any) ->
     assert f"valid for {settings.PASSWORD_RESET_TIMEOUT // 86400} days" in mail.outbox[0].body
 
 
+def test_the_reset_form_refuses_a_post_without_the_csrf_token(people: Any, post_reset: Any) -> None:
+    response = post_reset("alice@example.com", Client(enforce_csrf_checks=True))
+    assert response.status_code == 403
+    assert mail.outbox == []
+
+
 def test_a_bad_address_gets_a_clear_error_and_no_mail(db: Any, post_reset: Any) -> None:
     response = post_reset("not an address")
     assert response.status_code == 200

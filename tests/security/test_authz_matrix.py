@@ -340,6 +340,10 @@ PAGES: dict[str, Row] = {
     "GET /accounts/password/change/": R(SIGNED),
     "GET /accounts/password/change/done/": R(SIGNED),
     "GET /accounts/set-password/done/": R(PUBLIC),
+    "GET /accounts/password/reset/": R(PUBLIC),
+    "GET /accounts/password/reset/sent/": R(PUBLIC),
+    "GET /accounts/password/reset/complete/": R(PUBLIC),
+    "GET /favicon.ico": R(PUBLIC),
     "GET /profile/": R(SIGNED),
     "POST /profile/tokens/": R(SIGNED),
     "GET /people/": R(SIGNED),
@@ -396,6 +400,7 @@ PAGES: dict[str, Row] = {
 PAGES_ELSEWHERE = {
     "/accounts/logout/": "Django's LogoutView (POST only; ends the session, then redirects to the login page)",
     "/accounts/set-password/{uidb64}/{token}/": "accounts/tests (one-time token link)",
+    "/accounts/password/reset/{uidb64}/{token}/": "accounts/tests/test_password_reset.py (one-time token link)",
     "/profile/tokens/{token_id}/revoke/": "test_token_revoke_page_only_revokes_own_tokens below",
     "/leave/feeds/{feed_id}/revoke/": "leave/tests/test_pages.py (feeds are the owner's)",
     "/leave/feeds/{token}.ics": "leave/tests (the secret in the URL is the credential)",

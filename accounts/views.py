@@ -25,6 +25,7 @@ from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import approvals, registry
 from etime.core.errors import DomainError
 from etime.core.models import ApprovalRequest, ApprovalStatus
+from etime.core.params import text_param
 
 NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
 
@@ -173,7 +174,7 @@ def token_revoke(request: HttpRequest, token_id: Any) -> HttpResponse:
 
 def _people_queryset(request: HttpRequest) -> Any:
     queryset = selectors.employee_list_visible(user=request.user).select_related("department", "location", "manager")
-    query = request.GET.get("q", "").strip()
+    query = text_param(request, "q").strip()
     if query:
         queryset = queryset.filter(
             Q(code__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)

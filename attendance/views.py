@@ -3,7 +3,6 @@ team register with downloads and the requests waiting for my decision."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,20 +35,13 @@ from attendance.models import (
 )
 from etime.core import approvals, zones
 from etime.core.errors import DomainError
+from etime.core.params import date_param, month_param, uuid_param
 
 KINDS = {"regularisation": Regularisation, "shift_swap": ShiftSwapRequest}
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def _month(request: HttpRequest) -> Any:
-    return reports.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+    return month_param(request, "month") or timezone.localdate().replace(day=1)
 
 
 def _month_nav(month: Any) -> dict[str, str]:
@@ -197,7 +189,7 @@ def correction_new(request: HttpRequest) -> HttpResponse:
     employee = employee_for_user(request.user)
     if employee is None:
         raise Http404
-    form = CorrectionForm(request.POST or None, initial={"date": request.GET.get("date")})
+    form = CorrectionForm(request.POST or None, initial={"date": date_param(request, "date")})
     if request.method == "POST" and form.is_valid():
         try:
             services.regularisation_request(
@@ -236,19 +228,17 @@ def swap_new(request: HttpRequest) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     """The register of everyone the user may see, and the requests waiting for them."""
     month = _month(request)
-    department = request.GET.get("department", "")
+    department = uuid_param(request, "department")
     employees = selectors.employees_visible(user=request.user)
-    if _is_uuid(department):
+    if department is not None:
         employees = employees.filter(department_id=department)
-    else:
-        department = ""
     register = reports.monthly_register(employees=employees, month=month)
     user = signed_in_user(request.user)
     pending = approvals.pending_for(user, kinds=list(KINDS)).order_by("created_at")[:50]
     context = {
         "register": register,
         "legend": reports.LEGEND,
-        "department": department,
+        "department": department or "",
         "pending": pending,
         **_month_nav(month),
     }
@@ -261,8 +251,9 @@ def register_export(request: HttpRequest) -> HttpResponse:
     if file_format not in ("csv", "xlsx", "pdf"):
         return HttpResponseBadRequest("Unknown format; choose csv, xlsx or pdf.")
     employees = selectors.employees_visible(user=request.user)
-    if _is_uuid(request.GET.get("department", "")):
-        employees = employees.filter(department_id=request.GET["department"])
+    department = uuid_param(request, "department")
+    if department is not None:
+        employees = employees.filter(department_id=department)
     return reports.register_response(reports.monthly_register(employees=employees, month=_month(request)), file_format)
 
 

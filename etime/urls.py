@@ -38,3 +38,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 # accounts owns "/" (home) and the login pages; other apps mount under their own prefix.
 urlpatterns += [path("", include(f"{app}.urls")) for app in DOMAIN_APPS if find_spec(f"{app}.urls")]
+
+# A page parameter out of range (etime.core.params) is a 400 page that says which and why.
+handler400 = "etime.core.params.bad_request"

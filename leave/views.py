@@ -3,7 +3,7 @@ calendar feeds), the team calendar, and the secret iCalendar feed URLs."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +22,7 @@ from accounts.models import Department
 from accounts.selectors import employee_for_user, employee_list_visible, signed_in_user
 from etime.core import approvals
 from etime.core.errors import DomainError
+from etime.core.params import month_param, uuid_param, year_param
 from leave import ical, selectors, services
 from leave.forms import DecisionForm, FeedForm, LeaveRequestForm
 from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, LedgerEntry, RequestStatus
@@ -206,10 +207,7 @@ def ledger(request: HttpRequest, leave_type_id: Any) -> HttpResponse:
     leave_type = LeaveType.objects.filter(pk=leave_type_id).first()
     if employee is None or leave_type is None:
         raise Http404
-    try:
-        year = int(request.GET.get("year", "")) if request.GET.get("year") else timezone.localdate().year
-    except ValueError:
-        year = timezone.localdate().year
+    year = year_param(request, "year") or timezone.localdate().year
     entries = list(
         LedgerEntry.objects.filter(employee=employee, leave_type=leave_type, year=year)
         .select_related("request").order_by("effective_date", "created_at")
@@ -227,20 +225,12 @@ def ledger(request: HttpRequest, leave_type_id: Any) -> HttpResponse:
 # --- Team calendar --------------------------------------------------------------------------
 
 
-def _month(raw: str | None) -> date:
-    today = timezone.localdate()
-    try:
-        year, month = (int(part) for part in (raw or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return today.replace(day=1)
-
-
 @login_required
 def team_calendar(request: HttpRequest) -> HttpResponse:
-    first = _month(request.GET.get("month"))
+    first = month_param(request, "month") or timezone.localdate().replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    department_id = request.GET.get("department") or None
+    department = uuid_param(request, "department")
+    department_id = str(department) if department else None
     visible = employee_list_visible(user=request.user)
     departments = Department.objects.filter(pk__in=visible.values("department_id")).order_by("name")
     if department_id and not departments.filter(pk=department_id).exists():

@@ -11,7 +11,6 @@ at a report's week, read-only.
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible, employee_list_visible, signed_in_user
 from etime.core.errors import DomainError, ValidationFailed
+from etime.core.params import date_param, uuid_param, week_param
 from timesheets import selectors, services
 from timesheets.errors import TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
@@ -304,8 +304,7 @@ def _week_context(employee: Employee, monday: date) -> dict[str, Any]:
 
 
 def _week_param(request: HttpRequest, employee: Employee) -> date:
-    day = parse_date(request.GET.get("week") or "") if request.GET.get("week") else None
-    return week_start_of(day or _today(employee))
+    return week_param(request, "week") or week_start_of(_today(employee))
 
 
 def _team_choices(request: HttpRequest, me: Employee | None) -> list[Employee]:
@@ -322,18 +321,12 @@ def _team_choices(request: HttpRequest, me: Employee | None) -> list[Employee]:
 @login_required
 def week(request: HttpRequest) -> HttpResponse:
     employee = _me(request)
-    other = request.GET.get("employee")
+    other = uuid_param(request, "employee")
     if other:  # the team picker (a GET form) names the person; their page has its own URL
-        try:
-            target = reverse("timesheets:employee_week", args=[uuid.UUID(other)])
-        except ValueError:
-            raise Http404 from None
-        week_value = request.GET.get("week", "")
-        return redirect(f"{target}?week={week_value}" if _date_or_none(week_value) else target)
-    try:
-        monday = _week_param(request, employee)
-    except ValueError:
-        raise Http404 from None
+        target = reverse("timesheets:employee_week", args=[other])
+        monday = week_param(request, "week")
+        return redirect(f"{target}?week={monday.isoformat()}" if monday else target)
+    monday = _week_param(request, employee)
     context = _week_context(employee, monday)
     context.update({"read_only": False, "team": _team_choices(request, employee)})
     return render(request, "timesheets/week.html", context)
@@ -348,10 +341,7 @@ def employee_week(request: HttpRequest, employee_id: Any) -> HttpResponse:
         raise Http404
     if me is not None and employee.pk == me.pk:
         return redirect(f"{reverse('timesheets:week')}?{request.GET.urlencode()}")
-    try:
-        monday = _week_param(request, employee)
-    except ValueError:
-        raise Http404 from None
+    monday = _week_param(request, employee)
     context = _week_context(employee, monday)
     context.update({"read_only": True, "team": _team_choices(request, me)})
     return render(request, "timesheets/week.html", context)
@@ -462,7 +452,7 @@ def entry_new(request: HttpRequest) -> HttpResponse:
     employee = _me(request)
     if request.method == "POST":
         return _save_entry(request, EntryForm(request.POST, employee=employee), None)
-    day = _date_or_none(request.GET.get("date")) or _today(employee)
+    day = date_param(request, "date") or _today(employee)
     return _entry_page(request, EntryForm(employee=employee, initial={"date": day}))
 
 

@@ -44,7 +44,7 @@ _WHITESPACE_LINE = re.compile(r"^(\S+)\s+(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?
 def adms_device(serial: str) -> Device | None:
     """The enabled push device with this serial number, else None (the view answers 403)."""
     serial = (serial or "").strip()
-    if not serial:
+    if not serial or "\x00" in serial:  # no device has one; PostgreSQL refuses NUL in a query
         return None
     return Device.objects.filter(serial_number=serial, protocol=Protocol.ADMS, enabled=True).first()
 

@@ -299,9 +299,11 @@ def test_week_shows_entries_and_totals_per_day_and_project(
     assert text.count('data-testid="entry-edit"') == 3
 
 
-def test_week_parameter_errors_fall_back_or_404(alice_client: Any) -> None:
-    assert alice_client.get(f"{WEEK_URL}?week=2026-02-30").status_code == 404
-    assert alice_client.get(f"{WEEK_URL}?week=soon").status_code == 200  # not a date: this week
+def test_week_parameter_errors_are_a_400_that_says_so(alice_client: Any) -> None:
+    for value in ("2026-02-30", "soon", "0001-01-01", "2026-W54"):
+        response = alice_client.get(f"{WEEK_URL}?week={value}")
+        assert response.status_code == 400 and response.context["parameter"] == "week", value
+    assert alice_client.get(f"{WEEK_URL}?week=2026-W10").context["week_start"].isoformat() == "2026-03-02"
 
 
 @pytest.mark.embedded
@@ -383,7 +385,7 @@ def test_week_of_someone_outside_my_team_is_404(client: Any, people: Any, viewer
 def test_my_own_employee_week_url_redirects_to_my_week(alice_client: Any, people: Any) -> None:
     response = alice_client.get(reverse("timesheets:employee_week", args=[people.alice.pk]) + f"?week={MONDAY}")
     assert response.status_code == 302 and response["Location"] == _week(MONDAY)
-    assert alice_client.get(WEEK_URL, {"employee": "not-a-uuid"}).status_code == 404
+    assert alice_client.get(WEEK_URL, {"employee": "not-a-uuid"}).status_code == 400
     assert alice_client.get(WEEK_URL, {"employee": uuid.uuid4()}).status_code == 302  # then 404 at the target
 
 

@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 
+from etime.core import zones
 from etime.ops.models import Notification, NotificationKind, NotificationPreference
 
 logger = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def notify(
         raise ValueError("give exactly one of body or template")
     if user is None and not (address or "").strip():
         raise ValueError("give a user or an address")
-    with translation.override(language_of(user)):
+    # Times in a mail are the recipient's local times (etime.core.zones), not the worker's.
+    with translation.override(language_of(user)), timezone.override(zones.user_zone(user)):
         if template is not None:
             body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
                                                "user": user, **(context or {})})  # fmt: skip

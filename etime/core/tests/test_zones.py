@@ -69,3 +69,20 @@ def test_every_page_request_runs_in_the_viewers_zone(people: Any) -> None:
     request = type("Request", (), {"user": people.alice.user, "path": "/api/v1/me/"})()
     middleware(request)  # type: ignore[arg-type]
     assert seen["today"] == date(2026, 12, 6)  # the API keeps TIME_ZONE: ISO with offsets
+
+
+@pytest.mark.django_db
+def test_a_mail_shows_dates_where_its_recipient_is(people: Any) -> None:
+    from types import SimpleNamespace
+
+    from etime.ops.models import NotificationKind
+    from etime.ops.notifications import notify
+
+    submitted = SimpleNamespace(
+        employee=people.alice, week_start=date(2026, 11, 30), submitted_at=datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    )
+    record = notify(
+        people.bob.user, NotificationKind.APPROVALS_WAITING, "Waiting",
+        template="timesheets/email/approvals_reminder.txt", context={"employee": people.bob, "timesheets": [submitted]},
+    )  # fmt: skip
+    assert "(submitted 12/07/2026)" in record.body  # Sunday 23:30 UTC is Monday in Zurich

@@ -109,6 +109,13 @@ def _functions_of(view: Any) -> list[Any]:
     return [view] if inspect.isfunction(view) else []
 
 
+def _takes_request(function: Any) -> bool:
+    try:
+        return next(iter(inspect.signature(function).parameters)) == "request"
+    except (TypeError, ValueError, StopIteration):
+        return False
+
+
 def get_params(function: Any, seen: set[Any] | None = None) -> set[str]:
     """The GET parameter names ``function`` (and the project functions it calls) reads."""
     seen = set() if seen is None else seen
@@ -149,7 +156,7 @@ def get_params(function: Any, seen: set[Any] | None = None) -> set[str]:
             callee = _resolve(func, scope)
             if callee is None:
                 continue
-            if getattr(callee, "__module__", "") == PARAM_HELPERS:
+            if getattr(callee, "__module__", "") == PARAM_HELPERS and _takes_request(callee):
                 names = [literal(a) for a in node.args] + [literal(k.value) for k in node.keywords if k.arg == "name"]
                 found.update(n for n in names[:2] if n)  # (request, name, ...)
                 defaults = inspect.signature(callee).parameters.get("name")

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible, employee_list_visible, signed_in_user
 from etime.core.errors import DomainError, ValidationFailed
-from etime.core.params import date_param, uuid_param, week_param
+from etime.core.params import InvalidPageParameter, date_param, date_value, uuid_param, week_param
 from timesheets import selectors, services
 from timesheets.errors import TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
@@ -369,7 +369,11 @@ def week_submit(request: HttpRequest) -> HttpResponse:
 def duplicate_day(request: HttpRequest) -> HttpResponse:
     """Copy the previous day's entries to ``day`` (today by default)."""
     employee = _me(request)
-    day = _date_or_none(request.POST.get("day")) or _today(employee)
+    try:
+        day = date_value(request.POST.get("day"), "day") or _today(employee)
+    except InvalidPageParameter as exc:  # the day before 0001-01-01 overflowed into a 500
+        messages.error(request, exc.message)
+        return redirect("timesheets:week")
     try:
         copied, skipped = services.time_entries_duplicate_day(
             employee=employee, source_day=day - timedelta(days=1), target_day=day, actor=request.user

@@ -67,8 +67,12 @@ def _parse(pattern: re.Pattern[str], raw: str, build: Any) -> date | None:
 
 def date_param(request: HttpRequest, name: str) -> date | None:
     """``YYYY-MM-DD`` as a date within the supported range; None when missing or empty."""
-    raw = _raw(request, name)
-    if raw is None:
+    return date_value(_raw(request, name), name)
+
+
+def date_value(raw: str | None, name: str) -> date | None:
+    """``date_param``'s rule for a value from elsewhere (a form field posted by a button)."""
+    if not raw:
         return None
     day = _parse(_DATE, raw, date)
     if day is None:

@@ -352,6 +352,17 @@ def test_duplicate_copies_the_day_before_skipping_overlaps(
     assert "The day before has no finished entries to copy." in _text(response)
 
 
+def test_duplicating_onto_a_day_out_of_range_or_malformed_says_so_and_copies_nothing(
+    alice_client: Any, people: Any, catalog: Any, entry: Any
+) -> None:
+    entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
+    for day, message in (("0001-01-01", "Dates from 1970-01-01 to 2099-12-31"), ("9999-12-31", "2099-12-31"),
+                         ("soon", "YYYY-MM-DD")):  # fmt: skip
+        response = alice_client.post(reverse("timesheets:duplicate_day"), {"day": day}, follow=True)
+        assert response.status_code == 200 and message in _text(response), day
+    assert TimeEntry.objects.filter(employee=people.alice).count() == 1
+
+
 # --- a team member's week ------------------------------------------------------------------------
 
 

@@ -52,7 +52,7 @@ def test_end_of_day_reminder_goes_to_those_who_logged_less_than_expected_once(
     assert recipients == sorted(f"{n}@example.com" for n in ("amir", "bob", "carla", "dave", "mona"))
     assert sent == 5 and again == 0
     amir = next(m for m in mail.outbox if m.to == ["amir@example.com"])
-    assert "120 minutes of the 480 expected" in amir.body
+    assert "2:00 of the 8:00 hours expected" in amir.body  # durations as h:mm (etime.core.formatting)
 
 
 def test_no_end_of_day_reminder_on_a_weekend(people: Any, django_capture_on_commit_callbacks: Any) -> None:

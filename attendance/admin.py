@@ -36,6 +36,7 @@ from attendance.resources import AttendanceDayResource
 from etime.core import approvals
 from etime.core.adminkit import ImportExportPermissions, OperatePermission, elapsed_minutes, require_permissions
 from etime.core.errors import DomainError
+from etime.core.params import date_param, month_param, uuid_param
 
 OFF_CODES = {"-", "off", "OFF", "—"}
 ROSTER_DAYS = 14
@@ -181,12 +182,9 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
     def roster_view(self, request: HttpRequest) -> HttpResponse:
         """Who works which shift on which day: employees × 14 days from ?start."""
         require_permissions(request, "attendance.view_scheduleassignment")
-        try:
-            start = date.fromisoformat(request.GET.get("start", ""))
-        except ValueError:
-            today = timezone.localdate()
-            start = today - timedelta(days=today.weekday())
-        department = request.GET.get("department") or ""
+        today = timezone.localdate()
+        start = date_param(request, "start") or today - timedelta(days=today.weekday())
+        department = str(uuid_param(request, "department") or "")
         employees = selectors.employees_visible(user=request.user).select_related("department").order_by("code")
         if department:
             employees = employees.filter(department_id=department)
@@ -457,8 +455,8 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     def register_view(self, request: HttpRequest) -> HttpResponse:
         """The monthly register with CSV/XLSX/PDF downloads."""
         require_permissions(request, "attendance.view_attendanceday")
-        month = reports.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
-        department = request.GET.get("department") or ""
+        month = month_param(request, "month") or timezone.localdate().replace(day=1)
+        department = str(uuid_param(request, "department") or "")
         employees = selectors.employees_visible(user=request.user)
         if department:
             employees = employees.filter(department_id=department)

@@ -21,6 +21,7 @@ from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
 from etime.core.adminkit import OperatePermission, require_permissions
 from etime.core.errors import DomainError
+from etime.core.params import year_param
 from leave import selectors, services
 from leave.models import (
     CalendarFeed,
@@ -201,10 +202,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         """Balances of every employee and active leave type for a year, as CSV or XLSX."""
         self._require_admin(request)
         require_permissions(request, "leave.view_ledgerentry")
-        try:
-            year = int(request.GET.get("year") or timezone.localdate().year)
-        except ValueError:
-            year = timezone.localdate().year
+        year = year_param(request, "year") or timezone.localdate().year
         file_format = request.GET.get("file_format", "csv")
         if file_format not in ("csv", "xlsx"):
             file_format = "csv"

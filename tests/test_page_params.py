@@ -73,6 +73,27 @@ def test_a_real_department_still_filters_the_team_calendar(as_user: Any, people:
     assert "Alice Able" in text and "Dave Deal" not in text
 
 
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        ("/admin/attendance/attendanceday/register/?month=9999-12", "month"),
+        ("/admin/attendance/attendanceday/register/?month=0001-01", "month"),
+        ("/admin/attendance/attendanceday/register/?department=abc", "department"),
+        ("/admin/attendance/scheduleassignment/roster/?start=9999-12-31", "start"),
+        ("/admin/attendance/scheduleassignment/roster/?department=abc", "department"),
+        ("/admin/leave/ledgerentry/balances/?year=99999999999", "year"),
+    ],
+)
+def test_the_admins_own_report_pages_follow_the_same_rule(as_user: Any, people: Any, url: str, parameter: str) -> None:
+    from accounts.models import User
+
+    root = User.objects.create_superuser(username="root@example.com", email="root@example.com", password="x")
+    response = as_user(root).get(url)
+    assert response.status_code == 400 and f"<code>{parameter}</code>" in response.content.decode(), (
+        response.status_code
+    )
+
+
 def test_a_people_search_with_a_nul_byte_is_a_400_not_a_database_error(as_user: Any, people: Any) -> None:
     refused(as_user(people.admin).get("/people/", {"q": "a\x00b"}), "q")
     assert as_user(people.admin).get("/people/", {"q": "Able"}).status_code == 200

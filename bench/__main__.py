@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -135,28 +136,40 @@ def _stop_group(proc: subprocess.Popen[str]) -> None:
             continue
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _in_child(name: str, args: argparse.Namespace) -> dict[str, Any]:
     """Run ``python -m bench NAME`` in a fresh process: a fresh Django on the benchmark's own
     database, nothing left over from the benchmark before (connections, settings, memory)."""
     started = time.time()
+    cpu_before = _children_cpu_s()
     # The child's stderr is ours, so its progress shows as it happens; stdout is its JSON.
-    proc = subprocess.Popen(  # noqa: S603 - our interpreter, our module
+    result: dict[str, Any]
+    with subprocess.Popen(  # noqa: S603 - our interpreter, our module
         _child_argv(name, args), stdout=subprocess.PIPE, text=True, start_new_session=True
-    )
-    try:
-        out, _ = proc.communicate(timeout=args.timeout)
-    except subprocess.TimeoutExpired:
-        _stop_group(proc)
-        return {"name": name, "error": f"timed out after {args.timeout:.0f} s (--timeout)",
-                "duration_s": round(time.time() - started, 1)}  # fmt: skip
-    try:
-        result = json.loads(out)
-    except ValueError:
-        result = {"name": name, "error": f"exited {proc.returncode} without a JSON result: {out[-500:]!r}"}
-    if proc.returncode != 0 and "error" not in result:
-        result["error"] = f"exited {proc.returncode}"
+    ) as proc:
+        try:
+            out, _ = proc.communicate(timeout=args.timeout)
+        except subprocess.TimeoutExpired:
+            _stop_group(proc)
+            out = None
+    if out is None:
+        result = {"name": name, "error": f"timed out after {args.timeout:.0f} s (--timeout)"}
+    else:
+        try:
+            result = json.loads(out)
+        except ValueError:
+            result = {"name": name, "error": f"exited {proc.returncode} without a JSON result: {out[-500:]!r}"}
+        if proc.returncode != 0 and "error" not in result:
+            result["error"] = f"exited {proc.returncode}"
     result.setdefault("duration_s", round(time.time() - started, 1))
-    return dict(result)
+    # Wall time on a shared machine says little; the CPU the benchmark's processes used (its
+    # workers and servers included, PostgreSQL not) says more about its size.
+    result["cpu_s"] = round(_children_cpu_s() - cpu_before, 1)
+    return result
 
 
 def _all(args: argparse.Namespace) -> int:

@@ -103,3 +103,16 @@ def test_bench_all_carries_on_past_a_failing_benchmark_and_names_the_failures(
     assert all("error" in line for line in lines[:2])
     summary: dict[str, Any] = lines[-1]
     assert summary["failed"] == ["gone_one", "gone_two"]
+
+
+def test_bench_all_stops_a_benchmark_that_overruns_its_timeout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No interpreter starts in a millisecond: the child is always still running when stopped.
+    monkeypatch.setattr(cli, "BENCHMARKS", {"gone_one": "bench.gone_one"})
+    status = cli.main(["all", "--timeout", "0.001"])
+    first, summary = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert status == 1
+    assert first["error"] == "timed out after 0 s (--timeout)"
+    assert "cpu_s" in first
+    assert summary["failed"] == ["gone_one"]

@@ -35,7 +35,7 @@ from attendance.models import (
 )
 from etime.core import approvals, zones
 from etime.core.errors import DomainError
-from etime.core.params import date_param, month_param, uuid_param
+from etime.core.params import choice_param, date_param, month_param, uuid_param
 
 KINDS = {"regularisation": Regularisation, "shift_swap": ShiftSwapRequest}
 
@@ -247,9 +247,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def register_export(request: HttpRequest) -> HttpResponse:
-    file_format = request.GET.get("format", "csv")
-    if file_format not in ("csv", "xlsx", "pdf"):
-        return HttpResponseBadRequest("Unknown format; choose csv, xlsx or pdf.")
+    file_format = choice_param(request, "format", ("csv", "xlsx", "pdf"), "csv")
     employees = selectors.employees_visible(user=request.user)
     department = uuid_param(request, "department")
     if department is not None:

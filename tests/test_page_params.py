@@ -97,3 +97,9 @@ def test_the_admins_own_report_pages_follow_the_same_rule(as_user: Any, people: 
 def test_a_people_search_with_a_nul_byte_is_a_400_not_a_database_error(as_user: Any, people: Any) -> None:
     refused(as_user(people.admin).get("/people/", {"q": "a\x00b"}), "q")
     assert as_user(people.admin).get("/people/", {"q": "Able"}).status_code == 200
+
+
+def test_an_unknown_register_download_format_is_a_400_that_lists_the_formats(as_user: Any, people: Any) -> None:
+    text = refused(as_user(people.bob).get("/attendance/team/export/?month=2026-03&format=doc"), "format")
+    assert "csv, xlsx, pdf" in text
+    assert as_user(people.bob).get("/attendance/team/export/?month=2026-03").status_code == 200  # csv by default

@@ -169,11 +169,13 @@ def test_the_mail_is_in_the_users_language_else_the_pages(people: Any, post_rese
 
     post_reset("alice@example.com", german_page)
     assert mail.outbox[-1].extra_headers["Content-Language"] == "de"
+    assert mail.outbox[-1].subject == f"Passwort für {settings.ETIME_COMPANY_NAME} zurücksetzen"
 
     alice.language = "en"  # chosen in her profile: wins over the browser
     alice.save(update_fields=["language"])
     post_reset("alice@example.com", german_page)
     assert mail.outbox[-1].extra_headers["Content-Language"] == "en"
+    assert mail.outbox[-1].subject == f"Reset your {settings.ETIME_COMPANY_NAME} password"
 
 
 def test_the_link_follows_the_https_base_url(people: Any, post_reset: Any) -> None:

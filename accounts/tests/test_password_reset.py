@@ -80,6 +80,7 @@ def test_login_page_links_to_the_password_reset(db: Any) -> None:
     assert 'name="email"' in form.content.decode()
 
 
+@pytest.mark.embedded
 def test_known_and_unknown_addresses_get_the_same_answer(people: Any, post_reset: Any) -> None:
     known = post_reset("alice@example.com")
     unknown = post_reset("nobody@example.com")
@@ -118,6 +119,7 @@ def test_a_bad_address_gets_a_clear_error_and_no_mail(db: Any, post_reset: Any) 
     assert mail.outbox == []
 
 
+@pytest.mark.embedded
 def test_the_link_sets_a_password_that_logs_in_and_works_once(people: Any, post_reset: Any) -> None:
     post_reset("alice@example.com")
     path = _reset_path(mail.outbox[0])
@@ -187,6 +189,7 @@ def test_the_link_follows_the_https_base_url(people: Any, post_reset: Any) -> No
 # --- Throttles ---------------------------------------------------------------------------
 
 
+@pytest.mark.embedded
 def test_requests_for_one_address_are_throttled_alike_known_or_not(people: Any, post_reset: Any) -> None:
     limit = 5
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["password_reset_account"] == f"{limit}/hour"
@@ -259,6 +262,7 @@ def test_a_completed_reset_lifts_the_login_lockout(people: Any, post_reset: Any)
 # --- Favicon -----------------------------------------------------------------------------
 
 
+@pytest.mark.embedded
 def test_favicon_answers_with_an_icon(db: Any) -> None:
     response = Client().get("/favicon.ico")
     assert response.status_code == 302

@@ -34,6 +34,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import User
+from accounts.tasks import send_password_reset
 from etime.core import audit
 from etime.core.queue import enqueue_on_commit
 
@@ -92,8 +93,6 @@ def password_reset_request(*, email: str, client: str, language: str) -> None:
                 audit.record(actor=ANONYMOUS, action="password_reset.requested", obj=user, after=after)
         else:
             audit.record(actor=ANONYMOUS, action="password_reset.requested", object_type="accounts.user", after=after)
-        from accounts.tasks import send_password_reset
-
         # Enqueued for unknown addresses too (the worker finds no one): the same work here.
         enqueue_on_commit(send_password_reset, user_ids=[str(u.pk) for u in users], language=language)
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def validate_time_zone(value: str) -> None:
@@ -20,9 +21,9 @@ def validate_time_zone(value: str) -> None:
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    MANAGER = "manager", "Manager"
-    EMPLOYEE = "employee", "Employee"
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    EMPLOYEE = "employee", _("Employee")
 
 
 class User(AbstractUser):

@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Employee
 from attendance.models import PunchDirection, RegularisationKind
@@ -13,21 +15,21 @@ from etime.core.widgets import IsoDateInput, IsoTimeInput
 
 
 class CorrectionForm(forms.Form):
-    date = forms.DateField(widget=IsoDateInput())
-    kind = forms.ChoiceField(choices=RegularisationKind.choices, initial=RegularisationKind.PUNCH)
-    first_in = forms.TimeField(required=False, label="In", widget=IsoTimeInput())
+    date = forms.DateField(widget=IsoDateInput(), label=_("Date"))
+    kind = forms.ChoiceField(choices=RegularisationKind.choices, initial=RegularisationKind.PUNCH, label=_("Kind"))
+    first_in = forms.TimeField(required=False, label=pgettext_lazy("punch direction", "In"), widget=IsoTimeInput())
     last_out = forms.TimeField(
-        required=False, label="Out", widget=IsoTimeInput(),
-        help_text="An out before the in is the next morning (night shift).",
+        required=False, label=pgettext_lazy("punch direction", "Out"), widget=IsoTimeInput(),
+        help_text=_("An out before the in is the next morning (night shift)."),
     )  # fmt: skip
-    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if not cleaned.get("first_in") and not cleaned.get("last_out"):
-            raise forms.ValidationError("Give the in time, the out time, or both.")
+            raise forms.ValidationError(_("Give the in time, the out time, or both."))
         if cleaned.get("kind") == RegularisationKind.DAY and not (cleaned.get("first_in") and cleaned.get("last_out")):
-            raise forms.ValidationError("Correcting the whole day needs both the in and the out time.")
+            raise forms.ValidationError(_("Correcting the whole day needs both the in and the out time."))
         return cleaned
 
     def items(self, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -49,9 +51,9 @@ class NameChoiceField(forms.ModelChoiceField):
 
 
 class SwapForm(forms.Form):
-    date = forms.DateField(widget=IsoDateInput())
-    counterpart = NameChoiceField(queryset=Employee.objects.none(), label="Swap with")
-    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    date = forms.DateField(widget=IsoDateInput(), label=_("Date"))
+    counterpart = NameChoiceField(queryset=Employee.objects.none(), label=_("Swap with"))
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
 
     def __init__(self, *args: Any, partners: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -199,7 +199,7 @@ def correction_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Correction requested; your manager will decide.")
+            messages.success(request, _("Correction requested; your manager will decide."))
             return redirect("attendance_mine")
     return render(request, "attendance/correction_form.html", {"form": form})
 
@@ -219,7 +219,7 @@ def swap_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Swap requested; your manager will decide.")
+            messages.success(request, _("Swap requested; your manager will decide."))
             return redirect("attendance_mine")
     return render(request, "attendance/swap_form.html", {"form": form})
 
@@ -269,7 +269,8 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{approval.summary}: {decision}d.")
+        done = _("approved") if decision == "approve" else _("rejected")
+        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.summary, "decision": done})
     return redirect("attendance_team")
 
 

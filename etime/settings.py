@@ -231,7 +231,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "etime <etime@localhost>")
 
 # --- I18N, time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# Each name in its own language (a person looks for theirs). German is written the Swiss way
+# (ss, not ß): docs/ARCHITECTURE.md "Translations".
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 # Our overrides of Django's locale formats (English on the 24-hour clock).

@@ -23,7 +23,7 @@ class LeaveRequestForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject"), ("return", "Return")])
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])
     comment = forms.CharField(required=False, max_length=500)
 
 

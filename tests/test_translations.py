@@ -122,3 +122,39 @@ def test_german_is_written_the_swiss_way() -> None:
     assert [
         e.msgstr for e in _catalog("de").translated_entries() if "ß" in e.msgstr + "".join(e.msgstr_plural.values())
     ] == []
+
+
+@pytest.mark.django_db
+def test_a_german_speaker_sees_the_attendance_page_in_german(people: object) -> None:
+    from django.test import Client
+
+    from conftest import user_of
+
+    alice = user_of(people.alice)  # type: ignore[attr-defined]
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    client = Client()
+    client.force_login(alice)
+    page = client.get("/attendance/").content.decode()
+    for german in (
+        "Korrektur beantragen",
+        "Schichttausch beantragen",
+        "Anwesend",
+        "Fehlende Stempelungen",
+        "Meine Anträge",
+    ):
+        assert german in page
+    for english in ("Request a correction", "Missing punches", "day(s)", "My requests"):
+        assert english not in page
+
+
+def test_open_as_a_timesheet_state_is_an_adjective_not_the_verb() -> None:
+    from django.utils import translation
+
+    from timesheets.models import TimesheetStatus
+
+    labels = {}
+    for lang in ("de", "fr", "it"):
+        with translation.override(lang):
+            labels[lang] = str(TimesheetStatus.OPEN.label)
+    assert labels == {"de": "Offen", "fr": "Ouverte", "it": "Aperto"}

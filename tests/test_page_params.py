@@ -103,3 +103,8 @@ def test_an_unknown_register_download_format_is_a_400_that_lists_the_formats(as_
     text = refused(as_user(people.bob).get("/attendance/team/export/?month=2026-03&format=doc"), "format")
     assert "csv, xlsx, pdf" in text
     assert as_user(people.bob).get("/attendance/team/export/?month=2026-03").status_code == 200  # csv by default
+
+
+def test_an_adms_call_with_a_nul_byte_in_its_serial_is_an_unknown_device_not_a_500(as_user: Any, people: Any) -> None:
+    response = as_user(people.admin).get("/iclock/getrequest", {"SN": "ABC\x00"})
+    assert response.status_code == 403 and response.content == b"ERROR: unknown device\n"

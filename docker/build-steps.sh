@@ -12,6 +12,8 @@
 #
 # Every step uses the `python` on PATH (the image's; the venv's under etimectl).
 # Settings come from the environment as at run time; build needs none of them.
+# gunicorn's control socket is off: etime does not use it, and its default path in $HOME
+# would be shared by every gunicorn of the same user (CI runs beside other servers).
 # Knobs: ETIME_BIND (gunicorn's address, 0.0.0.0:8000), WEB_CONCURRENCY (3),
 # WORKER_CONCURRENCY (2), FORWARDED_ALLOW_IPS (127.0.0.1), ETIME_BEAT_SCHEDULE_FILE.
 set -eu
@@ -57,7 +59,7 @@ start() {
       release
       exec "$PYTHON" -m gunicorn etime.wsgi:application --bind "${ETIME_BIND:-0.0.0.0:8000}" \
            --workers "${WEB_CONCURRENCY:-3}" --access-logfile - \
-           --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+           --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
       ;;
     worker)
       exec "$PYTHON" -m celery -A etime worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"

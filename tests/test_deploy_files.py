@@ -62,6 +62,17 @@ def test_static_files_are_never_collected_with_debug_on() -> None:
     assert "pip install -r requirements/prod.txt" in steps
 
 
+def test_etimectl_test_ends_with_the_production_check() -> None:
+    etimectl = (ROOT / "etimectl").read_text()
+    test_suite = etimectl.split("test_suite() {", 1)[1].split("\n}\n", 1)[0]
+    assert "(production)" in test_suite
+    production = etimectl.split("production() {", 1)[1].split("\n}\n", 1)[0]
+    for step in ("docker/build-steps.sh build", "docker/build-steps.sh release", "manage.py seed_demo",
+                 "docker/build-steps.sh start web", "docker/build-steps.sh start worker", "/health/ready/",
+                 "tests/production", "DEBUG=false", "trap "):  # fmt: skip
+        assert step in production, step
+
+
 def _instructions(dockerfile: str) -> list[str]:
     """The Dockerfile's instructions, continuation lines joined, comments dropped."""
     joined = re.sub(r"\\\n", " ", dockerfile)

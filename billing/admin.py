@@ -48,6 +48,17 @@ class _BillingAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return selectors.may_use_billing(request.user) and super().has_view_permission(request, obj)
 
+    # The add, change and delete pages (and the actions that need them) answer only for
+    # billing users too: a permission granted to someone outside finance opens nothing.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return selectors.may_use_billing(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return selectors.may_use_billing(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return selectors.may_use_billing(request.user) and super().has_delete_permission(request, obj)
+
 
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine

@@ -185,3 +185,25 @@ def test_an_invoice_operation_refuses_get_and_users_without_the_permission(
     assert browser.post(url).status_code == 403
     draft.refresh_from_db()
     assert draft.status == InvoiceStatus.DRAFT
+
+
+def test_a_finance_viewer_neither_sees_nor_runs_the_monthly_drafts(people: Any, catalog: Any, rate: Any,
+                                                                   billed: Any) -> None:  # fmt: skip
+    from django.contrib.auth.models import Group, Permission
+    from django.test import Client
+
+    from billing.selectors import FINANCE_GROUP
+
+    rate("project", catalog.website, "100.00")
+    billed(date(2026, 3, 3), 60)
+    viewer = people.carla.user
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_invoice"))
+    Group.objects.get_or_create(name=FINANCE_GROUP)[0].user_set.add(viewer)
+    browser = Client()
+    browser.force_login(viewer)
+    page = browser.get(reverse("admin:billing_invoice_changelist"))
+    assert page.status_code == 200 and b'data-testid="drafts-last-month"' not in page.content
+    browser.post(reverse("admin:billing_invoice_drafts_last_month"))
+    assert not Invoice.objects.exists()

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
-from etime.core import approvals, audit
+from etime.core import approvals, audit, zones
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
@@ -291,7 +291,7 @@ def leave_request_submit(
     ``too_many_consecutive_days``, ``attachment_required``, ``leave_overlap`` and
     ``insufficient_balance`` (unless the type allows a negative balance).
     """
-    today = today or timezone.localdate()
+    today = today or zones.today_for(employee)  # notice is counted where the employee is
     errors: dict[str, list[str]] = {}
     if end_date < start_date:
         errors["end_date"] = ["The leave ends before it starts."]
@@ -456,7 +456,7 @@ def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, co
 def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | None = None) -> LeaveRequest:
     """The employee (or an admin) cancels: a pending request at any time, an approved one
     before its first day (a reversal gives the days back)."""
-    today = today or timezone.localdate()
+    today = today or zones.today_for(request.employee)
     me = employee_for_user(actor)
     if not _is_admin(actor) and (me is None or me.pk != request.employee_id):
         raise approvals.ApprovalNotAllowed("Only the employee or an admin may cancel this request.")

@@ -207,3 +207,34 @@ def test_a_finance_viewer_neither_sees_nor_runs_the_monthly_drafts(people: Any, 
     assert page.status_code == 200 and b'data-testid="drafts-last-month"' not in page.content
     browser.post(reverse("admin:billing_invoice_drafts_last_month"))
     assert not Invoice.objects.exists()
+
+
+def test_the_pages_this_console_work_fixed_answer_200_with_debug_off(
+    admin_client: Any, people: Any, catalog: Any, rate: Any, billed: Any, settings: Any
+) -> None:
+    from etime.ops.models import BackupRecord
+
+    settings.DEBUG = False
+    project_rate = rate("project", catalog.website, "100.00")
+    billed(date(2026, 3, 3), 60)
+    draft = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
+                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    backup = BackupRecord.objects.create(name="b.tar", state=BackupRecord.State.OK, started_at=datetime(2026, 4, 1, tzinfo=UTC),
+                                         size=2048)  # fmt: skip
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:timesheets_rate_change", args=[project_rate.pk]),
+        reverse("admin:accounts_user_changelist") + "?password_change_required__exact=0",
+        reverse("admin:timesheets_timeentry_import"),
+        reverse("admin:billing_invoice_change", args=[draft.pk]),
+        reverse("admin:billing_invoice_changelist"),
+        reverse("admin:ops_backuprecord_changelist"),
+        reverse("admin:ops_backuprecord_change", args=[backup.pk]),
+        reverse("admin:ops_job_changelist"),
+        reverse("admin:attendance_punch_changelist"),
+        reverse("admin:timesheets_timeentry_changelist"),
+        reverse("admin:attendance_attendanceday_changelist"),
+        reverse("admin:devices_syncrun_changelist"),
+    ]
+    for url in pages:
+        assert admin_client.get(url).status_code == 200, url

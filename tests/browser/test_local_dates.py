@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -96,7 +97,7 @@ def vacation(people: Any) -> Any:
     from leave.tests.factories import make_leave_type
 
     leave_type = make_leave_type("vacation", "Vacation", min_notice_days=1)
-    allocation_create(employee=people.alice, leave_type=leave_type, year=2026, days=20, actor=people.admin)
+    allocation_create(employee=people.alice, leave_type=leave_type, year=2026, days=Decimal(20), actor=people.admin)
     return leave_type
 
 

@@ -22,7 +22,7 @@ from rest_framework.throttling import BaseThrottle
 
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible, signed_in_user
-from attendance import reports, selectors, services
+from attendance import providers, reports, selectors, services
 from attendance.forms import CorrectionForm, SwapForm
 from attendance.models import (
     AttendanceDay,
@@ -275,9 +275,11 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
 
 
 
-def _today_status(day: AttendanceDay | None, *, planned_off: bool = False) -> str:
+def _today_status(day: AttendanceDay | None, *, planned_off: bool = False, away: bool = False) -> str:
+    """``planned_off``/``away``: what is known before the engine writes the day's row (a
+    weekly off or public holiday; approved full-day leave)."""
     if day is None:
-        return "off" if planned_off else "not_in"
+        return "on_leave" if away else "off" if planned_off else "not_in"
     if day.status == DayStatus.ON_LEAVE:
         return "on_leave"
     if day.first_in and day.late_minutes:
@@ -317,13 +319,16 @@ def team_today(request: HttpRequest) -> HttpResponse:
         for d in AttendanceDay.objects.filter(employee__in=ids, date__in=dates).select_related("shift")
     }
     plans = selectors.plans_for(ids, min(dates), max(dates), keep_off_days=True) if ids else {}
+    holidays = providers.holidays(ids, min(dates), max(dates)) if ids else set()
+    absences = providers.absences(ids, min(dates), max(dates)) if ids else {}
     rows = []
     for e in employees:
-        day_date = their_today[e.pk]
-        day = days.get((e.pk, day_date))
+        key = (e.pk, their_today[e.pk])
         plan = plans.get(e.pk, {})
-        planned_off = day_date in plan and plan[day_date] is None
-        rows.append({"employee": e, "day": day, "date": day_date, "state": _today_status(day, planned_off=planned_off)})
+        planned_off = (key[1] in plan and plan[key[1]] is None) or key in holidays
+        away = key in absences and absences[key].full_day
+        state = _today_status(days.get(key), planned_off=planned_off, away=away)
+        rows.append({"employee": e, "day": days.get(key), "date": key[1], "state": state})
     counts = {key: sum(1 for r in rows if r["state"] == key) for key in TODAY_LABELS}
     summary = [{"key": key, "label": str(label), "count": counts[key]} for key, label in TODAY_LABELS.items()]
     return render(request, "attendance/team_today.html", {"rows": rows, "today": today, "summary": summary})

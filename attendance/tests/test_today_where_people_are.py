@@ -83,3 +83,20 @@ def test_the_inbox_shows_when_a_request_arrived_on_the_24_hour_clock_in_the_mana
     assert "p.m." not in english and "11:51" not in english
     german = login(planned.bob, "de").get("/inbox/").content.decode()
     assert "07.12.2026 00:51" in german
+
+
+def test_team_today_on_a_public_holiday_or_leave_says_so_before_any_day_is_computed(planned: Any, provider: Any) -> None:
+    from accounts.holidays import public_holidays
+    from attendance import providers
+    from attendance.providers import Absence
+
+    provider(providers.register_holiday_provider, public_holidays)  # as leave registers it
+    provider(providers.register_absence_provider, lambda ids, start, end: {
+        (planned.amir.pk, date(2026, 12, 24)): Absence(kind="vacation", full_day=True),
+    })  # fmt: skip
+    with time_machine.travel(datetime(2026, 12, 24, 9, 0, tzinfo=UTC), tick=False):
+        page = login(planned.bob).get("/attendance/team/today/")
+    assert states(page) == {"Alice": "not_in", "Amir": "on_leave"}
+    with time_machine.travel(datetime(2026, 12, 25, 9, 0, tzinfo=UTC), tick=False):  # Christmas, a Friday
+        page = login(planned.bob).get("/attendance/team/today/")
+    assert states(page) == {"Alice": "off", "Amir": "off"}

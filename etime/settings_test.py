@@ -32,6 +32,12 @@ STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests that back up (seed_demo takes a first backup) write to a directory of this run, not
+# to the developer's data/backups (whose retention would prune their archives).
+if not os.environ.get("ETIME_BACKUP_DIR"):
+    import tempfile
+
+    ETIME_BACKUP_DIR = Path(tempfile.mkdtemp(prefix="etime-test-backups-"))  # noqa: F405
 # Serve static files from the finders; no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from accounts import services
@@ -89,7 +90,7 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Employee) -> None:
         services.employee_delete(employee=obj, actor=request.user)
 
-    @admin.action(permissions=["change"], description="Send the set-password invitation")
+    @admin.action(permissions=["change"], description=_("Send the set-password invitation"))
     def send_invitation(self, request: HttpRequest, queryset: Any) -> None:
         from django.db import transaction
 
@@ -156,7 +157,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(permissions=["change"], description="Revoke selected tokens")
+    @admin.action(permissions=["change"], description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for token in queryset:
             services.api_token_revoke(token=token, actor=request.user)

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
@@ -253,7 +253,7 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
 
 class EmployeeInUse(Conflict):
     code = "employee_in_use"
-    message = "This employee has records (punches, time entries, leave...); set an end date instead of deleting."
+    message = gettext_lazy("This employee has records (punches, time entries, leave...); set an end date instead of deleting.")
 
 
 def employee_delete(*, employee: Employee, actor: Any) -> None:

@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from accounts.models import Department
@@ -104,7 +105,7 @@ class ScheduleAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Schedule]:
         return super().get_queryset(request).prefetch_related("days__shift")
 
-    @admin.display(description="Pattern")
+    @admin.display(description=_("Pattern"))
     def pattern(self, obj: Schedule) -> str:
         codes = {d.day_index: d.shift.code if d.shift else "-" for d in obj.days.all()}
         return " ".join(codes.get(i, "-") for i in range(obj.cycle_length))
@@ -283,11 +284,11 @@ class _DecideActions(OperatePermission):
                 _report_domain_error(self, request, exc)  # type: ignore[arg-type]
         self.message_user(request, f"{done} request(s) {decision}d.", messages.SUCCESS)  # type: ignore[attr-defined]
 
-    @admin.action(permissions=["operate"], description="Approve selected pending requests")
+    @admin.action(permissions=["operate"], description=_("Approve selected pending requests"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._decide(request, queryset, "approve")
 
-    @admin.action(permissions=["operate"], description="Reject selected pending requests")
+    @admin.action(permissions=["operate"], description=_("Reject selected pending requests"))
     def reject_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._decide(request, queryset, "reject")
 
@@ -376,7 +377,7 @@ class PunchAdmin(admin.ModelAdmin):
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
 
-    @admin.display(boolean=True, description="Voided")
+    @admin.display(boolean=True, description=_("Voided"))
     def voided(self, obj: Punch) -> bool:
         return hasattr(obj, "void")
 
@@ -404,23 +405,23 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     actions = ["recompute_selected"]
     change_list_template = "admin/attendance/attendanceday/change_list.html"
 
-    @admin.display(description="Worked", ordering="worked_minutes")
+    @admin.display(description=_("Worked"), ordering="worked_minutes")
     def worked(self, obj: AttendanceDay) -> str | None:
         return elapsed_minutes(obj.worked_minutes)
 
-    @admin.display(description="Late", ordering="late_minutes")
+    @admin.display(description=_("Late"), ordering="late_minutes")
     def late(self, obj: AttendanceDay) -> str | None:
         return elapsed_minutes(obj.late_minutes) if obj.late_minutes else None
 
-    @admin.display(description="Early exit", ordering="early_exit_minutes")
+    @admin.display(description=_("Early exit"), ordering="early_exit_minutes")
     def early_exit(self, obj: AttendanceDay) -> str | None:
         return elapsed_minutes(obj.early_exit_minutes) if obj.early_exit_minutes else None
 
-    @admin.display(description="Overtime", ordering="overtime_minutes")
+    @admin.display(description=_("Overtime"), ordering="overtime_minutes")
     def overtime(self, obj: AttendanceDay) -> str | None:
         return elapsed_minutes(obj.overtime_minutes) if obj.overtime_minutes else None
 
-    @admin.display(description="Waiting for")
+    @admin.display(description=_("Waiting for"))
     def waiting_for_devices(self, obj: AttendanceDay) -> str:
         if obj.is_final or not obj.waiting_for:
             return "—"
@@ -439,7 +440,7 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(permissions=["operate"], description="Recompute the selected days now")
+    @admin.action(permissions=["operate"], description=_("Recompute the selected days now"))
     def recompute_selected(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
         by_employee: dict[Any, list[date]] = {}
         for employee_id, day in queryset.values_list("employee_id", "date"):

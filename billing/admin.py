@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from billing import resources, selectors, services
@@ -267,7 +268,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
             self.create_drafts_last_month(request, Invoice.objects.none())
         return redirect("admin:billing_invoice_changelist")
 
-    @admin.action(permissions=["add"], description="Create drafts for all clients for last month")
+    @admin.action(permissions=["add"], description=_("Create drafts for all clients for last month"))
     def create_drafts_last_month(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         start, end = last_month(timezone.localdate())
         run = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
@@ -281,7 +282,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         for client, reason in run.skipped:
             self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
 
-    @admin.action(permissions=["change"], description="Regenerate the selected drafts")
+    @admin.action(permissions=["change"], description=_("Regenerate the selected drafts"))
     def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         done = 0
         for invoice in queryset.order_by("created_at"):
@@ -292,7 +293,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
                 self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{done} draft(s) regenerated.", messages.SUCCESS)
 
-    @admin.action(permissions=["change"], description="Issue the selected drafts")
+    @admin.action(permissions=["change"], description=_("Issue the selected drafts"))
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
         issued = 0
         for invoice in queryset.order_by("created_at"):
@@ -303,7 +304,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
                 self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
         self.message_user(request, f"{issued} invoice(s) issued.", messages.SUCCESS)
 
-    @admin.action(permissions=["view"], description="Download PDFs (zip)")
+    @admin.action(permissions=["view"], description=_("Download PDFs (zip)"))
     def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:
         from billing import pdf
 

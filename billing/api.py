@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -55,7 +56,7 @@ FILE_FORMAT = OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default
 
 
 class BillingAccess(BasePermission):
-    message = "Billing is for administrators and the finance group only."
+    message = _("Billing is for administrators and the finance group only.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return selectors.may_use_billing(request.user)

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from etime.core.errors import DomainError
 
 
 class InvoiceAlreadyIssued(DomainError):
     code = "invoice_already_issued"
     status = 409
-    message = "This invoice is issued and can no longer be changed; correct it with a credit note."
+    message = _("This invoice is issued and can no longer be changed; correct it with a credit note.")
 
 
 class InvoiceNotIssued(DomainError):
     code = "invoice_not_issued"
     status = 409
-    message = "Only an issued invoice can be voided, credited or paid."
+    message = _("Only an issued invoice can be voided, credited or paid.")
 
 
 class InvoiceEmpty(DomainError):
     code = "invoice_empty"
     status = 409
-    message = "Nothing to invoice: no billable, approved, uninvoiced time or expenses in this period."
+    message = _("Nothing to invoice: no billable, approved, uninvoiced time or expenses in this period.")
 
 
 class InvoiceDraftOverlaps(DomainError):
@@ -29,7 +31,7 @@ class InvoiceDraftOverlaps(DomainError):
 
     code = "invoice_draft_overlaps"
     status = 409
-    message = "The client already has an open draft overlapping this period; regenerate or delete that draft."
+    message = _("The client already has an open draft overlapping this period; regenerate or delete that draft.")
 
 
 class InvoiceStale(DomainError):
@@ -37,7 +39,7 @@ class InvoiceStale(DomainError):
 
     code = "invoice_draft_stale"
     status = 409
-    message = "The billable time or expenses changed since this draft was built; regenerate it, then issue."
+    message = _("The billable time or expenses changed since this draft was built; regenerate it, then issue.")
 
 
 class CurrencyMismatch(DomainError):
@@ -45,19 +47,19 @@ class CurrencyMismatch(DomainError):
 
     code = "invoice_currency_mismatch"
     status = 409
-    message = "Some time or expenses are priced in another currency than the client's; an invoice has one currency."
+    message = _("Some time or expenses are priced in another currency than the client's; an invoice has one currency.")
 
 
 class InvoiceHasPayments(DomainError):
     code = "invoice_has_payments"
     status = 409
-    message = "This invoice has payments; correct it with a credit note instead of voiding it."
+    message = _("This invoice has payments; correct it with a credit note instead of voiding it.")
 
 
 class InvoiceAlreadyCredited(DomainError):
     code = "invoice_already_credited"
     status = 409
-    message = "This invoice is already voided or credited."
+    message = _("This invoice is already voided or credited.")
 
 
 class PaymentExceedsOpen(DomainError):
@@ -65,22 +67,22 @@ class PaymentExceedsOpen(DomainError):
 
     code = "payment_exceeds_open_amount"
     status = 409
-    message = "The payment is larger than the invoice's open amount."
+    message = _("The payment is larger than the invoice's open amount.")
 
 
 class ReceiptCorrupted(DomainError):
     code = "receipt_corrupted"
     status = 500
-    message = "The stored receipt no longer matches its checksum."
+    message = _("The stored receipt no longer matches its checksum.")
 
 
 class ExpenseLocked(DomainError):
     code = "expense_locked"
     status = 409
-    message = "This expense is on an issued invoice and can no longer be changed."
+    message = _("This expense is on an issued invoice and can no longer be changed.")
 
 
 class BillingNotAllowed(DomainError):
     code = "permission_denied"
     status = 403
-    message = "Billing is for administrators and the finance group only."
+    message = _("Billing is for administrators and the finance group only.")

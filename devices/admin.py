@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
 from devices import crypto, services
@@ -73,26 +74,26 @@ class DeviceAdmin(admin.ModelAdmin):
         ("Sync runs", {"fields": ("recent_sync_runs",)}),
     )  # fmt: skip
 
-    @admin.display(description="Address")
+    @admin.display(description=_("Address"))
     def address(self, obj: Device) -> str:
         if obj.protocol == "adms":
             return f"push, SN {obj.serial_number}"
         return f"{obj.transport}://{obj.host}:{obj.port}"
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, obj: Device) -> str:
         text = obj.get_status_display()
         return f"{text} ({obj.last_error_code})" if obj.last_error_code and obj.status != DeviceStatus.ONLINE else text
 
-    @admin.display(description="Offline alert", boolean=True)
+    @admin.display(description=_("Offline alert"), boolean=True)
     def alert(self, obj: Device) -> bool:
         return obj.alerted_at is not None
 
-    @admin.display(description="Comm key set", boolean=True)
+    @admin.display(description=_("Comm key set"), boolean=True)
     def has_comm_key(self, obj: Device) -> bool:
         return obj.has_comm_key
 
-    @admin.display(description="Recent sync runs")
+    @admin.display(description=_("Recent sync runs"))
     def recent_sync_runs(self, obj: Device) -> SafeString | str:
         if obj.pk is None:
             return "-"
@@ -144,7 +145,7 @@ class DeviceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{device}: {text}", messages.SUCCESS)
 
-    @admin.action(permissions=["change"], description="Sync now")
+    @admin.action(permissions=["change"], description=_("Sync now"))
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         for device in queryset:
             try:
@@ -158,7 +159,7 @@ class DeviceAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{device}: sync {run.status}: {run.error_code} {run.error}", messages.ERROR)
 
-    @admin.action(permissions=["change"], description="Read device info")
+    @admin.action(permissions=["change"], description=_("Read device info"))
     def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def read(device: Device) -> str:
             info = services.device_read_info(device=device, actor=request.user)
@@ -167,12 +168,12 @@ class DeviceAdmin(admin.ModelAdmin):
 
         self._each(request, queryset, read)
 
-    @admin.action(permissions=["change"], description="Set device time to now (in the device's zone)")
+    @admin.action(permissions=["change"], description=_("Set device time to now (in the device's zone)"))
     def set_time(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         self._each(request, queryset,
                    lambda d: f"clock set to {services.device_set_time(device=d, actor=request.user):%Y-%m-%d %H:%M:%S}")  # fmt: skip
 
-    @admin.action(permissions=["change"], description="Pull users from the device and map them to employees")
+    @admin.action(permissions=["change"], description=_("Pull users from the device and map them to employees"))
     def pull_users(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def pull(device: Device) -> str:
             result = services.device_pull_users(device=device, actor=request.user)
@@ -185,7 +186,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
         self._each(request, queryset, pull)
 
-    @admin.action(permissions=["change"], description="Push employees to the device…")
+    @admin.action(permissions=["change"], description=_("Push employees to the device…"))
     def push_employees(self, request: HttpRequest, queryset: QuerySet[Device]) -> HttpResponse | None:
         if "apply" in request.POST:
             form = PushEmployeesForm(request.POST)
@@ -231,7 +232,7 @@ class SyncRunAdmin(admin.ModelAdmin):
     list_select_related = ("device",)
     date_hierarchy = "started_at"
 
-    @admin.display(description="Took")
+    @admin.display(description=_("Took"))
     def duration(self, obj: SyncRun) -> str | None:
         return elapsed(obj.duration_seconds)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from devices.adapters.errors import DeviceError, DeviceTimeout
 from etime.core.errors import Conflict, DomainError
 
@@ -18,7 +20,7 @@ class DeviceCommunicationFailed(DomainError):
 
     status = 502
     code = "device_error"
-    message = "The device did not answer as expected."
+    message = _("The device did not answer as expected.")
 
     def __init__(self, error: DeviceError, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(str(error), details=details)
@@ -28,22 +30,22 @@ class DeviceCommunicationFailed(DomainError):
 
 class DeviceSyncInProgress(Conflict):
     code = "device_sync_in_progress"
-    message = "Another sync of this device is running."
+    message = _("Another sync of this device is running.")
 
 
 class DeviceNotPollable(Conflict):
     code = "device_not_pollable"
-    message = "This device pushes its records (ADMS); etime cannot connect to it."
+    message = _("This device pushes its records (ADMS); etime cannot connect to it.")
 
 
 class DeviceDisabled(Conflict):
     code = "device_disabled"
-    message = "This device is disabled."
+    message = _("This device is disabled.")
 
 
 class DeviceInUse(Conflict):
     code = "device_in_use"
-    message = "Punches were recorded on this device; disable it instead of deleting it."
+    message = _("Punches were recorded on this device; disable it instead of deleting it.")
 
 
 class CommKeyUnreadableError(DomainError):

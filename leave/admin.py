@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
@@ -104,7 +105,7 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(permissions=["operate"], description="Withdraw selected approved leave (gives the days back)")
+    @admin.action(permissions=["operate"], description=_("Withdraw selected approved leave (gives the days back)"))
     def withdraw(self, request: HttpRequest, queryset: QuerySet[LeaveRequest]) -> None:
         done = 0
         for leave_request in queryset.filter(status=RequestStatus.APPROVED):
@@ -288,7 +289,7 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
 
-    @admin.action(permissions=["change"], description="Generate this year and the next")
+    @admin.action(permissions=["change"], description=_("Generate this year and the next"))
     def generate_years(self, request: HttpRequest, queryset: QuerySet[HolidayCalendar]) -> None:
         year = timezone.localdate().year
         holiday_calendars.ensure_years(list(queryset), [year, year + 1])
@@ -307,7 +308,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created by their owner, who sees the secret URL once
 
-    @admin.action(permissions=["change"], description="Revoke selected feeds")
+    @admin.action(permissions=["change"], description=_("Revoke selected feeds"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed, actor=request.user)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from django.utils.translation import gettext
+
 from leave.models import LeaveRequest, RequestStatus
 
 PRODID = "-//etime//leave feed//EN"
@@ -40,16 +42,16 @@ def _fold(line: str) -> str:
 def _summary(request: LeaveRequest, with_name: bool) -> str:
     halves = []
     if request.start_half:
-        halves.append("from midday")
+        halves.append(gettext("from midday"))
     if request.end_half:
-        halves.append("until midday")
+        halves.append(gettext("until midday"))
     text = request.leave_type.name
     if with_name:
-        text = f"{request.employee.full_name}: {text}"
+        text = gettext("%(name)s: %(leave)s") % {"name": request.employee.full_name, "leave": text}
     if halves:
         text += f" ({', '.join(halves)})"
     if request.status == RequestStatus.PENDING:
-        text += " [pending]"
+        text += " [" + gettext("pending") + "]"
     return text
 
 

@@ -58,32 +58,32 @@ CENT = Decimal("0.01")
 
 class LeaveOverlap(Conflict):
     code = "leave_overlap"
-    message = "This leave overlaps a pending or approved request."
+    message = gettext_lazy("This leave overlaps a pending or approved request.")
 
 
 class InsufficientBalance(Conflict):
     code = "insufficient_balance"
-    message = "Not enough days available."
+    message = gettext_lazy("Not enough days available.")
 
 
 class NoticeTooShort(DomainError):
     code = "notice_too_short"
-    message = "This leave type needs more notice."
+    message = gettext_lazy("This leave type needs more notice.")
 
 
 class TooManyConsecutiveDays(DomainError):
     code = "too_many_consecutive_days"
-    message = "This leave type allows fewer consecutive days."
+    message = gettext_lazy("This leave type allows fewer consecutive days.")
 
 
 class AttachmentRequired(DomainError):
     code = "attachment_required"
-    message = "Leave of this length needs an attachment (for example a medical certificate)."
+    message = gettext_lazy("Leave of this length needs an attachment (for example a medical certificate).")
 
 
 class LeaveNotCancellable(Conflict):
     code = "leave_not_cancellable"
-    message = "This request can no longer be cancelled."
+    message = gettext_lazy("This request can no longer be cancelled.")
 
 
 # --- Helpers --------------------------------------------------------------------------------

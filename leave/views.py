@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from accounts.selectors import employee_for_user, employee_list_visible, signed_
 from etime.core import approvals
 from etime.core.errors import DomainError
 from etime.core.params import month_param, uuid_param, year_param
+from etime.ops.notifications import language_of
 from leave import ical, selectors, services
 from leave.forms import DecisionForm, FeedForm, LeaveRequestForm
 from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, LedgerEntry, RequestStatus
@@ -301,7 +302,9 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         raise Http404
     requests = selectors.calendar_feed_requests(feed)
-    body = ical.render(requests, name=feed.name, with_names=feed.kind == FeedKind.TEAM)
+    # A calendar app sends no useful Accept-Language: the feed speaks its owner's language.
+    with translation.override(language_of(feed.owner)):
+        body = ical.render(requests, name=feed.name, with_names=feed.kind == FeedKind.TEAM)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="leave.ics"'
     response["Cache-Control"] = "private, max-age=300"

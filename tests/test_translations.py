@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -158,3 +159,12 @@ def test_open_as_a_timesheet_state_is_an_adjective_not_the_verb() -> None:
         with translation.override(lang):
             labels[lang] = str(TimesheetStatus.OPEN.label)
     assert labels == {"de": "Offen", "fr": "Ouverte", "it": "Aperto"}
+
+
+@pytest.mark.django_db
+def test_an_api_error_keeps_its_code_and_speaks_the_callers_language(people: object, token_client: Any) -> None:
+    client = token_client(people.alice)  # type: ignore[attr-defined]
+    german = client.post("/api/v1/timer/stop/", HTTP_ACCEPT_LANGUAGE="de").json()["error"]
+    english = client.post("/api/v1/timer/stop/").json()["error"]
+    assert german == {"code": "timer_not_running", "message": "Es läuft kein Timer.", "details": {}}
+    assert english == {"code": "timer_not_running", "message": "No timer is running.", "details": {}}

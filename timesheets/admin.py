@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
@@ -284,11 +285,11 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
                        "source", "auto_stopped", "external_id", "created_at", "updated_at", "created_by")  # fmt: skip
     actions = ["approve_entries"]
 
-    @admin.display(description="Duration", ordering="duration_seconds")
+    @admin.display(description=_("Duration"), ordering="duration_seconds")
     def duration(self, obj: TimeEntry) -> str | None:
         return elapsed(obj.duration_seconds)
 
-    @admin.display(description="Rounded (billed)")
+    @admin.display(description=_("Rounded (billed)"))
     def rounded(self, obj: TimeEntry) -> str | None:
         return elapsed(obj.rounded_seconds)
 
@@ -332,7 +333,7 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
             except DomainError as exc:
                 self.message_user(request, f"{entry}: {exc.message}", messages.ERROR)
 
-    @admin.action(permissions=["change"], description="Approve selected entries")
+    @admin.action(permissions=["change"], description=_("Approve selected entries"))
     def approve_entries(self, request: HttpRequest, queryset: Any) -> None:
         try:
             approved = services.time_entries_approve(entries=list(queryset.select_related("employee")), actor=request.user)
@@ -358,7 +359,7 @@ class TimesheetAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(permissions=["change"], description="Approve selected submitted timesheets")
+    @admin.action(permissions=["change"], description=_("Approve selected submitted timesheets"))
     def approve_timesheets(self, request: HttpRequest, queryset: Any) -> None:
         done = 0
         for timesheet in queryset.filter(status=TimesheetStatus.SUBMITTED):

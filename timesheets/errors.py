@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from etime.core.errors import DomainError
 
 
@@ -10,7 +12,7 @@ class TimeEntryOverlap(DomainError):
 
     code = "time_entry_overlap"
     status = 409
-    message = "The entry overlaps other entries of this employee; retry with resolution=merge or resolution=replace."
+    message = _("The entry overlaps other entries of this employee; retry with resolution=merge or resolution=replace.")
 
 
 class TimerAlreadyRunning(DomainError):
@@ -18,28 +20,28 @@ class TimerAlreadyRunning(DomainError):
 
     code = "timer_already_running"
     status = 409
-    message = "A timer is already running for this employee; stop it first."
+    message = _("A timer is already running for this employee; stop it first.")
 
 
 class TimerNotRunning(DomainError):
     code = "timer_not_running"
     status = 409
-    message = "No timer is running."
+    message = _("No timer is running.")
 
 
 class PeriodLocked(DomainError):
     code = "period_locked"
     status = 409
-    message = "This time is submitted, approved or invoiced and can no longer be changed."
+    message = _("This time is submitted, approved or invoiced and can no longer be changed.")
 
 
 class TimesheetNotOpen(DomainError):
     code = "timesheet_not_open"
     status = 409
-    message = "This timesheet is already submitted or approved."
+    message = _("This timesheet is already submitted or approved.")
 
 
 class NotAllowed(DomainError):
     code = "permission_denied"
     status = 403
-    message = "You may not do this."
+    message = _("You may not do this.")

@@ -270,7 +270,7 @@ class EntryImporter:
                 source=EntrySource.IMPORT, external_id=external_id[:128], actor=self.user,
             )  # fmt: skip
         except DomainError as exc:
-            message = exc.message
+            message = str(exc.message)
             conflicts = exc.details.get("conflicts") if isinstance(exc.details, dict) else None
             if conflicts:
                 message = f"Overlaps {len(conflicts)} entr{'y' if len(conflicts) == 1 else 'ies'} of {employee.full_name}."

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -912,6 +913,16 @@ def _notify_employee(
     return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address)
 
 
+def _shortfall_subject(day: date) -> str:
+    return gettext("Your time for %(day)s") % {"day": date_format(day, "l, d F")}
+
+
+def _approvals_subject(count: int) -> str:
+    return ngettext(
+        "%(n)s timesheet waiting for your approval", "%(n)s timesheets waiting for your approval", count
+    ) % {"n": count}
+
+
 def _queued(record: Notification | None) -> int:
     """1 when the reminder will be mailed (not skipped: switched off, no address)."""
     return int(record is not None and record.status == Notification.Status.QUEUED)
@@ -959,7 +970,7 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
                     continue
                 record = _notify_employee(
                     employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
-                    subject=lazy_text(lambda d=day: gettext("Your time for %(day)s") % {"day": date_format(d, "l, d F")}),
+                    subject=lazy_text(partial(_shortfall_subject, day)),
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
                 )  # fmt: skip
                 sent += _queued(record)
@@ -994,9 +1005,7 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
                 continue
             record = _notify_employee(
                 employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
-                subject=lazy_text(lambda ts=timesheets: ngettext("%(n)s timesheet waiting for your approval",
-                                                                 "%(n)s timesheets waiting for your approval",
-                                                                 len(ts)) % {"n": len(ts)}),
+                subject=lazy_text(partial(_approvals_subject, len(timesheets))),
                 context={"timesheets": timesheets},
             )  # fmt: skip
             sent += _queued(record)

@@ -155,7 +155,7 @@ def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHED
             offline = isinstance(exc, DeviceUnreachable | DeviceTimeout)
             _failed(current, run, code=exc.code, message=str(exc), retryable=exc.retryable, offline=offline)
         except DomainError as exc:  # e.g. an unreadable comm key: a configuration problem
-            _failed(current, run, code=exc.code, message=exc.message, retryable=False, offline=False)
+            _failed(current, run, code=exc.code, message=str(exc.message), retryable=False, offline=False)
         except LeaseLost:
             _finish(run, SyncStatus.FAILED, code="device_sync_lease_lost",
                     error="The device lease lapsed and another worker took over; nothing more was stored.")  # fmt: skip

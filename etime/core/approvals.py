@@ -31,6 +31,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from etime.core import audit
 from etime.core.errors import Conflict, DomainError, ValidationFailed
@@ -46,18 +47,18 @@ from etime.core.models import (
 class ApprovalNotAllowed(DomainError):
     code = "approval_not_allowed"
     status = 403
-    message = "You may not decide this request at its current level."
+    message = _("You may not decide this request at its current level.")
 
 
 class ApprovalAlreadyDecided(DomainError):
     code = "approval_already_decided"
     status = 409
-    message = "This request has already been decided."
+    message = _("This request has already been decided.")
 
 
 class ApprovalPending(Conflict):
     code = "approval_pending"
-    message = "This object already waits for approval."
+    message = _("This object already waits for approval.")
 
 
 @dataclass(frozen=True)

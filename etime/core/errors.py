@@ -7,7 +7,12 @@ part of the public contract (docs/API.md lists them); never rename one.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STATUS_CODES: dict[int, tuple[str, str]] = {
     400: ("bad_request", "The request is malformed."),
@@ -25,7 +30,7 @@ STATUS_CODES: dict[int, tuple[str, str]] = {
 }
 
 
-def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+def envelope(code: str, message: StrOrPromise, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
 
 
@@ -34,9 +39,10 @@ class DomainError(Exception):
 
     code = "domain_error"
     status = 400
-    message = "The operation was refused."
+    # Lazy: shown in the language of whoever reads it (the code stays English and stable).
+    message: StrOrPromise = _("The operation was refused.")
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: StrOrPromise | None = None, *, details: dict[str, Any] | None = None) -> None:
         self.message = message or self.message
         self.details = details or {}
         super().__init__(self.message)
@@ -45,13 +51,13 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     code = "validation_error"
     status = 400
-    message = "The input is invalid."
+    message = _("The input is invalid.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    message = "Not found."
+    message = _("Not found.")
 
 
 class Conflict(DomainError):

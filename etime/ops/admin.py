@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
@@ -44,11 +45,11 @@ class BackupRecordAdmin(_ReadOnly):
     list_filter = ("kind", "state", "verified")
     readonly_fields = [f.name if f.name != "size" else "size_readable" for f in BackupRecord._meta.fields] + ["took"]
 
-    @admin.display(description="Size", ordering="size")
+    @admin.display(description=_("Size"), ordering="size")
     def size_readable(self, obj: BackupRecord) -> str | None:
         return size(obj.size)
 
-    @admin.display(description="Took")
+    @admin.display(description=_("Took"))
     def took(self, obj: BackupRecord) -> str | None:
         return elapsed((obj.finished_at - obj.started_at).total_seconds()) if obj.finished_at else None
 
@@ -66,7 +67,7 @@ class BackupRecordAdmin(_ReadOnly):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Restore")
+    @admin.display(description=_("Restore"))
     def restore_link(self, obj: BackupRecord) -> Any:
         from django.utils.html import format_html
 
@@ -134,7 +135,7 @@ class JobAdmin(_ReadOnly):
     list_filter = ("kind", "state")
     readonly_fields = [*[f.name for f in Job._meta.fields], "took"]
 
-    @admin.display(description="Took")
+    @admin.display(description=_("Took"))
     def took(self, obj: Job) -> str | None:
         return elapsed((obj.finished_at - obj.created_at).total_seconds()) if obj.finished_at else None
     change_list_template = "ops/admin/job_changelist.html"

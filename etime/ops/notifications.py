@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -51,7 +51,7 @@ def language_of(user: Any) -> str:
 def lazy_text(build: Callable[[], str]) -> Promise:
     """Text that ``build`` writes when notify() renders it, so in the recipient's language:
     for subjects and bodies with plurals or dates (``ngettext``, ``date_format``)."""
-    return lazy(build, str)()  # type: ignore[no-any-return]
+    return cast(Promise, lazy(build, str)())
 
 
 def notify(

@@ -63,7 +63,7 @@ def restore_archive(job_id: str, name: str, logical: bool = False) -> dict[str, 
     try:
         return _restore(Job.objects.get(pk=job_id), name, logical)
     except ArchiveRefused as exc:  # an expected outcome, recorded on the job by Progress
-        return {"archive": name, "refused": exc.message}
+        return {"archive": name, "refused": str(exc.message)}
 
 
 def _restore(job: Job, name: str, logical: bool) -> dict[str, Any]:

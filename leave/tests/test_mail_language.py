@@ -44,3 +44,20 @@ def test_the_leave_mail_is_signed_by_the_company_once(
     body = next(m for m in mail.outbox if m.to == ["alice@example.com"]).body
     assert "Hello," in body and "is approved." in body  # a user without a language gets English
     assert body.rstrip().endswith("— etime") and "etime etime" not in body
+
+
+def test_a_calendar_feed_speaks_its_owners_language(people: Any, vacation: Any, grant: Any, today: date) -> None:
+    import icalendar
+    from django.test import Client
+
+    from leave.tests.test_pages import approved, login
+
+    grant(people.alice, vacation, 20)
+    approved(people, people.alice, vacation, date(2026, 7, 3), date(2026, 7, 3), end_half=True)
+    people.alice.user.language = "it"
+    people.alice.user.save(update_fields=["language"])
+    alice = login(people.alice)
+    alice.post("/leave/feeds/", {"kind": "employee", "name": "Ferie"})
+    path = alice.get("/leave/").context["new_feed_url"].split("testserver", 1)[1]
+    calendar = icalendar.Calendar.from_ical(Client().get(path).content)
+    assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == ["Vacation (fino a mezzogiorno)"]

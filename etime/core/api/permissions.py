@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -39,7 +40,7 @@ class TokenScopePermission(BasePermission):
 
 
 class IsAdminRole(BasePermission):
-    message = "Only administrators may do this."
+    message = _("Only administrators may do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -49,7 +50,7 @@ class IsAdminRole(BasePermission):
 class AdminWritesOnly(BasePermission):
     """Everyone authenticated may read (scoped by selectors); only admins write."""
 
-    message = "Only administrators may change this."
+    message = _("Only administrators may change this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in SAFE_METHODS:

@@ -52,6 +52,9 @@ VISITS_PER_ADMIN_PATTERN = 1
 MAX_PAGES_PER_PERSONA = 2000
 FILTER_VALUES_PER_FILTER = 12
 NAVIGATION_TIMEOUT_MS = 30_000
+# Longer than gunicorn's 30 s worker timeout: an export that runs too long is reported with
+# the 500 it ends in, at the export, not at whichever screen the walk reached next.
+EXPORT_TIMEOUT_MS = 45_000
 # Links never followed: they end the session or are not pages.
 NOT_FOLLOWED = re.compile(r"/log-?out/|^/static/|^/media/|^/iclock/")
 FOLDED = [
@@ -344,7 +347,7 @@ class Crawl:
         self.where = f"{self.short(url)} (export)"
         self.choose_format("csv")
         try:
-            with self.page.expect_download(timeout=NAVIGATION_TIMEOUT_MS) as info:
+            with self.page.expect_download(timeout=EXPORT_TIMEOUT_MS) as info:
                 self.page.click("form .submit-row [type=submit]")
         except Exception as exc:
             self.error(f"{name}: export did not download a file: {str(exc).splitlines()[0]}")

@@ -26,7 +26,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
@@ -185,7 +185,7 @@ def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
         before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
         if not creating and before and str(before["leave_type_id"]) != str(policy.leave_type_id) and policy.assignments.exists():
             raise ValidationFailed(
-                "An assigned policy cannot change its leave type; create another policy.",
+                gettext("An assigned policy cannot change its leave type; create another policy."),
                 details={"leave_type": ["The policy is assigned."]},
             )
         policy.save()
@@ -206,7 +206,7 @@ def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
             leave_type.delete()
         except ProtectedError:
             raise Conflict(
-                "This leave type has requests, policies or ledger entries; deactivate it instead.",
+                gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
                 details={"active": ["Set to false instead of deleting."]},
             ) from None
         audit.record(actor=actor, action="leave_type.deleted", object_type="leave.leavetype", object_id=before["id"], before=before)
@@ -238,7 +238,7 @@ def leave_policy_assign(
 
     if sum(x is not None for x in (employee, department, location)) != 1:
         raise ValidationFailed(
-            "Assign a policy to exactly one employee, department or location.",
+            gettext("Assign a policy to exactly one employee, department or location."),
             details={"non_field_errors": ["Exactly one of employee, department, location."]},
         )
     try:
@@ -248,7 +248,7 @@ def leave_policy_assign(
             audit.record(actor=actor, action="leave_policy.assigned", obj=assignment, after=audit.snapshot(assignment))
     except IntegrityError:
         raise ValidationFailed(
-            "That target already has a policy for this leave type.",
+            gettext("That target already has a policy for this leave type."),
             details={"non_field_errors": ["One policy per leave type and target."]},
         ) from None
     return assignment
@@ -314,7 +314,7 @@ def leave_request_submit(
     )
     if days <= 0:
         raise ValidationFailed(
-            "These dates contain no working day.", details={"start_date": ["No working day in the range."]}
+            gettext("These dates contain no working day."), details={"start_date": ["No working day in the range."]}
         )
     notice = (start_date - today).days
     if notice < leave_type.min_notice_days:
@@ -459,7 +459,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
     today = today or zones.today_for(request.employee)
     me = employee_for_user(actor)
     if not _is_admin(actor) and (me is None or me.pk != request.employee_id):
-        raise approvals.ApprovalNotAllowed("Only the employee or an admin may cancel this request.")
+        raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
     with transaction.atomic():
         approval = ApprovalRequest.objects.select_for_update().filter(
             content_type__app_label="leave", content_type__model="leaverequest", object_id=str(request.pk),
@@ -474,7 +474,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
         elif locked.status == RequestStatus.APPROVED:
             if locked.start_date <= today:
                 raise LeaveNotCancellable(
-                    "This leave has started; ask your manager to withdraw it.",
+                    gettext("This leave has started; ask your manager to withdraw it."),
                     details={"status": locked.status, "start_date": locked.start_date.isoformat()},
                 )
             _reverse(locked, actor, "cancelled before start")
@@ -495,12 +495,12 @@ def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = 
     """An approver (the employee's manager, or an admin) withdraws approved leave, also
     after it started: a reversal gives all its days back."""
     if not _is_admin(actor) and not is_manager_of(user=actor, employee=request.employee):
-        raise approvals.ApprovalNotAllowed("Only the employee's manager or an admin may withdraw approved leave.")
+        raise approvals.ApprovalNotAllowed(gettext("Only the employee's manager or an admin may withdraw approved leave."))
     with transaction.atomic():
         locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)
         _lock_employee(locked.employee_id)
         if locked.status != RequestStatus.APPROVED:
-            raise LeaveNotCancellable("Only approved leave can be withdrawn.", details={"status": locked.status})
+            raise LeaveNotCancellable(gettext("Only approved leave can be withdrawn."), details={"status": locked.status})
         before = audit.snapshot(locked)
         _reverse(locked, actor, comment or "withdrawn")
         locked.status = RequestStatus.WITHDRAWN
@@ -620,7 +620,7 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
     accrual through that month. Posts the difference to what was auto-posted before, keyed
     per month, so running it twice posts once. Returns the number of entries posted."""
     if not 1 <= through_month <= 12:
-        raise ValidationFailed("through_month is 1..12.", details={"through_month": ["1..12"]})
+        raise ValidationFailed(gettext("through_month is 1..12."), details={"through_month": ["1..12"]})
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     employees = list(
         Employee.objects.filter(
@@ -788,7 +788,7 @@ def calendar_feed_create(
     if kind == FeedKind.EMPLOYEE:
         employee = employee or employee_for_user(owner)
         if employee is None or employee_get_visible(user=owner, employee_id=employee.pk) is None:
-            raise ValidationFailed("Choose an employee you may see.", details={"employee": ["Not visible to you."]})
+            raise ValidationFailed(gettext("Choose an employee you may see."), details={"employee": ["Not visible to you."]})
         department = None
     else:
         employee = None

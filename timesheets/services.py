@@ -154,7 +154,7 @@ def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | Non
             audit.record(actor=actor, action=f"{noun}.{'updated' if before else 'created'}", obj=obj, before=before, after=after)
     except IntegrityError as exc:
         raise ValidationFailed(
-            "The change conflicts with an existing record.", details={"non_field_errors": [str(exc).splitlines()[0]]}
+            gettext("The change conflicts with an existing record."), details={"non_field_errors": [str(exc).splitlines()[0]]}
         ) from None
     return obj
 
@@ -710,14 +710,14 @@ def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEn
     """A manager approves reports' entries directly (admins anyone's). Approved and
     invoiced entries stay as they are; running timers cannot be approved."""
     if not (_is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
-        raise NotAllowed("Only managers and administrators approve time.")
+        raise NotAllowed(gettext("Only managers and administrators approve time."))
     if not _is_admin(actor):
         foreign = [str(e.pk) for e in entries if not is_manager_of(user=actor, employee=e.employee)]
         if foreign:
-            raise NotAllowed("You may approve only the time of people who report to you.", details={"entries": foreign})
+            raise NotAllowed(gettext("You may approve only the time of people who report to you."), details={"entries": foreign})
     running = [str(e.pk) for e in entries if e.end is None]
     if running:
-        raise ValidationFailed("Stop running timers before approving them.", details={"ids": running})
+        raise ValidationFailed(gettext("Stop running timers before approving them."), details={"ids": running})
     approved: list[TimeEntry] = []
     with transaction.atomic():
         rows = TimeEntry.objects.select_for_update().filter(pk__in=[e.pk for e in entries]).order_by("sort_key")
@@ -740,7 +740,7 @@ def time_entries_mark_invoiced(*, entry_ids: list[Any], invoice_id: Any, actor: 
         missing = {str(i) for i in entry_ids} - {str(e.pk) for e in entries}
         if unfit or missing:
             raise ValidationFailed(
-                "Only approved, billable, uninvoiced entries can be invoiced.",
+                gettext("Only approved, billable, uninvoiced entries can be invoiced."),
                 details={"ids": sorted(unfit) + sorted(missing)},
             )
         for entry in entries:
@@ -788,7 +788,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     from etime.core import approvals
 
     if not _is_admin(actor) and employee_for_user(actor) != employee:
-        raise NotAllowed("You may submit only your own timesheet.")
+        raise NotAllowed(gettext("You may submit only your own timesheet."))
     if employee.user_id is None:
         raise _invalid("employee", "This employee has no login to submit as.")
     dates.ensure_supported(week=week)
@@ -822,7 +822,7 @@ def _decide(*, timesheet: Timesheet, actor: Any, decision: str, comment: str = "
         timesheet = Timesheet.objects.select_for_update().get(pk=timesheet.pk)
         request = approvals.request_for(timesheet)
         if timesheet.status != TimesheetStatus.SUBMITTED or request is None:
-            raise TimesheetNotOpen("This timesheet is not waiting for approval.", details={"status": timesheet.status})
+            raise TimesheetNotOpen(gettext("This timesheet is not waiting for approval."), details={"status": timesheet.status})
         approvals.decide(request=request, actor=actor, decision=decision, comment=comment)
     timesheet.refresh_from_db()
     return timesheet

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from attendance.errors import PeriodLocked
 from attendance.models import PeriodLock
@@ -32,7 +33,7 @@ def ensure_unlocked(date_from: date, date_to: date | None = None) -> None:
 def period_lock_create(*, date_from: date, date_to: date, note: str = "", actor: Any) -> PeriodLock:
     """Lock [date_from, date_to]. Pending recomputations of locked days are dropped."""
     if date_to < date_from:
-        raise ValidationFailed("The period ends before it starts.", details={"date_to": ["Must not be before date_from."]})
+        raise ValidationFailed(gettext("The period ends before it starts."), details={"date_to": ["Must not be before date_from."]})
     with transaction.atomic():
         lock = PeriodLock.objects.create(
             date_from=date_from, date_to=date_to, note=note[:200], locked_by=actor if getattr(actor, "is_authenticated", False) else None

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Employee
 from attendance import conf
@@ -92,7 +93,7 @@ def shift_save(*, shift: Shift, actor: Any) -> Shift:
     _full_clean(shift)
     if shift.absent_below_hours > shift.half_day_below_hours:
         raise ValidationFailed(
-            "absent_below_hours must not exceed half_day_below_hours.",
+            gettext("absent_below_hours must not exceed half_day_below_hours."),
             details={"absent_below_hours": ["Must not exceed half_day_below_hours."]},
         )
     try:
@@ -103,7 +104,7 @@ def shift_save(*, shift: Shift, actor: Any) -> Shift:
             if before is not None and {**before} != after:
                 _mark_shift_users_dirty(shift)
     except IntegrityError as exc:
-        raise ValidationFailed("A shift with this name or code exists.", details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(gettext("A shift with this name or code exists."), details={"non_field_errors": [str(exc)]}) from None
     return shift
 
 
@@ -141,7 +142,7 @@ def shift_delete(*, shift: Shift, actor: Any) -> None:
             audit.record(actor=actor, action="shift.deleted", object_type="attendance.shift", object_id=pk, before=before)
     except ProtectedError:
         raise ValidationFailed(
-            "This shift is still planned by a schedule or an override.", details={"non_field_errors": ["Still in use."]}
+            gettext("This shift is still planned by a schedule or an override."), details={"non_field_errors": ["Still in use."]}
         ) from None
 
 
@@ -159,7 +160,7 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
             with transaction.atomic():
                 schedule.save()
         except IntegrityError as exc:
-            raise ValidationFailed("A schedule with this name exists.", details={"name": [str(exc)]}) from None
+            raise ValidationFailed(gettext("A schedule with this name exists."), details={"name": [str(exc)]}) from None
         if days is not None:
             if len(days) != schedule.cycle_length:
                 raise ValidationFailed(
@@ -170,7 +171,7 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
             known = set(Shift.objects.filter(pk__in=[s for s in shift_ids if s]).values_list("pk", flat=True))
             unknown = [str(s) for s in shift_ids if s and s not in known]
             if unknown:
-                raise ValidationFailed("Unknown shift.", details={"days": [f"Unknown shift {unknown[0]}."]})
+                raise ValidationFailed(gettext("Unknown shift."), details={"days": [f"Unknown shift {unknown[0]}."]})
             ScheduleDay.objects.filter(schedule=schedule).delete()
             ScheduleDay.objects.bulk_create(
                 [ScheduleDay(schedule=schedule, day_index=i, shift_id=s) for i, s in enumerate(shift_ids)]
@@ -198,7 +199,7 @@ def _schedule_snapshot(schedule: Schedule) -> dict[str, Any]:
 def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
     if schedule.assignments.exists():
         raise ValidationFailed(
-            "This schedule is still assigned to employees.", details={"non_field_errors": ["Still assigned."]}
+            gettext("This schedule is still assigned to employees."), details={"non_field_errors": ["Still assigned."]}
         )
     with transaction.atomic():
         before = _schedule_snapshot(schedule)
@@ -231,7 +232,7 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
     creating = assignment._state.adding
     _full_clean(assignment, exclude=["employee", "schedule"])
     if assignment.end_date and assignment.end_date < assignment.start_date:
-        raise ValidationFailed("The assignment ends before it starts.", details={"end_date": ["Must not be before start_date."]})
+        raise ValidationFailed(gettext("The assignment ends before it starts."), details={"end_date": ["Must not be before start_date."]})
     with transaction.atomic():
         # Serialise writers of one employee's assignments, so two overlapping ones can
         # never both pass the check below (SQLite serialises whole transactions anyway).
@@ -324,7 +325,7 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
                 override.save()
         except IntegrityError:
             raise ValidationFailed(
-                "This employee already has an override on that date.", details={"date": ["Already overridden."]}
+                gettext("This employee already has an override on that date."), details={"date": ["Already overridden."]}
             ) from None
         audit.record(actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override))
         mark_dirty([(override.employee_id, old_date), (override.employee_id, override.date)])
@@ -358,7 +359,7 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
     from etime.core import approvals
 
     if requester.pk == counterpart.pk:
-        raise ValidationFailed("A swap needs two employees.", details={"counterpart": ["Choose someone else."]})
+        raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": ["Choose someone else."]})
     errors: dict[str, list[str]] = {}
     for name, person in (("requester", requester), ("counterpart", counterpart)):
         if not person.is_active_on(day):
@@ -370,7 +371,7 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
     mine, theirs = _planned(requester, day), _planned(counterpart, day)
     if mine == theirs:
         raise ValidationFailed(
-            "Both employees have the same plan that day; there is nothing to swap.", details={"date": ["Nothing to swap."]}
+            gettext("Both employees have the same plan that day; there is nothing to swap."), details={"date": ["Nothing to swap."]}
         )
     with transaction.atomic():
         ensure_unlocked(day)
@@ -379,7 +380,7 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
         )
         if pending.exists():
             raise ValidationFailed(
-                "One of the two already has a pending swap that day.", details={"date": ["A swap is already pending."]}
+                gettext("One of the two already has a pending swap that day."), details={"date": ["A swap is already pending."]}
             )
         swap = ShiftSwapRequest.objects.create(
             requester=requester, counterpart=counterpart, date=day, reason=reason[:500],
@@ -397,7 +398,7 @@ def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
     with transaction.atomic():
         swap = ShiftSwapRequest.objects.select_for_update().select_related("requester").get(pk=swap.pk)
         if not getattr(actor, "is_admin_role", False) and swap.requester.user_id != getattr(actor, "pk", None):
-            raise approvals.ApprovalNotAllowed("Only the requester or an admin may cancel this swap.")
+            raise approvals.ApprovalNotAllowed(gettext("Only the requester or an admin may cancel this swap."))
         if swap.status != RequestStatus.PENDING:
             raise RequestNotPending(details={"status": swap.status})
         request = approvals.request_for(swap)
@@ -454,7 +455,7 @@ def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirecti
                 rule.save()
         except IntegrityError:
             raise ValidationFailed(
-                "This location or device already has a rule.", details={"non_field_errors": ["Already has a rule."]}
+                gettext("This location or device already has a rule."), details={"non_field_errors": ["Already has a rule."]}
             ) from None
         audit.record(
             actor=actor, action="punch_direction_rule.created" if before is None else "punch_direction_rule.updated",

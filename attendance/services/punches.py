@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Employee
 from attendance.models import Punch, PunchDirection, PunchSource
@@ -70,9 +71,9 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
         return result
     for record in records:
         if timezone.is_naive(record.timestamp):
-            raise ValidationFailed("Punch timestamps must be timezone-aware.", details={"timestamp": [str(record.timestamp)]})
+            raise ValidationFailed(gettext("Punch timestamps must be timezone-aware."), details={"timestamp": [str(record.timestamp)]})
         if not record.device_user_id:
-            raise ValidationFailed("A device punch needs the device user id.", details={"device_user_id": ["Required."]})
+            raise ValidationFailed(gettext("A device punch needs the device user id."), details={"device_user_id": ["Required."]})
     # The same record twice in one batch counts once.
     unique: dict[tuple[str, datetime], PunchInput] = {}
     for record in records:
@@ -130,7 +131,7 @@ def punch_create(
     if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
         raise ValidationFailed(f"Source {source!r} is for device logs.", details={"source": ["Use web, api or manual."]})
     if timezone.is_naive(timestamp):
-        raise ValidationFailed("The timestamp needs a time zone offset.", details={"timestamp": ["Timezone-aware required."]})
+        raise ValidationFailed(gettext("The timestamp needs a time zone offset."), details={"timestamp": ["Timezone-aware required."]})
     if direction not in PunchDirection.values:
         raise ValidationFailed(f"Unknown direction {direction!r}.", details={"direction": [f"One of {PunchDirection.values}."]})
     dates.ensure_supported(timestamp=timestamp)

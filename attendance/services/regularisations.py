@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from accounts.models import Employee
 from attendance.errors import RequestNotPending
@@ -44,7 +45,7 @@ def _clean_items(items: Sequence[Any], employee: Employee, day: date) -> list[di
         direction = (item.get("direction") if isinstance(item, dict) else None) or PunchDirection.UNKNOWN
         if timestamp is None or timezone.is_naive(timestamp):
             raise ValidationFailed(
-                "Each punch needs an ISO 8601 timestamp with an offset.",
+                gettext("Each punch needs an ISO 8601 timestamp with an offset."),
                 details={"items": [f"Item {index + 1}: timestamp with offset required."]},
             )
         if direction not in PunchDirection.values:
@@ -53,7 +54,7 @@ def _clean_items(items: Sequence[Any], employee: Employee, day: date) -> list[di
         local = timestamp.astimezone(tz).date()
         if not day - timedelta(days=1) <= local <= day + timedelta(days=1):
             raise ValidationFailed(
-                "A corrected punch must fall on the day being corrected (or the night after).",
+                gettext("A corrected punch must fall on the day being corrected (or the night after)."),
                 details={"items": [f"Item {index + 1}: {local.isoformat()} is not near {day.isoformat()}."]},
             )
         cleaned.append({"timestamp": timestamp.astimezone(UTC).isoformat(), "direction": direction})
@@ -111,7 +112,7 @@ def regularisation_request(
         missing = [p for p in replace_ids if p not in found]
         if missing:
             raise ValidationFailed(
-                "Only this employee's current punches can be replaced.", details={"replace_punch_ids": [f"Unknown punch {missing[0]}."]}
+                gettext("Only this employee's current punches can be replaced."), details={"replace_punch_ids": [f"Unknown punch {missing[0]}."]}
             )
     with transaction.atomic():
         ensure_unlocked(day)
@@ -134,7 +135,7 @@ def regularisation_cancel(*, regularisation: Regularisation, actor: Any) -> Regu
     with transaction.atomic():
         regularisation = Regularisation.objects.select_for_update().select_related("employee").get(pk=regularisation.pk)
         if not getattr(actor, "is_admin_role", False) and regularisation.employee.user_id != getattr(actor, "pk", None):
-            raise approvals.ApprovalNotAllowed("Only the employee or an admin may cancel this request.")
+            raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
         if regularisation.status not in (RequestStatus.PENDING, RequestStatus.RETURNED):
             raise RequestNotPending(details={"status": regularisation.status})
         request = approvals.request_for(regularisation)

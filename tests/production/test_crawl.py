@@ -348,7 +348,7 @@ class Crawl:
         self.choose_format("csv")
         try:
             with self.page.expect_download(timeout=EXPORT_TIMEOUT_MS) as info:
-                self.page.click("form .submit-row [type=submit]")
+                self.page.click("form .submit-row [type=submit]", timeout=EXPORT_TIMEOUT_MS)
         except Exception as exc:
             self.error(f"{name}: export did not download a file: {str(exc).splitlines()[0]}")
             return None

@@ -164,7 +164,18 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, "Revoked.", messages.SUCCESS)
 
 
+class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: Any) -> None:
+        # axes computes "expired" from request.axes_attempt_time, which only its login
+        # middleware sets; its own admin action met a request without it (500). None means now.
+        if not hasattr(request, "axes_attempt_time"):
+            request.axes_attempt_time = None  # type: ignore[attr-defined]
+        super().cleanup_expired_attempts(request, queryset)
+
+    cleanup_expired_attempts.short_description = AccessAttemptAdmin.cleanup_expired_attempts.short_description  # type: ignore[attr-defined]
+
+
 # django-axes' "clean up expired attempts" deletes rows: it needs the delete permission.
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
-    admin.site.register(AccessAttempt, with_action_permissions(AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))
+    admin.site.register(AccessAttempt, with_action_permissions(_AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from import_export import fields, resources
 
 from attendance.models import AttendanceDay
@@ -21,6 +24,13 @@ class AttendanceDayResource(resources.ModelResource):
             "leave_kind", "punch_count", "is_final",
         )
         export_order = fields
+
+    def filter_export(self, queryset: Any, **kwargs: Any) -> Any:
+        # Every row names its employee, department and shift: joined in the one query, or
+        # an export of a year's days issued a query per row (a gunicorn worker timed out).
+        if isinstance(queryset, QuerySet):
+            return queryset.select_related("employee__department", "shift")
+        return queryset
 
     def dehydrate_employee_name(self, day: AttendanceDay) -> str:
         return day.employee.full_name

@@ -119,3 +119,24 @@ def test_recomputing_selected_days_from_the_admin(admin_client: Any, clock: Any,
     )
     day.refresh_from_db()
     assert day.status == "present"
+
+
+def test_the_attendance_day_export_costs_the_same_queries_for_a_day_or_a_week(planned: Any) -> None:
+    # A production export of a year's days issued a query per row for the department and
+    # ran into gunicorn's worker timeout (found by the production crawl).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from attendance.resources import AttendanceDayResource
+
+    def export_queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            dataset = AttendanceDayResource().export(queryset=AttendanceDay.objects.all())
+        return len(dataset), len(queries)
+
+    recompute(employee_ids=None, date_from=MONDAY, date_to=MONDAY)
+    rows_day, queries_day = export_queries()
+    recompute(employee_ids=None, date_from=MONDAY, date_to=MONDAY + timedelta(days=6))
+    rows_week, queries_week = export_queries()
+    assert rows_week > rows_day > 0
+    assert queries_week == queries_day

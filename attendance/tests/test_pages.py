@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from attendance.models import AttendanceDay, Punch, Regularisation, ShiftSwapRequest
 from attendance.services import override_set, recompute
-from attendance.tests.conftest import MONDAY
+from attendance.tests.conftest import MONDAY, local
 
 
 def login(person: Any) -> Client:
@@ -41,13 +42,15 @@ def test_a_login_without_an_employee_record_sees_an_explanation(march: Any) -> N
 
 
 def test_the_web_punch_records_a_punch_and_updates_today(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
+    # At the start of Alice's planned Monday (it failed when the suite ran at 00:40 UTC,
+    # when "now" in Zurich lies in no shift's window).
     client = login(planned.alice)
-    with django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(local(MONDAY, "08:55"), tick=False), django_capture_on_commit_callbacks(execute=True):
         response = client.post("/attendance/punch/", {"direction": "in"})
     assert response.status_code == 302
     punch = Punch.objects.get(employee=planned.alice)
     assert (punch.source, punch.direction) == ("web", "in")
-    assert AttendanceDay.objects.filter(employee=planned.alice, punch_count=1).exists()
+    assert AttendanceDay.objects.filter(employee=planned.alice, date=MONDAY, punch_count=1).exists()
 
 
 def test_a_correction_request_goes_to_the_manager_who_approves_it_on_the_team_page(

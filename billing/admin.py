@@ -282,27 +282,25 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         for client, reason in run.skipped:
             self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
 
-    @admin.action(permissions=["change"], description=_("Regenerate the selected drafts"))
-    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        done = 0
+    def _each_invoice(self, request: HttpRequest, queryset: QuerySet[Invoice], service: Any, done: str) -> None:
+        """Runs one billing service per selected invoice, oldest first; a refusal is reported
+        against its invoice and does not stop the others."""
+        count = 0
         for invoice in queryset.order_by("created_at"):
             try:
-                services.invoice_regenerate(invoice=invoice, actor=request.user)
-                done += 1
+                service(invoice=invoice, actor=request.user)
+                count += 1
             except DomainError as exc:
                 self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} draft(s) regenerated.", messages.SUCCESS)
+        self.message_user(request, done.format(count=count), messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Regenerate the selected drafts"))
+    def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
+        self._each_invoice(request, queryset, services.invoice_regenerate, "{count} draft(s) regenerated.")
 
     @admin.action(permissions=["change"], description=_("Issue the selected drafts"))
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        issued = 0
-        for invoice in queryset.order_by("created_at"):
-            try:
-                services.invoice_issue(invoice=invoice, actor=request.user)
-                issued += 1
-            except DomainError as exc:
-                self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{issued} invoice(s) issued.", messages.SUCCESS)
+        self._each_invoice(request, queryset, services.invoice_issue, "{count} invoice(s) issued.")
 
     @admin.action(permissions=["view"], description=_("Download PDFs (zip)"))
     def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:

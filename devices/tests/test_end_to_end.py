@@ -25,9 +25,13 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 ZURICH = ZoneInfo("Europe/Zurich")
 
 
-def last_weekday_before(today: date) -> date:
+def last_working_day_before(today: date, employee: Any) -> date:
+    """The last weekday before ``today`` that is no public holiday where ``employee`` works
+    (run on 2 January, the last weekday was New Year's Day, whose work is all overtime)."""
+    from accounts.holidays import public_holidays
+
     day = today - timedelta(days=1)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or public_holidays([employee.pk], day, day):
         day -= timedelta(days=1)
     return day
 
@@ -42,7 +46,7 @@ def test_punches_at_the_clock_reach_the_attendance_api_through_sync_and_recomput
 
     alice = planned.alice
     employee_update(employee=alice, actor=planned.admin, device_user_id="1")
-    day = last_weekday_before(timezone.localdate(timezone=ZURICH))
+    day = last_working_day_before(timezone.localdate(timezone=ZURICH), alice)
 
     sim = make_sim(users=3, records=0, tz="Europe/Zurich")
     for hh, mm in ((8, 57), (12, 1), (12, 2), (17, 31)):

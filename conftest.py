@@ -61,6 +61,24 @@ def pytest_unconfigure(config: Any) -> None:
         traveller.stop()
 
 
+# Figures a test measures for CI's log (the page-parameter fuzz, the catalogs' counts):
+# a test calls record_property("figure", "..."); the properties travel with the test's
+# report from xdist workers, and the controller prints them under "etime figures".
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if report.when == "call":
+        _FIGURES.extend(str(value) for name, value in report.user_properties if name == "figure")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _FIGURES:
+        terminalreporter.section("etime figures")
+        for line in sorted(_FIGURES):
+            terminalreporter.write_line(line)
+
+
 def pytest_report_header(config: Any) -> str:
     moment = _test_now()
     return f"etime clock: moved to {moment.isoformat()} ({_TEST_NOW_ENV})" if moment else "etime clock: real time"

@@ -62,12 +62,12 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @needs_gettext
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_marked_string_is_translated_and_none_is_fuzzy(regenerated: Path, lang: str) -> None:
+def test_every_marked_string_is_translated_and_none_is_fuzzy(regenerated: Path, lang: str, record_property: Any) -> None:
     catalog = _catalog(lang, regenerated)
     live = [e for e in catalog if not e.obsolete]
     untranslated = [e.msgid for e in catalog.untranslated_entries()]
     fuzzy = [e.msgid for e in catalog.fuzzy_entries()]
-    print(f"{lang}: {len(live)} messages, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy")
+    record_property("figure", f"catalog {lang}: {len(live)} messages, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy")
     assert untranslated == [], f"{lang}: untranslated: {untranslated[:20]}"
     assert fuzzy == [], f"{lang}: fuzzy: {fuzzy[:20]}"
 

@@ -2,7 +2,7 @@
 
 The rules (docs/SECURITY.md "Forgotten passwords"):
 
-- The link is the invitation's link: Django's ``default_token_generator``, valid for
+- The link is the invitation's link (`accounts.services.password_link`): Django's ``default_token_generator``, valid for
   ``PASSWORD_RESET_TIMEOUT`` (``ETIME_INVITATION_VALID_DAYS``). It stops working once used,
   because the token covers the password hash, which the reset changes.
 - No account enumeration: a request for a known and for an unknown address takes the same
@@ -23,13 +23,8 @@ import hashlib
 from typing import Any, cast
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -95,18 +90,6 @@ def password_reset_request(*, email: str, client: str, language: str) -> None:
             audit.record(actor=ANONYMOUS, action="password_reset.requested", object_type="accounts.user", after=after)
         # Enqueued for unknown addresses too (the worker finds no one): the same work here.
         enqueue_on_commit(send_password_reset, user_ids=[str(u.pk) for u in users], language=language)
-
-
-def reset_link(user: User) -> str:
-    """The absolute link (https where ETIME_BASE_URL is) that sets ``user``'s password."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return f"{settings.ETIME_BASE_URL}{path}"
 
 
 def password_reset_complete(*, user: User, password: str, client: str) -> User:

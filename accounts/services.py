@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -109,9 +110,20 @@ def user_language_set(*, user: User, language: str, actor: Any) -> User:
 # --- Employees ------------------------------------------------------------------------
 
 
+def password_link(user: User, url_name: str) -> str:
+    """The absolute link (https where ETIME_BASE_URL is) with which ``user`` sets a password:
+    ``set_password`` for an invitation, ``password_reset_confirm`` for a forgotten one. One
+    token rule for both (Django's generator, valid for ETIME_INVITATION_VALID_DAYS)."""
+    path = reverse(
+        url_name,
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    return f"{settings.ETIME_BASE_URL}{path}"
+
+
 def _send_invitation(user_id: Any) -> None:
     user = User.objects.get(pk=user_id)
-    link = f"{settings.ETIME_BASE_URL}/accounts/set-password/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    link = password_link(user, "set_password")
     context = {
         "user": user,
         "link": link,

@@ -17,7 +17,7 @@ def send_password_reset(user_ids: list[str], language: str = "") -> int:
     Sent directly like the invitation, not through ``etime.ops.notifications``:
     that stores each body for the admin to read, and this body is a live credential."""
     from accounts.models import User
-    from accounts.password_reset import reset_link
+    from accounts.services import password_link
 
     sent = 0
     offered = {code for code, _name in settings.LANGUAGES}
@@ -26,7 +26,7 @@ def send_password_reset(user_ids: list[str], language: str = "") -> int:
         with translation.override(chosen):
             context = {
                 "user": user,
-                "link": reset_link(user),
+                "link": password_link(user, "password_reset_confirm"),
                 "company": settings.ETIME_COMPANY_NAME,
                 "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
             }

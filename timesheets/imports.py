@@ -34,6 +34,7 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.queue import enqueue_on_commit
+from etime.core.zones import employee_zone
 from etime.ops.jobs import Progress, job_create
 from etime.ops.models import Job
 from timesheets import selectors, services
@@ -236,9 +237,9 @@ class EntryImporter:
             start, end = parse_datetime(row.get("start", "")), parse_datetime(row.get("end", ""))
             if start is None or end is None:
                 raise ValueError("Start and end must be ISO 8601 times.")
-            zone = selectors.zone(employee.effective_time_zone)
+            zone = employee_zone(employee)
             return (start if start.tzinfo else start.replace(tzinfo=zone)), (end if end.tzinfo else end.replace(tzinfo=zone))
-        zone = selectors.zone(employee.effective_time_zone)
+        zone = employee_zone(employee)
         start_day = _parse_date(row.get("start_date", ""), day_first=self.day_first)
         end_day = _parse_date(row.get("end_date", "") or row.get("start_date", ""), day_first=self.day_first)
         start = datetime.combine(start_day, _parse_time(row.get("start_time", "")), tzinfo=zone)

@@ -12,8 +12,6 @@ Objects outside a user's view are answered 404 by the callers, never 403.
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
+from etime.core.zones import employee_zone
 from timesheets import money
 from timesheets.models import (
     Client,
@@ -113,14 +112,9 @@ def may_log_time_on(*, employee: Employee, project: Project) -> bool:
 # --- Time zones ---------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=512)
-def zone(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)
-
-
 def local_date(employee: Employee, moment: datetime) -> date:
     """The calendar date of ``moment`` where the employee works."""
-    return moment.astimezone(zone(employee.effective_time_zone)).date()
+    return moment.astimezone(employee_zone(employee)).date()
 
 
 # --- Rates --------------------------------------------------------------------------------

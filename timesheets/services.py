@@ -42,6 +42,7 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
 from etime.core import audit, dates
 from etime.core.errors import ValidationFailed
+from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
 from etime.ops.notifications import language_of, lazy_text, notify
 from timesheets import selectors
@@ -590,7 +591,7 @@ def time_entries_duplicate_day(*, employee: Employee, source_day: date, target_d
     project no longer takes time, are skipped. Returns (copied, skipped).
 
     A locked target week refuses with ``period_locked`` and nothing is copied."""
-    tz = selectors.zone(employee.effective_time_zone)
+    tz = employee_zone(employee)
     _ensure_week_open(employee.pk, target_day)
     sources = list(
         TimeEntry.objects.filter(employee=employee, date=source_day, end__isnull=False)
@@ -952,7 +953,7 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
     ]  # fmt: skip
     by_day: dict[date, list[Employee]] = {}
     for employee in employees:
-        local = now.astimezone(selectors.zone(employee.effective_time_zone))
+        local = now.astimezone(employee_zone(employee))
         if local.hour >= hour:
             by_day.setdefault(local.date(), []).append(employee)
     sent = 0

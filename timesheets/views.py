@@ -32,6 +32,7 @@ from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible, employee_list_visible, signed_in_user
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import InvalidPageParameter, date_param, date_value, uuid_param, week_param
+from etime.core.zones import employee_zone, today_for
 from timesheets import selectors, services
 from timesheets.errors import TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
@@ -51,11 +52,11 @@ def _me(request: HttpRequest) -> Employee:
 
 
 def _tz(employee: Employee) -> ZoneInfo:
-    return ZoneInfo(employee.effective_time_zone)
+    return employee_zone(employee)
 
 
 def _today(employee: Employee) -> date:
-    return timezone.now().astimezone(_tz(employee)).date()
+    return today_for(employee)
 
 
 def running_timer_for(request: HttpRequest, employee: Employee) -> TimeEntry | None:

@@ -54,6 +54,14 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def follow(page: Any, selector: str) -> Any:
+    """Click a link or submit button and wait for the page it leads to: a bare click returns
+    once the click is dispatched, and a check made then can still read the old page."""
+    with page.expect_navigation():
+        page.click(selector)
+    return page
+
+
 @pytest.fixture
 def login(page: Any, live_server: Any) -> Any:
     def do(username: str, password: str) -> Any:

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from conftest import PASSWORD
+from tests.browser.conftest import follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,19 +56,19 @@ def test_employee_clocks_in_requests_leave_and_sees_the_managers_approval(
     page = login("alice@example.com", PASSWORD)
     assert page.get_by_role("link", name="Skip to content").count() == 1
     page.click("[data-testid=clock-in]")
-    assert "Clocked in" in page.inner_text("[data-testid=clock-status]")
-    assert page.locator("[data-testid=clock-out]").is_visible()
+    expect(page.locator("[data-testid=clock-status]")).to_contain_text("Clocked in")
+    expect(page.locator("[data-testid=clock-out]")).to_be_visible()
     # With JavaScript the vendored Chart.js draws the overtime trend (the table stays below it).
     assert page.locator("[data-testid=overtime-panel] .chart-box canvas").is_visible()
     assert page.evaluate("typeof window.Chart") == "function" and page.evaluate("typeof window.htmx") == "object"
     shot(page, "home-employee", full_page=True)
 
-    page.click("[data-testid=nav-attendance]")
+    follow(page, "[data-testid=nav-attendance]")
     assert page.locator("[data-testid=month-calendar]").is_visible()
     shot(page, "my-attendance", full_page=True)
 
     # Leave: the preview counts the working days before anything is sent (htmx).
-    page.click("[data-testid=nav-leave]")
+    follow(page, "[data-testid=nav-leave]")
     page.select_option("#id_leave_type", label="Vacation")
     page.fill("#id_start_date", start.isoformat())
     page.fill("#id_end_date", end.isoformat())
@@ -76,32 +78,32 @@ def test_employee_clocks_in_requests_leave_and_sees_the_managers_approval(
     assert "counts 3 working day(s)" in preview.inner_text() and "17" in preview.inner_text()
     page.fill("#id_reason", "Family visit")
     shot(page, "leave-request", full_page=True)
-    page.click("[data-testid=leave-submit]")
+    follow(page, "[data-testid=leave-submit]")
     assert page.locator("[data-testid=request-row]", has_text="Pending").count() == 1
 
     # The manager approves it from the inbox.
     page.context.clear_cookies()
     page = login("bob@example.com", PASSWORD)
     assert page.locator("[data-testid=home-waiting]").is_visible()
-    page.click("[data-testid=nav-inbox]")
+    follow(page, "[data-testid=nav-inbox]")
     row = page.locator("[data-testid=inbox-row]", has_text="Alice")
     assert row.count() == 1
     row.locator("input[type=checkbox]").check()
     page.fill("#id_comment", "Enjoy")
     shot(page, "inbox", full_page=True)
-    page.click("[data-testid=inbox-approve]")
+    follow(page, "[data-testid=inbox-approve]")
     assert page.locator("[data-testid=inbox-empty]").is_visible()
 
-    page.click("[data-testid=nav-team-today]")
+    follow(page, "[data-testid=nav-team-today]")
     assert page.locator("[data-testid=team-today-row][data-state=in]", has_text="Alice").count() == 1
     shot(page, "team-today", full_page=True)
-    page.click("[data-testid=nav-leave-calendar]")
+    follow(page, "[data-testid=nav-leave-calendar]")
     shot(page, "team-calendar")
 
     # The employee sees the approval.
     page.context.clear_cookies()
     page = login("alice@example.com", PASSWORD)
-    page.click("[data-testid=nav-leave]")
+    follow(page, "[data-testid=nav-leave]")
     assert page.locator("[data-testid=request-row]", has_text="Approved").count() == 1
     page.goto(f"{live_server.url}/profile/")
     shot(page, "profile", full_page=True)

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import PASSWORD
+from tests.browser.conftest import follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,7 +55,7 @@ def _add_entry(page: Any, live_server: Any, day: Any, start: str, end: str, proj
     page.fill("#id_end", end)
     page.select_option("#id_project", label=project)
     page.fill("#id_description", description)
-    page.click("[data-testid=entry-save]")
+    follow(page, "[data-testid=entry-save]")
 
 
 def test_employee_times_work_merges_an_overlap_and_submits_the_week(
@@ -63,7 +64,7 @@ def test_employee_times_work_merges_an_overlap_and_submits_the_week(
     from timesheets.models import TimeEntry, Timesheet
 
     page = login("alice@example.com", PASSWORD)
-    page.click("[data-testid=nav-timer]")
+    follow(page, "[data-testid=nav-timer]")
     assert page.get_by_role("heading", name="Timer", exact=True).is_visible()
 
     # The task picker offers only the chosen project's tasks (progressive enhancement).
@@ -95,7 +96,7 @@ def test_employee_times_work_merges_an_overlap_and_submits_the_week(
     conflict = page.locator("[data-testid=overlap-conflict]")
     assert conflict.is_visible() and "Standup" in conflict.inner_text()
     _shot(page, "overlap-conflict")
-    page.click("[data-testid=resolve-merge]")
+    follow(page, "[data-testid=resolve-merge]")
     rows = page.locator(f"[data-testid=day-{day.isoformat()}] [data-testid=entry-row]")
     assert rows.count() == 1
     merged = rows.first.inner_text()
@@ -105,7 +106,7 @@ def test_employee_times_work_merges_an_overlap_and_submits_the_week(
     # Totals, then submit the week.
     assert "Support" in page.inner_text("[data-testid=week-grid]")
     _shot(page, "my-week")
-    page.click("[data-testid=week-submit]")
+    follow(page, "[data-testid=week-submit]")
     assert page.inner_text("[data-testid=timesheet-status]") == "Submitted"
     assert page.locator("[data-testid=entry-edit]").count() == 0
     assert Timesheet.objects.get(employee=people.alice).status == "submitted"
@@ -127,9 +128,9 @@ def test_manager_opens_a_reports_week_read_only(people: Any, projects: Any, logi
     services.time_entry_create(employee=people.alice, project=projects, start=at(day, "08:00"), end=at(day, "12:00"),
                                description="Release", actor=people.alice.user)  # fmt: skip
     page = login("bob@example.com", PASSWORD)
-    page.click("[data-testid=nav-week]")
+    follow(page, "[data-testid=nav-week]")
     page.select_option("#team-member", label="Able, Alice (E003)")
-    page.click("text=Show week")
+    follow(page, "text=Show week")
     assert page.get_by_role("heading", name="Week of Alice Able").is_visible()
     assert "Release" in page.inner_text(f"[data-testid=day-{day.isoformat()}]")
     assert page.locator("[data-testid=entry-edit]").count() == 0

@@ -424,13 +424,9 @@ def next_number(*, kind: str, year: int) -> tuple[int, str]:
 
 
 def _buyer(client: Client) -> dict[str, Any]:
-    return {
-        "name": client.name,
-        "address_lines": [line.strip() for line in client.billing_address.splitlines() if line.strip()],
-        "country": client.country,
-        "currency": client.currency,
-        "vat_rate": str(client.vat_rate),
-    }
+    from billing.documents.parties import buyer_details  # with the client's e-invoicing details
+
+    return buyer_details(client)
 
 
 def _time_signature(invoice: Invoice) -> dict[tuple[Any, ...], tuple[int, int]]:
@@ -560,7 +556,7 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
                 invoice=note, position=line.position, kind=line.kind, description=line.description,
                 project_id=line.project_id, task_id=line.task_id, rate_effective_date=line.rate_effective_date,
                 seconds=line.seconds, entry_count=line.entry_count, quantity=-line.quantity, unit=line.unit,
-                unit_price=line.unit_price, amount=-line.amount, vat_rate=line.vat_rate,
+                unit_price=line.unit_price, amount=-line.amount, vat_rate=line.vat_rate, vat_category=line.vat_category,
             )
             for line in original.lines.all()
         ])  # fmt: skip

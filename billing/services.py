@@ -315,7 +315,7 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
 
 def invoice_line_add(
     *, invoice: Invoice, actor: Any, description: str, quantity: Decimal, unit_price: Decimal,
-    unit: str = "pc", vat_rate: Decimal | None = None, kind: str = LineKind.EXTRA,
+    unit: str = "pc", vat_rate: Decimal | None = None, kind: str = LineKind.EXTRA, vat_category: str = "",
 ) -> InvoiceLine:  # fmt: skip
     """An extra line (or a discount, with a negative price) on a draft."""
     if kind not in (LineKind.EXTRA, LineKind.DISCOUNT):
@@ -330,7 +330,7 @@ def invoice_line_add(
         line = InvoiceLine(
             invoice=invoice, position=last + 1, kind=kind, description=description, quantity=quantity, unit=unit,
             unit_price=unit_price, amount=line_amount(quantity, unit_price),
-            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate,
+            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate, vat_category=vat_category,
         )  # fmt: skip
         _full_clean(line, exclude=["invoice", "project", "task", "expense"])
         line.save()
@@ -367,7 +367,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
     """Time and expense lines accept a new ``description`` only (their numbers come from
     the entries); extra and discount lines also ``quantity``, ``unit_price``, ``unit``."""
     editable = {"description"} if line.kind in (LineKind.TIME, LineKind.EXPENSE) else {
-        "description", "quantity", "unit_price", "unit", "vat_rate"}
+        "description", "quantity", "unit_price", "unit", "vat_rate", "vat_category"}
     refused = set(changes) - editable
     with transaction.atomic():
         invoice = _locked(line.invoice)

@@ -138,9 +138,15 @@ def build_cii(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
     _party(agreement, "ram:BuyerTradeParty", buyer, vat_id=buyer_vat, email=buyer.get("email") or "")
 
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
-    if VatCategory.INTRA_COMMUNITY in categories:  # the deliver-to country (BR-IC-12)
+    if VatCategory.INTRA_COMMUNITY in categories:
+        # Deliver to the buyer's address: EN 16931 needs its country (BR-IC-12), XRechnung
+        # the whole address once the group is there (BR-DE-10, BR-DE-11).
         ship_to = _el(_el(delivery, "ram:ShipToTradeParty"), "ram:PostalTradeAddress")
-        _el(ship_to, "ram:CountryID", postal_address(buyer)["country"])
+        address = postal_address(buyer)
+        for tag, key in (("PostcodeCode", "postcode"), ("LineOne", "street"), ("CityName", "city")):
+            if address[key]:
+                _el(ship_to, f"ram:{tag}", address[key])
+        _el(ship_to, "ram:CountryID", address["country"])
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
     _el(settlement, "ram:PaymentReference", invoice.number or "DRAFT")
@@ -161,8 +167,9 @@ def build_cii(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
         _el(tax, "ram:CategoryCode", group.category)
         if group.reason_code:
             _el(tax, "ram:ExemptionReasonCode", group.reason_code)
-        if group.category != VatCategory.OUTSIDE_SCOPE:
-            _el(tax, "ram:RateApplicablePercent", f"{group.rate:.2f}")
+        # Every group states its rate, O too (0): XRechnung requires BT-119 (BR-DE-14) and
+        # EN 16931 forbids a rate for O on lines only (BR-O-05).
+        _el(tax, "ram:RateApplicablePercent", f"{group.rate:.2f}")
     period = _el(settlement, "ram:BillingSpecifiedPeriod")
     _date(period, "ram:StartDateTime", invoice.period_start)
     _date(period, "ram:EndDateTime", invoice.period_end)

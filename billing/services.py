@@ -777,6 +777,18 @@ def catalog_save(*, obj: Vendor | ExpenseCategory, actor: Any) -> Any:
     return obj
 
 
+def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
+    """Save a client's e-invoicing details or the seller contact (``ClientBilling``,
+    ``SellerContact``): validated, audited. Issued invoices keep the copy they were issued with."""
+    with transaction.atomic():
+        stored = type(obj).objects.filter(pk=obj.pk).first()
+        _full_clean(obj)
+        obj.save()
+        audit.record(actor=actor, action=f"{obj._meta.model_name}.{'updated' if stored else 'created'}", obj=obj,
+                     before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip
+    return obj
+
+
 def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
     """Delete an unused vendor or category (one in use: deactivate it instead)."""
     try:

@@ -10,7 +10,7 @@ EUR: Factur-X; others: PDF. A new format is a class decorated with ``@register``
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from billing.models import DocumentFormat, Invoice
 
@@ -25,9 +25,11 @@ class Renderer(Protocol):
 
 
 REGISTRY: dict[str, Renderer] = {}
+R = TypeVar("R", bound=type[Renderer])
 
 
-def register(cls: type) -> type:
+def register(cls: R) -> R:
+    """Class decorator: add one instance of the renderer under its ``name``."""
     REGISTRY[cls.name] = cls()
     return cls
 

@@ -12,7 +12,10 @@ from billing.models import ClientBilling, DocumentFormat, Invoice, VatCategory
 
 def buyer_details(client: Any) -> dict[str, Any]:
     """What an issued invoice keeps of its client, e-invoicing details included."""
-    profile = ClientBilling.objects.filter(client=client).first() or ClientBilling(client=client)
+    try:
+        profile = client.billing_profile  # cached where the query selected it
+    except ClientBilling.DoesNotExist:
+        profile = ClientBilling(client=client)
     return {
         "name": client.name,
         "address_lines": [line.strip() for line in client.billing_address.splitlines() if line.strip()],

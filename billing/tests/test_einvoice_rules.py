@@ -118,7 +118,7 @@ def fifty_lines(people: Any, rate: Any, billed: Any, extra: dict[str, Any]) -> I
     client = _client("Spree Software GmbH", "EUR", "19", "DE", GERMAN, vat_id="DE123456789", **extra)
     invoice = _draft(client, people, rate, billed, entries=5)
     for n in range(50):
-        _extra(invoice, people, f"Material {n + 1} <&> \"quoted\"", f"{3 + n * 1.37:.2f}", quantity=f"{1 + n % 4}")
+        _extra(invoice, people, f'Material {n + 1} <&> "quoted"', f"{3 + n * 1.37:.2f}", quantity=f"{1 + n % 4}")
     return _issue(invoice, people)
 
 
@@ -245,7 +245,11 @@ def test_a_structured_address_is_what_the_cii_says(people: Any, rate: Any, bille
     buyer = etree.fromstring(xml).find(f".//{RAM}BuyerTradeParty/{RAM}PostalTradeAddress")
     assert buyer is not None
     assert [(child.tag.removeprefix(RAM), child.text) for child in buyer] == [
-        ("PostcodeCode", "EC4Y 1AA"), ("LineOne", "1 Fleet Street"), ("CityName", "London"), ("CountryID", "GB")]
+        ("PostcodeCode", "EC4Y 1AA"),
+        ("LineOne", "1 Fleet Street"),
+        ("CityName", "London"),
+        ("CountryID", "GB"),
+    ]
     assert not check(xml)[0]
 
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -251,6 +252,15 @@ class InvoiceLine(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+    def clean(self) -> None:
+        """A rate means standard rated; every other category is at 0 % (EN 16931)."""
+        category, rate = self.vat_category or "", Decimal(self.vat_rate or 0)
+        if rate > 0 and category not in ("", VatCategory.STANDARD):
+            raise ValidationError({"vat_category": _("A line with a VAT rate is standard rated (S); %(category)s is for 0 %%.")
+                                   % {"category": category}})  # fmt: skip
+        if rate == 0 and category == VatCategory.STANDARD:
+            raise ValidationError({"vat_category": _("Standard rated (S) needs a VAT rate above 0 %.")})
 
 
 class Vendor(models.Model):

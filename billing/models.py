@@ -243,7 +243,7 @@ class InvoiceLine(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
     vat_category = models.CharField(
-        max_length=2, choices=VatCategory.choices, blank=True, db_default="",
+        max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
         help_text="Empty: S with a rate, else the client's category at 0 % (billing.documents.vat)",
     )
 

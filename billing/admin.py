@@ -20,6 +20,7 @@ from import_export.admin import ExportMixin
 
 from billing import resources, selectors, services
 from billing.models import (
+    ClientBilling,
     Expense,
     ExpenseCategory,
     Invoice,
@@ -29,6 +30,7 @@ from billing.models import (
     NumberSequence,
     Payment,
     PaymentStatus,
+    SellerContact,
     Vendor,
 )
 from etime.core.adminkit import ImportExportPermissions, require_permissions
@@ -64,7 +66,7 @@ class _BillingAdmin(admin.ModelAdmin):
 class InvoiceLineInline(admin.TabularInline):
     model = InvoiceLine
     extra = 0
-    fields = ("position", "kind", "description", "quantity", "unit", "unit_price", "amount", "vat_rate")
+    fields = ("position", "kind", "description", "quantity", "unit", "unit_price", "amount", "vat_rate", "vat_category")
     readonly_fields = fields
     can_delete = False
 
@@ -418,3 +420,36 @@ class NumberSequenceAdmin(_BillingAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ClientBilling)
+class ClientBillingAdmin(_BillingAdmin):
+    """A client's e-invoicing details (EN 16931 buyer fields, format, VAT category at 0 %)."""
+
+    list_display = ("client", "document_format", "vat_category", "vat_id", "buyer_reference")
+    list_filter = ("document_format", "vat_category")
+    search_fields = ("client__name", "vat_id", "buyer_reference")
+    autocomplete_fields = ("client",)
+    fieldsets = (
+        (None, {"fields": ("client", "document_format", "email")}),
+        (_("Buyer"), {"fields": ("vat_id", "buyer_reference")}),
+        (_("Address"), {"fields": ("street", "postcode", "city", "country")}),
+        (_("VAT at 0 %"), {"fields": ("vat_category", "vat_exemption_reason", "vat_exemption_code")}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: ClientBilling, form: Any, change: bool) -> None:
+        services.einvoice_details_save(obj=obj, actor=request.user)
+
+
+@admin.register(SellerContact)
+class SellerContactAdmin(_BillingAdmin):
+    """The company's e-invoicing contact (BG-6) and structured address: one row."""
+
+    list_display = ("contact_name", "contact_phone", "contact_email", "postcode", "city")
+    fields = ("contact_name", "contact_phone", "contact_email", "street", "postcode", "city")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not SellerContact.objects.exists() and super().has_add_permission(request)
+
+    def save_model(self, request: HttpRequest, obj: SellerContact, form: Any, change: bool) -> None:
+        services.einvoice_details_save(obj=obj, actor=request.user)

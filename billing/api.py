@@ -78,15 +78,19 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = InvoiceLine
         fields = ["id", "invoice", "position", "kind", "description", "project", "task", "expense",
-                  "rate_effective_date", "entry_count", "quantity", "unit", "unit_price", "amount", "vat_rate"]  # fmt: skip
+                  "rate_effective_date", "entry_count", "quantity", "unit", "unit_price", "amount", "vat_rate",
+                  "vat_category"]  # fmt: skip
         read_only_fields = ["id", "position", "project", "task", "expense", "rate_effective_date", "entry_count",
                             "amount"]  # fmt: skip
 
 
 class VatGroupSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="EN 16931 VAT category: S, Z, E, AE, K, G or O.")
     rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     net = serializers.DecimalField(max_digits=14, decimal_places=2)
     vat = serializers.DecimalField(max_digits=14, decimal_places=2)
+    exemption_reason = serializers.CharField(help_text="BT-120: why no VAT is charged (empty for S and Z).")
+    exemption_reason_code = serializers.CharField(help_text="BT-121: VATEX code, where the category has one.")
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
@@ -96,7 +100,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
     status = NamedChoiceField(choices=InvoiceStatus.choices, read_only=True, enum_name="InvoiceStatusEnum")
     payment_status = NamedChoiceField(choices=PaymentStatus.choices, read_only=True, enum_name="InvoicePaymentStatusEnum")
     open_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
-    vat_breakdown = serializers.SerializerMethodField(help_text="VAT once per rate on the sum of that rate's nets.")
+    vat_breakdown = serializers.SerializerMethodField(
+        help_text="VAT once per category and rate on the sum of its nets; 0 % groups with their exemption reason."
+    )
     lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta:
@@ -111,8 +117,12 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VatGroupSerializer(many=True))
     def get_vat_breakdown(self, obj: Invoice) -> list[dict[str, str]]:
-        groups = services.vat_breakdown([(line.amount, line.vat_rate) for line in obj.lines.all()])
-        return [{"rate": f"{g.rate:.2f}", "net": f"{g.net:.2f}", "vat": f"{g.vat:.2f}"} for g in groups]
+        from billing.documents.parties import buyer_of
+        from billing.documents.vat import vat_summary
+
+        groups = vat_summary(obj.lines.all(), buyer_of(obj))
+        return [{"category": g.category, "rate": f"{g.rate:.2f}", "net": f"{g.net:.2f}", "vat": f"{g.vat:.2f}",
+                 "exemption_reason": g.reason, "exemption_reason_code": g.reason_code} for g in groups]  # fmt: skip
 
 
 class InvoiceFilter(django_filters.FilterSet):
@@ -310,6 +320,7 @@ class InvoiceLineViewSet(EtimeModelViewSet):
             invoice=data["invoice"], actor=self.request.user, description=data["description"],
             quantity=data.get("quantity", 1), unit_price=data["unit_price"], unit=data.get("unit", "pc"),
             vat_rate=data.get("vat_rate"), kind=data.get("kind", LineKind.EXTRA),
+            vat_category=data.get("vat_category", ""),
         )  # fmt: skip
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:

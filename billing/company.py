@@ -13,7 +13,8 @@ from django.conf import settings
 
 
 def company_details() -> dict[str, Any]:
-    """``{"name", "address_lines": [...], "country", "vat_id", "iban", "logo_path", "email"}``.
+    """``{"name", "address_lines": [...], "country", "vat_id", "iban", "logo_path", "email",
+    "contact_name", "contact_phone", "contact_email", "street", "postcode", "city"}``.
 
     ``address_lines`` are printed as given; the first is the street line, the last the
     postcode and town (the QR-bill and Factur-X need them split this way)."""
@@ -33,4 +34,17 @@ def company_details() -> dict[str, Any]:
         "iban": stored.iban or getattr(settings, "ETIME_COMPANY_IBAN", ""),
         "logo_path": (stored.logo.path if stored.logo else "") or getattr(settings, "ETIME_COMPANY_LOGO_PATH", ""),
         "email": getattr(settings, "ETIME_COMPANY_EMAIL", ""),
+        **_seller_contact(),
     }
+
+
+def _seller_contact() -> dict[str, str]:
+    """The e-invoicing contact (BG-6) and structured address, where set in the admin."""
+    from billing.models import SellerContact
+
+    contact = SellerContact.objects.filter(pk=1).first() or SellerContact()
+    return {
+        "contact_name": contact.contact_name, "contact_phone": contact.contact_phone,
+        "contact_email": contact.contact_email, "street": contact.street, "postcode": contact.postcode,
+        "city": contact.city,
+    }  # fmt: skip

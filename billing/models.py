@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -129,6 +130,88 @@ class Invoice(models.Model):
         return self.total - self.amount_paid
 
 
+class VatCategory(models.TextChoices):
+    """EN 16931 VAT category codes (UNTDID 5305, BT-118/BT-151)."""
+
+    STANDARD = "S", _("Standard rate")
+    ZERO = "Z", _("Zero rated goods")
+    EXEMPT = "E", _("Exempt from VAT")
+    REVERSE_CHARGE = "AE", _("Reverse charge")
+    INTRA_COMMUNITY = "K", _("Intra-community supply")
+    EXPORT = "G", _("Export outside the EU")
+    OUTSIDE_SCOPE = "O", _("Outside the scope of VAT")
+
+
+class DocumentFormat(models.TextChoices):
+    """What an invoice of a client is sent as (``billing.documents`` has one renderer each)."""
+
+    AUTO = "", _("By currency (CHF: QR-bill, EUR: Factur-X, others: PDF)")
+    PDF = "pdf", _("PDF")
+    QR_BILL = "qr_bill", _("PDF with Swiss QR-bill")
+    FACTUR_X = "factur_x", _("Factur-X / ZUGFeRD PDF/A-3 (EN 16931)")
+    XRECHNUNG = "xrechnung", _("XRechnung 3.0 (CII XML)")
+
+
+class ClientBilling(models.Model):
+    """A client's e-invoicing details: what EN 16931 needs of the buyer beyond name and
+    printed address. Copied into ``Invoice.buyer`` at issue."""
+
+    client = models.OneToOneField(
+        "timesheets.Client", primary_key=True, on_delete=models.CASCADE, related_name="billing_profile"
+    )
+    vat_id = models.CharField(_("VAT number"), max_length=40, blank=True, help_text=_("Buyer VAT identifier (BT-48), e.g. DE123456789"))
+    buyer_reference = models.CharField(
+        _("buyer reference"), max_length=100, blank=True,
+        help_text=_("BT-10: the reference the buyer asks for (for German public buyers: the Leitweg-ID)"),
+    )
+    street = models.CharField(_("street"), max_length=140, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=70, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2; empty: the client's country"))
+    email = models.EmailField(_("invoice e-mail"), blank=True, help_text=_("Where invoices go; the buyer's electronic address (BT-49)"))
+    document_format = models.CharField(
+        _("invoice format"), max_length=12, choices=DocumentFormat.choices, default=DocumentFormat.AUTO, blank=True
+    )
+    vat_category = models.CharField(
+        _("VAT category at 0 %"), max_length=2, choices=VatCategory.choices, default=VatCategory.EXEMPT,
+        help_text=_("The category of this client's lines without VAT (lines with a rate are standard rated)"),
+    )
+    vat_exemption_reason = models.CharField(
+        _("VAT exemption reason"), max_length=300, blank=True,
+        help_text=_("BT-120, printed with the 0 % group; empty: the category's standard wording"),
+    )
+    vat_exemption_code = models.CharField(
+        _("VAT exemption reason code"), max_length=30, blank=True, help_text=_("BT-121 (VATEX), e.g. VATEX-EU-132")
+    )
+
+    class Meta:
+        verbose_name = _("client e-invoicing details")
+        verbose_name_plural = _("client e-invoicing details")
+
+    def __str__(self) -> str:
+        return str(self.client)
+
+
+class SellerContact(models.Model):
+    """The company's e-invoicing contact (BG-6) and structured address: one row (pk 1),
+    beside the company settings, read by ``billing.company.company_details``."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True, help_text=_("BT-41"))
+    contact_phone = models.CharField(_("contact telephone"), max_length=40, blank=True, help_text=_("BT-42"))
+    contact_email = models.EmailField(_("contact e-mail"), blank=True, help_text=_("BT-43; also the seller's electronic address (BT-34)"))
+    street = models.CharField(_("street"), max_length=140, blank=True, help_text=_("Empty: the first line of the company address"))
+    postcode = models.CharField(_("postcode"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=70, blank=True)
+
+    class Meta:
+        verbose_name = _("seller e-invoicing contact")
+        verbose_name_plural = _("seller e-invoicing contact")
+
+    def __str__(self) -> str:
+        return self.contact_name or "seller contact"
+
+
 class LineKind(models.TextChoices):
     TIME = "time", _("Time")
     EXPENSE = "expense", _("Expense")
@@ -159,12 +242,25 @@ class InvoiceLine(models.Model):
     unit_price = models.DecimalField(max_digits=14, decimal_places=2)
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    vat_category = models.CharField(
+        max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
+        help_text="Empty: S with a rate, else the client's category at 0 % (billing.documents.vat)",
+    )
 
     class Meta:
         ordering = ["invoice", "position", "id"]
 
     def __str__(self) -> str:
         return self.description
+
+    def clean(self) -> None:
+        """A rate means standard rated; every other category is at 0 % (EN 16931)."""
+        category, rate = self.vat_category or "", Decimal(self.vat_rate or 0)
+        if rate > 0 and category not in ("", VatCategory.STANDARD):
+            raise ValidationError({"vat_category": _("A line with a VAT rate is standard rated (S); %(category)s is for 0 %%.")
+                                   % {"category": category}})  # fmt: skip
+        if rate == 0 and category == VatCategory.STANDARD:
+            raise ValidationError({"vat_category": _("Standard rated (S) needs a VAT rate above 0 %.")})
 
 
 class Vendor(models.Model):

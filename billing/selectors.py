@@ -38,7 +38,7 @@ def _gate(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def invoice_list_visible(*, user: Any) -> QuerySet[Invoice]:
-    return _gate(user, Invoice.objects.select_related("client"))
+    return _gate(user, Invoice.objects.select_related("client", "client__billing_profile"))
 
 
 def invoice_line_list_visible(*, user: Any) -> QuerySet[InvoiceLine]:

@@ -315,7 +315,7 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
 
 def invoice_line_add(
     *, invoice: Invoice, actor: Any, description: str, quantity: Decimal, unit_price: Decimal,
-    unit: str = "pc", vat_rate: Decimal | None = None, kind: str = LineKind.EXTRA,
+    unit: str = "pc", vat_rate: Decimal | None = None, kind: str = LineKind.EXTRA, vat_category: str = "",
 ) -> InvoiceLine:  # fmt: skip
     """An extra line (or a discount, with a negative price) on a draft."""
     if kind not in (LineKind.EXTRA, LineKind.DISCOUNT):
@@ -330,7 +330,7 @@ def invoice_line_add(
         line = InvoiceLine(
             invoice=invoice, position=last + 1, kind=kind, description=description, quantity=quantity, unit=unit,
             unit_price=unit_price, amount=line_amount(quantity, unit_price),
-            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate,
+            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate, vat_category=vat_category,
         )  # fmt: skip
         _full_clean(line, exclude=["invoice", "project", "task", "expense"])
         line.save()
@@ -367,7 +367,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
     """Time and expense lines accept a new ``description`` only (their numbers come from
     the entries); extra and discount lines also ``quantity``, ``unit_price``, ``unit``."""
     editable = {"description"} if line.kind in (LineKind.TIME, LineKind.EXPENSE) else {
-        "description", "quantity", "unit_price", "unit", "vat_rate"}
+        "description", "quantity", "unit_price", "unit", "vat_rate", "vat_category"}
     refused = set(changes) - editable
     with transaction.atomic():
         invoice = _locked(line.invoice)
@@ -424,13 +424,9 @@ def next_number(*, kind: str, year: int) -> tuple[int, str]:
 
 
 def _buyer(client: Client) -> dict[str, Any]:
-    return {
-        "name": client.name,
-        "address_lines": [line.strip() for line in client.billing_address.splitlines() if line.strip()],
-        "country": client.country,
-        "currency": client.currency,
-        "vat_rate": str(client.vat_rate),
-    }
+    from billing.documents.parties import buyer_details  # with the client's e-invoicing details
+
+    return buyer_details(client)
 
 
 def _time_signature(invoice: Invoice) -> dict[tuple[Any, ...], tuple[int, int]]:
@@ -560,7 +556,7 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
                 invoice=note, position=line.position, kind=line.kind, description=line.description,
                 project_id=line.project_id, task_id=line.task_id, rate_effective_date=line.rate_effective_date,
                 seconds=line.seconds, entry_count=line.entry_count, quantity=-line.quantity, unit=line.unit,
-                unit_price=line.unit_price, amount=-line.amount, vat_rate=line.vat_rate,
+                unit_price=line.unit_price, amount=-line.amount, vat_rate=line.vat_rate, vat_category=line.vat_category,
             )
             for line in original.lines.all()
         ])  # fmt: skip
@@ -777,6 +773,18 @@ def catalog_save(*, obj: Vendor | ExpenseCategory, actor: Any) -> Any:
         obj.save()
         noun = obj._meta.model_name
         audit.record(actor=actor, action=f"{noun}.{'updated' if stored else 'created'}", obj=obj,
+                     before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip
+    return obj
+
+
+def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
+    """Save a client's e-invoicing details or the seller contact (``ClientBilling``,
+    ``SellerContact``): validated, audited. Issued invoices keep the copy they were issued with."""
+    with transaction.atomic():
+        stored = type(obj).objects.filter(pk=obj.pk).first()
+        _full_clean(obj)
+        obj.save()
+        audit.record(actor=actor, action=f"{obj._meta.model_name}.{'updated' if stored else 'created'}", obj=obj,
                      before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip
     return obj
 

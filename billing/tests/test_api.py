@@ -46,7 +46,8 @@ def test_a_draft_is_created_edited_issued_and_then_refuses_edits(finance_api: An
     assert body["status"] == "draft" and body["number"] == "" and body["currency"] == "CHF"
     assert [(line["quantity"], line["unit_price"], line["amount"]) for line in body["lines"]] == [
         ("1.50", "100.00", "150.00"), ("1.00", "100.00", "100.00")]
-    assert body["vat_breakdown"] == [{"rate": "8.10", "net": "250.00", "vat": "20.25"}]
+    assert body["vat_breakdown"] == [{"category": "S", "rate": "8.10", "net": "250.00", "vat": "20.25",
+                                      "exemption_reason": "", "exemption_reason_code": ""}]
 
     extra = finance_api.post("/api/v1/invoice-lines/", {"invoice": body["id"], "description": "Travel", "quantity": "2",
                                                          "unit_price": "35.50", "unit": "pc"}, format="json")  # fmt: skip

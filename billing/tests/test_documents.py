@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -126,12 +125,12 @@ def test_credit_note_cii_is_type_381_with_positive_amounts(people: Any, catalog:
     assert b"INV-2026-0001" in xml  # the invoice it reverses
 
 
-def test_an_exempt_invoice_prints_no_vat_line(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_an_exempt_invoice_prints_its_0_percent_group_with_the_reason(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     consulting = Project.objects.create(client=catalog.globex, name="Consulting")
     invoice = _issued(people, catalog.globex, consulting, rate, billed)
     text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
-    assert "Subtotal" in text and "No VAT charged" in text
-    assert not re.search(r"VAT \d", text)  # no "VAT 0.00 %" line
+    # The 0 % group is listed (its base adds up to the subtotal) with why no VAT is charged.
+    assert "Subtotal" in text and f"VAT 0 % on {invoice.subtotal} (Exempt from VAT)" in text
 
 
 def test_a_draft_previews_marked_draft_and_stores_nothing(people: Any, catalog: Any, rate: Any, billed: Any) -> None:

@@ -165,7 +165,8 @@ def _swiss_qr_bill_class() -> type:
         puts them level with the symbol, 3.7 mm from it, inside its 5 mm quiet zone."""
 
         def draw_bill(self, dwg: Any, horiz_scissors: bool = True) -> Any:
-            line, self.payment_line = self.payment_line, False
+            line: bool = bool(self.payment_line)  # type: ignore[has-type]  # qrbill is untyped
+            self.payment_line = False
             try:
                 group = super().draw_bill(dwg, horiz_scissors=horiz_scissors)
             finally:
@@ -174,7 +175,9 @@ def _swiss_qr_bill_class() -> type:
                 above = 1  # mm, as qrbill draws (room for the top line's scissors)
                 group.add(dwg.line(start=(mm(RECEIPT_WIDTH), mm(above)), end=(mm(RECEIPT_WIDTH), mm(BILL_HEIGHT - above)),
                                    stroke="black", stroke_dasharray="2 2", fill="none"))  # fmt: skip
-                scissors = dwg.path(d=SCISSORS_SVG_PATH, style="fill:#000000;fill-opacity:1;fill-rule:nonzero;stroke:none")
+                scissors = dwg.path(
+                    d=SCISSORS_SVG_PATH, style="fill:#000000;fill-opacity:1;fill-rule:nonzero;stroke:none"
+                )
                 scissors.scale(1.9)
                 scissors.translate(tx=118, ty=5)  # qrbill's x; 3-8 mm below the top line instead of 20-24 mm
                 scissors.rotate(90)

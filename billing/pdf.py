@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
 
 from billing.company import company_details
@@ -197,13 +196,6 @@ def render_pdf(invoice: Invoice) -> bytes:
                           "subject": f"Invoice {invoice.number}", "keywords": "Factur-X"},
         )  # fmt: skip
     return bytes(pdf)
-
-
-def invoice_store_pdf(*, invoice: Invoice) -> FieldFile:
-    """The stored PDF of an issued invoice (stored now if it was issued without it)."""
-    from billing import issued
-
-    return issued.ensure_documents(invoice).pdf
 
 
 def invoice_pdf_bytes(*, invoice: Invoice) -> tuple[bytes, str]:

@@ -91,6 +91,7 @@ def invoice_cii_xml(*, invoice: Invoice) -> bytes:
         for g in vat_breakdown([(line.amount, line.vat_rate) for line in lines])
     )
     issue = invoice.issue_date or date.today()  # noqa: DTZ011 - a draft preview's date
+    reference = payment_reference(invoice)  # BT-83: what the payer quotes, as the PDF body and QR-bill say
     due = invoice.due_date
     payment_means = (
         "<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>58</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount>"
@@ -125,7 +126,7 @@ def invoice_cii_xml(*, invoice: Invoice) -> bytes:
         + _party("BuyerTradeParty", buyer)
         + "</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>"
         "<ram:ApplicableHeaderTradeSettlement>"
-        f"<ram:PaymentReference>{escape(invoice.number or 'DRAFT')}</ram:PaymentReference>"
+        f"<ram:PaymentReference>{escape(reference.value if reference else 'DRAFT')}</ram:PaymentReference>"
         f"<ram:InvoiceCurrencyCode>{cur}</ram:InvoiceCurrencyCode>"
         + payment_means + taxes
         + f"<ram:BillingSpecifiedPeriod><ram:StartDateTime>{_d(invoice.period_start)}</ram:StartDateTime>"

@@ -228,3 +228,17 @@ def test_the_payment_part_amount_is_the_total_as_issued(
     services.payment_record(invoice=invoice, actor=people.admin, amount=Decimal("100.00"), day=date(2026, 4, 5))
     invoice.refresh_from_db()
     assert _fields(qr.qr_bill(invoice).qr_data().encode())["Amt"] == f"{invoice.total:.2f}"
+
+
+@pytest.mark.parametrize("name", ["scor", "qrr"])
+def test_the_cii_remittance_information_is_the_same_reference(
+    name: str, settings: Any, people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
+    from lxml import etree
+
+    invoice = _issue(CASES[name], settings, people, catalog, rate, billed)
+    cii, _ = issued.document(invoice, "cii")
+    reference = qr.payment_reference(invoice)
+    assert reference is not None
+    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
+    assert etree.fromstring(cii).findtext(".//ram:PaymentReference", namespaces=ns) == reference.value

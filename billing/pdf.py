@@ -126,7 +126,7 @@ def invoice_cii_xml(*, invoice: Invoice) -> bytes:
         + _party("BuyerTradeParty", buyer)
         + "</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>"
         "<ram:ApplicableHeaderTradeSettlement>"
-        f"<ram:PaymentReference>{escape(reference.value if reference else 'DRAFT')}</ram:PaymentReference>"
+        f"<ram:PaymentReference>{escape(reference.value if reference else invoice.number or 'DRAFT')}</ram:PaymentReference>"
         f"<ram:InvoiceCurrencyCode>{cur}</ram:InvoiceCurrencyCode>"
         + payment_means + taxes
         + f"<ram:BillingSpecifiedPeriod><ram:StartDateTime>{_d(invoice.period_start)}</ram:StartDateTime>"

@@ -94,9 +94,13 @@ def qr_reference(invoice: Invoice) -> str:
 
 
 def payment_reference(invoice: Invoice) -> PaymentReference | None:
-    """The reference a payer quotes, or None before the invoice has a number: ``QRR``
-    with a QR-IBAN, ``SCOR`` otherwise. The one rule for the body and the payment part."""
-    if not invoice.number:
+    """The reference a payer quotes: ``QRR`` with a QR-IBAN, ``SCOR`` otherwise; the one
+    rule for the body, the payment part and the CII. None before the invoice has a number
+    and for credit notes (nobody pays them; their sequence would repeat the invoices'
+    QR references, which must be unique per creditor)."""
+    from billing.models import InvoiceKind
+
+    if not invoice.number or invoice.kind != InvoiceKind.INVOICE:
         return None
     from billing.company import company_details
 

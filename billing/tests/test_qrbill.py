@@ -242,3 +242,14 @@ def test_the_cii_remittance_information_is_the_same_reference(
     assert reference is not None
     ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
     assert etree.fromstring(cii).findtext(".//ram:PaymentReference", namespaces=ns) == reference.value
+
+
+def test_a_credit_note_quotes_no_payment_reference(
+    settings: Any, people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
+    invoice = _issue(CASES["qrr"], settings, people, catalog, rate, billed)
+    note = services.invoice_credit_note(invoice=invoice, actor=people.admin, issue_date=date(2026, 4, 2))
+    assert note.sequence_number == invoice.sequence_number  # its own series: a QR reference would repeat
+    assert qr.payment_reference(note) is None
+    body = " ".join(_pages(issued.document(note, "pdf")[0])[0].split())
+    assert "Reference" not in body and qr.qr_reference(invoice) not in body

@@ -19,8 +19,10 @@ centre, where the cross covers it; decoders that sample the grid from every alig
 pattern (zbar, used by many scanning apps) then misread the whole symbol. Versions 14–20
 have no alignment pattern in the centre. Version 14 (73 modules, 0.63 mm each) is well
 above the standard's 0.4 mm minimum module, and the standard limits only the maximum
-version (25). Payloads needing version 21+ keep their version (no etime invoice comes
-near it: about 660 bytes of text).
+version (25). Payloads needing version 21+ keep it (zbar misses those again): an etime
+payload is at most 558 characters (every name, street and town at its QR-bill maximum),
+which version 20 holds (666 bytes) unless more than 108 of them are accented letters
+(two bytes in UTF-8).
 """
 
 from __future__ import annotations

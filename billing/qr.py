@@ -28,6 +28,7 @@ which version 20 holds (666 bytes) unless more than 108 of them are accented let
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import logging
 import re
@@ -161,6 +162,7 @@ class _SymbolImage:
         out.write(f'<svg xmlns="http://www.w3.org/2000/svg"><path d="{self._path}" /></svg>'.encode())
 
 
+@functools.cache
 def _swiss_qr_bill_class() -> type:
     from qrbill import QRBill
     from qrbill.bill import BILL_HEIGHT, RECEIPT_WIDTH, SCISSORS_SVG_PATH, mm

@@ -205,11 +205,11 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         return response
 
     def cii_view(self, request: HttpRequest, pk: Any) -> HttpResponse:
-        from billing import pdf
+        from billing import issued
 
-        invoice = self._invoice(request, pk)
-        response = HttpResponse(pdf.invoice_cii_xml(invoice=invoice), content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
+        data, name = issued.document(self._invoice(request, pk), "cii")  # as stored at issue
+        response = HttpResponse(data, content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
     OPERATIONS: dict[str, tuple[str, str]] = {  # operation -> (permission, what the message says)

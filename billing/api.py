@@ -6,6 +6,9 @@ tokens need ``read:billing`` / ``write:billing`` (or ``read:all`` / ``write:all`
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from decimal import Decimal
 from typing import Any, cast
 
 import django_filters
@@ -29,7 +32,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing import resources, selectors, services
+from billing import issued, resources, selectors, services
 from billing.models import (
     Expense,
     ExpenseCategory,
@@ -93,6 +96,11 @@ class VatGroupSerializer(serializers.Serializer):
     exemption_reason_code = serializers.CharField(help_text="BT-121: VATEX code, where the category has one.")
 
 
+class CreditNoteRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+
+
 class InvoiceSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     client_name = serializers.CharField(source="client.name", read_only=True)
@@ -104,15 +112,20 @@ class InvoiceSerializer(serializers.ModelSerializer):
         help_text="VAT once per category and rate on the sum of its nets; 0 % groups with their exemption reason."
     )
     lines = InvoiceLineSerializer(many=True, read_only=True)
+    amount_credited = serializers.SerializerMethodField(
+        help_text="What the credit notes reversing this invoice credit (positive); the issued document is unchanged."
+    )
+    credit_notes = serializers.SerializerMethodField(help_text="The credit notes reversing this invoice: id and number.")
 
     class Meta:
         model = Invoice
         fields = ["id", "kind", "status", "number", "client", "client_name", "period_start", "period_end", "currency",
                   "vat_rate", "issue_date", "due_date", "payment_terms_days", "subtotal", "vat_amount", "total",
-                  "vat_breakdown", "amount_paid", "open_amount", "payment_status", "credits", "notes", "lines",
-                  "created_at", "updated_at"]  # fmt: skip
+                  "vat_breakdown", "amount_paid", "open_amount", "payment_status", "amount_credited", "credit_notes",
+                  "credits", "notes", "lines", "pdf_sha256", "cii_sha256", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "number", "currency", "vat_rate", "issue_date", "due_date", "subtotal", "vat_amount",
-                            "total", "amount_paid", "credits", "created_at", "updated_at"]  # fmt: skip
+                            "total", "amount_paid", "credits", "pdf_sha256", "cii_sha256", "created_at",
+                            "updated_at"]  # fmt: skip
         extra_kwargs: dict[str, Any] = {"payment_terms_days": {"required": False}, "notes": {"required": False}}
 
     @extend_schema_field(VatGroupSerializer(many=True))
@@ -123,6 +136,15 @@ class InvoiceSerializer(serializers.ModelSerializer):
         groups = vat_summary(obj.lines.all(), buyer_of(obj))
         return [{"category": g.category, "rate": f"{g.rate:.2f}", "net": f"{g.net:.2f}", "vat": f"{g.vat:.2f}",
                  "exemption_reason": g.reason, "exemption_reason_code": g.reason_code} for g in groups]  # fmt: skip
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_amount_credited(self, obj: Invoice) -> str:
+        notes = [note for note in obj.credit_notes.all() if note.status == InvoiceStatus.ISSUED]
+        return f"{-sum((note.total for note in notes), Decimal(0)):.2f}"
+
+    @extend_schema_field(CreditNoteRefSerializer(many=True))
+    def get_credit_notes(self, obj: Invoice) -> list[dict[str, str]]:
+        return [{"id": str(note.pk), "number": note.number} for note in obj.credit_notes.all()]
 
 
 class InvoiceFilter(django_filters.FilterSet):
@@ -144,6 +166,7 @@ class DiscountSerializer(serializers.Serializer):
 
 
 ISSUED_409 = OpenApiResponse(description="invoice_already_issued")
+DOCUMENT_500 = OpenApiResponse(description="invoice_document_corrupted: the stored bytes no longer match their SHA-256")
 
 
 class InvoiceViewSet(EtimeModelViewSet):
@@ -158,7 +181,7 @@ class InvoiceViewSet(EtimeModelViewSet):
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Invoice]:
-        return selectors.invoice_list_visible(user=self.request.user).prefetch_related("lines")
+        return selectors.invoice_list_visible(user=self.request.user).prefetch_related("lines", "credit_notes")
 
     @extend_schema(responses={201: InvoiceSerializer, 409: OpenApiResponse(
         description="invoice_empty, invoice_currency_mismatch, invoice_draft_overlaps")})  # fmt: skip
@@ -238,29 +261,31 @@ class InvoiceViewSet(EtimeModelViewSet):
                                             issue_date=params.validated_data.get("issue_date"))  # fmt: skip
         return Response(self._data(note), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def _document(self, kind: issued.Kind, content_type: str, disposition: str) -> HttpResponse:
+        invoice = self.get_object()
+        data, name = issued.document(invoice, kind)
+        response = HttpResponse(data, content_type=content_type)
+        response["Content-Disposition"] = f'{disposition}; filename="{name}"'
+        if invoice.status != InvoiceStatus.DRAFT:
+            # RFC 9530; the bytes were just checked against the SHA-256 stored at issue.
+            response["Repr-Digest"] = f"sha-256=:{base64.b64encode(hashlib.sha256(data).digest()).decode()}:"
+        return response
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 500: DOCUMENT_500})
     @action(detail=True, methods=["get"])
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
-        """The invoice as PDF: the stored document once issued (Factur-X PDF/A-3 for EUR,
-        with a Swiss QR-bill for CHF); drafts render a preview marked DRAFT."""
-        from billing import pdf
+        """The invoice as PDF: once issued, the document stored at issue, byte for byte
+        (Factur-X PDF/A-3 for EUR, with a Swiss QR-bill for CHF); drafts render a preview
+        marked DRAFT. Payments and credits never change it: see ``amount_paid``,
+        ``amount_credited`` and ``credit_notes``."""
+        return self._document("pdf", "application/pdf", "inline")
 
-        invoice = self.get_object()
-        data, name = pdf.invoice_pdf_bytes(invoice=invoice)
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{name}"'
-        return response
-
-    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, "application/xml"): OpenApiTypes.BINARY, 500: DOCUMENT_500})
     @action(detail=True, methods=["get"])
     def cii(self, request: Request, pk: str | None = None) -> HttpResponse:
-        """The invoice as EN 16931 UN/CEFACT CII XML (Factur-X profile), for e-invoicing portals."""
-        from billing import pdf
-
-        invoice = self.get_object()
-        response = HttpResponse(pdf.invoice_cii_xml(invoice=invoice), content_type="application/xml")
-        response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
-        return response
+        """The invoice as EN 16931 UN/CEFACT CII XML (Factur-X profile), for e-invoicing
+        portals: once issued, the XML stored at issue (the same the EUR PDF embeds)."""
+        return self._document("cii", "application/xml", "attachment")
 
     @extend_schema(parameters=[FILE_FORMAT], responses=FILE_RESPONSES)
     @action(detail=False, methods=["get"], pagination_class=None)

@@ -76,6 +76,14 @@ class ReceiptCorrupted(DomainError):
     message = _("The stored receipt no longer matches its checksum.")
 
 
+class InvoiceDocumentCorrupted(DomainError):
+    """``details``: the invoice, which document (``pdf`` or ``cii``) and its stored SHA-256."""
+
+    code = "invoice_document_corrupted"
+    status = 500
+    message = _("The stored invoice document no longer matches its checksum.")
+
+
 class ExpenseLocked(DomainError):
     code = "expense_locked"
     status = 409

@@ -98,6 +98,11 @@ class Invoice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The issued documents, frozen (billing/issued.py): ``pdf`` above and the CII XML, each
+    # written once in the issue transaction with its SHA-256 and served as stored.
+    pdf_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the stored PDF")
+    cii = models.FileField(upload_to="invoices/%Y/", blank=True, help_text="The EN 16931 CII XML as issued")
+    cii_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the stored CII XML")
 
     class Meta:
         ordering = ["-created_at"]

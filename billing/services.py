@@ -438,9 +438,11 @@ def _time_signature(invoice: Invoice) -> dict[tuple[Any, ...], tuple[int, int]]:
 
 def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = None, render_pdf: bool = True) -> Invoice:
     """Number the draft, snapshot buyer and seller, and mark its entries and expenses
-    invoiced, all in one transaction. Refuses ``invoice_already_issued`` (not a draft),
-    ``invoice_empty`` (no lines) and ``invoice_draft_stale`` (the period's billable time
-    or expenses changed since the draft was built: regenerate first)."""
+    invoiced, and store its PDF and CII XML (billing/issued.py; ``render_pdf=False``
+    leaves them to the first download), all in one transaction. Refuses
+    ``invoice_already_issued`` (not a draft), ``invoice_empty`` (no lines) and
+    ``invoice_draft_stale`` (the period's billable time or expenses changed since the
+    draft was built: regenerate first)."""
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -491,10 +493,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
             after={**audit.snapshot(invoice), "entries_invoiced": marked, "expenses_invoiced": len(current_expenses)},
         )  # fmt: skip
         if render_pdf:
-            from billing import tasks
-            from etime.core.queue import enqueue_on_commit
+            from billing import issued
 
-            enqueue_on_commit(tasks.render_invoice_pdf, str(invoice.pk))
+            issued.store_documents(invoice)  # frozen: written in this transaction, served as stored
     return invoice
 
 
@@ -569,10 +570,9 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
                      after={**audit.snapshot(original), "credit_note": number, "entries_released": released[0]})  # fmt: skip
         audit.record(actor=actor, action="invoice.issued", obj=note, after=audit.snapshot(note))
         if render_pdf:
-            from billing import tasks
-            from etime.core.queue import enqueue_on_commit
+            from billing import issued
 
-            enqueue_on_commit(tasks.render_invoice_pdf, str(note.pk))
+            issued.store_documents(note)  # the credit note is a document of its own, frozen like an invoice
     return note
 
 

@@ -7,11 +7,11 @@ from celery import shared_task
 
 @shared_task(name="billing.render_invoice_pdf")
 def render_invoice_pdf(invoice_id: str) -> str:
-    from billing import pdf
+    """Store the documents of an invoice issued without them (issue stores them itself)."""
+    from billing import issued
     from billing.models import Invoice
 
-    invoice = Invoice.objects.get(pk=invoice_id)
-    return str(pdf.invoice_store_pdf(invoice=invoice).name)
+    return str(issued.ensure_documents(Invoice.objects.get(pk=invoice_id)).pdf.name)
 
 
 @shared_task(name="billing.send_overdue_reminders")

@@ -19,6 +19,7 @@ from lxml import etree
 from billing.documents.parties import buyer_of, postal_address, seller_of
 from billing.documents.vat import line_category, vat_summary
 from billing.models import Invoice, InvoiceKind, VatCategory
+from billing.qr import payment_reference
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -149,7 +150,9 @@ def build_cii(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
         _el(ship_to, "ram:CountryID", address["country"])
 
     settlement = _el(transaction, "ram:ApplicableHeaderTradeSettlement")
-    _el(settlement, "ram:PaymentReference", invoice.number or "DRAFT")
+    # BT-83: what the payer quotes, the same reference the PDF body and the QR-bill print.
+    reference = payment_reference(invoice)
+    _el(settlement, "ram:PaymentReference", reference.value if reference else invoice.number or "DRAFT")
     _el(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
     iban = (seller.get("iban") or "").replace(" ", "")
     if iban:

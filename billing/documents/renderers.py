@@ -19,7 +19,7 @@ BASE_URL = str(Path(__file__).resolve().parent.parent)
 
 
 def pdf_context(invoice: Invoice, *, qr_bill_svg: str = "") -> dict[str, Any]:
-    from billing.pdf import creditor_reference
+    from billing.qr import payment_reference
 
     seller, buyer = seller_of(invoice), buyer_of(invoice)
     logo = seller.get("logo_path") or ""
@@ -31,7 +31,7 @@ def pdf_context(invoice: Invoice, *, qr_bill_svg: str = "") -> dict[str, Any]:
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
         "logo_url": Path(logo).resolve().as_uri() if logo and Path(logo).is_file() else "",
         "qr_bill_svg": qr_bill_svg,
-        "reference": creditor_reference(invoice) if invoice.number else "",
+        "reference": payment_reference(invoice),
         "time_kind": LineKind.TIME,
     }  # fmt: skip
 
@@ -78,10 +78,10 @@ class QrBillPdf(PlainPdf):
     name: ClassVar[str] = "qr_bill"
 
     def render(self, invoice: Invoice) -> bytes:
-        from billing.pdf import _qr_bill_or_nothing
+        from billing.qr import qr_bill_svg_or_nothing
 
         payable = bool(seller_of(invoice).get("iban")) and invoice.total > 0 and invoice.kind == InvoiceKind.INVOICE
-        return _write_pdf(_html(invoice, qr_bill_svg=_qr_bill_or_nothing(invoice) if payable else ""))
+        return _write_pdf(_html(invoice, qr_bill_svg=qr_bill_svg_or_nothing(invoice) if payable else ""))
 
 
 @register

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from billing import pdf, services
+from billing import pdf, qr, services
 from billing.tests.conftest import MARCH
 from timesheets.models import Project
 
@@ -69,12 +69,12 @@ def test_the_pdf_holds_number_lines_and_totals(people: Any, catalog: Any, rate: 
 def test_the_qr_bill_payload_carries_iban_amount_and_reference(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     invoice = _issued(people, catalog.acme, catalog.website, rate, billed)
 
-    payload = pdf.qr_bill(invoice).qr_data().split("\r\n")
+    payload = qr.qr_bill(invoice).qr_data().split("\r\n")
 
     assert payload[0] == "SPC"
     assert "CH9300762011623852957" in payload
     assert f"{invoice.total:.2f}" in payload and "CHF" in payload
-    reference = pdf.creditor_reference(invoice)
+    reference = qr.creditor_reference(invoice)
     assert reference == "RF16INV20260001"
     assert "SCOR" in payload and reference in payload
     from stdnum import iso11649

@@ -279,6 +279,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "password_reset_client": env_str("ETIME_PASSWORD_RESET_CLIENT_THROTTLE", "20/hour"),
         "password_reset_account": env_str("ETIME_PASSWORD_RESET_ACCOUNT_THROTTLE", "5/hour"),
         "user": env_str("ETIME_API_USER_THROTTLE", "6000/hour"),
+        # ADMS calls with a serial no clock has, per client address (docs/SECURITY.md "ADMS push").
+        "adms_unknown": env_str("ETIME_ADMS_UNKNOWN_THROTTLE", "12/min"),
     },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     # Throttles key on the client address: trust X-Forwarded-For only as far as our own

@@ -307,7 +307,7 @@ class PushKnockAdmin(admin.ModelAdmin):
     @admin.display(description=_("Register"))
     def register(self, obj: PushKnock) -> SafeString | str:
         if Device.objects.filter(serial_number=obj.serial_number).exists():
-            return _("registered")
+            return str(_("registered"))
         query = {"protocol": Protocol.ADMS, "serial_number": obj.serial_number}
         if obj.last_address:
             query["push_networks"] = obj.last_address

@@ -16,6 +16,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from attendance.views import client_ip
@@ -29,6 +30,10 @@ class UnknownSerialThrottle(SimpleRateThrottle):
     """Calls with an unknown serial, per client address (rate `adms_unknown`)."""
 
     scope = "adms_unknown"
+
+    def get_rate(self) -> str | None:
+        # Read at call time (SimpleRateThrottle binds the rates at import), as settings say now.
+        return str(api_settings.DEFAULT_THROTTLE_RATES.get(self.scope) or "12/min")
 
     def get_cache_key(self, request: Any, view: Any) -> str:
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
@@ -55,7 +60,9 @@ def _device(request: HttpRequest) -> Device | HttpResponse:
     if device is None:
         return _unknown(request, serial, address)
     if not device.push_allows(address):
-        log.warning("ADMS request for %s from %s refused: not a network it may push from", device.serial_number, address)
+        log.warning(
+            "ADMS request for %s from %s refused: not a network it may push from", device.serial_number, address
+        )
         return _text("ERROR: not allowed from this network\n", status=403)
     return device
 
@@ -121,5 +128,11 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     alerting = [d for d in devices if d.alerted_at is not None]
     online = sum(1 for d in devices if d.status == DeviceStatus.ONLINE)
     open_push = [d for d in devices if d.protocol == Protocol.ADMS and d.push_from_anywhere]
-    context = {"alerting": alerting, "online": online, "total": len(devices), "open_push": open_push, "knocking": knocking}
+    context = {
+        "alerting": alerting,
+        "online": online,
+        "total": len(devices),
+        "open_push": open_push,
+        "knocking": knocking,
+    }
     return {"template": "devices/home_panel.html", "context": context}

@@ -254,7 +254,7 @@ def _context(invoice: Invoice) -> dict[str, Any]:
 
 def render_pdf(invoice: Invoice) -> bytes:
     """The invoice PDF. EUR invoices are PDF/A-3 with their Factur-X XML embedded."""
-    from weasyprint import HTML
+    from etime.core.pdf import weasy_html  # resources from etime's own files only
 
     html = render_to_string("billing/invoice_pdf.html", _context(invoice))
     factur_x = invoice.currency == "EUR"
@@ -263,12 +263,12 @@ def render_pdf(invoice: Invoice) -> bytes:
         # collect the rendered document here so that leak's ResourceWarning stays local.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
-            rendered = HTML(string=html, base_url=str(Path(__file__).resolve().parent)).render(pdf_variant="pdf/a-3b")
+            rendered = weasy_html(html, base_url=str(Path(__file__).resolve().parent)).render(pdf_variant="pdf/a-3b")
             pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
             del rendered
             gc.collect()
     else:
-        pdf = HTML(string=html, base_url=str(Path(__file__).resolve().parent)).write_pdf()
+        pdf = weasy_html(html, base_url=str(Path(__file__).resolve().parent)).write_pdf()
     if pdf is None:  # write_pdf returns None only when given a target
         raise RuntimeError("WeasyPrint returned no PDF")
     if factur_x:

@@ -27,7 +27,8 @@ class DevicesConfig(AppConfig):
             # Push clocks anyone may push as (no networks of their own or their location's).
             push_open = sum(1 for d in enabled.filter(protocol="adms").select_related("location") if d.push_from_anywhere)
             status = "fail" if offline else "warn" if push_open else "ok"
-            return {"status": status, "enabled": enabled.count(), "offline": offline, "push_any_network": push_open}
+            found: dict[str, object] = {"status": status, "enabled": enabled.count(), "offline": offline}
+            return {**found, "push_any_network": push_open} if push_open else found
 
         health.register_check("devices", _devices_health, critical=False)
         from etime.ops import warranties  # operations: warranty reminders and the "expires soon" list

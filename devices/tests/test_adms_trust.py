@@ -24,7 +24,7 @@ from devices import services
 from devices.models import AdmsCommandStatus, Device, DeviceStatus, PushKnock
 from etime.core.models import AuditEvent
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.embedded]
 SN = "CKPG201260077"
 CLOCK_NET = "192.0.2.0/24"
 AT_CLOCK = "192.0.2.10"

@@ -352,6 +352,11 @@ ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE
 # Time-entry CSV imports (docs/TIMESHEETS.md) of more rows than this run as a Celery task
 # the caller follows as a Job (202); smaller ones answer at once.
 ETIME_IMPORT_ASYNC_ROWS = env_int("ETIME_IMPORT_ASYNC_ROWS", 2000, minimum=1)
+# ADMS push trust (docs/SECURITY.md "ADMS push"): how far past a clock's newest stored record
+# an upload's Stamp may point, and how many new unknown serials are recorded per hour (the
+# per-address rate of unknown-serial calls is the `adms_unknown` throttle rate above).
+ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60, minimum=0)
+ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by

@@ -289,3 +289,9 @@ def test_push_networks_through_the_api(device: Device, people: Any, token_client
     good = api.patch(f"/api/v1/devices/{device.pk}/", {"push_networks": "203.0.113.0/28"}, format="json")
     assert good.status_code == 200 and good.json()["push_networks"] == "203.0.113.0/28"
     assert call("GET", "/iclock/getrequest", AT_CLOCK).status_code == 403
+
+
+def test_an_unreadable_network_list_refuses_every_address(device: Device) -> None:
+    Location.objects.filter(pk=device.location_id).update(allowed_networks="192.0.2.0/24\nnot a network")  # no clean()
+    assert call("GET", "/iclock/getrequest", AT_CLOCK).status_code == 403
+    untouched(device)

@@ -214,14 +214,14 @@ def _total_values(row: RegisterRow) -> list[Any]:
 
 
 def register_pdf(register: Register) -> bytes:
-    from weasyprint import HTML
+    from etime.core.pdf import render_pdf  # resources from etime's own files only
 
     html = render_to_string(
         "attendance/register_pdf.html",
         {"register": register, "legend": LEGEND, "total_columns": TOTAL_COLUMNS,
          "rows": [(row, _total_values(row)) for row in register.rows]},
     )  # fmt: skip
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return render_pdf(html)
 
 
 def register_response(register: Register, file_format: str) -> HttpResponse:

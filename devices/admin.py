@@ -12,12 +12,13 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
 from devices import crypto, services
-from devices.models import AdmsCommand, Device, DeviceStatus, SyncRun, SyncStatus, SyncTrigger
+from devices.models import AdmsCommand, Device, DeviceStatus, Protocol, PushKnock, SyncRun, SyncStatus, SyncTrigger
 from etime.core.adminkit import elapsed
 from etime.core.errors import DomainError
 
@@ -48,7 +49,8 @@ class PushEmployeesForm(forms.Form):
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     form = DeviceAdminForm
-    list_display = ("name", "protocol", "address", "status_badge", "last_success_at", "next_sync_at", "alert", "enabled")
+    list_display = ("name", "protocol", "address", "status_badge", "last_success_at", "next_sync_at", "alert", "enabled",
+                    "push_trust")  # fmt: skip
     list_filter = ("status", "protocol", "enabled", "location", "transport")
     search_fields = ("name", "host", "serial_number", "model")
     list_select_related = ("location",)
@@ -57,12 +59,12 @@ class DeviceAdmin(admin.ModelAdmin):
         "has_comm_key", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at", "last_contact_at",
         "next_sync_at", "failing_since", "consecutive_failures", "alerted_at", "clock_drift_seconds",
         "clock_checked_at", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
-        "record_capacity", "watermark_position", "created_at", "updated_at", "recent_sync_runs",
+        "record_capacity", "watermark_position", "created_at", "updated_at", "recent_sync_runs", "push_trust",
     )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
         ("Connection", {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
-                                   "timeout_seconds", "serial_number")}),
+                                   "timeout_seconds", "serial_number", "push_networks", "push_trust")}),
         ("Sync", {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
                              "clear_log_after_sync")}),
         ("Status", {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
@@ -79,6 +81,24 @@ class DeviceAdmin(admin.ModelAdmin):
         if obj.protocol == "adms":
             return f"push, SN {obj.serial_number}"
         return f"{obj.transport}://{obj.host}:{obj.port}"
+
+    @admin.display(description=_("Pushes from"))
+    def push_trust(self, obj: Device) -> SafeString | str:
+        """Where an ADMS call for this clock is accepted from; a warning when from anywhere."""
+        if obj.protocol != Protocol.ADMS:
+            return "-"
+        try:
+            networks = obj.push_network_list()
+        except ValueError:
+            return "-"
+        if obj.push_from_anywhere:
+            return format_html(
+                '<strong class="errornote" data-testid="push-open">{}</strong>',
+                _("Any address: whoever knows the serial number can push punches as this clock. "
+                  "Set the networks it may push from (or its location's)."),
+            )  # fmt: skip
+        source = _("own") if obj.push_networks.strip() else _("location's")
+        return f"{', '.join(str(n) for n in networks)} ({source})"
 
     @admin.display(description=_("Status"), ordering="status")
     def status_badge(self, obj: Device) -> str:
@@ -250,13 +270,15 @@ class SyncRunAdmin(admin.ModelAdmin):
 class AdmsCommandAdmin(admin.ModelAdmin):
     """Commands for push devices; queued here, handed out on the device's next heartbeat."""
 
-    list_display = ("id", "device", "command", "status", "created_at", "sent_at", "completed_at", "return_code")
+    list_display = ("id", "device", "command", "status", "carries_secret", "created_at", "sent_at", "completed_at",
+                    "return_code")  # fmt: skip
     list_filter = ("status", "device")
     search_fields = ("command", "device__name")
-    fields = ("device", "command", "status", "created_at", "sent_at", "completed_at", "return_code", "result")
+    fields = ("device", "command", "status", "carries_secret", "created_at", "sent_at", "completed_at", "return_code",
+              "result")  # fmt: skip
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        done = ("status", "created_at", "sent_at", "completed_at", "return_code", "result")
+        done = ("status", "carries_secret", "created_at", "sent_at", "completed_at", "return_code", "result")
         return done if obj is None else ("device", "command", *done)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -272,3 +294,28 @@ class AdmsCommandAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request, obj)
+
+
+@admin.register(PushKnock)
+class PushKnockAdmin(admin.ModelAdmin):
+    """ADMS calls with a serial no enabled push clock has: adopt a new clock from here."""
+
+    list_display = ("serial_number", "last_address", "calls", "first_seen_at", "last_seen_at", "register")
+    search_fields = ("serial_number", "last_address")
+    readonly_fields = ("serial_number", "last_address", "calls", "first_seen_at", "last_seen_at", "reported_at", "register")
+
+    @admin.display(description=_("Register"))
+    def register(self, obj: PushKnock) -> SafeString | str:
+        if Device.objects.filter(serial_number=obj.serial_number).exists():
+            return str(_("registered"))
+        query = {"protocol": Protocol.ADMS, "serial_number": obj.serial_number}
+        if obj.last_address:
+            query["push_networks"] = obj.last_address
+        return format_html('<a href="{}?{}">{}</a>', reverse("admin:devices_device_add"), urlencode(query),
+                           _("Register this clock"))  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

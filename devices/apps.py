@@ -24,7 +24,11 @@ class DevicesConfig(AppConfig):
 
             enabled = Device.objects.filter(enabled=True)
             offline = enabled.filter(status__in=[DeviceStatus.OFFLINE, DeviceStatus.ERROR]).count()
-            return {"status": "fail" if offline else "ok", "enabled": enabled.count(), "offline": offline}
+            # Push clocks anyone may push as (no networks of their own or their location's).
+            push_open = sum(1 for d in enabled.filter(protocol="adms").select_related("location") if d.push_from_anywhere)
+            status = "fail" if offline else "warn" if push_open else "ok"
+            found: dict[str, object] = {"status": status, "enabled": enabled.count(), "offline": offline}
+            return {**found, "push_any_network": push_open} if push_open else found
 
         health.register_check("devices", _devices_health, critical=False)
         from etime.ops import warranties  # operations: warranty reminders and the "expires soon" list

@@ -43,3 +43,15 @@ def default_time_zone() -> str:
 def simulator_port() -> int:
     """Where the embedded default's simulated clock listens (etimectl run starts it)."""
     return _int("ETIME_SIMULATOR_PORT", 4370)
+
+
+def adms_stamp_margin_minutes() -> int:
+    """How far past the newest stored record of a push clock an upload's Stamp may point
+    before etime refuses to hand it back as ATTLOGStamp (docs/SECURITY.md "ADMS push")."""
+    return _int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60)
+
+
+def adms_new_knocks_per_hour() -> int:
+    """At most this many new unknown serials are recorded (and reported) per hour; past it
+    they are only logged, so someone trying serials cannot flood the table or the admins."""
+    return max(1, _int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20))

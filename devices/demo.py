@@ -43,7 +43,7 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
     from accounts.models import Location
     from attendance.models import DirectionMode, PunchDirectionRule
     from attendance.services import direction_rule_save
-    from devices.models import Protocol
+    from devices.models import Protocol, PushKnock
     from devices.services import adms_command_queue, adms_upload_attlog
     from etime.core.demo import demo_admin, demo_now
 
@@ -56,10 +56,16 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
     with transaction.atomic():
         device = device_create(
             actor=admin, name=PUSH_DEVICE_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
-            serial_number=PUSH_SERIAL, location=munich, time_zone=zone,
+            serial_number=PUSH_SERIAL, location=munich, time_zone=zone, push_networks="10.20.0.0/16",
         )  # fmt: skip
         direction_rule_save(rule=PunchDirectionRule(device_id=device.pk, mode=DirectionMode.DEVICE_STATE), actor=admin)
         local = (demo_now() - timedelta(hours=1)).astimezone(ZoneInfo(zone))
         adms_upload_attlog(device=device, body=f"9001\t{local:%Y-%m-%d %H:%M:%S}\t0\t1\t0\n", stamp="1")
         adms_command_queue(device=device, command="CHECK", actor=admin)
+        # A clock nobody registered yet has called: Devices → Knocking clocks offers to adopt it.
+        PushKnock.objects.get_or_create(
+            serial_number="DEMO-ADMS-0002",
+            defaults={"first_seen_at": demo_now() - timedelta(hours=3), "last_seen_at": demo_now() - timedelta(minutes=5),
+                      "last_address": "10.20.0.57", "calls": 214, "reported_at": demo_now() - timedelta(hours=3)},
+        )  # fmt: skip
     stdout.write(f"Created the demo push clock {PUSH_DEVICE_NAME!r} (serial {PUSH_SERIAL}) with one upload.")

@@ -6,9 +6,12 @@ devices only reads clocks and writes through attendance.services.punches_ingest.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -40,6 +43,22 @@ def _default_time_zone() -> str:
     return conf.default_time_zone()
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(text: str) -> list[Network]:
+    """CIDRs, one per line (blank lines ignored). Raises ValueError on anything else."""
+    return [ipaddress.ip_network(line.strip(), strict=False) for line in (text or "").splitlines() if line.strip()]
+
+
+def address_in(address: str | None, networks: list[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 class Device(models.Model):
     """A time clock. Settings are edited by admins; the rest is written by the sync pipeline."""
 
@@ -64,6 +83,15 @@ class Device(models.Model):
     poll_interval_seconds = models.PositiveIntegerField(default=300, validators=[MinValueValidator(10)])
     timeout_seconds = models.FloatField(
         default=10, validators=[MinValueValidator(0.1), MaxValueValidator(120)], help_text="Seconds to wait for each reply"
+    )
+    # ADMS trust (docs/SECURITY.md "ADMS push"): a push clock identifies itself by its serial
+    # number only, so etime also checks where the call comes from.
+    push_networks = models.TextField(
+        blank=True,
+        help_text=_(
+            "ADMS push: the networks this clock may call etime from, one CIDR per line (e.g. 192.0.2.0/24). "
+            "Empty: its location's networks; both empty: any address (not recommended)."
+        ),
     )
     enabled = models.BooleanField(default=True)
     correct_clock = models.BooleanField(default=False, help_text="Set the device clock when it drifts past the threshold")
@@ -123,6 +151,37 @@ class Device(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        try:
+            parse_networks(self.push_networks)
+        except ValueError as exc:
+            raise ValidationError({"push_networks": _("Not a network in CIDR notation: %(error)s") % {"error": exc}}) from None
+
+    def push_network_list(self) -> list[Network]:
+        """Where an ADMS call for this clock may come from: its own networks, else its
+        location's; empty means any address."""
+        own = parse_networks(self.push_networks)
+        if own:
+            return own
+        return self.location.networks() if self.location is not None else []
+
+    @property
+    def push_from_anywhere(self) -> bool:
+        """No network restriction (nothing set, or a /0): anyone who knows the serial is this clock."""
+        try:
+            networks = self.push_network_list()
+        except ValueError:  # a list saved around validation: push_allows() refuses every address
+            return False
+        return not networks or any(n.prefixlen == 0 for n in networks)
+
+    def push_allows(self, address: str | None) -> bool:
+        """May an ADMS call for this clock come from ``address``? Closed when a list is unreadable."""
+        try:
+            networks = self.push_network_list()
+        except ValueError:
+            return False
+        return not networks or address_in(address, networks)
 
     @property
     def has_comm_key(self) -> bool:
@@ -208,6 +267,17 @@ class AdmsCommandStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+# Commands whose text hands the clock a secret: a keypad password or card number in a user
+# record, biometric templates, or the comm key. They go only to a clock whose calls are
+# restricted to known networks (devices.services.adms.adms_next_commands).
+_SECRET_FIELD = re.compile(r"(?:^|[\s\t])(?:Passwd|Password|Pwd|Card|CommKey|ComKey|ComPwd)=(?![\s\t]|$)", re.IGNORECASE)
+_SECRET_TABLE = re.compile(r"^\s*DATA\s+(?:UPDATE\s+)?(?:FINGERTMP|FACE|FVEIN|BIODATA|BIOPHOTO|USERPIC)\b", re.IGNORECASE)
+
+
+def command_carries_secret(command: str) -> bool:
+    return bool(_SECRET_FIELD.search(command or "") or _SECRET_TABLE.search(command or ""))
+
+
 class AdmsCommand(models.Model):
     """A command for a push device, handed out on its next /iclock/getrequest as `C:<id>:<command>`."""
 
@@ -220,6 +290,9 @@ class AdmsCommand(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     return_code = models.IntegerField(null=True, blank=True)
     result = models.TextField(blank=True)
+    carries_secret = models.BooleanField(
+        default=False, editable=False, help_text=_("Sent only to a clock whose calls are restricted to known networks")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -231,3 +304,28 @@ class AdmsCommand(models.Model):
 
     def __str__(self) -> str:
         return f"C:{self.id}:{self.command}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Derived from the text, whichever path queued it (service, admin, shell).
+        self.carries_secret = command_carries_secret(self.command)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PushKnock(models.Model):
+    """An ADMS call with a serial number no enabled push clock has: someone is trying (or a
+    new clock waits to be adopted). One row per serial; admins hear of each serial once."""
+
+    id = models.BigAutoField(primary_key=True)
+    serial_number = models.CharField(max_length=64, unique=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    last_address = models.GenericIPAddressField(null=True, blank=True)
+    calls = models.PositiveIntegerField(default=1)
+    reported_at = models.DateTimeField(null=True, blank=True, help_text=_("When admins were told"))
+
+    class Meta:
+        verbose_name = _("knocking clock")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self) -> str:
+        return self.serial_number

@@ -86,3 +86,41 @@ def send_offline_alert(device_id: str) -> int:
     with transaction.atomic():
         records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)
     return sum(r.status == Notification.Status.QUEUED for r in records)
+
+
+@shared_task(name="devices.send_knock_alert")
+def send_knock_alert(knock_id: int) -> int:
+    """Tell every active admin, once per serial, that a clock nobody registered called
+    /iclock/ ("a clock is knocking"): adopt it, or find out who is trying serials. Sent as
+    a time clock alert (``device_offline``, the same preference). Returns the mails queued."""
+    from django.db import transaction
+    from django.db.models import Q
+    from django.utils.http import urlencode
+    from django.utils.text import format_lazy
+    from django.utils.translation import gettext, gettext_lazy
+
+    from accounts.models import Role, User
+    from devices.models import PushKnock
+    from etime.ops.models import Notification, NotificationKind
+    from etime.ops.notifications import lazy_text, notify_many
+
+    knock = PushKnock.objects.filter(pk=knock_id).first()
+    if knock is None:
+        return 0
+    admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")
+    base = getattr(settings, "ETIME_BASE_URL", "")
+    query = {"protocol": "adms", "serial_number": knock.serial_number}
+    if knock.last_address:
+        query["push_networks"] = knock.last_address
+    adopt = f"{base}/admin/devices/device/add/?{urlencode(query)}"
+    body = lazy_text(lambda: (
+        gettext("A time clock with serial number %(serial)s called etime's push address (/iclock/) from %(address)s "
+                "at %(when)s UTC, but no enabled push clock has that serial number. It was refused.")
+        % {"serial": knock.serial_number, "address": knock.last_address or "-", "when": f"{knock.first_seen_at:%Y-%m-%d %H:%M}"}
+        + "\n\n" + gettext("If it is a new clock of yours, register it: %(url)s") % {"url": adopt}
+        + "\n" + gettext("If not, someone may be trying serial numbers; you will not be told of this one again.") + "\n"
+    ))  # fmt: skip
+    subject = format_lazy(gettext_lazy("A time clock is knocking: {serial}"), serial=knock.serial_number)
+    with transaction.atomic():
+        records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)
+    return sum(r.status == Notification.Status.QUEUED for r in records)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_htmx",
+    "csp",
     "etime.core",
     "etime.ops",
     "accounts",
@@ -59,6 +60,10 @@ MIDDLEWARE = [
     "etime.core.middleware.RequestIdMiddleware",
     "etime.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Session and CSRF cookies get `Secure` whenever the request came over TLS.
+    "etime.core.security.SecureCookiesOverTlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "etime.core.context_processors.etime",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -203,10 +209,35 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
+# Always `Secure` on an https deployment; on any other, still `Secure` on each response to a
+# request that came over TLS (etime.core.security; behind a proxy, see SECURE_PROXY_SSL_HEADER).
 SESSION_COOKIE_SECURE = env_bool("ETIME_SECURE_COOKIES", not DEBUG and not ETIME_BASE_URL.startswith("http://"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ETIME_BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp; docs/SECURITY.md "Content-Security-Policy"): scripts
+# only from our own static files (no inline script, no eval; a template that needs an
+# inline script gives it nonce="{{ request.csp_nonce }}"), nothing framed, forms post
+# only here. Inline *styles* stay allowed: the admin's widgets, htmx's indicator style
+# and a few colour cells set them, and a style cannot run code.
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        # Redoc (/api/redoc/) parses the schema in a worker it starts from a blob.
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # An https deployment (docs/DEPLOYMENT.md) gets HSTS, and, behind the TLS proxy where Django
 # knows the scheme, plain-HTTP visitors are sent to HTTPS. Health checks and ADMS clocks
@@ -279,6 +310,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "password_reset_client": env_str("ETIME_PASSWORD_RESET_CLIENT_THROTTLE", "20/hour"),
         "password_reset_account": env_str("ETIME_PASSWORD_RESET_ACCOUNT_THROTTLE", "5/hour"),
         "user": env_str("ETIME_API_USER_THROTTLE", "6000/hour"),
+        # ADMS calls with a serial no clock has, per client address (docs/SECURITY.md "ADMS push").
+        "adms_unknown": env_str("ETIME_ADMS_UNKNOWN_THROTTLE", "12/min"),
     },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     # Throttles key on the client address: trust X-Forwarded-For only as far as our own
@@ -319,6 +352,11 @@ ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE
 # Time-entry CSV imports (docs/TIMESHEETS.md) of more rows than this run as a Celery task
 # the caller follows as a Job (202); smaller ones answer at once.
 ETIME_IMPORT_ASYNC_ROWS = env_int("ETIME_IMPORT_ASYNC_ROWS", 2000, minimum=1)
+# ADMS push trust (docs/SECURITY.md "ADMS push"): how far past a clock's newest stored record
+# an upload's Stamp may point, and how many new unknown serials are recorded per hour (the
+# per-address rate of unknown-serial calls is the `adms_unknown` throttle rate above).
+ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60, minimum=0)
+ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from etime.api_urls import DOMAIN_APPS
 from etime.core.health import healthz, live, ready
@@ -33,7 +33,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("etime.ops.urls")),  # operations: notification preferences
     path("api/v1/", include("etime.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),  # its script is a file (CSP)
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 # accounts owns "/" (home) and the login pages; other apps mount under their own prefix.

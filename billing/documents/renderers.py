@@ -41,19 +41,19 @@ def _html(invoice: Invoice, **extra: Any) -> str:
 
 
 def _write_pdf(html: str, *, pdf_a: bool = False) -> bytes:
-    from weasyprint import HTML
+    from etime.core.pdf import weasy_html  # resources from etime's own files only
 
     if pdf_a:
         # WeasyPrint's PDF/A output intent opens its sRGB profile and never closes it;
         # collect the rendered document here so that leak's ResourceWarning stays local.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
-            rendered = HTML(string=html, base_url=BASE_URL).render(pdf_variant="pdf/a-3b")
+            rendered = weasy_html(html, base_url=BASE_URL).render(pdf_variant="pdf/a-3b")
             pdf = rendered.write_pdf(pdf_variant="pdf/a-3b")
             del rendered
             gc.collect()
     else:
-        pdf = HTML(string=html, base_url=BASE_URL).write_pdf()
+        pdf = weasy_html(html, base_url=BASE_URL).write_pdf()
     if pdf is None:  # write_pdf returns None only when given a target
         raise RuntimeError("WeasyPrint returned no PDF")
     return bytes(pdf)

@@ -11,13 +11,16 @@
 from __future__ import annotations
 
 from devices.services.adms import (
+    adms_accepted_stamp,
     adms_command_queue,
     adms_command_results,
     adms_contact,
     adms_device,
+    adms_knock,
     adms_next_commands,
     adms_options,
     adms_upload_attlog,
+    decode_zk_time,
     parse_attlog,
 )
 from devices.services.devices import DEVICE_FIELDS, comm_keys_reencrypt, device_create, device_delete, device_update
@@ -43,15 +46,18 @@ __all__ = [
     "DEVICE_FIELDS",
     "PullResult",
     "PushResult",
+    "adms_accepted_stamp",
     "adms_command_queue",
     "adms_command_results",
     "adms_contact",
     "adms_device",
+    "adms_knock",
     "adms_next_commands",
     "adms_options",
     "adms_upload_attlog",
     "backoff_seconds",
     "comm_keys_reencrypt",
+    "decode_zk_time",
     "device_create",
     "device_delete",
     "device_local_now",

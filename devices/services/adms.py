@@ -3,31 +3,42 @@
 The device is the client: it fetches its options (`GET /iclock/cdata`), uploads its log
 (`POST /iclock/cdata?table=ATTLOG`), polls for commands (`GET /iclock/getrequest`) and
 reports their results (`POST /iclock/devicecmd`). Only devices registered with protocol
-`adms`, enabled, and known by serial number are served. Uploads go through the same
-punches_ingest as polled logs (source `adms`), so a device re-sending a batch (it does,
-whenever it missed our "OK") stores nothing twice.
+`adms`, enabled, and known by serial number are served, and only from the networks the
+device may push from (Device.push_allows, checked by the views). Uploads go through the
+same punches_ingest as polled logs (source `adms`), so a device re-sending a batch (it
+does, whenever it missed our "OK") stores nothing twice.
+
+Trust (docs/SECURITY.md "ADMS push"): the serial number is no secret, so besides the
+network rule, commands that carry secrets go only to network-restricted clocks, the
+ATTLOG stamp we hand back never moves backwards nor past the newest stored record by more
+than a margin, and a result is recorded only for a command that was handed out.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
-from attendance.models import PunchDirection, PunchSource
+from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services import PunchInput, punches_ingest
+from devices import conf
 from devices.models import (
     AdmsCommand,
     AdmsCommandStatus,
     Device,
     DeviceStatus,
     Protocol,
+    PushKnock,
     SyncRun,
     SyncStatus,
     SyncTrigger,
@@ -35,8 +46,11 @@ from devices.models import (
 from devices.services.sync import DIRECTIONS, to_utc
 from etime.core import audit
 from etime.core.errors import ValidationFailed
+from etime.core.queue import enqueue_on_commit
 
+log = logging.getLogger("devices.adms")
 MAX_PIN = 24
+MAX_STAMP_DIGITS = 12
 COMMANDS_PER_REQUEST = 10
 _WHITESPACE_LINE = re.compile(r"^(\S+)\s+(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:\s+(-?\d+))?(?:\s+(-?\d+))?")
 
@@ -136,10 +150,14 @@ def adms_upload_attlog(*, device: Device, body: str, stamp: str = "") -> SyncRun
         raise
     now = timezone.now()
     extra: dict[str, Any] = {"last_success_at": now, "last_sync_at": now}
-    if stamp and len(stamp) <= 64:
-        extra["watermark_record"] = stamp
-    adms_contact(device, **extra)
     notes = f"{len(bad)} lines not understood, e.g. {bad[0]!r}" if bad else ""
+    accepted = adms_accepted_stamp(device=device, stamp=stamp)
+    if accepted is not None:
+        extra["watermark_record"] = accepted
+    elif stamp:
+        log.warning("ADMS stamp %r from %s not taken (kept %r)", stamp[:64], device.serial_number, device.watermark_record)
+        notes = "; ".join(filter(None, [notes, f"Stamp {stamp[:64]!r} not taken (kept {device.watermark_record or 'None'!r})"]))
+    adms_contact(device, **extra)
     return SyncRun.objects.create(
         device=device, trigger=SyncTrigger.ADMS, status=SyncStatus.SUCCEEDED, started_at=started, finished_at=now,
         fetched=len(lines) + len(bad), created=result.created, duplicates=result.duplicates, unmapped=result.unmapped,
@@ -147,14 +165,84 @@ def adms_upload_attlog(*, device: Device, body: str, stamp: str = "") -> SyncRun
     )  # fmt: skip
 
 
-def adms_next_commands(*, device: Device) -> list[AdmsCommand]:
-    """Hand out queued commands (oldest first), each exactly once even if the device polls twice at once."""
+def decode_zk_time(value: int) -> datetime | None:
+    """ZKTeco's packed time (the ADMS Stamp, the ZK protocol's record times): seconds in a
+    calendar of 31-day months and 12-month years since 2000. None when it is no date."""
+    second, value = value % 60, value // 60
+    minute, value = value % 60, value // 60
+    hour, value = value % 24, value // 24
+    day, value = value % 31 + 1, value // 31
+    month, value = value % 12 + 1, value // 12
+    try:
+        return datetime(value + 2000, month, day, hour, minute, second)  # noqa: DTZ001 (device-local)
+    except ValueError:
+        return None
+
+
+def adms_accepted_stamp(*, device: Device, stamp: str) -> str | None:
+    """The upload's Stamp if etime may hand it back as ATTLOGStamp, else None (keep the old).
+
+    The clock uploads only records after the stamp it is told, so a stamp too far ahead
+    makes it skip records we never stored. Taken only when it is a ZK packed time, not
+    behind the one we hold, and not past the newest record stored for this clock (in the
+    clock's zone) by more than ETIME_ADMS_STAMP_MARGIN_MINUTES."""
+    stamp = (stamp or "").strip()
+    if not re.fullmatch(rf"\d{{1,{MAX_STAMP_DIGITS}}}", stamp):
+        return None
+    current = (device.watermark_record or "").strip()
+    if re.fullmatch(rf"\d{{1,{MAX_STAMP_DIGITS}}}", current) and int(stamp) < int(current):
+        return None
+    when = decode_zk_time(int(stamp))
+    newest = Punch.objects.filter(device_id=device.pk).aggregate(newest=Max("timestamp"))["newest"]
+    if when is None or newest is None:
+        return None
+    newest_local = newest.astimezone(ZoneInfo(device.time_zone)).replace(tzinfo=None)
+    if when > newest_local + timedelta(minutes=conf.adms_stamp_margin_minutes()):
+        return None
+    return stamp
+
+
+def adms_knock(*, serial: str, address: str) -> PushKnock | None:
+    """An ADMS call with a serial no enabled push clock has (the view rate-limits them per
+    address). Recorded once per serial (later calls count); the first one is audited and
+    reported to admins ("a clock is knocking"), which is also how a new clock gets adopted.
+    Returns the new knock, or None when the serial was seen before or not recorded."""
+    serial = (serial or "").strip()
+    if not serial or len(serial) > 64 or not serial.isprintable():
+        return None
+    try:
+        ip: str | None = str(ipaddress.ip_address((address or "").strip()))
+    except ValueError:
+        ip = None
+    now = timezone.now()
     with transaction.atomic():
-        commands = list(
-            AdmsCommand.objects.select_for_update(skip_locked=True)
-            .filter(device=device, status=AdmsCommandStatus.QUEUED)
-            .order_by("id")[:COMMANDS_PER_REQUEST]
+        if PushKnock.objects.filter(serial_number=serial).update(last_seen_at=now, last_address=ip, calls=F("calls") + 1):
+            return None
+        if PushKnock.objects.filter(first_seen_at__gte=now - timedelta(hours=1)).count() >= conf.adms_new_knocks_per_hour():
+            log.warning("ADMS unknown serial %r from %s not recorded: too many new serials this hour", serial, ip)
+            return None
+        knock, created = PushKnock.objects.get_or_create(
+            serial_number=serial, defaults={"first_seen_at": now, "last_seen_at": now, "last_address": ip, "reported_at": now}
         )
+        if not created:
+            return None
+        audit.record(actor=None, action="device.unknown_serial", obj=knock, after={"serial_number": serial, "address": ip})
+        from devices.tasks import send_knock_alert
+
+        enqueue_on_commit(send_knock_alert, knock.pk)
+    return knock
+
+
+def adms_next_commands(*, device: Device) -> list[AdmsCommand]:
+    """Hand out queued commands (oldest first), each exactly once even if the device polls twice at once.
+
+    A command that carries a secret (a keypad password, card number, template, comm key)
+    waits while the clock may push from anywhere: whoever knows the serial would get it."""
+    with transaction.atomic():
+        queued = AdmsCommand.objects.select_for_update(skip_locked=True).filter(device=device, status=AdmsCommandStatus.QUEUED)
+        if device.push_from_anywhere:
+            queued = queued.filter(carries_secret=False)
+        commands = list(queued.order_by("id")[:COMMANDS_PER_REQUEST])
         if commands:
             now = timezone.now()
             sent = AdmsCommand.objects.filter(pk__in=[c.pk for c in commands], status=AdmsCommandStatus.QUEUED)
@@ -163,7 +251,9 @@ def adms_next_commands(*, device: Device) -> list[AdmsCommand]:
 
 
 def adms_command_results(*, device: Device, body: str) -> int:
-    """`ID=<id>&Return=<code>&CMD=<name>` lines (plus any data lines after one); returns how many were recorded."""
+    """`ID=<id>&Return=<code>&CMD=<name>` lines (plus any data lines after one); returns how
+    many were recorded. Only a command handed out to this device (status `sent`) takes a
+    result, once: a queued command cannot be marked done before the clock got it."""
     results: list[tuple[int, int | None, list[str]]] = []
     for raw in body.splitlines():
         line = raw.strip()
@@ -178,7 +268,7 @@ def adms_command_results(*, device: Device, body: str) -> int:
     now = timezone.now()
     for command_id, code, text in results:
         status = AdmsCommandStatus.DONE if code is not None and code >= 0 else AdmsCommandStatus.FAILED
-        done += AdmsCommand.objects.filter(pk=command_id, device=device).update(
+        done += AdmsCommand.objects.filter(pk=command_id, device=device, status=AdmsCommandStatus.SENT).update(
             status=status, return_code=code, result="\n".join(text)[:10000], completed_at=now
         )
     return done

@@ -405,7 +405,7 @@ PAGES_ELSEWHERE = {
     "/leave/feeds/{feed_id}/revoke/": "leave/tests/test_pages.py (feeds are the owner's)",
     "/leave/feeds/{token}.ics": "leave/tests (the secret in the URL is the credential)",
     "/attendance/requests/{approval_id}/{decision}/": "attendance/tests/test_pages.py (approver only)",
-    "/iclock/cdata": "devices/tests/test_adms.py (unknown serials are refused)",
+    "/iclock/cdata": "devices/tests/test_adms.py, test_adms_trust.py (serial and network; fuzzed as each persona)",
     "/iclock/getrequest": "devices/tests/test_adms.py",
     "/iclock/devicecmd": "devices/tests/test_adms.py",
 }

@@ -246,8 +246,17 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
             self.message_user(request, f"{invoice if operation != 'issue' else target}: {done}{note}.", messages.SUCCESS)
         return redirect("admin:billing_invoice_change", target.pk)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        from billing.completeness import company_checklist  # issue #17: what the company's setup lacks
+
+        return super().changelist_view(request, {**(extra_context or {}), "setup_checklist": company_checklist()})
+
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
                            change: bool = False, form_url: str = "", obj: Invoice | None = None) -> Any:  # fmt: skip
+        if obj is not None and obj.status == InvoiceStatus.DRAFT:
+            from billing.completeness import invoice_missing
+
+            context["missing"] = invoice_missing(obj)
         if obj is not None:
             user = request.user
             context["buttons"] = {

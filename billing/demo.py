@@ -22,6 +22,13 @@ from billing.models import Expense, ExpenseCategory, Vendor
 from timesheets.models import Client, EntryStatus, Project, TimeEntry
 
 VENDORS = ["SBB", "Lufthansa", "Hotel Schweizerhof", "AWS"]
+# The demo company's seller details, so its invoices are complete (issue #17: issuing
+# checks them); only blank settings are filled, a configured company keeps its own.
+DEMO_SELLER = {
+    "address": "Bahnhofstrasse 10\n8001 Zürich",
+    "vat_id": "CHE-123.456.789 MWST",
+    "iban": "CH93 0076 2011 6238 5295 7",
+}
 CATEGORIES = ["Travel", "Accommodation", "Software"]
 
 
@@ -30,6 +37,7 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
         stdout.write("Demo vendors exist; skipping billing.")
         return
     admin = User.objects.filter(role="admin").order_by("date_joined").first()
+    _complete_seller(admin)
     vendors = [services.catalog_save(obj=Vendor(name=name), actor=admin) for name in VENDORS]
     categories = [services.catalog_save(obj=ExpenseCategory(name=name), actor=admin) for name in CATEGORIES]
     span = TimeEntry.objects.filter(status=EntryStatus.APPROVED).aggregate(first=Min("date"), last=Max("date"))
@@ -56,6 +64,17 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
             services.payment_record(invoice=invoice, actor=admin, amount=(invoice.total / 2).quantize(Decimal("0.01")),
                                     day=invoice.issue_date or span["last"], reference="Demo part payment")  # fmt: skip
     stdout.write(f"Billing: {len(VENDORS)} vendors, {drafts} invoice(s) from the approved time.")
+
+
+def _complete_seller(admin: Any) -> None:
+    from billing.company import company_details
+    from etime.ops.company import company_settings_update
+
+    details = company_details()
+    have = {"address": details["address_lines"], "vat_id": details["vat_id"], "iban": details["iban"]}
+    blank = {name: value for name, value in DEMO_SELLER.items() if not have[name]}
+    if blank:
+        company_settings_update(actor=admin, **blank)
 
 
 def personas() -> dict[str, str]:

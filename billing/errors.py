@@ -50,6 +50,15 @@ class CurrencyMismatch(DomainError):
     message = _("Some time or expenses are priced in another currency than the client's; an invoice has one currency.")
 
 
+class InvoiceIncomplete(DomainError):
+    """``details.missing``: ``[{"field", "code", "rules", "message"}]`` from
+    ``billing.completeness``: what the law and EN 16931 need and the invoice lacks."""
+
+    code = "invoice_incomplete"
+    status = 409
+    message = _("This invoice lacks details the law or the e-invoice standard require; complete them, then issue.")
+
+
 class InvoiceHasPayments(DomainError):
     code = "invoice_has_payments"
     status = 409

@@ -440,9 +440,11 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
     """Number the draft, snapshot buyer and seller, and mark its entries and expenses
     invoiced, and store its PDF and CII XML (billing/issued.py; ``render_pdf=False``
     leaves them to the first download), all in one transaction. Refuses
-    ``invoice_already_issued`` (not a draft), ``invoice_empty`` (no lines) and
+    ``invoice_already_issued`` (not a draft), ``invoice_empty`` (no lines),
     ``invoice_draft_stale`` (the period's billable time or expenses changed since the
-    draft was built: regenerate first)."""
+    draft was built: regenerate first) and ``invoice_incomplete``
+    (``billing.completeness``: seller, buyer or VAT details the law or EN 16931 need are
+    missing)."""
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -470,6 +472,9 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
                 "time_lines_drafted": len(drafted), "time_lines_now": len(current),
                 "expenses_drafted": len(expense_ids), "expenses_now": len(current_expenses),
             })  # fmt: skip
+        from billing.completeness import ensure_complete  # issue #17: refuse what the law and EN 16931 need
+
+        ensure_complete(invoice)
         before = audit.snapshot(invoice)
         day = issue_date or timezone.localdate()
         seq, number = next_number(kind=invoice.kind, year=day.year)

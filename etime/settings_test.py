@@ -41,3 +41,8 @@ if not os.environ.get("ETIME_BACKUP_DIR"):
 # Serve static files from the finders; no collectstatic before tests.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A seller complete enough to issue invoices (issue #17: issuing checks what the law and
+# EN 16931 need); tests about missing company details blank these.
+ETIME_COMPANY_ADDRESS_LINES = ["Bahnhofstrasse 10", "8001 Zürich"]
+ETIME_COMPANY_VAT_ID = "CHE-123.456.789 MWST"
+ETIME_COMPANY_IBAN = "CH93 0076 2011 6238 5295 7"

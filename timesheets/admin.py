@@ -189,11 +189,15 @@ class RateAdmin(admin.ModelAdmin):
 
 class TimeEntryAdminForm(forms.ModelForm):
     """Saving the form runs the service: refusals (overlap, locks, rules) show as form
-    errors, and a resolution can be chosen to merge or replace overlapping entries."""
+    errors, and a resolution can be chosen to merge or replace overlapping entries (same
+    project, task and billability only: ``overlap_needs_choice``) or keep one side and
+    trim the other."""
 
     resolution = forms.ChoiceField(
         choices=[("", "Refuse overlaps"), ("merge", "Merge with overlapping entries"),
-                 ("replace", "Replace overlapping entries")],
+                 ("replace", "Replace overlapping entries"),
+                 ("keep_mine", "Keep this entry, trim the overlapping ones"),
+                 ("keep_theirs", "Keep the overlapping entries, trim this one")],
         required=False,
     )  # fmt: skip
 

@@ -47,7 +47,12 @@ from timesheets.models import (
 )
 from timesheets.representations import time_entry_data
 
-RESOLUTION_HELP = "On overlap (409 time_entry_overlap): merge into one entry over the union, or replace the conflicts."
+RESOLUTION_HELP = (
+    "On overlap (409 time_entry_overlap): merge into one entry over the union, replace the conflicts, keep_mine "
+    "(trim the conflicts) or keep_theirs (trim this entry). Merge and replace are refused (409 overlap_needs_choice) "
+    "when a conflict differs in project, task or billable; details.resolutions lists the choices that can succeed."
+)
+RESOLUTION_CHOICES = [(value, value) for value in services.RESOLUTIONS]
 
 
 class AwareDateTimeField(serializers.DateTimeField):
@@ -307,7 +312,7 @@ class TimeEntrySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     resolution = serializers.ChoiceField(
-        choices=[("merge", "merge"), ("replace", "replace")], required=False, write_only=True, help_text=RESOLUTION_HELP
+        choices=RESOLUTION_CHOICES, required=False, write_only=True, help_text=RESOLUTION_HELP
     )
 
     def to_representation(self, instance: TimeEntry) -> dict[str, Any]:
@@ -369,8 +374,8 @@ class ImportQueuedSerializer(serializers.Serializer):
 
 def _resolution(request: Request, data: dict[str, Any]) -> str | None:
     value = data.pop("resolution", None) or request.query_params.get("resolution") or None
-    if value not in (None, "merge", "replace"):
-        raise _validation("resolution", "Choose merge or replace.")
+    if value not in (None, *services.RESOLUTIONS):
+        raise _validation("resolution", f"Choose one of {', '.join(services.RESOLUTIONS)}.")
     return value
 
 
@@ -421,8 +426,8 @@ class TimeEntryViewSet(EtimeModelViewSet):
         return refs
 
     @extend_schema(
-        parameters=[OpenApiParameter("resolution", str, enum=["merge", "replace"], description=RESOLUTION_HELP)],
-        responses={201: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, timer_already_running, period_locked")},
+        parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
+        responses={201: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, timer_already_running, period_locked")},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -438,8 +443,8 @@ class TimeEntryViewSet(EtimeModelViewSet):
         return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[OpenApiParameter("resolution", str, enum=["merge", "replace"], description=RESOLUTION_HELP)],
-        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, period_locked")},
+        parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
+        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked")},
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
@@ -458,8 +463,8 @@ class TimeEntryViewSet(EtimeModelViewSet):
         return Response(time_entry_data(entry))
 
     @extend_schema(
-        parameters=[OpenApiParameter("resolution", str, enum=["merge", "replace"], description=RESOLUTION_HELP)],
-        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, period_locked")},
+        parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
+        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked")},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().partial_update(request, *args, **kwargs)
@@ -566,8 +571,7 @@ class TimerStartSerializer(serializers.Serializer):
     task = serializers.UUIDField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     billable = serializers.BooleanField(required=False, allow_null=True)
-    resolution = serializers.ChoiceField(choices=[("merge", "merge"), ("replace", "replace")], required=False,
-                                         help_text=RESOLUTION_HELP)  # fmt: skip
+    resolution = serializers.ChoiceField(choices=RESOLUTION_CHOICES, required=False, help_text=RESOLUTION_HELP)
 
 
 class TimerStateSerializer(serializers.Serializer):

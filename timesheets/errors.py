@@ -8,11 +8,28 @@ from etime.core.errors import DomainError
 
 
 class TimeEntryOverlap(DomainError):
-    """``details.conflicts``: the stored entries in the way, as the API shows them."""
+    """``details.conflicts``: the stored entries in the way, as the API shows them;
+    ``details.differences``: per conflict id, which of project, task and billable differ
+    from the attempted entry; ``details.resolutions``: the choices that can succeed."""
 
     code = "time_entry_overlap"
     status = 409
-    message = _("The entry overlaps other entries of this employee; retry with resolution=merge or resolution=replace.")
+    message = _(
+        "The entry overlaps other entries of this employee; retry with one of the resolutions offered "
+        "(merge, replace, keep_mine or keep_theirs)."
+    )
+
+
+class OverlapNeedsChoice(TimeEntryOverlap):
+    """Merge or replace asked for while a conflict is on another project or task or
+    differs in billability: that would move its time silently. Details as the overlap's."""
+
+    code = "overlap_needs_choice"
+    status = 409
+    message = _(
+        "The overlapping entries differ in project, task or billability: merging or replacing would move their "
+        "time. Choose which side to keep (keep_mine or keep_theirs), or cancel."
+    )
 
 
 class TimerAlreadyRunning(DomainError):

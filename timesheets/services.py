@@ -5,8 +5,13 @@ Overlap (DESIGN §8). Entries are half-open ranges [start, end); a running timer
 end and occupies everything after its start. A write that would overlap stored entries
 of the same employee is refused with ``time_entry_overlap`` listing them, unless the
 caller chose a resolution: ``merge`` (one entry over the union, descriptions joined in
-start order) or ``replace`` (the conflicts are deleted). Refusal and resolution are
-both audited. Correctness under concurrency:
+start order), ``replace`` (the conflicts are deleted), ``keep_mine`` (the conflicts are
+trimmed to the time outside the new entry) or ``keep_theirs`` (the new entry is trimmed
+to the time outside the conflicts). Merge and replace move the conflicts' time onto the
+new entry's project, task and billability, so they are refused with
+``overlap_needs_choice`` when any conflict differs in one of those (issue #17: billable
+hours never move silently); keeping one side and trimming the other is then the choice.
+Refusal and resolution are both audited. Correctness under concurrency:
 
 - PostgreSQL: the exclusion constraint ``timeentry_no_overlap`` (migration 0002) makes
   a stored overlap impossible. The check before the insert is for a helpful answer;
@@ -48,6 +53,7 @@ from etime.ops.notifications import language_of, lazy_text, notify
 from timesheets import selectors
 from timesheets.errors import (
     NotAllowed,
+    OverlapNeedsChoice,
     PeriodLocked,
     TimeEntryOverlap,
     TimerAlreadyRunning,
@@ -81,7 +87,13 @@ logger = logging.getLogger(__name__)
 
 MERGE = "merge"
 REPLACE = "replace"
-RESOLUTIONS = (MERGE, REPLACE)
+KEEP_MINE = "keep_mine"
+KEEP_THEIRS = "keep_theirs"
+RESOLUTIONS = (MERGE, REPLACE, KEEP_MINE, KEEP_THEIRS)
+# What each resolution is called in audit actions (time_entry.<...>) and tombstones.
+_RESOLVED_AS = {MERGE: "merged", REPLACE: "replaced", KEEP_MINE: "kept_mine", KEEP_THEIRS: "kept_theirs"}
+# The fields a merge or replace would silently move the conflicts' time across.
+KEPT_FIELDS = ("project", "task", "billable")
 ENTRY_FIELDS = ("project", "task", "start", "end", "description", "billable")
 # Running timers are stopped at this age by timesheets.stop_overlong_timers; the
 # periodic task's ``limit_hours`` argument (editable in the beat admin) overrides it.
@@ -366,8 +378,55 @@ def _ensure_unlocked(entries: Iterable[TimeEntry]) -> None:
         raise PeriodLocked(details={"entries": locked})
 
 
-def _overlap_error(conflicts: list[TimeEntry]) -> TimeEntryOverlap:
-    return TimeEntryOverlap(details={"conflicts": [time_entry_data(c) for c in conflicts], "resolutions": list(RESOLUTIONS)})
+Range = tuple[datetime, datetime | None]  # [start, end); None: open-ended (a running timer)
+
+
+def _subtract(piece: Range, cuts: Iterable[Range]) -> list[Range]:
+    """``piece`` minus the union of ``cuts``, as ranges in start order (empty pieces dropped)."""
+    left: list[Range] = [piece]
+    for cut_start, cut_end in cuts:
+        kept: list[Range] = []
+        for start, end in left:
+            if start < cut_start:
+                kept.append((start, cut_start if end is None else min(end, cut_start)))
+            if cut_end is not None and (end is None or end > cut_end):
+                kept.append((max(start, cut_end), end))
+        left = kept
+    return sorted((r for r in left if r[1] is None or r[1] > r[0]), key=lambda r: r[0])
+
+
+def overlap_differences(entry: TimeEntry, conflict: TimeEntry) -> list[str]:
+    """Which of project, task and billability ``conflict`` has other than ``entry``."""
+    values = {
+        "project": (entry.project_id, conflict.project_id),
+        "task": (entry.task_id, conflict.task_id),
+        "billable": (entry.billable, conflict.billable),
+    }
+    return [name for name in KEPT_FIELDS if values[name][0] != values[name][1]]
+
+
+def overlap_choices(entry: TimeEntry, conflicts: list[TimeEntry]) -> list[str]:
+    """The resolutions that can succeed: merge and replace only when no conflict differs
+    in project, task or billability; nothing that changes a locked conflict; keep_theirs
+    only when some of ``entry`` lies outside the conflicts."""
+    choices: list[str] = []
+    locked = any(c.is_locked for c in conflicts)
+    if not locked and not any(overlap_differences(entry, c) for c in conflicts):
+        choices += [MERGE, REPLACE]
+    if not locked:
+        choices.append(KEEP_MINE)
+    if _subtract((entry.start, entry.end), [(c.start, c.end) for c in conflicts]):
+        choices.append(KEEP_THEIRS)
+    return choices
+
+
+def _overlap_error(entry: TimeEntry, conflicts: list[TimeEntry], *, needs_choice: bool = False) -> TimeEntryOverlap:
+    error = OverlapNeedsChoice if needs_choice else TimeEntryOverlap
+    return error(details={
+        "conflicts": [time_entry_data(c) for c in conflicts],
+        "differences": {str(c.pk): overlap_differences(entry, c) for c in conflicts},
+        "resolutions": overlap_choices(entry, conflicts),
+    })  # fmt: skip
 
 
 def _audit_conflict(entry: TimeEntry, conflicts: list[TimeEntry], actor: Any) -> None:
@@ -397,6 +456,74 @@ def _merge_into(entry: TimeEntry, conflicts: list[TimeEntry]) -> None:
     entry.description = "\n".join(descriptions)
 
 
+def _reshape(entry: TimeEntry, start: datetime, end: datetime | None) -> None:
+    """Move ``entry`` to [start, end): its rate stays unless the local date changes
+    (rates are resolved per day)."""
+    old_date = entry.date
+    entry.start, entry.end = start, end
+    _derive(entry, reresolve=False)
+    if entry.date != old_date:
+        _derive(entry, reresolve=True)
+        _ensure_week_open(entry.employee_id, entry.date)
+
+
+def _piece_of(entry: TimeEntry, start: datetime, end: datetime | None) -> TimeEntry:
+    """A new entry like ``entry`` (project, task, billability, description, rate) over
+    [start, end): the second half of an entry split by a trim."""
+    piece = TimeEntry(
+        employee=entry.employee, project=entry.project, task=entry.task, start=entry.start, end=entry.end,
+        date=entry.date, description=entry.description, billable=entry.billable, source=entry.source,
+        auto_stopped=entry.auto_stopped, created_by=entry.created_by, rate_applied=entry.rate_applied,
+        rate_currency=entry.rate_currency, rate_effective_date=entry.rate_effective_date,
+        rate_source=entry.rate_source, cost_rate_applied=entry.cost_rate_applied,
+        cost_rate_currency=entry.cost_rate_currency,
+    )  # fmt: skip
+    _reshape(piece, start, end)
+    return piece
+
+
+def _trim_conflicts(entry: TimeEntry, conflicts: list[TimeEntry]) -> list[TimeEntry]:
+    """keep_mine: each conflict keeps only its time outside ``entry`` (deleted when none
+    is left, split in two when ``entry`` lies inside it). Returns the entries written."""
+    # Fresh, locked rows: a full save must not undo a concurrent approval or edit.
+    conflicts = list(
+        TimeEntry.objects.select_for_update(of=("self",))
+        .select_related("employee__location", "project__client", "task")
+        .filter(pk__in=[c.pk for c in conflicts])
+        .order_by("start")
+    )
+    _ensure_unlocked(conflicts)
+    written: list[TimeEntry] = []
+    emptied: list[TimeEntry] = []
+    for conflict in conflicts:
+        pieces = _subtract((conflict.start, conflict.end), [(entry.start, entry.end)])
+        if not pieces:
+            emptied.append(conflict)
+            continue
+        _reshape(conflict, *pieces[0])
+        conflict.save()
+        written.append(conflict)
+        for start, end in pieces[1:]:
+            piece = _piece_of(conflict, start, end)
+            piece.save()
+            written.append(piece)
+    _delete_entries(emptied, reason="trimmed")
+    return written
+
+
+def _trim_entry(entry: TimeEntry, conflicts: list[TimeEntry]) -> list[TimeEntry]:
+    """keep_theirs: ``entry`` keeps only its time outside the conflicts; when that is
+    several ranges, ``entry`` takes the first and new entries the others (returned,
+    unsaved, to be saved after ``entry``)."""
+    pieces = _subtract((entry.start, entry.end), [(c.start, c.end) for c in conflicts])
+    if not pieces:
+        message = gettext("None of this entry's time lies outside the other entries; cancel instead.")
+        raise _invalid("resolution", message)
+    _reshape(entry, *pieces[0])
+    _ensure_week_open(entry.employee_id, entry.date)
+    return [_piece_of(entry, start, end) for start, end in pieces[1:]]
+
+
 def _delete_entries(entries: list[TimeEntry], *, reason: str) -> None:
     TimeEntry.objects.filter(pk__in=[e.pk for e in entries]).delete()
     TimeEntryDeletion.objects.bulk_create(
@@ -415,12 +542,12 @@ def _refuse_second_timer(entry: TimeEntry, conflicts: list[TimeEntry]) -> None:
 
 def _store(
     entry: TimeEntry, *, actor: Any, resolution: str | None, action: str, before: dict[str, Any] | None
-) -> list[TimeEntry] | None:
+) -> TimeEntryOverlap | None:
     """Check and save ``entry`` inside the caller's transaction.
 
-    Returns None when saved, or the conflicting entries when refused (the refusal is
-    already audited; the caller raises after its transaction commits, so the audit
-    event survives the refusal).
+    Returns None when saved, or the error to raise when refused (the refusal is already
+    audited; the caller raises after its transaction commits, so the audit event
+    survives the refusal).
     """
     adding = entry._state.adding
     if entry.end is None:
@@ -435,19 +562,34 @@ def _store(
     _refuse_second_timer(entry, conflicts)
     if conflicts and resolution is None:
         _audit_conflict(entry, conflicts, actor)
-        return conflicts
+        return _overlap_error(entry, conflicts)
+    if conflicts and resolution in (MERGE, REPLACE) and any(overlap_differences(entry, c) for c in conflicts):
+        # Merging or replacing would book the conflicts' time on this entry's project,
+        # task or billability: only an explicit keep_mine / keep_theirs settles that.
+        _audit_conflict(entry, conflicts, actor)
+        return _overlap_error(entry, conflicts, needs_choice=True)
     attempted = audit.snapshot(entry)
+    written: list[TimeEntry] = []
+    extra: list[TimeEntry] = []
     try:
         with transaction.atomic():
             if conflicts:
-                _ensure_unlocked(conflicts)
+                if resolution != KEEP_THEIRS:
+                    _ensure_unlocked(conflicts)
                 if resolution == MERGE:
                     old_start = entry.start
                     _merge_into(entry, conflicts)
                     _derive(entry, reresolve=entry.start != old_start)
                     _ensure_week_open(entry.employee_id, entry.date)
-                _delete_entries(conflicts, reason=f"{resolution}d")
+                if resolution in (MERGE, REPLACE):
+                    _delete_entries(conflicts, reason=_RESOLVED_AS[resolution])
+                elif resolution == KEEP_MINE:
+                    written = _trim_conflicts(entry, conflicts)
+                else:
+                    extra = _trim_entry(entry, conflicts)
             entry.save()
+            for piece in extra:
+                piece.save()
     except IntegrityError as exc:
         if _violated_constraint(exc) not in (OVERLAP_CONSTRAINT, RUNNING_TIMER_CONSTRAINT):
             raise
@@ -462,14 +604,17 @@ def _store(
         )
         _refuse_second_timer(entry, conflicts)
         _audit_conflict(entry, conflicts, actor)
-        return conflicts
+        return _overlap_error(entry, conflicts)
     if conflicts:
+        after = audit.snapshot(entry)
+        if written or extra:
+            after["pieces"] = [audit.snapshot(e) for e in (*written, *extra)]
         audit.record(
             actor=actor,
-            action=f"time_entry.{resolution}d",
+            action=f"time_entry.{_RESOLVED_AS[resolution or MERGE]}",
             obj=entry,
             before={"entry": before, "attempted": attempted, "conflicts": [audit.snapshot(c) for c in conflicts]},
-            after=audit.snapshot(entry),
+            after=after,
         )
     else:
         audit.record(actor=actor, action=action, obj=entry, before=before, after=audit.snapshot(entry))
@@ -478,7 +623,7 @@ def _store(
 
 def _check_resolution(resolution: str | None) -> None:
     if resolution not in (None, *RESOLUTIONS):
-        raise _invalid("resolution", "Choose merge or replace.")
+        raise _invalid("resolution", f"Choose one of {', '.join(RESOLUTIONS)}.")
 
 
 # --- Time entries: services ----------------------------------------------------------------
@@ -502,7 +647,8 @@ def time_entry_create(
 
     Without ``end`` the entry is a running timer (one per employee). The rate in force
     on the start's local date is resolved and stored. Overlaps are refused with
-    ``time_entry_overlap`` unless ``resolution`` is merge or replace.
+    ``time_entry_overlap`` unless ``resolution`` is one of ``RESOLUTIONS``; merge and
+    replace across another project, task or billability with ``overlap_needs_choice``.
     """
     _check_resolution(resolution)
     entry = TimeEntry(
@@ -521,9 +667,9 @@ def time_entry_create(
     _derive(entry, reresolve=True)
     with transaction.atomic():
         _serialize_writers()
-        conflicts = _store(entry, actor=actor, resolution=resolution, action="time_entry.created", before=None)
-    if conflicts is not None:
-        raise _overlap_error(conflicts)
+        refused = _store(entry, actor=actor, resolution=resolution, action="time_entry.created", before=None)
+    if refused is not None:
+        raise refused
     return entry
 
 
@@ -564,9 +710,9 @@ def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = 
             entry.billable = _billable_default(entry.project, entry.task)
         _validate_entry(entry, check_project=bool(changed & {"project", "task"}))
         _derive(entry, reresolve=bool(changed & {"project", "task", "start"}))
-        conflicts = _store(entry, actor=actor, resolution=resolution, action="time_entry.updated", before=before)
-    if conflicts is not None:
-        raise _overlap_error(conflicts)
+        refused = _store(entry, actor=actor, resolution=resolution, action="time_entry.updated", before=before)
+    if refused is not None:
+        raise refused
     return entry
 
 

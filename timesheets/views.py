@@ -4,7 +4,10 @@ home panel registered in ``TimesheetsConfig.ready()``.
 
 Pages work without JavaScript (forms, POST then redirect). Every write goes through
 ``timesheets.services``; a refused overlap re-renders the form with the conflicting
-entries and Merge / Replace / Cancel, which resubmit the same form with ``resolution``.
+entries, marks those on another project or task or of other billability, and offers the
+resolutions the service says can succeed (Merge / Replace only when nothing differs; Keep
+mine / Keep theirs, which trim the other side) and Cancel; each resubmits the same form
+with ``resolution``.
 People see only their own entries here (anything else by URL is 404); managers may look
 at a report's week, read-only.
 """
@@ -12,6 +15,7 @@ at a report's week, read-only.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +38,7 @@ from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import InvalidPageParameter, date_param, date_value, uuid_param, week_param
 from etime.core.zones import employee_zone, today_for
 from timesheets import selectors, services
-from timesheets.errors import TimeEntryOverlap
+from timesheets.errors import OverlapNeedsChoice, TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
 from timesheets.models import TimeEntry, week_start_of
 
@@ -100,9 +104,33 @@ def _put_errors(form: Any, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
-def _conflicts(exc: TimeEntryOverlap) -> list[TimeEntry]:
+@dataclass
+class Overlap:
+    """A refused overlap as the conflict panel shows it."""
+
+    entries: list[TimeEntry]
+    resolutions: list[str]  # the choices that can succeed, from the service
+    differs: bool  # some conflict is on another project or task, or of other billability
+    needs_choice: bool  # merge or replace was asked for and refused for that reason
+
+
+def _difference_labels() -> dict[str, str]:
+    return {"project": _("other project"), "task": _("other task"), "billable": _("other billability")}
+
+
+def _conflicts(exc: TimeEntryOverlap) -> Overlap:
     ids = [c["id"] for c in exc.details.get("conflicts", [])]
-    return list(TimeEntry.objects.filter(pk__in=ids).select_related("project__client", "task").order_by("start"))
+    differences = exc.details.get("differences", {})
+    labels = _difference_labels()
+    entries = list(TimeEntry.objects.filter(pk__in=ids).select_related("project__client", "task").order_by("start"))
+    for entry in entries:
+        entry.difference_labels = [labels[name] for name in differences.get(str(entry.pk), [])]  # type: ignore[attr-defined]
+    return Overlap(
+        entries=entries,
+        resolutions=list(exc.details.get("resolutions", [])),
+        differs=any(differences.values()),
+        needs_choice=isinstance(exc, OverlapNeedsChoice),
+    )
 
 
 def _week_url(day: date) -> str:
@@ -420,6 +448,15 @@ def _entry_page(request: HttpRequest, form: EntryForm, *, entry: TimeEntry | Non
     return render(request, "timesheets/entry_form.html", context, status=status)
 
 
+def _resolved_message(resolution: str | None) -> str:
+    return {
+        services.MERGE: _("Entries merged."),
+        services.REPLACE: _("Overlapping entries replaced."),
+        services.KEEP_MINE: _("Entry saved; the overlapping entries were trimmed around it."),
+        services.KEEP_THEIRS: _("Entry saved around the time already logged."),
+    }.get(resolution or "", _("Entry saved."))
+
+
 def _save_entry(request: HttpRequest, form: EntryForm, entry: TimeEntry | None) -> HttpResponse:
     if not form.is_valid():
         return _entry_page(request, form, entry=entry, status=400)
@@ -442,13 +479,7 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry: TimeEntry | None) 
     except DomainError as exc:
         _put_errors(form, exc)
         return _entry_page(request, form, entry=entry, status=409 if exc.status == 409 else 400)
-    resolution = _resolution(request)
-    if resolution == services.MERGE:
-        messages.success(request, _("Entries merged."))
-    elif resolution == services.REPLACE:
-        messages.success(request, _("Overlapping entries replaced."))
-    else:
-        messages.success(request, _("Entry saved."))
+    messages.success(request, _resolved_message(_resolution(request)))
     return redirect(_week_url(saved.date))
 
 

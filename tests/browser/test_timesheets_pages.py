@@ -58,7 +58,7 @@ def _add_entry(page: Any, live_server: Any, day: Any, start: str, end: str, proj
     follow(page, "[data-testid=entry-save]")
 
 
-def test_employee_times_work_merges_an_overlap_and_submits_the_week(
+def test_employee_times_work_resolves_an_overlap_and_submits_the_week(
     people: Any, projects: Any, login: Any, live_server: Any
 ) -> None:
     from timesheets.models import TimeEntry, Timesheet
@@ -88,20 +88,23 @@ def test_employee_times_work_merges_an_overlap_and_submits_the_week(
     stopped = TimeEntry.objects.get(employee=people.alice)
     assert stopped.end is not None and stopped.description == "Wireframes"
 
-    # An overlapping entry shows the conflict; Merge makes one entry.
+    # An overlapping entry on another project shows the conflict marked as such and offers
+    # no merge (issue #17); Keep mine trims the other entry, whose project keeps its time.
     day = _other_day_this_week()
     _add_entry(page, live_server, day, "09:00", "10:00", "Acme AG · Website", "Standup")
     assert page.locator(f"[data-testid=day-{day.isoformat()}] [data-testid=entry-row]").count() == 1
     _add_entry(page, live_server, day, "09:30", "11:00", "Acme AG · Support", "Customer call")
     conflict = page.locator("[data-testid=overlap-conflict]")
     assert conflict.is_visible() and "Standup" in conflict.inner_text()
+    assert conflict.locator("[data-testid=conflict-differs]").count() == 1
+    assert conflict.locator("[data-testid=resolve-merge]").count() == 0
     _shot(page, "overlap-conflict")
-    follow(page, "[data-testid=resolve-merge]")
+    follow(page, "[data-testid=resolve-keep-mine]")
     rows = page.locator(f"[data-testid=day-{day.isoformat()}] [data-testid=entry-row]")
-    assert rows.count() == 1
-    merged = rows.first.inner_text()
-    assert "09:00–11:00" in merged and "Standup" in merged and "Customer call" in merged
-    assert page.locator(".messages").inner_text() == "Entries merged."
+    assert rows.count() == 2
+    assert "09:00–09:30" in rows.nth(0).inner_text() and "Standup" in rows.nth(0).inner_text()
+    assert "09:30–11:00" in rows.nth(1).inner_text() and "Customer call" in rows.nth(1).inner_text()
+    assert page.locator(".messages").inner_text() == "Entry saved; the overlapping entries were trimmed around it."
 
     # Totals, then submit the week.
     assert "Support" in page.inner_text("[data-testid=week-grid]")

@@ -76,8 +76,9 @@ def test_the_409_lists_every_conflict_in_full_as_the_api_shows_it(entry: Any, ca
     assert [c["id"] for c in conflicts] == [str(first.pk), str(second.pk)]  # in start order
     for conflict, stored in zip(conflicts, (first, second), strict=True):
         assert conflict == alice_api.get(f"/api/v1/time-entries/{stored.pk}/").json()
-    assert set(error["details"]["resolutions"]) == {"merge", "replace"}
-    assert "merge" in error["message"] and "replace" in error["message"]
+    assert error["details"]["resolutions"] == ["merge", "replace", "keep_mine", "keep_theirs"]
+    assert error["details"]["differences"] == {str(first.pk): [], str(second.pk): []}
+    assert "merge" in error["message"] and "keep_mine" in error["message"]
 
 
 def test_a_refused_overlap_is_audited_with_the_conflicts_and_the_attempt(entry: Any, catalog: Any, alice_api: Any) -> None:

@@ -187,18 +187,19 @@ def test_overlapping_entry_lists_conflicts_and_merge_makes_one_entry(
 ) -> None:
     first = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), description="Standup")
     second = entry(at(MONDAY, "10:30"), at(MONDAY, "11:00"), description="Review")
-    data = {"date": MONDAY, "start": "09:30", "end": "10:45", "project": catalog.support.pk, "description": "Call"}
+    data = {"date": MONDAY, "start": "09:30", "end": "10:45", "project": catalog.website.pk, "description": "Call"}
     response = alice_client.post(reverse("timesheets:entry_new"), data)
     assert response.status_code == 409
     text = _text(response)
     assert text.count('data-testid="conflict-row"') == 2 and "Standup" in text and "Review" in text
     assert 'data-testid="resolve-cancel"' in text and _week(MONDAY).replace("?", "?") in text
+    assert 'data-testid="resolve-merge"' in text and 'data-testid="conflict-differs"' not in text
     assert TimeEntry.objects.filter(employee=people.alice).count() == 2  # nothing written yet
 
     response = alice_client.post(reverse("timesheets:entry_new"), {**data, "resolution": "merge"})
     assert response.status_code == 302
     merged = TimeEntry.objects.get(employee=people.alice)
-    assert (merged.start, merged.end, merged.project) == (at(MONDAY, "09:00"), at(MONDAY, "11:00"), catalog.support)
+    assert (merged.start, merged.end, merged.project) == (at(MONDAY, "09:00"), at(MONDAY, "11:00"), catalog.website)
     assert merged.description == "Standup\nCall\nReview"
     assert set(TimeEntryDeletion.objects.values_list("entry_id", flat=True)) == {first.pk, second.pk}
 

@@ -38,6 +38,7 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
         return
     admin = User.objects.filter(role="admin").order_by("date_joined").first()
     _complete_seller(admin)
+    _einvoicing_details(admin)
     vendors = [services.catalog_save(obj=Vendor(name=name), actor=admin) for name in VENDORS]
     categories = [services.catalog_save(obj=ExpenseCategory(name=name), actor=admin) for name in CATEGORIES]
     span = TimeEntry.objects.filter(status=EntryStatus.APPROVED).aggregate(first=Min("date"), last=Max("date"))
@@ -69,12 +70,31 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
 def _complete_seller(admin: Any) -> None:
     from billing.company import company_details
     from etime.ops.company import company_settings_update
+    from etime.ops.models import CompanySettings
 
     details = company_details()
     have = {"address": details["address_lines"], "vat_id": details["vat_id"], "iban": details["iban"]}
     blank = {name: value for name, value in DEMO_SELLER.items() if not have[name]}
-    if blank:
+    # The demo's company has its settings row, as one an admin has set up does (a cached
+    # read of the defaults may not have created it).
+    if blank or not CompanySettings.objects.exists():
         company_settings_update(actor=admin, **blank)
+
+
+def _einvoicing_details(admin: Any) -> None:
+    """The seller's e-invoicing contact, and one foreign client's e-invoicing details (VAT
+    number, structured address, invoice e-mail), as a company sending e-invoices has them."""
+    from billing.models import ClientBilling, SellerContact
+
+    if not SellerContact.objects.exists():
+        services.einvoice_details_save(obj=SellerContact(contact_name="Accounts", contact_phone="+41 44 000 00 00",
+                                                         contact_email="accounts@demo.etime.test"), actor=admin)  # fmt: skip
+    client = Client.objects.exclude(currency="CHF").filter(billing_profile__isnull=True).order_by("name").first()
+    if client is not None:
+        services.einvoice_details_save(obj=ClientBilling(
+            client=client, vat_id="DE123456789", buyer_reference="991-12345-67", street="Hafenstrasse 1",
+            postcode="20457", city="Hamburg", country="DE", email="invoices@client.example",
+        ), actor=admin)  # fmt: skip
 
 
 def personas() -> dict[str, str]:

@@ -78,7 +78,10 @@ def test_the_pdf_lists_the_reverse_charge_group_with_its_reason(
     assert "VAT DE123456789" in text  # the buyer's VAT number, printed under its address
 
 
-def test_the_client_setting_picks_the_renderer_and_issue_freezes_it(people: Any, catalog: Any, month: None) -> None:
+def test_the_client_setting_picks_the_renderer_and_issue_freezes_it(
+    people: Any, catalog: Any, month: None, settings: Any
+) -> None:
+    settings.ETIME_COMPANY_IBAN = ""
     draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
                                           actor=people.admin)  # fmt: skip
     assert documents.format_of(draft) == DocumentFormat.PDF  # CHF without a company IBAN: the plain PDF

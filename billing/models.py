@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import dateformat
+from django.utils import dateformat, formats
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -125,11 +125,12 @@ class Invoice(models.Model):
 
     @property
     def period_label(self) -> str:
-        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``."""
+        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``: in the active
+        language (its month names and short date format), as the reader sees dates elsewhere."""
         start, end = self.period_start, self.period_end
         if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
             return dateformat.format(start, "F Y")  # the month's name in the active language
-        return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
+        return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')}–{formats.date_format(end, 'SHORT_DATE_FORMAT')}"
 
     @property
     def open_amount(self) -> Decimal:

@@ -92,10 +92,13 @@ ENGLISH = {
                        "Regenerate", "Issue", "Credit note", "Draft", "Delete", "Save", "History", "Printed under the lines",
                        "was added successfully", "Invoice lines", "Payments", "Position", "Description", "Quantity",
                        "Unit price", "Amount", "Time"],
+    "invoice_list": ["Create drafts for all clients for last month", "Add invoice", "Invoices", "Billing", "Client",
+                     "Period start", "Period end", "Issue date", "Due date", "Total", "Currency", "Payment status",
+                     "Kind", "Status", "Export", "Filter", "Search", "Action", "Go", "Draft", "Open", "All"],
 }
 SAME_IN = {
     "de": {"Start", "Status", "Total", "Kind"},
-    "fr": {"Date", "Dates", "Description", "Type", "Actions", "Correction", "Total", "Absent", "Client"},
+    "fr": {"Date", "Dates", "Description", "Type", "Action", "Actions", "Correction", "Total", "Absent", "Client"},
     "it": {"Start", "Status", "Total", "Home"},
 }
 # fmt: on
@@ -368,3 +371,8 @@ def test_an_invoice_draft_is_made_up_to_today_where_the_finance_person_is(
         "Acme AG", case.today.replace(day=1), case.today, "draft", Decimal("120.00"))  # fmt: skip
     assert page.url.endswith(f"/admin/billing/invoice/{invoice.pk}/change/")
     assert_no_english(page, language, "invoice_change")
+    # The list the finance user comes back to: the draft named with its period in their date format.
+    page.goto(f"{live_server.url}/admin/billing/invoice/")
+    row = page.locator("#result_list tbody tr")
+    assert row.count() == 1 and f", {case.today.replace(day=1):{fmt}}–{case.today:{fmt}}" in row.inner_text()
+    assert_no_english(page, language, "invoice_list")

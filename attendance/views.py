@@ -189,7 +189,9 @@ def correction_new(request: HttpRequest) -> HttpResponse:
     employee = employee_for_user(request.user)
     if employee is None:
         raise Http404
-    form = CorrectionForm(request.POST or None, initial={"date": date_param(request, "date")})
+    # Without a day (the page's button) the form proposes today where the person is.
+    day = date_param(request, "date") or zones.today_for(employee)
+    form = CorrectionForm(request.POST or None, initial={"date": day})
     if request.method == "POST" and form.is_valid():
         try:
             services.regularisation_request(

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import dateformat
+from django.utils import dateformat, formats
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from timesheets.models import validate_currency
 
@@ -62,32 +62,37 @@ class NumberSequence(models.Model):
 
 class Invoice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
-    status = models.CharField(max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
-    client = models.ForeignKey("timesheets.Client", on_delete=models.PROTECT, related_name="invoices")
-    period_start = models.DateField()
-    period_end = models.DateField()
-    currency = models.CharField(max_length=3, validators=[validate_currency])
-    vat_rate = models.DecimalField(
-        max_digits=5, decimal_places=2, default=0, validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Percent, the client's rate when the draft was built; stored so later changes never alter it.",
+    kind = models.CharField(_("Kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
+    status = models.CharField(_("Status"), max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    client = models.ForeignKey(
+        "timesheets.Client", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Client")
     )
-    number = models.CharField(max_length=40, blank=True, help_text="Assigned at issue")
+    period_start = models.DateField(_("Period start"))
+    period_end = models.DateField(_("Period end"))
+    currency = models.CharField(_("Currency"), max_length=3, validators=[validate_currency])
+    vat_rate = models.DecimalField(
+        _("VAT rate"), max_digits=5, decimal_places=2, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Percent, the client's rate when the draft was built; stored so later changes never alter it."),
+    )  # fmt: skip
+    number = models.CharField(_("Number"), max_length=40, blank=True, help_text=_("Assigned at issue"))
     sequence_year = models.PositiveIntegerField(null=True, blank=True)
     sequence_number = models.PositiveIntegerField(null=True, blank=True)
-    issue_date = models.DateField(null=True, blank=True)
-    due_date = models.DateField(null=True, blank=True)
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
-    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    vat_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    amount_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    payment_status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN)
+    issue_date = models.DateField(_("Issue date"), null=True, blank=True)
+    due_date = models.DateField(_("Due date"), null=True, blank=True)
+    payment_terms_days = models.PositiveSmallIntegerField(_("Payment terms (days)"), default=30)
+    subtotal = models.DecimalField(_("Subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    vat_amount = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(_("Total"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    amount_paid = models.DecimalField(_("Amount paid"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    payment_status = models.CharField(
+        _("Payment status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN
+    )
     credits = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
-        help_text="For a credit note: the invoice it reverses",
-    )
-    notes = models.TextField(blank=True, help_text="Printed under the lines")
+        verbose_name=_("Credits"), help_text=_("For a credit note: the invoice it reverses"),
+    )  # fmt: skip
+    notes = models.TextField(_("Notes"), blank=True, help_text=_("Printed under the lines"))
     seller = models.JSONField(default=dict, blank=True, help_text="Company details copied at issue")
     buyer = models.JSONField(default=dict, blank=True, help_text="Client details copied at issue")
     pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
@@ -106,6 +111,8 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_unique_number"),
             models.UniqueConstraint(
@@ -118,15 +125,18 @@ class Invoice(models.Model):
         indexes = [models.Index(fields=["client", "status"], name="invoice_client_status")]
 
     def __str__(self) -> str:
-        return self.number or f"Draft: {self.client.name}, {self.period_label}"
+        if self.number:
+            return self.number
+        return gettext("Draft: %(client)s, %(period)s") % {"client": self.client.name, "period": self.period_label}
 
     @property
     def period_label(self) -> str:
-        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``."""
+        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``: in the active
+        language (its month names and short date format), as the reader sees dates elsewhere."""
         start, end = self.period_start, self.period_end
         if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
             return dateformat.format(start, "F Y")  # the month's name in the active language
-        return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
+        return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')}–{formats.date_format(end, 'SHORT_DATE_FORMAT')}"
 
     @property
     def open_amount(self) -> Decimal:
@@ -233,27 +243,29 @@ class InvoiceLine(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField(default=0)
-    kind = models.CharField(max_length=8, choices=LineKind.choices)
-    description = models.CharField(max_length=500)
+    position = models.PositiveIntegerField(_("Position"), default=0)
+    kind = models.CharField(_("Kind"), max_length=8, choices=LineKind.choices)
+    description = models.CharField(_("Description"), max_length=500)
     project = models.ForeignKey("timesheets.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     task = models.ForeignKey("timesheets.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     expense = models.ForeignKey("Expense", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     rate_effective_date = models.DateField(null=True, blank=True)
     seconds = models.BigIntegerField(default=0, help_text="Time lines: the billed seconds of the grouped entries")
     entry_count = models.PositiveIntegerField(default=0)
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1.00"))
-    unit = models.CharField(max_length=8, default="h")
-    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    quantity = models.DecimalField(_("Quantity"), max_digits=12, decimal_places=2, default=Decimal("1.00"))
+    unit = models.CharField(_("Unit"), max_length=8, default="h")
+    unit_price = models.DecimalField(_("Unit price"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2, default=0)
     vat_category = models.CharField(
-        max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
-        help_text="Empty: S with a rate, else the client's category at 0 % (billing.documents.vat)",
+        _("VAT category"), max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
+        help_text=_("Empty: S with a rate, else the client's category at 0 %"),
     )
 
     class Meta:
         ordering = ["invoice", "position", "id"]
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
 
     def __str__(self) -> str:
         return self.description
@@ -367,10 +379,12 @@ class PaymentMethod(models.TextChoices):
 class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    date = models.DateField()
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    method = models.CharField(max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER)
-    reference = models.CharField(max_length=140, blank=True)
+    date = models.DateField(_("Date"))
+    amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2)
+    method = models.CharField(
+        _("Method"), max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+    reference = models.CharField(_("Reference"), max_length=140, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -378,6 +392,8 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-date", "-created_at"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")]
 
     def __str__(self) -> str:

@@ -25,8 +25,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from billing.company import company_details
+from billing.language import invoice_language
 from billing.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
 from billing.services import vat_breakdown
 
@@ -91,7 +93,7 @@ def qr_bill(invoice: Invoice) -> Any:
         account=iban, creditor={"name": seller["name"][:70], "street": street[:70], "pcode": pcode, "city": city[:35],
                                 "country": seller.get("country") or "CH"},
         amount=f"{amount:.2f}", currency=invoice.currency, debtor=debtor, reference_number=reference,
-        additional_information=f"Invoice {invoice.number}" if invoice.number else "", language="en",
+        additional_information=f"Invoice {invoice.number}" if invoice.number else "", language=invoice_language(invoice),
     )  # fmt: skip
 
 
@@ -256,7 +258,8 @@ def render_pdf(invoice: Invoice) -> bytes:
     """The invoice PDF. EUR invoices are PDF/A-3 with their Factur-X XML embedded."""
     from weasyprint import HTML
 
-    html = render_to_string("billing/invoice_pdf.html", _context(invoice))
+    with translation.override(invoice_language(invoice)):  # the client's language, not the clicker's
+        html = render_to_string("billing/invoice_pdf.html", _context(invoice))
     factur_x = invoice.currency == "EUR"
     if factur_x:
         # WeasyPrint's PDF/A output intent opens its sRGB profile and never closes it;

@@ -62,7 +62,7 @@ from billing.models import (
     Receipt,
     Vendor,
 )
-from etime.core import audit
+from etime.core import audit, formatting
 from etime.core.errors import ValidationFailed
 from timesheets.models import Client, EntryStatus, Project, Task, TimeEntry
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
@@ -647,6 +647,13 @@ def invoices_mark_overdue(*, today: date | None = None) -> list[Invoice]:
     return due
 
 
+def _lazy_format(formatter: Any, value: Any) -> Any:
+    """``formatter(value)`` when the text is rendered (in notify(), the recipient's language)."""
+    from etime.ops.notifications import lazy_text
+
+    return lazy_text(lambda: formatter(value))
+
+
 def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) -> int:
     """Remind of each overdue invoice at most every ``every_days`` days; returns how many
     invoices were reminded. Each invoice is claimed by a conditional UPDATE first, so a task
@@ -685,9 +692,12 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
             if claimed != 1:
                 continue
             # Lazy: notify() writes them in each recipient's language.
-            facts = {"number": invoice.number, "client": invoice.client.name, "due": f"{invoice.due_date:%d.%m.%Y}",
-                     "total": invoice.total, "paid": invoice.amount_paid, "open": invoice.open_amount,
-                     "currency": invoice.currency}  # fmt: skip
+            # The date and amounts too, so each reads in the recipient's formats (1'234.50 in German).
+            facts = {"number": invoice.number, "client": invoice.client.name, "currency": invoice.currency,
+                     "due": _lazy_format(formatting.date_local, invoice.due_date),
+                     "total": _lazy_format(formatting.money, invoice.total),
+                     "paid": _lazy_format(formatting.money, invoice.amount_paid),
+                     "open": _lazy_format(formatting.money, invoice.open_amount)}  # fmt: skip
             subject = format_lazy(gettext_lazy("Overdue: invoice {number} ({client})"), **facts)
             body = format_lazy(
                 gettext_lazy("Invoice {number} to {client} was due on {due}.\n"

@@ -36,7 +36,9 @@ def _invoice(people: Any, catalog: Any, rate: Any, billed: Any, language: str) -
     catalog.acme.save()
     rate("project", catalog.website, "493.80")
     billed(date(2026, 3, 3), 150)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin)
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     return services.invoice_issue(invoice=draft, actor=people.admin, issue_date=date(2026, 4, 1), render_pdf=False)
 
 

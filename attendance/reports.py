@@ -21,8 +21,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from tablib import Dataset
 
 from accounts.models import Employee
-from etime.core import formatting
 from attendance.models import AttendanceDay, DayStatus
+from etime.core import formatting
 
 CODES = {
     DayStatus.PRESENT: "P",

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
@@ -210,10 +211,10 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         response["Content-Disposition"] = f'attachment; filename="{invoice.number or invoice.pk}.xml"'
         return response
 
-    OPERATIONS: dict[str, tuple[str, str]] = {  # operation -> (permission, what the message says)
-        "regenerate": ("billing.change_invoice", "regenerated"),
-        "issue": ("billing.change_invoice", "issued"),
-        "credit-note": ("billing.add_invoice", "credited"),
+    OPERATIONS: dict[str, tuple[str, Any]] = {  # operation -> (permission, what the message says)
+        "regenerate": ("billing.change_invoice", _("%(invoice)s: regenerated.")),
+        "issue": ("billing.change_invoice", _("%(invoice)s: issued.")),
+        "credit-note": ("billing.add_invoice", _("%(invoice)s: credited by credit note %(note)s.")),
     }
 
     def operation_view(self, request: HttpRequest, pk: Any, operation: str) -> HttpResponse:
@@ -240,8 +241,8 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         except DomainError as exc:
             self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
         else:
-            note = f" by credit note {target.number}" if operation == "credit-note" else ""
-            self.message_user(request, f"{invoice if operation != 'issue' else target}: {done}{note}.", messages.SUCCESS)
+            shown = invoice if operation != "issue" else target
+            self.message_user(request, str(done) % {"invoice": shown, "note": target.number}, messages.SUCCESS)
         return redirect("admin:billing_invoice_change", target.pk)
 
     def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
@@ -273,16 +274,20 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         start, end = last_month(timezone.localdate())
         run = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
         period = Invoice(period_start=start, period_end=end).period_label
-        summary = f"{period}: {len(run.made)} new draft(s)"
+        parts = [ngettext("%(count)d new draft", "%(count)d new drafts", len(run.made)) % {"count": len(run.made)}]
         if run.regenerated:
-            summary += f"; regenerated {', '.join(str(d) for d in run.regenerated)}"
+            parts.append(gettext("regenerated %(drafts)s") % {"drafts": ", ".join(str(d) for d in run.regenerated)})
         if run.empty:
-            summary += f"; nothing to bill for {len(run.empty)} client(s)"
-        self.message_user(request, summary + ".", messages.SUCCESS)
+            parts.append(
+                ngettext("nothing to bill for %(count)d client", "nothing to bill for %(count)d clients", len(run.empty))
+                % {"count": len(run.empty)}
+            )
+        self.message_user(request, gettext("%(period)s: %(parts)s.") % {"period": period, "parts": "; ".join(parts)},
+                          messages.SUCCESS)  # fmt: skip
         for client, reason in run.skipped:
             self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
 
-    def _each_invoice(self, request: HttpRequest, queryset: QuerySet[Invoice], service: Any, done: str) -> None:
+    def _each_invoice(self, request: HttpRequest, queryset: QuerySet[Invoice], service: Any, done: Any) -> None:
         """Runs one billing service per selected invoice, oldest first; a refusal is reported
         against its invoice and does not stop the others."""
         count = 0
@@ -292,15 +297,17 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
                 count += 1
             except DomainError as exc:
                 self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-        self.message_user(request, done.format(count=count), messages.SUCCESS)
+        self.message_user(request, done(count) % {"count": count}, messages.SUCCESS)
 
     @admin.action(permissions=["change"], description=_("Regenerate the selected drafts"))
     def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        self._each_invoice(request, queryset, services.invoice_regenerate, "{count} draft(s) regenerated.")
+        self._each_invoice(request, queryset, services.invoice_regenerate,
+                           lambda n: ngettext("%(count)d draft regenerated.", "%(count)d drafts regenerated.", n))  # fmt: skip
 
     @admin.action(permissions=["change"], description=_("Issue the selected drafts"))
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        self._each_invoice(request, queryset, services.invoice_issue, "{count} invoice(s) issued.")
+        self._each_invoice(request, queryset, services.invoice_issue,
+                           lambda n: ngettext("%(count)d invoice issued.", "%(count)d invoices issued.", n))  # fmt: skip
 
     @admin.action(permissions=["view"], description=_("Download PDFs (zip)"))
     def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from billing import selectors
 from billing.company import company_details
@@ -73,7 +73,7 @@ HUNDRED = Decimal(100)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"The input is invalid: {message}", details={field: [message]})
+    return ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": message}, details={field: [message]})
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None, *, constraints: bool = True) -> None:
@@ -241,7 +241,7 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
     ``invoice_draft_overlaps`` when an open draft of the client shares a day with the
     period (it would bill the same time; regenerate or delete that draft instead)."""
     if period_end < period_start:
-        raise _invalid("period_end", "The period ends before it starts.")
+        raise _invalid("period_end", gettext("The period ends before it starts."))
     with transaction.atomic():
         # The client's row lock serialises draft creation per client, so two requests
         # can't both find no overlapping draft and both create one.
@@ -288,7 +288,7 @@ def invoice_update(*, invoice: Invoice, actor: Any, **changes: Any) -> Invoice:
     allowed = {"notes", "payment_terms_days"}
     unknown = set(changes) - allowed
     if unknown:
-        raise _invalid(sorted(unknown)[0], "This field cannot be changed.")
+        raise _invalid(sorted(unknown)[0], gettext("This field cannot be changed."))
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -319,7 +319,7 @@ def invoice_line_add(
 ) -> InvoiceLine:  # fmt: skip
     """An extra line (or a discount, with a negative price) on a draft."""
     if kind not in (LineKind.EXTRA, LineKind.DISCOUNT):
-        raise _invalid("kind", "Only extra and discount lines can be added by hand.")
+        raise _invalid("kind", gettext("Only extra and discount lines can be added by hand."))
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -346,9 +346,9 @@ def invoice_discount_add(
     """A fixed discount (at the invoice's VAT rate) or a percentage of the current lines,
     one discount line per VAT rate so each rate's base shrinks by its own share."""
     if (amount is None) == (percent is None):
-        raise _invalid("amount", "Give either amount or percent.")
+        raise _invalid("amount", gettext("Give either amount or percent."))
     if (amount is not None and amount <= 0) or (percent is not None and not (0 < percent <= 100)):
-        raise _invalid("amount" if amount is not None else "percent", "Must be positive (percent at most 100).")
+        raise _invalid("amount" if amount is not None else "percent", gettext("Must be positive (percent at most 100)."))
     if amount is not None:
         return [invoice_line_add(invoice=invoice, actor=actor, description=description, quantity=Decimal(1),
                                  unit_price=amount, kind=LineKind.DISCOUNT)]  # fmt: skip
@@ -373,7 +373,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if refused:
-            raise _invalid(sorted(refused)[0], f"A {line.kind} line's {sorted(refused)[0]} cannot be edited.")
+            raise _invalid(sorted(refused)[0], gettext("A %(kind)s line's %(field)s cannot be edited.") % {"kind": line.get_kind_display(), "field": sorted(refused)[0]})
         line = InvoiceLine.objects.get(pk=line.pk)
         before = audit.snapshot(line)
         for name, value in changes.items():
@@ -396,7 +396,7 @@ def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if line.kind in (LineKind.TIME, LineKind.EXPENSE):
-            raise _invalid("kind", "Time and expense lines follow the entries; make those non-billable and regenerate.")
+            raise _invalid("kind", gettext("Time and expense lines follow the entries; make those non-billable and regenerate."))
         before = audit.snapshot(line)
         line.delete()
         _recompute_totals(invoice)
@@ -519,7 +519,7 @@ def invoice_void(*, invoice: Invoice, actor: Any) -> Invoice:
     with transaction.atomic():
         invoice = _locked(invoice)
         if invoice.status == InvoiceStatus.DRAFT:
-            raise InvoiceNotIssued("A draft is deleted, not voided.")
+            raise InvoiceNotIssued(gettext("A draft is deleted, not voided."))
         if invoice.status == InvoiceStatus.VOID or invoice.payment_status == PaymentStatus.CREDITED:
             raise InvoiceAlreadyCredited()
         if invoice.payments.exists():
@@ -600,12 +600,12 @@ def payment_record(*, invoice: Invoice, actor: Any, amount: Decimal, day: date, 
     with transaction.atomic():
         invoice = _locked(invoice)
         if invoice.status != InvoiceStatus.ISSUED or invoice.kind != InvoiceKind.INVOICE:
-            raise InvoiceNotIssued("Payments are recorded against issued invoices.")
+            raise InvoiceNotIssued(gettext("Payments are recorded against issued invoices."))
         if invoice.payment_status == PaymentStatus.CREDITED:
             raise InvoiceAlreadyCredited()
         amount = round_money(amount)
         if amount <= 0:
-            raise _invalid("amount", "Must be positive.")
+            raise _invalid("amount", gettext("Must be positive."))
         if amount > invoice.open_amount:
             raise PaymentExceedsOpen(details={"open": str(invoice.open_amount), "currency": invoice.currency})
         payment = Payment(invoice=invoice, amount=amount, date=day, method=method, reference=reference,
@@ -752,7 +752,7 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
         if stored is not None and (stored.status == ExpenseStatus.INVOICED or stored.invoice_id):
             raise ExpenseLocked()
         if expense.status == ExpenseStatus.INVOICED:
-            raise _invalid("status", "An expense becomes invoiced by issuing an invoice.")
+            raise _invalid("status", gettext("An expense becomes invoiced by issuing an invoice."))
         expense.currency = (expense.currency or "").upper()
         if receipt_file is not None:
             expense.receipt = receipt_store(file=receipt_file, name=receipt_name, content_type=receipt_type)
@@ -772,7 +772,7 @@ def expense_delete(*, expense: Expense, actor: Any) -> None:
             raise ExpenseLocked()
         if InvoiceLine.objects.filter(expense=expense).exists():
             # On a draft's line (drafts reserve nothing, but the line points at it).
-            raise ExpenseLocked("This expense is on a draft invoice: regenerate or delete the draft first.")
+            raise ExpenseLocked(gettext("This expense is on a draft invoice: regenerate or delete the draft first."))
         before = audit.snapshot(expense)
         pk = expense.pk
         expense.delete()
@@ -800,8 +800,8 @@ def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
             audit.record(actor=actor, action=f"{obj._meta.model_name}.deleted", object_type=label, object_id=pk,
                          before=before)  # fmt: skip
     except ProtectedError:
-        raise ValidationFailed("It is still used by expenses; deactivate it instead.",
-                               details={"non_field_errors": ["Still referenced."]}) from None
+        raise ValidationFailed(gettext("It is still used by expenses; deactivate it instead."),
+                               details={"non_field_errors": [gettext("Still referenced.")]}) from None
 
 
 @dataclass
@@ -826,13 +826,13 @@ def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) 
                 run.regenerated.append(invoice_regenerate(invoice=overlapping[0], actor=actor))
             elif overlapping:
                 names = ", ".join(str(d) for d in overlapping)
-                run.skipped.append((client, f"skipped: it has an open draft over part of the period ({names}); "
-                                            "regenerate or delete that draft first"))  # fmt: skip
+                run.skipped.append((client, gettext("skipped: it has an open draft over part of the period (%(drafts)s); "
+                                                    "regenerate or delete that draft first") % {"drafts": names}))  # fmt: skip
             else:
                 run.made.append(invoice_create_draft(client=client, period_start=period_start, period_end=period_end,
                                                      actor=actor))  # fmt: skip
         except InvoiceEmpty:
             run.empty.append(client)
         except (CurrencyMismatch, InvoiceDraftOverlaps) as exc:
-            run.skipped.append((client, f"skipped: {exc.message}"))
+            run.skipped.append((client, gettext("skipped: %(reason)s") % {"reason": exc.message}))
     return run

@@ -52,7 +52,7 @@ def test_drafts_for_last_month_regenerate_a_draft_of_the_same_period_instead_of_
     march.refresh_from_db()
     assert march.subtotal == Decimal("150.00")
     text = " ".join(_messages(response))
-    assert "regenerated Draft: Acme AG, March 2026" in text and "0 new draft(s)" in text
+    assert "regenerated Draft: Acme AG, March 2026" in text and "0 new drafts" in text
     services.invoice_issue(invoice=march, actor=people.admin, render_pdf=False)  # not stale: it can be issued
 
 

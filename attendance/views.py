@@ -234,7 +234,7 @@ def team(request: HttpRequest) -> HttpResponse:
         employees = employees.filter(department_id=department)
     register = reports.monthly_register(employees=employees, month=month)
     user = signed_in_user(request.user)
-    pending = approvals.pending_for(user, kinds=list(KINDS)).order_by("created_at")[:50]
+    pending = approvals.summaries(approvals.pending_for(user, kinds=list(KINDS)).order_by("created_at")[:50])
     context = {
         "register": register,
         "legend": reports.LEGEND,
@@ -270,7 +270,7 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
         messages.error(request, exc.message)
     else:
         done = _("approved") if decision == "approve" else _("rejected")
-        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.summary, "decision": done})
+        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.display_summary, "decision": done})
     return redirect("attendance_team")
 
 

@@ -121,6 +121,16 @@ class ApprovalRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} ({self.status})"
 
+    @property
+    def display_summary(self) -> str:
+        """The summary in the active language (``approvals.summaries`` fills it for a list in
+        one query per kind); ``summary`` is the text stored at submission."""
+        if not hasattr(self, "_display_summary"):
+            from etime.core.approvals import summaries
+
+            summaries([self])
+        return str(self._display_summary)
+
 
 class ApprovalStep(models.Model):
     """A decision at one level. One per level: the constraint makes a second impossible."""

@@ -102,6 +102,7 @@ class ApprovalRequest(models.Model):
     summary = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    _display_summary: str  # set by etime.core.approvals.summaries (not a column)
 
     class Meta:
         ordering = ["-created_at", "-id"]

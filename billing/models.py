@@ -116,11 +116,14 @@ class Invoice(models.Model):
 
     @property
     def period_label(self) -> str:
-        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``."""
+        """``March 2026`` for a calendar month, else ``03/01/2026–03/15/2026`` (in the active
+        language's formats)."""
         start, end = self.period_start, self.period_end
         if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
             return dateformat.format(start, "F Y")  # the month's name in the active language
-        return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
+        from etime.core.formatting import date_local
+
+        return f"{date_local(start)}–{date_local(end)}"
 
     @property
     def open_amount(self) -> Decimal:

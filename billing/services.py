@@ -28,9 +28,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from billing import selectors
 from billing.company import company_details
@@ -162,6 +162,24 @@ def _insert_lines(rows: list[tuple[Any, ...]]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - fixed names
 
 
+def _document_text(invoice: Invoice, message: str, **values: Any) -> str:
+    """Text stored on an invoice (a line's description, a credit note's note) in the
+    language the document is printed in (billing/language.py), dates through the format
+    layer. ``message`` is marked where it is written (gettext_noop)."""
+    from billing.language import invoice_language
+
+    with translation.override(invoice_language(invoice)):
+        params = {k: formatting.date_local(v) if isinstance(v, date) else v for k, v in values.items()}
+        return gettext(message) % params if params else gettext(message)
+
+
+def _document_date(invoice: Invoice, day: date) -> str:
+    from billing.language import invoice_language
+
+    with translation.override(invoice_language(invoice)):
+        return formatting.date_local(day)
+
+
 def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal, Decimal]]:
     """Replace the draft's time and expense lines with what the period bills now; extra
     and discount lines stay. Returns the new lines' (amount, VAT rate) pairs."""
@@ -203,15 +221,15 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
         if g["task_id"]:
             text += f" – {task_names.get(g['task_id'], '')}"
         if rates_per_target[(g["project_id"], g["task_id"])] > 1 and g["rate_effective_date"]:
-            text += f" (rate from {g['rate_effective_date']:%d.%m.%Y})"
+            text += _document_text(invoice, gettext_noop(" (rate from %(date)s)"), date=g["rate_effective_date"])
         rows.append((invoice_id, len(rows) + 1, LineKind.TIME.value, text[:500], uuid_prep(g["project_id"], connection),
                      uuid_prep(g["task_id"], connection), None, g["rate_effective_date"], seconds, g["entries"],
                      quantity, "h", rate, amount, vat_rate))  # fmt: skip
         pairs.append((amount, vat_rate))
     for expense in sorted(expenses, key=lambda e: (e.date, str(e.pk))):
-        label = " – ".join(x for x in [expense.category.name if expense.category else "Expense",
+        label = " – ".join(x for x in [expense.category.name if expense.category else _document_text(invoice, gettext_noop("Expense")),
                                        expense.vendor.name if expense.vendor else "", expense.description] if x)
-        rows.append((invoice_id, len(rows) + 1, LineKind.EXPENSE.value, f"{label} ({expense.date:%d.%m.%Y})"[:500],
+        rows.append((invoice_id, len(rows) + 1, LineKind.EXPENSE.value, f"{label} ({_document_date(invoice, expense.date)})"[:500],
                      uuid_prep(expense.project_id, connection), None, uuid_prep(expense.pk, connection), None, 0, 0,
                      Decimal("1.00"), "pc", expense.amount, expense.amount, vat_rate))  # fmt: skip
         pairs.append((expense.amount, vat_rate))
@@ -551,7 +569,8 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
             period_start=original.period_start, period_end=original.period_end, currency=original.currency,
             vat_rate=original.vat_rate, payment_terms_days=0, credits=original, seller=company_details(),
             buyer=original.buyer, issue_date=day, due_date=day, issued_at=timezone.now(),
-            notes=f"Credit note for invoice {original.number} of {original.issue_date:%d.%m.%Y}.",
+            notes=_document_text(original, gettext_noop("Credit note for invoice %(number)s of %(date)s."), number=original.number,
+                                 date=original.issue_date),
             payment_status=PaymentStatus.CREDITED, number=number, sequence_year=day.year, sequence_number=seq,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip

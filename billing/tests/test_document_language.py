@@ -79,3 +79,12 @@ def test_a_client_without_a_language_gets_the_sites_default(
     text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
 
     assert "Rechnung INV-2026-0001" in text and "1'334.49 CHF" in text and "Subtotal " not in text
+
+
+def test_text_stored_on_the_invoice_is_in_its_language_too(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+    invoice = _invoice(people, catalog, rate, billed, "de")
+
+    with translation.override("en"):
+        note = services.invoice_credit_note(invoice=invoice, actor=people.admin, render_pdf=False)
+
+    assert note.notes == "Credit note for invoice INV-2026-0001 of 01.04.2026."  # German dates; words once translated

@@ -45,7 +45,7 @@ def test_mid_month_rate_change_yields_two_lines_for_the_same_task(people: Any, c
         (catalog.design.pk, Decimal("3.00"), Decimal("100.00"), date(2026, 1, 1), Decimal("300.00")),
         (catalog.design.pk, Decimal("1.50"), Decimal("120.00"), date(2026, 3, 16), Decimal("180.00")),
     ]
-    assert "rate from 16.03.2026" in lines[1].description
+    assert "rate from 03/16/2026" in lines[1].description  # the invoice's language: the default, English
     assert invoice.subtotal == Decimal("480.00")
     assert invoice.vat_rate == Decimal("8.10")
     assert invoice.vat_amount == Decimal("38.88")

@@ -15,8 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from accounts.models import Department
@@ -35,7 +35,7 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from attendance.resources import AttendanceDayResource
-from etime.core import approvals
+from etime.core import approvals, formatting
 from etime.core.adminkit import ImportExportPermissions, OperatePermission, elapsed_minutes, require_permissions
 from etime.core.errors import DomainError
 from etime.core.params import date_param, month_param, uuid_param
@@ -214,7 +214,7 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
             rows.append({"employee": person, "cells": cells})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Roster from {start:%a %d %b %Y}",
+            "title": gettext("Roster from %(day)s") % {"day": formatting.weekday_label(start)},
             "days": days,
             "rows": rows,
             "start": start,

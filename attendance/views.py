@@ -33,7 +33,7 @@ from attendance.models import (
     Regularisation,
     ShiftSwapRequest,
 )
-from etime.core import approvals, zones
+from etime.core import approvals, formatting, zones
 from etime.core.errors import DomainError
 from etime.core.params import choice_param, date_param, month_param, uuid_param
 
@@ -180,7 +180,7 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         local = punch.timestamp.astimezone(ZoneInfo(employee.effective_time_zone))
         labels: dict[str, str] = {PunchDirection.IN: _("Clocked in"), PunchDirection.OUT: _("Clocked out")}
         label = labels.get(direction, _("Punch recorded"))
-        messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": local.strftime("%H:%M")})
+        messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": formatting.time_local(local)})
     return redirect(back)
 
 

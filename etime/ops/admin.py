@@ -210,7 +210,8 @@ class ReportSubscriptionForm(forms.ModelForm):
         data = super().clean() or {}
         kind = report_kinds().get(data.get("report", ""))
         if kind and data.get("format") not in kind.formats:
-            self.add_error("format", f"{kind.title} comes as {', '.join(kind.formats)}.")
+            self.add_error("format", gettext("%(title)s comes as %(formats)s.") % {"title": kind.title,
+                                                                                   "formats": ", ".join(kind.formats)})  # fmt: skip
         return data
 
 

@@ -65,3 +65,18 @@ def test_a_row_whose_object_is_gone_shows_its_stored_text(people: Any, today: da
         (shown,) = approvals.summaries([orphan])
 
     assert shown.display_summary == "Old text"
+
+
+def test_a_list_is_rendered_in_one_query_per_kind(
+    people: Any, vacation: Any, grant: Any, today: date, django_assert_num_queries: Any
+) -> None:
+    for person in (people.alice, people.amir, people.dave):
+        grant(person, vacation, 10)
+        submit(person, vacation, date(2026, 6, 1))
+    pending = list(ApprovalRequest.objects.filter(kind="leave_request"))
+    assert len(pending) == 3
+
+    with django_assert_num_queries(1), translation.override("de"):
+        lines = [a.display_summary for a in approvals.summaries(pending)]
+
+    assert all("01.06.2026" in line for line in lines), lines

@@ -48,7 +48,9 @@ def home(request: HttpRequest) -> HttpResponse:
     labels = {kind.name: kind.label for kind in approvals.kinds()}
     mine = [
         {"approval": a, "kind_label": labels.get(a.kind, a.kind)}
-        for a in ApprovalRequest.objects.filter(requester=user, status=ApprovalStatus.PENDING).order_by("-created_at")[:10]
+        for a in approvals.summaries(
+            ApprovalRequest.objects.filter(requester=user, status=ApprovalStatus.PENDING).order_by("-created_at")[:10]
+        )
     ]
     return render(
         request, "home.html",
@@ -97,7 +99,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 def _inbox_rows(user: Any) -> list[dict[str, Any]]:
     labels = {kind.name: kind.label for kind in approvals.kinds()}
     pending = approvals.pending_for(user).select_related("requester").order_by("created_at")[:500]
-    return [{"approval": a, "kind_label": labels.get(a.kind, a.kind)} for a in pending]
+    return [{"approval": a, "kind_label": labels.get(a.kind, a.kind)} for a in approvals.summaries(pending)]
 
 
 @login_required
@@ -122,7 +124,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
                         comment=form.cleaned_data["comment"],
                     )  # fmt: skip
                 except DomainError as exc:
-                    failed.append(f"{by_id[pk].summary}: {exc.message}")
+                    failed.append(f"{by_id[pk].display_summary}: {exc.message}")
                 else:
                     done += 1
             if done:

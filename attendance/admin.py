@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
@@ -34,7 +35,7 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from attendance.resources import AttendanceDayResource
-from etime.core import approvals
+from etime.core import approvals, formatting
 from etime.core.adminkit import ImportExportPermissions, OperatePermission, elapsed_minutes, require_permissions
 from etime.core.errors import DomainError
 from etime.core.params import date_param, month_param, uuid_param
@@ -67,8 +68,8 @@ class ShiftAdmin(admin.ModelAdmin):
 
 class ScheduleForm(forms.ModelForm):
     pattern = forms.CharField(
-        help_text="Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
-        "E.g. a 7-day office week: D D D D D - -",
+        help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
+                    "E.g. a 7-day office week: D D D D D - -"),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
@@ -213,7 +214,7 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
             rows.append({"employee": person, "cells": cells})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Roster from {start:%a %d %b %Y}",
+            "title": gettext("Roster from %(day)s") % {"day": formatting.weekday_label(start)},
             "days": days,
             "rows": rows,
             "start": start,
@@ -282,7 +283,9 @@ class _DecideActions(OperatePermission):
                 done += 1
             except DomainError as exc:
                 _report_domain_error(self, request, exc)  # type: ignore[arg-type]
-        self.message_user(request, f"{done} request(s) {decision}d.", messages.SUCCESS)  # type: ignore[attr-defined]
+        text = (ngettext("%(count)d request approved.", "%(count)d requests approved.", done) if decision == "approve"
+                else ngettext("%(count)d request rejected.", "%(count)d requests rejected.", done))  # fmt: skip
+        self.message_user(request, text % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
 
     @admin.action(permissions=["operate"], description=_("Approve selected pending requests"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -448,7 +451,8 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         written = 0
         for employee_id, days in by_employee.items():
             written += services.recompute(employee_ids=[employee_id], date_from=min(days), date_to=max(days)).written
-        self.message_user(request, f"Recomputed {written} day(s).", messages.SUCCESS)
+        self.message_user(request, ngettext("Recomputed %(count)d day.", "Recomputed %(count)d days.", written) % {"count": written},
+                          messages.SUCCESS)  # fmt: skip
 
     def get_urls(self) -> list[Any]:
         return [path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"), *super().get_urls()]

@@ -13,6 +13,7 @@ from typing import Any, cast
 import django_filters
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -62,7 +63,7 @@ def _user(request: Request) -> User:
 
 def _require_manage(request: Request, employee: Employee) -> None:
     if not selectors.may_manage(user=request.user, employee=employee):
-        raise PermissionDenied("Only an admin or this employee's manager may do this.")
+        raise PermissionDenied(gettext("Only an admin or this employee's manager may do this."))
 
 
 def _visible_employees(request: Request) -> QuerySet[Employee]:
@@ -261,7 +262,7 @@ class ShiftOverrideViewSet(EtimeModelViewSet):
         _require_manage(self.request, override.employee)
         changes = dict(serializer.validated_data)
         if "employee" in changes and changes["employee"].pk != override.employee_id:
-            raise ValidationError({"employee": ["An override cannot move to another employee."]})
+            raise ValidationError({"employee": [gettext("An override cannot move to another employee.")]})
         changes.pop("employee", None)
         serializer.instance = services.override_update(override=override, actor=self.request.user, **changes)
 
@@ -353,7 +354,7 @@ class ShiftSwapViewSet(
         own = selectors.own_employee(user=self.request.user)
         requester = data.get("requester") or own
         if requester is None:
-            raise ValidationError({"requester": ["Required: your login has no employee record."]})
+            raise ValidationError({"requester": [gettext("Required: your login has no employee record.")]})
         if own is None or requester.pk != own.pk:
             _require_manage(self.request, requester)
         serializer.instance = services.swap_request(
@@ -434,7 +435,7 @@ class RegularisationViewSet(
         own = selectors.own_employee(user=self.request.user)
         employee = data.get("employee") or own
         if employee is None:
-            raise ValidationError({"employee": ["Required: your login has no employee record."]})
+            raise ValidationError({"employee": [gettext("Required: your login has no employee record.")]})
         apply_directly = own is None or employee.pk != own.pk
         if apply_directly:
             _require_manage(self.request, employee)
@@ -494,9 +495,9 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
         own = selectors.own_employee(user=self.request.user)
         employee = data.get("employee") or own
         if employee is None:
-            raise ValidationError({"employee": ["Required: your login has no employee record."]})
+            raise ValidationError({"employee": [gettext("Required: your login has no employee record.")]})
         if (own is None or employee.pk != own.pk) and not getattr(self.request.user, "is_admin_role", False):
-            raise PermissionDenied("Only admins record punches for others; managers correct days through regularisation.")
+            raise PermissionDenied(gettext("Only admins record punches for others; managers correct days through regularisation."))
         serializer.instance = services.punch_create(
             employee=employee, timestamp=data["timestamp"], source=PunchSource.API, actor=self.request.user,
             direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
@@ -589,7 +590,7 @@ class RecomputeSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         ensure_supported(date_from=attrs["date_from"], date_to=attrs["date_to"])
         if attrs["date_to"] < attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+            raise serializers.ValidationError({"date_to": [gettext("Must not be before date_from.")]})
         if (attrs["date_to"] - attrs["date_from"]).days >= MAX_RECOMPUTE_DAYS:
             raise serializers.ValidationError({"date_to": [f"At most {MAX_RECOMPUTE_DAYS} days at once."]})
         return attrs
@@ -622,7 +623,7 @@ class RecomputeView(EtimeAPIView):
         if data.get("employee"):
             employees = employees.filter(pk=data["employee"])
             if not employees.exists():
-                raise NotFound("Unknown employee.")
+                raise NotFound(gettext("Unknown employee."))
         ids = list(employees.order_by("id").values_list("id", flat=True))
         days = (data["date_to"] - data["date_from"]).days + 1
         if len(ids) * days > conf.sync_recompute_limit():
@@ -738,7 +739,7 @@ class RegisterView(EtimeAPIView):
     def get(self, request: Request) -> Response | HttpResponse:
         month = reports.parse_month(request.query_params.get("month"))
         if month is None:
-            raise ValidationError({"month": ["Give the month as YYYY-MM."]})
+            raise ValidationError({"month": [gettext("Give the month as YYYY-MM.")]})
         register = reports.monthly_register(employees=_report_employees(request), month=month)
         file_format = request.accepted_renderer.format if request.accepted_renderer else "json"
         if file_format in ("csv", "xlsx", "pdf"):
@@ -773,7 +774,7 @@ class SummaryView(EtimeAPIView):
                 date_from = date.fromisoformat(params.get("date_after", ""))
                 date_to = date.fromisoformat(params.get("date_before", ""))
             except ValueError:
-                raise ValidationError({"date_after": ["Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD)."]}) from None
+                raise ValidationError({"date_after": [gettext("Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD).")]}) from None
         if date_to < date_from or date_to - date_from > timedelta(days=MAX_RECOMPUTE_DAYS):
             raise ValidationError({"date_before": [f"A range of 1 to {MAX_RECOMPUTE_DAYS} days."]})
         employees = _report_employees(request).order_by("code")

@@ -30,7 +30,8 @@ class AttendanceConfig(AppConfig):
                 on_approved=plans.on_swap_approved,
                 on_rejected=plans.on_swap_rejected,
                 on_returned=plans.on_swap_returned,
-                describe=lambda obj: f"Swap {obj.date.isoformat()}: {obj.requester.full_name} ⇄ {obj.counterpart.full_name}",
+                describe=_describe_swap,
+                related=("requester", "counterpart"),
             )
         )
         approvals.register_kind(
@@ -43,7 +44,8 @@ class AttendanceConfig(AppConfig):
                 on_approved=regularisations.on_approved,
                 on_rejected=regularisations.on_rejected,
                 on_returned=regularisations.on_returned,
-                describe=lambda obj: f"Correction {obj.date.isoformat()} for {obj.employee.full_name}: {obj.reason}",
+                describe=_describe_correction,
+                related=("employee",),
             )
         )
 
@@ -81,10 +83,32 @@ class AttendanceConfig(AppConfig):
                 return reports.register_pdf(register)
             return bytes(XLSX().export_data(reports.register_dataset(register)))
 
-        register_report(ReportKind("attendance_register", "Monthly attendance register", _register_report))
-        register_report(ReportKind("attendance_overtime", "Overtime", _overtime_report, formats=("xlsx",)))
+        register_report(ReportKind("attendance_register", gettext_lazy("Monthly attendance register"), _register_report))
+        register_report(ReportKind("attendance_overtime", gettext_lazy("Overtime"), _overtime_report, formats=("xlsx",)))
         registry.register_home_panel(views.home_panel)
         registry.register_nav_link(views.nav_links)
+
+
+def _describe_swap(obj: object) -> str:
+    """Inbox lines in the reader's language and formats (etime.core.approvals.summaries)."""
+    from django.utils.translation import gettext
+
+    from etime.core.formatting import date_local
+
+    return gettext("Swap %(date)s: %(requester)s ⇄ %(counterpart)s") % {
+        "date": date_local(obj.date), "requester": obj.requester.full_name,  # type: ignore[attr-defined]
+        "counterpart": obj.counterpart.full_name,  # type: ignore[attr-defined]
+    }  # fmt: skip
+
+
+def _describe_correction(obj: object) -> str:
+    from django.utils.translation import gettext
+
+    from etime.core.formatting import date_local
+
+    return gettext("Correction %(date)s for %(name)s: %(reason)s") % {
+        "date": date_local(obj.date), "name": obj.employee.full_name, "reason": obj.reason,  # type: ignore[attr-defined]
+    }  # fmt: skip
 
 
 def _overtime_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.utils.formats import date_format
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
@@ -22,6 +22,7 @@ from tablib import Dataset
 
 from accounts.models import Employee
 from attendance.models import AttendanceDay, DayStatus
+from etime.core import formatting
 
 CODES = {
     DayStatus.PRESENT: "P",
@@ -125,7 +126,7 @@ class Register:
 
     @property
     def title(self) -> str:
-        return gettext("Attendance register %(month)s") % {"month": date_format(self.month, "F Y")}
+        return gettext("Attendance register %(month)s") % {"month": formatting.month_label(self.month)}
 
 
 def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
@@ -213,13 +214,28 @@ def _total_values(row: RegisterRow) -> list[Any]:
     return [totals[key] for key, _title in TOTAL_COLUMNS]
 
 
-def register_pdf(register: Register) -> bytes:
+# The PDF is read, not summed: hours there are h:mm (etime.core.formatting.duration), while
+# the CSV/XLSX keep decimal hours under their "(h)" headings for a spreadsheet.
+_PDF_DURATIONS = {"overtime_hours": "overtime_minutes", "worked_hours": "worked_minutes"}
+
+
+def _pdf_values(row: RegisterRow) -> list[str]:
+    totals = row.totals.as_dict()
+    return [
+        formatting.duration(totals[_PDF_DURATIONS[key]], "min") if key in _PDF_DURATIONS else str(totals[key])
+        for key, _title in TOTAL_COLUMNS
+    ]
+
+
+def register_pdf(register: Register, *, now: Any = None) -> bytes:
+    """The register as an A4 landscape PDF in the active language, with the moment it was
+    made in the active zone (the viewer's on a page; a scheduled report's default)."""
     from etime.core.pdf import render_pdf  # resources from etime's own files only
 
     html = render_to_string(
         "attendance/register_pdf.html",
         {"register": register, "legend": LEGEND, "total_columns": TOTAL_COLUMNS,
-         "rows": [(row, _total_values(row)) for row in register.rows]},
+         "rows": [(row, _pdf_values(row)) for row in register.rows], "generated_at": now or timezone.now()},
     )  # fmt: skip
     return render_pdf(html)
 

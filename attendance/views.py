@@ -33,7 +33,7 @@ from attendance.models import (
     Regularisation,
     ShiftSwapRequest,
 )
-from etime.core import approvals, zones
+from etime.core import approvals, formatting, zones
 from etime.core.errors import DomainError
 from etime.core.params import choice_param, date_param, month_param, uuid_param
 
@@ -180,7 +180,7 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         local = punch.timestamp.astimezone(ZoneInfo(employee.effective_time_zone))
         labels: dict[str, str] = {PunchDirection.IN: _("Clocked in"), PunchDirection.OUT: _("Clocked out")}
         label = labels.get(direction, _("Punch recorded"))
-        messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": local.strftime("%H:%M")})
+        messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": formatting.time_local(local)})
     return redirect(back)
 
 
@@ -236,7 +236,7 @@ def team(request: HttpRequest) -> HttpResponse:
         employees = employees.filter(department_id=department)
     register = reports.monthly_register(employees=employees, month=month)
     user = signed_in_user(request.user)
-    pending = approvals.pending_for(user, kinds=list(KINDS)).order_by("created_at")[:50]
+    pending = approvals.summaries(approvals.pending_for(user, kinds=list(KINDS)).order_by("created_at")[:50])
     context = {
         "register": register,
         "legend": reports.LEGEND,
@@ -272,7 +272,7 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
         messages.error(request, exc.message)
     else:
         done = _("approved") if decision == "approve" else _("rejected")
-        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.summary, "decision": done})
+        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.display_summary, "decision": done})
     return redirect("attendance_team")
 
 

@@ -216,7 +216,7 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     OPERATIONS: dict[str, tuple[str, Any]] = {  # operation -> (permission, what the message says)
         "regenerate": ("billing.change_invoice", _("%(invoice)s: regenerated.")),
         "issue": ("billing.change_invoice", _("%(invoice)s: issued.")),
-        "credit-note": ("billing.add_invoice", _("%(invoice)s: credited by credit note %(number)s.")),
+        "credit-note": ("billing.add_invoice", _("%(invoice)s: credited by credit note %(note)s.")),
     }
 
     def operation_view(self, request: HttpRequest, pk: Any, operation: str) -> HttpResponse:
@@ -243,8 +243,8 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         except DomainError as exc:
             self.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
         else:
-            shown = target if operation == "issue" else invoice
-            self.message_user(request, done % {"invoice": shown, "number": target.number}, messages.SUCCESS)
+            shown = invoice if operation != "issue" else target
+            self.message_user(request, str(done) % {"invoice": shown, "note": target.number}, messages.SUCCESS)
         return redirect("admin:billing_invoice_change", target.pk)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
@@ -285,16 +285,16 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
         start, end = last_month(timezone.localdate())
         run = services.drafts_for_all_clients(period_start=start, period_end=end, actor=request.user)
         period = Invoice(period_start=start, period_end=end).period_label
-        made = len(run.made)
-        parts = [ngettext("%(period)s: %(count)d new draft", "%(period)s: %(count)d new drafts", made)
-                 % {"period": period, "count": made}]  # fmt: skip
+        parts = [ngettext("%(count)d new draft", "%(count)d new drafts", len(run.made)) % {"count": len(run.made)}]
         if run.regenerated:
             parts.append(gettext("regenerated %(drafts)s") % {"drafts": ", ".join(str(d) for d in run.regenerated)})
         if run.empty:
-            empty = len(run.empty)
-            parts.append(ngettext("nothing to bill for %(count)d client", "nothing to bill for %(count)d clients", empty)
-                         % {"count": empty})  # fmt: skip
-        self.message_user(request, "; ".join(parts) + ".", messages.SUCCESS)
+            parts.append(
+                ngettext("nothing to bill for %(count)d client", "nothing to bill for %(count)d clients", len(run.empty))
+                % {"count": len(run.empty)}
+            )
+        self.message_user(request, gettext("%(period)s: %(parts)s.") % {"period": period, "parts": "; ".join(parts)},
+                          messages.SUCCESS)  # fmt: skip
         for client, reason in run.skipped:
             self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
 

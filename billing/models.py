@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import dateformat, formats
+from django.utils import dateformat
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -131,12 +131,14 @@ class Invoice(models.Model):
 
     @property
     def period_label(self) -> str:
-        """``March 2026`` for a calendar month, else ``01.03.2026–15.03.2026``: in the active
-        language (its month names and short date format), as the reader sees dates elsewhere."""
+        """``March 2026`` for a calendar month, else ``03/01/2026–03/15/2026`` (in the active
+        language's formats)."""
         start, end = self.period_start, self.period_end
         if start.day == 1 and (end + timedelta(days=1)).day == 1 and (start.year, start.month) == (end.year, end.month):
             return dateformat.format(start, "F Y")  # the month's name in the active language
-        return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')}–{formats.date_format(end, 'SHORT_DATE_FORMAT')}"
+        from etime.core.formatting import date_local
+
+        return f"{date_local(start)}–{date_local(end)}"
 
     @property
     def open_amount(self) -> Decimal:

@@ -212,11 +212,24 @@ def _swiss_qr_bill_class() -> type:
     return SwissQRBill
 
 
+def _additional_information(invoice: Invoice) -> str:
+    """The payment part's message ("Invoice INV-2026-0001") in the invoice's language."""
+    from django.utils import translation
+
+    from billing.language import invoice_language
+
+    if not invoice.number:
+        return ""
+    with translation.override(invoice_language(invoice)):
+        return translation.gettext("Invoice %(number)s") % {"number": invoice.number}
+
+
 def qr_bill(invoice: Invoice) -> Any:
     """The payment part of a CHF invoice: the company's IBAN, the amount as issued (a
     document never changes after issue; payments show in the API and reminders) and the
     invoice's payment reference."""
     from billing.documents.parties import buyer_of, postal_address, seller_of
+    from billing.language import invoice_language
 
     seller = seller_of(invoice)
     creditor = postal_address(seller)
@@ -233,7 +246,8 @@ def qr_bill(invoice: Invoice) -> Any:
                                           "country": creditor["country"]},
         amount=f"{invoice.total:.2f}", currency=invoice.currency, debtor=debtor,
         reference_number=reference.value if reference else None,
-        additional_information=f"Invoice {invoice.number}" if invoice.number else "", language="en",
+        additional_information=_additional_information(invoice),
+        language=invoice_language(invoice),
     )  # fmt: skip
 
 

@@ -28,9 +28,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import ProtectedError, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from billing import selectors
 from billing.company import company_details
@@ -62,7 +62,7 @@ from billing.models import (
     Receipt,
     Vendor,
 )
-from etime.core import audit
+from etime.core import audit, formatting
 from etime.core.errors import ValidationFailed
 from timesheets.models import Client, EntryStatus, Project, Task, TimeEntry
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
@@ -73,7 +73,7 @@ HUNDRED = Decimal(100)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"The input is invalid: {message}", details={field: [message]})
+    return ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": message}, details={field: [message]})
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None, *, constraints: bool = True) -> None:
@@ -162,6 +162,24 @@ def _insert_lines(rows: list[tuple[Any, ...]]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - fixed names
 
 
+def _document_text(invoice: Invoice, message: str, **values: Any) -> str:
+    """Text stored on an invoice (a line's description, a credit note's note) in the
+    language the document is printed in (billing/language.py), dates through the format
+    layer. ``message`` is marked where it is written (gettext_noop)."""
+    from billing.language import invoice_language
+
+    with translation.override(invoice_language(invoice)):
+        params = {k: formatting.date_local(v) if isinstance(v, date) else v for k, v in values.items()}
+        return gettext(message) % params if params else gettext(message)
+
+
+def _document_date(invoice: Invoice, day: date) -> str:
+    from billing.language import invoice_language
+
+    with translation.override(invoice_language(invoice)):
+        return formatting.date_local(day)
+
+
 def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal, Decimal]]:
     """Replace the draft's time and expense lines with what the period bills now; extra
     and discount lines stay. Returns the new lines' (amount, VAT rate) pairs."""
@@ -203,15 +221,15 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
         if g["task_id"]:
             text += f" – {task_names.get(g['task_id'], '')}"
         if rates_per_target[(g["project_id"], g["task_id"])] > 1 and g["rate_effective_date"]:
-            text += f" (rate from {g['rate_effective_date']:%d.%m.%Y})"
+            text += _document_text(invoice, gettext_noop(" (rate from %(date)s)"), date=g["rate_effective_date"])
         rows.append((invoice_id, len(rows) + 1, LineKind.TIME.value, text[:500], uuid_prep(g["project_id"], connection),
                      uuid_prep(g["task_id"], connection), None, g["rate_effective_date"], seconds, g["entries"],
                      quantity, "h", rate, amount, vat_rate))  # fmt: skip
         pairs.append((amount, vat_rate))
     for expense in sorted(expenses, key=lambda e: (e.date, str(e.pk))):
-        label = " – ".join(x for x in [expense.category.name if expense.category else "Expense",
+        label = " – ".join(x for x in [expense.category.name if expense.category else _document_text(invoice, gettext_noop("Expense")),
                                        expense.vendor.name if expense.vendor else "", expense.description] if x)
-        rows.append((invoice_id, len(rows) + 1, LineKind.EXPENSE.value, f"{label} ({expense.date:%d.%m.%Y})"[:500],
+        rows.append((invoice_id, len(rows) + 1, LineKind.EXPENSE.value, f"{label} ({_document_date(invoice, expense.date)})"[:500],
                      uuid_prep(expense.project_id, connection), None, uuid_prep(expense.pk, connection), None, 0, 0,
                      Decimal("1.00"), "pc", expense.amount, expense.amount, vat_rate))  # fmt: skip
         pairs.append((expense.amount, vat_rate))
@@ -241,7 +259,7 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
     ``invoice_draft_overlaps`` when an open draft of the client shares a day with the
     period (it would bill the same time; regenerate or delete that draft instead)."""
     if period_end < period_start:
-        raise _invalid("period_end", "The period ends before it starts.")
+        raise _invalid("period_end", gettext("The period ends before it starts."))
     with transaction.atomic():
         # The client's row lock serialises draft creation per client, so two requests
         # can't both find no overlapping draft and both create one.
@@ -288,7 +306,7 @@ def invoice_update(*, invoice: Invoice, actor: Any, **changes: Any) -> Invoice:
     allowed = {"notes", "payment_terms_days"}
     unknown = set(changes) - allowed
     if unknown:
-        raise _invalid(sorted(unknown)[0], "This field cannot be changed.")
+        raise _invalid(sorted(unknown)[0], gettext("This field cannot be changed."))
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -319,7 +337,7 @@ def invoice_line_add(
 ) -> InvoiceLine:  # fmt: skip
     """An extra line (or a discount, with a negative price) on a draft."""
     if kind not in (LineKind.EXTRA, LineKind.DISCOUNT):
-        raise _invalid("kind", "Only extra and discount lines can be added by hand.")
+        raise _invalid("kind", gettext("Only extra and discount lines can be added by hand."))
     with transaction.atomic():
         invoice = _locked(invoice)
         _ensure_draft(invoice)
@@ -346,9 +364,9 @@ def invoice_discount_add(
     """A fixed discount (at the invoice's VAT rate) or a percentage of the current lines,
     one discount line per VAT rate so each rate's base shrinks by its own share."""
     if (amount is None) == (percent is None):
-        raise _invalid("amount", "Give either amount or percent.")
+        raise _invalid("amount", gettext("Give either amount or percent."))
     if (amount is not None and amount <= 0) or (percent is not None and not (0 < percent <= 100)):
-        raise _invalid("amount" if amount is not None else "percent", "Must be positive (percent at most 100).")
+        raise _invalid("amount" if amount is not None else "percent", gettext("Must be positive (percent at most 100)."))
     if amount is not None:
         return [invoice_line_add(invoice=invoice, actor=actor, description=description, quantity=Decimal(1),
                                  unit_price=amount, kind=LineKind.DISCOUNT)]  # fmt: skip
@@ -373,7 +391,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if refused:
-            raise _invalid(sorted(refused)[0], f"A {line.kind} line's {sorted(refused)[0]} cannot be edited.")
+            raise _invalid(sorted(refused)[0], gettext("A %(kind)s line's %(field)s cannot be edited.") % {"kind": line.get_kind_display(), "field": sorted(refused)[0]})
         line = InvoiceLine.objects.get(pk=line.pk)
         before = audit.snapshot(line)
         for name, value in changes.items():
@@ -396,7 +414,7 @@ def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if line.kind in (LineKind.TIME, LineKind.EXPENSE):
-            raise _invalid("kind", "Time and expense lines follow the entries; make those non-billable and regenerate.")
+            raise _invalid("kind", gettext("Time and expense lines follow the entries; make those non-billable and regenerate."))
         before = audit.snapshot(line)
         line.delete()
         _recompute_totals(invoice)
@@ -521,7 +539,7 @@ def invoice_void(*, invoice: Invoice, actor: Any) -> Invoice:
     with transaction.atomic():
         invoice = _locked(invoice)
         if invoice.status == InvoiceStatus.DRAFT:
-            raise InvoiceNotIssued("A draft is deleted, not voided.")
+            raise InvoiceNotIssued(gettext("A draft is deleted, not voided."))
         if invoice.status == InvoiceStatus.VOID or invoice.payment_status == PaymentStatus.CREDITED:
             raise InvoiceAlreadyCredited()
         if invoice.payments.exists():
@@ -553,7 +571,8 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
             period_start=original.period_start, period_end=original.period_end, currency=original.currency,
             vat_rate=original.vat_rate, payment_terms_days=0, credits=original, seller=company_details(),
             buyer=original.buyer, issue_date=day, due_date=day, issued_at=timezone.now(),
-            notes=f"Credit note for invoice {original.number} of {original.issue_date:%d.%m.%Y}.",
+            notes=_document_text(original, gettext_noop("Credit note for invoice %(number)s of %(date)s."), number=original.number,
+                                 date=original.issue_date),
             payment_status=PaymentStatus.CREDITED, number=number, sequence_year=day.year, sequence_number=seq,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip
@@ -601,12 +620,12 @@ def payment_record(*, invoice: Invoice, actor: Any, amount: Decimal, day: date, 
     with transaction.atomic():
         invoice = _locked(invoice)
         if invoice.status != InvoiceStatus.ISSUED or invoice.kind != InvoiceKind.INVOICE:
-            raise InvoiceNotIssued("Payments are recorded against issued invoices.")
+            raise InvoiceNotIssued(gettext("Payments are recorded against issued invoices."))
         if invoice.payment_status == PaymentStatus.CREDITED:
             raise InvoiceAlreadyCredited()
         amount = round_money(amount)
         if amount <= 0:
-            raise _invalid("amount", "Must be positive.")
+            raise _invalid("amount", gettext("Must be positive."))
         if amount > invoice.open_amount:
             raise PaymentExceedsOpen(details={"open": str(invoice.open_amount), "currency": invoice.currency})
         payment = Payment(invoice=invoice, amount=amount, date=day, method=method, reference=reference,
@@ -648,6 +667,13 @@ def invoices_mark_overdue(*, today: date | None = None) -> list[Invoice]:
     return due
 
 
+def _lazy_format(formatter: Any, value: Any) -> Any:
+    """``formatter(value)`` when the text is rendered (in notify(), the recipient's language)."""
+    from etime.ops.notifications import lazy_text
+
+    return lazy_text(lambda: formatter(value))
+
+
 def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) -> int:
     """Remind of each overdue invoice at most every ``every_days`` days; returns how many
     invoices were reminded. Each invoice is claimed by a conditional UPDATE first, so a task
@@ -686,9 +712,12 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
             if claimed != 1:
                 continue
             # Lazy: notify() writes them in each recipient's language.
-            facts = {"number": invoice.number, "client": invoice.client.name, "due": f"{invoice.due_date:%d.%m.%Y}",
-                     "total": invoice.total, "paid": invoice.amount_paid, "open": invoice.open_amount,
-                     "currency": invoice.currency}  # fmt: skip
+            # The date and amounts too, so each reads in the recipient's formats (1'234.50 in German).
+            facts = {"number": invoice.number, "client": invoice.client.name, "currency": invoice.currency,
+                     "due": _lazy_format(formatting.date_local, invoice.due_date),
+                     "total": _lazy_format(formatting.money, invoice.total),
+                     "paid": _lazy_format(formatting.money, invoice.amount_paid),
+                     "open": _lazy_format(formatting.money, invoice.open_amount)}  # fmt: skip
             subject = format_lazy(gettext_lazy("Overdue: invoice {number} ({client})"), **facts)
             body = format_lazy(
                 gettext_lazy("Invoice {number} to {client} was due on {due}.\n"
@@ -743,7 +772,7 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
         if stored is not None and (stored.status == ExpenseStatus.INVOICED or stored.invoice_id):
             raise ExpenseLocked()
         if expense.status == ExpenseStatus.INVOICED:
-            raise _invalid("status", "An expense becomes invoiced by issuing an invoice.")
+            raise _invalid("status", gettext("An expense becomes invoiced by issuing an invoice."))
         expense.currency = (expense.currency or "").upper()
         if receipt_file is not None:
             expense.receipt = receipt_store(file=receipt_file, name=receipt_name, content_type=receipt_type)
@@ -763,7 +792,7 @@ def expense_delete(*, expense: Expense, actor: Any) -> None:
             raise ExpenseLocked()
         if InvoiceLine.objects.filter(expense=expense).exists():
             # On a draft's line (drafts reserve nothing, but the line points at it).
-            raise ExpenseLocked("This expense is on a draft invoice: regenerate or delete the draft first.")
+            raise ExpenseLocked(gettext("This expense is on a draft invoice: regenerate or delete the draft first."))
         before = audit.snapshot(expense)
         pk = expense.pk
         expense.delete()
@@ -803,8 +832,8 @@ def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
             audit.record(actor=actor, action=f"{obj._meta.model_name}.deleted", object_type=label, object_id=pk,
                          before=before)  # fmt: skip
     except ProtectedError:
-        raise ValidationFailed("It is still used by expenses; deactivate it instead.",
-                               details={"non_field_errors": ["Still referenced."]}) from None
+        raise ValidationFailed(gettext("It is still used by expenses; deactivate it instead."),
+                               details={"non_field_errors": [gettext("Still referenced.")]}) from None
 
 
 @dataclass
@@ -829,13 +858,13 @@ def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) 
                 run.regenerated.append(invoice_regenerate(invoice=overlapping[0], actor=actor))
             elif overlapping:
                 names = ", ".join(str(d) for d in overlapping)
-                run.skipped.append((client, f"skipped: it has an open draft over part of the period ({names}); "
-                                            "regenerate or delete that draft first"))  # fmt: skip
+                run.skipped.append((client, gettext("skipped: it has an open draft over part of the period (%(drafts)s); "
+                                                    "regenerate or delete that draft first") % {"drafts": names}))  # fmt: skip
             else:
                 run.made.append(invoice_create_draft(client=client, period_start=period_start, period_end=period_end,
                                                      actor=actor))  # fmt: skip
         except InvoiceEmpty:
             run.empty.append(client)
         except (CurrencyMismatch, InvoiceDraftOverlaps) as exc:
-            run.skipped.append((client, f"skipped: {exc.message}"))
+            run.skipped.append((client, gettext("skipped: %(reason)s") % {"reason": exc.message}))
     return run

@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
 from devices import crypto, services
 from devices.models import AdmsCommand, Device, DeviceStatus, Protocol, PushKnock, SyncRun, SyncStatus, SyncTrigger
+from etime.core import formatting
 from etime.core.adminkit import elapsed
 from etime.core.errors import DomainError
 
@@ -28,9 +30,9 @@ RECENT_RUNS = 10
 class DeviceAdminForm(forms.ModelForm):
     comm_key = forms.IntegerField(
         required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
-        help_text="The device's communication password. Leave blank to keep the current one.",
+        help_text=_("The device's communication password. Leave blank to keep the current one."),
     )  # fmt: skip
-    clear_comm_key = forms.BooleanField(required=False, help_text="Remove the comm key (the device has none).")
+    clear_comm_key = forms.BooleanField(required=False, help_text=_("Remove the comm key (the device has none)."))
 
     class Meta:
         model = Device
@@ -41,9 +43,9 @@ class PushEmployeesForm(forms.Form):
     employees = forms.ModelMultipleChoiceField(
         queryset=Employee.objects.filter(device_user_id__isnull=False).order_by("code"),
         required=False, widget=forms.SelectMultiple(attrs={"size": 20}),
-        help_text="Employees with a device user id. Leave empty and tick 'all' to push everyone.",
+        help_text=_("Employees with a device user id. Leave empty and tick 'all' to push everyone."),
     )  # fmt: skip
-    everyone = forms.BooleanField(required=False, label="All employees with a device user id")
+    everyone = forms.BooleanField(required=False, label=_("All employees with a device user id"))
 
 
 @admin.register(Device)
@@ -174,34 +176,43 @@ class DeviceAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
                 continue
             if run.status == SyncStatus.SUCCEEDED:
-                self.message_user(request, f"{device}: read {run.fetched} records, {run.created} new punches, "
-                                           f"{run.duplicates} already stored.", messages.SUCCESS)  # fmt: skip
+                text = gettext("%(device)s: read %(fetched)d records, %(created)d new punches, %(duplicates)d already stored.")
+                self.message_user(request, text % {"device": device, "fetched": run.fetched, "created": run.created,
+                                                   "duplicates": run.duplicates}, messages.SUCCESS)  # fmt: skip
             else:
-                self.message_user(request, f"{device}: sync {run.status}: {run.error_code} {run.error}", messages.ERROR)
+                text = gettext("%(device)s: sync %(status)s: %(code)s %(error)s") % {
+                    "device": device, "status": run.get_status_display().lower(), "code": run.error_code,
+                    "error": run.error}
+                self.message_user(request, text, messages.ERROR)  # fmt: skip
 
     @admin.action(permissions=["change"], description=_("Read device info"))
     def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def read(device: Device) -> str:
             info = services.device_read_info(device=device, actor=request.user)
-            return (f"serial {info.serial}, {info.device_name}, firmware {info.firmware}, platform {info.platform}, "
-                    f"{info.user_count} users, {info.record_count} records")  # fmt: skip
+            return gettext("serial %(serial)s, %(name)s, firmware %(firmware)s, platform %(platform)s, "
+                           "%(users)d users, %(records)d records") % {
+                "serial": info.serial, "name": info.device_name, "firmware": info.firmware, "platform": info.platform,
+                "users": info.user_count, "records": info.record_count}  # fmt: skip
 
         self._each(request, queryset, read)
 
     @admin.action(permissions=["change"], description=_("Set device time to now (in the device's zone)"))
     def set_time(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         self._each(request, queryset,
-                   lambda d: f"clock set to {services.device_set_time(device=d, actor=request.user):%Y-%m-%d %H:%M:%S}")  # fmt: skip
+                   lambda d: gettext("clock set to %(time)s") % {
+                       "time": formatting.datetime_local(services.device_set_time(device=d, actor=request.user))})  # fmt: skip
 
     @admin.action(permissions=["change"], description=_("Pull users from the device and map them to employees"))
     def pull_users(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def pull(device: Device) -> str:
             result = services.device_pull_users(device=device, actor=request.user)
-            text = f"{len(result.users)} users: {len(result.matched)} matched employees"
+            text = gettext("%(users)d users: %(matched)d matched employees") % {
+                "users": len(result.users), "matched": len(result.matched)}  # fmt: skip
             if result.mapped:
-                text += f", {len(result.mapped)} newly mapped by card ({', '.join(sorted(result.mapped.values()))})"
+                text += gettext(", %(count)d newly mapped by card (%(names)s)") % {
+                    "count": len(result.mapped), "names": ", ".join(sorted(result.mapped.values()))}  # fmt: skip
             if result.unmatched:
-                text += f", no employee for user ids {', '.join(result.unmatched[:20])}"
+                text += gettext(", no employee for user ids %(ids)s") % {"ids": ", ".join(result.unmatched[:20])}
             return text
 
         self._each(request, queryset, pull)
@@ -216,16 +227,17 @@ class DeviceAdmin(admin.ModelAdmin):
                 else:
                     employees = list(form.cleaned_data["employees"])
                 if not employees:
-                    self.message_user(request, "No employees chosen; nothing pushed.", messages.WARNING)
+                    self.message_user(request, gettext("No employees chosen; nothing pushed."), messages.WARNING)
                     return None
 
                 def push(device: Device) -> str:
                     result = services.device_push_employees(device=device, employees=employees, actor=request.user)
-                    text = f"pushed {len(result.pushed)} employees"
+                    text = ngettext("pushed %(count)d employee", "pushed %(count)d employees", len(result.pushed)) % {
+                        "count": len(result.pushed)}  # fmt: skip
                     if result.skipped:
-                        text += f", skipped {len(result.skipped)} without a device user id"
+                        text += gettext(", skipped %(count)d without a device user id") % {"count": len(result.skipped)}
                     if result.failed:
-                        text += f", failed: {result.failed}"
+                        text += gettext(", failed: %(failed)s") % {"failed": result.failed}
                     return text
 
                 self._each(request, queryset, push)
@@ -234,7 +246,7 @@ class DeviceAdmin(admin.ModelAdmin):
             form = PushEmployeesForm()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Push employees to time clocks",
+            "title": gettext("Push employees to time clocks"),
             "devices": queryset,
             "form": form,
             "opts": self.model._meta,

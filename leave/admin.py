@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import holidays as holiday_calendars
@@ -110,21 +111,22 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
         done = 0
         for leave_request in queryset.filter(status=RequestStatus.APPROVED):
             try:
-                services.leave_request_withdraw(request=leave_request, actor=request.user, comment="withdrawn in admin")
+                services.leave_request_withdraw(request=leave_request, actor=request.user, comment=gettext("withdrawn in admin"))
                 done += 1
             except DomainError as exc:
                 messages.error(request, f"{leave_request}: {exc.message}")
-        self.message_user(request, f"{done} withdrawn.", messages.SUCCESS)
+        self.message_user(request, ngettext("%(count)d request withdrawn.", "%(count)d requests withdrawn.", done) % {"count": done},
+                          messages.SUCCESS)  # fmt: skip
 
 
 class BulkAllocationForm(forms.Form):
     leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.all())
     year = forms.IntegerField(min_value=2000, max_value=2100)
-    days = forms.DecimalField(max_digits=7, decimal_places=2, help_text="Negative takes days back (an adjustment)")
-    kind = forms.ChoiceField(choices=[(EntryKind.ALLOCATION, "Allocation"), (EntryKind.ADJUSTMENT, "Adjustment")])
+    days = forms.DecimalField(max_digits=7, decimal_places=2, help_text=_("Negative takes days back (an adjustment)"))
+    kind = forms.ChoiceField(choices=[(EntryKind.ALLOCATION, EntryKind.ALLOCATION.label), (EntryKind.ADJUSTMENT, EntryKind.ADJUSTMENT.label)])
     note = forms.CharField(max_length=255, required=False)
     employees = forms.ModelMultipleChoiceField(
-        queryset=Employee.objects.all(), required=False, help_text="Empty: everyone employed that year who matches below"
+        queryset=Employee.objects.all(), required=False, help_text=_("Empty: everyone employed that year who matches below")
     )
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
     location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False)
@@ -191,11 +193,12 @@ class LedgerEntryAdmin(admin.ModelAdmin):
                     actor=request.user,
                 )
             except DomainError as exc:
-                messages.error(request, f"Nothing was posted: {exc.message}")
+                messages.error(request, gettext("Nothing was posted: %(reason)s") % {"reason": exc.message})
             else:
-                messages.success(request, f"{len(entries)} ledger entries posted.")
+                messages.success(request, ngettext("%(count)d ledger entry posted.", "%(count)d ledger entries posted.",
+                                                  len(entries)) % {"count": len(entries)})  # fmt: skip
                 return redirect(reverse("admin:leave_ledgerentry_changelist"))
-        context = {**self.admin_site.each_context(request), "title": "Bulk allocation or adjustment", "form": form,
+        context = {**self.admin_site.each_context(request), "title": gettext("Bulk allocation or adjustment"), "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "leave/admin/bulk_allocation.html", context)
 
@@ -293,7 +296,7 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
     def generate_years(self, request: HttpRequest, queryset: QuerySet[HolidayCalendar]) -> None:
         year = timezone.localdate().year
         holiday_calendars.ensure_years(list(queryset), [year, year + 1])
-        self.message_user(request, "Generated.", messages.SUCCESS)
+        self.message_user(request, gettext("Generated."), messages.SUCCESS)
 
 
 @admin.register(CalendarFeed)
@@ -312,4 +315,4 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed, actor=request.user)
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, gettext("Revoked."), messages.SUCCESS)

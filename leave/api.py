@@ -9,6 +9,7 @@ from typing import Any, cast
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -185,7 +186,7 @@ class HolidayCalendarViewSet(EtimeReadOnlyViewSet):
                 payload.validated_data["country"], payload.validated_data.get("subdivision", "")
             )
         except DjangoValidationError as exc:
-            raise ValidationFailed("The region is unknown.", details=exc.message_dict) from None
+            raise ValidationFailed(gettext("The region is unknown."), details=exc.message_dict) from None
         return Response(HolidayCalendarSerializer(calendar).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -225,9 +226,9 @@ def _date_range(request: Request) -> tuple[date, date]:
                 raise ValueError
             first, last = date(year, 1, 1), date(year, 12, 31)
     except (ValueError, KeyError):
-        raise ValidationFailed("Give a year or a date range.", details={"year": ["A year, or date_after/date_before as YYYY-MM-DD."]}) from None
+        raise ValidationFailed(gettext("Give a year or a date range."), details={"year": [gettext("A year, or date_after/date_before as YYYY-MM-DD.")]}) from None
     if last < first or (last - first).days > 3 * 366:
-        raise ValidationFailed("The range is empty or longer than three years.", details={"date_before": ["Invalid range."]})
+        raise ValidationFailed(gettext("The range is empty or longer than three years."), details={"date_before": [gettext("Invalid range.")]})
     return first, last
 
 
@@ -330,11 +331,11 @@ class LeaveRequestViewSet(EtimeReadOnlyViewSet):
         me = employee_for_user(request.user)
         employee = data.pop("employee", None) or me
         if employee is None:
-            raise ValidationFailed("Your login has no employee record.", details={"employee": ["Required."]})
+            raise ValidationFailed(gettext("Your login has no employee record."), details={"employee": [gettext("Required.")]})
         if employee != me and not getattr(request.user, "is_admin_role", False):
             if not employee_list_visible(user=request.user).filter(pk=employee.pk).exists():
-                raise ValidationFailed("Unknown employee.", details={"employee": ["Not found."]})
-            raise PermissionDenied("Only admins may ask for leave on someone else's behalf.")
+                raise ValidationFailed(gettext("Unknown employee."), details={"employee": [gettext("Not found.")]})
+            raise PermissionDenied(gettext("Only admins may ask for leave on someone else's behalf."))
         leave_request = services.leave_request_submit(employee=employee, actor=request.user, **data)
         return Response(LeaveRequestSerializer(leave_request).data, status=status.HTTP_201_CREATED)
 
@@ -489,7 +490,7 @@ class LeaveBalanceViewSet(mixins.ListModelMixin, EtimeGenericViewSet):
             try:
                 employees = employees.filter(pk=uuid.UUID(employee))
             except ValueError:
-                raise ValidationFailed("Not an employee id.", details={"employee": ["A UUID."]}) from None
+                raise ValidationFailed(gettext("Not an employee id."), details={"employee": [gettext("A UUID.")]}) from None
         return employees
 
     def _year(self) -> int:
@@ -497,9 +498,9 @@ class LeaveBalanceViewSet(mixins.ListModelMixin, EtimeGenericViewSet):
         try:
             year = int(raw) if raw else timezone.localdate().year
         except ValueError:
-            raise ValidationFailed("Not a year.", details={"year": ["A whole number."]}) from None
+            raise ValidationFailed(gettext("Not a year."), details={"year": [gettext("A whole number.")]}) from None
         if not 2000 <= year <= 2100:
-            raise ValidationFailed("Not a year.", details={"year": ["Between 2000 and 2100."]})
+            raise ValidationFailed(gettext("Not a year."), details={"year": [gettext("Between 2000 and 2100.")]})
         return year
 
     @extend_schema(

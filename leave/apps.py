@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class LeaveConfig(AppConfig):
@@ -44,7 +45,7 @@ class LeaveConfig(AppConfig):
                              b.balance, b.pending, b.available])  # fmt: skip
             return bytes(XLSX().export_data(data))
 
-        register_report(ReportKind("leave_balances", "Leave balances", _balances_report, formats=("xlsx",)))
+        register_report(ReportKind("leave_balances", gettext_lazy("Leave balances"), _balances_report, formats=("xlsx",)))
 
         schedules.register(schedules.DefaultSchedule(
             name="Leave: monthly accruals and upfront grants",

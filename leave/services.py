@@ -26,11 +26,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
-from etime.core import approvals, audit, zones
+from etime.core import approvals, audit, formatting, zones
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
@@ -111,7 +111,7 @@ def _full_clean(obj: Any) -> None:
     except ValidationError as exc:
         details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         first = next(iter(details.values()))[0] if details else "invalid"
-        raise ValidationFailed(f"The input is invalid: {first}", details=details) from None
+        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": first}, details=details) from None
 
 
 def _post(
@@ -294,19 +294,22 @@ def leave_request_submit(
     today = today or zones.today_for(employee)  # notice is counted where the employee is
     errors: dict[str, list[str]] = {}
     if end_date < start_date:
-        errors["end_date"] = ["The leave ends before it starts."]
+        errors["end_date"] = [gettext("The leave ends before it starts.")]
     elif end_date.year != start_date.year:
-        errors["end_date"] = ["Leave is booked per calendar year: split it at 31 December."]
+        errors["end_date"] = [gettext("Leave is booked per calendar year: split it at 31 December.")]
     if (start_half or end_half) and not leave_type.allow_half_days:
-        errors["start_half" if start_half else "end_half"] = [f"{leave_type.name} is taken in whole days."]
+        errors["start_half" if start_half else "end_half"] = [
+            gettext("%(leave)s is taken in whole days.") % {"leave": leave_type.name}
+        ]
     if start_date == end_date and start_half and end_half:
-        errors["end_half"] = ["A one-day request is either a morning or an afternoon, not both halves."]
+        errors["end_half"] = [gettext("A one-day request is either a morning or an afternoon, not both halves.")]
     if not leave_type.active:
-        errors["leave_type"] = ["This leave type is no longer offered."]
+        errors["leave_type"] = [gettext("This leave type is no longer offered.")]
     if employee.user_id is None:
-        errors["employee"] = ["This employee has no login, so nobody could be asked to approve."]
+        errors["employee"] = [gettext("This employee has no login, so nobody could be asked to approve.")]
     if errors:
-        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
+                               details=errors)  # fmt: skip
 
     days, _counted = requested_days(
         employee_id=employee.pk, date_from=start_date, date_to=end_date, start_half=start_half, end_half=end_half,
@@ -432,12 +435,22 @@ def register_approval_kind() -> None:
             on_rejected=_on_ended(RequestStatus.REJECTED),
             on_returned=_on_ended(RequestStatus.RETURNED),
             on_advanced=_on_advanced,
-            describe=lambda request: (
-                f"{request.employee.full_name}: {request.leave_type.name} {request.start_date.isoformat()}"
-                f"–{request.end_date.isoformat()} ({request.days} d)"
-            ),
+            describe=_describe,
+            related=("employee", "leave_type"),
         )
     )
+
+
+def _describe(request: LeaveRequest) -> str:
+    """The inbox line, in the reader's language and formats (etime.core.approvals.summaries)."""
+    days = Decimal(request.days)
+    text = ngettext(
+        "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s day)", "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s days)",
+        1 if days == 1 else 2,
+    )  # fmt: skip
+    return text % {"name": request.employee.full_name, "leave": request.leave_type.name,
+                   "start": formatting.date_local(request.start_date), "end": formatting.date_local(request.end_date),
+                   "days": formatting.days(days)}  # fmt: skip
 
 
 def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, comment: str = "") -> LeaveRequest:
@@ -550,16 +563,17 @@ def allocations_bulk(
     event per ledger entry."""
     errors: dict[str, list[str]] = {}
     if kind not in MANUAL_KINDS:
-        errors["kind"] = [f"One of {', '.join(MANUAL_KINDS)}."]
+        errors["kind"] = [gettext("One of %(choices)s.") % {"choices": ", ".join(MANUAL_KINDS)}]
     if not 2000 <= year <= 2100:
-        errors["year"] = ["A year between 2000 and 2100."]
+        errors["year"] = [gettext("A year between 2000 and 2100.")]
     days = Decimal(days)
     if days == 0:
-        errors["days"] = ["Not zero."]
+        errors["days"] = [gettext("Not zero.")]
     elif days != _round(days):
-        errors["days"] = ["At most two decimals."]
+        errors["days"] = [gettext("At most two decimals.")]
     if errors:
-        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
+                               details=errors)  # fmt: skip
     effective = effective_date or date(year, 1, 1)
     people = sorted(employees, key=lambda e: str(e.pk))  # a fixed lock order: no deadlocks between bulk runs
     entries = []
@@ -784,7 +798,8 @@ def calendar_feed_create(
     from accounts.selectors import employee_get_visible
 
     if kind not in FeedKind.values:
-        raise ValidationFailed(f"Unknown feed kind {kind!r}.", details={"kind": [f"One of {FeedKind.values}."]})
+        raise ValidationFailed(gettext("Unknown feed kind %(kind)r.") % {"kind": kind},
+                               details={"kind": [gettext("One of %(choices)s.") % {"choices": ", ".join(FeedKind.values)}]})  # fmt: skip
     if kind == FeedKind.EMPLOYEE:
         employee = employee or employee_for_user(owner)
         if employee is None or employee_get_visible(user=owner, employee_id=employee.pk) is None:

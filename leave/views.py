@@ -26,6 +26,7 @@ from etime.core.params import month_param, uuid_param, year_param
 from etime.ops.notifications import language_of
 from leave import ical, selectors, services
 from leave.forms import DecisionForm, FeedForm, LeaveRequestForm
+from leave.holiday_names import localize_by_employee
 from leave.models import CalendarFeed, FeedKind, LeaveRequest, LeaveType, LedgerEntry, RequestStatus
 from leave.workdays import days_between, requested_days
 
@@ -64,7 +65,9 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
             employee=employee, end_date__gte=today, status__in=[RequestStatus.APPROVED, RequestStatus.PENDING]
         ).select_related("leave_type").order_by("start_date")[:5]
     )  # fmt: skip
-    holidays = sorted(holidays_by_employee([employee.pk], today, today + timedelta(days=60)).get(employee.pk, {}).items())
+    holidays = sorted(
+        localize_by_employee(holidays_by_employee([employee.pk], today, today + timedelta(days=60))).get(employee.pk, {}).items()
+    )
     return {
         "template": "leave/panel.html",
         "context": {
@@ -239,6 +242,7 @@ def team_calendar(request: HttpRequest) -> HttpResponse:
     employees, cells, holidays = selectors.team_calendar(
         user=request.user, date_from=first, date_to=last, department_id=department_id
     )
+    holidays = localize_by_employee(holidays)  # the reader's language, not the stored English
     days = days_between(first, last)
     rows = []
     for employee in employees:

@@ -90,7 +90,7 @@ def _own_employee(request: Request) -> Employee:
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "currency", "vat_rate", "country", "billing_address", "payment_terms_days", "active",
+        fields = ["id", "name", "currency", "vat_rate", "country", "billing_address", "language", "payment_terms_days", "active",
                   "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, Any] = {

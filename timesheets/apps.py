@@ -11,7 +11,10 @@ class TimesheetsConfig(AppConfig):
     verbose_name = "Timesheets"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext
+
         from etime.core import approvals, registry, scopes
+        from etime.core.formatting import date_local
         from etime.core.schedules import DefaultSchedule, register
         from timesheets import demo, services
         from timesheets.models import Timesheet
@@ -33,7 +36,9 @@ class TimesheetsConfig(AppConfig):
                 on_approved=services.on_timesheet_approved,
                 on_rejected=services.on_timesheet_rejected,
                 on_returned=services.on_timesheet_returned,
-                describe=lambda obj: f"Timesheet of {obj.employee.full_name}, week of {obj.week_start:%d %b %Y}",
+                describe=lambda obj: gettext("Timesheet of %(name)s, week of %(week)s")
+                % {"name": obj.employee.full_name, "week": date_local(obj.week_start)},
+                related=("employee",),
             )
         )
 
@@ -67,7 +72,7 @@ class TimesheetsConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_timesheets_more, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
-        register_report(ReportKind("hours_by_client", "Hours by client", _hours_by_client_report, formats=("xlsx",)))
+        register_report(ReportKind("hours_by_client", gettext_lazy("Hours by client"), _hours_by_client_report, formats=("xlsx",)))
         from timesheets import views
 
         registry.register_header_widget(views.header_widget)

@@ -27,8 +27,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
@@ -37,6 +38,7 @@ from etime.core.queue import enqueue_on_commit
 from etime.core.zones import employee_zone
 from etime.ops.jobs import Progress, job_create
 from etime.ops.models import Job
+from etime.ops.notifications import language_of
 from timesheets import selectors, services
 from timesheets.models import EntrySource, Project, Task, TimeEntry
 from timesheets.resources import TimeEntryImportResource
@@ -90,8 +92,10 @@ def detect_layout(headers: list[str]) -> str:
     if {"start", "end", "project"} <= names and names & {"employee_code", "employee_email"}:
         return NATIVE
     raise ImportFormatError(
-        "Unrecognised columns. Expected etime's export (start, end, project, employee_code), or a Toggl or "
-        "Clockify detailed report (Start date, Start time, End date, End time, Project)."
+        gettext(
+            "Unrecognised columns. Expected etime's export (start, end, project, employee_code), or a Toggl or "
+            "Clockify detailed report (Start date, Start time, End date, End time, Project)."
+        )
     )
 
 
@@ -102,7 +106,7 @@ def _parse_time(text: str) -> time:
             return datetime.strptime(cleaned, fmt).time()  # noqa: DTZ007  (a wall-clock time, zoned later)
         except ValueError:
             continue
-    raise ValueError(f"{text!r} is not a time of day")
+    raise ValueError(gettext("%(text)r is not a time of day") % {"text": text})
 
 
 def _parse_date(text: str, *, day_first: bool) -> date:
@@ -115,7 +119,7 @@ def _parse_date(text: str, *, day_first: bool) -> date:
             if separator == "." or day_first:
                 return date(c, b, a)
             return date(c, a, b)
-    raise ValueError(f"{text!r} is not a date")
+    raise ValueError(gettext("%(text)r is not a date") % {"text": text})
 
 
 def _day_first(rows: list[dict[str, str]]) -> bool:
@@ -192,7 +196,7 @@ class EntryImporter:
         if not code and not email:
             own = employee_for_user(self.user)
             if own is None:
-                raise ValueError("The row names no employee and your login has none.")
+                raise ValueError(gettext("The row names no employee and your login has none."))
             return own
         visible = employee_list_visible(user=self.user).select_related("location", "user")
 
@@ -203,13 +207,13 @@ class EntryImporter:
 
         found = self._lookup("employee", code or email, find)
         if found is None:
-            raise ValueError(f"No employee {code or email} that you may book time for.")
+            raise ValueError(gettext("No employee %(who)s that you may book time for.") % {"who": code or email})
         return found
 
     def _project(self, row: dict[str, str]) -> Project:
         name, client = row.get("project", ""), row.get("client", "")
         if not name:
-            raise ValueError("The row has no project.")
+            raise ValueError(gettext("The row has no project."))
 
         def find() -> list[Project]:
             projects = selectors.project_list_visible(user=self.user).select_related("client").filter(name__iexact=name)
@@ -219,9 +223,11 @@ class EntryImporter:
 
         found = self._lookup("project", f"{client}\0{name}", find)
         if not found:
-            raise ValueError(f"No project {name!r}" + (f" of client {client!r}" if client else "") + ".")
+            if client:
+                raise ValueError(gettext("No project %(name)r of client %(client)r.") % {"name": name, "client": client})
+            raise ValueError(gettext("No project %(name)r.") % {"name": name})
         if len(found) > 1:
-            raise ValueError(f"Several clients have a project {name!r}; add the client column.")
+            raise ValueError(gettext("Several clients have a project %(name)r; add the client column.") % {"name": name})
         return found[0]
 
     def _task(self, project: Project, name: str) -> Task | None:
@@ -229,14 +235,14 @@ class EntryImporter:
             return None
         task = self._lookup("task", f"{project.pk}\0{name}", lambda: project.tasks.filter(name__iexact=name).first())
         if task is None:
-            raise ValueError(f"No task {name!r} in project {project.name!r}.")
+            raise ValueError(gettext("No task %(task)r in project %(project)r.") % {"task": name, "project": project.name})
         return task
 
     def _times(self, row: dict[str, str], employee: Employee) -> tuple[datetime, datetime]:
         if self.layout == NATIVE:
             start, end = parse_datetime(row.get("start", "")), parse_datetime(row.get("end", ""))
             if start is None or end is None:
-                raise ValueError("Start and end must be ISO 8601 times.")
+                raise ValueError(gettext("Start and end must be ISO 8601 times."))
             zone = employee_zone(employee)
             return (start if start.tzinfo else start.replace(tzinfo=zone)), (end if end.tzinfo else end.replace(tzinfo=zone))
         zone = employee_zone(employee)
@@ -263,7 +269,7 @@ class EntryImporter:
             existing.filter(external_id=external_id).first() if external_id else None
         )
         if duplicate is not None:
-            return self._done(RowOutcome(number, "skipped", "Already there.", str(duplicate.pk), duplicate))
+            return self._done(RowOutcome(number, "skipped", gettext("Already there."), str(duplicate.pk), duplicate))
         try:
             entry = services.time_entry_create(
                 employee=employee, project=project, task=task, start=start, end=end,
@@ -274,7 +280,9 @@ class EntryImporter:
             message = str(exc.message)
             conflicts = exc.details.get("conflicts") if isinstance(exc.details, dict) else None
             if conflicts:
-                message = f"Overlaps {len(conflicts)} entr{'y' if len(conflicts) == 1 else 'ies'} of {employee.full_name}."
+                message = ngettext(
+                    "Overlaps %(count)d entry of %(name)s.", "Overlaps %(count)d entries of %(name)s.", len(conflicts)
+                ) % {"count": len(conflicts), "name": employee.full_name}
             elif isinstance(exc.details, dict) and exc.details:
                 first = next(iter(exc.details.values()))
                 if isinstance(first, list) and first:
@@ -308,9 +316,11 @@ def read_import_file(content: bytes) -> Any:
     except ImportFormatError as exc:
         raise ValidationFailed(str(exc), details={"file": [str(exc)]}) from None
     except Exception:  # tablib raises several kinds on garbage
-        raise ValidationFailed("The file is not a readable CSV file.", details={"file": ["Not a CSV file."]}) from None
+        raise ValidationFailed(
+            gettext("The file is not a readable CSV file."), details={"file": [gettext("Not a CSV file.")]}
+        ) from None
     if len(dataset) > MAX_ROWS:
-        message = f"At most {MAX_ROWS} rows per import; split the file."
+        message = gettext("At most %(max)d rows per import; split the file.") % {"max": MAX_ROWS}
         raise ValidationFailed(message, details={"file": [message]})
     return dataset
 
@@ -393,7 +403,7 @@ class _ProgressThread:
         if outcome.status == "failed":
             self.failed += 1
             if self.failed <= MAX_JOB_ERRORS:
-                self._pool.submit(self.progress.error, f"Row {outcome.row}: {outcome.message}")
+                self._pool.submit(self.progress.error, gettext("Row %(row)d: %(message)s") % {"row": outcome.row, "message": outcome.message})
         self._pool.submit(self.progress.advance)
 
     def close(self) -> None:
@@ -415,15 +425,16 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
     if claimed != 1:
         return None
     job = Job.objects.select_related("started_by").get(pk=job_id)
-    with Progress(job) as progress:
+    # The report is read by whoever started the import: in their language (a worker has no request).
+    with translation.override(language_of(job.started_by)), Progress(job) as progress:
         user = job.started_by
         if user is None or not user.is_active:
-            raise ValueError("The user who started the import no longer has access.")
+            raise ValueError(gettext("The user who started the import no longer has access."))
         employee = None
         if employee_id:
             employee = employee_list_visible(user=user).filter(pk=employee_id).first()
             if employee is None:
-                raise ValueError("The employee to book the rows to is no longer visible to you.")
+                raise ValueError(gettext("The employee to book the rows to is no longer visible to you."))
         dataset = read_import_file(content)
         progress.total(len(dataset))
         reporter = _ProgressThread(progress)
@@ -433,8 +444,8 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
         finally:
             reporter.close()
         progress.result(report)
-        progress.message(
-            f"{'Dry run: ' if dry_run else ''}{report['created']} created, {report['skipped']} skipped, "
-            f"{report['failed']} failed"
-        )
+        counts = gettext("%(created)d created, %(skipped)d skipped, %(failed)d failed") % {
+            key: report[key] for key in ("created", "skipped", "failed")
+        }
+        progress.message(gettext("Dry run: %(counts)s") % {"counts": counts} if dry_run else counts)
     return {key: report[key] for key in ("layout", "dry_run", "created", "skipped", "failed")}

@@ -49,6 +49,8 @@ class Client(models.Model):
     )
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. CH")
     billing_address = models.TextField(blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
+                                help_text=_("Invoices and reminders to this client are written in it; empty: the site's default."))  # fmt: skip
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

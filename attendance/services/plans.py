@@ -32,7 +32,7 @@ from attendance.models import (
 )
 from attendance.services.dirty import mark_dirty, mark_dirty_range
 from attendance.services.locks import ensure_unlocked
-from etime.core import audit
+from etime.core import audit, formatting
 from etime.core.errors import ValidationFailed
 
 FOREVER = date.max
@@ -94,7 +94,7 @@ def shift_save(*, shift: Shift, actor: Any) -> Shift:
     if shift.absent_below_hours > shift.half_day_below_hours:
         raise ValidationFailed(
             gettext("absent_below_hours must not exceed half_day_below_hours."),
-            details={"absent_below_hours": ["Must not exceed half_day_below_hours."]},
+            details={"absent_below_hours": [gettext("Must not exceed half_day_below_hours.")]},
         )
     try:
         with transaction.atomic():
@@ -142,7 +142,7 @@ def shift_delete(*, shift: Shift, actor: Any) -> None:
             audit.record(actor=actor, action="shift.deleted", object_type="attendance.shift", object_id=pk, before=before)
     except ProtectedError:
         raise ValidationFailed(
-            gettext("This shift is still planned by a schedule or an override."), details={"non_field_errors": ["Still in use."]}
+            gettext("This shift is still planned by a schedule or an override."), details={"non_field_errors": [gettext("Still in use.")]}
         ) from None
 
 
@@ -199,7 +199,7 @@ def _schedule_snapshot(schedule: Schedule) -> dict[str, Any]:
 def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
     if schedule.assignments.exists():
         raise ValidationFailed(
-            gettext("This schedule is still assigned to employees."), details={"non_field_errors": ["Still assigned."]}
+            gettext("This schedule is still assigned to employees."), details={"non_field_errors": [gettext("Still assigned.")]}
         )
     with transaction.atomic():
         before = _schedule_snapshot(schedule)
@@ -232,7 +232,7 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
     creating = assignment._state.adding
     _full_clean(assignment, exclude=["employee", "schedule"])
     if assignment.end_date and assignment.end_date < assignment.start_date:
-        raise ValidationFailed(gettext("The assignment ends before it starts."), details={"end_date": ["Must not be before start_date."]})
+        raise ValidationFailed(gettext("The assignment ends before it starts."), details={"end_date": [gettext("Must not be before start_date.")]})
     with transaction.atomic():
         # Serialise writers of one employee's assignments, so two overlapping ones can
         # never both pass the check below (SQLite serialises whole transactions anyway).
@@ -325,7 +325,7 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
                 override.save()
         except IntegrityError:
             raise ValidationFailed(
-                gettext("This employee already has an override on that date."), details={"date": ["Already overridden."]}
+                gettext("This employee already has an override on that date."), details={"date": [gettext("Already overridden.")]}
             ) from None
         audit.record(actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override))
         mark_dirty([(override.employee_id, old_date), (override.employee_id, override.date)])
@@ -359,19 +359,21 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
     from etime.core import approvals
 
     if requester.pk == counterpart.pk:
-        raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": ["Choose someone else."]})
+        raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": [gettext("Choose someone else.")]})
     errors: dict[str, list[str]] = {}
     for name, person in (("requester", requester), ("counterpart", counterpart)):
         if not person.is_active_on(day):
-            errors[name] = [f"{person.full_name} is not employed on {day.isoformat()}."]
+            errors[name] = [gettext("%(name)s is not employed on %(date)s.") % {"name": person.full_name,
+                                                                                "date": formatting.date_local(day)}]  # fmt: skip
     if requester.user_id is None:
-        errors["requester"] = ["The requester needs a login to take part in an approval."]
+        errors["requester"] = [gettext("The requester needs a login to take part in an approval.")]
     if errors:
-        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
+                               details=errors)  # fmt: skip
     mine, theirs = _planned(requester, day), _planned(counterpart, day)
     if mine == theirs:
         raise ValidationFailed(
-            gettext("Both employees have the same plan that day; there is nothing to swap."), details={"date": ["Nothing to swap."]}
+            gettext("Both employees have the same plan that day; there is nothing to swap."), details={"date": [gettext("Nothing to swap.")]}
         )
     with transaction.atomic():
         ensure_unlocked(day)
@@ -380,7 +382,7 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
         )
         if pending.exists():
             raise ValidationFailed(
-                gettext("One of the two already has a pending swap that day."), details={"date": ["A swap is already pending."]}
+                gettext("One of the two already has a pending swap that day."), details={"date": [gettext("A swap is already pending.")]}
             )
         swap = ShiftSwapRequest.objects.create(
             requester=requester, counterpart=counterpart, date=day, reason=reason[:500],
@@ -455,7 +457,7 @@ def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirecti
                 rule.save()
         except IntegrityError:
             raise ValidationFailed(
-                gettext("This location or device already has a rule."), details={"non_field_errors": ["Already has a rule."]}
+                gettext("This location or device already has a rule."), details={"non_field_errors": [gettext("Already has a rule.")]}
             ) from None
         audit.record(
             actor=actor, action="punch_direction_rule.created" if before is None else "punch_direction_rule.updated",

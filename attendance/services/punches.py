@@ -73,7 +73,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
         if timezone.is_naive(record.timestamp):
             raise ValidationFailed(gettext("Punch timestamps must be timezone-aware."), details={"timestamp": [str(record.timestamp)]})
         if not record.device_user_id:
-            raise ValidationFailed(gettext("A device punch needs the device user id."), details={"device_user_id": ["Required."]})
+            raise ValidationFailed(gettext("A device punch needs the device user id."), details={"device_user_id": [gettext("Required.")]})
     # The same record twice in one batch counts once.
     unique: dict[tuple[str, datetime], PunchInput] = {}
     for record in records:
@@ -129,11 +129,13 @@ def punch_create(
     Refused with ``period_locked`` when its local date falls in a locked period.
     """
     if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
-        raise ValidationFailed(f"Source {source!r} is for device logs.", details={"source": ["Use web, api or manual."]})
+        raise ValidationFailed(gettext("Source %(source)r is for device logs.") % {"source": source},
+                               details={"source": [gettext("Use web, api or manual.")]})  # fmt: skip
     if timezone.is_naive(timestamp):
-        raise ValidationFailed(gettext("The timestamp needs a time zone offset."), details={"timestamp": ["Timezone-aware required."]})
+        raise ValidationFailed(gettext("The timestamp needs a time zone offset."), details={"timestamp": [gettext("Timezone-aware required.")]})
     if direction not in PunchDirection.values:
-        raise ValidationFailed(f"Unknown direction {direction!r}.", details={"direction": [f"One of {PunchDirection.values}."]})
+        raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
+                               details={"direction": [gettext("One of %(choices)s.") % {"choices": ", ".join(PunchDirection.values)}]})  # fmt: skip
     dates.ensure_supported(timestamp=timestamp)
     with transaction.atomic():
         ensure_unlocked(timestamp.astimezone(ZoneInfo(employee.effective_time_zone)).date())

@@ -46,10 +46,11 @@ def _clean_items(items: Sequence[Any], employee: Employee, day: date) -> list[di
         if timestamp is None or timezone.is_naive(timestamp):
             raise ValidationFailed(
                 gettext("Each punch needs an ISO 8601 timestamp with an offset."),
-                details={"items": [f"Item {index + 1}: timestamp with offset required."]},
+                details={"items": [gettext("Item %(number)d: timestamp with offset required.") % {"number": index + 1}]},
             )
         if direction not in PunchDirection.values:
-            raise ValidationFailed(f"Unknown direction {direction!r}.", details={"items": [f"Item {index + 1}: direction."]})
+            raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
+                                   details={"items": [gettext("Item %(number)d: direction.") % {"number": index + 1}]})  # fmt: skip
         # A night shift's punches end the next morning; anything further is another day.
         local = timestamp.astimezone(tz).date()
         if not day - timedelta(days=1) <= local <= day + timedelta(days=1):
@@ -85,23 +86,24 @@ def regularisation_request(
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if not reason:
-        errors["reason"] = ["Say why the correction is needed."]
+        errors["reason"] = [gettext("Say why the correction is needed.")]
     if not dates.is_supported(day):
         errors["date"] = [dates.MESSAGE]
     if kind not in RegularisationKind.values:
-        errors["kind"] = [f"One of {', '.join(RegularisationKind.values)}."]
+        errors["kind"] = [gettext("One of %(choices)s.") % {"choices": ", ".join(RegularisationKind.values)}]
     if len(items) > MAX_ITEMS:
-        errors["items"] = [f"At most {MAX_ITEMS} punches."]
+        errors["items"] = [gettext("At most %(max)d punches.") % {"max": MAX_ITEMS}]
     if kind == RegularisationKind.PUNCH and not items and not replace_punch_ids:
-        errors["items"] = ["Add at least one punch, or name the punches to replace."]
+        errors["items"] = [gettext("Add at least one punch, or name the punches to replace.")]
     if kind == RegularisationKind.DAY and not items:
-        errors["items"] = ["Give the day's punches."]
+        errors["items"] = [gettext("Give the day's punches.")]
     if kind == RegularisationKind.DAY and replace_punch_ids:
-        errors["replace_punch_ids"] = ["A whole-day correction replaces every punch of the day."]
+        errors["replace_punch_ids"] = [gettext("A whole-day correction replaces every punch of the day.")]
     if not apply_directly and employee.user_id is None:
-        errors["employee"] = ["This employee has no login to request a correction with."]
+        errors["employee"] = [gettext("This employee has no login to request a correction with.")]
     if errors:
-        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
+                               details=errors)  # fmt: skip
     cleaned = _clean_items(items, employee, day)
     replace_ids = sorted({str(p) for p in replace_punch_ids})
     if replace_ids:

@@ -63,7 +63,7 @@ def test_a_correction_request_goes_to_the_manager_who_approves_it_on_the_team_pa
     assert response.status_code == 302, response.content.decode()[:3000]
     correction = Regularisation.objects.get(employee=march.amir)
     assert correction.status == "pending"
-    assert login(march.dave).get("/attendance/team/").context["pending"].count() == 0
+    assert len(login(march.dave).get("/attendance/team/").context["pending"]) == 0
     team = login(march.bob).get("/attendance/team/", {"month": "2026-03"})
     [pending] = list(team.context["pending"])
     assert "Forgot to punch out" in team.content.decode()

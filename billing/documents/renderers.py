@@ -37,7 +37,12 @@ def pdf_context(invoice: Invoice, *, qr_bill_svg: str = "") -> dict[str, Any]:
 
 
 def _html(invoice: Invoice, **extra: Any) -> str:
-    return render_to_string("billing/invoice_pdf.html", pdf_context(invoice, **extra))
+    from django.utils import translation
+
+    from billing.language import invoice_language
+
+    with translation.override(invoice_language(invoice)):  # the client's language, not the clicker's
+        return render_to_string("billing/invoice_pdf.html", pdf_context(invoice, **extra))
 
 
 def _write_pdf(html: str, *, pdf_a: bool = False) -> bytes:

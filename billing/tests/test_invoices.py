@@ -45,7 +45,7 @@ def test_mid_month_rate_change_yields_two_lines_for_the_same_task(people: Any, c
         (catalog.design.pk, Decimal("3.00"), Decimal("100.00"), date(2026, 1, 1), Decimal("300.00")),
         (catalog.design.pk, Decimal("1.50"), Decimal("120.00"), date(2026, 3, 16), Decimal("180.00")),
     ]
-    assert "rate from 16.03.2026" in lines[1].description
+    assert "rate from 03/16/2026" in lines[1].description  # the invoice's language: the default, English
     assert invoice.subtotal == Decimal("480.00")
     assert invoice.vat_rate == Decimal("8.10")
     assert invoice.vat_amount == Decimal("38.88")
@@ -428,3 +428,32 @@ def test_time_lines_cannot_be_dropped_from_a_draft_but_extra_lines_can(
     services.invoice_line_delete(line=extra, actor=people.admin)
     invoice.refresh_from_db()
     assert invoice.subtotal == Decimal("100.00") and invoice.lines.count() == 1
+
+
+def test_the_overdue_reminder_reads_in_each_recipients_language_and_formats(
+    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.contrib.auth.models import Group
+
+    from billing.selectors import FINANCE_GROUP
+
+    settings.ETIME_BILLING_REMINDER_EMAIL = ""
+    settings.ETIME_COMPANY_EMAIL = ""
+    finance = Group.objects.create(name=FINANCE_GROUP)
+    for member, language in ((people.mona.user, "de"), (people.dave.user, "en")):
+        member.groups.add(finance)
+        member.language = language
+        member.save(update_fields=["language"])
+    rate("project", catalog.website, "1000.00")
+    billed(date(2026, 3, 3), 60)  # 1'000.00 + 8.1 % VAT = 1'081.00 CHF
+    services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1
+
+    mails = {m.to[0]: m for m in mailoutbox}
+    german, english = mails["mona@example.com"], mails["dave@example.com"]
+    assert "Überfällig: Rechnung INV-2026-0001" in german.subject
+    assert "am 01.05.2026 fällig" in german.body and "Total 1'081.00 CHF" in german.body
+    assert "due on 05/01/2026" in english.body and "Total 1,081.00 CHF" in english.body

@@ -91,7 +91,7 @@ def test_a_monthly_subscription_mails_last_months_register_as_an_attachment(
 
     (message,) = mail.outbox
     assert sorted(message.to) == ["finance@example.com", "olivia@example.com"]
-    assert message.subject == "[etime] Invoice register, 2026-03-01 – 2026-03-31"
+    assert message.subject == "[etime] Invoice register, 03/01/2026 – 03/31/2026"
     ((name, content, mimetype),) = message.attachments
     assert name == "invoice_register-2026-03-01.xlsx"
     assert mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

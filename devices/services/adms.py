@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services import PunchInput, punches_ingest
@@ -278,9 +279,9 @@ def adms_command_queue(*, device: Device, command: str, actor: Any) -> AdmsComma
     """Queue a command for a push device (sent on its next heartbeat). Audited."""
     command = (command or "").strip()
     if device.protocol != Protocol.ADMS:
-        raise ValidationFailed("Only push (ADMS) devices take queued commands.", details={"device": ["Not an ADMS device."]})
+        raise ValidationFailed(gettext("Only push (ADMS) devices take queued commands."), details={"device": [gettext("Not an ADMS device.")]})
     if not command or "\n" in command or "\r" in command or len(command) > 500:
-        raise ValidationFailed("A command is one line of 1 to 500 characters.", details={"command": ["One line, 1-500 characters."]})
+        raise ValidationFailed(gettext("A command is one line of 1 to 500 characters."), details={"command": [gettext("One line, 1-500 characters.")]})
     with transaction.atomic():
         queued = AdmsCommand.objects.create(
             device=device, command=command, created_by=actor if getattr(actor, "is_authenticated", False) else None

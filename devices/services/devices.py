@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from attendance.models import Punch
 from devices import crypto
@@ -30,7 +31,7 @@ _UNSET: Any = object()
 def validation_failed(exc: ValidationError) -> ValidationFailed:
     details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
     first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(f"The input is invalid: {first}", details=details)
+    return ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": first}, details=details)
 
 
 def _settings_snapshot(device: Device) -> dict[str, Any]:
@@ -44,7 +45,8 @@ def _set_comm_key(device: Device, comm_key: Any) -> None:
         device.set_comm_key(comm_key)
     except (TypeError, ValueError):
         raise ValidationFailed(
-            "The comm key must be a number.", details={"comm_key": [f"A whole number from 0 to {crypto.MAX_COMM_KEY}."]}
+            gettext("The comm key must be a number."),
+            details={"comm_key": [gettext("A whole number from 0 to %(max)d.") % {"max": crypto.MAX_COMM_KEY}]},
         ) from None
 
 
@@ -59,7 +61,7 @@ def _save(device: Device) -> None:
         with transaction.atomic():
             device.save()
     except IntegrityError as exc:
-        raise ValidationFailed("The change conflicts with another device.", details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(gettext("The change conflicts with another device."), details={"non_field_errors": [str(exc)]}) from None
 
 
 def device_create(*, actor: Any, comm_key: int | None = None, **fields: Any) -> Device:

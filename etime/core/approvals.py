@@ -22,14 +22,16 @@ act for a delegator during an active delegation. Nobody decides their own reques
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -42,6 +44,8 @@ from etime.core.models import (
     ApprovalStatus,
     ApprovalStep,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class ApprovalNotAllowed(DomainError):
@@ -91,7 +95,12 @@ class ApprovalKind:
     on_rejected: Callback
     on_returned: Callback
     on_advanced: Callback | None = None
+    # One line about the object for inboxes, in the active language (gettext and the format
+    # layer inside): called when the request is submitted (the stored ``summary``, kept for
+    # the audit trail) and again when a page shows it (``summaries``), so each reader gets
+    # their own language. ``related``: what ``describe`` reads through foreign keys.
     describe: Callable[[Any], str] | None = None
+    related: tuple[str, ...] = ()
 
 
 _kinds: dict[str, ApprovalKind] = {}
@@ -110,6 +119,33 @@ def get_kind(name: str) -> ApprovalKind:
 
 def kinds() -> list[ApprovalKind]:
     return list(_kinds.values())
+
+
+def summaries(requests: Iterable[ApprovalRequest]) -> list[ApprovalRequest]:
+    """Give each request its ``display_summary``: its kind's ``describe`` of the object, now,
+    in the active language. One query per kind met; a request whose object is gone, or whose
+    kind has no ``describe``, shows the summary stored when it was submitted (rows from
+    before summaries were rendered at display time read as they always did)."""
+    requests = list(requests)
+    by_kind: dict[str, list[ApprovalRequest]] = {}
+    for request in requests:
+        by_kind.setdefault(request.kind, []).append(request)
+    for name, group_requests in by_kind.items():
+        spec = _kinds.get(name)
+        objects: dict[str, Any] = {}
+        if spec is not None and spec.describe is not None:
+            manager = spec.model._default_manager
+            queryset = manager.select_related(*spec.related) if spec.related else manager.all()
+            objects = {str(obj.pk): obj for obj in queryset.filter(pk__in=[r.object_id for r in group_requests])}
+        for request in group_requests:
+            obj = objects.get(request.object_id)
+            request._display_summary = request.summary
+            if obj is not None and spec is not None and spec.describe is not None:
+                try:
+                    request._display_summary = spec.describe(obj)
+                except Exception:  # a page shows the stored text rather than fail; the bug is logged
+                    logger.exception("approvals: describing %s %s failed", name, request.object_id)
+    return requests
 
 
 # --- Who manages whom (registered by accounts) ------------------------------------------------
@@ -206,6 +242,13 @@ def _set_level(request: ApprovalRequest, index: int) -> None:
     request.current_group = level.get("group", "")
 
 
+def _stored_summary(spec: ApprovalKind, obj: models.Model) -> str:
+    """The summary kept with the request (audit trail, fallback): in the site's language,
+    whoever submitted; pages render theirs (``summaries``)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return (spec.describe(obj) if spec.describe else str(obj))[:255]
+
+
 def submit(*, kind: str, obj: models.Model, actor: Any) -> ApprovalRequest:
     """Start the approval of ``obj``. Call inside the caller's transaction. With no levels
     the request is approved at once (its on_approved runs)."""
@@ -222,7 +265,7 @@ def submit(*, kind: str, obj: models.Model, actor: Any) -> ApprovalRequest:
             object_id=str(obj.pk),
             requester=requester,
             levels=levels,
-            summary=(spec.describe(obj) if spec.describe else str(obj))[:255],
+            summary=_stored_summary(spec, obj),
         )
         if levels:
             _set_level(request, 0)

@@ -8,7 +8,8 @@ Every page, e-mail and PDF formats through these functions (templates through th
   active time zone (the viewer's, activated by ``ViewerTimeZoneMiddleware``);
 - durations as hours and minutes, ``7:05``, in pages; decimal hours (``7.08``) only in
   exports, where a spreadsheet sums them, under a heading that says "hours";
-- money with its currency, the number in the language's separators;
+- money with its currency, the number in the language's separators (German the Swiss
+  way: ``1'234.50 CHF``);
 - day balances (leave) without trailing zeros: ``25``, ``2.5``, ``0``.
 
 Formatting never raises on a value it does not understand: it returns it as text (or ""
@@ -21,11 +22,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import formats, timezone, translation
+from django.utils import formats, numberformat, timezone, translation
 from django.utils.dateformat import format as date_format
 
-# Where the currency goes, per language; a language not listed puts it first.
-_CURRENCY_AFTER = {"fr", "it"}
+# Money per language: (decimal separator, thousands separator, currency after the number).
+# German is the Swiss way (docs/ARCHITECTURE.md "Translations": one German catalog, written
+# for Switzerland): amounts as 1'234.50 CHF, as Swiss invoices print them, while other German
+# numbers (a balance of 2,5 days) keep Django's "de" separators. French and Italian keep
+# Django's separators with the currency after. A language not listed: its Django separators,
+# currency first (English: CHF 1,234.50).
+_MONEY = {"de": (".", "'", True), "fr": (None, None, True), "it": (None, None, True)}
 
 
 def _local(value: datetime) -> datetime:
@@ -115,18 +121,28 @@ def hours_decimal(value: Any, unit: str = "seconds") -> str:
 
 def money(value: Any, currency: str = "") -> str:
     """An amount with its currency in the language's way: ``CHF 1,234.50`` in English,
-    ``CHF 1.234,50`` in German, ``1 234,50 CHF`` in French."""
+    ``1'234.50 CHF`` in German (Swiss), ``1 234,50 CHF`` in French, ``1.234,50 CHF`` in
+    Italian (the spaces are non-breaking)."""
     if value is None or value == "":
         return ""
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
     except (InvalidOperation, ValueError):
         return str(value)
-    number = formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+    language = (translation.get_language() or "en").split("-")[0]
+    decimal_sep, thousand_sep, after = _MONEY.get(language, (None, None, False))
+    number = numberformat.format(
+        amount,
+        decimal_sep or formats.get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=2,
+        grouping=formats.get_format("NUMBER_GROUPING"),
+        thousand_sep=thousand_sep or formats.get_format("THOUSAND_SEPARATOR"),
+        force_grouping=True,
+        use_l10n=True,
+    )
     if not currency:
         return number
-    language = (translation.get_language() or "en").split("-")[0]
-    return f"{number}\u00a0{currency}" if language in _CURRENCY_AFTER else f"{currency}\u00a0{number}"
+    return f"{number}\u00a0{currency}" if after else f"{currency}\u00a0{number}"
 
 
 def days(value: Any) -> str:

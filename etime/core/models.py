@@ -102,6 +102,7 @@ class ApprovalRequest(models.Model):
     summary = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    _display_summary: str  # set by etime.core.approvals.summaries (not a column)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -120,6 +121,16 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} ({self.status})"
+
+    @property
+    def display_summary(self) -> str:
+        """The summary in the active language (``approvals.summaries`` fills it for a list in
+        one query per kind); ``summary`` is the text stored at submission."""
+        if not hasattr(self, "_display_summary"):
+            from etime.core.approvals import summaries
+
+            summaries([self])
+        return str(self._display_summary)
 
 
 class ApprovalStep(models.Model):

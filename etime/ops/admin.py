@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
@@ -24,13 +25,13 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 class RestoreForm(forms.Form):
-    confirm = forms.CharField(label="Type RESTORE to replace the current database and media")
-    logical = forms.BooleanField(required=False, label="Restore from the logical format (another database engine)")
+    confirm = forms.CharField(label=_("Type RESTORE to replace the current database and media"))
+    logical = forms.BooleanField(required=False, label=_("Restore from the logical format (another database engine)"))
 
     def clean_confirm(self) -> str:
         value: str = self.cleaned_data["confirm"]
         if value.strip() != "RESTORE":
-            raise forms.ValidationError("Type RESTORE in capitals to confirm; nothing was changed.")
+            raise forms.ValidationError(gettext("Type RESTORE in capitals to confirm; nothing was changed."))
         return value
 
 
@@ -103,11 +104,11 @@ class BackupRecordAdmin(_ReadOnly):
                               logical=form.cleaned_data["logical"])  # fmt: skip
             messages.warning(
                 request,
-                f"Restore of {record.name} queued (job {job.pk}). If your session is newer than the archive, "
-                "you will be asked to sign in again.",
+                gettext("Restore of %(name)s queued (job %(job)s). If your session is newer than the archive, "
+                        "you will be asked to sign in again.") % {"name": record.name, "job": job.pk},
             )
             return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
-        context = {**self.admin_site.each_context(request), "title": f"Restore {record.name}", "record": record,
+        context = {**self.admin_site.each_context(request), "title": gettext("Restore %(name)s") % {"name": record.name}, "record": record,
                    "form": form, "rows": sum((record.summary.get("rows") or {}).values()),
                    "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "ops/admin/restore_confirm.html", context)
@@ -125,7 +126,7 @@ class BackupRecordAdmin(_ReadOnly):
             raise PermissionDenied
         job = job_create(kind="backup", actor=request.user)
         enqueue_on_commit(backup, job_id=str(job.pk))
-        messages.info(request, f"Backup queued; follow it under Jobs ({job.pk}).")
+        messages.info(request, gettext("Backup queued; follow it under Jobs (%(job)s).") % {"job": job.pk})
         return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
 
 
@@ -156,7 +157,7 @@ class JobAdmin(_ReadOnly):
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "title": "Warranties expiring within 90 days",
+        context = {**self.admin_site.each_context(request), "title": gettext("Warranties expiring within 90 days"),
                    "items": expiring(within_days=90)}  # fmt: skip
         return TemplateResponse(request, "ops/admin/warranties.html", context)
 
@@ -209,7 +210,8 @@ class ReportSubscriptionForm(forms.ModelForm):
         data = super().clean() or {}
         kind = report_kinds().get(data.get("report", ""))
         if kind and data.get("format") not in kind.formats:
-            self.add_error("format", f"{kind.title} comes as {', '.join(kind.formats)}.")
+            self.add_error("format", gettext("%(title)s comes as %(formats)s.") % {"title": kind.title,
+                                                                                   "formats": ", ".join(kind.formats)})  # fmt: skip
         return data
 
 

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext
 
 from etime.core import audit
 from etime.core.errors import ValidationFailed
@@ -47,7 +48,7 @@ def company_settings_update(*, actor: Any, **changes: Any) -> CompanySettings:
     messages; nothing is saved then."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise ValidationFailed(details={name: ["Not a company setting."] for name in sorted(unknown)})
+        raise ValidationFailed(details={name: [gettext("Not a company setting.")] for name in sorted(unknown)})
     with transaction.atomic():
         obj, _ = CompanySettings.objects.select_for_update().get_or_create(pk=1)
         before = _snapshot(obj)

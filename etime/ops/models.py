@@ -4,6 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -86,7 +87,7 @@ def _validate_time_zone(value: str) -> None:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{value!r} is not an IANA time zone.") from None
+        raise ValidationError(gettext("%(value)r is not an IANA time zone.") % {"value": value}) from None
 
 
 def _default_working_days() -> list[int]:
@@ -143,16 +144,16 @@ class CompanySettings(models.Model):
         if not (
             len(self.default_currency) == 3 and self.default_currency.isalpha() and self.default_currency.isupper()
         ):
-            errors["default_currency"] = "Use a three-letter ISO 4217 code such as EUR."
+            errors["default_currency"] = gettext("Use a three-letter ISO 4217 code such as EUR.")
         days = self.working_days
         if (
             not isinstance(days, list)
             or any(not isinstance(d, int) or not 0 <= d <= 6 for d in days)
             or len(set(days)) != len(days)
         ):
-            errors["working_days"] = "A list of distinct weekdays, 0 (Monday) to 6 (Sunday)."
+            errors["working_days"] = gettext("A list of distinct weekdays, 0 (Monday) to 6 (Sunday).")
         if self.iban and (len(self.iban.replace(" ", "")) < 15 or not self.iban.replace(" ", "").isalnum()):
-            errors["iban"] = "Not an IBAN."
+            errors["iban"] = gettext("Not an IBAN.")
         if errors:
             raise ValidationError(errors)
 

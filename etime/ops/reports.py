@@ -12,11 +12,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 from etime.core.api.schema import XLSX_CONTENT_TYPE
+from etime.core.formatting import date_local
 from etime.ops.jobs import Progress, job_create
 from etime.ops.models import ReportSubscription
 
@@ -26,7 +30,7 @@ CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_CONTENT_TYPE}
 @dataclass(frozen=True)
 class ReportKind:
     key: str
-    title: str
+    title: str | Promise  # shown to people: gettext_lazy
     render: Callable[..., bytes]
     formats: tuple[str, ...] = ("pdf", "xlsx")
 
@@ -63,12 +67,16 @@ def deliver(subscription: ReportSubscription, *, start: dt.date, end: dt.date) -
     recipients = subscription.recipient_emails()
     if not recipients:
         return 0
-    content = kind.render(fmt=subscription.format, start=start, end=end)
-    message = EmailMessage(
-        subject=f"[etime] {kind.title}, {start:%Y-%m-%d} – {end:%Y-%m-%d}",
-        body=f"Attached: {kind.title} for {start:%Y-%m-%d} to {end:%Y-%m-%d}.\n\nSubscription: {subscription.name}\n",
-        to=recipients,
-    )
+    # One mail to a list of addresses (not all of them people with a profile): the report,
+    # subject and body in the site's language, dates through the format layer.
+    with translation.override(settings.LANGUAGE_CODE):
+        content = kind.render(fmt=subscription.format, start=start, end=end)
+        facts = {"title": kind.title, "start": date_local(start), "end": date_local(end), "name": subscription.name}
+        message = EmailMessage(
+            subject=gettext("[etime] %(title)s, %(start)s – %(end)s") % facts,
+            body=gettext("Attached: %(title)s for %(start)s to %(end)s.\n\nSubscription: %(name)s\n") % facts,
+            to=recipients,
+        )
     message.attach(f"{kind.key}-{start:%Y-%m-%d}.{subscription.format}", content, CONTENT_TYPES[subscription.format])
     return message.send()
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -71,7 +72,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {api_settings.NON_FIELD_ERRORS_KEY: exc.detail}
-        body = envelope("validation_error", "The input is invalid: " + _message(detail), _field_details(detail))
+        message = gettext("The input is invalid: %(first)s") % {"first": _message(detail)}
+        body = envelope("validation_error", message, _field_details(detail))
         return Response(body, status=status.HTTP_400_BAD_REQUEST, headers=headers)
 
     codes = exc.get_codes()

@@ -61,11 +61,19 @@ def test_decimal_hours_are_for_exports_and_round_half_up() -> None:
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "CHF\u00a01,234.50"), ("de", "CHF\u00a01.234,50"), ("fr", "1\u00a0234,50\u00a0CHF"), ("it", "1.234,50\u00a0CHF")],
+    [("en", "CHF\u00a01,234.50"), ("de", "1'234.50\u00a0CHF"), ("fr", "1\u00a0234,50\u00a0CHF"), ("it", "1.234,50\u00a0CHF")],
 )
 def test_money_carries_its_currency_in_the_languages_way(language: str, expected: str) -> None:
     with translation.override(language):
         assert formatting.money(Decimal("1234.5"), "CHF") == expected
+
+
+def test_german_money_is_swiss_in_any_currency_while_other_german_numbers_keep_the_comma() -> None:
+    with translation.override("de"):
+        assert formatting.money(Decimal("1234567.891"), "EUR") == "1'234'567.89\u00a0EUR"
+        assert formatting.money(Decimal("-0.5"), "CHF") == "-0.50\u00a0CHF"
+        assert formatting.money(Decimal("999")) == "999.00"
+        assert formatting.days(Decimal("2.5")) == "2,5"
 
 
 @pytest.mark.parametrize(
@@ -97,4 +105,4 @@ def test_the_template_filters_are_the_same_functions() -> None:
             "d": date(2026, 11, 30), "m": LATE_EVENING_UTC, "s": 18000, "n": 459, "a": Decimal("8.5"),
             "b": Decimal("25.00"), "month": "2026-11",
         }))  # fmt: skip
-    assert html == "30.11.2026 00:30 5:00 7:39 EUR\u00a08,50 25 November 2026"
+    assert html == "30.11.2026 00:30 5:00 7:39 8.50\u00a0EUR 25 November 2026"

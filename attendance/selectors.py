@@ -36,6 +36,7 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from etime.core import zones
+from etime.core.access import is_admin
 
 # --- Who may see and change what ---------------------------------------------------------------
 
@@ -46,7 +47,7 @@ def employees_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
 
 def may_manage(*, user: User | AnonymousUser, employee: Employee) -> bool:
     """Admins, and managers of ``employee`` (transitively), may plan and correct their attendance."""
-    if isinstance(user, User) and user.is_admin_role:
+    if is_admin(user):
         return True
     return is_manager_of(user=user, employee=employee)
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from devices import selectors, services
 from devices.models import DeviceStatus
+from etime.core.access import is_admin
 
 log = logging.getLogger("devices.adms")
 
@@ -78,7 +79,7 @@ def iclock_devicecmd(request: HttpRequest) -> HttpResponse:
 
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home page, admins only: time clocks that are offline (the offline alert), else a count."""
-    if not getattr(request.user, "is_admin_role", False):
+    if not is_admin(request.user):
         return None
     devices = list(selectors.device_list(user=request.user).filter(enabled=True))
     if not devices:

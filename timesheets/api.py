@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible
+from etime.core.access import is_admin
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -825,7 +826,7 @@ class BudgetReportView(EtimeAPIView):
     )  # fmt: skip
     def get(self, request: Request) -> Any:
         user = request.user
-        if not (getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False)):
+        if not (is_admin(user) or getattr(user, "is_manager_role", False)):
             raise NotAllowed("Budget reports are for managers and administrators.")
         project = request.query_params.get("project")
         rows = selectors.budget_report(

@@ -34,6 +34,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from etime.core import audit
+from etime.core.access import is_admin
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import (
     ApprovalDecision,
@@ -135,10 +136,6 @@ def _resolver() -> PeopleResolver:
     return _people
 
 
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_admin_role", False))
-
-
 def _active_delegators(user: Any, today: Any = None) -> list[Any]:
     today = today or timezone.localdate()
     return [
@@ -152,7 +149,7 @@ def _active_delegators(user: Any, today: Any = None) -> list[Any]:
 def _eligible_as_self(request: ApprovalRequest, user: Any) -> bool:
     if not getattr(user, "is_active", False) or user.pk == request.requester_id:
         return False
-    if _is_admin(user):
+    if is_admin(user):
         return True
     if request.current_type == MANAGER.type:
         return user.pk in {m.pk for m in _resolver().managers_of(request.requester)}
@@ -180,7 +177,7 @@ def can_decide(request: ApprovalRequest, user: Any) -> bool:
 def is_visible_to(request: ApprovalRequest, user: Any) -> bool:
     """The requester, admins, anyone who decided a step, and anyone who could approve at some
     level (the requester's managers, the levels' groups, their delegates) see a request."""
-    if user.pk == request.requester_id or _is_admin(user) or can_decide(request, user):
+    if user.pk == request.requester_id or is_admin(user) or can_decide(request, user):
         return True
     if request.steps.filter(Q(actor_id=user.pk) | Q(on_behalf_of_id=user.pk)).exists():
         return True
@@ -298,7 +295,7 @@ def cancel(*, request: ApprovalRequest, actor: Any) -> ApprovalRequest:
         locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != ApprovalStatus.PENDING:
             raise ApprovalAlreadyDecided(details={"status": locked.status})
-        if actor.pk != locked.requester_id and not _is_admin(actor):
+        if actor.pk != locked.requester_id and not is_admin(actor):
             raise ApprovalNotAllowed("Only the requester may cancel this request.")
         before = audit.snapshot(locked)
         locked.status = ApprovalStatus.CANCELLED
@@ -338,13 +335,13 @@ def pending_for(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[Appro
     pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).exclude(requester_id=user.pk)
     if kinds is not None:
         pending = pending.filter(kind__in=list(kinds))
-    if _is_admin(user):
+    if is_admin(user):
         return pending
     condition = Q(pk__in=[])
     for person in [user, *_active_delegators(user)]:
         # Each person's own requests stay out of what they (or their delegate) may decide.
         mine = Q(requester_id=person.pk)
-        if _is_admin(person):
+        if is_admin(person):
             condition |= ~mine
             continue
         condition |= Q(current_type=MANAGER.type, requester_id__in=_resolver().reports_of(person)) & ~mine

@@ -23,7 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Employee
-from accounts.selectors import employee_for_user, employee_get_visible
+from accounts.selectors import employee_for_user
+from etime.core import access
 from etime.core.access import is_admin
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
@@ -395,9 +396,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
         user = self.request.user
         refs: dict[str, Any] = {}
         if "employee" in data:
-            employee = employee_get_visible(user=user, employee_id=data.pop("employee"))
-            if employee is None:
-                raise _validation("employee", "No employee with this id.")
+            employee = access.person_for(user, data.pop("employee"), access.Action.RECORD, field="employee")
             if instance is not None and employee.pk != instance.employee_id:
                 raise _validation("employee", "An entry cannot move to another employee; delete and re-create it.")
             refs["employee"] = employee
@@ -542,9 +541,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
         data = serializer.validated_data
         employee = None
         if data.get("employee"):
-            employee = employee_get_visible(user=request.user, employee_id=data["employee"])
-            if employee is None:
-                raise _validation("employee", "No employee with this id.")
+            employee = access.person_for(request.user, data["employee"], access.Action.RECORD, field="employee")
         content = data["file"].read()
         dataset = imports.read_import_file(content)
         if len(dataset) > settings.ETIME_IMPORT_ASYNC_ROWS:

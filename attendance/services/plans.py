@@ -354,17 +354,32 @@ def _planned(employee: Employee, day: date) -> Shift | None:
     return planned_shift(employee=employee, day=day)
 
 
+def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
+    """Who could swap with whom: colleagues of the same department (the team), or anyone the
+    actor manages (an admin, or the counterpart's manager arranging it)."""
+    from etime.core.access import Action, may
+
+    if requester.department_id is not None and requester.department_id == counterpart.department_id:
+        return True
+    return may(actor, counterpart, Action.MANAGE)
+
+
 def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
     """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``; the requester's
     manager approves (core approvals, kind ``shift_swap``)."""
-    from etime.core import approvals
+    from etime.core import access, approvals
 
     if requester.pk == counterpart.pk:
         raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": ["Choose someone else."]})
+    if not may_swap(requester=requester, counterpart=counterpart, actor=actor):
+        # The answer an unknown id gets: a refusal must not confirm that the person exists.
+        raise ValidationFailed(access.UNKNOWN_PERSON, details={"counterpart": [str(access.UNKNOWN_PERSON)]})
     errors: dict[str, list[str]] = {}
+    labels = {"requester": gettext("The requester"), "counterpart": gettext("The counterpart")}
     for name, person in (("requester", requester), ("counterpart", counterpart)):
         if not person.is_active_on(day):
-            errors[name] = [f"{person.full_name} is not employed on {day.isoformat()}."]
+            # No name: the caller may not be allowed to see the other person's record.
+            errors[name] = [gettext("%(who)s is not employed on %(day)s.") % {"who": labels[name], "day": day.isoformat()}]
     if requester.user_id is None:
         errors["requester"] = ["The requester needs a login to take part in an approval."]
     if errors:

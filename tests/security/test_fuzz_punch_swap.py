@@ -13,7 +13,7 @@ on behalf of others"), not from the code: a 201 is expected only for
   may name (whom they see, or a colleague) who could swap (same department, or someone the
   actor manages).
 
-``ETIME_PUNCH_FUZZ_EXAMPLES`` (default 40) bounds the examples per route.
+``ETIME_PUNCH_FUZZ_EXAMPLES`` (default 80) bounds the examples per route.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import transaction
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -34,7 +34,7 @@ from tests.security.world import build_world
 
 pytestmark = pytest.mark.postgres
 
-EXAMPLES = int(os.environ.get("ETIME_PUNCH_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("ETIME_PUNCH_FUZZ_EXAMPLES", "80"))
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Zurich"))
 PERSONAS = ("alice", "bob", "mona", "admin")
 PEOPLE = ("alice", "amir", "bob", "dave", "mona", "carla")
@@ -113,6 +113,13 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
         networks=st.booleans(),
         api_door=st.booleans(),
     )
+    # The findings of issue #18, always tried: her own punch three weeks back; from outside the
+    # location's networks; through a door the location closed; for a colleague.
+    @example(persona="alice", employee=None, timestamp=("offset", -86400 * 21), direction="out", address=OFFICE,
+             networks=False, api_door=True)  # fmt: skip
+    @example(persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True)
+    @example(persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False)
+    @example(persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True)
     def fuzz(persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool) -> None:
         body: dict[str, Any] = {}
         if employee is not None:
@@ -176,6 +183,9 @@ def test_swap_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any,
         counterpart=person_value(),
         day=st.one_of(st.sampled_from(["2026-06-01", "2026-03-16", "2026-03-17", "2030-01-07", "1900-01-01", "x"]), st.none()),
     )
+    @example(persona="alice", requester=None, counterpart="dave", day="2026-03-16")  # another manager's team
+    @example(persona="bob", requester="alice", counterpart="dave", day="2026-03-16")
+    @example(persona="alice", requester="amir", counterpart="bob", day="2026-03-16")  # in a colleague's name
     def fuzz(persona: str, requester: Any, counterpart: Any, day: Any) -> None:
         body: dict[str, Any] = {}
         for name, value in (("requester", requester), ("counterpart", counterpart), ("date", day)):

@@ -48,7 +48,7 @@ from attendance.models import (
 from attendance.resources import AttendanceDayResource
 from attendance.views import client_ip
 from etime.core import access, approvals
-from etime.core.api.fields import iso_date, iso_datetime, str_or_none
+from etime.core.api.fields import AwareDateTimeField, iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, XLSX_CONTENT_TYPE, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -483,7 +483,7 @@ class RegularisationViewSet(
 
 class PunchSerializer(serializers.ModelSerializer):
     employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
-    timestamp = serializers.DateTimeField(
+    timestamp = AwareDateTimeField(
         required=False,
         help_text="Your own punch takes the server's time: omit this, or send the current time (a few minutes' "
         "skew at most, else 403 `punch_time_not_allowed`). Administrators recording a punch for someone else "

@@ -212,7 +212,7 @@ def swap_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Swap requested; your manager will decide."))
+            messages.success(request, _("Swap requested; your colleague agrees first, then your manager decides."))
             return redirect("attendance_mine")
     return render(request, "attendance/swap_form.html", {"form": form})
 

@@ -12,7 +12,6 @@ from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -26,6 +25,7 @@ from accounts.models import Employee
 from accounts.selectors import employee_for_user
 from etime.core import access
 from etime.core.access import is_admin
+from etime.core.api.fields import AwareDateTimeField
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -50,24 +50,6 @@ from timesheets.models import (
 from timesheets.representations import time_entry_data
 
 RESOLUTION_HELP = "On overlap (409 time_entry_overlap): merge into one entry over the union, or replace the conflicts."
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with a UTC offset: a time without one means different instants to people
-    in different zones, so it is refused rather than guessed."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str) and _is_naive_iso(value):
-            raise serializers.ValidationError("Give a UTC offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z.")
-        return super().to_internal_value(value)
-
-
-def _is_naive_iso(text: str) -> bool:
-    try:
-        parsed = parse_datetime(text.strip())
-    except ValueError:
-        return False
-    return parsed is not None and parsed.tzinfo is None
 
 
 def _validation(field: str, message: str) -> ValidationFailed:

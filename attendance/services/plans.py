@@ -364,9 +364,25 @@ def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
     return may(actor, counterpart, Action.MANAGE)
 
 
+def swap_levels(swap: ShiftSwapRequest) -> list[Any]:
+    """Who decides a swap, in order: the counterpart consents; the requester's manager
+    decides; the counterpart's manager too, where it is someone else (issue #18)."""
+    from accounts.selectors import managers_of_user
+    from etime.core import approvals
+
+    counterpart, requester = swap.counterpart.user, swap.requester.user
+    assert counterpart is not None and requester is not None  # noqa: S101  (swap_request requires both logins)
+    levels = [approvals.consent(counterpart), approvals.MANAGER]
+    theirs = managers_of_user(counterpart)[:1]
+    if theirs and theirs != managers_of_user(requester)[:1]:
+        levels.append(approvals.manager_of(counterpart))
+    return levels
+
+
 def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
-    """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``; the requester's
-    manager approves (core approvals, kind ``shift_swap``)."""
+    """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``, with someone
+    who could swap (``may_swap``); the counterpart consents, then the managers decide
+    (``swap_levels``, core approvals kind ``shift_swap``)."""
     from etime.core import access, approvals
 
     if requester.pk == counterpart.pk:
@@ -382,6 +398,8 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
             errors[name] = [gettext("%(who)s is not employed on %(day)s.") % {"who": labels[name], "day": day.isoformat()}]
     if requester.user_id is None:
         errors["requester"] = ["The requester needs a login to take part in an approval."]
+    if counterpart.user_id is None:
+        errors["counterpart"] = [gettext("The counterpart needs a login to agree to the swap.")]
     if errors:
         raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
     mine, theirs = _planned(requester, day), _planned(counterpart, day)

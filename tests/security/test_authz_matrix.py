@@ -159,9 +159,10 @@ API: dict[str, Row] = {
     "GET /api/v1/shift-swaps/": R(SIGNED, obj="shift_swap", sees=CHAIN | {"amir"}),
     "POST /api/v1/shift-swaps/": R(SIGNED),  # for yourself; validity is the body's business
     "GET /api/v1/shift-swaps/{id}/": R(CHAIN | {"amir"}, obj="shift_swap"),
-    "POST /api/v1/shift-swaps/{id}/approve/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "ok"}),
-    "POST /api/v1/shift-swaps/{id}/reject/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "no"}),
-    "POST /api/v1/shift-swaps/{id}/return/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "why"}),
+    # A swap waits first for its counterpart's consent (amir): nobody, not even an admin, consents for them.
+    "POST /api/v1/shift-swaps/{id}/approve/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "ok"}),
+    "POST /api/v1/shift-swaps/{id}/reject/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "no"}),
+    "POST /api/v1/shift-swaps/{id}/return/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "why"}),
     "POST /api/v1/shift-swaps/{id}/cancel/": R(frozenset({"alice", "admin"}), obj="shift_swap"),
     "GET /api/v1/punches/": R(SIGNED, obj="punch", sees=CHAIN),
     "POST /api/v1/punches/": R(EMPLOYEES | ADMIN, body=lambda w: {"timestamp": timezone.now().isoformat()}),

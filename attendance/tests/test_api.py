@@ -473,11 +473,18 @@ def test_a_swap_across_teams_needs_the_counterparts_consent_and_both_managers(
     assert arranged.status_code == 201, arranged.content
     swap_id = arranged.json()["id"]
     path = f"/api/v1/shift-swaps/{swap_id}/approve/"
+
+    def inbox(person: Any) -> list[str]:
+        return [a["object_id"] for a in token_client(person).get("/api/v1/approvals/").json()["results"]]
+
+    assert swap_id in inbox(planned.dave.user) and swap_id not in inbox(planned.admin)  # the consent is dave's
     assert token_client(planned.admin).post(path).status_code == 403  # nobody consents for dave
     assert token_client(planned.mona.user).post(path).status_code == 403
     assert token_client(planned.dave.user).post(path).json()["status"] == "pending"
     assert token_client(planned.mona.user).post(path).status_code == 403  # bob's level comes first
+    assert swap_id in inbox(planned.bob.user)
     assert token_client(planned.bob.user).post(path).json()["status"] == "pending"
+    assert swap_id in inbox(planned.mona.user) and swap_id not in inbox(planned.bob.user)
     assert not ShiftOverride.objects.filter(employee=planned.dave).exclude(swap=None).exists()
     with django_capture_on_commit_callbacks(execute=True):
         final = token_client(planned.mona.user).post(path)

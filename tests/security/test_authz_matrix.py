@@ -355,7 +355,9 @@ PAGES: dict[str, Row] = {
     "GET /attendance/corrections/new/": R(EMPLOYEES),
     "GET /attendance/swaps/new/": R(EMPLOYEES),
     # The register shows whom you may see: yourself, your reports (transitively), all (admins).
-    "GET /attendance/team/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "Able"),
+    # Marked by alice's code (a register row): her name also shows, rightly, in amir's "waiting
+    # for your decision" list, since he must consent to the swap she asked him for.
+    "GET /attendance/team/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "E003"),
     "GET /attendance/team/export/": R(
         SIGNED,
         obj="employee",

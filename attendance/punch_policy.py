@@ -117,7 +117,9 @@ def decide(attempt: Attempt, rules: LocationRules, now: datetime) -> Decision:
     if door not in SELF_SERVICE_DOORS or door not in rules.doors:
         return _refuse("4a", SOURCE_NOT_ALLOWED, f"the location does not accept {door} punches")
     if not address_allowed(attempt.address, rules.networks):
-        return _refuse("4b", NETWORK_NOT_ALLOWED, f"{attempt.address or 'an unknown address'} is outside the location's networks")
+        return _refuse(
+            "4b", NETWORK_NOT_ALLOWED, f"{attempt.address or 'an unknown address'} is outside the location's networks"
+        )
     if attempt.timestamp is not None and abs(attempt.timestamp - now) > SELF_SERVICE_TOLERANCE:
         return _refuse("4c", TIME_NOT_ALLOWED, "a person's own punch takes the server's time")
     return _allow("4c", now)

@@ -26,30 +26,78 @@ THREE_WEEKS_AGO = NOW - timedelta(weeks=3)
 # (attempt, rules) -> (allowed, code, rule, stored time)
 TABLE = [
     # 1. a registered clock: the clock's time, unless the location takes no clock punches
-    (Attempt(Door.DEVICE, for_self=False, by_admin=False, timestamp=THREE_WEEKS_AGO), OPEN, (True, "", "1", THREE_WEEKS_AGO)),
-    (Attempt(Door.DEVICE, for_self=False, by_admin=False, timestamp=NOW), NO_DEVICES, (False, "punch_source_not_allowed", "1", None)),
+    (
+        Attempt(Door.DEVICE, for_self=False, by_admin=False, timestamp=THREE_WEEKS_AGO),
+        OPEN,
+        (True, "", "1", THREE_WEEKS_AGO),
+    ),
+    (
+        Attempt(Door.DEVICE, for_self=False, by_admin=False, timestamp=NOW),
+        NO_DEVICES,
+        (False, "punch_source_not_allowed", "1", None),
+    ),
     # 2. an approved correction: any time
-    (Attempt(Door.CORRECTION, for_self=False, by_admin=False, timestamp=THREE_WEEKS_AGO), OFFICE, (True, "", "2", THREE_WEEKS_AGO)),
+    (
+        Attempt(Door.CORRECTION, for_self=False, by_admin=False, timestamp=THREE_WEEKS_AGO),
+        OFFICE,
+        (True, "", "2", THREE_WEEKS_AGO),
+    ),
     # 3. an admin for someone else, or admin entry: any time, from anywhere
-    (Attempt(Door.API, for_self=False, by_admin=True, timestamp=THREE_WEEKS_AGO, address="203.0.113.9"), OFFICE,
-     (True, "", "3", THREE_WEEKS_AGO)),
-    (Attempt(Door.MANUAL, for_self=True, by_admin=True, timestamp=THREE_WEEKS_AGO), NO_API, (True, "", "3", THREE_WEEKS_AGO)),
-    (Attempt(Door.MANUAL, for_self=True, by_admin=False, timestamp=NOW), OPEN, (False, "punch_source_not_allowed", "3", None)),
+    (
+        Attempt(Door.API, for_self=False, by_admin=True, timestamp=THREE_WEEKS_AGO, address="203.0.113.9"),
+        OFFICE,
+        (True, "", "3", THREE_WEEKS_AGO),
+    ),
+    (
+        Attempt(Door.MANUAL, for_self=True, by_admin=True, timestamp=THREE_WEEKS_AGO),
+        NO_API,
+        (True, "", "3", THREE_WEEKS_AGO),
+    ),
+    (
+        Attempt(Door.MANUAL, for_self=True, by_admin=False, timestamp=NOW),
+        OPEN,
+        (False, "punch_source_not_allowed", "3", None),
+    ),
     # 4. a person's own punch: the door, the network, the server's time
     (Attempt(Door.API, for_self=True, by_admin=False), NO_API, (False, "punch_source_not_allowed", "4a", None)),
-    (Attempt(Door.WEB, for_self=True, by_admin=False, address="198.51.100.7"), OFFICE, (False, "punch_network_not_allowed", "4b", None)),
-    (Attempt(Door.API, for_self=True, by_admin=False, address=None), OFFICE, (False, "punch_network_not_allowed", "4b", None)),
-    (Attempt(Door.API, for_self=True, by_admin=False, address="192.0.2.4", timestamp=THREE_WEEKS_AGO), OFFICE,
-     (False, "punch_time_not_allowed", "4c", None)),
-    (Attempt(Door.API, for_self=True, by_admin=False, timestamp=NOW + timedelta(hours=1)), OPEN,
-     (False, "punch_time_not_allowed", "4c", None)),
-    (Attempt(Door.API, for_self=True, by_admin=False, address="192.0.2.4", timestamp=NOW - timedelta(seconds=40)), OFFICE,
-     (True, "", "4c", NOW)),
+    (
+        Attempt(Door.WEB, for_self=True, by_admin=False, address="198.51.100.7"),
+        OFFICE,
+        (False, "punch_network_not_allowed", "4b", None),
+    ),
+    (
+        Attempt(Door.API, for_self=True, by_admin=False, address=None),
+        OFFICE,
+        (False, "punch_network_not_allowed", "4b", None),
+    ),
+    (
+        Attempt(Door.API, for_self=True, by_admin=False, address="192.0.2.4", timestamp=THREE_WEEKS_AGO),
+        OFFICE,
+        (False, "punch_time_not_allowed", "4c", None),
+    ),
+    (
+        Attempt(Door.API, for_self=True, by_admin=False, timestamp=NOW + timedelta(hours=1)),
+        OPEN,
+        (False, "punch_time_not_allowed", "4c", None),
+    ),
+    (
+        Attempt(Door.API, for_self=True, by_admin=False, address="192.0.2.4", timestamp=NOW - timedelta(seconds=40)),
+        OFFICE,
+        (True, "", "4c", NOW),
+    ),
     (Attempt(Door.WEB, for_self=True, by_admin=False, address="192.0.2.4"), OFFICE, (True, "", "4c", NOW)),
     # an admin's own punch is a person's punch
-    (Attempt(Door.API, for_self=True, by_admin=True, timestamp=THREE_WEEKS_AGO), OPEN, (False, "punch_time_not_allowed", "4c", None)),
+    (
+        Attempt(Door.API, for_self=True, by_admin=True, timestamp=THREE_WEEKS_AGO),
+        OPEN,
+        (False, "punch_time_not_allowed", "4c", None),
+    ),
     # 5. anyone else for someone else
-    (Attempt(Door.API, for_self=False, by_admin=False, timestamp=NOW), OPEN, (False, "punch_source_not_allowed", "5", None)),
+    (
+        Attempt(Door.API, for_self=False, by_admin=False, timestamp=NOW),
+        OPEN,
+        (False, "punch_source_not_allowed", "5", None),
+    ),
 ]
 
 

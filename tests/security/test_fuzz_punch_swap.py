@@ -117,10 +117,18 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
     # location's networks; through a door the location closed; for a colleague.
     @example(persona="alice", employee=None, timestamp=("offset", -86400 * 21), direction="out", address=OFFICE,
              networks=False, api_door=True)  # fmt: skip
-    @example(persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True)
-    @example(persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False)
-    @example(persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True)
-    def fuzz(persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool) -> None:
+    @example(
+        persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True
+    )
+    @example(
+        persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False
+    )
+    @example(
+        persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True
+    )
+    def fuzz(
+        persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool
+    ) -> None:
         body: dict[str, Any] = {}
         if employee is not None:
             body["employee"] = _value(employee, ids)
@@ -155,7 +163,9 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
             expected = body_ok
         else:
             on_time = asked is None or abs(asked - NOW) <= timedelta(minutes=2)
-            expected = own and persona != "admin" and body_ok and api_door and (not networks or address == OFFICE) and on_time
+            expected = (
+                own and persona != "admin" and body_ok and api_door and (not networks or address == OFFICE) and on_time
+            )
         assert expected, f"{label}: unexpected success {response.content[:300]!r}"
         assert len(created) == 1
         if own and persona != "admin":
@@ -181,7 +191,9 @@ def test_swap_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any,
         persona=st.sampled_from(PERSONAS),
         requester=person_value(),
         counterpart=person_value(),
-        day=st.one_of(st.sampled_from(["2026-06-01", "2026-03-16", "2026-03-17", "2030-01-07", "1900-01-01", "x"]), st.none()),
+        day=st.one_of(
+            st.sampled_from(["2026-06-01", "2026-03-16", "2026-03-17", "2030-01-07", "1900-01-01", "x"]), st.none()
+        ),
     )
     @example(persona="alice", requester=None, counterpart="dave", day="2026-03-16")  # another manager's team
     @example(persona="bob", requester="alice", counterpart="dave", day="2026-03-16")

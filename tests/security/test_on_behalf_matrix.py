@@ -69,23 +69,38 @@ def _when() -> str:
 
 
 ROUTES: dict[str, Route] = {
-    "POST /api/v1/punches/": Route("employee", act_as, lambda t: {"employee": t, "direction": "in", "timestamp": _when()}),
+    "POST /api/v1/punches/": Route(
+        "employee", act_as, lambda t: {"employee": t, "direction": "in", "timestamp": _when()}
+    ),
     "POST /api/v1/leave-requests/": Route(
-        "employee", act_as, lambda t: {"employee": t, "leave_type": "VAC", "start_date": "2030-07-08", "end_date": "2030-07-08"}
+        "employee",
+        act_as,
+        lambda t: {"employee": t, "leave_type": "VAC", "start_date": "2030-07-08", "end_date": "2030-07-08"},
     ),
     "POST /api/v1/regularisations/": Route(
-        "employee", manage_or_self,
-        lambda t: {"employee": t, "date": "2030-09-02", "reason": "x", "items": [{"timestamp": "2030-09-02T09:00:00+02:00"}]},
+        "employee",
+        manage_or_self,
+        lambda t: {
+            "employee": t,
+            "date": "2030-09-02",
+            "reason": "x",
+            "items": [{"timestamp": "2030-09-02T09:00:00+02:00"}],
+        },
     ),  # fmt: skip
     "POST /api/v1/shift-swaps/ (requester)": Route(
         "requester", manage_or_self, lambda t: {"requester": t, "counterpart": "@amir", "date": "2030-09-02"}
     ),
     # The admin persona has no employee record: no swap of their own to offer.
     "POST /api/v1/shift-swaps/ (counterpart)": Route(
-        "counterpart", swap_partner, lambda t: {"counterpart": t, "date": "2030-09-02"}, personas=("alice", "bob", "mona")
+        "counterpart",
+        swap_partner,
+        lambda t: {"counterpart": t, "date": "2030-09-02"},
+        personas=("alice", "bob", "mona"),
     ),
     "POST /api/v1/schedule-assignments/": Route(
-        "employee", lambda p, t: t in MANAGES[p], lambda t: {"employee": t, "schedule": "@schedule", "start_date": "2031-01-01"}
+        "employee",
+        lambda p, t: t in MANAGES[p],
+        lambda t: {"employee": t, "schedule": "@schedule", "start_date": "2031-01-01"},
     ),
     "POST /api/v1/shift-overrides/": Route(
         "employee", lambda p, t: t in MANAGES[p], lambda t: {"employee": t, "date": "2030-09-03", "shift": None}
@@ -94,10 +109,18 @@ ROUTES: dict[str, Route] = {
         "employee", view, lambda t: {"employee": t, "date_from": "2026-03-02", "date_to": "2026-03-02"}
     ),
     "POST /api/v1/time-entries/": Route(
-        "employee", view,
-        lambda t: {"employee": t, "project": "@project", "start": "2026-02-04T08:00:00+01:00", "end": "2026-02-04T09:00:00+01:00"},
+        "employee",
+        view,
+        lambda t: {
+            "employee": t,
+            "project": "@project",
+            "start": "2026-02-04T08:00:00+01:00",
+            "end": "2026-02-04T09:00:00+01:00",
+        },
     ),  # fmt: skip
-    "POST /api/v1/time-entries/import/": Route("employee", view, lambda t: {"employee": t, "dry_run": "true"}, multipart=True),
+    "POST /api/v1/time-entries/import/": Route(
+        "employee", view, lambda t: {"employee": t, "dry_run": "true"}, multipart=True
+    ),
 }
 
 
@@ -149,7 +172,9 @@ def world(people: Any) -> dict[str, Any]:
     return build_world(people)
 
 
-def test_every_route_acting_for_someone_asks_the_one_helper(people: Any, world: dict[str, Any], token_client: Any) -> None:
+def test_every_route_acting_for_someone_asks_the_one_helper(
+    people: Any, world: dict[str, Any], token_client: Any
+) -> None:
     ids = {name: str(getattr(people, name).pk) for name in TARGETS if name != "nobody"}
     ids |= {"nobody": RANDOM, "schedule": str(world["schedule"].pk), "project": str(world["project"].pk)}
     users = {p: (people.admin if p == "admin" else getattr(people, p).user) for p in PERSONAS}
@@ -217,7 +242,9 @@ def test_a_swap_with_another_managers_team_is_refused_without_naming_anyone(
 
     alice = token_client(people.alice.user)
     before = ShiftSwapRequest.objects.count()
-    other_team = alice.post("/api/v1/shift-swaps/", {"counterpart": str(people.dave.pk), "date": "2030-09-02"}, format="json")
+    other_team = alice.post(
+        "/api/v1/shift-swaps/", {"counterpart": str(people.dave.pk), "date": "2030-09-02"}, format="json"
+    )
     unknown = alice.post("/api/v1/shift-swaps/", {"counterpart": RANDOM, "date": "2030-09-02"}, format="json")
     assert other_team.status_code == 400 and other_team.json() == unknown.json()
     assert ShiftSwapRequest.objects.count() == before

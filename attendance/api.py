@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -650,9 +650,7 @@ class RecomputeView(EtimeAPIView):
         data = payload.validated_data
         employees = _visible_employees(request)
         if data.get("employee"):
-            employees = employees.filter(pk=data["employee"])
-            if not employees.exists():
-                raise NotFound("Unknown employee.")
+            employees = employees.filter(pk=access.person_for(request.user, data["employee"]).pk)
         ids = list(employees.order_by("id").values_list("id", flat=True))
         days = (data["date_to"] - data["date_from"]).days + 1
         if len(ids) * days > conf.sync_recompute_limit():

@@ -22,6 +22,11 @@ class AccountsConfig(AppConfig):
 
         approvals.set_people_resolver(approval_people_resolver())
 
+        from accounts.selectors import access_people_rules
+        from etime.core import access
+
+        access.set_people_rules(access_people_rules())
+
         from accounts.views import nav_links
         from etime.core import registry
 

@@ -62,6 +62,17 @@ class Location(models.Model):
     allowed_networks = models.TextField(
         blank=True, help_text="Web clock-in only from these networks: one CIDR per line (empty: anywhere)."
     )
+    # The punch policy (attendance.punch_policy): which doors people of this location may
+    # punch through. A person's own web and API punches also need allowed_networks.
+    punch_from_devices = models.BooleanField(
+        _("punches from time clocks"), default=True, help_text=_("Accept punches read from this location's time clocks.")
+    )
+    punch_from_web = models.BooleanField(
+        _("punches from the browser"), default=True, help_text=_("People may clock in and out in the browser.")
+    )
+    punch_from_api = models.BooleanField(
+        _("punches through the API"), default=True, help_text=_("People may punch for themselves through the API.")
+    )
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Department, Employee, Location, Role, User
+from etime.core.access import is_admin
 
 
 def signed_in_user(user: User | AnonymousUser) -> User:
@@ -55,7 +56,7 @@ def employee_list_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
     employees = Employee.objects.all()
     if not isinstance(user, User) or not user.is_active:
         return employees.none()
-    if user.is_admin_role:
+    if is_admin(user):
         return employees
     me = employee_for_user(user)
     if me is None:
@@ -118,3 +119,14 @@ def approval_people_resolver() -> Any:
     from etime.core.approvals import PeopleResolver
 
     return PeopleResolver(managers_of=managers_of_user, reports_of=report_user_ids)
+
+
+def access_people_rules() -> Any:
+    """The people rules etime.core.access asks (who sees whom, who manages whom, who am I)."""
+    from etime.core.access import PeopleRules
+
+    return PeopleRules(
+        visible=lambda user: employee_list_visible(user=user),
+        manages=lambda user, person: is_manager_of(user=user, employee=person),
+        own=employee_for_user,
+    )

@@ -23,6 +23,7 @@ from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import approvals, registry
+from etime.core.access import is_admin
 from etime.core.errors import DomainError
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from etime.core.params import text_param
@@ -31,7 +32,7 @@ NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
 
 
 def _may_approve(user: Any) -> bool:
-    return bool(getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False))
+    return bool(is_admin(user) or getattr(user, "is_manager_role", False))
 
 
 def nav_links(request: HttpRequest) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any, cast
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext
@@ -18,7 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -46,8 +47,9 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from attendance.resources import AttendanceDayResource
-from etime.core import approvals
-from etime.core.api.fields import iso_date, iso_datetime, str_or_none
+from attendance.views import client_ip
+from etime.core import access, approvals
+from etime.core.api.fields import AwareDateTimeField, iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, XLSX_CONTENT_TYPE, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -62,8 +64,16 @@ def _user(request: Request) -> User:
 
 
 def _require_manage(request: Request, employee: Employee) -> None:
-    if not selectors.may_manage(user=request.user, employee=employee):
-        raise PermissionDenied(gettext("Only an admin or this employee's manager may do this."))
+    access.person_for(request.user, employee, access.Action.MANAGE)
+
+
+def _on_behalf(request: Request, person: Employee | None, *, field: str) -> Employee:
+    """Yourself (``person`` None or your own record), or, for a manager or an admin, someone
+    they manage: a request in another's name is their manager's (or an admin's) decision."""
+    own = access.own_person(request.user)
+    if person is None or (own is not None and person.pk == own.pk):
+        return access.person_for(request.user, None, access.Action.VIEW, field=field)
+    return access.person_for(request.user, person, access.Action.MANAGE, field=field)
 
 
 def _visible_employees(request: Request) -> QuerySet[Employee]:
@@ -71,13 +81,36 @@ def _visible_employees(request: Request) -> QuerySet[Employee]:
 
 
 class VisibleEmployeeField(serializers.PrimaryKeyRelatedField):
-    """An employee id the caller may see; others are "does not exist" (no existence leak)."""
+    """An employee id the caller may see; others get the same answer as an id that does not
+    exist (etime.core.access: no existence leak, no name)."""
+
+    default_error_messages = {
+        "does_not_exist": access.UNKNOWN_PERSON,
+        "incorrect_type": access.UNKNOWN_PERSON,
+    }
 
     def get_queryset(self) -> QuerySet[Employee]:
         request = self.context.get("request")
         if request is None:
             return Employee.objects.none()
         return selectors.employees_visible(user=request.user)
+
+    def to_internal_value(self, data: Any) -> Employee:
+        try:
+            return cast(Employee, super().to_internal_value(data))
+        except (TypeError, ValueError, DjangoValidationError):
+            self.fail("does_not_exist", pk_value=data)
+
+
+class SwapPartnerField(VisibleEmployeeField):
+    """Whom the caller may name in a swap: the people they may see, and their current
+    colleagues (attendance.selectors.swap_partners); anyone else is "no employee with this id"."""
+
+    def get_queryset(self) -> QuerySet[Employee]:
+        request = self.context.get("request")
+        if request is None:
+            return Employee.objects.none()
+        return selectors.swap_partners(user=request.user)
 
 
 # --- Shifts and schedules --------------------------------------------------------------------------
@@ -314,7 +347,7 @@ class _DecisionMixin:
 class ShiftSwapSerializer(serializers.ModelSerializer):
     requester = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
     status = NamedChoiceField(choices=RequestStatus.choices, read_only=True, enum_name="AttendanceRequestStatusEnum")
-    counterpart = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
+    counterpart = SwapPartnerField()
 
     class Meta:
         model = ShiftSwapRequest
@@ -351,12 +384,7 @@ class ShiftSwapViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data
-        own = selectors.own_employee(user=self.request.user)
-        requester = data.get("requester") or own
-        if requester is None:
-            raise ValidationError({"requester": [gettext("Required: your login has no employee record.")]})
-        if own is None or requester.pk != own.pk:
-            _require_manage(self.request, requester)
+        requester = _on_behalf(self.request, data.get("requester"), field="requester")
         serializer.instance = services.swap_request(
             requester=requester, counterpart=data["counterpart"], day=data["date"], reason=data.get("reason", ""),
             actor=self.request.user,
@@ -432,13 +460,9 @@ class RegularisationViewSet(
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data
-        own = selectors.own_employee(user=self.request.user)
-        employee = data.get("employee") or own
-        if employee is None:
-            raise ValidationError({"employee": [gettext("Required: your login has no employee record.")]})
+        employee = _on_behalf(self.request, data.get("employee"), field="employee")
+        own = access.own_person(self.request.user)
         apply_directly = own is None or employee.pk != own.pk
-        if apply_directly:
-            _require_manage(self.request, employee)
         serializer.instance = services.regularisation_request(
             employee=employee, day=data["date"], reason=data.get("reason", ""), actor=self.request.user,
             kind=data.get("kind", RegularisationKind.PUNCH), items=[dict(i) for i in data.get("items", [])],
@@ -460,6 +484,12 @@ class RegularisationViewSet(
 
 class PunchSerializer(serializers.ModelSerializer):
     employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
+    timestamp = AwareDateTimeField(
+        required=False,
+        help_text="Your own punch takes the server's time: omit this, or send the current time (a few minutes' "
+        "skew at most, else 403 `punch_time_not_allowed`). Administrators recording a punch for someone else "
+        "may give any time.",
+    )
 
     class Meta:
         model = Punch
@@ -467,6 +497,7 @@ class PunchSerializer(serializers.ModelSerializer):
             "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
         ]
         read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at"]
+        validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 
 
 class PunchFilter(django_filters.FilterSet):
@@ -479,7 +510,10 @@ class PunchFilter(django_filters.FilterSet):
 
 class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet):
     """Punches of the people you may see. POST records an API punch (`source` = `api`) for
-    yourself, or for anyone as an admin; send an `Idempotency-Key` when you retry."""
+    yourself at the server's time (the punch policy: your location must accept API punches
+    from your network), or for anyone at any time as an admin; refusals are 403
+    `punch_source_not_allowed`, `punch_network_not_allowed` or `punch_time_not_allowed`.
+    Send an `Idempotency-Key` when you retry."""
 
     serializer_class = PunchSerializer
     permission_classes = PERMISSIONS
@@ -492,15 +526,11 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data
-        own = selectors.own_employee(user=self.request.user)
-        employee = data.get("employee") or own
-        if employee is None:
-            raise ValidationError({"employee": [gettext("Required: your login has no employee record.")]})
-        if (own is None or employee.pk != own.pk) and not getattr(self.request.user, "is_admin_role", False):
-            raise PermissionDenied(gettext("Only admins record punches for others; managers correct days through regularisation."))
+        employee = access.person_for(self.request.user, data.get("employee"), access.Action.ACT_AS, field="employee")
         serializer.instance = services.punch_create(
-            employee=employee, timestamp=data["timestamp"], source=PunchSource.API, actor=self.request.user,
+            employee=employee, timestamp=data.get("timestamp"), source=PunchSource.API, actor=self.request.user,
             direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
+            address=client_ip(self.request),
         )  # fmt: skip
 
 
@@ -621,9 +651,7 @@ class RecomputeView(EtimeAPIView):
         data = payload.validated_data
         employees = _visible_employees(request)
         if data.get("employee"):
-            employees = employees.filter(pk=data["employee"])
-            if not employees.exists():
-                raise NotFound(gettext("Unknown employee."))
+            employees = employees.filter(pk=access.person_for(request.user, data["employee"]).pk)
         ids = list(employees.order_by("id").values_list("id", flat=True))
         days = (data["date_to"] - data["date_from"]).days + 1
         if len(ids) * days > conf.sync_recompute_limit():

@@ -25,7 +25,7 @@ class AttendanceConfig(AppConfig):
                 name=plans.SWAP_KIND,
                 label=gettext_lazy("Shift swap"),
                 model=ShiftSwapRequest,
-                levels=lambda obj: [approvals.MANAGER],
+                levels=plans.swap_levels,
                 requester=lambda obj: obj.requester.user,
                 on_approved=plans.on_swap_approved,
                 on_rejected=plans.on_swap_rejected,

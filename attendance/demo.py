@@ -229,8 +229,12 @@ def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
                     continue  # the same plan that day, or already a swap: try the next day
                 swaps += 1
                 swap_approval = approvals.request_for(swap)
-                if decide and swap_approval is not None and requester.manager is not None:
-                    approvals.decide(request=swap_approval, actor=requester.manager.user, decision="approve")
+                # The counterpart consents, then the manager(s) approve: each level's own approver.
+                while decide and swap_approval is not None and swap_approval.status == "pending":
+                    approvers = approvals.approvers_for(swap_approval)
+                    if not approvers:
+                        break
+                    swap_approval = approvals.decide(request=swap_approval, actor=approvers[0], decision="approve")
                 break
         zurich = Location.objects.filter(name="Zurich HQ").first()
         if zurich is not None and not PunchDirectionRule.objects.filter(location=zurich).exists():

@@ -21,3 +21,26 @@ class AssignmentOverlap(Conflict):
 class RequestNotPending(Conflict):
     code = "request_not_pending"
     message = _("This request has already been decided or withdrawn.")
+
+
+class PunchNotAllowed(DomainError):
+    """The punch policy refused a punch (attendance.punch_policy); always audited."""
+
+    code = "punch_not_allowed"
+    status = 403
+    message = _("This punch is not allowed.")
+
+
+class PunchSourceNotAllowed(PunchNotAllowed):
+    code = "punch_source_not_allowed"
+    message = _("Punches of this kind are not accepted for this person's location.")
+
+
+class PunchNetworkNotAllowed(PunchNotAllowed):
+    code = "punch_network_not_allowed"
+    message = _("Punching is allowed only from your location's network.")
+
+
+class PunchTimeNotAllowed(PunchNotAllowed):
+    code = "punch_time_not_allowed"
+    message = _("Your own punch takes the server's time: send no timestamp, or the current time.")

@@ -36,6 +36,7 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from etime.core import zones
+from etime.core.access import is_admin
 
 # --- Who may see and change what ---------------------------------------------------------------
 
@@ -46,7 +47,7 @@ def employees_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
 
 def may_manage(*, user: User | AnonymousUser, employee: Employee) -> bool:
     """Admins, and managers of ``employee`` (transitively), may plan and correct their attendance."""
-    if isinstance(user, User) and user.is_admin_role:
+    if is_admin(user):
         return True
     return is_manager_of(user=user, employee=employee)
 
@@ -93,9 +94,9 @@ def swap_partners(*, user: User | AnonymousUser) -> QuerySet[Employee]:
 
     me = employee_for_user(user)
     visible = employee_list_visible(user=user)
-    if me is None:
-        return visible.none()
     today = timezone.localdate()
+    if me is None:  # an admin without an employee record: whom they may see
+        return visible.filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("last_name", "first_name")
     colleagues = Employee.objects.filter(department_id=me.department_id) if me.department_id else Employee.objects.none()
     return (
         Employee.objects.filter(Q(pk__in=colleagues.values("pk")) | Q(pk__in=visible.values("pk")))

@@ -34,6 +34,7 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from etime.core import approvals, formatting, zones
+from etime.core.access import is_admin
 from etime.core.errors import DomainError
 from etime.core.params import choice_param, date_param, month_param, uuid_param
 
@@ -59,7 +60,7 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def _is_manager(user: Any) -> bool:
-    return bool(getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False))
+    return bool(is_admin(user) or getattr(user, "is_manager_role", False))
 
 
 def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
@@ -161,18 +162,10 @@ def punch_now(request: HttpRequest) -> HttpResponse:
     if direction not in PunchDirection.values:
         return HttpResponseBadRequest(_("Unknown direction."))
     back = "home" if request.POST.get("next") == "home" else "attendance_mine"
-    location = employee.location
-    address = client_ip(request)
-    if location is not None and not location.allows_address(address):
-        messages.error(
-            request,
-            _("Clocking in from the browser is allowed only from %(location)s's network; your address is %(address)s.")
-            % {"location": location.name, "address": address},
-        )
-        return redirect(back)
     try:
+        # The punch policy (in the service) checks the location's networks and stamps the time.
         punch = services.punch_create(
-            employee=employee, timestamp=timezone.now(), source=PunchSource.WEB, actor=request.user, direction=direction
+            employee=employee, source=PunchSource.WEB, actor=request.user, direction=direction, address=client_ip(request)
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -221,7 +214,7 @@ def swap_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Swap requested; your manager will decide."))
+            messages.success(request, _("Swap requested; your colleague agrees first, then your manager decides."))
             return redirect("attendance_mine")
     return render(request, "attendance/swap_form.html", {"form": form})
 

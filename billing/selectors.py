@@ -16,6 +16,7 @@ from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth
 
 from billing.models import Expense, ExpenseStatus, Invoice, InvoiceLine, InvoiceStatus, Payment
+from etime.core.access import is_admin
 from timesheets.models import Client, EntryStatus, TimeEntry
 
 FINANCE_GROUP = "finance"
@@ -24,7 +25,7 @@ FINANCE_GROUP = "finance"
 def may_use_billing(user: Any) -> bool:
     if not user or not getattr(user, "is_authenticated", False):
         return False
-    if getattr(user, "is_admin_role", False):
+    if is_admin(user):
         return True
     cached = getattr(user, "_etime_finance", None)
     if cached is None:

@@ -11,14 +11,11 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Employee, Role, User
 from devices.models import Device, Protocol, SyncRun
-
-
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_admin_role", False))
+from etime.core.access import is_admin
 
 
 def device_list(*, user: Any) -> QuerySet[Device]:
-    if not _is_admin(user):
+    if not is_admin(user):
         return Device.objects.none()
     return Device.objects.select_related("location")
 
@@ -28,7 +25,7 @@ def device_get(*, user: Any, device_id: Any) -> Device | None:
 
 
 def sync_run_list(*, user: Any, device: Device | None = None) -> QuerySet[SyncRun]:
-    if not _is_admin(user):
+    if not is_admin(user):
         return SyncRun.objects.none()
     runs = SyncRun.objects.all()
     return runs.filter(device=device) if device is not None else runs

@@ -22,6 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from attendance.views import client_ip
 from devices import selectors, services
 from devices.models import Device, DeviceStatus, Protocol, PushKnock
+from etime.core.access import is_admin
 
 log = logging.getLogger("devices.adms")
 
@@ -117,7 +118,7 @@ def iclock_devicecmd(request: HttpRequest) -> HttpResponse:
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home page, admins only: time clocks that are offline (the offline alert), else a count;
     push clocks anyone may push as (no networks set) and unknown clocks knocking."""
-    if not getattr(request.user, "is_admin_role", False):
+    if not is_admin(request.user):
         return None
     every = list(selectors.device_list(user=request.user).select_related("location"))
     devices = [d for d in every if d.enabled]

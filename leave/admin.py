@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
+from etime.core.access import is_admin
 from etime.core.adminkit import OperatePermission, require_permissions
 from etime.core.errors import DomainError
 from etime.core.params import year_param
@@ -175,7 +176,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         ]
 
     def _require_admin(self, request: HttpRequest) -> None:
-        if not getattr(request.user, "is_admin_role", False):
+        if not is_admin(request.user):
             raise PermissionDenied
 
     def bulk_view(self, request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,6 @@ from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -21,7 +20,8 @@ from rest_framework.response import Response
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Employee, Holiday, HolidayCalendar
-from accounts.selectors import employee_for_user, employee_list_visible
+from accounts.selectors import employee_list_visible
+from etime.core import access
 from etime.core.api.fields import SlugRelatedField
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -270,9 +270,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
 
 
 class LeaveRequestCreateSerializer(serializers.Serializer):
-    employee = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), required=False, help_text="Default: yourself; admins may ask for anyone"
-    )
+    employee = serializers.UUIDField(required=False, help_text="Default: yourself; admins may ask for anyone")
     leave_type = SlugRelatedField(
         slug_field="code", queryset=LeaveType.objects.all(), help_text="The leave type's code, e.g. vacation"
     )
@@ -328,14 +326,8 @@ class LeaveRequestViewSet(EtimeReadOnlyViewSet):
         payload = LeaveRequestCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        me = employee_for_user(request.user)
-        employee = data.pop("employee", None) or me
-        if employee is None:
-            raise ValidationFailed(gettext("Your login has no employee record."), details={"employee": [gettext("Required.")]})
-        if employee != me and not getattr(request.user, "is_admin_role", False):
-            if not employee_list_visible(user=request.user).filter(pk=employee.pk).exists():
-                raise ValidationFailed(gettext("Unknown employee."), details={"employee": [gettext("Not found.")]})
-            raise PermissionDenied(gettext("Only admins may ask for leave on someone else's behalf."))
+        # Invisible and unknown ids get the same answer; only admins ask in someone else's name.
+        employee = access.person_for(request.user, data.pop("employee", None), access.Action.ACT_AS, field="employee")
         leave_request = services.leave_request_submit(employee=employee, actor=request.user, **data)
         return Response(LeaveRequestSerializer(leave_request).data, status=status.HTTP_201_CREATED)
 

@@ -31,6 +31,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
 from etime.core import approvals, audit, formatting, zones
+from etime.core.access import is_admin
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
@@ -95,10 +96,6 @@ def _lock_employee(employee_id: Any) -> None:
         key = int.from_bytes(digest[:8], "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_admin_role", False))
 
 
 def _round(value: Decimal) -> Decimal:
@@ -471,7 +468,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
     before its first day (a reversal gives the days back)."""
     today = today or zones.today_for(request.employee)
     me = employee_for_user(actor)
-    if not _is_admin(actor) and (me is None or me.pk != request.employee_id):
+    if not is_admin(actor) and (me is None or me.pk != request.employee_id):
         raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
     with transaction.atomic():
         approval = ApprovalRequest.objects.select_for_update().filter(
@@ -507,7 +504,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
 def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = "") -> LeaveRequest:
     """An approver (the employee's manager, or an admin) withdraws approved leave, also
     after it started: a reversal gives all its days back."""
-    if not _is_admin(actor) and not is_manager_of(user=actor, employee=request.employee):
+    if not is_admin(actor) and not is_manager_of(user=actor, employee=request.employee):
         raise approvals.ApprovalNotAllowed(gettext("Only the employee's manager or an admin may withdraw approved leave."))
     with transaction.atomic():
         locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)

@@ -12,7 +12,6 @@ from django.db.models import ExpressionWrapper, F, IntegerField, OuterRef, Q, Qu
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -23,7 +22,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import Employee
-from accounts.selectors import employee_for_user, employee_get_visible
+from accounts.selectors import employee_for_user
+from etime.core import access
+from etime.core.access import is_admin
+from etime.core.api.fields import AwareDateTimeField
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, NamedChoiceField
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet, EtimeReadOnlyViewSet
@@ -53,24 +55,6 @@ RESOLUTION_HELP = (
     "when a conflict differs in project, task or billable; details.resolutions lists the choices that can succeed."
 )
 RESOLUTION_CHOICES = [(value, value) for value in services.RESOLUTIONS]
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """ISO 8601 with a UTC offset: a time without one means different instants to people
-    in different zones, so it is refused rather than guessed."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str) and _is_naive_iso(value):
-            raise serializers.ValidationError("Give a UTC offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z.")
-        return super().to_internal_value(value)
-
-
-def _is_naive_iso(text: str) -> bool:
-    try:
-        parsed = parse_datetime(text.strip())
-    except ValueError:
-        return False
-    return parsed is not None and parsed.tzinfo is None
 
 
 def _validation(field: str, message: str) -> ValidationFailed:
@@ -399,9 +383,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
         user = self.request.user
         refs: dict[str, Any] = {}
         if "employee" in data:
-            employee = employee_get_visible(user=user, employee_id=data.pop("employee"))
-            if employee is None:
-                raise _validation("employee", "No employee with this id.")
+            employee = access.person_for(user, data.pop("employee"), access.Action.RECORD, field="employee")
             if instance is not None and employee.pk != instance.employee_id:
                 raise _validation("employee", "An entry cannot move to another employee; delete and re-create it.")
             refs["employee"] = employee
@@ -546,9 +528,7 @@ class TimeEntryViewSet(EtimeModelViewSet):
         data = serializer.validated_data
         employee = None
         if data.get("employee"):
-            employee = employee_get_visible(user=request.user, employee_id=data["employee"])
-            if employee is None:
-                raise _validation("employee", "No employee with this id.")
+            employee = access.person_for(request.user, data["employee"], access.Action.RECORD, field="employee")
         content = data["file"].read()
         dataset = imports.read_import_file(content)
         if len(dataset) > settings.ETIME_IMPORT_ASYNC_ROWS:
@@ -829,7 +809,7 @@ class BudgetReportView(EtimeAPIView):
     )  # fmt: skip
     def get(self, request: Request) -> Any:
         user = request.user
-        if not (getattr(user, "is_admin_role", False) or getattr(user, "is_manager_role", False)):
+        if not (is_admin(user) or getattr(user, "is_manager_role", False)):
             raise NotAllowed("Budget reports are for managers and administrators.")
         project = request.query_params.get("project")
         rows = selectors.budget_report(

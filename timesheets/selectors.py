@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
+from etime.core.access import is_admin
 from etime.core.zones import employee_zone
 from timesheets import money
 from timesheets.models import (
@@ -39,10 +40,6 @@ from timesheets.models import (
 )
 
 AnyUser = User | AnonymousUser
-
-
-def is_admin(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.is_admin_role
 
 
 # --- Visibility ---------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, is_manager_of
 from etime.core import audit, dates
+from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
@@ -126,10 +127,6 @@ def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
 
 def _user(actor: Any) -> User | None:
     return actor if isinstance(actor, User) else None
-
-
-def _is_admin(actor: Any) -> bool:
-    return isinstance(actor, User) and actor.is_admin_role
 
 
 def _serialize_writers() -> None:
@@ -856,9 +853,9 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
 def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEntry]:
     """A manager approves reports' entries directly (admins anyone's). Approved and
     invoiced entries stay as they are; running timers cannot be approved."""
-    if not (_is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
+    if not (is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
         raise NotAllowed(gettext("Only managers and administrators approve time."))
-    if not _is_admin(actor):
+    if not is_admin(actor):
         foreign = [str(e.pk) for e in entries if not is_manager_of(user=actor, employee=e.employee)]
         if foreign:
             raise NotAllowed(gettext("You may approve only the time of people who report to you."), details={"entries": foreign})
@@ -934,7 +931,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     approval. Its draft entries become submitted and locked until a decision."""
     from etime.core import approvals
 
-    if not _is_admin(actor) and employee_for_user(actor) != employee:
+    if not is_admin(actor) and employee_for_user(actor) != employee:
         raise NotAllowed(gettext("You may submit only your own timesheet."))
     if employee.user_id is None:
         raise _invalid("employee", "This employee has no login to submit as.")

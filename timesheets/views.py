@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, employee_get_visible, employee_list_visible, signed_in_user
+from etime.core.access import is_admin
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import InvalidPageParameter, date_param, date_value, uuid_param, week_param
 from etime.core.zones import employee_zone, today_for
@@ -338,7 +339,7 @@ def _week_param(request: HttpRequest, employee: Employee) -> date:
 
 def _team_choices(request: HttpRequest, me: Employee | None) -> list[Employee]:
     user = signed_in_user(request.user)
-    if not (user.is_manager_role or user.is_admin_role):
+    if not (user.is_manager_role or is_admin(user)):
         return []
     visible = employee_list_visible(user=user)
     if me is not None:

@@ -33,6 +33,7 @@ from attendance.models import (
 from attendance.services.dirty import mark_dirty, mark_dirty_range
 from attendance.services.locks import ensure_unlocked
 from etime.core import audit, formatting
+from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 
 FOREVER = date.max
@@ -353,20 +354,52 @@ def _planned(employee: Employee, day: date) -> Shift | None:
     return planned_shift(employee=employee, day=day)
 
 
-def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
-    """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``; the requester's
-    manager approves (core approvals, kind ``shift_swap``)."""
+def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
+    """Who could swap with whom: colleagues of the same department (the team), or anyone the
+    actor manages (an admin, or the counterpart's manager arranging it)."""
+    from etime.core.access import Action, may
+
+    if requester.department_id is not None and requester.department_id == counterpart.department_id:
+        return True
+    return may(actor, counterpart, Action.MANAGE)
+
+
+def swap_levels(swap: ShiftSwapRequest) -> list[Any]:
+    """Who decides a swap, in order: the counterpart consents; the requester's manager
+    decides; the counterpart's manager too, where it is someone else (issue #18)."""
+    from accounts.selectors import managers_of_user
     from etime.core import approvals
+
+    counterpart, requester = swap.counterpart.user, swap.requester.user
+    assert counterpart is not None and requester is not None  # noqa: S101  (swap_request requires both logins)
+    levels = [approvals.consent(counterpart), approvals.MANAGER]
+    theirs = managers_of_user(counterpart)[:1]
+    if theirs and theirs != managers_of_user(requester)[:1]:
+        levels.append(approvals.manager_of(counterpart))
+    return levels
+
+
+def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
+    """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``, with someone
+    who could swap (``may_swap``); the counterpart consents, then the managers decide
+    (``swap_levels``, core approvals kind ``shift_swap``)."""
+    from etime.core import access, approvals
 
     if requester.pk == counterpart.pk:
         raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": [gettext("Choose someone else.")]})
+    if not may_swap(requester=requester, counterpart=counterpart, actor=actor):
+        # The answer an unknown id gets: a refusal must not confirm that the person exists.
+        raise ValidationFailed(access.UNKNOWN_PERSON, details={"counterpart": [str(access.UNKNOWN_PERSON)]})
     errors: dict[str, list[str]] = {}
+    labels = {"requester": gettext("The requester"), "counterpart": gettext("The counterpart")}
     for name, person in (("requester", requester), ("counterpart", counterpart)):
         if not person.is_active_on(day):
-            errors[name] = [gettext("%(name)s is not employed on %(date)s.") % {"name": person.full_name,
-                                                                                "date": formatting.date_local(day)}]  # fmt: skip
+            # No name: the caller may not be allowed to see the other person's record.
+            errors[name] = [gettext("%(who)s is not employed on %(day)s.") % {"who": labels[name], "day": formatting.date_local(day)}]
     if requester.user_id is None:
         errors["requester"] = [gettext("The requester needs a login to take part in an approval.")]
+    if counterpart.user_id is None:
+        errors["counterpart"] = [gettext("The counterpart needs a login to agree to the swap.")]
     if errors:
         raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
                                details=errors)  # fmt: skip
@@ -399,7 +432,7 @@ def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
 
     with transaction.atomic():
         swap = ShiftSwapRequest.objects.select_for_update().select_related("requester").get(pk=swap.pk)
-        if not getattr(actor, "is_admin_role", False) and swap.requester.user_id != getattr(actor, "pk", None):
+        if not is_admin(actor) and swap.requester.user_id != getattr(actor, "pk", None):
             raise approvals.ApprovalNotAllowed(gettext("Only the requester or an admin may cancel this swap."))
         if swap.status != RequestStatus.PENDING:
             raise RequestNotPending(details={"status": swap.status})

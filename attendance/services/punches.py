@@ -5,6 +5,7 @@ own transaction, so attendance follows within a minute."""
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Employee
+from accounts.selectors import employee_for_user
+from attendance import punch_policy
+from attendance.errors import PunchNetworkNotAllowed, PunchNotAllowed, PunchSourceNotAllowed, PunchTimeNotAllowed
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from etime.core import audit, dates
+from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 
 BULK_CHUNK = 2000
@@ -88,9 +93,22 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
             )
         )
         new = [record for key, record in unique.items() if key not in existing]
-        employees = dict(
-            Employee.objects.filter(device_user_id__in={r.device_user_id for r in new}).values_list("device_user_id", "id")
-        )
+        mapped = list(Employee.objects.filter(device_user_id__in={r.device_user_id for r in new}).select_related("location"))
+        employees = {e.device_user_id: e.pk for e in mapped}
+        # The punch policy's device door (rule 1): a location that accepts no clock punches
+        # gets none attributed; the records are still stored (a clock's log is a fact).
+        refused = [
+            e for e in mapped
+            if not punch_policy.decide(
+                punch_policy.Attempt(door=punch_policy.Door.DEVICE, for_self=False, by_admin=False), punch_rules(e), first
+            ).allowed
+        ]  # fmt: skip
+        for employee in refused:
+            employees.pop(employee.device_user_id, None)
+            audit.record(
+                actor=None, action="punch.refused", obj=employee,
+                after={"rule": "1", "code": punch_policy.SOURCE_NOT_ALLOWED, "door": "device", "device_id": str(device_id)},
+            )  # fmt: skip
         rows = [
             Punch(
                 employee_id=employees.get(r.device_user_id),
@@ -114,34 +132,100 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
     return result
 
 
+def punch_rules(employee: Employee) -> punch_policy.LocationRules:
+    """The punch policy's loader: ``employee``'s location as plain data."""
+    location = employee.location
+    if location is None:
+        return punch_policy.LocationRules()
+    doors = {
+        door
+        for door, accepted in (
+            (punch_policy.Door.DEVICE, location.punch_from_devices),
+            (punch_policy.Door.WEB, location.punch_from_web),
+            (punch_policy.Door.API, location.punch_from_api),
+        )
+        if accepted
+    }
+    try:
+        networks = tuple(location.networks())
+    except ValueError:
+        # Stored past validation (Location.clean refuses it): fail closed, match no address.
+        networks = (ipaddress.ip_network("0.0.0.0/32"), ipaddress.ip_network("::/128"))
+    return punch_policy.LocationRules(doors=frozenset(doors), networks=networks)
+
+
+REFUSALS: dict[str, type[PunchNotAllowed]] = {
+    punch_policy.SOURCE_NOT_ALLOWED: PunchSourceNotAllowed,
+    punch_policy.NETWORK_NOT_ALLOWED: PunchNetworkNotAllowed,
+    punch_policy.TIME_NOT_ALLOWED: PunchTimeNotAllowed,
+}
+
+
+def _refuse(*, employee: Employee, actor: Any, attempt: punch_policy.Attempt, decision: punch_policy.Decision) -> None:
+    """Audit the refusal in its own write (the refused request writes nothing else), then raise."""
+    details = {"rule": decision.rule, "reason": decision.reason, "door": str(attempt.door)}
+    with transaction.atomic():
+        audit.record(
+            actor=actor, action="punch.refused", obj=employee,
+            after={**details, "code": decision.code, "address": attempt.address,
+                   "timestamp": attempt.timestamp.isoformat() if attempt.timestamp else None},
+        )  # fmt: skip
+    error = REFUSALS[decision.code]
+    message = None
+    if error is PunchNetworkNotAllowed and employee.location is not None:
+        message = gettext("Punching is allowed only from %(location)s's network; your address is %(address)s.") % {
+            "location": employee.location.name, "address": attempt.address or "?",
+        }  # fmt: skip
+    raise error(message, details=details)
+
+
 def punch_create(
     *,
     employee: Employee,
-    timestamp: datetime,
     source: str,
     actor: Any,
+    timestamp: datetime | None = None,
     direction: str = PunchDirection.UNKNOWN,
     note: str = "",
     regularisation: Any = None,
+    address: str | None = None,
 ) -> Punch:
-    """A punch not read from a device log: web clock-in, integrator API, manual correction.
+    """A punch not read from a device log: web clock-in, integrator API, admin entry, an
+    approved correction (``regularisation``). Every one passes the punch policy
+    (attendance.punch_policy): a person's own punch takes the server's time (``timestamp``
+    None, or within the tolerance) and needs the location to accept the door (``source``)
+    from the client's ``address``; refusals are audited and raise a 403 ``punch_*`` error.
 
     Refused with ``period_locked`` when its local date falls in a locked period.
     """
     if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
         raise ValidationFailed(gettext("Source %(source)r is for device logs.") % {"source": source},
                                details={"source": [gettext("Use web, api or manual.")]})  # fmt: skip
-    if timezone.is_naive(timestamp):
+    if timestamp is not None and timezone.is_naive(timestamp):
         raise ValidationFailed(gettext("The timestamp needs a time zone offset."), details={"timestamp": [gettext("Timezone-aware required.")]})
     if direction not in PunchDirection.values:
         raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
                                details={"direction": [gettext("One of %(choices)s.") % {"choices": ", ".join(PunchDirection.values)}]})  # fmt: skip
-    dates.ensure_supported(timestamp=timestamp)
+    if timestamp is not None:
+        dates.ensure_supported(timestamp=timestamp)
+    own = employee_for_user(actor)
+    attempt = punch_policy.Attempt(
+        door=punch_policy.Door.CORRECTION if regularisation is not None else punch_policy.Door(source),
+        for_self=own is not None and own.pk == employee.pk,
+        by_admin=is_admin(actor),
+        timestamp=timestamp,
+        address=address,
+    )
+    decision = punch_policy.decide(attempt, punch_rules(employee), timezone.now())
+    if not decision.allowed:
+        _refuse(employee=employee, actor=actor, attempt=attempt, decision=decision)
+    stamped = decision.timestamp
+    assert stamped is not None  # noqa: S101  (an allowed punch has a time)
     with transaction.atomic():
-        ensure_unlocked(timestamp.astimezone(ZoneInfo(employee.effective_time_zone)).date())
+        ensure_unlocked(stamped.astimezone(ZoneInfo(employee.effective_time_zone)).date())
         punch = Punch.objects.create(
             employee=employee,
-            timestamp=timestamp,
+            timestamp=stamped,
             source=source,
             direction=direction,
             note=note[:500],
@@ -149,7 +233,7 @@ def punch_create(
             regularisation=regularisation,
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
-        mark_dirty_for_punches([(employee.pk, timestamp)])
+        mark_dirty_for_punches([(employee.pk, stamped)])
     return punch
 
 

@@ -30,6 +30,7 @@ from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.punches import punch_create
 from etime.core import audit, dates
+from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 
 KIND = "regularisation"
@@ -136,7 +137,7 @@ def regularisation_cancel(*, regularisation: Regularisation, actor: Any) -> Regu
 
     with transaction.atomic():
         regularisation = Regularisation.objects.select_for_update().select_related("employee").get(pk=regularisation.pk)
-        if not getattr(actor, "is_admin_role", False) and regularisation.employee.user_id != getattr(actor, "pk", None):
+        if not is_admin(actor) and regularisation.employee.user_id != getattr(actor, "pk", None):
             raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
         if regularisation.status not in (RequestStatus.PENDING, RequestStatus.RETURNED):
             raise RequestNotPending(details={"status": regularisation.status})

@@ -218,9 +218,12 @@ def test_recompute_of_someone_invisible_is_not_found(planned: Any, token_client:
 def test_an_api_punch_is_idempotent_with_a_key(planned: Any, token_client: Any, django_capture_on_commit_callbacks: Any) -> None:
     client = token_client(planned.alice.user, ["write:punches"])
     payload = {"timestamp": local(MONDAY, "09:00").isoformat(), "direction": "in"}
-    with django_capture_on_commit_callbacks(execute=True):
-        first = client.post("/api/v1/punches/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    again = client.post("/api/v1/punches/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    import time_machine
+
+    with time_machine.travel(local(MONDAY, "09:00"), tick=False):  # her own punch takes the server's time
+        with django_capture_on_commit_callbacks(execute=True):
+            first = client.post("/api/v1/punches/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+        again = client.post("/api/v1/punches/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == 201 and again.content == first.content
     assert again["Idempotent-Replayed"] == "true"
     assert Punch.objects.filter(employee=planned.alice, source="api").count() == 1
@@ -341,6 +344,10 @@ def test_an_approved_swap_exchanges_the_two_shifts(
     assert (swap["status"], swap["requester_shift"], swap["counterpart_shift"]) == ("pending", str(day_shift.pk), None)
     assert token_client(planned.amir.user).get(f"/api/v1/shift-swaps/{swap['id']}/").status_code == 200
     assert token_client(planned.dave.user).get(f"/api/v1/shift-swaps/{swap['id']}/").status_code == 404
+    # amir consents first: their manager cannot decide for them.
+    assert token_client(planned.bob.user).post(f"/api/v1/shift-swaps/{swap['id']}/approve/").status_code == 403
+    consented = token_client(planned.amir.user).post(f"/api/v1/shift-swaps/{swap['id']}/approve/")
+    assert consented.status_code == 200 and consented.json()["status"] == "pending"
     with django_capture_on_commit_callbacks(execute=True):
         approved = token_client(planned.bob.user).post(f"/api/v1/shift-swaps/{swap['id']}/approve/")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
@@ -363,7 +370,7 @@ def test_a_rejected_swap_changes_nothing_and_a_pending_one_can_be_cancelled(plan
     override_set(employee=planned.amir, day=MONDAY, shift=None, actor=planned.admin)
     alice = token_client(planned.alice.user)
     swap = alice.post("/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json").json()
-    rejected = token_client(planned.bob.user).post(f"/api/v1/shift-swaps/{swap['id']}/reject/", {"comment": "Busy day"})
+    rejected = token_client(planned.amir.user).post(f"/api/v1/shift-swaps/{swap['id']}/reject/", {"comment": "Busy day"})
     assert rejected.json()["status"] == "rejected" and rejected.json()["decision_comment"] == "Busy day"
     assert ShiftOverride.objects.filter(employee=planned.alice).count() == 0
     second = alice.post("/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json").json()
@@ -447,3 +454,50 @@ def test_only_the_requester_or_an_admin_cancels_a_correction(planned: Any, token
     assert alice.post(f"/api/v1/regularisations/{created['id']}/cancel/").json()["status"] == "cancelled"
     again = alice.post(f"/api/v1/regularisations/{created['id']}/cancel/")
     assert again.status_code == 409 and error_code(again) == "request_not_pending"
+
+
+def test_a_swap_across_teams_needs_the_counterparts_consent_and_both_managers(
+    planned: Any, token_client: Any, day_shift: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Issue #18: once the requester's manager approved, the other team's schedule was
+    rewritten without that person or their manager being asked."""
+    from attendance.models import ShiftSwapRequest
+    from attendance.services import override_set
+
+    override_set(employee=planned.dave, day=MONDAY, shift=None, actor=planned.admin)
+    arranged = token_client(planned.admin).post(
+        "/api/v1/shift-swaps/",
+        {"requester": str(planned.alice.pk), "counterpart": str(planned.dave.pk), "date": MONDAY.isoformat()},
+        format="json",
+    )
+    assert arranged.status_code == 201, arranged.content
+    swap_id = arranged.json()["id"]
+    path = f"/api/v1/shift-swaps/{swap_id}/approve/"
+
+    def inbox(person: Any) -> list[str]:
+        return [a["object_id"] for a in token_client(person).get("/api/v1/approvals/").json()["results"]]
+
+    assert swap_id in inbox(planned.dave.user) and swap_id not in inbox(planned.admin)  # the consent is dave's
+    assert token_client(planned.admin).post(path).status_code == 403  # nobody consents for dave
+    assert token_client(planned.mona.user).post(path).status_code == 403
+    assert token_client(planned.dave.user).post(path).json()["status"] == "pending"
+    assert token_client(planned.mona.user).post(path).status_code == 403  # bob's level comes first
+    assert swap_id in inbox(planned.bob.user)
+    assert token_client(planned.bob.user).post(path).json()["status"] == "pending"
+    assert swap_id in inbox(planned.mona.user) and swap_id not in inbox(planned.bob.user)
+    assert not ShiftOverride.objects.filter(employee=planned.dave).exclude(swap=None).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        final = token_client(planned.mona.user).post(path)
+    assert final.status_code == 200 and final.json()["status"] == "approved"
+    assert ShiftSwapRequest.objects.get(pk=swap_id).status == "approved"
+    assert ShiftOverride.objects.get(employee=planned.dave, date=MONDAY).shift_id == day_shift.pk
+
+
+def test_an_employee_cannot_offer_a_swap_to_another_managers_team(planned: Any, token_client: Any) -> None:
+    from attendance.services import override_set
+
+    override_set(employee=planned.dave, day=MONDAY, shift=None, actor=planned.admin)
+    response = token_client(planned.alice.user).post(
+        "/api/v1/shift-swaps/", {"counterpart": str(planned.dave.pk), "date": MONDAY.isoformat()}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["error"]["details"] == {"counterpart": ["No employee with this id."]}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.services import employee_update
@@ -75,7 +76,8 @@ def test_naive_timestamps_are_refused_and_nothing_is_stored(mapped: Any) -> None
 
 
 def test_web_punch_is_audited_and_device_sources_are_refused(mapped: Any) -> None:
-    punch = punch_create(employee=mapped.alice, timestamp=T0, source=PunchSource.WEB, actor=mapped.alice.user)
+    with time_machine.travel(T0, tick=False):
+        punch = punch_create(employee=mapped.alice, source=PunchSource.WEB, actor=mapped.alice.user)
     assert AuditEvent.objects.get(action="punch.created").object_id == str(punch.pk)
     with pytest.raises(ValidationFailed):
         punch_create(employee=mapped.alice, timestamp=T0, source=PunchSource.DEVICE, actor=mapped.alice.user)

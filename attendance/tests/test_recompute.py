@@ -93,8 +93,8 @@ def test_ingested_punches_mark_their_days_and_the_task_recomputes_them(
 
 @pytest.mark.embedded
 def test_a_web_punch_marks_its_day(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        punch_create(employee=planned.alice, timestamp=local(MONDAY, "09:30"), source="web", actor=planned.alice.user)
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(local(MONDAY, "09:30"), tick=False):
+        punch_create(employee=planned.alice, source="web", actor=planned.alice.user)
     row = AttendanceDay.objects.get(employee=planned.alice, date=MONDAY)
     assert (row.status, row.late_minutes) == ("missing_punch", 30)
 

@@ -36,6 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from etime.core import audit
+from etime.core.access import is_admin
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import (
     ApprovalDecision,
@@ -67,14 +68,35 @@ class ApprovalPending(Conflict):
 
 @dataclass(frozen=True)
 class Level:
-    type: str  # "manager" or "group"
+    """``manager``: the requester's managers up the chain; ``group``: members of a Django
+    group; ``person``: one named user (a consent: only they decide, not admins, not
+    delegates); ``manager_of``: the managers of a named user (another party's manager)."""
+
+    type: str
     group: str = ""
+    user: str = ""  # a user id, for "person" and "manager_of"
 
     def as_json(self) -> dict[str, str]:
-        return {"type": self.type, "group": self.group} if self.type == "group" else {"type": self.type}
+        if self.type == "group":
+            return {"type": self.type, "group": self.group}
+        if self.type in (PERSON, MANAGER_OF):
+            return {"type": self.type, "user": self.user}
+        return {"type": self.type}
 
 
+PERSON = "person"
+MANAGER_OF = "manager_of"
 MANAGER = Level("manager")
+
+
+def consent(user: Any) -> Level:
+    """A level only ``user`` decides (a consent)."""
+    return Level(PERSON, user=str(user.pk))
+
+
+def manager_of(user: Any) -> Level:
+    """A level ``user``'s managers decide (admins too)."""
+    return Level(MANAGER_OF, user=str(user.pk))
 
 
 def group(name: str) -> Level:
@@ -171,10 +193,6 @@ def _resolver() -> PeopleResolver:
     return _people
 
 
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_admin_role", False))
-
-
 def _active_delegators(user: Any, today: Any = None) -> list[Any]:
     today = today or timezone.localdate()
     return [
@@ -185,13 +203,24 @@ def _active_delegators(user: Any, today: Any = None) -> list[Any]:
     ]
 
 
+def _named_user(user_id: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).first() if user_id else None
+
+
 def _eligible_as_self(request: ApprovalRequest, user: Any) -> bool:
     if not getattr(user, "is_active", False) or user.pk == request.requester_id:
         return False
-    if _is_admin(user):
+    if request.current_type == PERSON:
+        return str(user.pk) == request.current_group  # a consent is the person's own
+    if is_admin(user):
         return True
     if request.current_type == MANAGER.type:
         return user.pk in {m.pk for m in _resolver().managers_of(request.requester)}
+    if request.current_type == MANAGER_OF:
+        named = _named_user(request.current_group)
+        return named is not None and user.pk in {m.pk for m in _resolver().managers_of(named)}
     if request.current_type == "group":
         return user.groups.filter(name=request.current_group).exists()
     return False
@@ -203,6 +232,8 @@ def eligibility(request: ApprovalRequest, user: Any) -> tuple[bool, Any]:
         return False, None
     if _eligible_as_self(request, user):
         return True, None
+    if request.current_type == PERSON:
+        return False, None  # nobody consents for someone else
     for delegator in _active_delegators(user):
         if delegator.pk != request.requester_id and _eligible_as_self(request, delegator):
             return True, delegator
@@ -216,13 +247,19 @@ def can_decide(request: ApprovalRequest, user: Any) -> bool:
 def is_visible_to(request: ApprovalRequest, user: Any) -> bool:
     """The requester, admins, anyone who decided a step, and anyone who could approve at some
     level (the requester's managers, the levels' groups, their delegates) see a request."""
-    if user.pk == request.requester_id or _is_admin(user) or can_decide(request, user):
+    if user.pk == request.requester_id or is_admin(user) or can_decide(request, user):
         return True
     if request.steps.filter(Q(actor_id=user.pk) | Q(on_behalf_of_id=user.pk)).exists():
         return True
     groups = {level.get("group") for level in request.levels if level["type"] == "group"}
+    if str(user.pk) in [level["user"] for level in request.levels if level["type"] == PERSON]:
+        return True
     people = [user, *_active_delegators(user)]
     for person in people:
+        for level in request.levels:
+            other = _named_user(level["user"]) if level["type"] == MANAGER_OF else None
+            if other is not None and person.pk in {m.pk for m in _resolver().managers_of(other)}:
+                return True
         if any(level["type"] == MANAGER.type for level in request.levels) and person.pk in {
             m.pk for m in _resolver().managers_of(request.requester)
         }:
@@ -239,7 +276,8 @@ def _set_level(request: ApprovalRequest, index: int) -> None:
     request.current_level = index
     level = request.levels[index]
     request.current_type = level["type"]
-    request.current_group = level.get("group", "")
+    # For "person" and "manager_of" the named user's id: the inbox filters on it.
+    request.current_group = level.get("group") or level.get("user", "")
 
 
 def _stored_summary(spec: ApprovalKind, obj: models.Model) -> str:
@@ -256,7 +294,11 @@ def submit(*, kind: str, obj: models.Model, actor: Any) -> ApprovalRequest:
     requester = spec.requester(obj)
     levels = [level.as_json() for level in spec.levels(obj)]
     for level in levels:
-        if level["type"] not in ("manager", "group") or (level["type"] == "group" and not level.get("group")):
+        if (
+            level["type"] not in ("manager", "group", PERSON, MANAGER_OF)
+            or (level["type"] == "group" and not level.get("group"))
+            or (level["type"] in (PERSON, MANAGER_OF) and not level.get("user"))
+        ):
             raise ValueError(f"Bad approval level {level!r} for {kind}")
     with transaction.atomic():
         request = ApprovalRequest(
@@ -341,7 +383,7 @@ def cancel(*, request: ApprovalRequest, actor: Any) -> ApprovalRequest:
         locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != ApprovalStatus.PENDING:
             raise ApprovalAlreadyDecided(details={"status": locked.status})
-        if actor.pk != locked.requester_id and not _is_admin(actor):
+        if actor.pk != locked.requester_id and not is_admin(actor):
             raise ApprovalNotAllowed("Only the requester may cancel this request.")
         before = audit.snapshot(locked)
         locked.status = ApprovalStatus.CANCELLED
@@ -381,16 +423,21 @@ def pending_for(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[Appro
     pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).exclude(requester_id=user.pk)
     if kinds is not None:
         pending = pending.filter(kind__in=list(kinds))
-    if _is_admin(user):
-        return pending
-    condition = Q(pk__in=[])
+    # A consent waits for its person only: never for admins, delegates or managers.
+    consents = Q(current_type=PERSON)
+    own_consent = consents & Q(current_group=str(user.pk))
+    if is_admin(user):
+        return pending.filter(~consents | own_consent)
+    condition = own_consent
     for person in [user, *_active_delegators(user)]:
         # Each person's own requests stay out of what they (or their delegate) may decide.
         mine = Q(requester_id=person.pk)
-        if _is_admin(person):
-            condition |= ~mine
+        if is_admin(person):
+            condition |= ~mine & ~consents
             continue
-        condition |= Q(current_type=MANAGER.type, requester_id__in=_resolver().reports_of(person)) & ~mine
+        reports = _resolver().reports_of(person)
+        condition |= Q(current_type=MANAGER.type, requester_id__in=reports) & ~mine
+        condition |= Q(current_type=MANAGER_OF, current_group__in=[str(pk) for pk in reports]) & ~mine
         groups = list(person.groups.values_list("name", flat=True))
         if groups:
             condition |= Q(current_type="group", current_group__in=groups) & ~mine
@@ -405,6 +452,11 @@ def approvers_for(request: ApprovalRequest) -> list[Any]:
     if request.current_type == MANAGER.type:
         managers = _resolver().managers_of(request.requester)
         return managers[:1]
+    if request.current_type in (PERSON, MANAGER_OF):
+        named = _named_user(request.current_group)
+        if named is None:
+            return []
+        return [named] if request.current_type == PERSON else _resolver().managers_of(named)[:1]
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import PeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
+from etime.core.access import is_admin
 from etime.core.adminkit import elapsed, require_permissions, size, with_action_permissions
 from etime.ops.company import EDITABLE, company_settings_update, invalidate
 from etime.ops.models import BackupRecord, CompanySettings, Job, Notification, ReportSubscription
@@ -92,7 +93,7 @@ class BackupRecordAdmin(_ReadOnly):
         # A restore replaces everything (and first writes a restore point): an administrator
         # who may add and change backup records.
         require_permissions(request, "ops.add_backuprecord", "ops.change_backuprecord")
-        if not (user.is_superuser or getattr(user, "is_admin_role", False)):
+        if not (user.is_superuser or is_admin(user)):
             raise PermissionDenied
         record = BackupRecord.objects.filter(pk=pk).first()
         if record is None or not _restorable(record):

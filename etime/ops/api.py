@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from etime.core.access import is_admin
 from etime.core.api.permissions import AdminWritesOnly, TokenScopePermission
 from etime.core.api.viewsets import EtimeGenericViewSet
 from etime.ops.company import EDITABLE, company_settings, company_settings_update
@@ -46,7 +47,7 @@ class JobViewSet(mixins.RetrieveModelMixin, EtimeGenericViewSet):
     def get_queryset(self) -> Any:
         user = self.request.user
         jobs = super().get_queryset()
-        return jobs if getattr(user, "is_admin_role", False) else jobs.filter(started_by=user)
+        return jobs if is_admin(user) else jobs.filter(started_by=user)
 
 
 class CompanySettingsSerializer(serializers.ModelSerializer):

@@ -159,9 +159,10 @@ API: dict[str, Row] = {
     "GET /api/v1/shift-swaps/": R(SIGNED, obj="shift_swap", sees=CHAIN | {"amir"}),
     "POST /api/v1/shift-swaps/": R(SIGNED),  # for yourself; validity is the body's business
     "GET /api/v1/shift-swaps/{id}/": R(CHAIN | {"amir"}, obj="shift_swap"),
-    "POST /api/v1/shift-swaps/{id}/approve/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "ok"}),
-    "POST /api/v1/shift-swaps/{id}/reject/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "no"}),
-    "POST /api/v1/shift-swaps/{id}/return/": R(MANAGERS, obj="shift_swap", body=lambda w: {"comment": "why"}),
+    # A swap waits first for its counterpart's consent (amir): nobody, not even an admin, consents for them.
+    "POST /api/v1/shift-swaps/{id}/approve/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "ok"}),
+    "POST /api/v1/shift-swaps/{id}/reject/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "no"}),
+    "POST /api/v1/shift-swaps/{id}/return/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "why"}),
     "POST /api/v1/shift-swaps/{id}/cancel/": R(frozenset({"alice", "admin"}), obj="shift_swap"),
     "GET /api/v1/punches/": R(SIGNED, obj="punch", sees=CHAIN),
     "POST /api/v1/punches/": R(EMPLOYEES | ADMIN, body=lambda w: {"timestamp": timezone.now().isoformat()}),
@@ -354,7 +355,9 @@ PAGES: dict[str, Row] = {
     "GET /attendance/corrections/new/": R(EMPLOYEES),
     "GET /attendance/swaps/new/": R(EMPLOYEES),
     # The register shows whom you may see: yourself, your reports (transitively), all (admins).
-    "GET /attendance/team/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "Able"),
+    # Marked by alice's code (a register row): her name also shows, rightly, in amir's "waiting
+    # for your decision" list, since he must consent to the swap she asked him for.
+    "GET /attendance/team/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "E003"),
     "GET /attendance/team/export/": R(
         SIGNED,
         obj="employee",

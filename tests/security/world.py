@@ -64,8 +64,9 @@ def build_world(people: Any) -> dict[str, Any]:
     w["schedule_assignment"] = ScheduleAssignment.objects.get(employee=alice)
     day = date(2026, 3, 2)  # a Monday
     w["shift_override"] = override_set(employee=alice, day=date(2026, 3, 3), shift=None, actor=admin)
-    w["punch"] = punch_create(employee=alice, timestamp=at(day, 9), source="web", actor=alice.user, direction="in")
-    punch_create(employee=alice, timestamp=at(day, 17), source="web", actor=alice.user, direction="out")
+    # Entered by the admin: a person's own punch takes the server's time (the punch policy).
+    w["punch"] = punch_create(employee=alice, timestamp=at(day, 9), source="manual", actor=admin, direction="in")
+    punch_create(employee=alice, timestamp=at(day, 17), source="manual", actor=admin, direction="out")
     recompute(employee_ids=[alice.pk], date_from=day, date_to=day)
     w["attendance_day"] = AttendanceDay.objects.get(employee=alice, date=day)
     w["regularisation"] = regularisation_request(

@@ -48,3 +48,23 @@ def year_param(value: str | None) -> int | None:
         return field.run_validation(value or None)  # type: ignore[no-any-return]
     except serializers.ValidationError as exc:
         raise ValidationFailed("Not a year.", details={"year": exc.detail}) from None
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with a UTC offset: a time without one means different instants to people
+    in different zones, so it is refused rather than guessed."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str) and _is_naive_iso(value):
+            raise serializers.ValidationError("Give a UTC offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z.")
+        return super().to_internal_value(value)
+
+
+def _is_naive_iso(text: str) -> bool:
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        parsed = parse_datetime(text.strip())
+    except ValueError:
+        return False
+    return parsed is not None and parsed.tzinfo is None

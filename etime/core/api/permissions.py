@@ -8,6 +8,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from etime.core import scopes
+from etime.core.access import is_admin
 
 
 class InsufficientScope(PermissionDenied):
@@ -44,7 +45,7 @@ class IsAdminRole(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "is_admin_role", False))
+        return is_admin(user)
 
 
 class AdminWritesOnly(BasePermission):
@@ -55,4 +56,4 @@ class AdminWritesOnly(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        return bool(getattr(request.user, "is_admin_role", False))
+        return is_admin(request.user)

@@ -195,7 +195,7 @@ class ClientBilling(models.Model):
     )
     vat_exemption_reason = models.CharField(
         _("VAT exemption reason"), max_length=300, blank=True,
-        help_text=_("BT-120, printed with the 0 % group; empty: the category's standard wording"),
+        help_text=_("BT-120, printed with the VAT group at 0 %; empty: the category's standard wording"),
     )
     vat_exemption_code = models.CharField(
         _("VAT exemption reason code"), max_length=30, blank=True, help_text=_("BT-121 (VATEX), e.g. VATEX-EU-132")

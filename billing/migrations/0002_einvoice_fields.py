@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(blank=True, help_text="Where invoices go; the buyer's electronic address (BT-49)", max_length=254, verbose_name='invoice e-mail')),
                 ('document_format', models.CharField(blank=True, choices=[('', 'By currency (CHF: QR-bill, EUR: Factur-X, others: PDF)'), ('pdf', 'PDF'), ('qr_bill', 'PDF with Swiss QR-bill'), ('factur_x', 'Factur-X / ZUGFeRD PDF/A-3 (EN 16931)'), ('xrechnung', 'XRechnung 3.0 (CII XML)')], default='', max_length=12, verbose_name='invoice format')),
                 ('vat_category', models.CharField(choices=[('S', 'Standard rate'), ('Z', 'Zero rated goods'), ('E', 'Exempt from VAT'), ('AE', 'Reverse charge'), ('K', 'Intra-community supply'), ('G', 'Export outside the EU'), ('O', 'Outside the scope of VAT')], default='E', help_text="The category of this client's lines without VAT (lines with a rate are standard rated)", max_length=2, verbose_name='VAT category at 0 %')),
-                ('vat_exemption_reason', models.CharField(blank=True, help_text="BT-120, printed with the 0 % group; empty: the category's standard wording", max_length=300, verbose_name='VAT exemption reason')),
+                ('vat_exemption_reason', models.CharField(blank=True, help_text="BT-120, printed with the VAT group at 0 %; empty: the category's standard wording", max_length=300, verbose_name='VAT exemption reason')),
                 ('vat_exemption_code', models.CharField(blank=True, help_text='BT-121 (VATEX), e.g. VATEX-EU-132', max_length=30, verbose_name='VAT exemption reason code')),
             ],
             options={

@@ -95,6 +95,17 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after() -> Any:
+    """A request in German leaves German active in its thread (LocaleMiddleware activates
+    and nothing deactivates): every test starts from the default language."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache() -> Any:
     """Throttle state must not leak between tests. Only this worker's keys are dropped:
     RedisCache.clear() is FLUSHDB, which would wipe the other xdist workers' state mid-test."""

@@ -8,21 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.utils import translation
 
 from timesheets.tests.conftest import error_of
 
 pytestmark = pytest.mark.django_db
 DRAFT = {"period_start": "2026-03-01", "period_end": "2026-03-31"}
 
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Any:
-    """A request in German leaves German active in this thread (LocaleMiddleware activates
-    and nothing deactivates): give the next test the default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.mark.parametrize(

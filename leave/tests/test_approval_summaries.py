@@ -8,8 +8,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-import pytest
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.utils import translation
@@ -18,14 +16,6 @@ from etime.core import approvals
 from etime.core.models import ApprovalRequest
 from leave.models import LeaveRequest
 from leave.tests.factories import submit
-
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Any:
-    """A request in German leaves German active in this thread (LocaleMiddleware activates
-    and nothing deactivates): give the next test the default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _login(user: Any) -> Client:

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import translation
 
 from accounts.holidays import company_day_add, holidays_by_employee
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.django_db
 ASCENSION = date(2026, 5, 14)
 CHRISTMAS = date(2026, 12, 25)
 
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Any:
-    """A request in German leaves German active in this thread (LocaleMiddleware activates
-    and nothing deactivates): give the next test the default back."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,8 @@ EXAMPLES = int(os.environ.get("ETIME_PAGE_FUZZ_EXAMPLES", "10"))
 PERSONAS = ("alice", "bob", "admin")  # employee, manager, admin
 PROJECT_PACKAGES = ("accounts", "attendance", "billing", "devices", "etime", "leave", "timesheets")
 PARAM_HELPERS = "etime.core.params"
-ALLOWED = {200, 301, 302, 303, 400, 403, 404, 405}
+# 429: a throttle doing its job (the ADMS routes rate-limit unknown serials, docs/SECURITY.md).
+ALLOWED = {200, 301, 302, 303, 400, 403, 404, 405, 429}
 NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Zurich"))
 
 

@@ -94,6 +94,16 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture
+def admin_client(people: People, client: Any) -> Any:
+    """The test client signed in as the people's admin, a superuser as the admin site's
+    model permissions want (replaces pytest-django's fixture of the same name)."""
+    people.admin.is_superuser = True
+    people.admin.save()
+    client.force_login(people.admin)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _default_language_after() -> Any:
     """A request in German leaves German active in its thread (LocaleMiddleware activates

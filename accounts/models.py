@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import ipaddress
 import uuid
 import zoneinfo
 from datetime import date
@@ -13,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from etime.core.networks import Network, parse_networks
 
 
 def validate_time_zone(value: str) -> None:
@@ -80,19 +81,8 @@ class Location(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-        return [ipaddress.ip_network(line.strip(), strict=False) for line in self.allowed_networks.splitlines() if line.strip()]
-
-    def allows_address(self, address: str | None) -> bool:
-        """May a web punch come from ``address``? Always, when no networks are configured."""
-        networks = self.networks()
-        if not networks:
-            return True
-        try:
-            ip = ipaddress.ip_address((address or "").strip())
-        except ValueError:
-            return False
-        return any(ip in network for network in networks)
+    def networks(self) -> list[Network]:
+        return parse_networks(self.allowed_networks)
 
     def clean(self) -> None:
         import holidays

@@ -30,10 +30,11 @@ The rules, numbered as docs/SECURITY.md gives them:
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from etime.core.networks import Network, address_allowed
 
 SELF_SERVICE_TOLERANCE = timedelta(minutes=2)
 
@@ -41,7 +42,6 @@ SOURCE_NOT_ALLOWED = "punch_source_not_allowed"
 NETWORK_NOT_ALLOWED = "punch_network_not_allowed"
 TIME_NOT_ALLOWED = "punch_time_not_allowed"
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Door(StrEnum):
@@ -87,16 +87,6 @@ def _allow(rule: str, timestamp: datetime | None) -> Decision:
 
 def _refuse(rule: str, code: str, reason: str) -> Decision:
     return Decision(False, code=code, rule=rule, reason=reason)
-
-
-def address_allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
-    if not networks:
-        return True
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 def decide(attempt: Attempt, rules: LocationRules, now: datetime) -> Decision:

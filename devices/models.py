@@ -6,7 +6,6 @@ devices only reads clocks and writes through attendance.services.punches_ingest.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import uuid
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
 from devices import conf, crypto
+from etime.core.networks import Network, address_allowed, parse_networks
 
 
 class Protocol(models.TextChoices):
@@ -41,22 +41,6 @@ class DeviceStatus(models.TextChoices):
 
 def _default_time_zone() -> str:
     return conf.default_time_zone()
-
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def parse_networks(text: str) -> list[Network]:
-    """CIDRs, one per line (blank lines ignored). Raises ValueError on anything else."""
-    return [ipaddress.ip_network(line.strip(), strict=False) for line in (text or "").splitlines() if line.strip()]
-
-
-def address_in(address: str | None, networks: list[Network]) -> bool:
-    try:
-        ip = ipaddress.ip_address((address or "").strip())
-    except ValueError:
-        return False
-    return any(ip in network for network in networks)
 
 
 class Device(models.Model):
@@ -181,7 +165,7 @@ class Device(models.Model):
             networks = self.push_network_list()
         except ValueError:
             return False
-        return not networks or address_in(address, networks)
+        return address_allowed(address, networks)
 
     @property
     def has_comm_key(self) -> bool:

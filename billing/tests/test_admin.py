@@ -17,13 +17,6 @@ from timesheets.models import Project
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 @pytest.fixture(autouse=True)
 def april_2026() -> Any:

@@ -19,13 +19,6 @@ from billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 @pytest.fixture(autouse=True)
 def april_2026() -> Any:

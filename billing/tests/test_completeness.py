@@ -160,13 +160,6 @@ def test_the_api_answers_409_invoice_incomplete_with_the_missing_fields(
     assert all(set(m) == {"field", "code", "rules", "message"} for m in error["details"]["missing"])
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 def test_the_invoice_admin_shows_the_company_setup_checklist(
     settings: Any, blank_company: None, admin_client: Any, acme_draft: Any

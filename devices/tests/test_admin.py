@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:devices_device_changelist"
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 def act(client: Any, action: str, devices: list[Device], **extra: Any) -> Any:
     data = {"action": action, "_selected_action": [str(d.pk) for d in devices], **extra}

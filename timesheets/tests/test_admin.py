@@ -16,13 +16,6 @@ from timesheets.tests.test_import_export import TOGGL
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 def entry_form(people: Any, catalog: Any, start: str, end: str, **extra: Any) -> dict[str, Any]:
     return {

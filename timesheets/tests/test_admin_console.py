@@ -13,13 +13,6 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Any) -> Any:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 def test_a_rate_change_page_opens_read_only(people: Any, catalog: Any, admin_client: Any) -> None:
     from timesheets import services

@@ -17,13 +17,6 @@ from etime.ops.models import BackupRecord, Job
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(people: Any, client: Client) -> Client:
-    people.admin.is_superuser = True
-    people.admin.save()
-    client.force_login(people.admin)
-    return client
-
 
 def _staff_with(people: Any, *codenames: str) -> Client:
     """Bob as staff holding only the given ``app.codename`` permissions."""

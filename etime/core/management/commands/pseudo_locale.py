@@ -19,12 +19,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import django
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import to_locale
-
-import django
 
 DOMAINS = ("django", "djangojs")
 # Catalogs whose msgids are read: the languages etime offers (a msgid one of them translates
@@ -42,10 +41,9 @@ KEPT = re.compile(
 )
 # A msgid that code splits on commas ("yes,no,maybe" for the yesno filter): each part decorated.
 COMMA_LIST = re.compile(r"^[^,\s]+(?:,[^,\s]+)+$")
-ACCENTED = str.maketrans(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-    "åƀçðéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ",
-)
+# The decorated alphabet (tests/production/test_pseudo_crawl.py reads it back).
+PSEUDO_ALPHABET = "åƀçðéƒĝĥîĵķļɱñöþǫŕšţûṽŵẋýžÅƁÇÐÉƑĜĤÎĴĶĻṀÑÖÞǪŔŠŢÛṼŴẊÝŽ"
+ACCENTED = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", PSEUDO_ALPHABET)
 
 
 def accent(text: str) -> str:
@@ -72,7 +70,9 @@ def catalog_dirs() -> list[Path]:
     dirs = [Path(django.__file__).parent / "conf" / "locale"]
     dirs += [Path(app.path) / "locale" for app in apps.get_app_configs()]
     pseudo = getattr(settings, "ETIME_PSEUDO_LOCALE_DIR", "")
-    dirs += [Path(p) for p in reversed(settings.LOCALE_PATHS) if not pseudo or Path(p).resolve() != Path(pseudo).resolve()]
+    dirs += [
+        Path(p) for p in reversed(settings.LOCALE_PATHS) if not pseudo or Path(p).resolve() != Path(pseudo).resolve()
+    ]
     return [d for d in dict.fromkeys(dirs) if d.is_dir()]
 
 
@@ -87,13 +87,13 @@ def source_files(localedir: Path, domain: str) -> list[Path]:
 
 
 def build(target: Path, language: str) -> dict[str, int]:
-    import polib  # dev requirement: the pseudo-locale is a CI tool
+    import polib  # type: ignore[import-untyped]  # dev requirement: the pseudo-locale is a CI tool
 
     counts: dict[str, int] = {}
     lc_messages = target / to_locale(language) / "LC_MESSAGES"
     lc_messages.mkdir(parents=True, exist_ok=True)
     for domain in DOMAINS:
-        entries: dict[tuple[str | None, str], polib.POEntry] = {}
+        entries: dict[tuple[str | None, str], Any] = {}
         for localedir in catalog_dirs():
             for path in source_files(localedir, domain):
                 for entry in (polib.pofile if path.suffix == ".po" else polib.mofile)(str(path)):
@@ -136,7 +136,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            import polib  # noqa: F401
+            import polib  # type: ignore[import-untyped]  # noqa: F401
         except ImportError as exc:
             raise CommandError("pseudo_locale needs polib (pip install -r requirements/dev.txt)") from exc
         language = settings.ETIME_PSEUDO_LANGUAGE

@@ -16,6 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from accounts.models import Department
@@ -67,8 +68,8 @@ class ShiftAdmin(admin.ModelAdmin):
 
 class ScheduleForm(forms.ModelForm):
     pattern = forms.CharField(
-        help_text="Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
-        "E.g. a 7-day office week: D D D D D - -",
+        help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
+        "E.g. a 7-day office week: D D D D D - -"),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
@@ -282,7 +283,12 @@ class _DecideActions(OperatePermission):
                 done += 1
             except DomainError as exc:
                 _report_domain_error(self, request, exc)  # type: ignore[arg-type]
-        self.message_user(request, f"{done} request(s) {decision}d.", messages.SUCCESS)  # type: ignore[attr-defined]
+        text = (
+            ngettext("%(count)d request approved.", "%(count)d requests approved.", done)
+            if decision == "approve"
+            else ngettext("%(count)d request rejected.", "%(count)d requests rejected.", done)
+        )
+        self.message_user(request, text % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
 
     @admin.action(permissions=["operate"], description=_("Approve selected pending requests"))
     def approve_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
@@ -448,7 +454,11 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         written = 0
         for employee_id, days in by_employee.items():
             written += services.recompute(employee_ids=[employee_id], date_from=min(days), date_to=max(days)).written
-        self.message_user(request, f"Recomputed {written} day(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Recomputed %(count)d day.", "Recomputed %(count)d days.", written) % {"count": written},
+            messages.SUCCESS,
+        )
 
     def get_urls(self) -> list[Any]:
         return [path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"), *super().get_urls()]

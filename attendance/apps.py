@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
-    verbose_name = "Attendance"
+    verbose_name = _("Attendance")
 
     def ready(self) -> None:
         from attendance import signals  # noqa: F401  (attach punches when a mapping appears)

@@ -27,9 +27,9 @@ RECENT_RUNS = 10
 class DeviceAdminForm(forms.ModelForm):
     comm_key = forms.IntegerField(
         required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
-        help_text="The device's communication password. Leave blank to keep the current one.",
+        help_text=_("The device's communication password. Leave blank to keep the current one."),
     )  # fmt: skip
-    clear_comm_key = forms.BooleanField(required=False, help_text="Remove the comm key (the device has none).")
+    clear_comm_key = forms.BooleanField(required=False, help_text=_("Remove the comm key (the device has none)."))
 
     class Meta:
         model = Device
@@ -40,9 +40,9 @@ class PushEmployeesForm(forms.Form):
     employees = forms.ModelMultipleChoiceField(
         queryset=Employee.objects.filter(device_user_id__isnull=False).order_by("code"),
         required=False, widget=forms.SelectMultiple(attrs={"size": 20}),
-        help_text="Employees with a device user id. Leave empty and tick 'all' to push everyone.",
+        help_text=_("Employees with a device user id. Leave empty and tick 'all' to push everyone."),
     )  # fmt: skip
-    everyone = forms.BooleanField(required=False, label="All employees with a device user id")
+    everyone = forms.BooleanField(required=False, label=_("All employees with a device user id"))
 
 
 @admin.register(Device)
@@ -61,17 +61,17 @@ class DeviceAdmin(admin.ModelAdmin):
     )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
-        ("Connection", {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
+        (_("Connection"), {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
                                    "timeout_seconds", "serial_number")}),
-        ("Sync", {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
+        (_("Sync"), {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
                              "clear_log_after_sync")}),
-        ("Status", {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
+        (_("Status"), {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
                                "last_contact_at", "next_sync_at", "failing_since", "consecutive_failures", "alerted_at",
                                "clock_drift_seconds", "clock_checked_at", "watermark_position")}),
-        ("Read from the device", {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+        (_("Read from the device"), {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
                                              "record_capacity")}),
-        ("Asset", {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
-        ("Sync runs", {"fields": ("recent_sync_runs",)}),
+        (_("Asset"), {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
+        (_("Sync runs"), {"fields": ("recent_sync_runs",)}),
     )  # fmt: skip
 
     @admin.display(description=_("Address"))
@@ -154,10 +154,14 @@ class DeviceAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
                 continue
             if run.status == SyncStatus.SUCCEEDED:
-                self.message_user(request, f"{device}: read {run.fetched} records, {run.created} new punches, "
-                                           f"{run.duplicates} already stored.", messages.SUCCESS)  # fmt: skip
+                text = _("%(device)s: read %(fetched)d records, %(created)d new punches, %(duplicates)d already stored.")
+                self.message_user(request, text % {"device": device, "fetched": run.fetched, "created": run.created,
+                                                   "duplicates": run.duplicates}, messages.SUCCESS)  # fmt: skip
             else:
-                self.message_user(request, f"{device}: sync {run.status}: {run.error_code} {run.error}", messages.ERROR)
+                text = _("%(device)s: sync %(status)s: %(code)s %(error)s")
+                status = run.get_status_display()
+                self.message_user(request, text % {"device": device, "status": status, "code": run.error_code,
+                                                   "error": run.error}, messages.ERROR)  # fmt: skip
 
     @admin.action(permissions=["change"], description=_("Read device info"))
     def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
@@ -196,7 +200,7 @@ class DeviceAdmin(admin.ModelAdmin):
                 else:
                     employees = list(form.cleaned_data["employees"])
                 if not employees:
-                    self.message_user(request, "No employees chosen; nothing pushed.", messages.WARNING)
+                    self.message_user(request, _("No employees chosen; nothing pushed."), messages.WARNING)
                     return None
 
                 def push(device: Device) -> str:

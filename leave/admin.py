@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
@@ -114,17 +115,21 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 messages.error(request, f"{leave_request}: {exc.message}")
-        self.message_user(request, f"{done} withdrawn.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d request withdrawn.", "%(count)d requests withdrawn.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 class BulkAllocationForm(forms.Form):
     leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.all())
     year = forms.IntegerField(min_value=2000, max_value=2100)
-    days = forms.DecimalField(max_digits=7, decimal_places=2, help_text="Negative takes days back (an adjustment)")
+    days = forms.DecimalField(max_digits=7, decimal_places=2, help_text=_("Negative takes days back (an adjustment)"))
     kind = forms.ChoiceField(choices=[(EntryKind.ALLOCATION, "Allocation"), (EntryKind.ADJUSTMENT, "Adjustment")])
     note = forms.CharField(max_length=255, required=False)
     employees = forms.ModelMultipleChoiceField(
-        queryset=Employee.objects.all(), required=False, help_text="Empty: everyone employed that year who matches below"
+        queryset=Employee.objects.all(), required=False, help_text=_("Empty: everyone employed that year who matches below")
     )
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
     location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False)
@@ -293,7 +298,7 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
     def generate_years(self, request: HttpRequest, queryset: QuerySet[HolidayCalendar]) -> None:
         year = timezone.localdate().year
         holiday_calendars.ensure_years(list(queryset), [year, year + 1])
-        self.message_user(request, "Generated.", messages.SUCCESS)
+        self.message_user(request, _("Generated."), messages.SUCCESS)
 
 
 @admin.register(CalendarFeed)
@@ -312,4 +317,4 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         for feed in queryset:
             services.calendar_feed_revoke(feed=feed, actor=request.user)
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LeaveConfig(AppConfig):
     name = "leave"
-    verbose_name = "Leave"
+    verbose_name = _("Leave")
 
     def ready(self) -> None:
         from etime.core import registry, schedules, scopes

@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class TimesheetsConfig(AppConfig):
     name = "timesheets"
-    verbose_name = "Timesheets"
+    verbose_name = _("Timesheets")
 
     def ready(self) -> None:
         from etime.core import approvals, registry, scopes

@@ -24,8 +24,8 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 class RestoreForm(forms.Form):
-    confirm = forms.CharField(label="Type RESTORE to replace the current database and media")
-    logical = forms.BooleanField(required=False, label="Restore from the logical format (another database engine)")
+    confirm = forms.CharField(label=_("Type RESTORE to replace the current database and media"))
+    logical = forms.BooleanField(required=False, label=_("Restore from the logical format (another database engine)"))
 
     def clean_confirm(self) -> str:
         value: str = self.cleaned_data["confirm"]

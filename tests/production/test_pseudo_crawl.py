@@ -72,6 +72,10 @@ PSEUDO_LETTERS = frozenset(PSEUDO_ALPHABET + PSEUDO_ALPHABET.lower() + PSEUDO_AL
 LONGEST_VALUE = 40  # words: longer stored values are matched by their first 40
 
 VISIBLE_TEXT = """() => {
+  // translate="no" (HTML's own attribute): content that is the same in every language,
+  // e.g. a leave type's code as the team calendar abbreviates it. Left out while reading.
+  const kept = Array.from(document.querySelectorAll('[translate=no]'), el => [el, el.style.display]);
+  kept.forEach(([el]) => { el.style.display = 'none'; });
   const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
     && getComputedStyle(el).visibility !== 'hidden';
   const out = [document.title, document.body ? document.body.innerText : ''];
@@ -86,6 +90,7 @@ VISIBLE_TEXT = """() => {
   for (const select of document.querySelectorAll('select')) {
     if (shown(select)) for (const option of select.options) out.push(option.text);
   }
+  kept.forEach(([el, display]) => { el.style.display = display; });
   return out;
 }"""
 

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -214,7 +215,7 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
             rows.append({"employee": person, "cells": cells})
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Roster from {start:%a %d %b %Y}",
+            "title": _("Roster from %(start)s") % {"start": date_format(start, "D d M Y")},
             "days": days,
             "rows": rows,
             "start": start,

@@ -16,6 +16,7 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 
 def require_permissions(request: HttpRequest, *perms: str) -> None:
@@ -50,10 +51,10 @@ def elapsed(seconds: float | None) -> str | None:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{sign}{hours} h {minutes:02d} min"
+        return gettext("%(sign)s%(hours)d h %(minutes)02d min") % {"sign": sign, "hours": hours, "minutes": minutes}
     if minutes:
-        return f"{sign}{minutes} min {secs:02d} s"
-    return f"{sign}{secs} s"
+        return gettext("%(sign)s%(minutes)d min %(seconds)02d s") % {"sign": sign, "minutes": minutes, "seconds": secs}
+    return gettext("%(sign)s%(seconds)d s") % {"sign": sign, "seconds": secs}
 
 
 def elapsed_minutes(minutes: Any) -> str | None:

@@ -73,15 +73,19 @@ LONGEST_VALUE = 40  # words: longer stored values are matched by their first 40
 
 VISIBLE_TEXT = """() => {
   // translate="no" (HTML's own attribute): content that is the same in every language,
-  // e.g. a leave type's code as the team calendar abbreviates it. Left out while reading.
-  const kept = Array.from(document.querySelectorAll('[translate=no]'), el => [el, el.style.display]);
+  // e.g. a leave type's code as the team calendar abbreviates it, and <code>: identifiers as
+  // a file or the API spells them (an import's column names). Left out while reading.
+  const kept = Array.from(document.querySelectorAll('[translate=no], code'), el => [el, el.style.display]);
   kept.forEach(([el]) => { el.style.display = 'none'; });
   const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
     && getComputedStyle(el).visibility !== 'hidden';
   const out = [document.title, document.body ? document.body.innerText : ''];
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], img[alt], button, input[type=submit], input[type=button], input[type=reset]')) {
     if (!shown(el)) continue;
-    for (const name of ['placeholder', 'title', 'aria-label', 'alt']) {
+    // Django's admin writes alt="True"/"False"/"None" on its yes/no icons, untranslated
+    // (django.contrib.admin.templatetags.admin_list._boolean_icon): not ours to mark.
+    const django_icon = el.matches('img[src*="/admin/img/icon-"]');
+    for (const name of django_icon ? ['placeholder', 'title', 'aria-label'] : ['placeholder', 'title', 'aria-label', 'alt']) {
       const value = el.getAttribute(name);
       if (value) out.push(value);
     }

@@ -8,6 +8,8 @@ placeholders (``%(name)s``, ``%s``, ``{name}``), HTML tags, entities and URLs ke
 are, plural forms kept. A page shown in that language has every marked string decorated, so
 whatever English is left on it was not marked (tests/production/test_pseudo_crawl.py).
 
+etime's own msgids are also read from today's code (makemessages into a scratch directory,
+when GNU gettext is installed), so a string marked since the last makemessages is decorated.
 The catalogs are written as ``DIR/<locale>/LC_MESSAGES/<domain>.mo`` (and ``.po`` beside,
 to read); etime serves the language when ``ETIME_PSEUDO_LOCALE_DIR=DIR`` (etime/settings.py).
 Generated, never committed. Needs polib (requirements/dev.txt).
@@ -16,6 +18,10 @@ Generated, never committed. Needs polib (requirements/dev.txt).
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +92,35 @@ def source_files(localedir: Path, domain: str) -> list[Path]:
     return sorted(localedir.glob(f"*/LC_MESSAGES/{domain}.[pm]o"))[:1]
 
 
-def build(target: Path, language: str) -> dict[str, int]:
+# What makemessages scans, with the translators' options (locale/README.md).
+SOURCES = ["accounts", "attendance", "billing", "devices", "leave", "timesheets", "etime", "templates"]
+MAKEMESSAGES = ["makemessages", "-l", "en", "--no-location", "--symlinks", "--ignore=tests", "--ignore=*/tests/*",
+                "--ignore=*/migrations/*"]  # fmt: skip
+
+
+def scanned_catalog(scratch: Path) -> Path | None:
+    """etime's msgids as makemessages finds them in today's code (a string marked but not
+    yet in locale/*.po is decorated too: the crawl checks marking, tests/test_translations.py
+    checks the catalogs), in a scratch directory; None without GNU gettext."""
+    if shutil.which("xgettext") is None:
+        return None
+    root = Path(settings.BASE_DIR)
+    for name in SOURCES:
+        (scratch / name).symlink_to(root / name, target_is_directory=True)
+    (scratch / "locale").mkdir()
+    result = subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
+        [sys.executable, str(root / "manage.py"), *MAKEMESSAGES],
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise CommandError(f"makemessages failed: {result.stderr.strip()}")
+    return scratch / "locale"
+
+
+def build(target: Path, language: str, scanned: Path | None = None) -> dict[str, int]:
     import polib  # type: ignore[import-untyped]  # dev requirement: the pseudo-locale is a CI tool
 
     counts: dict[str, int] = {}
@@ -94,7 +128,7 @@ def build(target: Path, language: str) -> dict[str, int]:
     lc_messages.mkdir(parents=True, exist_ok=True)
     for domain in DOMAINS:
         entries: dict[tuple[str | None, str], Any] = {}
-        for localedir in catalog_dirs():
+        for localedir in [*catalog_dirs(), *([scanned] if scanned else [])]:
             for path in source_files(localedir, domain):
                 for entry in (polib.pofile if path.suffix == ".po" else polib.mofile)(str(path)):
                     if entry.obsolete or not entry.msgid:
@@ -140,7 +174,11 @@ class Command(BaseCommand):
         except ImportError as exc:
             raise CommandError("pseudo_locale needs polib (pip install -r requirements/dev.txt)") from exc
         language = settings.ETIME_PSEUDO_LANGUAGE
-        counts = build(Path(options["directory"]), language)
+        with tempfile.TemporaryDirectory() as scratch:
+            scanned = scanned_catalog(Path(scratch))
+            if scanned is None:
+                self.stderr.write("GNU gettext is not installed: strings not yet in locale/*.po stay undecorated")
+            counts = build(Path(options["directory"]), language, scanned)
         self.stdout.write(
             f"pseudo-locale {language}: "
             + ", ".join(f"{n} {domain} messages" for domain, n in counts.items())

@@ -199,7 +199,7 @@ class PseudoCrawl(Crawl):
         self.checked += 1
         where = pattern(self.page.url)[0]
         for text in texts:
-            for line in undecorated(text).splitlines():
+            for line in re.split(r"[\n\t]", undecorated(text)):  # innerText: a tab between table cells
                 if CODES.match(line):
                     continue
                 left = self.data.uncovered(line)

@@ -99,17 +99,18 @@ class DeviceAdmin(admin.ModelAdmin):
             return "-"
         runs = list(obj.sync_runs.order_by("-started_at")[:RECENT_RUNS])
         if not runs:
-            return "None yet."
+            return _("None yet.")
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.get_trigger_display(), r.get_status_display(), r.fetched,
               r.created, r.duplicates, r.error_code or "") for r in runs),
         )  # fmt: skip
         more = reverse("admin:devices_syncrun_changelist") + f"?device__id__exact={obj.pk}"
+        heads = format_html_join("", "<th>{}</th>", ((h,) for h in (
+            _("Started"), _("Trigger"), _("Status"), _("Fetched"), _("Created"), _("Duplicates"), _("Error"))))
         return format_html(
-            "<table><thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th>Fetched</th><th>Created</th>"
-            "<th>Duplicates</th><th>Error</th></tr></thead><tbody>{}</tbody></table><p><a href='{}'>All sync runs</a></p>",
-            rows, more,
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p><a href='{}'>{}</a></p>",
+            heads, rows, more, _("All sync runs"),
         )  # fmt: skip
 
     # --- saving through the services -------------------------------------------------------
@@ -218,7 +219,7 @@ class DeviceAdmin(admin.ModelAdmin):
             form = PushEmployeesForm()
         context = {
             **self.admin_site.each_context(request),
-            "title": "Push employees to time clocks",
+            "title": _("Push employees to time clocks"),
             "devices": queryset,
             "form": form,
             "opts": self.model._meta,

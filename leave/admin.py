@@ -200,7 +200,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             else:
                 messages.success(request, f"{len(entries)} ledger entries posted.")
                 return redirect(reverse("admin:leave_ledgerentry_changelist"))
-        context = {**self.admin_site.each_context(request), "title": "Bulk allocation or adjustment", "form": form,
+        context = {**self.admin_site.each_context(request), "title": _("Bulk allocation or adjustment"), "form": form,
                    "opts": self.model._meta}
         return TemplateResponse(request, "leave/admin/bulk_allocation.html", context)
 

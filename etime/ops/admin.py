@@ -73,7 +73,7 @@ class BackupRecordAdmin(_ReadOnly):
 
         if not _restorable(obj):
             return ""
-        return format_html('<a href="{}">Restore…</a>', reverse("admin:ops_backup_restore", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("admin:ops_backup_restore", args=[obj.pk]), _("Restore…"))
 
     def restore_view(self, request: HttpRequest, pk: Any) -> Any:
         """Restore an archive: a page that says what will happen, asks the admin to type
@@ -107,7 +107,7 @@ class BackupRecordAdmin(_ReadOnly):
                 "you will be asked to sign in again.",
             )
             return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
-        context = {**self.admin_site.each_context(request), "title": f"Restore {record.name}", "record": record,
+        context = {**self.admin_site.each_context(request), "title": _("Restore %(name)s") % {"name": record.name}, "record": record,
                    "form": form, "rows": sum((record.summary.get("rows") or {}).values()),
                    "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "ops/admin/restore_confirm.html", context)
@@ -156,7 +156,7 @@ class JobAdmin(_ReadOnly):
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "title": "Warranties expiring within 90 days",
+        context = {**self.admin_site.each_context(request), "title": _("Warranties expiring within 90 days"),
                    "items": expiring(within_days=90)}  # fmt: skip
         return TemplateResponse(request, "ops/admin/warranties.html", context)
 

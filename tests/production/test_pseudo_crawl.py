@@ -62,8 +62,19 @@ ALLOWED = frozenset(
     CHF EUR USD GBP CSV XLSX XLS TSV ODS JSON YAML HTML PDF ICS iCal QR IBAN UTC API ZK""".split()  # noqa: SIM905
 )
 # fmt: on
-# Identifiers a user types elsewhere, as the API expects them: token scopes ("read:billing").
-CODES = re.compile(r"^\s*(?:read|write):[a-z_]+\s*$")
+# Identifiers as a program spells them, removed before the check: API token scopes
+# ("read:billing") and ADMS command lines ("C:12:CHECK", the time clock's protocol).
+CODES = re.compile(r"\b(?:read|write):[a-z_]+\b|\bC:\d+:[A-Z ]+\b")
+# Text other packages put on pages without passing it through gettext, so that no catalog can
+# translate it (not ours to mark): a pattern searched in each line or table cell, and where
+# the text comes from. A line it matches is not checked.
+THIRD_PARTY = [
+    (re.compile(r"Failed access: user .* on .* from "), "django-axes AccessFailureLog.__str__"),
+    (re.compile(r"Attempted Access: "), "django-axes AccessAttempt.__str__"),
+    (re.compile(r"Access Log for .* @ "), "django-axes AccessLog.__str__"),
+    (re.compile(r"\(m/h/dM/MY/d\)"), "django-celery-beat CrontabSchedule.__str__"),
+    (re.compile(r"^(?:At|Every) .*\b(?:UTC|\w+/\w+)$"), "django-celery-beat CrontabSchedule.human_readable"),
+]
 # Columns that hold no text a page shows.
 SKIPPED_COLUMNS = {("django_session", "session_data"), ("accounts_user", "password")}
 DECORATED = re.compile(r"\[!!\s(?:(?!\[!!\s|\s!!\]).)*\s!!\]", re.DOTALL)
@@ -200,8 +211,9 @@ class PseudoCrawl(Crawl):
         where = pattern(self.page.url)[0]
         for text in texts:
             for line in re.split(r"[\n\t]", undecorated(text)):  # innerText: a tab between table cells
-                if CODES.match(line):
+                if any(regex.search(line) for regex, _source in THIRD_PARTY):
                     continue
+                line = CODES.sub(" ", line)
                 left = self.data.uncovered(line)
                 if left:
                     key = " ".join(left)

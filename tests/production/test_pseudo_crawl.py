@@ -193,8 +193,8 @@ class PseudoCrawl(Crawl):
     def __init__(self, browser: Any, persona: str, downloads: Path, data: Data) -> None:
         super().__init__(browser, persona, downloads, locale=PSEUDO_LANGUAGE)
         self.data = data
-        # undecorated words -> (an example line, the page patterns it is on)
-        self.found: dict[str, tuple[str, set[str]]] = {}
+        # undecorated words -> (an example line, the page patterns it is on, its lines)
+        self.found: dict[str, tuple[str, set[str], set[str]]] = {}
         self.checked = 0
 
     def count_page(self, url: str) -> None:
@@ -217,8 +217,9 @@ class PseudoCrawl(Crawl):
                 left = self.data.uncovered(line)
                 if left:
                     key = " ".join(left)
-                    example, pages = self.found.setdefault(key, (" ".join(line.split())[:160], set()))
+                    example, pages, lines = self.found.setdefault(key, (" ".join(line.split())[:160], set(), set()))
                     pages.add(where)
+                    lines.add(line)
 
     def choose_language(self) -> None:
         self.visit("/profile/", links=False)
@@ -258,8 +259,8 @@ class PseudoCrawl(Crawl):
         if self.found:
             self.data.load()
         lines = []
-        for key, (example, pages) in sorted(self.found.items()):
-            if not self.data.uncovered(key):
+        for key, (example, pages, lines) in sorted(self.found.items()):
+            if not any(self.data.uncovered(line) for line in lines):
                 continue
             shown = sorted(pages)
             more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""

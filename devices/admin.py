@@ -160,7 +160,7 @@ class DeviceAdmin(admin.ModelAdmin):
                                                    "duplicates": run.duplicates}, messages.SUCCESS)  # fmt: skip
             else:
                 text = _("%(device)s: sync %(status)s: %(code)s %(error)s")
-                status = run.get_status_display()
+                status = str(run.get_status_display()).lower()
                 self.message_user(request, text % {"device": device, "status": status, "code": run.error_code,
                                                    "error": run.error}, messages.ERROR)  # fmt: skip
 

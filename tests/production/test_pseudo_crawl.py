@@ -258,14 +258,14 @@ class PseudoCrawl(Crawl):
         a row the crawl's own clicks or the worker wrote meanwhile is data too)."""
         if self.found:
             self.data.load()
-        lines = []
-        for key, (example, pages, lines) in sorted(self.found.items()):
-            if not any(self.data.uncovered(line) for line in lines):
+        report = []
+        for key, (example, pages, seen) in sorted(self.found.items()):
+            if not any(self.data.uncovered(line) for line in seen):
                 continue
             shown = sorted(pages)
             more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""
-            lines.append(f"{key!r} in {example!r} on {', '.join(shown[:3])}{more}")
-        return lines
+            report.append(f"{key!r} in {example!r} on {', '.join(shown[:3])}{more}")
+        return report
 
 
 @pytest.fixture(scope="module")

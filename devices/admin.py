@@ -99,7 +99,7 @@ class DeviceAdmin(admin.ModelAdmin):
             return "-"
         runs = list(obj.sync_runs.order_by("-started_at")[:RECENT_RUNS])
         if not runs:
-            return _("None yet.")
+            return str(_("None yet."))
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.get_trigger_display(), r.get_status_display(), r.fetched,

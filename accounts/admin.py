@@ -109,7 +109,7 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
 
 
 class ApiTokenAddForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label=_("Scopes"))
 
     class Meta:
         model = ApiToken

@@ -27,8 +27,8 @@ __all__ = ["HolidayCalendar", "Holiday", "HolidaySource"]
 
 
 class HolidaySource(models.TextChoices):
-    GENERATED = "generated", "Public holiday (holidays package)"
-    COMPANY = "company", "Company day"
+    GENERATED = "generated", _("Public holiday (holidays package)")
+    COMPANY = "company", _("Company day")
 
 
 class HolidayCalendar(models.Model):

@@ -82,8 +82,8 @@ class AttendanceConfig(AppConfig):
                 return reports.register_pdf(register)
             return bytes(XLSX().export_data(reports.register_dataset(register)))
 
-        register_report(ReportKind("attendance_register", "Monthly attendance register", _register_report))
-        register_report(ReportKind("attendance_overtime", "Overtime", _overtime_report, formats=("xlsx",)))
+        register_report(ReportKind("attendance_register", _("Monthly attendance register"), _register_report))
+        register_report(ReportKind("attendance_overtime", _("Overtime"), _overtime_report, formats=("xlsx",)))
         registry.register_home_panel(views.home_panel)
         registry.register_nav_link(views.nav_links)
 

@@ -31,7 +31,7 @@ class BillingConfig(AppConfig):
         registry.register_demo_personas(demo.personas)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
-        register_report(ReportKind("invoice_register", "Invoice register", _invoice_register_report, formats=("xlsx",)))
+        register_report(ReportKind("invoice_register", _("Invoice register"), _invoice_register_report, formats=("xlsx",)))
 
 
 def _invoice_register_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:

@@ -26,10 +26,11 @@ RECENT_RUNS = 10
 
 class DeviceAdminForm(forms.ModelForm):
     comm_key = forms.IntegerField(
+        label=_("Comm key"),
         required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
         help_text=_("The device's communication password. Leave blank to keep the current one."),
     )  # fmt: skip
-    clear_comm_key = forms.BooleanField(required=False, help_text=_("Remove the comm key (the device has none)."))
+    clear_comm_key = forms.BooleanField(required=False, label=_("Clear comm key"), help_text=_("Remove the comm key (the device has none)."))
 
     class Meta:
         model = Device
@@ -77,7 +78,7 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description=_("Address"))
     def address(self, obj: Device) -> str:
         if obj.protocol == "adms":
-            return f"push, SN {obj.serial_number}"
+            return _("push, serial number %(serial)s") % {"serial": obj.serial_number}
         return f"{obj.transport}://{obj.host}:{obj.port}"
 
     @admin.display(description=_("Status"), ordering="status")

@@ -45,7 +45,7 @@ class LeaveConfig(AppConfig):
                              b.balance, b.pending, b.available])  # fmt: skip
             return bytes(XLSX().export_data(data))
 
-        register_report(ReportKind("leave_balances", "Leave balances", _balances_report, formats=("xlsx",)))
+        register_report(ReportKind("leave_balances", _("Leave balances"), _balances_report, formats=("xlsx",)))
 
         schedules.register(schedules.DefaultSchedule(
             name="Leave: monthly accruals and upfront grants",

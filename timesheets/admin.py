@@ -193,9 +193,9 @@ class TimeEntryAdminForm(forms.ModelForm):
     errors, and a resolution can be chosen to merge or replace overlapping entries."""
 
     resolution = forms.ChoiceField(
-        choices=[("", "Refuse overlaps"), ("merge", "Merge with overlapping entries"),
-                 ("replace", "Replace overlapping entries")],
-        required=False,
+        choices=[("", _("Refuse overlaps")), ("merge", _("Merge with overlapping entries")),
+                 ("replace", _("Replace overlapping entries"))],
+        required=False, label=_("Resolution"),
     )  # fmt: skip
 
     class Meta:

@@ -68,7 +68,7 @@ class TimesheetsConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_timesheets_more, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
-        register_report(ReportKind("hours_by_client", "Hours by client", _hours_by_client_report, formats=("xlsx",)))
+        register_report(ReportKind("hours_by_client", _("Hours by client"), _hours_by_client_report, formats=("xlsx",)))
         from timesheets import views
 
         registry.register_header_widget(views.header_widget)

@@ -244,7 +244,10 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} {self.kind} {self.amount} {self.currency} from {self.effective_from}"
+        return _("%(level)s %(kind)s %(amount)s %(currency)s from %(date)s") % {
+            "level": self.get_level_display(), "kind": self.get_kind_display(), "amount": self.amount,
+            "currency": self.currency, "date": self.effective_from,
+        }  # fmt: skip
 
     @property
     def target_id(self) -> uuid.UUID | None:

@@ -39,7 +39,7 @@ def _verbose_path(model: Any, attribute: str | None) -> str | None:
             field = model._meta.get_field(part)
         except FieldDoesNotExist:
             return None
-        names.append(str(getattr(field, "verbose_name", part)))
+        names.append(gettext("ID") if field.primary_key else str(getattr(field, "verbose_name", part)))
         model = field.related_model
     return capfirst(" ".join(names)) if names else None
 

@@ -20,3 +20,9 @@ AXES = [
     _("Expires At"),
     _("The time when access attempt expires and is no longer valid."),
 ]
+
+# django-celery-beat 2.9: its model names in the permission lists, absent from its catalogs.
+CELERY_BEAT = [
+    _("periodic task track"),
+    _("periodic task tracks"),
+]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -26,7 +27,7 @@ CONTENT_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_CONTENT_TYPE}
 @dataclass(frozen=True)
 class ReportKind:
     key: str
-    title: str
+    title: Any  # lazy text (gettext_lazy): shown in the reader's language
     render: Callable[..., bytes]
     formats: tuple[str, ...] = ("pdf", "xlsx")
 

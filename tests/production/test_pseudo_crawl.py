@@ -59,12 +59,19 @@ pytestmark = [
 # fmt: off
 ALLOWED = frozenset(
     """etime English Deutsch Français Italiano Pseudo
-    CHF EUR USD GBP CSV XLSX XLS TSV ODS JSON YAML HTML PDF ICS iCal QR IBAN UTC API ZK""".split()  # noqa: SIM905
+    CHF EUR USD GBP CSV XLSX XLS TSV ODS JSON YAML HTML PDF ICS iCal QR IBAN UTC API ZK TCP UDP CII XML Axes
+    csv xlsx xls tsv ods json yaml html""".split()  # noqa: SIM905
 )
 # fmt: on
 # Identifiers as a program spells them, removed before the check: API token scopes
-# ("read:billing") and ADMS command lines ("C:12:CHECK", the time clock's protocol).
-CODES = re.compile(r"\b(?:read|write):[a-z_]+\b|\bC:\d+:[A-Z ]+\b")
+# ("read:billing"), ADMS command lines ("C:12:CHECK", the time clock's protocol), UUIDs and
+# hex digests, URLs, dotted names (task "ops.restore", content type "accounts.user"), JSON's
+# true/false/null, and date-format notation ("DD.MM.YYYY").
+CODES = re.compile(
+    r"\b(?:read|write):[a-z_]+\b|\bC:\d+:[A-Z ]+\b"
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{12,}\b"
+    r"|https?://\S+|\b[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+\b|\b(?:true|false|null)\b|\b(?:DD|MM|YYYY)\b"
+)
 # Text other packages put on pages without passing it through gettext, so that no catalog can
 # translate it (not ours to mark): a pattern searched in each line or table cell, and where
 # the text comes from. A line it matches is not checked.
@@ -74,6 +81,14 @@ THIRD_PARTY = [
     (re.compile(r"Access Log for .* @ "), "django-axes AccessLog.__str__"),
     (re.compile(r"\(m/h/dM/MY/d\)"), "django-celery-beat CrontabSchedule.__str__"),
     (re.compile(r"^(?:At|Every) .*\b(?:UTC|\w+/\w+)$"), "django-celery-beat CrontabSchedule.human_readable"),
+    (re.compile(r"^Translation: "), "django-celery-beat's periodic task form script (cron in words)"),
+    (
+        re.compile(r"^(?:Human readable|HUMAN READABLE|Scheduler|SCHEDULER)$"),
+        "django-celery-beat admin columns named after attributes, never through gettext",
+    ),  # fmt: skip
+    (re.compile(r"^PERIODIC TASKS USING THIS SCHEDULE$"), "django-celery-beat schedule admins' inline"),
+    (re.compile(r"^Remove all "), "Django 5.2 admin SelectFilter2.js 'Remove all %s': not in Django's catalogs yet"),
+    (re.compile(r"\bpbkdf2_sha256\b"), "Django's password hash summary (algorithm, iterations, masked salt and hash)"),
 ]
 # Columns that hold no text a page shows.
 SKIPPED_COLUMNS = {("django_session", "session_data"), ("accounts_user", "password")}
@@ -125,10 +140,12 @@ class Data:
 
     def add_all(self, values: Any) -> None:
         for value in values:
-            found = words(value)[:LONGEST_VALUE]
-            if found:
-                self.values.add(found)
-                self.upper.add(tuple(w.upper() for w in found))
+            # A stored text of several lines (a mail body) is shown line by line too.
+            for part in {value, *value.splitlines()}:
+                found = words(part)[:LONGEST_VALUE]
+                if found:
+                    self.values.add(found)
+                    self.upper.add(tuple(w.upper() for w in found))
 
     def load(self) -> None:
         import psycopg

@@ -32,7 +32,7 @@ class HolidaySource(models.TextChoices):
 
 
 class HolidayCalendar(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=120, verbose_name=_("name"))
     country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. CH"), verbose_name=_("country"))
     subdivision = models.CharField(
@@ -71,7 +71,7 @@ class HolidayCalendar(models.Model):
 class Holiday(models.Model):
     """One day off. ``calendar`` empty: a company day on every calendar."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     calendar = models.ForeignKey(
         HolidayCalendar, null=True, blank=True, on_delete=models.CASCADE, related_name="days",
         help_text=_("Empty: a company day for every location"), verbose_name=_("calendar"),

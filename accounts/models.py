@@ -29,7 +29,7 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """The login. Its role decides what it may see; its Employee record what it is."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE, verbose_name=_("role"))
     # Set on the bootstrap/demo admin: with DEBUG off etime refuses to boot until the
     # password is changed (etime.checks.E003). Cleared by any later set_password().
@@ -53,7 +53,7 @@ class User(AbstractUser):
 
 
 class Location(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     time_zone = models.CharField(
         max_length=64, default="UTC", validators=[validate_time_zone], verbose_name=_("time zone")
@@ -120,7 +120,7 @@ class Location(models.Model):
 
 
 class Department(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     code = models.CharField(max_length=20, unique=True, null=True, blank=True, verbose_name=_("code"))
     parent = models.ForeignKey(
@@ -137,7 +137,7 @@ class Department(models.Model):
 
 
 class Employee(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     user = models.OneToOneField(
         "accounts.User",
         null=True,
@@ -235,7 +235,7 @@ class ApiToken(models.Model):
     pre-image) and lets every request look the token up by hash in one indexed query.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
     prefix = models.CharField(

@@ -38,7 +38,7 @@ class Punch(models.Model):
     when an employee gets that id (attendance.signals).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee",
         null=True,
@@ -110,7 +110,7 @@ class Shift(models.Model):
     """A working time pattern (DESIGN §6). An ``end_time`` at or before ``start_time`` ends
     the next day (a night shift); equal times make a 24-hour shift."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
     code = models.CharField(
         max_length=8, unique=True, help_text=_("Short code shown in rosters, e.g. E, N, OFF"), verbose_name=_("code")
@@ -171,7 +171,7 @@ class Schedule(models.Model):
     (before the anchor too). Weekly patterns are 7 days anchored on a Monday.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
     cycle_length = models.PositiveSmallIntegerField(
         default=7,
@@ -220,7 +220,7 @@ class ScheduleAssignment(models.Model):
     """Employee E follows ``schedule`` from ``start_date`` to ``end_date`` (inclusive, open
     when empty). One employee's assignments never overlap (services.assignment_save)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.CASCADE, related_name="schedule_assignments", verbose_name=_("employee")
     )
@@ -251,7 +251,7 @@ class ScheduleAssignment(models.Model):
 class ShiftOverride(models.Model):
     """One employee's plan for one date: a shift, or off (``shift`` empty). Wins over the schedule."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.CASCADE, related_name="shift_overrides", verbose_name=_("employee")
     )
@@ -292,7 +292,7 @@ class ShiftSwapRequest(models.Model):
     afresh when it is approved; approval writes one override per employee.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     requester = models.ForeignKey(
         "accounts.Employee", on_delete=models.CASCADE, related_name="swap_requests", verbose_name=_("requester")
     )
@@ -332,7 +332,10 @@ class ShiftSwapRequest(models.Model):
         indexes = [models.Index(fields=["status", "date"], name="swap_status_date")]
 
     def __str__(self) -> str:
-        return f"Swap {self.date.isoformat()} {self.requester_id} ⇄ {self.counterpart_id} ({self.status})"
+        return _("Swap %(date)s %(requester)s ⇄ %(counterpart)s (%(status)s)") % {
+            "date": self.date.isoformat(), "requester": self.requester_id, "counterpart": self.counterpart_id,
+            "status": self.get_status_display(),
+        }  # fmt: skip
 
 
 # --- Corrections and locks --------------------------------------------------------------------
@@ -349,7 +352,7 @@ class Regularisation(models.Model):
     the day. Approval adds the items as ``manual`` punches; replaced punches stay stored
     and are voided (PunchVoid), so the original facts are never edited."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.CASCADE, related_name="regularisations", verbose_name=_("employee")
     )
@@ -386,7 +389,9 @@ class Regularisation(models.Model):
         indexes = [models.Index(fields=["employee", "date"], name="regularisation_employee_date")]
 
     def __str__(self) -> str:
-        return f"Correction {self.date.isoformat()} for {self.employee_id} ({self.status})"
+        return _("Correction %(date)s for %(employee)s (%(status)s)") % {
+            "date": self.date.isoformat(), "employee": self.employee_id, "status": self.get_status_display(),
+        }  # fmt: skip
 
 
 class PunchVoid(models.Model):
@@ -410,7 +415,7 @@ class PunchVoid(models.Model):
 class PeriodLock(models.Model):
     """A closed period: no attendance change for dates in [date_from, date_to] (``period_locked``)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     date_from = models.DateField(verbose_name=_("date from"))
     date_to = models.DateField(verbose_name=_("date to"))
     note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
@@ -446,7 +451,7 @@ class PunchDirectionRule(models.Model):
     """How punches become in/out, per device (opaque device id) or per location. A device's
     rule wins over the employee's location's; without either, first-in/last-out."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     device_id = models.UUIDField(
         null=True,
         blank=True,
@@ -498,7 +503,7 @@ class AttendanceDay(models.Model):
     """The engine's result for one employee and business date. Derived data: recomputing
     from the same inputs writes the same row (attendance.engine)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.CASCADE, related_name="attendance_days", verbose_name=_("employee")
     )

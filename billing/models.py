@@ -62,7 +62,7 @@ class NumberSequence(models.Model):
 
 
 class Invoice(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     kind = models.CharField(
         max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE, verbose_name=_("kind")
     )
@@ -212,7 +212,7 @@ class InvoiceLine(models.Model):
 
 
 class Vendor(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
@@ -226,7 +226,7 @@ class Vendor(models.Model):
 
 
 class ExpenseCategory(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
@@ -269,7 +269,7 @@ class ExpenseStatus(models.TextChoices):
 
 
 class Expense(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     date = models.DateField(verbose_name=_("date"))
     vendor = models.ForeignKey(
         Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("vendor")
@@ -347,7 +347,7 @@ class PaymentMethod(models.TextChoices):
 
 
 class Payment(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
     date = models.DateField(verbose_name=_("date"))
     amount = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("amount"))

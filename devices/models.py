@@ -43,7 +43,7 @@ def _default_time_zone() -> str:
 class Device(models.Model):
     """A time clock. Settings are edited by admins; the rest is written by the sync pipeline."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     vendor = models.CharField(max_length=60, default="ZKTeco", blank=True, verbose_name=_("vendor"))
     model = models.CharField(max_length=60, default="identiX K20", blank=True, verbose_name=_("model"))
@@ -200,7 +200,7 @@ class SyncStatus(models.TextChoices):
 class SyncRun(models.Model):
     """One attempt to bring a device's log into etime (or one ADMS upload)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="sync_runs", verbose_name=_("device"))
     trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, verbose_name=_("trigger"))
     status = models.CharField(

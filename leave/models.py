@@ -23,7 +23,7 @@ def default_levels() -> list[dict[str, str]]:
 
 
 class LeaveType(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     code = models.SlugField(
         max_length=32, unique=True, help_text=_("Stable identifier, e.g. vacation"), verbose_name=_("code")
     )
@@ -99,7 +99,7 @@ class GrantMode(models.TextChoices):
 class LeavePolicy(models.Model):
     """A yearly entitlement to one leave type. Reaches employees through assignments."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
     leave_type = models.ForeignKey(
         LeaveType, on_delete=models.PROTECT, related_name="policies", verbose_name=_("leave type")
@@ -149,7 +149,7 @@ class LeavePolicyAssignment(models.Model):
     employee, then department, then location. ``leave_type`` copies the policy's so that
     one target has at most one policy per leave type (a constraint, not a convention)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     policy = models.ForeignKey(
         LeavePolicy, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("policy")
     )
@@ -239,7 +239,7 @@ class LedgerEntry(models.Model):
     twice posts once.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("employee")
     )
@@ -315,7 +315,7 @@ class LeaveRequest(models.Model):
     ``end_half``: the last day ends at midday (morning only). ``days`` is computed at
     submission (DESIGN §7) and kept, so later calendar changes do not move a decided request."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.PROTECT, related_name="leave_requests", verbose_name=_("employee")
     )
@@ -377,7 +377,7 @@ class CalendarFeed(models.Model):
     Revoking it makes the URL answer 404. What a feed shows is decided at each fetch by
     what its owner may see then."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feeds", verbose_name=_("owner")
     )

@@ -39,7 +39,7 @@ def week_start_of(day: date) -> date:
 
 
 class Client(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency], verbose_name=_("currency"))
     vat_rate = models.DecimalField(
@@ -82,7 +82,7 @@ class RoundingMode(models.TextChoices):
 
 
 class Project(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects", verbose_name=_("client"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
     description = models.TextField(blank=True, verbose_name=_("description"))
@@ -146,7 +146,7 @@ class Project(models.Model):
 
 
 class Task(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("project"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
     billable = models.BooleanField(default=True, verbose_name=_("billable"))
@@ -184,7 +184,7 @@ class Rate(models.Model):
     employee's hour, for margins) exist at employee level only.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     kind = models.CharField(max_length=8, choices=RateKind.choices, default=RateKind.BILLING, verbose_name=_("kind"))
     level = models.CharField(max_length=8, choices=RateLevel.choices, verbose_name=_("level"))
     task = models.ForeignKey(
@@ -292,7 +292,7 @@ class TimeEntry(models.Model):
     later rate changes never touch them.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("employee")
     )
@@ -416,7 +416,9 @@ class TimeEntryDeletion(models.Model):
         ordering = ["-deleted_at"]
 
     def __str__(self) -> str:
-        return f"{self.entry_id} {self.reason} at {self.deleted_at:%Y-%m-%d %H:%M}"
+        return _("%(entry)s %(reason)s at %(when)s") % {
+            "entry": self.entry_id, "reason": self.reason, "when": f"{self.deleted_at:%Y-%m-%d %H:%M}",
+        }  # fmt: skip
 
 
 class TimesheetStatus(models.TextChoices):
@@ -429,7 +431,7 @@ class TimesheetStatus(models.TextChoices):
 class Timesheet(models.Model):
     """One employee's week (Monday to Sunday, by entry date), submitted for approval."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
         "accounts.Employee", on_delete=models.PROTECT, related_name="timesheets", verbose_name=_("employee")
     )

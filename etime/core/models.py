@@ -14,7 +14,7 @@ class AuditEvent(models.Model):
     read-only). Written by ``etime.core.audit.record`` inside the changing transaction.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("occurred at"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -100,7 +100,7 @@ class ApprovalRequest(models.Model):
     current level so an approver's inbox is one indexed query.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     kind = models.CharField(max_length=50, verbose_name=_("kind"))
     content_type = models.ForeignKey(
         "contenttypes.ContentType", on_delete=models.PROTECT, verbose_name=_("content type")
@@ -146,7 +146,7 @@ class ApprovalRequest(models.Model):
 class ApprovalStep(models.Model):
     """A decision at one level. One per level: the constraint makes a second impossible."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     request = models.ForeignKey(
         ApprovalRequest, on_delete=models.CASCADE, related_name="steps", verbose_name=_("request")
     )
@@ -175,7 +175,7 @@ class ApprovalStep(models.Model):
 class ApprovalDelegation(models.Model):
     """While ``delegator`` is away, ``delegate`` may decide wherever the delegator could."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     delegator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("delegator")
     )

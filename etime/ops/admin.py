@@ -201,7 +201,9 @@ class ReportSubscriptionForm(forms.ModelForm):
         from etime.ops.reports import report_kinds
 
         super().__init__(*args, **kwargs)
-        self.fields["report"] = forms.ChoiceField(choices=[(k, r.title) for k, r in sorted(report_kinds().items())])
+        self.fields["report"] = forms.ChoiceField(
+            choices=[(k, r.title) for k, r in sorted(report_kinds().items())], label=_("Report")
+        )
 
     def clean(self) -> dict[str, Any]:
         from etime.ops.reports import report_kinds

@@ -21,7 +21,7 @@ class BackupRecord(models.Model):
         OK = "ok", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
     state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING, verbose_name=_("state"))
     name = models.CharField(
@@ -67,7 +67,7 @@ class Job(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     kind = models.CharField(max_length=64, help_text=_("e.g. backup, restore, report"), verbose_name=_("kind"))
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED, verbose_name=_("state"))
     done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
@@ -134,7 +134,7 @@ class CompanySettings(models.Model):
     company_name = models.CharField(max_length=200, default="etime", verbose_name=_("company name"))
     address = models.TextField(blank=True, verbose_name=_("address"))
     logo = models.FileField(upload_to="company/", blank=True, verbose_name=_("logo"))
-    vat_id = models.CharField("VAT id", max_length=32, blank=True)
+    vat_id = models.CharField(_("VAT id"), max_length=32, blank=True)
     iban = models.CharField("IBAN", max_length=34, blank=True)
     default_currency = models.CharField(
         max_length=3, default="EUR", help_text=_("ISO 4217 code"), verbose_name=_("default currency")

@@ -83,7 +83,7 @@ THIRD_PARTY = [
     (re.compile(r"^(?:At|Every) .*\b(?:UTC|\w+/\w+)$"), "django-celery-beat CrontabSchedule.human_readable"),
     (re.compile(r"^Translation: "), "django-celery-beat's periodic task form script (cron in words)"),
     (
-        re.compile(r"^(?:Human readable|HUMAN READABLE|Scheduler|SCHEDULER)$"),
+        re.compile(r"^\s*(?:Human readable|HUMAN READABLE|Scheduler|SCHEDULER):?\s*$"),
         "django-celery-beat admin columns named after attributes, never through gettext",
     ),  # fmt: skip
     (re.compile(r"^PERIODIC TASKS USING THIS SCHEDULE$"), "django-celery-beat schedule admins' inline"),
@@ -108,9 +108,9 @@ VISIBLE_TEXT = """() => {
   const out = [document.title, document.body ? document.body.innerText : ''];
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], img[alt], button, input[type=submit], input[type=button], input[type=reset]')) {
     if (!shown(el)) continue;
-    // Django's admin writes alt="True"/"False"/"None" on its yes/no icons, untranslated
-    // (django.contrib.admin.templatetags.admin_list._boolean_icon): not ours to mark.
-    const django_icon = el.matches('img[src*="/admin/img/icon-"]');
+    // Django's admin writes alt="True"/"False"/"None" on its yes/no icons and alt="Search" on
+    // the search box's icon, untranslated (admin_list._boolean_icon, admin/search_form.html).
+    const django_icon = el.matches('img[src*="/admin/img/"]');
     for (const name of django_icon ? ['placeholder', 'title', 'aria-label'] : ['placeholder', 'title', 'aria-label', 'alt']) {
       const value = el.getAttribute(name);
       if (value) out.push(value);

@@ -230,8 +230,10 @@ class PseudoCrawl(Crawl):
             for line in re.split(r"[\n\t]", undecorated(text)):  # innerText: a tab between table cells
                 if any(regex.search(line) for regex, _source in THIRD_PARTY):
                     continue
-                line = CODES.sub(" ", line)
+                # Data first (a stored name may hold an id), then identifiers taken out.
                 left = self.data.uncovered(line)
+                if left:
+                    left = [word for word in self.data.uncovered(CODES.sub(" ", line)) if word in left]
                 if left:
                     key = " ".join(left)
                     example, pages, lines = self.found.setdefault(key, (" ".join(line.split())[:160], set(), set()))
@@ -277,7 +279,7 @@ class PseudoCrawl(Crawl):
             self.data.load()
         report = []
         for key, (example, pages, seen) in sorted(self.found.items()):
-            if not any(self.data.uncovered(line) for line in seen):
+            if not any(self.data.uncovered(line) and self.data.uncovered(CODES.sub(" ", line)) for line in seen):
                 continue
             shown = sorted(pages)
             more = f" (+{len(shown) - 3} more)" if len(shown) > 3 else ""

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
 
 from accounts import services
@@ -73,10 +74,10 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     actions = ["send_invitation"]
     fieldsets = (
         (None, {"fields": ("code", "first_name", "last_name", "email", "user")}),
-        ("Organisation", {"fields": ("department", "manager", "location", "time_zone")}),
-        ("Employment", {"fields": ("hire_date", "end_date")}),
-        ("Time clocks", {"fields": ("device_user_id", "card_number")}),
-        ("History", {"fields": ("created_at", "updated_at")}),
+        (_("Organisation"), {"fields": ("department", "manager", "location", "time_zone")}),
+        (_("Employment"), {"fields": ("hire_date", "end_date")}),
+        (_("Time clocks"), {"fields": ("device_user_id", "card_number")}),
+        (_("History"), {"fields": ("created_at", "updated_at")}),
     )
 
     def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
@@ -100,11 +101,15 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
                 if employee.user_id and employee.user.email:
                     services.employee_invite(employee=employee, actor=request.user)
                     sent += 1
-        self.message_user(request, f"{sent} invitation(s) queued.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", sent) % {"count": sent},
+            messages.SUCCESS,
+        )
 
 
 class ApiTokenAddForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, label=_("Scopes"))
 
     class Meta:
         model = ApiToken
@@ -152,7 +157,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         )
         obj.pk = token.pk
         obj._state.adding = False
-        self.message_user(request, f"Token created. Copy it now, it will not be shown again: {raw}", messages.WARNING)
+        self.message_user(
+            request, _("Token created. Copy it now, it will not be shown again: %(token)s") % {"token": raw}, messages.WARNING
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -161,7 +168,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         for token in queryset:
             services.api_token_revoke(token=token, actor=request.user)
-        self.message_user(request, "Revoked.", messages.SUCCESS)
+        self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
 class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]

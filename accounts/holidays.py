@@ -21,26 +21,34 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 __all__ = ["HolidayCalendar", "Holiday", "HolidaySource"]
 
 
 class HolidaySource(models.TextChoices):
-    GENERATED = "generated", "Public holiday (holidays package)"
-    COMPANY = "company", "Company day"
+    GENERATED = "generated", _("Public holiday (holidays package)")
+    COMPANY = "company", _("Company day")
 
 
 class HolidayCalendar(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. CH")
-    subdivision = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2 code without country, e.g. ZH")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. CH"), verbose_name=_("country"))
+    subdivision = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text=_("ISO 3166-2 code without country, e.g. ZH"),
+        verbose_name=_("subdivision"),
+    )
     # Years already filled from the holidays package; a year not listed is generated the
     # first time it is asked for.
-    generated_years = models.JSONField(default=list, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    generated_years = models.JSONField(default=list, blank=True, editable=False, verbose_name=_("generated years"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("holiday calendar")
+        verbose_name_plural = _("holiday calendars")
         app_label = "accounts"
         ordering = ["country", "subdivision"]
         constraints = [
@@ -63,16 +71,20 @@ class HolidayCalendar(models.Model):
 class Holiday(models.Model):
     """One day off. ``calendar`` empty: a company day on every calendar."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     calendar = models.ForeignKey(
         HolidayCalendar, null=True, blank=True, on_delete=models.CASCADE, related_name="days",
-        help_text="Empty: a company day for every location",
+        help_text=_("Empty: a company day for every location"), verbose_name=_("calendar"),
     )
-    date = models.DateField()
-    name = models.CharField(max_length=200)
-    source = models.CharField(max_length=10, choices=HolidaySource.choices, default=HolidaySource.COMPANY)
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    source = models.CharField(
+        max_length=10, choices=HolidaySource.choices, default=HolidaySource.COMPANY, verbose_name=_("source")
+    )
 
     class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         app_label = "accounts"
         ordering = ["date", "name"]
         constraints = [

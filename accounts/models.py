@@ -30,13 +30,15 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """The login. Its role decides what it may see; its Employee record what it is."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE, verbose_name=_("role"))
     # Set on the bootstrap/demo admin: with DEBUG off etime refuses to boot until the
     # password is changed (etime.checks.E003). Cleared by any later set_password().
-    password_change_required = models.BooleanField(default=False)
+    password_change_required = models.BooleanField(default=False, verbose_name=_("password change required"))
     # Blank: the browser's Accept-Language decides (LocaleMiddleware); else one of LANGUAGES.
-    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
+    language = models.CharField(
+        max_length=8, blank=True, default="", choices=settings.LANGUAGES, verbose_name=_("language")
+    )
 
     @property
     def is_admin_role(self) -> bool:
@@ -52,16 +54,27 @@ class User(AbstractUser):
 
 
 class Location(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120, unique=True)
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. CH")
-    subdivision = models.CharField(max_length=10, blank=True, help_text="ISO 3166-2 code without country, e.g. ZH")
-    address = models.TextField(blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone], verbose_name=_("time zone")
+    )
+    country = models.CharField(
+        max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2, e.g. CH"), verbose_name=_("country")
+    )
+    subdivision = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text=_("ISO 3166-2 code without country, e.g. ZH"),
+        verbose_name=_("subdivision"),
+    )
+    address = models.TextField(blank=True, verbose_name=_("address"))
     # Web punches from employees at this location are accepted only from these networks
     # (CIDRs, one per line, e.g. 192.0.2.0/24); empty: from anywhere.
     allowed_networks = models.TextField(
-        blank=True, help_text="Web clock-in only from these networks: one CIDR per line (empty: anywhere)."
+        blank=True,
+        help_text=_("Web clock-in only from these networks: one CIDR per line (empty: anywhere)."),
+        verbose_name=_("allowed networks"),
     )
     # The punch policy (attendance.punch_policy): which doors people of this location may
     # punch through. A person's own web and API punches also need allowed_networks.
@@ -76,6 +89,8 @@ class Location(models.Model):
     )
 
     class Meta:
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -106,12 +121,16 @@ class Location(models.Model):
 
 
 class Department(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120, unique=True)
-    code = models.CharField(max_length=20, unique=True, null=True, blank=True)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    code = models.CharField(max_length=20, unique=True, null=True, blank=True, verbose_name=_("code"))
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
+    )
 
     class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -119,36 +138,50 @@ class Department(models.Model):
 
 
 class Employee(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     user = models.OneToOneField(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="employee"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
+        verbose_name=_("user"),
     )
-    code = models.CharField(max_length=32, unique=True, help_text="Personnel number, unique")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(null=True, blank=True, unique=True)
+    code = models.CharField(max_length=32, unique=True, help_text=_("Personnel number, unique"), verbose_name=_("code"))
+    first_name = models.CharField(max_length=100, verbose_name=_("first name"))
+    last_name = models.CharField(max_length=100, verbose_name=_("last name"))
+    email = models.EmailField(null=True, blank=True, unique=True, verbose_name=_("email"))
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="employees"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name=_("department"),
     )
     manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports", verbose_name=_("manager")
     )
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees")
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees", verbose_name=_("location")
+    )
     time_zone = models.CharField(
         max_length=64, blank=True, validators=[validate_time_zone],
-        help_text="IANA zone; empty means the location's zone",
+        help_text=_("IANA zone; empty means the location's zone"), verbose_name=_("time zone"),
     )
-    hire_date = models.DateField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True)
+    hire_date = models.DateField(null=True, blank=True, verbose_name=_("hire date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
     device_user_id = models.CharField(
         max_length=24, null=True, blank=True, unique=True,
-        help_text="User id / badge PIN on the time clocks",
+        help_text=_("User id / badge PIN on the time clocks"), verbose_name=_("device user id"),
     )
-    card_number = models.CharField(max_length=32, null=True, blank=True, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    card_number = models.CharField(max_length=32, null=True, blank=True, unique=True, verbose_name=_("card number"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -203,19 +236,22 @@ class ApiToken(models.Model):
     pre-image) and lets every request look the token up by hash in one indexed query.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=16, help_text="First characters, to recognise the token")
-    key_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    prefix = models.CharField(
+        max_length=16, help_text=_("First characters, to recognise the token"), verbose_name=_("prefix")
+    )
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    scopes = models.JSONField(default=list, verbose_name=_("scopes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last used at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
-        verbose_name = "API token"
+        verbose_name_plural = _("API tokens")
+        verbose_name = _("API token")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

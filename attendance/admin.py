@@ -68,8 +68,9 @@ class ShiftAdmin(admin.ModelAdmin):
 
 class ScheduleForm(forms.ModelForm):
     pattern = forms.CharField(
+        label=_("Pattern"),
         help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
-                    "E.g. a 7-day office week: D D D D D - -"),
+        "E.g. a 7-day office week: D D D D D - -"),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
@@ -89,10 +90,12 @@ class ScheduleForm(forms.ModelForm):
         shifts = {s.code: s for s in Shift.objects.all()}
         unknown = [t for t in tokens if t not in OFF_CODES and t not in shifts]
         if unknown:
-            raise ValidationError({"pattern": f"Unknown shift code(s): {', '.join(unknown)}."})
+            raise ValidationError({"pattern": _("Unknown shift codes: %(codes)s.") % {"codes": ", ".join(unknown)}})
         length = cleaned.get("cycle_length")
         if length and len(tokens) != length:
-            raise ValidationError({"pattern": f"Give {length} codes, one per cycle day (got {len(tokens)})."})
+            raise ValidationError(
+                {"pattern": _("Give %(length)d codes, one per cycle day (got %(got)d).") % {"length": length, "got": len(tokens)}}
+            )
         cleaned["days"] = [None if t in OFF_CODES else shifts[t] for t in tokens]
         return cleaned
 

@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class AttendanceConfig(AppConfig):
     name = "attendance"
-    verbose_name = "Attendance"
+    verbose_name = _("Attendance")
 
     def ready(self) -> None:
         from attendance import signals  # noqa: F401  (attach punches when a mapping appears)
@@ -83,8 +84,8 @@ class AttendanceConfig(AppConfig):
                 return reports.register_pdf(register)
             return bytes(XLSX().export_data(reports.register_dataset(register)))
 
-        register_report(ReportKind("attendance_register", gettext_lazy("Monthly attendance register"), _register_report))
-        register_report(ReportKind("attendance_overtime", gettext_lazy("Overtime"), _overtime_report, formats=("xlsx",)))
+        register_report(ReportKind("attendance_register", _("Monthly attendance register"), _register_report))
+        register_report(ReportKind("attendance_overtime", _("Overtime"), _overtime_report, formats=("xlsx",)))
         registry.register_home_panel(views.home_panel)
         registry.register_nav_link(views.nav_links)
 

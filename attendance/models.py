@@ -38,29 +38,46 @@ class Punch(models.Model):
     when an employee gets that id (attendance.signals).
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
-        "accounts.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="punches"
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="punches",
+        verbose_name=_("employee"),
     )
-    timestamp = models.DateTimeField()
-    source = models.CharField(max_length=10, choices=PunchSource.choices)
-    direction = models.CharField(max_length=8, choices=PunchDirection.choices, default=PunchDirection.UNKNOWN)
-    device_id = models.UUIDField(null=True, blank=True)
-    device_user_id = models.CharField(max_length=24, blank=True)
-    raw_state = models.SmallIntegerField(null=True, blank=True, help_text="The device's punch state, as sent")
-    verify_mode = models.SmallIntegerField(null=True, blank=True, help_text="Fingerprint, card, face, PIN, ...")
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    timestamp = models.DateTimeField(verbose_name=_("timestamp"))
+    source = models.CharField(max_length=10, choices=PunchSource.choices, verbose_name=_("source"))
+    direction = models.CharField(
+        max_length=8, choices=PunchDirection.choices, default=PunchDirection.UNKNOWN, verbose_name=_("direction")
+    )
+    device_id = models.UUIDField(null=True, blank=True, verbose_name=_("device id"))
+    device_user_id = models.CharField(max_length=24, blank=True, verbose_name=_("device user id"))
+    raw_state = models.SmallIntegerField(
+        null=True, blank=True, help_text=_("The device's punch state, as sent"), verbose_name=_("raw state")
+    )
+    verify_mode = models.SmallIntegerField(
+        null=True, blank=True, help_text=_("Fingerprint, card, face, PIN, ..."), verbose_name=_("verify mode")
+    )
+    note = models.CharField(max_length=500, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     regularisation = models.ForeignKey(
         "Regularisation", null=True, blank=True, on_delete=models.PROTECT, related_name="punches",
-        help_text="The approved correction that added this manual punch",
+        help_text=_("The approved correction that added this manual punch"), verbose_name=_("regularisation"),
     )
 
     class Meta:
-        verbose_name_plural = "punches"
+        verbose_name = _("punch")
+        verbose_name_plural = _("punches")
         ordering = ["timestamp", "id"]
         constraints = [
             # Idempotent ingestion: a device's log can be read (or pushed) any number of times.
@@ -93,31 +110,43 @@ class Shift(models.Model):
     """A working time pattern (DESIGN §6). An ``end_time`` at or before ``start_time`` ends
     the next day (a night shift); equal times make a 24-hour shift."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=80, unique=True)
-    code = models.CharField(max_length=8, unique=True, help_text="Short code shown in rosters, e.g. E, N, OFF")
-    start_time = models.TimeField()
-    end_time = models.TimeField(help_text="At or before the start: ends the next day")
-    unpaid_break_minutes = models.PositiveSmallIntegerField(default=0)
-    break_after_minutes = models.PositiveSmallIntegerField(
-        default=360, help_text="The break is deducted only when raw worked time exceeds this"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
+    code = models.CharField(
+        max_length=8, unique=True, help_text=_("Short code shown in rosters, e.g. E, N, OFF"), verbose_name=_("code")
     )
-    late_grace_minutes = models.PositiveSmallIntegerField(default=0)
-    early_exit_grace_minutes = models.PositiveSmallIntegerField(default=0)
+    start_time = models.TimeField(verbose_name=_("start time"))
+    end_time = models.TimeField(help_text=_("At or before the start: ends the next day"), verbose_name=_("end time"))
+    unpaid_break_minutes = models.PositiveSmallIntegerField(default=0, verbose_name=_("unpaid break minutes"))
+    break_after_minutes = models.PositiveSmallIntegerField(
+        default=360,
+        help_text=_("The break is deducted only when raw worked time exceeds this"),
+        verbose_name=_("break after minutes"),
+    )
+    late_grace_minutes = models.PositiveSmallIntegerField(default=0, verbose_name=_("late grace minutes"))
+    early_exit_grace_minutes = models.PositiveSmallIntegerField(default=0, verbose_name=_("early exit grace minutes"))
     checkin_window_before_minutes = models.PositiveSmallIntegerField(
-        default=120, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+        default=120, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)], verbose_name=_("checkin window before minutes")
     )
     checkout_window_after_minutes = models.PositiveSmallIntegerField(
-        default=240, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)]
+        default=240, validators=[MaxValueValidator(MAX_WINDOW_MINUTES)], verbose_name=_("checkout window after minutes")
     )
-    half_day_below_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("4.00"))
-    absent_below_hours = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("2.00"))
+    half_day_below_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("4.00"), verbose_name=_("half day below hours")
+    )
+    absent_below_hours = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("2.00"), verbose_name=_("absent below hours")
+    )
     overtime_after_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Minimum excess before overtime counts"
+        default=0, help_text=_("Minimum excess before overtime counts"), verbose_name=_("overtime after minutes")
     )
-    color = models.CharField(max_length=7, blank=True, help_text="Roster colour, e.g. #1f6feb")
+    color = models.CharField(
+        max_length=7, blank=True, help_text=_("Roster colour, e.g. #1f6feb"), verbose_name=_("color")
+    )
 
     class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -142,15 +171,20 @@ class Schedule(models.Model):
     (before the anchor too). Weekly patterns are 7 days anchored on a Monday.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=80, unique=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
     cycle_length = models.PositiveSmallIntegerField(
-        default=7, validators=[MinValueValidator(1), MaxValueValidator(366)], help_text="Days in one cycle"
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("Days in one cycle"),
+        verbose_name=_("cycle length"),
     )
-    anchor_date = models.DateField(help_text="The date of cycle day 1")
-    description = models.TextField(blank=True)
+    anchor_date = models.DateField(help_text=_("The date of cycle day 1"), verbose_name=_("anchor date"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -166,11 +200,15 @@ class ScheduleDay(models.Model):
     """Cycle day ``day_index`` (0-based) of a schedule; no row or no shift means off."""
 
     id = models.BigAutoField(primary_key=True)
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="days")
-    day_index = models.PositiveSmallIntegerField()
-    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="days", verbose_name=_("schedule"))
+    day_index = models.PositiveSmallIntegerField(verbose_name=_("day index"))
+    shift = models.ForeignKey(
+        Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("shift")
+    )
 
     class Meta:
+        verbose_name = _("schedule day")
+        verbose_name_plural = _("schedule days")
         ordering = ["schedule", "day_index"]
         constraints = [models.UniqueConstraint(fields=["schedule", "day_index"], name="schedule_day_unique")]
 
@@ -182,14 +220,20 @@ class ScheduleAssignment(models.Model):
     """Employee E follows ``schedule`` from ``start_date`` to ``end_date`` (inclusive, open
     when empty). One employee's assignments never overlap (services.assignment_save)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="schedule_assignments")
-    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="assignments")
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="schedule_assignments", verbose_name=_("employee")
+    )
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("schedule")
+    )
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("schedule assignment")
+        verbose_name_plural = _("schedule assignments")
         ordering = ["employee", "start_date"]
         constraints = [
             models.CheckConstraint(
@@ -207,18 +251,24 @@ class ScheduleAssignment(models.Model):
 class ShiftOverride(models.Model):
     """One employee's plan for one date: a shift, or off (``shift`` empty). Wins over the schedule."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="shift_overrides")
-    date = models.DateField()
-    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=200, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="shift_overrides", verbose_name=_("employee")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    shift = models.ForeignKey(
+        Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("shift")
+    )
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
     swap = models.ForeignKey(
         "ShiftSwapRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
-        help_text="Set when an approved swap made this override",
+        help_text=_("Set when an approved swap made this override"), verbose_name=_("swap"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("shift override")
+        verbose_name_plural = _("shift overrides")
         ordering = ["employee", "date"]
         constraints = [models.UniqueConstraint(fields=["employee", "date"], name="override_unique_employee_date")]
         indexes = [models.Index(fields=["date"], name="override_date")]
@@ -242,22 +292,39 @@ class ShiftSwapRequest(models.Model):
     afresh when it is approved; approval writes one override per employee.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    requester = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="swap_requests")
-    counterpart = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="swap_offers")
-    date = models.DateField()
-    reason = models.CharField(max_length=500, blank=True)
-    requester_shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    counterpart_shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    requester = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="swap_requests", verbose_name=_("requester")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    counterpart = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="swap_offers", verbose_name=_("counterpart")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    requester_shift = models.ForeignKey(
+        Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requester shift")
+    )
+    counterpart_shift = models.ForeignKey(
+        Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("counterpart shift")
+    )
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, verbose_name=_("status")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_comment = models.CharField(max_length=500, blank=True, verbose_name=_("decision comment"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("shift swap request")
+        verbose_name_plural = _("shift swap requests")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(requester=models.F("counterpart")), name="swap_two_employees"),
@@ -265,7 +332,10 @@ class ShiftSwapRequest(models.Model):
         indexes = [models.Index(fields=["status", "date"], name="swap_status_date")]
 
     def __str__(self) -> str:
-        return f"Swap {self.date.isoformat()} {self.requester_id} ⇄ {self.counterpart_id} ({self.status})"
+        return _("Swap %(date)s %(requester)s ⇄ %(counterpart)s (%(status)s)") % {
+            "date": self.date.isoformat(), "requester": self.requester_id, "counterpart": self.counterpart_id,
+            "status": self.get_status_display(),
+        }  # fmt: skip
 
 
 # --- Corrections and locks --------------------------------------------------------------------
@@ -282,36 +352,61 @@ class Regularisation(models.Model):
     the day. Approval adds the items as ``manual`` punches; replaced punches stay stored
     and are voided (PunchVoid), so the original facts are never edited."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="regularisations")
-    date = models.DateField(help_text="The business date being corrected")
-    kind = models.CharField(max_length=8, choices=RegularisationKind.choices, default=RegularisationKind.PUNCH)
-    items = models.JSONField(default=list, help_text='[{"timestamp": ISO 8601 with offset, "direction": "in"|"out"|"unknown"}]')
-    replace_punch_ids = models.JSONField(default=list, blank=True)
-    reason = models.CharField(max_length=500)
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_comment = models.CharField(max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="regularisations", verbose_name=_("employee")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    date = models.DateField(help_text=_("The business date being corrected"), verbose_name=_("date"))
+    kind = models.CharField(
+        max_length=8, choices=RegularisationKind.choices, default=RegularisationKind.PUNCH, verbose_name=_("kind")
+    )
+    items = models.JSONField(
+        default=list,
+        help_text=_('[{"timestamp": ISO 8601 with offset, "direction": "in"|"out"|"unknown"}]'),
+        verbose_name=_("items"),
+    )
+    replace_punch_ids = models.JSONField(default=list, blank=True, verbose_name=_("replace punch ids"))
+    reason = models.CharField(max_length=500, verbose_name=_("reason"))
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, verbose_name=_("status")
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_comment = models.CharField(max_length=500, blank=True, verbose_name=_("decision comment"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("regularisation")
+        verbose_name_plural = _("regularisations")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["employee", "date"], name="regularisation_employee_date")]
 
     def __str__(self) -> str:
-        return f"Correction {self.date.isoformat()} for {self.employee_id} ({self.status})"
+        return _("Correction %(date)s for %(employee)s (%(status)s)") % {
+            "date": self.date.isoformat(), "employee": self.employee_id, "status": self.get_status_display(),
+        }  # fmt: skip
 
 
 class PunchVoid(models.Model):
     """A stored punch that an approved correction replaced: the engine ignores it."""
 
     id = models.BigAutoField(primary_key=True)
-    punch = models.OneToOneField(Punch, on_delete=models.CASCADE, related_name="void")
-    regularisation = models.ForeignKey(Regularisation, on_delete=models.PROTECT, related_name="voids")
-    created_at = models.DateTimeField(auto_now_add=True)
+    punch = models.OneToOneField(Punch, on_delete=models.CASCADE, related_name="void", verbose_name=_("punch"))
+    regularisation = models.ForeignKey(
+        Regularisation, on_delete=models.PROTECT, related_name="voids", verbose_name=_("regularisation")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("punch void")
+        verbose_name_plural = _("punch voids")
 
     def __str__(self) -> str:
         return f"void {self.punch_id}"
@@ -320,16 +415,23 @@ class PunchVoid(models.Model):
 class PeriodLock(models.Model):
     """A closed period: no attendance change for dates in [date_from, date_to] (``period_locked``)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    date_from = models.DateField()
-    date_to = models.DateField()
-    note = models.CharField(max_length=200, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    date_from = models.DateField(verbose_name=_("date from"))
+    date_to = models.DateField(verbose_name=_("date to"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("note"))
     locked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("locked by"),
     )
-    locked_at = models.DateTimeField(auto_now_add=True)
+    locked_at = models.DateTimeField(auto_now_add=True, verbose_name=_("locked at"))
 
     class Meta:
+        verbose_name = _("period lock")
+        verbose_name_plural = _("period locks")
         ordering = ["-date_from"]
         constraints = [
             models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")), name="period_lock_range"),
@@ -349,14 +451,29 @@ class PunchDirectionRule(models.Model):
     """How punches become in/out, per device (opaque device id) or per location. A device's
     rule wins over the employee's location's; without either, first-in/last-out."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    device_id = models.UUIDField(null=True, blank=True, unique=True, help_text="The id of a time clock (devices app)")
-    location = models.OneToOneField(
-        "accounts.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    device_id = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The id of a time clock (devices app)"),
+        verbose_name=_("device id"),
     )
-    mode = models.CharField(max_length=16, choices=DirectionMode.choices, default=DirectionMode.FIRST_LAST)
+    location = models.OneToOneField(
+        "accounts.Location",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("location"),
+    )
+    mode = models.CharField(
+        max_length=16, choices=DirectionMode.choices, default=DirectionMode.FIRST_LAST, verbose_name=_("mode")
+    )
 
     class Meta:
+        verbose_name = _("punch direction rule")
+        verbose_name_plural = _("punch direction rules")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(device_id__isnull=True) & Q(location__isnull=False))
@@ -386,32 +503,44 @@ class AttendanceDay(models.Model):
     """The engine's result for one employee and business date. Derived data: recomputing
     from the same inputs writes the same row (attendance.engine)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="attendance_days")
-    date = models.DateField()
-    shift = models.ForeignKey(Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    status = models.CharField(max_length=16, choices=DayStatus.choices)
-    first_in = models.DateTimeField(null=True, blank=True)
-    last_out = models.DateTimeField(null=True, blank=True)
-    worked_minutes = models.PositiveIntegerField(default=0)
-    late_minutes = models.PositiveIntegerField(default=0)
-    early_exit_minutes = models.PositiveIntegerField(default=0)
-    overtime_minutes = models.PositiveIntegerField(default=0)
-    is_off_day = models.BooleanField(default=False)
-    is_holiday = models.BooleanField(default=False)
-    leave_kind = models.CharField(max_length=40, blank=True)
-    punch_count = models.PositiveSmallIntegerField(default=0)
-    is_final = models.BooleanField(default=False)
-    waiting_for = models.JSONField(
-        default=list, blank=True, help_text="Devices that may still hold punches for this day"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="attendance_days", verbose_name=_("employee")
     )
-    window_start = models.DateTimeField()
-    window_end = models.DateTimeField()
-    computed_at = models.DateTimeField(help_text="When this result last changed (recomputing to the same result writes nothing)")
+    date = models.DateField(verbose_name=_("date"))
+    shift = models.ForeignKey(
+        Shift, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("shift")
+    )
+    status = models.CharField(max_length=16, choices=DayStatus.choices, verbose_name=_("status"))
+    first_in = models.DateTimeField(null=True, blank=True, verbose_name=_("first in"))
+    last_out = models.DateTimeField(null=True, blank=True, verbose_name=_("last out"))
+    worked_minutes = models.PositiveIntegerField(default=0, verbose_name=_("worked minutes"))
+    late_minutes = models.PositiveIntegerField(default=0, verbose_name=_("late minutes"))
+    early_exit_minutes = models.PositiveIntegerField(default=0, verbose_name=_("early exit minutes"))
+    overtime_minutes = models.PositiveIntegerField(default=0, verbose_name=_("overtime minutes"))
+    is_off_day = models.BooleanField(default=False, verbose_name=_("is off day"))
+    is_holiday = models.BooleanField(default=False, verbose_name=_("is holiday"))
+    leave_kind = models.CharField(max_length=40, blank=True, verbose_name=_("leave kind"))
+    punch_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("punch count"))
+    is_final = models.BooleanField(default=False, verbose_name=_("is final"))
+    waiting_for = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_("Devices that may still hold punches for this day"),
+        verbose_name=_("waiting for"),
+    )
+    window_start = models.DateTimeField(verbose_name=_("window start"))
+    window_end = models.DateTimeField(verbose_name=_("window end"))
+    computed_at = models.DateTimeField(
+        help_text=_("When this result last changed (recomputing to the same result writes nothing)"),
+        verbose_name=_("computed at"),
+    )
     # date + employee id: a unique, indexed, chronological key for cursor pagination.
-    sort_key = models.CharField(max_length=48, unique=True, editable=False)
+    sort_key = models.CharField(max_length=48, unique=True, editable=False, verbose_name=_("sort key"))
 
     class Meta:
+        verbose_name = _("attendance day")
+        verbose_name_plural = _("attendance days")
         ordering = ["date", "employee"]
         constraints = [models.UniqueConstraint(fields=["employee", "date"], name="attendance_day_unique")]
         indexes = [
@@ -436,15 +565,19 @@ class DirtyDay(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
-    version = models.PositiveIntegerField(default=1)
-    marked_at = models.DateTimeField()
-    claim = models.UUIDField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claimed_version = models.PositiveIntegerField(null=True, blank=True)
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="+", verbose_name=_("employee")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
+    marked_at = models.DateTimeField(verbose_name=_("marked at"))
+    claim = models.UUIDField(null=True, blank=True, verbose_name=_("claim"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    claimed_version = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("claimed version"))
 
     class Meta:
+        verbose_name = _("dirty day")
+        verbose_name_plural = _("dirty days")
         constraints = [models.UniqueConstraint(fields=["employee", "date"], name="dirty_day_unique")]
         indexes = [models.Index(fields=["claim"], name="dirty_day_claim")]
 

@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import CSV, XLSX
 from tablib import Dataset
@@ -24,14 +24,15 @@ from accounts.models import Employee
 from attendance.models import AttendanceDay, DayStatus
 from etime.core import formatting
 
+# Abbreviations of the day statuses, translated like the labels they stand for.
 CODES = {
-    DayStatus.PRESENT: "P",
-    DayStatus.ABSENT: "A",
-    DayStatus.HALF_DAY: "HD",
-    DayStatus.MISSING_PUNCH: "MP",
-    DayStatus.ON_LEAVE: "L",
-    DayStatus.HOLIDAY: "H",
-    DayStatus.WEEKLY_OFF: "WO",
+    DayStatus.PRESENT: pgettext_lazy("register code: present", "P"),
+    DayStatus.ABSENT: pgettext_lazy("register code: absent", "A"),
+    DayStatus.HALF_DAY: pgettext_lazy("register code: half day", "HD"),
+    DayStatus.MISSING_PUNCH: pgettext_lazy("register code: missing punch", "MP"),
+    DayStatus.ON_LEAVE: pgettext_lazy("register code: on leave", "L"),
+    DayStatus.HOLIDAY: pgettext_lazy("register code: holiday", "H"),
+    DayStatus.WEEKLY_OFF: pgettext_lazy("register code: weekly off", "WO"),
 }
 PROVISIONAL_MARK = "*"
 LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
@@ -152,7 +153,7 @@ def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
         row_cells = []
         for day in days:
             status, final = mine.get(day, ("", True))
-            code = CODES.get(DayStatus(status), "") if status else ""
+            code = str(CODES.get(DayStatus(status), "")) if status else ""
             row_cells.append(
                 {
                     "date": day.isoformat(),
@@ -169,7 +170,7 @@ def register_json(register: Register) -> dict[str, Any]:
     return {
         "month": register.month.strftime("%Y-%m"),
         "days": [d.isoformat() for d in register.days],
-        "legend": dict(LEGEND),
+        "legend": {str(code): label for code, label in LEGEND},
         "rows": [
             {
                 "employee": {

@@ -49,11 +49,13 @@ class NumberSequence(models.Model):
     is never shared or skipped; the lock is held until the invoice row commits."""
 
     id = models.BigAutoField(primary_key=True)
-    series = models.CharField(max_length=16)
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
+    series = models.CharField(max_length=16, verbose_name=_("series"))
+    year = models.PositiveIntegerField(verbose_name=_("year"))
+    last = models.PositiveIntegerField(default=0, verbose_name=_("last"))
 
     class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
         constraints = [models.UniqueConstraint(fields=["series", "year"], name="numbersequence_unique_series_year")]
 
     def __str__(self) -> str:
@@ -61,47 +63,67 @@ class NumberSequence(models.Model):
 
 
 class Invoice(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(_("Kind"), max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE)
-    status = models.CharField(_("Status"), max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
-    client = models.ForeignKey(
-        "timesheets.Client", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("Client")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(
+        max_length=12, choices=InvoiceKind.choices, default=InvoiceKind.INVOICE, verbose_name=_("kind")
     )
-    period_start = models.DateField(_("Period start"))
-    period_end = models.DateField(_("Period end"))
-    currency = models.CharField(_("Currency"), max_length=3, validators=[validate_currency])
+    status = models.CharField(
+        max_length=8, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, verbose_name=_("status")
+    )
+    client = models.ForeignKey(
+        "timesheets.Client", on_delete=models.PROTECT, related_name="invoices", verbose_name=_("client")
+    )
+    period_start = models.DateField(verbose_name=_("period start"))
+    period_end = models.DateField(verbose_name=_("period end"))
+    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
     vat_rate = models.DecimalField(
-        _("VAT rate"), max_digits=5, decimal_places=2, default=0,
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text=_("Percent, the client's rate when the draft was built; stored so later changes never alter it."),
-    )  # fmt: skip
-    number = models.CharField(_("Number"), max_length=40, blank=True, help_text=_("Assigned at issue"))
-    sequence_year = models.PositiveIntegerField(null=True, blank=True)
-    sequence_number = models.PositiveIntegerField(null=True, blank=True)
-    issue_date = models.DateField(_("Issue date"), null=True, blank=True)
-    due_date = models.DateField(_("Due date"), null=True, blank=True)
-    payment_terms_days = models.PositiveSmallIntegerField(_("Payment terms (days)"), default=30)
-    subtotal = models.DecimalField(_("Subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    vat_amount = models.DecimalField(_("VAT"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    total = models.DecimalField(_("Total"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    amount_paid = models.DecimalField(_("Amount paid"), max_digits=14, decimal_places=2, default=Decimal("0.00"))
+        verbose_name=_("VAT rate"),
+    )
+    number = models.CharField(max_length=40, blank=True, help_text=_("Assigned at issue"), verbose_name=_("number"))
+    sequence_year = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("sequence year"))
+    sequence_number = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("sequence number"))
+    issue_date = models.DateField(null=True, blank=True, verbose_name=_("issue date"))
+    due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
+    payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms (days)"))
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("subtotal"))
+    vat_amount = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("VAT")
+    )
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("total"))
+    amount_paid = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("amount paid")
+    )
     payment_status = models.CharField(
-        _("Payment status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN, verbose_name=_("payment status")
     )
     credits = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
-        verbose_name=_("Credits"), help_text=_("For a credit note: the invoice it reverses"),
-    )  # fmt: skip
-    notes = models.TextField(_("Notes"), blank=True, help_text=_("Printed under the lines"))
-    seller = models.JSONField(default=dict, blank=True, help_text="Company details copied at issue")
-    buyer = models.JSONField(default=dict, blank=True, help_text="Client details copied at issue")
-    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True)
-    issued_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+        help_text=_("For a credit note: the invoice it reverses"), verbose_name=_("credits"),
+    )
+    notes = models.TextField(blank=True, help_text=_("Printed under the lines"), verbose_name=_("notes"))
+    seller = models.JSONField(
+        default=dict, blank=True, help_text=_("Company details copied at issue"), verbose_name=_("seller")
+    )
+    buyer = models.JSONField(
+        default=dict, blank=True, help_text=_("Client details copied at issue"), verbose_name=_("buyer")
+    )
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True, verbose_name=_("PDF"))
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("reminder sent at"))
+    issued_at = models.DateTimeField(null=True, blank=True, verbose_name=_("issued at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     # The issued documents, frozen (billing/issued.py): ``pdf`` above and the CII XML, each
     # written once in the issue transaction with its SHA-256 and served as stored.
@@ -110,6 +132,8 @@ class Invoice(models.Model):
     cii_sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the stored CII XML")
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         ordering = ["-created_at"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
@@ -244,27 +268,42 @@ class InvoiceLine(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveIntegerField(_("Position"), default=0)
-    kind = models.CharField(_("Kind"), max_length=8, choices=LineKind.choices)
-    description = models.CharField(_("Description"), max_length=500)
-    project = models.ForeignKey("timesheets.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    task = models.ForeignKey("timesheets.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    expense = models.ForeignKey("Expense", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    rate_effective_date = models.DateField(null=True, blank=True)
-    seconds = models.BigIntegerField(default=0, help_text="Time lines: the billed seconds of the grouped entries")
-    entry_count = models.PositiveIntegerField(default=0)
-    quantity = models.DecimalField(_("Quantity"), max_digits=12, decimal_places=2, default=Decimal("1.00"))
-    unit = models.CharField(_("Unit"), max_length=8, default="h")
-    unit_price = models.DecimalField(_("Unit price"), max_digits=14, decimal_places=2)
-    amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2)
-    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2, default=0)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    kind = models.CharField(max_length=8, choices=LineKind.choices, verbose_name=_("kind"))
+    description = models.CharField(max_length=500, verbose_name=_("description"))
+    project = models.ForeignKey(
+        "timesheets.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("project"),
+    )
+    task = models.ForeignKey(
+        "timesheets.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("task")
+    )
+    expense = models.ForeignKey(
+        "Expense", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("expense")
+    )
+    rate_effective_date = models.DateField(null=True, blank=True, verbose_name=_("rate effective date"))
+    seconds = models.BigIntegerField(
+        default=0, help_text=_("Time lines: the billed seconds of the grouped entries"), verbose_name=_("seconds")
+    )
+    entry_count = models.PositiveIntegerField(default=0, verbose_name=_("entry count"))
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("1.00"), verbose_name=_("quantity"))
+    unit = models.CharField(max_length=8, default="h", verbose_name=_("unit"))
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("unit price"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("amount"))
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0, verbose_name=_("VAT rate"))
     vat_category = models.CharField(
-        _("VAT category"), max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
-        help_text=_("Empty: S with a rate, else the client's category at 0 %"),
+        max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
+        help_text=_("Empty: S with a rate, else the client's category at 0 %"), verbose_name=_("VAT category"),
     )
 
     class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
         ordering = ["invoice", "position", "id"]
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
@@ -283,11 +322,13 @@ class InvoiceLine(models.Model):
 
 
 class Vendor(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    active = models.BooleanField(default=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("vendor")
+        verbose_name_plural = _("vendors")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -295,13 +336,14 @@ class Vendor(models.Model):
 
 
 class ExpenseCategory(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=100, unique=True)
-    active = models.BooleanField(default=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("expense category")
         ordering = ["name"]
-        verbose_name_plural = "expense categories"
+        verbose_name_plural = _("expense categories")
 
     def __str__(self) -> str:
         return self.name
@@ -311,11 +353,15 @@ class Receipt(models.Model):
     """A receipt file stored once under ``receipts/ab/cd/<sha256>``: the same bytes
     uploaded twice are one row and one file."""
 
-    sha256 = models.CharField(max_length=64, primary_key=True)
-    size = models.PositiveIntegerField()
-    content_type = models.CharField(max_length=100, blank=True)
-    original_name = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    sha256 = models.CharField(max_length=64, primary_key=True, verbose_name=_("sha256"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    content_type = models.CharField(max_length=100, blank=True, verbose_name=_("content type"))
+    original_name = models.CharField(max_length=255, blank=True, verbose_name=_("original name"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
 
     def __str__(self) -> str:
         return self.original_name or self.sha256
@@ -333,33 +379,65 @@ class ExpenseStatus(models.TextChoices):
 
 
 class Expense(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    date = models.DateField()
-    vendor = models.ForeignKey(Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
-    category = models.ForeignKey(
-        ExpenseCategory, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    date = models.DateField(verbose_name=_("date"))
+    vendor = models.ForeignKey(
+        Vendor, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("vendor")
     )
-    description = models.CharField(max_length=300, blank=True)
-    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
-    currency = models.CharField(max_length=3, validators=[validate_currency])
-    billable = models.BooleanField(default=False)
+    category = models.ForeignKey(
+        ExpenseCategory,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenses",
+        verbose_name=_("category"),
+    )
+    description = models.CharField(max_length=300, blank=True, verbose_name=_("description"))
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
+    billable = models.BooleanField(default=False, verbose_name=_("billable"))
     project = models.ForeignKey(
-        "timesheets.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+        "timesheets.Project",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenses",
+        verbose_name=_("project"),
     )
     employee = models.ForeignKey(
-        "accounts.Employee", null=True, blank=True, on_delete=models.PROTECT, related_name="expenses"
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenses",
+        verbose_name=_("employee"),
     )
-    notes = models.TextField(blank=True)
-    status = models.CharField(max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.APPROVED)
-    receipt = models.ForeignKey(Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses")
-    invoice = models.ForeignKey(Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    status = models.CharField(
+        max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.APPROVED, verbose_name=_("status")
+    )
+    receipt = models.ForeignKey(
+        Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="expenses", verbose_name=_("receipt")
+    )
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenses", verbose_name=_("invoice")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("expense")
+        verbose_name_plural = _("expenses")
         ordering = ["-date", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive"),
@@ -379,20 +457,27 @@ class PaymentMethod(models.TextChoices):
 
 
 class Payment(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    date = models.DateField(_("Date"))
-    amount = models.DecimalField(_("Amount"), max_digits=14, decimal_places=2)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments", verbose_name=_("invoice"))
+    date = models.DateField(verbose_name=_("date"))
+    amount = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("amount"))
     method = models.CharField(
-        _("Method"), max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+        max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER, verbose_name=_("method")
     )
-    reference = models.CharField(_("Reference"), max_length=140, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reference = models.CharField(max_length=140, blank=True, verbose_name=_("reference"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-date", "-created_at"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")

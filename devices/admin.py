@@ -29,10 +29,11 @@ RECENT_RUNS = 10
 
 class DeviceAdminForm(forms.ModelForm):
     comm_key = forms.IntegerField(
+        label=_("Comm key"),
         required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
         help_text=_("The device's communication password. Leave blank to keep the current one."),
     )  # fmt: skip
-    clear_comm_key = forms.BooleanField(required=False, help_text=_("Remove the comm key (the device has none)."))
+    clear_comm_key = forms.BooleanField(required=False, label=_("Clear comm key"), help_text=_("Remove the comm key (the device has none)."))
 
     class Meta:
         model = Device
@@ -65,23 +66,23 @@ class DeviceAdmin(admin.ModelAdmin):
     )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
-        ("Connection", {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
+        (_("Connection"), {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
                                    "timeout_seconds", "serial_number", "push_networks", "push_trust")}),
-        ("Sync", {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
+        (_("Sync"), {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
                              "clear_log_after_sync")}),
-        ("Status", {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
+        (_("Status"), {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
                                "last_contact_at", "next_sync_at", "failing_since", "consecutive_failures", "alerted_at",
                                "clock_drift_seconds", "clock_checked_at", "watermark_position")}),
-        ("Read from the device", {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+        (_("Read from the device"), {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
                                              "record_capacity")}),
-        ("Asset", {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
-        ("Sync runs", {"fields": ("recent_sync_runs",)}),
+        (_("Asset"), {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
+        (_("Sync runs"), {"fields": ("recent_sync_runs",)}),
     )  # fmt: skip
 
     @admin.display(description=_("Address"))
     def address(self, obj: Device) -> str:
         if obj.protocol == "adms":
-            return f"push, SN {obj.serial_number}"
+            return _("push, serial number %(serial)s") % {"serial": obj.serial_number}
         return f"{obj.transport}://{obj.host}:{obj.port}"
 
     @admin.display(description=_("Pushes from"))
@@ -121,17 +122,18 @@ class DeviceAdmin(admin.ModelAdmin):
             return "-"
         runs = list(obj.sync_runs.order_by("-started_at")[:RECENT_RUNS])
         if not runs:
-            return "None yet."
+            return str(_("None yet."))
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.get_trigger_display(), r.get_status_display(), r.fetched,
               r.created, r.duplicates, r.error_code or "") for r in runs),
         )  # fmt: skip
         more = reverse("admin:devices_syncrun_changelist") + f"?device__id__exact={obj.pk}"
+        heads = format_html_join("", "<th>{}</th>", ((h,) for h in (
+            _("Started"), _("Trigger"), _("Status"), _("Fetched"), _("Created"), _("Duplicates"), _("Error"))))
         return format_html(
-            "<table><thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th>Fetched</th><th>Created</th>"
-            "<th>Duplicates</th><th>Error</th></tr></thead><tbody>{}</tbody></table><p><a href='{}'>All sync runs</a></p>",
-            rows, more,
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p><a href='{}'>{}</a></p>",
+            heads, rows, more, _("All sync runs"),
         )  # fmt: skip
 
     # --- saving through the services -------------------------------------------------------

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DevicesConfig(AppConfig):
     name = "devices"
-    verbose_name = "Devices"
+    verbose_name = _("Devices")
 
     def ready(self) -> None:
         from attendance import providers

@@ -46,27 +46,47 @@ def _default_time_zone() -> str:
 class Device(models.Model):
     """A time clock. Settings are edited by admins; the rest is written by the sync pipeline."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120, unique=True)
-    vendor = models.CharField(max_length=60, default="ZKTeco", blank=True)
-    model = models.CharField(max_length=60, default="identiX K20", blank=True)
-    protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.ZK)
-    host = models.CharField(max_length=255, blank=True, help_text="IP address or host name (ZK devices)")
-    port = models.PositiveIntegerField(default=4370, validators=[MinValueValidator(1), MaxValueValidator(65535)])
-    transport = models.CharField(max_length=3, choices=Transport.choices, default=Transport.TCP)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    vendor = models.CharField(max_length=60, default="ZKTeco", blank=True, verbose_name=_("vendor"))
+    model = models.CharField(max_length=60, default="identiX K20", blank=True, verbose_name=_("model"))
+    protocol = models.CharField(max_length=8, choices=Protocol.choices, default=Protocol.ZK, verbose_name=_("protocol"))
+    host = models.CharField(
+        max_length=255, blank=True, help_text=_("IP address or host name (ZK devices)"), verbose_name=_("host")
+    )
+    port = models.PositiveIntegerField(
+        default=4370, validators=[MinValueValidator(1), MaxValueValidator(65535)], verbose_name=_("port")
+    )
+    transport = models.CharField(
+        max_length=3, choices=Transport.choices, default=Transport.TCP, verbose_name=_("transport")
+    )
     # Fernet token (devices.crypto); "" = no comm key. Never shown, never audited.
-    comm_key_encrypted = models.TextField(blank=True, editable=False)
+    comm_key_encrypted = models.TextField(blank=True, editable=False, verbose_name=_("comm key encrypted"))
     time_zone = models.CharField(
         max_length=64, default=_default_time_zone, validators=[validate_time_zone],
-        help_text="The zone the device clock shows (its records carry naive local times)",
+        help_text=_("The zone the device clock shows (its records carry naive local times)"), verbose_name=_("time zone"),
     )  # fmt: skip
     location = models.ForeignKey(
         "accounts.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Employees of this location punch here (none: everyone may)",
+        help_text=_("Employees of this location punch here (none: everyone may)"), verbose_name=_("location"),
     )  # fmt: skip
-    poll_interval_seconds = models.PositiveIntegerField(default=300, validators=[MinValueValidator(10)])
+    poll_interval_seconds = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(10)], verbose_name=_("poll interval seconds")
+    )
     timeout_seconds = models.FloatField(
-        default=10, validators=[MinValueValidator(0.1), MaxValueValidator(120)], help_text="Seconds to wait for each reply"
+        default=10,
+        validators=[MinValueValidator(0.1), MaxValueValidator(120)],
+        help_text=_("Seconds to wait for each reply"),
+        verbose_name=_("timeout seconds"),
+    )
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    correct_clock = models.BooleanField(
+        default=False,
+        help_text=_("Set the device clock when it drifts past the threshold"),
+        verbose_name=_("correct clock"),
+    )
+    clock_drift_threshold_seconds = models.PositiveIntegerField(
+        default=60, verbose_name=_("clock drift threshold seconds")
     )
     # ADMS trust (docs/SECURITY.md "ADMS push"): a push clock identifies itself by its serial
     # number only, so etime also checks where the call comes from.
@@ -76,52 +96,68 @@ class Device(models.Model):
             "ADMS push: the networks this clock may call etime from, one CIDR per line (e.g. 192.0.2.0/24). "
             "Empty: its location's networks; both empty: any address (not recommended)."
         ),
+        verbose_name=_("push networks"),
     )
-    enabled = models.BooleanField(default=True)
-    correct_clock = models.BooleanField(default=False, help_text="Set the device clock when it drifts past the threshold")
-    clock_drift_threshold_seconds = models.PositiveIntegerField(default=60)
     clear_log_after_sync = models.BooleanField(
-        default=False, help_text="Clear the device's log once every record in it is stored (never after a failed sync)"
+        default=False,
+        help_text=_("Clear the device's log once every record in it is stored (never after a failed sync)"),
+        verbose_name=_("clear log after sync"),
     )
-    purchase_date = models.DateField(null=True, blank=True)
-    warranty_end = models.DateField(null=True, blank=True)
+    purchase_date = models.DateField(null=True, blank=True, verbose_name=_("purchase date"))
+    warranty_end = models.DateField(null=True, blank=True, verbose_name=_("warranty end"))
 
     # Read from the device (ADMS: the serial identifies the device and is entered by the admin).
-    serial_number = models.CharField(max_length=64, blank=True)
-    firmware = models.CharField(max_length=64, blank=True)
-    platform = models.CharField(max_length=64, blank=True)
-    mac = models.CharField(max_length=32, blank=True)
-    reported_name = models.CharField(max_length=64, blank=True, help_text="The model name the device reports")
-    user_count = models.PositiveIntegerField(null=True, blank=True)
-    record_count = models.PositiveIntegerField(null=True, blank=True)
-    record_capacity = models.PositiveIntegerField(null=True, blank=True)
+    serial_number = models.CharField(max_length=64, blank=True, verbose_name=_("serial number"))
+    firmware = models.CharField(max_length=64, blank=True, verbose_name=_("firmware"))
+    platform = models.CharField(max_length=64, blank=True, verbose_name=_("platform"))
+    mac = models.CharField(max_length=32, blank=True, verbose_name=_("mac"))
+    reported_name = models.CharField(
+        max_length=64, blank=True, help_text=_("The model name the device reports"), verbose_name=_("reported name")
+    )
+    user_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("user count"))
+    record_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("record count"))
+    record_capacity = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("record capacity"))
 
     # Written by the sync pipeline.
-    status = models.CharField(max_length=8, choices=DeviceStatus.choices, default=DeviceStatus.UNKNOWN)
-    last_error_code = models.CharField(max_length=40, blank=True)
-    last_error = models.TextField(blank=True)
-    last_sync_at = models.DateTimeField(null=True, blank=True, help_text="Last attempt (any outcome)")
-    last_success_at = models.DateTimeField(null=True, blank=True, help_text="Last sync whose punches were all stored")
-    last_contact_at = models.DateTimeField(null=True, blank=True, help_text="Last time the device answered or called")
-    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    failing_since = models.DateTimeField(null=True, blank=True)
-    consecutive_failures = models.PositiveIntegerField(default=0)
-    alerted_at = models.DateTimeField(null=True, blank=True, help_text="When the offline alert went out")
-    clock_drift_seconds = models.FloatField(null=True, blank=True, help_text="Device clock minus server clock")
-    clock_checked_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=8, choices=DeviceStatus.choices, default=DeviceStatus.UNKNOWN, verbose_name=_("status")
+    )
+    last_error_code = models.CharField(max_length=40, blank=True, verbose_name=_("last error code"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    last_sync_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Last attempt (any outcome)"), verbose_name=_("last sync at")
+    )
+    last_success_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Last sync whose punches were all stored"), verbose_name=_("last success at")
+    )
+    last_contact_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Last time the device answered or called"), verbose_name=_("last contact at")
+    )
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("next sync at"))
+    failing_since = models.DateTimeField(null=True, blank=True, verbose_name=_("failing since"))
+    consecutive_failures = models.PositiveIntegerField(default=0, verbose_name=_("consecutive failures"))
+    alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the offline alert went out"), verbose_name=_("alerted at")
+    )
+    clock_drift_seconds = models.FloatField(
+        null=True, blank=True, help_text=_("Device clock minus server clock"), verbose_name=_("clock drift seconds")
+    )
+    clock_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("clock checked at"))
     # Watermark: the first `watermark_position` records of the device log are stored; the
     # last of them is `watermark_record` ("user_id|device-local ISO time") to detect a log
     # that was cleared or replaced since.
-    watermark_position = models.PositiveIntegerField(default=0)
-    watermark_record = models.CharField(max_length=64, blank=True)
+    watermark_position = models.PositiveIntegerField(default=0, verbose_name=_("watermark position"))
+    watermark_record = models.CharField(max_length=64, blank=True, verbose_name=_("watermark record"))
     # Database lease (when no REDIS_URL): who syncs this device, until when.
-    lease_owner = models.CharField(max_length=64, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=64, blank=True, verbose_name=_("lease owner"))
+    lease_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("lease expires at"))
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["serial_number"], condition=~Q(serial_number=""), name="device_serial_unique"),
@@ -208,29 +244,44 @@ class SyncStatus(models.TextChoices):
 class SyncRun(models.Model):
     """One attempt to bring a device's log into etime (or one ADMS upload)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="sync_runs")
-    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices)
-    status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    fetched = models.PositiveIntegerField(default=0, help_text="Records read from the device (or pushed)")
-    already_synced = models.PositiveIntegerField(default=0, help_text="Records before the watermark, known stored")
-    created = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
-    unmapped = models.PositiveIntegerField(default=0, help_text="Stored punches whose device user id maps to no employee")
-    error_code = models.CharField(max_length=40, blank=True)
-    error = models.TextField(blank=True)
-    clock_drift_seconds = models.FloatField(null=True, blank=True)
-    clock_corrected = models.BooleanField(default=False)
-    log_cleared = models.BooleanField(default=False)
-    notes = models.TextField(blank=True)
-    worker = models.CharField(max_length=120, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="sync_runs", verbose_name=_("device"))
+    trigger = models.CharField(max_length=10, choices=SyncTrigger.choices, verbose_name=_("trigger"))
+    status = models.CharField(
+        max_length=10, choices=SyncStatus.choices, default=SyncStatus.RUNNING, verbose_name=_("status")
+    )
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    fetched = models.PositiveIntegerField(
+        default=0, help_text=_("Records read from the device (or pushed)"), verbose_name=_("fetched")
+    )
+    already_synced = models.PositiveIntegerField(
+        default=0, help_text=_("Records before the watermark, known stored"), verbose_name=_("already synced")
+    )
+    created = models.PositiveIntegerField(default=0, verbose_name=_("created"))
+    duplicates = models.PositiveIntegerField(default=0, verbose_name=_("duplicates"))
+    unmapped = models.PositiveIntegerField(
+        default=0, help_text=_("Stored punches whose device user id maps to no employee"), verbose_name=_("unmapped")
+    )
+    error_code = models.CharField(max_length=40, blank=True, verbose_name=_("error code"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    clock_drift_seconds = models.FloatField(null=True, blank=True, verbose_name=_("clock drift seconds"))
+    clock_corrected = models.BooleanField(default=False, verbose_name=_("clock corrected"))
+    log_cleared = models.BooleanField(default=False, verbose_name=_("log cleared"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    worker = models.CharField(max_length=120, blank=True, verbose_name=_("worker"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
 
     class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["device", "-started_at"], name="syncrun_device_started")]
 
@@ -266,23 +317,34 @@ class AdmsCommand(models.Model):
     """A command for a push device, handed out on its next /iclock/getrequest as `C:<id>:<command>`."""
 
     id = models.BigAutoField(primary_key=True)
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="adms_commands")
-    command = models.CharField(max_length=500, help_text="e.g. INFO, CHECK, REBOOT, DATA QUERY ATTLOG ...")
-    status = models.CharField(max_length=8, choices=AdmsCommandStatus.choices, default=AdmsCommandStatus.QUEUED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    return_code = models.IntegerField(null=True, blank=True)
-    result = models.TextField(blank=True)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="adms_commands", verbose_name=_("device"))
+    command = models.CharField(
+        max_length=500, help_text=_("e.g. INFO, CHECK, REBOOT, DATA QUERY ATTLOG ..."), verbose_name=_("command")
+    )
+    status = models.CharField(
+        max_length=8, choices=AdmsCommandStatus.choices, default=AdmsCommandStatus.QUEUED, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    completed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("completed at"))
+    return_code = models.IntegerField(null=True, blank=True, verbose_name=_("return code"))
+    result = models.TextField(blank=True, verbose_name=_("result"))
     carries_secret = models.BooleanField(
-        default=False, editable=False, help_text=_("Sent only to a clock whose calls are restricted to known networks")
+        default=False, editable=False, help_text=_("Sent only to a clock whose calls are restricted to known networks"),
+        verbose_name=_("carries a secret"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
-        verbose_name = "ADMS command"
+        verbose_name_plural = _("ADMS commands")
+        verbose_name = _("ADMS command")
         ordering = ["id"]
         indexes = [models.Index(fields=["device", "status"], name="admscommand_device_status")]
 

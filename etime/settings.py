@@ -266,6 +266,20 @@ LANGUAGE_CODE = "en"
 # (ss, not ß): docs/ARCHITECTURE.md "Translations".
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("it", "Italiano")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The pseudo-locale (CI only; docs/ARCHITECTURE.md "Translations"): a directory made by
+# `manage.py pseudo_locale DIR`, where every catalog string is decorated ("[!! Ŝţåŕţ !!]").
+# When set, LANGUAGES gains ETIME_PSEUDO_LANGUAGE and the directory's catalogs win over all
+# others; ./etimectl production crawls every page in it. Never set in a deployment.
+ETIME_PSEUDO_LANGUAGE = "en-xa"
+ETIME_PSEUDO_LOCALE_DIR = env_str("ETIME_PSEUDO_LOCALE_DIR")
+if ETIME_PSEUDO_LOCALE_DIR:
+    from django.conf.locale import LANG_INFO
+
+    LANG_INFO.setdefault(
+        ETIME_PSEUDO_LANGUAGE, {"bidi": False, "code": ETIME_PSEUDO_LANGUAGE, "name": "Pseudo", "name_local": "Pseudo"}
+    )
+    LANGUAGES = [*LANGUAGES, (ETIME_PSEUDO_LANGUAGE, "Pseudo")]
+    LOCALE_PATHS = [Path(ETIME_PSEUDO_LOCALE_DIR).resolve(), *LOCALE_PATHS]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 # Our overrides of Django's locale formats (English on the 24-hour clock).
 FORMAT_MODULE_PATH = ["etime.formats"]

@@ -116,21 +116,27 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 messages.error(request, f"{leave_request}: {exc.message}")
-        self.message_user(request, ngettext("%(count)d request withdrawn.", "%(count)d requests withdrawn.", done) % {"count": done},
-                          messages.SUCCESS)  # fmt: skip
+        self.message_user(
+            request,
+            ngettext("%(count)d request withdrawn.", "%(count)d requests withdrawn.", done) % {"count": done},
+            messages.SUCCESS,
+        )
 
 
 class BulkAllocationForm(forms.Form):
-    leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.all())
-    year = forms.IntegerField(min_value=2000, max_value=2100)
-    days = forms.DecimalField(max_digits=7, decimal_places=2, help_text=_("Negative takes days back (an adjustment)"))
-    kind = forms.ChoiceField(choices=[(EntryKind.ALLOCATION, EntryKind.ALLOCATION.label), (EntryKind.ADJUSTMENT, EntryKind.ADJUSTMENT.label)])
-    note = forms.CharField(max_length=255, required=False)
-    employees = forms.ModelMultipleChoiceField(
-        queryset=Employee.objects.all(), required=False, help_text=_("Empty: everyone employed that year who matches below")
+    leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.all(), label=_("Leave type"))
+    year = forms.IntegerField(min_value=2000, max_value=2100, label=_("Year"))
+    days = forms.DecimalField(max_digits=7, decimal_places=2, label=_("Days"), help_text=_("Negative takes days back (an adjustment)"))
+    kind = forms.ChoiceField(
+        choices=[(EntryKind.ALLOCATION, _("Allocation")), (EntryKind.ADJUSTMENT, _("Adjustment"))], label=_("Kind")
     )
-    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False)
-    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False)
+    note = forms.CharField(max_length=255, required=False, label=_("Note"))
+    employees = forms.ModelMultipleChoiceField(
+        queryset=Employee.objects.all(), required=False, label=_("Employees"),
+        help_text=_("Empty: everyone employed that year who matches below"),
+    )
+    department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label=_("Department"))
+    location = forms.ModelChoiceField(queryset=Location.objects.all(), required=False, label=_("Location"))
 
     def targets(self) -> QuerySet[Employee]:
         data = self.cleaned_data

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class LeaveConfig(AppConfig):
     name = "leave"
-    verbose_name = "Leave"
+    verbose_name = _("Leave")
 
     def ready(self) -> None:
         from etime.core import registry, schedules, scopes
@@ -45,7 +45,7 @@ class LeaveConfig(AppConfig):
                              b.balance, b.pending, b.available])  # fmt: skip
             return bytes(XLSX().export_data(data))
 
-        register_report(ReportKind("leave_balances", gettext_lazy("Leave balances"), _balances_report, formats=("xlsx",)))
+        register_report(ReportKind("leave_balances", _("Leave balances"), _balances_report, formats=("xlsx",)))
 
         schedules.register(schedules.DefaultSchedule(
             name="Leave: monthly accruals and upfront grants",

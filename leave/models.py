@@ -23,34 +23,54 @@ def default_levels() -> list[dict[str, str]]:
 
 
 class LeaveType(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    code = models.SlugField(max_length=32, unique=True, help_text="Stable identifier, e.g. vacation")
-    name = models.CharField(max_length=100)
-    paid = models.BooleanField(default=True)
-    allow_half_days = models.BooleanField(default=True, help_text="Requests may start or end at midday")
-    counts_non_working_days = models.BooleanField(
-        default=False, help_text="Every calendar day in the range counts (weekends and holidays too)"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    code = models.SlugField(
+        max_length=32, unique=True, help_text=_("Stable identifier, e.g. vacation"), verbose_name=_("code")
     )
-    allow_negative = models.BooleanField(default=False, help_text="Requests may take the balance below zero")
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    paid = models.BooleanField(default=True, verbose_name=_("paid"))
+    allow_half_days = models.BooleanField(
+        default=True, help_text=_("Requests may start or end at midday"), verbose_name=_("allow half days")
+    )
+    counts_non_working_days = models.BooleanField(
+        default=False,
+        help_text=_("Every calendar day in the range counts (weekends and holidays too)"),
+        verbose_name=_("counts non working days"),
+    )
+    allow_negative = models.BooleanField(
+        default=False, help_text=_("Requests may take the balance below zero"), verbose_name=_("allow negative")
+    )
     max_consecutive_days = models.DecimalField(
         max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.5"))],
-        help_text="Most days one request may ask for; empty: no limit",
+        help_text=_("Most days one request may ask for; empty: no limit"), verbose_name=_("max consecutive days"),
     )
     min_notice_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Calendar days between the request and the first day of leave"
+        default=0,
+        help_text=_("Calendar days between the request and the first day of leave"),
+        verbose_name=_("min notice days"),
     )
     attachment_required_after_days = models.DecimalField(
-        max_digits=6, decimal_places=1, null=True, blank=True,
-        help_text="Requests of more than this many days need an attachment; empty: never",
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Requests of more than this many days need an attachment; empty: never"),
+        verbose_name=_("attachment required after days"),
     )
     approval_levels = models.JSONField(
-        default=default_levels, blank=True,
-        help_text='Ordered approvers: [{"type": "manager"}, {"type": "group", "group": "HR"}]; [] approves at once',
+        default=default_levels,
+        blank=True,
+        help_text=_('Ordered approvers: [{"type": "manager"}, {"type": "group", "group": "HR"}]; [] approves at once'),
+        verbose_name=_("approval levels"),
     )
-    active = models.BooleanField(default=True)
-    color = models.CharField(max_length=7, default="#4a90d9", help_text="Shown on the team calendar")
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    color = models.CharField(
+        max_length=7, default="#4a90d9", help_text=_("Shown on the team calendar"), verbose_name=_("color")
+    )
 
     class Meta:
+        verbose_name = _("leave type")
+        verbose_name_plural = _("leave types")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -79,24 +99,39 @@ class GrantMode(models.TextChoices):
 class LeavePolicy(models.Model):
     """A yearly entitlement to one leave type. Reaches employees through assignments."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=120, unique=True)
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="policies")
-    yearly_days = models.DecimalField(max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal(0))])
-    grant = models.CharField(max_length=10, choices=GrantMode.choices, default=GrantMode.UPFRONT)
-    prorate = models.BooleanField(default=True, help_text="Joiners and leavers get the share of the year they are employed")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    leave_type = models.ForeignKey(
+        LeaveType, on_delete=models.PROTECT, related_name="policies", verbose_name=_("leave type")
+    )
+    yearly_days = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal(0))], verbose_name=_("yearly days")
+    )
+    grant = models.CharField(
+        max_length=10, choices=GrantMode.choices, default=GrantMode.UPFRONT, verbose_name=_("grant")
+    )
+    prorate = models.BooleanField(
+        default=True,
+        help_text=_("Joiners and leavers get the share of the year they are employed"),
+        verbose_name=_("prorate"),
+    )
     carry_forward_max_days = models.DecimalField(
         max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))],
-        help_text="Unused days carried into the next year, at most",
+        help_text=_("Unused days carried into the next year, at most"), verbose_name=_("carry forward max days"),
     )
     carry_forward_expires_after_months = models.PositiveSmallIntegerField(
-        null=True, blank=True,
-        help_text="Carried days not used by the end of this month of the new year expire (3: 31 March); empty: never",
+        null=True,
+        blank=True,
+        help_text=_(
+            "Carried days not used by the end of this month of the new year expire (3: 31 March); empty: never"
+        ),
+        verbose_name=_("carry forward expires after months"),
     )
 
     class Meta:
+        verbose_name = _("leave policy")
         ordering = ["name"]
-        verbose_name_plural = "leave policies"
+        verbose_name_plural = _("leave policies")
         constraints = [
             models.CheckConstraint(
                 condition=Q(carry_forward_expires_after_months__isnull=True)
@@ -114,14 +149,41 @@ class LeavePolicyAssignment(models.Model):
     employee, then department, then location. ``leave_type`` copies the policy's so that
     one target has at most one policy per leave type (a constraint, not a convention)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    policy = models.ForeignKey(LeavePolicy, on_delete=models.CASCADE, related_name="assignments")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+", editable=False)
-    employee = models.ForeignKey("accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey("accounts.Location", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    policy = models.ForeignKey(
+        LeavePolicy, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("policy")
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, on_delete=models.PROTECT, related_name="+", editable=False, verbose_name=_("leave type")
+    )
+    employee = models.ForeignKey(
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("employee"),
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    location = models.ForeignKey(
+        "accounts.Location",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("location"),
+    )
 
     class Meta:
+        verbose_name = _("leave policy assignment")
+        verbose_name_plural = _("leave policy assignments")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -177,24 +239,43 @@ class LedgerEntry(models.Model):
     twice posts once.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="+")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField(help_text="The leave year the entry counts toward")
-    kind = models.CharField(max_length=16, choices=EntryKind.choices)
-    days = models.DecimalField(max_digits=7, decimal_places=2)
-    effective_date = models.DateField()
-    request = models.ForeignKey("leave.LeaveRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False)
-    note = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, related_name="+", verbose_name=_("employee")
+    )
+    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="+", verbose_name=_("leave type"))
+    year = models.PositiveSmallIntegerField(
+        help_text=_("The leave year the entry counts toward"), verbose_name=_("year")
+    )
+    kind = models.CharField(max_length=16, choices=EntryKind.choices, verbose_name=_("kind"))
+    days = models.DecimalField(max_digits=7, decimal_places=2, verbose_name=_("days"))
+    effective_date = models.DateField(verbose_name=_("effective date"))
+    request = models.ForeignKey(
+        "leave.LeaveRequest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("request"),
+    )
+    key = models.CharField(max_length=160, null=True, blank=True, unique=True, editable=False, verbose_name=_("key"))
+    note = models.CharField(max_length=255, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
 
     objects = LedgerQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger entry")
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "ledger entries"
+        verbose_name_plural = _("ledger entries")
         indexes = [
             # The balance GROUP BY reads (year, employee, leave_type, days) from this index alone.
             models.Index(fields=["year", "employee", "leave_type", "days"], name="ledger_balance"),
@@ -234,23 +315,38 @@ class LeaveRequest(models.Model):
     ``end_half``: the last day ends at midday (morning only). ``days`` is computed at
     submission (DESIGN §7) and kept, so later calendar changes do not move a decided request."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="leave_requests")
-    leave_type = models.ForeignKey(LeaveType, on_delete=models.PROTECT, related_name="requests")
-    start_date = models.DateField()
-    end_date = models.DateField()
-    start_half = models.BooleanField(default=False)
-    end_half = models.BooleanField(default=False)
-    reason = models.TextField(blank=True)
-    attachment = models.FileField(upload_to=attachment_path, null=True, blank=True)
-    days = models.DecimalField(max_digits=6, decimal_places=1)
-    year = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, related_name="leave_requests", verbose_name=_("employee")
+    )
+    leave_type = models.ForeignKey(
+        LeaveType, on_delete=models.PROTECT, related_name="requests", verbose_name=_("leave type")
+    )
+    start_date = models.DateField(verbose_name=_("start date"))
+    end_date = models.DateField(verbose_name=_("end date"))
+    start_half = models.BooleanField(default=False, verbose_name=_("start half"))
+    end_half = models.BooleanField(default=False, verbose_name=_("end half"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    attachment = models.FileField(upload_to=attachment_path, null=True, blank=True, verbose_name=_("attachment"))
+    days = models.DecimalField(max_digits=6, decimal_places=1, verbose_name=_("days"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    status = models.CharField(
+        max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
         ordering = ["-start_date", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="leave_request_dates_ordered"),
@@ -281,22 +377,33 @@ class CalendarFeed(models.Model):
     Revoking it makes the URL answer 404. What a feed shows is decided at each fetch by
     what its owner may see then."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feeds")
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=FeedKind.choices)
-    employee = models.ForeignKey("accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leave_feeds", verbose_name=_("owner")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    kind = models.CharField(max_length=10, choices=FeedKind.choices, verbose_name=_("kind"))
+    employee = models.ForeignKey(
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("employee"),
+    )
     department = models.ForeignKey(
         "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-        help_text="Team feeds: this department; empty: everyone the owner may see",
+        help_text=_("Team feeds: this department; empty: everyone the owner may see"), verbose_name=_("department"),
     )
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
+    prefix = models.CharField(max_length=12, verbose_name=_("prefix"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    last_fetched_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last fetched at"))
 
     class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
@@ -125,7 +126,7 @@ class RateAddForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["currency"].required = False
-        self.fields["currency"].help_text = "Empty: the client's currency (required for employee rates)."
+        self.fields["currency"].help_text = _("Empty: the client's currency (required for employee rates).")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -194,11 +195,11 @@ class TimeEntryAdminForm(forms.ModelForm):
     trim the other."""
 
     resolution = forms.ChoiceField(
-        choices=[("", "Refuse overlaps"), ("merge", "Merge with overlapping entries"),
-                 ("replace", "Replace overlapping entries"),
-                 ("keep_mine", "Keep this entry, trim the overlapping ones"),
-                 ("keep_theirs", "Keep the overlapping entries, trim this one")],
-        required=False,
+        choices=[("", _("Refuse overlaps")), ("merge", _("Merge with overlapping entries")),
+                 ("replace", _("Replace overlapping entries")),
+                 ("keep_mine", _("Keep this entry, trim the overlapping ones")),
+                 ("keep_theirs", _("Keep the overlapping entries, trim this one"))],
+        required=False, label=_("Resolution"),
     )  # fmt: skip
 
     class Meta:
@@ -344,7 +345,9 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
-        self.message_user(request, f"{len(approved)} entries approved.", messages.SUCCESS)
+        count = len(approved)
+        text = ngettext("%(count)d entry approved.", "%(count)d entries approved.", count) % {"count": count}
+        self.message_user(request, text, messages.SUCCESS)
 
 
 @admin.register(Timesheet)
@@ -372,7 +375,8 @@ class TimesheetAdmin(admin.ModelAdmin):
                 done += 1
             except DomainError as exc:
                 self.message_user(request, f"{timesheet}: {exc.message}", messages.ERROR)
-        self.message_user(request, f"{done} timesheet(s) approved.", messages.SUCCESS)
+        text = ngettext("%(count)d timesheet approved.", "%(count)d timesheets approved.", done) % {"count": done}
+        self.message_user(request, text, messages.SUCCESS)
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):

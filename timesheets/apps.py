@@ -4,11 +4,12 @@ import datetime as dt
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class TimesheetsConfig(AppConfig):
     name = "timesheets"
-    verbose_name = "Timesheets"
+    verbose_name = _("Timesheets")
 
     def ready(self) -> None:
         from django.utils.translation import gettext
@@ -72,7 +73,7 @@ class TimesheetsConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_timesheets_more, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
-        register_report(ReportKind("hours_by_client", gettext_lazy("Hours by client"), _hours_by_client_report, formats=("xlsx",)))
+        register_report(ReportKind("hours_by_client", _("Hours by client"), _hours_by_client_report, formats=("xlsx",)))
         from timesheets import views
 
         registry.register_header_widget(views.header_widget)

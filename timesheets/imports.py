@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
@@ -75,12 +76,12 @@ class ImportFormatError(ValueError):
 
 # What ``detect_layout`` recognises, as people read it: the layout and its columns
 # (required first, then the optional ones). Shown on the admin's import page.
-LAYOUT_COLUMNS: dict[str, list[str]] = {
-    "etime export": ["start", "end", "project", "employee_code or employee_email", "(optional) client", "task",
+LAYOUT_COLUMNS: dict[Any, list[str]] = {
+    _("etime export"): ["start", "end", "project", "employee_code or employee_email", "(optional) client", "task",
                      "description", "billable", "external_id", "id"],
-    "Toggl detailed report": ["Start date", "Start time", "End date", "End time", "Project", "(optional) Email",
+    _("Toggl detailed report"): ["Start date", "Start time", "End date", "End time", "Project", "(optional) Email",
                               "Client", "Task", "Description", "Billable", "Id"],
-    "Clockify detailed report": ["Start Date", "Start Time", "End Date", "End Time", "Project", "Duration (h)",
+    _("Clockify detailed report"): ["Start Date", "Start Time", "End Date", "End Time", "Project", "Duration (h)",
                                  "(optional) Email", "Client", "Task", "Description", "Billable", "Id"],
 }  # fmt: skip
 

@@ -39,24 +39,28 @@ def week_start_of(day: date) -> date:
 
 
 class Client(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200, unique=True)
-    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency], verbose_name=_("currency"))
     vat_rate = models.DecimalField(
         max_digits=5, decimal_places=2, default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text="Percent; 0 means VAT-exempt (no VAT line on invoices).",
+        help_text=_("Percent; 0 means VAT-exempt (no VAT line on invoices)."), verbose_name=_("vat rate"),
     )
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. CH")
-    billing_address = models.TextField(blank=True)
+    country = models.CharField(
+        max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2, e.g. CH"), verbose_name=_("country")
+    )
+    billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
     language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
                                 help_text=_("Invoices and reminders to this client are written in it; empty: the site's default."))  # fmt: skip
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms days"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(vat_rate__gte=0) & Q(vat_rate__lte=100), name="client_vat_rate_percent"),
@@ -80,29 +84,46 @@ class RoundingMode(models.TextChoices):
 
 
 class Project(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects")
-    name = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
-    billable = models.BooleanField(default=True)
-    budget_hours = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
-    budget_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, blank=True, help_text="In the client's currency"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="projects", verbose_name=_("client"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    billable = models.BooleanField(default=True, verbose_name=_("billable"))
+    budget_hours = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, verbose_name=_("budget hours")
     )
-    status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    budget_amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("In the client's currency"),
+        verbose_name=_("budget amount"),
+    )
+    status = models.CharField(
+        max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE, verbose_name=_("status")
+    )
     members = models.ManyToManyField(
         "accounts.Employee", blank=True, related_name="projects",
-        help_text="Who may log time here; nobody listed means everyone.",
+        help_text=_("Who may log time here; nobody listed means everyone."), verbose_name=_("members"),
     )
     rounding_minutes = models.PositiveSmallIntegerField(
-        default=0, validators=[MaxValueValidator(240)],
-        help_text="Round each entry's billed duration to this many minutes (0: no rounding). The raw duration is kept.",
+        default=0,
+        validators=[MaxValueValidator(240)],
+        help_text=_(
+            "Round each entry's billed duration to this many minutes (0: no rounding). The raw duration is kept."
+        ),
+        verbose_name=_("rounding minutes"),
     )
-    rounding_mode = models.CharField(max_length=8, choices=RoundingMode.choices, default=RoundingMode.UP)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    rounding_mode = models.CharField(
+        max_length=8, choices=RoundingMode.choices, default=RoundingMode.UP, verbose_name=_("rounding mode")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["client", "name"], name="project_unique_name_per_client"),
@@ -127,15 +148,17 @@ class Project(models.Model):
 
 
 class Task(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks")
-    name = models.CharField(max_length=200)
-    billable = models.BooleanField(default=True)
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("project"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    billable = models.BooleanField(default=True, verbose_name=_("billable"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
         ordering = ["project__name", "name"]
         constraints = [models.UniqueConstraint(fields=["project", "name"], name="task_unique_name_per_project")]
 
@@ -163,24 +186,44 @@ class Rate(models.Model):
     employee's hour, for margins) exist at employee level only.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=8, choices=RateKind.choices, default=RateKind.BILLING)
-    level = models.CharField(max_length=8, choices=RateLevel.choices)
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
-    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE, related_name="rates")
-    employee = models.ForeignKey(
-        "accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="rates"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=8, choices=RateKind.choices, default=RateKind.BILLING, verbose_name=_("kind"))
+    level = models.CharField(max_length=8, choices=RateLevel.choices, verbose_name=_("level"))
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="rates", verbose_name=_("task")
     )
-    amount = models.DecimalField(max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, validators=[validate_currency])
-    effective_from = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="rates", verbose_name=_("project")
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="rates", verbose_name=_("client")
+    )
+    employee = models.ForeignKey(
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rates",
+        verbose_name=_("employee"),
+    )
+    amount = models.DecimalField(
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(0)], verbose_name=_("amount")
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
+    effective_from = models.DateField(verbose_name=_("effective from"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
         ordering = ["-effective_from", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="rate_amount_not_negative"),
@@ -203,7 +246,10 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_level_display()} {self.kind} {self.amount} {self.currency} from {self.effective_from}"
+        return _("%(level)s %(kind)s %(amount)s %(currency)s from %(date)s") % {
+            "level": self.get_level_display(), "kind": self.get_kind_display(), "amount": self.amount,
+            "currency": self.currency, "date": self.effective_from,
+        }  # fmt: skip
 
     @property
     def target_id(self) -> uuid.UUID | None:
@@ -248,44 +294,79 @@ class TimeEntry(models.Model):
     later rate changes never touch them.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="time_entries")
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="time_entries")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries")
-    start = models.DateTimeField()
-    end = models.DateTimeField(null=True, blank=True)
-    date = models.DateField(editable=False, help_text="The start's date in the employee's time zone")
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    rounded_seconds = models.PositiveIntegerField(
-        null=True, blank=True, editable=False, help_text="The duration after the project's rounding rule"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("employee")
     )
-    description = models.TextField(blank=True)
-    billable = models.BooleanField(default=True)
-    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
-    rate_applied = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    rate_currency = models.CharField(max_length=3, blank=True)
-    rate_effective_date = models.DateField(null=True, blank=True)
-    rate_source = models.CharField(max_length=8, choices=RateSource.choices, default=RateSource.NONE)
-    cost_rate_applied = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    cost_rate_currency = models.CharField(max_length=3, blank=True)
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("project")
+    )
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.PROTECT, related_name="time_entries", verbose_name=_("task")
+    )
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(null=True, blank=True, verbose_name=_("end"))
+    date = models.DateField(
+        editable=False, help_text=_("The start's date in the employee's time zone"), verbose_name=_("date")
+    )
+    duration_seconds = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("duration seconds")
+    )
+    rounded_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The duration after the project's rounding rule"),
+        verbose_name=_("rounded seconds"),
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    billable = models.BooleanField(default=True, verbose_name=_("billable"))
+    status = models.CharField(
+        max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT, verbose_name=_("status")
+    )
+    rate_applied = models.DecimalField(max_digits=14, decimal_places=2, default=0, verbose_name=_("rate applied"))
+    rate_currency = models.CharField(max_length=3, blank=True, verbose_name=_("rate currency"))
+    rate_effective_date = models.DateField(null=True, blank=True, verbose_name=_("rate effective date"))
+    rate_source = models.CharField(
+        max_length=8, choices=RateSource.choices, default=RateSource.NONE, verbose_name=_("rate source")
+    )
+    cost_rate_applied = models.DecimalField(
+        max_digits=14, decimal_places=2, null=True, blank=True, verbose_name=_("cost rate applied")
+    )
+    cost_rate_currency = models.CharField(max_length=3, blank=True, verbose_name=_("cost rate currency"))
     # billing depends on timesheets (never the reverse), so the invoice is a plain id
     # that billing sets through services.time_entries_mark_invoiced.
-    invoice_id = models.UUIDField(null=True, blank=True, db_index=True)
-    source = models.CharField(max_length=8, choices=EntrySource.choices, default=EntrySource.MANUAL)
-    auto_stopped = models.BooleanField(default=False, help_text="A timer stopped by etime at the running-time limit")
-    external_id = models.CharField(max_length=128, blank=True, help_text="The id in the system it was imported from")
+    invoice_id = models.UUIDField(null=True, blank=True, db_index=True, verbose_name=_("invoice id"))
+    source = models.CharField(
+        max_length=8, choices=EntrySource.choices, default=EntrySource.MANUAL, verbose_name=_("source")
+    )
+    auto_stopped = models.BooleanField(
+        default=False, help_text=_("A timer stopped by etime at the running-time limit"), verbose_name=_("auto stopped")
+    )
+    external_id = models.CharField(
+        max_length=128,
+        blank=True,
+        help_text=_("The id in the system it was imported from"),
+        verbose_name=_("external id"),
+    )
     # Unique, indexed list order (start, then id) for cursor pagination: a cursor needs
     # one totally ordered column, and many entries share a start time.
-    sort_key = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    sort_key = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("sort key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, db_index=True, verbose_name=_("updated at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("time entry")
         ordering = ["-start"]
-        verbose_name_plural = "time entries"
+        verbose_name_plural = _("time entries")
         constraints = [
             models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"),
             models.UniqueConstraint(fields=["employee"], condition=Q(end__isnull=True), name=RUNNING_TIMER_CONSTRAINT),
@@ -324,16 +405,22 @@ class TimeEntryDeletion(models.Model):
     """A tombstone, so integrators syncing with ``updated_since`` learn of deletions."""
 
     id = models.BigAutoField(primary_key=True)
-    entry_id = models.UUIDField(db_index=True)
-    employee_id = models.UUIDField(db_index=True)
-    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    reason = models.CharField(max_length=16, default="deleted", help_text="deleted, merged or replaced")
+    entry_id = models.UUIDField(db_index=True, verbose_name=_("entry id"))
+    employee_id = models.UUIDField(db_index=True, verbose_name=_("employee id"))
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("deleted at"))
+    reason = models.CharField(
+        max_length=16, default="deleted", help_text=_("deleted, merged or replaced"), verbose_name=_("reason")
+    )
 
     class Meta:
+        verbose_name = _("time entry deletion")
+        verbose_name_plural = _("time entry deletions")
         ordering = ["-deleted_at"]
 
     def __str__(self) -> str:
-        return f"{self.entry_id} {self.reason} at {self.deleted_at:%Y-%m-%d %H:%M}"
+        return _("%(entry)s %(reason)s at %(when)s") % {
+            "entry": self.entry_id, "reason": self.reason, "when": f"{self.deleted_at:%Y-%m-%d %H:%M}",
+        }  # fmt: skip
 
 
 class TimesheetStatus(models.TextChoices):
@@ -346,20 +433,33 @@ class TimesheetStatus(models.TextChoices):
 class Timesheet(models.Model):
     """One employee's week (Monday to Sunday, by entry date), submitted for approval."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.PROTECT, related_name="timesheets")
-    week_start = models.DateField(help_text="Monday")
-    status = models.CharField(max_length=10, choices=TimesheetStatus.choices, default=TimesheetStatus.OPEN)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.PROTECT, related_name="timesheets", verbose_name=_("employee")
     )
-    comment = models.TextField(blank=True, help_text="The approver's comment when returned")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    week_start = models.DateField(help_text=_("Monday"), verbose_name=_("week start"))
+    status = models.CharField(
+        max_length=10, choices=TimesheetStatus.choices, default=TimesheetStatus.OPEN, verbose_name=_("status")
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("submitted at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    comment = models.TextField(
+        blank=True, help_text=_("The approver's comment when returned"), verbose_name=_("comment")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("timesheet")
+        verbose_name_plural = _("timesheets")
         ordering = ["-week_start"]
         constraints = [models.UniqueConstraint(fields=["employee", "week_start"], name="timesheet_unique_employee_week")]
         indexes = [models.Index(fields=["status", "week_start"], name="timesheet_status_week")]
@@ -386,12 +486,16 @@ class ReminderLog(models.Model):
     (Celery may) never mails twice."""
 
     id = models.BigAutoField(primary_key=True)
-    kind = models.CharField(max_length=20, choices=ReminderKind.choices)
-    employee = models.ForeignKey("accounts.Employee", on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=20, choices=ReminderKind.choices, verbose_name=_("kind"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="+", verbose_name=_("employee")
+    )
+    day = models.DateField(verbose_name=_("day"))
+    sent_at = models.DateTimeField(auto_now_add=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("reminder log")
+        verbose_name_plural = _("reminder logs")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["kind", "employee", "day"], name="reminder_once_per_day")]
 

@@ -5,13 +5,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from etime.core.models import ApprovalDelegation, ApprovalRequest, ApprovalStep, AuditEvent
 
 # The back office carries the company's name, not "Django administration".
-admin.site.site_header = f"{settings.ETIME_COMPANY_NAME} administration"
-admin.site.site_title = f"{settings.ETIME_COMPANY_NAME} admin"
-admin.site.index_title = f"Run {settings.ETIME_COMPANY_NAME}"
+admin.site.site_header = format_lazy(_("{company} administration"), company=settings.ETIME_COMPANY_NAME)
+admin.site.site_title = format_lazy(_("{company} admin"), company=settings.ETIME_COMPANY_NAME)
+admin.site.index_title = format_lazy(_("Run {company}"), company=settings.ETIME_COMPANY_NAME)
 
 
 @admin.register(AuditEvent)

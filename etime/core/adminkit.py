@@ -13,9 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from import_export.forms import SelectableFieldsExportForm
 
 
 def require_permissions(request: HttpRequest, *perms: str) -> None:
@@ -24,10 +28,39 @@ def require_permissions(request: HttpRequest, *perms: str) -> None:
         raise PermissionDenied
 
 
+def _verbose_path(model: Any, attribute: str | None) -> str | None:
+    """``employee__code`` on a punch -> "Employee code", from the models' verbose names
+    (translated); None where the path is not made of model fields."""
+    names = []
+    for part in (attribute or "").split("__"):
+        if model is None or not part:
+            return None
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        names.append(gettext("ID") if field.primary_key else str(getattr(field, "verbose_name", part)))
+        model = field.related_model
+    return capfirst(" ".join(names)) if names else None
+
+
+class ExportFieldsForm(SelectableFieldsExportForm):
+    """django-import-export labels each column's checkbox with its field name in title case
+    ("Due Date"), English in every language: here the models' verbose names, translated, or
+    else the column's name as the file spells it."""
+
+    def _get_field_label(self, resource: Any, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        label = _verbose_path(resource._meta.model, field.attribute if field else field_name)
+        return label or format_html("<code>{}</code>", field.column_name if field else field_name)
+
+
 class ImportExportPermissions:
     """Importing writes rows (the model's add permission, as the admin's add page needs);
     exporting reads them (what the ModelAdmin lets the user view, billing's finance
-    check included)."""
+    check included). Export forms label columns in the user's language (ExportFieldsForm)."""
+
+    export_form_class = ExportFieldsForm
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return bool(self.has_add_permission(request))  # type: ignore[attr-defined]
@@ -50,10 +83,10 @@ def elapsed(seconds: float | None) -> str | None:
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
-        return f"{sign}{hours} h {minutes:02d} min"
+        return gettext("%(sign)s%(hours)d h %(minutes)02d min") % {"sign": sign, "hours": hours, "minutes": minutes}
     if minutes:
-        return f"{sign}{minutes} min {secs:02d} s"
-    return f"{sign}{secs} s"
+        return gettext("%(sign)s%(minutes)d min %(seconds)02d s") % {"sign": sign, "minutes": minutes, "seconds": secs}
+    return gettext("%(sign)s%(seconds)d s") % {"sign": sign, "seconds": secs}
 
 
 def elapsed_minutes(minutes: Any) -> str | None:

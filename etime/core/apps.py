@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "etime.core"
     label = "core"
-    verbose_name = "etime core"
+    verbose_name = _("etime core")
 
     def ready(self) -> None:
         from etime import checks  # noqa: F401  (registers the boot-time system checks)

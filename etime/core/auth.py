@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from etime.core.errors import envelope
 from etime.core.middleware import is_api_path
@@ -13,7 +14,11 @@ from etime.core.middleware import is_api_path
 def lockout_response(request: HttpRequest, original_response: Any = None, credentials: Any = None) -> HttpResponse:
     """django-axes lockout: the envelope under /api/, a page elsewhere. Status 403."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = f"Too many failed logins: this account is locked for {minutes} minutes."
+    message = ngettext(
+        "Too many failed logins: this account is locked for %(minutes)d minute.",
+        "Too many failed logins: this account is locked for %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
     if is_api_path(request.path):
         response = JsonResponse(
             envelope("account_locked", message, {"cooloff_minutes": minutes}), status=403

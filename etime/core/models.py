@@ -14,21 +14,28 @@ class AuditEvent(models.Model):
     read-only). Written by ``etime.core.audit.record`` inside the changing transaction.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("occurred at"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_repr = models.CharField(max_length=255, blank=True)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=100, help_text="app_label.model")
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=255, blank=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    actor_repr = models.CharField(max_length=255, blank=True, verbose_name=_("actor repr"))
+    action = models.CharField(max_length=64, verbose_name=_("action"))
+    object_type = models.CharField(max_length=100, help_text=_("app_label.model"), verbose_name=_("object type"))
+    object_id = models.CharField(max_length=64, verbose_name=_("object id"))
+    object_repr = models.CharField(max_length=255, blank=True, verbose_name=_("object repr"))
+    before = models.JSONField(null=True, blank=True, verbose_name=_("before"))
+    after = models.JSONField(null=True, blank=True, verbose_name=_("after"))
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request id"))
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
@@ -48,19 +55,23 @@ class IdempotencyRecord(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=512)
-    request_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    completed = models.BooleanField(default=False)
-    response_status = models.PositiveSmallIntegerField(null=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(max_length=255, verbose_name=_("key"))
+    method = models.CharField(max_length=10, verbose_name=_("method"))
+    path = models.CharField(max_length=512, verbose_name=_("path"))
+    request_hash = models.CharField(max_length=64, verbose_name=_("request hash"))
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    completed = models.BooleanField(default=False, verbose_name=_("completed"))
+    response_status = models.PositiveSmallIntegerField(null=True, verbose_name=_("response status"))
     # The rendered bytes as text, so a replay is byte-for-byte the first response.
-    response_body = models.TextField(null=True)
-    response_headers = models.JSONField(default=dict)
+    response_body = models.TextField(null=True, verbose_name=_("response body"))
+    response_headers = models.JSONField(default=dict, verbose_name=_("response headers"))
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_unique_user_key")]
 
     def __str__(self) -> str:
@@ -89,22 +100,32 @@ class ApprovalRequest(models.Model):
     current level so an approver's inbox is one indexed query.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=50)
-    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
-    object_id = models.CharField(max_length=64)
-    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
-    levels = models.JSONField(default=list, help_text='[{"type": "manager"} | {"type": "group", "group": "HR"}]')
-    current_level = models.PositiveSmallIntegerField(default=0)
-    current_type = models.CharField(max_length=10, blank=True)
-    current_group = models.CharField(max_length=150, blank=True)
-    summary = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=50, verbose_name=_("kind"))
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, verbose_name=_("content type")
+    )
+    object_id = models.CharField(max_length=64, verbose_name=_("object id"))
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requester")
+    )
+    status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING, verbose_name=_("status")
+    )
+    levels = models.JSONField(
+        default=list, help_text=_('[{"type": "manager"} | {"type": "group", "group": "HR"}]'), verbose_name=_("levels")
+    )
+    current_level = models.PositiveSmallIntegerField(default=0, verbose_name=_("current level"))
+    current_type = models.CharField(max_length=10, blank=True, verbose_name=_("current type"))
+    current_group = models.CharField(max_length=150, blank=True, verbose_name=_("current group"))
+    summary = models.CharField(max_length=255, blank=True, verbose_name=_("summary"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     _display_summary: str  # set by etime.core.approvals.summaries (not a column)
 
     class Meta:
+        verbose_name = _("approval request")
+        verbose_name_plural = _("approval requests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -136,19 +157,25 @@ class ApprovalRequest(models.Model):
 class ApprovalStep(models.Model):
     """A decision at one level. One per level: the constraint makes a second impossible."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
-    level = models.PositiveSmallIntegerField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    request = models.ForeignKey(
+        ApprovalRequest, on_delete=models.CASCADE, related_name="steps", verbose_name=_("request")
+    )
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
     on_behalf_of = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text="Set when the actor decided as someone's delegate",
+        help_text=_("Set when the actor decided as someone's delegate"), verbose_name=_("on behalf of"),
     )
-    decision = models.CharField(max_length=10, choices=ApprovalDecision.choices)
-    comment = models.TextField(blank=True)
-    decided_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(max_length=10, choices=ApprovalDecision.choices, verbose_name=_("decision"))
+    comment = models.TextField(blank=True, verbose_name=_("comment"))
+    decided_at = models.DateTimeField(auto_now_add=True, verbose_name=_("decided at"))
 
     class Meta:
+        verbose_name = _("approval step")
+        verbose_name_plural = _("approval steps")
         ordering = ["request", "level"]
         constraints = [models.UniqueConstraint(fields=["request", "level"], name="approval_one_decision_per_level")]
 
@@ -159,14 +186,20 @@ class ApprovalStep(models.Model):
 class ApprovalDelegation(models.Model):
     """While ``delegator`` is away, ``delegate`` may decide wherever the delegator could."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    delegator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    delegator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("delegator")
+    )
+    delegate = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("delegate")
+    )
+    starts_on = models.DateField(verbose_name=_("starts on"))
+    ends_on = models.DateField(verbose_name=_("ends on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("approval delegation")
+        verbose_name_plural = _("approval delegations")
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"),

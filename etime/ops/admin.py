@@ -75,7 +75,7 @@ class BackupRecordAdmin(_ReadOnly):
 
         if not _restorable(obj):
             return ""
-        return format_html('<a href="{}">Restore…</a>', reverse("admin:ops_backup_restore", args=[obj.pk]))
+        return format_html('<a href="{}">{}</a>', reverse("admin:ops_backup_restore", args=[obj.pk]), _("Restore…"))
 
     def restore_view(self, request: HttpRequest, pk: Any) -> Any:
         """Restore an archive: a page that says what will happen, asks the admin to type
@@ -203,7 +203,9 @@ class ReportSubscriptionForm(forms.ModelForm):
         from etime.ops.reports import report_kinds
 
         super().__init__(*args, **kwargs)
-        self.fields["report"] = forms.ChoiceField(choices=[(k, r.title) for k, r in sorted(report_kinds().items())])
+        self.fields["report"] = forms.ChoiceField(
+            choices=[(k, r.title) for k, r in sorted(report_kinds().items())], label=_("Report")
+        )
 
     def clean(self) -> dict[str, Any]:
         from etime.ops.reports import report_kinds

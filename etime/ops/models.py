@@ -22,25 +22,36 @@ class BackupRecord(models.Model):
         OK = "ok", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
-    name = models.CharField(max_length=255, blank=True, help_text="Archive name in the backup storage")
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    size = models.BigIntegerField(null=True, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
-    encrypted = models.BooleanField(default=False)
-    engine = models.CharField(max_length=16, blank=True)
-    verified = models.BooleanField(default=False)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    summary = models.JSONField(default=dict, blank=True, help_text="Schema version, row counts, media files")
-    error = models.TextField(blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING, verbose_name=_("state"))
+    name = models.CharField(
+        max_length=255, blank=True, help_text=_("Archive name in the backup storage"), verbose_name=_("name")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    size = models.BigIntegerField(null=True, blank=True, verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("sha256"))
+    encrypted = models.BooleanField(default=False, verbose_name=_("encrypted"))
+    engine = models.CharField(max_length=16, blank=True, verbose_name=_("engine"))
+    verified = models.BooleanField(default=False, verbose_name=_("verified"))
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
+    summary = models.JSONField(
+        default=dict, blank=True, help_text=_("Schema version, row counts, media files"), verbose_name=_("summary")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
 
     class Meta:
+        verbose_name = _("backup record")
+        verbose_name_plural = _("backup records")
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["kind", "state", "started_at"])]
 
@@ -57,22 +68,29 @@ class Job(models.Model):
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    kind = models.CharField(max_length=64, help_text="e.g. backup, restore, report")
-    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(null=True, blank=True)
-    message = models.CharField(max_length=255, blank=True)
-    errors = models.JSONField(default=list, blank=True)
-    result = models.JSONField(default=dict, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=64, help_text=_("e.g. backup, restore, report"), verbose_name=_("kind"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED, verbose_name=_("state"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("done"))
+    total = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("total"))
+    message = models.CharField(max_length=255, blank=True, verbose_name=_("message"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
+    result = models.JSONField(default=dict, blank=True, verbose_name=_("result"))
     started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -114,24 +132,44 @@ class CompanySettings(models.Model):
         SUNDAY = 6, _("Sunday")
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    company_name = models.CharField(max_length=200, default="etime")
-    address = models.TextField(blank=True)
-    logo = models.FileField(upload_to="company/", blank=True)
-    vat_id = models.CharField("VAT id", max_length=32, blank=True)
+    company_name = models.CharField(max_length=200, default="etime", verbose_name=_("company name"))
+    address = models.TextField(blank=True, verbose_name=_("address"))
+    logo = models.FileField(upload_to="company/", blank=True, verbose_name=_("logo"))
+    vat_id = models.CharField(_("VAT id"), max_length=32, blank=True)
     iban = models.CharField("IBAN", max_length=34, blank=True)
-    default_currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code")
-    date_format = models.CharField(max_length=10, choices=DateFormat.choices, default=DateFormat.ISO)
-    week_start = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.MONDAY)
-    default_time_zone = models.CharField(max_length=64, default="UTC", validators=[_validate_time_zone])
-    weekly_hours = models.DecimalField(max_digits=5, decimal_places=2, default=40, help_text="Expected hours per week")
-    daily_hours = models.DecimalField(
-        max_digits=4, decimal_places=2, default=8, help_text="Expected hours per working day"
+    default_currency = models.CharField(
+        max_length=3, default="EUR", help_text=_("ISO 4217 code"), verbose_name=_("default currency")
     )
-    working_days = models.JSONField(default=_default_working_days, help_text="Weekdays worked, 0 = Monday")
-    updated_at = models.DateTimeField(auto_now=True)
+    date_format = models.CharField(
+        max_length=10, choices=DateFormat.choices, default=DateFormat.ISO, verbose_name=_("date format")
+    )
+    week_start = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY, verbose_name=_("week start")
+    )
+    default_time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[_validate_time_zone], verbose_name=_("default time zone")
+    )
+    weekly_hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=40,
+        help_text=_("Expected hours per week"),
+        verbose_name=_("weekly hours"),
+    )
+    daily_hours = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=8,
+        help_text=_("Expected hours per working day"),
+        verbose_name=_("daily hours"),
+    )
+    working_days = models.JSONField(
+        default=_default_working_days, help_text=_("Weekdays worked, 0 = Monday"), verbose_name=_("working days")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "company settings"
+        verbose_name = verbose_name_plural = _("company settings")
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ops_company_settings_singleton")]
 
     def __str__(self) -> str:
@@ -173,11 +211,15 @@ class NotificationPreference(models.Model):
     """A user's choice for one kind; no row means the default (email on)."""
 
     id = models.BigAutoField(primary_key=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    email = models.BooleanField(default=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices, verbose_name=_("kind"))
+    email = models.BooleanField(default=True, verbose_name=_("email"))
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="ops_notification_pref_unique")]
 
     def __str__(self) -> str:
@@ -187,6 +229,8 @@ class NotificationPreference(models.Model):
 class Notification(models.Model):
     """What etime sent (or chose not to send, and why)."""
 
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))  # its admin shows the id: labelled
+
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued (sent after commit)")
         SENT = "sent", _("Sent")
@@ -195,19 +239,28 @@ class Notification(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
-    recipient = models.EmailField(blank=True)
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
-    subject = models.CharField(max_length=255)
-    body = models.TextField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    reason = models.CharField(max_length=255, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Sending attempts so far (failed ones are retried)")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.EmailField(blank=True, verbose_name=_("recipient"))
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices, verbose_name=_("kind"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    body = models.TextField(verbose_name=_("body"))
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status"))
+    reason = models.CharField(max_length=255, blank=True, verbose_name=_("reason"))
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Sending attempts so far (failed ones are retried)"), verbose_name=_("attempts")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "kind", "created_at"])]
 
@@ -228,15 +281,27 @@ class ReportSubscription(models.Model):
         XLSX = "xlsx", "XLSX"
 
     id = models.BigAutoField(primary_key=True)
-    name = models.CharField(max_length=120)
-    report = models.CharField(max_length=64, help_text="A registered report (see the choices in the admin)")
-    schedule = models.CharField(max_length=8, choices=Schedule.choices, default=Schedule.MONTHLY)
-    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PDF)
-    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    extra_emails = models.TextField(blank=True, help_text="More addresses, one a line")
-    active = models.BooleanField(default=True)
-    last_period_end = models.DateField(null=True, blank=True, editable=False)
-    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    report = models.CharField(
+        max_length=64, help_text=_("A registered report (see the choices in the admin)"), verbose_name=_("report")
+    )
+    schedule = models.CharField(
+        max_length=8, choices=Schedule.choices, default=Schedule.MONTHLY, verbose_name=_("schedule")
+    )
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PDF, verbose_name=_("format"))
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("recipients")
+    )
+    extra_emails = models.TextField(
+        blank=True, help_text=_("More addresses, one a line"), verbose_name=_("extra emails")
+    )
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    last_period_end = models.DateField(null=True, blank=True, editable=False, verbose_name=_("last period end"))
+    last_sent_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("last sent at"))
+
+    class Meta:
+        verbose_name = _("report subscription")
+        verbose_name_plural = _("report subscriptions")
 
     def __str__(self) -> str:
         return self.name

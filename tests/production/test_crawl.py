@@ -84,11 +84,14 @@ def pattern(url: str) -> tuple[str, tuple[str, ...]]:
 class Crawl:
     """One persona's walk: one browser context (its session), one tab, reused throughout."""
 
-    def __init__(self, browser: Any, persona: str, downloads: Path) -> None:
+    def __init__(self, browser: Any, persona: str, downloads: Path, *, locale: str | None = None) -> None:
         self.persona = persona
         self.origin = urlsplit(BASE_URL)[:2]
         self.downloads = downloads
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        # locale: the browser's Accept-Language (the pseudo-locale crawl asks for its language).
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, accept_downloads=True, **({"locale": locale} if locale else {})
+        )
         self.page = self.context.new_page()
         self.page.set_default_timeout(NAVIGATION_TIMEOUT_MS)
         self.where = "(start)"

@@ -291,12 +291,13 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
     actions = ["approve_entries"]
 
     @admin.display(description=_("Duration"), ordering="duration_seconds")
-    def duration(self, obj: TimeEntry) -> str | None:
-        return elapsed(obj.duration_seconds)
+    def duration(self, obj: TimeEntry) -> str:
+        # A readonly field shows None as "None" (Django formats only changelist cells as empty).
+        return elapsed(obj.duration_seconds) or self.get_empty_value_display()
 
     @admin.display(description=_("Rounded (billed)"))
-    def rounded(self, obj: TimeEntry) -> str | None:
-        return elapsed(obj.rounded_seconds)
+    def rounded(self, obj: TimeEntry) -> str:
+        return elapsed(obj.rounded_seconds) or self.get_empty_value_display()
 
     def get_import_resource_classes(self, request: HttpRequest) -> list[Any]:
         return [resources.TimeEntryImportResource]

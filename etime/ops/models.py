@@ -229,15 +229,13 @@ class NotificationPreference(models.Model):
 class Notification(models.Model):
     """What etime sent (or chose not to send, and why)."""
 
-    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))  # its admin shows the id: labelled
-
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued (sent after commit)")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Skipped")
         FAILED = "failed", _("Failed")
 
-    id = models.BigAutoField(primary_key=True)
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))  # its admin shows the id: labelled
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

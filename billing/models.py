@@ -198,7 +198,8 @@ class ClientBilling(models.Model):
     printed address. Copied into ``Invoice.buyer`` at issue."""
 
     client = models.OneToOneField(
-        "timesheets.Client", primary_key=True, on_delete=models.CASCADE, related_name="billing_profile"
+        "timesheets.Client", primary_key=True, on_delete=models.CASCADE, related_name="billing_profile",
+        verbose_name=_("client"),
     )
     vat_id = models.CharField(_("VAT number"), max_length=40, blank=True, help_text=_("Buyer VAT identifier (BT-48), e.g. DE123456789"))
     buyer_reference = models.CharField(

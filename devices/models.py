@@ -361,16 +361,18 @@ class PushKnock(models.Model):
     """An ADMS call with a serial number no enabled push clock has: someone is trying (or a
     new clock waits to be adopted). One row per serial; admins hear of each serial once."""
 
-    id = models.BigAutoField(primary_key=True)
-    serial_number = models.CharField(max_length=64, unique=True)
-    first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
-    last_address = models.GenericIPAddressField(null=True, blank=True)
-    calls = models.PositiveIntegerField(default=1)
-    reported_at = models.DateTimeField(null=True, blank=True, help_text=_("When admins were told"))
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    serial_number = models.CharField(max_length=64, unique=True, verbose_name=_("serial number"))
+    first_seen_at = models.DateTimeField(default=timezone.now, verbose_name=_("first seen at"))
+    last_seen_at = models.DateTimeField(default=timezone.now, verbose_name=_("last seen at"))
+    last_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("last address"))
+    calls = models.PositiveIntegerField(default=1, verbose_name=_("calls"))
+    reported_at = models.DateTimeField(null=True, blank=True, help_text=_("When admins were told"),
+                                       verbose_name=_("reported at"))  # fmt: skip
 
     class Meta:
         verbose_name = _("knocking clock")
+        verbose_name_plural = _("knocking clocks")
         ordering = ["-last_seen_at"]
 
     def __str__(self) -> str:

@@ -111,11 +111,11 @@ def _validation_failed(exc: ValidationError) -> ValidationFailed:
     if "__all__" in details:
         details["non_field_errors"] = details.pop("__all__")
     first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(f"The input is invalid: {first}", details=details)
+    return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": first}, details=details)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"The input is invalid: {message}", details={field: [message]})
+    return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": message}, details={field: [message]})
 
 
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
@@ -178,8 +178,8 @@ def delete_with_audit(*, obj: Any, actor: Any, noun: str) -> None:
             audit.record(actor=actor, action=f"{noun}.deleted", object_type=label, object_id=pk, before=before)
     except ProtectedError:
         raise ValidationFailed(
-            f"This {obj._meta.verbose_name} is still in use (it has time entries or projects).",
-            details={"non_field_errors": ["Still referenced."]},
+            gettext("This %(thing)s is still in use (it has time entries or projects).") % {"thing": obj._meta.verbose_name},
+            details={"non_field_errors": [gettext("Still referenced.")]},
         ) from None
 
 
@@ -238,11 +238,11 @@ def rate_build(
 ) -> Rate:
     """A validated, unsaved rate (``rate_create`` saves it; the admin form validates with it)."""
     if level not in RateLevel.values:
-        raise _invalid("level", f"Choose one of {', '.join(RateLevel.values)}.")
+        raise _invalid("level", gettext("Choose one of %(choices)s.") % {"choices": ", ".join(RateLevel.values)})
     if kind not in RateKind.values:
-        raise _invalid("kind", f"Choose one of {', '.join(RateKind.values)}.")
+        raise _invalid("kind", gettext("Choose one of %(choices)s.") % {"choices": ", ".join(RateKind.values)})
     if kind == RateKind.COST and level != RateLevel.EMPLOYEE:
-        raise _invalid("kind", "Cost rates are an employee's internal cost: use level employee.")
+        raise _invalid("kind", gettext("Cost rates are an employee's internal cost: use level employee."))
     model = _LEVEL_MODELS[level]
     queryset = model.objects.all()
     if model is Task:
@@ -251,20 +251,20 @@ def rate_build(
         queryset = queryset.select_related("client")
     target = queryset.filter(pk=target_id).first() if target_id else None
     if target is None:
-        raise _invalid("target", f"No {level} with this id.")
+        raise _invalid("target", gettext("No %(level)s with this id.") % {"level": level})
     client = _client_of(level, target)
     currency = (currency or (client.currency if client else "")).upper()
     if not currency:
-        raise _invalid("currency", "An employee rate needs a currency.")
+        raise _invalid("currency", gettext("An employee rate needs a currency."))
     if client is not None and currency != client.currency:
-        raise _invalid("currency", f"Rates of this client are in {client.currency}.")
+        raise _invalid("currency", gettext("Rates of this client are in %(currency)s.") % {"currency": client.currency})
     rate = Rate(kind=kind, level=level, amount=amount, currency=currency, effective_from=effective_from,
                 created_by=_user(actor), **{level: target})  # fmt: skip
     try:
         rate.full_clean()
     except ValidationError as exc:
         if any("unique" in str(m).lower() or "already" in str(m).lower() for m in exc.messages):
-            raise _invalid("effective_from", "This target already has a rate from this date; add one for another date.") from None
+            raise _invalid("effective_from", gettext("This target already has a rate from this date; add one for another date.")) from None
         raise _validation_failed(exc) from None
     return rate
 
@@ -292,7 +292,7 @@ def rate_create(
             rate.save()
             audit.record(actor=actor, action="rate.created", obj=rate, after=audit.snapshot(rate))
     except IntegrityError:
-        raise _invalid("effective_from", "This target already has a rate from this date; add one for another date.") from None
+        raise _invalid("effective_from", gettext("This target already has a rate from this date; add one for another date.")) from None
     return rate
 
 
@@ -334,7 +334,7 @@ def _validate_entry(entry: TimeEntry, *, check_project: bool) -> None:
     if len(entry.description) > 10_000:
         errors["description"] = ["At most 10,000 characters."]
     if errors:
-        raise ValidationFailed("The input is invalid: " + next(iter(errors.values()))[0], details=errors)
+        raise ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": next(iter(errors.values()))[0]}, details=errors)
 
 
 def _derive(entry: TimeEntry, *, reresolve: bool) -> None:
@@ -620,7 +620,7 @@ def _store(
 
 def _check_resolution(resolution: str | None) -> None:
     if resolution not in (None, *RESOLUTIONS):
-        raise _invalid("resolution", f"Choose one of {', '.join(RESOLUTIONS)}.")
+        raise _invalid("resolution", gettext("Choose one of %(choices)s.") % {"choices": ", ".join(RESOLUTIONS)})
 
 
 # --- Time entries: services ----------------------------------------------------------------
@@ -934,7 +934,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     if not is_admin(actor) and employee_for_user(actor) != employee:
         raise NotAllowed(gettext("You may submit only your own timesheet."))
     if employee.user_id is None:
-        raise _invalid("employee", "This employee has no login to submit as.")
+        raise _invalid("employee", gettext("This employee has no login to submit as."))
     dates.ensure_supported(week=week)
     monday = week_start_of(week)
     with transaction.atomic():
@@ -944,7 +944,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
         if timesheet.is_locked:
             raise TimesheetNotOpen(details={"status": timesheet.status, "timesheet": str(timesheet.pk)})
         if _week_entries(timesheet).filter(end__isnull=True).exists():
-            raise _invalid("week", "A timer is running in this week; stop it before submitting.")
+            raise _invalid("week", gettext("A timer is running in this week; stop it before submitting."))
         before = audit.snapshot(timesheet)
         entry_ids = _set_entry_status(timesheet, from_status=EntryStatus.DRAFT, to_status=EntryStatus.SUBMITTED)
         timesheet.status = TimesheetStatus.SUBMITTED
@@ -982,7 +982,7 @@ def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Times
     """Send the week back with a comment; its entries are drafts again."""
     comment = (comment or "").strip()
     if not comment:
-        raise _invalid("comment", "Say what needs changing.")
+        raise _invalid("comment", gettext("Say what needs changing."))
     return _decide(timesheet=timesheet, actor=actor, decision="return", comment=comment)
 
 

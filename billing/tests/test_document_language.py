@@ -87,4 +87,4 @@ def test_text_stored_on_the_invoice_is_in_its_language_too(people: Any, catalog:
     with translation.override("en"):
         note = services.invoice_credit_note(invoice=invoice, actor=people.admin, render_pdf=False)
 
-    assert note.notes == "Credit note for invoice INV-2026-0001 of 01.04.2026."  # German dates; words once translated
+    assert note.notes == "Gutschrift zur Rechnung INV-2026-0001 vom 01.04.2026."  # the invoice's German, not the clicker's English

@@ -1,7 +1,7 @@
 """The child process that owns the pyzk connection for one `ZKAdapter` session.
 
 Why a separate process: pyzk can spin forever at 100 % CPU when a TCP transfer is cut
-(`ZK.__recieve_raw_data` loops on `recv() == b''`, ZK_PROTOCOL.md §9 F6) and a thread
+(`ZK.__recieve_raw_data` loops on `recv() == b''`, docs/ZK_PROTOCOL.md §9 F6) and a thread
 cannot be killed. The parent sends one request at a time over a socketpair and kills
 this process when a request outlives its hard limit.
 
@@ -288,7 +288,7 @@ class Session:
 
     def _users(self) -> list[Any]:
         # get_users() also fixes pyzk's record layout: over UDP it assumes 28-byte users
-        # until it has read the user table (ZK_PROTOCOL.md §10).
+        # until it has read the user table (docs/ZK_PROTOCOL.md §5.1, §10).
         return self.conn.get_users()
 
     @staticmethod

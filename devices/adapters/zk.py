@@ -2,7 +2,7 @@
 
 pyzk runs in a child process per session (see `_zk_worker.py`); this class is the parent
 side. Every call is bounded by a hard limit enforced by killing the child, because
-pyzk can loop forever at full CPU on a cut TCP transfer (ZK_PROTOCOL.md §9 F6) and
+pyzk can loop forever at full CPU on a cut TCP transfer (docs/ZK_PROTOCOL.md §9 F6) and
 ignores its own socket timeout there. A Celery time limit is not enough on its own:
 the embedded default runs the worker with `--pool=solo`, where Celery enforces none.
 

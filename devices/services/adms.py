@@ -1,4 +1,4 @@
-"""ADMS push ("iclock"): newer ZKTeco clocks call etime over HTTP (ZK_PROTOCOL.md §13).
+"""ADMS push ("iclock"): newer ZKTeco clocks call etime over HTTP (docs/ZK_PROTOCOL.md §13).
 
 The device is the client: it fetches its options (`GET /iclock/cdata`), uploads its log
 (`POST /iclock/cdata?table=ATTLOG`), polls for commands (`GET /iclock/getrequest`) and

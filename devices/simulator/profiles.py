@@ -1,7 +1,7 @@
 """Device profiles: the record formats and identity a simulated clock presents.
 
 The identiX K20 values come from pyzk's README and the K20 capture in pyzk's test.py
-(ZK_PROTOCOL.md §12); capacities are the captured ones and are settings, not facts.
+(docs/ZK_PROTOCOL.md §12); capacities are the captured ones and are settings, not facts.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Profile:
     inline_threshold: int = 1016
     # TCP 1504 replies: None = one CMD_DATA packet per chunk (always works with pyzk);
     # a size splits the chunk into several DATA packets (the TFT 1008-byte habit), which
-    # pyzk only survives with `data_packet_gap` >= ~50 ms (ZK_PROTOCOL.md §4).
+    # pyzk reads only when the timing happens to suit it, paced or not (docs/ZK_PROTOCOL.md §4.3).
     data_packet_size: int | None = None
     data_packet_gap: float = 0.0
     extra_options: dict[str, str] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """The ZK "standalone" protocol (port 4370) as devices speak it: framing, checksum, codecs.
 
 Pure functions only, so they can be tested against the captured byte vectors in
-ZK_PROTOCOL.md (§1.5, §3, §5) without sockets. The simulator builds every packet
+docs/ZK_PROTOCOL.md (§1.5, §3, §5) without sockets. The simulator builds every packet
 with these; nothing here knows about sessions or faults.
 """
 
@@ -106,7 +106,7 @@ HEADER = struct.Struct("<4H")
 USHRT_MAX = 0xFFFF
 
 # Largest reply payload a pyzk client reads for header-only / 1024-byte / 1032-byte commands
-# (ZK_PROTOCOL.md §1.7). UDP datagrams larger than the client's recv() size are silently
+# (docs/ZK_PROTOCOL.md §1.7). UDP datagrams larger than the client's recv() size are silently
 # truncated by the kernel, so the simulator never exceeds these.
 MAX_SMALL_REPLY_DATA = 1016
 UDP_DATA_PACKET = 1024

@@ -1,7 +1,7 @@
 """A simulated ZK time clock: a real TCP + UDP server on one port, speaking the device protocol.
 
 One asyncio loop in a background thread serves both transports. Behaviour follows the
-devices (ZK_PROTOCOL.md §1-§8), not pyzk's quirks, so any ZK client works:
+devices (docs/ZK_PROTOCOL.md §1-§8), not pyzk's quirks, so any ZK client works:
 
 * every request is answered (unknown commands with ACK_UNKNOWN) except ACK_OK packets,
   which clients send to acknowledge realtime events;

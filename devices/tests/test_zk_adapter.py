@@ -264,7 +264,7 @@ def test_tcp_drop_mid_transfer_is_unreachable_at_once(make_sim: MakeSim) -> None
 
 
 def test_tcp_drop_where_pyzk_spins_forever_is_cut_by_the_hard_limit(make_sim: MakeSim) -> None:
-    # Without the EOF guard this is pyzk's infinite busy loop (ZK_PROTOCOL.md F6).
+    # Without the EOF guard this is pyzk's infinite busy loop (docs/ZK_PROTOCOL.md §9 F6).
     sim = make_sim(users=5, records=3000, faults=["drop:mid"])
     clock = adapter_for(sim, timeout=1.0, call_limit=1.5, per_record_limit=0, eof_guard=False)
     clock.connect()

@@ -1,4 +1,4 @@
-"""The simulator's protocol codecs against the byte vectors captured from real devices (ZK_PROTOCOL.md)."""
+"""The simulator's protocol codecs against the byte vectors captured from real devices (docs/ZK_PROTOCOL.md)."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ class DeviceAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
         (_("Connection"), {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
-                                   "timeout_seconds", "serial_number", "push_networks", "push_trust")}),
+                                   "timeout_seconds", "serial_number", "push_networks", "push_trust", "push_photos")}),
         (_("Sync"), {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
                              "clear_log_after_sync")}),
         (_("Status"), {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",

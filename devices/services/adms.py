@@ -21,7 +21,7 @@ import ipaddress
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -524,7 +524,7 @@ class CommandReply:
     command_id: int
     code: int | None = None
     name: str | None = None
-    lines: list[str] | None = None
+    lines: list[str] = field(default_factory=list)
 
 
 def parse_command_replies(body: str, *, query: dict[str, str] | None = None) -> list[CommandReply]:
@@ -554,7 +554,6 @@ def parse_command_replies(body: str, *, query: dict[str, str] | None = None) -> 
                 current.code = _return_code(value)
             elif sep and key == "CMD" and current.name is None:
                 current.name = value.strip()
-            assert current.lines is not None
             current.lines.append(line)
     if not replies and query and _command_id(query.get("ID")) is not None:
         replies.append(CommandReply(int(query["ID"]), _return_code(query.get("Return")), query.get("CMD"),
@@ -574,7 +573,7 @@ def adms_command_results(*, device: Device, body: str, query: dict[str, str] | N
             code = reply.code
             status = AdmsCommandStatus.DONE if code is not None and code >= 0 else AdmsCommandStatus.FAILED
             done += AdmsCommand.objects.filter(pk=reply.command_id, device=device, status=AdmsCommandStatus.SENT).update(
-                status=status, return_code=code, result="\n".join(reply.lines or []).replace("\x00", "")[:10000], completed_at=now
+                status=status, return_code=code, result="\n".join(reply.lines).replace("\x00", "")[:10000], completed_at=now
             )
     return done
 

@@ -106,7 +106,7 @@ def _dev_server_socket(stream: Any) -> Any:
     on the socket, undecoded. The socket's reader, then; None under any other server
     (gunicorn decodes chunked bodies itself)."""
     if isinstance(stream, LimitedStream) and stream.limit == 0:
-        return getattr(stream._readline, "__self__", None)
+        return getattr(getattr(stream, "_readline", None), "__self__", None)
     return None
 
 
@@ -125,7 +125,7 @@ def read_push_body(request: HttpRequest) -> bytes:
         return request.read(int(length))
     if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
         return b""  # RFC 9112 §6.3: a request with neither has no body
-    stream = request.environ.get("wsgi.input")
+    stream = request.META.get("wsgi.input")  # a WSGIRequest's META is the WSGI environ
     raw = _dev_server_socket(stream)
     if raw is not None:
         return dechunk(raw, limit)

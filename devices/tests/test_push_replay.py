@@ -301,7 +301,8 @@ def gunicorn_server(transactional_db: Any) -> Any:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError(f"gunicorn did not come up: {proc.stderr.read().decode() if proc.stderr else ''}")
+                output = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"gunicorn did not come up: {output}") from None
             time.sleep(0.2)
     yield port
     os.killpg(proc.pid, signal.SIGTERM)

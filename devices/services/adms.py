@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -403,14 +403,19 @@ def adms_upload_photo(*, device: Device, body: bytes) -> PunchPhoto | None:
         log.warning("ADMS photo from %s not understood (%d bytes)", device.serial_number, len(body))
         return None
     taken_at = to_utc(photo.taken, ZoneInfo(device.time_zone))
-    with transaction.atomic():
-        existing = PunchPhoto.objects.filter(device=device, device_user_id=photo.pin, taken_at=taken_at).first()
-        if existing is not None:  # the clock re-sent it
-            return existing
-        punch = Punch.objects.filter(device_id=device.pk, device_user_id=photo.pin, timestamp=taken_at).first()
-        stored = PunchPhoto(device=device, device_user_id=photo.pin, taken_at=taken_at, punch=punch, size=len(photo.image))
-        stored.image.save(f"{photo.pin}.jpg", ContentFile(photo.image), save=False)
-        stored.save()
+    same = PunchPhoto.objects.filter(device=device, device_user_id=photo.pin, taken_at=taken_at)
+    existing = same.first()
+    if existing is not None:  # the clock re-sent it
+        return existing
+    punch = Punch.objects.filter(device_id=device.pk, device_user_id=photo.pin, timestamp=taken_at).first()
+    stored = PunchPhoto(device=device, device_user_id=photo.pin, taken_at=taken_at, punch=punch, size=len(photo.image))
+    stored.image.save(f"{photo.pin}.jpg", ContentFile(photo.image), save=False)
+    try:
+        with transaction.atomic():
+            stored.save()
+    except IntegrityError:  # the same photo, sent twice at once: the other request kept it
+        stored.image.delete(save=False)
+        return same.first()
     return stored
 
 

@@ -436,6 +436,28 @@ def test_a_kept_photo_is_stored_once_beside_its_punch(k20: Device, settings: Any
             assert f.read() == JPEG
 
 
+def test_admins_see_a_kept_photo_through_the_admin_and_others_do_not(k20: Device, people: Any, settings: Any,
+                                                                     tmp_path: Any) -> None:  # fmt: skip
+    settings.MEDIA_ROOT = str(tmp_path)
+    services.device_update(device=k20, actor=None, push_photos=True)
+    replay(attlog_request())
+    replay(request_bytes("POST", f"/iclock/fdata?SN={SN}&table=ATTPHOTO&Stamp=9999", photo_body()))
+    photo = PunchPhoto.objects.get()
+    people.admin.is_superuser = True
+    people.admin.save()
+    admin = Client()
+    admin.force_login(people.admin)
+    page = admin.get(f"/admin/devices/punchphoto/{photo.pk}/change/")
+    assert page.status_code == 200 and f"/admin/devices/punchphoto/{photo.pk}/image/" in page.content.decode()
+    image = admin.get(f"/admin/devices/punchphoto/{photo.pk}/image/")
+    assert (image.status_code, image["Content-Type"], b"".join(image.streaming_content)) == (200, "image/jpeg", JPEG)
+    assert "private" in image["Cache-Control"] and "no-store" in image["Cache-Control"]
+    employee = Client()
+    employee.force_login(people.alice.user)
+    assert employee.get(f"/admin/devices/punchphoto/{photo.pk}/image/").status_code in (302, 403)
+    assert Client().get(f"/admin/devices/punchphoto/{photo.pk}/image/").status_code == 302  # to the login
+
+
 def registry_body() -> bytes:
     return (b"DeviceType=att,~DeviceName=SpeedFace-V5L-RFID[TI],FirmVer=ZAM180-NF-Ver1.1.17,PushVersion=3.1.2,"
             b"MAC=00:17:61:12:f8:db,StringPinFunOn=0,~MaxUserCount=6000,~MaxAttLogCount=200000,LockCount=1")  # fmt: skip

@@ -149,6 +149,7 @@ def adms_push_config(device: Device) -> str:
     return "\n".join(_push3_config(device, adms_time_zone(device.time_zone, timezone.now()))) + "\n"
 
 
+_PUSH_VERSION = re.compile(r"[0-9][0-9A-Za-z.\-]*")
 # Device parameters a 3.x clock reports at /iclock/registry, and where etime keeps them.
 _REGISTRY_FIELDS = {"devicename": "reported_name", "firmver": "firmware", "mac": "mac", "platform": "platform"}
 
@@ -164,9 +165,11 @@ def adms_register(*, device: Device, body: str, pushver: str = "") -> str:
             params[key.strip().lstrip("~").lower()] = value.strip()
     fields: dict[str, Any] = {}
     for key, field_name in _REGISTRY_FIELDS.items():
-        if params.get(key):
-            fields[field_name] = params[key][: Device._meta.get_field(field_name).max_length]  # type: ignore[union-attr]
-    version = (params.get("pushversion") or pushver or PUSH3_SERVER_VERSION)[:16]
+        value = "".join(ch for ch in params.get(key, "") if ch.isprintable())  # PostgreSQL refuses NUL
+        if value:
+            fields[field_name] = value[: Device._meta.get_field(field_name).max_length]  # type: ignore[union-attr]
+    versions = [v.strip()[:16] for v in (params.get("pushversion", ""), pushver or "")]
+    version = next((v for v in versions if _PUSH_VERSION.fullmatch(v)), PUSH3_SERVER_VERSION)
     code = device.push_registry_code or secrets.token_hex(16)
     with transaction.atomic():
         # Two registrations at once both keep the first code written.
@@ -180,7 +183,7 @@ def adms_register(*, device: Device, body: str, pushver: str = "") -> str:
 def adms_note_version(device: Device, pushver: str) -> None:
     """Remember the push version a clock announced in its handshake (it picks our answer's form)."""
     pushver = (pushver or "").strip()[:16]
-    if pushver and re.fullmatch(r"[0-9][0-9A-Za-z.\-]*", pushver) and pushver != device.push_version:
+    if _PUSH_VERSION.fullmatch(pushver) and pushver != device.push_version:
         Device.objects.filter(pk=device.pk).update(push_version=pushver)
         device.push_version = pushver
 

@@ -169,6 +169,22 @@ def test_the_zone_goes_in_hours_when_whole_and_in_minutes_otherwise(k20: Device,
     assert f"\nTimeZone={expected}\n".encode() in body
 
 
+@pytest.mark.parametrize("moment", [datetime(2027, 1, 15, 12, 0, tzinfo=UTC), datetime(2027, 7, 15, 12, 0, tzinfo=UTC)])
+def test_every_iana_zone_gets_a_value_a_clock_reads_back_as_its_offset(moment: datetime) -> None:
+    """Decoded the firmware's way (up to 12: hours, beyond: minutes), every zone's value is
+    its offset at that moment, to the minute."""
+    from zoneinfo import ZoneInfo, available_timezones
+
+    wrong = []
+    for zone in sorted(available_timezones()):
+        value = services.adms_time_zone(zone, moment)
+        decoded = value * 60 if abs(value) <= 12 else value
+        offset = moment.astimezone(ZoneInfo(zone)).utcoffset()
+        if offset is None or decoded != round(offset.total_seconds() / 60):
+            wrong.append((zone, value, offset))
+    assert wrong == []
+
+
 @pytest.mark.parametrize(
     ("moment", "expected"),
     [
@@ -532,6 +548,40 @@ def test_new_routes_report_unknown_serials(method: str, path: str, body: bytes) 
     raw = request_bytes(method, f"{path}?SN=NEWCLOCK9", body)
     assert answer(replay(raw)) == (403, b"ERROR: unknown device\n")
     assert PushKnock.objects.get().serial_number == "NEWCLOCK9"
+
+
+@pytest.mark.postgres
+def test_no_body_a_trusted_clock_sends_gets_a_500(speedface: Device, settings: Any, tmp_path: Any) -> None:
+    """Any route, table, query and body (text, bytes, NULs, huge numbers) from the clock's own
+    network: a 2xx or a documented 4xx, never a 500."""
+    from hypothesis import HealthCheck, given
+    from hypothesis import settings as hypothesis_settings
+    from hypothesis import strategies as st
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    services.device_update(device=speedface, actor=None, push_photos=True)
+    lines = st.sampled_from([
+        "1452\t2015-07-30 15:16:28\t0\t1", "time=2015-07-30 15:16:28\tpin=1452\tevent=0", "ID=1&Return=0&CMD=INFO",
+        "ID=99999999999999999999", "Return=-99999999999", "PIN=20150730151628-1452.jpg", "CMD=uploadphoto",
+        "PIN=\x00\tDateTime=2015-07-30 15:16:28", "1452\t9999-99-99 99:99:99", "DeviceName=X,FirmVer=Y", "",
+    ])  # fmt: skip
+    text = st.lists(st.one_of(lines, st.text(max_size=40)), max_size=6).map("\n".join).map(str.encode)
+
+    @hypothesis_settings(max_examples=60, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @given(
+        route=st.sampled_from(["cdata", "fdata", "devicecmd", "registry", "push", "ping", "getrequest"]),
+        table=st.sampled_from(["ATTLOG", "rtlog", "rtstate", "ATTPHOTO", "OPERLOG", "options", "", "x"]),
+        body=st.one_of(text, st.binary(max_size=300)),
+        extra=st.sampled_from(["", "&Stamp=99999999999999", "&ID=3&Return=x", "&pushver=3.1.2", "&pushver=\x00"]),
+    )
+    def attempt(route: str, table: str, body: bytes, extra: str) -> None:
+        method = "GET" if route == "getrequest" else "POST"
+        raw = request_bytes(method, f"/iclock/{route}?SN={SN3}&table={table}{extra}", body if method == "POST" else b"")
+        response = replay(raw)
+        assert response.status_code in (200, 400, 405, 413), (route, table, body, response.status_code)
+
+    attempt()
 
 
 def test_rtlog_from_another_network_stores_nothing(speedface: Device) -> None:

@@ -214,6 +214,15 @@ _KV_VERIFY = ("verify", "verifytype", "verified", "verifymode")
 RTLOG_PUNCH_EVENTS = frozenset({0, 1, 2, 3, 14, 15, 16, 17, 18, 19})
 
 
+def _local_time(text: str, fmt: str) -> datetime:
+    """A clock's naive local time; ValueError when it is none, or outside 1900-2999 (a year
+    no clock means, and one UTC conversion could take past datetime's range)."""
+    moment = datetime.strptime(text, fmt)  # noqa: DTZ007 (device-local)
+    if not 1900 <= moment.year <= 2999:
+        raise ValueError(f"year {moment.year} is out of range")
+    return moment
+
+
 def _kv_fields(line: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     for part in line.split("\t"):
@@ -231,7 +240,7 @@ def _kv_line(line: str) -> AttlogLine | None:
     fields = _kv_fields(line)
     pin, when = (_first(fields, _KV_PIN) or "").strip(), _first(fields, _KV_TIME)
     try:
-        moment = datetime.strptime((when or "").strip(), "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 (device-local)
+        moment = _local_time((when or "").strip(), "%Y-%m-%d %H:%M:%S")
     except ValueError:
         return None
     if not pin or len(pin) > MAX_PIN or not pin.isprintable():
@@ -261,7 +270,7 @@ def parse_attlog(body: str) -> tuple[list[AttlogLine], list[str]]:
             match = _WHITESPACE_LINE.match(line.strip())
             fields = [g or "" for g in match.groups()] if match else []
         try:
-            pin, when = fields[0], datetime.strptime(fields[1], "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 (device-local)
+            pin, when = fields[0], _local_time(fields[1], "%Y-%m-%d %H:%M:%S")
         except (IndexError, ValueError):
             bad.append(line[:200])
             continue
@@ -386,7 +395,7 @@ def parse_attphoto(body: bytes) -> AttPhoto | None:
     if match is None or not image:
         return None
     try:
-        taken = datetime.strptime(match.group(1), "%Y%m%d%H%M%S")  # noqa: DTZ007 (device-local)
+        taken = _local_time(match.group(1), "%Y%m%d%H%M%S")
     except ValueError:
         return None
     pin = match.group(2)

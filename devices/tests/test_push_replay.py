@@ -220,10 +220,10 @@ def test_the_specs_attlog_upload_is_stored_once_at_the_right_instant(k20: Device
 
 
 def test_ok_counts_what_was_stored_not_the_lines_it_could_not_read(k20: Device) -> None:
-    body = ATTLOG_LINES + b"garbage\r\n1452\tnot a time\t0\t1\r\n\r\n"
+    body = ATTLOG_LINES + b"garbage\r\n1452\tnot a time\t0\t1\r\n\r\n1452\t0001-01-01 00:00:00\t0\t1\r\n"
     assert answer(replay(attlog_request(body=body))) == (200, b"OK: 3\n")
     run = SyncRun.objects.get()
-    assert (run.fetched, run.created) == (5, 3) and "2 lines not understood" in run.notes
+    assert (run.fetched, run.created) == (6, 3) and "3 lines not understood" in run.notes
 
 
 def test_key_value_attlog_lines_are_read_too(k20: Device) -> None:
@@ -563,7 +563,7 @@ def test_no_body_a_trusted_clock_sends_gets_a_500(speedface: Device, settings: A
     lines = st.sampled_from([
         "1452\t2015-07-30 15:16:28\t0\t1", "time=2015-07-30 15:16:28\tpin=1452\tevent=0", "ID=1&Return=0&CMD=INFO",
         "ID=99999999999999999999", "Return=-99999999999", "PIN=20150730151628-1452.jpg", "CMD=uploadphoto",
-        "PIN=\x00\tDateTime=2015-07-30 15:16:28", "1452\t9999-99-99 99:99:99", "DeviceName=X,FirmVer=Y", "",
+        "PIN=\x00\tDateTime=2015-07-30 15:16:28", "1452\t9999-99-99 99:99:99", "1452\t0001-01-01 00:00:00", "PIN=00010101000000-1.jpg", "DeviceName=X,FirmVer=Y", "",
     ])  # fmt: skip
     text = st.lists(st.one_of(lines, st.text(max_size=40)), max_size=6).map("\n".join).map(str.encode)
 

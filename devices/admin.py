@@ -7,10 +7,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
@@ -19,7 +21,17 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
 from devices import crypto, services
-from devices.models import AdmsCommand, Device, DeviceStatus, Protocol, PushKnock, SyncRun, SyncStatus, SyncTrigger
+from devices.models import (
+    AdmsCommand,
+    Device,
+    DeviceStatus,
+    Protocol,
+    PunchPhoto,
+    PushKnock,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+)
 from etime.core import formatting
 from etime.core.adminkit import elapsed
 from etime.core.errors import DomainError
@@ -63,18 +75,19 @@ class DeviceAdmin(admin.ModelAdmin):
         "next_sync_at", "failing_since", "consecutive_failures", "alerted_at", "clock_drift_seconds",
         "clock_checked_at", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
         "record_capacity", "watermark_position", "created_at", "updated_at", "recent_sync_runs", "push_trust",
+        "push_version",
     )  # fmt: skip
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
         (_("Connection"), {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
-                                   "timeout_seconds", "serial_number", "push_networks", "push_trust")}),
+                                   "timeout_seconds", "serial_number", "push_networks", "push_trust", "push_photos")}),
         (_("Sync"), {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
                              "clear_log_after_sync")}),
         (_("Status"), {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
                                "last_contact_at", "next_sync_at", "failing_since", "consecutive_failures", "alerted_at",
                                "clock_drift_seconds", "clock_checked_at", "watermark_position")}),
         (_("Read from the device"), {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
-                                             "record_capacity")}),
+                                             "record_capacity", "push_version")}),
         (_("Asset"), {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
         (_("Sync runs"), {"fields": ("recent_sync_runs",)}),
     )  # fmt: skip
@@ -327,6 +340,51 @@ class PushKnockAdmin(admin.ModelAdmin):
             query["push_networks"] = obj.last_address
         return format_html('<a href="{}?{}">{}</a>', reverse("admin:devices_device_add"), urlencode(query),
                            _("Register this clock"))  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PunchPhoto)
+class PunchPhotoAdmin(admin.ModelAdmin):
+    """Photos push clocks took at punches (kept only for clocks with *keep punch photos* on).
+    Read-only; deleting one removes the image. The image is served by this admin, to those
+    who may view the photos, never from a public media URL."""
+
+    list_display = ("taken_at", "device", "device_user_id", "employee", "size")
+    list_filter = ("device",)
+    search_fields = ("device_user_id", "device__name")
+    list_select_related = ("device", "punch__employee")
+    fields = ("device", "device_user_id", "taken_at", "employee", "size", "received_at", "photo")
+    readonly_fields = fields
+
+    @admin.display(description=_("employee"))
+    def employee(self, obj: PunchPhoto) -> str:
+        return str(obj.punch.employee) if obj.punch is not None and obj.punch.employee is not None else "—"
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj: PunchPhoto) -> SafeString:
+        url = reverse("admin:devices_punchphoto_image", args=[obj.pk])
+        return format_html('<img src="{}" alt="{}" width="240">', url, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        image = path("<int:pk>/image/", self.admin_site.admin_view(self.image_view), name="devices_punchphoto_image")
+        return [image, *super().get_urls()]
+
+    def image_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        photo = get_object_or_404(PunchPhoto, pk=pk)
+        try:
+            handle = photo.image.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -40,7 +40,7 @@ class DeviceSerializer(serializers.ModelSerializer):
             "id", "name", "vendor", "model", "protocol", "host", "port", "transport", "comm_key", "has_comm_key",
             "time_zone", "location", "poll_interval_seconds", "timeout_seconds", "enabled", "correct_clock",
             "clock_drift_threshold_seconds", "clear_log_after_sync", "purchase_date", "warranty_end",
-            "serial_number", "push_networks", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
+            "serial_number", "push_networks", "push_photos", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
             "record_capacity", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
             "last_contact_at", "next_sync_at", "consecutive_failures", "clock_drift_seconds", "clock_checked_at",
             "created_at", "updated_at",

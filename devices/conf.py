@@ -55,3 +55,9 @@ def adms_new_knocks_per_hour() -> int:
     """At most this many new unknown serials are recorded (and reported) per hour; past it
     they are only logged, so someone trying serials cannot flood the table or the admins."""
     return max(1, _int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20))
+
+
+def adms_max_body_bytes() -> int:
+    """The largest body a push clock may send (an ATTLOG batch, a photo); a larger one is
+    answered 413 and not read (docs/DEVICE_INTEGRATION.md "ADMS push")."""
+    return max(1024, _int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024))

@@ -5,6 +5,7 @@ reach attendance within half a minute. Idempotent (found by name)."""
 
 from __future__ import annotations
 
+import base64
 import random
 from typing import Any
 
@@ -31,6 +32,25 @@ def seed_devices(*, rng: random.Random, stdout: Any) -> None:
 
 PUSH_DEVICE_NAME = "Munich Plant gate (push)"
 PUSH_SERIAL = "DEMO-ADMS-0001"
+DEMO_PHOTO = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxO"
+    "UlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09P"
+    "T09PT09PT0//wAARCABgAGADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUF"
+    "BAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVW"
+    "V1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi"
+    "4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAEC"
+    "AxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVm"
+    "Z2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq"
+    "8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDsqKKKskKKKKACiiq81/awttknXOSMDnH1x0pgWKKqx6jZyNhZ1Bxn5sr/ADq1QAUUUUgC"
+    "iiigAooooAKGIVSzEAAZJPais7W5zFaCNThpTj8O/wDT86YFDUtSa4YxwMVhHGRwX/8Are1Z1FFWSFXLDUJLRwGJeHoVz09xVOig"
+    "Dr45EljWSNgysMginVkaDOSslux+78yj27/0/OteoZQUUUUgCiiigArH8QA7YGwcAsCfyrYqtqFt9qtGjH3x8yfUf5xTQM5eihgV"
+    "YqwIIOCD2oqyQooooA09BB+2SNg4EeCfxFb1UdItTbWu6RSJJDkg9h2H+fWr1QykFFFFIAooooAKKzbzVvs1y8PkbtuOd+M8Z9Kh"
+    "/t3/AKdv/In/ANanZhctahpqXZ8xCElA644b6/41jTaddxNgwswycFBuz+VX/wC3f+nb/wAif/Wo/t3/AKdv/In/ANanqLQzo7C7"
+    "kbC28gOM/MNv8617DSVt3Es7B3HQDop9feof7d/6dv8AyJ/9aj+3f+nb/wAif/Wo1DQ2KKx/7d/6dv8AyJ/9anw615s8cf2fG9gu"
+    "d/TJ+lKzHc1aKKKQBRRRQBzWr/8AITm/4D/6CKp1c1f/AJCc3/Af/QRVOrRIUUUUwCiiigAqaz/4/YP+ui/zqGprP/j9g/66L/Og"
+    "Dq6KKKzKCiiigDmtX/5Cc3/Af/QRVOrmr/8AITm/4D/6CKp1aJCiiimAUUUUAFTWf/H7B/10X+dQ1NZ/8fsH/XRf50AdXRRRWZR/"
+    "/9k="
+)  # a 96 px placeholder portrait (JPEG)
 
 
 def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
@@ -44,7 +64,7 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
     from attendance.models import DirectionMode, PunchDirectionRule
     from attendance.services import direction_rule_save
     from devices.models import Protocol, PushKnock
-    from devices.services import adms_command_queue, adms_upload_attlog
+    from devices.services import adms_command_queue, adms_upload_attlog, adms_upload_photo
     from etime.core.demo import demo_admin, demo_now
 
     if Device.objects.filter(serial_number=PUSH_SERIAL).exists():
@@ -56,11 +76,14 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
     with transaction.atomic():
         device = device_create(
             actor=admin, name=PUSH_DEVICE_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
-            serial_number=PUSH_SERIAL, location=munich, time_zone=zone, push_networks="10.20.0.0/16",
+            serial_number=PUSH_SERIAL, location=munich, time_zone=zone, push_networks="10.20.0.0/16", push_photos=True,
         )  # fmt: skip
         direction_rule_save(rule=PunchDirectionRule(device_id=device.pk, mode=DirectionMode.DEVICE_STATE), actor=admin)
         local = (demo_now() - timedelta(hours=1)).astimezone(ZoneInfo(zone))
         adms_upload_attlog(device=device, body=f"9001\t{local:%Y-%m-%d %H:%M:%S}\t0\t1\t0\n", stamp="1")
+        # It keeps punch photos: the one its camera took at that punch (a placeholder portrait).
+        photo = f"PIN={local:%Y%m%d%H%M%S}-9001.jpg\nSN={PUSH_SERIAL}\nsize={len(DEMO_PHOTO)}\nCMD=uploadphoto\0"
+        adms_upload_photo(device=device, body=photo.encode() + DEMO_PHOTO)
         adms_command_queue(device=device, command="CHECK", actor=admin)
         # A clock nobody registered yet has called: Devices → Knocking clocks offers to adopt it.
         PushKnock.objects.get_or_create(

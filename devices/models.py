@@ -98,6 +98,14 @@ class Device(models.Model):
         ),
         verbose_name=_("push networks"),
     )
+    push_photos = models.BooleanField(
+        default=False,
+        help_text=_(
+            "ADMS push: keep the photos the clock takes at a punch (stored beside the punch). "
+            "Off: photos are acknowledged and discarded."
+        ),
+        verbose_name=_("keep punch photos"),
+    )
     clear_log_after_sync = models.BooleanField(
         default=False,
         help_text=_("Clear the device's log once every record in it is stored (never after a failed sync)"),
@@ -117,6 +125,10 @@ class Device(models.Model):
     user_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("user count"))
     record_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("record count"))
     record_capacity = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("record capacity"))
+    # ADMS push 3.x: the code etime handed the clock at /iclock/registry, and the push version
+    # the clock last announced (`pushver`), which picks the handshake it gets.
+    push_registry_code = models.CharField(max_length=32, blank=True, editable=False, verbose_name=_("registry code"))
+    push_version = models.CharField(max_length=16, blank=True, verbose_name=_("push version"))
 
     # Written by the sync pipeline.
     status = models.CharField(
@@ -377,3 +389,34 @@ class PushKnock(models.Model):
 
     def __str__(self) -> str:
         return self.serial_number
+
+
+def punch_photo_path(instance: PunchPhoto, filename: str) -> str:
+    return f"punch-photos/{instance.device_id}/{instance.taken_at:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class PunchPhoto(models.Model):
+    """A photo a push clock took at a punch (ATTPHOTO), kept only for clocks with
+    `push_photos` on. Matched to the punch by device, device user id and instant; a photo
+    that arrives before its punch is matched when the punch arrives."""
+
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="punch_photos", verbose_name=_("device"))
+    device_user_id = models.CharField(max_length=24, verbose_name=_("device user id"))
+    taken_at = models.DateTimeField(verbose_name=_("taken at"))
+    punch = models.ForeignKey("attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("punch"))  # fmt: skip
+    image = models.FileField(upload_to=punch_photo_path, verbose_name=_("image"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+
+    class Meta:
+        verbose_name = _("punch photo")
+        verbose_name_plural = _("punch photos")
+        ordering = ["-taken_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["device", "device_user_id", "taken_at"], name="punchphoto_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_user_id} {self.taken_at:%Y-%m-%d %H:%M:%S}"

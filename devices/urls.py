@@ -10,4 +10,8 @@ urlpatterns = [
     re_path(r"^iclock/cdata(?:\.aspx)?/?$", views.iclock_cdata, name="iclock_cdata"),
     re_path(r"^iclock/getrequest(?:\.aspx)?/?$", views.iclock_getrequest, name="iclock_getrequest"),
     re_path(r"^iclock/devicecmd(?:\.aspx)?/?$", views.iclock_devicecmd, name="iclock_devicecmd"),
+    re_path(r"^iclock/ping(?:\.aspx)?/?$", views.iclock_ping, name="iclock_ping"),
+    re_path(r"^iclock/fdata(?:\.aspx)?/?$", views.iclock_fdata, name="iclock_fdata"),
+    re_path(r"^iclock/registry(?:\.aspx)?/?$", views.iclock_registry, name="iclock_registry"),
+    re_path(r"^iclock/push(?:\.aspx)?/?$", views.iclock_push, name="iclock_push"),
 ]

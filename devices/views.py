@@ -11,8 +11,10 @@ rate-limited per address and reported once per serial (docs/SECURITY.md "ADMS pu
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
+from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from attendance.views import client_ip
-from devices import selectors, services
+from devices import conf, selectors, services
 from devices.models import Device, DeviceStatus, Protocol, PushKnock
 from etime.core.access import is_admin
 
@@ -68,8 +70,88 @@ def _device(request: HttpRequest) -> Device | HttpResponse:
     return device
 
 
-def _body(request: HttpRequest) -> str:
-    return request.body.decode("utf-8", errors="replace")
+class BodyTooLarge(Exception):
+    pass
+
+
+def dechunk(stream: Any, limit: int) -> bytes:
+    """Read an HTTP/1.1 chunked body from a raw stream (RFC 9112 §7.1): the chunks, then
+    the trailer section. Raises BodyTooLarge past `limit` bytes, ValueError when malformed."""
+    out = bytearray()
+    while True:
+        size_line = stream.readline(1026)
+        if not size_line.endswith(b"\n"):
+            raise ValueError("chunk size line cut short")
+        size_text = size_line.split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size_text):
+            raise ValueError("not a chunk size")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(out) + size > limit:
+            raise BodyTooLarge
+        chunk = stream.read(size)
+        if len(chunk) != size or stream.read(2) != b"\r\n":
+            raise ValueError("chunk cut short")
+        out += chunk
+    for _ in range(100):  # trailer fields, up to the empty line
+        if stream.readline(8192).strip() == b"":
+            break
+    return bytes(out)
+
+
+def _dev_server_socket(stream: Any) -> Any:
+    """runserver (and the test live server) hand the view a LimitedStream of Content-Length
+    bytes over the socket; without a Content-Length that is 0 bytes and a chunked body stays
+    on the socket, undecoded. The socket's reader, then; None under any other server
+    (gunicorn decodes chunked bodies itself)."""
+    if isinstance(stream, LimitedStream) and stream.limit == 0:
+        return getattr(getattr(stream, "_readline", None), "__self__", None)
+    return None
+
+
+def read_push_body(request: HttpRequest) -> bytes:
+    """The whole body a clock sent, with a Content-Length, chunked, or (HTTP/1.0) neither,
+    bounded by ETIME_ADMS_MAX_BODY_BYTES (BodyTooLarge). Django's request.body is empty
+    without a Content-Length, which is how chunked ATTLOG uploads were acknowledged `OK: 0`
+    and dropped (issue 19)."""
+    limit = conf.adms_max_body_bytes()
+    length = (request.META.get("CONTENT_LENGTH") or "").strip()
+    if length:
+        if not length.isdigit():
+            raise ValueError("Content-Length is not a number")
+        if int(length) > limit:
+            raise BodyTooLarge
+        return request.read(int(length))
+    if "chunked" not in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return b""  # RFC 9112 §6.3: a request with neither has no body
+    stream = request.META.get("wsgi.input")  # a WSGIRequest's META is the WSGI environ
+    raw = _dev_server_socket(stream)
+    if raw is not None:
+        return dechunk(raw, limit)
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise BodyTooLarge
+    return bytes(data)
+
+
+def _body_or_refusal(request: HttpRequest) -> bytes | HttpResponse:
+    try:
+        return read_push_body(request)
+    except BodyTooLarge:
+        log.warning("ADMS body from %s over %d bytes refused", request.GET.get("SN", "")[:64], conf.adms_max_body_bytes())
+        return _text(f"ERROR: body too large (limit {conf.adms_max_body_bytes()} bytes)\n", status=413)
+    except (ValueError, OSError):
+        return _text("ERROR: malformed body\n", status=400)
+
+
+def _decode(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace").replace("\x00", "")
+
+
+# Tables answered a plain `OK` (the firmware expects no count): the clock's own options, photos
+# and the PUSH 3.x real-time tables. Everything else gets `OK: <n>`.
+PLAIN_OK_TABLES = frozenset({"OPTIONS", "ATTPHOTO", "BIOPHOTO", "USERPIC", "RTLOG", "RTSTATE"})
 
 
 @csrf_exempt
@@ -79,16 +161,77 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
     if isinstance(device, HttpResponse):
         return device
     if request.method == "GET":
+        pushver = request.GET.get("pushver", "")
+        services.adms_note_version(device, pushver)
         services.adms_contact(device)
-        return _text(services.adms_options(device))
+        return _text(services.adms_options(device, pushver=pushver))
+    raw = _body_or_refusal(request)
+    if isinstance(raw, HttpResponse):
+        return raw
     table = request.GET.get("table", "").upper()
-    body = _body(request)
     if table == "ATTLOG":
-        run = services.adms_upload_attlog(device=device, body=body, stamp=request.GET.get("Stamp", ""))
-        return _text(f"OK: {run.fetched}\n")
-    # OPERLOG, ATTPHOTO, USERINFO...: acknowledged so the device does not resend them forever.
+        run = services.adms_upload_attlog(device=device, body=_decode(raw), stamp=request.GET.get("Stamp", ""))
+        return _text(f"OK: {run.created + run.duplicates}\n")
+    if table == "RTLOG":
+        services.adms_upload_rtlog(device=device, body=_decode(raw))
+        return _text("OK\n")
+    if table == "ATTPHOTO":
+        services.adms_upload_photo(device=device, body=raw)
+        return _text("OK\n")
+    # OPERLOG, USERINFO, BIODATA, options, rtstate...: acknowledged so the clock does not resend them forever.
+    count = services.adms_acknowledge(device=device, body="" if table in PLAIN_OK_TABLES else _decode(raw))
+    return _text("OK\n" if table in PLAIN_OK_TABLES else f"OK: {count}\n")
+
+
+@csrf_exempt
+@require_POST
+def iclock_fdata(request: HttpRequest) -> HttpResponse:
+    """Photo upload (`POST /iclock/fdata?SN=..&table=ATTPHOTO`): kept when the clock's
+    `push_photos` is on, else acknowledged and discarded."""
+    device = _device(request)
+    if isinstance(device, HttpResponse):
+        return device
+    raw = _body_or_refusal(request)
+    if isinstance(raw, HttpResponse):
+        return raw
+    services.adms_upload_photo(device=device, body=raw)
+    return _text("OK\n")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def iclock_ping(request: HttpRequest) -> HttpResponse:
+    """Heartbeat (2.4 firmware while it uploads, 3.x between requests): the clock is online."""
+    device = _device(request)
+    if isinstance(device, HttpResponse):
+        return device
     services.adms_contact(device)
-    return _text(f"OK: {sum(1 for line in body.splitlines() if line.strip())}\n")
+    return _text("OK\n")
+
+
+@csrf_exempt
+@require_POST
+def iclock_registry(request: HttpRequest) -> HttpResponse:
+    """PUSH 3.x registration: the clock's parameters in, its RegistryCode out."""
+    device = _device(request)
+    if isinstance(device, HttpResponse):
+        return device
+    raw = _body_or_refusal(request)
+    if isinstance(raw, HttpResponse):
+        return raw
+    code = services.adms_register(device=device, body=_decode(raw), pushver=request.GET.get("pushver", ""))
+    return _text(f"RegistryCode={code}\n")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def iclock_push(request: HttpRequest) -> HttpResponse:
+    """PUSH 3.x: the communication parameters, asked for after registration."""
+    device = _device(request)
+    if isinstance(device, HttpResponse):
+        return device
+    services.adms_contact(device)
+    return _text(services.adms_push_config(device))
 
 
 @csrf_exempt
@@ -110,8 +253,11 @@ def iclock_devicecmd(request: HttpRequest) -> HttpResponse:
     device = _device(request)
     if isinstance(device, HttpResponse):
         return device
+    raw = _body_or_refusal(request)
+    if isinstance(raw, HttpResponse):
+        return raw
     services.adms_contact(device)
-    services.adms_command_results(device=device, body=_body(request))
+    services.adms_command_results(device=device, body=_decode(raw), query=request.GET.dict())
     return _text("OK\n")
 
 

@@ -371,6 +371,8 @@ ETIME_IMPORT_ASYNC_ROWS = env_int("ETIME_IMPORT_ASYNC_ROWS", 2000, minimum=1)
 # per-address rate of unknown-serial calls is the `adms_unknown` throttle rate above).
 ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60, minimum=0)
 ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
+# The largest body a push clock may send (ATTLOG batch, photo); larger ones get 413.
+ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by

@@ -20,7 +20,7 @@ from etime.core.errors import ValidationFailed
 DEVICE_FIELDS = (
     "name", "vendor", "model", "protocol", "host", "port", "transport", "time_zone", "location",
     "poll_interval_seconds", "timeout_seconds", "enabled", "correct_clock", "clock_drift_threshold_seconds",
-    "clear_log_after_sync", "purchase_date", "warranty_end", "serial_number", "push_networks",
+    "clear_log_after_sync", "purchase_date", "warranty_end", "serial_number", "push_networks", "push_photos",
 )  # fmt: skip
 # A change to any of these may mean another clock (or another log) at the other end.
 _CONNECTION_FIELDS = ("protocol", "host", "port", "transport")

@@ -248,9 +248,10 @@ def test_fuzz_adms_routes_as_each_persona_from_outside_never_succeeds(device: De
     @given(
         persona=st.sampled_from(PERSONAS),
         method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-        path=st.sampled_from(["/iclock/cdata", "/iclock/cdata.aspx", "/iclock/getrequest", "/iclock/devicecmd"]),
+        path=st.sampled_from(["/iclock/cdata", "/iclock/cdata.aspx", "/iclock/getrequest", "/iclock/devicecmd",
+                              "/iclock/ping", "/iclock/fdata", "/iclock/registry", "/iclock/push"]),  # fmt: skip
         serial=st.one_of(st.just(SN), st.just(SN.lower()), st.just(f" {SN} "), st.text(max_size=70)),
-        table=st.sampled_from(["ATTLOG", "OPERLOG", "attlog", "", "USERINFO"]),
+        table=st.sampled_from(["ATTLOG", "OPERLOG", "attlog", "", "USERINFO", "rtlog", "rtstate", "ATTPHOTO"]),
         stamp=st.one_of(st.integers(min_value=-1, max_value=10**14).map(str), st.text(max_size=20)),
         body=st.one_of(st.just(ATTLOG), st.just(f"ID={command.pk}&Return=0&CMD=DATA\n"), st.text(max_size=200)),
         address=st.sampled_from([ELSEWHERE, "203.0.113.9", "::1", "2001:db8::1"]),

@@ -411,6 +411,10 @@ PAGES_ELSEWHERE = {
     "/iclock/cdata": "devices/tests/test_adms.py, test_adms_trust.py (serial and network; fuzzed as each persona)",
     "/iclock/getrequest": "devices/tests/test_adms.py",
     "/iclock/devicecmd": "devices/tests/test_adms.py",
+    "/iclock/ping": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
+    "/iclock/fdata": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
+    "/iclock/registry": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
+    "/iclock/push": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
 }
 
 

@@ -1,4 +1,5 @@
-"""Forgotten passwords: asking for a link by e-mail, and setting a new password with it.
+"""Forgotten passwords: asking for a link by e-mail, and setting a new password with it; and
+setting the first password with an invitation's link, which follows the same rules.
 
 The rules (docs/SECURITY.md "Forgotten passwords"):
 
@@ -95,12 +96,21 @@ def password_reset_request(*, email: str, client: str, language: str) -> None:
 def password_reset_complete(*, user: User, password: str, client: str) -> User:
     """Set the password a valid link allowed (the caller has checked the token and run the
     password validators), audit it, and clear the account's login lockout."""
+    return _password_set_by_link(user=user, password=password, client=client, action="password_reset.completed")
+
+
+def invitation_accept(*, user: User, password: str, client: str) -> User:
+    """The invitation's link (the same token rule): the first password, set, audited as
+    ``invitation.accepted`` and with the login lockout cleared, as a reset is."""
+    return _password_set_by_link(user=user, password=password, client=client, action="invitation.accepted")
+
+
+def _password_set_by_link(*, user: User, password: str, client: str, action: str) -> User:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password", "password_change_required"])
         cleared = sum(axes_reset(username=name) for name in {user.get_username(), user.email} if name)
         audit.record(
-            actor=user, action="password_reset.completed", obj=user,
-            after={"client": client, "lockout_attempts_cleared": cleared},
+            actor=user, action=action, obj=user, after={"client": client, "lockout_attempts_cleared": cleared},
         )  # fmt: skip
     return user

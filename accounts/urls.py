@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from accounts import views
 
@@ -25,9 +25,7 @@ urlpatterns = [
     ),
     path(
         "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/set_password.html", success_url=reverse_lazy("set_password_done")
-        ),
+        views.SetPasswordView.as_view(),
         name="set_password",
     ),
     path(

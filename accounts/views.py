@@ -253,11 +253,22 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         # A link mailed before the login was deactivated must not bring it back to life.
         return user if user is not None and user.is_active else None
 
+    complete = staticmethod(password_reset.password_reset_complete)
+
     def form_valid(self, form: Any) -> HttpResponse:
-        password_reset.password_reset_complete(
+        self.complete(
             user=form.user,
             password=form.cleaned_data["new_password1"],
             client=password_reset.client_address(self.request),
         )
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return HttpResponseRedirect(self.get_success_url())
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """The invitation's link: the same page and rules with its own wording, saved through
+    ``invitation_accept`` (audited as ``invitation.accepted``)."""
+
+    template_name = "registration/set_password.html"
+    success_url = reverse_lazy("set_password_done")
+    complete = staticmethod(password_reset.invitation_accept)

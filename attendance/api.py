@@ -7,6 +7,7 @@ approvals through etime.core.approvals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -48,7 +49,7 @@ from attendance.models import (
 )
 from attendance.resources import AttendanceDayResource
 from attendance.views import client_ip
-from etime.core import access, approvals
+from etime.core import access, approvals, params
 from etime.core.api.fields import AwareDateTimeField, iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES, XLSX_CONTENT_TYPE, NamedChoiceField
@@ -747,6 +748,22 @@ def _uuid_param(request: Request, name: str) -> None:
             raise ValidationError({name: ["Must be a UUID."]}) from None
 
 
+def _report_dates(request: Request, **rules: Callable[[str | None, str], date | None]) -> dict[str, date | None]:
+    """A report's month or date query parameters read by the pages' rules (well formed, inside
+    etime's supported dates; None when missing), refused as one ``validation_error`` naming
+    each bad parameter."""
+    values: dict[str, date | None] = {}
+    errors: dict[str, list[str]] = {}
+    for name, parse in rules.items():
+        try:
+            values[name] = parse(request.query_params.get(name), name)
+        except params.InvalidPageParameter as error:
+            errors[name] = [error.message]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
 class RegisterView(EtimeAPIView):
     """The monthly register: every employee you may see × every day of the month, with
     status codes and totals. `?format=csv|xlsx|pdf` downloads it."""
@@ -765,7 +782,7 @@ class RegisterView(EtimeAPIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Register JSON, or the file")},
     )
     def get(self, request: Request) -> Response | HttpResponse:
-        month = reports.parse_month(request.query_params.get("month"))
+        month = _report_dates(request, month=params.month_value)["month"]
         if month is None:
             raise ValidationError({"month": [gettext("Give the month as YYYY-MM.")]})
         register = reports.monthly_register(employees=_report_employees(request), month=month)
@@ -793,16 +810,15 @@ class SummaryView(EtimeAPIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT)},
     )
     def get(self, request: Request) -> Response:
-        params = request.query_params
-        month = reports.parse_month(params.get("month")) if params.get("month") else None
+        month = _report_dates(request, month=params.month_value)["month"]
         if month is not None:
             date_from, date_to = reports.month_bounds(month)
         else:
-            try:
-                date_from = date.fromisoformat(params.get("date_after", ""))
-                date_to = date.fromisoformat(params.get("date_before", ""))
-            except ValueError:
-                raise ValidationError({"date_after": [gettext("Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD).")]}) from None
+            given = _report_dates(request, date_after=params.date_value, date_before=params.date_value)
+            after, before = given["date_after"], given["date_before"]
+            if after is None or before is None:
+                raise ValidationError({"date_after": [gettext("Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD).")]})
+            date_from, date_to = after, before
         if date_to < date_from or date_to - date_from > timedelta(days=MAX_RECOMPUTE_DAYS):
             raise ValidationError({"date_before": [f"A range of 1 to {MAX_RECOMPUTE_DAYS} days."]})
         employees = _report_employees(request).order_by("code")

@@ -41,15 +41,6 @@ LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
 FORMATS = ("json", "csv", "xlsx", "pdf")
 
 
-def parse_month(value: str | None) -> date | None:
-    """``YYYY-MM`` -> the first of that month, or None when malformed."""
-    try:
-        year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return None
-
-
 def month_bounds(first: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 

@@ -345,7 +345,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
+    # Swagger UI's default asks validator.swagger.io for a badge (in its standalone layout).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # The sidecar's Redoc with its footer logo (an image from cdn.redoc.ly) taken out:
+    # static/vendor/README.md. The view appends /bundles/redoc.standalone.js.
+    "REDOC_DIST": f"{STATIC_URL}vendor/redoc-2.5.4",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }

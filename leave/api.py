@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import holidays as holiday_calendars
-from accounts.models import Employee, Holiday, HolidayCalendar
+from accounts.models import Employee, Holiday, HolidayCalendar, HolidaySource
 from accounts.selectors import employee_list_visible
 from etime.core import access
 from etime.core.api.fields import SlugRelatedField
@@ -27,6 +27,7 @@ from etime.core.api.permissions import AdminWritesOnly, IsAdminRole, TokenScopeP
 from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet, EtimeReadOnlyViewSet
 from etime.core.errors import ValidationFailed
 from leave import selectors, services
+from leave.holiday_names import holiday_name
 from leave.models import (
     EntryKind,
     LeavePolicy,
@@ -162,6 +163,16 @@ class HolidaySerializer(serializers.ModelSerializer):
     def get_company_wide(self, obj: Holiday) -> bool:
         return obj.calendar_id is None
 
+    def to_representation(self, instance: Holiday) -> dict[str, Any]:
+        """A public holiday's name in the request's language (Accept-Language), as pages show
+        it (leave.holiday_names); the calendar stores the package's English name. Company
+        days are shown as typed."""
+        data: dict[str, Any] = super().to_representation(instance)
+        calendar = self.context.get("calendar") or instance.calendar
+        if instance.source == HolidaySource.GENERATED and calendar is not None:
+            data["name"] = holiday_name(instance.name, instance.date, calendar.country, calendar.subdivision)
+        return data
+
 
 class HolidayCalendarViewSet(EtimeReadOnlyViewSet):
     """Public-holiday calendars by country and subdivision (generated from the `holidays`
@@ -211,7 +222,8 @@ class HolidayCalendarViewSet(EtimeReadOnlyViewSet):
             )
             return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
         first, last = _date_range(request)
-        return Response(HolidaySerializer(holiday_calendars.calendar_days(calendar, first, last), many=True).data)
+        days = holiday_calendars.calendar_days(calendar, first, last)
+        return Response(HolidaySerializer(days, many=True, context={"calendar": calendar}).data)
 
 
 def _date_range(request: Request) -> tuple[date, date]:

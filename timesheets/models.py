@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -401,6 +402,21 @@ def make_sort_key(start: datetime, entry_id: uuid.UUID) -> str:
     return f"{start.astimezone(UTC):%Y%m%d%H%M%S%f}{entry_id.hex}"
 
 
+class DeletionReason(models.TextChoices):
+    """Why a time entry went: the tombstone's ``reason``, a value integrators sync on."""
+
+    DELETED = "deleted", _("deleted by a person")
+    MERGED = "merged", _("merged into a new entry that overlapped it")
+    REPLACED = "replaced", _("replaced by a new entry that overlapped it")
+    TRIMMED = "trimmed", _("covered entirely by a new entry that kept its time")
+
+
+def _explain_choices(choices: type[models.TextChoices]) -> str:
+    """``value: label; …`` as a field's help text, in the reader's language, built from the
+    field's choices so a new value cannot go unexplained."""
+    return lazy(lambda: "; ".join(f"{value}: {label}" for value, label in choices.choices), str)()
+
+
 class TimeEntryDeletion(models.Model):
     """A tombstone, so integrators syncing with ``updated_since`` learn of deletions."""
 
@@ -409,7 +425,11 @@ class TimeEntryDeletion(models.Model):
     employee_id = models.UUIDField(db_index=True, verbose_name=_("employee id"))
     deleted_at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("deleted at"))
     reason = models.CharField(
-        max_length=16, default="deleted", help_text=_("deleted, merged or replaced"), verbose_name=_("reason")
+        max_length=16,
+        choices=DeletionReason.choices,
+        default=DeletionReason.DELETED,
+        help_text=_explain_choices(DeletionReason),
+        verbose_name=_("reason"),
     )
 
     class Meta:

@@ -117,6 +117,30 @@ def test_invitation_link_sets_a_password_that_logs_in(
     assert "invalid or has expired" in reused.content.decode()
 
 
+def test_accepting_an_invitation_is_audited(
+    people: Any, admin_api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Setting the password from the invitation link wrote no audit row, while the invite
+    and a password reset do: now it is ``invitation.accepted`` by the user, with the client."""
+    from accounts.models import User
+    from etime.core.models import AuditEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_api.post("/api/v1/employees/", _payload(email="nina@example.com")).status_code == 201
+    client = Client(REMOTE_ADDR="10.4.0.9")
+    form_url = client.get(_invitation_path(mail.outbox[0]))["Location"]
+    assert not AuditEvent.objects.filter(action="invitation.accepted").exists()
+
+    done = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert done.status_code == 302 and done["Location"] == "/accounts/set-password/done/"
+    nina = User.objects.get(username="nina@example.com")
+    accepted = AuditEvent.objects.get(action="invitation.accepted")
+    assert (accepted.actor_id, accepted.object_id, accepted.after["client"]) == (nina.pk, str(nina.pk), "10.4.0.9")
+    assert NEW_PASSWORD not in str(accepted.after)
+    assert _logs_in("nina@example.com", NEW_PASSWORD)
+
+
 def test_invitation_link_expires(people: Any, admin_api: APIClient, django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_api.post("/api/v1/employees/", _payload(email="nina@example.com")).status_code == 201

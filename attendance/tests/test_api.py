@@ -417,6 +417,32 @@ def test_the_register_needs_a_month(week: Any, token_client: Any) -> None:
     assert response.status_code == 400 and "month" in response.json()["error"]["details"]
 
 
+@pytest.mark.parametrize("month", ["9999-12", "0000-01", "2026-13", "abc", "1969-12", "2100-01", "+2026-03", " 2026-3"])
+@pytest.mark.parametrize("path", ["/api/v1/attendance/register/", "/api/v1/attendance/summary/"])
+def test_a_month_outside_the_calendar_or_malformed_is_refused(week: Any, token_client: Any, path: str, month: str) -> None:
+    """``?month=9999-12`` was accepted (a register for the year 9999); every report refuses it
+    with the range the rest of etime accepts (etime.core.dates), naming the parameter."""
+    response = token_client(week.admin, ["read:attendance"]).get(path, {"month": month})
+    assert response.status_code == 400 and error_code(response) == "validation_error"
+    assert list(response.json()["error"]["details"]) == ["month"]
+
+
+@pytest.mark.parametrize("month", ["1970-01", "2099-12"])
+def test_the_first_and_last_supported_months_are_reported(week: Any, token_client: Any, month: str) -> None:
+    client = token_client(week.admin, ["read:attendance"])
+    assert client.get("/api/v1/attendance/register/", {"month": month}).status_code == 200
+    assert client.get("/api/v1/attendance/summary/", {"month": month}).status_code == 200
+
+
+@pytest.mark.parametrize(("date_after", "date_before"), [("9999-12-01", "9999-12-31"), ("1969-12-01", "1969-12-31")])
+def test_a_summary_range_outside_the_calendar_is_refused(week: Any, token_client: Any, date_after: str, date_before: str) -> None:
+    response = token_client(week.admin, ["read:attendance"]).get(
+        "/api/v1/attendance/summary/", {"date_after": date_after, "date_before": date_before}
+    )
+    assert response.status_code == 400 and error_code(response) == "validation_error"
+    assert set(response.json()["error"]["details"]) == {"date_after", "date_before"}
+
+
 def test_the_summary_totals_each_employee(week: Any, token_client: Any) -> None:
     response = token_client(week.admin, ["read:attendance"]).get(
         "/api/v1/attendance/summary/", {"date_after": MONDAY, "date_before": WEEK_END, "department": week.dave.department_id}

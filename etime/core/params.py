@@ -3,7 +3,8 @@
 A page reads its GET parameters (a date, a month, a week, a year, an id) only through these
 helpers. A missing or empty parameter means "the page's default" (``None``); anything else
 must be well formed and, for dates, inside the range etime supports (``etime.core.dates``),
-else the helper raises ``InvalidPageParameter``. Django answers that ``BadRequest`` with a 400
+else the helper raises ``InvalidPageParameter``. The API reads its month and date query
+parameters with the same ``*_value`` rules and answers the message as a ``validation_error``. Django answers that ``BadRequest`` with a 400
 through ``bad_request`` (etime's ``handler400``): the page's frame with a message that names
 the parameter and what it accepts. Without this, ``?month=9999-12`` reached date arithmetic
 in the view and overflowed into a 500.
@@ -82,8 +83,12 @@ def date_value(raw: str | None, name: str) -> date | None:
 
 def month_param(request: HttpRequest, name: str = "month") -> date | None:
     """``YYYY-MM`` as the first of that month, within the supported range; None when missing."""
-    raw = _raw(request, name)
-    if raw is None:
+    return month_value(_raw(request, name), name)
+
+
+def month_value(raw: str | None, name: str = "month") -> date | None:
+    """``month_param``'s rule for a value from elsewhere (an API query parameter)."""
+    if not raw:
         return None
     first = _parse(_MONTH, raw, lambda year, month: date(year, month, 1))
     if first is None:

@@ -55,3 +55,28 @@ def test_german_pages_show_no_stored_english_holiday_names(people: Any) -> None:
     people.alice.user.save(update_fields=["language"])
     page = login(people.alice).get("/leave/calendar/?month=2026-12").content.decode()
     assert "Weihnachten" in page and "Christmas Day" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "christmas", "st_stephen"),
+    [("de", "Weihnachten", "Stephanstag"), ("fr", "Noël", "Saint-Étienne"), ("en", "Christmas Day", "Saint Stephen's Day"),
+     (None, "Christmas Day", "Saint Stephen's Day")],
+)  # fmt: skip
+def test_the_holidays_api_names_public_holidays_in_the_accept_language(
+    people: Any, token_client: Any, language: str | None, christmas: str, st_stephen: str
+) -> None:
+    """The API returned the stored English names whatever the Accept-Language, while pages
+    translate them; company days stay as typed."""
+    admin = token_client(people.admin)
+    calendar_id = admin.post("/api/v1/holiday-calendars/", {"country": "CH", "subdivision": "ZH"}, format="json").json()["id"]
+    admin.post(f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "Office closed"}, format="json")
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    response = token_client(people.alice).get(
+        f"/api/v1/holiday-calendars/{calendar_id}/days/?date_after=2026-12-24&date_before=2026-12-26", **headers
+    )
+    assert response.status_code == 200
+    assert [(d["date"], d["name"], d["source"]) for d in response.json()] == [
+        ("2026-12-24", "Office closed", "company"),
+        ("2026-12-25", christmas, "generated"),
+        ("2026-12-26", st_stephen, "generated"),
+    ]

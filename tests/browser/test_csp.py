@@ -23,16 +23,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
 """
 
 
-# Redoc's bundle draws its "by Redocly" footer logo from its own CDN, sometimes after the
-# page settled: the policy refuses it (as it should: etime loads nothing from other sites)
-# and the docs work without it. The one violation tolerated, by its exact URL.
-TOLERATED = ("https://cdn.redoc.ly/redoc/logo-mini.svg",)
-
-
-def _real(violations: list[str]) -> list[str]:
-    return [v for v in violations if not any(url in v for url in TOLERATED)]
-
-
 def _watch(page: Any) -> list[str]:
     seen: list[str] = []
     page.on("console", lambda m: seen.append(f"{page.url}: {m.text}") if "Content Security Policy" in m.text else None)
@@ -66,7 +56,7 @@ def test_main_pages_raise_no_csp_violation(people: Any, login: Any, live_server:
         page.reload()
         for url in [f"{live_server.url}/", *_nav_links(page, live_server.url)]:
             _visit(page, url, seen)
-        assert _real(seen) == [], seen
+        assert seen == [], seen
         page.context.clear_cookies()
 
     page = login("olivia@example.com", PASSWORD)
@@ -77,7 +67,7 @@ def test_main_pages_raise_no_csp_violation(people: Any, login: Any, live_server:
     urls = [f"{live_server.url}{path}" for path in admin_pages]
     for url in dict.fromkeys([*urls, *_nav_links(page, live_server.url)]):
         _visit(page, url, seen)
-    assert _real(seen) == [], seen
+    assert seen == [], seen
 
 
 def test_a_confirm_question_comes_from_a_static_script_not_an_inline_handler(

@@ -380,3 +380,29 @@ def test_page_marks_another_task_and_billability(people: Any, catalog: Any, entr
     data = {"date": MONDAY, "start": "11:00", "end": "13:00", "project": catalog.website.pk, "task": catalog.build.pk}
     text = alice_client.post(reverse("timesheets:entry_new"), data).content.decode()
     assert "(other task)" in text and "(other billability)" in text and "(other project)" not in text
+
+
+def test_every_tombstone_reason_the_api_writes_is_explained_in_the_admin(
+    people: Any, catalog: Any, entry: Any, alice_api: Any, admin_client: Any
+) -> None:
+    """The reason's help text said "deleted, merged or replaced" while keep_mine writes
+    ``trimmed``: it is now built from the field's choices, so a reason cannot go unexplained."""
+    from timesheets.models import TimeEntryDeletion
+
+    gone = entry(at(MONDAY, "07:00"), at(MONDAY, "08:00"))
+    assert alice_api.delete(f"/api/v1/time-entries/{gone.pk}/").status_code == 204
+    entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
+    merged = alice_api.post("/api/v1/time-entries/?resolution=merge", _body(catalog, catalog.website, "09:30", "10:30"))
+    entry(at(MONDAY, "11:00"), at(MONDAY, "12:00"))
+    replaced = alice_api.post("/api/v1/time-entries/?resolution=replace", _body(catalog, catalog.website, "11:30", "12:30"))
+    entry(at(MONDAY, "14:00"), at(MONDAY, "15:00"), project=catalog.support)
+    trimmed = alice_api.post("/api/v1/time-entries/?resolution=keep_mine", _body(catalog, catalog.website, "13:00", "16:00"))
+    assert [merged.status_code, replaced.status_code, trimmed.status_code] == [201, 201, 201]
+
+    synced = alice_api.get("/api/v1/time-entries/deletions/").json()["results"]
+    assert sorted(d["reason"] for d in synced) == ["deleted", "merged", "replaced", "trimmed"]
+    for tombstone in TimeEntryDeletion.objects.all():
+        page = admin_client.get(f"/admin/timesheets/timeentrydeletion/{tombstone.pk}/change/")
+        assert page.status_code == 200
+        help_text = page.content.decode().split('class="help"', 1)[1].split("</div>", 1)[0]
+        assert f"{tombstone.reason}:" in help_text, help_text

@@ -77,3 +77,34 @@ def test_cookies_are_secure_whenever_the_request_came_over_tls(people: Any, sett
     signed_in = client.post("/accounts/login/", {"username": "olivia@example.com", "password": PASSWORD}, secure=True)
     assert login.status_code == 200 and signed_in.status_code == 302
     assert signed_in.cookies["sessionid"]["secure"] is True and signed_in.cookies["sessionid"]["httponly"] is True
+
+
+# What makes a browser fetch: an attribute of the page, or in a script or stylesheet an image
+# source, a CSS url() or @import (a link's href or a JSON-Schema $id is not fetched).
+PAGE_RESOURCE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=["']([^"']+)["']""", re.IGNORECASE)
+FETCHED_ELSEWHERE = re.compile(r"""(?:\bsrc\s*[:=]\s*["'`]|url\(\s*["']?|@import\s+(?:url\()?["']?)(?:https?:)?//[^"'`)\s]+""")
+
+
+@pytest.mark.parametrize("path", ["/api/redoc/", "/api/docs/"])
+def test_the_api_docs_load_nothing_from_another_site(people: Any, path: str) -> None:
+    """Redoc's bundle drew its footer logo from cdn.redoc.ly (refused by the policy, so a
+    violation on every visit): the vendored bundle has it taken out. The page and each
+    script and stylesheet it loads point at nothing on another host."""
+    from django.contrib.staticfiles import finders
+
+    client = Client()
+    client.force_login(people.admin)
+    page = client.get(path)
+    assert page.status_code == 200
+    resources = PAGE_RESOURCE.findall(page.content.decode())
+    assert resources and all(url.startswith("/") and not url.startswith("//") for url in resources), resources
+    for url in resources:
+        if url.endswith((".png", ".ico", ".svg")):
+            continue  # an image loads nothing further
+        if url.startswith(settings.STATIC_URL):
+            found = finders.find(url.removeprefix(settings.STATIC_URL))
+            assert found, url
+            body = Path(str(found)).read_text(encoding="utf-8")
+        else:
+            body = client.get(url).content.decode()
+        assert FETCHED_ELSEWHERE.findall(body) == [], url

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from django.utils.translation import gettext
+
 from etime.ops.backup.crypto import MAGIC, DecryptingReader, EncryptingWriter
 from etime.ops.errors import ArchiveCorrupted, ArchiveKeyMissing, ArchiveRefused, ArchiveTruncated
 
@@ -60,7 +62,7 @@ def _add(tar: tarfile.TarFile, arcname: str, path: Path) -> dict[str, Any]:
         reader = _HashingReader(source)
         tar.addfile(info, reader)  # type: ignore[arg-type]
     if reader.size != info.size:
-        raise ArchiveCorrupted(f"{arcname} changed size while it was archived.")
+        raise ArchiveCorrupted(gettext("%(name)s changed size while it was archived.") % {"name": arcname})
     return {"sha256": reader.sha.hexdigest(), "size": reader.size}
 
 
@@ -151,10 +153,10 @@ def read_archive(
             for member in tar:
                 name = member.name
                 if not member.isfile() or name.startswith("/") or ".." in Path(name).parts:
-                    raise ArchiveCorrupted(f"The archive holds an unexpected entry {name!r}.")
+                    raise ArchiveCorrupted(gettext("The archive holds an unexpected entry %(name)r.") % {"name": name})
                 source = tar.extractfile(member)
                 if source is None:
-                    raise ArchiveCorrupted(f"The archive entry {name!r} cannot be read.")
+                    raise ArchiveCorrupted(gettext("The archive entry %(name)r cannot be read.") % {"name": name})
                 if name == MANIFEST:
                     manifest_body = source.read()
                     continue
@@ -185,22 +187,24 @@ def read_archive(
     except (tarfile.TarError, EOFError, OSError) as exc:
         if "unexpected end" in str(exc).lower() or isinstance(exc, EOFError):
             raise ArchiveTruncated() from None
-        raise ArchiveCorrupted(f"The archive is corrupted: {exc}.") from None
+        raise ArchiveCorrupted(gettext("The archive is corrupted: %(error)s.") % {"error": exc}) from None
     if manifest_body is None or manifest_sum is None:
-        raise ArchiveTruncated("The archive has no manifest: it is truncated or not an etime backup.")
+        raise ArchiveTruncated(gettext("The archive has no manifest: it is truncated or not an etime backup."))
     if hashlib.sha256(manifest_body).hexdigest().encode() != manifest_sum:
-        raise ArchiveCorrupted("The archive is corrupted: the manifest's checksum does not match.")
+        raise ArchiveCorrupted(gettext("The archive is corrupted: the manifest's checksum does not match."))
     try:
         manifest = json.loads(manifest_body)
     except ValueError:
-        raise ArchiveCorrupted("The archive is corrupted: the manifest is unreadable.") from None
+        raise ArchiveCorrupted(gettext("The archive is corrupted: the manifest is unreadable.")) from None
     if manifest.get("format") != FORMAT:
-        raise ArchiveRefused(f"Unknown archive format {manifest.get('format')!r}.")
+        raise ArchiveRefused(gettext("Unknown archive format %(format)r.") % {"format": manifest.get("format")})
     expected = manifest["files"]
     if set(expected) != set(seen):
         missing = sorted(set(expected) - set(seen))
-        raise ArchiveCorrupted(f"The archive does not hold what its manifest lists (missing: {missing[:5]}).")
+        message = gettext("The archive does not hold what its manifest lists (missing: %(names)s).")
+        raise ArchiveCorrupted(message % {"names": missing[:5]})
     for name, info in expected.items():
         if seen[name] != info:
-            raise ArchiveCorrupted(f"The archive is corrupted: {name} does not match its checksum.")
+            message = gettext("The archive is corrupted: %(name)s does not match its checksum.")
+            raise ArchiveCorrupted(message % {"name": name})
     return manifest

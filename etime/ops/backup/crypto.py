@@ -20,6 +20,7 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from django.utils.translation import gettext
 
 from etime.ops.errors import ArchiveCorrupted, ArchiveTruncated, ArchiveWrongKey
 
@@ -86,7 +87,7 @@ class DecryptingReader:
         self._raw = raw
         header = raw.read(_HEADER_LEN)
         if len(header) < _HEADER_LEN or not header.startswith(MAGIC):
-            raise ArchiveTruncated("The archive ends inside its encryption header.")
+            raise ArchiveTruncated(gettext("The archive ends inside its encryption header."))
         salt = header[len(MAGIC) : len(MAGIC) + 16]
         check = header[len(MAGIC) + 16 : len(MAGIC) + 32]
         self._prefix = header[len(MAGIC) + 32 :]
@@ -108,7 +109,7 @@ class DecryptingReader:
         final = bool(word & _FINAL)
         length = word & ~_FINAL
         if length > CHUNK + 16:
-            raise ArchiveCorrupted("The archive is corrupted: a chunk length is impossible.")
+            raise ArchiveCorrupted(gettext("The archive is corrupted: a chunk length is impossible."))
         sealed = self._raw.read(length)
         if len(sealed) < length:
             raise ArchiveTruncated()
@@ -117,12 +118,12 @@ class DecryptingReader:
         try:
             self._plain = self._aead.decrypt(nonce, sealed, aad)
         except InvalidTag:
-            raise ArchiveCorrupted("The archive is corrupted or was tampered with: authentication failed.") from None
+            raise ArchiveCorrupted(gettext("The archive is corrupted or was tampered with: authentication failed.")) from None
         self._pos = 0
         self._index += 1
         if final:
             if self._raw.read(1):
-                raise ArchiveCorrupted("The archive is corrupted: data follows its final chunk.")
+                raise ArchiveCorrupted(gettext("The archive is corrupted: data follows its final chunk."))
             self._done = True
 
     def read(self, size: int = -1) -> bytes:

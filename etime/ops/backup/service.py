@@ -29,6 +29,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import connections
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from etime.ops.backup import archive, database
 from etime.ops.errors import ArchiveCorrupted, ArchiveNotFound, ArchiveRefused, BackupError
@@ -129,7 +130,7 @@ def backup_create(
         _alert_failure(record)
         if isinstance(exc, BackupError | ArchiveRefused):
             raise
-        raise BackupError(f"The backup failed: {exc}") from exc
+        raise BackupError(gettext("The backup failed: %(error)s") % {"error": exc}) from exc
     if kind != BackupRecord.Kind.RESTORE_POINT:
         apply_retention()
     return BackupResult(record=record, name=name, manifest=manifest)
@@ -171,7 +172,7 @@ def _store(name: str, files: dict[str, Path], manifest_base: dict[str, Any], key
             out.seek(0)
             saved = target.save(name, File(out, name=name))
             if saved != name:
-                raise BackupError(f"The storage renamed the archive to {saved!r}.")
+                raise BackupError(gettext("The storage renamed the archive to %(name)r.") % {"name": saved})
     target.save(name + ".sha256", File(_bytes_file(f"{written['sha256']}  {name}\n".encode()), name=name + ".sha256"))
     return written
 
@@ -189,7 +190,8 @@ def _open(name_or_path: str) -> Any:
         return open(path, "rb")  # noqa: SIM115
     target = storage()
     if not target.exists(name_or_path):
-        raise ArchiveNotFound(f"No archive named {name_or_path!r} in the backup storage or on disk.")
+        message = gettext("No archive named %(name)r in the backup storage or on disk.")
+        raise ArchiveNotFound(message % {"name": name_or_path})
     return target.open(name_or_path, "rb")
 
 
@@ -232,7 +234,7 @@ def archive_read(
         manifest = archive.read_archive(raw, key=key or None, extract_to=extract_to, want=want)
     if expected and _file_sha(name_or_path) != expected:
         raise ArchiveCorrupted(
-            "The archive is corrupted: its checksum differs from the one recorded when it was written."
+            gettext("The archive is corrupted: its checksum differs from the one recorded when it was written.")
         )
     return manifest
 
@@ -256,9 +258,8 @@ def backup_verify(name_or_path: str, *, key: str | None = None, expected_sha256:
         else:
             problems = database.verify_sqlite_native(native, manifest["tables"])
     if problems:
-        raise ArchiveCorrupted(
-            "Restoring the archive into a scratch database did not reproduce it: " + "; ".join(problems[:5])
-        )
+        message = gettext("Restoring the archive into a scratch database did not reproduce it: %(problems)s")
+        raise ArchiveCorrupted(message % {"problems": "; ".join(problems[:5])})
     return manifest
 
 
@@ -292,13 +293,14 @@ def restore(
         use_logical = logical or manifest["engine"] != current_engine
         if use_logical and not manifest["database"]["logical"]:
             raise ArchiveRefused(
-                "The archive has no logical format, and its native format is for another database engine."
+                gettext("The archive has no logical format, and its native format is for another database engine.")
             )
         if not use_logical and manifest["engine"] == "postgresql":
             native = work / manifest["database"]["native"]
             problems = database.verify_postgres_native(native, manifest["tables"])
             if problems:
-                raise ArchiveCorrupted("The archive's database does not restore cleanly: " + "; ".join(problems[:5]))
+                message = gettext("The archive's database does not restore cleanly: %(problems)s")
+                raise ArchiveCorrupted(message % {"problems": "; ".join(problems[:5])})
         point = None
         if restore_point:
             note("restore point")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -15,7 +17,9 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, connections, transaction
+from django.utils import translation
 
 from etime.ops.backup import database
 from etime.ops.backup.service import archive_read, backup_create, restore, retention_keep, storage
@@ -336,3 +340,67 @@ def test_move_from_postgres_to_sqlite_loses_nothing(ops_dirs: Path, tmp_path: Pa
     for label, info in before.items():
         if label not in BOOKKEEPING:
             assert (label, moved[label]["rows"], moved[label]["digest"]) == (label, info["rows"], info["digest"])
+
+
+# --- The commands speak the active language ---------------------------------------------------------
+
+DECORATED = re.compile(r"\[!! .*? !!\]")
+
+
+@pytest.fixture(scope="session")
+def pseudo_catalogs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pseudo-locale's catalogs as CI builds them (``manage.py pseudo_locale``): every
+    string marked in today's code is decorated, so English left in an output was not marked."""
+    if shutil.which("xgettext") is None:
+        pytest.skip("GNU gettext is not installed")
+    target = tmp_path_factory.mktemp("pseudo")
+    call_command("pseudo_locale", str(target), stdout=StringIO(), stderr=StringIO())
+    return target
+
+
+@pytest.fixture
+def in_pseudo(settings: Any, pseudo_catalogs: Path) -> Any:
+    settings.LOCALE_PATHS = [str(pseudo_catalogs), *settings.LOCALE_PATHS]
+    with translation.override(settings.ETIME_PSEUDO_LANGUAGE):
+        yield
+
+
+def english(text: str, *identifiers: str) -> list[str]:
+    """The words of ``text`` outside its decorated (translated) parts and its identifiers."""
+    for identifier in identifiers:
+        text = text.replace(identifier, "")
+    return re.findall(r"[^\W\d_]+", DECORATED.sub("", text))
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_backup_and_restore_commands_print_in_the_active_language(ops_dirs: Path, in_pseudo: Any) -> None:
+    """They printed English whatever the language; now only the ``OK:`` prefix scripts read,
+    the archive's name, the engine and the format stay as they are."""
+    out, err = StringIO(), StringIO()
+    call_command("backup", "--no-verify", stdout=out, stderr=err)
+    name = BackupRecord.objects.get(kind=BackupRecord.Kind.MANUAL).name
+    assert out.getvalue().startswith(f"OK: {name} (")
+    assert english(out.getvalue(), name) == ["OK"]
+    assert err.getvalue().count("… [!! ") == 2 and english(err.getvalue()) == []  # snapshot, archive
+
+    out = StringIO()
+    call_command("backup", "--verify-only", name, stdout=out)
+    assert english(out.getvalue(), name) == ["OK"]
+
+    out, err = StringIO(), StringIO()
+    call_command("restore", name, "--yes", "--no-restore-point", stdout=out, stderr=err)
+    assert english(out.getvalue(), name, connection.vendor, "native") == []
+    assert english(err.getvalue()) == []
+
+
+@pytest.mark.embedded
+@pytest.mark.django_db(transaction=True)
+def test_backup_commands_refuse_in_the_active_language(ops_dirs: Path, in_pseudo: Any) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", "etime-backup-missing.tar", "--yes", stdout=StringIO())
+    assert str(refused.value).startswith("backup_archive_not_found: [!! ")
+    assert english(str(refused.value), "backup_archive_not_found") == []
+    with pytest.raises(CommandError) as refused:
+        call_command("move_database", stdout=StringIO())
+    assert english(str(refused.value), "ARCHIVE", "DATABASE_URL") == []

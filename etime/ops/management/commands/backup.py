@@ -3,9 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext, ngettext
 
 from etime.core.errors import DomainError
 from etime.ops.backup.service import backup_create, backup_verify
+from etime.ops.management import texts
 from etime.ops.models import BackupRecord
 
 
@@ -21,19 +23,25 @@ class Command(BaseCommand):
         try:
             if options["verify_only"]:
                 manifest = backup_verify(options["verify_only"])
-                self.stdout.write(f"OK: {options['verify_only']} verified ({len(manifest['files'])} files).")
+                files = len(manifest["files"])
+                verified = ngettext("%(archive)s verified (%(count)d file).", "%(archive)s verified (%(count)d files).", files)
+                self.stdout.write("OK: " + verified % {"archive": options["verify_only"], "count": files})
                 return
             result = backup_create(
                 kind=BackupRecord.Kind.MANUAL,
                 logical=False if options["no_logical"] else None,
                 verify=False if options["no_verify"] else None,
-                progress=lambda step: self.stderr.write(f"… {step}"),
+                progress=lambda step: self.stderr.write(texts.step(step)),
             )
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         record = result.record
         rows = sum(result.manifest["tables"][t]["rows"] for t in result.manifest["tables"])
-        self.stdout.write(
-            f"OK: {result.name} ({record.size} bytes, {rows} rows, {result.manifest['media_files']} media files, "
-            f"{'encrypted' if record.encrypted else 'not encrypted'}, {'verified' if record.verified else 'NOT verified'})"
-        )
+        facts = [
+            ngettext("%(count)d byte", "%(count)d bytes", record.size or 0) % {"count": record.size or 0},
+            texts.rows(rows),
+            texts.media_files(result.manifest["media_files"]),
+            gettext("encrypted") if record.encrypted else gettext("not encrypted"),
+            gettext("verified") if record.verified else gettext("NOT verified"),
+        ]
+        self.stdout.write(f"OK: {result.name} ({', '.join(facts)})")

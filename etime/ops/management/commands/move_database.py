@@ -6,10 +6,12 @@ from typing import Any
 
 import dj_database_url
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from etime.core.errors import DomainError
 from etime.ops.backup import database
 from etime.ops.backup.service import archive_read, backup_create, restore
+from etime.ops.management import texts
 
 
 class Command(BaseCommand):
@@ -25,7 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if bool(options["archive"]) == bool(options["to"]):
-            raise CommandError("Give either ARCHIVE or --to DATABASE_URL.")
+            raise CommandError(gettext("Give either ARCHIVE or --to DATABASE_URL."))
         try:
             if options["archive"]:
                 manifest = archive_read(options["archive"])
@@ -44,17 +46,15 @@ class Command(BaseCommand):
                         database.restore_logical(Path(tmp) / logical, manifest["schema"], alias=alias)
                     got = database.canonical_digests(alias)
                 self._compare(expected, got)
-                self.stdout.write(
-                    f"Moved {sum(t['rows'] for t in expected.values())} rows to {target['NAME']}; "
-                    "point DATABASE_URL at it and keep MEDIA_ROOT as it is."
-                )
+                moved = gettext("Moved %(rows)s to %(database)s; point DATABASE_URL at it and keep MEDIA_ROOT as it is.")
+                rows = texts.rows(sum(t["rows"] for t in expected.values()))
+                self.stdout.write(moved % {"rows": rows, "database": target["NAME"]})
                 return
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self._compare({k: v for k, v in expected.items() if k != "ops.backuprecord"}, database.canonical_digests(alias))
-        self.stdout.write(
-            f"Moved {sum(t['rows'] for t in expected.values())} rows and {manifest['media_files']} media files; identical."
-        )
+        rows, media = texts.rows(sum(t["rows"] for t in expected.values())), texts.media_files(manifest["media_files"])
+        self.stdout.write(gettext("Moved %(rows)s and %(media)s; identical.") % {"rows": rows, "media": media})
 
     def _expected(self, archive: str, manifest: dict[str, Any]) -> dict[str, Any]:
         if all(info.get("digest") for info in manifest["tables"].values()):
@@ -62,7 +62,9 @@ class Command(BaseCommand):
         with TemporaryDirectory() as tmp:
             logical = manifest["database"]["logical"]
             if not logical:
-                raise CommandError("The archive has no logical format (it was taken with ETIME_BACKUP_LOGICAL=false).")
+                raise CommandError(
+                    gettext("The archive has no logical format (it was taken with ETIME_BACKUP_LOGICAL=false).")
+                )
             archive_read(archive, extract_to=Path(tmp), want=lambda n: n == logical)
             return self._expected_from(Path(tmp) / logical, manifest)
 
@@ -76,7 +78,8 @@ class Command(BaseCommand):
         computed = database.logical_file_digests(logical)
         short = [label for label, info in tables.items() if computed.get(label, {}).get("rows") != info["rows"]]
         if short:
-            raise CommandError(f"The archive's logical format disagrees with its native dump in: {', '.join(short)}")
+            message = gettext("The archive's logical format disagrees with its native dump in: %(tables)s")
+            raise CommandError(message % {"tables": ", ".join(short)})
         return {label: computed[label] for label in tables}
 
     def _compare(self, expected: dict[str, Any], got: dict[str, Any]) -> None:
@@ -86,4 +89,4 @@ class Command(BaseCommand):
             if got.get(label, {}).get("rows") != info["rows"] or got.get(label, {}).get("digest") != info["digest"]
         ]
         if different:
-            raise CommandError(f"The moved database differs in: {', '.join(different)}")
+            raise CommandError(gettext("The moved database differs in: %(tables)s") % {"tables": ", ".join(different)})

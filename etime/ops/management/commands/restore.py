@@ -3,9 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
 
 from etime.core.errors import DomainError
 from etime.ops.backup.service import archive_read, restore
+from etime.ops.management import texts
+
+CONFIRMATION = "restore"  # typed as it is in every language
 
 
 class Command(BaseCommand):
@@ -23,25 +27,36 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             manifest = archive_read(options["archive"])
+            verified = gettext("Archive verified: %(engine)s backup of %(created)s, %(rows)s, %(media)s.")
             self.stdout.write(
-                f"Archive verified: {manifest['engine']} backup of {manifest['created_at']}, "
-                f"{sum(t['rows'] for t in manifest['tables'].values())} rows, {manifest['media_files']} media files."
-            )
+                verified % {
+                    "engine": manifest["engine"], "created": manifest["created_at"],
+                    "rows": texts.rows(sum(t["rows"] for t in manifest["tables"].values())),
+                    "media": texts.media_files(manifest["media_files"]),
+                }
+            )  # fmt: skip
             if not options["yes"]:
-                answer = input("This replaces the current database and media. Type 'restore' to continue: ")
-                if answer.strip() != "restore":
-                    raise CommandError("Cancelled; nothing was changed.")
+                question = gettext("This replaces the current database and media. Type '%(word)s' to continue: ")
+                answer = input(question % {"word": CONFIRMATION})
+                if answer.strip() != CONFIRMATION:
+                    raise CommandError(gettext("Cancelled; nothing was changed."))
             report = restore(
                 options["archive"],
                 logical=options["logical"],
                 restore_point=not options["no_restore_point"],
-                progress=lambda step: self.stderr.write(f"… {step}"),
+                progress=lambda step: self.stderr.write(texts.step(step)),
             )
         except DomainError as exc:
-            raise CommandError(f"{exc.code}: {exc.message} Nothing was changed.") from exc
+            raise CommandError(f"{exc.code}: {exc.message} {texts.nothing_changed()}") from exc
+        if report.migrated:
+            restored = gettext("Restored %(archive)s (%(method)s format, %(rows)s, %(media)s); migrated to the current schema.")
+        else:
+            restored = gettext("Restored %(archive)s (%(method)s format, %(rows)s, %(media)s).")
         self.stdout.write(
-            f"Restored {report.archive} ({report.method} format, {sum(report.rows.values())} rows, "
-            f"{report.media_files} media files){'; migrated to the current schema' if report.migrated else ''}."
-        )
+            restored % {
+                "archive": report.archive, "method": report.method,
+                "rows": texts.rows(sum(report.rows.values())), "media": texts.media_files(report.media_files),
+            }
+        )  # fmt: skip
         if report.restore_point:
-            self.stdout.write(f"Restore point of the previous state: {report.restore_point}")
+            self.stdout.write(gettext("Restore point of the previous state: %(name)s") % {"name": report.restore_point})

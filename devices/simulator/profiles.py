@@ -94,7 +94,8 @@ PROFILES: dict[str, Profile] = {
     # The identiX K20 as its JZ4725_TFT firmware "Ver 6.60 Jun 9 2017" is reported: TCP only
     # (no UDP answer), chunks split into 1008-byte DATA packets sent back to back, and the
     # log keeps records stamped before 2001 (punched while the clock sat at its 2000-01-01
-    # default after a power loss). Bare pyzk times out on its multi-packet chunks (§4).
+    # default after a power loss). Bare pyzk reads its multi-packet chunks only while the
+    # packets happen to arrive in separate reads (§4); the adapter frames them.
     "identix_k20": dataclasses.replace(
         _ZK_TFT, name="identix_k20", serial_prefix="K20SIM", udp=False, data_packet_size=1008,
     ),

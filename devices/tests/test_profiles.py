@@ -29,8 +29,9 @@ RECORDS = 60  # 60 x 40 bytes: past the inline threshold, so the 1504 chunk path
 
 # What bare pyzk (pyzk-new 0.9.1) makes of each profile over TCP:
 #   full    reads users, log and sizes exactly
-#   inline  exact only while datasets come back inline (<= 1016 bytes); back-to-back
-#           1008-byte DATA packets of a chunk arrive in one recv() and pyzk times out (§4)
+#   inline  exact while datasets come back inline (<= 1016 bytes); chunks sent as several DATA
+#           packets work only while they happen to arrive in separate recv()s (§4), and never
+#           when the clock coalesces them (test_bare_pyzk_misreads_coalesced_chunk_replies...)
 #   blind   reads no users and no records (it keeps 0 from the one-value free sizes)
 PYZK = {
     "zk_tft": "full", "zk6_udp": "full", "mb_49": "full", "push_only": "full", "live10": "full",

@@ -360,3 +360,23 @@ def test_sync_stores_pre_2001_records_as_stamped_and_says_so(make_sim: MakeSim) 
     again = services.device_sync(device=device)
     assert (again.created, again.already_synced) == (0, 102)
     assert "stamped before 2001" not in again.notes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "transport"), _cases())
+def test_sync_stores_each_profiles_log_exactly_once_at_the_right_instant(
+    make_sim: MakeSim, name: str, transport: str
+) -> None:
+    from devices import services
+    from devices.models import SyncStatus
+    from devices.tests.conftest import device_for, device_log, stored_log
+
+    sim = _sim(make_sim, name)
+    device = device_for(sim, transport)
+    expected = device_log(sim) if PROFILES[name].pull_attendance else []
+    run = services.device_sync(device=device)
+    assert (run.status, run.error) == (SyncStatus.SUCCEEDED, "")
+    assert stored_log(device) == expected
+    again = services.device_sync(device=device)
+    assert (again.status, again.created) == (SyncStatus.SUCCEEDED, 0)
+    assert stored_log(device) == expected

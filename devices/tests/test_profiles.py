@@ -380,3 +380,15 @@ def test_sync_stores_each_profiles_log_exactly_once_at_the_right_instant(
     again = services.device_sync(device=device)
     assert (again.status, again.created) == (SyncStatus.SUCCEEDED, 0)
     assert stored_log(device) == expected
+
+
+@pytest.mark.embedded
+def test_packet_faults_still_count_each_packet_of_a_coalesced_reply(make_sim: MakeSim) -> None:
+    # The third DATA packet is cut in half: the two before it and half of it reach the wire.
+    sim = _sim(make_sim, "coalesced", records=200, faults=["drop:mid,after=2"])
+    with pytest.raises(DeviceUnreachable), adapter_for(sim) as clock:
+        clock.read_attendance()
+    assert sim.faults[0].fired == 1
+    assert sim.is_enabled  # re-enabled from a fresh session
+    with adapter_for(sim) as clock:
+        assert as_tuples(clock.read_attendance()) == as_tuples(sim.records)

@@ -148,22 +148,31 @@ class _TcpPackets:
         return code, reply_id, data
 
 
+def _framed_call(c: ZK, packets: _TcpPackets, cmd: int, data: bytes = b"") -> tuple[int, bytes]:
+    """Send one request the way pyzk would and read its reply as a framed packet. Realtime
+    event packets that arrive before it (a capture being unregistered) are skipped."""
+    sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
+    buf = c._ZK__create_header(cmd, data, c._ZK__session_id, c._ZK__reply_id)  # type: ignore[attr-defined]
+    reply_id = struct.unpack_from("<4H", buf)[3]
+    c._ZK__reply_id = reply_id  # type: ignore[attr-defined]  # the device echoes it
+    sock.sendall(c._ZK__create_tcp_top(buf))  # type: ignore[attr-defined]
+    while True:
+        code, reply, payload = packets.packet()
+        if code != const.CMD_REG_EVENT or reply == reply_id:
+            break
+    c._ZK__response = code  # type: ignore[attr-defined]  # for classify()
+    return code, payload
+
+
 def _read_with_buffer_tcp(c: ZK, command: int, fct: int = 0, ext: int = 0) -> tuple[bytes, int]:
     """pyzk's read_with_buffer (1503 → 1504 chunks → 1502) over TCP with stream framing.
 
     Same requests, same chunk size, same return value; pyzk's session state (reply id, last
     reply) is kept in step so pyzk's own calls continue after it."""
-    sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
-    session_id: int = c._ZK__session_id  # type: ignore[attr-defined]
-    packets = _TcpPackets(sock)
+    packets = _TcpPackets(c._ZK__sock)  # type: ignore[attr-defined]
 
     def call(cmd: int, data: bytes = b"") -> tuple[int, bytes]:
-        buf = c._ZK__create_header(cmd, data, session_id, c._ZK__reply_id)  # type: ignore[attr-defined]
-        c._ZK__reply_id = struct.unpack_from("<4H", buf)[3]  # type: ignore[attr-defined]  # the device echoes it
-        sock.sendall(c._ZK__create_tcp_top(buf))  # type: ignore[attr-defined]
-        code, _reply, payload = packets.packet()
-        c._ZK__response = code  # type: ignore[attr-defined]  # for classify()
-        return code, payload
+        return _framed_call(c, packets, cmd, data)
 
     code, payload = call(const._CMD_PREPARE_BUFFER, struct.pack("<bhii", 1, command, fct, ext))
     if code == const.CMD_DATA:  # small datasets come back inline
@@ -201,11 +210,60 @@ def _read_with_buffer_tcp(c: ZK, command: int, fct: int = 0, ext: int = 0) -> tu
     return bytes(out), len(out)
 
 
+def _zk_date_ok(stamp: bytes) -> bool:
+    """Whether a 4-byte ZK packed time is a real date (every month has 31 days in the code)."""
+    value = struct.unpack("<I", stamp)[0]
+    second, value = value % 60, value // 60
+    minute, value = value % 60, value // 60
+    hour, value = value % 24, value // 24
+    day, value = value % 31 + 1, value // 31
+    month, year = value % 12 + 1, value // 12 + 2000
+    try:
+        datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - a validity check only
+    except ValueError:
+        return False
+    return year <= 2099
+
+
+def _ascii_id(raw: bytes) -> bool:
+    text = raw.split(b"\0", 1)[0]
+    return bool(text) and all(0x20 < b < 0x7F for b in text)
+
+
+# Where each attendance layout keeps its time, and what else must hold for a record to be one.
+_LAYOUTS: tuple[tuple[int, Callable[[memoryview], bool]], ...] = (
+    (40, lambda r: _ascii_id(bytes(r[2:26])) and _zk_date_ok(bytes(r[27:31]))),
+    (49, lambda r: _ascii_id(bytes(r[2:26])) and _zk_date_ok(bytes(r[27:31]))),
+    (16, lambda r: _zk_date_ok(bytes(r[4:8])) and r[10:12] == b"\0\0"),
+    (8, lambda r: _zk_date_ok(bytes(r[3:7]))),
+)
+
+
+def infer_record_size(body: memoryview | bytes) -> int:
+    """The attendance record size of a log whose record count is unknown (one-value free
+    sizes): the first layout that divides the log and under which every record is a record.
+    0 when none fits."""
+    view = memoryview(body)
+    for size, valid in _LAYOUTS:
+        if len(view) % size == 0 and all(valid(view[o : o + size]) for o in range(0, len(view), size)):
+            return size
+    return 0
+
+
+def _dataset_total(c: ZK, command: int, fct: int = 0) -> tuple[int, bytes]:
+    data, size = c.read_with_buffer(command, fct)
+    if size < 4:
+        return 0, b""
+    total = struct.unpack_from("<I", data)[0]
+    return total, data[4 : 4 + total]
+
+
 class Session:
     def __init__(self, chan: Connection) -> None:
         self.chan = chan
         self.zk: ZK | None = None
         self.cfg: dict[str, Any] = {}
+        self.short_sizes = False  # the device answers CMD_GET_FREE_SIZES with one value only
 
     # --- plumbing ---------------------------------------------------------------------------
     def _new_zk(self, timeout: float) -> ZK:
@@ -246,6 +304,35 @@ class Session:
             z.read_with_buffer = lambda command, fct=0, ext=0: _read_with_buffer_tcp(z, command, fct, ext)  # type: ignore[method-assign]
         if cfg.get("user_record_size"):
             self.zk.user_packet_size = cfg["user_record_size"]
+        z = self.zk
+        read_sizes = z.read_sizes
+        z.read_sizes = lambda: self._read_sizes(z, read_sizes)  # type: ignore[method-assign]
+
+    def _read_sizes(self, c: ZK, read_sizes: Callable[[], bool]) -> bool:
+        """pyzk's read_sizes, plus counts for firmware whose reply is one int32 (WL20 class).
+
+        pyzk fills its counts only from a reply of 80 bytes or more and silently keeps 0
+        otherwise, so get_users() and the log read would see an empty device. Here the counts
+        are taken from the datasets themselves: the user table's length over its record
+        size, the log's length over the record size its content fits (infer_record_size).
+        """
+        c.users = c.records = None  # type: ignore[assignment]  # pyzk leaves them alone on a short reply
+        result = read_sizes()
+        if c.records is not None:
+            return result
+        self.short_sizes = True
+        c.users = c.records = c.fingers = 0
+        c.users_cap = c.rec_cap = 0
+        total, _ = _dataset_total(c, const.CMD_USERTEMP_RRQ, const.FCT_USER)
+        preferred = self.cfg.get("user_record_size") or (72 if c.tcp else 28)
+        user_size = next((n for n in (preferred, 72, 28) if total % n == 0), 0)
+        c.users = total // user_size if user_size else 0
+        total, body = _dataset_total(c, const.CMD_ATTLOG_RRQ)
+        record_size = infer_record_size(body) if total else 0
+        if total and not record_size:
+            raise ValueError(f"attendance log of {total} bytes fits no known record layout")
+        c.records = total // record_size if record_size else 0
+        return result
 
     def op_disconnect(self) -> None:
         if self.zk is not None and self.zk.is_connect:
@@ -440,8 +527,14 @@ class Session:
         self.conn.restart()
         self.close_socket()
 
+    def _stop_requested(self) -> bool:
+        return self.chan.poll() and self.chan.recv()[0] == "stop"
+
     def op_live(self, timeout: float) -> None:
         c = self.conn
+        if c.tcp and self.cfg.get("stream_reads", True):
+            self._live_tcp(c, timeout)
+            return
         deadline = time.monotonic() + timeout
         stop = False
         capture = c.live_capture(new_timeout=max(0.05, min(0.5, timeout)))
@@ -457,6 +550,68 @@ class Session:
                     c.end_live_capture = True
         finally:
             capture.close()
+
+    def _live_tcp(self, c: ZK, timeout: float) -> None:
+        """pyzk's live_capture over TCP, with every packet framed by its length.
+
+        pyzk takes one recv() for one event; events that arrive together in one read (several
+        punches in a burst, or an event right behind the REG_EVENT acknowledgement) make it
+        yield one event again and again or lose the rest (F14, node-zklib #48). Same requests
+        as pyzk: users for the uid map, cancel capture, start verify, enable, register; every
+        event is acknowledged; unregister (and disable again if it was disabled) at the end.
+        """
+        users = {u.user_id: u.uid for u in c.get_users()}
+        was_enabled = c.is_enabled
+        c.cancel_capture()
+        c.verify_user()
+        if not c.is_enabled:
+            c.enable_device()
+        sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
+        packets = _TcpPackets(sock)
+        code, _ = _framed_call(c, packets, const.CMD_REG_EVENT, struct.pack("<I", const.EF_ATTLOG))
+        if code != const.CMD_ACK_OK:
+            raise ZKErrorResponse(f"can't register for events (reply {code})")
+        deadline = time.monotonic() + timeout
+        sock.settimeout(max(0.05, min(0.5, timeout)))
+        try:
+            while time.monotonic() < deadline and not self._stop_requested():
+                try:
+                    code, _reply, data = packets.packet()
+                except TimeoutError:
+                    continue  # a partial packet stays buffered for the next read
+                if code != const.CMD_REG_EVENT:
+                    continue
+                c._ZK__ack_ok()  # type: ignore[attr-defined]
+                event = _live_event(c, data, users)
+                if event is not None:
+                    self.chan.send(("event", event))
+        finally:
+            sock.settimeout(self.cfg["timeout"])
+        _framed_call(c, packets, const.CMD_REG_EVENT, struct.pack("<I", 0))
+        if not was_enabled:
+            c.disable_device()
+
+
+# Realtime attendance event payloads by length (docs/ZK_PROTOCOL.md §5.4): user id (u16, u32 or 24
+# ASCII bytes), verify type, punch state, 6-byte time, then padding. 52 = 52 or more.
+_LIVE_LAYOUTS = {
+    10: struct.Struct("<HBB6s"), 12: struct.Struct("<IBB6s"), 14: struct.Struct("<HBB6s4x"),
+    32: struct.Struct("<24sBB6s"), 36: struct.Struct("<24sBB6s4x"), 37: struct.Struct("<24sBB6s5x"),
+    52: struct.Struct("<24sBB6s20x"),
+}
+
+
+def _live_event(c: ZK, data: bytes, users: dict[str, int]) -> RecordTuple | None:
+    layout = _LIVE_LAYOUTS.get(len(data)) or (_LIVE_LAYOUTS[52] if len(data) > 52 else None)
+    if layout is None:
+        return None  # not an attendance event (pyzk #86: other sizes)
+    raw_id, status, punch, timehex = layout.unpack_from(data)
+    user_id = str(raw_id) if isinstance(raw_id, int) else raw_id.split(b"\0", 1)[0].decode(errors="ignore")
+    timestamp = c._ZK__decode_timehex(timehex)  # type: ignore[attr-defined]
+    uid = users.get(user_id)
+    if uid is None:
+        uid = int(user_id) if user_id.isdigit() else 0
+    return (user_id, timestamp, int(status), int(punch), int(uid))
 
 
 def _int(value: Any) -> int:

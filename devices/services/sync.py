@@ -66,6 +66,8 @@ DIRECTIONS = {0: PunchDirection.IN, 1: PunchDirection.OUT, 2: PunchDirection.OUT
               4: PunchDirection.IN, 5: PunchDirection.OUT}  # fmt: skip
 # Margin on top of the adapter's own hard limits when sizing the lease for a phase.
 STORE_SECONDS_PER_RECORD = 0.002
+# Records stamped before this year come from a clock whose date was reset (ZK clocks start at 2000-01-01).
+RESET_CLOCK_BEFORE_YEAR = 2001
 
 
 class LeaseLost(Exception):
@@ -262,6 +264,10 @@ def _store(
     run.already_synced = start
     chunk = conf.ingest_chunk()
     nameless = 0
+    # A clock that lost power restarts at its 2000-01-01 default and stamps punches in 2000.
+    # They are stored as stamped (a clock's log is a fact, and a correction is a new punch),
+    # land on days no schedule covers, and are pointed out here for an admin to correct.
+    reset_clock = sum(1 for r in records[start:] if r.timestamp.year < RESET_CLOCK_BEFORE_YEAR)
     for offset in range(start, len(records), chunk):
         batch = records[offset : offset + chunk]
         inputs = []
@@ -285,6 +291,11 @@ def _store(
         run.unmapped += result.unmapped
     if nameless:
         notes.append(f"{nameless} records without a user id were ignored")
+    if reset_clock:
+        notes.append(
+            f"{reset_clock} records stamped before {RESET_CLOCK_BEFORE_YEAR} (the clock's date was reset, "
+            "e.g. after a power loss); stored as stamped"
+        )
     if not records and position:  # the log was emptied on the device
         Device.objects.filter(pk=device.pk).update(watermark_position=0, watermark_record="")
         device.watermark_position, device.watermark_record = 0, ""

@@ -7,6 +7,7 @@ management command's punch timer), so every access goes through one lock.
 from __future__ import annotations
 
 import random
+import struct
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -184,6 +185,8 @@ class DeviceState:
             self.clear_attendance()
 
     def attendance_dataset(self) -> bytes:
+        if not self.profile.pull_attendance:
+            return p.dataset(b"")  # push-only firmware: the pull protocol sees an empty log
         with self.lock:
             return p.dataset(bytes(self._blob))
 
@@ -199,11 +202,15 @@ class DeviceState:
         prof = self.profile
         with self.lock:
             users = list(self._users.values())
+            records = len(self._records) if prof.pull_attendance else 0
+            if prof.free_sizes_bytes < 80:
+                # A one-value reply: the record count as one int32 and nothing else.
+                return struct.pack("<i", records)[: prof.free_sizes_bytes]
             return p.pack_free_sizes(
                 p.FreeSizes(
                     users=len(users),
                     fingers=0,
-                    records=len(self._records),
+                    records=records,
                     oplog=self.oplog_count,
                     admins=sum(1 for u in users if u.privilege & 0xE == p.USER_ADMIN),
                     passwords=sum(1 for u in users if u.password),

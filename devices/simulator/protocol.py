@@ -229,6 +229,9 @@ USER72 = struct.Struct("<HB8s24sIx7sx24s")
 ATT8 = struct.Struct("<HB4sB")
 ATT16 = struct.Struct("<I4sBB2sI")
 ATT40 = struct.Struct("<H24sB4sB8s")
+# MB-series 2020+ firmware: the 40-byte layout, then 9 more bytes (pyzk #174; a fork reads them
+# as u32 + 5 bytes). Their meaning is not established; parsers must only skip them.
+ATT49_TAIL = struct.Struct("<I5s")
 
 
 @dataclass(frozen=True)
@@ -298,6 +301,9 @@ def pack_attendance(
     if size == 40:
         # [DOC] example tail: workcode u32 then 00 ff 00 00 (meaning unknown)
         return ATT40.pack(uid, user_id.encode()[:24], status, t, punch, struct.pack("<I", workcode) + b"\0\xff\0\0")
+    if size == 49:
+        head = ATT40.pack(uid, user_id.encode()[:24], status, t, punch, struct.pack("<I", workcode) + b"\0\xff\0\0")
+        return head + ATT49_TAIL.pack(workcode, b"\x01\xff\0\0\0")
     raise ValueError(f"unsupported attendance record size {size}")
 
 

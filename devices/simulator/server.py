@@ -72,6 +72,7 @@ class Session:
     writer: asyncio.StreamWriter | None = None
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     events: asyncio.Queue[Punch] | None = None
+    cork: list[bytes] | None = None  # TCP packets held back to go out in one write (coalescing)
     pusher: asyncio.Task[None] | None = None
 
 
@@ -89,6 +90,8 @@ class _UdpProtocol(asyncio.DatagramProtocol):
 class Simulator:
     """A ZK clock on `host`, TCP on `tcp_port`, UDP on `udp_port` (None = the TCP port's number).
 
+    UDP is served when the profile's firmware answers it (`udp=None`), or as `udp` says.
+
     Port 0 binds an ephemeral port; read the bound ones from `.tcp_port` / `.udp_port`
     after `start()`. `users` is a count (user ids "1".."N", "Demo User N") or user
     records; `records` a count (random history over `seed_days`) or punches.
@@ -100,11 +103,11 @@ class Simulator:
         host: str = "127.0.0.1",
         tcp_port: int = 4370,
         udp_port: int | None = None,
-        udp: bool = True,
+        udp: bool | None = None,
         users: int | Iterable[UserRecord] = 10,
         records: int | Iterable[Punch] = 0,
         comm_key: int = 0,
-        profile: str | Profile = "identix_k20",
+        profile: str | Profile = "zk_tft",
         tz: str | None = None,
         clock_skew: float = 0.0,
         latency: float = 0.0,
@@ -124,7 +127,8 @@ class Simulator:
         self.host = host
         self._want_tcp_port = tcp_port
         self._want_udp_port = udp_port
-        self._udp_enabled = udp
+        # None: as the firmware does (the profile); True/False: this unit does / doesn't.
+        self._udp_enabled = self.profile.udp if udp is None else udp
         self.tcp_port = 0
         self.udp_port = 0
         serial = serial or f"{self.profile.serial_prefix}{seed:06d}"
@@ -500,6 +504,7 @@ class Simulator:
         fault = self._match_fault(request, reply)
         wire = p.tcp_wrap(packet) if sess.transport == "tcp" else packet
         if fault:
+            await self._uncork(sess, keep=True)  # what was sent before the fault reaches the wire
             log.info("fault %s fires on %s reply %s (session %s)", fault.kind, p.command_name(request),
                      p.command_name(reply), sess.session_id)
             if fault.kind == "reboot":
@@ -518,6 +523,9 @@ class Simulator:
                 sess.stalled = True
             return False
         if sess.writer is not None:
+            if sess.cork is not None:
+                sess.cork.append(wire)
+                return True
             sess.writer.write(wire)
             try:
                 await sess.writer.drain()
@@ -527,6 +535,26 @@ class Simulator:
         else:
             self._udp_send_raw(wire, sess.peer)
         return True
+
+    def _cork(self, sess: Session) -> bool:
+        """Coalescing profiles: hold the next TCP packets back until `_uncork` writes them at once."""
+        if self.profile.coalesce and sess.transport == "tcp" and sess.cork is None:
+            sess.cork = []
+            return True
+        return False
+
+    async def _uncork(self, sess: Session, *, keep: bool = False) -> None:
+        held = sess.cork
+        if held is None:
+            return
+        sess.cork = [] if keep else None
+        if not held or sess.closed or sess.writer is None:
+            return
+        sess.writer.write(b"".join(held))
+        try:
+            await sess.writer.drain()
+        except ConnectionError:
+            self._close_session(sess, abort=True)
 
     async def _reply(self, sess: Session, pkt: p.Packet, code: int, data: bytes = b"") -> bool:
         return await self._send(sess, pkt.command, p.build_packet(code, sess.session_id, pkt.reply_id, data))
@@ -580,17 +608,28 @@ class Simulator:
 
     async def _push_events(self, sess: Session, events: asyncio.Queue[Punch]) -> None:
         while not sess.closed:
-            rec = await events.get()
-            payload = p.pack_live_event(
-                self.profile.live_event_size, user_id=rec.user_id, timestamp=rec.timestamp, status=rec.status,
-                punch=rec.punch,
-            )
-            # The session field of a realtime packet carries the event code; reply id is 0.
-            packet = p.build_packet(p.CMD_REG_EVENT, p.EF_ATTLOG, 0, payload)
+            batch = [await events.get()]
+            if self.profile.coalesce:
+                # Punches made within one event gap go out together, in one write.
+                await asyncio.sleep(self.event_gap)
+                while not events.empty():
+                    batch.append(events.get_nowait())
             async with sess.write_lock:
-                if not await self._send(sess, p.CMD_REG_EVENT, packet):
-                    return
-            # One event per packet, spaced: pyzk's live_capture crashes on coalesced events.
+                corked = self._cork(sess)
+                try:
+                    for rec in batch:
+                        payload = p.pack_live_event(
+                            self.profile.live_event_size, user_id=rec.user_id, timestamp=rec.timestamp,
+                            status=rec.status, punch=rec.punch,
+                        )
+                        # The session field of a realtime packet carries the event code; reply id is 0.
+                        packet = p.build_packet(p.CMD_REG_EVENT, p.EF_ATTLOG, 0, payload)
+                        if not await self._send(sess, p.CMD_REG_EVENT, packet):
+                            return
+                finally:
+                    if corked:
+                        await self._uncork(sess)
+            # Otherwise one event per packet, spaced: pyzk's live_capture misreads coalesced events.
             await asyncio.sleep(self.event_gap)
 
     # --- commands ---------------------------------------------------------------------------
@@ -779,16 +818,21 @@ class Simulator:
             gap = self.profile.data_packet_gap
         else:
             step, gap = p.UDP_DATA_PACKET, 0.0
-        prepare = p.build_packet(p.CMD_PREPARE_DATA, sid, rid, struct.pack("<II", len(chunk), step))
-        if not await self._send(sess, pkt.command, prepare):
-            return
-        for offset in range(0, len(chunk), step):
-            if gap and offset:
-                await asyncio.sleep(gap)
-            packet = p.build_packet(p.CMD_DATA, sid, rid, chunk[offset : offset + step])
-            if not await self._send(sess, pkt.command, packet):
+        corked = self._cork(sess)
+        try:
+            prepare = p.build_packet(p.CMD_PREPARE_DATA, sid, rid, struct.pack("<II", len(chunk), step))
+            if not await self._send(sess, pkt.command, prepare):
                 return
-        await self._send(sess, pkt.command, p.build_packet(p.CMD_ACK_OK, sid, rid))
+            for offset in range(0, len(chunk), step):
+                if gap and offset and not corked:
+                    await asyncio.sleep(gap)
+                packet = p.build_packet(p.CMD_DATA, sid, rid, chunk[offset : offset + step])
+                if not await self._send(sess, pkt.command, packet):
+                    return
+            await self._send(sess, pkt.command, p.build_packet(p.CMD_ACK_OK, sid, rid))
+        finally:
+            if corked:
+                await self._uncork(sess)
 
     async def _cmd_free_data(self, sess: Session, pkt: p.Packet) -> None:
         sess.buffer = None

@@ -123,7 +123,7 @@ def test_large_log_is_read_exactly_in_buffered_chunks(make_sim: MakeSim, transpo
 
 
 @pytest.mark.embedded
-@pytest.mark.parametrize(("profile", "record_size"), [("identix_k20", 40), ("zk6_udp", 16), ("zk6_udp", 8)])
+@pytest.mark.parametrize(("profile", "record_size"), [("zk_tft", 40), ("zk6_udp", 16), ("zk6_udp", 8)])
 def test_log_parsing_agrees_with_pyzk_for_every_record_layout(make_sim: MakeSim, profile: str, record_size: int) -> None:
     # The adapter parses the dataset itself (pyzk's parser is quadratic); it must say what pyzk says.
     sim = make_sim(profile=dataclasses.replace(PROFILES[profile], att_record_size=record_size), users=30, records=400)

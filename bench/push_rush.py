@@ -137,6 +137,7 @@ def _stats(values: list[float]) -> dict[str, float]:
 
 
 def run(options: common.Options) -> dict[str, Any]:
+    from bench.device_fleet import _ticks, _tree
     from bench.load_mix import WORKERS, _free_port, _start_gunicorn, _stop
 
     common.django_ready()
@@ -154,7 +155,11 @@ def run(options: common.Options) -> dict[str, Any]:
     port = _free_port()
     server = _start_gunicorn(dict(os.environ), port)
     try:
+        hz = os.sysconf("SC_CLK_TCK")
+        before = (sum(_ticks(p) for p in _tree(server.pid)) / hz, time.process_time())
         driven = _drive(f"http://127.0.0.1:{port}", devices, seconds, options.seed)
+        cpu = {"gunicorn": round(sum(_ticks(p) for p in _tree(server.pid)) / hz - before[0], 1),
+               "clocks": round(time.process_time() - before[1], 1)}  # fmt: skip
     finally:
         _stop(server)
     clocks = driven["clocks"]
@@ -196,7 +201,12 @@ def run(options: common.Options) -> dict[str, Any]:
             "uploads_per_s": round(len(uploads) / driven["elapsed"], 1),
             "requests_per_s": round(sum(c.stats.requests for c in clocks) / driven["elapsed"], 1),
             "punches_per_s": round(sent / driven["elapsed"], 1),
+            # Below 1: the server (or the machine) did not keep up, and every answer waited in
+            # its queue; p99/p50 then stays small because p50 is large too.
+            "achieved/offered_uploads": round(len(uploads) / driven["elapsed"] / (count / INTERVAL), 3),
         },
+        "cpu_s": {"_note": "CPU seconds during the run: gunicorn's workers, and this process (the clocks)",
+                  **cpu, "cores": os.cpu_count()},  # fmt: skip
         "parameters": {
             "clocks": count, "seconds": seconds, "interval_s": INTERVAL, "punches_per_batch": "1-5",
             "poll_every_s": POLL_EVERY, "users_per_clock": USERS, "zones": ZONES, "gunicorn_workers": WORKERS,

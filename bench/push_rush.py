@@ -4,7 +4,8 @@ Each clock is a devices.simulator.push.PushClock (the firmware-like client of
 ``run_device_simulator --push``) in a thread of this process, registered as an ADMS device
 in this benchmark's own database (``etime_bench_push_rush``), in one of four whole-hour
 zones. After its handshake (not timed) every clock, from a random start, punches 1-5 of its
-50 users every ``BENCH_PUSH_INTERVAL`` seconds (default 2) and uploads them at once
+50 users every ``BENCH_PUSH_INTERVAL`` seconds (default 5: 40 uploads and 120 punches a
+second offered by 200 clocks, a shift change at a large site) and uploads them at once
 (``Realtime=1``), polling ``getrequest`` every 10 s; it deletes only what the server
 acknowledged (``OK: N``) and sends the rest again. At the end each clock uploads what is
 left. gunicorn runs as ``bench load`` starts it (gthread, ``BENCH_LOAD_GUNICORN_WORKERS``
@@ -16,8 +17,10 @@ Reported, and the goals (ratios, DESIGN §11):
   ``unexpected`` 0);
 - ``errors``: failed calls (transport errors, any status but 200, an answer that is no
   acknowledgement): **0**;
-- the ATTLOG answer time p50/p90/p99 and ``p99/p50`` **≤ 10** (gunicorn keeps up: no queue
-  builds behind a slow request).
+- the ATTLOG answer time p50/p90/p99 and ``p99/p50`` **≤ 10** (no queue builds behind a
+  slow request);
+- ``achieved/offered`` uploads **≥ 0.95**: the server kept up with the clocks. Without it
+  p99/p50 means nothing: a saturated server answers everything late, p50 included.
 
 ``--seconds N`` sets the duration (default 60), ``--rows N`` the number of clocks
 (default 200, or ``BENCH_PUSH_CLOCKS``): ``python -m bench push_rush --seconds 10 --rows 50``
@@ -40,7 +43,8 @@ DESCRIPTION = "devices: 200 push clocks posting ATTLOG batches to gunicorn for 6
 
 CLOCKS = int(os.environ.get("BENCH_PUSH_CLOCKS", "200"))
 SECONDS = 60.0
-INTERVAL = float(os.environ.get("BENCH_PUSH_INTERVAL", "2"))
+INTERVAL = float(os.environ.get("BENCH_PUSH_INTERVAL", "5"))
+KEEPS_UP = 0.95  # achieved/offered uploads below which the answer times only measure a queue
 POLL_EVERY = 10.0
 USERS = 50
 ZONES = ["Europe/Zurich", "America/New_York", "Asia/Tokyo", "UTC"]
@@ -177,16 +181,19 @@ def run(options: common.Options) -> dict[str, Any]:
     ratio = round(len(stored_rows) / sent, 3) if sent else 0.0
     missing, unexpected = len(expected - stored), len(stored - expected)
     exact = ratio == 1.0 and missing == 0 and unexpected == 0
+    kept_up = round(len(uploads) / driven["elapsed"] / (count / INTERVAL), 3)
     goals = [
         {"ratio": "stored/sent", "statistic": "count, and the stored set is the sent set", "value": ratio,
          "expected": 1.0, "met": exact},
         {"ratio": "errors", "statistic": "count", "value": len(errors), "max": 0, "met": not errors},
         common.goal("upload p99/p50", p99_over_p50, GOAL_P99_OVER_P50, "p99 over p50 of the ATTLOG answer time"),
+        {"ratio": "achieved/offered uploads", "statistic": "uploads per second", "value": kept_up, "min": KEEPS_UP,
+         "met": kept_up >= KEEPS_UP},
     ]  # fmt: skip
     return {
         "met": all(g["met"] for g in goals),
         "goals": goals,
-        "ratios": {"stored/sent": ratio, "upload_p99/p50": p99_over_p50},
+        "ratios": {"stored/sent": ratio, "upload_p99/p50": p99_over_p50, "achieved/offered_uploads": kept_up},
         "sent": sent,
         "stored": len(stored_rows),
         "missing": missing,
@@ -201,9 +208,7 @@ def run(options: common.Options) -> dict[str, Any]:
             "uploads_per_s": round(len(uploads) / driven["elapsed"], 1),
             "requests_per_s": round(sum(c.stats.requests for c in clocks) / driven["elapsed"], 1),
             "punches_per_s": round(sent / driven["elapsed"], 1),
-            # Below 1: the server (or the machine) did not keep up, and every answer waited in
-            # its queue; p99/p50 then stays small because p50 is large too.
-            "achieved/offered_uploads": round(len(uploads) / driven["elapsed"] / (count / INTERVAL), 3),
+            "offered_uploads_per_s": round(count / INTERVAL, 1),
         },
         "cpu_s": {"_note": "CPU seconds during the run: gunicorn's workers, and this process (the clocks)",
                   **cpu, "cores": os.cpu_count()},  # fmt: skip

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -63,13 +64,16 @@ def test_push2_records_are_stored_once_at_the_instant_they_were_taken(live_serve
             pytest.skip("the server gives half-hour zones in whole hours (issue 19's server fix not merged yet)")
         expected = []
         for pin, status in (("7", 0), ("12", 0), ("7", 1)):
-            expected.append((pin, clock.punch(pin, status=status).utc))
+            record = clock.punch(pin, status=status)
+            expected.append((pin, record.utc))
             traveller.shift(timedelta(seconds=1))
+        # What its display shows: the zone's wall time (08:59:58 in Zurich, 13:29:58 in Kolkata).
+        assert clock.local_now() == (MORNING + timedelta(seconds=3)).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
         assert clock.push() == 3 and clock.queue == []
     assert [utc for _pin, utc in expected] == [MORNING, MORNING + timedelta(seconds=1), MORNING + timedelta(seconds=2)]
     assert stored(device) == sorted(expected)
-    first = Punch.objects.filter(device_id=device.pk).order_by("timestamp").first()
-    assert first is not None and first.raw_state == 0
+    states = list(Punch.objects.filter(device_id=device.pk).order_by("timestamp").values_list("raw_state", flat=True))
+    assert states == [0, 0, 1]
 
 
 def test_a_batch_answered_503_is_sent_again_and_stored_once(live_server: Any, faulty_proxy: Any) -> None:
@@ -151,8 +155,8 @@ def test_push3_clock_registers_and_its_rtlog_punches_are_stored(live_server: Any
 def test_the_command_runs_a_push_clock_until_its_duration(live_server: Any) -> None:
     device = make_device()
     out = StringIO()
-    call_command("run_device_simulator", "--push", live_server.url, "--serial", SN, "--users", "3", "--rate", "8",
-                 "--duration", "1.5", "--tz", "Europe/Zurich", stdout=out)  # fmt: skip
+    call_command("run_device_simulator", "--push", live_server.url, "--serial", SN, "--users", "3", "--rate", "5",
+                 "--duration", "3", "--tz", "Europe/Zurich", stdout=out)  # fmt: skip
     text = out.getvalue()
     punches = [line for line in text.splitlines() if line.startswith("punch:")]
     assert f"Simulated push clock {SN} (push2)" in text and punches

@@ -30,6 +30,7 @@ No Django here: the benchmarks run hundreds of these in a plain process.
 from __future__ import annotations
 
 import http.client
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -411,8 +412,6 @@ class PushClock:
         """Until `stop`: a punch every `every` seconds (0: none), pushed at once (Realtime=1);
         getrequest every `poll_every` (default: the server's Delay); after a failure, wait
         `error_delay` (default: the server's ErrorDelay) and handshake again."""
-        import random
-
         pick = rng or random.Random(self.serial).choice  # noqa: S311 (which demo user punches)
         sizes = iter(batch_punches) if batch_punches is not None else None
         state: dict[str, int] = {}

@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, str] = {
     "load": "bench.load_mix",  # not bench.load: that name is the registry function above
     "soak": "bench.soak",
     "invoice": "bench.invoice",
+    "push_rush": "bench.push_rush",
 }
 
 

@@ -7,6 +7,16 @@ which is how the embedded demo shows punches flowing from a clock. Without `--us
 clock holds the employees that have a device user id (the demo company's, after
 `seed_demo`), so its punches map to them. Device times are naive
 local times in `--tz` (default: settings.TIME_ZONE), as a real clock's would be.
+
+With `--push URL` it is a push (ADMS) clock instead, calling etime at URL:
+
+    python manage.py run_device_simulator --push http://127.0.0.1:8000 --serial CKPG201260001 \
+        --protocol push2 --users 20 --rate 0.5
+
+It handshakes (push3: registers first), punches `--rate` times a second, uploads each
+punch at once, polls for commands every `Delay` seconds and answers them; the device
+must be registered in etime (protocol ADMS, that serial, a network it may push from).
+Its clock follows the handshake's TimeZone (`--tz` until then). See devices/simulator/push.py.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from devices.simulator import PROFILES, Simulator
 from devices.simulator.model import UserRecord, default_users, random_history, workday_history
+from devices.simulator.push import PROTOCOLS, PushClock, PushError, PushRecord
 
 PUNCH_LABELS = {0: "in", 1: "out", 2: "break-out", 3: "break-in", 4: "overtime-in", 5: "overtime-out"}
 DEMO_USERS = 51  # the demo company (accounts.demo) has 51 employees, device user ids "1".."51"
@@ -86,12 +97,25 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0, help="random seed (users, history, punches)")
         parser.add_argument("--reboot-seconds", type=float, default=10.0, help="downtime after CMD_RESTART")
         parser.add_argument("--duration", type=float, default=0, help="stop after N seconds (0 = until Ctrl-C)")
+        parser.add_argument(
+            "--push", default=None, metavar="URL",
+            help="be a push (ADMS) clock calling etime at URL (e.g. http://127.0.0.1:8000) instead of a ZK server",
+        )
+        parser.add_argument("--protocol", default="push2", choices=PROTOCOLS, help="with --push: push 2.4 or 3.x")
+        parser.add_argument("--rate", type=float, default=None, help="with --push: punches per second (default 0.05)")
+        parser.add_argument(
+            "--error-delay", type=float, default=None,
+            help="with --push: seconds to wait after a failed call (default: the server's ErrorDelay)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         tz = opts["tz"] or settings.TIME_ZONE
         users = default_users(max(0, opts["users"])) if opts["users"] is not None else None
         if users is None:
             users = employee_users() or default_users(DEMO_USERS)
+        if opts["push"]:
+            self._push(opts, tz, users)
+            return
         try:
             sim = Simulator(
                 host=opts["host"], tcp_port=opts["port"], udp=opts["udp"], users=users, comm_key=opts["comm_key"],
@@ -185,3 +209,58 @@ class Command(BaseCommand):
                     self.stdout.flush()
             wait = 0.2 if next_punch is None else max(0.0, min(0.2, next_punch - time.monotonic()))
             stop.wait(wait)
+
+    def _push(self, opts: dict[str, Any], tz: str, users: list[UserRecord]) -> None:
+        """A push clock until --duration, Ctrl-C or SIGTERM; then it uploads what is left."""
+        if not opts["serial"]:
+            raise CommandError("--push needs --serial: the serial number the device is registered with in etime")
+        rate = opts["rate"] if opts["rate"] is not None else (1 / opts["punch_every"] if opts["punch_every"] else 0.05)
+        if rate < 0 or not users:
+            raise CommandError("--rate must be >= 0 and the clock needs at least one user")
+        try:
+            clock = PushClock(opts["push"], serial=opts["serial"], protocol=opts["protocol"], tz=tz)
+        except (ValueError, KeyError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"Simulated push clock {clock.serial} ({clock.protocol}) calling {opts['push']}; {len(users)} users, "
+            f"{rate:g} punches/s, clock zone {tz} until the handshake"
+        )
+        self.stdout.flush()
+        names = {u.user_id: u.name for u in users}
+
+        def punched(record: PushRecord) -> None:
+            self.stdout.write(
+                f"punch: user {record.pin} ({names.get(record.pin, '')}) {PUNCH_LABELS.get(record.status, record.status)}"
+                f" at {record.local_time:%Y-%m-%d %H:%M:%S}"
+            )
+            self.stdout.flush()
+
+        def failed(message: str) -> None:
+            self.stderr.write(f"push clock: {message}")
+
+        stop = threading.Event()
+        previous = self._on_sigterm(stop)
+        timer = threading.Timer(opts["duration"], stop.set) if opts["duration"] else None
+        rng = random.Random(opts["seed"] or clock.serial)  # noqa: S311 (which demo user punches)
+        try:
+            if timer is not None:
+                timer.start()
+            clock.run(stop, pins=[u.user_id for u in users], every=1 / rate if rate else 0, rng=rng.choice,
+                      error_delay=opts["error_delay"], on_punch=punched, on_error=failed)  # fmt: skip
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+            try:
+                clock.push()
+            except PushError as exc:
+                failed(f"last upload failed: {exc}")
+            clock.close()
+        stats = clock.stats
+        self.stdout.write(
+            f"push clock stopped: {stats.recorded} punches, {stats.acknowledged} acknowledged, "
+            f"{len(clock.queue)} waiting, {stats.commands} commands answered, {len(stats.errors)} failed calls"
+        )

@@ -204,6 +204,11 @@ def swap_new(request: HttpRequest) -> HttpResponse:
     employee = employee_for_user(request.user)
     if employee is None:
         raise Http404
+    try:
+        services.swaps_allowed()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("attendance_mine")
     form = SwapForm(request.POST or None, partners=selectors.swap_partners(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user, employee_list_visible, is_manager_of
+from accounts.selectors import employee_for_user, employee_list_visible
 from attendance import engine
 from attendance.models import (
     AttendanceDay,
@@ -36,20 +36,12 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from etime.core import zones
-from etime.core.access import is_admin
 
 # --- Who may see and change what ---------------------------------------------------------------
 
 
 def employees_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
     return employee_list_visible(user=user)
-
-
-def may_manage(*, user: User | AnonymousUser, employee: Employee) -> bool:
-    """Admins, and managers of ``employee`` (transitively), may plan and correct their attendance."""
-    if is_admin(user):
-        return True
-    return is_manager_of(user=user, employee=employee)
 
 
 def attendance_days_visible(*, user: User | AnonymousUser) -> QuerySet[AttendanceDay]:

@@ -33,7 +33,7 @@ from attendance.models import (
 from attendance.services.dirty import mark_dirty, mark_dirty_range
 from attendance.services.locks import ensure_unlocked
 from etime.core import audit, formatting
-from etime.core.access import is_admin
+from etime.core.access import Action, may
 from etime.core.errors import ValidationFailed
 
 FOREVER = date.max
@@ -449,7 +449,7 @@ def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
 
     with transaction.atomic():
         swap = ShiftSwapRequest.objects.select_for_update().select_related("requester").get(pk=swap.pk)
-        if not is_admin(actor) and swap.requester.user_id != getattr(actor, "pk", None):
+        if not may(actor, swap.requester, Action.ACT_AS):
             raise approvals.ApprovalNotAllowed(gettext("Only the requester or an admin may cancel this swap."))
         if swap.status != RequestStatus.PENDING:
             raise RequestNotPending(details={"status": swap.status})

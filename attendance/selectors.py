@@ -97,9 +97,9 @@ def swap_colleagues(*, employee: Employee, scope: str | None = None) -> QuerySet
     if scope == Scope.COMPANY:
         return others
     key = {Scope.TEAM: "manager_id", Scope.DEPARTMENT: "department_id", Scope.LOCATION: "location_id"}.get(Scope(scope))
-    value = getattr(employee, key) if key else None
-    if value is None:  # no swaps, or no team/department/location to share
+    if key is None or getattr(employee, key) is None:  # no swaps, or no team/department/location to share
         return others.none()
+    value = getattr(employee, key)
     return others.filter(**{key: value})
 
 

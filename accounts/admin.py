@@ -18,7 +18,8 @@ from accounts import services
 from accounts.models import ApiToken, Department, Employee, Location, User
 from accounts.resources import EmployeeResource
 from etime.core import scopes
-from etime.core.adminkit import ImportExportPermissions, with_action_permissions
+from etime.core.access import Action, own_person
+from etime.core.adminkit import ImportExportPermissions, rows_in_reach, with_action_permissions
 
 
 @admin.register(User)
@@ -97,7 +98,7 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
 
         sent = 0
         with transaction.atomic():
-            for employee in queryset.select_related("user"):
+            for employee in rows_in_reach(self, request, queryset.select_related("user"), lambda e: (e,)):
                 if employee.user_id and employee.user.email:
                     services.employee_invite(employee=employee, actor=request.user)
                     sent += 1
@@ -166,7 +167,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
-        for token in queryset:
+        # A token is its owner's: they revoke it on their profile, an admin here (access ACT_AS).
+        for token in rows_in_reach(self, request, queryset.select_related("user"), lambda t: (own_person(t.user),), Action.ACT_AS):
             services.api_token_revoke(token=token, actor=request.user)
         self.message_user(request, _("Revoked."), messages.SUCCESS)
 

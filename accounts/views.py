@@ -22,7 +22,7 @@ from accounts import password_reset, selectors, services
 from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
-from etime.core import approvals, registry
+from etime.core import access, approvals, registry
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
 from etime.core.models import ApprovalRequest, ApprovalStatus
@@ -194,9 +194,7 @@ def people(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person(request: HttpRequest, employee_id: Any) -> HttpResponse:
-    employee = selectors.employee_get_visible(user=request.user, employee_id=employee_id)
-    if employee is None:
-        raise Http404
+    employee = access.person_for(request.user, employee_id, access.Action.VIEW)
     return render(request, "accounts/person.html", {"person": employee})
 
 

@@ -36,7 +36,13 @@ from attendance.models import (
 )
 from attendance.resources import AttendanceDayResource
 from etime.core import approvals, formatting
-from etime.core.adminkit import ImportExportPermissions, OperatePermission, elapsed_minutes, require_permissions
+from etime.core.adminkit import (
+    ImportExportPermissions,
+    OperatePermission,
+    elapsed_minutes,
+    require_permissions,
+    rows_in_reach,
+)
 from etime.core.errors import DomainError
 from etime.core.params import date_param, month_param, uuid_param
 
@@ -275,9 +281,12 @@ class ShiftOverrideAdmin(admin.ModelAdmin):
 class _DecideActions(OperatePermission):
     """Admin actions that decide pending requests through the core approval mechanism."""
 
+    def people_of(self, obj: Any) -> tuple[Any, ...]:
+        return (obj.employee,)
+
     def _decide(self, request: HttpRequest, queryset: QuerySet[Any], decision: str) -> None:
         done = 0
-        for obj in queryset.filter(status=RequestStatus.PENDING):
+        for obj in rows_in_reach(self, request, queryset.filter(status=RequestStatus.PENDING), self.people_of):
             approval = approvals.request_for(obj)
             if approval is None:
                 continue
@@ -307,6 +316,10 @@ class ShiftSwapRequestAdmin(_DecideActions, admin.ModelAdmin):
     search_fields = ("requester__code", "counterpart__code", "requester__last_name", "counterpart__last_name")
     list_select_related = ("requester", "counterpart", "requester_shift", "counterpart_shift")
     date_hierarchy = "date"
+
+    def people_of(self, obj: ShiftSwapRequest) -> tuple[Any, ...]:
+        # Either side's manager decides a level (plans.swap_levels); the engine checks whose turn it is.
+        return (obj.requester, obj.counterpart)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # requested in self-service or the API (the approval needs a requester)
@@ -449,8 +462,8 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     @admin.action(permissions=["operate"], description=_("Recompute the selected days now"))
     def recompute_selected(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
         by_employee: dict[Any, list[date]] = {}
-        for employee_id, day in queryset.values_list("employee_id", "date"):
-            by_employee.setdefault(employee_id, []).append(day)
+        for day in rows_in_reach(self, request, queryset.select_related("employee"), lambda d: (d.employee,)):
+            by_employee.setdefault(day.employee_id, []).append(day.date)
         written = 0
         for employee_id, days in by_employee.items():
             written += services.recompute(employee_ids=[employee_id], date_from=min(days), date_to=max(days)).written

@@ -383,6 +383,10 @@ class ShiftSwapViewSet(
     def get_queryset(self) -> QuerySet[ShiftSwapRequest]:
         return selectors.swaps_visible(user=self.request.user)
 
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.swaps_allowed()  # before the counterpart field answers "no employee with this id"
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         requester = _on_behalf(self.request, data.get("requester"), field="requester")

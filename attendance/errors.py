@@ -23,6 +23,12 @@ class RequestNotPending(Conflict):
     message = _("This request has already been decided or withdrawn.")
 
 
+class SwapsDisabled(DomainError):
+    code = "swaps_disabled"
+    status = 403
+    message = _("Shift swaps are turned off in this company.")
+
+
 class PunchNotAllowed(DomainError):
     """The punch policy refused a punch (attendance.punch_policy); always audited."""
 

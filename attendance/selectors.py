@@ -21,7 +21,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user, employee_list_visible, is_manager_of
+from accounts.selectors import employee_for_user, employee_list_visible
 from attendance import engine
 from attendance.models import (
     AttendanceDay,
@@ -36,20 +36,12 @@ from attendance.models import (
     ShiftSwapRequest,
 )
 from etime.core import zones
-from etime.core.access import is_admin
 
 # --- Who may see and change what ---------------------------------------------------------------
 
 
 def employees_visible(*, user: User | AnonymousUser) -> QuerySet[Employee]:
     return employee_list_visible(user=user)
-
-
-def may_manage(*, user: User | AnonymousUser, employee: Employee) -> bool:
-    """Admins, and managers of ``employee`` (transitively), may plan and correct their attendance."""
-    if is_admin(user):
-        return True
-    return is_manager_of(user=user, employee=employee)
 
 
 def attendance_days_visible(*, user: User | AnonymousUser) -> QuerySet[AttendanceDay]:
@@ -87,17 +79,46 @@ def schedule_list(*, user: User | AnonymousUser) -> QuerySet[Schedule]:
     return Schedule.objects.prefetch_related("days")
 
 
+def swap_scope() -> str:
+    """The company's rule for whom an employee may offer a swap (CompanySettings.swap_scope)."""
+    from etime.ops.company import company_settings
+
+    return company_settings().swap_scope
+
+
+def swap_colleagues(*, employee: Employee, scope: str | None = None) -> QuerySet[Employee]:
+    """The people ``employee`` could swap shifts with under the company's swap scope
+    (themselves excluded): the one place that rule lives, for the picker and the service."""
+    from etime.ops.models import CompanySettings
+
+    Scope = CompanySettings.SwapScope
+    scope = scope or swap_scope()
+    others = Employee.objects.exclude(pk=employee.pk)
+    if scope == Scope.COMPANY:
+        return others
+    key = {Scope.TEAM: "manager_id", Scope.DEPARTMENT: "department_id", Scope.LOCATION: "location_id"}.get(Scope(scope))
+    if key is None or getattr(employee, key) is None:  # no swaps, or no team/department/location to share
+        return others.none()
+    value = getattr(employee, key)
+    return others.filter(**{key: value})
+
+
 def swap_partners(*, user: User | AnonymousUser) -> QuerySet[Employee]:
-    """Whom a user may offer a shift swap: current colleagues of their own department
-    (names only are shown), plus everyone they may already see."""
+    """Whom a user may offer a shift swap: their colleagues under the company's swap scope
+    (names only are shown), plus everyone they may already see; nobody when swaps are off."""
     from django.utils import timezone
 
+    from etime.ops.models import CompanySettings
+
+    scope = swap_scope()
+    if scope == CompanySettings.SwapScope.NONE:
+        return Employee.objects.none()
     me = employee_for_user(user)
     visible = employee_list_visible(user=user)
     today = timezone.localdate()
     if me is None:  # an admin without an employee record: whom they may see
         return visible.filter(Q(end_date__isnull=True) | Q(end_date__gte=today)).order_by("last_name", "first_name")
-    colleagues = Employee.objects.filter(department_id=me.department_id) if me.department_id else Employee.objects.none()
+    colleagues = swap_colleagues(employee=me, scope=scope)
     return (
         Employee.objects.filter(Q(pk__in=colleagues.values("pk")) | Q(pk__in=visible.values("pk")))
         .exclude(pk=me.pk)

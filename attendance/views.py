@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import Employee
-from accounts.selectors import employee_for_user, employee_get_visible, signed_in_user
+from accounts.selectors import employee_for_user, signed_in_user
 from attendance import providers, reports, selectors, services
 from attendance.forms import CorrectionForm, SwapForm
 from attendance.models import (
@@ -33,7 +33,7 @@ from attendance.models import (
     Regularisation,
     ShiftSwapRequest,
 )
-from etime.core import approvals, formatting, zones
+from etime.core import access, approvals, formatting, zones
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
 from etime.core.params import choice_param, date_param, month_param, uuid_param
@@ -204,6 +204,11 @@ def swap_new(request: HttpRequest) -> HttpResponse:
     employee = employee_for_user(request.user)
     if employee is None:
         raise Http404
+    try:
+        services.swaps_allowed()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("attendance_mine")
     form = SwapForm(request.POST or None, partners=selectors.swap_partners(user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
@@ -334,12 +339,10 @@ def member(request: HttpRequest, employee_id: Any) -> HttpResponse:
     """A team member's month: visible to their managers and admins only (404 otherwise, also for
     one's own id redirects to My attendance)."""
     user = signed_in_user(request.user)
-    employee = employee_get_visible(user=user, employee_id=employee_id)
-    me = employee_for_user(user)
-    if employee is not None and me is not None and employee.pk == me.pk:
+    me = access.own_person(user)
+    if me is not None and me.pk == employee_id:
         return redirect(f"{reverse('attendance_mine')}?month={request.GET.get('month', '')}")
-    if employee is None or not selectors.may_manage(user=user, employee=employee):
-        raise Http404
+    employee = access.person_for(user, employee_id, access.Action.MANAGE)
     month = _month(request)
     first, last = reports.month_bounds(month)
     days = list(

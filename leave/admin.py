@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
-from etime.core.access import is_admin
-from etime.core.adminkit import OperatePermission, require_permissions
+from etime.core.access import Action, is_admin, own_person
+from etime.core.adminkit import OperatePermission, require_permissions, rows_in_reach
 from etime.core.errors import DomainError
 from etime.core.params import year_param
 from leave import selectors, services
@@ -110,7 +110,8 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
     @admin.action(permissions=["operate"], description=_("Withdraw selected approved leave (gives the days back)"))
     def withdraw(self, request: HttpRequest, queryset: QuerySet[LeaveRequest]) -> None:
         done = 0
-        for leave_request in queryset.filter(status=RequestStatus.APPROVED):
+        approved = queryset.filter(status=RequestStatus.APPROVED).select_related("employee")
+        for leave_request in rows_in_reach(self, request, approved, lambda r: (r.employee,)):
             try:
                 services.leave_request_withdraw(request=leave_request, actor=request.user, comment=gettext("withdrawn in admin"))
                 done += 1
@@ -320,6 +321,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description=_("Revoke selected feeds"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
-        for feed in queryset:
+        # A feed is its owner's: they revoke it on their page, an admin here (access ACT_AS).
+        for feed in rows_in_reach(self, request, queryset.select_related("owner"), lambda f: (own_person(f.owner),), Action.ACT_AS):
             services.calendar_feed_revoke(feed=feed, actor=request.user)
         self.message_user(request, gettext("Revoked."), messages.SUCCESS)

@@ -29,9 +29,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user, is_manager_of
+from accounts.selectors import employee_for_user
 from etime.core import approvals, audit, formatting, zones
-from etime.core.access import is_admin
+from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
@@ -467,8 +467,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
     """The employee (or an admin) cancels: a pending request at any time, an approved one
     before its first day (a reversal gives the days back)."""
     today = today or zones.today_for(request.employee)
-    me = employee_for_user(actor)
-    if not is_admin(actor) and (me is None or me.pk != request.employee_id):
+    if not may(actor, request.employee, Action.ACT_AS):
         raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
     with transaction.atomic():
         approval = ApprovalRequest.objects.select_for_update().filter(
@@ -504,7 +503,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
 def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = "") -> LeaveRequest:
     """An approver (the employee's manager, or an admin) withdraws approved leave, also
     after it started: a reversal gives all its days back."""
-    if not is_admin(actor) and not is_manager_of(user=actor, employee=request.employee):
+    if not may(actor, request.employee, Action.MANAGE):
         raise approvals.ApprovalNotAllowed(gettext("Only the employee's manager or an admin may withdraw approved leave."))
     with transaction.atomic():
         locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from etime.core.adminkit import ImportExportPermissions, elapsed
+from etime.core.adminkit import ImportExportPermissions, elapsed, rows_in_reach
 from etime.core.errors import DomainError
 from timesheets import imports, resources, services
 from timesheets.models import (
@@ -341,8 +341,11 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
 
     @admin.action(permissions=["change"], description=_("Approve selected entries"))
     def approve_entries(self, request: HttpRequest, queryset: Any) -> None:
+        entries = rows_in_reach(self, request, queryset.select_related("employee"), lambda e: (e.employee,))
+        if not entries:
+            return
         try:
-            approved = services.time_entries_approve(entries=list(queryset.select_related("employee")), actor=request.user)
+            approved = services.time_entries_approve(entries=entries, actor=request.user)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)
             return
@@ -370,7 +373,8 @@ class TimesheetAdmin(admin.ModelAdmin):
     @admin.action(permissions=["change"], description=_("Approve selected submitted timesheets"))
     def approve_timesheets(self, request: HttpRequest, queryset: Any) -> None:
         done = 0
-        for timesheet in queryset.filter(status=TimesheetStatus.SUBMITTED):
+        submitted = queryset.filter(status=TimesheetStatus.SUBMITTED).select_related("employee")
+        for timesheet in rows_in_reach(self, request, submitted, lambda t: (t.employee,)):
             try:
                 services.timesheet_approve(timesheet=timesheet, actor=request.user)
                 done += 1

@@ -44,9 +44,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user, is_manager_of
+from accounts.selectors import employee_for_user
 from etime.core import audit, dates
-from etime.core.access import is_admin
+from etime.core.access import Action, is_admin, may
 from etime.core.errors import ValidationFailed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
@@ -855,10 +855,9 @@ def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEn
     invoiced entries stay as they are; running timers cannot be approved."""
     if not (is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
         raise NotAllowed(gettext("Only managers and administrators approve time."))
-    if not is_admin(actor):
-        foreign = [str(e.pk) for e in entries if not is_manager_of(user=actor, employee=e.employee)]
-        if foreign:
-            raise NotAllowed(gettext("You may approve only the time of people who report to you."), details={"entries": foreign})
+    foreign = [str(e.pk) for e in entries if not may(actor, e.employee, Action.MANAGE)]
+    if foreign:
+        raise NotAllowed(gettext("You may approve only the time of people who report to you."), details={"entries": foreign})
     running = [str(e.pk) for e in entries if e.end is None]
     if running:
         raise ValidationFailed(gettext("Stop running timers before approving them."), details={"ids": running})
@@ -931,7 +930,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     approval. Its draft entries become submitted and locked until a decision."""
     from etime.core import approvals
 
-    if not is_admin(actor) and employee_for_user(actor) != employee:
+    if not may(actor, employee, Action.ACT_AS):
         raise NotAllowed(gettext("You may submit only your own timesheet."))
     if employee.user_id is None:
         raise _invalid("employee", gettext("This employee has no login to submit as."))

@@ -33,7 +33,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Employee
-from accounts.selectors import employee_for_user, employee_get_visible, employee_list_visible, signed_in_user
+from accounts.selectors import employee_for_user, employee_list_visible, signed_in_user
+from etime.core import access
 from etime.core.access import is_admin
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import InvalidPageParameter, date_param, date_value, uuid_param, week_param
@@ -366,9 +367,7 @@ def week(request: HttpRequest) -> HttpResponse:
 def employee_week(request: HttpRequest, employee_id: Any) -> HttpResponse:
     """A team member's week for their manager (read-only); anyone else gets 404."""
     me = employee_for_user(request.user)  # admins may have no employee record of their own
-    employee = employee_get_visible(user=request.user, employee_id=employee_id)
-    if employee is None:
-        raise Http404
+    employee = access.person_for(request.user, employee_id, access.Action.VIEW)
     if me is not None and employee.pk == me.pk:
         return redirect(f"{reverse('timesheets:week')}?{request.GET.urlencode()}")
     monday = _week_param(request, employee)

@@ -25,6 +25,7 @@ from attendance.services.plans import (
     shift_save,
     swap_cancel,
     swap_request,
+    swaps_allowed,
 )
 from attendance.services.punches import (
     BULK_CHUNK,
@@ -69,4 +70,5 @@ __all__ = [
     "shift_save",
     "swap_cancel",
     "swap_request",
+    "swaps_allowed",
 ]

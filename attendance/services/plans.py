@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Employee
 from attendance import conf
-from attendance.errors import AssignmentOverlap, RequestNotPending
+from attendance.errors import AssignmentOverlap, RequestNotPending, SwapsDisabled
 from attendance.models import (
     PunchDirectionRule,
     RequestStatus,
@@ -33,7 +33,7 @@ from attendance.models import (
 from attendance.services.dirty import mark_dirty, mark_dirty_range
 from attendance.services.locks import ensure_unlocked
 from etime.core import audit, formatting
-from etime.core.access import is_admin
+from etime.core.access import Action, may
 from etime.core.errors import ValidationFailed
 
 FOREVER = date.max
@@ -354,12 +354,28 @@ def _planned(employee: Employee, day: date) -> Shift | None:
     return planned_shift(employee=employee, day=day)
 
 
-def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
-    """Who could swap with whom: colleagues of the same department (the team), or anyone the
-    actor manages (an admin, or the counterpart's manager arranging it)."""
-    from etime.core.access import Action, may
+def swaps_allowed() -> None:
+    """Raises ``SwapsDisabled`` (403 ``swaps_disabled``) when the company turned swaps off."""
+    from attendance.selectors import swap_scope
+    from etime.ops.models import CompanySettings
 
-    if requester.department_id is not None and requester.department_id == counterpart.department_id:
+    if swap_scope() == CompanySettings.SwapScope.NONE:
+        raise SwapsDisabled
+
+
+def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
+    """Who could swap with whom: colleagues under the company's swap scope
+    (``CompanySettings.swap_scope``, default the same department; see
+    ``selectors.swap_colleagues``), or anyone the actor manages (an admin, or the
+    counterpart's manager arranging it). Nobody when swaps are turned off."""
+    from attendance.selectors import swap_colleagues, swap_scope
+    from etime.core.access import Action, may
+    from etime.ops.models import CompanySettings
+
+    scope = swap_scope()
+    if scope == CompanySettings.SwapScope.NONE:
+        return False
+    if swap_colleagues(employee=requester, scope=scope).filter(pk=counterpart.pk).exists():
         return True
     return may(actor, counterpart, Action.MANAGE)
 
@@ -385,6 +401,7 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
     (``swap_levels``, core approvals kind ``shift_swap``)."""
     from etime.core import access, approvals
 
+    swaps_allowed()
     if requester.pk == counterpart.pk:
         raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": [gettext("Choose someone else.")]})
     if not may_swap(requester=requester, counterpart=counterpart, actor=actor):
@@ -432,7 +449,7 @@ def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
 
     with transaction.atomic():
         swap = ShiftSwapRequest.objects.select_for_update().select_related("requester").get(pk=swap.pk)
-        if not is_admin(actor) and swap.requester.user_id != getattr(actor, "pk", None):
+        if not may(actor, swap.requester, Action.ACT_AS):
             raise approvals.ApprovalNotAllowed(gettext("Only the requester or an admin may cancel this swap."))
         if swap.status != RequestStatus.PENDING:
             raise RequestNotPending(details={"status": swap.status})

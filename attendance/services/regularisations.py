@@ -30,7 +30,7 @@ from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.punches import punch_create
 from etime.core import audit, dates
-from etime.core.access import is_admin
+from etime.core.access import Action, may
 from etime.core.errors import ValidationFailed
 
 KIND = "regularisation"
@@ -137,7 +137,7 @@ def regularisation_cancel(*, regularisation: Regularisation, actor: Any) -> Regu
 
     with transaction.atomic():
         regularisation = Regularisation.objects.select_for_update().select_related("employee").get(pk=regularisation.pk)
-        if not is_admin(actor) and regularisation.employee.user_id != getattr(actor, "pk", None):
+        if not may(actor, regularisation.employee, Action.ACT_AS):
             raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
         if regularisation.status not in (RequestStatus.PENDING, RequestStatus.RETURNED):
             raise RequestNotPending(details={"status": regularisation.status})

@@ -140,3 +140,38 @@ def test_the_attendance_day_export_costs_the_same_queries_for_a_day_or_a_week(pl
     rows_week, queries_week = export_queries()
     assert rows_week > rows_day > 0
     assert queries_week == queries_day
+
+
+def test_a_staff_manager_acts_from_the_admin_only_on_their_own_reports(clock: Any, planned: Any) -> None:
+    """Issue #18: admin actions ask etime.core.access for each selected row's person; a
+    manager given the back office must not recompute or decide for another team."""
+    from attendance.models import Regularisation
+    from attendance.services import regularisation_request
+    from tests.security.test_one_access_helper import _act, staff
+
+    recompute(employee_ids=None, date_from=MONDAY, date_to=MONDAY + timedelta(days=1))
+    clock("1", MONDAY, "09:00", "17:00")
+    day = AttendanceDay.objects.get(employee=planned.alice, date=MONDAY)
+    regularisation_request(
+        employee=planned.alice, day=MONDAY + timedelta(days=1), reason="Forgot", actor=planned.alice.user,
+        items=[{"timestamp": local(MONDAY + timedelta(days=1), "09:00").isoformat()}],
+    )  # fmt: skip
+    correction = Regularisation.objects.get()
+    perms = ("attendance.view_attendanceday", "attendance.change_attendanceday", "attendance.view_regularisation",
+             "attendance.change_regularisation")  # fmt: skip
+
+    mona = staff(planned.mona, *perms)
+    page = _act(mona, "admin:attendance_attendanceday_changelist", "recompute_selected", day)
+    assert "1 selected row was left unchanged" in page.content.decode()
+    page = _act(mona, "admin:attendance_regularisation_changelist", "approve_selected", correction)
+    assert "1 selected row was left unchanged" in page.content.decode()
+    day.refresh_from_db()
+    correction.refresh_from_db()
+    assert (day.status, correction.status) == ("absent", "pending")
+
+    bob = staff(planned.bob, *perms)
+    _act(bob, "admin:attendance_attendanceday_changelist", "recompute_selected", day)
+    _act(bob, "admin:attendance_regularisation_changelist", "approve_selected", correction)
+    day.refresh_from_db()
+    correction.refresh_from_db()
+    assert (day.status, correction.status) == ("present", "approved")

@@ -10,6 +10,7 @@ declares its ``permissions``, and import/export admins use ``ImportExportPermiss
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
@@ -18,8 +19,10 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from import_export.forms import SelectableFieldsExportForm
+
+from etime.core.access import Action, is_admin, may
 
 
 def require_permissions(request: HttpRequest, *perms: str) -> None:
@@ -118,3 +121,37 @@ def with_action_permissions(base: type[Any], permissions: dict[str, list[str]]) 
         run.__name__ = name
         namespace[name] = admin.action(permissions=perms, description=getattr(original, "short_description", None))(run)
     return type(base.__name__, (base,), {"__module__": __name__, **namespace})
+
+
+def rows_in_reach(
+    modeladmin: Any,
+    request: HttpRequest,
+    rows: Iterable[Any],
+    people_of: Callable[[Any], Iterable[Any]],
+    action: Action = Action.MANAGE,
+) -> list[Any]:
+    """Of the rows an admin action selected, those the user may act on: a row is in reach
+    when ``etime.core.access.may(user, person, action)`` holds for one of its people
+    (``people_of(row)``; a person of None — a login with no employee record — is for
+    administrators only). The others are left unchanged and one warning says how many.
+
+    The admin's change lists show every row to whoever holds the model permission; a
+    manager-role staff user must still not act on someone outside their reach (issue #18)."""
+    user = request.user
+    allowed, refused = [], 0
+    for row in rows:
+        people = list(people_of(row))
+        if any(is_admin(user) if person is None else may(user, person, action) for person in people):
+            allowed.append(row)
+        else:
+            refused += 1
+    if refused:
+        from django.contrib import messages
+
+        text = ngettext(
+            "%(count)d selected row was left unchanged: you may not act for its person.",
+            "%(count)d selected rows were left unchanged: you may not act for their people.",
+            refused,
+        ) % {"count": refused}
+        modeladmin.message_user(request, text, messages.WARNING)
+    return allowed

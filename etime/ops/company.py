@@ -18,7 +18,7 @@ from etime.ops.models import CompanySettings
 _CACHE_KEY = "ops:company_settings"
 EDITABLE = [
     "company_name", "address", "vat_id", "iban", "default_currency", "date_format", "week_start",
-    "default_time_zone", "weekly_hours", "daily_hours", "working_days",
+    "default_time_zone", "weekly_hours", "daily_hours", "working_days", "swap_scope",
 ]  # fmt: skip
 
 

@@ -131,6 +131,15 @@ class CompanySettings(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
+    class SwapScope(models.TextChoices):
+        """Whom an employee may offer a shift swap (attendance.selectors.swap_colleagues)."""
+
+        NONE = "none", _("Nobody: shift swaps are turned off")
+        TEAM = "team", _("The same team (the same manager)")
+        DEPARTMENT = "department", _("The same department")
+        LOCATION = "location", _("The same location")
+        COMPANY = "company", _("Anyone in the company")
+
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     company_name = models.CharField(max_length=200, default="etime", verbose_name=_("company name"))
     address = models.TextField(blank=True, verbose_name=_("address"))
@@ -165,6 +174,16 @@ class CompanySettings(models.Model):
     )
     working_days = models.JSONField(
         default=_default_working_days, help_text=_("Weekdays worked, 0 = Monday"), verbose_name=_("working days")
+    )
+    swap_scope = models.CharField(
+        max_length=16,
+        choices=SwapScope.choices,
+        default=SwapScope.DEPARTMENT,
+        verbose_name=_("shift swaps between"),
+        help_text=_(
+            "Whom an employee may offer a shift swap. The colleague agrees and the managers decide in every case; "
+            "a manager or an admin may also arrange a swap with someone they manage."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -67,3 +67,23 @@ def test_the_balances_report_exports_csv_and_xlsx(people: Any, vacation: Any, gr
     assert len(rows) == 6  # every employee × the one active type
     xlsx = client.get("/admin/leave/ledgerentry/balances/?year=2026&file_format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_a_staff_manager_cannot_withdraw_another_teams_leave_from_the_admin(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
+    from leave import services
+    from leave.tests.factories import submit
+    from tests.security.test_one_access_helper import _act, staff
+
+    grant(people.alice, vacation, 10)
+    request = submit(people.alice, vacation, date(2026, 3, 2), date(2026, 3, 3))
+    services.leave_request_decide(request=request, actor=people.bob.user, decision="approve")
+    perms = ("leave.view_leaverequest", "leave.change_leaverequest")
+    page = _act(staff(people.mona, *perms), "admin:leave_leaverequest_changelist", "withdraw", request)
+    assert "1 selected row was left unchanged" in page.content.decode()
+    request.refresh_from_db()
+    assert request.status == "approved"
+    _act(staff(people.bob, *perms), "admin:leave_leaverequest_changelist", "withdraw", request)
+    request.refresh_from_db()
+    assert request.status == "withdrawn"

@@ -145,6 +145,12 @@ class People:
 
 @pytest.fixture
 def people(db: Any) -> People:
+    return make_people()
+
+
+def make_people() -> People:
+    """The org chart above, built through the services (the `people` fixture; module-wide
+    data built with `shared_test_data` calls it too)."""
     from accounts.models import Department, Location, Role, User
     from accounts.services import employee_create
 
@@ -191,19 +197,57 @@ def api_client() -> APIClient:
 @pytest.fixture
 def token_client(db: Any) -> Any:
     """token_client(user, scopes=[...], expires_at=None) -> APIClient authenticated by a bearer token."""
-    from accounts.services import api_token_create
 
     def make(user: Any, scopes: list[str] | None = None, **kwargs: Any) -> APIClient:
-        user = user_of(user)
-        _token, raw = api_token_create(
-            user=user, name="test", scopes_requested=scopes or ["read:all", "write:all"], actor=user, **kwargs
-        )
+        raw = bearer_token(user, scopes, **kwargs)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         client.raw_token = raw  # type: ignore[attr-defined]
         return client
 
     return make
+
+
+def bearer_token(user: Any, scopes: list[str] | None = None, **kwargs: Any) -> str:
+    """A new API token of `user` (a User or an Employee) with `scopes`; returns the raw token."""
+    from accounts.services import api_token_create
+
+    user = user_of(user)
+    _token, raw = api_token_create(
+        user=user, name="test", scopes_requested=scopes or ["read:all", "write:all"], actor=user, **kwargs
+    )
+    return raw
+
+
+def shared_test_data(django_db_blocker: Any, build: Any) -> Any:
+    """Data built once for many tests, as Django's TestCase.setUpTestData does it: `build()`
+    runs inside a transaction that stays open while the tests run; each test's own
+    transaction is a savepoint within it, so a test sees the data fresh and its writes roll
+    back; at the end the whole transaction rolls back (nothing committed, nothing to flush,
+    on_commit hooks never run, as in a test). For a module-scoped fixture of tests that
+    use `db` (not `transactional_db`) and do not also ask for `people`:
+
+        @pytest.fixture(scope="module")
+        def world(django_db_setup, django_db_blocker):
+            yield from shared_test_data(django_db_blocker, lambda: build_world(make_people()))
+    """
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            data = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 @pytest.fixture

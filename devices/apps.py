@@ -17,6 +17,7 @@ class DevicesConfig(AppConfig):
         providers.register_device_status_provider(selectors.device_sync_status)
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_demo_seeder(demo.seed_push_clock)
+        registry.register_demo_seeder(demo.seed_simulated_push_clock)
         registry.register_home_panel(views.home_panel)
         from etime.core import health  # operations: offline clocks show in /health/ready/ (warn only)
 

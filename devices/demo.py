@@ -1,7 +1,10 @@
 """Demo time clock: a Device row for the simulated identiX K20 that `./etimectl run` starts on
 127.0.0.1:4370 (`manage.py run_device_simulator`, whose default users "1".."51" are the demo
 employees' device user ids). Beat syncs it every 15 s, so punches made on the simulator
-reach attendance within half a minute. Idempotent (found by name)."""
+reach attendance within half a minute. Beside it, a simulated push (ADMS 3.x) clock that
+`./etimectl run` also starts (`run_device_simulator --push ... --serial DEMO-PUSH-SIM`): it
+calls etime over HTTP from loopback, the only network it may push from. Idempotent (found by
+name or serial)."""
 
 from __future__ import annotations
 
@@ -28,6 +31,24 @@ def seed_devices(*, rng: random.Random, stdout: Any) -> None:
         poll_interval_seconds=15, timeout_seconds=5,
     )  # fmt: skip
     stdout.write(f"Created the demo time clock {DEMO_DEVICE_NAME!r} at 127.0.0.1:{conf.simulator_port()}.")
+
+
+SIMULATED_PUSH_NAME = "Side door SpeedFace (simulated push)"
+SIMULATED_PUSH_SERIAL = "DEMO-PUSH-SIM"
+
+
+def seed_simulated_push_clock(*, rng: random.Random, stdout: Any) -> None:
+    """The push clock `./etimectl run` simulates: ZKTeco push 3.x from loopback only."""
+    from devices.models import Protocol
+
+    if Device.objects.filter(serial_number=SIMULATED_PUSH_SERIAL).exists():
+        stdout.write("Demo simulated push clock exists; skipping it.")
+        return
+    device_create(
+        actor=None, name=SIMULATED_PUSH_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
+        serial_number=SIMULATED_PUSH_SERIAL, time_zone=conf.default_time_zone(), push_networks="127.0.0.1/32\n::1/128",
+    )  # fmt: skip
+    stdout.write(f"Created the demo simulated push clock {SIMULATED_PUSH_NAME!r} (serial {SIMULATED_PUSH_SERIAL}).")
 
 
 PUSH_DEVICE_NAME = "Munich Plant gate (push)"

@@ -413,8 +413,10 @@ class DeletionReason(models.TextChoices):
 
 def _explain_choices(choices: type[models.TextChoices]) -> str:
     """``value: label; …`` as a field's help text, in the reader's language, built from the
-    field's choices so a new value cannot go unexplained."""
-    return lazy(lambda: "; ".join(f"{value}: {label}" for value, label in choices.choices), str)()
+    field's choices so a new value cannot go unexplained. Each value is the same in every
+    language (integrators sync on it), so it is set as ``<code>`` (admin help texts and the
+    API description are HTML)."""
+    return lazy(lambda: "; ".join(f"<code>{value}</code>: {label}" for value, label in choices.choices), str)()
 
 
 class TimeEntryDeletion(models.Model):

@@ -405,4 +405,4 @@ def test_every_tombstone_reason_the_api_writes_is_explained_in_the_admin(
         page = admin_client.get(f"/admin/timesheets/timeentrydeletion/{tombstone.pk}/change/")
         assert page.status_code == 200
         help_text = page.content.decode().split('class="help"', 1)[1].split("</div>", 1)[0]
-        assert f"{tombstone.reason}:" in help_text, help_text
+        assert f"<code>{tombstone.reason}</code>:" in help_text, help_text

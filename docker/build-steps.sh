@@ -14,7 +14,10 @@
 # Settings come from the environment as at run time; build needs none of them.
 # gunicorn's control socket is off: etime does not use it, and its default path in $HOME
 # would be shared by every gunicorn of the same user (CI runs beside other servers).
-# Knobs: ETIME_BIND (gunicorn's address, 0.0.0.0:8000), WEB_CONCURRENCY (3),
+# gunicorn runs threaded workers (gthread): a sync worker waits up to its timeout on a
+# connection a browser opened ahead ("preconnect") and never used, and is then killed
+# (WORKER TIMEOUT); a threaded worker keeps serving others meanwhile.
+# Knobs: ETIME_BIND (gunicorn's address, 0.0.0.0:8000), WEB_CONCURRENCY (3), WEB_THREADS (4),
 # WORKER_CONCURRENCY (2), FORWARDED_ALLOW_IPS (127.0.0.1), ETIME_BEAT_SCHEDULE_FILE.
 set -eu
 
@@ -58,7 +61,7 @@ start() {
     web)
       release
       exec "$PYTHON" -m gunicorn etime.wsgi:application --bind "${ETIME_BIND:-0.0.0.0:8000}" \
-           --workers "${WEB_CONCURRENCY:-3}" --access-logfile - \
+           --workers "${WEB_CONCURRENCY:-3}" --worker-class gthread --threads "${WEB_THREADS:-4}" --access-logfile - \
            --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
       ;;
     worker)

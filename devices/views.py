@@ -10,14 +10,16 @@ rate-limited per address and reported once per serial (docs/SECURITY.md "ADMS pu
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.core.handlers.wsgi import LimitedStream
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -149,25 +151,41 @@ def _decode(body: bytes) -> str:
     return body.decode("utf-8", errors="replace").replace("\x00", "")
 
 
+def _push_endpoint(*methods: str, body: bool = False) -> Callable[..., Any]:
+    """An `/iclock/` view: no CSRF (a clock has no token), these methods only, and the device
+    resolved by the trust check (`_device`) before the view runs; with `body`, a POST's body
+    read once (`read_push_body`: 413 past the limit, 400 when malformed) and passed on."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+        @functools.wraps(view)
+        def handler(request: HttpRequest) -> HttpResponse:
+            device = _device(request)
+            if isinstance(device, HttpResponse):
+                return device
+            if not body:
+                return view(request, device)
+            raw = _body_or_refusal(request) if request.method == "POST" else b""
+            if isinstance(raw, HttpResponse):
+                return raw
+            return view(request, device, raw)
+
+        return csrf_exempt(require_http_methods(list(methods))(handler))
+
+    return decorate
+
+
 # Tables answered a plain `OK` (the firmware expects no count): the clock's own options, photos
 # and the PUSH 3.x real-time tables. Everything else gets `OK: <n>`.
 PLAIN_OK_TABLES = frozenset({"OPTIONS", "ATTPHOTO", "BIOPHOTO", "USERPIC", "RTLOG", "RTSTATE"})
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def iclock_cdata(request: HttpRequest) -> HttpResponse:
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
+@_push_endpoint("GET", "POST", body=True)
+def iclock_cdata(request: HttpRequest, device: Device, raw: bytes) -> HttpResponse:
     if request.method == "GET":
         pushver = request.GET.get("pushver", "")
         services.adms_note_version(device, pushver)
         services.adms_contact(device)
         return _text(services.adms_options(device, pushver=pushver))
-    raw = _body_or_refusal(request)
-    if isinstance(raw, HttpResponse):
-        return raw
     table = request.GET.get("table", "").upper()
     if table == "ATTLOG":
         run = services.adms_upload_attlog(device=device, body=_decode(raw), stamp=request.GET.get("Stamp", ""))
@@ -183,63 +201,37 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
     return _text("OK\n" if table in PLAIN_OK_TABLES else f"OK: {count}\n")
 
 
-@csrf_exempt
-@require_POST
-def iclock_fdata(request: HttpRequest) -> HttpResponse:
+@_push_endpoint("POST", body=True)
+def iclock_fdata(request: HttpRequest, device: Device, raw: bytes) -> HttpResponse:
     """Photo upload (`POST /iclock/fdata?SN=..&table=ATTPHOTO`): kept when the clock's
     `push_photos` is on, else acknowledged and discarded."""
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
-    raw = _body_or_refusal(request)
-    if isinstance(raw, HttpResponse):
-        return raw
     services.adms_upload_photo(device=device, body=raw)
     return _text("OK\n")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def iclock_ping(request: HttpRequest) -> HttpResponse:
+@_push_endpoint("GET", "POST")
+def iclock_ping(request: HttpRequest, device: Device) -> HttpResponse:
     """Heartbeat (2.4 firmware while it uploads, 3.x between requests): the clock is online."""
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
     services.adms_contact(device)
     return _text("OK\n")
 
 
-@csrf_exempt
-@require_POST
-def iclock_registry(request: HttpRequest) -> HttpResponse:
+@_push_endpoint("POST", body=True)
+def iclock_registry(request: HttpRequest, device: Device, raw: bytes) -> HttpResponse:
     """PUSH 3.x registration: the clock's parameters in, its RegistryCode out."""
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
-    raw = _body_or_refusal(request)
-    if isinstance(raw, HttpResponse):
-        return raw
     code = services.adms_register(device=device, body=_decode(raw), pushver=request.GET.get("pushver", ""))
     return _text(f"RegistryCode={code}\n")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def iclock_push(request: HttpRequest) -> HttpResponse:
+@_push_endpoint("GET", "POST")
+def iclock_push(request: HttpRequest, device: Device) -> HttpResponse:
     """PUSH 3.x: the communication parameters, asked for after registration."""
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
     services.adms_contact(device)
     return _text(services.adms_push_config(device))
 
 
-@csrf_exempt
-@require_GET
-def iclock_getrequest(request: HttpRequest) -> HttpResponse:
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
+@_push_endpoint("GET")
+def iclock_getrequest(request: HttpRequest, device: Device) -> HttpResponse:
     services.adms_contact(device)
     commands = services.adms_next_commands(device=device)
     if not commands:
@@ -247,15 +239,8 @@ def iclock_getrequest(request: HttpRequest) -> HttpResponse:
     return _text("".join(f"C:{c.pk}:{c.command}\n" for c in commands))
 
 
-@csrf_exempt
-@require_POST
-def iclock_devicecmd(request: HttpRequest) -> HttpResponse:
-    device = _device(request)
-    if isinstance(device, HttpResponse):
-        return device
-    raw = _body_or_refusal(request)
-    if isinstance(raw, HttpResponse):
-        return raw
+@_push_endpoint("POST", body=True)
+def iclock_devicecmd(request: HttpRequest, device: Device, raw: bytes) -> HttpResponse:
     services.adms_contact(device)
     services.adms_command_results(device=device, body=_decode(raw), query=request.GET.dict())
     return _text("OK\n")

@@ -104,6 +104,18 @@ def admin_client(people: People, client: Any) -> Any:
     return client
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_broker() -> None:
+    """This xdist worker's own Celery broker (settings_test) starts empty: a task an earlier,
+    interrupted run left queued must not reach this run's live workers."""
+    from django.conf import settings
+
+    if settings.REDIS_URL and settings.CELERY_BROKER_URL != settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
 @pytest.fixture(autouse=True)
 def _default_language_after() -> Any:
     """A request in German leaves German active in its thread (LocaleMiddleware activates

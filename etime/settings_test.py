@@ -27,6 +27,16 @@ CACHES["default"]["KEY_PREFIX"] = f"etime-test-{_worker}"
 if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
     # cache.clear() on a file cache deletes its directory: give each worker its own.
     CACHES["default"]["LOCATION"] = f"{CACHES['default']['LOCATION']}-test-{_worker}"
+# Each xdist worker gets its own Celery broker, a Redis database of its own: otherwise the
+# live worker one test starts consumes a task another worker's test published (and runs it
+# against its own test database, so the publisher waits in vain), and answers the other
+# test's readiness ping after that test's own worker has stopped.
+if REDIS_URL and _worker.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _redis = urlsplit(REDIS_URL)  # noqa: F405
+    _db = (int(_redis.path.strip("/") or 0) - 2 - int(_worker[2:])) % 16
+    CELERY_BROKER_URL = CELERY_RESULT_BACKEND = urlunsplit(_redis._replace(path=f"/{_db}"))
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {**REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "100000/hour"}
 STORAGES = {  # noqa: F405
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -67,8 +67,6 @@ from etime.core.errors import ValidationFailed
 from timesheets.models import Client, EntryStatus, Project, Task, TimeEntry
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
 
-DEFAULT_INVOICE_FORMAT = "INV-{year}-{seq:04}"
-DEFAULT_CREDIT_NOTE_FORMAT = "CN-{year}-{seq:04}"
 HUNDRED = Decimal(100)
 
 
@@ -426,8 +424,8 @@ def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
 
 def _number_format(kind: str) -> str:
     if kind == InvoiceKind.CREDIT_NOTE:
-        return str(getattr(settings, "ETIME_CREDIT_NOTE_NUMBER_FORMAT", DEFAULT_CREDIT_NOTE_FORMAT))
-    return str(getattr(settings, "ETIME_INVOICE_NUMBER_FORMAT", DEFAULT_INVOICE_FORMAT))
+        return str(settings.ETIME_CREDIT_NOTE_NUMBER_FORMAT)
+    return str(settings.ETIME_INVOICE_NUMBER_FORMAT)
 
 
 def next_number(*, kind: str, year: int) -> tuple[int, str]:
@@ -691,7 +689,7 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
 
     invoices_mark_overdue(today=today)
     now = timezone.now()
-    contact = (getattr(settings, "ETIME_BILLING_REMINDER_EMAIL", "") or company_details()["email"] or "").strip()
+    contact = (settings.ETIME_BILLING_REMINDER_EMAIL or company_details()["email"] or "").strip()
     users = list(User.objects.filter(is_active=True, groups__name=selectors.FINANCE_GROUP).distinct().order_by("username"))
     contact_user = User.objects.filter(is_active=True, email__iexact=contact).first() if contact else None
     if contact_user is not None:

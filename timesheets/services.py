@@ -96,9 +96,6 @@ _RESOLVED_AS = {MERGE: "merged", REPLACE: "replaced", KEEP_MINE: "kept_mine", KE
 # The fields a merge or replace would silently move the conflicts' time across.
 KEPT_FIELDS = ("project", "task", "billable")
 ENTRY_FIELDS = ("project", "task", "start", "end", "description", "billable")
-# Running timers are stopped at this age by timesheets.stop_overlong_timers; the
-# periodic task's ``limit_hours`` argument (editable in the beat admin) overrides it.
-DEFAULT_TIMER_LIMIT_HOURS = 10
 # End-of-day reminders go out from this local hour on.
 DEFAULT_REMINDER_HOUR = 17
 
@@ -813,7 +810,7 @@ def timer_stop(*, employee: Employee, actor: Any) -> TimeEntry:
 
 
 def timer_limit() -> timedelta:
-    return timedelta(hours=getattr(settings, "ETIME_TIMER_LIMIT_HOURS", DEFAULT_TIMER_LIMIT_HOURS))
+    return timedelta(hours=settings.ETIME_TIMER_LIMIT_HOURS)
 
 
 def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None = None) -> list[Any]:

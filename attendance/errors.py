@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from etime.core.errors import Conflict, DomainError
+from etime.core.errors import PeriodLocked as CorePeriodLocked
 
 
-class PeriodLocked(DomainError):
-    code = "period_locked"
-    status = 409
+class PeriodLocked(CorePeriodLocked):
     message = _("This period is locked; attendance in it can no longer change.")
 
 

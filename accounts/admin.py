@@ -7,9 +7,11 @@ from typing import Any
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ExportMixin
@@ -53,9 +55,27 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "country", "subdivision")
+    list_display = ("name", "time_zone", "country", "subdivision", "geofence_policy")
     search_fields = ("name",)
-    list_filter = ("country", "time_zone")
+    list_filter = ("country", "time_zone", "geofence_policy")
+    fieldsets = (
+        (None, {"fields": ("name", "time_zone", "country", "subdivision", "address")}),
+        (_("Punch policy"), {"fields": ("punch_from_devices", "punch_from_web", "punch_from_api", "allowed_networks")}),
+        (
+            _("Geofence"),
+            {
+                "fields": ("geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m"),
+                "description": format_lazy(
+                    _(
+                        "Clocking in and out in the browser or the app can ask for the phone's position. Inside "
+                        "means within the radius plus the position's reported accuracy; a position less precise "
+                        "than {max} m counts as unknown. The position is stored only with the punch."
+                    ),
+                    max=settings.ETIME_GEOFENCE_MAX_ACCURACY_M,
+                ),
+            },
+        ),
+    )
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
         services.location_save(location=obj, actor=request.user)

@@ -80,6 +80,11 @@ def clock_state(employee: Employee) -> tuple[Punch | None, bool]:
     return last, bool(last and last.direction == PunchDirection.IN)
 
 
+def geofence_policy(employee: Employee) -> str:
+    """The clock forms' ``data-geofence``: whether the page asks for the phone's position."""
+    return employee.location.geofence_policy if employee.location_id and employee.location else "off"
+
+
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home page: clock in/out, today's attendance, and this month's days and overtime trend
     (a table and, with JavaScript, a chart)."""
@@ -116,7 +121,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
         "context": {
             "day": day, "shift": shift, "today": today, "month_days": month_days, "overtime": overtime,
             "chart": chart, "last_punch": last_punch, "clocked_in": clocked_in, "time_zone": employee.effective_time_zone,
-            "punched_today": punched_today or clocked_in,
+            "punched_today": punched_today or clocked_in, "geofence": geofence_policy(employee),
         },
     }  # fmt: skip
 
@@ -146,6 +151,7 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         else [],
         "calendar": month_calendar(month, days),
         "today": zones.today_for(employee),
+        "geofence": geofence_policy(employee) if employee else "off",
         **_month_nav(month),
     }
     return render(request, "attendance/my_attendance.html", context)

@@ -100,7 +100,12 @@ def _fence_location(person: Any, policy: str) -> Any:
 def _body(position: Position | None) -> dict[str, Any]:
     if position is None:
         return {"direction": "in"}
-    return {"direction": "in", "latitude": position.latitude, "longitude": position.longitude, "accuracy_m": position.accuracy_m}
+    return {
+        "direction": "in",
+        "latitude": position.latitude,
+        "longitude": position.longitude,
+        "accuracy_m": position.accuracy_m,
+    }
 
 
 def _refusals(code: str) -> int:
@@ -141,8 +146,14 @@ def test_the_api_punch_meets_the_geofence(
     data = response.json()
     assert (data["geofence"], data["geofence_flagged"]) == (stored, flagged)
     if stored and position is not None:
-        assert (punch.latitude, punch.longitude, punch.accuracy_m) == (position.latitude, position.longitude, position.accuracy_m)
-        assert punch.geofence_distance_m == pytest.approx(distance_m(LAT, LON, position.latitude, position.longitude), abs=0.1)
+        assert (punch.latitude, punch.longitude, punch.accuracy_m) == (
+            position.latitude,
+            position.longitude,
+            position.accuracy_m,
+        )
+        assert punch.geofence_distance_m == pytest.approx(
+            distance_m(LAT, LON, position.latitude, position.longitude), abs=0.1
+        )
     else:
         assert punch.latitude is None and punch.longitude is None  # off, or no usable position sent
 
@@ -157,9 +168,12 @@ def test_an_admin_punch_for_someone_else_keeps_no_position(people: Any, token_cl
 
 
 @pytest.mark.parametrize(
-    "body", [{"latitude": 47.3}, {"latitude": 47.3, "longitude": 8.5}, {"latitude": 95, "longitude": 8.5, "accuracy_m": 5}]
+    "body",
+    [{"latitude": 47.3}, {"latitude": 47.3, "longitude": 8.5}, {"latitude": 95, "longitude": 8.5, "accuracy_m": 5}],
 )
-def test_a_partial_or_impossible_position_is_a_validation_error(people: Any, token_client: Any, body: dict[str, Any]) -> None:
+def test_a_partial_or_impossible_position_is_a_validation_error(
+    people: Any, token_client: Any, body: dict[str, Any]
+) -> None:
     _fence_location(people.alice, "flag")
     response = token_client(people.alice.user).post("/api/v1/punches/", {"direction": "in", **body}, format="json")
     assert response.status_code == 400 and response.json()["error"]["code"] == "validation_error", response.content
@@ -208,7 +222,11 @@ def test_a_geofence_policy_needs_its_centre_and_radius(people: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         location.full_clean()
     assert {"geofence_latitude", "geofence_longitude", "geofence_radius_m"} <= set(caught.value.message_dict)
-    location.geofence_latitude, location.geofence_longitude, location.geofence_radius_m = Decimal("95"), Decimal("8.5"), 5
+    location.geofence_latitude, location.geofence_longitude, location.geofence_radius_m = (
+        Decimal("95"),
+        Decimal("8.5"),
+        5,
+    )
     with pytest.raises(ValidationError) as caught:
         location.full_clean()
     assert {"geofence_latitude", "geofence_radius_m"} == set(caught.value.message_dict)

@@ -33,6 +33,7 @@ def fence(policy: Policy) -> Fence:
     return Fence(LAT, LON, RADIUS, policy, MAX_ACCURACY)
 
 
+@pytest.mark.embedded
 def test_haversine_distances() -> None:
     assert distance_m(0, 0, 0, 1) == pytest.approx(M_PER_DEGREE)
     assert distance_m(LAT, LON, north(250).latitude, LON) == pytest.approx(250, abs=1e-6)
@@ -58,18 +59,21 @@ TABLE = [
 ]
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize(("policy", "position", "expected"), TABLE)
 def test_the_geofence_table(policy: Policy, position: Position | None, expected: tuple[Any, ...]) -> None:
     verdict = check(fence(policy), position)
     assert (verdict.allowed, verdict.status, verdict.flagged, verdict.code) == expected
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize("bad", [(91, 0, 5), (0, 181, 5), (0, 0, -1), (0, 0, float("nan")), (0, 0, float("inf"))])
 def test_a_position_out_of_range_is_no_position(bad: tuple[float, float, float]) -> None:
     with pytest.raises(ValueError):
         Position(*bad)
 
 
+@pytest.mark.embedded
 def test_rule_4d_applies_to_a_persons_own_punches_only() -> None:
     rules = LocationRules(fence=fence(Policy.REQUIRE))
     own = decide(Attempt(Door.WEB, for_self=True, by_admin=False, position=north(500)), rules, NOW)
@@ -180,6 +184,7 @@ def test_a_partial_or_impossible_position_is_a_validation_error(
     assert not Punch.objects.exists()
 
 
+@pytest.mark.embedded
 def test_the_web_clock_refuses_outside_and_flags_as_the_location_says(people: Any) -> None:
     browser = Client()
     browser.force_login(people.alice.user)

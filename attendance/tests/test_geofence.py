@@ -242,3 +242,20 @@ def test_the_location_admin_shows_the_geofence_with_help(people: Any, admin_clie
     for name in ("geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m"):
         assert f'name="{name}"' in page
     assert "radius plus the position" in page and "Decimal degrees, WGS 84" in page
+
+
+def test_an_admin_sets_a_locations_geofence_through_the_api(people: Any, token_client: Any) -> None:
+    client = token_client(people.admin)
+    url = f"/api/v1/locations/{people.alice.location.pk}/"
+    refused = client.patch(url, {"geofence_policy": "require"}, format="json")
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "validation_error", refused.content
+    body = {
+        "geofence_policy": "flag",
+        "geofence_latitude": "47.378177",
+        "geofence_longitude": "8.540192",
+        "geofence_radius_m": 150,
+    }
+    saved = client.patch(url, body, format="json")
+    assert saved.status_code == 200, saved.content
+    assert {k: saved.json()[k] for k in body} == body
+    assert token_client(people.alice.user).patch(url, {"geofence_policy": "off"}, format="json").status_code == 403

@@ -399,6 +399,10 @@ ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60,
 ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 # The largest body a push clock may send (ATTLOG batch, photo); larger ones get 413.
 ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+# Geofenced clock-in (docs/SECURITY.md "Geofence"): a phone position less precise than this
+# (its reported accuracy, metres) counts as unknown; a precise enough one gets its accuracy as
+# margin, so the fence stretches by at most this much.
+ETIME_GEOFENCE_MAX_ACCURACY_M = env_int("ETIME_GEOFENCE_MAX_ACCURACY_M", 100, minimum=5)
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by

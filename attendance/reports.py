@@ -21,6 +21,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from tablib import Dataset
 
 from accounts.models import Employee
+from accounts.selectors import employed_between
 from attendance.models import AttendanceDay, DayStatus
 from etime.core import formatting
 
@@ -126,8 +127,7 @@ def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
     see) who were employed at some point in it. Three queries whatever the size."""
     first, last = month_bounds(month)
     people = list(
-        employees.filter(Q(hire_date__isnull=True) | Q(hire_date__lte=last))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        employees.filter(employed_between(first, last))
         .select_related("department")
         .order_by("code")
     )

@@ -23,12 +23,12 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user
+from accounts.selectors import employed_between, employee_for_user
 from etime.core import approvals, audit, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
@@ -623,9 +623,7 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
         raise ValidationFailed(gettext("through_month is 1..12."), details={"through_month": ["1..12"]})
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     employees = list(
-        Employee.objects.filter(
-            Q(hire_date__isnull=True) | Q(hire_date__lte=dec31), Q(end_date__isnull=True) | Q(end_date__gte=jan1)
-        ).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
+        Employee.objects.filter(employed_between(jan1, dec31)).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
     )
     employment = {row[0]: (row[3], row[4]) for row in employees}
     policies = policies_for([row[:3] for row in employees])

@@ -41,7 +41,7 @@ def test_first_login_links_by_verified_email_later_by_subject_logout_ends_sessio
     from allauth.socialaccount.models import SocialAccount
 
     sso.set_accounts({"sub-alice": _claims("Alice@Example.com", given_name="Alice")})
-    sso_login(page, live_server, "sub-alice")
+    sso_login(page, live_server, sso, "sub-alice")
     assert page.get_by_role("heading", name="Hello, Alice").is_visible()
     link = SocialAccount.objects.get(provider=PROVIDER_ID, uid="sub-alice")
     assert link.user_id == people.alice.user_id
@@ -63,7 +63,7 @@ def test_first_login_links_by_verified_email_later_by_subject_logout_ends_sessio
 
     # Later logins follow the stored subject, even when the provider's e-mail changed.
     sso.set_accounts({"sub-alice": _claims("alice.able@newdomain.example", given_name="Alice")})
-    sso_login(page, live_server, "sub-alice")
+    sso_login(page, live_server, sso, "sub-alice")
     assert page.get_by_role("heading", name="Hello, Alice").is_visible()
     assert SocialAccount.objects.filter(provider=PROVIDER_ID).count() == 1
 
@@ -75,14 +75,14 @@ def test_a_claim_change_changes_role_and_finance_membership_at_next_login(
 
     bob = people.bob.user
     sso.set_accounts({"sub-bob": _claims("bob@example.com", "etime-admins", "etime-finance")})
-    sso_login(page, live_server, "sub-bob")
+    sso_login(page, live_server, sso, "sub-bob")
     bob = User.objects.get(pk=bob.pk)
     assert (bob.role, bob.is_staff, list(bob.groups.values_list("name", flat=True))) == ("admin", True, ["finance"])
     assert page.locator("header nav a", has_text="Admin").is_visible()
 
     page.context.clear_cookies()
     sso.set_accounts({"sub-bob": _claims("bob@example.com", "unrelated-group")})
-    sso_login(page, live_server, "sub-bob")
+    sso_login(page, live_server, sso, "sub-bob")
     bob = User.objects.get(pk=bob.pk)
     assert (bob.role, bob.is_staff, bob.groups.count()) == ("employee", False, 0)
     assert page.locator("header nav a", has_text="Admin").count() == 0
@@ -100,17 +100,17 @@ def test_unverified_or_unknown_email_is_refused_unless_just_in_time_creation_is_
         "sub-fake": _claims("carla@example.com", verified=False),
         "sub-new": _claims("nora@example.com", "etime-managers", given_name="Nora", family_name="New"),
     })  # fmt: skip
-    sso_login(page, live_server, "sub-fake")
+    sso_login(page, live_server, sso, "sub-fake")
     assert "did not confirm your e-mail address" in page.inner_text("[data-testid=sso-refused]")
     page.goto(f"{live_server.url}/profile/")
     assert urlsplit(page.url).path == "/accounts/login/"
 
-    sso_login(page, live_server, "sub-new")
+    sso_login(page, live_server, sso, "sub-new")
     assert "no employee in etime has your e-mail address" in page.inner_text("[data-testid=sso-refused]")
     assert [e.after["reason"] for e in _audit("sso.refused")] == ["email_unverified", "no_match"]
 
     settings.SOCIALACCOUNT_PROVIDERS = sso.app(jit=True)
-    sso_login(page, live_server, "sub-new")
+    sso_login(page, live_server, sso, "sub-new")
     assert page.get_by_role("heading", name="Hello, Nora").is_visible()
     nora = Employee.objects.select_related("user").get(email="nora@example.com")
     assert (nora.full_name, nora.user.role, nora.user.has_usable_password()) == ("Nora New", "manager", False)
@@ -134,7 +134,7 @@ def _tamper(page: Any, live_server: Any, param: str) -> None:
 def test_a_tampered_state_is_refused(people: Any, sso: Any, page: Any, live_server: Any) -> None:
     sso.set_accounts({"sub-alice": _claims("alice@example.com")})
     _tamper(page, live_server, "state")
-    sso_login(page, live_server, "sub-alice")
+    sso_login(page, live_server, sso, "sub-alice")
     assert "could not be completed" in page.inner_text("[data-testid=sso-refused]")
     page.goto(f"{live_server.url}/profile/")
     assert urlsplit(page.url).path == "/accounts/login/"
@@ -146,7 +146,7 @@ def test_a_wrong_nonce_is_refused(people: Any, sso: Any, page: Any, live_server:
 
     sso.set_accounts({"sub-alice": _claims("alice@example.com")})
     _tamper(page, live_server, "nonce")
-    sso_login(page, live_server, "sub-alice")
+    sso_login(page, live_server, sso, "sub-alice")
     assert "did not belong to the sign-in this browser started" in page.inner_text("[data-testid=sso-refused]")
     page.goto(f"{live_server.url}/profile/")
     assert urlsplit(page.url).path == "/accounts/login/"

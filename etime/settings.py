@@ -465,12 +465,15 @@ except ValueError as _exc:
     raise ImproperlyConfiguredEnv(f"ETIME_OIDC_PROVIDERS is not JSON: {_exc}") from None
 if not isinstance(_oidc_entries, list):
     raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS is a JSON list of providers")
+_oidc_apps = [_oidc_app(entry, i) for i, entry in enumerate(_oidc_entries)]
+if len({app["provider_id"] for app in _oidc_apps}) != len(_oidc_apps):
+    raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS: each provider needs an id of its own")
 SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
     "openid_connect": {
         # Adds and checks the OpenID Connect `nonce` (allauth checks `state` and PKCE).
         "provider_class": "accounts.sso_provider.EtimeOpenIDConnectProvider",
         "OAUTH_PKCE_ENABLED": True,
-        "APPS": [_oidc_app(entry, i) for i, entry in enumerate(_oidc_entries)],
+        "APPS": _oidc_apps,
     }
 }
 # The login buttons post to /accounts/oidc/<id>/login/, which redirects to the provider:

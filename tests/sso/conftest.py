@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import browser, follow, page  # noqa: F401  (the real Chromium)
+from tests.browser.conftest import browser, page  # noqa: F401  (the real Chromium)
 
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
 CLIENT_ID = "etime"
@@ -146,15 +146,15 @@ def sso(oidc_provider: OidcProvider, settings: Any) -> OidcProvider:
     return oidc_provider
 
 
-def sso_login(page: Any, live_server: Any, provider: OidcProvider, sub: str) -> Any:
+def sso_login(tab: Any, live_server: Any, provider: OidcProvider, sub: str) -> Any:
     """The real login: etime's login page, its SSO button, the provider's login form, back.
     The provider's own session is dropped first, so it asks who signs in."""
-    page.context.clear_cookies(domain=urlsplit(provider.issuer).hostname)
-    page.goto(f"{live_server.url}/accounts/login/")
-    with page.expect_navigation(url=lambda url: "/interaction/" in url):
-        page.click(f"[data-testid=sso-{PROVIDER_ID}]")
-    page.fill("input[name=login]", sub)
-    page.fill("input[name=password]", "any")
-    with page.expect_navigation(url=lambda url: url.startswith(live_server.url)):
-        page.click("button[type=submit]")
-    return page
+    tab.context.clear_cookies(domain=urlsplit(provider.issuer).hostname)
+    tab.goto(f"{live_server.url}/accounts/login/")
+    with tab.expect_navigation(url=lambda url: "/interaction/" in url):
+        tab.click(f"[data-testid=sso-{PROVIDER_ID}]")
+    tab.fill("input[name=login]", sub)
+    tab.fill("input[name=password]", "any")
+    with tab.expect_navigation(url=lambda url: url.startswith(live_server.url)):
+        tab.click("button[type=submit]")
+    return tab

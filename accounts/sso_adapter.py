@@ -25,6 +25,9 @@ from accounts import sso
 from accounts.sso_provider import NONCE_STATE_KEY
 from etime.core import audit
 
+# The session key holding what RP-initiated logout needs (accounts/sso_views.LogoutView).
+SSO_LOGOUT_SESSION_KEY = "etime_sso_logout"
+
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
@@ -33,6 +36,9 @@ class AccountAdapter(DefaultAccountAdapter):
     def login(self, request: HttpRequest, user: Any) -> None:
         user.backend = "django.contrib.auth.backends.ModelBackend"
         super().login(request, user)
+        provider_logout = getattr(request, "_etime_sso_logout", None)
+        if provider_logout:  # after login(): a session flushed on the way must not lose it
+            request.session[SSO_LOGOUT_SESSION_KEY] = provider_logout
 
     def add_message(self, *args: Any, **kwargs: Any) -> None:
         """allauth's own flash messages ("Successfully signed in as ...") are not etime's."""
@@ -73,6 +79,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                                  after={"provider": policy.provider_id, "sub": account.uid})  # fmt: skip
                 sso.apply_claims(policy=policy, user=user, claims=claims)
                 sociallogin.user = user
+            request._etime_sso_logout = getattr(sociallogin, "etime_logout", None)  # type: ignore[attr-defined]
         except sso.SsoRefused as exc:
             raise ImmediateHttpResponse(
                 self._refused(request, sso.refuse(policy=policy, code=exc.code, uid=account.uid, claims=claims))

@@ -146,10 +146,11 @@ def sso(oidc_provider: OidcProvider, settings: Any) -> OidcProvider:
     return oidc_provider
 
 
-def sso_login(tab: Any, live_server: Any, provider: OidcProvider, sub: str) -> Any:
+def sso_login(tab: Any, live_server: Any, provider: OidcProvider, sub: str, *, fresh: bool = True) -> Any:
     """The real login: etime's login page, its SSO button, the provider's login form, back.
-    The provider's own session is dropped first, so it asks who signs in."""
-    tab.context.clear_cookies(domain=urlsplit(provider.issuer).hostname)
+    ``fresh``: the provider's own session is dropped first (else the provider must ask anyway)."""
+    if fresh:
+        tab.context.clear_cookies(domain=urlsplit(provider.issuer).hostname)
     tab.goto(f"{live_server.url}/accounts/login/")
     with tab.expect_navigation(url=lambda url: "/interaction/" in url):
         tab.click(f"[data-testid=sso-{PROVIDER_ID}]")

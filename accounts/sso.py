@@ -221,3 +221,15 @@ def apply_claims(*, policy: ProviderPolicy, user: User, claims: dict[str, Any]) 
         wanted = bool(claim_values(claims, policy.roles_claim) & policy.finance)
         _user_group_set(user=user, group=Group.objects.get_or_create(name=FINANCE_GROUP)[0],
                                 member=wanted, actor=policy.actor)  # fmt: skip
+
+
+def unlink(*, username: str, provider_id: str, actor: str) -> int:
+    """Remove the user's link(s) to a provider; returns how many were removed."""
+    from allauth.socialaccount.models import SocialAccount
+
+    with transaction.atomic():
+        links = list(SocialAccount.objects.select_related("user").filter(user__username__iexact=username, provider=provider_id))
+        for link in links:
+            audit.record(actor=actor, action="sso.unlinked", obj=link.user, before={"provider": provider_id, "sub": link.uid})
+            link.delete()
+    return len(links)

@@ -74,3 +74,17 @@ def test_claims_without_a_roles_claim_leave_roles_alone_and_a_superuser_stays_on
         "employee", True, True, True
     )  # fmt: skip
     assert list(people.admin.groups.values_list("name", flat=True)) == ["finance"]
+
+
+def test_sso_unlink_removes_a_stale_link_so_the_next_sign_in_links_again(people: Any) -> None:
+    from allauth.socialaccount.models import SocialAccount
+    from django.core.management import CommandError, call_command
+
+    from etime.core.models import AuditEvent
+
+    SocialAccount.objects.create(user=people.alice.user, provider="idp", uid="old-sub")
+    call_command("sso_unlink", "Alice@example.com", "idp")
+    assert not SocialAccount.objects.exists()
+    assert AuditEvent.objects.get(action="sso.unlinked").before == {"provider": "idp", "sub": "old-sub"}
+    with pytest.raises(CommandError, match="has no link"):
+        call_command("sso_unlink", "alice@example.com", "idp")

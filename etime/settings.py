@@ -421,6 +421,105 @@ ETIME_HEALTH_PING_SECONDS = env_int("ETIME_HEALTH_PING_SECONDS", 1, minimum=1)
 ETIME_HEALTH_HEARTBEAT_MAX_SECONDS = env_int("ETIME_HEALTH_HEARTBEAT_MAX_SECONDS", 300, minimum=60)
 # --- end operations ------------------------------------------------------------------------
 
+# --- Single sign-on (OpenID Connect) --------------------------------------------------------
+# django-allauth's socialaccount with its `openid_connect` provider (docs/DEPLOYMENT.md
+# "Single sign-on", docs/SECURITY.md "Single sign-on"). etime's own password login stays at
+# /accounts/login/ (Django's LoginView + axes); allauth's account app is installed only because
+# socialaccount needs it: no signup, none of its URLs but the SSO ones (accounts/sso_urls.py).
+# ETIME_OIDC_PROVIDERS (or _FILE) is a JSON list, one object per provider:
+#   {"id": "entra", "name": "Microsoft", "server_url": "https://.../v2.0", "client_id": "...",
+#    "secret": "...", "roles_claim": "groups", "roles": {"<claim value>": "admin|manager|employee"},
+#    "finance": ["<claim value>", ...], "jit": false, "trust_email": false,
+#    "scope": ["openid", "email", "profile"]}
+# Each becomes an allauth APP whose "settings" carry etime's mapping (accounts/sso.py reads it).
+import json as _json  # noqa: E402
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+from etime.env import ImproperlyConfiguredEnv  # noqa: E402
+
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+ETIME_SSO_ROLES = ("admin", "manager", "employee")
+
+
+def _oidc_app(entry: Any, index: int) -> dict[str, Any]:
+    where = f"ETIME_OIDC_PROVIDERS[{index}]"
+    if not isinstance(entry, dict):
+        raise ImproperlyConfiguredEnv(f"{where} is not a JSON object")
+    for key in ("id", "server_url", "client_id"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ImproperlyConfiguredEnv(f"{where}.{key} is required (a non-empty string)")
+    if not entry["id"].replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfiguredEnv(f"{where}.id={entry['id']!r} may hold only letters, digits, - and _")
+    if _urlsplit(entry["server_url"]).scheme not in ("https", "http"):
+        raise ImproperlyConfiguredEnv(f"{where}.server_url={entry['server_url']!r} is not an http(s) URL")
+    roles = entry.get("roles") or {}
+    if not isinstance(roles, dict) or any(r not in ETIME_SSO_ROLES for r in roles.values()):
+        raise ImproperlyConfiguredEnv(f"{where}.roles maps claim values to one of {', '.join(ETIME_SSO_ROLES)}")
+    finance = entry.get("finance") or []
+    if not isinstance(finance, list) or not all(isinstance(v, str) for v in finance):
+        raise ImproperlyConfiguredEnv(f"{where}.finance is a list of claim values")
+    return {
+        "provider_id": entry["id"],
+        "name": entry.get("name") or entry["id"],
+        "client_id": entry["client_id"],
+        "secret": entry.get("secret", ""),
+        "settings": {
+            "server_url": entry["server_url"],
+            "oauth_pkce_enabled": True,
+            "scope": entry.get("scope") or ["openid", "email", "profile"],
+            "etime_roles_claim": entry.get("roles_claim") or "",
+            "etime_roles": roles,
+            "etime_finance": finance,
+            "etime_jit": bool(entry.get("jit", False)),
+            "etime_trust_email": bool(entry.get("trust_email", False)),
+        },
+    }
+
+
+try:
+    _oidc_entries = _json.loads(env_str("ETIME_OIDC_PROVIDERS", "[]") or "[]")
+except ValueError as _exc:
+    raise ImproperlyConfiguredEnv(f"ETIME_OIDC_PROVIDERS is not JSON: {_exc}") from None
+if not isinstance(_oidc_entries, list):
+    raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS is a JSON list of providers")
+_oidc_apps = [_oidc_app(entry, i) for i, entry in enumerate(_oidc_entries)]
+if len({app["provider_id"] for app in _oidc_apps}) != len(_oidc_apps):
+    raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS: each provider needs an id of its own")
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "openid_connect": {
+        # Adds and checks the OpenID Connect `nonce` (allauth checks `state` and PKCE).
+        "provider_class": "accounts.sso_provider.EtimeOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": _oidc_apps,
+    }
+}
+# The login buttons post to /accounts/oidc/<id>/login/, which redirects to the provider:
+# a redirect that follows a form post must be allowed by form-action.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"{0.scheme}://{0.netloc}".format(_urlsplit(entry["server_url"])) for entry in _oidc_entries}
+)
+SOCIALACCOUNT_ADAPTER = "accounts.sso_adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.sso_adapter.AccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# accounts/sso.py matches people itself: only an `email_verified` address, or the stored subject.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# --- end single sign-on ---------------------------------------------------------------------
+
 # --- Logging --------------------------------------------------------------------------
 LOG_FORMAT = env_str("ETIME_LOG_FORMAT", "json")
 LOG_LEVEL = env_str("ETIME_LOG_LEVEL", "INFO").upper()

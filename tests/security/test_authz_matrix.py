@@ -338,6 +338,9 @@ PAGES: dict[str, Row] = {
     "GET /healthz": R(PUBLIC),
     "GET /admin/login/": R(PUBLIC),
     "GET /accounts/login/": R(PUBLIC),
+    # single sign-on (issue 21): the pages allauth's flows end on when a sign-in cannot go on
+    "GET /accounts/sso/inactive/": R(PUBLIC),
+    "GET /accounts/sso/cancelled/": R(PUBLIC),
     "GET /accounts/password/change/": R(SIGNED),
     "GET /accounts/password/change/done/": R(SIGNED),
     "GET /accounts/set-password/done/": R(PUBLIC),
@@ -401,6 +404,8 @@ PAGES: dict[str, Row] = {
 # Pages covered by their own tests (a secret or a one-time link is the credential), or by
 # Django's admin, or by the device protocol (devices authenticate by serial number).
 PAGES_ELSEWHERE = {
+    "/accounts/oidc/{provider_id}/login/": "tests/sso/test_oidc_login.py (starts a sign-in at the provider; anyone may)",
+    "/accounts/oidc/{provider_id}/login/callback/": "tests/sso/test_oidc_login.py (state, nonce, matching, refusals)",
     "/accounts/logout/": "Django's LogoutView (POST only; ends the session, then redirects to the login page)",
     "/accounts/set-password/{uidb64}/{token}/": "accounts/tests (one-time token link)",
     "/accounts/password/reset/{uidb64}/{token}/": "accounts/tests/test_password_reset.py (one-time token link)",

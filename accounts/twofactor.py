@@ -158,6 +158,19 @@ def disable(*, request: HttpRequest, user: Any, code: str) -> None:
         audit.record(actor=user, action="twofactor.disabled", obj=user)
 
 
+def reset(*, user: Any, actor: Any) -> int:
+    """An administrator's reset for a person who lost both their phone and their recovery
+    codes: every device goes; if 2FA is required for them they set up a new app at their
+    next sign-in. Returns the number of devices removed."""
+    with transaction.atomic():
+        devices = list(devices_for_user(user, confirmed=None))
+        for each in devices:
+            each.delete()
+        if devices:
+            audit.record(actor=actor, action="twofactor.reset", obj=user, after={"devices": len(devices)})
+    return len(devices)
+
+
 # --- The second step -----------------------------------------------------------------------
 
 

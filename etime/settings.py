@@ -382,7 +382,12 @@ ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024
 # django-otp: a TOTP device (an authenticator app) and a static device holding the recovery
 # codes. OTPMiddleware marks a session verified; our gate (accounts.twofactor_middleware)
 # sends a signed-in person who still owes a second factor to it before anything else.
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+# Before accounts: accounts.admin takes django-otp's device admins out of the back office.
+INSTALLED_APPS[INSTALLED_APPS.index("accounts") : INSTALLED_APPS.index("accounts")] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "django_otp.middleware.OTPMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware") + 1, "accounts.twofactor_middleware.TwoFactorMiddleware")
 # Who must use a second factor: any of "admin" (admin role, superuser or staff), "finance"

@@ -317,3 +317,17 @@ def test_a_correct_code_clears_the_failure_count(people: Any, clock: Any) -> Non
     assert second_step(client, code_for(device)).status_code == 302
     client = password_login(alice.username)
     assert second_step(client, wrong_code(device)).status_code == 400  # one failure, not the limit
+
+
+def test_an_admin_resets_the_second_factor_of_a_person_who_lost_their_phone(people: Any, admin_client: Any) -> None:
+    alice = people.alice.user
+    enrol(alice)
+    response = admin_client.post(
+        "/admin/accounts/user/", {"action": "reset_two_factor", "_selected_action": [str(alice.pk)], "index": "0"}
+    )
+    assert response.status_code == 302
+    assert not twofactor.has_second_factor(alice)
+    event = AuditEvent.objects.get(action="twofactor.reset", object_id=str(alice.pk))
+    assert event.actor == people.admin
+    # The next sign-in is the password alone again (and, where required, the set-up page).
+    assert password_login(alice.username).get("/profile/").status_code == 200

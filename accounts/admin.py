@@ -46,7 +46,8 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(permissions=["change"], description=_("Reset two-factor authentication"))
     def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
         # For a person who lost their phone and their recovery codes (docs/USER_MANUAL.md).
-        done = sum(1 for user in queryset if twofactor.reset(user=user, actor=request.user))
+        # Not one's own: that needs a current code, on the profile.
+        done = sum(1 for user in queryset.exclude(pk=request.user.pk) if twofactor.reset(user=user, actor=request.user))
         self.message_user(
             request,
             ngettext("Two-factor authentication reset for %(count)d person.", "Two-factor authentication reset for %(count)d people.", done)

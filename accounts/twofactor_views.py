@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from base64 import b32encode
 from typing import Any
+from urllib.parse import urlencode
 
 import django_otp
 from django import forms
@@ -13,8 +14,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
@@ -40,11 +42,15 @@ class CodeForm(forms.Form):
 
 
 def _next_url(request: HttpRequest, default: str = "home") -> str:
+    """Where to go after the step: a path on this site (never another host, never a view
+    name: any other ``next`` falls back to ``default``)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    ):
         return target
-    from django.urls import reverse
-
     return reverse(default)
 
 
@@ -90,7 +96,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The second sign-in step: a code from the app, or a recovery code."""
     user = selectors.signed_in_user(request.user)
     if user.is_verified() or not twofactor.has_second_factor(user):  # type: ignore[attr-defined]
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = twofactor.verify(request=request, user=user, code=form.cleaned_data["code"])
@@ -101,7 +107,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 left = twofactor.status(user).recovery_codes_left
                 messages.warning(request, _("You signed in with a recovery code; %(left)d left. Make new ones on your profile.")
                                  % {"left": left})  # fmt: skip
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         if getattr(request, "axes_locked_out", False) or twofactor.is_locked(request, user):
             return _locked_out(request)
         form.add_error("code", twofactor.InvalidCode.message)
@@ -131,7 +137,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             remember(request, user)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             messages.success(request, _("Two-factor authentication is on."))
-            return redirect(f"{_recovery_url()}?next={_next_url(request, 'profile')}")
+            return HttpResponseRedirect(f"{_recovery_url()}?{urlencode({'next': _next_url(request, 'profile')})}")
     secret = b32encode(device.bin_key).decode()
     return render(
         request, "accounts/twofactor/setup.html",
@@ -145,8 +151,6 @@ def setup(request: HttpRequest) -> HttpResponse:
 
 
 def _recovery_url() -> str:
-    from django.urls import reverse
-
     return reverse("twofactor_recovery_codes")
 
 
@@ -157,7 +161,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     codes = request.session.get(RECOVERY_CODES_SESSION_KEY)
     if request.method == "POST":
         request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
-        return redirect(_next_url(request, "profile"))
+        return HttpResponseRedirect(_next_url(request, "profile"))
     if not codes:
         messages.info(request, _("Recovery codes are shown only once, right after they are made."))
         return redirect("profile")

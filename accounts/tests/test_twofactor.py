@@ -331,3 +331,12 @@ def test_an_admin_resets_the_second_factor_of_a_person_who_lost_their_phone(peop
     assert event.actor == people.admin
     # The next sign-in is the password alone again (and, where required, the set-up page).
     assert password_login(alice.username).get("/profile/").status_code == 200
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/x", "abc", "home", "/\x00", "\\evil"])
+def test_the_second_step_goes_nowhere_but_this_site(people: Any, clock: Any, next_url: str) -> None:
+    alice = people.alice.user
+    _device, codes = enrol(alice)
+    client = password_login(alice.username)
+    assert client.get("/accounts/two-factor/", {"next": next_url}).status_code == 200
+    assert second_step(client, codes[0], next_url)["Location"] == "/"

@@ -340,3 +340,15 @@ def test_the_second_step_goes_nowhere_but_this_site(people: Any, clock: Any, nex
     client = password_login(alice.username)
     assert client.get("/accounts/two-factor/", {"next": next_url}).status_code == 200
     assert second_step(client, codes[0], next_url)["Location"] == "/"
+
+
+def test_an_admin_who_turns_2fa_off_sets_up_a_new_app_at_once(people: Any, clock: Any, required: None) -> None:
+    admin = people.admin
+    device, _codes = enrol(admin)
+    clock.shift(30)
+    client = password_login(admin.username)
+    assert second_step(client, code_for(device)).status_code == 302
+    clock.shift(30)
+    assert client.post("/accounts/two-factor/disable/", {"code": code_for(device)})["Location"] == "/profile/"
+    assert client.get("/profile/")["Location"].startswith("/accounts/two-factor/setup/")
+    assert client.get("/admin/")["Location"].startswith("/accounts/two-factor/setup/")

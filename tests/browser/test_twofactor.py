@@ -14,6 +14,7 @@ from django_otp.oath import TOTP
 
 from conftest import PASSWORD
 from tests.browser.conftest import follow
+from tests.browser.test_self_service_pages import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +32,7 @@ def test_an_employee_sets_up_2fa_on_the_profile_then_signs_in_with_a_code(
         follow(page, "[data-testid=profile-link]")
         follow(page, "[data-testid=twofactor-setup-link]")
         assert page.locator("[data-testid=twofactor-qr]").is_visible()
+        shot(page, "twofactor-setup", full_page=True)
         secret = page.get_attribute("[data-testid=twofactor-secret]", "data-secret")
         assert secret
         page.fill("#id_code", app_code(secret))
@@ -39,6 +41,7 @@ def test_an_employee_sets_up_2fa_on_the_profile_then_signs_in_with_a_code(
         codes = [c.strip() for c in page.locator("[data-testid=recovery-codes] code").all_inner_texts()]
         assert len(codes) == 10
         assert page.get_by_role("button", name="Print").is_visible()
+        shot(page, "twofactor-recovery-codes", full_page=True)
         follow(page, "[data-testid=recovery-codes-saved]")
         assert "/profile/" in page.url
         assert "On: signing in asks for a code" in page.inner_text("[data-testid=twofactor-status]")
@@ -48,6 +51,7 @@ def test_an_employee_sets_up_2fa_on_the_profile_then_signs_in_with_a_code(
         clock.shift(30)
         page = login("alice@example.com", PASSWORD)
         assert "/accounts/two-factor/" in page.url
+        shot(page, "twofactor-verify")
         page.fill("#id_code", app_code(secret))
         follow(page, "[data-testid=twofactor-verify-form] button[type=submit]")
         assert page.get_by_role("heading", name="Hello, Alice").is_visible()

@@ -43,8 +43,13 @@ def remember(request: HttpRequest, user: Any) -> str:
 
 @receiver(user_logged_in, dispatch_uid="etime_twofactor_remember")
 def _on_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    # The token exchange (no session) sends this signal too.
-    if request is not None and hasattr(request, "session"):
+    # The token exchange sends this signal too, for a request no one is signed in to: it
+    # must not start a session.
+    if (
+        request is not None
+        and hasattr(request, "session")
+        and getattr(getattr(request, "user", None), "pk", None) == user.pk
+    ):
         remember(request, user)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import dj_database_url
 
-from etime.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+from etime.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ETIME_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -394,6 +394,8 @@ MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware")
 # (the finance group), "manager", "everyone"; "none" (or empty) makes it optional for all.
 ETIME_2FA_REQUIRED_FOR = [v.lower() for v in env_list("ETIME_2FA_REQUIRED_FOR", ["admin", "finance"])]
 _2fa_known = {"admin", "finance", "manager", "everyone", "none"}
+from etime.env import ImproperlyConfiguredEnv  # noqa: E402  (kept inside this block)
+
 if set(ETIME_2FA_REQUIRED_FOR) - _2fa_known:
     raise ImproperlyConfiguredEnv(
         f"ETIME_2FA_REQUIRED_FOR: unknown {sorted(set(ETIME_2FA_REQUIRED_FOR) - _2fa_known)}; use {sorted(_2fa_known)}"

@@ -7,9 +7,11 @@ from typing import Any
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -60,16 +62,49 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "parent")
     search_fields = ("name", "code")
     list_filter = ("parent",)
+    actions = ["print_badges"]
 
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
         services.department_save(department=obj, actor=request.user)
 
+    @admin.action(permissions=["change"], description=_("Print badge QR codes (one PDF per department)"))
+    def print_badges(self, request: HttpRequest, queryset: Any) -> Any:
+        """The current people of the selected departments (those still employed today)."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        people = (
+            Employee.objects.filter(department__in=queryset)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .select_related("department")
+        )
+        return _print_badges(self, request, people)
+
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "country", "subdivision")
+    list_display = ("name", "time_zone", "country", "subdivision", "geofence_policy")
     search_fields = ("name",)
-    list_filter = ("country", "time_zone")
+    list_filter = ("country", "time_zone", "geofence_policy")
+    fieldsets = (
+        (None, {"fields": ("name", "time_zone", "country", "subdivision", "address")}),
+        (_("Punch policy"), {"fields": ("punch_from_devices", "punch_from_web", "punch_from_api", "allowed_networks")}),
+        (
+            _("Geofence"),
+            {
+                "fields": ("geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m"),
+                "description": format_lazy(
+                    _(
+                        "Clocking in and out in the browser or the app can ask for the phone's position. Inside "
+                        "means within the radius plus the position's reported accuracy; a position less precise "
+                        "than {max} m counts as unknown. The position is stored only with the punch."
+                    ),
+                    max=settings.ETIME_GEOFENCE_MAX_ACCURACY_M,
+                ),
+            },
+        ),
+    )
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
         services.location_save(location=obj, actor=request.user)
@@ -86,7 +121,7 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "hire_date"
-    actions = ["send_invitation"]
+    actions = ["send_invitation", "print_badges"]
     fieldsets = (
         (None, {"fields": ("code", "first_name", "last_name", "email", "user")}),
         (_("Organisation"), {"fields": ("department", "manager", "location", "time_zone")}),
@@ -121,6 +156,41 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
             ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", sent) % {"count": sent},
             messages.SUCCESS,
         )
+
+
+    @admin.action(permissions=["change"], description=_("Print badge QR codes (one PDF per department)"))
+    def print_badges(self, request: HttpRequest, queryset: Any) -> Any:
+        return _print_badges(self, request, queryset.select_related("department"))
+
+
+def _print_badges(modeladmin: Any, request: HttpRequest, people: Any) -> Any:
+    """The badges of the people in the user's reach: one department's PDF, or a ZIP of one
+    PDF per department (accounts.badges). Audited per sheet: who printed whose badges."""
+    from accounts.badges import badge_sheets, badges_response
+    from etime.core import audit
+
+    in_reach = rows_in_reach(modeladmin, request, people, lambda e: (e,), Action.MANAGE)
+    if not in_reach:
+        modeladmin.message_user(request, _("Nobody selected is in your reach: no badges printed."), messages.WARNING)
+        return None
+    sheets = badge_sheets(in_reach)
+    for sheet in sheets:
+        audit.record(
+            actor=request.user, action="badges.printed", object_type="accounts.department",
+            after={"department": sheet.department, "badges": sheet.badges, "without_badge_number": sheet.missing},
+        )  # fmt: skip
+    missing = sum(sheet.missing for sheet in sheets)
+    if missing:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d person has no badge number (device user id): their badge shows no code.",
+                "%(count)d people have no badge number (device user id): their badges show no code.",
+                missing,
+            ) % {"count": missing},
+            messages.WARNING,
+        )  # fmt: skip
+    return badges_response(sheets)
 
 
 class ApiTokenAddForm(forms.ModelForm):

@@ -207,7 +207,10 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
-        fields = ["id", "name", "time_zone", "country", "subdivision", "address"]
+        fields = [
+            "id", "name", "time_zone", "country", "subdivision", "address",
+            "geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m",
+        ]  # fmt: skip
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 

@@ -22,26 +22,13 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
-from etime.core.errors import Conflict, ValidationFailed
+from etime.core.errors import Conflict, ValidationFailed, full_clean
 
 TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
     "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
     "hire_date", "end_date", "device_user_id", "card_number",
 )
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(f"The input is invalid: {first}", details=details)
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
 
 
 # --- Tokens ---------------------------------------------------------------------------
@@ -193,7 +180,7 @@ def employee_create(
     if employee.email:
         employee.email = employee.email.strip().lower()
     _blank_to_null(employee)
-    _full_clean(employee)
+    full_clean(employee)
     try:
         with transaction.atomic():
             employee.save()
@@ -237,7 +224,7 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
         if employee.email:
             employee.email = employee.email.strip().lower()
         _blank_to_null(employee)
-        _full_clean(employee)
+        full_clean(employee)
         try:
             with transaction.atomic():
                 employee.save()
@@ -301,7 +288,7 @@ def employee_set_password(*, employee: Employee, password: str, actor: Any) -> N
 
 
 def _simple_save(*, obj: Any, actor: Any, action: str, before: dict[str, Any] | None) -> Any:
-    _full_clean(obj)
+    full_clean(obj)
     try:
         with transaction.atomic():
             obj.save()

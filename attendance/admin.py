@@ -390,8 +390,11 @@ class PunchDirectionRuleAdmin(admin.ModelAdmin):
 class PunchAdmin(admin.ModelAdmin):
     """Punches are facts: read-only here. Corrections are regularisations."""
 
-    list_display = ("timestamp", "employee", "direction", "source", "device_id", "device_user_id", "voided")
-    list_filter = ("source", "direction")
+    list_display = (
+        "timestamp", "employee", "direction", "source", "device_id", "device_user_id", "geofence", "geofence_flagged",
+        "position_link", "voided",
+    )  # fmt: skip
+    list_filter = ("source", "direction", "geofence", "geofence_flagged")
     search_fields = ("employee__code", "employee__last_name", "device_user_id")
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
@@ -399,6 +402,14 @@ class PunchAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("Voided"))
     def voided(self, obj: Punch) -> bool:
         return hasattr(obj, "void")
+
+    @admin.display(description=_("Position"))
+    def position_link(self, obj: Punch) -> str:
+        """The stored position as text (no map tiles: the CSP allows no third-party origin)."""
+        if obj.latitude is None or obj.longitude is None:
+            return "–"
+        distance = f", {obj.geofence_distance_m:.0f} m" if obj.geofence_distance_m is not None else ""
+        return f"{obj.latitude:.5f}, {obj.longitude:.5f} (±{obj.accuracy_m or 0:.0f} m{distance})"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -495,13 +495,27 @@ class PunchSerializer(serializers.ModelSerializer):
         "skew at most, else 403 `punch_time_not_allowed`). Administrators recording a punch for someone else "
         "may give any time.",
     )
+    latitude = serializers.FloatField(
+        required=False, allow_null=True, min_value=-90, max_value=90,
+        help_text="The phone's position (WGS 84 degrees) for a location with a geofence; send latitude, longitude "
+        "and accuracy_m together, or none. Stored with the punch only where a geofence checked it.",
+    )  # fmt: skip
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=1_000_000,
+        help_text="The position's accuracy in metres, as the device reports it (the browser's `coords.accuracy`).",
+    )  # fmt: skip
 
     class Meta:
         model = Punch
         fields = [
             "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
+            "latitude", "longitude", "accuracy_m", "geofence", "geofence_distance_m", "geofence_flagged",
         ]
-        read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at"]
+        read_only_fields = [
+            "id", "source", "device_id", "device_user_id", "created_at", "geofence", "geofence_distance_m",
+            "geofence_flagged",
+        ]
         validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 
 
@@ -517,7 +531,9 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
     """Punches of the people you may see. POST records an API punch (`source` = `api`) for
     yourself at the server's time (the punch policy: your location must accept API punches
     from your network), or for anyone at any time as an admin; refusals are 403
-    `punch_source_not_allowed`, `punch_network_not_allowed` or `punch_time_not_allowed`.
+    `punch_source_not_allowed`, `punch_network_not_allowed` or `punch_time_not_allowed`; where your
+    location has a geofence, send `latitude`, `longitude` and `accuracy_m` (refusals:
+    `punch_outside_geofence`, `punch_position_required`, `punch_position_inaccurate`).
     Send an `Idempotency-Key` when you retry."""
 
     serializer_class = PunchSerializer
@@ -536,6 +552,7 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
             employee=employee, timestamp=data.get("timestamp"), source=PunchSource.API, actor=self.request.user,
             direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
             address=client_ip(self.request),
+            position=services.parse_position(data.get("latitude"), data.get("longitude"), data.get("accuracy_m")),
         )  # fmt: skip
 
 

@@ -29,6 +29,12 @@ class PunchDirection(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class GeofenceStatus(models.TextChoices):
+    INSIDE = "inside", _("Inside the geofence")
+    OUTSIDE = "outside", _("Outside the geofence")
+    UNKNOWN = "unknown", _("Position unknown")
+
+
 class Punch(models.Model):
     """One clocking, in UTC. Punches are facts: corrections add punches, never edit them.
 
@@ -73,6 +79,24 @@ class Punch(models.Model):
     regularisation = models.ForeignKey(
         "Regularisation", null=True, blank=True, on_delete=models.PROTECT, related_name="punches",
         help_text=_("The approved correction that added this manual punch"), verbose_name=_("regularisation"),
+    )
+    # Geofenced clock-in (attendance.geofence): the phone's position, stored only with a
+    # self-service punch at a location with a geofence, and what the fence made of it.
+    latitude = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    accuracy_m = models.FloatField(
+        null=True, blank=True, help_text=_("The position's accuracy as the browser reported it"), verbose_name=_("accuracy (m)")
+    )
+    geofence = models.CharField(
+        max_length=8, blank=True, choices=GeofenceStatus.choices, verbose_name=_("geofence"),
+        help_text=_("Where the position lay against the location's geofence (empty: not checked)"),
+    )
+    geofence_distance_m = models.FloatField(
+        null=True, blank=True, help_text=_("Distance from the geofence centre"), verbose_name=_("distance from site (m)")
+    )
+    geofence_flagged = models.BooleanField(
+        default=False, help_text=_("Accepted outside the geofence or without a usable position"),
+        verbose_name=_("geofence flag"),
     )
 
     class Meta:

@@ -14,7 +14,7 @@ from typing import Any
 
 import dj_database_url
 
-from etime.env import env_bool, env_int, env_list, env_str
+from etime.env import env_bool, env_format, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ETIME_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -356,6 +356,28 @@ SPECTACULAR_SETTINGS = {
 
 # --- etime ----------------------------------------------------------------------------
 ETIME_COMPANY_NAME = env_str("ETIME_COMPANY_NAME", "etime")
+# The seller on invoices (docs/BILLING.md) until an admin stores the company's details in
+# Company settings, which win. Address lines are separated by "|": street first, then
+# postcode and town.
+ETIME_COMPANY_ADDRESS_LINES = [line.strip() for line in env_str("ETIME_COMPANY_ADDRESS_LINES").split("|") if line.strip()]
+ETIME_COMPANY_COUNTRY = env_str("ETIME_COMPANY_COUNTRY", "CH").upper()
+ETIME_COMPANY_VAT_ID = env_str("ETIME_COMPANY_VAT_ID")
+ETIME_COMPANY_IBAN = env_str("ETIME_COMPANY_IBAN")
+ETIME_COMPANY_EMAIL = env_str("ETIME_COMPANY_EMAIL")
+ETIME_COMPANY_LOGO_PATH = env_str("ETIME_COMPANY_LOGO_PATH")
+# Invoice and credit-note numbers: each its own series per year ({year}, {seq}).
+ETIME_INVOICE_NUMBER_FORMAT = env_format("ETIME_INVOICE_NUMBER_FORMAT", "INV-{year}-{seq:04}", year=2026, seq=1)
+ETIME_CREDIT_NOTE_NUMBER_FORMAT = env_format("ETIME_CREDIT_NOTE_NUMBER_FORMAT", "CN-{year}-{seq:04}", year=2026, seq=1)
+# Who gets the overdue-invoice mails besides the finance group (else the company e-mail).
+ETIME_BILLING_REMINDER_EMAIL = env_str("ETIME_BILLING_REMINDER_EMAIL")
+# The accounting journal's accounts (SKR-style defaults): receivables=…,revenue=…,vat=…,bank=…
+ETIME_BILLING_ACCOUNTS = env_map(
+    "ETIME_BILLING_ACCOUNTS",
+    {"receivables": "1400", "revenue": "8400", "vat": "1776", "bank": "1200"},
+    keys={"receivables", "revenue", "vat", "bank"},
+)
+# A timer still running after this many hours is stopped by the beat task (docs/TIMESHEETS.md).
+ETIME_TIMER_LIMIT_HOURS = env_int("ETIME_TIMER_LIMIT_HOURS", 10, minimum=1)
 ETIME_IDEMPOTENCY_TTL_HOURS = env_int("ETIME_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # Largest request body (uploads included) accepted before it is read: 413 payload_too_large.
 ETIME_MAX_REQUEST_BYTES = env_int("ETIME_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -377,6 +399,10 @@ ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60,
 ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 # The largest body a push clock may send (ATTLOG batch, photo); larger ones get 413.
 ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+# Geofenced clock-in (docs/SECURITY.md "Geofence"): a phone position less precise than this
+# (its reported accuracy, metres) counts as unknown; a precise enough one gets its accuracy as
+# margin, so the fence stretches by at most this much.
+ETIME_GEOFENCE_MAX_ACCURACY_M = env_int("ETIME_GEOFENCE_MAX_ACCURACY_M", 100, minimum=5)
 
 # --- Two-factor authentication (accounts/twofactor.py, docs/SECURITY.md "Two-factor") -----------
 # django-otp: a TOTP device (an authenticator app) and a static device holding the recovery

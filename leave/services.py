@@ -21,7 +21,6 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q, Sum
@@ -32,7 +31,7 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user
 from etime.core import approvals, audit, formatting, zones
 from etime.core.access import Action, may
-from etime.core.errors import Conflict, DomainError, ValidationFailed
+from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
 from leave.models import (
@@ -102,15 +101,6 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _full_clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        first = next(iter(details.values()))[0] if details else "invalid"
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": first}, details=details) from None
-
-
 def _post(
     *,
     employee_id: Any,
@@ -163,7 +153,7 @@ def _levels(leave_type: LeaveType) -> list[approvals.Level]:
 
 
 def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
-    _full_clean(leave_type)
+    full_clean(leave_type)
     with transaction.atomic():
         creating = leave_type._state.adding
         before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
@@ -176,7 +166,7 @@ def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
 
 
 def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
-    _full_clean(policy)
+    full_clean(policy)
     with transaction.atomic():
         creating = policy._state.adding
         before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))

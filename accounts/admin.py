@@ -14,9 +14,11 @@ from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ExportMixin
 
-from accounts import services
+from accounts import services, twofactor
 from accounts.models import ApiToken, Department, Employee, Location, User
 from accounts.resources import EmployeeResource
 from etime.core import scopes
@@ -34,6 +36,7 @@ class UserAdmin(DjangoUserAdmin):
         ("etime", {"fields": ("role", "language", "password_change_required")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
+    actions = ["reset_two_factor"]
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
@@ -41,6 +44,17 @@ class UserAdmin(DjangoUserAdmin):
         if lookup in ("password_change_required", "password_change_required__exact"):
             return True
         return super().lookup_allowed(lookup, value, request)
+
+    @admin.action(permissions=["change"], description=_("Reset two-factor authentication"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        # For a person who lost their phone and their recovery codes (docs/USER_MANUAL.md).
+        # Not one's own: that needs a current code, on the profile.
+        done = sum(1 for user in queryset.exclude(pk=request.user.pk) if twofactor.reset(user=user, actor=request.user))
+        self.message_user(
+            request,
+            ngettext("Two-factor authentication reset for %(count)d person.", "Two-factor authentication reset for %(count)d people.", done)
+            % {"count": done},
+        )
 
 
 @admin.register(Department)
@@ -258,3 +272,10 @@ class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, with_action_permissions(_AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))
+
+# django-otp's own device admins (secrets, throttling counters; untranslated strings) stay
+# out of the back office: a person manages their devices on the profile, an admin resets
+# them with the User action above.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from accounts import sso_views, views
+from accounts import sso_views, twofactor_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -37,6 +37,16 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="registration/set_password_done.html"),
         name="set_password_done",
     ),
+    path("accounts/two-factor/", twofactor_views.verify, name="twofactor_verify"),
+    path("accounts/two-factor/setup/", twofactor_views.setup, name="twofactor_setup"),
+    path("accounts/two-factor/recovery-codes/", twofactor_views.recovery_codes, name="twofactor_recovery_codes"),
+    path(
+        "accounts/two-factor/recovery-codes/download/",
+        twofactor_views.recovery_download,
+        name="twofactor_recovery_download",
+    ),
+    path("accounts/two-factor/recovery-codes/new/", twofactor_views.recovery_regenerate, name="twofactor_recovery_regenerate"),
+    path("accounts/two-factor/disable/", twofactor_views.disable, name="twofactor_disable"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
     path("profile/tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),

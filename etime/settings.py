@@ -404,6 +404,36 @@ ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024
 # margin, so the fence stretches by at most this much.
 ETIME_GEOFENCE_MAX_ACCURACY_M = env_int("ETIME_GEOFENCE_MAX_ACCURACY_M", 100, minimum=5)
 
+# --- Two-factor authentication (accounts/twofactor.py, docs/SECURITY.md "Two-factor") -----------
+# django-otp: a TOTP device (an authenticator app) and a static device holding the recovery
+# codes. OTPMiddleware marks a session verified; our gate (accounts.twofactor_middleware)
+# sends a signed-in person who still owes a second factor to it before anything else.
+# Before accounts: accounts.admin takes django-otp's device admins out of the back office.
+INSTALLED_APPS[INSTALLED_APPS.index("accounts") : INSTALLED_APPS.index("accounts")] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware") + 1, "accounts.twofactor_middleware.TwoFactorMiddleware")
+# Who must use a second factor: any of "admin" (admin role, superuser or staff), "finance"
+# (the finance group), "manager", "everyone"; "none" (or empty) makes it optional for all.
+ETIME_2FA_REQUIRED_FOR = [v.lower() for v in env_list("ETIME_2FA_REQUIRED_FOR", ["admin", "finance"])]
+_2fa_known = {"admin", "finance", "manager", "everyone", "none"}
+from etime.env import ImproperlyConfiguredEnv  # noqa: E402  (kept inside this block)
+
+if set(ETIME_2FA_REQUIRED_FOR) - _2fa_known:
+    raise ImproperlyConfiguredEnv(
+        f"ETIME_2FA_REQUIRED_FOR: unknown {sorted(set(ETIME_2FA_REQUIRED_FOR) - _2fa_known)}; use {sorted(_2fa_known)}"
+    )
+ETIME_2FA_RECOVERY_CODES = 10
+# The name authenticator apps show beside the login (otpauth:// issuer).
+OTP_TOTP_ISSUER = env_str("ETIME_2FA_ISSUER", ETIME_COMPANY_NAME)
+# Second-factor failures count toward the django-axes lockout; a correct password alone no
+# longer clears the count for a person with a second factor (the code does).
+AXES_HANDLER = "accounts.twofactor.TwoFactorAxesHandler"
+# --- end two-factor authentication ----------------------------------------------------------
+
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by
 # ETIME_BACKUP_STORAGE (a key of STORAGES). ETIME_BACKUP_KEY (or _FILE) turns on encryption.

@@ -350,6 +350,13 @@ PAGES: dict[str, Row] = {
     "GET /favicon.ico": R(PUBLIC),
     "GET /profile/": R(SIGNED),
     "POST /profile/tokens/": R(SIGNED),
+    # two-factor (issue 21): each person's own; without a second factor they lead back to the profile
+    "GET /accounts/two-factor/": R(SIGNED),
+    "GET /accounts/two-factor/setup/": R(SIGNED),
+    "GET /accounts/two-factor/recovery-codes/": R(SIGNED),
+    "GET /accounts/two-factor/recovery-codes/download/": R(SIGNED),
+    "POST /accounts/two-factor/recovery-codes/new/": R(SIGNED),
+    "POST /accounts/two-factor/disable/": R(SIGNED),
     "GET /people/": R(SIGNED),
     "GET /people/export/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "E003"),
     "GET /people/{employee_id}/": R(CHAIN, obj="employee"),

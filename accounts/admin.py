@@ -27,11 +27,11 @@ from etime.core.adminkit import ImportExportPermissions, rows_in_reach, with_act
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required", "password_login_disabled")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("etime", {"fields": ("role", "language", "password_change_required")}),
+        ("etime", {"fields": ("role", "language", "password_change_required", "password_login_disabled")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
 

@@ -284,6 +284,47 @@ def employee_set_password(*, employee: Employee, password: str, actor: Any) -> N
         audit.record(actor=actor, action="user.password_set", obj=employee.user)
 
 
+def user_directory_sync(*, user: User, role: str | None, finance: bool | None, source: str) -> User:
+    """Apply what a directory (LDAP, single sign-on) says about ``user`` at sign-in: their
+    role (``None``: the directory does not decide roles) and membership of the ``finance``
+    group (``None``: it does not decide that either). A superuser stays a superuser. Audited
+    as ``user.directory_synced`` when something changed; the actor is the directory."""
+    from django.contrib.auth.models import Group
+
+    from billing.selectors import FINANCE_GROUP  # the group billing's access rules ask for
+
+    if role is not None and role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = {"role": user.role, "is_staff": user.is_staff, "finance": user.groups.filter(name=FINANCE_GROUP).exists()}
+        after = dict(before)
+        if role is not None:
+            user.role = role
+            user.is_staff = role == Role.ADMIN or user.is_superuser
+            after.update(role=user.role, is_staff=user.is_staff)
+            user.save(update_fields=["role", "is_staff"])
+        if finance is not None and finance != before["finance"]:
+            group, _created = Group.objects.get_or_create(name=FINANCE_GROUP)
+            (user.groups.add if finance else user.groups.remove)(group)
+            after["finance"] = finance
+        if after != before:
+            audit.record(actor=source, action="user.directory_synced", obj=user, before=before, after=after)
+    return user
+
+
+def user_local_password_retire(*, user: User, source: str) -> None:
+    """A person who signed in through the directory no longer has a local password (the
+    directory's is the one that counts). Superusers keep theirs: they are the break-glass
+    way in when the directory is down."""
+    if user.is_superuser or not user.has_usable_password():
+        return
+    with transaction.atomic():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        audit.record(actor=source, action="user.local_password_retired", obj=user)
+
+
 # --- Departments and locations ---------------------------------------------------------
 
 

@@ -305,6 +305,9 @@ class TokenObtainView(APIView):
             # AxesMiddleware replaces this response with the lockout envelope.
             return Response(status=status.HTTP_403_FORBIDDEN)
         if user is None:
+            refusal = getattr(request._request, "etime_login_refusal", None)
+            if refusal:  # accounts.ldap_policy: this account may not use a local password
+                raise AuthenticationFailed(refusal, code="password_login_disabled")
             raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
         # A token exchange is a login: the signal lets django-axes reset the failure count
         # (AXES_RESET_ON_SUCCESS) as it does for the login pages.

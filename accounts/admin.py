@@ -37,8 +37,11 @@ class UserAdmin(DjangoUserAdmin):
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
-        # probe hashes through the URL); this flag is not a hash, and the list filters by it.
-        if lookup in ("password_change_required", "password_change_required__exact"):
+        # probe hashes through the URL); these flags are not hashes, and the list filters by them.
+        if lookup in (
+            "password_change_required", "password_change_required__exact",
+            "password_login_disabled", "password_login_disabled__exact",
+        ):  # fmt: skip
             return True
         return super().lookup_allowed(lookup, value, request)
 

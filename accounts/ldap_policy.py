@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -51,7 +50,10 @@ def refusal_message() -> str:
     return gettext("Password login is turned off for this account. Sign in with single sign-on.")
 
 
-class PasswordLoginPolicyBackend(BaseBackend):
+class PasswordLoginPolicyBackend:
+    """Authenticates nobody: it only refuses. Deliberately no ``get_user`` (nor BaseBackend's):
+    Django's ``force_login`` and session lookup take the first backend that has one."""
+
     def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> None:
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,9 @@ def _ldif() -> str:
 
 def _slapd_conf(root: Path) -> str:
     return f"""
+TLSCACertificateFile {root}/ca.pem
+TLSCertificateFile {root}/server.pem
+TLSCertificateKeyFile {root}/server.key
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/inetorgperson.schema
@@ -90,9 +93,59 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _write_certificates(root: Path) -> None:
+    """A CA and a server certificate for 127.0.0.1 signed by it (START_TLS), and a second,
+    unrelated CA (a client that trusts only it must refuse the server)."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    # Fixed validity around the real time: slapd and libldap check it against the system clock.
+    now = dt.datetime.now(dt.UTC)
+    start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=3650)
+
+    def ca(cn: str) -> tuple[Any, Any]:
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (
+            x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(cn)).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )  # fmt: skip
+        return key, cert
+
+    ca_key, ca_cert = ca("etime test LDAP CA")
+    _other_key, other_cert = ca("some other CA")
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_cert = (
+        x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca_cert.subject)
+        .public_key(server_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(end)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                    x509.DNSName("localhost")]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    pem = serialization.Encoding.PEM
+    (root / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
+    (root / "other-ca.pem").write_bytes(other_cert.public_bytes(pem))
+    (root / "server.pem").write_bytes(server_cert.public_bytes(pem))
+    (root / "server.key").write_bytes(
+        server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
 @dataclass
 class Directory:
     uri: str
+    ca_file: str
+    other_ca_file: str
 
     def connect(self) -> Any:
         import ldap
@@ -118,6 +171,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
         pytest.skip("OpenLDAP's slapd is not installed (apt-get install slapd ldap-utils; ./etimectl test installs it)")
     root = tmp_path_factory.mktemp("slapd")
     (root / "data").mkdir()
+    _write_certificates(root)
     conf = root / "slapd.conf"
     conf.write_text(_slapd_conf(root))
     (root / "data.ldif").write_text(_ldif())
@@ -140,7 +194,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"slapd did not start: {log.read_text()}") from None
                 time.sleep(0.02)  # noqa: TID251  (waiting for a process, not for the clock)
-        yield Directory(uri=uri)
+        yield Directory(uri=uri, ca_file=str(root / "ca.pem"), other_ca_file=str(root / "other-ca.pem"))
     finally:
         process.terminate()
         try:
@@ -155,6 +209,14 @@ def directory(slapd: Directory, settings: Any) -> Iterator[Directory]:
     """slapd, and etime configured for it as a deployment would be (accounts.ldap_config
     builds the settings from the same values ETIME_LDAP_* give); group memberships as the
     LDIF has them, again after the test."""
+    configure(settings, slapd)
+    yield slapd
+    slapd.set_members(ADMINS, ["carla"])
+    slapd.set_members(MANAGERS, ["bob"])
+    slapd.set_members(FINANCE, ["alice"])
+
+
+def configure(settings: Any, slapd: Directory, **changes: Any) -> None:
     from accounts.ldap_config import LdapConfig, auth_ldap_settings
 
     config = LdapConfig(
@@ -170,12 +232,8 @@ def directory(slapd: Directory, settings: Any) -> Iterator[Directory]:
         finance_group=FINANCE,
         timeout_seconds=2,
     )
-    for name, value in auth_ldap_settings(config).items():
+    for name, value in auth_ldap_settings(replace(config, **changes)).items():
         setattr(settings, name, value)
-    backends = list(settings.AUTHENTICATION_BACKENDS)
+    backends = [b for b in settings.AUTHENTICATION_BACKENDS if b != "accounts.ldap_backend.DirectoryBackend"]
     backends.insert(backends.index("axes.backends.AxesStandaloneBackend") + 1, "accounts.ldap_backend.DirectoryBackend")
     settings.AUTHENTICATION_BACKENDS = backends
-    yield slapd
-    slapd.set_members(ADMINS, ["carla"])
-    slapd.set_members(MANAGERS, ["bob"])
-    slapd.set_members(FINANCE, ["alice"])

@@ -13,7 +13,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD, user_of
-from tests.ldap.conftest import ADMINS, DIRECTORY_PASSWORDS, FINANCE, MANAGERS, Directory
+from tests.ldap.conftest import ADMINS, DIRECTORY_PASSWORDS, FINANCE, MANAGERS, Directory, configure
 
 GENERIC = "Please try again."  # "Your username and password didn't match. Please try again."
 TURNED_OFF = "Password login is turned off for this account."
@@ -112,7 +112,7 @@ def test_groups_decide_role_and_finance_at_each_login(directory: Directory, peop
     # ...and carla's old session no longer opens the admin: the role is read on each request.
     assert client.get("/admin/").status_code == 302
     events = AuditEvent.objects.filter(action="user.directory_synced", object_id=str(alice.pk))
-    changes = sorted((e.before["role"], e.after["role"], e.after["finance"], e.actor_repr) for e in events)
+    changes = sorted(((e.before or {})["role"], (e.after or {})["role"], (e.after or {})["finance"], e.actor_repr) for e in events)
     # Signing in first only added finance (role unchanged); the second changed both.
     assert changes == [("employee", "employee", True, "ldap"), ("employee", "manager", False, "ldap")]
 
@@ -186,3 +186,28 @@ def test_without_role_groups_the_directory_leaves_roles_alone(directory: Directo
     assert _login(Client(), "bob", DIRECTORY_PASSWORDS["bob"]).status_code == 302
     bob.refresh_from_db()
     assert bob.role == "manager" and user_of(people.carla).role == "manager"
+
+
+def test_start_tls_with_the_directory_ca_and_refused_with_another(directory: Directory, people: Any, settings: Any) -> None:
+    configure(settings, directory, start_tls=True, ca_file=directory.ca_file)
+    client = Client()
+    assert _login(client, "bob", DIRECTORY_PASSWORDS["bob"]).status_code == 302
+    assert client.get("/profile/").status_code == 200
+    # A server whose certificate the configured CA did not sign: no sign-in (and no
+    # password sent in the clear instead).
+    import ldap
+    from django_auth_ldap.backend import ldap_error
+
+    errors: list[Exception] = []
+
+    def record(sender: Any, context: str, exception: Exception, **kwargs: Any) -> None:
+        errors.append(exception)
+
+    configure(settings, directory, start_tls=True, ca_file=directory.other_ca_file)
+    ldap_error.connect(record)
+    try:
+        response = _login(Client(), "bob", DIRECTORY_PASSWORDS["bob"])
+    finally:
+        ldap_error.disconnect(record)
+    assert response.status_code == 200 and GENERIC in response.content.decode()
+    assert errors and isinstance(errors[0], ldap.CONNECT_ERROR), errors  # the certificate check

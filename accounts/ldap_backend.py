@@ -14,8 +14,9 @@ login (without an employee record; an administrator links it).
 
 At each sign-in the directory's groups decide the role (ETIME_LDAP_ADMIN_GROUP, then
 ETIME_LDAP_MANAGER_GROUP, else employee) and membership of ``finance``
-(ETIME_LDAP_FINANCE_GROUP), through accounts.services.user_directory_sync; and the local
-password is retired (superusers keep theirs, as the break-glass way in).
+(ETIME_LDAP_FINANCE_GROUP), through accounts.services.user_directory_sync; and password
+login is retired for them (user_password_login_retire: superusers keep theirs, as the
+break-glass way in).
 """
 
 from __future__ import annotations
@@ -77,5 +78,5 @@ class DirectoryBackend(LDAPBackend):
                 role = Role.EMPLOYEE
         finance = member(finance_group) if finance_group else None
         synced = services.user_directory_sync(user=user, role=role, finance=finance, source=SOURCE)
-        services.user_local_password_retire(user=synced, source=SOURCE)
+        services.user_password_login_retire(user=synced, source=SOURCE)
         return synced

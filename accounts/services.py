@@ -313,16 +313,23 @@ def user_directory_sync(*, user: User, role: str | None, finance: bool | None, s
     return user
 
 
-def user_local_password_retire(*, user: User, source: str) -> None:
-    """A person who signed in through the directory no longer has a local password (the
-    directory's is the one that counts). Superusers keep theirs: they are the break-glass
-    way in when the directory is down."""
-    if user.is_superuser or not user.has_usable_password():
+def user_password_login_retire(*, user: User, source: str) -> None:
+    """A person who signed in through the directory no longer signs in with a local password:
+    the directory's is the only one. Their password login is disabled (the flag an
+    administrator can also set, and clear again) and the local password removed, so neither
+    an old one nor one set later through "forgot password" works beside the directory.
+    Superusers keep theirs: they are the break-glass way in when the directory is down."""
+    if user.is_superuser or (user.password_login_disabled and not user.has_usable_password()):
         return
     with transaction.atomic():
+        before = {"password_login_disabled": user.password_login_disabled, "password_usable": user.has_usable_password()}
+        user.password_login_disabled = True
         user.set_unusable_password()
-        user.save(update_fields=["password"])
-        audit.record(actor=source, action="user.local_password_retired", obj=user)
+        user.save(update_fields=["password", "password_login_disabled"])
+        audit.record(
+            actor=source, action="user.password_login_retired", obj=user,
+            before=before, after={"password_login_disabled": True, "password_usable": False},
+        )  # fmt: skip
 
 
 # --- Departments and locations ---------------------------------------------------------

@@ -48,11 +48,25 @@ def test_the_directory_password_signs_the_existing_employee_in_through_the_login
     assert User.objects.count() == users_before
     alice.refresh_from_db()
     assert (alice.first_name, alice.last_name) == ("Alice", "Directory")  # the directory's names
-    # The local password is retired: the directory's is the one that counts now.
-    assert not alice.has_usable_password()
+    # Password login is retired: the directory's password is the one that counts now...
+    assert alice.password_login_disabled and not alice.has_usable_password()
     response = _login(Client(), "alice@example.com", PASSWORD)
     assert response.status_code == 200
-    assert GENERIC in response.content.decode()
+    assert TURNED_OFF in response.content.decode() and "directory" in response.content.decode()
+    # ...even with a local password set again later (say, through "forgot password").
+    alice.set_password(PASSWORD)
+    alice.save()
+    assert TURNED_OFF in _login(Client(), "alice@example.com", PASSWORD).content.decode()
+
+
+def test_a_superuser_signing_in_through_the_directory_keeps_the_break_glass_password(directory: Directory, people: Any) -> None:
+    carla = user_of(people.carla)
+    carla.is_superuser = True
+    carla.save()
+    assert _login(Client(), "carla", DIRECTORY_PASSWORDS["carla"]).status_code == 302
+    carla.refresh_from_db()
+    assert carla.is_superuser and not carla.password_login_disabled and carla.has_usable_password()
+    assert _login(Client(), "carla@example.com", PASSWORD).status_code == 302
 
 
 def test_wrong_directory_password_is_refused_as_a_wrong_password(directory: Directory, people: Any) -> None:

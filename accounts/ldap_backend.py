@@ -58,7 +58,9 @@ class DirectoryBackend(LDAPBackend):
                 # directory").
                 request.etime_directory_refused = True
             return None
-        if not user.is_active:
+        if not user.is_active:  # known to the directory, but no longer to etime: "wrong password"
+            if request is not None:
+                request.etime_directory_refused = True
             return None
         admin_group, manager_group, finance_group = (
             getattr(settings, name, "") for name in ("ETIME_LDAP_ADMIN_GROUP", "ETIME_LDAP_MANAGER_GROUP", "ETIME_LDAP_FINANCE_GROUP")

@@ -225,3 +225,14 @@ def test_start_tls_with_the_directory_ca_and_refused_with_another(directory: Dir
         ldap_error.disconnect(record)
     assert response.status_code == 200 and GENERIC in response.content.decode()
     assert errors and isinstance(errors[0], ldap.CONNECT_ERROR), errors  # the certificate check
+
+
+def test_a_deactivated_login_stays_out_with_the_right_directory_password(directory: Directory, people: Any) -> None:
+    alice = user_of(people.alice)
+    alice.is_active = False
+    alice.save()
+    client = Client()
+    response = _login(client, "alice", DIRECTORY_PASSWORDS["alice"])
+    assert response.status_code == 200
+    assert GENERIC in response.content.decode() and TURNED_OFF not in response.content.decode()
+    assert client.get("/profile/").status_code == 302

@@ -24,6 +24,9 @@ from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
 from etime.core.errors import Conflict, ValidationFailed, full_clean
 
+# The Django group of people who see billing (billing.selectors.FINANCE_GROUP asks for it;
+# named here too because accounts may not import billing: docs/ARCHITECTURE.md).
+FINANCE_GROUP = "finance"
 TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
     "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
@@ -290,8 +293,6 @@ def user_directory_sync(*, user: User, role: str | None, finance: bool | None, s
     group (``None``: it does not decide that either). A superuser stays a superuser. Audited
     as ``user.directory_synced`` when something changed; the actor is the directory."""
     from django.contrib.auth.models import Group
-
-    from billing.selectors import FINANCE_GROUP  # the group billing's access rules ask for
 
     if role is not None and role not in Role.values:
         raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})

@@ -168,3 +168,10 @@ def test_the_environment_turns_ldap_on_after_axes_and_refuses_an_unknown_policy(
     assert bad.returncode != 0 and "ETIME_PASSWORD_LOGIN='sometimes': use all or breakglass" in bad.stderr
     half = _settings_in_a_process({"ETIME_LDAP_SERVER_URI": "ldap://ldap.example.com"}, "pass")
     assert half.returncode != 0 and "ETIME_LDAP_USER_SEARCH_BASE is required" in half.stderr
+
+
+def test_the_finance_group_the_directory_fills_is_the_one_billing_asks_for() -> None:
+    from accounts.services import FINANCE_GROUP
+    from billing.selectors import FINANCE_GROUP as BILLING_FINANCE_GROUP
+
+    assert FINANCE_GROUP == BILLING_FINANCE_GROUP

@@ -24,13 +24,37 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Q
-from django_auth_ldap.backend import LDAPBackend
+from django.utils.translation import gettext
+from django_auth_ldap.backend import LDAPBackend, ldap_error
 
 from accounts import services
 from accounts.models import Employee, Role, User
 
 SOURCE = "ldap"
+
+
+def _note_directory_error(sender: Any, context: str, user: Any = None, request: Any = None, exception: Any = None, **kwargs: Any) -> None:
+    """django-auth-ldap reports a directory it could not use (down, timed out, the service
+    bind refused) through this signal and answers "no such user"; the login page says why
+    instead (accounts.ldap_policy)."""
+    if request is not None:  # while signing someone in (any step: search, bind, groups)
+        request.etime_directory_unreachable = True
+
+
+def _say_the_directory_is_down(sender: Any, credentials: Any = None, request: Any = None, **kwargs: Any) -> None:
+    """Nobody signed in, and the directory could not be asked: that is what the login page
+    says, rather than "wrong password" or "password login is turned off"."""
+    if request is not None and getattr(request, "etime_directory_unreachable", False):
+        request.etime_login_refusal = gettext(
+            "The company directory cannot be reached right now, so nobody can sign in with it. "
+            "Try again later; if this persists, tell an administrator."
+        )
+
+
+ldap_error.connect(_note_directory_error, dispatch_uid="etime.accounts.ldap_backend.directory_error")
+user_login_failed.connect(_say_the_directory_is_down, dispatch_uid="etime.accounts.ldap_backend.directory_down")
 
 
 class DirectoryBackend(LDAPBackend):

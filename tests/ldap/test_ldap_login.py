@@ -17,6 +17,7 @@ from tests.ldap.conftest import ADMINS, DIRECTORY_PASSWORDS, FINANCE, MANAGERS, 
 
 GENERIC = "Please try again."  # "Your username and password didn't match. Please try again."
 TURNED_OFF = "Password login is turned off for this account."
+DOWN = "The company directory cannot be reached right now"
 
 
 def _login(client: Client, username: str, password: str) -> Any:
@@ -223,7 +224,7 @@ def test_start_tls_with_the_directory_ca_and_refused_with_another(directory: Dir
         response = _login(Client(), "bob", DIRECTORY_PASSWORDS["bob"])
     finally:
         ldap_error.disconnect(record)
-    assert response.status_code == 200 and GENERIC in response.content.decode()
+    assert response.status_code == 200 and DOWN in response.content.decode()
     assert errors and isinstance(errors[0], ldap.CONNECT_ERROR), errors  # the certificate check
 
 
@@ -236,3 +237,26 @@ def test_a_deactivated_login_stays_out_with_the_right_directory_password(directo
     assert response.status_code == 200
     assert GENERIC in response.content.decode() and TURNED_OFF not in response.content.decode()
     assert client.get("/profile/").status_code == 302
+
+
+def test_with_the_directory_down_the_break_glass_superuser_still_signs_in(
+    directory: Directory, people: Any, settings: Any
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    settings.AUTH_LDAP_SERVER_URI = f"ldap://127.0.0.1:{closed}"
+    settings.ETIME_PASSWORD_LOGIN = "breakglass"
+    people.admin.is_superuser = True
+    people.admin.save()
+    assert _login(Client(), people.admin.username, PASSWORD).status_code == 302
+    # Everyone else is told the directory is down, not that their password is wrong.
+    for settings.ETIME_PASSWORD_LOGIN in ("breakglass", "all"):
+        response = _login(Client(), "bob", DIRECTORY_PASSWORDS["bob"])
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert DOWN in body and GENERIC not in body and TURNED_OFF not in body
+    response = APIClient().post("/api/v1/auth/token/", {"username": "bob", "password": DIRECTORY_PASSWORDS["bob"]})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "directory_unreachable"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_translatable_labels'),
+        ('accounts', '0008_location_geofence'),
     ]
 
     operations = [

@@ -29,19 +29,22 @@ from etime.core.adminkit import ImportExportPermissions, rows_in_reach, with_act
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required", "password_login_disabled")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("etime", {"fields": ("role", "language", "password_change_required")}),
+        ("etime", {"fields": ("role", "language", "password_change_required", "password_login_disabled")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
     actions = ["reset_two_factor"]
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
-        # probe hashes through the URL); this flag is not a hash, and the list filters by it.
-        if lookup in ("password_change_required", "password_change_required__exact"):
+        # probe hashes through the URL); these flags are not hashes, and the list filters by them.
+        if lookup in (
+            "password_change_required", "password_change_required__exact",
+            "password_login_disabled", "password_login_disabled__exact",
+        ):  # fmt: skip
             return True
         return super().lookup_allowed(lookup, value, request)
 

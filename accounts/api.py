@@ -310,6 +310,11 @@ class TokenObtainView(APIView):
             # AxesMiddleware replaces this response with the lockout envelope.
             return Response(status=status.HTTP_403_FORBIDDEN)
         if user is None:
+            refusal = getattr(request._request, "etime_login_refusal", None)
+            if refusal and getattr(request._request, "etime_directory_unreachable", False):
+                raise AuthenticationFailed(refusal, code="directory_unreachable")  # accounts.ldap_backend
+            if refusal:  # accounts.ldap_policy: this account may not use a local password
+                raise AuthenticationFailed(refusal, code="password_login_disabled")
             raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
         # The exchange is a sign-in: the same second factor as the login page (docs/SECURITY.md).
         if twofactor.has_second_factor(user):

@@ -40,6 +40,18 @@ class User(AbstractUser):
     language = models.CharField(
         max_length=8, blank=True, default="", choices=settings.LANGUAGES, verbose_name=_("language")
     )
+    # This person signs in only through the directory (LDAP) or single sign-on; their local
+    # password is refused with a clear message (accounts.ldap_policy; ETIME_PASSWORD_LOGIN
+    # turns it off for everyone but superusers). Set by an administrator, and at a person's
+    # first directory sign-in (accounts.services.user_password_login_retire).
+    password_login_disabled = models.BooleanField(
+        default=False,
+        verbose_name=_("password login disabled"),
+        help_text=_(
+            "Refuse this person's local password: they sign in through the directory or single sign-on. "
+            "Set automatically when they first sign in through the directory."
+        ),
+    )
 
     @property
     def is_admin_role(self) -> bool:

@@ -186,6 +186,56 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- LDAP / Active Directory ---------------------------------------------------------
+# docs/DEPLOYMENT.md "LDAP and Active Directory", docs/SECURITY.md "Password login".
+# Who may use a local password: all (default) or breakglass (active superusers only); the
+# per-person flag User.password_login_disabled refuses it anyway (accounts.ldap_policy).
+ETIME_PASSWORD_LOGIN = env_str("ETIME_PASSWORD_LOGIN", "all").strip().lower()
+if ETIME_PASSWORD_LOGIN not in ("all", "breakglass"):
+    from etime.env import ImproperlyConfiguredEnv
+
+    raise ImproperlyConfiguredEnv(f"ETIME_PASSWORD_LOGIN={ETIME_PASSWORD_LOGIN!r}: use all or breakglass")
+AUTHENTICATION_BACKENDS.insert(
+    AUTHENTICATION_BACKENDS.index("django.contrib.auth.backends.ModelBackend"),
+    "accounts.ldap_policy.PasswordLoginPolicyBackend",
+)
+# Empty: no directory, nothing below applies.
+AUTH_LDAP_SERVER_URI = env_str("ETIME_LDAP_SERVER_URI", "").strip()
+if AUTH_LDAP_SERVER_URI:
+    from accounts.ldap_config import LdapConfig, auth_ldap_settings
+    from etime.env import ImproperlyConfiguredEnv
+
+    try:
+        globals().update(
+            auth_ldap_settings(
+                LdapConfig(
+                    server_uri=AUTH_LDAP_SERVER_URI,
+                    bind_dn=env_str("ETIME_LDAP_BIND_DN", ""),
+                    bind_password=env_str("ETIME_LDAP_BIND_PASSWORD", ""),
+                    user_search_base=env_str("ETIME_LDAP_USER_SEARCH_BASE", ""),
+                    user_filter=env_str("ETIME_LDAP_USER_FILTER", "(uid=%(user)s)"),
+                    start_tls=env_bool("ETIME_LDAP_START_TLS", False),
+                    ca_file=env_str("ETIME_LDAP_CA_FILE", ""),
+                    group_search_base=env_str("ETIME_LDAP_GROUP_SEARCH_BASE", ""),
+                    group_type=env_str("ETIME_LDAP_GROUP_TYPE", "groupOfNames"),
+                    require_group=env_str("ETIME_LDAP_REQUIRE_GROUP", ""),
+                    admin_group=env_str("ETIME_LDAP_ADMIN_GROUP", ""),
+                    manager_group=env_str("ETIME_LDAP_MANAGER_GROUP", ""),
+                    finance_group=env_str("ETIME_LDAP_FINANCE_GROUP", ""),
+                    email_attr=env_str("ETIME_LDAP_EMAIL_ATTR", "mail"),
+                    create_users=env_bool("ETIME_LDAP_CREATE_USERS", False),
+                    timeout_seconds=env_int("ETIME_LDAP_TIMEOUT_SECONDS", 5, minimum=1),
+                )
+            )
+        )
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(str(exc)) from None
+    # Right after axes: a locked-out account is refused before the directory is asked.
+    AUTHENTICATION_BACKENDS.insert(
+        AUTHENTICATION_BACKENDS.index("axes.backends.AxesStandaloneBackend") + 1,
+        "accounts.ldap_backend.DirectoryBackend",
+    )
+# --- end LDAP / Active Directory ------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},

@@ -34,6 +34,7 @@ from attendance.errors import RequestNotPending
 from attendance.models import (
     AttendanceDay,
     DayStatus,
+    GeofenceStatus,
     PeriodLock,
     Punch,
     PunchDirection,
@@ -504,6 +505,10 @@ class PunchSerializer(serializers.ModelSerializer):
     accuracy_m = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=1_000_000,
         help_text="The position's accuracy in metres, as the device reports it (the browser's `coords.accuracy`).",
+    )  # fmt: skip
+    geofence = serializers.ChoiceField(
+        choices=GeofenceStatus.choices, allow_blank=True, read_only=True,
+        help_text="Where the position lay against the location's geofence; empty where no geofence checked it.",
     )  # fmt: skip
 
     class Meta:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conftest import PASSWORD, user_of
-from tests.browser.conftest import browser, login, page  # noqa: F401  (the browser fixtures)
+from tests.browser.conftest import login  # noqa: F401  (a fixture)
 from tests.ldap.conftest import DIRECTORY_PASSWORDS, Directory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -25,8 +25,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (the real Chromium)
-
 PROVIDER_DIR = Path(__file__).parent / "oidc_provider"
 CLIENT_ID = "etime"
 CLIENT_SECRET = "etime-test-secret"  # noqa: S105  (the test provider's static client)

@@ -393,6 +393,9 @@ PAGES: dict[str, Row] = {
     "GET /inbox/": R(SIGNED),
     "GET /attendance/team/today/": R(SIGNED),
     "GET /attendance/team/{employee_id}/": R(CHAIN, obj="employee"),
+    "POST /attendance/team/{employee_id}/day-status/": R(
+        MANAGERS, obj="employee", body=lambda w: {"date": "2026-03-06", "status": "present", "reason": "Trade fair"}
+    ),
     "GET /leave/ledger/{leave_type_id}/": R(EMPLOYEES, obj="leave_type"),
     "POST /leave/requests/preview/": R(SIGNED),  # a login without an employee record is told so
     "GET /time/": R(EMPLOYEES),

@@ -41,6 +41,7 @@ def day(employee: Any, on: date = MONDAY) -> AttendanceDay | None:
 # --- Holiday rule and pairing mode through the loader ---------------------------------------------
 
 
+@pytest.mark.embedded
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
@@ -60,6 +61,7 @@ def test_a_shifts_holiday_rule_decides_a_worked_holiday(planned: Any, clock: Any
     assert row.is_holiday and row.punch_count == 2
 
 
+@pytest.mark.embedded
 def test_the_in_out_rule_of_a_location_pairs_first_in_to_last_out(planned: Any, clock: Any) -> None:
     clock("1", MONDAY)  # gives alice her device user id
     punches_ingest(
@@ -84,6 +86,7 @@ def test_the_in_out_rule_of_a_location_pairs_first_in_to_last_out(planned: Any, 
 # --- Manual day status -------------------------------------------------------------------------------
 
 
+@pytest.mark.embedded
 def test_a_manual_status_survives_recomputation_until_it_is_cleared(planned: Any) -> None:
     people = planned
     recompute(employee_ids=[people.alice.pk], date_from=MONDAY, date_to=MONDAY)
@@ -120,6 +123,7 @@ def test_only_an_admin_or_the_persons_manager_sets_a_status(planned: Any) -> Non
 # --- Absence delay through the periodic close -----------------------------------------------------------
 
 
+@pytest.mark.embedded
 def test_with_a_delay_the_periodic_close_records_an_absence_only_after_it(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
     from etime.ops.company import company_settings_update
 
@@ -130,9 +134,8 @@ def test_with_a_delay_the_periodic_close_records_an_absence_only_after_it(planne
         (close + timedelta(hours=24) - timedelta(seconds=1), None),
         (close + timedelta(hours=24), "absent"),
     ]:
-        with time_machine.travel(now, tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                close_days()
+        with time_machine.travel(now, tick=False), django_capture_on_commit_callbacks(execute=True):
+            close_days()
         row = day(planned.alice)
         assert (row.status if row else None) == expected, now
     # Bob has no shift: his weekly off is not delayed.

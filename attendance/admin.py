@@ -531,7 +531,14 @@ class ManualDayStatusForm(_ServiceCheckedForm):
         model = ManualDayStatus
         fields = ("employee", "date", "status", "reason")
 
+    actor: Any = None  # the signed-in admin (ManualDayStatusAdmin.get_form)
+
     def check_with_service(self) -> None:
+        from etime.core.access import MESSAGES, ActingNotAllowed, Action, may
+
+        employee = self.cleaned_data.get("employee")
+        if employee is not None and not may(self.actor, employee, Action.MANAGE):
+            raise ActingNotAllowed(MESSAGES[Action.MANAGE])
         if self.cleaned_data.get("date"):
             services.ensure_unlocked(self.cleaned_data["date"])
 
@@ -548,6 +555,11 @@ class ManualDayStatusAdmin(admin.ModelAdmin):
     autocomplete_fields = ("employee",)
     date_hierarchy = "date"
     list_select_related = ("employee", "set_by")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
 
     def save_model(self, request: HttpRequest, obj: ManualDayStatus, form: Any, change: bool) -> None:
         if change:

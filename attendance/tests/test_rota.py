@@ -274,6 +274,24 @@ def test_the_admin_sets_a_status_and_clears_it_with_an_action(planned: Any, admi
     assert not row.is_manual and row.status == "absent" and not ManualDayStatus.objects.exists()
 
 
+def test_the_admin_form_refuses_an_admins_own_day(planned: Any, admin_client: Any) -> None:
+    from accounts.services import employee_create
+
+    me = employee_create(
+        actor=planned.admin, code="E099", first_name="Olga", last_name="Own", email="olga@example.com", role="admin",
+        password="x-Long-enough-9",
+    )
+    me.user.is_superuser = True  # as admin_client's admin: the admin site's model permissions
+    me.user.save(update_fields=["is_superuser"])
+    admin_client.force_login(me.user)
+    response = admin_client.post(
+        reverse("admin:attendance_manualdaystatus_add"),
+        {"employee": str(me.pk), "date": "2026-03-02", "status": "present", "reason": "Me"},
+    )
+    assert response.status_code == 200 and "acting_not_allowed" in response.content.decode()
+    assert not ManualDayStatus.objects.exists()
+
+
 def test_a_manager_sets_a_status_on_the_members_page_and_everyone_sees_manual(planned: Any, client: Any) -> None:
     member = reverse("attendance_member", args=[planned.alice.pk])
     client.force_login(planned.bob.user)

@@ -558,8 +558,7 @@ class ManualDayStatusAdmin(admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = request.user
-        return form
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request: HttpRequest, obj: ManualDayStatus, form: Any, change: bool) -> None:
         if change:

@@ -34,10 +34,13 @@ from attendance.errors import RequestNotPending
 from attendance.models import (
     AttendanceDay,
     DayStatus,
+    DirectionMode,
     GeofenceStatus,
+    ManualDayStatus,
     PeriodLock,
     Punch,
     PunchDirection,
+    PunchDirectionRule,
     PunchSource,
     Regularisation,
     RegularisationKind,
@@ -572,7 +575,8 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
         fields = [
             "id", "employee", "date", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
             "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count",
-            "is_final", "waiting_for", "window_start", "window_end", "computed_at",
+            "is_final", "waiting_for", "window_start", "window_end", "is_manual", "manual_reason", "manual_by",
+            "computed_at",
         ]
 
     def to_representation(self, instance: AttendanceDay) -> dict[str, Any]:
@@ -599,6 +603,9 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
             "waiting_for": d.waiting_for,
             "window_start": iso_datetime(d.window_start),
             "window_end": iso_datetime(d.window_end),
+            "is_manual": d.is_manual,
+            "manual_reason": d.manual_reason,
+            "manual_by": str_or_none(d.manual_by_id),
             "computed_at": iso_datetime(d.computed_at),
         }
 
@@ -637,6 +644,99 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
             "sort_key"
         )
         return export_response(AttendanceDayResource(), queryset, request.query_params.get("file_format", "csv"), "attendance-days")
+
+
+# --- Manual day status ---------------------------------------------------------------------------------
+
+
+class ManualDayStatusSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField()
+    status = NamedChoiceField(
+        choices=[(s, label) for s, label in DayStatus.choices if s in services.manual.MANUAL_STATUSES],
+        enum_name="ManualDayStatusEnum",
+    )
+
+    class Meta:
+        model = ManualDayStatus
+        fields = ["id", "employee", "date", "status", "reason", "set_by", "set_at"]
+        read_only_fields = ["id", "set_by", "set_at"]
+        validators: list[Any] = []  # one per employee and date: setting again replaces it
+
+    def validate_date(self, value: date) -> date:
+        ensure_supported(date=value)
+        return value
+
+
+class ManualDayStatusFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ManualDayStatus
+        fields = ["employee", "status"]
+
+
+class ManualDayStatusViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, EtimeReadOnlyViewSet):
+    """Day statuses set by hand (an admin or the person's manager, with a reason): the
+    recompute keeps them until they are deleted. Creating one for an employee and date that
+    has one replaces it. The day shows `is_manual` in /attendance-days/."""
+
+    serializer_class = ManualDayStatusSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-set_at",)
+    filterset_class = ManualDayStatusFilter
+
+    def get_queryset(self) -> QuerySet[ManualDayStatus]:
+        return selectors.manual_statuses_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        services.day_status_set(
+            employee=data["employee"], day=data["date"], status=data["status"], reason=data["reason"],
+            actor=self.request.user,
+        )  # fmt: skip
+        serializer.instance = ManualDayStatus.objects.get(employee=data["employee"], date=data["date"])
+
+    def perform_destroy(self, instance: ManualDayStatus) -> None:
+        services.day_status_clear(employee=instance.employee, day=instance.date, actor=self.request.user)
+
+
+# --- Punch direction rules ---------------------------------------------------------------------------
+
+
+class PunchDirectionRuleSerializer(serializers.ModelSerializer):
+    mode = NamedChoiceField(choices=DirectionMode.choices, enum_name="PunchDirectionModeEnum")
+
+    class Meta:
+        model = PunchDirectionRule
+        fields = ["id", "location", "device_id", "mode"]
+        validators: list[Any] = []  # the service and the database check "one rule per location/device"
+        extra_kwargs: dict[str, Any] = {"device_id": {"validators": []}, "location": {"validators": []}}
+
+
+class PunchDirectionRuleViewSet(EtimeModelViewSet):
+    """How punches pair up (admins): per location or per time clock (`device_id`, exactly one
+    of the two). A device's rule wins over the location's; without either, `first_last`."""
+
+    serializer_class = PunchDirectionRuleSerializer
+    permission_classes = [*PERMISSIONS, IsAdminRole]
+    scope_area = "attendance"
+    cursor_ordering = ("id",)
+    filterset_fields = ["location", "device_id", "mode"]
+    queryset = PunchDirectionRule.objects.all()
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        rule = PunchDirectionRule(**serializer.validated_data)
+        serializer.instance = services.direction_rule_save(rule=rule, actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        rule = cast(PunchDirectionRule, serializer.instance)
+        for name, value in serializer.validated_data.items():
+            setattr(rule, name, value)
+        serializer.instance = services.direction_rule_save(rule=rule, actor=self.request.user)
+
+    def perform_destroy(self, instance: PunchDirectionRule) -> None:
+        services.direction_rule_delete(rule=instance, actor=self.request.user)
 
 
 class RecomputeSerializer(serializers.Serializer):

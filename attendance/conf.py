@@ -26,3 +26,11 @@ def close_lookback_days() -> int:
 def sync_recompute_limit() -> int:
     """POST /attendance/recompute/ runs inline up to this many employee-days, else queues."""
     return int(getattr(settings, "ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000))
+
+
+def absent_after() -> timedelta:
+    """How long after its window's close a planned day without punches becomes absent
+    (CompanySettings.absent_after_hours, edited by admins; 0: at the close)."""
+    from etime.ops.company import company_settings
+
+    return timedelta(hours=company_settings().absent_after_hours)

@@ -23,10 +23,11 @@ from rest_framework.throttling import BaseThrottle
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, signed_in_user
 from attendance import providers, reports, selectors, services
-from attendance.forms import CorrectionForm, SwapForm
+from attendance.forms import CorrectionForm, ManualStatusForm, SwapForm
 from attendance.models import (
     AttendanceDay,
     DayStatus,
+    ManualDayStatus,
     Punch,
     PunchDirection,
     PunchSource,
@@ -360,10 +361,12 @@ def member(request: HttpRequest, employee_id: Any) -> HttpResponse:
         AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last).select_related("shift").order_by("date")
     )
     totals = reports.summary(Employee.objects.filter(pk=employee.pk), first, last).get(employee.pk, reports.Totals())
+    manual = ManualDayStatus.objects.filter(employee=employee, date__gte=first, date__lte=last).order_by("date")
     context = {
         "person": employee, "days": days, "totals": totals.as_dict(), "time_zone": employee.effective_time_zone,
         "calendar": month_calendar(month, days), "located_punches": _located_punches(employee, first, last),
         **_month_nav(month),
+        "manual_form": ManualStatusForm(initial={"date": first}), "manual_days": manual,
     }  # fmt: skip
     return render(request, "attendance/member.html", context)
 
@@ -376,6 +379,35 @@ def _located_punches(employee: Employee, first: Any, last: Any) -> list[Punch]:
     return list(
         Punch.objects.filter(employee=employee, timestamp__gte=start, timestamp__lt=end).exclude(geofence="").order_by("timestamp")
     )
+
+
+@login_required
+@require_POST
+def member_day_status(request: HttpRequest, employee_id: Any) -> HttpResponse:
+    """Set (or, with ``clear``, clear) a team member's day status by hand; managers and admins."""
+    user = signed_in_user(request.user)
+    employee = access.person_for(user, employee_id, access.Action.MANAGE)
+    form = ManualStatusForm(request.POST)
+    back = reverse("attendance_member", args=[employee.pk])
+    if "clear" in request.POST:
+        form.fields["status"].required = form.fields["reason"].required = False
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    day = form.cleaned_data["date"]
+    back += f"?month={day:%Y-%m}"
+    try:
+        if "clear" in request.POST:
+            services.day_status_clear(employee=employee, day=day, actor=user)
+            messages.success(request, _("The status of %(date)s is computed from the punches again.") % {"date": formatting.date_local(day)})
+        else:
+            services.day_status_set(
+                employee=employee, day=day, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=user
+            )
+            messages.success(request, _("The status of %(date)s is set by hand.") % {"date": formatting.date_local(day)})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(back)
 
 
 def month_calendar(month: Any, days: list[AttendanceDay]) -> list[list[dict[str, Any]]]:

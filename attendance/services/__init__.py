@@ -4,13 +4,15 @@
 - dirty: ``mark_dirty(pairs)``, the entry point for anything that changes a day's inputs;
 - recompute: ``recompute`` (a range), ``recompute_dirty`` (task), ``close_days`` (beat);
 - plans: shifts, schedules, assignments, overrides, swaps;
-- regularisations: corrections and their approval; locks: closed periods.
+- regularisations: corrections and their approval; locks: closed periods;
+- manual: a day's status set by hand (``day_status_set`` / ``day_status_clear``).
 """
 
 from __future__ import annotations
 
 from attendance.services.dirty import mark_dirty, mark_dirty_for_punches, mark_dirty_range
 from attendance.services.locks import ensure_unlocked, period_lock_create, period_lock_delete
+from attendance.services.manual import day_status_clear, day_status_set
 from attendance.services.plans import (
     assignment_delete,
     assignment_save,
@@ -47,6 +49,8 @@ __all__ = [
     "assignment_delete",
     "assignment_save",
     "close_days",
+    "day_status_clear",
+    "day_status_set",
     "direction_rule_delete",
     "direction_rule_save",
     "ensure_unlocked",

@@ -70,7 +70,7 @@ def _mark_assignment_dirty(employee_id: Any, first: date, last: date | None) -> 
 SHIFT_FIELDS = (
     "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
     "early_exit_grace_minutes", "checkin_window_before_minutes", "checkout_window_after_minutes",
-    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color",
+    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color", "holiday_work",
 )  # fmt: skip
 
 

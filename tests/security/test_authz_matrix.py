@@ -181,6 +181,22 @@ API: dict[str, Row] = {
     "POST /api/v1/attendance-locks/": R(ADMIN),
     "GET /api/v1/attendance-locks/{id}/": R(ADMIN, obj="attendance_lock"),
     "DELETE /api/v1/attendance-locks/{id}/": R(ADMIN, obj="attendance_lock"),
+    "GET /api/v1/manual-day-statuses/": R(SIGNED, obj="manual_day_status", sees=CHAIN),
+    "POST /api/v1/manual-day-statuses/": R(
+        MANAGERS,
+        body=lambda w: {"employee": _pk(w, "employee"), "date": "2026-03-06", "status": "present", "reason": "Trade fair"},
+        deny_field="employee",
+    ),
+    "GET /api/v1/manual-day-statuses/{id}/": R(CHAIN, obj="manual_day_status"),
+    "DELETE /api/v1/manual-day-statuses/{id}/": R(MANAGERS, obj="manual_day_status"),
+    "GET /api/v1/punch-direction-rules/": R(ADMIN),
+    "POST /api/v1/punch-direction-rules/": R(ADMIN, body=lambda w: {"location": _pk(w, "location"), "mode": "in_out"}),
+    "GET /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
+    "PUT /api/v1/punch-direction-rules/{id}/": R(
+        ADMIN, obj="punch_direction_rule", body=lambda w: {"device_id": str(w["punch_direction_rule"].device_id), "mode": "alternating"}
+    ),
+    "PATCH /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule", body=lambda w: {"mode": "device_state"}),
+    "DELETE /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
     # devices: admins only
     "GET /api/v1/devices/": R(ADMIN),
     "POST /api/v1/devices/": R(ADMIN),
@@ -387,6 +403,9 @@ PAGES: dict[str, Row] = {
     "GET /inbox/": R(SIGNED),
     "GET /attendance/team/today/": R(SIGNED),
     "GET /attendance/team/{employee_id}/": R(CHAIN, obj="employee"),
+    "POST /attendance/team/{employee_id}/day-status/": R(
+        MANAGERS, obj="employee", body=lambda w: {"date": "2026-03-06", "status": "present", "reason": "Trade fair"}
+    ),
     "GET /leave/ledger/{leave_type_id}/": R(EMPLOYEES, obj="leave_type"),
     "POST /leave/requests/preview/": R(SIGNED),  # a login without an employee record is told so
     "GET /time/": R(EMPLOYEES),

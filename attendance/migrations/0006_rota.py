@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0007_translatable_labels'),
-        ('attendance', '0004_translatable_labels'),
+        ('attendance', '0005_punch_position'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,5 +1,5 @@
-"""Attendance settings (etime/settings.py reads them from the environment; the defaults
-here serve settings modules that leave them out)."""
+"""Attendance settings as the code uses them. etime/settings.py reads each from the
+environment, once, with its default; these only give them their units."""
 
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ from django.conf import settings
 
 def final_after() -> timedelta:
     """A closed day becomes final this long after its window even if a device never synced."""
-    return timedelta(hours=int(getattr(settings, "ETIME_ATTENDANCE_FINAL_AFTER_HOURS", 48)))
+    return timedelta(hours=settings.ETIME_ATTENDANCE_FINAL_AFTER_HOURS)
 
 
 def recompute_back_days() -> int:
     """How far back a change to a shift or schedule recomputes unlocked days."""
-    return int(getattr(settings, "ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31))
+    return settings.ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS
 
 
 def close_lookback_days() -> int:
     """How far back the periodic close looks for ended days that have no row yet."""
-    return int(getattr(settings, "ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7))
+    return settings.ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS
 
 
 def sync_recompute_limit() -> int:
     """POST /attendance/recompute/ runs inline up to this many employee-days, else queues."""
-    return int(getattr(settings, "ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000))
+    return settings.ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT
 
 
 def absent_after() -> timedelta:

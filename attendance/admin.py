@@ -390,8 +390,8 @@ class PunchDirectionRuleAdmin(admin.ModelAdmin):
 class PunchAdmin(admin.ModelAdmin):
     """Punches are facts: read-only here. Corrections are regularisations."""
 
-    list_display = ("timestamp", "employee", "direction", "source", "device_id", "device_user_id", "voided")
-    list_filter = ("source", "direction")
+    list_display = ("timestamp", "employee", "direction", "source", "offline", "device_id", "device_user_id", "voided")
+    list_filter = ("source", "direction", ("offline_drift_seconds", admin.EmptyFieldListFilter))
     search_fields = ("employee__code", "employee__last_name", "device_user_id")
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
@@ -399,6 +399,12 @@ class PunchAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("Voided"))
     def voided(self, obj: Punch) -> bool:
         return hasattr(obj, "void")
+
+    @admin.display(description=_("Offline"), ordering="offline_drift_seconds")
+    def offline(self, obj: Punch) -> str:
+        if obj.offline_drift_seconds is None:
+            return ""
+        return gettext("queued offline, clock off by %(seconds)+d s") % {"seconds": obj.offline_drift_seconds}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

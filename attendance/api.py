@@ -500,8 +500,9 @@ class PunchSerializer(serializers.ModelSerializer):
         model = Punch
         fields = [
             "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
+            "offline_drift_seconds",
         ]
-        read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at"]
+        read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at", "offline_drift_seconds"]
         validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 
 

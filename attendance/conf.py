@@ -26,3 +26,13 @@ def close_lookback_days() -> int:
 def sync_recompute_limit() -> int:
     """POST /attendance/recompute/ runs inline up to this many employee-days, else queues."""
     return int(getattr(settings, "ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000))
+
+
+def offline_max_drift() -> timedelta:
+    """An offline-queued punch is refused when the device's clock is further off than this."""
+    return timedelta(seconds=int(getattr(settings, "ETIME_OFFLINE_MAX_DRIFT_SECONDS", 300)))
+
+
+def offline_max_age() -> timedelta:
+    """An offline-queued punch older than this becomes a correction request."""
+    return timedelta(hours=int(getattr(settings, "ETIME_OFFLINE_MAX_AGE_HOURS", 72)))

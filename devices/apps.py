@@ -14,6 +14,7 @@ class DevicesConfig(AppConfig):
         from etime.core import registry, schedules, scopes
 
         scopes.register_area("devices", "Time clocks and their sync runs")
+        scopes.register_area("client_devices", "Installed apps and kiosks (device credentials)")
         providers.register_device_status_provider(selectors.device_sync_status)
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_demo_seeder(demo.seed_push_clock)

@@ -4,13 +4,15 @@
 - dirty: ``mark_dirty(pairs)``, the entry point for anything that changes a day's inputs;
 - recompute: ``recompute`` (a range), ``recompute_dirty`` (task), ``close_days`` (beat);
 - plans: shifts, schedules, assignments, overrides, swaps;
-- regularisations: corrections and their approval; locks: closed periods.
+- regularisations: corrections and their approval; locks: closed periods;
+- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6).
 """
 
 from __future__ import annotations
 
 from attendance.services.dirty import mark_dirty, mark_dirty_for_punches, mark_dirty_range
 from attendance.services.locks import ensure_unlocked, period_lock_create, period_lock_delete
+from attendance.services.offline import OfflineResult, offline_punch_action, offline_punch_submit
 from attendance.services.plans import (
     assignment_delete,
     assignment_save,
@@ -39,6 +41,9 @@ from attendance.services.recompute import RecomputeResult, close_days, recompute
 from attendance.services.regularisations import regularisation_cancel, regularisation_request
 
 __all__ = [
+    "OfflineResult",
+    "offline_punch_action",
+    "offline_punch_submit",
     "BULK_CHUNK",
     "IngestResult",
     "PunchInput",

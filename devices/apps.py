@@ -19,6 +19,7 @@ class DevicesConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)
+        registry.register_demo_seeder(demo.seed_client_device, order=200)
         registry.register_home_panel(views.home_panel)
         from etime.core import health  # operations: offline clocks show in /health/ready/ (warn only)
 

@@ -237,11 +237,11 @@ class ClientDeviceViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mi
 
 
 class _DeviceCredentialView(APIView):
-    """Authenticated by the device credential alone (``Authorization: Device <credential>``),
-    not by a session: Background Sync sends the queue without a page, perhaps after the
-    session ended. No session, hence no CSRF token either."""
+    """Authorized by the device credential alone (``Authorization: Device <credential>``),
+    not by a session or token: Background Sync sends the queue without a page, perhaps after
+    the session ended, and the browser sends it without cookies (so no CSRF token either).
+    The usual authentication still runs, so an expired bearer token answers as everywhere."""
 
-    authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
 
     def device(self, request: Request) -> ClientDevice:

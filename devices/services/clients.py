@@ -99,9 +99,14 @@ def _refuse(error: DomainError, *, device: ClientDevice | None, address: str | N
 
 def client_device_authenticate(*, header: str, address: str | None = None) -> ClientDevice:
     """The device that holds the credential in ``header`` (``Device <credential>``). Refused
-    with ``device_credential_invalid`` (401) or ``device_credential_revoked`` (403), audited."""
+    with ``device_credential_invalid`` (401) or ``device_credential_revoked`` (403); a
+    credential that was presented and refused is audited."""
     parts = (header or "").split()
-    raw = parts[1] if len(parts) == 2 and parts[0].lower() == "device" else ""
+    if not parts or parts[0].lower() != "device":
+        # No device credential at all (a session, a bearer token, nothing): not a forgery to
+        # record, just the wrong door.
+        raise ClientCredentialInvalid()
+    raw = parts[1] if len(parts) == 2 else ""
     device = None
     if raw.startswith(PREFIX):
         digest = hash_credential(raw)

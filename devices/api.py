@@ -183,6 +183,9 @@ class _RunError(DomainError):
 
 
 class ClientDeviceSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: another "kind" enum would collide in drf-spectacular's names.
+    kind = serializers.CharField(read_only=True, help_text="`app` (a person's installed app) or `kiosk`.")
+
     class Meta:
         model = ClientDevice
         fields = ["id", "kind", "name", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at"]

@@ -286,3 +286,39 @@ def test_unknown_actions_and_malformed_times_are_refused_with_a_code(people: Any
                                                      "device_now": "2026-03-24T07:10:00Z", "data": {"direction": "in"}}, format="json")  # fmt: skip
     assert naive.status_code == 400 and _code(naive) == "validation_error"
     assert Punch.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_sending_the_same_key_at_the_same_moment_store_one_punch(people: Any) -> None:
+    import threading
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from devices import services
+
+    device, _credential = services.client_device_register(owner=people.alice, actor=user_of(people.alice), name="phone")
+    ClientDevice.objects.filter(pk=device.pk).update(last_contact_at=timezone.now() - 10 * MINUTE)
+    device.refresh_from_db()
+    key, recorded = uuid.uuid4(), timezone.now() - 5 * MINUTE
+    barrier = threading.Barrier(4)
+    results: list[Any] = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            results.append(services.offline_submit(device=device, key=key, action="punch", data={"direction": "in"},
+                                                   recorded_at=recorded, device_now=timezone.now()))  # fmt: skip
+        except BaseException as exc:  # surfaced below
+            results.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(replayed for replayed, _ in results) == [False, True, True, True], results
+    assert all(result == results[0][1] for _, result in results)
+    assert Punch.objects.filter(employee=people.alice).count() == 1 and ClientSubmission.objects.count() == 1

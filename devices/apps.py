@@ -20,6 +20,9 @@ class DevicesConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)
         registry.register_demo_seeder(demo.seed_client_device, order=200)
+        from devices import pages
+
+        registry.register_profile_panel(pages.profile_panel)
         registry.register_home_panel(views.home_panel)
         from etime.core import health  # operations: offline clocks show in /health/ready/ (warn only)
 

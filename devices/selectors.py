@@ -69,9 +69,14 @@ def device_sync_status(employee_ids: Sequence[Any]) -> Mapping[Any, list[tuple[A
 
 def client_device_list(*, user: Any) -> QuerySet[ClientDevice]:
     """Client devices ``user`` may see: an administrator all, anyone else their own apps."""
-    queryset = ClientDevice.objects.select_related("owner", "location").order_by("-created_at", "id")
     if is_admin(user):
-        return queryset
+        return ClientDevice.objects.select_related("owner", "location").order_by("-created_at", "id")
+    return client_devices_own(user=user)
+
+
+def client_devices_own(*, user: Any) -> QuerySet[ClientDevice]:
+    """``user``'s own installed apps (an administrator's too: only their own)."""
+    queryset = ClientDevice.objects.select_related("owner", "location").order_by("-created_at", "id")
     owner = getattr(user, "pk", None)
     if owner is None:
         return queryset.none()

@@ -322,3 +322,19 @@ def test_two_tabs_sending_the_same_key_at_the_same_moment_store_one_punch(people
     assert sorted(replayed for replayed, _ in results) == [False, True, True, True], results
     assert all(result == results[0][1] for _, result in results)
     assert Punch.objects.filter(employee=people.alice).count() == 1 and ClientSubmission.objects.count() == 1
+
+
+@pytest.mark.embedded
+def test_a_person_sees_her_installed_apps_on_her_profile_and_revokes_one_there(people: Any, client: Any, travel: Any) -> None:
+    _, body = _register(people.alice)
+    client.force_login(user_of(people.dave))
+    assert body["id"] not in client.get("/profile/").content.decode()
+    assert client.post(f"/profile/devices/{body['id']}/revoke/").status_code == 404
+    client.force_login(user_of(people.alice))
+    page = client.get("/profile/").content.decode()
+    assert "Alice&#x27;s phone" in page and body["credential"][:12] in page
+    response = client.post(f"/profile/devices/{body['id']}/revoke/", follow=True)
+    assert response.status_code == 200 and "can no longer send" in response.content.decode()
+    assert ClientDevice.objects.get(pk=body["id"]).revoked_at is not None
+    refused = _device(body["credential"]).post("/api/v1/client-devices/contact/")
+    assert refused.status_code == 403 and _code(refused) == "device_credential_revoked"

@@ -123,3 +123,19 @@ def offline_action(name: str) -> OfflineAction | None:
 
 def offline_actions() -> list[str]:
     return sorted(_offline_actions)
+
+
+# --- Profile panels ----------------------------------------------------------------------
+# ``register_profile_panel(fn)``: ``fn(request) -> dict | None`` with ``template`` and
+# ``context``, shown on the profile page below the person's own sections (the installed apps
+# holding a device credential, for instance); None hides it.
+_profile_panels: list[HomePanel] = []
+
+
+def register_profile_panel(panel: HomePanel) -> None:
+    if panel not in _profile_panels:
+        _profile_panels.append(panel)
+
+
+def profile_panels() -> list[HomePanel]:
+    return list(_profile_panels)

@@ -415,6 +415,7 @@ PAGES_ELSEWHERE = {
     "/accounts/set-password/{uidb64}/{token}/": "accounts/tests (one-time token link)",
     "/accounts/password/reset/{uidb64}/{token}/": "accounts/tests/test_password_reset.py (one-time token link)",
     "/profile/tokens/{token_id}/revoke/": "test_token_revoke_page_only_revokes_own_tokens below",
+    "/profile/devices/{device_id}/revoke/": "devices/tests/test_client_devices.py (the owner's only)",
     "/leave/feeds/{feed_id}/revoke/": "leave/tests/test_pages.py (feeds are the owner's)",
     "/leave/feeds/{token}.ics": "leave/tests (the secret in the URL is the credential)",
     "/attendance/requests/{approval_id}/{decision}/": "attendance/tests/test_pages.py (approver only)",

@@ -58,15 +58,19 @@
     return (labels.device_name || "etime app") + (platform ? " · " + platform : "");
   }
 
+  const NO_DEVICE = "etime-no-device";  // a login without an employee record: ask once a session
+
   async function ensureCredential() {
     const known = await queue.credential(user);
     if (known || !navigator.onLine || !body.dataset.registerUrl) return known;
+    if (sessionStorage.getItem(NO_DEVICE) === user) return null;
     try {
       const response = await fetch(body.dataset.registerUrl, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
         body: JSON.stringify({ name: deviceName() }),
       });
+      if (response.status === 404) sessionStorage.setItem(NO_DEVICE, user);
       if (response.status !== 201) return null;
       const data = await response.json();
       const record = { user, id: data.id, credential: data.credential };

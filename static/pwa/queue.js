@@ -10,6 +10,7 @@
   const OFFLINE_URL = "/api/v1/offline-actions/";
   const CONTACT_URL = "/api/v1/client-devices/contact/";
   const CREDENTIAL_REFUSED = ["device_credential_invalid", "device_credential_revoked"];
+  const CONTACT_EVERY_MS = 5 * 60 * 1000;
   let database = null;
   let flushing = null;
 
@@ -87,11 +88,15 @@
       outcome.failed += 1;
     }
     // Online with nothing left to send: the next offline window starts now (punch policy 6b).
+    // Not on every page load: a few minutes' staleness only widens the window a little.
     const left = await all("queue");
     for (const credential of await all("credentials")) {
       if (blocked.has(credential.user) || left.some((item) => item.user === credential.user)) continue;
+      if (!outcome.sent && credential.contacted_at && Date.now() - credential.contacted_at < CONTACT_EVERY_MS) continue;
       try {
-        await fetch(CONTACT_URL, { method: "POST", credentials: "omit", headers: { Authorization: "Device " + credential.credential } });
+        const response = await fetch(CONTACT_URL, { method: "POST", credentials: "omit", headers: { Authorization: "Device " + credential.credential } });
+        if (response.ok) await put("credentials", Object.assign({}, credential, { contacted_at: Date.now() }));
+        else if (response.status === 401 || response.status === 403) await remove("credentials", credential.user);
       } catch (error) { /* offline again */ }
     }
     return outcome;

@@ -113,6 +113,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "queue_js": json.dumps(static("pwa/queue.js")),
         "sync_tag": json.dumps(BACKGROUND_SYNC_TAG),
         "static_prefix": json.dumps(settings.STATIC_URL),
+        "me_url": json.dumps(_url("api-me") or "/api/v1/me/"),
         "version": json.dumps(hashlib.sha256(json.dumps([shell, pages]).encode()).hexdigest()[:16]),
     }
     response = HttpResponse(render_to_string("pwa/sw.js", context), content_type="text/javascript; charset=utf-8")

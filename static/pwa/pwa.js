@@ -60,7 +60,13 @@
 
   const NO_DEVICE = "etime-no-device";  // a login without an employee record: ask once a session
 
-  async function ensureCredential() {
+  // One registration per browser even with several tabs loading at once (Web Locks).
+  function ensureCredential() {
+    if (navigator.locks) return navigator.locks.request("etime-device-credential", register);
+    return register();
+  }
+
+  async function register() {
     const known = await queue.credential(user);
     if (known || !navigator.onLine || !body.dataset.registerUrl) return known;
     if (sessionStorage.getItem(NO_DEVICE) === user) return null;
@@ -169,7 +175,11 @@
     await render(outcome);
   }
 
-  window.addEventListener("online", sync);
+  // The app is installed once its service worker controls the page: only then does this
+  // browser hold a credential and a queue (and the pages open offline).
+  const installed = () => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller);
+  window.addEventListener("online", () => { if (installed()) sync(); });
   window.addEventListener("offline", () => render());
-  sync();
+  if (navigator.serviceWorker) navigator.serviceWorker.addEventListener("controllerchange", sync);
+  if (installed()) sync(); else render();
 })();

@@ -8,16 +8,26 @@ const VERSION = {{ version }};
 const SHELL = {{ shell }};
 const PAGES = {{ pages }};
 const SYNC_TAG = {{ sync_tag }};
+const ME_URL = {{ me_url }};
 const STATIC_CACHE = "etime-static-" + VERSION;
 const PAGE_CACHE = "etime-pages";
 const STATIC_PREFIX = {{ static_prefix }};
 importScripts({{ queue_js }});
 
+async function signedIn() {
+  try {
+    return (await fetch(ME_URL, { credentials: "same-origin", redirect: "manual" })).ok;
+  } catch (error) {
+    return false;
+  }
+}
+
 async function cachePage(cache, url) {
   try {
-    const response = await fetch(url, { credentials: "same-origin" });
-    // A signed-out visitor is redirected to the login page: keep nothing for that URL.
-    if (response.ok && !response.redirected) await cache.put(url, response);
+    // Signed out meanwhile: "/" redirects to the login page. Not followed: keep nothing, and
+    // let no login page answer here set a new CSRF cookie under a login form open in a tab.
+    const response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+    if (response.ok && response.type === "basic") await cache.put(url, response);
   } catch (error) { /* offline while installing: the page is kept on its next visit */ }
 }
 
@@ -25,8 +35,13 @@ self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(STATIC_CACHE);
     await cache.addAll(SHELL);
-    const pages = await caches.open(PAGE_CACHE);
-    await Promise.all(PAGES.map((url) => cachePage(pages, url)));
+    // Pages only for someone signed in, asked of a JSON endpoint first: a page fetched without
+    // a session ends on the login page, whose answer sets a new CSRF cookie — under a login
+    // form already open in a tab after signing out.
+    if (await signedIn()) {
+      const pages = await caches.open(PAGE_CACHE);
+      await Promise.all(PAGES.map((url) => cachePage(pages, url)));
+    }
     await self.skipWaiting();
   })());
 });

@@ -13,7 +13,7 @@ from PIL import Image
 
 from conftest import PASSWORD, wait_for
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.service_workers, pytest.mark.django_db(transaction=True)]
 
 SW_READY = "navigator.serviceWorker.ready.then(() => true)"
 CREDENTIAL = "(user) => window.EtimeQueue.credential(user).then((c) => !!c)"

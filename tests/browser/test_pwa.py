@@ -31,9 +31,11 @@ def website(people: Any) -> Any:
 def _installed(page: Any, live_server: Any, user: Any) -> None:
     """Wait until the service worker controls the page and this browser holds a credential."""
     page.evaluate(SW_READY)
-    page.reload()
+    # The worker claims the open page once active (no reload: a reload could cut the
+    # registration the page starts then, leaving an unused credential behind).
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.wait_for_function(CREDENTIAL, arg=str(user.pk))
+    # evaluate() awaits the promise (wait_for_function would take the promise itself as truthy).
+    wait_for(lambda: page.evaluate(CREDENTIAL, str(user.pk)))
 
 
 def test_the_app_installs_with_a_valid_manifest_icons_and_a_controlling_service_worker(

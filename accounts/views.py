@@ -91,6 +91,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "employee": employee, "tokens": tokens, "form": form, "new_token": new_token,
             "language_form": language_form, "notification_preferences_url": _notification_preferences_url(),
             **twofactor_views.profile_context(user),
+            "panels": [panel for panel in (p(request) for p in registry.profile_panels()) if panel],
         },
     )  # fmt: skip
 

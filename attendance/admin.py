@@ -392,10 +392,10 @@ class PunchAdmin(admin.ModelAdmin):
     """Punches are facts: read-only here. Corrections are regularisations."""
 
     list_display = (
-        "timestamp", "employee", "direction", "source", "device_id", "device_user_id", "geofence", "geofence_flagged",
-        "position_link", "voided",
+        "timestamp", "employee", "direction", "source", "offline", "device_id", "device_user_id", "geofence",
+        "geofence_flagged", "position_link", "voided",
     )  # fmt: skip
-    list_filter = ("source", "direction", "geofence", "geofence_flagged")
+    list_filter = ("source", "direction", "geofence", "geofence_flagged", ("offline_drift_seconds", admin.EmptyFieldListFilter))
     search_fields = ("employee__code", "employee__last_name", "device_user_id")
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
@@ -411,6 +411,12 @@ class PunchAdmin(admin.ModelAdmin):
             return "–"
         distance = f", {obj.geofence_distance_m:.0f} m" if obj.geofence_distance_m is not None else ""
         return f"{obj.latitude:.5f}, {obj.longitude:.5f} (±{obj.accuracy_m or 0:.0f} m{distance})"
+
+    @admin.display(description=_("Offline"), ordering="offline_drift_seconds")
+    def offline(self, obj: Punch) -> str:
+        if obj.offline_drift_seconds is None:
+            return ""
+        return gettext("queued offline, clock off by %(seconds)+d s") % {"seconds": obj.offline_drift_seconds}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -519,10 +519,11 @@ class PunchSerializer(serializers.ModelSerializer):
         fields = [
             "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
             "latitude", "longitude", "accuracy_m", "geofence", "geofence_distance_m", "geofence_flagged",
+            "offline_drift_seconds",
         ]
         read_only_fields = [
             "id", "source", "device_id", "device_user_id", "created_at", "geofence", "geofence_distance_m",
-            "geofence_flagged",
+            "geofence_flagged", "offline_drift_seconds",
         ]
         validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 

@@ -67,7 +67,7 @@ class AttendanceConfig(AppConfig):
             )
         )
 
-        from attendance import demo, views
+        from attendance import demo, services, views
 
         registry.register_demo_seeder(demo.seed_attendance)
         registry.register_demo_seeder(demo.seed_corrections, order=200)
@@ -87,6 +87,7 @@ class AttendanceConfig(AppConfig):
         register_report(ReportKind("attendance_register", _("Monthly attendance register"), _register_report))
         register_report(ReportKind("attendance_overtime", _("Overtime"), _overtime_report, formats=("xlsx",)))
         registry.register_home_panel(views.home_panel)
+        registry.register_offline_action("punch", services.offline_punch_action)
         registry.register_nav_link(views.nav_links)
 
 

@@ -34,3 +34,13 @@ def absent_after() -> timedelta:
     from etime.ops.company import company_settings
 
     return timedelta(hours=company_settings().absent_after_hours)
+
+
+def offline_max_drift() -> timedelta:
+    """An offline-queued punch is refused when the device's clock is further off than this."""
+    return timedelta(seconds=settings.ETIME_OFFLINE_MAX_DRIFT_SECONDS)
+
+
+def offline_max_age() -> timedelta:
+    """An offline-queued punch older than this becomes a correction request."""
+    return timedelta(hours=settings.ETIME_OFFLINE_MAX_AGE_HOURS)

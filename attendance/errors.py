@@ -64,3 +64,31 @@ class PunchPositionRequired(PunchNotAllowed):
 class PunchPositionInaccurate(PunchNotAllowed):
     code = "punch_position_inaccurate"
     message = _("Your position is too imprecise to tell whether you are on site: turn on precise location and try again.")
+
+
+class OfflineDriftTooLarge(PunchNotAllowed):
+    """Punch policy rule 6a: the device's clock was too far off at sync."""
+
+    code = "offline_drift_too_large"
+    message = _("This device's clock is too far off to accept what it recorded offline. Set its clock and try again.")
+
+
+class OfflineTimeBeforeContact(PunchNotAllowed):
+    """Punch policy rule 6b: recorded before the device's last online contact."""
+
+    code = "offline_time_before_contact"
+    message = _("This was recorded before the device's last online contact: it is not accepted as an offline punch.")
+
+
+class OfflineTimeInFuture(PunchNotAllowed):
+    """Punch policy rule 6b: recorded after the device's own reading of now."""
+
+    code = "offline_time_in_future"
+    message = _("This was recorded at a time the device has not reached yet.")
+
+
+class OfflineTimeTooOld(PunchNotAllowed):
+    """An offline timer action older than ETIME_OFFLINE_MAX_AGE_HOURS (a punch becomes a correction instead)."""
+
+    code = "offline_time_too_old"
+    message = _("This was queued offline too long ago to be accepted.")

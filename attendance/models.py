@@ -98,6 +98,12 @@ class Punch(models.Model):
         default=False, help_text=_("Accepted outside the geofence or without a usable position"),
         verbose_name=_("geofence flag"),
     )
+    # Set only for a punch queued offline on a client device (an installed app, a kiosk) and
+    # accepted at sync under the punch policy's rule 6: how far the device's clock was off.
+    offline_drift_seconds = models.IntegerField(
+        null=True, blank=True, verbose_name=_("offline drift (s)"),
+        help_text=_("Queued offline on a client device; its clock's drift at sync, in seconds (device minus server)"),
+    )
 
     class Meta:
         verbose_name = _("punch")
@@ -123,6 +129,10 @@ class Punch(models.Model):
     def __str__(self) -> str:
         who = self.employee_id or f"device user {self.device_user_id}"
         return f"{who} {self.direction} {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_offline(self) -> bool:
+        return self.offline_drift_seconds is not None
 
 
 # --- Plans: shifts, schedules, assignments, overrides, swaps ---------------------------------

@@ -29,6 +29,22 @@ The rules, numbered as docs/SECURITY.md gives them:
    Administrators punching for themselves are a person punching too: rule 4 applies.
 5. Anyone else punching for someone else: ``punch_source_not_allowed`` (the access helper
    already answers 403 before this; the policy does not trust its callers to have asked).
+6. A punch queued offline by a registered client device (a person's installed app; a kiosk
+   later), sent when the network returns (``decide_offline``; the device's credential was
+   checked before). The device sends the time it recorded and its clock's reading at sync:
+   a. the drift (device clock at sync minus server time) must be within the limit
+      (``ETIME_OFFLINE_MAX_DRIFT_SECONDS``), else ``offline_drift_too_large``;
+   b. the recorded time, corrected by the drift, must lie between the device's last online
+      contact and now, else ``offline_time_before_contact`` / ``offline_time_in_future``
+      (a device that was online then would have sent it then: a replay or a forgery);
+   c. the location must accept the door (``web`` for a person's app), else
+      ``punch_source_not_allowed``;
+   d. older than ``ETIME_OFFLINE_MAX_AGE_HOURS``, or for a location that accepts punches
+      only from its networks or whose geofence requires a position (an offline punch cannot
+      show where it was made): not a punch
+      but a correction request for the manager to decide (outcome ``correction``);
+   otherwise a punch at the corrected time, marked offline with the drift.
+   The clock rules a and b also guard an offline timer start or stop (``decide_offline_clock``).
 """
 
 from __future__ import annotations
@@ -45,7 +61,9 @@ SELF_SERVICE_TOLERANCE = timedelta(minutes=2)
 SOURCE_NOT_ALLOWED = "punch_source_not_allowed"
 NETWORK_NOT_ALLOWED = "punch_network_not_allowed"
 TIME_NOT_ALLOWED = "punch_time_not_allowed"
-
+OFFLINE_DRIFT_TOO_LARGE = "offline_drift_too_large"
+OFFLINE_TIME_BEFORE_CONTACT = "offline_time_before_contact"
+OFFLINE_TIME_IN_FUTURE = "offline_time_in_future"
 
 
 class Door(StrEnum):
@@ -123,3 +141,75 @@ def decide(attempt: Attempt, rules: LocationRules, now: datetime) -> Decision:
     if not verdict.allowed:
         return _refuse("4d", verdict.code, verdict.reason)
     return Decision(True, timestamp=now, rule="4d" if rules.fence else "4c", geofence=verdict)
+
+
+# --- Rule 6: punches queued offline -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfflineClock:
+    """What a client device tells about an offline-queued action, and what the server knows
+    about the device. ``recorded_at`` and ``device_now`` are readings of the device's clock."""
+
+    recorded_at: datetime
+    device_now: datetime
+    last_contact_at: datetime | None  # the device's last online contact before this sync
+    max_drift: timedelta
+    max_age: timedelta
+
+
+class Outcome(StrEnum):
+    PUNCH = "punch"
+    CORRECTION = "correction"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class OfflineDecision:
+    outcome: Outcome
+    timestamp: datetime | None = None  # the recorded time on the server's clock
+    drift_seconds: int = 0  # device clock minus server clock at sync
+    code: str = ""
+    rule: str = ""
+    reason: str = ""
+
+
+def decide_offline_clock(clock: OfflineClock, now: datetime) -> OfflineDecision:
+    """Rules 6a and 6b: is the device's clock believable, and when, on ours, was it recorded?"""
+    drift = clock.device_now - now
+    drift_seconds = round(drift.total_seconds())
+    if abs(drift) > clock.max_drift:
+        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_DRIFT_TOO_LARGE, rule="6a",
+                               reason=f"the device's clock is {drift_seconds} s off; the limit is "
+                                      f"{round(clock.max_drift.total_seconds())} s")  # fmt: skip
+    stamped = clock.recorded_at - drift
+    if stamped > now:
+        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_TIME_IN_FUTURE, rule="6b",
+                               reason="recorded after the device's own reading of now")  # fmt: skip
+    if clock.last_contact_at is not None and stamped < clock.last_contact_at:
+        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_TIME_BEFORE_CONTACT, rule="6b",
+                               reason=f"recorded before the device's last contact ({clock.last_contact_at.isoformat()})")  # fmt: skip
+    return OfflineDecision(Outcome.PUNCH, timestamp=stamped, drift_seconds=drift_seconds, rule="6b")
+
+
+def decide_offline(clock: OfflineClock, door: Door, rules: LocationRules, now: datetime) -> OfflineDecision:
+    """Rule 6 for one offline-queued punch of a person's own (see the module docstring)."""
+    timed = decide_offline_clock(clock, now)
+    if timed.outcome == Outcome.REFUSED:
+        return timed
+    stamped, drift = timed.timestamp, timed.drift_seconds
+    assert stamped is not None  # noqa: S101  (an accepted clock gives a time)
+    if door not in rules.doors:
+        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift, code=SOURCE_NOT_ALLOWED, rule="6c",
+                               reason=f"the location does not accept {door} punches")  # fmt: skip
+    if now - stamped > clock.max_age:
+        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
+                               reason="queued offline longer than the limit")  # fmt: skip
+    if rules.networks:
+        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
+                               reason="the location accepts punches only from its networks")  # fmt: skip
+    if rules.fence is not None and rules.fence.policy == geo.Policy.REQUIRE:
+        # An offline punch carries no position: where the site requires one, a manager decides.
+        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
+                               reason="the location's geofence requires a position")  # fmt: skip
+    return OfflineDecision(Outcome.PUNCH, timestamp=stamped, drift_seconds=drift, rule="6d")

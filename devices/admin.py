@@ -23,6 +23,8 @@ from accounts.models import Employee
 from devices import crypto, services
 from devices.models import (
     AdmsCommand,
+    ClientDevice,
+    ClientSubmission,
     Device,
     DeviceStatus,
     Protocol,
@@ -390,4 +392,53 @@ class PunchPhotoAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ClientDevice)
+class ClientDeviceAdmin(admin.ModelAdmin):
+    """Installed apps (later kiosks) holding a device credential: see and revoke them. A
+    person registers their app from it; the credential is never shown again."""
+
+    list_display = ("name", "kind", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at")
+    list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter))
+    search_fields = ("name", "prefix", "owner__code", "owner__last_name")
+    list_select_related = ("owner", "location")
+    readonly_fields = ("kind", "name", "owner", "location", "prefix", "user_agent", "created_at", "created_by",
+                       "last_contact_at", "revoked_at", "revoked_by")  # fmt: skip
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected devices' credentials"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
+        count = 0
+        for device in queryset.filter(revoked_at__isnull=True):
+            services.client_device_revoke(device=device, actor=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ClientSubmission)
+class ClientSubmissionAdmin(admin.ModelAdmin):
+    """What client devices sent after queueing it offline, with the answer each got."""
+
+    list_display = ("created_at", "device", "action", "recorded_at", "key")
+    list_filter = ("action",)
+    search_fields = ("key", "device__name", "device__owner__last_name")
+    list_select_related = ("device",)
+    readonly_fields = ("device", "key", "action", "recorded_at", "result", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,18 +11,22 @@ from typing import Any, cast
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.models import Location
+from attendance.views import client_ip
 from devices import crypto, selectors, services
-from devices.models import Device, SyncRun, SyncStatus, SyncTrigger
+from devices.models import ClientDevice, Device, SyncRun, SyncStatus, SyncTrigger
+from etime.core import access
+from etime.core.api.fields import AwareDateTimeField
 from etime.core.api.permissions import IsAdminRole, TokenScopePermission
-from etime.core.api.viewsets import EtimeModelViewSet
+from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet
 from etime.core.errors import DomainError
 
 
@@ -173,3 +177,130 @@ class _RunError(DomainError):
         self.code = code or "device_error"
         self.status = status
 
+
+
+# --- Client devices: installed apps (later kiosks) and their offline queue ---------------------
+
+
+class ClientDeviceSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: another "kind" enum would collide in drf-spectacular's names.
+    kind = serializers.CharField(read_only=True, help_text="`app` (a person's installed app) or `kiosk`.")
+
+    class Meta:
+        model = ClientDevice
+        fields = ["id", "kind", "name", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at"]
+        read_only_fields = ["id", "kind", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at"]
+        extra_kwargs: dict[str, Any] = {"name": {"required": False, "help_text": "How the device is shown to you and your admins."}}
+
+
+class ClientDeviceCreatedSerializer(ClientDeviceSerializer):
+    credential = serializers.CharField(read_only=True, help_text="Shown once: the device keeps it and sends it as "
+                                       "`Authorization: Device <credential>`.")  # fmt: skip
+    server_now = serializers.DateTimeField(read_only=True)
+
+    class Meta(ClientDeviceSerializer.Meta):
+        fields = [*ClientDeviceSerializer.Meta.fields, "credential", "server_now"]
+        read_only_fields = fields
+
+
+class ClientDeviceViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet):
+    """Client devices: a person's installed apps (their own; administrators see all).
+
+    `POST` registers the calling person's installed app and returns its `credential` once;
+    `POST .../revoke/` revokes one (its owner or an administrator)."""
+
+    serializer_class = ClientDeviceSerializer
+    permission_classes = [IsAuthenticated, TokenScopePermission]
+    scope_area = "client_devices"
+    cursor_ordering = ("-created_at", "id")
+
+    def get_queryset(self) -> Any:
+        return selectors.client_device_list(user=self.request.user)
+
+    @extend_schema(request=ClientDeviceSerializer, responses={201: ClientDeviceCreatedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ClientDeviceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        owner = access.own_person(request.user)
+        if owner is None:
+            raise NotFound()
+        device, credential = services.client_device_register(
+            owner=owner, actor=request.user, name=serializer.validated_data.get("name", ""),
+            user_agent=request.headers.get("User-Agent", ""),
+        )  # fmt: skip
+        body = {**ClientDeviceSerializer(device).data, "credential": credential, "server_now": device.last_contact_at}
+        return Response(body, status=201)
+
+    @extend_schema(request=None, responses={200: ClientDeviceSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: Any = None) -> Response:
+        """Revoke the device's credential: it can no longer send what it queued offline."""
+        device = services.client_device_revoke(device=self.get_object(), actor=request.user)
+        return Response(ClientDeviceSerializer(device).data)
+
+
+class _DeviceCredentialView(APIView):
+    """Authorized by the device credential alone (``Authorization: Device <credential>``),
+    not by a session or token: Background Sync sends the queue without a page, perhaps after
+    the session ended, and the browser sends it without cookies (so no CSRF token either).
+    The usual authentication still runs, so an expired bearer token answers as everywhere."""
+
+    permission_classes = [AllowAny]
+
+    def device(self, request: Request) -> ClientDevice:
+        return services.client_device_authenticate(header=request.headers.get("Authorization", ""), address=client_ip(request))
+
+
+class ClientContactView(_DeviceCredentialView):
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="`{\"server_now\": ...}`"),
+                   401: OpenApiResponse(description="`device_credential_invalid`"),
+                   403: OpenApiResponse(description="`device_credential_revoked`")},
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        """The device is online: its later offline punches must be recorded after now. Send it
+        once the queue is empty, never before sending what was queued."""
+        device = self.device(request)
+        return Response({"server_now": services.client_device_contact(device=device), "device": str(device.pk)})
+
+
+class OfflineActionSerializer(serializers.Serializer[Any]):
+    key = serializers.UUIDField(help_text="The idempotency key the device generated when it queued the action.")
+    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop`.")
+    recorded_at = AwareDateTimeField(help_text="When the action was made, by the device's clock.")
+    device_now = AwareDateTimeField(help_text="The device's clock now, as it sends this.")
+    # The metaclass moves declared fields off the class, so "data" does not hide Serializer.data.
+    data = serializers.DictField(  # type: ignore[assignment]
+        required=False, default=dict,
+        help_text="`punch`: `{\"direction\": \"in\"|\"out\"}`; `timer_start`: `{\"project\", \"task\", "
+        "\"description\"}`; `timer_stop`: `{}`.",
+    )  # fmt: skip
+
+
+class OfflineActionView(_DeviceCredentialView):
+    @extend_schema(
+        request=OfflineActionSerializer,
+        responses={
+            201: OpenApiResponse(description="Applied: `{\"key\", \"action\", \"replayed\": false, \"result\"}`"),
+            200: OpenApiResponse(description="This key was applied before: the stored result, `replayed`: true"),
+            401: OpenApiResponse(description="`device_credential_invalid`"),
+            403: OpenApiResponse(description="`device_credential_revoked`, `offline_drift_too_large`, "
+                                             "`offline_time_before_contact`, `offline_time_in_future`, "
+                                             "`offline_time_too_old`, `punch_source_not_allowed`"),
+            409: OpenApiResponse(description="`offline_key_reused`, `period_locked`, `timer_already_running`, ..."),
+        },
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        """Send one action a device queued offline. Applied once per `key`; sending it again
+        answers 200 with the stored result (`replayed`: true)."""
+        device = self.device(request)
+        serializer = OfflineActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        replayed, result = services.offline_submit(
+            device=device, key=data["key"], action=data["action"], data=data["data"], recorded_at=data["recorded_at"],
+            device_now=data["device_now"], address=client_ip(request),
+        )  # fmt: skip
+        body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
+        return Response(body, status=200 if replayed else 201)

@@ -14,10 +14,15 @@ class DevicesConfig(AppConfig):
         from etime.core import registry, schedules, scopes
 
         scopes.register_area("devices", "Time clocks and their sync runs")
+        scopes.register_area("client_devices", "Installed apps and kiosks (device credentials)")
         providers.register_device_status_provider(selectors.device_sync_status)
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)
+        registry.register_demo_seeder(demo.seed_client_device, order=200)
+        from devices import pages
+
+        registry.register_profile_panel(pages.profile_panel)
         registry.register_home_panel(views.home_panel)
         from etime.core import health  # operations: offline clocks show in /health/ready/ (warn only)
 

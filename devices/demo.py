@@ -113,3 +113,38 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
                       "last_address": "10.20.0.57", "calls": 214, "reported_at": demo_now() - timedelta(hours=3)},
         )  # fmt: skip
     stdout.write(f"Created the demo push clock {PUSH_DEVICE_NAME!r} (serial {PUSH_SERIAL}) with one upload.")
+
+
+DEMO_APP_NAME = "Phone (demo installed app)"
+
+
+def seed_client_device(*, rng: random.Random, stdout: Any) -> None:
+    """The demo employee's installed app: registered two hours ago, it clocked them in while
+    offline 90 minutes ago and sent it when the network came back (Admin → Client devices,
+    Offline submissions; the punch is marked offline in Attendance → Punches)."""
+    import uuid
+    from datetime import timedelta
+
+    from accounts.models import Employee
+    from devices.models import ClientDevice
+    from devices.services import client_device_register, offline_submit
+    from etime.core import registry
+    from etime.core.demo import demo_now
+
+    username = registry.demo_personas().get("employee")
+    person = Employee.objects.filter(user__username=username).select_related("user").first() if username else None
+    if person is None or person.user is None:
+        stdout.write("No demo employee; skipping the installed app.")
+        return
+    if ClientDevice.objects.filter(owner=person, name=DEMO_APP_NAME).exists():
+        stdout.write("Demo installed app exists; skipping it.")
+        return
+    now = demo_now()
+    device, _credential = client_device_register(owner=person, actor=person.user, name=DEMO_APP_NAME, user_agent="Demo")
+    ClientDevice.objects.filter(pk=device.pk).update(last_contact_at=now - timedelta(hours=2))
+    device.refresh_from_db()
+    offline_submit(
+        device=device, key=uuid.UUID(int=rng.getrandbits(128)), action="punch", data={"direction": "in"},
+        recorded_at=now - timedelta(minutes=90, seconds=-12), device_now=now + timedelta(seconds=12),
+    )  # fmt: skip
+    stdout.write(f"Created the demo installed app {DEMO_APP_NAME!r} with one offline punch.")

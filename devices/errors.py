@@ -55,3 +55,28 @@ class CommKeyUnreadableError(DomainError):
         "The stored comm key does not decrypt with SECRET_KEY (was it changed without keeping the old one in "
         "SECRET_KEY_FALLBACKS?). Enter the device's comm key again."
     )
+
+
+class ClientCredentialInvalid(DomainError):
+    """No client device holds this credential (or its owner can no longer sign in)."""
+
+    code = "device_credential_invalid"
+    status = 401
+    message = _("This device's credential is not valid. Open etime online to register the device again.")
+
+
+class ClientCredentialRevoked(DomainError):
+    code = "device_credential_revoked"
+    status = 403
+    message = _("This device's credential has been revoked. Open etime online to register the device again.")
+
+
+class OfflineActionUnknown(DomainError):
+    code = "offline_action_unknown"
+    status = 400
+    message = _("Unknown offline action.")
+
+
+class OfflineKeyReused(Conflict):
+    code = "offline_key_reused"
+    message = _("This idempotency key was already used for another action.")

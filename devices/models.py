@@ -420,3 +420,89 @@ class PunchPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device_user_id} {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Client devices: a person's installed app, a shared kiosk (issue #20) --------------------
+
+
+class ClientKind(models.TextChoices):
+    APP = "app", _("Installed app (a person's own)")
+    KIOSK = "kiosk", _("Kiosk (a shared tablet at a location)")
+
+
+class ClientDevice(models.Model):
+    """A browser that holds a device credential: a person's installed app (``owner``) or a
+    kiosk at a ``location``. It sends what it queued offline with ``Authorization: Device
+    <credential>`` (docs/SECURITY.md "Client devices").
+
+    Only the credential's SHA-256 is stored; the credential (256 random bits) is given once,
+    at registration. ``last_contact_at`` is the last time the device spoke to etime online:
+    a punch it queued offline must have been recorded after it (punch policy rule 6b).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    kind = models.CharField(max_length=8, choices=ClientKind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    owner = models.ForeignKey(
+        "accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="client_devices",
+        verbose_name=_("owner"), help_text=_("The person whose installed app this is"),
+    )  # fmt: skip
+    location = models.ForeignKey(
+        "accounts.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="client_devices",
+        verbose_name=_("location"), help_text=_("Where the kiosk stands"),
+    )  # fmt: skip
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("credential hash"))
+    prefix = models.CharField(max_length=16, verbose_name=_("prefix"), help_text=_("First characters, to recognise it"))
+    user_agent = models.CharField(max_length=200, blank=True, verbose_name=_("browser"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("created by"),
+    )  # fmt: skip
+    last_contact_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last online contact"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("revoked by"),
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("client device")
+        verbose_name_plural = _("client devices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="app") & Q(owner__isnull=False)) | (Q(kind="kiosk") & Q(location__isnull=False)),
+                name="client_device_app_owner_kiosk_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class ClientSubmission(models.Model):
+    """One action a client device queued offline, stored with the answer it got, so that the
+    same idempotency key sent again (a retry, a second tab, Background Sync after a page
+    already sent it) gets that answer back and changes nothing. Refusals are not stored."""
+
+    id = models.BigAutoField(primary_key=True)
+    device = models.ForeignKey(ClientDevice, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("device"))
+    key = models.UUIDField(verbose_name=_("idempotency key"))
+    action = models.CharField(max_length=24, verbose_name=_("action"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at (device clock)"))
+    result = models.JSONField(default=dict, verbose_name=_("result"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+
+    class Meta:
+        verbose_name = _("offline submission")
+        verbose_name_plural = _("offline submissions")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["device", "key"], name="client_submission_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.key}"

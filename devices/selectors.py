@@ -1,5 +1,6 @@
 """Reads for devices, including who may see them: time clocks are an admin matter (their
-addresses, keys and logs), so only admins see devices and sync runs, in API and admin alike."""
+addresses, keys and logs), so only admins see devices and sync runs, in API and admin alike.
+Client devices (installed apps) are also seen by their owner."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts.models import Employee, Role, User
-from devices.models import Device, Protocol, SyncRun
+from devices.models import ClientDevice, Device, Protocol, SyncRun
 from etime.core.access import is_admin
 
 
@@ -64,3 +65,19 @@ def device_sync_status(employee_ids: Sequence[Any]) -> Mapping[Any, list[tuple[A
         if mine:
             status[employee_id] = mine
     return status
+
+
+def client_device_list(*, user: Any) -> QuerySet[ClientDevice]:
+    """Client devices ``user`` may see: an administrator all, anyone else their own apps."""
+    if is_admin(user):
+        return ClientDevice.objects.select_related("owner", "location").order_by("-created_at", "id")
+    return client_devices_own(user=user)
+
+
+def client_devices_own(*, user: Any) -> QuerySet[ClientDevice]:
+    """``user``'s own installed apps (an administrator's too: only their own)."""
+    queryset = ClientDevice.objects.select_related("owner", "location").order_by("-created_at", "id")
+    owner = getattr(user, "pk", None)
+    if owner is None:
+        return queryset.none()
+    return queryset.filter(owner__user_id=owner)

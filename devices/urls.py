@@ -1,10 +1,11 @@
-"""ADMS push ("iclock") endpoints; devices call them with paths fixed in their firmware."""
+"""ADMS push ("iclock") endpoints; devices call them with paths fixed in their firmware. And
+revoking one of your installed apps from the profile page."""
 
 from __future__ import annotations
 
-from django.urls import re_path
+from django.urls import path, re_path
 
-from devices import views
+from devices import pages, views
 
 urlpatterns = [
     re_path(r"^iclock/cdata(?:\.aspx)?/?$", views.iclock_cdata, name="iclock_cdata"),
@@ -14,4 +15,6 @@ urlpatterns = [
     re_path(r"^iclock/fdata(?:\.aspx)?/?$", views.iclock_fdata, name="iclock_fdata"),
     re_path(r"^iclock/registry(?:\.aspx)?/?$", views.iclock_registry, name="iclock_registry"),
     re_path(r"^iclock/push(?:\.aspx)?/?$", views.iclock_push, name="iclock_push"),
+    # A person's installed apps (their profile page lists them).
+    path("profile/devices/<uuid:device_id>/revoke/", pages.client_device_revoke, name="client_device_revoke"),
 ]

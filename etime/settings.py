@@ -439,6 +439,11 @@ ETIME_ATTENDANCE_FINAL_AFTER_HOURS = env_int("ETIME_ATTENDANCE_FINAL_AFTER_HOURS
 ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS = env_int("ETIME_ATTENDANCE_RECOMPUTE_BACK_DAYS", 31, minimum=1)
 ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS = env_int("ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS", 7, minimum=1)
 ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT = env_int("ETIME_ATTENDANCE_SYNC_RECOMPUTE_LIMIT", 1000, minimum=1)
+# Punches and timer actions queued offline by an installed app or a kiosk (docs/SECURITY.md
+# "Client devices"): the device clock's largest accepted drift at sync, and how old a queued
+# punch may be before it becomes a correction request instead of a punch.
+ETIME_OFFLINE_MAX_DRIFT_SECONDS = env_int("ETIME_OFFLINE_MAX_DRIFT_SECONDS", 300, minimum=1)
+ETIME_OFFLINE_MAX_AGE_HOURS = env_int("ETIME_OFFLINE_MAX_AGE_HOURS", 72, minimum=1)
 # Time-entry CSV imports (docs/TIMESHEETS.md) of more rows than this run as a Celery task
 # the caller follows as a Job (202); smaller ones answer at once.
 ETIME_IMPORT_ASYNC_ROWS = env_int("ETIME_IMPORT_ASYNC_ROWS", 2000, minimum=1)

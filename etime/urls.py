@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from etime.api_urls import DOMAIN_APPS
 from etime.core.health import healthz, live, ready
+from etime.core.pwa import manifest, service_worker
 
 
 def favicon(request: HttpRequest) -> HttpResponseRedirect:
@@ -26,6 +27,9 @@ def favicon(request: HttpRequest) -> HttpResponseRedirect:
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("favicon.ico", favicon, name="favicon"),
+    # The installable app (etime.core.pwa): the worker at the root, so its scope is the site.
+    path("manifest.webmanifest", manifest, name="pwa_manifest"),
+    path("sw.js", service_worker, name="pwa_service_worker"),
     path("healthz", healthz, name="healthz"),
     path("health/", live, name="health"),
     path("health/ready/", ready, name="health-ready"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,9 @@ class TimesheetsConfig(AppConfig):
         from timesheets.models import Timesheet
 
         scopes.register_area("time_entries", "Time entries and the timer")
+        # A timer started or stopped on an installed app while offline (devices.services.clients).
+        registry.register_offline_action("timer_start", partial(services.timer_offline_action, action="start"))
+        registry.register_offline_action("timer_stop", partial(services.timer_offline_action, action="stop"))
         scopes.register_area("clients", "Clients")
         scopes.register_area("projects", "Projects and their tasks")
         scopes.register_area("rates", "Billing and cost rates (admins only)")

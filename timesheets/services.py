@@ -762,9 +762,11 @@ def timer_start(
     description: str = "",
     billable: bool | None = None,
     resolution: str | None = None,
+    at: datetime | None = None,
 ) -> TimeEntry:
-    """Start the employee's timer now; ``timer_already_running`` if one runs."""
-    start = timezone.now()
+    """Start the employee's timer now (or ``at``: a start queued offline, already accepted by
+    ``timer_offline_action``); ``timer_already_running`` if one runs."""
+    start = at or timezone.now()
     # A timer stopped within its first second ends a second after its start (entries last
     # at least a second), i.e. a moment from now (a few, after rapid switches): a timer
     # started at once begins there instead of overlapping it (bench load found the 409).
@@ -779,7 +781,8 @@ def timer_start(
     )  # fmt: skip
 
 
-def timer_stop(*, employee: Employee, actor: Any) -> TimeEntry:
+def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry:
+    """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``."""
     with transaction.atomic():
         _serialize_writers()
         running = selectors.running_timer(employee_id=employee.pk)
@@ -787,7 +790,7 @@ def timer_stop(*, employee: Employee, actor: Any) -> TimeEntry:
             raise TimerNotRunning()
         entry = _locked_entry(running)
         before = audit.snapshot(entry)
-        entry.end = max(timezone.now(), entry.start + timedelta(seconds=1))
+        entry.end = max(at or timezone.now(), entry.start + timedelta(seconds=1))
         _derive(entry, reresolve=False)
         entry.save()
         audit.record(actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry))
@@ -1135,3 +1138,57 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
             )  # fmt: skip
             sent += _queued(record)
     return sent
+
+
+def timer_offline_action(
+    *, action: str, employee: Employee, actor: Any, data: dict[str, Any], recorded_at: datetime, device_now: datetime,
+    last_contact_at: datetime | None, device_label: str,
+) -> dict[str, Any]:
+    """The ``timer_start``/``timer_stop`` offline actions (etime.core.registry): a timer
+    started or stopped on a client device while it was offline, at the time it was recorded
+    (``action``: ``start`` or ``stop``).
+
+    The device's clock must pass the punch policy's clock rules (6a drift, 6b between the
+    device's last contact and now; attendance.punch_policy), and the action be younger than
+    ETIME_OFFLINE_MAX_AGE_HOURS (``offline_time_too_old``). ``data`` for a start is the
+    timer form's ``project``, ``task`` and ``description``; a stop takes none.
+    """
+    from attendance import punch_policy
+    from attendance.errors import OfflineTimeTooOld
+    from attendance.services.offline import offline_clock, refusal
+
+    clock = offline_clock(recorded_at=recorded_at, device_now=device_now, last_contact_at=last_contact_at)
+    now = timezone.now()
+    decision = punch_policy.decide_offline_clock(clock, now)
+    if decision.outcome == punch_policy.Outcome.REFUSED:
+        raise refusal(decision)
+    at = decision.timestamp
+    assert at is not None  # noqa: S101  (an accepted clock gives a time)
+    if now - at > clock.max_age:
+        raise OfflineTimeTooOld(details={"rule": "6d", "drift_seconds": decision.drift_seconds})
+    if action == "stop":
+        entry = timer_stop(employee=employee, actor=actor, at=at)
+    else:
+        project = selectors.project_list_loggable(employee=employee).filter(pk=_pk_or_none(data.get("project"))).first()
+        if project is None:
+            raise ValidationFailed(gettext("Choose a project you may log time on."), details={"project": [gettext("Unknown project.")]})
+        task = None
+        if data.get("task"):
+            task = selectors.task_list_loggable(employee=employee).filter(pk=_pk_or_none(data.get("task")), project=project).first()
+            if task is None:
+                raise ValidationFailed(gettext("This task belongs to another project."), details={"task": [gettext("Unknown task.")]})
+        entry = timer_start(employee=employee, project=project, task=task, description=str(data.get("description") or "")[:10_000],
+                            actor=actor, at=at)  # fmt: skip
+    return {
+        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk),
+        "timestamp": at.isoformat(), "drift_seconds": decision.drift_seconds,
+    }  # fmt: skip
+
+
+def _pk_or_none(value: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        return None

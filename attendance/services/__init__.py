@@ -6,6 +6,7 @@
 - plans: shifts, schedules, assignments, overrides, swaps;
 - regularisations: corrections and their approval; locks: closed periods;
 - manual: a day's status set by hand (``day_status_set`` / ``day_status_clear``).
+- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from attendance.services.dirty import mark_dirty, mark_dirty_for_punches, mark_dirty_range
 from attendance.services.locks import ensure_unlocked, period_lock_create, period_lock_delete
 from attendance.services.manual import day_status_clear, day_status_set
+from attendance.services.offline import OfflineResult, offline_punch_action, offline_punch_submit
 from attendance.services.plans import (
     assignment_delete,
     assignment_save,
@@ -42,6 +44,9 @@ from attendance.services.recompute import RecomputeResult, close_days, recompute
 from attendance.services.regularisations import regularisation_cancel, regularisation_request
 
 __all__ = [
+    "OfflineResult",
+    "offline_punch_action",
+    "offline_punch_submit",
     "BULK_CHUNK",
     "IngestResult",
     "PunchInput",

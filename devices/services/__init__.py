@@ -5,7 +5,8 @@
   ``devices_alert_offline``; ``open_adapter`` is the one place a session is opened;
 - operations: ``device_read_info``, ``device_set_time``, ``device_push_employees``,
   ``device_pull_users`` (admin actions);
-- adms: the push protocol's handshake, uploads and command queue.
+- adms: the push protocol's handshake, uploads and command queue;
+- clients: installed apps (later kiosks) with a device credential, and what they queued offline.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ from devices.services.adms import (
     decode_zk_time,
     parse_attlog,
 )
+from devices.services.clients import (
+    client_device_authenticate,
+    client_device_contact,
+    client_device_register,
+    client_device_revoke,
+    offline_submit,
+)
 from devices.services.devices import DEVICE_FIELDS, comm_keys_reencrypt, device_create, device_delete, device_update
 from devices.services.operations import (
     PullResult,
@@ -50,6 +58,11 @@ from devices.services.sync import (
 )
 
 __all__ = [
+    "client_device_authenticate",
+    "client_device_contact",
+    "client_device_register",
+    "client_device_revoke",
+    "offline_submit",
     "DEVICE_FIELDS",
     "PullResult",
     "PushResult",

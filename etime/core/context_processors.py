@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 
-from etime.core import registry
+from etime.core import pwa, registry
 
 
 def etime(request: HttpRequest) -> dict[str, Any]:
@@ -19,4 +19,5 @@ def etime(request: HttpRequest) -> dict[str, Any]:
         context["etime_header_widgets"] = SimpleLazyObject(
             lambda: [mark_safe(html) for html in registry.header_widgets(request)]  # noqa: S308 - apps render these with the template engine
         )
+        context["pwa_labels"] = pwa.labels()
     return context

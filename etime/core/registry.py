@@ -98,3 +98,44 @@ def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
 
 def header_widgets(request: HttpRequest) -> list[str]:
     return [html for fn in _header_widgets if (html := fn(request))]
+
+
+# --- Offline actions ---------------------------------------------------------------------
+# A client device (an installed app, a kiosk: devices.ClientDevice) queues actions while
+# offline and sends them later with an idempotency key (devices.services.clients). The app
+# that owns each action registers what to do with it, so devices imports no app above it:
+# ``register_offline_action(name, fn)`` with
+# ``fn(*, employee, actor, data, recorded_at, device_now, last_contact_at, device_label) -> dict``
+# returning a JSON-able result (stored and replayed for the same key). ``fn`` applies the
+# punch policy's rule 6 and raises a DomainError to refuse; it writes in the caller's
+# transaction, and the caller audits refusals (nothing of a refused action is kept).
+OfflineAction = Callable[..., dict[str, Any]]
+_offline_actions: dict[str, OfflineAction] = {}
+
+
+def register_offline_action(name: str, fn: OfflineAction) -> None:
+    _offline_actions[name] = fn
+
+
+def offline_action(name: str) -> OfflineAction | None:
+    return _offline_actions.get(name)
+
+
+def offline_actions() -> list[str]:
+    return sorted(_offline_actions)
+
+
+# --- Profile panels ----------------------------------------------------------------------
+# ``register_profile_panel(fn)``: ``fn(request) -> dict | None`` with ``template`` and
+# ``context``, shown on the profile page below the person's own sections (the installed apps
+# holding a device credential, for instance); None hides it.
+_profile_panels: list[HomePanel] = []
+
+
+def register_profile_panel(panel: HomePanel) -> None:
+    if panel not in _profile_panels:
+        _profile_panels.append(panel)
+
+
+def profile_panels() -> list[HomePanel]:
+    return list(_profile_panels)

@@ -50,8 +50,12 @@ def _launch() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def page(browser: Any, request: Any) -> Iterator[Any]:
+    # The installable app's service worker (static/pwa/) precaches pages and registers a device
+    # credential in the background: requests that may still run while a test's database is
+    # flushed. Only tests marked ``service_workers`` (tests/browser/test_pwa.py) let it run.
+    workers = "allow" if request.node.get_closest_marker("service_workers") else "block"
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers=workers)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -206,6 +206,14 @@ API: dict[str, Row] = {
     "DELETE /api/v1/devices/{id}/": R(ADMIN, obj="device"),
     "POST /api/v1/devices/{id}/sync/": R(ADMIN, obj="device", allowed_5xx=502),  # nothing listens: device_unreachable
     "GET /api/v1/devices/{id}/sync-runs/": R(ADMIN, obj="device"),
+    # client devices (installed apps): their owner and admins; the offline queue takes a device
+    # credential, never a session or token (devices/tests/test_client_devices.py)
+    "GET /api/v1/client-devices/": R(SIGNED, obj="client_device", sees=frozenset({"alice", "admin"})),
+    "POST /api/v1/client-devices/": R(EMPLOYEES),  # the admin persona has no employee record: 404
+    "GET /api/v1/client-devices/{id}/": R({"alice", "admin"}, obj="client_device"),
+    "POST /api/v1/client-devices/{id}/revoke/": R({"alice", "admin"}, obj="client_device"),
+    "POST /api/v1/client-devices/contact/": R(NOBODY),
+    "POST /api/v1/offline-actions/": R(NOBODY),
     # leave
     "GET /api/v1/leave-types/": R(SIGNED),
     "POST /api/v1/leave-types/": R(ADMIN),
@@ -364,6 +372,8 @@ PAGES: dict[str, Row] = {
     "GET /accounts/password/reset/sent/": R(PUBLIC),
     "GET /accounts/password/reset/complete/": R(PUBLIC),
     "GET /favicon.ico": R(PUBLIC),
+    "GET /manifest.webmanifest": R(PUBLIC),
+    "GET /sw.js": R(PUBLIC),
     "GET /profile/": R(SIGNED),
     "POST /profile/tokens/": R(SIGNED),
     # two-factor (issue 21): each person's own; without a second factor they lead back to the profile
@@ -436,6 +446,7 @@ PAGES_ELSEWHERE = {
     "/accounts/set-password/{uidb64}/{token}/": "accounts/tests (one-time token link)",
     "/accounts/password/reset/{uidb64}/{token}/": "accounts/tests/test_password_reset.py (one-time token link)",
     "/profile/tokens/{token_id}/revoke/": "test_token_revoke_page_only_revokes_own_tokens below",
+    "/profile/devices/{device_id}/revoke/": "devices/tests/test_client_devices.py (the owner's only)",
     "/leave/feeds/{feed_id}/revoke/": "leave/tests/test_pages.py (feeds are the owner's)",
     "/leave/feeds/{token}.ics": "leave/tests (the secret in the URL is the credential)",
     "/attendance/requests/{approval_id}/{decision}/": "attendance/tests/test_pages.py (approver only)",

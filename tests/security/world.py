@@ -38,6 +38,7 @@ def build_world(people: Any) -> dict[str, Any]:
         swap_request,
     )
     from attendance.services.locks import period_lock_create
+    from devices.services.clients import client_device_register
     from devices.services.devices import device_create
     from etime.core.models import ApprovalRequest, AuditEvent
     from leave.models import LeavePolicy, LeaveType, LedgerEntry
@@ -87,6 +88,7 @@ def build_world(people: Any) -> dict[str, Any]:
     )
 
     w["device"] = device_create(actor=admin, name="Front door", host="127.0.0.1", port=4370, comm_key=1234)
+    w["client_device"] = client_device_register(owner=alice, actor=alice.user, name="Alice's phone")[0]
 
     # Leave: a type with a manager approval, a policy, a balance, a pending request.
     vacation = LeaveType.objects.create(code="VAC", name="Vacation", approval_levels=[{"type": "manager"}])

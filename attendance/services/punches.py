@@ -33,6 +33,7 @@ from attendance.errors import (
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
+from attendance.services.punch_store import PunchRow, insert_device_punches
 from etime.core import audit, dates
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
@@ -119,25 +120,20 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
                 after={"rule": "1", "code": punch_policy.SOURCE_NOT_ALLOWED, "door": "device", "device_id": str(device_id)},
             )  # fmt: skip
         rows = [
-            Punch(
-                employee_id=employees.get(r.device_user_id),
-                timestamp=r.timestamp,
-                source=source,
-                direction=r.direction,
-                device_id=device_id,
-                device_user_id=r.device_user_id,
-                raw_state=r.raw_state,
-                verify_mode=r.verify_mode,
-            )
+            PunchRow(employees.get(r.device_user_id), r.timestamp, r.device_user_id, r.direction, r.raw_state, r.verify_mode)
             for r in new
         ]
-        for start in range(0, len(rows), BULK_CHUNK):
-            Punch.objects.bulk_create(rows[start : start + BULK_CHUNK])
-        mark_dirty_for_punches((row.employee_id, row.timestamp) for row in rows if row.employee_id is not None)
+        inserted = insert_device_punches(device_id=device_id, source=source, rows=rows)
+        if inserted != len(rows):
+            # The device lock makes this writer the only one: someone stored punches of this
+            # device without it. Roll back; the retry finds them stored.
+            raise RuntimeError(f"{len(rows) - inserted} punches of device {device_id} were stored concurrently")
+        touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
+        mark_dirty_for_punches(touched)
     result.created = len(rows)
     result.duplicates = result.fetched - result.created
-    result.unmapped = sum(1 for row in rows if row.employee_id is None)
-    result.touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
+    result.unmapped = len(rows) - len(touched)
+    result.touched = touched
     return result
 
 

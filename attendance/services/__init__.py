@@ -30,7 +30,6 @@ from attendance.services.plans import (
     swaps_allowed,
 )
 from attendance.services.punches import (
-    BULK_CHUNK,
     IngestResult,
     PunchInput,
     parse_position,
@@ -42,7 +41,6 @@ from attendance.services.recompute import RecomputeResult, close_days, recompute
 from attendance.services.regularisations import regularisation_cancel, regularisation_request
 
 __all__ = [
-    "BULK_CHUNK",
     "IngestResult",
     "PunchInput",
     "RecomputeResult",

@@ -38,8 +38,6 @@ from etime.core import audit, dates
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 
-BULK_CHUNK = 2000
-
 
 @dataclass(frozen=True)
 class PunchInput:

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import connection
+from django.db.transaction import TransactionManagementError
 
 from attendance.models import Punch
 
@@ -86,6 +87,9 @@ def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchR
     device's lock; the rows are unique per (device user id, timestamp), have aware
     timestamps and a device user id. A row already stored is skipped by the unique
     constraint, never stored twice, and not counted."""
+    if not connection.in_atomic_block:
+        # Outside a transaction the staging table would empty itself between COPY and INSERT.
+        raise TransactionManagementError("insert_device_punches runs inside transaction.atomic().")
     if not rows:
         return 0
     constants = _constants(device_id=device_id, source=source)

@@ -11,10 +11,11 @@ policy. This module only *writes* those rows, without building a model instance 
   staging table in the same statement;
 - SQLite (the embedded default): one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
 
-On both, the unique constraint per device, device user id and timestamp
-(``punch_unique_per_device``) stays the guarantee, and the write returns how many rows it
-inserted: fewer than given means another writer stored some of them meanwhile, which the
-caller's lock rules out, so the caller treats it as an error and rolls back.
+``lock_device`` is the per-device writer lock the caller takes first. On both engines the
+unique constraint per device, device user id and timestamp (``punch_unique_per_device``)
+stays the guarantee, and the write returns how many rows it inserted: fewer than given
+means another writer stored some of them meanwhile, which the caller's lock rules out, so
+the caller treats it as an error and rolls back.
 
 Columns that are the same for the whole batch (the device, the source, ``created_at``, the
 model's defaults for every other column) are computed once from the model, so a column
@@ -23,6 +24,7 @@ added to ``Punch`` with a default is written here without a change.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -78,6 +80,16 @@ def _constants(*, device_id: UUID, source: str) -> dict[str, Any]:
             continue
         values[field.column] = field.get_db_prep_save(field.pre_save(template, add=True), connection)
     return values
+
+
+def lock_device(device_id: UUID) -> None:
+    """Make the calling transaction the only writer of ``device_id``'s punches until it ends
+    (a poll and an ADMS push may race). PostgreSQL: a transaction-scoped advisory lock;
+    SQLite's IMMEDIATE transactions already serialise every writer."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchRow]) -> int:

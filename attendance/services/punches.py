@@ -4,7 +4,6 @@ own transaction, so attendance follows within a minute."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,7 +32,7 @@ from attendance.errors import (
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
-from attendance.services.punch_store import PunchRow, insert_device_punches
+from attendance.services.punch_store import PunchRow, insert_device_punches, lock_device
 from etime.core import audit, dates
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
@@ -60,15 +59,6 @@ class IngestResult:
     touched: list[tuple[Any, datetime]] = field(default_factory=list)
 
 
-def _lock_device(device_id: UUID) -> None:
-    # One writer per device log at a time (a poll and an ADMS push may race). PostgreSQL:
-    # a transaction-scoped advisory lock; SQLite's IMMEDIATE transactions already serialise.
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-
-
 def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: str = PunchSource.DEVICE) -> IngestResult:
     """Store a device's records idempotently: a record already stored for this device
     (same device user id and timestamp) is a duplicate, never a second punch.
@@ -92,7 +82,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
     for record in records:
         unique.setdefault((record.device_user_id, record.timestamp), record)
     with transaction.atomic():
-        _lock_device(device_id)
+        lock_device(device_id)
         first = min(ts for _uid, ts in unique)
         last = max(ts for _uid, ts in unique)
         existing = set(

@@ -1,7 +1,10 @@
 """device_sync: a 100,000-record log synced end to end, against pyzk's bare get_attendance().
 
 One simulated identiX K20 (devices.simulator, TCP on loopback, no latency) holds 100,000
-attendance records (40-byte records) and 500 users. Variants, interleaved round by round:
+attendance records (40-byte records) and 500 users, 450 of whose badges belong to employees
+(``Bench badge N``, device user id N; the other 50 are unknown badges), so the sync maps
+punches to employees, asks the punch policy and marks their days dirty as in production.
+Variants, interleaved round by round:
 
 - ``sync``: ``devices.services.device_sync`` end to end, from an empty punch table for the
   device (punches and watermark reset between rounds, outside the timer): a fresh ZK
@@ -45,6 +48,8 @@ DESCRIPTION = "devices: a 100k-record log synced end to end (pyzk + PostgreSQL) 
 DEFAULT_RECORDS = 100_000
 MEMORY_RECORDS = 200_000
 USERS = 500
+MAPPED = 450
+BADGE_PREFIX = "Bench badge"
 GOAL = 1.5
 MEMORY_GOAL_MB = 300
 MAX_ROUNDS = 3
@@ -70,15 +75,31 @@ def make_devices(count: int, ports: list[int], **fields: Any) -> list[Any]:
     ]
 
 
+def make_badges(count: int) -> None:
+    """Employees holding the device user ids "1".."count" (created once, kept between runs)."""
+    from accounts.models import Employee
+
+    have = set(Employee.objects.filter(last_name__startswith=BADGE_PREFIX).values_list("device_user_id", flat=True))
+    want = {str(n) for n in range(1, count + 1)}
+    if have != want:
+        Employee.objects.filter(last_name__startswith=BADGE_PREFIX).delete()
+        Employee.objects.bulk_create(
+            Employee(code=f"BENCH-BADGE-{n}", first_name="Bench", last_name=f"{BADGE_PREFIX} {n}", device_user_id=str(n),
+                     time_zone="Europe/Zurich")  # fmt: skip
+            for n in range(1, count + 1)
+        )
+
+
 def reset(devices: list[Any]) -> None:
     """Empty the devices' punches and watermarks, so the next sync stores every record again."""
     from django.db import connection
 
-    from attendance.models import Punch
+    from attendance.models import DirtyDay, Punch
     from devices.models import Device
 
     ids = [d.pk for d in devices]
     Punch.objects.filter(device_id__in=ids).delete()
+    DirtyDay.objects.all().delete()  # the marks the last sync left: the next one marks them anew
     Device.objects.filter(pk__in=ids).update(watermark_position=0, watermark_record="")
     table = connection.ops.quote_name(Punch._meta.db_table)
     with connection.cursor() as cursor:
@@ -188,6 +209,7 @@ def run(options: common.Options) -> dict[str, Any]:
     sim = Simulator(tcp_port=0, users=USERS, records=records, seed=options.seed, tz="Europe/Zurich").start()
     try:
         (device,) = make_devices(1, [sim.tcp_port])
+        make_badges(MAPPED)
         expected = {(r.user_id, to_utc(r.timestamp, sim.state.tz)) for r in sim.records}  # type: ignore[arg-type]
 
         def floor() -> int:
@@ -262,7 +284,7 @@ def run(options: common.Options) -> dict[str, Any]:
         "floor": "pyzk-new 0.9.1 ZK(ommit_ping=True).connect() + get_attendance() + disconnect() in-process, "
         "same simulator (quadratic in the record count: see docs/DEVICES.md)",
         "parameters": {
-            "records": records, "unique_records": len(expected), "users": USERS, "rounds": rounds, "seed": options.seed,
+            "records": records, "unique_records": len(expected), "users": USERS, "mapped_users": MAPPED, "rounds": rounds, "seed": options.seed,
             "transport": "tcp, loopback, no latency", "record_size": 40, **common.environment(),
         },  # fmt: skip
     }

@@ -33,7 +33,7 @@ def fanout_seconds() -> int:
 
 def ingest_chunk() -> int:
     """Records stored (and the watermark advanced) per transaction; bounds a sync's memory."""
-    return max(1, _int("ETIME_DEVICE_INGEST_CHUNK", 5000))
+    return max(1, _int("ETIME_DEVICE_INGEST_CHUNK", 20000))
 
 
 def default_time_zone() -> str:

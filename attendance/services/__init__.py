@@ -32,7 +32,6 @@ from attendance.services.plans import (
     swaps_allowed,
 )
 from attendance.services.punches import (
-    BULK_CHUNK,
     IngestResult,
     PunchInput,
     parse_position,
@@ -47,7 +46,6 @@ __all__ = [
     "OfflineResult",
     "offline_punch_action",
     "offline_punch_submit",
-    "BULK_CHUNK",
     "IngestResult",
     "PunchInput",
     "RecomputeResult",

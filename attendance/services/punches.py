@@ -4,7 +4,6 @@ own transaction, so attendance follows within a minute."""
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -33,11 +32,10 @@ from attendance.errors import (
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
+from attendance.services.punch_store import PunchRow, insert_device_punches, lock_device
 from etime.core import audit, dates
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
-
-BULK_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -59,15 +57,6 @@ class IngestResult:
     unmapped: int = 0
     # (employee_id, timestamp) of each created punch with an employee: what to recompute.
     touched: list[tuple[Any, datetime]] = field(default_factory=list)
-
-
-def _lock_device(device_id: UUID) -> None:
-    # One writer per device log at a time (a poll and an ADMS push may race). PostgreSQL:
-    # a transaction-scoped advisory lock; SQLite's IMMEDIATE transactions already serialise.
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: str = PunchSource.DEVICE) -> IngestResult:
@@ -93,7 +82,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
     for record in records:
         unique.setdefault((record.device_user_id, record.timestamp), record)
     with transaction.atomic():
-        _lock_device(device_id)
+        lock_device(device_id)
         first = min(ts for _uid, ts in unique)
         last = max(ts for _uid, ts in unique)
         existing = set(
@@ -119,25 +108,20 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
                 after={"rule": "1", "code": punch_policy.SOURCE_NOT_ALLOWED, "door": "device", "device_id": str(device_id)},
             )  # fmt: skip
         rows = [
-            Punch(
-                employee_id=employees.get(r.device_user_id),
-                timestamp=r.timestamp,
-                source=source,
-                direction=r.direction,
-                device_id=device_id,
-                device_user_id=r.device_user_id,
-                raw_state=r.raw_state,
-                verify_mode=r.verify_mode,
-            )
+            PunchRow(employees.get(r.device_user_id), r.timestamp, r.device_user_id, r.direction, r.raw_state, r.verify_mode)
             for r in new
         ]
-        for start in range(0, len(rows), BULK_CHUNK):
-            Punch.objects.bulk_create(rows[start : start + BULK_CHUNK])
-        mark_dirty_for_punches((row.employee_id, row.timestamp) for row in rows if row.employee_id is not None)
+        inserted = insert_device_punches(device_id=device_id, source=source, rows=rows)
+        if inserted != len(rows):
+            # The device lock makes this writer the only one: someone stored punches of this
+            # device without it. Roll back; the retry finds them stored.
+            raise RuntimeError(f"{len(rows) - inserted} punches of device {device_id} were stored concurrently")
+        touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
+        mark_dirty_for_punches(touched)
     result.created = len(rows)
     result.duplicates = result.fetched - result.created
-    result.unmapped = sum(1 for row in rows if row.employee_id is None)
-    result.touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
+    result.unmapped = len(rows) - len(touched)
+    result.touched = touched
     return result
 
 

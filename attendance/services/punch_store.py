@@ -1,0 +1,168 @@
+"""Writing a batch of device punches: one small interface, each database engine's own fast way.
+
+``punches_ingest`` (attendance.services.punches) decides *what* to store: it validates the
+records, drops the ones repeated in the batch and the ones already stored for the device
+(holding the device's lock), maps device user ids to employees and applies the punch
+policy. This module only *writes* those rows, without building a model instance per punch
+(``bulk_create`` spent ~55–75 µs a punch on that; docs/DEVICES.md):
+
+- PostgreSQL: ``COPY`` into a session-local staging table, then one
+  ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the punch table, which empties the
+  staging table in the same statement;
+- SQLite (the embedded default): one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
+
+``lock_device`` is the per-device writer lock the caller takes first. On both engines the
+unique constraint per device, device user id and timestamp (``punch_unique_per_device``)
+stays the guarantee, and the write returns how many rows it inserted: fewer than given
+means another writer stored some of them meanwhile, which the caller's lock rules out, so
+the caller treats it as an error and rolls back.
+
+Columns that are the same for the whole batch (the device, the source, ``created_at``, the
+model's defaults for every other column) are computed once from the model, so a column
+added to ``Punch`` with a default is written here without a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from django.db import connection
+from django.db.transaction import TransactionManagementError
+
+from attendance.models import Punch
+
+
+class PunchRow(NamedTuple):
+    """One new device punch, as ``punches_ingest`` decided it: what differs from row to row."""
+
+    employee_id: UUID | None
+    timestamp: datetime
+    device_user_id: str
+    direction: str
+    raw_state: int | None
+    verify_mode: int | None
+
+
+# PunchRow's fields are Punch's attribute names; the staging table's types on PostgreSQL.
+_VARYING_TYPES = {
+    "employee_id": "uuid",
+    "timestamp": "timestamptz",
+    "device_user_id": "text",
+    "direction": "text",
+    "raw_state": "smallint",
+    "verify_mode": "smallint",
+}
+_STAGING = "attendance_punch_ingest"
+_CONFLICT = "ON CONFLICT ({}, {}, {}) WHERE {} IS NOT NULL DO NOTHING"
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column(attname: str) -> str:
+    return str(Punch._meta.get_field(attname).column)  # type: ignore[union-attr]
+
+
+def _constants(*, device_id: UUID, source: str) -> dict[str, Any]:
+    """Column name → database value for every column other than the id and PunchRow's
+    fields: the device, the source, ``created_at`` (one "now" for the batch, as each
+    ``auto_now_add`` field would take), and the model's default for the rest."""
+    template = Punch(device_id=device_id, source=source)
+    values: dict[str, Any] = {}
+    for field in Punch._meta.concrete_fields:
+        if field.primary_key or field.attname in PunchRow._fields:
+            continue
+        values[field.column] = field.get_db_prep_save(field.pre_save(template, add=True), connection)
+    return values
+
+
+def lock_device(device_id: UUID) -> None:
+    """Make the calling transaction the only writer of ``device_id``'s punches until it ends
+    (a poll and an ADMS push may race). PostgreSQL: a transaction-scoped advisory lock;
+    SQLite's IMMEDIATE transactions already serialise every writer."""
+    if connection.vendor == "postgresql":
+        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchRow]) -> int:
+    """Insert ``rows`` for ``device_id``; returns how many were inserted.
+
+    Preconditions (``punches_ingest`` ensures them): inside a transaction holding the
+    device's lock; the rows are unique per (device user id, timestamp), have aware
+    timestamps and a device user id. A row already stored is skipped by the unique
+    constraint, never stored twice, and not counted."""
+    if not connection.in_atomic_block:
+        # Outside a transaction the staging table would empty itself between COPY and INSERT.
+        raise TransactionManagementError("insert_device_punches runs inside transaction.atomic().")
+    if not rows:
+        return 0
+    constants = _constants(device_id=device_id, source=source)
+    if connection.vendor == "postgresql":
+        return _insert_postgresql(rows, constants)
+    return _insert_executemany(rows, constants)
+
+
+def _conflict_clause() -> str:
+    device, user, stamp = (_q(_column(name)) for name in ("device_id", "device_user_id", "timestamp"))
+    return _CONFLICT.format(device, user, stamp, device)
+
+
+def _insert_postgresql(rows: Sequence[PunchRow], constants: dict[str, Any]) -> int:
+    table = _q(Punch._meta.db_table)
+    staging = _q(_STAGING)
+    varying = [_q(_column(name)) for name in PunchRow._fields]
+    with connection.cursor() as cursor:
+        # Created once per database session; ON COMMIT DELETE ROWS and the DELETE below
+        # leave it empty between batches (also when several batches share one transaction).
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {staging} ("
+            + ", ".join(f"{_q(name)} {kind}" for name, kind in _VARYING_TYPES.items())
+            + ") ON COMMIT DELETE ROWS"
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({', '.join(_q(n) for n in PunchRow._fields)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        names = [_q(Punch._meta.pk.column), *varying, *(_q(c) for c in constants)]
+        # The table and column names are the model's; every value is a bound parameter.
+        cursor.execute(
+            f"WITH staged AS (DELETE FROM {staging} RETURNING *) "  # noqa: S608
+            f"INSERT INTO {table} ({', '.join(names)}) "
+            f"SELECT gen_random_uuid(), {', '.join(_q(n) for n in PunchRow._fields)}, "
+            f"{', '.join(['%s'] * len(constants))} FROM staged {_conflict_clause()}",
+            list(constants.values()),
+        )
+        return int(cursor.rowcount)
+
+
+def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> int:
+    table = _q(Punch._meta.db_table)
+    names = [_q(Punch._meta.pk.column), *(_q(_column(name)) for name in PunchRow._fields), *(_q(c) for c in constants)]
+    pk = Punch._meta.pk
+    employee = Punch._meta.get_field("employee").target_field  # type: ignore[union-attr]
+    stamp = Punch._meta.get_field("timestamp")
+    tail = tuple(constants.values())
+
+    def prep(row: PunchRow) -> tuple[Any, ...]:
+        return (
+            pk.get_db_prep_save(uuid.uuid4(), connection),
+            None if row.employee_id is None else employee.get_db_prep_save(row.employee_id, connection),
+            stamp.get_db_prep_save(row.timestamp, connection),
+            row.device_user_id, row.direction, row.raw_state, row.verify_mode, *tail,
+        )  # fmt: skip
+
+    with connection.cursor() as cursor:
+        # The table and column names are the model's; every value is a bound parameter.
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "  # noqa: S608
+            + _conflict_clause(),
+            [prep(row) for row in rows],
+        )
+        return int(cursor.rowcount)

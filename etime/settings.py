@@ -454,6 +454,16 @@ ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60,
 ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 # The largest body a push clock may send (ATTLOG batch, photo); larger ones get 413.
 ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+# Pulled time clocks (docs/DEVICE_INTEGRATION.md "Settings"): how often beat looks for due
+# clocks, the longest wait on a failing one, when a silent one raises an alert, the lease a
+# sync holds per phase, and how many records one committed chunk stores.
+ETIME_DEVICE_FANOUT_SECONDS = env_int("ETIME_DEVICE_FANOUT_SECONDS", 15, minimum=1)
+ETIME_DEVICE_BACKOFF_CAP_SECONDS = env_int("ETIME_DEVICE_BACKOFF_CAP_SECONDS", 3600, minimum=1)
+ETIME_DEVICE_OFFLINE_ALERT_MINUTES = env_int("ETIME_DEVICE_OFFLINE_ALERT_MINUTES", 60, minimum=1)
+ETIME_DEVICE_SYNC_LEASE_SECONDS = env_int("ETIME_DEVICE_SYNC_LEASE_SECONDS", 120, minimum=1)
+ETIME_DEVICE_INGEST_CHUNK = env_int("ETIME_DEVICE_INGEST_CHUNK", 20000, minimum=1)
+# Where the embedded default's simulated clock listens (./etimectl run starts it there).
+ETIME_SIMULATOR_PORT = env_int("ETIME_SIMULATOR_PORT", 4370, minimum=1)
 # Geofenced clock-in (docs/SECURITY.md "Geofence"): a phone position less precise than this
 # (its reported accuracy, metres) counts as unknown; a precise enough one gets its accuracy as
 # margin, so the fence stretches by at most this much.

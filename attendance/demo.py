@@ -10,6 +10,7 @@ day only adds the new days.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -170,8 +171,9 @@ def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = Non
 
 
 def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
-    """After every app's data: correction requests in each state, a planned override, shift
-    swaps (one waiting, one approved), a direction rule and a closed payroll period."""
+    """After every app's data: correction requests in each state, a planned override, a day
+    status set by hand, shift swaps (one waiting, one approved), a direction rule and a
+    closed payroll period."""
     from etime.core import approvals
 
     if Regularisation.objects.exists():
@@ -218,6 +220,11 @@ def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
         shifts = {s.code: s for s in Shift.objects.all()}
         services.override_set(employee=rotation[0], day=today + timedelta(days=3), shift=shifts.get("E"),
                               reason="Covers the early shift for the inventory count", actor=admin)  # fmt: skip
+        # A day the punches cannot tell, set by hand as a manager would (outside the person's
+        # employment or in a closed period the demo goes on without it).
+        with contextlib.suppress(DomainError):
+            services.day_status_set(employee=office[1], day=workdays[3], status="present", actor=admin,
+                                    reason="Business trip to the Geneva customer; no clock there")  # fmt: skip
         swaps = 0
         for requester, counterpart, decide in ((rotation[1], rotation[2], False), (rotation[3], rotation[1], True)):
             for ahead in range(4, 14):

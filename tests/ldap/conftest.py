@@ -230,7 +230,7 @@ def configure(settings: Any, slapd: Directory, **changes: Any) -> None:
         admin_group=ADMINS,
         manager_group=MANAGERS,
         finance_group=FINANCE,
-        timeout_seconds=2,
+        timeout_seconds=15,  # generous: CI loads both cores (a refused port answers at once anyway)
     )
     for name, value in auth_ldap_settings(replace(config, **changes)).items():
         setattr(settings, name, value)

@@ -60,7 +60,9 @@ class TwoFactorMiddleware:
 
     def is_open(self, path: str) -> bool:
         if self._open is None:
-            names = ("login", "logout", "twofactor_verify", "twofactor_setup")
+            # The app's manifest and service worker too: the browser fetches them on the code
+            # page itself, and a worker script behind a redirect is an error in the console.
+            names = ("login", "logout", "twofactor_verify", "twofactor_setup", "pwa_manifest", "pwa_service_worker")
             self._open = frozenset(reverse(name) for name in names)
         return path in self._open or path.startswith((settings.STATIC_URL, "/health", "/favicon.ico"))
 

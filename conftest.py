@@ -21,6 +21,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+# The real Chromium's `browser` and `page` fixtures, one per test process for every directory.
+pytest_plugins = ["tests.browser.fixtures"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 # The suite must not depend on the real date or hour. `ETIME_TEST_NOW` (an ISO datetime

@@ -7,14 +7,18 @@ from typing import Any
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ExportMixin
 
-from accounts import services
+from accounts import services, twofactor
 from accounts.models import ApiToken, Department, Employee, Location, User
 from accounts.resources import EmployeeResource
 from etime.core import scopes
@@ -25,20 +29,35 @@ from etime.core.adminkit import ImportExportPermissions, rows_in_reach, with_act
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required", "password_login_disabled")
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
-        ("etime", {"fields": ("role", "language", "password_change_required")}),
+        ("etime", {"fields": ("role", "language", "password_change_required", "password_login_disabled")}),
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
+    actions = ["reset_two_factor"]
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
-        # probe hashes through the URL); this flag is not a hash, and the list filters by it.
-        if lookup in ("password_change_required", "password_change_required__exact"):
+        # probe hashes through the URL); these flags are not hashes, and the list filters by them.
+        if lookup in (
+            "password_change_required", "password_change_required__exact",
+            "password_login_disabled", "password_login_disabled__exact",
+        ):  # fmt: skip
             return True
         return super().lookup_allowed(lookup, value, request)
+
+    @admin.action(permissions=["change"], description=_("Reset two-factor authentication"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        # For a person who lost their phone and their recovery codes (docs/USER_MANUAL.md).
+        # Not one's own: that needs a current code, on the profile.
+        done = sum(1 for user in queryset.exclude(pk=request.user.pk) if twofactor.reset(user=user, actor=request.user))
+        self.message_user(
+            request,
+            ngettext("Two-factor authentication reset for %(count)d person.", "Two-factor authentication reset for %(count)d people.", done)
+            % {"count": done},
+        )
 
 
 @admin.register(Department)
@@ -46,16 +65,49 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "parent")
     search_fields = ("name", "code")
     list_filter = ("parent",)
+    actions = ["print_badges"]
 
     def save_model(self, request: HttpRequest, obj: Department, form: Any, change: bool) -> None:
         services.department_save(department=obj, actor=request.user)
 
+    @admin.action(permissions=["change"], description=_("Print badge QR codes (one PDF per department)"))
+    def print_badges(self, request: HttpRequest, queryset: Any) -> Any:
+        """The current people of the selected departments (those still employed today)."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        people = (
+            Employee.objects.filter(department__in=queryset)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .select_related("department")
+        )
+        return _print_badges(self, request, people)
+
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ("name", "time_zone", "country", "subdivision")
+    list_display = ("name", "time_zone", "country", "subdivision", "geofence_policy")
     search_fields = ("name",)
-    list_filter = ("country", "time_zone")
+    list_filter = ("country", "time_zone", "geofence_policy")
+    fieldsets = (
+        (None, {"fields": ("name", "time_zone", "country", "subdivision", "address")}),
+        (_("Punch policy"), {"fields": ("punch_from_devices", "punch_from_web", "punch_from_api", "allowed_networks")}),
+        (
+            _("Geofence"),
+            {
+                "fields": ("geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m"),
+                "description": format_lazy(
+                    _(
+                        "Clocking in and out in the browser or the app can ask for the phone's position. Inside "
+                        "means within the radius plus the position's reported accuracy; a position less precise "
+                        "than {max} m counts as unknown. The position is stored only with the punch."
+                    ),
+                    max=settings.ETIME_GEOFENCE_MAX_ACCURACY_M,
+                ),
+            },
+        ),
+    )
 
     def save_model(self, request: HttpRequest, obj: Location, form: Any, change: bool) -> None:
         services.location_save(location=obj, actor=request.user)
@@ -72,7 +124,7 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
     date_hierarchy = "hire_date"
-    actions = ["send_invitation"]
+    actions = ["send_invitation", "print_badges"]
     fieldsets = (
         (None, {"fields": ("code", "first_name", "last_name", "email", "user")}),
         (_("Organisation"), {"fields": ("department", "manager", "location", "time_zone")}),
@@ -107,6 +159,41 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
             ngettext("%(count)d invitation queued.", "%(count)d invitations queued.", sent) % {"count": sent},
             messages.SUCCESS,
         )
+
+
+    @admin.action(permissions=["change"], description=_("Print badge QR codes (one PDF per department)"))
+    def print_badges(self, request: HttpRequest, queryset: Any) -> Any:
+        return _print_badges(self, request, queryset.select_related("department"))
+
+
+def _print_badges(modeladmin: Any, request: HttpRequest, people: Any) -> Any:
+    """The badges of the people in the user's reach: one department's PDF, or a ZIP of one
+    PDF per department (accounts.badges). Audited per sheet: who printed whose badges."""
+    from accounts.badges import badge_sheets, badges_response
+    from etime.core import audit
+
+    in_reach = rows_in_reach(modeladmin, request, people, lambda e: (e,), Action.MANAGE)
+    if not in_reach:
+        modeladmin.message_user(request, _("Nobody selected is in your reach: no badges printed."), messages.WARNING)
+        return None
+    sheets = badge_sheets(in_reach)
+    for sheet in sheets:
+        audit.record(
+            actor=request.user, action="badges.printed", object_type="accounts.department",
+            after={"department": sheet.department, "badges": sheet.badges, "without_badge_number": sheet.missing},
+        )  # fmt: skip
+    missing = sum(sheet.missing for sheet in sheets)
+    if missing:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d person has no badge number (device user id): their badge shows no code.",
+                "%(count)d people have no badge number (device user id): their badges show no code.",
+                missing,
+            ) % {"count": missing},
+            messages.WARNING,
+        )  # fmt: skip
+    return badges_response(sheets)
 
 
 class ApiTokenAddForm(forms.ModelForm):
@@ -188,3 +275,10 @@ class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, with_action_permissions(_AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))
+
+# django-otp's own device admins (secrets, throttling counters; untranslated strings) stay
+# out of the back office: a person manages their devices on the profile, an admin resets
+# them with the User action above.
+for _otp_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_otp_model):
+        admin.site.unregister(_otp_model)

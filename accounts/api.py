@@ -12,14 +12,14 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import selectors, services, twofactor
 from accounts.models import Department, Employee, Location, Role
 from accounts.resources import EmployeeResource, export_response
 from etime.core.api.fields import iso_date, iso_datetime, str_or_none
@@ -207,7 +207,10 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
-        fields = ["id", "name", "time_zone", "country", "subdivision", "address"]
+        fields = [
+            "id", "name", "time_zone", "country", "subdivision", "address",
+            "geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m",
+        ]  # fmt: skip
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
@@ -270,6 +273,11 @@ class TokenRequestSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, default="API token", max_length=100)
     scopes = serializers.ListField(child=serializers.CharField(), required=False, default=["read:all"])
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650, allow_null=True)
+    otp = serializers.CharField(
+        required=False, allow_blank=True, max_length=32,
+        help_text="The current code of the person's authenticator app (or a recovery code): "
+        "required when they have two-factor authentication on.",
+    )  # fmt: skip
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -302,7 +310,25 @@ class TokenObtainView(APIView):
             # AxesMiddleware replaces this response with the lockout envelope.
             return Response(status=status.HTTP_403_FORBIDDEN)
         if user is None:
+            refusal = getattr(request._request, "etime_login_refusal", None)
+            if refusal and getattr(request._request, "etime_directory_unreachable", False):
+                raise AuthenticationFailed(refusal, code="directory_unreachable")  # accounts.ldap_backend
+            if refusal:  # accounts.ldap_policy: this account may not use a local password
+                raise AuthenticationFailed(refusal, code="password_login_disabled")
             raise AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
+        # The exchange is a sign-in: the same second factor as the login page (docs/SECURITY.md).
+        if twofactor.has_second_factor(user):
+            if not data.get("otp"):
+                raise AuthenticationFailed("This account needs its second-factor code in `otp`.", code="two_factor_required")
+            if twofactor.verify(request=request._request, user=user, code=data["otp"]) is None:
+                if getattr(request._request, "axes_locked_out", False):
+                    return Response(status=status.HTTP_403_FORBIDDEN)
+                raise AuthenticationFailed("Invalid second-factor code.", code="invalid_otp")
+        elif twofactor.required_for(user):
+            raise PermissionDenied(
+                "Two-factor authentication is required for this account: set it up on the profile page first.",
+                code="two_factor_enrolment_required",
+            )
         # A token exchange is a login: the signal lets django-axes reset the failure count
         # (AXES_RESET_ON_SUCCESS) as it does for the login pages.
         user_logged_in.send(sender=type(user), request=request._request, user=user)

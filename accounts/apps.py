@@ -33,6 +33,10 @@ class AccountsConfig(AppConfig):
 
         registry.register_nav_link(nav_links)
 
+        from accounts.sso_admin import unregister_allauth_admin
+
+        unregister_allauth_admin()  # single sign-on: allauth's admin pages are not etime's
+
         from accounts import demo
 
         registry.register_demo_seeder(demo.seed_company, order=0)  # the people every other seeder needs

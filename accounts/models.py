@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from etime.core.networks import Network, parse_networks
@@ -39,6 +40,18 @@ class User(AbstractUser):
     language = models.CharField(
         max_length=8, blank=True, default="", choices=settings.LANGUAGES, verbose_name=_("language")
     )
+    # This person signs in only through the directory (LDAP) or single sign-on; their local
+    # password is refused with a clear message (accounts.ldap_policy; ETIME_PASSWORD_LOGIN
+    # turns it off for everyone but superusers). Set by an administrator, and at a person's
+    # first directory sign-in (accounts.services.user_password_login_retire).
+    password_login_disabled = models.BooleanField(
+        default=False,
+        verbose_name=_("password login disabled"),
+        help_text=_(
+            "Refuse this person's local password: they sign in through the directory or single sign-on. "
+            "Set automatically when they first sign in through the directory."
+        ),
+    )
 
     @property
     def is_admin_role(self) -> bool:
@@ -51,6 +64,14 @@ class User(AbstractUser):
     def set_password(self, raw_password: str | None) -> None:
         super().set_password(raw_password)
         self.password_change_required = False
+
+
+class GeofencePolicy(models.TextChoices):
+    """What a person's own web or API punch needs from the phone's position (attendance.geofence)."""
+
+    OFF = "off", _("Off: no position asked")
+    REQUIRE = "require", _("Require: refuse outside or unknown")
+    FLAG = "flag", _("Flag: accept outside or unknown, flagged")
 
 
 class Location(models.Model):
@@ -88,6 +109,29 @@ class Location(models.Model):
         _("punches through the API"), default=True, help_text=_("People may punch for themselves through the API.")
     )
 
+    # The geofence (attendance.geofence, docs/SECURITY.md): a centre and a radius; the policy
+    # says what a person's own web/API punch needs. Positions are stored only with the punch.
+    geofence_policy = models.CharField(
+        max_length=8, choices=GeofencePolicy.choices, default=GeofencePolicy.OFF, verbose_name=_("geofence policy"),
+        help_text=_(
+            "For clocking in and out in the browser or the app: off (no position asked); require (the phone's "
+            "position must be inside the circle, else the punch is refused); flag (accepted, but flagged for the "
+            "manager when outside or unknown)."
+        ),
+    )
+    geofence_latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("geofence centre latitude"),
+        help_text=_("Decimal degrees, WGS 84 (as map apps show them), e.g. 47.376887."),
+    )
+    geofence_longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("geofence centre longitude"),
+        help_text=_("Decimal degrees, WGS 84, e.g. 8.541694 (west of Greenwich: negative)."),
+    )
+    geofence_radius_m = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("geofence radius (m)"),
+        help_text=_("Metres around the centre that count as on site (10 to 50000)."),
+    )
+
     class Meta:
         verbose_name = _("location")
         verbose_name_plural = _("locations")
@@ -106,6 +150,7 @@ class Location(models.Model):
             self.networks()
         except ValueError as exc:
             raise ValidationError({"allowed_networks": f"Not a network in CIDR notation: {exc}"}) from None
+        self.clean_geofence()
         if not self.country:
             if self.subdivision:
                 raise ValidationError({"subdivision": "A subdivision needs a country."})
@@ -118,6 +163,23 @@ class Location(models.Model):
             raise ValidationError(
                 {"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."}
             )
+
+
+    def clean_geofence(self) -> None:
+        errors: dict[str, str] = {}
+        lat, lon, radius = self.geofence_latitude, self.geofence_longitude, self.geofence_radius_m
+        if lat is not None and not -90 <= lat <= 90:
+            errors["geofence_latitude"] = gettext("A latitude lies between -90 and 90 degrees.")
+        if lon is not None and not -180 <= lon <= 180:
+            errors["geofence_longitude"] = gettext("A longitude lies between -180 and 180 degrees.")
+        if radius is not None and not 10 <= radius <= 50000:
+            errors["geofence_radius_m"] = gettext("The radius is 10 to 50000 metres.")
+        if self.geofence_policy != GeofencePolicy.OFF:
+            for name, value in (("geofence_latitude", lat), ("geofence_longitude", lon), ("geofence_radius_m", radius)):
+                if value is None:
+                    errors.setdefault(name, gettext("A geofence policy needs the centre and the radius."))
+        if errors:
+            raise ValidationError(errors)
 
 
 class Department(models.Model):

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -130,3 +131,10 @@ def access_people_rules() -> Any:
         manages=lambda user, person: is_manager_of(user=user, employee=person),
         own=employee_for_user,
     )
+
+
+def employed_between(first: date, last: date) -> Q:
+    """People employed on at least one day of ``first``..``last``: hired by ``last`` (or no
+    hire date) and not gone before ``first`` (or no end date). The one filter for "who
+    counts in this period" (registers, summaries, balances, leave statements)."""
+    return (Q(hire_date__isnull=True) | Q(hire_date__lte=last)) & (Q(end_date__isnull=True) | Q(end_date__gte=first))

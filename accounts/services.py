@@ -22,26 +22,16 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, scopes
-from etime.core.errors import Conflict, ValidationFailed
+from etime.core.errors import Conflict, ValidationFailed, full_clean
 
+# The Django group of people who see billing (billing.selectors.FINANCE_GROUP asks for it;
+# named here too because accounts may not import billing: docs/ARCHITECTURE.md).
+FINANCE_GROUP = "finance"
 TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
     "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
     "hire_date", "end_date", "device_user_id", "card_number",
 )
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(f"The input is invalid: {first}", details=details)
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
 
 
 # --- Tokens ---------------------------------------------------------------------------
@@ -193,7 +183,7 @@ def employee_create(
     if employee.email:
         employee.email = employee.email.strip().lower()
     _blank_to_null(employee)
-    _full_clean(employee)
+    full_clean(employee)
     try:
         with transaction.atomic():
             employee.save()
@@ -237,7 +227,7 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
         if employee.email:
             employee.email = employee.email.strip().lower()
         _blank_to_null(employee)
-        _full_clean(employee)
+        full_clean(employee)
         try:
             with transaction.atomic():
                 employee.save()
@@ -297,11 +287,57 @@ def employee_set_password(*, employee: Employee, password: str, actor: Any) -> N
         audit.record(actor=actor, action="user.password_set", obj=employee.user)
 
 
+def user_directory_sync(*, user: User, role: str | None, finance: bool | None, source: str) -> User:
+    """Apply what a directory (LDAP, single sign-on) says about ``user`` at sign-in: their
+    role (``None``: the directory does not decide roles) and membership of the ``finance``
+    group (``None``: it does not decide that either). A superuser stays a superuser. Audited
+    as ``user.directory_synced`` when something changed; the actor is the directory."""
+    from django.contrib.auth.models import Group
+
+    if role is not None and role not in Role.values:
+        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=user.pk)
+        before = {"role": user.role, "is_staff": user.is_staff, "finance": user.groups.filter(name=FINANCE_GROUP).exists()}
+        after = dict(before)
+        if role is not None:
+            user.role = role
+            user.is_staff = role == Role.ADMIN or user.is_superuser
+            after.update(role=user.role, is_staff=user.is_staff)
+            user.save(update_fields=["role", "is_staff"])
+        if finance is not None and finance != before["finance"]:
+            group, _created = Group.objects.get_or_create(name=FINANCE_GROUP)
+            (user.groups.add if finance else user.groups.remove)(group)
+            after["finance"] = finance
+        if after != before:
+            audit.record(actor=source, action="user.directory_synced", obj=user, before=before, after=after)
+    return user
+
+
+def user_password_login_retire(*, user: User, source: str) -> None:
+    """A person who signed in through the directory no longer signs in with a local password:
+    the directory's is the only one. Their password login is disabled (the flag an
+    administrator can also set, and clear again) and the local password removed, so neither
+    an old one nor one set later through "forgot password" works beside the directory.
+    Superusers keep theirs: they are the break-glass way in when the directory is down."""
+    if user.is_superuser or (user.password_login_disabled and not user.has_usable_password()):
+        return
+    with transaction.atomic():
+        before = {"password_login_disabled": user.password_login_disabled, "password_usable": user.has_usable_password()}
+        user.password_login_disabled = True
+        user.set_unusable_password()
+        user.save(update_fields=["password", "password_login_disabled"])
+        audit.record(
+            actor=source, action="user.password_login_retired", obj=user,
+            before=before, after={"password_login_disabled": True, "password_usable": False},
+        )  # fmt: skip
+
+
 # --- Departments and locations ---------------------------------------------------------
 
 
 def _simple_save(*, obj: Any, actor: Any, action: str, before: dict[str, Any] | None) -> Any:
-    _full_clean(obj)
+    full_clean(obj)
     try:
         with transaction.atomic():
             obj.save()

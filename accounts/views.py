@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts import password_reset, selectors, services
+from accounts import password_reset, selectors, services, twofactor_views
 from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
@@ -91,6 +91,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "employee": employee, "tokens": tokens, "form": form, "new_token": new_token,
             "language_form": language_form, "notification_preferences_url": _notification_preferences_url(),
             "panels": [panel for panel in (p(request) for p in registry.profile_panels()) if panel],
+            **twofactor_views.profile_context(user),
         },
     )  # fmt: skip
 

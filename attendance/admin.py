@@ -23,6 +23,7 @@ from accounts.models import Department
 from attendance import reports, selectors, services
 from attendance.models import (
     AttendanceDay,
+    ManualDayStatus,
     PeriodLock,
     Punch,
     PunchDirectionRule,
@@ -61,7 +62,7 @@ def _report_domain_error(modeladmin: admin.ModelAdmin, request: HttpRequest, exc
 class ShiftAdmin(admin.ModelAdmin):
     list_display = (
         "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
-        "early_exit_grace_minutes", "overtime_after_minutes",
+        "early_exit_grace_minutes", "overtime_after_minutes", "holiday_work",
     )  # fmt: skip
     search_fields = ("name", "code")
 
@@ -390,8 +391,13 @@ class PunchDirectionRuleAdmin(admin.ModelAdmin):
 class PunchAdmin(admin.ModelAdmin):
     """Punches are facts: read-only here. Corrections are regularisations."""
 
-    list_display = ("timestamp", "employee", "direction", "source", "offline", "device_id", "device_user_id", "voided")
-    list_filter = ("source", "direction", ("offline_drift_seconds", admin.EmptyFieldListFilter))
+    list_display = (
+        "timestamp", "employee", "direction", "source", "offline", "device_id", "device_user_id", "geofence",
+        "geofence_flagged", "position_link", "voided",
+    )  # fmt: skip
+    list_filter = (
+        "source", "direction", "geofence", "geofence_flagged", ("offline_drift_seconds", admin.EmptyFieldListFilter),
+    )  # fmt: skip
     search_fields = ("employee__code", "employee__last_name", "device_user_id")
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
@@ -405,6 +411,14 @@ class PunchAdmin(admin.ModelAdmin):
         if obj.offline_drift_seconds is None:
             return ""
         return gettext("queued offline, clock off by %(seconds)+d s") % {"seconds": obj.offline_drift_seconds}
+
+    @admin.display(description=_("Position"))
+    def position_link(self, obj: Punch) -> str:
+        """The stored position as text (no map tiles: the CSP allows no third-party origin)."""
+        if obj.latitude is None or obj.longitude is None:
+            return "–"
+        distance = f", {obj.geofence_distance_m:.0f} m" if obj.geofence_distance_m is not None else ""
+        return f"{obj.latitude:.5f}, {obj.longitude:.5f} (±{obj.accuracy_m or 0:.0f} m{distance})"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -421,13 +435,15 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     resource_classes = [AttendanceDayResource]
     list_display = (
         "date", "employee", "shift", "status", "first_in", "last_out", "worked", "late", "early_exit", "overtime",
-        "is_final", "waiting_for_devices",
+        "is_final", "manual", "waiting_for_devices",
     )  # fmt: skip
-    list_filter = ("status", "is_final", "is_off_day", "employee__department", ("date", admin.DateFieldListFilter))
+    list_filter = (
+        "status", "is_final", "is_off_day", "is_manual", "employee__department", ("date", admin.DateFieldListFilter),
+    )  # fmt: skip
     search_fields = ("employee__code", "employee__first_name", "employee__last_name")
     list_select_related = ("employee", "shift")
     date_hierarchy = "date"
-    actions = ["recompute_selected"]
+    actions = ["recompute_selected", "clear_manual_status"]
     change_list_template = "admin/attendance/attendanceday/change_list.html"
 
     @admin.display(description=_("Worked"), ordering="worked_minutes")
@@ -445,6 +461,10 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     @admin.display(description=_("Overtime"), ordering="overtime_minutes")
     def overtime(self, obj: AttendanceDay) -> str | None:
         return elapsed_minutes(obj.overtime_minutes) if obj.overtime_minutes else None
+
+    @admin.display(description=_("Manual"), ordering="is_manual")
+    def manual(self, obj: AttendanceDay) -> str:
+        return gettext("manual: %(reason)s") % {"reason": obj.manual_reason} if obj.is_manual else "—"
 
     @admin.display(description=_("Waiting for"))
     def waiting_for_devices(self, obj: AttendanceDay) -> str:
@@ -476,6 +496,23 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         self.message_user(request, ngettext("Recomputed %(count)d day.", "Recomputed %(count)d days.", written) % {"count": written},
                           messages.SUCCESS)  # fmt: skip
 
+    @admin.action(permissions=["operate"], description=_("Clear the manual status of the selected days"))
+    def clear_manual_status(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
+        cleared = 0
+        days = queryset.filter(is_manual=True).select_related("employee")
+        for day in rows_in_reach(self, request, days, lambda d: (d.employee,)):
+            try:
+                services.day_status_clear(employee=day.employee, day=day.date, actor=request.user)
+                cleared += 1
+            except DomainError as exc:
+                _report_domain_error(self, request, exc)
+        self.message_user(
+            request,
+            ngettext("Cleared the manual status of %(count)d day.", "Cleared the manual status of %(count)d days.", cleared)
+            % {"count": cleared},
+            messages.SUCCESS,
+        )
+
     def get_urls(self) -> list[Any]:
         return [path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"), *super().get_urls()]
 
@@ -506,3 +543,55 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/attendance/register.html", context)
+
+
+class ManualDayStatusForm(_ServiceCheckedForm):
+    class Meta:
+        model = ManualDayStatus
+        fields = ("employee", "date", "status", "reason")
+
+    actor: Any = None  # the signed-in admin (ManualDayStatusAdmin.get_form)
+
+    def check_with_service(self) -> None:
+        from etime.core.access import MESSAGES, ActingNotAllowed, Action, may
+
+        employee = self.cleaned_data.get("employee")
+        if employee is not None and not may(self.actor, employee, Action.MANAGE):
+            raise ActingNotAllowed(MESSAGES[Action.MANAGE])
+        if self.cleaned_data.get("date"):
+            services.ensure_unlocked(self.cleaned_data["date"])
+
+
+@admin.register(ManualDayStatus)
+class ManualDayStatusAdmin(admin.ModelAdmin):
+    """Day statuses set by hand: saved and deleted through the service (audited, the day
+    recomputed at once); the recompute keeps them until they are deleted."""
+
+    form = ManualDayStatusForm
+    list_display = ("date", "employee", "status", "reason", "set_by", "set_at")
+    list_filter = ("status", ("date", admin.DateFieldListFilter))
+    search_fields = ("employee__code", "employee__first_name", "employee__last_name", "reason")
+    autocomplete_fields = ("employee",)
+    date_hierarchy = "date"
+    list_select_related = ("employee", "set_by")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request: HttpRequest, obj: ManualDayStatus, form: Any, change: bool) -> None:
+        if change:
+            old = ManualDayStatus.objects.get(pk=obj.pk)
+            if (old.employee_id, old.date) != (obj.employee_id, obj.date):
+                services.day_status_clear(employee=old.employee, day=old.date, actor=request.user)
+        services.day_status_set(employee=obj.employee, day=obj.date, status=obj.status, reason=obj.reason, actor=request.user)
+        saved = ManualDayStatus.objects.get(employee=obj.employee, date=obj.date)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request: HttpRequest, obj: ManualDayStatus) -> None:
+        services.day_status_clear(employee=obj.employee, day=obj.date, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ManualDayStatus]) -> None:
+        for obj in queryset.select_related("employee"):
+            services.day_status_clear(employee=obj.employee, day=obj.date, actor=request.user)

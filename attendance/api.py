@@ -34,9 +34,13 @@ from attendance.errors import RequestNotPending
 from attendance.models import (
     AttendanceDay,
     DayStatus,
+    DirectionMode,
+    GeofenceStatus,
+    ManualDayStatus,
     PeriodLock,
     Punch,
     PunchDirection,
+    PunchDirectionRule,
     PunchSource,
     Regularisation,
     RegularisationKind,
@@ -495,14 +499,32 @@ class PunchSerializer(serializers.ModelSerializer):
         "skew at most, else 403 `punch_time_not_allowed`). Administrators recording a punch for someone else "
         "may give any time.",
     )
+    latitude = serializers.FloatField(
+        required=False, allow_null=True, min_value=-90, max_value=90,
+        help_text="The phone's position (WGS 84 degrees) for a location with a geofence; send latitude, longitude "
+        "and accuracy_m together, or none. Stored with the punch only where a geofence checked it.",
+    )  # fmt: skip
+    longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=1_000_000,
+        help_text="The position's accuracy in metres, as the device reports it (the browser's `coords.accuracy`).",
+    )  # fmt: skip
+    geofence = serializers.ChoiceField(
+        choices=GeofenceStatus.choices, allow_blank=True, read_only=True,
+        help_text="Where the position lay against the location's geofence; empty where no geofence checked it.",
+    )  # fmt: skip
 
     class Meta:
         model = Punch
         fields = [
             "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
+            "latitude", "longitude", "accuracy_m", "geofence", "geofence_distance_m", "geofence_flagged",
             "offline_drift_seconds",
         ]
-        read_only_fields = ["id", "source", "device_id", "device_user_id", "created_at", "offline_drift_seconds"]
+        read_only_fields = [
+            "id", "source", "device_id", "device_user_id", "created_at", "geofence", "geofence_distance_m",
+            "geofence_flagged", "offline_drift_seconds",
+        ]
         validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 
 
@@ -518,7 +540,9 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
     """Punches of the people you may see. POST records an API punch (`source` = `api`) for
     yourself at the server's time (the punch policy: your location must accept API punches
     from your network), or for anyone at any time as an admin; refusals are 403
-    `punch_source_not_allowed`, `punch_network_not_allowed` or `punch_time_not_allowed`.
+    `punch_source_not_allowed`, `punch_network_not_allowed` or `punch_time_not_allowed`; where your
+    location has a geofence, send `latitude`, `longitude` and `accuracy_m` (refusals:
+    `punch_outside_geofence`, `punch_position_required`, `punch_position_inaccurate`).
     Send an `Idempotency-Key` when you retry."""
 
     serializer_class = PunchSerializer
@@ -537,6 +561,7 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
             employee=employee, timestamp=data.get("timestamp"), source=PunchSource.API, actor=self.request.user,
             direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
             address=client_ip(self.request),
+            position=services.parse_position(data.get("latitude"), data.get("longitude"), data.get("accuracy_m")),
         )  # fmt: skip
 
 
@@ -551,7 +576,8 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
         fields = [
             "id", "employee", "date", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
             "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count",
-            "is_final", "waiting_for", "window_start", "window_end", "computed_at",
+            "is_final", "waiting_for", "window_start", "window_end", "is_manual", "manual_reason", "manual_by",
+            "computed_at",
         ]
 
     def to_representation(self, instance: AttendanceDay) -> dict[str, Any]:
@@ -578,6 +604,9 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
             "waiting_for": d.waiting_for,
             "window_start": iso_datetime(d.window_start),
             "window_end": iso_datetime(d.window_end),
+            "is_manual": d.is_manual,
+            "manual_reason": d.manual_reason,
+            "manual_by": str_or_none(d.manual_by_id),
             "computed_at": iso_datetime(d.computed_at),
         }
 
@@ -616,6 +645,99 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
             "sort_key"
         )
         return export_response(AttendanceDayResource(), queryset, request.query_params.get("file_format", "csv"), "attendance-days")
+
+
+# --- Manual day status ---------------------------------------------------------------------------------
+
+
+class ManualDayStatusSerializer(serializers.ModelSerializer):
+    employee = VisibleEmployeeField()
+    status = NamedChoiceField(
+        choices=[(s, label) for s, label in DayStatus.choices if s in services.manual.MANUAL_STATUSES],
+        enum_name="ManualDayStatusEnum",
+    )
+
+    class Meta:
+        model = ManualDayStatus
+        fields = ["id", "employee", "date", "status", "reason", "set_by", "set_at"]
+        read_only_fields = ["id", "set_by", "set_at"]
+        validators: list[Any] = []  # one per employee and date: setting again replaces it
+
+    def validate_date(self, value: date) -> date:
+        ensure_supported(date=value)
+        return value
+
+
+class ManualDayStatusFilter(django_filters.FilterSet):
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = ManualDayStatus
+        fields = ["employee", "status"]
+
+
+class ManualDayStatusViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, EtimeReadOnlyViewSet):
+    """Day statuses set by hand (an admin or the person's manager, with a reason): the
+    recompute keeps them until they are deleted. Creating one for an employee and date that
+    has one replaces it. The day shows `is_manual` in /attendance-days/."""
+
+    serializer_class = ManualDayStatusSerializer
+    permission_classes = PERMISSIONS
+    scope_area = "attendance"
+    cursor_ordering = ("-set_at",)
+    filterset_class = ManualDayStatusFilter
+
+    def get_queryset(self) -> QuerySet[ManualDayStatus]:
+        return selectors.manual_statuses_visible(user=self.request.user)
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        services.day_status_set(
+            employee=data["employee"], day=data["date"], status=data["status"], reason=data["reason"],
+            actor=self.request.user,
+        )  # fmt: skip
+        serializer.instance = ManualDayStatus.objects.get(employee=data["employee"], date=data["date"])
+
+    def perform_destroy(self, instance: ManualDayStatus) -> None:
+        services.day_status_clear(employee=instance.employee, day=instance.date, actor=self.request.user)
+
+
+# --- Punch direction rules ---------------------------------------------------------------------------
+
+
+class PunchDirectionRuleSerializer(serializers.ModelSerializer):
+    mode = NamedChoiceField(choices=DirectionMode.choices, enum_name="PunchDirectionModeEnum")
+
+    class Meta:
+        model = PunchDirectionRule
+        fields = ["id", "location", "device_id", "mode"]
+        validators: list[Any] = []  # the service and the database check "one rule per location/device"
+        extra_kwargs: dict[str, Any] = {"device_id": {"validators": []}, "location": {"validators": []}}
+
+
+class PunchDirectionRuleViewSet(EtimeModelViewSet):
+    """How punches pair up (admins): per location or per time clock (`device_id`, exactly one
+    of the two). A device's rule wins over the location's; without either, `first_last`."""
+
+    serializer_class = PunchDirectionRuleSerializer
+    permission_classes = [*PERMISSIONS, IsAdminRole]
+    scope_area = "attendance"
+    cursor_ordering = ("id",)
+    filterset_fields = ["location", "device_id", "mode"]
+    queryset = PunchDirectionRule.objects.all()
+
+    def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        rule = PunchDirectionRule(**serializer.validated_data)
+        serializer.instance = services.direction_rule_save(rule=rule, actor=self.request.user)
+
+    def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
+        rule = cast(PunchDirectionRule, serializer.instance)
+        for name, value in serializer.validated_data.items():
+            setattr(rule, name, value)
+        serializer.instance = services.direction_rule_save(rule=rule, actor=self.request.user)
+
+    def perform_destroy(self, instance: PunchDirectionRule) -> None:
+        services.direction_rule_delete(rule=instance, actor=self.request.user)
 
 
 class RecomputeSerializer(serializers.Serializer):

@@ -4,7 +4,9 @@ from django.urls import path
 
 from attendance.api import (
     AttendanceDayViewSet,
+    ManualDayStatusViewSet,
     PeriodLockViewSet,
+    PunchDirectionRuleViewSet,
     PunchViewSet,
     RecomputeView,
     RegisterView,
@@ -27,6 +29,8 @@ routes = [
     ("attendance-days", AttendanceDayViewSet, "attendance-day"),
     ("regularisations", RegularisationViewSet, "regularisation"),
     ("attendance-locks", PeriodLockViewSet, "attendance-lock"),
+    ("manual-day-statuses", ManualDayStatusViewSet, "manual-day-status"),
+    ("punch-direction-rules", PunchDirectionRuleViewSet, "punch-direction-rule"),
 ]
 
 urlpatterns = [

@@ -118,17 +118,17 @@ def _overtime_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
     (the attendance summary's totals; xlsx only, as summaries have no PDF layout)."""
     from decimal import Decimal
 
-    from django.db.models import Count, Q
+    from django.db.models import Count
     from import_export.formats.base_formats import XLSX
     from tablib import Dataset
 
     from accounts.models import Employee
+    from accounts.selectors import employed_between
     from attendance import reports
     from attendance.models import AttendanceDay
 
     people = (
-        Employee.objects.filter(Q(hire_date__isnull=True) | Q(hire_date__lte=end))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start))
+        Employee.objects.filter(employed_between(start, end))
         .select_related("department")
         .order_by("code")
     )

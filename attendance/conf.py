@@ -36,3 +36,11 @@ def offline_max_drift() -> timedelta:
 def offline_max_age() -> timedelta:
     """An offline-queued punch older than this becomes a correction request."""
     return timedelta(hours=int(getattr(settings, "ETIME_OFFLINE_MAX_AGE_HOURS", 72)))
+
+
+def absent_after() -> timedelta:
+    """How long after its window's close a planned day without punches becomes absent
+    (CompanySettings.absent_after_hours, edited by admins; 0: at the close)."""
+    from etime.ops.company import company_settings
+
+    return timedelta(hours=company_settings().absent_after_hours)

@@ -48,6 +48,11 @@ WEEKLY_OFF = "weekly_off"
 # Punch directions and pairing modes (models.PunchDirection / models.DirectionMode values).
 IN, OUT, UNKNOWN = "in", "out", "unknown"
 FIRST_LAST, DEVICE_STATE, ALTERNATING = "first_last", "device_state", "alternating"
+# First IN to last OUT by the punches' directions (Frappe HR's "strictly based on log type").
+IN_OUT = "in_out"
+
+# What a shift does with work on a public holiday (models.HolidayWork values).
+HOLIDAY_OVERTIME, HOLIDAY_NORMAL, HOLIDAY_IGNORED = "overtime", "normal", "ignored"
 
 DUPLICATE_SECONDS = 120
 # Plans this many days either side of the range are needed: a window reaches at most
@@ -70,6 +75,7 @@ class ShiftRule:
     half_day_below_minutes: int = 240
     absent_below_minutes: int = 120
     overtime_after_minutes: int = 0
+    holiday_work: str = HOLIDAY_OVERTIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,16 @@ class DeviceSync:
     last_sync_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class ManualStatus:
+    """A status an admin or manager set by hand for a date (models.ManualDayStatus); it wins
+    over the computed one until it is cleared. ``set_by`` is opaque (a user id)."""
+
+    status: str
+    reason: str = ""
+    set_by: Any = None
+
+
 @dataclass
 class EmployeeInputs:
     employee_id: Any
@@ -110,6 +126,7 @@ class EmployeeInputs:
     devices: Sequence[DeviceSync] = ()
     employed_from: date | None = None
     employed_to: date | None = None
+    manual: Mapping[date, ManualStatus] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -135,6 +152,7 @@ class DayResult:
     # False while the day has neither punches nor an ended window: nothing to store yet
     # (a shift that has not started is not an absence).
     due: bool
+    manual: ManualStatus | None = None
 
 
 @dataclass(slots=True)
@@ -318,12 +336,22 @@ def _date_range(first: date, last: date) -> Iterable[date]:
 
 
 def compute_days(
-    inputs: EmployeeInputs, date_from: date, date_to: date, *, now: datetime, final_after: timedelta
+    inputs: EmployeeInputs,
+    date_from: date,
+    date_to: date,
+    *,
+    now: datetime,
+    final_after: timedelta,
+    absent_after: timedelta = timedelta(0),
 ) -> list[DayResult]:
-    """One result per date in [date_from, date_to] within the employment period."""
+    """One result per date in [date_from, date_to] within the employment period.
+
+    ``absent_after``: a day without punches that would be absent becomes due this long
+    after its window closes (CompanySettings.absent_after_hours; 0: at the close)."""
     tz = ZoneInfo(inputs.time_zone)
     now_epoch = now.timestamp()
     final_after_s = final_after.total_seconds()
+    absent_after_s = absent_after.total_seconds()
 
     # Windows of every planned shift near the range, ordered by opening time.
     windows: list[_Window] = []
@@ -360,8 +388,33 @@ def compute_days(
         shift = inputs.plan.get(day)
         punches = by_day.get(day, [])
         punches.sort(key=lambda item: item[0])
-        results.append(_compute_day(inputs, tz, day, shift, by_date.get(day), _dedupe(punches), now_epoch, final_after_s))
+        results.append(
+            _compute_day(
+                inputs, tz, day, shift, by_date.get(day), _dedupe(punches), now_epoch, final_after_s, absent_after_s
+            )
+        )
     return results
+
+
+def _first_in_last_out(
+    punches: list[tuple[float, PunchFact]], directions: list[str]
+) -> tuple[float | None, float | None]:
+    """Mode ``in_out``: the first IN and the last OUT after it. Decision: a punch of unknown
+    direction stands in only for a side with no known punch, by position — the earliest
+    punch for a missing IN, the latest for a missing OUT. An OUT before the first IN is
+    not a last out (the day then misses its out punch)."""
+    ins = [t for (t, _p), d in zip(punches, directions, strict=True) if d == IN]
+    outs = [t for (t, _p), d in zip(punches, directions, strict=True) if d == OUT]
+    unknown = [t for (t, _p), d in zip(punches, directions, strict=True) if d not in (IN, OUT)]
+    first_in = ins[0] if ins else (unknown[0] if unknown else None)
+    if outs:
+        last_out: float | None = outs[-1]
+    else:
+        rest = [t for t in unknown if first_in is None or t > first_in]
+        last_out = rest[-1] if rest else None
+    if first_in is not None and last_out is not None and last_out <= first_in:
+        last_out = None
+    return first_in, last_out
 
 
 def _compute_day(
@@ -373,6 +426,7 @@ def _compute_day(
     punches: list[tuple[float, PunchFact]],
     now: float,
     final_after: float,
+    absent_after: float = 0.0,
 ) -> DayResult:
     if shift is not None and window is not None:
         start, end, window_open, window_close = window.start, window.end, window.open, window.close
@@ -382,16 +436,36 @@ def _compute_day(
         window_close = _epoch(day + timedelta(days=1), time(0), tz)
     absence = inputs.absences.get(day)
     is_holiday = day in inputs.holidays
-    off_day_work = shift is None or is_holiday
-    count = len(punches)
+    holiday_work = shift.holiday_work if shift is not None else HOLIDAY_OVERTIME
+    # Decision: a shift's holiday rule applies only on a holiday the shift is planned on;
+    # work on a day without a shift is always overtime.
+    off_day_work = shift is None or (is_holiday and holiday_work == HOLIDAY_OVERTIME)
+    punch_count = count = len(punches)
+    if is_holiday and holiday_work == HOLIDAY_IGNORED:
+        # The punches stay stored and counted in punch_count; the day stays a holiday.
+        count = 0
 
     first_in: float | None = None
     last_out: float | None = None
     worked = late = early = overtime = 0
+    one_sided = False  # in_out mode: punches, but no OUT after the first IN (or no IN)
     if count:
         mode = _day_mode(punches, inputs)
         directions = _effective_directions(punches, mode)
-        if count == 1:
+        if mode == IN_OUT:
+            given = [p.direction for _t, p in punches]
+            first_in, last_out = _first_in_last_out(punches, given)
+            if count == 1:
+                # One punch: as in every mode, an out is a last_out only, else a first_in.
+                first_in, last_out = (None, punches[0][0]) if given[0] == OUT else (punches[0][0], None)
+            one_sided = first_in is None or last_out is None
+            if not one_sided:
+                raw = int(last_out - first_in) // 60  # type: ignore[operator]
+                if shift is not None and raw > shift.break_after_minutes:
+                    worked = max(0, raw - shift.unpaid_break_minutes)
+                else:
+                    worked = raw
+        elif count == 1:
             # One punch: an out (by the device or the pairing mode) is a last_out only.
             if directions is not None and directions[0] == OUT:
                 last_out = punches[0][0]
@@ -428,7 +502,7 @@ def _compute_day(
         status = WEEKLY_OFF
     elif count == 0:
         status = ABSENT
-    elif count == 1:
+    elif count == 1 or one_sided:
         status = MISSING_PUNCH
     elif off_day_work:
         status = PRESENT
@@ -438,6 +512,12 @@ def _compute_day(
         status = HALF_DAY
     else:
         status = PRESENT
+
+    manual = inputs.manual.get(day)
+    if manual is not None:
+        # Set by hand (an admin or the manager): it wins until cleared; the metrics stay
+        # what the punches say.
+        status = manual.status
 
     waiting: tuple[DeviceSync, ...] = ()
     if now < window_close:
@@ -460,13 +540,25 @@ def _compute_day(
         late_minutes=late,
         early_exit_minutes=early,
         overtime_minutes=overtime,
-        is_off_day=off_day_work,
+        is_off_day=shift is None or is_holiday,
         is_holiday=is_holiday,
         leave_kind=absence.kind if absence is not None else "",
-        punch_count=count,
+        punch_count=punch_count,
         is_final=is_final,
         waiting_for=waiting,
         window_start=_aware(window_open),
         window_end=_aware(window_close),
-        due=count > 0 or now >= window_close,
+        due=_due(status, count, manual, now, window_close, absent_after),
+        manual=manual,
     )
+
+
+def _due(status: str, count: int, manual: ManualStatus | None, now: float, close: float, absent_after: float) -> bool:
+    """Does the day have a row yet? Decision: a day with punches or a manual status at once;
+    otherwise when its window has closed — an absence without punches only ``absent_after``
+    later (the company's setting), while off days, holidays and leave appear at the close."""
+    if count > 0 or manual is not None:
+        return True
+    if status == ABSENT:
+        return now >= close + absent_after
+    return now >= close

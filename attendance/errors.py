@@ -5,11 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from etime.core.errors import Conflict, DomainError
+from etime.core.errors import PeriodLocked as CorePeriodLocked
 
 
-class PeriodLocked(DomainError):
-    code = "period_locked"
-    status = 409
+class PeriodLocked(CorePeriodLocked):
     message = _("This period is locked; attendance in it can no longer change.")
 
 
@@ -78,3 +77,18 @@ class OfflineTimeTooOld(PunchNotAllowed):
 
     code = "offline_time_too_old"
     message = _("This was queued offline too long ago to be accepted.")
+
+
+class PunchOutsideGeofence(PunchNotAllowed):
+    code = "punch_outside_geofence"
+    message = _("You are not at your work location: clocking in and out needs you on site.")
+
+
+class PunchPositionRequired(PunchNotAllowed):
+    code = "punch_position_required"
+    message = _("Clocking in and out here needs your position: allow location access in your browser and try again.")
+
+
+class PunchPositionInaccurate(PunchNotAllowed):
+    code = "punch_position_inaccurate"
+    message = _("Your position is too imprecise to tell whether you are on site: turn on precise location and try again.")

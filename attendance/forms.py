@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Employee
-from attendance.models import PunchDirection, RegularisationKind
+from attendance.models import DayStatus, PunchDirection, RegularisationKind
 from etime.core.widgets import IsoDateInput, IsoTimeInput
 
 
@@ -60,3 +60,13 @@ class SwapForm(forms.Form):
         field = self.fields["counterpart"]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101
         field.queryset = partners
+
+
+class ManualStatusForm(forms.Form):
+    """A manager sets a team member's day status by hand (attendance.services.day_status_set)."""
+
+    date = forms.DateField(widget=IsoDateInput(), label=_("Date"))
+    status = forms.ChoiceField(
+        choices=[(s, label) for s, label in DayStatus.choices if s != DayStatus.MISSING_PUNCH], label=_("Status")
+    )
+    reason = forms.CharField(max_length=500, label=_("Reason"), help_text=_("e.g. a business trip without punches"))

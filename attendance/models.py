@@ -29,6 +29,12 @@ class PunchDirection(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class GeofenceStatus(models.TextChoices):
+    INSIDE = "inside", _("Inside the geofence")
+    OUTSIDE = "outside", _("Outside the geofence")
+    UNKNOWN = "unknown", _("Position unknown")
+
+
 class Punch(models.Model):
     """One clocking, in UTC. Punches are facts: corrections add punches, never edit them.
 
@@ -74,6 +80,24 @@ class Punch(models.Model):
         "Regularisation", null=True, blank=True, on_delete=models.PROTECT, related_name="punches",
         help_text=_("The approved correction that added this manual punch"), verbose_name=_("regularisation"),
     )
+    # Geofenced clock-in (attendance.geofence): the phone's position, stored only with a
+    # self-service punch at a location with a geofence, and what the fence made of it.
+    latitude = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
+    longitude = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
+    accuracy_m = models.FloatField(
+        null=True, blank=True, help_text=_("The position's accuracy as the browser reported it"), verbose_name=_("accuracy (m)")
+    )
+    geofence = models.CharField(
+        max_length=8, blank=True, choices=GeofenceStatus.choices, verbose_name=_("geofence"),
+        help_text=_("Where the position lay against the location's geofence (empty: not checked)"),
+    )
+    geofence_distance_m = models.FloatField(
+        null=True, blank=True, help_text=_("Distance from the geofence centre"), verbose_name=_("distance from site (m)")
+    )
+    geofence_flagged = models.BooleanField(
+        default=False, help_text=_("Accepted outside the geofence or without a usable position"),
+        verbose_name=_("geofence flag"),
+    )
     # Set only for a punch queued offline on a client device (an installed app, a kiosk) and
     # accepted at sync under the punch policy's rule 6: how far the device's clock was off.
     offline_drift_seconds = models.IntegerField(
@@ -116,6 +140,14 @@ class Punch(models.Model):
 MAX_WINDOW_MINUTES = 12 * 60
 
 
+class HolidayWork(models.TextChoices):
+    """What a shift makes of work on a public holiday it is planned on (attendance.engine)."""
+
+    OVERTIME = "overtime", _("Overtime: present, all of it overtime")
+    NORMAL = "normal", _("Normal time: an ordinary day of the shift")
+    IGNORED = "ignored", _("Ignored: check-ins are ignored, the day stays a holiday")
+
+
 class Shift(models.Model):
     """A working time pattern (DESIGN §6). An ``end_time`` at or before ``start_time`` ends
     the next day (a night shift); equal times make a 24-hour shift."""
@@ -152,6 +184,13 @@ class Shift(models.Model):
     )
     color = models.CharField(
         max_length=7, blank=True, help_text=_("Roster colour, e.g. #1f6feb"), verbose_name=_("color")
+    )
+    holiday_work = models.CharField(
+        max_length=10,
+        choices=HolidayWork.choices,
+        default=HolidayWork.OVERTIME,
+        help_text=_("What work on a public holiday counts as when this shift is planned"),
+        verbose_name=_("work on a holiday"),
     )
 
     class Meta:
@@ -455,6 +494,7 @@ class DirectionMode(models.TextChoices):
     FIRST_LAST = "first_last", _("First punch in, last punch out")
     DEVICE_STATE = "device_state", _("The device's in/out state (pairs)")
     ALTERNATING = "alternating", _("Alternating in, out, in, out")
+    IN_OUT = "in_out", _("First IN to last OUT (by the punches' directions)")
 
 
 class PunchDirectionRule(models.Model):
@@ -545,6 +585,17 @@ class AttendanceDay(models.Model):
         help_text=_("When this result last changed (recomputing to the same result writes nothing)"),
         verbose_name=_("computed at"),
     )
+    # Copied from ManualDayStatus by the recompute: a status set by hand, and why and by whom.
+    is_manual = models.BooleanField(default=False, verbose_name=_("set by hand"))
+    manual_reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason for the manual status"))
+    manual_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("status set by"),
+    )
     # date + employee id: a unique, indexed, chronological key for cursor pagination.
     sort_key = models.CharField(max_length=48, unique=True, editable=False, verbose_name=_("sort key"))
 
@@ -564,6 +615,38 @@ class AttendanceDay(models.Model):
     @staticmethod
     def make_sort_key(day: _date, employee_id: Any) -> str:
         return f"{day.isoformat()}{uuid.UUID(str(employee_id)).hex}"
+
+
+class ManualDayStatus(models.Model):
+    """A day's status set by hand (an admin or the person's manager) with a reason, e.g.
+    present on a business trip without punches. The recompute keeps it as the day's status
+    until it is deleted (cleared); the punches' metrics stay as computed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    employee = models.ForeignKey(
+        "accounts.Employee", on_delete=models.CASCADE, related_name="manual_day_statuses", verbose_name=_("employee")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    status = models.CharField(max_length=16, choices=DayStatus.choices, verbose_name=_("status"))
+    reason = models.CharField(max_length=500, verbose_name=_("reason"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set by"),
+    )
+    set_at = models.DateTimeField(auto_now=True, verbose_name=_("set at"))
+
+    class Meta:
+        verbose_name = _("manual day status")
+        verbose_name_plural = _("manual day statuses")
+        ordering = ["-date"]
+        constraints = [models.UniqueConstraint(fields=["employee", "date"], name="manual_day_status_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} {self.date.isoformat()} {self.status} (manual)"
 
 
 class DirtyDay(models.Model):

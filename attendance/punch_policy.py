@@ -22,7 +22,10 @@ The rules, numbered as docs/SECURITY.md gives them:
    c. it is stamped with the server's time: a person never chooses the time of their own
       punch. A time given with it may differ from the server's by at most
       ``SELF_SERVICE_TOLERANCE`` (clock skew, request latency), else ``punch_time_not_allowed``;
-      within the tolerance the server's time is stored.
+      within the tolerance the server's time is stored;
+   d. where the location has a geofence, the phone's position must satisfy it
+      (attendance.geofence: ``punch_outside_geofence``, ``punch_position_required``,
+      ``punch_position_inaccurate``, or accepted and flagged under the ``flag`` policy).
    Administrators punching for themselves are a person punching too: rule 4 applies.
 5. Anyone else punching for someone else: ``punch_source_not_allowed`` (the access helper
    already answers 403 before this; the policy does not trust its callers to have asked).
@@ -49,6 +52,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from attendance import geofence as geo
 from etime.core.networks import Network, address_allowed
 
 SELF_SERVICE_TOLERANCE = timedelta(minutes=2)
@@ -78,6 +82,7 @@ class LocationRules:
 
     doors: frozenset[Door] = frozenset({Door.DEVICE, Door.WEB, Door.API})
     networks: tuple[Network, ...] = ()
+    fence: geo.Fence | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Attempt:
     by_admin: bool
     timestamp: datetime | None = None  # the time asked for (None: now)
     address: str | None = None  # the client's address (self-service doors)
+    position: geo.Position | None = None  # the phone's position (self-service doors)
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,7 @@ class Decision:
     code: str = ""
     rule: str = ""  # which rule decided, e.g. "4b"
     reason: str = ""  # for the audit trail and the error's details (never shown as a message)
+    geofence: geo.Verdict = geo.NO_FENCE  # rule 4d's answer (what to store with the punch)
 
 
 def _allow(rule: str, timestamp: datetime | None) -> Decision:
@@ -129,7 +136,10 @@ def decide(attempt: Attempt, rules: LocationRules, now: datetime) -> Decision:
         )
     if attempt.timestamp is not None and abs(attempt.timestamp - now) > SELF_SERVICE_TOLERANCE:
         return _refuse("4c", TIME_NOT_ALLOWED, "a person's own punch takes the server's time")
-    return _allow("4c", now)
+    verdict = geo.check(rules.fence, attempt.position)
+    if not verdict.allowed:
+        return _refuse("4d", verdict.code, verdict.reason)
+    return Decision(True, timestamp=now, rule="4d" if rules.fence else "4c", geofence=verdict)
 
 
 # --- Rule 6: punches queued offline -----------------------------------------------------------

@@ -21,6 +21,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from tablib import Dataset
 
 from accounts.models import Employee
+from accounts.selectors import employed_between
 from attendance.models import AttendanceDay, DayStatus
 from etime.core import formatting
 
@@ -35,8 +36,10 @@ CODES = {
     DayStatus.WEEKLY_OFF: pgettext_lazy("register code: weekly off", "WO"),
 }
 PROVISIONAL_MARK = "*"
+MANUAL_MARK = "!"
 LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
-    (PROVISIONAL_MARK, _("provisional (a time clock may still hold punches)"))
+    (PROVISIONAL_MARK, _("provisional (a time clock may still hold punches)")),
+    (MANUAL_MARK, _("manual (the status was set by hand, with a reason)")),
 ]
 FORMATS = ("json", "csv", "xlsx", "pdf")
 
@@ -126,31 +129,32 @@ def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
     see) who were employed at some point in it. Three queries whatever the size."""
     first, last = month_bounds(month)
     people = list(
-        employees.filter(Q(hire_date__isnull=True) | Q(hire_date__lte=last))
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        employees.filter(employed_between(first, last))
         .select_related("department")
         .order_by("code")
     )
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    cells: dict[Any, dict[date, tuple[str, bool]]] = {}
-    for employee_id, day, status, final in AttendanceDay.objects.filter(
+    cells: dict[Any, dict[date, tuple[str, bool, bool]]] = {}
+    for employee_id, day, status, final, manual in AttendanceDay.objects.filter(
         employee__in=[p.pk for p in people], date__gte=first, date__lte=last
-    ).values_list("employee_id", "date", "status", "is_final"):
-        cells.setdefault(employee_id, {})[day] = (status, final)
+    ).values_list("employee_id", "date", "status", "is_final", "is_manual"):
+        cells.setdefault(employee_id, {})[day] = (status, final, manual)
     totals = summary(Employee.objects.filter(pk__in=[p.pk for p in people]), first, last)
     rows = []
     for person in people:
         mine = cells.get(person.pk, {})
         row_cells = []
         for day in days:
-            status, final = mine.get(day, ("", True))
+            status, final, manual = mine.get(day, ("", True, False))
             code = str(CODES.get(DayStatus(status), "")) if status else ""
+            mark = ("" if final or not code else PROVISIONAL_MARK) + (MANUAL_MARK if manual else "")
             row_cells.append(
                 {
                     "date": day.isoformat(),
                     "status": status or None,
-                    "code": code + ("" if final or not code else PROVISIONAL_MARK),
+                    "code": code + mark,
                     "is_final": final if status else None,
+                    "is_manual": manual if status else None,
                 }
             )
         rows.append(RegisterRow(employee=person, cells=row_cells, totals=totals.get(person.pk, Totals())))

@@ -25,6 +25,7 @@ from accounts.selectors import employee_for_user, employee_list_visible
 from attendance import engine
 from attendance.models import (
     AttendanceDay,
+    ManualDayStatus,
     PeriodLock,
     Punch,
     Regularisation,
@@ -69,6 +70,10 @@ def swaps_visible(*, user: User | AnonymousUser) -> QuerySet[ShiftSwapRequest]:
 
 def regularisations_visible(*, user: User | AnonymousUser) -> QuerySet[Regularisation]:
     return Regularisation.objects.filter(employee__in=employee_list_visible(user=user))
+
+
+def manual_statuses_visible(*, user: User | AnonymousUser) -> QuerySet[ManualDayStatus]:
+    return ManualDayStatus.objects.filter(employee__in=employee_list_visible(user=user))
 
 
 def shift_list(*, user: User | AnonymousUser) -> QuerySet[Shift]:
@@ -169,6 +174,7 @@ def shift_rule(shift: Shift) -> engine.ShiftRule:
         half_day_below_minutes=minutes(shift.half_day_below_hours),
         absent_below_minutes=minutes(shift.absent_below_hours),
         overtime_after_minutes=shift.overtime_after_minutes,
+        holiday_work=shift.holiday_work,
     )
 
 

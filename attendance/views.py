@@ -3,7 +3,7 @@ team register with downloads and the requests waiting for my decision."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,10 +23,11 @@ from rest_framework.throttling import BaseThrottle
 from accounts.models import Employee
 from accounts.selectors import employee_for_user, signed_in_user
 from attendance import providers, reports, selectors, services
-from attendance.forms import CorrectionForm, SwapForm
+from attendance.forms import CorrectionForm, ManualStatusForm, SwapForm
 from attendance.models import (
     AttendanceDay,
     DayStatus,
+    ManualDayStatus,
     Punch,
     PunchDirection,
     PunchSource,
@@ -80,6 +81,11 @@ def clock_state(employee: Employee) -> tuple[Punch | None, bool]:
     return last, bool(last and last.direction == PunchDirection.IN)
 
 
+def geofence_policy(employee: Employee) -> str:
+    """The clock forms' ``data-geofence``: whether the page asks for the phone's position."""
+    return employee.location.geofence_policy if employee.location_id and employee.location else "off"
+
+
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     """Home page: clock in/out, today's attendance, and this month's days and overtime trend
     (a table and, with JavaScript, a chart)."""
@@ -116,7 +122,7 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
         "context": {
             "day": day, "shift": shift, "today": today, "month_days": month_days, "overtime": overtime,
             "chart": chart, "last_punch": last_punch, "clocked_in": clocked_in, "time_zone": employee.effective_time_zone,
-            "punched_today": punched_today or clocked_in,
+            "punched_today": punched_today or clocked_in, "geofence": geofence_policy(employee),
         },
     }  # fmt: skip
 
@@ -146,6 +152,7 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
         else [],
         "calendar": month_calendar(month, days),
         "today": zones.today_for(employee),
+        "geofence": geofence_policy(employee) if employee else "off",
         **_month_nav(month),
     }
     return render(request, "attendance/my_attendance.html", context)
@@ -163,10 +170,13 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Unknown direction."))
     back = "home" if request.POST.get("next") == "home" else "attendance_mine"
     try:
-        # The punch policy (in the service) checks the location's networks and stamps the time.
+        # The punch policy (in the service) checks the location's networks and geofence
+        # (static/js/geofence.js sends the position) and stamps the time.
+        position = services.parse_position(*(request.POST.get(k) for k in ("latitude", "longitude", "accuracy_m")))
         punch = services.punch_create(
-            employee=employee, source=PunchSource.WEB, actor=request.user, direction=direction, address=client_ip(request)
-        )
+            employee=employee, source=PunchSource.WEB, actor=request.user, direction=direction,
+            address=client_ip(request), position=position,
+        )  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -174,6 +184,8 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         labels: dict[str, str] = {PunchDirection.IN: _("Clocked in"), PunchDirection.OUT: _("Clocked out")}
         label = labels.get(direction, _("Punch recorded"))
         messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": formatting.time_local(local)})
+        if punch.geofence_flagged:
+            messages.warning(request, _("Your position was outside your work location or unknown: the punch is flagged for your manager."))
     return redirect(back)
 
 
@@ -349,11 +361,53 @@ def member(request: HttpRequest, employee_id: Any) -> HttpResponse:
         AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last).select_related("shift").order_by("date")
     )
     totals = reports.summary(Employee.objects.filter(pk=employee.pk), first, last).get(employee.pk, reports.Totals())
+    manual = ManualDayStatus.objects.filter(employee=employee, date__gte=first, date__lte=last).order_by("date")
     context = {
         "person": employee, "days": days, "totals": totals.as_dict(), "time_zone": employee.effective_time_zone,
-        "calendar": month_calendar(month, days), **_month_nav(month),
+        "calendar": month_calendar(month, days), "located_punches": _located_punches(employee, first, last),
+        **_month_nav(month),
+        "manual_form": ManualStatusForm(initial={"date": first}), "manual_days": manual,
     }  # fmt: skip
     return render(request, "attendance/member.html", context)
+
+
+def _located_punches(employee: Employee, first: Any, last: Any) -> list[Punch]:
+    """The month's punches a geofence checked (with their position, flag and distance)."""
+    zone = ZoneInfo(employee.effective_time_zone)
+    start = datetime.combine(first, time.min, tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
+    return list(
+        Punch.objects.filter(employee=employee, timestamp__gte=start, timestamp__lt=end).exclude(geofence="").order_by("timestamp")
+    )
+
+
+@login_required
+@require_POST
+def member_day_status(request: HttpRequest, employee_id: Any) -> HttpResponse:
+    """Set (or, with ``clear``, clear) a team member's day status by hand; managers and admins."""
+    user = signed_in_user(request.user)
+    employee = access.person_for(user, employee_id, access.Action.MANAGE)
+    form = ManualStatusForm(request.POST)
+    back = reverse("attendance_member", args=[employee.pk])
+    if "clear" in request.POST:
+        form.fields["status"].required = form.fields["reason"].required = False
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    day = form.cleaned_data["date"]
+    back += f"?month={day:%Y-%m}"
+    try:
+        if "clear" in request.POST:
+            services.day_status_clear(employee=employee, day=day, actor=user)
+            messages.success(request, _("The status of %(date)s is computed from the punches again.") % {"date": formatting.date_local(day)})
+        else:
+            services.day_status_set(
+                employee=employee, day=day, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=user
+            )
+            messages.success(request, _("The status of %(date)s is set by hand.") % {"date": formatting.date_local(day)})
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(back)
 
 
 def month_calendar(month: Any, days: list[AttendanceDay]) -> list[list[dict[str, Any]]]:

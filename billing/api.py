@@ -312,9 +312,9 @@ class InvoiceViewSet(EtimeModelViewSet):
         payments = selectors.payment_list_visible(user=request.user).order_by("date")
         if year:
             payments = payments.filter(date__year=year)
-        accounts = {"receivables": "1400", "revenue": "8400", "vat": "1776", "bank": "1200",
-                    **getattr(settings, "ETIME_BILLING_ACCOUNTS", {})}  # fmt: skip
-        response = HttpResponse(resources.journal_csv(invoices, payments, accounts), content_type="text/csv")
+        response = HttpResponse(
+            resources.journal_csv(invoices, payments, dict(settings.ETIME_BILLING_ACCOUNTS)), content_type="text/csv"
+        )
         response["Content-Disposition"] = 'attachment; filename="journal.csv"'
         return response
 

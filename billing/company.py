@@ -18,22 +18,20 @@ def company_details() -> dict[str, Any]:
 
     ``address_lines`` are printed as given; the first is the street line, the last the
     postcode and town (the QR-bill and Factur-X need them split this way)."""
-    lines = getattr(settings, "ETIME_COMPANY_ADDRESS_LINES", [])
-    if isinstance(lines, str):
-        lines = [line.strip() for line in lines.splitlines() if line.strip()]
+    lines = settings.ETIME_COMPANY_ADDRESS_LINES
     from etime.ops.company import company_settings
 
     stored = company_settings()
     stored_lines = [line.strip() for line in (stored.address or "").splitlines() if line.strip()]
     stored_name = stored.company_name if stored.company_name not in ("", "etime") else ""
     return {
-        "name": stored_name or getattr(settings, "ETIME_COMPANY_NAME", "") or "(set ETIME_COMPANY_NAME)",
+        "name": stored_name or settings.ETIME_COMPANY_NAME or "(set ETIME_COMPANY_NAME)",
         "address_lines": stored_lines or list(lines),
-        "country": getattr(settings, "ETIME_COMPANY_COUNTRY", "CH"),
-        "vat_id": stored.vat_id or getattr(settings, "ETIME_COMPANY_VAT_ID", ""),
-        "iban": stored.iban or getattr(settings, "ETIME_COMPANY_IBAN", ""),
-        "logo_path": (stored.logo.path if stored.logo else "") or getattr(settings, "ETIME_COMPANY_LOGO_PATH", ""),
-        "email": getattr(settings, "ETIME_COMPANY_EMAIL", ""),
+        "country": settings.ETIME_COMPANY_COUNTRY,
+        "vat_id": stored.vat_id or settings.ETIME_COMPANY_VAT_ID,
+        "iban": stored.iban or settings.ETIME_COMPANY_IBAN,
+        "logo_path": (stored.logo.path if stored.logo else "") or settings.ETIME_COMPANY_LOGO_PATH,
+        "email": settings.ETIME_COMPANY_EMAIL,
         **_seller_contact(),
     }
 

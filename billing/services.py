@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -63,25 +62,15 @@ from billing.models import (
     Vendor,
 )
 from etime.core import audit, formatting
-from etime.core.errors import ValidationFailed
+from etime.core.errors import ValidationFailed, full_clean
 from timesheets.models import Client, EntryStatus, Project, Task, TimeEntry
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
 
-DEFAULT_INVOICE_FORMAT = "INV-{year}-{seq:04}"
-DEFAULT_CREDIT_NOTE_FORMAT = "CN-{year}-{seq:04}"
 HUNDRED = Decimal(100)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": message}, details={field: [message]})
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None, *, constraints: bool = True) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_unique=constraints, validate_constraints=constraints)
-    except ValidationError as exc:
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise ValidationFailed(details=details) from None
 
 
 def _ensure_draft(invoice: Invoice) -> None:
@@ -275,7 +264,7 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )  # fmt: skip
         # Field validation only: a new draft has no number, and the period order is checked above.
-        _full_clean(invoice, exclude=["client", "created_by"], constraints=False)
+        full_clean(invoice, exclude=["client", "created_by"], constraints=False)
         invoice.save()
         pairs = _build_lines(invoice, fresh=True)
         if not pairs:
@@ -313,7 +302,7 @@ def invoice_update(*, invoice: Invoice, actor: Any, **changes: Any) -> Invoice:
         before = audit.snapshot(invoice)
         for name, value in changes.items():
             setattr(invoice, name, value)
-        _full_clean(invoice, exclude=["client", "created_by", "credits"])
+        full_clean(invoice, exclude=["client", "created_by", "credits"])
         invoice.save()
         audit.record(actor=actor, action="invoice.updated", obj=invoice, before=before, after=audit.snapshot(invoice))
     return invoice
@@ -350,7 +339,7 @@ def invoice_line_add(
             unit_price=unit_price, amount=line_amount(quantity, unit_price),
             vat_rate=invoice.vat_rate if vat_rate is None else vat_rate, vat_category=vat_category,
         )  # fmt: skip
-        _full_clean(line, exclude=["invoice", "project", "task", "expense"])
+        full_clean(line, exclude=["invoice", "project", "task", "expense"])
         line.save()
         _recompute_totals(invoice)
         audit.record(actor=actor, action="invoice.line_added", obj=invoice, after=audit.snapshot(line))
@@ -399,7 +388,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
         if line.kind in (LineKind.EXTRA, LineKind.DISCOUNT):
             line.quantity, line.unit_price = round_money(line.quantity), round_money(line.unit_price)
             line.amount = line_amount(line.quantity, line.unit_price)
-        _full_clean(line, exclude=["invoice", "project", "task", "expense"])
+        full_clean(line, exclude=["invoice", "project", "task", "expense"])
         line.save()
         _recompute_totals(invoice)
         audit.record(actor=actor, action="invoice.line_updated", obj=invoice, before=before, after=audit.snapshot(line))
@@ -426,8 +415,8 @@ def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
 
 def _number_format(kind: str) -> str:
     if kind == InvoiceKind.CREDIT_NOTE:
-        return str(getattr(settings, "ETIME_CREDIT_NOTE_NUMBER_FORMAT", DEFAULT_CREDIT_NOTE_FORMAT))
-    return str(getattr(settings, "ETIME_INVOICE_NUMBER_FORMAT", DEFAULT_INVOICE_FORMAT))
+        return str(settings.ETIME_CREDIT_NOTE_NUMBER_FORMAT)
+    return str(settings.ETIME_INVOICE_NUMBER_FORMAT)
 
 
 def next_number(*, kind: str, year: int) -> tuple[int, str]:
@@ -630,7 +619,7 @@ def payment_record(*, invoice: Invoice, actor: Any, amount: Decimal, day: date, 
             raise PaymentExceedsOpen(details={"open": str(invoice.open_amount), "currency": invoice.currency})
         payment = Payment(invoice=invoice, amount=amount, date=day, method=method, reference=reference,
                           created_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
-        _full_clean(payment, exclude=["invoice", "created_by"])
+        full_clean(payment, exclude=["invoice", "created_by"])
         payment.save()
         invoice.amount_paid += amount
         invoice.payment_status = _payment_status(invoice, timezone.localdate())
@@ -691,7 +680,7 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
 
     invoices_mark_overdue(today=today)
     now = timezone.now()
-    contact = (getattr(settings, "ETIME_BILLING_REMINDER_EMAIL", "") or company_details()["email"] or "").strip()
+    contact = (settings.ETIME_BILLING_REMINDER_EMAIL or company_details()["email"] or "").strip()
     users = list(User.objects.filter(is_active=True, groups__name=selectors.FINANCE_GROUP).distinct().order_by("username"))
     contact_user = User.objects.filter(is_active=True, email__iexact=contact).first() if contact else None
     if contact_user is not None:
@@ -778,7 +767,7 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
             expense.receipt = receipt_store(file=receipt_file, name=receipt_name, content_type=receipt_type)
         if expense.created_by_id is None and getattr(actor, "is_authenticated", False):
             expense.created_by = actor
-        _full_clean(expense)
+        full_clean(expense)
         expense.save()
         audit.record(actor=actor, action=f"expense.{'updated' if stored else 'created'}", obj=expense,
                      before=audit.snapshot(stored) if stored else None, after=audit.snapshot(expense))  # fmt: skip
@@ -803,7 +792,7 @@ def catalog_save(*, obj: Vendor | ExpenseCategory, actor: Any) -> Any:
     """Create or rename a vendor or expense category."""
     with transaction.atomic():
         stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
-        _full_clean(obj)
+        full_clean(obj)
         obj.save()
         noun = obj._meta.model_name
         audit.record(actor=actor, action=f"{noun}.{'updated' if stored else 'created'}", obj=obj,
@@ -816,7 +805,7 @@ def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
     ``SellerContact``): validated, audited. Issued invoices keep the copy they were issued with."""
     with transaction.atomic():
         stored = type(obj).objects.filter(pk=obj.pk).first()
-        _full_clean(obj)
+        full_clean(obj)
         obj.save()
         audit.record(actor=actor, action=f"{obj._meta.model_name}.{'updated' if stored else 'created'}", obj=obj,
                      before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip

@@ -37,7 +37,7 @@ def _fernet(secret: str) -> Fernet:
 
 
 def _keys() -> MultiFernet:
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return MultiFernet([_fernet(s) for s in secrets])
 
 

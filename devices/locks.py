@@ -105,13 +105,13 @@ def _redis() -> Any:
 
 
 def lease_for(device_id: UUID) -> Lease:
-    if getattr(settings, "REDIS_URL", ""):
+    if settings.REDIS_URL:
         return RedisLease(device_id, _redis())
     return DatabaseLease(device_id)
 
 
 def is_held(device_id: UUID) -> bool:
     """Whether some worker holds the device's lease now (for display; racy by nature)."""
-    if getattr(settings, "REDIS_URL", ""):
+    if settings.REDIS_URL:
         return bool(_redis().exists(RedisLease(device_id, None).key))
     return Device.objects.filter(pk=device_id, lease_expires_at__gt=timezone.now()).exists()

@@ -70,7 +70,7 @@ def send_offline_alert(device_id: str) -> int:
     # The same people as selectors.admin_emails(), as users so their preferences apply.
     admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")
     since = device.failing_since or device.last_contact_at or device.created_at
-    base = getattr(settings, "ETIME_BASE_URL", "")
+    base = settings.ETIME_BASE_URL
     # Lazy: notify_many() writes it in each admin's language.
     body = lazy_text(lambda: (
         gettext("The time clock %(name)s (%(address)s) has not delivered punches since %(since)s UTC.")
@@ -108,7 +108,7 @@ def send_knock_alert(knock_id: int) -> int:
     if knock is None:
         return 0
     admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")
-    base = getattr(settings, "ETIME_BASE_URL", "")
+    base = settings.ETIME_BASE_URL
     query = {"protocol": "adms", "serial_number": knock.serial_number}
     if knock.last_address:
         query["push_networks"] = knock.last_address

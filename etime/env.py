@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 
 class ImproperlyConfiguredEnv(RuntimeError):
@@ -58,6 +59,31 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     if minimum is not None and number < minimum:
         raise ImproperlyConfiguredEnv(f"{name}={number} must be at least {minimum}")
     return number
+
+
+def env_map(name: str, default: dict[str, str], *, keys: set[str] | None = None) -> dict[str, str]:
+    """``key=value,key=value`` over ``default``; a key outside ``keys`` or an item without
+    ``=`` stops the boot with the variable's name."""
+    result = dict(default)
+    for item in env_list(name):
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ImproperlyConfiguredEnv(f"{name}: {item!r} is not key=value")
+        if keys is not None and key not in keys:
+            raise ImproperlyConfiguredEnv(f"{name}: unknown key {key!r}; known: {', '.join(sorted(keys))}")
+        result[key] = value
+    return result
+
+
+def env_format(name: str, default: str, **example: Any) -> str:
+    """A ``str.format`` pattern; one that does not format with ``example`` stops the boot."""
+    value = env_str(name, default) or default
+    try:
+        value.format(**example)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ImproperlyConfiguredEnv(f"{name}={value!r} is not a valid pattern: {exc!r}") from None
+    return value
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:

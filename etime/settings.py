@@ -14,7 +14,7 @@ from typing import Any
 
 import dj_database_url
 
-from etime.env import env_bool, env_int, env_list, env_str
+from etime.env import env_bool, env_format, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ETIME_DATA_DIR", str(BASE_DIR / "data"))).resolve()
@@ -186,6 +186,56 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# --- LDAP / Active Directory ---------------------------------------------------------
+# docs/DEPLOYMENT.md "LDAP and Active Directory", docs/SECURITY.md "Password login".
+# Who may use a local password: all (default) or breakglass (active superusers only); the
+# per-person flag User.password_login_disabled refuses it anyway (accounts.ldap_policy).
+ETIME_PASSWORD_LOGIN = env_str("ETIME_PASSWORD_LOGIN", "all").strip().lower()
+if ETIME_PASSWORD_LOGIN not in ("all", "breakglass"):
+    from etime.env import ImproperlyConfiguredEnv
+
+    raise ImproperlyConfiguredEnv(f"ETIME_PASSWORD_LOGIN={ETIME_PASSWORD_LOGIN!r}: use all or breakglass")
+AUTHENTICATION_BACKENDS.insert(
+    AUTHENTICATION_BACKENDS.index("django.contrib.auth.backends.ModelBackend"),
+    "accounts.ldap_policy.PasswordLoginPolicyBackend",
+)
+# Empty: no directory, nothing below applies.
+AUTH_LDAP_SERVER_URI = env_str("ETIME_LDAP_SERVER_URI", "").strip()
+if AUTH_LDAP_SERVER_URI:
+    from accounts.ldap_config import LdapConfig, auth_ldap_settings
+    from etime.env import ImproperlyConfiguredEnv
+
+    try:
+        globals().update(
+            auth_ldap_settings(
+                LdapConfig(
+                    server_uri=AUTH_LDAP_SERVER_URI,
+                    bind_dn=env_str("ETIME_LDAP_BIND_DN", ""),
+                    bind_password=env_str("ETIME_LDAP_BIND_PASSWORD", ""),
+                    user_search_base=env_str("ETIME_LDAP_USER_SEARCH_BASE", ""),
+                    user_filter=env_str("ETIME_LDAP_USER_FILTER", "(uid=%(user)s)"),
+                    start_tls=env_bool("ETIME_LDAP_START_TLS", False),
+                    ca_file=env_str("ETIME_LDAP_CA_FILE", ""),
+                    group_search_base=env_str("ETIME_LDAP_GROUP_SEARCH_BASE", ""),
+                    group_type=env_str("ETIME_LDAP_GROUP_TYPE", "groupOfNames"),
+                    require_group=env_str("ETIME_LDAP_REQUIRE_GROUP", ""),
+                    admin_group=env_str("ETIME_LDAP_ADMIN_GROUP", ""),
+                    manager_group=env_str("ETIME_LDAP_MANAGER_GROUP", ""),
+                    finance_group=env_str("ETIME_LDAP_FINANCE_GROUP", ""),
+                    email_attr=env_str("ETIME_LDAP_EMAIL_ATTR", "mail"),
+                    create_users=env_bool("ETIME_LDAP_CREATE_USERS", False),
+                    timeout_seconds=env_int("ETIME_LDAP_TIMEOUT_SECONDS", 5, minimum=1),
+                )
+            )
+        )
+    except ValueError as exc:
+        raise ImproperlyConfiguredEnv(str(exc)) from None
+    # Right after axes: a locked-out account is refused before the directory is asked.
+    AUTHENTICATION_BACKENDS.insert(
+        AUTHENTICATION_BACKENDS.index("axes.backends.AxesStandaloneBackend") + 1,
+        "accounts.ldap_backend.DirectoryBackend",
+    )
+# --- end LDAP / Active Directory ------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -356,6 +406,28 @@ SPECTACULAR_SETTINGS = {
 
 # --- etime ----------------------------------------------------------------------------
 ETIME_COMPANY_NAME = env_str("ETIME_COMPANY_NAME", "etime")
+# The seller on invoices (docs/BILLING.md) until an admin stores the company's details in
+# Company settings, which win. Address lines are separated by "|": street first, then
+# postcode and town.
+ETIME_COMPANY_ADDRESS_LINES = [line.strip() for line in env_str("ETIME_COMPANY_ADDRESS_LINES").split("|") if line.strip()]
+ETIME_COMPANY_COUNTRY = env_str("ETIME_COMPANY_COUNTRY", "CH").upper()
+ETIME_COMPANY_VAT_ID = env_str("ETIME_COMPANY_VAT_ID")
+ETIME_COMPANY_IBAN = env_str("ETIME_COMPANY_IBAN")
+ETIME_COMPANY_EMAIL = env_str("ETIME_COMPANY_EMAIL")
+ETIME_COMPANY_LOGO_PATH = env_str("ETIME_COMPANY_LOGO_PATH")
+# Invoice and credit-note numbers: each its own series per year ({year}, {seq}).
+ETIME_INVOICE_NUMBER_FORMAT = env_format("ETIME_INVOICE_NUMBER_FORMAT", "INV-{year}-{seq:04}", year=2026, seq=1)
+ETIME_CREDIT_NOTE_NUMBER_FORMAT = env_format("ETIME_CREDIT_NOTE_NUMBER_FORMAT", "CN-{year}-{seq:04}", year=2026, seq=1)
+# Who gets the overdue-invoice mails besides the finance group (else the company e-mail).
+ETIME_BILLING_REMINDER_EMAIL = env_str("ETIME_BILLING_REMINDER_EMAIL")
+# The accounting journal's accounts (SKR-style defaults): receivables=…,revenue=…,vat=…,bank=…
+ETIME_BILLING_ACCOUNTS = env_map(
+    "ETIME_BILLING_ACCOUNTS",
+    {"receivables": "1400", "revenue": "8400", "vat": "1776", "bank": "1200"},
+    keys={"receivables", "revenue", "vat", "bank"},
+)
+# A timer still running after this many hours is stopped by the beat task (docs/TIMESHEETS.md).
+ETIME_TIMER_LIMIT_HOURS = env_int("ETIME_TIMER_LIMIT_HOURS", 10, minimum=1)
 ETIME_IDEMPOTENCY_TTL_HOURS = env_int("ETIME_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # Largest request body (uploads included) accepted before it is read: 413 payload_too_large.
 ETIME_MAX_REQUEST_BYTES = env_int("ETIME_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
@@ -382,6 +454,40 @@ ETIME_ADMS_STAMP_MARGIN_MINUTES = env_int("ETIME_ADMS_STAMP_MARGIN_MINUTES", 60,
 ETIME_ADMS_NEW_KNOCKS_PER_HOUR = env_int("ETIME_ADMS_NEW_KNOCKS_PER_HOUR", 20, minimum=1)
 # The largest body a push clock may send (ATTLOG batch, photo); larger ones get 413.
 ETIME_ADMS_MAX_BODY_BYTES = env_int("ETIME_ADMS_MAX_BODY_BYTES", 4 * 1024 * 1024, minimum=1024)
+# Geofenced clock-in (docs/SECURITY.md "Geofence"): a phone position less precise than this
+# (its reported accuracy, metres) counts as unknown; a precise enough one gets its accuracy as
+# margin, so the fence stretches by at most this much.
+ETIME_GEOFENCE_MAX_ACCURACY_M = env_int("ETIME_GEOFENCE_MAX_ACCURACY_M", 100, minimum=5)
+
+# --- Two-factor authentication (accounts/twofactor.py, docs/SECURITY.md "Two-factor") -----------
+# django-otp: a TOTP device (an authenticator app) and a static device holding the recovery
+# codes. OTPMiddleware marks a session verified; our gate (accounts.twofactor_middleware)
+# sends a signed-in person who still owes a second factor to it before anything else.
+# Before accounts: accounts.admin takes django-otp's device admins out of the back office.
+INSTALLED_APPS[INSTALLED_APPS.index("accounts") : INSTALLED_APPS.index("accounts")] = [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware") + 1, "accounts.twofactor_middleware.TwoFactorMiddleware")
+# Who must use a second factor: any of "admin" (admin role, superuser or staff), "finance"
+# (the finance group), "manager", "everyone"; "none" (or empty) makes it optional for all.
+ETIME_2FA_REQUIRED_FOR = [v.lower() for v in env_list("ETIME_2FA_REQUIRED_FOR", ["admin", "finance"])]
+_2fa_known = {"admin", "finance", "manager", "everyone", "none"}
+from etime.env import ImproperlyConfiguredEnv  # noqa: E402  (kept inside this block)
+
+if set(ETIME_2FA_REQUIRED_FOR) - _2fa_known:
+    raise ImproperlyConfiguredEnv(
+        f"ETIME_2FA_REQUIRED_FOR: unknown {sorted(set(ETIME_2FA_REQUIRED_FOR) - _2fa_known)}; use {sorted(_2fa_known)}"
+    )
+ETIME_2FA_RECOVERY_CODES = 10
+# The name authenticator apps show beside the login (otpauth:// issuer).
+OTP_TOTP_ISSUER = env_str("ETIME_2FA_ISSUER", ETIME_COMPANY_NAME)
+# Second-factor failures count toward the django-axes lockout; a correct password alone no
+# longer clears the count for a person with a second factor (the code does).
+AXES_HANDLER = "accounts.twofactor.TwoFactorAxesHandler"
+# --- end two-factor authentication ----------------------------------------------------------
 
 # --- Operations (etime.ops, docs/OPERATIONS.md) ------------------------------------------
 # Backups go to ETIME_BACKUP_DIR, or to the django-storages backend named by
@@ -399,6 +505,105 @@ ETIME_BACKUP_MAX_AGE_HOURS = env_int("ETIME_BACKUP_MAX_AGE_HOURS", 26, minimum=1
 ETIME_HEALTH_PING_SECONDS = env_int("ETIME_HEALTH_PING_SECONDS", 1, minimum=1)
 ETIME_HEALTH_HEARTBEAT_MAX_SECONDS = env_int("ETIME_HEALTH_HEARTBEAT_MAX_SECONDS", 300, minimum=60)
 # --- end operations ------------------------------------------------------------------------
+
+# --- Single sign-on (OpenID Connect) --------------------------------------------------------
+# django-allauth's socialaccount with its `openid_connect` provider (docs/DEPLOYMENT.md
+# "Single sign-on", docs/SECURITY.md "Single sign-on"). etime's own password login stays at
+# /accounts/login/ (Django's LoginView + axes); allauth's account app is installed only because
+# socialaccount needs it: no signup, none of its URLs but the SSO ones (accounts/sso_urls.py).
+# ETIME_OIDC_PROVIDERS (or _FILE) is a JSON list, one object per provider:
+#   {"id": "entra", "name": "Microsoft", "server_url": "https://.../v2.0", "client_id": "...",
+#    "secret": "...", "roles_claim": "groups", "roles": {"<claim value>": "admin|manager|employee"},
+#    "finance": ["<claim value>", ...], "jit": false, "trust_email": false,
+#    "scope": ["openid", "email", "profile"]}
+# Each becomes an allauth APP whose "settings" carry etime's mapping (accounts/sso.py reads it).
+import json as _json  # noqa: E402
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+from etime.env import ImproperlyConfiguredEnv  # noqa: E402
+
+INSTALLED_APPS += [
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "allauth.account.middleware.AccountMiddleware",
+)
+ETIME_SSO_ROLES = ("admin", "manager", "employee")
+
+
+def _oidc_app(entry: Any, index: int) -> dict[str, Any]:
+    where = f"ETIME_OIDC_PROVIDERS[{index}]"
+    if not isinstance(entry, dict):
+        raise ImproperlyConfiguredEnv(f"{where} is not a JSON object")
+    for key in ("id", "server_url", "client_id"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ImproperlyConfiguredEnv(f"{where}.{key} is required (a non-empty string)")
+    if not entry["id"].replace("-", "").replace("_", "").isalnum():
+        raise ImproperlyConfiguredEnv(f"{where}.id={entry['id']!r} may hold only letters, digits, - and _")
+    if _urlsplit(entry["server_url"]).scheme not in ("https", "http"):
+        raise ImproperlyConfiguredEnv(f"{where}.server_url={entry['server_url']!r} is not an http(s) URL")
+    roles = entry.get("roles") or {}
+    if not isinstance(roles, dict) or any(r not in ETIME_SSO_ROLES for r in roles.values()):
+        raise ImproperlyConfiguredEnv(f"{where}.roles maps claim values to one of {', '.join(ETIME_SSO_ROLES)}")
+    finance = entry.get("finance") or []
+    if not isinstance(finance, list) or not all(isinstance(v, str) for v in finance):
+        raise ImproperlyConfiguredEnv(f"{where}.finance is a list of claim values")
+    return {
+        "provider_id": entry["id"],
+        "name": entry.get("name") or entry["id"],
+        "client_id": entry["client_id"],
+        "secret": entry.get("secret", ""),
+        "settings": {
+            "server_url": entry["server_url"],
+            "oauth_pkce_enabled": True,
+            "scope": entry.get("scope") or ["openid", "email", "profile"],
+            "etime_roles_claim": entry.get("roles_claim") or "",
+            "etime_roles": roles,
+            "etime_finance": finance,
+            "etime_jit": bool(entry.get("jit", False)),
+            "etime_trust_email": bool(entry.get("trust_email", False)),
+        },
+    }
+
+
+try:
+    _oidc_entries = _json.loads(env_str("ETIME_OIDC_PROVIDERS", "[]") or "[]")
+except ValueError as _exc:
+    raise ImproperlyConfiguredEnv(f"ETIME_OIDC_PROVIDERS is not JSON: {_exc}") from None
+if not isinstance(_oidc_entries, list):
+    raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS is a JSON list of providers")
+_oidc_apps = [_oidc_app(entry, i) for i, entry in enumerate(_oidc_entries)]
+if len({app["provider_id"] for app in _oidc_apps}) != len(_oidc_apps):
+    raise ImproperlyConfiguredEnv("ETIME_OIDC_PROVIDERS: each provider needs an id of its own")
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "openid_connect": {
+        # Adds and checks the OpenID Connect `nonce` (allauth checks `state` and PKCE).
+        "provider_class": "accounts.sso_provider.EtimeOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": _oidc_apps,
+    }
+}
+# The login buttons post to /accounts/oidc/<id>/login/, which redirects to the provider:
+# a redirect that follows a form post must be allowed by form-action.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += sorted(
+    {"{0.scheme}://{0.netloc}".format(_urlsplit(entry["server_url"])) for entry in _oidc_entries}
+)
+SOCIALACCOUNT_ADAPTER = "accounts.sso_adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.sso_adapter.AccountAdapter"
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# accounts/sso.py matches people itself: only an `email_verified` address, or the stored subject.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+# --- end single sign-on ---------------------------------------------------------------------
 
 # --- Logging --------------------------------------------------------------------------
 LOG_FORMAT = env_str("ETIME_LOG_FORMAT", "json")

@@ -3,6 +3,7 @@ read-only here as everywhere: corrections are new entries (bulk allocation/adjus
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -10,7 +11,7 @@ import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import holidays as holiday_calendars
 from accounts.models import Department, Employee, Holiday, HolidayCalendar, HolidaySource, Location
+from accounts.selectors import employed_between
 from etime.core.access import Action, is_admin, own_person
 from etime.core.adminkit import OperatePermission, require_permissions, rows_in_reach
 from etime.core.errors import DomainError
@@ -146,9 +148,7 @@ class BulkAllocationForm(forms.Form):
             employees = employees.filter(pk__in=[e.pk for e in data["employees"]])
         else:
             year = data["year"]
-            employees = employees.filter(
-                Q(hire_date__isnull=True) | Q(hire_date__year__lte=year), Q(end_date__isnull=True) | Q(end_date__year__gte=year)
-            )
+            employees = employees.filter(employed_between(date(year, 1, 1), date(year, 12, 31)))
         if data.get("department"):
             employees = employees.filter(department=data["department"])
         if data.get("location"):

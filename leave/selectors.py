@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Sum
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_list_visible
+from accounts.selectors import employed_between, employee_list_visible
 from leave.models import (
     LeavePolicy,
     LeavePolicyAssignment,
@@ -212,9 +212,7 @@ def team_calendar(
     employees_qs = employee_list_visible(user=user).select_related("department")
     if department_id:
         employees_qs = employees_qs.filter(department_id=department_id)
-    employees_qs = employees_qs.filter(
-        Q(hire_date__isnull=True) | Q(hire_date__lte=date_to), Q(end_date__isnull=True) | Q(end_date__gte=date_from)
-    ).order_by("department__name", "last_name", "first_name")
+    employees_qs = employees_qs.filter(employed_between(date_from, date_to)).order_by("department__name", "last_name", "first_name")
     employees = list(employees_qs)
     requests = LeaveRequest.objects.filter(
         employee_id__in=[e.pk for e in employees],

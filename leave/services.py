@@ -21,18 +21,17 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
-from accounts.selectors import employee_for_user
+from accounts.selectors import employed_between, employee_for_user
 from etime.core import approvals, audit, formatting, zones
 from etime.core.access import Action, may
-from etime.core.errors import Conflict, DomainError, ValidationFailed
+from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalRequest, ApprovalStatus
 from leave import notifications
 from leave.models import (
@@ -102,15 +101,6 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _full_clean(obj: Any) -> None:
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        first = next(iter(details.values()))[0] if details else "invalid"
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": first}, details=details) from None
-
-
 def _post(
     *,
     employee_id: Any,
@@ -163,7 +153,7 @@ def _levels(leave_type: LeaveType) -> list[approvals.Level]:
 
 
 def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
-    _full_clean(leave_type)
+    full_clean(leave_type)
     with transaction.atomic():
         creating = leave_type._state.adding
         before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
@@ -176,7 +166,7 @@ def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
 
 
 def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
-    _full_clean(policy)
+    full_clean(policy)
     with transaction.atomic():
         creating = policy._state.adding
         before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
@@ -633,9 +623,7 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
         raise ValidationFailed(gettext("through_month is 1..12."), details={"through_month": ["1..12"]})
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     employees = list(
-        Employee.objects.filter(
-            Q(hire_date__isnull=True) | Q(hire_date__lte=dec31), Q(end_date__isnull=True) | Q(end_date__gte=jan1)
-        ).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
+        Employee.objects.filter(employed_between(jan1, dec31)).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
     )
     employment = {row[0]: (row[3], row[4]) for row in employees}
     policies = policies_for([row[:3] for row in employees])

@@ -52,8 +52,10 @@ class TimesheetsConfig(AppConfig):
                 name="Stop timers left running",
                 task="timesheets.stop_overlong_timers",
                 every_seconds=300,
-                kwargs={"limit_hours": services.DEFAULT_TIMER_LIMIT_HOURS},
-                description="Stops timers running longer than limit_hours at the limit, flags them and mails the employee.",
+                description=(
+                    "Stops timers running longer than ETIME_TIMER_LIMIT_HOURS (or this task's limit_hours"
+                    " argument, when set) at the limit, flags them and mails the employee."
+                ),
             )
         )
         register(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from etime.core.errors import DomainError
+from etime.core.errors import PeriodLocked as CorePeriodLocked
 
 
 class TimeEntryOverlap(DomainError):
@@ -46,9 +47,7 @@ class TimerNotRunning(DomainError):
     message = _("No timer is running.")
 
 
-class PeriodLocked(DomainError):
-    code = "period_locked"
-    status = 409
+class PeriodLocked(CorePeriodLocked):
     message = _("This time is submitted, approved or invoiced and can no longer be changed.")
 
 

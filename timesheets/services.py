@@ -47,7 +47,7 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user
 from etime.core import audit, dates
 from etime.core.access import Action, is_admin, may
-from etime.core.errors import ValidationFailed
+from etime.core.errors import ValidationFailed, full_clean, validation_failed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
 from etime.ops.notifications import language_of, lazy_text, notify
@@ -96,9 +96,6 @@ _RESOLVED_AS = {MERGE: "merged", REPLACE: "replaced", KEEP_MINE: "kept_mine", KE
 # The fields a merge or replace would silently move the conflicts' time across.
 KEPT_FIELDS = ("project", "task", "billable")
 ENTRY_FIELDS = ("project", "task", "start", "end", "description", "billable")
-# Running timers are stopped at this age by timesheets.stop_overlong_timers; the
-# periodic task's ``limit_hours`` argument (editable in the beat admin) overrides it.
-DEFAULT_TIMER_LIMIT_HOURS = 10
 # End-of-day reminders go out from this local hour on.
 DEFAULT_REMINDER_HOUR = 17
 
@@ -106,23 +103,8 @@ DEFAULT_REMINDER_HOUR = 17
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    if "__all__" in details:
-        details["non_field_errors"] = details.pop("__all__")
-    first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": first}, details=details)
-
-
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": message}, details={field: [message]})
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
 
 
 def _user(actor: Any) -> User | None:
@@ -156,7 +138,7 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
 def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | None = None) -> Any:
     stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
     before = audit.snapshot(stored) if stored is not None else None
-    _full_clean(obj)
+    full_clean(obj)
     try:
         with transaction.atomic():
             obj.save()
@@ -265,7 +247,7 @@ def rate_build(
     except ValidationError as exc:
         if any("unique" in str(m).lower() or "already" in str(m).lower() for m in exc.messages):
             raise _invalid("effective_from", gettext("This target already has a rate from this date; add one for another date.")) from None
-        raise _validation_failed(exc) from None
+        raise validation_failed(exc) from None
     return rate
 
 
@@ -816,7 +798,7 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
 
 
 def timer_limit() -> timedelta:
-    return timedelta(hours=getattr(settings, "ETIME_TIMER_LIMIT_HOURS", DEFAULT_TIMER_LIMIT_HOURS))
+    return timedelta(hours=settings.ETIME_TIMER_LIMIT_HOURS)
 
 
 def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None = None) -> list[Any]:

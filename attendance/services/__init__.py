@@ -5,13 +5,15 @@
 - recompute: ``recompute`` (a range), ``recompute_dirty`` (task), ``close_days`` (beat);
 - plans: shifts, schedules, assignments, overrides, swaps;
 - regularisations: corrections and their approval; locks: closed periods;
-- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6).
+- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6);
+- manual: a day's status set by hand (``day_status_set`` / ``day_status_clear``).
 """
 
 from __future__ import annotations
 
 from attendance.services.dirty import mark_dirty, mark_dirty_for_punches, mark_dirty_range
 from attendance.services.locks import ensure_unlocked, period_lock_create, period_lock_delete
+from attendance.services.manual import day_status_clear, day_status_set
 from attendance.services.offline import OfflineResult, offline_punch_action, offline_punch_submit
 from attendance.services.plans import (
     assignment_delete,
@@ -33,6 +35,7 @@ from attendance.services.punches import (
     BULK_CHUNK,
     IngestResult,
     PunchInput,
+    parse_position,
     punch_create,
     punches_attach_unmapped,
     punches_ingest,
@@ -51,6 +54,8 @@ __all__ = [
     "assignment_delete",
     "assignment_save",
     "close_days",
+    "day_status_clear",
+    "day_status_set",
     "direction_rule_delete",
     "direction_rule_save",
     "ensure_unlocked",
@@ -62,6 +67,7 @@ __all__ = [
     "override_update",
     "period_lock_create",
     "period_lock_delete",
+    "parse_position",
     "punch_create",
     "punches_attach_unmapped",
     "punches_ingest",

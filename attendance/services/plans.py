@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,22 +33,9 @@ from attendance.services.dirty import mark_dirty, mark_dirty_range
 from attendance.services.locks import ensure_unlocked
 from etime.core import audit, formatting
 from etime.core.access import Action, may
-from etime.core.errors import ValidationFailed
+from etime.core.errors import ValidationFailed, full_clean
 
 FOREVER = date.max
-
-
-def _validation_failed(exc: ValidationError) -> ValidationFailed:
-    details = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    first = next(iter(details.values()))[0] if details else "invalid"
-    return ValidationFailed(f"The input is invalid: {first}", details=details)
-
-
-def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        raise _validation_failed(exc) from None
 
 
 def _today() -> date:
@@ -84,14 +70,14 @@ def _mark_assignment_dirty(employee_id: Any, first: date, last: date | None) -> 
 SHIFT_FIELDS = (
     "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
     "early_exit_grace_minutes", "checkin_window_before_minutes", "checkout_window_after_minutes",
-    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color",
+    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color", "holiday_work",
 )  # fmt: skip
 
 
 def shift_save(*, shift: Shift, actor: Any) -> Shift:
     """Create or update a shift; recomputes recent unlocked days that plan it."""
     before = None if shift._state.adding else audit.snapshot(Shift.objects.get(pk=shift.pk))
-    _full_clean(shift)
+    full_clean(shift)
     if shift.absent_below_hours > shift.half_day_below_hours:
         raise ValidationFailed(
             gettext("absent_below_hours must not exceed half_day_below_hours."),
@@ -155,7 +141,7 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
     or None for off; None keeps the stored days (whose count must still match)."""
     creating = schedule._state.adding
     before = None if creating else _schedule_snapshot(Schedule.objects.get(pk=schedule.pk))
-    _full_clean(schedule)
+    full_clean(schedule)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -231,7 +217,7 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
     """Create or update an assignment. One employee's assignments never overlap: a conflict
     is ``schedule_assignment_overlap`` (409) naming the conflicting assignment."""
     creating = assignment._state.adding
-    _full_clean(assignment, exclude=["employee", "schedule"])
+    full_clean(assignment, exclude=["employee", "schedule"])
     if assignment.end_date and assignment.end_date < assignment.start_date:
         raise ValidationFailed(gettext("The assignment ends before it starts."), details={"end_date": [gettext("Must not be before start_date.")]})
     with transaction.atomic():
@@ -500,7 +486,7 @@ def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirecti
     """Create or change how punches pair up for a location or a device; audited, and the
     recent days of the people it concerns are recomputed."""
     before = None if rule._state.adding else audit.snapshot(PunchDirectionRule.objects.get(pk=rule.pk))
-    _full_clean(rule)
+    full_clean(rule)
     with transaction.atomic():
         try:
             with transaction.atomic():

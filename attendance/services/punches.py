@@ -13,14 +13,23 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Employee
 from accounts.selectors import employee_for_user
-from attendance import punch_policy
-from attendance.errors import PunchNetworkNotAllowed, PunchNotAllowed, PunchSourceNotAllowed, PunchTimeNotAllowed
+from attendance import geofence, punch_policy
+from attendance.errors import (
+    PunchNetworkNotAllowed,
+    PunchNotAllowed,
+    PunchOutsideGeofence,
+    PunchPositionInaccurate,
+    PunchPositionRequired,
+    PunchSourceNotAllowed,
+    PunchTimeNotAllowed,
+)
 from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
@@ -151,19 +160,54 @@ def punch_rules(employee: Employee) -> punch_policy.LocationRules:
     except ValueError:
         # Stored past validation (Location.clean refuses it): fail closed, match no address.
         networks = (ipaddress.ip_network("0.0.0.0/32"), ipaddress.ip_network("::/128"))
-    return punch_policy.LocationRules(doors=frozenset(doors), networks=networks)
+    return punch_policy.LocationRules(doors=frozenset(doors), networks=networks, fence=location_fence(location))
+
+
+def location_fence(location: Any) -> geofence.Fence | None:
+    """The location's geofence as plain data; None when off. A policy stored without its
+    centre or radius (Location.clean refuses it) fails closed: a fence nobody is inside."""
+    policy = geofence.Policy(location.geofence_policy or geofence.Policy.OFF)
+    if policy == geofence.Policy.OFF:
+        return None
+    lat, lon, radius = location.geofence_latitude, location.geofence_longitude, location.geofence_radius_m
+    if lat is None or lon is None or not radius:
+        return geofence.Fence(0.0, 0.0, -1.0, geofence.Policy.REQUIRE, 0.0)
+    return geofence.Fence(
+        float(lat), float(lon), float(radius), policy, float(settings.ETIME_GEOFENCE_MAX_ACCURACY_M)
+    )
+
+
+def parse_position(latitude: Any, longitude: Any, accuracy: Any) -> geofence.Position | None:
+    """A position from a form's or a request's three values: all empty is no position; a
+    partial or malformed one is a ``validation_error`` (never a guess)."""
+    values = {"latitude": latitude, "longitude": longitude, "accuracy": accuracy}
+    if all(v in (None, "") for v in values.values()):
+        return None
+    try:
+        numbers = {k: float(v) for k, v in values.items()}  # type: ignore[arg-type]
+        return geofence.Position(numbers["latitude"], numbers["longitude"], numbers["accuracy"])
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            gettext("A position is a latitude (-90 to 90), a longitude (-180 to 180) and an accuracy in metres."),
+            details={k: [gettext("Give all three as numbers.")] for k in values},
+        ) from None
 
 
 REFUSALS: dict[str, type[PunchNotAllowed]] = {
     punch_policy.SOURCE_NOT_ALLOWED: PunchSourceNotAllowed,
     punch_policy.NETWORK_NOT_ALLOWED: PunchNetworkNotAllowed,
     punch_policy.TIME_NOT_ALLOWED: PunchTimeNotAllowed,
+    geofence.OUTSIDE: PunchOutsideGeofence,
+    geofence.POSITION_REQUIRED: PunchPositionRequired,
+    geofence.POSITION_INACCURATE: PunchPositionInaccurate,
 }
 
 
 def _refuse(*, employee: Employee, actor: Any, attempt: punch_policy.Attempt, decision: punch_policy.Decision) -> None:
     """Audit the refusal in its own write (the refused request writes nothing else), then raise."""
     details = {"rule": decision.rule, "reason": decision.reason, "door": str(attempt.door)}
+    # A refused position is not kept (privacy, docs/SECURITY.md): the reason says how far and
+    # how precise it was, never where the person stood.
     with transaction.atomic():
         audit.record(
             actor=actor, action="punch.refused", obj=employee,
@@ -189,12 +233,15 @@ def punch_create(
     note: str = "",
     regularisation: Any = None,
     address: str | None = None,
+    position: geofence.Position | None = None,
 ) -> Punch:
     """A punch not read from a device log: web clock-in, integrator API, admin entry, an
     approved correction (``regularisation``). Every one passes the punch policy
     (attendance.punch_policy): a person's own punch takes the server's time (``timestamp``
     None, or within the tolerance) and needs the location to accept the door (``source``)
-    from the client's ``address``; refusals are audited and raise a 403 ``punch_*`` error.
+    from the client's ``address``, and, where the location has a geofence, the phone's
+    ``position`` inside it (or flagged); refusals are audited and raise a 403 ``punch_*`` error.
+    The position is stored with the punch only where a geofence checked it.
 
     Refused with ``period_locked`` when its local date falls in a locked period.
     """
@@ -215,6 +262,7 @@ def punch_create(
         by_admin=is_admin(actor),
         timestamp=timestamp,
         address=address,
+        position=position,
     )
     decision = punch_policy.decide(attempt, punch_rules(employee), timezone.now())
     if not decision.allowed:
@@ -231,10 +279,21 @@ def punch_create(
             note=note[:500],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             regularisation=regularisation,
+            **_geofence_fields(decision.geofence, position),
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
         mark_dirty_for_punches([(employee.pk, stamped)])
     return punch
+
+
+def _geofence_fields(verdict: geofence.Verdict, position: geofence.Position | None) -> dict[str, Any]:
+    if not verdict.store_position:
+        return {}
+    fields: dict[str, Any] = {"geofence": str(verdict.status), "geofence_flagged": verdict.flagged}
+    if position is not None:
+        fields.update(latitude=position.latitude, longitude=position.longitude, accuracy_m=position.accuracy_m,
+                      geofence_distance_m=round(verdict.distance_m, 1) if verdict.distance_m is not None else None)  # fmt: skip
+    return fields
 
 
 def punches_attach_unmapped(*, employee: Employee) -> int:

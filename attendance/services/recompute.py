@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from accounts.models import Employee
 from attendance import conf, engine, providers
-from attendance.models import AttendanceDay, DirectionMode, DirtyDay, Punch, PunchDirectionRule
+from attendance.models import AttendanceDay, DirectionMode, DirtyDay, ManualDayStatus, Punch, PunchDirectionRule
 from attendance.selectors import PlanCache, is_locked, locked_ranges, plans_for
 
 CHUNK = 500
@@ -41,7 +41,7 @@ CLAIM_LEASE = timedelta(minutes=15)
 UPDATE_FIELDS = [
     "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes", "early_exit_minutes",
     "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count", "is_final", "waiting_for",
-    "window_start", "window_end", "computed_at",
+    "window_start", "window_end", "is_manual", "manual_reason", "manual_by", "computed_at",
 ]  # fmt: skip
 
 
@@ -64,6 +64,7 @@ class _RunContext:
         self.device_modes = {d: m for d, _loc, m in rules if d is not None}
         self.location_modes = {loc: m for _d, loc, m in rules if loc is not None}
         self.final_after = conf.final_after()
+        self.absent_after = conf.absent_after()
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -130,6 +131,11 @@ def _recompute_chunk(
     holidays_by: dict[Any, set[date]] = defaultdict(set)
     for employee_id, day in holidays:
         holidays_by[employee_id].add(day)
+    manual_by: dict[Any, dict[date, engine.ManualStatus]] = defaultdict(dict)
+    for employee_id, day, status, reason, set_by in ManualDayStatus.objects.filter(
+        employee_id__in=ids, date__gte=first, date__lte=last
+    ).values_list("employee_id", "date", "status", "reason", "set_by_id"):
+        manual_by[employee_id][day] = engine.ManualStatus(status, reason, set_by)
 
     computed: list[engine.DayResult] = []
     rows: list[tuple[Any, ...]] = []
@@ -153,16 +159,20 @@ def _recompute_chunk(
             devices=devices.get(employee_id, ()),
             employed_from=hire,
             employed_to=end,
+            manual=manual_by.get(employee_id, {}),
         )
         wanted = only.get(employee_id) if only is not None else None
         key = (employee_id if isinstance(employee_id, uuid.UUID) else uuid.UUID(str(employee_id))).hex
-        for out in engine.compute_days(inputs, date_from, date_to, now=now, final_after=ctx.final_after):
+        for out in engine.compute_days(
+            inputs, date_from, date_to, now=now, final_after=ctx.final_after, absent_after=ctx.absent_after
+        ):
             if wanted is not None and out.date not in wanted:
                 continue
             if ctx.locks and is_locked(out.date, ctx.locks):
                 result.locked += 1
                 continue
             computed.append(out)
+            manual = out.manual
             if not out.due:
                 stale[employee_id].append(out.date)
                 continue
@@ -171,7 +181,8 @@ def _recompute_chunk(
                     employee_id, out.date, out.shift_id, out.status, out.first_in, out.last_out, out.worked_minutes,
                     out.late_minutes, out.early_exit_minutes, out.overtime_minutes, out.is_off_day, out.is_holiday,
                     out.leave_kind, out.punch_count, out.is_final, _waiting_json(out.waiting_for), out.window_start,
-                    out.window_end, now, f"{out.date.isoformat()}{key}",
+                    out.window_end, manual is not None, manual.reason if manual else "", manual.set_by if manual else None,
+                    now, f"{out.date.isoformat()}{key}",
                 )
             )  # fmt: skip
         # Dates outside the employment period have no row.

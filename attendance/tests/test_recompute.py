@@ -70,6 +70,10 @@ def test_the_loader_reads_a_fixed_number_of_queries_however_many_employees(plann
             recompute(employee_ids=ids, date_from=WEEK[0], date_to=WEEK[-1])
         return len(ctx.captured_queries)
 
+    # The company settings (the absence delay) are read once and cached: not a per-chunk read.
+    from etime.ops.company import company_settings
+
+    company_settings()
     one = count([people.alice.pk])
     six = count([people.alice.pk, people.amir.pk, people.dave.pk, people.bob.pk, people.carla.pk, people.mona.pk])
     assert one == six

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -63,3 +65,31 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class PeriodLocked(DomainError):
+    """Time that is closed for changes (an attendance period lock, or time entries that are
+    submitted, approved or invoiced). Apps subclass it only to say which, in their message."""
+
+    code = "period_locked"
+    status = 409
+    message = _("This period is locked and can no longer change.")
+
+
+def validation_failed(exc: ValidationError) -> ValidationFailed:
+    """A model's ``ValidationError`` as the API's ``validation_error``: messages per field, a
+    model-wide one under ``non_field_errors`` (as DRF names it), the first in the text."""
+    details = dict(exc.message_dict) if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    if "__all__" in details:
+        details["non_field_errors"] = details.pop("__all__")
+    first = next(iter(details.values()))[0] if details else gettext("invalid")
+    return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": first}, details=details)
+
+
+def full_clean(obj: Any, exclude: list[str] | None = None, *, constraints: bool = True) -> None:
+    """``obj.full_clean()`` raising ``validation_failed``; ``constraints=False`` leaves unique
+    and check constraints to the database (for rows a lock or an upsert already guards)."""
+    try:
+        obj.full_clean(exclude=exclude, validate_unique=constraints, validate_constraints=constraints)
+    except ValidationError as exc:
+        raise validation_failed(exc) from None

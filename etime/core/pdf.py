@@ -50,7 +50,7 @@ def allowed_roots(base_url: str | None = None) -> tuple[Path, ...]:
 
 
 def allowed_files() -> tuple[Path, ...]:
-    logo = getattr(settings, "ETIME_COMPANY_LOGO_PATH", "") or ""
+    logo = settings.ETIME_COMPANY_LOGO_PATH
     return (Path(logo).resolve(),) if logo else ()
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -112,6 +113,11 @@ def _default_working_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+# The periodic close looks 7 days back (ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS): a window closes
+# at most ~2.5 days after its date, so 72 h later is still inside the look-back.
+ABSENT_AFTER_MAX_HOURS = 72
+
+
 class CompanySettings(models.Model):
     """The one row of company-wide settings (pk is always 1). Read with
     ``etime.ops.company.company_settings()``; written by ``company_settings_update``."""
@@ -183,6 +189,15 @@ class CompanySettings(models.Model):
         help_text=_(
             "Whom an employee may offer a shift swap. The colleague agrees and the managers decide in every case; "
             "a manager or an admin may also arrange a swap with someone they manage."
+        ),
+    )
+    absent_after_hours = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(ABSENT_AFTER_MAX_HOURS)],
+        verbose_name=_("absence recorded after (hours)"),
+        help_text=_(
+            "A planned day without punches becomes absent this many hours after its shift's window closes "
+            "(0: at the close). Off days, holidays and leave are not delayed."
         ),
     )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))

@@ -64,6 +64,18 @@ FOLDED = [
 BROKEN_IMPORT = b'\xff\xfe this is not a table \x00\x01\n;;;"unterminated\n'
 
 
+# Authenticator-app secrets of the personas whose second factor this run set up (username -> base32).
+TOTP_SECRETS: dict[str, str] = {}
+
+
+def totp_code(secret: str) -> str:
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    return f"{TOTP(b32decode(secret)).token():06d}"
+
+
 def personas() -> dict[str, str]:
     lines = os.environ.get("ETIME_PRODUCTION_PERSONAS", "").split()
     return dict(line.split("=", 1) for line in lines if "=" in line)
@@ -232,6 +244,35 @@ class Crawl:
             self.page.click("main button[type=submit]")
         if urlsplit(self.page.url).path == "/accounts/login/":
             raise AssertionError(f"{self.persona}: logging in as {username} failed")
+        self.second_factor(username)
+
+    def second_factor(self, username: str) -> None:
+        """Two-factor authentication (required for admins and finance): the first sign-in of a
+        run sets up an authenticator app through the set-up page, as a person does; later ones
+        enter its code. A code is used once per 30-second step, so a sign-in in the same step
+        as the last one waits for the next."""
+        path = urlsplit(self.page.url).path
+        if path == "/accounts/two-factor/setup/":
+            secret = self.page.get_attribute("[data-testid=twofactor-secret]", "data-secret") or ""
+            TOTP_SECRETS[username] = secret
+            self.page.fill("#id_code", totp_code(secret))
+            with self.page.expect_navigation(wait_until="load"):
+                self.page.click("[data-testid=twofactor-setup-form] button[type=submit]")
+            with self.page.expect_navigation(wait_until="load"):
+                self.page.click("[data-testid=recovery-codes-saved]")
+        elif path == "/accounts/two-factor/":
+            secret = TOTP_SECRETS.get(username)
+            if secret is None:
+                raise AssertionError(f"{self.persona}: {username} has a second factor this run did not set up")
+            for _attempt in range(2):
+                self.page.fill("#id_code", totp_code(secret))
+                with self.page.expect_navigation(wait_until="load"):
+                    self.page.click("[data-testid=twofactor-verify-form] button[type=submit]")
+                if urlsplit(self.page.url).path != "/accounts/two-factor/":
+                    break
+                self.page.wait_for_timeout(31_000)
+        if urlsplit(self.page.url).path.startswith("/accounts/two-factor/"):
+            raise AssertionError(f"{self.persona}: the second factor of {username} was refused")
 
     def submit(self, selector: str) -> Any:
         """Submit a form by its button and wait for the page it leads to (or a download)."""

@@ -181,6 +181,22 @@ API: dict[str, Row] = {
     "POST /api/v1/attendance-locks/": R(ADMIN),
     "GET /api/v1/attendance-locks/{id}/": R(ADMIN, obj="attendance_lock"),
     "DELETE /api/v1/attendance-locks/{id}/": R(ADMIN, obj="attendance_lock"),
+    "GET /api/v1/manual-day-statuses/": R(SIGNED, obj="manual_day_status", sees=CHAIN),
+    "POST /api/v1/manual-day-statuses/": R(
+        MANAGERS,
+        body=lambda w: {"employee": _pk(w, "employee"), "date": "2026-03-06", "status": "present", "reason": "Trade fair"},
+        deny_field="employee",
+    ),
+    "GET /api/v1/manual-day-statuses/{id}/": R(CHAIN, obj="manual_day_status"),
+    "DELETE /api/v1/manual-day-statuses/{id}/": R(MANAGERS, obj="manual_day_status"),
+    "GET /api/v1/punch-direction-rules/": R(ADMIN),
+    "POST /api/v1/punch-direction-rules/": R(ADMIN, body=lambda w: {"location": _pk(w, "location"), "mode": "in_out"}),
+    "GET /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
+    "PUT /api/v1/punch-direction-rules/{id}/": R(
+        ADMIN, obj="punch_direction_rule", body=lambda w: {"device_id": str(w["punch_direction_rule"].device_id), "mode": "alternating"}
+    ),
+    "PATCH /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule", body=lambda w: {"mode": "device_state"}),
+    "DELETE /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
     # devices: admins only
     "GET /api/v1/devices/": R(ADMIN),
     "POST /api/v1/devices/": R(ADMIN),
@@ -346,6 +362,9 @@ PAGES: dict[str, Row] = {
     "GET /healthz": R(PUBLIC),
     "GET /admin/login/": R(PUBLIC),
     "GET /accounts/login/": R(PUBLIC),
+    # single sign-on (issue 21): the pages allauth's flows end on when a sign-in cannot go on
+    "GET /accounts/sso/inactive/": R(PUBLIC),
+    "GET /accounts/sso/cancelled/": R(PUBLIC),
     "GET /accounts/password/change/": R(SIGNED),
     "GET /accounts/password/change/done/": R(SIGNED),
     "GET /accounts/set-password/done/": R(PUBLIC),
@@ -357,6 +376,13 @@ PAGES: dict[str, Row] = {
     "GET /sw.js": R(PUBLIC),
     "GET /profile/": R(SIGNED),
     "POST /profile/tokens/": R(SIGNED),
+    # two-factor (issue 21): each person's own; without a second factor they lead back to the profile
+    "GET /accounts/two-factor/": R(SIGNED),
+    "GET /accounts/two-factor/setup/": R(SIGNED),
+    "GET /accounts/two-factor/recovery-codes/": R(SIGNED),
+    "GET /accounts/two-factor/recovery-codes/download/": R(SIGNED),
+    "POST /accounts/two-factor/recovery-codes/new/": R(SIGNED),
+    "POST /accounts/two-factor/disable/": R(SIGNED),
     "GET /people/": R(SIGNED),
     "GET /people/export/": R(SIGNED, obj="employee", sees=CHAIN, marker=lambda w: "E003"),
     "GET /people/{employee_id}/": R(CHAIN, obj="employee"),
@@ -387,6 +413,9 @@ PAGES: dict[str, Row] = {
     "GET /inbox/": R(SIGNED),
     "GET /attendance/team/today/": R(SIGNED),
     "GET /attendance/team/{employee_id}/": R(CHAIN, obj="employee"),
+    "POST /attendance/team/{employee_id}/day-status/": R(
+        MANAGERS, obj="employee", body=lambda w: {"date": "2026-03-06", "status": "present", "reason": "Trade fair"}
+    ),
     "GET /leave/ledger/{leave_type_id}/": R(EMPLOYEES, obj="leave_type"),
     "POST /leave/requests/preview/": R(SIGNED),  # a login without an employee record is told so
     "GET /time/": R(EMPLOYEES),
@@ -411,6 +440,8 @@ PAGES: dict[str, Row] = {
 # Pages covered by their own tests (a secret or a one-time link is the credential), or by
 # Django's admin, or by the device protocol (devices authenticate by serial number).
 PAGES_ELSEWHERE = {
+    "/accounts/oidc/{provider_id}/login/": "tests/sso/test_oidc_login.py (starts a sign-in at the provider; anyone may)",
+    "/accounts/oidc/{provider_id}/login/callback/": "tests/sso/test_oidc_login.py (state, nonce, matching, refusals)",
     "/accounts/logout/": "Django's LogoutView (POST only; ends the session, then redirects to the login page)",
     "/accounts/set-password/{uidb64}/{token}/": "accounts/tests (one-time token link)",
     "/accounts/password/reset/{uidb64}/{token}/": "accounts/tests/test_password_reset.py (one-time token link)",

@@ -45,6 +45,14 @@ SEES = {
 MANAGES = {"alice": set(), "bob": {"alice", "amir"}, "mona": {"dave"}, "admin": set(PEOPLE)}
 DEPARTMENT = {"alice": "ENG", "amir": "ENG", "bob": "ENG", "carla": "ENG", "dave": "SAL", "mona": "SAL"}
 OFFICE, OUTSIDE = "192.0.2.10", "198.51.100.7"
+# The Zurich location's geofence (issue #20): a 100 m circle; positions the phone may send.
+FENCE_LAT, FENCE_LON = 47.378177, 8.540192
+POSITIONS: dict[str, dict[str, Any]] = {
+    "inside": {"latitude": FENCE_LAT + 0.0003, "longitude": FENCE_LON, "accuracy_m": 10},  # ~33 m north
+    "outside": {"latitude": FENCE_LAT + 0.01, "longitude": FENCE_LON, "accuracy_m": 10},  # ~1.1 km north
+    "imprecise": {"latitude": FENCE_LAT, "longitude": FENCE_LON, "accuracy_m": 5000},
+    "partial": {"latitude": FENCE_LAT},
+}
 ODD = st.sampled_from(["", "x", "0", "null", "5d0c2d3e-0000-4000-8000-000000000000", "../", "'; --", "9" * 40])
 
 
@@ -112,24 +120,35 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
         address=st.sampled_from([OFFICE, OUTSIDE]),
         networks=st.booleans(),
         api_door=st.booleans(),
+        fence=st.sampled_from(["off", "require", "flag"]),
+        position=st.sampled_from([None, "inside", "outside", "imprecise", "partial"]),
     )
     # The findings of issue #18, always tried: her own punch three weeks back; from outside the
     # location's networks; through a door the location closed; for a colleague.
     @example(persona="alice", employee=None, timestamp=("offset", -86400 * 21), direction="out", address=OFFICE,
-             networks=False, api_door=True)  # fmt: skip
+             networks=False, api_door=True, fence="off", position=None)  # fmt: skip
     @example(
-        persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True
+        persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True,
+        fence="off", position=None,
+    )
+    # issue #20: her own punch from outside a required geofence, or with no position
+    @example(persona="alice", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False,
+             api_door=True, fence="require", position="outside")  # fmt: skip
+    @example(persona="alice", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False,
+             api_door=True, fence="require", position=None)  # fmt: skip
+    @example(
+        persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False,
+        fence="off", position=None,
     )
     @example(
-        persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False
-    )
-    @example(
-        persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True
+        persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True,
+        fence="off", position=None,
     )
     def fuzz(
-        persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool
+        persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool,
+        fence: str, position: Any,
     ) -> None:
-        body: dict[str, Any] = {}
+        body: dict[str, Any] = dict(POSITIONS[position]) if position else {}
         if employee is not None:
             body["employee"] = _value(employee, ids)
         asked = None
@@ -142,14 +161,18 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
             body["direction"] = direction
         with transaction.atomic():
             Location.objects.filter(pk=location.pk).update(
-                allowed_networks="192.0.2.0/24" if networks else "", punch_from_api=api_door
-            )
+                allowed_networks="192.0.2.0/24" if networks else "", punch_from_api=api_door, geofence_policy=fence,
+                geofence_latitude=FENCE_LAT, geofence_longitude=FENCE_LON, geofence_radius_m=100,
+            )  # fmt: skip
             before = set(Punch.objects.values_list("pk", flat=True))
             response = clients[persona].post("/api/v1/punches/", body, format="json", REMOTE_ADDR=address)
             created = list(Punch.objects.exclude(pk__in=before))
             transaction.set_rollback(True)
         tally["requests"] += 1
-        label = f"POST /api/v1/punches/ {body!r} as {persona} from {address} (networks={networks}, api={api_door})"
+        label = (
+            f"POST /api/v1/punches/ {body!r} as {persona} from {address} (networks={networks}, api={api_door}, "
+            f"fence={fence})"
+        )
         problem = _problem(response)
         assert problem is None, f"{label}: {problem} {response.content[:300]!r}"
         if response.status_code != 201:
@@ -158,14 +181,20 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
         tally["successes"] += 1
         target = employee if employee in PEOPLE else (None if employee is None else "?")
         own = target is None or target == persona
-        body_ok = direction in (None, "in", "out", "unknown") and (timestamp is None or isinstance(timestamp, tuple))
+        body_ok = (
+            direction in (None, "in", "out", "unknown")
+            and (timestamp is None or isinstance(timestamp, tuple))
+            and position != "partial"
+        )
         if persona == "admin" and target in PEOPLE:
             expected = body_ok
         else:
             on_time = asked is None or abs(asked - NOW) <= timedelta(minutes=2)
+            on_site = fence != "require" or position == "inside"
             expected = (
                 own and persona != "admin" and body_ok and api_door and (not networks or address == OFFICE) and on_time
-            )
+                and on_site
+            )  # fmt: skip
         assert expected, f"{label}: unexpected success {response.content[:300]!r}"
         assert len(created) == 1
         if own and persona != "admin":

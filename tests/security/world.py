@@ -7,6 +7,7 @@ dict ``key -> object``; the matrix rows name these keys for ``{id}`` in a path.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,9 +24,11 @@ def build_world(people: Any) -> dict[str, Any]:
     from accounts.holidays import calendar_for_region
     from accounts.models import Department, Location
     from accounts.services import employee_update
-    from attendance.models import AttendanceDay, PeriodLock, Schedule, ScheduleAssignment, Shift
+    from attendance.models import AttendanceDay, PeriodLock, PunchDirectionRule, Schedule, ScheduleAssignment, Shift
     from attendance.services import (
         assignment_save,
+        day_status_set,
+        direction_rule_save,
         override_set,
         punch_create,
         recompute,
@@ -78,6 +81,11 @@ def build_world(people: Any) -> dict[str, Any]:
     w["shift_swap"] = swap_request(requester=alice, counterpart=amir, day=date(2026, 6, 1), actor=alice.user)
     w["attendance_lock"] = period_lock_create(date_from=date(2025, 1, 1), date_to=date(2025, 1, 31), actor=admin)
     assert isinstance(w["attendance_lock"], PeriodLock)
+    day_status_set(employee=alice, day=date(2026, 3, 5), status="present", reason="Business trip", actor=admin)
+    w["manual_day_status"] = alice.manual_day_statuses.get(date=date(2026, 3, 5))
+    w["punch_direction_rule"] = direction_rule_save(
+        rule=PunchDirectionRule(device_id=uuid.UUID("00000000-0000-4000-8000-0000000d1e00"), mode="in_out"), actor=admin
+    )
 
     w["device"] = device_create(actor=admin, name="Front door", host="127.0.0.1", port=4370, comm_key=1234)
     w["client_device"] = client_device_register(owner=alice, actor=alice.user, name="Alice's phone")[0]

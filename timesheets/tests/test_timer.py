@@ -153,5 +153,19 @@ def test_the_default_schedules_are_registered_for_beat(db: Any) -> None:
 
     call_command("setup_periodic_tasks", stdout=io.StringIO())
     tasks = dict(PeriodicTask.objects.values_list("task", "kwargs"))
-    assert tasks["timesheets.stop_overlong_timers"] == '{"limit_hours": 10}'
+    # No limit of its own: the task takes ETIME_TIMER_LIMIT_HOURS unless an admin sets one.
+    assert tasks["timesheets.stop_overlong_timers"] == "{}"
     assert "timesheets.send_daily_reminders" in tasks and "timesheets.send_approval_reminders" in tasks
+
+
+def test_the_timer_limit_setting_stops_timers_at_its_limit(catalog: Any, entry: Any, settings: Any) -> None:
+    from timesheets.tasks import stop_overlong_timers
+
+    settings.ETIME_TIMER_LIMIT_HOURS = 3
+    running = entry(at(MONDAY, "08:00"), None)
+    with time_machine.travel(at(MONDAY, "10:59"), tick=False):
+        assert stop_overlong_timers() == 0
+    with time_machine.travel(at(MONDAY, "11:30"), tick=False):
+        assert stop_overlong_timers() == 1
+    running.refresh_from_db()
+    assert running.end == at(MONDAY, "11:00")

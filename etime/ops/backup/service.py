@@ -453,7 +453,7 @@ def _alert_failure(record: BackupRecord) -> None:
         admins = list(get_user_model()._default_manager.filter(is_active=True, is_staff=True))
         for admin in admins:
             notify(admin, NotificationKind.BACKUP_FAILED, subject, body)
-        if not admins and getattr(settings, "ADMINS", None):
+        if not admins and settings.ADMINS:
             send_mail(f"[etime] {subject}", body, None, [email for _, email in settings.ADMINS])
     except Exception:
         logger.exception("could not alert admins about a failed backup")

@@ -75,7 +75,7 @@ def catalog_dirs() -> list[Path]:
     installed app's, then LOCALE_PATHS (the pseudo directory itself is skipped)."""
     dirs = [Path(django.__file__).parent / "conf" / "locale"]
     dirs += [Path(app.path) / "locale" for app in apps.get_app_configs()]
-    pseudo = getattr(settings, "ETIME_PSEUDO_LOCALE_DIR", "")
+    pseudo = settings.ETIME_PSEUDO_LOCALE_DIR
     dirs += [
         Path(p) for p in reversed(settings.LOCALE_PATHS) if not pseudo or Path(p).resolve() != Path(pseudo).resolve()
     ]

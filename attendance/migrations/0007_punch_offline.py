@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attendance', '0004_translatable_labels'),
+        ('attendance', '0006_rota'),
     ]
 
     operations = [

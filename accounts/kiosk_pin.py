@@ -72,12 +72,17 @@ def kiosk_identify(*, badge: str, pin: str, kiosk: Any = None, address: str | No
     facts = {"badge": badge[:24], "address": address, "kiosk": str(getattr(kiosk, "pk", "") or "")}
     with transaction.atomic():
         employee = (
-            Employee.objects.select_for_update(of=("self",)).select_related("user", "location").filter(device_user_id=badge).first()
+            Employee.objects.select_for_update(of=("self",))
+            .select_related("user", "location")
+            .filter(device_user_id=badge)
+            .first()
             if badge
             else None
         )
         if employee is not None and employee.kiosk_pin_locked_until and employee.kiosk_pin_locked_until > now:
-            audit.record(actor=None, action="kiosk.pin_refused", obj=employee, after={**facts, "code": KioskPinLocked.code})
+            audit.record(
+                actor=None, action="kiosk.pin_refused", obj=employee, after={**facts, "code": KioskPinLocked.code}
+            )
             error: DomainError = KioskPinLocked()
         elif (
             employee is None

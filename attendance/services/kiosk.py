@@ -113,12 +113,13 @@ def greeting(employee: Employee, punch: Punch) -> dict[str, Any]:
         if punch.direction == PunchDirection.IN:
             text = gettext("Hello %(name)s — in at %(time)s") % {"name": employee.first_name, "time": f"{local:%H:%M}"}
         else:
-            text = gettext("Goodbye %(name)s — out at %(time)s") % {"name": employee.first_name, "time": f"{local:%H:%M}"}
+            text = gettext("Goodbye %(name)s — out at %(time)s") % {
+                "name": employee.first_name,
+                "time": f"{local:%H:%M}",
+            }
         active = translation.get_language()
     return {
         "name": employee.first_name, "direction": punch.direction, "timestamp": punch.timestamp.isoformat(),
         "time": f"{local:%H:%M}", "message": text, "language": active, "punch": str(punch.pk),
         "offline_drift_seconds": punch.offline_drift_seconds,
     }  # fmt: skip
-
-

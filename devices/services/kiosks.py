@@ -137,7 +137,9 @@ def kiosk_pair(*, code: str, user_agent: str = "", address: str | None = None) -
             device.revoked_at, device.revoked_by = None, None
             device.user_agent = (user_agent or "")[:200]
             device.save()
-            audit.record(actor=None, action="kiosk.paired", obj=device, after={"prefix": device.prefix, "address": address})
+            audit.record(
+                actor=None, action="kiosk.paired", obj=device, after={"prefix": device.prefix, "address": address}
+            )
             return device, raw
     if device is not None:
         raise _refuse(KioskPairingCodeExpired(), device=device, address=address)

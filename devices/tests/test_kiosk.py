@@ -30,7 +30,11 @@ def travel() -> Any:
 
 @pytest.fixture
 def staff(people: Any) -> Any:
-    for person, badge, pin in ((people.alice, "1001", "4321"), (people.amir, "1002", "8765"), (people.dave, "1003", "1111")):
+    for person, badge, pin in (
+        (people.alice, "1001", "4321"),
+        (people.amir, "1002", "8765"),
+        (people.dave, "1003", "1111"),
+    ):
         person.device_user_id = badge
         person.save(update_fields=["device_user_id"])
         kiosk_pin_set(employee=person, pin=pin, actor=people.admin)
@@ -203,3 +207,26 @@ def test_a_kiosk_and_an_app_keep_to_their_own_doors(staff: Any, travel: Any) -> 
     app.credentials(HTTP_AUTHORIZATION=f"Device {credential}")
     refused = _punch(app, "1001", "4321")
     assert refused.status_code == 403 and _code(refused) == "kiosk_only"
+
+
+@pytest.mark.embedded
+def test_an_admin_adds_a_kiosk_in_the_admin_and_reads_its_pairing_code_once(staff: Any, admin_client: Any, travel: Any) -> None:
+    import re
+
+    response = admin_client.post(
+        "/admin/devices/clientdevice/add/", {"name": "Warehouse door", "location": str(staff.alice.location.pk)}, follow=True
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    code = re.search(r'data-testid="pairing-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', text)
+    assert code, text[:2000]
+    device = ClientDevice.objects.get(name="Warehouse door")
+    assert device.kind == "kiosk" and device.location == staff.alice.location
+    assert code.group(1) not in admin_client.get(f"/admin/devices/clientdevice/{device.pk}/change/").content.decode()
+    assert _pair(code.group(1)).status_code == 201
+    # the admin's "new pairing code" action: a new tablet pairs, the old credential stops
+    response = admin_client.post(
+        "/admin/devices/clientdevice/", {"action": "pairing_code", "_selected_action": [str(device.pk)]}, follow=True
+    )
+    second = re.search(r'data-testid="pairing-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', response.content.decode())
+    assert second and _pair(second.group(1)).status_code == 201

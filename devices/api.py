@@ -268,14 +268,16 @@ class ClientContactView(_DeviceCredentialView):
 
 class OfflineActionSerializer(serializers.Serializer[Any]):
     key = serializers.UUIDField(help_text="The idempotency key the device generated when it queued the action.")
-    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop`.")
+    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop` (an installed app); "
+                                   "`kiosk_punch` (a kiosk).")
     recorded_at = AwareDateTimeField(help_text="When the action was made, by the device's clock.")
     device_now = AwareDateTimeField(help_text="The device's clock now, as it sends this.")
     # The metaclass moves declared fields off the class, so "data" does not hide Serializer.data.
     data = serializers.DictField(  # type: ignore[assignment]
         required=False, default=dict,
         help_text="`punch`: `{\"direction\": \"in\"|\"out\"}`; `timer_start`: `{\"project\", \"task\", "
-        "\"description\"}`; `timer_stop`: `{}`.",
+        "\"description\"}`; `timer_stop`: `{}`; `kiosk_punch`: `{\"badge\", \"pin\"}` (the PIN typed "
+        "offline, checked now).",
     )  # fmt: skip
 
 
@@ -288,7 +290,8 @@ class OfflineActionView(_DeviceCredentialView):
             401: OpenApiResponse(description="`device_credential_invalid`"),
             403: OpenApiResponse(description="`device_credential_revoked`, `offline_drift_too_large`, "
                                              "`offline_time_before_contact`, `offline_time_in_future`, "
-                                             "`offline_time_too_old`, `punch_source_not_allowed`"),
+                                             "`offline_time_too_old`, `punch_source_not_allowed`, `kiosk_only`, "
+                                             "`kiosk_pin_invalid`, `kiosk_pin_locked`"),
             409: OpenApiResponse(description="`offline_key_reused`, `period_locked`, `timer_already_running`, ..."),
         },
     )  # fmt: skip
@@ -299,6 +302,17 @@ class OfflineActionView(_DeviceCredentialView):
         serializer = OfflineActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["action"] == "kiosk_punch":
+            # A kiosk's punch: the person identifies with the badge and the PIN typed offline.
+            punch = KioskPunchSerializer(data=data["data"])
+            punch.is_valid(raise_exception=True)
+            replayed, result = services.kiosk_offline_punch(
+                device=device, key=data["key"], badge=badge_number(punch.validated_data["badge"]),
+                pin=punch.validated_data["pin"], recorded_at=data["recorded_at"], device_now=data["device_now"],
+                address=client_ip(request),
+            )  # fmt: skip
+            body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
+            return Response(body, status=200 if replayed else 201)
         replayed, result = services.offline_submit(
             device=device, key=data["key"], action=data["action"], data=data["data"], recorded_at=data["recorded_at"],
             device_now=data["device_now"], address=client_ip(request),
@@ -318,12 +332,6 @@ class KioskPunchSerializer(serializers.Serializer[Any]):
     badge = serializers.CharField(max_length=80, help_text="The badge number, or the badge's QR payload "
                                   "`etime:badge:<number>`.")  # fmt: skip
     pin = serializers.CharField(max_length=16, trim_whitespace=True, help_text="The person's kiosk PIN.")
-
-
-class KioskOfflinePunchSerializer(KioskPunchSerializer):
-    key = serializers.UUIDField(help_text="The idempotency key the kiosk generated when it queued the punch.")
-    recorded_at = AwareDateTimeField(help_text="When the punch was made, by the kiosk's clock.")
-    device_now = AwareDateTimeField(help_text="The kiosk's clock now, as it sends this.")
 
 
 def badge_number(text: str) -> str:
@@ -380,28 +388,3 @@ class KioskPunchView(_DeviceCredentialView):
                                       address=client_ip(request))  # fmt: skip
         return Response(result, status=201)
 
-
-class KioskOfflinePunchView(_DeviceCredentialView):
-    @extend_schema(
-        request=KioskOfflinePunchSerializer,
-        responses={201: OpenApiResponse(description="Applied: `{\"key\", \"replayed\": false, \"result\"}`"),
-                   200: OpenApiResponse(description="This key was applied before: the stored result, `replayed`: true"),
-                   401: OpenApiResponse(description="`device_credential_invalid`"),
-                   403: OpenApiResponse(description="`device_credential_revoked`, `kiosk_pin_invalid`, `kiosk_pin_locked`, "
-                                                    "`offline_drift_too_large`, `offline_time_before_contact`, "
-                                                    "`offline_time_in_future`, `offline_time_too_old`, "
-                                                    "`punch_source_not_allowed`")},
-    )  # fmt: skip
-    def post(self, request: Request) -> Response:
-        """Send a punch the kiosk queued offline, with the badge and the PIN typed then: the PIN
-        is checked now. Applied once per `key`; the same key again answers the stored result."""
-        device = self.device(request)
-        serializer = KioskOfflinePunchSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        replayed, result = services.kiosk_offline_punch(
-            device=device, key=data["key"], badge=badge_number(data["badge"]), pin=data["pin"],
-            recorded_at=data["recorded_at"], device_now=data["device_now"], address=client_ip(request),
-        )  # fmt: skip
-        body = {"key": str(data["key"]), "action": "kiosk_punch", "replayed": replayed, "result": result}
-        return Response(body, status=200 if replayed else 201)

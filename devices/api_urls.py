@@ -6,7 +6,6 @@ from devices.api import (
     ClientContactView,
     ClientDeviceViewSet,
     DeviceViewSet,
-    KioskOfflinePunchView,
     KioskPairView,
     KioskPunchView,
     OfflineActionView,
@@ -23,5 +22,4 @@ urlpatterns = [
     path("offline-actions/", OfflineActionView.as_view(), name="api-offline-actions"),
     path("kiosk/pair/", KioskPairView.as_view(), name="api-kiosk-pair"),
     path("kiosk/punches/", KioskPunchView.as_view(), name="api-kiosk-punch"),
-    path("kiosk/offline-punches/", KioskOfflinePunchView.as_view(), name="api-kiosk-offline-punch"),
 ]

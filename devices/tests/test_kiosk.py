@@ -162,9 +162,9 @@ def test_a_location_without_clock_punches_refuses_the_kiosk(staff: Any, travel: 
 
 
 def _offline(client: APIClient, badge: str, pin: str, recorded: datetime, now: datetime, key: Any = None) -> Any:
-    body = {"key": str(key or uuid.uuid4()), "badge": badge, "pin": pin, "recorded_at": recorded.isoformat(),
-            "device_now": now.isoformat()}  # fmt: skip
-    return client.post("/api/v1/kiosk/offline-punches/", body, format="json")
+    body = {"key": str(key or uuid.uuid4()), "action": "kiosk_punch", "recorded_at": recorded.isoformat(),
+            "device_now": now.isoformat(), "data": {"badge": badge, "pin": pin}}  # fmt: skip
+    return client.post("/api/v1/offline-actions/", body, format="json")
 
 
 @pytest.mark.embedded

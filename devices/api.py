@@ -345,8 +345,9 @@ def badge_number(text: str) -> str:
 
 
 class KioskPairView(APIView):
+    # The code is the only proof. The usual authentication still runs (the kiosk page sends no
+    # cookies), so an expired bearer token answers token_expired here as everywhere.
     permission_classes = [AllowAny]
-    authentication_classes: list[Any] = []  # the code is the only proof; no session, no CSRF
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "kiosk_pair"
 

@@ -143,6 +143,9 @@ def kiosk_pair(*, code: str, user_agent: str = "", address: str | None = None) -
             return device, raw
     if device is not None:
         raise _refuse(KioskPairingCodeExpired(), device=device, address=address)
+    if not digest:
+        # Not even shaped like a code (a typo, a probe): refused, not recorded — no guess to count.
+        raise KioskPairingCodeInvalid()
     raise _refuse(KioskPairingCodeInvalid(), device=None, address=address)
 
 

@@ -1,4 +1,4 @@
-"""Client devices (issue #20): a person's installed app, later a kiosk, holding a device
+"""Client devices (issue #20): a person's installed app, or a kiosk (devices.services.kiosks), holding a device
 credential, and what they send after queueing it offline (docs/SECURITY.md "Client devices").
 
 - ``client_device_register``: a signed-in person's installed app gets its credential, once;

@@ -94,3 +94,58 @@ def test_a_kiosk_pairs_and_five_people_clock_in_three_online_two_offline_each_on
     assert page.evaluate("window.EtimeQueue.flush()") == {"sent": 0, "failed": 0, "waiting": 0}
     assert Punch.objects.filter(device_id=device.pk).count() == 5
     assert ClientDevice.objects.get(pk=device.pk).last_contact_at is not None
+
+
+def _qr_video(path: Any, payload: str) -> None:
+    """An MJPEG file (JPEG frames one after another) showing the badge's QR code, for
+    Chromium's fake camera (--use-file-for-fake-video-capture)."""
+    import io
+
+    import qrcode
+    from PIL import Image
+
+    code = qrcode.make(payload, border=4, box_size=8).convert("RGB")
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    buffer = io.BytesIO()
+    frame.save(buffer, format="JPEG", quality=90)
+    path.write_bytes(buffer.getvalue() * 30)
+
+
+def test_a_badge_shown_to_the_camera_fills_in_the_badge_number(
+    people: Any, playwright_instance: Any, live_server: Any, tmp_path: Any
+) -> None:
+    from accounts.kiosk_pin import kiosk_pin_set
+    from attendance.models import Punch
+    from devices.services import kiosk_create
+    from tests.browser.fixtures import CHROMIUM
+
+    people.dave.device_user_id = "1003"
+    people.dave.save(update_fields=["device_user_id"])
+    kiosk_pin_set(employee=people.dave, pin="1111", actor=people.admin)
+    _, code = kiosk_create(name="Main door", location=people.dave.location, actor=people.admin)
+    video = tmp_path / "badge.mjpeg"
+    _qr_video(video, "etime:badge:1003")
+    camera = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
+    )  # fmt: skip
+    try:
+        context = camera.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/kiosk/")
+        page.wait_for_selector("body[data-ready]")
+        page.fill("[data-testid=kiosk-pair-code]", code)
+        page.click("[data-testid=kiosk-pair-submit]")
+        page.click("[data-testid=kiosk-done]")
+        page.click("[data-testid=kiosk-scan]")
+        page.wait_for_function("() => document.querySelector('[data-testid=kiosk-badge]').value === '1003'")
+        page.fill("[data-testid=kiosk-pin]", "1111")
+        page.click("[data-testid=kiosk-submit]")
+        page.wait_for_selector("[data-testid=kiosk-answer]", state="visible")
+        assert "Dave" in page.inner_text("[data-testid=kiosk-answer-text]")
+        assert Punch.objects.filter(employee=people.dave, device_user_id="1003").count() == 1
+    finally:
+        camera.close()

@@ -98,15 +98,16 @@ def kiosk_identify(*, badge: str, pin: str, kiosk: Any = None, address: str | No
                 employee.kiosk_pin_failures += 1
                 update = ["kiosk_pin_failures"]
                 locked = employee.kiosk_pin_failures >= settings.ETIME_KIOSK_PIN_MAX_FAILURES
+                until = now + timedelta(minutes=settings.ETIME_KIOSK_PIN_LOCKOUT_MINUTES)
                 if locked:
-                    employee.kiosk_pin_locked_until = now + timedelta(minutes=settings.ETIME_KIOSK_PIN_LOCKOUT_MINUTES)
+                    employee.kiosk_pin_locked_until = until
                     employee.kiosk_pin_failures = 0
                     update.append("kiosk_pin_locked_until")
                 Employee.objects.filter(pk=employee.pk).update(**{f: getattr(employee, f) for f in update})
                 audit.record(actor=None, action="kiosk.pin_refused", obj=employee, after={**facts, "code": error.code})
                 if locked:
                     audit.record(actor=None, action="kiosk.pin_locked", obj=employee,
-                                 after={**facts, "until": employee.kiosk_pin_locked_until.isoformat()})  # fmt: skip
+                                 after={**facts, "until": until.isoformat()})  # fmt: skip
         else:
             if employee.kiosk_pin_failures or employee.kiosk_pin_locked_until:
                 Employee.objects.filter(pk=employee.pk).update(kiosk_pin_failures=0, kiosk_pin_locked_until=None)

@@ -469,6 +469,7 @@ class ClientDeviceAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ClientDevice, form: Any, change: bool) -> None:
         if change:
             return
+        assert obj.location is not None  # noqa: S101  (the add form requires it)
         device, code = services.kiosk_create(name=obj.name, location=obj.location, actor=request.user)
         obj.pk = device.pk
         obj.__dict__.update({k: v for k, v in device.__dict__.items() if not k.startswith("_")})

@@ -43,3 +43,11 @@ def test_an_admin_sets_a_kiosk_pin_and_lifts_a_lockout(people: Any, admin_client
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     amir = Employee.objects.get(pk=people.amir.pk)
     assert check_password("97531", amir.kiosk_pin) and amir.kiosk_pin_locked_until is None
+    # saved again without a new PIN: the PIN stays; its hash never reaches the audit log
+    data.update({"new_kiosk_pin": "", "card_number": "C-77"})
+    assert admin_client.post(url, data).status_code == 302
+    assert Employee.objects.get(pk=amir.pk).kiosk_pin == amir.kiosk_pin
+    events = AuditEvent.objects.filter(object_id=str(amir.pk))
+    assert events.filter(action="employee.updated").exists()
+    assert not [e for e in events if amir.kiosk_pin in str(e.after) + str(e.before)]
+    assert AuditEvent.objects.filter(action="kiosk.pin_set", object_id=str(amir.pk)).exists()

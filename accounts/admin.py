@@ -113,6 +113,27 @@ class LocationAdmin(admin.ModelAdmin):
         services.location_save(location=obj, actor=request.user)
 
 
+class EmployeeAdminForm(forms.ModelForm):
+    """The employee form plus a write-only kiosk PIN (hashed by accounts.kiosk_pin)."""
+
+    new_kiosk_pin = forms.CharField(
+        label=_("New kiosk PIN"), required=False, min_length=4, max_length=8,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
+        help_text=_("4 to 8 digits, for the kiosk at the door with the badge number. Leave empty to keep the current "
+                    "one; setting one also lifts a lockout."),
+    )  # fmt: skip
+
+    class Meta:
+        model = Employee
+        fields = ["device_user_id", "card_number", "kiosk_pin_locked_until"]  # the admin's fieldsets add the rest
+
+    def clean_new_kiosk_pin(self) -> str:
+        pin = self.cleaned_data.get("new_kiosk_pin", "")
+        if pin and not pin.isdigit():
+            raise forms.ValidationError(_("Digits only."))
+        return str(pin)
+
+
 @admin.register(Employee)
 class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     resource_classes = [EmployeeResource]
@@ -129,17 +150,25 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
         (None, {"fields": ("code", "first_name", "last_name", "email", "user")}),
         (_("Organisation"), {"fields": ("department", "manager", "location", "time_zone")}),
         (_("Employment"), {"fields": ("hire_date", "end_date")}),
-        (_("Time clocks"), {"fields": ("device_user_id", "card_number")}),
+        (_("Time clocks"), {"fields": ("device_user_id", "card_number", "new_kiosk_pin", "kiosk_pin_locked_until")}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
 
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = EmployeeAdminForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+        from accounts.kiosk_pin import kiosk_pin_set
+
         fields = {name: getattr(obj, name) for name in services.EMPLOYEE_FIELDS}
         if change:
             saved = services.employee_update(employee=obj, actor=request.user, **fields)
         else:
             saved = services.employee_create(actor=request.user, **fields)
         obj.pk, obj.user_id = saved.pk, saved.user_id
+        if form.cleaned_data.get("new_kiosk_pin"):  # also clears a lockout
+            kiosk_pin_set(employee=saved, pin=form.cleaned_data["new_kiosk_pin"], actor=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Employee) -> None:
         services.employee_delete(employee=obj, actor=request.user)

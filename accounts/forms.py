@@ -37,6 +37,29 @@ class LanguageForm(forms.Form):
     )  # fmt: skip
 
 
+class KioskPinForm(forms.Form):
+    """The person's own PIN for the kiosk at the door (accounts.kiosk_pin)."""
+
+    pin = forms.CharField(
+        label=_("New kiosk PIN"), min_length=4, max_length=8, strip=True,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"}),
+        help_text=_("4 to 8 digits. With your badge number it clocks you in and out at a kiosk."),
+    )  # fmt: skip
+    pin_again = forms.CharField(
+        label=_("The PIN again"), max_length=8, strip=True,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"}),
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pin = data.get("pin", "")
+        if pin and not pin.isdigit():
+            self.add_error("pin", _("Digits only."))
+        elif pin and data.get("pin_again") != pin:
+            self.add_error("pin_again", _("The two PINs differ."))
+        return data
+
+
 class InboxDecisionForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=str, choices=(), label=_("Requests"))
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])

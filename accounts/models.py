@@ -238,6 +238,11 @@ class Employee(models.Model):
         help_text=_("User id / badge PIN on the time clocks"), verbose_name=_("device user id"),
     )
     card_number = models.CharField(max_length=32, null=True, blank=True, unique=True, verbose_name=_("card number"))
+    # The shared kiosk at the door (issue #20): badge number (device_user_id) + this PIN. Only
+    # the hash is kept (Django's password hashers); accounts.kiosk_pin checks it and locks it.
+    kiosk_pin = models.CharField(max_length=128, blank=True, verbose_name=_("kiosk PIN (hash)"))
+    kiosk_pin_failures = models.PositiveSmallIntegerField(default=0, verbose_name=_("wrong kiosk PINs in a row"))
+    kiosk_pin_locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("kiosk PIN locked until"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path("accounts/two-factor/disable/", twofactor_views.disable, name="twofactor_disable"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),
+    path("profile/kiosk-pin/", views.kiosk_pin_update, name="kiosk_pin_update"),
     path("profile/tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("inbox/", views.inbox, name="inbox"),
     path("people/", views.people, name="people"),

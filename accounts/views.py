@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import password_reset, selectors, services, twofactor_views
-from accounts.forms import ApiTokenForm, InboxDecisionForm, LanguageForm
+from accounts.forms import ApiTokenForm, InboxDecisionForm, KioskPinForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import access, approvals, registry
@@ -90,8 +90,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         {
             "employee": employee, "tokens": tokens, "form": form, "new_token": new_token,
             "language_form": language_form, "notification_preferences_url": _notification_preferences_url(),
-            **twofactor_views.profile_context(user),
             "panels": [panel for panel in (p(request) for p in registry.profile_panels()) if panel],
+            **twofactor_views.profile_context(user),
+            "kiosk_pin_form": KioskPinForm() if employee is not None else None,
         },
     )  # fmt: skip
 
@@ -162,6 +163,29 @@ def token_create(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     else:
         messages.error(request, _("The token was not created: %(errors)s")
+                       % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)})  # fmt: skip
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def kiosk_pin_update(request: HttpRequest) -> HttpResponse:
+    """Set one's own kiosk PIN (accounts.kiosk_pin); hashed, never shown again."""
+    from accounts.kiosk_pin import kiosk_pin_set
+
+    employee = selectors.employee_for_user(request.user)
+    if employee is None:
+        return redirect("profile")
+    form = KioskPinForm(request.POST)
+    if form.is_valid():
+        try:
+            kiosk_pin_set(employee=employee, pin=form.cleaned_data["pin"], actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Your kiosk PIN is set."))
+    else:
+        messages.error(request, _("The kiosk PIN was not set: %(errors)s")
                        % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)})  # fmt: skip
     return redirect("profile")
 

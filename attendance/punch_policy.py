@@ -9,7 +9,8 @@ same rules. ``punches_ingest`` (device sync and ADMS push) asks it too, for the 
 
 The rules, numbered as docs/SECURITY.md gives them:
 
-1. A registered time clock (door ``device``): the record's time is the clock's. Refused with
+1. A registered time clock (door ``device``; a paired kiosk is one too, the person having shown
+   badge and PIN): the record's time is the clock's (the server's for a kiosk). Refused with
    ``punch_source_not_allowed`` when the person's location does not accept clock punches.
    (Which networks a clock may push from is the device's trust model, not this policy.)
 2. An approved correction (door ``correction``): any time; the approval was the decision.
@@ -29,8 +30,8 @@ The rules, numbered as docs/SECURITY.md gives them:
    Administrators punching for themselves are a person punching too: rule 4 applies.
 5. Anyone else punching for someone else: ``punch_source_not_allowed`` (the access helper
    already answers 403 before this; the policy does not trust its callers to have asked).
-6. A punch queued offline by a registered client device (a person's installed app; a kiosk
-   later), sent when the network returns (``decide_offline``; the device's credential was
+6. A punch queued offline by a registered client device (a person's installed app, door
+   ``web``; a kiosk, door ``device``, attendance.services.kiosk), sent when the network returns (``decide_offline``; the device's credential was
    checked before). The device sends the time it recorded and its clock's reading at sync:
    a. the drift (device clock at sync minus server time) must be within the limit
       (``ETIME_OFFLINE_MAX_DRIFT_SECONDS``), else ``offline_drift_too_large``;

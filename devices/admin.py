@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,7 @@ from devices import crypto, services
 from devices.models import (
     AdmsCommand,
     ClientDevice,
+    ClientKind,
     ClientSubmission,
     Device,
     DeviceStatus,
@@ -35,6 +37,7 @@ from devices.models import (
     SyncTrigger,
 )
 from etime.core import formatting
+from etime.core.access import is_admin
 from etime.core.adminkit import elapsed
 from etime.core.errors import DomainError
 
@@ -395,19 +398,35 @@ class PunchPhotoAdmin(admin.ModelAdmin):
         return False
 
 
+class KioskAddForm(forms.ModelForm):
+    """Adding a client device here registers a kiosk (a person's app registers itself)."""
+
+    class Meta:
+        model = ClientDevice
+        fields = ["name", "location"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].required = True
+        self.fields["location"].help_text = _("Where the kiosk stands; its punches count as that location's time clock.")
+
+
 @admin.register(ClientDevice)
 class ClientDeviceAdmin(admin.ModelAdmin):
-    """Installed apps (later kiosks) holding a device credential: see and revoke them. A
-    person registers their app from it; the credential is never shown again."""
+    """Installed apps and kiosks holding a device credential: see and revoke them. A person
+    registers their app from it; an administrator adds a kiosk here and reads its one-time
+    pairing code off the page that follows (shown once, valid ETIME_KIOSK_PAIRING_MINUTES).
+    The credential itself is never shown."""
 
-    list_display = ("name", "kind", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at")
+    list_display = ("name", "kind", "owner", "location", "prefix", "paired_at", "created_at", "last_contact_at",
+                    "revoked_at")  # fmt: skip
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "prefix", "owner__code", "owner__last_name")
     list_select_related = ("owner", "location")
     readonly_fields = ("kind", "name", "owner", "location", "prefix", "user_agent", "created_at", "created_by",
-                       "last_contact_at", "revoked_at", "revoked_by")  # fmt: skip
-    exclude = ("key_hash",)
-    actions = ["revoke"]
+                       "paired_at", "pairing_code_expires_at", "last_contact_at", "revoked_at", "revoked_by")  # fmt: skip
+    exclude = ("key_hash", "pairing_code_hash")
+    actions = ["revoke", "pairing_code"]
 
     @admin.action(description=_("Revoke the selected devices' credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
@@ -417,8 +436,47 @@ class ClientDeviceAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(request, ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count})
 
+    @admin.action(description=_("New pairing code for the selected kiosks (replaces their credential once used)"))
+    def pairing_code(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
+        for device in queryset.filter(kind=ClientKind.KIOSK):
+            code = services.kiosk_pairing_code(device=device, actor=request.user)
+            self._show_code(request, device, code)
+
+    def _show_code(self, request: HttpRequest, device: ClientDevice, code: str) -> None:
+        self.message_user(
+            request,
+            format_html(
+                gettext("Pairing code for kiosk {name}: {code} — open /kiosk/ on the tablet and enter it within "
+                        "{minutes} minutes. It is shown only now."),
+                name=device.name, code=format_html('<strong data-testid="pairing-code">{}</strong>', code),
+                minutes=settings.ETIME_KIOSK_PAIRING_MINUTES,
+            ),
+            messages.WARNING,
+        )  # fmt: skip
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = KioskAddForm
+            kwargs["fields"] = ["name", "location"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else self.readonly_fields
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        return None if obj is None else self.exclude
+
+    def save_model(self, request: HttpRequest, obj: ClientDevice, form: Any, change: bool) -> None:
+        if change:
+            return
+        assert obj.location is not None  # noqa: S101  (the add form requires it)
+        device, code = services.kiosk_create(name=obj.name, location=obj.location, actor=request.user)
+        obj.pk = device.pk
+        obj.__dict__.update({k: v for k, v in device.__dict__.items() if not k.startswith("_")})
+        self._show_code(request, device, code)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+        return is_admin(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -17,6 +17,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.models import Location
@@ -267,14 +268,16 @@ class ClientContactView(_DeviceCredentialView):
 
 class OfflineActionSerializer(serializers.Serializer[Any]):
     key = serializers.UUIDField(help_text="The idempotency key the device generated when it queued the action.")
-    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop`.")
+    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop` (an installed app); "
+                                   "`kiosk_punch` (a kiosk).")
     recorded_at = AwareDateTimeField(help_text="When the action was made, by the device's clock.")
     device_now = AwareDateTimeField(help_text="The device's clock now, as it sends this.")
     # The metaclass moves declared fields off the class, so "data" does not hide Serializer.data.
     data = serializers.DictField(  # type: ignore[assignment]
         required=False, default=dict,
         help_text="`punch`: `{\"direction\": \"in\"|\"out\"}`; `timer_start`: `{\"project\", \"task\", "
-        "\"description\"}`; `timer_stop`: `{}`.",
+        "\"description\"}`; `timer_stop`: `{}`; `kiosk_punch`: `{\"badge\", \"pin\"}` (the PIN typed "
+        "offline, checked now).",
     )  # fmt: skip
 
 
@@ -287,7 +290,8 @@ class OfflineActionView(_DeviceCredentialView):
             401: OpenApiResponse(description="`device_credential_invalid`"),
             403: OpenApiResponse(description="`device_credential_revoked`, `offline_drift_too_large`, "
                                              "`offline_time_before_contact`, `offline_time_in_future`, "
-                                             "`offline_time_too_old`, `punch_source_not_allowed`"),
+                                             "`offline_time_too_old`, `punch_source_not_allowed`, `kiosk_only`, "
+                                             "`kiosk_pin_invalid`, `kiosk_pin_locked`"),
             409: OpenApiResponse(description="`offline_key_reused`, `period_locked`, `timer_already_running`, ..."),
         },
     )  # fmt: skip
@@ -298,9 +302,90 @@ class OfflineActionView(_DeviceCredentialView):
         serializer = OfflineActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if data["action"] == "kiosk_punch":
+            # A kiosk's punch: the person identifies with the badge and the PIN typed offline.
+            punch = KioskPunchSerializer(data=data["data"])
+            punch.is_valid(raise_exception=True)
+            replayed, result = services.kiosk_offline_punch(
+                device=device, key=data["key"], badge=badge_number(punch.validated_data["badge"]),
+                pin=punch.validated_data["pin"], recorded_at=data["recorded_at"], device_now=data["device_now"],
+                address=client_ip(request),
+            )  # fmt: skip
+            body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
+            return Response(body, status=200 if replayed else 201)
         replayed, result = services.offline_submit(
             device=device, key=data["key"], action=data["action"], data=data["data"], recorded_at=data["recorded_at"],
             device_now=data["device_now"], address=client_ip(request),
         )  # fmt: skip
         body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
         return Response(body, status=200 if replayed else 201)
+
+
+# --- Kiosks: pairing and punching by badge + PIN ------------------------------------------------
+
+
+class KioskPairSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(max_length=20, help_text="The pairing code the admin shows (e.g. `ABCD-EFGH`).")
+
+
+class KioskPunchSerializer(serializers.Serializer[Any]):
+    badge = serializers.CharField(max_length=80, help_text="The badge number, or the badge's QR payload "
+                                  "`etime:badge:<number>`.")  # fmt: skip
+    pin = serializers.CharField(max_length=16, trim_whitespace=True, help_text="The person's kiosk PIN.")
+
+
+def badge_number(text: str) -> str:
+    """A typed badge number, or the number inside a scanned badge's QR payload."""
+    from accounts.badges import PAYLOAD_PREFIX, parse_badge_payload
+
+    text = (text or "").strip()
+    if text.startswith(PAYLOAD_PREFIX):
+        return parse_badge_payload(text) or ""
+    return text
+
+
+class KioskPairView(APIView):
+    # The code is the only proof. The usual authentication still runs (the kiosk page sends no
+    # cookies), so an expired bearer token answers token_expired here as everywhere.
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "kiosk_pair"
+
+    @extend_schema(
+        request=KioskPairSerializer,
+        responses={201: OpenApiResponse(description="`{\"credential\", \"device\", \"name\", \"location\", \"server_now\"}`"),
+                   403: OpenApiResponse(description="`kiosk_pairing_code_invalid`, `kiosk_pairing_code_expired`")},
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        """Pair a kiosk: trade the one-time code an administrator read off the admin for the
+        kiosk's device credential (shown once; send it as `Authorization: Device <credential>`)."""
+        serializer = KioskPairSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device, credential = services.kiosk_pair(
+            code=serializer.validated_data["code"], user_agent=request.headers.get("User-Agent", ""),
+            address=client_ip(request),
+        )  # fmt: skip
+        body = {"credential": credential, "device": str(device.pk), "name": device.name,
+                "location": device.location.name if device.location else "", "server_now": device.last_contact_at}  # fmt: skip
+        return Response(body, status=201)
+
+
+class KioskPunchView(_DeviceCredentialView):
+    @extend_schema(
+        request=KioskPunchSerializer,
+        responses={201: OpenApiResponse(description="`{\"name\", \"direction\", \"time\", \"message\", \"language\", ...}`"),
+                   401: OpenApiResponse(description="`device_credential_invalid`"),
+                   403: OpenApiResponse(description="`device_credential_revoked`, `kiosk_only`, `kiosk_pin_invalid`, "
+                                                    "`kiosk_pin_locked`, `punch_source_not_allowed`")},
+    )  # fmt: skip
+    def post(self, request: Request) -> Response:
+        """A person clocks in or out at the kiosk with badge number (or QR payload) and PIN.
+        The direction toggles (first punch of the day in, then out, ...)."""
+        device = self.device(request)
+        serializer = KioskPunchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        result = services.kiosk_punch(device=device, badge=badge_number(data["badge"]), pin=data["pin"],
+                                      address=client_ip(request))  # fmt: skip
+        return Response(result, status=201)
+

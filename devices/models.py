@@ -465,6 +465,11 @@ class ClientDevice(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         verbose_name=_("revoked by"),
     )  # fmt: skip
+    # A kiosk is paired by a one-time code an administrator reads off the admin (devices.services.kiosks):
+    # only the code's keyed hash is kept, until it is used or expires.
+    pairing_code_hash = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("pairing code (hash)"))
+    pairing_code_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("pairing code expires at"))
+    paired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paired at"))
 
     class Meta:
         verbose_name = _("client device")

@@ -33,3 +33,29 @@ def client_device_revoke(request: HttpRequest, device_id: Any) -> HttpResponse:
     services.client_device_revoke(device=device, actor=request.user)
     messages.success(request, _("%(name)s can no longer send what it records offline.") % {"name": device.name})
     return redirect("profile")
+
+
+def kiosk(request: HttpRequest) -> HttpResponse:
+    """The shared kiosk at the door (issue #20): no sign-in. The tablet pairs once with an
+    administrator's one-time code and keeps the device credential in IndexedDB; people clock
+    in and out with badge number (or the badge's QR code) and PIN. Everything it does goes
+    through the kiosk API (docs/API.md "Kiosks"), offline punches through the shared queue."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext
+
+    labels = {
+        "paired": gettext("Paired: %(name)s, %(location)s"),
+        "pairFailed": gettext("Pairing failed: %(message)s"),
+        "unpaired": gettext("This kiosk is no longer paired (%(message)s). Ask an administrator for a pairing code."),
+        "queued": gettext("Saved at %(time)s — waiting to sync. It is sent when the network is back."),
+        "waiting": gettext("%(count)s punches waiting to sync"),
+        "waitingOne": gettext("1 punch waiting to sync"),
+        "notAccepted": gettext("%(count)s queued punches were not accepted (wrong PIN or refused)."),
+        "missing": gettext("Enter your badge number and your PIN."),
+        "badQr": gettext("That QR code is not an etime badge."),
+        "noCamera": gettext("No camera available: type your badge number."),
+        "error": gettext("Something went wrong. Try again."),
+        "offline": gettext("Offline"),
+        "online": gettext("Online"),
+    }
+    return render(request, "devices/kiosk.html", {"kiosk_labels": labels})

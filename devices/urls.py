@@ -17,4 +17,6 @@ urlpatterns = [
     re_path(r"^iclock/push(?:\.aspx)?/?$", views.iclock_push, name="iclock_push"),
     # A person's installed apps (their profile page lists them).
     path("profile/devices/<uuid:device_id>/revoke/", pages.client_device_revoke, name="client_device_revoke"),
+    # The shared kiosk at a location's door (pairs with a code; no sign-in).
+    path("kiosk/", pages.kiosk, name="kiosk"),
 ]

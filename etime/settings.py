@@ -376,6 +376,8 @@ REST_FRAMEWORK: dict[str, Any] = {
         "user": env_str("ETIME_API_USER_THROTTLE", "6000/hour"),
         # ADMS calls with a serial no clock has, per client address (docs/SECURITY.md "ADMS push").
         "adms_unknown": env_str("ETIME_ADMS_UNKNOWN_THROTTLE", "12/min"),
+        # Kiosk pairing attempts, per client address (docs/SECURITY.md "Kiosks").
+        "kiosk_pair": env_str("ETIME_KIOSK_PAIR_THROTTLE", "10/min"),
     },
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     # Throttles key on the client address: trust X-Forwarded-For only as far as our own
@@ -653,3 +655,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ETIME_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("ETIME_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS += ["security.W005", "security.W021"]
+
+# The shared kiosk (issue #20; docs/SECURITY.md "Kiosks"): how many wrong PINs in a row lock a
+# badge at the kiosk, for how long, and how long an admin's pairing code stays valid.
+ETIME_KIOSK_PIN_MAX_FAILURES = env_int("ETIME_KIOSK_PIN_MAX_FAILURES", 5, minimum=1)
+ETIME_KIOSK_PIN_LOCKOUT_MINUTES = env_int("ETIME_KIOSK_PIN_LOCKOUT_MINUTES", 15, minimum=1)
+ETIME_KIOSK_PAIRING_MINUTES = env_int("ETIME_KIOSK_PAIRING_MINUTES", 15, minimum=1)

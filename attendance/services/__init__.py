@@ -5,13 +5,15 @@
 - recompute: ``recompute`` (a range), ``recompute_dirty`` (task), ``close_days`` (beat);
 - plans: shifts, schedules, assignments, overrides, swaps;
 - regularisations: corrections and their approval; locks: closed periods;
+- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6);
 - manual: a day's status set by hand (``day_status_set`` / ``day_status_clear``).
-- offline: ``offline_punch_submit``, punches a client device queued offline (policy rule 6).
 """
 
 from __future__ import annotations
 
 from attendance.services.dirty import mark_dirty, mark_dirty_for_punches, mark_dirty_range
+from attendance.services.kiosk import greeting as kiosk_greeting
+from attendance.services.kiosk import kiosk_offline_punch, kiosk_punch_create
 from attendance.services.locks import ensure_unlocked, period_lock_create, period_lock_delete
 from attendance.services.manual import day_status_clear, day_status_set
 from attendance.services.offline import OfflineResult, offline_punch_action, offline_punch_submit
@@ -43,6 +45,9 @@ from attendance.services.recompute import RecomputeResult, close_days, recompute
 from attendance.services.regularisations import regularisation_cancel, regularisation_request
 
 __all__ = [
+    "kiosk_greeting",
+    "kiosk_offline_punch",
+    "kiosk_punch_create",
     "OfflineResult",
     "offline_punch_action",
     "offline_punch_submit",

@@ -39,6 +39,7 @@ from devices.services.clients import (
     offline_submit,
 )
 from devices.services.devices import DEVICE_FIELDS, comm_keys_reencrypt, device_create, device_delete, device_update
+from devices.services.kiosks import kiosk_create, kiosk_offline_punch, kiosk_pair, kiosk_pairing_code, kiosk_punch
 from devices.services.operations import (
     PullResult,
     PushResult,
@@ -58,6 +59,11 @@ from devices.services.sync import (
 )
 
 __all__ = [
+    "kiosk_create",
+    "kiosk_offline_punch",
+    "kiosk_pair",
+    "kiosk_pairing_code",
+    "kiosk_punch",
     "client_device_authenticate",
     "client_device_contact",
     "client_device_register",

@@ -1,4 +1,4 @@
-"""Client devices (issue #20): a person's installed app, later a kiosk, holding a device
+"""Client devices (issue #20): a person's installed app, or a kiosk (devices.services.kiosks), holding a device
 credential, and what they send after queueing it offline (docs/SECURITY.md "Client devices").
 
 - ``client_device_register``: a signed-in person's installed app gets its credential, once;
@@ -141,8 +141,12 @@ def offline_submit(
     recorded_at: datetime,
     device_now: datetime,
     address: str | None = None,
+    handler: registry.OfflineAction | None = None,
 ) -> tuple[bool, dict[str, Any]]:
     """Apply one action ``device`` queued offline, once per ``key``.
+
+    ``handler`` (a kiosk's punch, devices.services.kiosks) replaces the registry's action for
+    ``action``: it is called with the same keywords and identifies the person itself.
 
     Returns (replayed, result): the same key sent again returns the stored result with
     ``replayed`` true and changes nothing (the device's row is locked while an action is
@@ -150,14 +154,16 @@ def offline_submit(
     DomainError from the action) is audited and raised; nothing of it is kept, so the
     same key may be sent again.
     """
-    handler = registry.offline_action(action)
     if handler is None:
-        raise OfflineActionUnknown(
-            details={"action": [gettext("One of %(choices)s.") % {"choices": ", ".join(registry.offline_actions())}]}
-        )
-    if device.kind != ClientKind.APP or device.owner is None:
-        # A kiosk sends for the person who identified at it: that arrives with the kiosk.
-        raise OfflineActionUnknown(gettext("This device cannot send offline actions yet."))
+        handler = registry.offline_action(action)
+        if handler is None:
+            raise OfflineActionUnknown(
+                details={"action": [gettext("One of %(choices)s.") % {"choices": ", ".join(registry.offline_actions())}]}
+            )
+        if device.kind != ClientKind.APP or device.owner is None:
+            # A kiosk sends for the person who identified at it: its own action, ``kiosk_punch``.
+            raise OfflineActionUnknown(gettext("A kiosk sends only kiosk punches."))
+    owner_user = device.owner.user if device.owner is not None else None
     refused: DomainError | None = None
     with transaction.atomic():
         locked = ClientDevice.objects.select_for_update().get(pk=device.pk)
@@ -172,7 +178,7 @@ def offline_submit(
             try:
                 with transaction.atomic():
                     result = handler(
-                        employee=device.owner, actor=device.owner.user, data=data, recorded_at=recorded_at,
+                        employee=device.owner, actor=owner_user, data=data, recorded_at=recorded_at,
                         device_now=device_now, last_contact_at=locked.last_contact_at, device_label=locked.name,
                     )  # fmt: skip
                     ClientSubmission.objects.create(
@@ -183,7 +189,7 @@ def offline_submit(
         if refused is not None:
             # Kept: the outer transaction holds nothing else (the action's savepoint is gone).
             audit.record(
-                actor=device.owner.user, action="client_device.refused", obj=locked,
+                actor=owner_user, action="client_device.refused", obj=locked,
                 after={"code": refused.code, "address": address, "key": str(key), "action": action,
                        "recorded_at": recorded_at.isoformat(), "device_now": device_now.isoformat(),
                        "details": refused.details},

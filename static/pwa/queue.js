@@ -83,7 +83,10 @@
         // The page registers this browser again when it is next open online.
         await remove("credentials", item.user); blocked.add(item.user); outcome.waiting += 1; continue;
       }
-      await put("failed", Object.assign({}, item, { error: { code: error.code, message: error.message || "" } }));
+      // A kiosk's punch carried the PIN typed offline: not kept once the server has answered.
+      const data = Object.assign({}, item.data || {});
+      delete data.pin;
+      await put("failed", Object.assign({}, item, { data, error: { code: error.code, message: error.message || "" } }));
       await remove("queue", item.key);
       outcome.failed += 1;
     }
@@ -109,6 +112,7 @@
     dismiss: (key) => remove("failed", key),
     credential: (user) => get("credentials", user),
     saveCredential: (record) => put("credentials", record),
+    forgetCredential: (user) => remove("credentials", user),
     // One flush at a time in this page or worker; other tabs may flush at once (the server
     // answers a key it already applied with the stored result).
     flush() {

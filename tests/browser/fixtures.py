@@ -33,10 +33,21 @@ def browser() -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+_PLAYWRIGHT: list[Any] = []  # the one Playwright instance, while the browser fixture runs
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(browser: Any) -> Any:
+    """The Playwright instance behind ``browser``, for a test that needs a second Chromium
+    launched with other flags (e.g. a fake camera): never start a second one."""
+    return _PLAYWRIGHT[0]
+
+
 def _launch() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
+        _PLAYWRIGHT.append(playwright)
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
@@ -45,8 +56,11 @@ def _launch() -> Iterator[Any]:
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
             ],
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            _PLAYWRIGHT.clear()
 
 
 @pytest.fixture

@@ -214,6 +214,10 @@ API: dict[str, Row] = {
     "POST /api/v1/client-devices/{id}/revoke/": R({"alice", "admin"}, obj="client_device"),
     "POST /api/v1/client-devices/contact/": R(NOBODY),
     "POST /api/v1/offline-actions/": R(NOBODY),
+    # kiosks (devices/tests/test_kiosk.py): the pairing code is the only key to the credential, and
+    # punching takes the kiosk's device credential, never a session or token
+    "POST /api/v1/kiosk/pair/": R(NOBODY, body=lambda w: {"code": "no-code"}),
+    "POST /api/v1/kiosk/punches/": R(NOBODY),
     # leave
     "GET /api/v1/leave-types/": R(SIGNED),
     "POST /api/v1/leave-types/": R(ADMIN),
@@ -374,8 +378,10 @@ PAGES: dict[str, Row] = {
     "GET /favicon.ico": R(PUBLIC),
     "GET /manifest.webmanifest": R(PUBLIC),
     "GET /sw.js": R(PUBLIC),
+    "GET /kiosk/": R(PUBLIC),  # the kiosk page; it can do nothing before it is paired
     "GET /profile/": R(SIGNED),
     "POST /profile/tokens/": R(SIGNED),
+    "POST /profile/kiosk-pin/": R(SIGNED),
     # two-factor (issue 21): each person's own; without a second factor they lead back to the profile
     "GET /accounts/two-factor/": R(SIGNED),
     "GET /accounts/two-factor/setup/": R(SIGNED),

@@ -71,7 +71,12 @@ class TwoFactorMiddleware:
         if user is None or not user.is_authenticated:
             return self.get_response(request)
         state = request.session.get(SESSION_KEY) or remember(request, user)
-        if state == CLEAR or user.is_verified() or self.is_open(request.path):
+        if state == CLEAR or user.is_verified():
+            return self.get_response(request)
+        if self.is_open(request.path):
+            # The second step's own pages: signed in by password only, so the page offers
+            # nothing that needs a full session (base.html: no device registration).
+            request.twofactor_pending = True  # type: ignore[attr-defined]
             return self.get_response(request)
         if state == VERIFY and not twofactor.has_second_factor(user):
             # Its devices were removed (an admin reset them) since sign-in: decide again.

@@ -59,7 +59,6 @@ def labels() -> dict[str, str]:
     return {
         "punch_in": _("Clock in"), "punch_out": _("Clock out"), "timer_start": _("Start timer"),
         "timer_stop": _("Stop timer"), "dismiss": _("Dismiss"), "not_accepted": _("Not accepted."),
-        "device_name": _("etime app"),
         "queued": _("You are offline: saved on this device, waiting to sync."),
         "sent": _("Back online: %(count)s action(s) recorded offline were sent."),
         "not_registered": _("You are offline and this device is not registered yet: open etime once online first."),

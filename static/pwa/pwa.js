@@ -55,7 +55,8 @@
 
   function deviceName() {
     const platform = (navigator.userAgentData && navigator.userAgentData.platform) || navigator.platform || "";
-    return (labels.device_name || "etime app") + (platform ? " · " + platform : "");
+    // Stored data, so not in the language of the page that registered it.
+    return "etime" + (platform ? " · " + platform : "");
   }
 
   const NO_DEVICE = "etime-no-device";  // a login without an employee record: ask once a session

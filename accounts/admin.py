@@ -9,7 +9,10 @@ from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +28,15 @@ from etime.core import scopes
 from etime.core.access import Action, own_person
 from etime.core.adminkit import ImportExportPermissions, rows_in_reach, with_action_permissions
 
+# django-otp's device models are managed on the profile and by the "reset" action, never
+# through permissions: their rows stay out of the permission pickers (their names are also
+# untranslated: "Otp_Totp | TOTP device").
+OTP_APP_LABELS = ("otp_totp", "otp_static")
+
+
+def assignable_permissions(queryset: QuerySet[Permission]) -> QuerySet[Permission]:
+    return queryset.exclude(content_type__app_label__in=OTP_APP_LABELS)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
@@ -37,6 +49,12 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("password_change_required", "last_login", "date_joined")
     actions = ["reset_two_factor"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "user_permissions" and field is not None and field.queryset is not None:
+            field.queryset = assignable_permissions(field.queryset)
+        return field
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
@@ -311,3 +329,16 @@ if admin.site.is_registered(AccessAttempt):
 for _otp_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_otp_model):
         admin.site.unregister(_otp_model)
+
+
+class GroupAdmin(DjangoGroupAdmin):
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "permissions" and field is not None and field.queryset is not None:
+            field.queryset = assignable_permissions(field.queryset)
+        return field
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)

@@ -352,3 +352,13 @@ def test_an_admin_who_turns_2fa_off_sets_up_a_new_app_at_once(people: Any, clock
     assert client.post("/accounts/two-factor/disable/", {"code": code_for(device)})["Location"] == "/profile/"
     assert client.get("/profile/")["Location"].startswith("/accounts/two-factor/setup/")
     assert client.get("/admin/")["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_the_permission_pickers_leave_out_the_second_factor_devices(admin_client: Any) -> None:
+    # Devices are managed on the profile and by the admin's reset action, not by permissions.
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Payroll")
+    for url in ("/admin/auth/group/add/", f"/admin/auth/group/{group.pk}/change/"):
+        page = admin_client.get(url).content.decode()
+        assert "Can add group" in page and "TOTP device" not in page and "static token" not in page

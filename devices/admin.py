@@ -428,7 +428,7 @@ class ClientDeviceAdmin(admin.ModelAdmin):
     exclude = ("key_hash", "pairing_code_hash")
     actions = ["revoke", "pairing_code"]
 
-    @admin.action(description=_("Revoke the selected devices' credentials"))
+    @admin.action(permissions=["manage"], description=_("Revoke the selected devices' credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
         count = 0
         for device in queryset.filter(revoked_at__isnull=True):
@@ -436,7 +436,7 @@ class ClientDeviceAdmin(admin.ModelAdmin):
             count += 1
         self.message_user(request, ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count})
 
-    @admin.action(description=_("New pairing code for the selected kiosks (replaces their credential once used)"))
+    @admin.action(permissions=["manage"], description=_("New pairing code for the selected kiosks (replaces their credential once used)"))
     def pairing_code(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
         for device in queryset.filter(kind=ClientKind.KIOSK):
             code = services.kiosk_pairing_code(device=device, actor=request.user)
@@ -480,6 +480,10 @@ class ClientDeviceAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """Revoking a credential and issuing a pairing code: admins (the rows are read-only)."""
+        return is_admin(request.user)
 
 
 @admin.register(ClientSubmission)

@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -207,7 +208,8 @@ def test_the_web_clock_refuses_outside_and_flags_as_the_location_says(people: An
     # her manager sees the flagged punch with its position on her month
     manager = Client()
     manager.force_login(people.bob.user)
-    month = punch.timestamp.strftime("%Y-%m")
+    # Her month, in her zone (the member page's range): near midnight UTC it may be the next one.
+    month = punch.timestamp.astimezone(ZoneInfo(people.alice.effective_time_zone)).strftime("%Y-%m")
     member = manager.get(f"/attendance/team/{people.alice.pk}/?month={month}")
     assert member.status_code == 200, member.status_code
     text = member.content.decode()

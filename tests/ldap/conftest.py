@@ -107,9 +107,9 @@ def _write_certificates(root: Path) -> None:
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
-    # Fixed validity around the real time: slapd and libldap check it against the system clock.
-    now = dt.datetime.now(dt.UTC)
-    start, end = now - dt.timedelta(days=1), now + dt.timedelta(days=3650)
+    # A fixed validity that holds on any clock: slapd and libldap check it against the system
+    # clock, while this process's clock may be moved (ETIME_TEST_NOW), so "now" is no anchor.
+    start, end = dt.datetime(2000, 1, 1, tzinfo=dt.UTC), dt.datetime(2099, 12, 31, tzinfo=dt.UTC)
 
     def ca(cn: str) -> tuple[Any, Any]:
         key = ec.generate_private_key(ec.SECP256R1())

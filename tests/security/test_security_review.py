@@ -186,6 +186,9 @@ REVIEWED_SQL = {
     "timesheets/services.py": 1,
     "billing/services.py": 1,
     "attendance/services/dirty.py": 1,
+    # the bulk punch write: the model's table and column names (quoted), a constant staging
+    # table name; every value is a bound parameter or a COPY row
+    "attendance/services/punch_store.py": 2,
     # model/introspected table and column names (and an archive's, after its checksums
     # are verified), always quoted as identifiers by _quote; values never
     "etime/ops/backup/database.py": 4,

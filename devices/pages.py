@@ -58,4 +58,9 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         "offline": gettext("Offline"),
         "online": gettext("Online"),
     }
-    return render(request, "devices/kiosk.html", {"kiosk_labels": labels})
+    from django.conf import settings
+
+    return render(
+        request, "devices/kiosk.html",
+        {"kiosk_labels": labels, "pairing_minutes": settings.ETIME_KIOSK_PAIRING_MINUTES},
+    )  # fmt: skip

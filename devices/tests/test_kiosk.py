@@ -230,3 +230,9 @@ def test_an_admin_adds_a_kiosk_in_the_admin_and_reads_its_pairing_code_once(staf
     )
     second = re.search(r'data-testid="pairing-code">([A-Z0-9]{4}-[A-Z0-9]{4})<', response.content.decode())
     assert second and _pair(second.group(1)).status_code == 201
+
+
+def test_the_kiosk_page_states_the_pairing_codes_configured_validity(client: Any, settings: Any) -> None:
+    settings.ETIME_KIOSK_PAIRING_MINUTES = 5
+    page = client.get("/kiosk/").content.decode()
+    assert "It works once, for 5 minutes." in page and "15 minutes" not in page

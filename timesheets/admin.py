@@ -20,6 +20,7 @@ from timesheets import imports, resources, services
 from timesheets.models import (
     Client,
     Project,
+    ProjectBudgetAlert,
     Rate,
     ReminderLog,
     Task,
@@ -86,17 +87,18 @@ class ProjectAdmin(ImportExportPermissions, ImportExportMixin, _ServiceAdmin):
     list_filter = ("status", "billable", "client")
     search_fields = ("name", "client__name")
     list_select_related = ("client",)
-    filter_horizontal = ("members",)
+    filter_horizontal = ("members", "managers")
     autocomplete_fields = ("client",)
     readonly_fields = ("created_at", "updated_at")
     inlines = [TaskInline]
     noun = "project"
 
     def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
-        services.project_save(project=obj, members=form.cleaned_data.get("members"), actor=request.user)
+        services.project_save(project=obj, members=form.cleaned_data.get("members"),
+                              managers=form.cleaned_data.get("managers"), actor=request.user)  # fmt: skip
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Members were set by the service (audited); only the task inlines remain.
+        # Members and managers were set by the service (audited); only the task inlines remain.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
@@ -409,3 +411,11 @@ class ReminderLogAdmin(_ReadOnlyAdmin):
     search_fields = ("employee__code", "employee__last_name")
     list_select_related = ("employee",)
 
+
+
+@admin.register(ProjectBudgetAlert)
+class ProjectBudgetAlertAdmin(_ReadOnlyAdmin):
+    list_display = ("reached_at", "project", "measure", "threshold")
+    list_filter = ("measure", "threshold")
+    search_fields = ("project__name", "project__client__name")
+    list_select_related = ("project",)

@@ -141,11 +141,15 @@ class ProjectSerializer(serializers.ModelSerializer):
         queryset=Employee.objects.all(), many=True, required=False,
         help_text="Employees who may log time here; empty means everyone.",
     )
+    managers = serializers.PrimaryKeyRelatedField(
+        queryset=Employee.objects.all(), many=True, required=False,
+        help_text="Project managers: notified when the project reaches 80 % and 100 % of its hours or money budget.",
+    )
 
     class Meta:
         model = Project
         fields = ["id", "client", "name", "description", "billable", "budget_hours", "budget_amount", "status",
-                  "members", "rounding_minutes", "rounding_mode", "created_at", "updated_at"]  # fmt: skip
+                  "members", "managers", "rounding_minutes", "rounding_mode", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list[Any] = []
 
@@ -169,11 +173,12 @@ class ProjectViewSet(_AdminWritesViewSet):
     noun = "project"
 
     def get_queryset(self) -> QuerySet[Project]:
-        return selectors.project_list_visible(user=self.request.user).prefetch_related("members")
+        return selectors.project_list_visible(user=self.request.user).prefetch_related("members", "managers")
 
     def save(self, instance: Project, data: dict[str, Any]) -> Project:
-        members = data.pop("members", None)
-        return services.project_save(project=_assign(instance, data), members=members, actor=self.request.user)
+        members, managers = data.pop("members", None), data.pop("managers", None)
+        return services.project_save(project=_assign(instance, data), members=members, managers=managers,
+                                     actor=self.request.user)  # fmt: skip
 
 
 class TaskSerializer(serializers.ModelSerializer):

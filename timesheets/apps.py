@@ -75,6 +75,14 @@ class TimesheetsConfig(AppConfig):
                 description="Mondays: reminds each manager of the timesheets waiting for their approval.",
             )
         )
+        register(
+            DefaultSchedule(
+                name="Project budget alerts",
+                task="timesheets.send_budget_alerts",
+                crontab={"minute": "20", "hour": "*"},
+                description="Hourly: tells each project's managers when it reaches 80 % and 100 % of its hours or money budget (once per threshold).",
+            )
+        )
         registry.register_demo_seeder(demo.seed_timesheets)
         registry.register_demo_seeder(demo.seed_timesheets_more, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports

@@ -108,6 +108,11 @@ class Project(models.Model):
         "accounts.Employee", blank=True, related_name="projects",
         help_text=_("Who may log time here; nobody listed means everyone."), verbose_name=_("members"),
     )
+    managers = models.ManyToManyField(
+        "accounts.Employee", blank=True, related_name="managed_projects",
+        help_text=_("Told by notification when the project reaches 80 % and 100 % of its hours or money budget."),
+        verbose_name=_("project managers"),
+    )  # fmt: skip
     rounding_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(240)],
@@ -523,3 +528,32 @@ class ReminderLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.employee_id} {self.day}"
+
+
+class BudgetMeasure(models.TextChoices):
+    HOURS = "hours", _("Hours")
+    AMOUNT = "amount", _("Amount")
+
+
+class ProjectBudgetAlert(models.Model):
+    """A budget threshold a project has reached and its managers were told of: one row per
+    project, measure and threshold, so each alert goes out once. When the budget is raised
+    and the project falls below a threshold again, its row is deleted and the alert goes
+    out again when the threshold is next reached."""
+
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_alerts", verbose_name=_("project"))
+    measure = models.CharField(max_length=8, choices=BudgetMeasure.choices, verbose_name=_("measure"))
+    threshold = models.PositiveSmallIntegerField(verbose_name=_("threshold (%)"))
+    reached_at = models.DateTimeField(verbose_name=_("reached at"))
+
+    class Meta:
+        verbose_name = _("project budget alert")
+        verbose_name_plural = _("project budget alerts")
+        ordering = ["-reached_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "measure", "threshold"], name="project_budget_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.measure} {self.threshold}%"

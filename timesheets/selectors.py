@@ -352,8 +352,16 @@ def budget_report(*, user: AnyUser, project_id: Any = None) -> list[dict[str, An
     projects = project_list_visible(user=user).select_related("client")
     if project_id:
         projects = projects.filter(pk=project_id)
-    projects = projects.filter(Q(budget_hours__isnull=False) | Q(budget_amount__isnull=False))
-    project_list = list(projects.order_by("client__name", "name"))
+    return budget_usage(projects=projects.order_by("client__name", "name"))
+
+
+def budget_usage(*, projects: QuerySet[Project]) -> list[dict[str, Any]]:
+    """Budget burn of each project with a budget among ``projects``: the hours of all its
+    finished entries, and the amount of its billable ones in the client's currency, against
+    its budgets (``*_burn_percent`` is None without that budget). The one rule behind the
+    budget report and the budget alerts."""
+    projects = projects.filter(Q(budget_hours__isnull=False) | Q(budget_amount__isnull=False)).select_related("client")
+    project_list = list(projects)
     usage: dict[Any, dict[str, Any]] = {p.pk: {"seconds": 0, "amount": Decimal(0)} for p in project_list}
     rows = (
         TimeEntry.objects.filter(project_id__in=list(usage), end__isnull=False)

@@ -174,13 +174,25 @@ def client_save(*, client: Client, actor: Any) -> Client:
     return _simple_save(obj=client, actor=actor, noun="client")
 
 
-def project_save(*, project: Project, actor: Any, members: Iterable[Employee] | None = None) -> Project:
-    """Create or change a project; ``members`` (when given) replaces the member list."""
+def project_save(
+    *, project: Project, actor: Any, members: Iterable[Employee] | None = None,
+    managers: Iterable[Employee] | None = None,
+) -> Project:
+    """Create or change a project; ``members`` and ``managers`` (each when given) replace
+    the member list and the project managers (told of budget thresholds)."""
     with transaction.atomic():
-        member_ids = sorted(str(m.pk) for m in members) if members is not None else None
-        _simple_save(obj=project, actor=actor, noun="project", extra={"members": member_ids} if member_ids is not None else None)
+        extra: dict[str, Any] = {}
         if members is not None:
-            project.members.set(list(members))
+            members = list(members)
+            extra["members"] = sorted(str(m.pk) for m in members)
+        if managers is not None:
+            managers = list(managers)
+            extra["managers"] = sorted(str(m.pk) for m in managers)
+        _simple_save(obj=project, actor=actor, noun="project", extra=extra or None)
+        if members is not None:
+            project.members.set(members)
+        if managers is not None:
+            project.managers.set(managers)
     return project
 
 

@@ -27,6 +27,13 @@ def send_daily_reminders(hour: int | None = None) -> int:
     return services.reminders_send_daily(hour=hour)
 
 
+@shared_task(name="timesheets.send_budget_alerts")
+def send_budget_alerts() -> int:
+    from timesheets import budgets
+
+    return budgets.budget_alerts_send()
+
+
 @shared_task(name="timesheets.send_approval_reminders")
 def send_approval_reminders() -> int:
     return services.reminders_send_approvals()

@@ -239,6 +239,7 @@ class NotificationKind(models.TextChoices):
     WARRANTY_EXPIRING = "warranty_expiring", _("Equipment warranty ending soon")
     BACKUP_FAILED = "backup_failed", _("A backup failed")
     INVOICE_OVERDUE = "invoice_overdue", _("An invoice is overdue")
+    PROJECT_BUDGET = "project_budget", _("A project I manage reached 80 % or 100 % of its budget")
 
 
 class NotificationPreference(models.Model):

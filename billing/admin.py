@@ -28,9 +28,11 @@ from billing.models import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
+    MileageRate,
     NumberSequence,
     Payment,
     PaymentStatus,
+    PerDiemRate,
     SellerContact,
     Vendor,
 )
@@ -415,10 +417,32 @@ class VendorAdmin(_BillingAdmin):
 
 @admin.register(ExpenseCategory)
 class ExpenseCategoryAdmin(_BillingAdmin):
-    list_display = ("name", "active")
+    list_display = ("name", "kind", "active")
+    list_filter = ("kind", "active")
     search_fields = ("name",)
 
     def save_model(self, request: HttpRequest, obj: ExpenseCategory, form: Any, change: bool) -> None:
+        services.catalog_save(obj=obj, actor=request.user)
+
+
+@admin.register(MileageRate)
+class MileageRateAdmin(_BillingAdmin):
+    list_display = ("vehicle", "rate_per_km", "currency", "valid_from")
+    list_filter = ("vehicle", "currency")
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request: HttpRequest, obj: MileageRate, form: Any, change: bool) -> None:
+        services.catalog_save(obj=obj, actor=request.user)
+
+
+@admin.register(PerDiemRate)
+class PerDiemRateAdmin(_BillingAdmin):
+    list_display = ("country", "full_day", "partial_day", "currency", "valid_from")
+    list_filter = ("country", "currency")
+    search_fields = ("country",)
+    date_hierarchy = "valid_from"
+
+    def save_model(self, request: HttpRequest, obj: PerDiemRate, form: Any, change: bool) -> None:
         services.catalog_save(obj=obj, actor=request.user)
 
 

@@ -36,15 +36,19 @@ from billing import issued, resources, selectors, services
 from billing.models import (
     Expense,
     ExpenseCategory,
+    ExpenseKind,
     ExpenseStatus,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
+    MileageRate,
     Payment,
     PaymentMethod,
     PaymentStatus,
+    PerDiemRate,
+    VehicleType,
     Vendor,
 )
 from etime.core.api.fields import year_param
@@ -411,11 +415,21 @@ class ExpenseSerializer(serializers.ModelSerializer):
     vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all(), required=False, allow_null=True)
     category = serializers.PrimaryKeyRelatedField(queryset=ExpenseCategory.objects.all(), required=False, allow_null=True)
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True,
+        help_text="Required for plain expenses; computed (and ignored when sent) for mileage and per-diem categories.",
+    )
+    currency = serializers.CharField(
+        max_length=3, required=False, allow_blank=True,
+        help_text="Required for plain expenses; the rate's currency for mileage and per-diem categories.",
+    )
 
     class Meta:
         model = Expense
         fields = ["id", "date", "vendor", "category", "description", "amount", "currency", "billable", "project",
-                  "employee", "notes", "status", "receipt", "receipt_sha256", "invoice", "created_at", "updated_at"]  # fmt: skip
+                  "employee", "notes", "vehicle", "distance_km", "route_from", "route_to", "per_diem_country",
+                  "full_days", "partial_days", "status", "receipt", "receipt_sha256", "invoice", "created_at",
+                  "updated_at"]  # fmt: skip
         read_only_fields = ["id", "invoice", "created_at", "updated_at"]
 
 
@@ -489,10 +503,30 @@ class VendorSerializer(serializers.ModelSerializer):
 
 
 class ExpenseCategorySerializer(serializers.ModelSerializer):
+    kind = NamedChoiceField(choices=ExpenseKind.choices, required=False, enum_name="ExpenseKindEnum")
+
     class Meta:
         model = ExpenseCategory
-        fields = ["id", "name", "active"]
+        fields = ["id", "name", "kind", "active"]
         read_only_fields = ["id"]
+
+
+class MileageRateSerializer(serializers.ModelSerializer):
+    vehicle = NamedChoiceField(choices=VehicleType.choices, enum_name="VehicleTypeEnum")
+
+    class Meta:
+        model = MileageRate
+        fields = ["id", "vehicle", "rate_per_km", "currency", "valid_from"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []  # the service's full_clean reports a duplicate date with the envelope
+
+
+class PerDiemRateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PerDiemRate
+        fields = ["id", "country", "full_day", "partial_day", "currency", "valid_from"]
+        read_only_fields = ["id"]
+        validators: list[Any] = []
 
 
 class _CatalogViewSet(EtimeModelViewSet):
@@ -523,6 +557,28 @@ class VendorViewSet(_CatalogViewSet):
 
     def get_queryset(self) -> QuerySet[Vendor]:
         return Vendor.objects.all() if selectors.may_use_billing(self.request.user) else Vendor.objects.none()
+
+
+class MileageRateViewSet(_CatalogViewSet):
+    """The company's mileage rates per vehicle type, each valid from a date."""
+
+    serializer_class = MileageRateSerializer
+    cursor_ordering = ("id",)
+    filterset_fields = ["vehicle"]
+
+    def get_queryset(self) -> QuerySet[MileageRate]:
+        return MileageRate.objects.all() if selectors.may_use_billing(self.request.user) else MileageRate.objects.none()
+
+
+class PerDiemRateViewSet(_CatalogViewSet):
+    """Per-diem allowances per country (full and partial day), each valid from a date."""
+
+    serializer_class = PerDiemRateSerializer
+    cursor_ordering = ("id",)
+    filterset_fields = ["country"]
+
+    def get_queryset(self) -> QuerySet[PerDiemRate]:
+        return PerDiemRate.objects.all() if selectors.may_use_billing(self.request.user) else PerDiemRate.objects.none()
 
 
 class ExpenseCategoryViewSet(_CatalogViewSet):

@@ -8,7 +8,9 @@ from billing.api import (
     ExpenseViewSet,
     InvoiceLineViewSet,
     InvoiceViewSet,
+    MileageRateViewSet,
     PaymentViewSet,
+    PerDiemRateViewSet,
     VendorViewSet,
 )
 
@@ -19,6 +21,8 @@ routes = [
     ("expenses", ExpenseViewSet, "expense"),
     ("expense-vendors", VendorViewSet, "expense-vendor"),
     ("expense-categories", ExpenseCategoryViewSet, "expense-category"),
+    ("mileage-rates", MileageRateViewSet, "mileage-rate"),
+    ("per-diem-rates", PerDiemRateViewSet, "per-diem-rate"),
 ]
 
 urlpatterns = [

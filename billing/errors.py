@@ -93,6 +93,12 @@ class InvoiceDocumentCorrupted(DomainError):
     message = _("The stored invoice document no longer matches its checksum.")
 
 
+class ExpenseRateMissing(DomainError):
+    code = "expense_rate_missing"
+    status = 400
+    message = _("No mileage or per-diem rate is valid on this expense's date: an administrator sets the rates first.")
+
+
 class ExpenseLocked(DomainError):
     code = "expense_locked"
     status = 409

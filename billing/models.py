@@ -336,9 +336,27 @@ class Vendor(models.Model):
         return self.name
 
 
+class ExpenseKind(models.TextChoices):
+    AMOUNT = "amount", _("Amount as paid (receipt)")
+    MILEAGE = "mileage", _("Mileage (distance × the rate of the vehicle type)")
+    PER_DIEM = "per_diem", _("Per-diem allowance (days × the country's daily rate)")
+
+
+class VehicleType(models.TextChoices):
+    CAR = "car", _("Car")
+    MOTORCYCLE = "motorcycle", _("Motorcycle")
+    VAN = "van", _("Van")
+    BICYCLE = "bicycle", _("Bicycle")
+
+
 class ExpenseCategory(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
+    kind = models.CharField(
+        max_length=10, choices=ExpenseKind.choices, default=ExpenseKind.AMOUNT,
+        help_text=_("Mileage and per-diem expenses are computed from the company's rates, never typed."),
+        verbose_name=_("kind"),
+    )  # fmt: skip
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
@@ -348,6 +366,53 @@ class ExpenseCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MileageRate(models.Model):
+    """The company's rate per kilometre for a vehicle type, from a date on (the rate valid
+    on an expense's date applies)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    vehicle = models.CharField(max_length=12, choices=VehicleType.choices, verbose_name=_("vehicle type"))
+    rate_per_km = models.DecimalField(
+        max_digits=8, decimal_places=4, validators=[MinValueValidator(Decimal("0.0001"))], verbose_name=_("rate per km")
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+
+    class Meta:
+        verbose_name = _("mileage rate")
+        verbose_name_plural = _("mileage rates")
+        ordering = ["vehicle", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["vehicle", "valid_from"], name="mileage_rate_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_vehicle_display()} {self.rate_per_km} {self.currency}/km"
+
+
+class PerDiemRate(models.Model):
+    """The daily allowance for work in a country: a full day, and a partial day (travel
+    days), from a date on."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    country = models.CharField(max_length=2, help_text=_("ISO 3166 code, e.g. CH, DE"), verbose_name=_("country"))
+    full_day = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], verbose_name=_("full day")
+    )
+    partial_day = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))], verbose_name=_("partial day")
+    )
+    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
+    valid_from = models.DateField(verbose_name=_("valid from"))
+
+    class Meta:
+        verbose_name = _("per-diem rate")
+        verbose_name_plural = _("per-diem rates")
+        ordering = ["country", "-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["country", "valid_from"], name="per_diem_rate_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.full_day}/{self.partial_day} {self.currency}"
 
 
 class Receipt(models.Model):
@@ -395,9 +460,13 @@ class Expense(models.Model):
     )
     description = models.CharField(max_length=300, blank=True, verbose_name=_("description"))
     amount = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], verbose_name=_("amount")
-    )
-    currency = models.CharField(max_length=3, validators=[validate_currency], verbose_name=_("currency"))
+        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], blank=True,
+        help_text=_("Computed for mileage and per-diem categories."), verbose_name=_("amount"),
+    )  # fmt: skip
+    currency = models.CharField(
+        max_length=3, validators=[validate_currency], blank=True,
+        help_text=_("Taken from the rate for mileage and per-diem categories."), verbose_name=_("currency"),
+    )  # fmt: skip
     billable = models.BooleanField(default=False, verbose_name=_("billable"))
     project = models.ForeignKey(
         "timesheets.Project",
@@ -416,6 +485,18 @@ class Expense(models.Model):
         verbose_name=_("employee"),
     )
     notes = models.TextField(blank=True, verbose_name=_("notes"))
+    # Mileage (category kind "mileage"): the amount is distance × the vehicle type's rate.
+    vehicle = models.CharField(max_length=12, choices=VehicleType.choices, blank=True, verbose_name=_("vehicle type"))
+    distance_km = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))],
+        verbose_name=_("distance (km)"),
+    )  # fmt: skip
+    route_from = models.CharField(max_length=200, blank=True, verbose_name=_("from"))
+    route_to = models.CharField(max_length=200, blank=True, verbose_name=_("to"))
+    # Per diem (category kind "per_diem"): full days × full rate + partial days × partial rate.
+    per_diem_country = models.CharField(max_length=2, blank=True, verbose_name=_("per-diem country"))
+    full_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("full days"))
+    partial_days = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("partial days"))
     status = models.CharField(
         max_length=10, choices=ExpenseStatus.choices, default=ExpenseStatus.APPROVED, verbose_name=_("status")
     )

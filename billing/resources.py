@@ -100,7 +100,8 @@ class ExpenseResource(_SafeResource):
     class Meta:
         model = Expense
         fields = ("id", "date", "vendor", "category", "description", "amount", "currency", "billable", "project",
-                  "status", "invoice", "receipt_sha256", "notes")  # fmt: skip
+                  "status", "invoice", "receipt_sha256", "notes", "vehicle", "distance_km", "route_from", "route_to",
+                  "per_diem_country", "full_days", "partial_days")  # fmt: skip
         export_order = fields
 
 

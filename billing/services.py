@@ -36,6 +36,7 @@ from billing.company import company_details
 from billing.errors import (
     CurrencyMismatch,
     ExpenseLocked,
+    ExpenseRateMissing,
     InvoiceAlreadyCredited,
     InvoiceAlreadyIssued,
     InvoiceDraftOverlaps,
@@ -49,15 +50,18 @@ from billing.errors import (
 from billing.models import (
     Expense,
     ExpenseCategory,
+    ExpenseKind,
     ExpenseStatus,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     LineKind,
+    MileageRate,
     NumberSequence,
     Payment,
     PaymentStatus,
+    PerDiemRate,
     Receipt,
     Vendor,
 )
@@ -759,6 +763,7 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
             raise ExpenseLocked()
         if expense.status == ExpenseStatus.INVOICED:
             raise _invalid("status", gettext("An expense becomes invoiced by issuing an invoice."))
+        _compute_allowance(expense)
         expense.currency = (expense.currency or "").upper()
         if receipt_file is not None:
             expense.receipt = receipt_store(file=receipt_file, name=receipt_name, content_type=receipt_type)
@@ -769,6 +774,64 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
         audit.record(actor=actor, action=f"expense.{'updated' if stored else 'created'}", obj=expense,
                      before=audit.snapshot(stored) if stored else None, after=audit.snapshot(expense))  # fmt: skip
     return expense
+
+
+_MILEAGE_FIELDS = ("vehicle", "distance_km", "route_from", "route_to")
+_PER_DIEM_FIELDS = ("per_diem_country", "full_days", "partial_days")
+
+
+def _clear(expense: Expense, names: tuple[str, ...]) -> None:
+    for name in names:
+        setattr(expense, name, None if name in ("distance_km", "full_days", "partial_days") else "")
+
+
+def _compute_allowance(expense: Expense) -> None:
+    """The amount of a mileage or per-diem expense, from the rate valid on its date (the
+    latest ``valid_from`` on or before it) in the rate's currency; a plain expense keeps the
+    amount typed. Fields of the other kinds are cleared, so an expense holds one story."""
+    kind = expense.category.kind if expense.category is not None else ExpenseKind.AMOUNT
+    required = gettext("This field is required.")
+    if kind == ExpenseKind.MILEAGE:
+        _clear(expense, _PER_DIEM_FIELDS)
+        missing = [name for name in _MILEAGE_FIELDS if not getattr(expense, name)]
+        if missing:
+            raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": required},
+                                   details={name: [required] for name in missing})  # fmt: skip
+        mileage = MileageRate.objects.filter(vehicle=expense.vehicle, valid_from__lte=expense.date).order_by("-valid_from").first()
+        if mileage is None:
+            raise ExpenseRateMissing(details={"vehicle": expense.vehicle, "date": expense.date.isoformat()})
+        expense.amount = round_money(Decimal(expense.distance_km or 0) * mileage.rate_per_km)
+        expense.currency = mileage.currency
+        if not expense.description:
+            expense.description = gettext("%(start)s → %(end)s, %(km)s km") % {
+                "start": expense.route_from, "end": expense.route_to, "km": formatting.days(expense.distance_km)}
+    elif kind == ExpenseKind.PER_DIEM:
+        _clear(expense, _MILEAGE_FIELDS)
+        expense.per_diem_country = (expense.per_diem_country or "").upper()
+        full, partial = expense.full_days or 0, expense.partial_days or 0
+        if not expense.per_diem_country:
+            raise _invalid("per_diem_country", required)
+        if full + partial < 1:
+            raise _invalid("full_days", gettext("Give at least one full or partial day."))
+        per_diem = PerDiemRate.objects.filter(
+            country=expense.per_diem_country, valid_from__lte=expense.date
+        ).order_by("-valid_from").first()
+        if per_diem is None:
+            raise ExpenseRateMissing(details={"country": expense.per_diem_country, "date": expense.date.isoformat()})
+        expense.full_days, expense.partial_days = full, partial
+        expense.amount = round_money(full * per_diem.full_day + partial * per_diem.partial_day)
+        expense.currency = per_diem.currency
+        if expense.amount <= 0:
+            raise _invalid("partial_days", gettext("The allowance for these days is zero."))
+        if not expense.description:
+            expense.description = gettext("Per diem %(country)s: %(full)s full, %(partial)s partial days") % {
+                "country": expense.per_diem_country, "full": full, "partial": partial}
+    else:
+        _clear(expense, _MILEAGE_FIELDS + _PER_DIEM_FIELDS)
+        if expense.amount is None:
+            raise _invalid("amount", required)
+        if not expense.currency:
+            raise _invalid("currency", required)
 
 
 def expense_delete(*, expense: Expense, actor: Any) -> None:
@@ -785,8 +848,8 @@ def expense_delete(*, expense: Expense, actor: Any) -> None:
         audit.record(actor=actor, action="expense.deleted", object_type="billing.expense", object_id=pk, before=before)
 
 
-def catalog_save(*, obj: Vendor | ExpenseCategory, actor: Any) -> Any:
-    """Create or rename a vendor or expense category."""
+def catalog_save(*, obj: Vendor | ExpenseCategory | MileageRate | PerDiemRate, actor: Any) -> Any:
+    """Create or change a vendor, an expense category, a mileage or a per-diem rate."""
     with transaction.atomic():
         stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
         full_clean(obj)

@@ -132,11 +132,15 @@ def build_world(people: Any) -> dict[str, Any]:
     # Billing: a vendor, a category, billable expenses, a draft with its line, an issued
     # invoice with a payment, and a background job (ops).
     from billing import services as bs
-    from billing.models import Expense, ExpenseCategory, Vendor
+    from billing.models import Expense, ExpenseCategory, MileageRate, PerDiemRate, Vendor
     from etime.ops.models import Job
 
     w["expense_vendor"] = bs.catalog_save(obj=Vendor(name="Rail"), actor=admin)
     w["expense_category"] = bs.catalog_save(obj=ExpenseCategory(name="Travel"), actor=admin)
+    w["mileage_rate"] = bs.catalog_save(obj=MileageRate(vehicle="car", rate_per_km=Decimal("0.70"), currency="CHF",
+                                                        valid_from=date(2020, 1, 1)), actor=admin)  # fmt: skip
+    w["per_diem_rate"] = bs.catalog_save(obj=PerDiemRate(country="DE", full_day=Decimal("28"), partial_day=Decimal("14"),
+                                                         currency="EUR", valid_from=date(2020, 1, 1)), actor=admin)  # fmt: skip
     for day_, key in ((date(2026, 2, 10), "expense"), (date(2026, 3, 10), None)):
         expense = bs.expense_save(
             expense=Expense(date=day_, vendor=w["expense_vendor"], category=w["expense_category"], amount=Decimal("50.00"),

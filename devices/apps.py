@@ -58,6 +58,14 @@ class DevicesConfig(AppConfig):
         )
         schedules.register(
             schedules.DefaultSchedule(
+                name="Purge old kiosk photos",
+                task="devices.purge_kiosk_photos",
+                crontab={"minute": "41", "hour": "3"},
+                description="Deletes photos kiosks took at punches once older than ETIME_KIOSK_PHOTO_DAYS.",
+            )
+        )
+        schedules.register(
+            schedules.DefaultSchedule(
                 name="Alert on offline time clocks",
                 task="devices.alert_offline_devices",
                 every_seconds=300,

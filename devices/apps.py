@@ -20,6 +20,7 @@ class DevicesConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)
         registry.register_demo_seeder(demo.seed_client_device, order=200)
+        registry.register_demo_seeder(demo.seed_kiosk, order=210)
         from devices import pages
 
         registry.register_profile_panel(pages.profile_panel)

@@ -29,6 +29,7 @@ from devices.models import (
     ClientSubmission,
     Device,
     DeviceStatus,
+    KioskPhoto,
     Protocol,
     PunchPhoto,
     PushKnock,
@@ -419,14 +420,30 @@ class ClientDeviceAdmin(admin.ModelAdmin):
     The credential itself is never shown."""
 
     list_display = ("name", "kind", "owner", "location", "prefix", "paired_at", "created_at", "last_contact_at",
-                    "revoked_at")  # fmt: skip
+                    "revoked_at", "take_photos")  # fmt: skip
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "prefix", "owner__code", "owner__last_name")
     list_select_related = ("owner", "location")
     readonly_fields = ("kind", "name", "owner", "location", "prefix", "user_agent", "created_at", "created_by",
-                       "paired_at", "pairing_code_expires_at", "last_contact_at", "revoked_at", "revoked_by")  # fmt: skip
+                       "paired_at", "pairing_code_expires_at", "last_contact_at", "revoked_at", "revoked_by",
+                       "take_photos")  # fmt: skip
     exclude = ("key_hash", "pairing_code_hash")
-    actions = ["revoke", "pairing_code"]
+    actions = ["revoke", "pairing_code", "photos_on", "photos_off"]
+
+    @admin.action(permissions=["manage"], description=_("Take a photo at each punch on the selected kiosks"))
+    def photos_on(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
+        self._photos(request, queryset, on=True)
+
+    @admin.action(permissions=["manage"], description=_("Stop taking photos at punches on the selected kiosks"))
+    def photos_off(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
+        self._photos(request, queryset, on=False)
+
+    def _photos(self, request: HttpRequest, queryset: QuerySet[ClientDevice], *, on: bool) -> None:
+        count = 0
+        for device in queryset.filter(kind=ClientKind.KIOSK):
+            services.kiosk_photos_set(device=device, on=on, actor=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d kiosk changed.", "%(count)d kiosks changed.", count) % {"count": count})
 
     @admin.action(permissions=["manage"], description=_("Revoke the selected devices' credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
@@ -484,6 +501,51 @@ class ClientDeviceAdmin(admin.ModelAdmin):
     def has_manage_permission(self, request: HttpRequest) -> bool:
         """Revoking a credential and issuing a pairing code: admins (the rows are read-only)."""
         return is_admin(request.user)
+
+
+@admin.register(KioskPhoto)
+class KioskPhotoAdmin(admin.ModelAdmin):
+    """Photos kiosks took at punches (kiosks with *photo at punch* on), deleted after
+    ETIME_KIOSK_PHOTO_DAYS. Read-only; served by this admin to those who may view them,
+    never from a public media URL."""
+
+    list_display = ("taken_at", "kiosk", "employee", "size")
+    list_filter = ("kiosk",)
+    search_fields = ("kiosk__name", "punch__employee__last_name", "punch__employee__code")
+    list_select_related = ("kiosk", "punch__employee")
+    fields = ("kiosk", "taken_at", "employee", "punch", "size", "photo")
+    readonly_fields = fields
+
+    @admin.display(description=_("employee"))
+    def employee(self, obj: KioskPhoto) -> str:
+        return str(obj.punch.employee) if obj.punch is not None and obj.punch.employee is not None else "—"
+
+    @admin.display(description=_("photo"))
+    def photo(self, obj: KioskPhoto) -> SafeString:
+        url = reverse("admin:devices_kioskphoto_image", args=[obj.pk])
+        return format_html('<img src="{}" alt="{}" width="240">', url, obj)
+
+    def get_urls(self) -> list[URLPattern]:
+        image = path("<int:pk>/image/", self.admin_site.admin_view(self.image_view), name="devices_kioskphoto_image")
+        return [image, *super().get_urls()]
+
+    def image_view(self, request: HttpRequest, pk: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        photo = get_object_or_404(KioskPhoto, pk=pk)
+        try:
+            handle = photo.image.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+        response = FileResponse(handle, content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(ClientSubmission)

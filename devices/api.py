@@ -332,6 +332,30 @@ class KioskPunchSerializer(serializers.Serializer[Any]):
     badge = serializers.CharField(max_length=80, help_text="The badge number, or the badge's QR payload "
                                   "`etime:badge:<number>`.")  # fmt: skip
     pin = serializers.CharField(max_length=16, trim_whitespace=True, help_text="The person's kiosk PIN.")
+    photo = serializers.CharField(
+        required=False, allow_blank=True, max_length=800_000,
+        help_text="Optional: a JPEG the kiosk's camera took at the punch, base64 (a `data:image/jpeg;base64,` "
+        "prefix is allowed). Kept only when the kiosk has *photo at punch* on; `kiosk_photo_invalid` when it is "
+        "not a JPEG or larger than ETIME_KIOSK_PHOTO_MAX_BYTES.",
+    )  # fmt: skip
+
+
+def photo_bytes(text: str) -> bytes | None:
+    """The photo field's bytes (base64, with or without a data URL prefix); not base64 is refused."""
+    import base64
+    import binascii
+
+    from devices.services.kiosks import KioskPhotoInvalid
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.startswith("data:"):
+        text = text.partition(",")[2]
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise KioskPhotoInvalid() from None
 
 
 def badge_number(text: str) -> str:
@@ -353,7 +377,8 @@ class KioskPairView(APIView):
 
     @extend_schema(
         request=KioskPairSerializer,
-        responses={201: OpenApiResponse(description="`{\"credential\", \"device\", \"name\", \"location\", \"server_now\"}`"),
+        responses={201: OpenApiResponse(description="`{\"credential\", \"device\", \"name\", \"location\", \"server_now\", "
+                                                    "\"photos\"}`"),
                    403: OpenApiResponse(description="`kiosk_pairing_code_invalid`, `kiosk_pairing_code_expired`")},
     )  # fmt: skip
     def post(self, request: Request) -> Response:
@@ -366,14 +391,17 @@ class KioskPairView(APIView):
             address=client_ip(request),
         )  # fmt: skip
         body = {"credential": credential, "device": str(device.pk), "name": device.name,
-                "location": device.location.name if device.location else "", "server_now": device.last_contact_at}  # fmt: skip
+                "location": device.location.name if device.location else "", "server_now": device.last_contact_at,
+                "photos": device.take_photos}  # fmt: skip
         return Response(body, status=201)
 
 
 class KioskPunchView(_DeviceCredentialView):
     @extend_schema(
         request=KioskPunchSerializer,
-        responses={201: OpenApiResponse(description="`{\"name\", \"direction\", \"time\", \"message\", \"language\", ...}`"),
+        responses={201: OpenApiResponse(description="`{\"name\", \"direction\", \"time\", \"message\", \"language\", "
+                                                    "\"photo\", \"photos\", ...}`"),
+                   400: OpenApiResponse(description="`kiosk_photo_invalid`"),
                    401: OpenApiResponse(description="`device_credential_invalid`"),
                    403: OpenApiResponse(description="`device_credential_revoked`, `kiosk_only`, `kiosk_pin_invalid`, "
                                                     "`kiosk_pin_locked`, `punch_source_not_allowed`")},
@@ -386,6 +414,6 @@ class KioskPunchView(_DeviceCredentialView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         result = services.kiosk_punch(device=device, badge=badge_number(data["badge"]), pin=data["pin"],
-                                      address=client_ip(request))  # fmt: skip
+                                      address=client_ip(request), photo=photo_bytes(data.get("photo", "")))  # fmt: skip
         return Response(result, status=201)
 

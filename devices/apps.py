@@ -20,6 +20,7 @@ class DevicesConfig(AppConfig):
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)
         registry.register_demo_seeder(demo.seed_client_device, order=200)
+        registry.register_demo_seeder(demo.seed_kiosk, order=210)
         from devices import pages
 
         registry.register_profile_panel(pages.profile_panel)
@@ -54,6 +55,14 @@ class DevicesConfig(AppConfig):
                 task="devices.sync_due_devices",
                 every_seconds=conf.fanout_seconds(),
                 description="Enqueues a sync for every enabled polled device that is due (poll interval, backoff).",
+            )
+        )
+        schedules.register(
+            schedules.DefaultSchedule(
+                name="Purge old kiosk photos",
+                task="devices.purge_kiosk_photos",
+                crontab={"minute": "41", "hour": "3"},
+                description="Deletes photos kiosks took at punches once older than ETIME_KIOSK_PHOTO_DAYS.",
             )
         )
         schedules.register(

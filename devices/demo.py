@@ -148,3 +148,42 @@ def seed_client_device(*, rng: random.Random, stdout: Any) -> None:
         recorded_at=now - timedelta(minutes=90, seconds=-12), device_now=now + timedelta(seconds=12),
     )  # fmt: skip
     stdout.write(f"Created the demo installed app {DEMO_APP_NAME!r} with one offline punch.")
+
+
+DEMO_KIOSK_NAME = "Reception kiosk (demo)"
+DEMO_KIOSK_PIN = "2468"
+
+
+def seed_kiosk(*, rng: random.Random, stdout: Any) -> None:
+    """A kiosk at the reception with *photo at punch* on, where a colleague of the demo
+    employee clocked in with badge and PIN (Admin → Client devices, Kiosk photos). Not the
+    demo employee's punch: their day stays as the installed app's demo left it."""
+    from accounts.kiosk_pin import kiosk_pin_set
+    from accounts.models import Employee
+    from devices.models import ClientDevice
+    from devices.services import kiosk_create, kiosk_photos_set, kiosk_punch
+    from etime.core import registry
+    from etime.core.demo import demo_admin
+    from etime.core.errors import DomainError
+
+    if ClientDevice.objects.filter(name=DEMO_KIOSK_NAME).exists():
+        stdout.write("Demo kiosk exists; skipping it.")
+        return
+    personas = set(registry.demo_personas().values())
+    person = (
+        Employee.objects.filter(location__punch_from_devices=True, device_user_id__isnull=False, user__isnull=False)
+        .exclude(device_user_id="").exclude(user__username__in=personas).order_by("code").first()
+    )  # fmt: skip
+    if person is None or person.location is None:
+        stdout.write("No employee at a location taking clock punches; skipping the demo kiosk.")
+        return
+    admin = demo_admin()
+    device, _code = kiosk_create(name=DEMO_KIOSK_NAME, location=person.location, actor=admin)
+    kiosk_photos_set(device=device, on=True, actor=admin)
+    kiosk_pin_set(employee=person, pin=DEMO_KIOSK_PIN, actor=admin)
+    try:
+        kiosk_punch(device=device, badge=person.device_user_id or "", pin=DEMO_KIOSK_PIN, photo=DEMO_PHOTO)
+    except DomainError as error:  # e.g. a locked period: the kiosk stays, without a punch
+        stdout.write(f"The demo kiosk punch was refused ({error.code}).")
+        return
+    stdout.write(f"Created the demo kiosk {DEMO_KIOSK_NAME!r} (photos on) with {person.full_name}'s punch and photo.")

@@ -470,6 +470,11 @@ class ClientDevice(models.Model):
     pairing_code_hash = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("pairing code (hash)"))
     pairing_code_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("pairing code expires at"))
     paired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paired at"))
+    take_photos = models.BooleanField(
+        default=False, verbose_name=_("photo at punch"),
+        help_text=_("Kiosks: take a still from the camera at each punch. Off by default; photos are deleted after "
+                    "the retention period (ETIME_KIOSK_PHOTO_DAYS)."),
+    )  # fmt: skip
 
     class Meta:
         verbose_name = _("client device")
@@ -488,6 +493,32 @@ class ClientDevice(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+def kiosk_photo_path(instance: KioskPhoto, filename: str) -> str:
+    return f"kiosk-photos/{instance.kiosk_id}/{instance.taken_at:%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class KioskPhoto(models.Model):
+    """A still a kiosk's camera took at a punch (kiosks with *photo at punch* on; the pattern
+    of PunchPhoto for push clocks). Deleted with its image after ETIME_KIOSK_PHOTO_DAYS by the
+    periodic task devices.purge_kiosk_photos (docs/SECURITY.md "Kiosk photos")."""
+
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    kiosk = models.ForeignKey(ClientDevice, on_delete=models.CASCADE, related_name="photos", verbose_name=_("kiosk"))
+    punch = models.ForeignKey("attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("punch"))  # fmt: skip
+    taken_at = models.DateTimeField(db_index=True, verbose_name=_("taken at"))
+    image = models.FileField(upload_to=kiosk_photo_path, verbose_name=_("image"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+
+    class Meta:
+        verbose_name = _("kiosk photo")
+        verbose_name_plural = _("kiosk photos")
+        ordering = ["-taken_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kiosk.name} {self.taken_at:%Y-%m-%d %H:%M:%S}"
 
 
 class ClientSubmission(models.Model):

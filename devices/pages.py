@@ -54,6 +54,7 @@ def kiosk(request: HttpRequest) -> HttpResponse:
         "missing": gettext("Enter your badge number and your PIN."),
         "badQr": gettext("That QR code is not an etime badge."),
         "noCamera": gettext("No camera available: type your badge number."),
+        "noPhoto": gettext("No photo was taken (no camera, or access to it was refused)."),
         "error": gettext("Something went wrong. Try again."),
         "offline": gettext("Offline"),
         "online": gettext("Online"),
@@ -62,5 +63,6 @@ def kiosk(request: HttpRequest) -> HttpResponse:
 
     return render(
         request, "devices/kiosk.html",
-        {"kiosk_labels": labels, "pairing_minutes": settings.ETIME_KIOSK_PAIRING_MINUTES},
+        {"kiosk_labels": labels, "pairing_minutes": settings.ETIME_KIOSK_PAIRING_MINUTES,
+         "photo_days": settings.ETIME_KIOSK_PHOTO_DAYS},
     )  # fmt: skip

@@ -124,3 +124,11 @@ def send_knock_alert(knock_id: int) -> int:
     with transaction.atomic():
         records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)
     return sum(r.status == Notification.Status.QUEUED for r in records)
+
+
+@shared_task(name="devices.purge_kiosk_photos")
+def purge_kiosk_photos() -> int:
+    """Deletes kiosk photos older than ETIME_KIOSK_PHOTO_DAYS (privacy: docs/SECURITY.md)."""
+    from devices.services import kiosk_photos_purge
+
+    return kiosk_photos_purge()

@@ -661,3 +661,7 @@ SILENCED_SYSTEM_CHECKS += ["security.W005", "security.W021"]
 ETIME_KIOSK_PIN_MAX_FAILURES = env_int("ETIME_KIOSK_PIN_MAX_FAILURES", 5, minimum=1)
 ETIME_KIOSK_PIN_LOCKOUT_MINUTES = env_int("ETIME_KIOSK_PIN_LOCKOUT_MINUTES", 15, minimum=1)
 ETIME_KIOSK_PAIRING_MINUTES = env_int("ETIME_KIOSK_PAIRING_MINUTES", 15, minimum=1)
+# Kiosk photos at punch time (off per kiosk by default): days they are kept, and the largest
+# JPEG a kiosk may send (docs/SECURITY.md "Kiosk photos").
+ETIME_KIOSK_PHOTO_DAYS = env_int("ETIME_KIOSK_PHOTO_DAYS", 30, minimum=1)
+ETIME_KIOSK_PHOTO_MAX_BYTES = env_int("ETIME_KIOSK_PHOTO_MAX_BYTES", 400_000, minimum=10_000)

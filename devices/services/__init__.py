@@ -39,7 +39,15 @@ from devices.services.clients import (
     offline_submit,
 )
 from devices.services.devices import DEVICE_FIELDS, comm_keys_reencrypt, device_create, device_delete, device_update
-from devices.services.kiosks import kiosk_create, kiosk_offline_punch, kiosk_pair, kiosk_pairing_code, kiosk_punch
+from devices.services.kiosks import (
+    kiosk_create,
+    kiosk_offline_punch,
+    kiosk_pair,
+    kiosk_pairing_code,
+    kiosk_photos_purge,
+    kiosk_photos_set,
+    kiosk_punch,
+)
 from devices.services.operations import (
     PullResult,
     PushResult,
@@ -63,6 +71,8 @@ __all__ = [
     "kiosk_offline_punch",
     "kiosk_pair",
     "kiosk_pairing_code",
+    "kiosk_photos_purge",
+    "kiosk_photos_set",
     "kiosk_punch",
     "client_device_authenticate",
     "client_device_contact",

@@ -30,7 +30,7 @@ from accounts import kiosk_pin
 from accounts.models import Location
 from attendance import services as attendance
 from devices.errors import ClientCredentialRevoked, OfflineKeyReused
-from devices.models import ClientDevice, ClientKind, ClientSubmission
+from devices.models import ClientDevice, ClientKind, ClientSubmission, KioskPhoto
 from devices.services.clients import PREFIX, hash_credential, offline_submit
 from etime.core import audit
 from etime.core.access import is_admin
@@ -112,6 +112,23 @@ def kiosk_pairing_code(*, device: ClientDevice, actor: Any) -> str:
     return code
 
 
+def kiosk_photos_set(*, device: ClientDevice, on: bool, actor: Any) -> ClientDevice:
+    """Turn *photo at punch* on or off for a kiosk (administrators; audited). The kiosk
+    follows from its next punch's answer on."""
+    _require_admin(actor)
+    if device.kind != ClientKind.KIOSK:
+        raise ValidationFailed(gettext("Only a kiosk takes photos."))
+    with transaction.atomic():
+        locked = ClientDevice.objects.select_for_update().get(pk=device.pk)
+        before = locked.take_photos
+        locked.take_photos = on
+        locked.save(update_fields=["take_photos"])
+        audit.record(actor=actor, action="kiosk.photos", obj=locked, before={"take_photos": before},
+                     after={"take_photos": on})  # fmt: skip
+    device.take_photos = on
+    return device
+
+
 def _refuse(error: DomainError, *, device: ClientDevice | None, address: str | None) -> DomainError:
     with transaction.atomic():
         audit.record(actor=None, action="kiosk.pairing_refused", obj=device,
@@ -155,14 +172,79 @@ def _kiosk(device: ClientDevice) -> ClientDevice:
     return device
 
 
-def kiosk_punch(*, device: ClientDevice, badge: str, pin: str, address: str | None = None) -> dict[str, Any]:
+JPEG_START = b"\xff\xd8\xff"
+
+
+class KioskPhotoInvalid(ValidationFailed):
+    code = "kiosk_photo_invalid"
+    message = _("The photo is not a JPEG image of the allowed size.")
+
+
+def kiosk_photo_check(photo: bytes | None) -> bytes | None:
+    """A kiosk's photo as sent: a JPEG of at most ETIME_KIOSK_PHOTO_MAX_BYTES, or refused
+    before anything is punched (``kiosk_photo_invalid``)."""
+    if not photo:
+        return None
+    if len(photo) > settings.ETIME_KIOSK_PHOTO_MAX_BYTES or not photo.startswith(JPEG_START):
+        raise KioskPhotoInvalid()
+    return photo
+
+
+def kiosk_punch(
+    *, device: ClientDevice, badge: str, pin: str, address: str | None = None, photo: bytes | None = None
+) -> dict[str, Any]:
     """A person at the kiosk, now: badge and PIN checked (accounts.kiosk_pin), then a punch
-    (rule 1). Returns what the kiosk shows, in the person's language."""
+    (rule 1). Returns what the kiosk shows, in the person's language.
+
+    ``photo`` (a JPEG the kiosk's camera took at the punch) is kept, linked to the punch, only
+    when the kiosk has *photo at punch* on; otherwise it is dropped unread. The answer says
+    which (``photo``: ``stored``, ``not_taken`` or ``off``) and whether the kiosk should take
+    photos (``photos``), so a kiosk follows the setting from its next punch on."""
     _kiosk(device)
+    photo = kiosk_photo_check(photo)
     employee = kiosk_pin.kiosk_identify(badge=badge, pin=pin, kiosk=device, address=address)
+    # The punch is written (or refused and audited) by attendance in its own transaction.
     punch = attendance.kiosk_punch_create(employee=employee, kiosk_id=device.pk, kiosk_label=device.name,
                                           badge=employee.device_user_id or "")  # fmt: skip
-    return attendance.kiosk_greeting(employee, punch)
+    outcome = "off"
+    if device.take_photos:
+        outcome = "not_taken"
+        if photo is not None:
+            _photo_store(device=device, punch=punch, photo=photo)
+            outcome = "stored"
+    result = attendance.kiosk_greeting(employee, punch)
+    result.update(photo=outcome, photos=device.take_photos)
+    return result
+
+
+def _photo_store(*, device: ClientDevice, punch: Any, photo: bytes) -> KioskPhoto:
+    from django.core.files.base import ContentFile
+
+    stored = KioskPhoto(kiosk=device, punch=punch, taken_at=punch.timestamp, size=len(photo))
+    stored.image.save("photo.jpg", ContentFile(photo), save=False)
+    try:
+        with transaction.atomic():
+            stored.save()
+    except Exception:
+        stored.image.delete(save=False)
+        raise
+    return stored
+
+
+def kiosk_photos_purge(*, now: datetime | None = None) -> int:
+    """Delete kiosk photos older than ETIME_KIOSK_PHOTO_DAYS, image files included (the
+    periodic task devices.purge_kiosk_photos). Returns how many went."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ETIME_KIOSK_PHOTO_DAYS)
+    gone = 0
+    for photo in KioskPhoto.objects.filter(taken_at__lt=cutoff).order_by("pk").iterator():
+        # The row first (a second worker running the purge deletes nothing twice), then its file.
+        with transaction.atomic():
+            deleted = KioskPhoto.objects.filter(pk=photo.pk).delete()[0]
+        if deleted:
+            if photo.image.name:
+                photo.image.storage.delete(photo.image.name)
+            gone += 1
+    return gone
 
 
 def kiosk_offline_punch(

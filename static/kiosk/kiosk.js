@@ -6,7 +6,12 @@
  *
  * Offline (no network, or the request fails), the punch goes into the shared queue with an
  * idempotency key, the badge and the PIN typed; the kiosk keeps no PINs of its own, so the
- * server checks the PIN when the queue is sent (docs/SECURITY.md "Kiosks"). */
+ * server checks the PIN when the queue is sent (docs/SECURITY.md "Kiosks").
+ *
+ * Photo at punch (off by default, set per kiosk in the admin): the kiosk learns the setting
+ * when it pairs and from each punch's answer. When on, it takes one still from the camera as
+ * the punch is sent; without a camera (or with access refused) the punch goes through without
+ * one and the answer says so. Punches queued offline carry no photo. */
 (function () {
   "use strict";
   const KIOSK = "kiosk";
@@ -47,6 +52,44 @@
 
   function headerFor(record) {
     $("kiosk-name").textContent = record ? [record.name, record.location].filter(Boolean).join(" · ") : "";
+    $("kiosk-photo-note").hidden = !(record && record.photos);
+  }
+
+  // One still from the camera, as a JPEG data URL, or "" when there is no camera, access is
+  // refused or no frame comes within three seconds. The camera is on only for that moment.
+  async function still() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return "";
+    let stream = null;
+    let late = false;
+    const timeout = (ms) => new Promise((_, fail) => setTimeout(() => fail(new Error("timeout")), ms));
+    try {
+      const asked = navigator.mediaDevices.getUserMedia({ video: { facingMode: "user", width: { ideal: 640 } }, audio: false });
+      // A permission prompt nobody answers must not hold the punch: a stream granted later is stopped.
+      asked.then((granted) => { if (late) granted.getTracks().forEach((track) => track.stop()); }, () => {});
+      stream = await Promise.race([asked, timeout(4000)]);
+      const video = document.createElement("video");
+      video.muted = true;
+      video.playsInline = true;
+      video.srcObject = stream;
+      await Promise.race([
+        video.play().then(() => new Promise((done) => {
+          if (video.videoWidth) done(); else video.addEventListener("loadeddata", done, { once: true });
+        })),
+        timeout(3000),
+      ]);
+      const width = Math.min(video.videoWidth || 640, 640);
+      const height = Math.round(width * ((video.videoHeight || 480) / (video.videoWidth || 640)));
+      const canvas = document.createElement("canvas");
+      canvas.width = width;
+      canvas.height = height;
+      canvas.getContext("2d").drawImage(video, 0, 0, width, height);
+      return canvas.toDataURL("image/jpeg", 0.7);
+    } catch (error) {
+      late = true;
+      return "";
+    } finally {
+      if (stream) stream.getTracks().forEach((track) => track.stop());
+    }
   }
 
   function network() {
@@ -100,7 +143,7 @@
       return;
     }
     credential = { user: KIOSK, credential: data.credential, device: data.device, name: data.name,
-                   location: data.location, contacted_at: Date.now() };
+                   location: data.location, contacted_at: Date.now(), photos: Boolean(data.photos) };
     await queue.saveCredential(credential);
     headerFor(credential);
     $("kiosk-pair-code").value = "";
@@ -126,17 +169,27 @@
   async function punch(badge, pin) {
     if (!badge || !pin) { answer(labels.missing, { error: true }); return; }
     if (!navigator.onLine) { await enqueue(badge, pin); return; }
+    const photo = credential.photos ? await still() : "";
     let response;
     try {
       response = await fetch(body.dataset.punchUrl, {
         method: "POST", credentials: "omit",
         headers: { "Content-Type": "application/json", Authorization: "Device " + credential.credential },
-        body: JSON.stringify({ badge, pin }),
+        body: JSON.stringify(photo ? { badge, pin, photo } : { badge, pin }),
       });
     } catch (error) { await enqueue(badge, pin); return; }  // the network went away
     if (response.status >= 500 || response.status === 429) { await enqueue(badge, pin); return; }
     const data = await response.json().catch(() => ({}));
-    if (response.ok) { answer(data.message, { lang: data.language }); flush(); return; }
+    if (response.ok) {
+      answer(data.photo === "not_taken" ? data.message + " " + labels.noPhoto : data.message, { lang: data.language });
+      if (Boolean(data.photos) !== Boolean(credential.photos)) {
+        credential.photos = Boolean(data.photos);
+        await queue.saveCredential(credential);
+        headerFor(credential);
+      }
+      flush();
+      return;
+    }
     const error = data.error || {};
     if (error.code === "device_credential_invalid" || error.code === "device_credential_revoked") {
       await queue.forgetCredential(KIOSK);

@@ -149,3 +149,78 @@ def test_a_badge_shown_to_the_camera_fills_in_the_badge_number(
         assert Punch.objects.filter(employee=people.dave, device_user_id="1003").count() == 1
     finally:
         camera.close()
+
+
+def test_a_kiosk_with_photos_on_sends_one_photo_from_the_camera_with_the_punch(
+    people: Any, playwright_instance: Any, live_server: Any, settings: Any, tmp_path: Any
+) -> None:
+    from accounts.kiosk_pin import kiosk_pin_set
+    from attendance.models import Punch
+    from devices.models import KioskPhoto
+    from devices.services import kiosk_create, kiosk_photos_set
+    from tests.browser.fixtures import CHROMIUM
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    people.alice.device_user_id = "1001"
+    people.alice.save(update_fields=["device_user_id"])
+    kiosk_pin_set(employee=people.alice, pin="4321", actor=people.admin)
+    device, code = kiosk_create(name="Main door", location=people.alice.location, actor=people.admin)
+    kiosk_photos_set(device=device, on=True, actor=people.admin)
+    # Chromium's fake camera (a generated test pattern), access granted without a prompt.
+    camera = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream"],
+    )  # fmt: skip
+    try:
+        context = camera.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.goto(f"{live_server.url}/kiosk/")
+        page.wait_for_selector("body[data-ready]")
+        page.fill("[data-testid=kiosk-pair-code]", code)
+        page.click("[data-testid=kiosk-pair-submit]")
+        page.click("[data-testid=kiosk-done]")
+        assert "takes a photo at each punch" in page.inner_text("[data-testid=kiosk-photo-note]")
+        page.fill("[data-testid=kiosk-badge]", "1001")
+        page.fill("[data-testid=kiosk-pin]", "4321")
+        page.click("[data-testid=kiosk-submit]")
+        page.wait_for_selector("[data-testid=kiosk-answer]", state="visible")
+        text = page.inner_text("[data-testid=kiosk-answer-text]")
+        assert "Alice" in text and "No photo" not in text, text
+        punch = Punch.objects.get(employee=people.alice, device_id=device.pk)
+        photo = KioskPhoto.objects.get()
+        assert photo.punch_id == punch.pk and photo.size > 1000
+        with photo.image.open("rb") as handle:
+            assert handle.read(3) == b"\xff\xd8\xff"
+    finally:
+        camera.close()
+
+
+def test_a_kiosk_with_photos_on_but_no_camera_punches_and_says_no_photo_was_taken(
+    people: Any, page: Any, live_server: Any, settings: Any, tmp_path: Any
+) -> None:
+    from accounts.kiosk_pin import kiosk_pin_set
+    from attendance.models import Punch
+    from devices.models import KioskPhoto
+    from devices.services import kiosk_create, kiosk_photos_set
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    people.alice.device_user_id = "1001"
+    people.alice.save(update_fields=["device_user_id"])
+    kiosk_pin_set(employee=people.alice, pin="4321", actor=people.admin)
+    device, code = kiosk_create(name="Main door", location=people.alice.location, actor=people.admin)
+    kiosk_photos_set(device=device, on=True, actor=people.admin)
+    page.goto(f"{live_server.url}/kiosk/")
+    page.wait_for_selector("body[data-ready]")
+    page.fill("[data-testid=kiosk-pair-code]", code)
+    page.click("[data-testid=kiosk-pair-submit]")
+    page.click("[data-testid=kiosk-done]")
+    page.fill("[data-testid=kiosk-badge]", "1001")
+    page.fill("[data-testid=kiosk-pin]", "4321")
+    page.click("[data-testid=kiosk-submit]")
+    page.wait_for_selector("[data-testid=kiosk-answer]", state="visible")
+    text = page.inner_text("[data-testid=kiosk-answer-text]")
+    assert "Alice" in text and "No photo was taken" in text, text
+    assert Punch.objects.filter(employee=people.alice, device_id=device.pk).count() == 1
+    assert not KioskPhoto.objects.exists()

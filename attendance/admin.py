@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from accounts.models import Department
-from attendance import reports, selectors, services
+from attendance import engine, reports, selectors, services
 from attendance.models import (
     AttendanceDay,
     ManualDayStatus,
@@ -213,11 +213,12 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
         for person in people:
             cells = []
             for day in days:
-                rule = plans.get(person.pk, {}).get(day)
+                # A day with several shifts shows their codes in planned order ("E+L").
+                rules = engine.shifts_of(plans.get(person.pk, {}).get(day))
                 cells.append(
                     {
-                        "code": rule.code if rule else "",
-                        "color": colors.get(rule.id, "") if rule else "",
+                        "code": "+".join(r.code for r in rules),
+                        "color": colors.get(rules[0].id, "") if rules else "",
                         "override": (person.pk, day) in overridden,
                     }
                 )

@@ -14,7 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
@@ -283,11 +284,12 @@ class OverrideForm(_ServiceCheckedForm):
             # The overlap check on the plan with this override, in a transaction rolled back on purpose.
             try:
                 with transaction.atomic():
-                    obj = self.instance if self.instance.pk else ShiftOverride(employee=data["employee"])
-                    if obj.pk is None:
+                    adding = self.instance._state.adding
+                    obj = ShiftOverride(employee=data["employee"]) if adding else ShiftOverride.objects.get(pk=self.instance.pk)
+                    if adding:
+                        # As override_set: the new row replaces the date's (replacing or same added) override.
                         stale = ShiftOverride.objects.filter(employee=data["employee"], date=data["date"], adds=data.get("adds", False))
-                        if not data.get("adds"):
-                            stale.delete()
+                        (stale.filter(shift=data["shift"]) if data.get("adds") else stale).delete()
                     obj.date, obj.shift, obj.adds = data["date"], data["shift"], data.get("adds", False)
                     obj.save()
                     services.ensure_no_overlap(data["employee"].pk, data["date"], data["date"])
@@ -496,7 +498,9 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         if not obj.parts:
             return str(obj.shift) if obj.shift else "—"
         return format_html_join(
-            format_html("<br>"), "{}: {} {}", ((p["code"], _part_status(p), elapsed_minutes(p["worked_minutes"])) for p in obj.parts)
+            mark_safe("<br>"),  # noqa: S308  (a literal)
+            "{}: {} {}",
+            ((p["code"], _part_status(p), elapsed_minutes(p["worked_minutes"]) if p["worked_minutes"] else "") for p in obj.parts),
         )
 
     @admin.display(description=_("Worked"), ordering="worked_minutes")

@@ -669,6 +669,26 @@ class AttendanceDay(models.Model):
             }
         ]  # fmt: skip
 
+    def part_rows(self) -> list[dict[str, Any]]:
+        """The stored parts for pages: times as aware datetimes, the status's label (None
+        while a shift is not due yet)."""
+        from datetime import datetime
+
+        def moment(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return [
+            {
+                **part,
+                "first_in": moment(part.get("first_in")),
+                "last_out": moment(part.get("last_out")),
+                "start": moment(part.get("start")),
+                "end": moment(part.get("end")),
+                "status_label": DayStatus(part["status"]).label if part.get("status") else None,
+            }
+            for part in self.parts
+        ]
+
     @staticmethod
     def make_sort_key(day: _date, employee_id: Any) -> str:
         return f"{day.isoformat()}{uuid.UUID(str(employee_id)).hex}"

@@ -390,6 +390,8 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
         for name, value in changes.items():
             setattr(override, name, value)
         ensure_unlocked(override.date)
+        if override.adds and override.shift_id is None:
+            raise ValidationFailed(gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]})
         try:
             with transaction.atomic():
                 override.save()
@@ -419,9 +421,17 @@ SWAP_KIND = "shift_swap"
 
 
 def _planned(employee: Employee, day: date) -> Shift | None:
-    from attendance.selectors import planned_shift
+    """The one shift planned for ``employee`` on ``day`` (None: off). A swap exchanges one
+    shift for another: a day of several shifts cannot be swapped (``ValidationFailed``)."""
+    from attendance.selectors import planned_shifts
 
-    return planned_shift(employee=employee, day=day)
+    shifts = planned_shifts(employee=employee, day=day)
+    if len(shifts) > 1:
+        raise ValidationFailed(
+            gettext("A day with several shifts cannot be swapped; ask for an override instead."),
+            details={"date": [gettext("Several shifts are planned that day.")]},
+        )
+    return shifts[0] if shifts else None
 
 
 def swaps_allowed() -> None:

@@ -257,3 +257,12 @@ def test_the_admin_plans_several_shifts(planned: Any, split: Any, admin_client: 
         {"employee": str(planned.alice.pk), "schedule": str(schedule.pk), "start_date": "2026-03-02", "end_date": "2026-03-02"},
     )
     assert clash.status_code == 200 and "schedule_assignment_overlap" in clash.content.decode()
+
+
+def test_a_day_of_several_shifts_cannot_be_swapped(planned: Any, split: Any, token_client: Any) -> None:
+    override_set(employee=planned.alice, day=MONDAY, shift=split["evening"], adds=True, actor=planned.admin)
+    response = token_client(planned.alice).post(
+        "/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": "2026-03-02"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "several shifts" in error(response)["message"]

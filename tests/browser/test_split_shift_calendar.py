@@ -3,6 +3,7 @@ the month calendar, on a phone, in German; the manager's register shows one code
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ def split_day(people: Any) -> Any:
     zurich = ZoneInfo("Europe/Zurich")
     stamps = [datetime.combine(MONDAY, time(h), tzinfo=zurich).astimezone(UTC) for h in (10, 14)]
     punches_ingest(
-        device_id="00000000-0000-4000-8000-00000000c1c1", records=[PunchInput("1", moment) for moment in stamps]
+        device_id=uuid.UUID("00000000-0000-4000-8000-00000000c1c1"), records=[PunchInput("1", moment) for moment in stamps]
     )
     recompute(employee_ids=[people.alice.pk], date_from=MONDAY, date_to=MONDAY)
     return people
@@ -62,7 +63,13 @@ def test_a_split_day_shows_each_shift_on_a_phone_in_german(split_day: Any, brows
         parts = page.locator("td[data-date='2026-03-02'] [data-testid=day-parts] li")
         assert parts.count() == 2
         assert parts.nth(0).is_visible() and parts.nth(1).is_visible()
-        first, second = parts.nth(0).inner_text(), parts.nth(1).inner_text()
+        # On a phone the calendar shows each shift's status; the times are in the table below.
+        assert parts.nth(0).inner_text().startswith("M") and parts.nth(1).inner_text().startswith("E")
+        monday = page.locator("[data-testid=my-days] [data-testid=day-row]").filter(has_text="14:00")
+        assert monday.count() == 1  # the one day with punches
+        shifts = monday.locator("[data-testid=day-row-part]")
+        assert shifts.count() == 2
+        first, second = shifts.nth(0).inner_text(), shifts.nth(1).inner_text()
         assert first.startswith("M") and "10:00" in first and "14:00" in first
         assert second.startswith("E") and "10:00" not in second
         assert page.evaluate("document.documentElement.lang") == "de"

@@ -15,14 +15,16 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from accounts.models import Department
-from attendance import reports, selectors, services
+from attendance import engine, reports, selectors, services
 from attendance.models import (
     AttendanceDay,
+    DayStatus,
     ManualDayStatus,
     PeriodLock,
     Punch,
@@ -44,7 +46,7 @@ from etime.core.adminkit import (
     require_permissions,
     rows_in_reach,
 )
-from etime.core.errors import DomainError
+from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import date_param, month_param, uuid_param
 
 OFF_CODES = {"-", "off", "OFF", "—"}
@@ -76,8 +78,9 @@ class ShiftAdmin(admin.ModelAdmin):
 class ScheduleForm(forms.ModelForm):
     pattern = forms.CharField(
         label=_("Pattern"),
-        help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off. "
-        "E.g. a 7-day office week: D D D D D - -"),
+        help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off; "
+        "several shifts on one day joined by '+'. E.g. a 7-day office week: D D D D D - -, "
+        "or with a split shift on Saturdays: D D D D D M+E -"),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
@@ -88,14 +91,13 @@ class ScheduleForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            codes = {d.day_index: d.shift.code if d.shift else "-" for d in self.instance.days.select_related("shift")}
-            self.initial["pattern"] = " ".join(codes.get(i, "-") for i in range(self.instance.cycle_length))
+            self.initial["pattern"] = _pattern(self.instance, self.instance.days.select_related("shift"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         tokens = (cleaned.get("pattern") or "").replace(",", " ").split()
         shifts = {s.code: s for s in Shift.objects.all()}
-        unknown = [t for t in tokens if t not in OFF_CODES and t not in shifts]
+        unknown = [c for t in tokens if t not in OFF_CODES for c in t.split("+") if c not in shifts]
         if unknown:
             raise ValidationError({"pattern": _("Unknown shift codes: %(codes)s.") % {"codes": ", ".join(unknown)}})
         length = cleaned.get("cycle_length")
@@ -103,8 +105,33 @@ class ScheduleForm(forms.ModelForm):
             raise ValidationError(
                 {"pattern": _("Give %(length)d codes, one per cycle day (got %(got)d).") % {"length": length, "got": len(tokens)}}
             )
-        cleaned["days"] = [None if t in OFF_CODES else shifts[t] for t in tokens]
+        days: list[Any] = []
+        for index, token in enumerate(tokens):
+            if token in OFF_CODES:
+                days.append(None)
+                continue
+            planned = [shifts[c] for c in token.split("+")]
+            pair = engine.overlapping([selectors.shift_rule(s) for s in planned])
+            if pair is not None or len({s.pk for s in planned}) != len(planned):
+                raise ValidationError(
+                    {"pattern": _("Cycle day %(day)d: the shifts %(codes)s overlap or repeat.") % {"day": index + 1, "codes": token}}
+                )
+            days.append(planned)
+        cleaned["days"] = days
         return cleaned
+
+
+def _pattern(schedule: Schedule, rows: Any) -> str:
+    """The cycle as shift codes: '-' for off, 'M+E' for a day with two shifts."""
+    codes: dict[int, list[str]] = {}
+    for d in sorted(rows, key=lambda r: (r.day_index, r.position)):
+        if d.shift:
+            codes.setdefault(d.day_index, []).append(d.shift.code)
+    return " ".join("+".join(codes.get(i, [])) or "-" for i in range(schedule.cycle_length))
+
+
+def _part_status(part: dict[str, Any]) -> str:
+    return str(DayStatus(part["status"]).label) if part.get("status") else gettext("not yet")
 
 
 @admin.register(Schedule)
@@ -118,8 +145,7 @@ class ScheduleAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Pattern"))
     def pattern(self, obj: Schedule) -> str:
-        codes = {d.day_index: d.shift.code if d.shift else "-" for d in obj.days.all()}
-        return " ".join(codes.get(i, "-") for i in range(obj.cycle_length))
+        return _pattern(obj, obj.days.all())
 
     def save_model(self, request: HttpRequest, obj: Schedule, form: Any, change: bool) -> None:
         services.schedule_save(schedule=obj, days=form.cleaned_data["days"], actor=request.user)
@@ -148,7 +174,7 @@ class _ServiceCheckedForm(forms.ModelForm):
 class AssignmentForm(_ServiceCheckedForm):
     class Meta:
         model = ScheduleAssignment
-        fields = ("employee", "schedule", "start_date", "end_date")
+        fields = ("employee", "schedule", "start_date", "end_date", "additional")
 
     def check_with_service(self) -> None:
         from django.db import transaction
@@ -156,7 +182,7 @@ class AssignmentForm(_ServiceCheckedForm):
         data = self.cleaned_data
         candidate = ScheduleAssignment(
             pk=self.instance.pk, employee=data["employee"], schedule=data["schedule"],
-            start_date=data["start_date"], end_date=data.get("end_date"),
+            start_date=data["start_date"], end_date=data.get("end_date"), additional=data.get("additional", False),
         )  # fmt: skip
         candidate._state.adding = self.instance._state.adding
         # Run the service in a transaction rolled back on purpose: the same checks, no write.
@@ -175,8 +201,8 @@ class _DryRun(Exception):
 @admin.register(ScheduleAssignment)
 class ScheduleAssignmentAdmin(admin.ModelAdmin):
     form = AssignmentForm
-    list_display = ("employee", "schedule", "start_date", "end_date")
-    list_filter = ("schedule", "employee__department")
+    list_display = ("employee", "schedule", "start_date", "end_date", "additional")
+    list_filter = ("schedule", "additional", "employee__department")
     search_fields = ("employee__code", "employee__first_name", "employee__last_name")
     autocomplete_fields = ("employee",)
     list_select_related = ("employee", "schedule")
@@ -213,11 +239,12 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
         for person in people:
             cells = []
             for day in days:
-                rule = plans.get(person.pk, {}).get(day)
+                # A day with several shifts shows their codes in planned order ("E+L").
+                rules = engine.shifts_of(plans.get(person.pk, {}).get(day))
                 cells.append(
                     {
-                        "code": rule.code if rule else "",
-                        "color": colors.get(rule.id, "") if rule else "",
+                        "code": "+".join(r.code for r in rules),
+                        "color": colors.get(rules[0].id, "") if rules else "",
                         "override": (person.pk, day) in overridden,
                     }
                 )
@@ -241,20 +268,41 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
 class OverrideForm(_ServiceCheckedForm):
     class Meta:
         model = ShiftOverride
-        fields = ("employee", "date", "shift", "reason")
+        fields = ("employee", "date", "shift", "adds", "reason")
 
     def check_with_service(self) -> None:
-        if self.cleaned_data.get("date"):
-            services.ensure_unlocked(self.cleaned_data["date"])
+        from django.db import transaction
+
+        data = self.cleaned_data
+        if data.get("date"):
+            services.ensure_unlocked(data["date"])
         if self.instance.pk and self.instance.date:
             services.ensure_unlocked(ShiftOverride.objects.get(pk=self.instance.pk).date)
+        if data.get("adds") and not data.get("shift"):
+            raise ValidationFailed(gettext("An additional shift needs a shift."))
+        if data.get("employee") and data.get("date") and data.get("shift"):
+            # The overlap check on the plan with this override, in a transaction rolled back on purpose.
+            try:
+                with transaction.atomic():
+                    adding = self.instance._state.adding
+                    obj = ShiftOverride(employee=data["employee"]) if adding else ShiftOverride.objects.get(pk=self.instance.pk)
+                    if adding:
+                        # As override_set: the new row replaces the date's (replacing or same added) override.
+                        stale = ShiftOverride.objects.filter(employee=data["employee"], date=data["date"], adds=data.get("adds", False))
+                        (stale.filter(shift=data["shift"]) if data.get("adds") else stale).delete()
+                    obj.date, obj.shift, obj.adds = data["date"], data["shift"], data.get("adds", False)
+                    obj.save()
+                    services.ensure_no_overlap(data["employee"].pk, data["date"], data["date"])
+                    raise _DryRun
+            except _DryRun:
+                pass
 
 
 @admin.register(ShiftOverride)
 class ShiftOverrideAdmin(admin.ModelAdmin):
     form = OverrideForm
-    list_display = ("employee", "date", "shift", "reason", "swap")
-    list_filter = ("shift", ("date", admin.DateFieldListFilter))
+    list_display = ("employee", "date", "shift", "adds", "reason", "swap")
+    list_filter = ("shift", "adds", ("date", admin.DateFieldListFilter))
     search_fields = ("employee__code", "employee__first_name", "employee__last_name", "reason")
     autocomplete_fields = ("employee",)
     date_hierarchy = "date"
@@ -263,11 +311,11 @@ class ShiftOverrideAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ShiftOverride, form: Any, change: bool) -> None:
         if change:
-            changes = {name: getattr(obj, name) for name in ("date", "shift", "reason")}
+            changes = {name: getattr(obj, name) for name in ("date", "shift", "adds", "reason")}
             saved = services.override_update(override=ShiftOverride.objects.get(pk=obj.pk), actor=request.user, **changes)
         else:
             saved = services.override_set(
-                employee=obj.employee, day=obj.date, shift=obj.shift, reason=obj.reason, actor=request.user
+                employee=obj.employee, day=obj.date, shift=obj.shift, reason=obj.reason, actor=request.user, adds=obj.adds
             )
         obj.pk = saved.pk
         obj._state.adding = False
@@ -432,7 +480,7 @@ class PunchAdmin(admin.ModelAdmin):
 class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin, admin.ModelAdmin):
     resource_classes = [AttendanceDayResource]
     list_display = (
-        "date", "employee", "shift", "status", "first_in", "last_out", "worked", "late", "early_exit", "overtime",
+        "date", "employee", "shifts", "status", "first_in", "last_out", "worked", "late", "early_exit", "overtime",
         "is_final", "manual", "waiting_for_devices",
     )  # fmt: skip
     list_filter = (
@@ -443,6 +491,17 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
     date_hierarchy = "date"
     actions = ["recompute_selected", "clear_manual_status"]
     change_list_template = "admin/attendance/attendanceday/change_list.html"
+
+    @admin.display(description=_("Shift"), ordering="shift__code")
+    def shifts(self, obj: AttendanceDay) -> str:
+        """The shift, or on a day with several each shift's code, status and worked time."""
+        if not obj.parts:
+            return str(obj.shift) if obj.shift else "—"
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308  (a literal)
+            "{}: {} {}",
+            ((p["code"], _part_status(p), elapsed_minutes(p["worked_minutes"]) if p["worked_minutes"] else "") for p in obj.parts),
+        )
 
     @admin.display(description=_("Worked"), ordering="worked_minutes")
     def worked(self, obj: AttendanceDay) -> str | None:

@@ -16,8 +16,15 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -154,10 +161,40 @@ class ShiftViewSet(EtimeModelViewSet):
         services.shift_delete(shift=instance, actor=self.request.user)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "array", "items": {"type": "string", "format": "uuid"}},
+        ],
+        "nullable": True,
+    }
+)
+class CycleDayField(serializers.Field):
+    """A cycle day: a shift id, a list of shift ids (several shifts that day), or null (off)."""
+
+    default_error_messages = {"invalid": _("Give a shift id, a list of shift ids, or null.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        uuid_field = serializers.UUIDField()
+        if isinstance(data, list):
+            return [uuid_field.to_internal_value(item) for item in data]
+        if isinstance(data, str):
+            return uuid_field.to_internal_value(data)
+        self.fail("invalid")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ScheduleSerializer(serializers.ModelSerializer):
     days = serializers.ListField(
-        child=serializers.UUIDField(allow_null=True),
-        help_text="One entry per cycle day, from the anchor date: a shift id, or null for off.",
+        child=CycleDayField(),
+        help_text="One entry per cycle day, from the anchor date: a shift id, a list of shift ids (several shifts "
+        "that day, in any order; their times must not overlap), or null for off.",
     )
 
     class Meta:
@@ -167,14 +204,13 @@ class ScheduleSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
     def to_representation(self, instance: Schedule) -> dict[str, Any]:
-        by_index = {d.day_index: d.shift_id for d in instance.days.all()}
         return {
             "id": str(instance.id),
             "name": instance.name,
             "cycle_length": instance.cycle_length,
             "anchor_date": iso_date(instance.anchor_date),
             "description": instance.description,
-            "days": [str_or_none(by_index.get(i)) for i in range(instance.cycle_length)],
+            "days": services.plans.schedule_days(instance, list(instance.days.all())),
         }
 
 
@@ -214,7 +250,7 @@ class ScheduleAssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ScheduleAssignment
-        fields = ["id", "employee", "schedule", "start_date", "end_date", "created_at"]
+        fields = ["id", "employee", "schedule", "start_date", "end_date", "additional", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
@@ -261,7 +297,7 @@ class ShiftOverrideSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ShiftOverride
-        fields = ["id", "employee", "date", "shift", "reason", "swap", "created_at"]
+        fields = ["id", "employee", "date", "shift", "adds", "reason", "swap", "created_at"]
         read_only_fields = ["id", "swap", "created_at"]
         validators: list[Any] = []
 
@@ -276,7 +312,9 @@ class OverrideFilter(django_filters.FilterSet):
 
 class ShiftOverrideViewSet(EtimeModelViewSet):
     """Per-date overrides (a shift, or off when `shift` is null); they win over schedules.
-    Creating one for an employee and date that has one replaces it."""
+    Creating one for an employee and date that has one replaces it. With `adds: true` the
+    shift is planned beside the day's other shifts (a second shift that day); shifts of one
+    day must not overlap (409 `shift_overlap`)."""
 
     serializer_class = ShiftOverrideSerializer
     permission_classes = PERMISSIONS
@@ -292,7 +330,7 @@ class ShiftOverrideViewSet(EtimeModelViewSet):
         _require_manage(self.request, data["employee"])
         serializer.instance = services.override_set(
             employee=data["employee"], day=data["date"], shift=data.get("shift"), reason=data.get("reason", ""),
-            actor=self.request.user,
+            actor=self.request.user, adds=data.get("adds", False),
         )  # fmt: skip
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
@@ -577,7 +615,7 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
             "id", "employee", "date", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
             "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count",
             "is_final", "waiting_for", "window_start", "window_end", "is_manual", "manual_reason", "manual_by",
-            "computed_at",
+            "computed_at", "parts",
         ]
 
     def to_representation(self, instance: AttendanceDay) -> dict[str, Any]:
@@ -608,6 +646,8 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
             "manual_reason": d.manual_reason,
             "manual_by": str_or_none(d.manual_by_id),
             "computed_at": iso_datetime(d.computed_at),
+            # One entry per planned shift (a day with one shift: the day itself).
+            "parts": d.shift_parts(),
         }
 
 
@@ -632,7 +672,7 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
     filterset_class = AttendanceDayFilter
 
     def get_queryset(self) -> QuerySet[AttendanceDay]:
-        return selectors.attendance_days_visible(user=self.request.user)
+        return selectors.attendance_days_visible(user=self.request.user).select_related("shift")
 
     @extend_schema(
         parameters=[OpenApiParameter("file_format", str, enum=["csv", "xlsx"], default="csv")],

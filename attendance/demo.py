@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from accounts.models import Employee, Location
-from attendance import selectors, services
+from attendance import engine, selectors, services
 from attendance.models import (
     DirectionMode,
     PunchDirectionRule,
@@ -160,7 +160,8 @@ def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = Non
             services.PunchInput(device_user_id=str(employee.device_user_id), timestamp=moment.astimezone(UTC))
             for day in selectors.date_range(first, last)
             if employee.hire_date is None or day >= employee.hire_date
-            for moment in _day_punches(employee, day, plans[employee.pk].get(day), tz)
+            for shift in (engine.shifts_of(plans[employee.pk].get(day)) or (None,))
+            for moment in _day_punches(employee, day, shift, tz)
         ]
         created += services.punches_ingest(device_id=DEMO_DEVICE, records=records).created
     result = services.recompute(employee_ids=[e.pk for e in employees], date_from=first, date_to=last)

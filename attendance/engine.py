@@ -112,12 +112,34 @@ class ManualStatus:
     set_by: Any = None
 
 
+# What a date plans: one shift, several (a split shift, in planned order), or none.
+Planned = ShiftRule | tuple[ShiftRule, ...] | None
+
+
+def shifts_of(planned: Planned) -> tuple[ShiftRule, ...]:
+    """The shifts a plan entry holds, in planned order (empty: no shift)."""
+    if planned is None:
+        return ()
+    if isinstance(planned, ShiftRule):
+        return (planned,)
+    return planned
+
+
+def planned_value(shifts: Sequence[ShiftRule]) -> Planned:
+    """The plan entry for ``shifts``: None, the one shift, or a tuple of several."""
+    if not shifts:
+        return None
+    if len(shifts) == 1:
+        return shifts[0]
+    return tuple(shifts)
+
+
 @dataclass
 class EmployeeInputs:
     employee_id: Any
     time_zone: str
-    # business date -> planned shift; a missing date or None means no planned shift.
-    plan: Mapping[date, ShiftRule | None] = field(default_factory=dict)
+    # business date -> planned shift(s); a missing date or None means no planned shift.
+    plan: Mapping[date, Planned] = field(default_factory=dict)
     punches: Sequence[PunchFact] = ()
     absences: Mapping[date, Absence] = field(default_factory=dict)
     holidays: frozenset[date] | set[date] = frozenset()
@@ -127,6 +149,27 @@ class EmployeeInputs:
     employed_from: date | None = None
     employed_to: date | None = None
     manual: Mapping[date, ManualStatus] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PartResult:
+    """One shift's result on a day with several shifts. ``status`` is None while the part
+    is not due (no punches and its window still open): a shift that has not started is
+    not an absence."""
+
+    shift_id: Any
+    code: str
+    start: datetime  # planned start and end
+    end: datetime
+    status: str | None
+    first_in: datetime | None
+    last_out: datetime | None
+    worked_minutes: int
+    late_minutes: int
+    early_exit_minutes: int
+    overtime_minutes: int
+    punch_count: int
+    is_final: bool
 
 
 @dataclass(slots=True)
@@ -153,11 +196,14 @@ class DayResult:
     # (a shift that has not started is not an absence).
     due: bool
     manual: ManualStatus | None = None
+    # Days with several shifts: one part per shift in planned order; empty otherwise.
+    parts: tuple[PartResult, ...] = ()
 
 
 @dataclass(slots=True)
 class _Window:
     day: date
+    index: int  # the shift's position among the day's shifts
     shift: ShiftRule
     start: float  # epoch seconds of the planned start
     end: float
@@ -170,12 +216,13 @@ class _Window:
 
 @dataclass(frozen=True, slots=True)
 class CyclePlan:
-    """A schedule: ``days[i]`` is the shift of cycle day i (None = off), day 0 on ``anchor_date``."""
+    """A schedule: ``days[i]`` is the shift (or shifts) of cycle day i (None = off), day 0
+    on ``anchor_date``."""
 
     anchor_date: date
-    days: Sequence[ShiftRule | None]
+    days: Sequence[Planned]
 
-    def shift_on(self, day: date) -> ShiftRule | None:
+    def shift_on(self, day: date) -> Planned:
         # Python's % is never negative, so dates before the anchor fall in the cycle too.
         return self.days[(day - self.anchor_date).days % len(self.days)] if self.days else None
 
@@ -185,26 +232,69 @@ class AssignmentSpan:
     schedule: CyclePlan
     start_date: date
     end_date: date | None = None
+    # An additional assignment adds its cycle day's shifts beside the main plan.
+    additional: bool = False
+
+    def covers(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
 def resolve_plan(
     *,
     assignments: Sequence[AssignmentSpan],
-    overrides: Mapping[date, ShiftRule | None],
+    overrides: Mapping[date, Planned],
     date_from: date,
     date_to: date,
-) -> dict[date, ShiftRule | None]:
-    """Planned shift per date: the override, else the covering assignment's cycle day."""
-    plan: dict[date, ShiftRule | None] = {}
+    additions: Mapping[date, Sequence[ShiftRule]] | None = None,
+) -> dict[date, Planned]:
+    """Planned shift(s) per date: the override, else the covering (main) assignment's cycle
+    day; then the shifts of covering additional assignments and of adding overrides
+    (``additions``) beside them. Several shifts come in order of their start time; a
+    shift planned twice counts once. A date that no main assignment or override covers
+    has no key unless something adds a shift to it."""
+    plan: dict[date, Planned] = {}
+    extra_spans = [span for span in assignments if span.additional]
+    main_spans = [span for span in assignments if not span.additional]
     for day in _date_range(date_from, date_to):
         if day in overrides:
             plan[day] = overrides[day]
-            continue
-        for span in assignments:
-            if span.start_date <= day and (span.end_date is None or day <= span.end_date):
-                plan[day] = span.schedule.shift_on(day)
-                break
+        else:
+            for span in main_spans:
+                if span.covers(day):
+                    plan[day] = span.schedule.shift_on(day)
+                    break
+        added: list[ShiftRule] = []
+        for span in extra_spans:
+            if span.covers(day):
+                added.extend(shifts_of(span.schedule.shift_on(day)))
+        if additions and day in additions:
+            added.extend(additions[day])
+        if added:
+            shifts = list(shifts_of(plan.get(day)))
+            for shift in added:
+                if all(shift.id != s.id for s in shifts):
+                    shifts.append(shift)
+            shifts.sort(key=lambda s: s.start_time)
+            plan[day] = planned_value(shifts)
     return plan
+
+
+def _span_minutes(shift: ShiftRule) -> tuple[int, int]:
+    start = shift.start_time.hour * 60 + shift.start_time.minute
+    end = shift.end_time.hour * 60 + shift.end_time.minute
+    return start, end if end > start else end + 24 * 60
+
+
+def overlapping(shifts: Sequence[ShiftRule]) -> tuple[ShiftRule, ShiftRule] | None:
+    """Two shifts of one date whose planned times overlap, or None. Decision: planned
+    start to end on the same business date (a night shift's end runs into the next day);
+    touching is fine (08:00–12:00 beside 12:00–16:00); check-in windows may overlap (the
+    punch owner rule settles them). Shifts of different dates are not compared."""
+    spans = sorted((_span_minutes(s), i) for i, s in enumerate(shifts))
+    for ((_s1, e1), i), ((s2, _e2), j) in zip(spans, spans[1:], strict=False):
+        if s2 < e1:
+            return shifts[i], shifts[j]
+    return None
 
 
 # --- Rules 2-5 -------------------------------------------------------------------------------
@@ -233,10 +323,11 @@ def planned_net_minutes(day: date, shift: ShiftRule, tz: ZoneInfo) -> int:
     return scheduled - shift.unpaid_break_minutes if scheduled > shift.break_after_minutes else scheduled
 
 
-def _window(day: date, shift: ShiftRule, tz: ZoneInfo) -> _Window:
+def _window(day: date, shift: ShiftRule, tz: ZoneInfo, index: int = 0) -> _Window:
     start, end = shift_bounds(day, shift, tz)
     return _Window(
         day=day,
+        index=index,
         shift=shift,
         start=start,
         end=end,
@@ -246,15 +337,21 @@ def _window(day: date, shift: ShiftRule, tz: ZoneInfo) -> _Window:
 
 
 def _owner(candidates: list[_Window], t: float) -> _Window:
-    """Decision: a punch inside several windows belongs to the shift whose planned span is
-    nearest (0 inside it); on a tie, the earlier shift (finishing late is likelier than
-    arriving very early)."""
+    """Decision: a punch inside one window belongs to that shift; inside several, to the
+    shift whose planned span is nearest (0 inside it). On a tie (Frappe HR's rule), a punch
+    at or after the earlier shift's planned end goes to the later shift — at 12:00:00
+    between 08:00–12:00 and 12:00–16:00, or halfway between two shifts, it is the later
+    shift's check-in — and a punch before that end (inside two overlapping shifts of
+    different dates) to the earlier one."""
     best = candidates[0]
     best_distance = _distance(best, t)
     for window in candidates[1:]:
         distance = _distance(window, t)
-        if distance < best_distance or (distance == best_distance and window.day < best.day):
+        if distance < best_distance:
             best, best_distance = window, distance
+        elif distance == best_distance:
+            earlier, later = (best, window) if (best.start, best.day) <= (window.start, window.day) else (window, best)
+            best = later if t >= earlier.end else earlier
     return best
 
 
@@ -356,28 +453,34 @@ def compute_days(
     # Windows of every planned shift near the range, ordered by opening time.
     windows: list[_Window] = []
     for day in _date_range(date_from - timedelta(days=PLAN_MARGIN_DAYS), date_to + timedelta(days=PLAN_MARGIN_DAYS)):
-        shift = inputs.plan.get(day)
-        if shift is not None:
-            windows.append(_window(day, shift, tz))
-    by_date = {w.day: w for w in windows}
+        planned = inputs.plan.get(day)
+        if planned is None:
+            continue
+        if isinstance(planned, ShiftRule):
+            windows.append(_window(day, planned, tz))
+        else:
+            windows.extend(_window(day, shift, tz, index) for index, shift in enumerate(planned))
+    by_part = {(w.day, w.index): w for w in windows}
     windows.sort(key=lambda w: w.open)
     opens = [w.open for w in windows]
 
-    # Rule 3: give each punch to one day.
-    by_day: dict[date, list[tuple[float, PunchFact]]] = {}
+    # Rule 3: give each punch to one shift of one day (index 0 on a day without a shift).
+    by_day: dict[tuple[date, int], list[tuple[float, PunchFact]]] = {}
     for punch in inputs.punches:
         t = punch.timestamp.timestamp()
-        # Windows open at most a few days apart; only those opened before t can hold it.
-        # A window spans at most 48 h, so at most ~5 windows opened in the 48 h before t.
+        # Only windows opened before t can hold it, and a window spans at most 48 h.
         hi = bisect.bisect_right(opens, t)
-        candidates = [w for w in windows[max(0, hi - 6) : hi] if w.close >= t]
+        lo = bisect.bisect_left(opens, t - _MAX_WINDOW_SECONDS, 0, hi)
+        candidates = [w for w in windows[lo:hi] if w.close >= t]
         if candidates:
-            day = _owner(candidates, t).day if len(candidates) > 1 else candidates[0].day
+            owner = _owner(candidates, t) if len(candidates) > 1 else candidates[0]
+            key = (owner.day, owner.index)
         else:
             day = datetime.fromtimestamp(t, tz=tz).date()
             if inputs.plan.get(day) is not None:
                 continue  # outside every window on a planned day: belongs to no day
-        by_day.setdefault(day, []).append((t, punch))
+            key = (day, 0)
+        by_day.setdefault(key, []).append((t, punch))
 
     results: list[DayResult] = []
     for day in _date_range(date_from, date_to):
@@ -385,15 +488,103 @@ def compute_days(
             continue
         if inputs.employed_to is not None and day > inputs.employed_to:
             continue
-        shift = inputs.plan.get(day)
-        punches = by_day.get(day, [])
-        punches.sort(key=lambda item: item[0])
-        results.append(
-            _compute_day(
-                inputs, tz, day, shift, by_date.get(day), _dedupe(punches), now_epoch, final_after_s, absent_after_s
+        planned = inputs.plan.get(day)
+        if planned is None or isinstance(planned, ShiftRule):
+            punches = by_day.get((day, 0), [])
+            punches.sort(key=lambda item: item[0])
+            results.append(
+                _compute_day(
+                    inputs, tz, day, planned, by_part.get((day, 0)), _dedupe(punches), now_epoch, final_after_s,
+                    absent_after_s,
+                )
             )
-        )
+            continue
+        parts = []
+        for index, shift in enumerate(planned):
+            punches = by_day.get((day, index), [])
+            punches.sort(key=lambda item: item[0])
+            parts.append(
+                _compute_day(
+                    inputs, tz, day, shift, by_part[(day, index)], _dedupe(punches), now_epoch, final_after_s,
+                    absent_after_s, part=True,
+                )
+            )
+        results.append(_combine(inputs, day, parts))
     return results
+
+
+# A window reaches at most 12 h before a shift's start and 12 h after its end, and a shift
+# lasts at most 24 h (models.MAX_WINDOW_MINUTES).
+_MAX_WINDOW_SECONDS = 48 * 3600 + 60
+
+
+def _combine(inputs: EmployeeInputs, day: date, parts: list[DayResult]) -> DayResult:
+    """A day with several shifts: its status and totals derived from its parts.
+
+    Decision: the day is due as soon as one part is; its status is taken from the parts
+    that are due — all alike: that status; any missing punch: missing_punch; holiday parts
+    (a shift whose holiday rule ignores or keeps the day) aside, all alike: that status;
+    otherwise (some worked, some not, or a half day among them) half_day. Leave, a manual
+    status and an off day decide for the whole day as with one shift. Minutes and punches
+    are the parts' sums; first in is the earliest, last out the latest; the day is final
+    when every part is; its window runs from the first part's opening to the last's close.
+    """
+    due_parts = [p for p in parts if p.due]
+    statuses = [p.status for p in due_parts]
+    absence = inputs.absences.get(day)
+    manual = inputs.manual.get(day)
+    if manual is not None:
+        status = manual.status
+    elif absence is not None and absence.full_day:
+        status = ON_LEAVE
+    elif not statuses:
+        status = parts[0].status  # nothing due yet: the row is not written
+    elif len(set(statuses)) == 1:
+        status = statuses[0]
+    elif MISSING_PUNCH in statuses:
+        status = MISSING_PUNCH
+    else:
+        worked = {s for s in statuses if s != HOLIDAY}
+        status = worked.pop() if len(worked) == 1 else HALF_DAY
+    firsts = [p.first_in for p in parts if p.first_in is not None]
+    lasts = [p.last_out for p in parts if p.last_out is not None]
+    waiting: dict[Any, DeviceSync] = {}
+    for p in parts:
+        for device in p.waiting_for:
+            waiting.setdefault(device.device_id, device)
+    first = parts[0]
+    return DayResult(
+        employee_id=inputs.employee_id,
+        date=day,
+        shift_id=first.shift_id,
+        status=status,
+        first_in=min(firsts) if firsts else None,
+        last_out=max(lasts) if lasts else None,
+        worked_minutes=sum(p.worked_minutes for p in parts),
+        late_minutes=sum(p.late_minutes for p in parts),
+        early_exit_minutes=sum(p.early_exit_minutes for p in parts),
+        overtime_minutes=sum(p.overtime_minutes for p in parts),
+        is_off_day=first.is_off_day,
+        is_holiday=first.is_holiday,
+        leave_kind=first.leave_kind,
+        punch_count=sum(p.punch_count for p in parts),
+        is_final=all(p.is_final for p in parts),
+        waiting_for=tuple(waiting.values()),
+        window_start=min(p.window_start for p in parts),
+        window_end=max(p.window_end for p in parts),
+        due=bool(due_parts) or manual is not None,
+        manual=manual,
+        parts=tuple(
+            PartResult(
+                shift_id=p.shift_id, code=p.parts[0].code, start=p.parts[0].start, end=p.parts[0].end,
+                status=p.status if p.due else None, first_in=p.first_in, last_out=p.last_out,
+                worked_minutes=p.worked_minutes, late_minutes=p.late_minutes,
+                early_exit_minutes=p.early_exit_minutes, overtime_minutes=p.overtime_minutes,
+                punch_count=p.punch_count, is_final=p.is_final,
+            )
+            for p in parts
+        ),
+    )  # fmt: skip
 
 
 def _first_in_last_out(
@@ -427,7 +618,12 @@ def _compute_day(
     now: float,
     final_after: float,
     absent_after: float = 0.0,
+    *,
+    part: bool = False,
 ) -> DayResult:
+    """One shift's day (or a day without a shift). With ``part`` it is one of several
+    shifts of the day (``_combine`` derives the day): no manual status, and ``parts``
+    carries the shift's code and planned times for the combined result."""
     if shift is not None and window is not None:
         start, end, window_open, window_close = window.start, window.end, window.open, window.close
     else:
@@ -513,7 +709,7 @@ def _compute_day(
     else:
         status = PRESENT
 
-    manual = inputs.manual.get(day)
+    manual = None if part else inputs.manual.get(day)
     if manual is not None:
         # Set by hand (an admin or the manager): it wins until cleared; the metrics stay
         # what the punches say.
@@ -550,6 +746,15 @@ def _compute_day(
         window_end=_aware(window_close),
         due=_due(status, count, manual, now, window_close, absent_after),
         manual=manual,
+        parts=(
+            PartResult(
+                shift_id=shift.id, code=shift.code, start=_aware(start), end=_aware(end), status=status,
+                first_in=None, last_out=None, worked_minutes=0, late_minutes=0, early_exit_minutes=0,
+                overtime_minutes=0, punch_count=0, is_final=False,
+            ),
+        )
+        if part and shift is not None
+        else (),
     )
 
 

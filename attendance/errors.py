@@ -92,3 +92,10 @@ class OfflineTimeTooOld(PunchNotAllowed):
 
     code = "offline_time_too_old"
     message = _("This was queued offline too long ago to be accepted.")
+
+
+class ShiftOverlap(Conflict):
+    """Two shifts planned for one person on one date overlap in time (issue #25)."""
+
+    code = "shift_overlap"
+    message = _("Two shifts planned for the same person on the same date overlap.")

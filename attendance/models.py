@@ -246,11 +246,18 @@ class Schedule(models.Model):
 
 
 class ScheduleDay(models.Model):
-    """Cycle day ``day_index`` (0-based) of a schedule; no row or no shift means off."""
+    """A shift of cycle day ``day_index`` (0-based) of a schedule; no row or no shift means off.
+
+    A cycle day may hold several shifts (a split shift: 10:00–14:00 and 18:00–22:00), one
+    row each, numbered by ``position``; their planned times must not overlap
+    (services.schedule_save, ``shift_overlap``)."""
 
     id = models.BigAutoField(primary_key=True)
     schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="days", verbose_name=_("schedule"))
     day_index = models.PositiveSmallIntegerField(verbose_name=_("day index"))
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Order of this shift within the cycle day (0 = the first)"), verbose_name=_("position")
+    )
     shift = models.ForeignKey(
         Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("shift")
     )
@@ -258,8 +265,10 @@ class ScheduleDay(models.Model):
     class Meta:
         verbose_name = _("schedule day")
         verbose_name_plural = _("schedule days")
-        ordering = ["schedule", "day_index"]
-        constraints = [models.UniqueConstraint(fields=["schedule", "day_index"], name="schedule_day_unique")]
+        ordering = ["schedule", "day_index", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "day_index", "position"], name="schedule_day_position_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.schedule} day {self.day_index + 1}: {self.shift.code if self.shift else 'off'}"
@@ -267,7 +276,9 @@ class ScheduleDay(models.Model):
 
 class ScheduleAssignment(models.Model):
     """Employee E follows ``schedule`` from ``start_date`` to ``end_date`` (inclusive, open
-    when empty). One employee's assignments never overlap (services.assignment_save)."""
+    when empty). One employee's assignments never overlap (services.assignment_save),
+    except ``additional`` ones: they add their schedule's shifts beside the main plan (a
+    second shift every Saturday), as long as the shifts' times do not overlap."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
@@ -278,6 +289,11 @@ class ScheduleAssignment(models.Model):
     )
     start_date = models.DateField(verbose_name=_("start date"))
     end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    additional = models.BooleanField(
+        default=False,
+        help_text=_("Add this schedule's shifts beside the main schedule's instead of replacing them"),
+        verbose_name=_("additional"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
@@ -298,7 +314,10 @@ class ScheduleAssignment(models.Model):
 
 
 class ShiftOverride(models.Model):
-    """One employee's plan for one date: a shift, or off (``shift`` empty). Wins over the schedule."""
+    """One employee's plan for one date: a shift, or off (``shift`` empty). Wins over the schedule.
+
+    With ``adds`` the override plans its shift beside the date's other shifts (a second
+    shift that day) instead of replacing them; one date may have several such rows."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     employee = models.ForeignKey(
@@ -307,6 +326,11 @@ class ShiftOverride(models.Model):
     date = models.DateField(verbose_name=_("date"))
     shift = models.ForeignKey(
         Shift, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("shift")
+    )
+    adds = models.BooleanField(
+        default=False,
+        help_text=_("Plan this shift beside the day's other shifts instead of replacing them"),
+        verbose_name=_("additional shift"),
     )
     reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
     swap = models.ForeignKey(
@@ -319,7 +343,15 @@ class ShiftOverride(models.Model):
         verbose_name = _("shift override")
         verbose_name_plural = _("shift overrides")
         ordering = ["employee", "date"]
-        constraints = [models.UniqueConstraint(fields=["employee", "date"], name="override_unique_employee_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "date"], condition=Q(adds=False), name="override_unique_employee_date_replacing"
+            ),
+            models.UniqueConstraint(
+                fields=["employee", "date", "shift"], condition=Q(adds=True), name="override_unique_added_shift"
+            ),
+            models.CheckConstraint(condition=Q(adds=False) | Q(shift__isnull=False), name="override_added_needs_shift"),
+        ]
         indexes = [models.Index(fields=["date"], name="override_date")]
 
     def __str__(self) -> str:
@@ -596,6 +628,12 @@ class AttendanceDay(models.Model):
         related_name="+",
         verbose_name=_("status set by"),
     )
+    # One entry per planned shift on days with several (engine.PartResult as JSON, in
+    # planned order); empty on days with one shift or none, whose part is the day itself
+    # (``shift_parts``). The day's status and totals are derived from the parts.
+    parts = models.JSONField(
+        default=list, blank=True, help_text=_("The result of each shift on a day with several"), verbose_name=_("shifts")
+    )
     # date + employee id: a unique, indexed, chronological key for cursor pagination.
     sort_key = models.CharField(max_length=48, unique=True, editable=False, verbose_name=_("sort key"))
 
@@ -611,6 +649,45 @@ class AttendanceDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_id} {self.date.isoformat()} {self.status}"
+
+    def shift_parts(self) -> list[dict[str, Any]]:
+        """The day's result per shift: the stored parts, or the day itself as its one part
+        (a day with one shift); none on a day without a shift."""
+        if self.parts:
+            return list(self.parts)
+        if self.shift_id is None:
+            return []
+        return [
+            {
+                "shift": str(self.shift_id), "code": self.shift.code if AttendanceDay.shift.is_cached(self) and self.shift else "",
+                "status": self.status,
+                "first_in": self.first_in.isoformat() if self.first_in else None,
+                "last_out": self.last_out.isoformat() if self.last_out else None,
+                "worked_minutes": self.worked_minutes, "late_minutes": self.late_minutes,
+                "early_exit_minutes": self.early_exit_minutes, "overtime_minutes": self.overtime_minutes,
+                "punch_count": self.punch_count, "is_final": self.is_final,
+            }
+        ]  # fmt: skip
+
+    def part_rows(self) -> list[dict[str, Any]]:
+        """The stored parts for pages: times as aware datetimes, the status's label (None
+        while a shift is not due yet)."""
+        from datetime import datetime
+
+        def moment(value: str | None) -> datetime | None:
+            return datetime.fromisoformat(value) if value else None
+
+        return [
+            {
+                **part,
+                "first_in": moment(part.get("first_in")),
+                "last_out": moment(part.get("last_out")),
+                "start": moment(part.get("start")),
+                "end": moment(part.get("end")),
+                "status_label": DayStatus(part["status"]).label if part.get("status") else None,
+            }
+            for part in self.parts
+        ]
 
     @staticmethod
     def make_sort_key(day: _date, employee_id: Any) -> str:

@@ -37,9 +37,13 @@ CODES = {
 }
 PROVISIONAL_MARK = "*"
 MANUAL_MARK = "!"
+PART_SEPARATOR = "/"
+# A shift of a split day that has not started yet.
+PENDING_PART = "…"
 LEGEND = [(code, DayStatus(status).label) for status, code in CODES.items()] + [
     (PROVISIONAL_MARK, _("provisional (a time clock may still hold punches)")),
     (MANUAL_MARK, _("manual (the status was set by hand, with a reason)")),
+    (PART_SEPARATOR, _("several shifts that day: one code per shift, e.g. P/A")),
 ]
 FORMATS = ("json", "csv", "xlsx", "pdf")
 
@@ -68,6 +72,8 @@ class Totals:
     overtime_minutes: int = 0
     worked_minutes: int = 0
     provisional: int = 0
+    split_days: int = 0  # days with several shifts
+    shifts_absent: int = 0  # shifts of those days that count as absent (the day may still be a half day)
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -77,9 +83,11 @@ class Totals:
 
 
 def summary(employees: QuerySet[Employee], date_from: date, date_to: date) -> dict[Any, Totals]:
-    """Per-employee totals over [date_from, date_to], in one GROUP BY query."""
+    """Per-employee totals over [date_from, date_to], in one GROUP BY query, plus one over
+    the days with several shifts (their parts)."""
+    days = AttendanceDay.objects.filter(employee__in=employees, date__gte=date_from, date__lte=date_to)
     rows = (
-        AttendanceDay.objects.filter(employee__in=employees, date__gte=date_from, date__lte=date_to)
+        days
         .values("employee_id")
         .annotate(
             present=Count("id", filter=Q(status=DayStatus.PRESENT)),
@@ -103,6 +111,10 @@ def summary(employees: QuerySet[Employee], date_from: date, date_to: date) -> di
     for row in rows:
         employee_id = row.pop("employee_id")
         result[employee_id] = Totals(**{k: int(v or 0) for k, v in row.items()})
+    for employee_id, parts in days.filter(parts__0__isnull=False).values_list("employee_id", "parts").order_by():
+        totals = result.setdefault(employee_id, Totals())
+        totals.split_days += 1
+        totals.shifts_absent += sum(1 for part in parts if part.get("status") == DayStatus.ABSENT)
     return result
 
 
@@ -134,29 +146,36 @@ def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
         .order_by("code")
     )
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    cells: dict[Any, dict[date, tuple[str, bool, bool]]] = {}
-    for employee_id, day, status, final, manual in AttendanceDay.objects.filter(
+    cells: dict[Any, dict[date, tuple[str, bool, bool, list[dict[str, Any]]]]] = {}
+    for employee_id, day, status, final, manual, parts in AttendanceDay.objects.filter(
         employee__in=[p.pk for p in people], date__gte=first, date__lte=last
-    ).values_list("employee_id", "date", "status", "is_final", "is_manual"):
-        cells.setdefault(employee_id, {})[day] = (status, final, manual)
+    ).values_list("employee_id", "date", "status", "is_final", "is_manual", "parts"):
+        cells.setdefault(employee_id, {})[day] = (status, final, manual, parts)
     totals = summary(Employee.objects.filter(pk__in=[p.pk for p in people]), first, last)
     rows = []
     for person in people:
         mine = cells.get(person.pk, {})
         row_cells = []
         for day in days:
-            status, final, manual = mine.get(day, ("", True, False))
+            status, final, manual, parts = mine.get(day, ("", True, False, []))
             code = str(CODES.get(DayStatus(status), "")) if status else ""
+            if parts and not manual and status != DayStatus.ON_LEAVE:
+                # A day of several shifts shows each shift's code ("P/A"); leave and a
+                # status set by hand decide for the whole day.
+                code = PART_SEPARATOR.join(
+                    str(CODES[DayStatus(p["status"])]) if p.get("status") else PENDING_PART for p in parts
+                )
             mark = ("" if final or not code else PROVISIONAL_MARK) + (MANUAL_MARK if manual else "")
-            row_cells.append(
-                {
-                    "date": day.isoformat(),
-                    "status": status or None,
-                    "code": code + mark,
-                    "is_final": final if status else None,
-                    "is_manual": manual if status else None,
-                }
-            )
+            cell: dict[str, Any] = {
+                "date": day.isoformat(),
+                "status": status or None,
+                "code": code + mark,
+                "is_final": final if status else None,
+                "is_manual": manual if status else None,
+            }
+            if parts:
+                cell["parts"] = [{"shift": p["shift"], "code": p["code"], "status": p.get("status")} for p in parts]
+            row_cells.append(cell)
         rows.append(RegisterRow(employee=person, cells=row_cells, totals=totals.get(person.pk, Totals())))
     return Register(month=first, days=days, rows=rows)
 
@@ -188,6 +207,7 @@ TOTAL_COLUMNS = [
     ("weekly_off", _("Weekly off")), ("late_count", _("Late (days)")), ("late_minutes", _("Late (min)")),
     ("early_exit_count", _("Early exits")), ("early_exit_minutes", _("Early exit (min)")),
     ("overtime_hours", _("Overtime (h)")), ("worked_hours", _("Worked (h)")), ("provisional", _("Provisional days")),
+    ("split_days", _("Days of several shifts")), ("shifts_absent", _("Shifts absent")),
 ]  # fmt: skip
 
 

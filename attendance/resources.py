@@ -32,5 +32,11 @@ class AttendanceDayResource(resources.ModelResource):
             return queryset.select_related("employee__department", "shift")
         return queryset
 
+    def dehydrate_shift(self, day: AttendanceDay) -> str:
+        # A day of several shifts names them all, in planned order ("M+E").
+        if day.parts:
+            return "+".join(part["code"] for part in day.parts)
+        return day.shift.code if day.shift else ""
+
     def dehydrate_employee_name(self, day: AttendanceDay) -> str:
         return day.employee.full_name

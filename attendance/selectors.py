@@ -194,15 +194,21 @@ class PlanCache:
         missing = set(ids) - set(self._schedules)
         if missing:
             shifts = self.shifts()
-            days: dict[Any, dict[int, Any]] = defaultdict(dict)
-            for schedule_id, index, shift_id in ScheduleDay.objects.filter(schedule_id__in=missing).values_list(
-                "schedule_id", "day_index", "shift_id"
+            days: dict[Any, dict[int, list[engine.ShiftRule]]] = defaultdict(lambda: defaultdict(list))
+            for schedule_id, index, shift_id in (
+                ScheduleDay.objects.filter(schedule_id__in=missing, shift__isnull=False)
+                .order_by("day_index", "position")
+                .values_list("schedule_id", "day_index", "shift_id")
             ):
-                days[schedule_id][index] = shift_id
+                if shift_id in shifts:
+                    days[schedule_id][index].append(shifts[shift_id])
             for schedule_id, length, anchor in Schedule.objects.filter(id__in=missing).values_list(
                 "id", "cycle_length", "anchor_date"
             ):
-                cycle = [shifts.get(days[schedule_id].get(i)) if days[schedule_id].get(i) else None for i in range(length)]
+                cycle = [
+                    engine.planned_value(sorted(days[schedule_id].get(i, ()), key=lambda r: r.start_time))
+                    for i in range(length)
+                ]
                 self._schedules[schedule_id] = engine.CyclePlan(anchor_date=anchor, days=cycle)
         return self._schedules
 
@@ -210,42 +216,58 @@ class PlanCache:
 def plans_for(
     employee_ids: Sequence[Any], date_from: date, date_to: date, *, cache: PlanCache | None = None,
     keep_off_days: bool = False,
-) -> dict[Any, dict[date, engine.ShiftRule | None]]:
-    """Rule 1 for many employees in three queries: planned shift per employee and date
-    (dates without a planned shift are absent from the inner dict; with ``keep_off_days``
-    a planned day off is kept as None, so it differs from a day no schedule covers)."""
+) -> dict[Any, dict[date, engine.Planned]]:
+    """Rule 1 for many employees in three queries: planned shift per employee and date —
+    one ``ShiftRule``, or a tuple of them on a day with several shifts (``engine.shifts_of``
+    reads both). Dates without a planned shift are absent from the inner dict; with
+    ``keep_off_days`` a planned day off is kept as None, so it differs from a day no
+    schedule covers."""
     cache = cache or PlanCache()
-    spans: dict[Any, list[tuple[Any, date, date | None]]] = defaultdict(list)
-    for employee_id, schedule_id, start, end in (
+    spans: dict[Any, list[tuple[Any, date, date | None, bool]]] = defaultdict(list)
+    for employee_id, schedule_id, start, end, additional in (
         ScheduleAssignment.objects.filter(employee_id__in=employee_ids, start_date__lte=date_to)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=date_from))
-        .values_list("employee_id", "schedule_id", "start_date", "end_date")
+        .values_list("employee_id", "schedule_id", "start_date", "end_date", "additional")
     ):
-        spans[employee_id].append((schedule_id, start, end))
-    schedules = cache.schedules({s for rows in spans.values() for s, _start, _end in rows})
+        spans[employee_id].append((schedule_id, start, end, additional))
+    schedules = cache.schedules({row[0] for rows in spans.values() for row in rows})
     shifts = cache.shifts()
-    overrides: dict[Any, dict[date, engine.ShiftRule | None]] = defaultdict(dict)
-    for employee_id, day, shift_id in ShiftOverride.objects.filter(
+    overrides: dict[Any, dict[date, engine.Planned]] = defaultdict(dict)
+    additions: dict[Any, dict[date, list[engine.ShiftRule]]] = defaultdict(lambda: defaultdict(list))
+    for employee_id, day, shift_id, adds in ShiftOverride.objects.filter(
         employee_id__in=employee_ids, date__gte=date_from, date__lte=date_to
-    ).values_list("employee_id", "date", "shift_id"):
-        overrides[employee_id][day] = shifts.get(shift_id) if shift_id else None
-    plans: dict[Any, dict[date, engine.ShiftRule | None]] = {}
+    ).values_list("employee_id", "date", "shift_id", "adds"):
+        if adds:
+            if shift_id in shifts:
+                additions[employee_id][day].append(shifts[shift_id])
+        else:
+            overrides[employee_id][day] = shifts.get(shift_id) if shift_id else None
+    plans: dict[Any, dict[date, engine.Planned]] = {}
     for employee_id in employee_ids:
         assignments = [
-            engine.AssignmentSpan(schedule=schedules[s], start_date=start, end_date=end)
-            for s, start, end in spans.get(employee_id, ())
+            engine.AssignmentSpan(schedule=schedules[s], start_date=start, end_date=end, additional=additional)
+            for s, start, end, additional in spans.get(employee_id, ())
         ]
         plan = engine.resolve_plan(
-            assignments=assignments, overrides=overrides.get(employee_id, {}), date_from=date_from, date_to=date_to
+            assignments=assignments, overrides=overrides.get(employee_id, {}), date_from=date_from, date_to=date_to,
+            additions=additions.get(employee_id),
         )
         plans[employee_id] = {day: shift for day, shift in plan.items() if keep_off_days or shift is not None}
     return plans
 
 
 def planned_shift(*, employee: Employee, day: date) -> Shift | None:
+    """The first shift planned for ``employee`` on ``day`` (None: off)."""
+    shifts = planned_shifts(employee=employee, day=day)
+    return shifts[0] if shifts else None
+
+
+def planned_shifts(*, employee: Employee, day: date) -> list[Shift]:
+    """Every shift planned for ``employee`` on ``day``, in planned order."""
     plan = plans_for([employee.pk], day, day)[employee.pk]
-    rule = plan.get(day)
-    return Shift.objects.get(pk=rule.id) if rule is not None else None
+    ids = [rule.id for rule in engine.shifts_of(plan.get(day))]
+    by_id = Shift.objects.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def time_zones(employee_ids: Sequence[Any]) -> dict[Any, str]:
@@ -259,7 +281,7 @@ def time_zones(employee_ids: Sequence[Any]) -> dict[Any, str]:
 
 def planned_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[tuple[Any, date], int]:
     """Planned working minutes per (employee id, date) for days with a planned shift:
-    the shift's length in the employee's zone (DST-correct) minus the unpaid break where
+    the shift's (or the sum of the day's shifts') length in the employee's zone (DST-correct) minus the unpaid break where
     the shift is long enough to earn it. Days without a key have no planned shift.
 
     Read by timesheets (expected hours) and leave (working days = days with a key).
@@ -269,9 +291,12 @@ def planned_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: da
     result: dict[tuple[Any, date], int] = {}
     for employee_id, plan in plans_for(ids, date_from, date_to).items():
         tz = ZoneInfo(zones.get(employee_id, "UTC"))
-        for day, shift in plan.items():
-            if shift is not None:
-                result[(employee_id, day)] = engine.planned_net_minutes(day, shift, tz)
+        for day, planned in plan.items():
+            if planned is not None:
+                # Several shifts a day: each earns its own break (or not) on its own length.
+                result[(employee_id, day)] = sum(
+                    engine.planned_net_minutes(day, shift, tz) for shift in engine.shifts_of(planned)
+                )
     return result
 
 
@@ -321,8 +346,8 @@ def expected_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: d
 
 def roster(
     *, employee_ids: Sequence[Any], date_from: date, date_to: date
-) -> dict[Any, dict[date, engine.ShiftRule | None]]:
-    """Who works which shift on which day (admin roster view, pages)."""
+) -> dict[Any, dict[date, engine.Planned]]:
+    """Who works which shift(s) on which day (admin roster view, pages)."""
     return plans_for(list(employee_ids), date_from, date_to)
 
 

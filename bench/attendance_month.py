@@ -1,8 +1,9 @@
 """attendance_month: full recomputation of one month for 2,000 employees on PostgreSQL.
 
-Data (loaded once with COPY, reused while it matches): 2,000 employees in Europe/Zurich,
-two thirds on a Monday–Friday office week, one third on a nine-day early/late/night
-rotation; March 2026 (31 days, with the spring-forward night): 62,000 employee-days and
+Data (loaded once with COPY, reused while it matches): 2,000 employees in Europe/Zurich:
+one in five on split shifts (10:00–14:00 and 18:00–22:00 Monday to Friday, issue #25), of
+the rest two thirds on a Monday–Friday office week, one third on a nine-day
+early/late/night rotation; March 2026 (31 days, with the spring-forward night): 62,000 employee-days and
 about 130,000 punches (arrivals, departures, lunch breaks, double taps, late arrivals,
 overtime, absences, forgotten punches).
 
@@ -53,7 +54,7 @@ CODE_PREFIX = "BATT-"
 ZONE = "Europe/Zurich"
 GOAL = 4.0
 # Bump when the generated data changes: a database holding another version is reloaded.
-DATA_VERSION = "Bench Zurich v2"
+DATA_VERSION = "Bench Zurich v3"
 MAX_ROUNDS = 5
 
 
@@ -71,7 +72,7 @@ def _copy(model: Any, rows: list[dict[str, Any]]) -> None:
             copy.write_row([row.get(f.attname, f.get_default()) for f in fields])
 
 
-def _plans() -> tuple[Any, Any]:
+def _plans() -> tuple[Any, Any, Any]:
     from attendance.models import Schedule, Shift
     from attendance.services import schedule_save, shift_save
 
@@ -87,6 +88,8 @@ def _plans() -> tuple[Any, Any]:
     early = shift("Bench early", "BE", dtime(6), dtime(14), 30)
     late = shift("Bench late", "BL", dtime(14), dtime(22), 30)
     night = shift("Bench night", "BN", dtime(22), dtime(6), 30)
+    midday = shift("Bench split midday", "BSM", dtime(10), dtime(14), 0)
+    evening = shift("Bench split evening", "BSE", dtime(18), dtime(22), 0)
 
     def schedule(name: str, days: list[Any]) -> Schedule:
         found = Schedule.objects.filter(name=name).first()
@@ -96,7 +99,15 @@ def _plans() -> tuple[Any, Any]:
 
     week = schedule("Bench office week", [office] * 5 + [None, None])
     rotation = schedule("Bench rotation", [early, early, late, late, night, night, None, None, None])
-    return week, rotation
+    split = schedule("Bench split week", [[midday, evening]] * 5 + [None, None])
+    return week, rotation, split
+
+
+def _schedule_of(i: int, week: Any, rotation: Any, split: Any) -> Any:
+    """One employee in five on split shifts; of the others a third on the rotation."""
+    if i % 5 == 4:
+        return split
+    return rotation if i % 3 == 2 else week
 
 
 def _punches_for(rng: random.Random, day: date, shift: Any, tz: ZoneInfo) -> list[datetime]:
@@ -112,7 +123,7 @@ def _punches_for(rng: random.Random, day: date, shift: Any, tz: ZoneInfo) -> lis
         arrive = start + timedelta(minutes=rng.randrange(6, 45))
     leave = end + timedelta(minutes=rng.randrange(0, 90) if rng.random() < 0.2 else rng.randrange(0, 10))
     punches = [arrive, leave]
-    if rng.random() < 0.56:
+    if rng.random() < 0.56 and end - start > timedelta(hours=6):
         lunch = start + timedelta(hours=3, minutes=rng.randrange(0, 60))
         punches += [lunch, lunch + timedelta(minutes=rng.randrange(25, 50))]
     if rng.random() < 0.04:
@@ -147,7 +158,7 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
         Employee.objects.filter(code__startswith=CODE_PREFIX).delete()
         Location.objects.filter(name__startswith="Bench Zurich").exclude(name=DATA_VERSION).delete()
         location, _ = Location.objects.get_or_create(name=DATA_VERSION, defaults={"time_zone": ZONE})
-        week, rotation = _plans()
+        week, rotation, split = _plans()
         rng = random.Random(seed)
         now = datetime.now(UTC)
         people = []
@@ -161,24 +172,25 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
             })  # fmt: skip
         _copy(Employee, people)
         assignments = [
-            {"id": uuid.uuid4(), "employee_id": p["id"], "schedule_id": (rotation if i % 3 == 2 else week).pk,
+            {"id": uuid.uuid4(), "employee_id": p["id"], "schedule_id": _schedule_of(i, week, rotation, split).pk,
              "start_date": date(2024, 1, 1), "end_date": None, "created_at": now}
             for i, p in enumerate(people)
         ]  # fmt: skip
         _copy(ScheduleAssignment, assignments)
         cache = PlanCache()
-        cycles = cache.schedules([week.pk, rotation.pk])
-        from attendance.engine import AssignmentSpan
+        cycles = cache.schedules([week.pk, rotation.pk, split.pk])
+        from attendance.engine import AssignmentSpan, shifts_of
 
         tz = ZoneInfo(ZONE)
         device = uuid.UUID("00000000-0000-4000-8000-0000000b0a7c")
         punches = []
         for i, person in enumerate(people):
-            span = AssignmentSpan(schedule=cycles[(rotation if i % 3 == 2 else week).pk], start_date=date(2024, 1, 1))
+            span = AssignmentSpan(schedule=cycles[_schedule_of(i, week, rotation, split).pk], start_date=date(2024, 1, 1))
             plan = resolve_plan(assignments=[span], overrides={}, date_from=MONDAY_BEFORE, date_to=MONTH_LAST)
             for offset in range((MONTH_LAST - MONDAY_BEFORE).days + 1):
                 day = MONDAY_BEFORE + timedelta(days=offset)
-                for moment in _punches_for(rng, day, plan.get(day), tz):
+                moments = [m for shift in shifts_of(plan.get(day)) for m in _punches_for(rng, day, shift, tz)]
+                for moment in moments:
                     punches.append({
                         "id": uuid.UUID(int=rng.getrandbits(128), version=4), "employee_id": person["id"],
                         "timestamp": moment.astimezone(UTC), "source": "device", "direction": "unknown",

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.models import Employee
-from attendance import conf
-from attendance.errors import AssignmentOverlap, RequestNotPending, SwapsDisabled
+from attendance import conf, engine
+from attendance.errors import AssignmentOverlap, RequestNotPending, ShiftOverlap, SwapsDisabled
 from attendance.models import (
     PunchDirectionRule,
     RequestStatus,
@@ -55,6 +55,42 @@ def _clip(first: date, last: date | None, *, back_days: int | None = None) -> tu
         low = _today() - timedelta(days=back_days)
     first, last = max(first, low), min(last or FOREVER, high)
     return (first, last) if first <= last else None
+
+
+# How far ahead a plan change is checked for overlapping shifts: a year covers every
+# weekly and most rotating cycles beside each other.
+OVERLAP_CHECK_DAYS = 366
+
+
+def _overlap_error(day: date | None, pair: tuple[engine.ShiftRule, engine.ShiftRule]) -> ShiftOverlap:
+    a, b = pair
+    names = {"a": f"{a.code} {a.start_time:%H:%M}–{a.end_time:%H:%M}", "b": f"{b.code} {b.start_time:%H:%M}–{b.end_time:%H:%M}"}
+    if day is None:
+        message = gettext("The shifts %(a)s and %(b)s of one day overlap.") % names
+    else:
+        message = gettext("On %(day)s the shifts %(a)s and %(b)s would overlap.") % {**names, "day": formatting.date_local(day)}
+    return ShiftOverlap(
+        message,
+        details={"date": day.isoformat() if day else None, "shifts": [str(a.id), str(b.id)]},
+    )
+
+
+def ensure_no_overlap(employee_id: Any, first: date, last: date | None = None) -> None:
+    """Refuse (``shift_overlap``, 409) a plan in which two of one person's shifts of the same
+    date overlap, checked from ``first`` up to ``last`` (at most OVERLAP_CHECK_DAYS ahead).
+    Called inside the changing transaction after the write, so the error rolls it back.
+    Shifts of different dates are not compared (a night shift may reach into the next
+    morning's; the punch owner rule settles punches there)."""
+    from attendance.selectors import plans_for
+
+    last = min(last or FOREVER, first + timedelta(days=OVERLAP_CHECK_DAYS - 1))
+    plan = plans_for([employee_id], first, last).get(employee_id, {})
+    for day in sorted(plan):
+        shifts = engine.shifts_of(plan[day])
+        if len(shifts) > 1:
+            pair = engine.overlapping(shifts)
+            if pair is not None:
+                raise _overlap_error(day, pair)
 
 
 def _mark_assignment_dirty(employee_id: Any, first: date, last: date | None) -> None:
@@ -137,8 +173,10 @@ def shift_delete(*, shift: Shift, actor: Any) -> None:
 
 
 def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any) -> Schedule:
-    """Create or update a schedule. ``days``: one entry per cycle day, a Shift (or its id)
-    or None for off; None keeps the stored days (whose count must still match)."""
+    """Create or update a schedule. ``days``: one entry per cycle day, a Shift (or its id),
+    a list of them (several shifts that day, whose times must not overlap:
+    ``shift_overlap``), or None (or an empty list) for off; None keeps the stored days
+    (whose count must still match)."""
     creating = schedule._state.adding
     before = None if creating else _schedule_snapshot(Schedule.objects.get(pk=schedule.pk))
     full_clean(schedule)
@@ -154,15 +192,32 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
                     f"Give one entry per cycle day ({schedule.cycle_length}).",
                     details={"days": [f"Expected {schedule.cycle_length} entries, got {len(days)}."]},
                 )
-            shift_ids = [getattr(d, "pk", d) for d in days]
-            known = set(Shift.objects.filter(pk__in=[s for s in shift_ids if s]).values_list("pk", flat=True))
-            unknown = [str(s) for s in shift_ids if s and s not in known]
+            cycle = [
+                [getattr(s, "pk", s) for s in (d if isinstance(d, list | tuple) else [d]) if s] for d in days
+            ]
+            wanted = {s for ids in cycle for s in ids}
+            known: dict[Any, Shift] = {shift.pk: shift for shift in Shift.objects.filter(pk__in=wanted)}
+            unknown = [str(s) for s in wanted if s not in known]
             if unknown:
                 raise ValidationFailed(gettext("Unknown shift."), details={"days": [f"Unknown shift {unknown[0]}."]})
+            from attendance.selectors import shift_rule
+
+            rows = []
+            for index, ids in enumerate(cycle):
+                if len(set(ids)) != len(ids):
+                    raise ValidationFailed(
+                        gettext("A shift is planned twice on one cycle day."),
+                        details={"days": [gettext("Cycle day %(day)s plans a shift twice.") % {"day": index + 1}]},
+                    )
+                pair = engine.overlapping([shift_rule(known[s]) for s in ids])
+                if pair is not None:
+                    raise _overlap_error(None, pair)
+                ordered = sorted(ids, key=lambda s: known[s].start_time)
+                rows += [ScheduleDay(schedule=schedule, day_index=index, position=p, shift_id=s) for p, s in enumerate(ordered)]
+                if not ordered:
+                    rows.append(ScheduleDay(schedule=schedule, day_index=index, position=0, shift_id=None))
             ScheduleDay.objects.filter(schedule=schedule).delete()
-            ScheduleDay.objects.bulk_create(
-                [ScheduleDay(schedule=schedule, day_index=i, shift_id=s) for i, s in enumerate(shift_ids)]
-            )
+            ScheduleDay.objects.bulk_create(rows)
         else:
             ScheduleDay.objects.filter(schedule=schedule, day_index__gte=schedule.cycle_length).delete()
         after = _schedule_snapshot(schedule)
@@ -176,11 +231,24 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
 
 def _schedule_snapshot(schedule: Schedule) -> dict[str, Any]:
     data = audit.snapshot(schedule)
-    data["days"] = [
-        str(s) if s else None
-        for s in ScheduleDay.objects.filter(schedule=schedule).order_by("day_index").values_list("shift_id", flat=True)
-    ]
+    data["days"] = schedule_days(schedule)
     return data
+
+
+def schedule_days(schedule: Schedule, rows: Sequence[ScheduleDay] | None = None) -> list[Any]:
+    """The cycle as the API shows it: per day a shift id, a list of ids (several shifts),
+    or None (off)."""
+    by_index: dict[int, list[str]] = {}
+    if rows is None:
+        rows = list(ScheduleDay.objects.filter(schedule=schedule).order_by("day_index", "position"))
+    for row in sorted(rows, key=lambda r: (r.day_index, r.position)):
+        if row.shift_id:
+            by_index.setdefault(row.day_index, []).append(str(row.shift_id))
+    out: list[Any] = []
+    for i in range(schedule.cycle_length):
+        ids = by_index.get(i, [])
+        out.append(None if not ids else ids[0] if len(ids) == 1 else ids)
+    return out
 
 
 def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
@@ -228,8 +296,15 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
         for first, last in _changed_spans(old, assignment):
             if first <= last:
                 ensure_unlocked(first, last)
+        # Additional assignments add shifts beside the main one: only the main assignments
+        # are exclusive (and additional ones of the same schedule would plan it twice).
+        others = ScheduleAssignment.objects.filter(employee_id=assignment.employee_id)
+        if assignment.additional:
+            others = others.filter(additional=True, schedule_id=assignment.schedule_id)
+        else:
+            others = others.filter(additional=False)
         conflict = (
-            ScheduleAssignment.objects.filter(employee_id=assignment.employee_id)
+            others
             .exclude(pk=assignment.pk)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=assignment.start_date))
         )
@@ -249,6 +324,7 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
                 },
             )
         assignment.save()
+        ensure_no_overlap(assignment.employee_id, assignment.start_date, assignment.end_date)
         audit.record(
             actor=actor,
             action="schedule_assignment.created" if creating else "schedule_assignment.updated",
@@ -279,18 +355,25 @@ def assignment_delete(*, assignment: ScheduleAssignment, actor: Any) -> None:
 
 
 def override_set(
-    *, employee: Employee, day: date, shift: Shift | None, reason: str = "", actor: Any, swap: ShiftSwapRequest | None = None
+    *, employee: Employee, day: date, shift: Shift | None, reason: str = "", actor: Any,
+    swap: ShiftSwapRequest | None = None, adds: bool = False,
 ) -> ShiftOverride:
-    """Plan ``shift`` (None: off) for ``employee`` on ``day``, replacing any override there."""
+    """Plan ``shift`` (None: off) for ``employee`` on ``day``, replacing any (replacing)
+    override there. With ``adds`` the shift is planned beside the day's other shifts (a
+    second shift); its times must not overlap theirs (``shift_overlap``, 409)."""
+    if adds and shift is None:
+        raise ValidationFailed(gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]})
     with transaction.atomic():
         ensure_unlocked(day)
-        existing = ShiftOverride.objects.select_for_update().filter(employee=employee, date=day).first()
+        mine = ShiftOverride.objects.select_for_update().filter(employee=employee, date=day, adds=adds)
+        existing = (mine.filter(shift=shift) if adds else mine).first()
         before = audit.snapshot(existing) if existing else None
-        override = existing or ShiftOverride(employee=employee, date=day)
+        override = existing or ShiftOverride(employee=employee, date=day, adds=adds)
         override.shift = shift
         override.reason = reason[:200]
         override.swap = swap
         override.save()
+        ensure_no_overlap(employee.pk, day, day)
         audit.record(
             actor=actor, action="shift_override.updated" if existing else "shift_override.created", obj=override,
             before=before, after=audit.snapshot(override),
@@ -307,6 +390,8 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
         for name, value in changes.items():
             setattr(override, name, value)
         ensure_unlocked(override.date)
+        if override.adds and override.shift_id is None:
+            raise ValidationFailed(gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]})
         try:
             with transaction.atomic():
                 override.save()
@@ -314,6 +399,7 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
             raise ValidationFailed(
                 gettext("This employee already has an override on that date."), details={"date": [gettext("Already overridden.")]}
             ) from None
+        ensure_no_overlap(override.employee_id, override.date, override.date)
         audit.record(actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override))
         mark_dirty([(override.employee_id, old_date), (override.employee_id, override.date)])
     return override
@@ -335,9 +421,17 @@ SWAP_KIND = "shift_swap"
 
 
 def _planned(employee: Employee, day: date) -> Shift | None:
-    from attendance.selectors import planned_shift
+    """The one shift planned for ``employee`` on ``day`` (None: off). A swap exchanges one
+    shift for another: a day of several shifts cannot be swapped (``ValidationFailed``)."""
+    from attendance.selectors import planned_shifts
 
-    return planned_shift(employee=employee, day=day)
+    shifts = planned_shifts(employee=employee, day=day)
+    if len(shifts) > 1:
+        raise ValidationFailed(
+            gettext("A day with several shifts cannot be swapped; ask for an override instead."),
+            details={"date": [gettext("Several shifts are planned that day.")]},
+        )
+    return shifts[0] if shifts else None
 
 
 def swaps_allowed() -> None:

@@ -41,7 +41,7 @@ CLAIM_LEASE = timedelta(minutes=15)
 UPDATE_FIELDS = [
     "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes", "early_exit_minutes",
     "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count", "is_final", "waiting_for",
-    "window_start", "window_end", "is_manual", "manual_reason", "manual_by", "computed_at",
+    "window_start", "window_end", "is_manual", "manual_reason", "manual_by", "parts", "computed_at",
 ]  # fmt: skip
 
 
@@ -182,7 +182,7 @@ def _recompute_chunk(
                     out.late_minutes, out.early_exit_minutes, out.overtime_minutes, out.is_off_day, out.is_holiday,
                     out.leave_kind, out.punch_count, out.is_final, _waiting_json(out.waiting_for), out.window_start,
                     out.window_end, manual is not None, manual.reason if manual else "", manual.set_by if manual else None,
-                    now, f"{out.date.isoformat()}{key}",
+                    _parts_json(out.parts), now, f"{out.date.isoformat()}{key}",
                 )
             )  # fmt: skip
         # Dates outside the employment period have no row.
@@ -209,6 +209,27 @@ def _waiting_json(devices: tuple[engine.DeviceSync, ...]) -> str:
             for d in devices
         ]
     )
+
+
+def _parts_json(parts: tuple[engine.PartResult, ...]) -> str:
+    """A day's per-shift results (AttendanceDay.parts); most days have none."""
+    if not parts:
+        return "[]"
+
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return json.dumps(
+        [
+            {
+                "shift": str(p.shift_id), "code": p.code, "start": iso(p.start), "end": iso(p.end), "status": p.status,
+                "first_in": iso(p.first_in), "last_out": iso(p.last_out), "worked_minutes": p.worked_minutes,
+                "late_minutes": p.late_minutes, "early_exit_minutes": p.early_exit_minutes,
+                "overtime_minutes": p.overtime_minutes, "punch_count": p.punch_count, "is_final": p.is_final,
+            }
+            for p in parts
+        ]
+    )  # fmt: skip
 
 
 def _write(rows: list[tuple[Any, ...]]) -> int:
@@ -244,6 +265,7 @@ def _field(name: str) -> Field[Any, Any]:
 def _row_kwargs(row: tuple[Any, ...]) -> dict[str, Any]:
     data = {_field(name).attname: value for name, value in zip(ROW_FIELDS, row, strict=True)}
     data["waiting_for"] = json.loads(data["waiting_for"])
+    data["parts"] = json.loads(data["parts"])
     return data
 
 

@@ -282,12 +282,18 @@ def test_a_punch_in_two_windows_goes_to_the_nearer_shift() -> None:
     assert day.first_in == at("+1 08:40") and day.punch_count == 2
 
 
-def test_a_tie_between_two_windows_goes_to_the_earlier_shift() -> None:
+def test_a_tie_between_two_windows_goes_to_the_later_shift() -> None:
+    # Issue #25 (Frappe HR's rule): halfway between two shifts, after the first one's end,
+    # the punch is the later shift's check-in; one second earlier it is the night's out.
     plan = {D: NIGHT, D + timedelta(days=1): DAY}
-    facts = punches("22:00", "+1 07:30", "+1 09:00", "+1 17:00")  # 07:30: 1.5 h from each
+    facts = punches("22:00", "+1 06:05", "+1 07:30", "+1 17:00")  # 07:30: 1.5 h from each
     employee = EmployeeInputs(employee_id="E", time_zone=ZURICH, plan=plan, punches=facts)
     night, day = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(hours=1))
-    assert night.last_out == at("+1 07:30") and day.punch_count == 2
+    assert night.last_out == at("+1 06:05") and day.first_in == at("+1 07:30") and day.punch_count == 2
+    facts = punches("22:00", "+1 07:29:59", "+1 09:00", "+1 17:00")
+    employee = EmployeeInputs(employee_id="E", time_zone=ZURICH, plan=plan, punches=facts)
+    night, day = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(hours=1))
+    assert night.last_out == at("+1 07:29:59") and day.first_in == at("+1 09:00")
 
 
 def test_on_an_off_day_after_a_night_shift_only_unclaimed_punches_count() -> None:

@@ -47,7 +47,7 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user
 from etime.core import audit, dates
 from etime.core.access import Action, is_admin, may
-from etime.core.errors import ValidationFailed, full_clean, validation_failed
+from etime.core.errors import NotFound, ValidationFailed, full_clean, validation_failed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
 from etime.ops.notifications import language_of, lazy_text, notify
@@ -65,6 +65,7 @@ from timesheets.models import (
     OVERLAP_CONSTRAINT,
     RUNNING_TIMER_CONSTRAINT,
     Client,
+    DeletionReason,
     EntrySource,
     EntryStatus,
     Project,
@@ -74,9 +75,11 @@ from timesheets.models import (
     RateLevel,
     ReminderKind,
     ReminderLog,
+    ShortTimer,
     Task,
     TimeEntry,
     TimeEntryDeletion,
+    TimerPreference,
     Timesheet,
     TimesheetStatus,
     make_sort_key,
@@ -781,8 +784,17 @@ def timer_start(
     )  # fmt: skip
 
 
-def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry:
-    """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``."""
+# A timer stopped within its first minute: stored as exactly a minute, or discarded, as its
+# owner chose (TimerPreference). Never shorter: the forms edit times by the minute, so an
+# entry of 40 seconds showed as 00:50–00:50 and could not be saved again (issue #23).
+SHORT_TIMER = timedelta(minutes=1)
+
+
+def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry | None:
+    """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``.
+
+    A timer that ran under a minute ends a minute after its start, or is deleted (tombstone
+    reason ``discarded``) when the employee's preference says so; None is returned then."""
     with transaction.atomic():
         _serialize_writers()
         running = selectors.running_timer(employee_id=employee.pk)
@@ -790,11 +802,53 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
             raise TimerNotRunning()
         entry = _locked_entry(running)
         before = audit.snapshot(entry)
-        entry.end = max(at or timezone.now(), entry.start + timedelta(seconds=1))
+        end = at or timezone.now()
+        if end - entry.start < SHORT_TIMER:
+            if selectors.short_timers_of(employee_id=employee.pk) == ShortTimer.DISCARD:
+                pk = entry.pk
+                _delete_entries([entry], reason=DeletionReason.DISCARDED)
+                audit.record(actor=actor, action="time_entry.timer_discarded", object_type=TimeEntry._meta.label_lower,
+                             object_id=pk, before=before)  # fmt: skip
+                return None
+            # The running timer holds all time after its start, so this minute is free.
+            end = entry.start + SHORT_TIMER
+        entry.end = end
         _derive(entry, reresolve=False)
         entry.save()
         audit.record(actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry))
     return entry
+
+
+def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Any, resolution: str | None = None) -> TimeEntry:
+    """Start a timer now on ``entry``'s project, task, description and billability (the ▶ on
+    a past entry). A running timer is stopped first (a switch, as one write: both or
+    neither). Only the employee's own entries; the usual start rules apply."""
+    if entry.employee_id != employee.pk:
+        raise NotFound()
+    with transaction.atomic():
+        if selectors.running_timer(employee_id=employee.pk) is not None:
+            timer_stop(employee=employee, actor=actor)
+        return timer_start(
+            employee=employee, project=entry.project, task=entry.task, description=entry.description,
+            billable=entry.billable, resolution=resolution, actor=actor,
+        )  # fmt: skip
+
+
+def timer_preference_set(*, employee: Employee, short_timers: str, actor: Any) -> TimerPreference:
+    """What stopping a timer within its first minute does for ``employee``: ``keep`` (a
+    minute) or ``discard``."""
+    if short_timers not in ShortTimer.values:
+        raise _invalid("short_timers", gettext("Choose keep or discard."))
+    with transaction.atomic():
+        preference = TimerPreference.objects.select_for_update().filter(employee=employee).first()
+        before = audit.snapshot(preference) if preference else None
+        if preference is None:
+            preference = TimerPreference(employee=employee)
+        preference.short_timers = short_timers
+        preference.save()
+        audit.record(actor=actor, action="timer_preference.changed", obj=preference, before=before,
+                     after=audit.snapshot(preference))  # fmt: skip
+    return preference
 
 
 def timer_limit() -> timedelta:
@@ -1180,7 +1234,8 @@ def timer_offline_action(
         entry = timer_start(employee=employee, project=project, task=task, description=str(data.get("description") or "")[:10_000],
                             actor=actor, at=at)  # fmt: skip
     return {
-        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk),
+        # A stop within the first minute may discard the entry (the person's choice): no id then.
+        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk) if entry else None,
         "timestamp": at.isoformat(), "drift_seconds": decision.drift_seconds,
     }  # fmt: skip
 

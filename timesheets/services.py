@@ -33,11 +33,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -50,7 +49,7 @@ from etime.core.access import Action, is_admin, may
 from etime.core.errors import NotFound, ValidationFailed, full_clean, validation_failed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
-from etime.ops.notifications import language_of, lazy_text, notify
+from etime.ops.notifications import lazy_text, notify
 from timesheets import selectors
 from timesheets.errors import (
     NotAllowed,
@@ -882,6 +881,7 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
                 entry.employee, NotificationKind.TIMER_RUNNING, "timesheets/email/timer_stopped.txt",
                 subject=gettext_lazy("Your timer was stopped"),
                 context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
+                link=_week_link(entry.date),
             )  # fmt: skip
     return stopped
 
@@ -1036,11 +1036,11 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
     audit.record(actor=actor, action=action, obj=timesheet, before=before,
                  after={**audit.snapshot(timesheet), "entries": ids})  # fmt: skip
     if status == TimesheetStatus.RETURNED:
-        _mail_on_commit(
-            timesheet.employee, "timesheets/email/timesheet_returned.txt",
+        _notify_employee(
+            timesheet.employee, NotificationKind.TIMESHEET_RETURNED, "timesheets/email/timesheet_returned.txt",
             subject=format_lazy(gettext_lazy("Your timesheet for the week of {week} was returned"),
                                 week=lazy_text(lambda: date_format(timesheet.week_start, "Y-m-d"))),
-            context={"timesheet": timesheet, "comment": comment, "actor": actor},
+            context={"timesheet": timesheet, "comment": comment, "actor": actor}, link=_week_link(timesheet.week_start),
         )  # fmt: skip
 
 
@@ -1069,21 +1069,12 @@ def _recipient(employee: Employee) -> str | None:
     return employee.email or None
 
 
-def _mail_on_commit(employee: Employee, template: str, *, subject: str | Promise, context: dict[str, Any]) -> None:
-    # A returned timesheet is a decision, not a reminder: no NotificationKind covers it yet,
-    # so it is mailed directly and cannot be switched off.
-    recipient = _recipient(employee)
-    if recipient is None:
-        return
-    with translation.override(language_of(employee.user)):
-        body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
-                                           "base_url": settings.ETIME_BASE_URL})  # fmt: skip
-        subject = str(subject)
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient]))
+def _week_link(day: date) -> str:
+    return f"{reverse('timesheets:week')}?week={week_start_of(day).isoformat()}"
 
 
 def _notify_employee(
-    employee: Employee, kind: str, template: str, *, subject: str | Promise, context: dict[str, Any]
+    employee: Employee, kind: str, template: str, *, subject: str | Promise, context: dict[str, Any], link: str = ""
 ) -> Notification | None:
     """Remind ``employee`` through ``etime.ops.notifications`` (recorded, honours the login's
     preferences, sent after commit). The employee record's address stands in when the login
@@ -1092,7 +1083,8 @@ def _notify_employee(
     address = None if user is not None and user.email else (employee.email or None)
     if user is None and address is None:
         return None
-    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address)
+    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address,
+                  link=link)  # fmt: skip
 
 
 def _shortfall_subject(day: date) -> str:
@@ -1154,6 +1146,7 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
                     employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
                     subject=lazy_text(partial(_shortfall_subject, day)),
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
+                    link=_week_link(day),
                 )  # fmt: skip
                 sent += _queued(record)
     return sent
@@ -1189,6 +1182,7 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
                 employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
                 subject=lazy_text(partial(_approvals_subject, len(timesheets))),
                 context={"timesheets": timesheets},
+                link=reverse("inbox"),
             )  # fmt: skip
             sent += _queued(record)
     return sent

@@ -15,7 +15,7 @@ from rest_framework.routers import DefaultRouter
 
 from etime.core.api.approvals import ApprovalViewSet
 from etime.core.api.audit import AuditEventViewSet
-from etime.ops.api import CompanySettingsView, JobViewSet
+from etime.ops.api import CompanySettingsView, InAppNotificationViewSet, JobViewSet
 
 DOMAIN_APPS = ("accounts", "attendance", "devices", "leave", "timesheets", "billing")
 
@@ -24,6 +24,7 @@ router.include_root_view = False
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("jobs", JobViewSet, basename="job")  # operations (etime.ops)
+router.register("notifications", InAppNotificationViewSet, basename="notification")  # operations (etime.ops)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/", CompanySettingsView.as_view(), name="company-settings"),  # operations (etime.ops)

@@ -430,6 +430,8 @@ ETIME_BILLING_ACCOUNTS = env_map(
 )
 # A timer still running after this many hours is stopped by the beat task (docs/TIMESHEETS.md).
 ETIME_TIMER_LIMIT_HOURS = env_int("ETIME_TIMER_LIMIT_HOURS", 10, minimum=1)
+# Read in-app notifications (the bell) are deleted this many days after they were read (docs/OPERATIONS.md).
+ETIME_NOTIFICATIONS_READ_RETENTION_DAYS = env_int("ETIME_NOTIFICATIONS_READ_RETENTION_DAYS", 90, minimum=1)
 ETIME_IDEMPOTENCY_TTL_HOURS = env_int("ETIME_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # Largest request body (uploads included) accepted before it is read: 413 payload_too_large.
 ETIME_MAX_REQUEST_BYTES = env_int("ETIME_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -22,6 +22,8 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
     """Notify ``recipients`` (addresses of users, worked out when the step was taken) of one
     step of a leave request through ``etime.ops.notifications``: the requester under
     ``leave_decided``, approvers under ``approvals_waiting``. Returns the mails queued."""
+    from django.urls import reverse
+
     from accounts.models import User
     from etime.ops.models import Notification, NotificationKind
     from etime.ops.notifications import notify
@@ -51,8 +53,10 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
                 else NotificationKind.LEAVE_DECIDED
             )
             # An address no user has any more (changed since the step) is still mailed, as before.
+            # The bell links the requester to their leave page, approvers to their inbox.
+            link = reverse("inbox") if kind == NotificationKind.APPROVALS_WAITING else reverse("leave:mine")
             records.append(notify(user, kind, subject, template="leave/email/request_event.txt", context=context,
-                                  address=None if user is not None else address))  # fmt: skip
+                                  address=None if user is not None else address, link=link))  # fmt: skip
     return sum(r.status == Notification.Status.QUEUED for r in records)
 
 

@@ -41,6 +41,7 @@ from timesheets.models import (
     Rate,
     RateKind,
     RateSource,
+    ShortTimer,
     Task,
     TimeEntry,
     TimeEntryDeletion,
@@ -603,15 +604,72 @@ class TimerStartView(EtimeAPIView):
 
 
 class TimerStopView(EtimeAPIView):
-    """Stop the caller's running timer now (409 timer_not_running if none)."""
+    """Stop the caller's running timer now (409 timer_not_running if none). A timer that ran
+    under a minute is kept as one minute, or discarded (204) when the caller chose so."""
 
     scope_area = "time_entries"
     serializer_class = TimeEntrySerializer
 
-    @extend_schema(request=None, responses={200: TimeEntrySerializer})
+    @extend_schema(
+        request=None,
+        responses={200: TimeEntrySerializer, 204: OpenApiResponse(description="Discarded: the timer ran under a minute and the caller's preference discards such timers.")},
+    )  # fmt: skip
     def post(self, request: Request) -> Response:
         entry = services.timer_stop(employee=_own_employee(request), actor=request.user)
+        if entry is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(time_entry_data(entry))
+
+
+class TimerContinueSerializer(serializers.Serializer):
+    entry = serializers.UUIDField(help_text="One of the caller's own entries")
+    resolution = serializers.ChoiceField(choices=RESOLUTION_CHOICES, required=False, help_text=RESOLUTION_HELP)
+
+
+class TimerContinueView(EtimeAPIView):
+    """Start the caller's timer now on a past entry's project, task, description and
+    billability; a running timer is stopped first (404 for an entry not theirs)."""
+
+    scope_area = "time_entries"
+    serializer_class = TimerContinueSerializer
+
+    @extend_schema(request=TimerContinueSerializer, responses={201: TimeEntrySerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TimerContinueSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        employee = _own_employee(request)
+        source = TimeEntry.objects.select_related("project__client", "task").filter(pk=data["entry"], employee=employee).first()
+        if source is None:
+            raise DomainNotFound()
+        entry = services.timer_continue(employee=employee, entry=source, resolution=_resolution(request, data),
+                                        actor=request.user)  # fmt: skip
+        return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
+
+
+class TimerPreferenceSerializer(serializers.Serializer):
+    short_timers = serializers.ChoiceField(
+        choices=ShortTimer.choices, help_text="A timer stopped within its first minute: keep (as one minute) or discard"
+    )
+
+
+class TimerPreferenceView(EtimeAPIView):
+    """The caller's timer preferences (GET, PUT)."""
+
+    scope_area = "time_entries"
+    serializer_class = TimerPreferenceSerializer
+
+    def get(self, request: Request) -> Response:
+        return Response({"short_timers": selectors.short_timers_of(employee_id=_own_employee(request).pk)})
+
+    @extend_schema(request=TimerPreferenceSerializer, responses={200: TimerPreferenceSerializer})
+    def put(self, request: Request) -> Response:
+        serializer = TimerPreferenceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        preference = services.timer_preference_set(
+            employee=_own_employee(request), short_timers=serializer.validated_data["short_timers"], actor=request.user
+        )
+        return Response({"short_timers": preference.short_timers})
 
 
 # --- Timesheets --------------------------------------------------------------------------------

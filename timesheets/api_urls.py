@@ -9,7 +9,9 @@ from timesheets.api import (
     RateViewSet,
     TaskViewSet,
     TimeEntryViewSet,
+    TimerContinueView,
     TimeReportView,
+    TimerPreferenceView,
     TimerStartView,
     TimerStopView,
     TimerView,
@@ -29,6 +31,8 @@ urlpatterns = [
     path("timer/", TimerView.as_view(), name="api-timer"),
     path("timer/start/", TimerStartView.as_view(), name="api-timer-start"),
     path("timer/stop/", TimerStopView.as_view(), name="api-timer-stop"),
+    path("timer/continue/", TimerContinueView.as_view(), name="api-timer-continue"),
+    path("timer/preferences/", TimerPreferenceView.as_view(), name="api-timer-preferences"),
     path("reports/time/", TimeReportView.as_view(), name="api-report-time"),
     path("reports/budget/", BudgetReportView.as_view(), name="api-report-budget"),
 ]

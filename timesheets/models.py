@@ -414,6 +414,7 @@ class DeletionReason(models.TextChoices):
     MERGED = "merged", _("merged into a new entry that overlapped it")
     REPLACED = "replaced", _("replaced by a new entry that overlapped it")
     TRIMMED = "trimmed", _("covered entirely by a new entry that kept its time")
+    DISCARDED = "discarded", _("a timer stopped within its first minute, discarded as its owner chose")
 
 
 def _explain_choices(choices: type[models.TextChoices]) -> str:
@@ -422,6 +423,36 @@ def _explain_choices(choices: type[models.TextChoices]) -> str:
     language (integrators sync on it), so it is set as ``<code>`` (admin help texts and the
     API description are HTML)."""
     return lazy(lambda: "; ".join(f"<code>{value}</code>: {label}" for value, label in choices.choices), str)()
+
+
+class ShortTimer(models.TextChoices):
+    """What stopping a timer that ran under a minute does (a person's choice)."""
+
+    KEEP = "keep", _("Keep it as one minute")
+    DISCARD = "discard", _("Discard it")
+
+
+class TimerPreference(models.Model):
+    """One person's timer choices; no row means the defaults (short timers kept as a minute)."""
+
+    employee = models.OneToOneField(
+        "accounts.Employee", primary_key=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("employee")
+    )
+    short_timers = models.CharField(
+        max_length=8,
+        choices=ShortTimer.choices,
+        default=ShortTimer.KEEP,
+        verbose_name=_("timers stopped within a minute"),
+        help_text=_explain_choices(ShortTimer),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("timer preference")
+        verbose_name_plural = _("timer preferences")
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.short_timers}"
 
 
 class TimeEntryDeletion(models.Model):

@@ -162,6 +162,14 @@ def running_timer(*, employee_id: Any, exclude_id: Any = None) -> TimeEntry | No
     return running.first()
 
 
+def short_timers_of(*, employee_id: Any) -> str:
+    """The employee's choice for timers stopped within a minute (``keep`` by default)."""
+    from timesheets.models import ShortTimer, TimerPreference
+
+    chosen = TimerPreference.objects.filter(employee_id=employee_id).values_list("short_timers", flat=True).first()
+    return chosen or ShortTimer.KEEP
+
+
 def conflicting_entries(
     *, employee_id: Any, start: datetime, end: datetime | None, exclude_ids: list[Any] | tuple[Any, ...] = ()
 ) -> list[TimeEntry]:

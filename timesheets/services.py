@@ -33,11 +33,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError, QuerySet
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
@@ -47,10 +46,10 @@ from accounts.models import Employee, User
 from accounts.selectors import employee_for_user
 from etime.core import audit, dates
 from etime.core.access import Action, is_admin, may
-from etime.core.errors import ValidationFailed, full_clean, validation_failed
+from etime.core.errors import NotFound, ValidationFailed, full_clean, validation_failed
 from etime.core.zones import employee_zone
 from etime.ops.models import Notification, NotificationKind
-from etime.ops.notifications import language_of, lazy_text, notify
+from etime.ops.notifications import lazy_text, notify
 from timesheets import selectors
 from timesheets.errors import (
     NotAllowed,
@@ -65,6 +64,7 @@ from timesheets.models import (
     OVERLAP_CONSTRAINT,
     RUNNING_TIMER_CONSTRAINT,
     Client,
+    DeletionReason,
     EntrySource,
     EntryStatus,
     Project,
@@ -74,9 +74,11 @@ from timesheets.models import (
     RateLevel,
     ReminderKind,
     ReminderLog,
+    ShortTimer,
     Task,
     TimeEntry,
     TimeEntryDeletion,
+    TimerPreference,
     Timesheet,
     TimesheetStatus,
     make_sort_key,
@@ -793,8 +795,17 @@ def timer_start(
     )  # fmt: skip
 
 
-def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry:
-    """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``."""
+# A timer stopped within its first minute: stored as exactly a minute, or discarded, as its
+# owner chose (TimerPreference). Never shorter: the forms edit times by the minute, so an
+# entry of 40 seconds showed as 00:50–00:50 and could not be saved again (issue #23).
+SHORT_TIMER = timedelta(minutes=1)
+
+
+def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry | None:
+    """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``.
+
+    A timer that ran under a minute ends a minute after its start, or is deleted (tombstone
+    reason ``discarded``) when the employee's preference says so; None is returned then."""
     with transaction.atomic():
         _serialize_writers()
         running = selectors.running_timer(employee_id=employee.pk)
@@ -802,11 +813,53 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
             raise TimerNotRunning()
         entry = _locked_entry(running)
         before = audit.snapshot(entry)
-        entry.end = max(at or timezone.now(), entry.start + timedelta(seconds=1))
+        end = at or timezone.now()
+        if end - entry.start < SHORT_TIMER:
+            if selectors.short_timers_of(employee_id=employee.pk) == ShortTimer.DISCARD:
+                pk = entry.pk
+                _delete_entries([entry], reason=DeletionReason.DISCARDED)
+                audit.record(actor=actor, action="time_entry.timer_discarded", object_type=TimeEntry._meta.label_lower,
+                             object_id=pk, before=before)  # fmt: skip
+                return None
+            # The running timer holds all time after its start, so this minute is free.
+            end = entry.start + SHORT_TIMER
+        entry.end = end
         _derive(entry, reresolve=False)
         entry.save()
         audit.record(actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry))
     return entry
+
+
+def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Any, resolution: str | None = None) -> TimeEntry:
+    """Start a timer now on ``entry``'s project, task, description and billability (the ▶ on
+    a past entry). A running timer is stopped first (a switch, as one write: both or
+    neither). Only the employee's own entries; the usual start rules apply."""
+    if entry.employee_id != employee.pk:
+        raise NotFound()
+    with transaction.atomic():
+        if selectors.running_timer(employee_id=employee.pk) is not None:
+            timer_stop(employee=employee, actor=actor)
+        return timer_start(
+            employee=employee, project=entry.project, task=entry.task, description=entry.description,
+            billable=entry.billable, resolution=resolution, actor=actor,
+        )  # fmt: skip
+
+
+def timer_preference_set(*, employee: Employee, short_timers: str, actor: Any) -> TimerPreference:
+    """What stopping a timer within its first minute does for ``employee``: ``keep`` (a
+    minute) or ``discard``."""
+    if short_timers not in ShortTimer.values:
+        raise _invalid("short_timers", gettext("Choose keep or discard."))
+    with transaction.atomic():
+        preference = TimerPreference.objects.select_for_update().filter(employee=employee).first()
+        before = audit.snapshot(preference) if preference else None
+        if preference is None:
+            preference = TimerPreference(employee=employee)
+        preference.short_timers = short_timers
+        preference.save()
+        audit.record(actor=actor, action="timer_preference.changed", obj=preference, before=before,
+                     after=audit.snapshot(preference))  # fmt: skip
+    return preference
 
 
 def timer_limit() -> timedelta:
@@ -840,6 +893,7 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
                 entry.employee, NotificationKind.TIMER_RUNNING, "timesheets/email/timer_stopped.txt",
                 subject=gettext_lazy("Your timer was stopped"),
                 context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
+                link=_week_link(entry.date),
             )  # fmt: skip
     return stopped
 
@@ -979,11 +1033,11 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
     audit.record(actor=actor, action=action, obj=timesheet, before=before,
                  after={**audit.snapshot(timesheet), "entries": ids})  # fmt: skip
     if status == TimesheetStatus.RETURNED:
-        _mail_on_commit(
-            timesheet.employee, "timesheets/email/timesheet_returned.txt",
+        _notify_employee(
+            timesheet.employee, NotificationKind.TIMESHEET_RETURNED, "timesheets/email/timesheet_returned.txt",
             subject=format_lazy(gettext_lazy("Your timesheet for the week of {week} was returned"),
                                 week=lazy_text(lambda: date_format(timesheet.week_start, "Y-m-d"))),
-            context={"timesheet": timesheet, "comment": comment, "actor": actor},
+            context={"timesheet": timesheet, "comment": comment, "actor": actor}, link=_week_link(timesheet.week_start),
         )  # fmt: skip
 
 
@@ -1012,21 +1066,12 @@ def _recipient(employee: Employee) -> str | None:
     return employee.email or None
 
 
-def _mail_on_commit(employee: Employee, template: str, *, subject: str | Promise, context: dict[str, Any]) -> None:
-    # A returned timesheet is a decision, not a reminder: no NotificationKind covers it yet,
-    # so it is mailed directly and cannot be switched off.
-    recipient = _recipient(employee)
-    if recipient is None:
-        return
-    with translation.override(language_of(employee.user)):
-        body = render_to_string(template, {**context, "employee": employee, "company": settings.ETIME_COMPANY_NAME,
-                                           "base_url": settings.ETIME_BASE_URL})  # fmt: skip
-        subject = str(subject)
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient]))
+def _week_link(day: date) -> str:
+    return f"{reverse('timesheets:week')}?week={week_start_of(day).isoformat()}"
 
 
 def _notify_employee(
-    employee: Employee, kind: str, template: str, *, subject: str | Promise, context: dict[str, Any]
+    employee: Employee, kind: str, template: str, *, subject: str | Promise, context: dict[str, Any], link: str = ""
 ) -> Notification | None:
     """Remind ``employee`` through ``etime.ops.notifications`` (recorded, honours the login's
     preferences, sent after commit). The employee record's address stands in when the login
@@ -1035,7 +1080,8 @@ def _notify_employee(
     address = None if user is not None and user.email else (employee.email or None)
     if user is None and address is None:
         return None
-    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address)
+    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address,
+                  link=link)  # fmt: skip
 
 
 def _shortfall_subject(day: date) -> str:
@@ -1097,6 +1143,7 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
                     employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
                     subject=lazy_text(partial(_shortfall_subject, day)),
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
+                    link=_week_link(day),
                 )  # fmt: skip
                 sent += _queued(record)
     return sent
@@ -1131,6 +1178,7 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
                 employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
                 subject=lazy_text(partial(_approvals_subject, len(timesheets))),
                 context={"timesheets": timesheets},
+                link=reverse("inbox"),
             )  # fmt: skip
             sent += _queued(record)
     return sent
@@ -1176,7 +1224,8 @@ def timer_offline_action(
         entry = timer_start(employee=employee, project=project, task=task, description=str(data.get("description") or "")[:10_000],
                             actor=actor, at=at)  # fmt: skip
     return {
-        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk),
+        # A stop within the first minute may discard the entry (the person's choice): no id then.
+        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk) if entry else None,
         "timestamp": at.isoformat(), "drift_seconds": decision.drift_seconds,
     }  # fmt: skip
 

@@ -42,7 +42,7 @@ from etime.core.zones import employee_zone, today_for
 from timesheets import selectors, services
 from timesheets.errors import OverlapNeedsChoice, TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
-from timesheets.models import TimeEntry, week_start_of
+from timesheets.models import ProjectStatus, ShortTimer, TimeEntry, week_start_of
 
 _RUNNING_CACHE = "_timesheets_running_timer"
 
@@ -151,16 +151,43 @@ def _own_entry(request: HttpRequest, entry_id: Any) -> tuple[Employee, TimeEntry
 
 
 def header_widget(request: HttpRequest) -> str | None:
-    """The running timer (with Stop) on every page, or a link to start one."""
+    """The running timer (ticking, with Stop) on every page, or one click to start again on
+    the last project and task."""
     employee = employee_for_user(request.user)
     if employee is None:
         return None
+    return _header_html(request, employee, next_url=request.get_full_path() if request.method == "GET" else "")
+
+
+def _header_html(request: HttpRequest, employee: Employee, *, next_url: str) -> str:
     running = running_timer_for(request, employee)
+    last = None
+    if running is None:
+        last = (
+            TimeEntry.objects.filter(employee_id=employee.pk, project__status=ProjectStatus.ACTIVE)
+            .select_related("project", "task")
+            .order_by("-start")
+            .first()
+        )
     return render_to_string(
         "timesheets/_header_timer.html",
-        {"running": running, "elapsed": _elapsed_seconds(running)},
+        {"running": running, "elapsed": _elapsed_seconds(running), "last": last, "next_url": next_url},
         request=request,
     )
+
+
+@login_required
+def header_timer(request: HttpRequest) -> HttpResponse:
+    """The header's timer alone: another tab started or stopped the timer (timesheets.js)."""
+    employee = _me(request)
+    target = request.GET.get("next") or ""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = ""
+    response = HttpResponse(_header_html(request, employee, next_url=target))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def nav_links(request: HttpRequest) -> list[dict[str, Any]] | None:
@@ -216,6 +243,8 @@ def _timer_page(
         "today_seconds": sum(e.duration_seconds or 0 for e in today_entries),
         "conflicts": conflicts,
         "time_zone": employee.effective_time_zone,
+        "short_timers": selectors.short_timers_of(employee_id=employee.pk),
+        "short_timer_choices": ShortTimer.choices,
     }
     return render(request, "timesheets/timer.html", context, status=status)
 
@@ -266,10 +295,42 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
+        if entry is None:
+            messages.success(request, _("Timer stopped within its first minute: discarded, as you chose."))
+            _forget_running(request)
+            return redirect(_next_or(request, "timesheets:timer"))
         minutes = (entry.duration_seconds or 0) // 60
         messages.success(request, _("Timer stopped: %(h)d:%(m)02d logged.") % {"h": minutes // 60, "m": minutes % 60})
     _forget_running(request)
     return redirect(_next_or(request, "timesheets:timer"))
+
+
+@login_required
+@require_POST
+def timer_continue(request: HttpRequest, entry_id: Any) -> HttpResponse:
+    """▶ on a past entry: a timer now on its project, task and description."""
+    employee, entry = _own_entry(request, entry_id)
+    try:
+        services.timer_continue(employee=employee, entry=entry, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(_next_or(request, "timesheets:timer"))
+    messages.success(request, _("Timer started."))
+    _forget_running(request)
+    return redirect(_next_or(request, "timesheets:timer"))
+
+
+@login_required
+@require_POST
+def timer_preference(request: HttpRequest) -> HttpResponse:
+    employee = _me(request)
+    try:
+        services.timer_preference_set(employee=employee, short_timers=request.POST.get("short_timers") or "", actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Timer preference saved."))
+    return redirect("timesheets:timer")
 
 
 def _next_or(request: HttpRequest, default: str) -> str:

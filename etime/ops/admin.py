@@ -14,7 +14,7 @@ from django_celery_beat.models import PeriodicTask
 from etime.core.access import is_admin
 from etime.core.adminkit import elapsed, require_permissions, size, with_action_permissions
 from etime.ops.company import EDITABLE, company_settings_update, invalidate
-from etime.ops.models import BackupRecord, CompanySettings, Job, Notification, ReportSubscription
+from etime.ops.models import BackupRecord, CompanySettings, InAppNotification, Job, Notification, ReportSubscription
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -192,6 +192,15 @@ class NotificationAdmin(_ReadOnly):
     list_filter = ("kind", "status")
     search_fields = ("recipient", "subject")
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(InAppNotification)
+class InAppNotificationAdmin(_ReadOnly):
+    list_display = ("created_at", "kind", "user", "subject", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("subject", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = [f.name for f in InAppNotification._meta.fields]
 
 
 class ReportSubscriptionForm(forms.ModelForm):

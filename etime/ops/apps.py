@@ -17,6 +17,7 @@ class OpsConfig(AppConfig):
 
         scopes.register_area("jobs", "Progress of long jobs (backups, restores, reports)")
         scopes.register_area("settings", "Company settings")
+        scopes.register_area("notifications", "My in-app notifications (the bell)")
         from etime.ops import schedules  # noqa: F401  (the nightly backup's and heartbeat's beat entries)
         from etime.ops.health import check_backups
 
@@ -25,4 +26,7 @@ class OpsConfig(AppConfig):
         from etime.core import registry
         from etime.ops import demo
 
-        registry.register_demo_seeder(demo.seed_operations, order=300)  # last: backs up the whole demo
+        registry.register_demo_seeder(demo.seed_operations, order=300)
+        from etime.ops import views
+
+        registry.register_header_widget(views.bell_widget)  # last: backs up the whole demo

@@ -240,10 +240,11 @@ class NotificationKind(models.TextChoices):
     BACKUP_FAILED = "backup_failed", _("A backup failed")
     INVOICE_OVERDUE = "invoice_overdue", _("An invoice is overdue")
     PROJECT_BUDGET = "project_budget", _("A project I manage reached 80 % or 100 % of its budget")
+    TIMESHEET_RETURNED = "timesheet_returned", _("My timesheet was returned")
 
 
 class NotificationPreference(models.Model):
-    """A user's choice for one kind; no row means the default (email on)."""
+    """A user's choice for one kind, per channel; no row means the defaults (both on)."""
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(
@@ -251,6 +252,7 @@ class NotificationPreference(models.Model):
     )
     kind = models.CharField(max_length=32, choices=NotificationKind.choices, verbose_name=_("kind"))
     email = models.BooleanField(default=True, verbose_name=_("email"))
+    in_app = models.BooleanField(default=True, verbose_name=_("in the app"))
 
     class Meta:
         verbose_name = _("notification preference")
@@ -258,7 +260,7 @@ class NotificationPreference(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="ops_notification_pref_unique")]
 
     def __str__(self) -> str:
-        return f"{self.user} {self.kind} {'on' if self.email else 'off'}"
+        return f"{self.user} {self.kind} email {'on' if self.email else 'off'}, app {'on' if self.in_app else 'off'}"
 
 
 class Notification(models.Model):
@@ -299,6 +301,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient or self.user_id}: {self.status}"
+
+
+class InAppNotification(models.Model):
+    """One notification in a person's list (the bell), written by ``notify`` beside the mail.
+    Read ones are deleted after ETIME_NOTIFICATIONS_READ_RETENTION_DAYS (``ops.purge_notifications``)."""
+
+    id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices, verbose_name=_("kind"))
+    subject = models.CharField(max_length=255, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("body"))
+    link = models.CharField(
+        max_length=500, blank=True, help_text=_("A page of this site about the object"), verbose_name=_("link")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("read at"))
+
+    class Meta:
+        verbose_name = _("in-app notification")
+        verbose_name_plural = _("in-app notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="ops_inapp_user_created"),
+            models.Index(fields=["user"], condition=models.Q(read_at__isnull=True), name="ops_inapp_unread"),
+            models.Index(fields=["read_at"], condition=models.Q(read_at__isnull=False), name="ops_inapp_read"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}: {'read' if self.read_at else 'unread'}"
 
 
 class ReportSubscription(models.Model):

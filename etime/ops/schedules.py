@@ -48,3 +48,12 @@ register(
         description="Sends again the notifications that failed (mail server down) in the last day, up to 5 tries.",
     )
 )
+
+register(
+    DefaultSchedule(
+        name="Purge read notifications",
+        task="ops.purge_notifications",
+        crontab={"minute": "15", "hour": "3"},
+        description="Deletes in-app notifications read more than ETIME_NOTIFICATIONS_READ_RETENTION_DAYS days ago.",
+    )
+)

@@ -108,6 +108,13 @@ def _restore(job: Job, name: str, logical: bool) -> dict[str, Any]:
     return outcome
 
 
+@shared_task(name="ops.purge_notifications")
+def purge_notifications() -> int:
+    from etime.ops.notifications import purge_read
+
+    return purge_read()
+
+
 @shared_task(name="ops.retry_failed_notifications")
 def retry_failed_notifications() -> int:
     from etime.ops.notifications import retry_failed

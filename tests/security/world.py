@@ -162,6 +162,11 @@ def build_world(people: Any) -> dict[str, Any]:
     w["payment"] = bs.payment_record(invoice=w["issued_invoice"], actor=admin, amount=Decimal("10.00"), day=date(2026, 4, 2))
     w["job"] = Job.objects.create(kind="backup", started_by=admin)
 
+    from etime.ops.models import InAppNotification
+
+    w["in_app_notification"] = InAppNotification.objects.create(
+        user=people.alice.user, kind="leave_decided", subject="Matrix notice for Alice", link="/leave/"
+    )
     w["audit_event"] = AuditEvent.objects.order_by("-occurred_at").first()
     missing = [k for k, v in w.items() if v is None]
     assert not missing, f"world objects not built: {missing}"

@@ -419,7 +419,8 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
     Claims the Job first (Celery may deliver twice): None when another run has it. A
     ``running`` Job whose updates stopped for longer than a task may run lost its worker
     and is taken over (its transaction was rolled back with the connection)."""
-    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    limit = settings.ETIME_QUEUE_TIME_LIMITS[settings.ETIME_TASK_QUEUE["timesheets.import_entries"]]
+    stale = timezone.now() - timedelta(seconds=limit)
     claimed = Job.objects.filter(
         Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, updated_at__lt=stale), pk=job_id, kind=JOB_KIND
     ).update(state=Job.State.RUNNING, done=0, errors=[], updated_at=timezone.now())

@@ -194,3 +194,29 @@ def test_punch_to_attendance_latency_is_observed_when_the_day_is_recomputed(clie
         before, "etime_punch_to_attendance_seconds_bucket", le="60.0"
     ) + 2
     assert value(after, "etime_attendance_dirty_days") == 0
+
+
+def test_the_dashboard_and_the_alert_rules_use_only_metrics_etime_exports(client: Any) -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    exported = set()
+    for family in text_string_to_metric_families(response.content.decode()):
+        exported |= {family.name + suffix for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+    docs = Path(settings.BASE_DIR) / "docs" / "ops"
+    dashboard = json.loads((docs / "grafana-dashboard.json").read_text())
+    rules = yaml.safe_load((docs / "alerts.yml").read_text())["groups"][0]["rules"]
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert len(exprs) >= 10 and len(rules) >= 8
+    for rule in rules:
+        assert rule["alert"] and rule["expr"] and rule["labels"]["severity"] in ("warning", "critical")
+        assert rule["annotations"]["summary"]
+        exprs.append(str(rule["expr"]))
+    used = {name for expr in exprs for name in re.findall(r"\betime_[a-z_]+", expr)}
+    assert used - exported == set()
+    assert {"etime_celery_queue_length", "etime_device_sync_lag_seconds", "etime_backup_age_seconds",
+            "etime_mails_waiting", "etime_login_failures_total"} <= used  # fmt: skip

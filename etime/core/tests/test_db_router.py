@@ -33,9 +33,9 @@ def replicate() -> None:
     """Copy the org chart to the replica, as streaming replication would."""
     from accounts.models import Location
 
-    for model in (Location, Department, User, Employee):
-        rows = list(model.objects.using("default").order_by("pk"))
-        model.objects.using("replica").bulk_create(rows)
+    models: list[Any] = [Location, Department, User, Employee]
+    for model in models:
+        model.objects.using("replica").bulk_create(list(model.objects.using("default").order_by("pk")))
 
 
 def test_without_a_replica_reports_read_the_primary(people: Any, token_client: Any) -> None:

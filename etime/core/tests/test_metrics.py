@@ -157,11 +157,9 @@ def test_device_lag_backup_age_and_mails_waiting_are_the_databases(client: Any) 
                                         started_at=now - timedelta(hours=hours))  # fmt: skip
         for status, attempts, age in (("queued", 0, 0), ("queued", 0, 1), ("failed", 1, 2), ("failed", 5, 2),
                                       ("failed", 1, 30), ("sent", 1, 1)):  # fmt: skip
-            Notification.objects.create(recipient="x@example.com", kind="device_offline", subject="s", body="b",
-                                        status=status, attempts=attempts)  # fmt: skip
-            Notification.objects.filter(pk=Notification.objects.order_by("-pk").first().pk).update(
-                created_at=now - timedelta(hours=age)
-            )
+            mail = Notification.objects.create(recipient="x@example.com", kind="device_offline", subject="s",
+                                               body="b", status=status, attempts=attempts)  # fmt: skip
+            Notification.objects.filter(pk=mail.pk).update(created_at=now - timedelta(hours=age))
         samples = scrape(client)
     assert value(samples, "etime_device_sync_lag_seconds", device="Lobby", protocol="adms") == 90
     assert value(samples, "etime_device_sync_lag_seconds", device="Gate", protocol="adms") == 7200

@@ -367,10 +367,12 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # An https deployment (docs/DEPLOYMENT.md) gets HSTS, and, behind the TLS proxy where Django
 # knows the scheme, plain-HTTP visitors are sent to HTTPS. Health checks and ADMS clocks
-# (many speak plain HTTP only) are exempt from the redirect.
+# (many speak plain HTTP only) are exempt from the redirect, and so is /metrics, which
+# Prometheus may scrape on gunicorn's port inside the network (a redirect would not take
+# back a token already sent).
 _https_deploy = not DEBUG and ETIME_BASE_URL.startswith("https://")
 SECURE_SSL_REDIRECT = env_bool("ETIME_SSL_REDIRECT", _https_deploy and SECURE_PROXY_SSL_HEADER is not None)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^iclock/"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^iclock/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("ETIME_HSTS_SECONDS", 31_536_000 if _https_deploy else 0, minimum=0)
 
 # --- Email ----------------------------------------------------------------------------

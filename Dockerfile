@@ -30,8 +30,12 @@ COPY --from=ldap-wheel /wheels /wheels
 RUN docker/build-steps.sh build requirements
 COPY . .
 # Static files collected with DEBUG off (the manifest storage production serves from).
+# docker-compose.yml mounts volumes on the directories made below: a new volume takes the
+# image directory's owner, so the etime user can write media, backups and metrics files.
 RUN docker/build-steps.sh build static \
- && useradd --system --home /var/lib/etime etime && mkdir -p /var/lib/etime && chown etime /var/lib/etime
+ && useradd --system --home /var/lib/etime etime \
+ && mkdir -p /var/lib/etime/media /var/lib/etime/backups /var/lib/etime-metrics \
+ && chown -R etime /var/lib/etime /var/lib/etime-metrics
 USER etime
 EXPOSE 8000
 ENTRYPOINT ["/app/docker/entrypoint.sh"]

@@ -5,17 +5,22 @@ from __future__ import annotations
 import time
 
 from celery import shared_task
+from django.core.cache import cache
 
 from attendance.services import close_days, recompute_dirty
 
 # A task run stops claiming new batches after this long and hands the rest to a fresh
 # task, so one run never nears the worker's hard time limit.
 RUN_BUDGET_SECONDS = 120
+# Set while a recompute task waits in the queue (services.dirty.enqueue_recompute).
+RECOMPUTE_PENDING_KEY = "attendance:recompute-pending"
 
 
 @shared_task(name="attendance.recompute_dirty_days")
 def recompute_dirty_days() -> int:
     """Recompute the dirty set, batch by batch; re-enqueue itself if work remains."""
+    # Dropped before claiming: a day marked from now on enqueues a task of its own.
+    cache.delete(RECOMPUTE_PENDING_KEY)
     started = time.monotonic()
     total = 0
     while True:

@@ -18,7 +18,8 @@
 # connection a browser opened ahead ("preconnect") and never used, and is then killed
 # (WORKER TIMEOUT); a threaded worker keeps serving others meanwhile.
 # Knobs: ETIME_BIND (gunicorn's address, 0.0.0.0:8000), WEB_CONCURRENCY (3), WEB_THREADS (4),
-# WORKER_CONCURRENCY (2), FORWARDED_ALLOW_IPS (127.0.0.1), ETIME_BEAT_SCHEDULE_FILE.
+# WORKER_CONCURRENCY (2), WORKER_QUEUES (all), WORKER_NAME (worker), WORKER_MAX_TASKS_PER_CHILD
+# (no limit), FORWARDED_ALLOW_IPS (127.0.0.1), ETIME_BEAT_SCHEDULE_FILE.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -65,7 +66,11 @@ start() {
            --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" --no-control-socket
       ;;
     worker)
-      exec "$PYTHON" -m celery -A etime worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}"
+      # WORKER_QUEUES unset: every queue (one worker does all the work); set, the queues of
+      # this worker's group (docker-compose.yml runs one worker per queue).
+      exec "$PYTHON" -m celery -A etime worker --loglevel=INFO --concurrency="${WORKER_CONCURRENCY:-2}" \
+           ${WORKER_QUEUES:+--queues="$WORKER_QUEUES"} --hostname="${WORKER_NAME:-worker}@%h" \
+           ${WORKER_MAX_TASKS_PER_CHILD:+--max-tasks-per-child="$WORKER_MAX_TASKS_PER_CHILD"}
       ;;
     beat)
       exec "$PYTHON" -m celery -A etime beat --loglevel=INFO \

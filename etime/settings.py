@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from kombu import Queue
 
 from etime.env import env_bool, env_format, env_int, env_list, env_map, env_str
 
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: counts every answer and its time per view (docs/OPERATIONS.md "Metrics").
+    "etime.core.metrics.MetricsMiddleware",
+    # The explicitly read-only report views read from the replica, when there is one.
+    "etime.core.db_router.ReplicaReportsMiddleware",
     "etime.core.middleware.RequestIdMiddleware",
     "etime.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -127,6 +132,16 @@ else:
         }
     }
 
+# A PostgreSQL streaming replica for read-only reports (docs/DEPLOYMENT.md "Scaling out"):
+# etime.core.db_router sends the reads of the views marked read-only there, every write and
+# every other read to "default". ETIME_REPORTS_DATABASE names the alias those reads use.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql"
+ETIME_REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+DATABASE_ROUTERS = ["etime.core.db_router.ReportsReplicaRouter"]
+
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 CACHE_KEY_PREFIX = env_str("ETIME_CACHE_PREFIX", "etime")
@@ -153,15 +168,76 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("ETIME_TASK_TIME_LIMIT", 600, minimum=1)
-CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env_bool("ETIME_CELERY_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Queues (docs/OPERATIONS.md "Queues and workers"): each kind of work has its own queue, so
+# a backlog in one (a restore, a month of reports, a clock replaying its log) never delays
+# another (punches turning into attendance, a password-reset mail). Every task is named
+# here; a worker started without --queues consumes them all (the embedded default, the
+# tests' live worker, a small installation), docker-compose.yml runs one worker per queue.
+ETIME_QUEUES = ("default", "devices", "attendance", "mail", "reports", "backups")
+ETIME_TASK_QUEUE = {
+    "devices.sync_due_devices": "devices",
+    "devices.sync_device": "devices",
+    "devices.alert_offline_devices": "devices",
+    "attendance.recompute_dirty_days": "attendance",
+    "attendance.close_days": "attendance",
+    "accounts.send_password_reset": "mail",
+    "leave.send_request_email": "mail",
+    "devices.send_offline_alert": "mail",
+    "devices.send_knock_alert": "mail",
+    "billing.send_overdue_reminders": "mail",
+    "timesheets.send_daily_reminders": "mail",
+    "timesheets.send_approval_reminders": "mail",
+    "ops.warranty_reminders": "mail",
+    "ops.retry_failed_notifications": "mail",
+    "ops.send_scheduled_reports": "reports",
+    "billing.render_invoice_pdf": "reports",
+    "timesheets.import_entries": "reports",
+    "ops.backup": "backups",
+    "ops.restore": "backups",
+    "ops.heartbeat": "default",
+    "core.purge_idempotency_records": "default",
+    "leave.post_entitlements": "default",
+    "leave.close_year": "default",
+    "leave.expire_carry_forward": "default",
+    "timesheets.stop_overlong_timers": "default",
+}
+# Hard time limit per queue, seconds (the soft limit, which a task may catch, 30 s before).
+# ETIME_TASK_TIME_LIMIT stays the default queue's (and any task not listed above).
+CELERY_TASK_TIME_LIMIT = env_int("ETIME_TASK_TIME_LIMIT", 600, minimum=1)
+_queue_limits = env_map(
+    "ETIME_QUEUE_TIME_LIMITS",
+    {"default": str(CELERY_TASK_TIME_LIMIT), "devices": "600", "attendance": "600", "mail": "120",
+     "reports": "1800", "backups": "7200"},
+    keys=set(ETIME_QUEUES),
+)  # fmt: skip
+if not all(v.isdigit() and int(v) >= 1 for v in _queue_limits.values()):
+    from etime.env import ImproperlyConfiguredEnv
+
+    raise ImproperlyConfiguredEnv(f"ETIME_QUEUE_TIME_LIMITS: each limit is a whole number of seconds: {_queue_limits}")
+ETIME_QUEUE_TIME_LIMITS = {queue: int(seconds) for queue, seconds in _queue_limits.items()}
+CELERY_TASK_TIME_LIMIT = ETIME_QUEUE_TIME_LIMITS["default"]
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT - 30)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(queue, routing_key=queue) for queue in ETIME_QUEUES]
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in ETIME_TASK_QUEUE.items()}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"time_limit": ETIME_QUEUE_TIME_LIMITS[queue], "soft_time_limit": max(1, ETIME_QUEUE_TIME_LIMITS[queue] - 30)}
+    for name, queue in ETIME_TASK_QUEUE.items()
+}
+# A punch marks its days dirty; the recompute task is enqueued at most once while one is
+# waiting, and waits this long for more punches to join it (a morning rush: one recompute
+# of many days, not one per punch). Beat runs it every minute anyway.
+ETIME_ATTENDANCE_RECOMPUTE_DELAY_SECONDS = env_int("ETIME_ATTENDANCE_RECOMPUTE_DELAY_SECONDS", 5, minimum=0)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 60}
+    # Redis hands an unacknowledged task to another worker after this long: longer than
+    # any task may run, or a long backup would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {"visibility_timeout": max(ETIME_QUEUE_TIME_LIMITS.values()) + 60}
 else:
     _queue_dir = DATA_DIR / "celery" / "queue"
     _processed_dir = DATA_DIR / "celery" / "processed"
@@ -291,10 +367,12 @@ CONTENT_SECURITY_POLICY: dict[str, Any] = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # An https deployment (docs/DEPLOYMENT.md) gets HSTS, and, behind the TLS proxy where Django
 # knows the scheme, plain-HTTP visitors are sent to HTTPS. Health checks and ADMS clocks
-# (many speak plain HTTP only) are exempt from the redirect.
+# (many speak plain HTTP only) are exempt from the redirect, and so is /metrics, which
+# Prometheus may scrape on gunicorn's port inside the network (a redirect would not take
+# back a token already sent).
 _https_deploy = not DEBUG and ETIME_BASE_URL.startswith("https://")
 SECURE_SSL_REDIRECT = env_bool("ETIME_SSL_REDIRECT", _https_deploy and SECURE_PROXY_SSL_HEADER is not None)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^iclock/"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^iclock/", r"^metrics$"]
 SECURE_HSTS_SECONDS = env_int("ETIME_HSTS_SECONDS", 31_536_000 if _https_deploy else 0, minimum=0)
 
 # --- Email ----------------------------------------------------------------------------
@@ -667,3 +745,37 @@ ETIME_KIOSK_PAIRING_MINUTES = env_int("ETIME_KIOSK_PAIRING_MINUTES", 15, minimum
 # JPEG a kiosk may send (docs/SECURITY.md "Kiosk photos").
 ETIME_KIOSK_PHOTO_DAYS = env_int("ETIME_KIOSK_PHOTO_DAYS", 30, minimum=1)
 ETIME_KIOSK_PHOTO_MAX_BYTES = env_int("ETIME_KIOSK_PHOTO_MAX_BYTES", 400_000, minimum=10_000)
+
+# --- Metrics and error reports (docs/OPERATIONS.md "Metrics") ----------------------------
+# GET /metrics answers a bearer token or an allow-listed peer address; with neither it is off.
+ETIME_METRICS_TOKEN = env_str("ETIME_METRICS_TOKEN")
+_metrics_allow = env_list("ETIME_METRICS_ALLOW")
+try:
+    import ipaddress as _ipaddress
+
+    ETIME_METRICS_ALLOW = [_ipaddress.ip_network(item, strict=False) for item in _metrics_allow]
+except ValueError as _exc:
+    from etime.env import ImproperlyConfiguredEnv
+
+    raise ImproperlyConfiguredEnv(f"ETIME_METRICS_ALLOW: {_exc}") from None
+# prometheus-client's multiprocess mode (gunicorn's and Celery's processes write their
+# counts to files here, /metrics adds them up); the library reads the same variable.
+PROMETHEUS_MULTIPROC_DIR = env_str("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
+# Errors to Sentry (or a Sentry-compatible service such as GlitchTip) when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        # People's names, addresses and punches stay here: no request bodies, users or cookies.
+        send_default_pii=False,
+        traces_sample_rate=0.0,
+    )

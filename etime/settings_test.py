@@ -60,3 +60,13 @@ ETIME_COMPANY_IBAN = "CH93 0076 2011 6238 5295 7"
 # those personas in without a second factor, so the 2FA tests (accounts/tests/test_twofactor.py)
 # turn the requirement back on where they test it.
 ETIME_2FA_REQUIRED_FOR = []
+# A second PostgreSQL database stands in for the read replica (etime.core.db_router): its
+# own test database, created only for the tests that ask for the "replica" alias. Routing
+# stays off (ETIME_REPORTS_DATABASE "default") unless a test turns it on.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _primary = DATABASES["default"]  # noqa: F405
+    DATABASES["replica"] = {  # noqa: F405
+        **_primary,
+        "TEST": {"NAME": f"test_{_primary['NAME']}_replica"},
+    }
+    ETIME_REPORTS_DATABASE = "default"

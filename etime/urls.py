@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from etime.api_urls import DOMAIN_APPS
 from etime.core.health import healthz, live, ready
+from etime.core.metrics import metrics_view
 from etime.core.pwa import manifest, service_worker
 
 
@@ -33,6 +34,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
     path("health/", live, name="health"),
     path("health/ready/", ready, name="health-ready"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (docs/OPERATIONS.md "Metrics")
     path("admin/", admin.site.urls),
     path("", include("etime.ops.urls")),  # operations: notification preferences
     path("api/v1/", include("etime.api_urls")),

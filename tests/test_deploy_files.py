@@ -12,17 +12,50 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.embedded
 
 
+WORKERS = {"worker", "worker-devices", "worker-attendance", "worker-mail", "worker-reports", "worker-backups"}
+
+
 def test_compose_defines_the_production_services_on_one_image() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for role in ("web", "worker", "beat"):
-        service = services[role]
-        assert service["command"] == [role]
+    assert set(services) == {"postgres", "redis", "web", "beat"} | WORKERS
+    for name in {"web", "beat"} | WORKERS:
+        service = services[name]
+        assert service["command"] == ["worker" if name in WORKERS else name]
+        assert service["image"] == "etime:latest"
         assert service["environment"]["DATABASE_URL"].startswith("postgres://")
         assert service["environment"]["REDIS_URL"].startswith("redis://redis:6379")
         assert set(service["depends_on"]) == {"postgres", "redis"}
     assert services["web"]["healthcheck"]["test"][-1].endswith("/healthz")
+
+
+def test_compose_runs_a_worker_for_each_queue_and_every_queue_has_one() -> None:
+    """A backlog in one queue must not wait behind another's: each worker consumes its own,
+    and a queue no worker consumes would never run."""
+    from django.conf import settings
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    consumed: list[str] = []
+    for name in sorted(WORKERS):
+        env = services[name]["environment"]
+        queues = env["WORKER_QUEUES"].split(",")
+        consumed += queues
+        assert env["WORKER_NAME"] and int(env["WORKER_CONCURRENCY"]) >= 1, name
+    assert sorted(consumed) == sorted(settings.ETIME_QUEUES)
+    assert services["worker-backups"]["environment"]["WORKER_CONCURRENCY"] == "1"  # one backup at a time
+    steps = (ROOT / "docker" / "build-steps.sh").read_text()
+    assert '${WORKER_QUEUES:+--queues="$WORKER_QUEUES"}' in steps
+
+
+def test_web_and_workers_share_one_metrics_directory_the_image_lets_them_write() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in {"web"} | WORKERS:
+        directory = services[name]["environment"]["PROMETHEUS_MULTIPROC_DIR"]
+        assert f"metrics:{directory}" in services[name]["volumes"], name
+    assert compose["volumes"]["metrics"]["driver_opts"]["type"] == "tmpfs"  # no counts left from a previous run
+    dockerfile = " ".join(_instructions((ROOT / "Dockerfile").read_text()))
+    assert directory in dockerfile and f"chown -R etime /var/lib/etime {directory}" in dockerfile
 
 
 def test_entrypoint_starts_each_compose_role_through_the_build_steps_script() -> None:

@@ -419,7 +419,8 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
     Claims the Job first (Celery may deliver twice): None when another run has it. A
     ``running`` Job whose updates stopped for longer than a task may run lost its worker
     and is taken over (its transaction was rolled back with the connection)."""
-    job = job_claim(job_id=job_id, kind=JOB_KIND, stale_after_seconds=settings.CELERY_TASK_TIME_LIMIT)
+    limit = settings.ETIME_QUEUE_TIME_LIMITS[settings.ETIME_TASK_QUEUE["timesheets.import_entries"]]
+    job = job_claim(job_id=job_id, kind=JOB_KIND, stale_after_seconds=limit)
     if job is None:
         return None
     # The report is read by whoever started the import: in their language (a worker has no request).

@@ -14,11 +14,12 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db import connection
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
 from attendance.models import DirtyDay
-from etime.core.queue import enqueue_on_commit
 
 _CHUNK = 500
 
@@ -64,9 +65,20 @@ def mark_dirty(pairs: Iterable[tuple[Any, date]], *, enqueue: bool = True) -> in
 
 
 def enqueue_recompute() -> None:
-    from attendance.tasks import recompute_dirty_days
+    """After commit, enqueue one recompute unless one is already waiting (a morning rush of
+    punches costs one recompute per ETIME_ATTENDANCE_RECOMPUTE_DELAY_SECONDS, not one per
+    punch): the waiting task claims every day marked before it starts."""
+    transaction.on_commit(_enqueue_recompute_once)
 
-    enqueue_on_commit(recompute_dirty_days)
+
+def _enqueue_recompute_once() -> None:
+    from attendance.tasks import RECOMPUTE_PENDING_KEY, recompute_dirty_days
+
+    delay = settings.ETIME_ATTENDANCE_RECOMPUTE_DELAY_SECONDS
+    # The mark expires on its own, so a task lost with its broker cannot stop recomputes
+    # for long (beat's every-minute run covers the gap meanwhile).
+    if cache.add(RECOMPUTE_PENDING_KEY, 1, timeout=delay + 300):
+        recompute_dirty_days.apply_async(countdown=delay or None)
 
 
 def pairs_for_punches(touched: Iterable[tuple[Any, datetime]]) -> set[tuple[Any, date]]:

@@ -32,6 +32,7 @@ from accounts.models import Employee
 from attendance import conf, engine, providers
 from attendance.models import AttendanceDay, DirectionMode, DirtyDay, ManualDayStatus, Punch, PunchDirectionRule
 from attendance.selectors import PlanCache, is_locked, locked_ranges, plans_for
+from etime.core import metrics
 
 CHUNK = 500
 WRITE_BATCH = 2000
@@ -326,7 +327,7 @@ def recompute_dirty(*, batch: int = CLAIM_BATCH, now: datetime | None = None) ->
             DirtyDay.objects.select_for_update(skip_locked=True)
             .filter(Q(claim__isnull=True) | Q(claimed_until__lt=now))
             .order_by("id")
-            .values_list("id", "employee_id", "date")[:batch]
+            .values_list("id", "employee_id", "date", "marked_at")[:batch]
         )
         if not claimed:
             return 0
@@ -334,7 +335,7 @@ def recompute_dirty(*, batch: int = CLAIM_BATCH, now: datetime | None = None) ->
             claim=claim, claimed_until=now + CLAIM_LEASE, claimed_version=F("version")
         )
     wanted: dict[Any, set[date]] = defaultdict(set)
-    for _id, employee_id, day in claimed:
+    for _id, employee_id, day, _marked in claimed:
         wanted[employee_id].add(day)
     ctx = _RunContext(now)
     result = RecomputeResult()
@@ -344,6 +345,8 @@ def recompute_dirty(*, batch: int = CLAIM_BATCH, now: datetime | None = None) ->
         with transaction.atomic():
             _recompute_chunk(ctx, ranges, result, only={e: wanted[e] for e in chunk})
     _release(claim)
+    # Punch (or plan, leave) → attendance: how long each day waited to be recomputed.
+    metrics.observe_recompute((row[3] for row in claimed), now=timezone.now())
     return len(claimed)
 
 

@@ -11,7 +11,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from etime import checks  # noqa: F401  (registers the boot-time system checks)
-        from etime.core import celery_context, pg_adapters, schedules  # noqa: F401  (request id into tasks; defaults)
+        from etime.core import celery_context, metrics, pg_adapters, schedules  # noqa: F401  (request id into tasks; defaults)
         from etime.core.api import schema  # noqa: F401  (OpenAPI extension for NamedChoiceField)
 
+        metrics.connect_signals()  # task durations per queue, failed logins (docs/OPERATIONS.md "Metrics")
         pg_adapters.register()  # aware datetimes go to PostgreSQL in UTC (offsets over 15:59)

@@ -191,6 +191,7 @@ ETIME_TASK_QUEUE = {
     "billing.send_overdue_reminders": "mail",
     "timesheets.send_daily_reminders": "mail",
     "timesheets.send_approval_reminders": "mail",
+    "timesheets.send_budget_alerts": "mail",
     "ops.warranty_reminders": "mail",
     "ops.retry_failed_notifications": "mail",
     "ops.send_scheduled_reports": "reports",
@@ -204,6 +205,8 @@ ETIME_TASK_QUEUE = {
     "leave.close_year": "default",
     "leave.expire_carry_forward": "default",
     "timesheets.stop_overlong_timers": "default",
+    "devices.purge_kiosk_photos": "default",
+    "ops.purge_notifications": "default",
 }
 # Hard time limit per queue, seconds (the soft limit, which a task may catch, 30 s before).
 # ETIME_TASK_TIME_LIMIT stays the default queue's (and any task not listed above).

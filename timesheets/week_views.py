@@ -63,6 +63,12 @@ def _uuid(value: str | None) -> UUID | None:
         return None
 
 
+def _pick(queryset: Any, raw: str | None) -> Any:
+    """The row of ``queryset`` with the posted id, or None (also for a malformed id)."""
+    pk = _uuid(raw)
+    return queryset.filter(pk=pk).first() if pk is not None else None
+
+
 def grid_context(
     employee: Employee,
     monday: date,
@@ -205,9 +211,10 @@ def week_grid_save(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     cells: list[services.GridCell] = []
     post = request.POST
-    for name, value in post.items():
+    for name in post:
         if not name.startswith("cell_"):
             continue
+        value = post.get(name, "")
         try:
             _prefix, project_id, task_id, iso = name.split("_")
         except ValueError:
@@ -317,7 +324,7 @@ def entries_bulk_edit(request: HttpRequest) -> HttpResponse:
     changes: dict[str, Any] = {}
     project_id, task_id = post.get("project", UNCHANGED), post.get("task", UNCHANGED)
     if project_id:
-        project = selectors.project_list_loggable(employee=employee).filter(pk=_uuid(project_id)).first()
+        project = _pick(selectors.project_list_loggable(employee=employee), project_id)
         if project is None:
             messages.error(request, _("Choose a project you can log time on."))
             return redirect(_week_url(monday))
@@ -325,7 +332,7 @@ def entries_bulk_edit(request: HttpRequest) -> HttpResponse:
     if task_id == NO_TASK:
         changes["task"] = None
     elif task_id:
-        task = selectors.task_list_loggable(employee=employee).filter(pk=_uuid(task_id)).first()
+        task = _pick(selectors.task_list_loggable(employee=employee), task_id)
         if task is None or (project_id and str(task.project_id) != project_id):
             messages.error(request, _("This task belongs to another project."))
             return redirect(_week_url(monday))
@@ -496,13 +503,12 @@ def calendar_create(request: HttpRequest) -> JsonResponse:
     times = _times(request, employee)
     if isinstance(times, JsonResponse):
         return times
-    project = selectors.project_list_loggable(employee=employee).filter(pk=_uuid(request.POST.get("project"))).first()
+    project = _pick(selectors.project_list_loggable(employee=employee), request.POST.get("project"))
     if project is None:
         return JsonResponse({"code": "validation_error", "message": _("Choose a project.")}, status=400)
     task = None
     if request.POST.get("task"):
-        task = selectors.task_list_loggable(employee=employee).filter(
-            pk=_uuid(request.POST.get("task")), project=project).first()  # fmt: skip
+        task = _pick(selectors.task_list_loggable(employee=employee).filter(project=project), request.POST.get("task"))
         if task is None:
             return JsonResponse({"code": "validation_error", "message": _("This task belongs to another project.")},
                                 status=400)  # fmt: skip

@@ -302,3 +302,32 @@ def test_calendar_drag_creates_moves_resizes_and_an_overlap_asks(
     expect(page.locator("[data-testid=calendar-entry]")).to_have_count(4)
     _shot(page, f"calendar-{viewport}")
     assert seen == []
+
+
+def test_calendar_shows_the_persons_zone_whatever_the_browsers_zone(
+    people: Any, catalog_: Any, browser: Any, live_server: Any
+) -> None:
+    """A Zurich employee's browser set to Honolulu (UTC−10): the entry from 23:30 Monday to
+    00:30 Tuesday Zurich time is drawn at 23:30 on Monday, and a drag keeps Zurich times."""
+    late = _entry(people, catalog_["website"], at(MONDAY, "23:00"), at(TUESDAY, "00:00"), "Late")
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], timezone_id="Pacific/Honolulu", service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "alice@example.com")
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "Pacific/Honolulu"
+        page.goto(f"{live_server.url}/time/calendar/?date={MONDAY.isoformat()}")
+        event = page.locator(f"[data-testid=calendar-entry][data-entry='{late.pk}']")
+        expect(event).to_contain_text("23:00")
+        assert event.bounding_box()["x"] < _column_x(page, TUESDAY) - 20  # Monday's column
+        x = _column_x(page, MONDAY)
+        _move(page, x, late, "23:00", "22:00")
+        page.wait_for_selector("[data-testid=calendar-status]:not(:empty)")
+        page.wait_for_load_state("networkidle")
+        assert _local(late) == ("22:00", "23:00") and late.date == MONDAY
+    finally:
+        context.close()

@@ -74,6 +74,7 @@ def test_durations_that_are_not_durations_say_why(text: str, separator: str, say
 # --- the grid service --------------------------------------------------------------------------------------
 
 
+@pytest.mark.embedded
 def test_a_new_cell_starts_after_the_days_last_entry_or_at_nine(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services
 
@@ -109,6 +110,7 @@ def test_changing_a_cell_moves_its_one_entrys_end_and_emptying_it_deletes_it(
     assert not TimeEntry.objects.filter(pk=two.pk).exists()
 
 
+@pytest.mark.embedded
 def test_a_cell_with_several_entries_is_refused_and_nothing_else_is_written(
     people: Any, catalog: Any, entry: Any
 ) -> None:
@@ -143,6 +145,7 @@ def test_copy_last_week_copies_at_the_same_times_and_skips_overlaps(people: Any,
     assert _local(wednesday) == ("14:00", "15:00")
 
 
+@pytest.mark.embedded
 def test_bulk_update_is_all_or_nothing(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services
     from timesheets.errors import EntriesNotSaved
@@ -212,6 +215,7 @@ def test_an_unreadable_cell_keeps_what_was_typed_and_saves_nothing(
     assert TimeEntry.objects.filter(employee=people.alice).count() == 1
 
 
+@pytest.mark.embedded
 def test_a_locked_cell_is_refused_under_it_and_the_other_cells_are_not_saved(
     alice_client: Any, people: Any, catalog: Any, entry: Any
 ) -> None:
@@ -340,3 +344,36 @@ def test_calendar_create_and_a_locked_move(alice_client: Any, people: Any, catal
     other = alice_client.post(reverse("timesheets:calendar_update", args=[theirs.pk]),
                               {"start": "2026-03-02T10:00:00", "end": "2026-03-02T11:00:00"})  # fmt: skip
     assert other.status_code == 404
+
+
+# --- a zone far from UTC, near midnight ----------------------------------------------------------------------
+
+
+def test_grid_and_calendar_use_the_persons_zone_far_from_utc(alice_client: Any, people: Any, catalog: Any) -> None:
+    """Kiritimati is UTC+14: Monday 09:00 there is Sunday 19:00 UTC, and an entry at 23:30
+    its time still counts for (and is shown on) its own day."""
+    import zoneinfo
+
+    from timesheets import services
+
+    kiritimati = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    people.alice.time_zone = "Pacific/Kiritimati"
+    people.alice.save()
+    services.week_grid_save(
+        employee=people.alice, actor=people.alice.user,
+        cells=[services.GridCell(key="m", project=catalog.website, task=None, day=MONDAY, seconds=3600)],
+    )  # fmt: skip
+    made = TimeEntry.objects.get(employee=people.alice)
+    assert made.date == MONDAY and made.start.astimezone(kiritimati).strftime("%a %H:%M") == "Mon 09:00"
+    assert made.start.isoformat().startswith("2026-03-01T19:00")  # Sunday in UTC
+
+    late = alice_client.post(reverse("timesheets:calendar_create"), {
+        "start": "2026-03-03T23:30:00", "end": "2026-03-04T00:30:00", "project": catalog.support.pk,
+    })  # fmt: skip
+    assert late.status_code == 201
+    entry = TimeEntry.objects.get(employee=people.alice, project=catalog.support)
+    assert entry.date == TUESDAY and entry.duration_seconds == 3600
+    feed = alice_client.get(reverse("timesheets:calendar_feed"), {"start": "2026-03-02", "end": "2026-03-09"}).json()
+    assert {e["start"] for e in feed} == {"2026-03-02T09:00:00", "2026-03-03T23:30:00"}
+    page = alice_client.get(f"{reverse('timesheets:week')}?week={MONDAY.isoformat()}").content.decode()
+    assert f'name="{_cell(catalog.support, TUESDAY)}" value="1:00"' in page

@@ -270,10 +270,16 @@ def test_calendar_drag_creates_moves_resizes_and_an_overlap_asks(
 
     # Resize Alpha by its lower edge to 12:00.
     _clear(page)
-    box = _event_box(page, alpha)
-    page.mouse.move(5, 5)
-    page.mouse.move(x, box["y"] + box["height"] / 2, steps=3)
-    resizer = page.locator(f"[data-entry='{alpha.pk}'] .fc-event-resizer-end")
+    event = page.locator(f"[data-testid=calendar-entry][data-entry='{alpha.pk}']")
+    expect(event).to_contain_text("10:00")  # redrawn after the move was saved
+    _event_box(page, alpha)
+    resizer = event.locator(".fc-event-resizer-end")
+    for _ in range(5):  # the handle shows while the pointer is over the entry
+        page.mouse.move(5, 5)
+        event.hover()
+        if resizer.is_visible():
+            break
+    resizer.wait_for(state="visible")
     handle = resizer.bounding_box()
     _drag(page, handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2,
           handle["y"] + handle["height"] / 2 + _lane_y(page, "12:00") - _lane_y(page, "11:00"))  # fmt: skip

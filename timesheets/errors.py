@@ -61,3 +61,14 @@ class NotAllowed(DomainError):
     code = "permission_denied"
     status = 403
     message = _("You may not do this.")
+
+
+class EntriesNotSaved(DomainError):
+    """A week grid save, a bulk edit or a calendar change refused as a whole (nothing
+    written). ``details.items``: per grid cell name (or entry id), ``{"code", "message"}``
+    of the refusal there: ``period_locked``, ``time_entry_overlap``, ``validation_error``,
+    ``cell_has_several_entries``, ``cell_has_timer``."""
+
+    code = "entries_not_saved"
+    status = 409
+    message = _("Nothing was saved: some changes were refused.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -476,3 +476,39 @@ def week_logged_seconds(*, employee_id: Any, week_start: date) -> int:
         employee_id=employee_id, date__gte=week_start, date__lte=week_start + timedelta(days=6), end__isnull=False
     ).aggregate(total=Sum("duration_seconds"))["total"]
     return int(total or 0)
+
+
+# Where the week grid places a day's first entry when attendance plans no shift that day.
+DEFAULT_DAY_START = time(9, 0)
+
+
+def day_start_time(*, employee: Employee, day: date) -> time:
+    """The local time a day's work starts for ``employee``: the planned shift's start
+    (attendance's schedule), else ``DEFAULT_DAY_START``."""
+    from attendance.selectors import plans_for
+
+    rule = plans_for([employee.pk], day, day)[employee.pk].get(day)
+    return rule.start_time if rule is not None else DEFAULT_DAY_START
+
+
+def day_latest_end(*, employee_id: Any, day: date) -> datetime | None:
+    """The end of the latest finished entry counting for ``day`` (where the grid places the
+    next one)."""
+    return (
+        TimeEntry.objects.filter(employee_id=employee_id, date=day, end__isnull=False)
+        .order_by("-end")
+        .values_list("end", flat=True)
+        .first()
+    )
+
+
+def calendar_punches(*, user: AnyUser, employee: Employee, start: datetime, end: datetime) -> list[Any]:
+    """The employee's clock punches in [start, end) that ``user`` may see (attendance's
+    selector), oldest first: the calendar shows them read-only."""
+    from attendance.selectors import punches_visible
+
+    return list(
+        punches_visible(user=user)
+        .filter(employee_id=employee.pk, timestamp__gte=start, timestamp__lt=end)
+        .order_by("timestamp")
+    )

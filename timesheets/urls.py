@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from timesheets import views
+from timesheets import views, week_views
 
 app_name = "timesheets"
 
@@ -19,6 +19,13 @@ urlpatterns = [
     path("time/week/", views.week, name="week"),
     path("time/week/submit/", views.week_submit, name="week_submit"),
     path("time/week/duplicate/", views.duplicate_day, name="duplicate_day"),
+    path("time/week/grid/", week_views.week_grid_save, name="week_grid_save"),
+    path("time/week/copy/", week_views.week_copy, name="week_copy"),
+    path("time/week/bulk/", week_views.entries_bulk_edit, name="entries_bulk_edit"),
+    path("time/calendar/", week_views.calendar, name="calendar"),
+    path("time/calendar/feed/", week_views.calendar_feed, name="calendar_feed"),
+    path("time/calendar/entries/", week_views.calendar_create, name="calendar_create"),
+    path("time/calendar/entries/<uuid:entry_id>/", week_views.calendar_update, name="calendar_update"),
     path("time/entries/new/", views.entry_new, name="entry_new"),
     path("time/entries/<uuid:entry_id>/", views.entry_edit, name="entry_edit"),
     path("time/entries/<uuid:entry_id>/delete/", views.entry_delete, name="entry_delete"),

@@ -196,6 +196,7 @@ def nav_links(request: HttpRequest) -> list[dict[str, Any]] | None:
     return [
         {"label": _("Timer"), "url": reverse("timesheets:timer"), "order": 30, "testid": "nav-timer"},
         {"label": _("My week"), "url": reverse("timesheets:week"), "order": 31, "testid": "nav-week"},
+        {"label": _("Calendar"), "url": reverse("timesheets:calendar"), "order": 32, "testid": "nav-calendar"},
     ]
 
 
@@ -421,6 +422,11 @@ def week(request: HttpRequest) -> HttpResponse:
     monday = _week_param(request, employee)
     context = _week_context(employee, monday)
     context.update({"read_only": False, "team": _team_choices(request, employee)})
+    if not context["locked"]:
+        from timesheets.week_views import grid_context
+
+        entries = [e for row in context["day_rows"] for e in row["entries"]]
+        context.update(grid_context(employee, monday, entries))
     return render(request, "timesheets/week.html", context)
 
 

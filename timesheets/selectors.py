@@ -484,10 +484,12 @@ DEFAULT_DAY_START = time(9, 0)
 
 def day_start_time(*, employee: Employee, day: date) -> time:
     """The local time a day's work starts for ``employee``: the planned shift's start
-    (attendance's schedule), else ``DEFAULT_DAY_START``."""
+    (attendance's schedule; the first shift of a split day), else ``DEFAULT_DAY_START``."""
     from attendance.selectors import plans_for
 
     rule = plans_for([employee.pk], day, day)[employee.pk].get(day)
+    if isinstance(rule, tuple):  # several shifts that day (attendance keeps them in order)
+        rule = rule[0] if rule else None
     return rule.start_time if rule is not None else DEFAULT_DAY_START
 
 

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import translation
@@ -19,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import password_reset, selectors, services, twofactor_views
-from accounts.forms import ApiTokenForm, InboxDecisionForm, KioskPinForm, LanguageForm
+from accounts.forms import ApiTokenForm, ApprovalDecisionForm, InboxDecisionForm, KioskPinForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import access, approvals, registry
@@ -141,6 +142,101 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
     return render(request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status)
+
+
+def _approval_visible(request: HttpRequest, approval_id: Any) -> ApprovalRequest:
+    """The approval if the signed-in user may see it (the engine's rule, as the API's
+    /approvals/{id}/); anything else is the same 404 as an unknown id."""
+    approval = ApprovalRequest.objects.select_related("requester").filter(pk=approval_id).first()
+    if approval is None or not approvals.is_visible_to(approval, request.user):
+        raise Http404
+    return approval
+
+
+@login_required
+def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
+    """One request in full, with what its app shows about it (the timesheet's entries, the
+    leave days with the balance and who else is off, the punches a correction changes), and
+    the decision. Seeing needs ``approvals.is_visible_to`` (404 otherwise); deciding needs
+    the current level's eligibility (403)."""
+    user = selectors.signed_in_user(request.user)
+    approval = _approval_visible(request, approval_id)
+    may_decide = approval.status == ApprovalStatus.PENDING and approvals.can_decide(approval, user)
+    form = ApprovalDecisionForm()
+    status = 200
+    if request.method == "POST":
+        if not may_decide:
+            raise PermissionDenied(_("You may not decide this request at its current level."))
+        form = ApprovalDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                approvals.decide(
+                    request=approval, actor=user, decision=form.cleaned_data["decision"],
+                    comment=form.cleaned_data["comment"],
+                )  # fmt: skip
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("inbox_detail", approval_id=approval.pk)
+            messages.success(request, _("Decision recorded."))
+            return redirect("inbox")
+        status = 400
+    approvals.summaries([approval])
+    spec_labels = {kind.name: kind.label for kind in approvals.kinds()}
+    detail = None
+    detail_fn = registry.approval_detail(approval.kind)
+    if detail_fn is not None:
+        try:
+            obj = approvals.get_kind(approval.kind).model._default_manager.get(pk=approval.object_id)
+        except (LookupError, ObjectDoesNotExist):
+            obj = None
+        detail = detail_fn(request, obj) if obj is not None else None
+    steps = list(approval.steps.select_related("actor").order_by("level"))
+    context = {
+        "approval": approval, "kind_label": spec_labels.get(approval.kind, approval.kind), "detail": detail,
+        "may_decide": may_decide, "form": form, "steps": steps,
+    }  # fmt: skip
+    return render(request, "accounts/inbox_detail.html", context, status=status)
+
+
+# --- Command palette -------------------------------------------------------------------------
+
+PALETTE_LIMIT = 20
+
+
+@login_required
+def palette_search(request: HttpRequest) -> JsonResponse:
+    """What the command palette (static/js/palette.js) offers for ``q``: every app's
+    registered source (etime.core.registry.register_palette_source), each reading through
+    its own selectors for the signed-in user."""
+    query = (text_param(request, "q", max_length=100) or "").strip()
+    items: list[dict[str, Any]] = []
+    for source in registry.palette_sources():
+        items.extend(source(request, query))
+    return JsonResponse({"items": items[:PALETTE_LIMIT]})
+
+
+def palette_people(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    """People in the caller's reach (themselves, their reports, everyone for admins)."""
+    if not query or not _may_approve(request.user):
+        return []
+    found = selectors.employee_list_visible(user=request.user).filter(
+        Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(code__iexact=query)
+    ).order_by("last_name", "first_name")[:8]
+    return [
+        {"group": _("People"), "label": f"{e.full_name} ({e.code})", "url": reverse("person", args=[e.pk])}
+        for e in found
+    ]
+
+
+def palette_pages(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    if not _may_approve(request.user):
+        return []
+    label = _("Go to the inbox")
+    return [{"group": _("Go to"), "label": label, "url": reverse("inbox")}] if _matches(label, query) else []
+
+
+def _matches(label: str, query: str) -> bool:
+    return not query or query.casefold() in label.casefold()
 
 
 @login_required

@@ -41,15 +41,23 @@ def _my_balances(employee: Any, year: int) -> list[dict[str, Any]]:
 
 
 def _default_type(employee: Any, year: int) -> dict[str, Any]:
-    """The form starts on the type with the most days available this year (ties: by name),
-    not on the first by name, which may well have none."""
+    """The form starts on the type with the most days available this year, not on the first
+    by name, which may well have none; ties go to next year's days (in December people book
+    January), then to the name."""
     if employee is None:
         return {}
-    rows = [row for row in _my_balances(employee, year) if row["type"].active]
-    if not rows:
+    types = list(LeaveType.objects.filter(active=True))
+    if not types:
         return {}
-    best = max(rows, key=lambda row: (row["balance"].available, [-ord(c) for c in row["type"].name.casefold()]))
-    return {"leave_type": best["type"].pk}
+    sums = selectors.balances(employees=[employee.pk], year=year + 1)
+    now = selectors.balances(employees=[employee.pk], year=year)
+    zero = selectors.Balance(selectors.ZERO, selectors.ZERO)
+
+    def key(t: LeaveType) -> tuple[Any, ...]:
+        return (-now.get((employee.pk, t.pk), zero).available, -sums.get((employee.pk, t.pk), zero).available,
+                t.name.casefold())  # fmt: skip
+
+    return {"leave_type": min(types, key=key).pk}
 
 
 def _waiting_for(user: Any) -> QuerySet[LeaveRequest]:

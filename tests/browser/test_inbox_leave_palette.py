@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from tests.browser.conftest import follow
+from tests.browser.test_self_service_pages import shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +73,7 @@ def test_the_manager_opens_an_inbox_row_and_approves_from_its_page(
     assert page.inner_text("[data-testid=leave-detail-before]") == "10" and page.inner_text("[data-testid=leave-detail-after]") == "7"
     expect(page.locator("[data-testid=team-off]")).to_contain_text("Amir Adept")
     _no_horizontal_scroll(page)
+    shot(page, f"inbox-detail-{viewport}", full_page=True)
     page.fill("#id_comment", "Enjoy")
     follow(page, "[data-testid=detail-approve]")
     assert page.url.endswith("/inbox/")
@@ -108,6 +110,7 @@ def test_bulk_reject_asks_for_confirmation_and_a_reason_and_cancel_does_nothing(
     page.click("[data-testid=inbox-reject]")
     page.click("[data-testid=reject-dialog-confirm]")  # no reason yet: nothing is sent
     expect(page.locator("[data-testid=reject-dialog-error]")).to_be_visible()
+    shot(page, f"inbox-reject-dialog-{viewport}")
     assert ApprovalRequest.objects.get(object_id=str(leave.pk)).status == "pending"
     expect(page.locator("[data-testid=inbox-row]", has_text="Alice")).to_have_count(1)
 
@@ -147,6 +150,7 @@ def test_the_leave_form_defaults_previews_a_morning_and_warns_before_submit(
     expect(preview).to_contain_text("counts 0.5 working day(s)")
     expect(preview).to_contain_text("after this request: 8.5")  # 10 − 1 pending − 0.5
     _no_horizontal_scroll(page)
+    shot(page, f"leave-form-morning-{viewport}", full_page=True)
 
     # An overlap shows before submit.
     later = monday + timedelta(days=7)
@@ -200,6 +204,7 @@ def test_ctrl_k_starts_a_timer_and_question_mark_lists_the_shortcuts(
     page.keyboard.type("webs")
     option = page.locator("#palette-list [role=option]", has_text="Start timer on Acme AG · Website")
     expect(option).to_have_attribute("aria-selected", "true")
+    shot(page, f"palette-{viewport}")
     # Tab stays inside the dialog (the page behind is inert).
     for _ in range(4):
         page.keyboard.press("Tab")
@@ -220,6 +225,7 @@ def test_ctrl_k_starts_a_timer_and_question_mark_lists_the_shortcuts(
     expect(shortcuts).to_be_visible()
     expect(shortcuts).to_contain_text("Open the command palette")
     expect(shortcuts.get_by_role("heading", name="Keyboard shortcuts")).to_be_visible()
+    shot(page, f"shortcuts-{viewport}")
     page.keyboard.press("Escape")
     expect(shortcuts).to_be_hidden()
     # Typing "?" in a field types it.

@@ -165,6 +165,9 @@ def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
     form = ApprovalDecisionForm()
     status = 200
     if request.method == "POST":
+        if approval.status != ApprovalStatus.PENDING:  # decided meanwhile (another approver, a cancel)
+            messages.error(request, approvals.ApprovalAlreadyDecided.message)
+            return redirect("inbox_detail", approval_id=approval.pk)
         if not may_decide:
             raise PermissionDenied(_("You may not decide this request at its current level."))
         form = ApprovalDecisionForm(request.POST)

@@ -134,3 +134,17 @@ def test_rejecting_in_bulk_needs_a_reason_and_rejects_nothing_without_one(
     assert leave.status == RequestStatus.REJECTED
     html = login(people.bob).get("/inbox/").content.decode()
     assert 'data-testid="inbox-empty"' in html
+
+
+def test_a_request_decided_meanwhile_says_so_instead_of_deciding_twice(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
+    grant(people.alice, vacation, 10)
+    leave = submit(people.alice, vacation, date(2026, 6, 1))
+    url = f"/inbox/{_approval(leave).pk}/"
+    login(people.carla).post(url, {"decision": "approve"})  # the manager above was quicker
+    response = login(people.bob).post(url, {"decision": "reject", "comment": "No"}, follow=True)
+    assert "already been decided" in response.content.decode()
+    leave.refresh_from_db()
+    assert leave.status == RequestStatus.APPROVED
+    assert 'data-testid="detail-approve"' not in response.content.decode()

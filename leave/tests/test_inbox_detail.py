@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.test import Client
 
 from attendance.models import Regularisation
@@ -52,6 +53,7 @@ def test_a_row_links_to_its_page_which_shows_days_balance_and_who_else_is_off(
     assert 'data-testid="detail-approve"' in html
 
 
+@pytest.mark.embedded
 def test_the_manager_approves_from_the_page_and_lands_back_in_the_inbox(
     people: Any, vacation: Any, grant: Any, today: date
 ) -> None:

@@ -40,6 +40,7 @@ def test_the_form_starts_on_the_type_with_the_most_days_available(
     assert f'<option value="{vacation.pk}" selected>' in page.content.decode()
 
 
+@pytest.mark.embedded
 def test_a_morning_previews_half_a_day_and_is_sent_as_one(people: Any, vacation: Any, grant: Any, today: date) -> None:
     grant(people.alice, vacation, 5)
     preview = _preview(people.alice, leave_type=vacation.pk, start_date=MONDAY, end_date=MONDAY, day_part="morning")
@@ -74,6 +75,7 @@ def test_both_halves_of_one_day_without_a_day_part_are_explained_not_counted_as_
     assert "<strong>0</strong>" not in html
 
 
+@pytest.mark.embedded
 def test_the_preview_warns_of_an_overlap_before_submit(people: Any, vacation: Any, grant: Any, today: date) -> None:
     grant(people.alice, vacation, 10)
     submit(people.alice, vacation, date(2026, 6, 2))

@@ -26,7 +26,6 @@ from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import access, approvals, registry
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
-from etime.core.models import ApprovalRequest, ApprovalStatus
 from etime.core.params import text_param
 
 NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
@@ -50,9 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     labels = {kind.name: kind.label for kind in approvals.kinds()}
     mine = [
         {"approval": a, "kind_label": labels.get(a.kind, a.kind)}
-        for a in approvals.summaries(
-            ApprovalRequest.objects.filter(requester=user, status=ApprovalStatus.PENDING).order_by("-created_at")[:10]
-        )
+        for a in approvals.requested_by(user)
     ]
     return render(
         request, "home.html",

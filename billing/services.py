@@ -63,8 +63,9 @@ from billing.models import (
 )
 from etime.core import audit, formatting
 from etime.core.errors import ValidationFailed, full_clean
-from timesheets.models import Client, EntryStatus, Project, Task, TimeEntry
+from timesheets.models import Client, Project, Task
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
+from timesheets.services import time_entries_mark_invoiced, time_entries_release_invoice
 
 HUNDRED = Decimal(100)
 
@@ -494,9 +495,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
         # invoice's audit event records how many.
         # The rows are locked, so the same filter matches the same entries (no id list:
         # it could exceed the driver's parameter limit).
-        marked = entries.update(
-            status=EntryStatus.INVOICED, invoice_id=invoice.pk, updated_at=timezone.now()
-        )
+        marked = time_entries_mark_invoiced(entries=entries, invoice_id=invoice.pk)
         Expense.objects.filter(id__in=current_expenses).update(
             status=ExpenseStatus.INVOICED, invoice=invoice, updated_at=timezone.now()
         )
@@ -512,9 +511,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
 
 
 def _release(invoice: Invoice) -> tuple[int, int]:
-    entries = TimeEntry.objects.filter(invoice_id=invoice.pk, status=EntryStatus.INVOICED).update(
-        status=EntryStatus.APPROVED, invoice_id=None, updated_at=timezone.now()
-    )
+    entries = time_entries_release_invoice(invoice_id=invoice.pk)
     expenses = Expense.objects.filter(invoice=invoice).update(
         status=ExpenseStatus.APPROVED, invoice=None, updated_at=timezone.now()
     )

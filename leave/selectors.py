@@ -67,17 +67,9 @@ def leave_request_list_for(*, user: User | AnonymousUser) -> QuerySet[LeaveReque
 
 def approvals_of(requests: Iterable[LeaveRequest]) -> dict[str, Any]:
     """{request id: its latest approval request} in one query."""
-    from django.contrib.contenttypes.models import ContentType
+    from etime.core import approvals
 
-    from etime.core.models import ApprovalRequest
-
-    ids = [str(r.pk) for r in requests]
-    latest: dict[str, Any] = {}
-    for approval in ApprovalRequest.objects.filter(
-        content_type=ContentType.objects.get_for_model(LeaveRequest), object_id__in=ids
-    ).order_by("created_at"):
-        latest[approval.object_id] = approval
-    return latest
+    return approvals.latest_requests_for(requests)
 
 
 def ledger_list_visible(*, user: User | AnonymousUser) -> QuerySet[LedgerEntry]:

@@ -33,7 +33,7 @@ from accounts.selectors import employed_between, employee_for_user
 from etime.core import approvals, audit, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
-from etime.core.models import ApprovalRequest, ApprovalStatus
+from etime.core.models import ApprovalStatus
 from leave import notifications
 from leave.models import (
     ACTIVE_STATUSES,
@@ -452,7 +452,7 @@ def leave_request_submit(
     return request
 
 
-def _approval_of(request: LeaveRequest) -> ApprovalRequest | None:
+def _approval_of(request: LeaveRequest) -> Any:
     return approvals.request_for(request)
 
 
@@ -528,10 +528,7 @@ def _describe(request: LeaveRequest) -> str:
 
 def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, comment: str = "") -> LeaveRequest:
     """Approve, reject or return at the current level (the shared approval mechanism)."""
-    approval = ApprovalRequest.objects.filter(
-        content_type__app_label="leave", content_type__model="leaverequest", object_id=str(request.pk),
-        status=ApprovalStatus.PENDING,
-    ).first()
+    approval = approvals.pending_request_for(request)
     if approval is None:
         raise approvals.ApprovalAlreadyDecided(details={"status": request.status})
     approvals.decide(request=approval, actor=actor, decision=decision, comment=comment)
@@ -546,10 +543,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
     if not may(actor, request.employee, Action.ACT_AS):
         raise approvals.ApprovalNotAllowed(gettext("Only the employee or an admin may cancel this request."))
     with transaction.atomic():
-        approval = ApprovalRequest.objects.select_for_update().filter(
-            content_type__app_label="leave", content_type__model="leaverequest", object_id=str(request.pk),
-            status=ApprovalStatus.PENDING,
-        ).first()
+        approval = approvals.pending_request_for(request, lock=True)
         locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)
         _lock_employee(locked.employee_id)
         before = audit.snapshot(locked)

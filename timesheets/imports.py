@@ -21,13 +21,13 @@ import base64
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ from accounts.selectors import employee_for_user, employee_list_visible
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.queue import enqueue_on_commit
 from etime.core.zones import employee_zone
-from etime.ops.jobs import Progress, job_create
+from etime.ops.jobs import Progress, job_claim, job_create
 from etime.ops.models import Job
 from etime.ops.notifications import language_of
 from timesheets import selectors, services
@@ -419,13 +419,9 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
     Claims the Job first (Celery may deliver twice): None when another run has it. A
     ``running`` Job whose updates stopped for longer than a task may run lost its worker
     and is taken over (its transaction was rolled back with the connection)."""
-    stale = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    claimed = Job.objects.filter(
-        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, updated_at__lt=stale), pk=job_id, kind=JOB_KIND
-    ).update(state=Job.State.RUNNING, done=0, errors=[], updated_at=timezone.now())
-    if claimed != 1:
+    job = job_claim(job_id=job_id, kind=JOB_KIND, stale_after_seconds=settings.CELERY_TASK_TIME_LIMIT)
+    if job is None:
         return None
-    job = Job.objects.select_related("started_by").get(pk=job_id)
     # The report is read by whoever started the import: in their language (a worker has no request).
     with translation.override(language_of(job.started_by)), Progress(job) as progress:
         user = job.started_by

@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -859,38 +859,23 @@ def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEn
     return approved
 
 
-def time_entries_mark_invoiced(*, entry_ids: list[Any], invoice_id: Any, actor: Any) -> int:
-    """For billing: the entries are now on ``invoice_id`` and locked. They must be
-    approved, billable and on no invoice yet (all of them, or nothing changes)."""
-    with transaction.atomic():
-        entries = list(TimeEntry.objects.select_for_update().filter(pk__in=list(entry_ids)))
-        unfit = [str(e.pk) for e in entries if e.status != EntryStatus.APPROVED or not e.billable or e.invoice_id]
-        missing = {str(i) for i in entry_ids} - {str(e.pk) for e in entries}
-        if unfit or missing:
-            raise ValidationFailed(
-                gettext("Only approved, billable, uninvoiced entries can be invoiced."),
-                details={"ids": sorted(unfit) + sorted(missing)},
-            )
-        for entry in entries:
-            before = audit.snapshot(entry)
-            entry.status, entry.invoice_id = EntryStatus.INVOICED, invoice_id
-            entry.save(update_fields=["status", "invoice_id", "updated_at"])
-            audit.record(actor=actor, action="time_entry.invoiced", obj=entry, before=before, after=audit.snapshot(entry))
-    return len(entries)
+def time_entries_mark_invoiced(*, entries: QuerySet[TimeEntry], invoice_id: Any) -> int:
+    """For billing, inside the transaction that issues the invoice (which has locked the
+    rows and records the count in its own audit event): the approved, billable entries
+    not yet on an invoice go on ``invoice_id`` and are locked, in one UPDATE (a large
+    client's month is tens of thousands of entries; an id list could exceed the driver's
+    parameter limit). Returns how many."""
+    return entries.filter(status=EntryStatus.APPROVED, billable=True, invoice_id__isnull=True).update(
+        status=EntryStatus.INVOICED, invoice_id=invoice_id, updated_at=timezone.now()
+    )
 
 
-def time_entries_release_invoice(*, invoice_id: Any, actor: Any) -> int:
-    """For billing: a draft invoice was discarded or credited; its entries are approved
-    and invoiceable again."""
-    with transaction.atomic():
-        entries = list(TimeEntry.objects.select_for_update().filter(invoice_id=invoice_id))
-        for entry in entries:
-            before = audit.snapshot(entry)
-            entry.status, entry.invoice_id = EntryStatus.APPROVED, None
-            entry.save(update_fields=["status", "invoice_id", "updated_at"])
-            audit.record(actor=actor, action="time_entry.invoice_released", obj=entry, before=before,
-                         after=audit.snapshot(entry))  # fmt: skip
-    return len(entries)
+def time_entries_release_invoice(*, invoice_id: Any) -> int:
+    """For billing, inside the transaction that voids or credits the invoice (whose audit
+    event records the count): its entries are approved and invoiceable again."""
+    return TimeEntry.objects.filter(invoice_id=invoice_id, status=EntryStatus.INVOICED).update(
+        status=EntryStatus.APPROVED, invoice_id=None, updated_at=timezone.now()
+    )
 
 
 # --- Weekly timesheets ----------------------------------------------------------------------
@@ -1109,12 +1094,11 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
     """Mail each approver who has timesheets waiting for them (the nearest manager of
     each requester, per ``approvals.approvers_for``), at most once a day."""
     from etime.core import approvals
-    from etime.core.models import ApprovalRequest, ApprovalStatus
 
     now = now or timezone.now()
     waiting: dict[Any, list[Any]] = {}
     approvers: dict[Any, User] = {}
-    for request in ApprovalRequest.objects.filter(kind="timesheet", status=ApprovalStatus.PENDING).select_related("requester"):
+    for request in approvals.pending_of_kind("timesheet"):
         for approver in approvals.approvers_for(request):
             approvers[approver.pk] = approver
             waiting.setdefault(approver.pk, []).append(request.object_id)

@@ -418,6 +418,40 @@ def request_for(obj: models.Model) -> ApprovalRequest | None:
     )
 
 
+def pending_request_for(obj: models.Model, *, lock: bool = False) -> ApprovalRequest | None:
+    """The pending approval request of ``obj``, or None; ``lock`` takes its row lock (inside
+    the caller's transaction) so a decision cannot cross the caller's change."""
+    pending = ApprovalRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk), status=ApprovalStatus.PENDING
+    )
+    return (pending.select_for_update() if lock else pending).first()
+
+
+def latest_requests_for(objs: Iterable[models.Model]) -> dict[str, ApprovalRequest]:
+    """{object id: its latest approval request} for objects of one model, in one query."""
+    objs = list(objs)
+    if not objs:
+        return {}
+    latest: dict[str, ApprovalRequest] = {}
+    for approval in ApprovalRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(objs[0]), object_id__in=[str(o.pk) for o in objs]
+    ).order_by("created_at"):
+        latest[approval.object_id] = approval
+    return latest
+
+
+def pending_of_kind(kind: str) -> QuerySet[ApprovalRequest]:
+    """Every pending request of one kind, with its requester (reminders)."""
+    return ApprovalRequest.objects.filter(kind=kind, status=ApprovalStatus.PENDING).select_related("requester")
+
+
+def requested_by(user: Any, *, limit: int = 10) -> list[ApprovalRequest]:
+    """``user``'s own pending requests, newest first, with their summaries."""
+    return summaries(
+        ApprovalRequest.objects.filter(requester=user, status=ApprovalStatus.PENDING).order_by("-created_at")[:limit]
+    )
+
+
 def pending_for(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[ApprovalRequest]:
     """Pending requests ``user`` may decide now (their own never), directly or as a delegate."""
     pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).exclude(requester_id=user.pk)

@@ -5,9 +5,10 @@ tight loop does not write a row per item."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from etime.ops.models import Job
@@ -15,6 +16,20 @@ from etime.ops.models import Job
 
 def job_create(*, kind: str, actor: Any = None, total: int | None = None) -> Job:
     return Job.objects.create(kind=kind, total=total, started_by=actor if getattr(actor, "pk", None) else None)
+
+
+def job_claim(*, job_id: Any, kind: str, stale_after_seconds: float) -> Job | None:
+    """Claim a queued job for this run (Celery may deliver a task twice): the job, or None
+    when another run has it. A ``running`` job whose updates stopped for longer than
+    ``stale_after_seconds`` lost its worker and is taken over (its work was rolled back
+    with the connection)."""
+    stale = timezone.now() - timedelta(seconds=stale_after_seconds)
+    claimed = Job.objects.filter(
+        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, updated_at__lt=stale), pk=job_id, kind=kind
+    ).update(state=Job.State.RUNNING, done=0, errors=[], updated_at=timezone.now())
+    if claimed != 1:
+        return None
+    return Job.objects.select_related("started_by").get(pk=job_id)
 
 
 class Progress:

@@ -167,16 +167,20 @@ def test_managers_cannot_approve_their_own_entries_and_employees_none(
 
 
 def test_invoiced_entries_are_locked_until_the_invoice_releases_them(people: Any, week: list[Any], alice_api: Any) -> None:
-    from etime.core.errors import ValidationFailed
     from timesheets import services
+    from timesheets.models import TimeEntry
 
     invoice = uuid.uuid4()
-    with pytest.raises(ValidationFailed):  # drafts are not invoiceable
-        services.time_entries_mark_invoiced(entry_ids=[week[0].pk], invoice_id=invoice, actor=people.admin)
+    only_first = TimeEntry.objects.filter(pk=week[0].pk)
+    # drafts are not invoiceable: nothing changes
+    assert services.time_entries_mark_invoiced(entries=only_first, invoice_id=invoice) == 0
+    assert statuses(week[:1]) == ["draft"]
     services.time_entries_approve(entries=week[:1], actor=people.bob.user)
-    assert services.time_entries_mark_invoiced(entry_ids=[week[0].pk], invoice_id=invoice, actor=people.admin) == 1
+    assert services.time_entries_mark_invoiced(entries=only_first, invoice_id=invoice) == 1
+    # already on an invoice: not put on a second one
+    assert services.time_entries_mark_invoiced(entries=only_first, invoice_id=uuid.uuid4()) == 0
     body = alice_api.get(f"/api/v1/time-entries/{week[0].pk}/").json()
     assert body["status"] == "invoiced" and body["invoice"] == str(invoice)
     error_of(alice_api.delete(f"/api/v1/time-entries/{week[0].pk}/"), 409, "period_locked")
-    assert services.time_entries_release_invoice(invoice_id=invoice, actor=people.admin) == 1
+    assert services.time_entries_release_invoice(invoice_id=invoice) == 1
     assert statuses(week[:1]) == ["approved"]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
@@ -26,6 +26,7 @@ from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import access, approvals, registry
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
+from etime.core.models import ApprovalStatus
 from etime.core.params import text_param
 
 NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
@@ -141,15 +142,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status)
 
 
-def _approval_visible(request: HttpRequest, approval_id: Any) -> ApprovalRequest:
-    """The approval if the signed-in user may see it (the engine's rule, as the API's
-    /approvals/{id}/); anything else is the same 404 as an unknown id."""
-    approval = ApprovalRequest.objects.select_related("requester").filter(pk=approval_id).first()
-    if approval is None or not approvals.is_visible_to(approval, request.user):
-        raise Http404
-    return approval
-
-
 @login_required
 def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
     """One request in full, with what its app shows about it (the timesheet's entries, the
@@ -157,7 +149,9 @@ def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
     the decision. Seeing needs ``approvals.is_visible_to`` (404 otherwise); deciding needs
     the current level's eligibility (403)."""
     user = selectors.signed_in_user(request.user)
-    approval = _approval_visible(request, approval_id)
+    approval = approvals.visible_request(approval_id, user)
+    if approval is None:
+        raise Http404  # unknown, or not theirs to see: the same answer
     may_decide = approval.status == ApprovalStatus.PENDING and approvals.can_decide(approval, user)
     form = ApprovalDecisionForm()
     status = 200
@@ -184,13 +178,10 @@ def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
     spec_labels = {kind.name: kind.label for kind in approvals.kinds()}
     detail = None
     detail_fn = registry.approval_detail(approval.kind)
-    if detail_fn is not None:
-        try:
-            obj = approvals.get_kind(approval.kind).model._default_manager.get(pk=approval.object_id)
-        except (LookupError, ObjectDoesNotExist):
-            obj = None
-        detail = detail_fn(request, obj) if obj is not None else None
-    steps = list(approval.steps.select_related("actor").order_by("level"))
+    obj = approvals.object_of(approval) if detail_fn is not None else None
+    if detail_fn is not None and obj is not None:
+        detail = detail_fn(request, obj)
+    steps = approvals.steps_of(approval)
     context = {
         "approval": approval, "kind_label": spec_labels.get(approval.kind, approval.kind), "detail": detail,
         "may_decide": may_decide, "form": form, "steps": steps,

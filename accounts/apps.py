@@ -28,10 +28,12 @@ class AccountsConfig(AppConfig):
 
         access.set_people_rules(access_people_rules())
 
-        from accounts.views import nav_links
+        from accounts.views import nav_links, palette_pages, palette_people
         from etime.core import registry
 
         registry.register_nav_link(nav_links)
+        registry.register_palette_source(palette_pages)
+        registry.register_palette_source(palette_people)
 
         from accounts.sso_admin import unregister_allauth_admin
 

@@ -76,4 +76,21 @@ class InboxDecisionForm(forms.Form):
         data = super().clean() or {}
         if data.get("decision") == "return" and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say what to change when returning a request."))
+        # Rejecting several requests at once cannot be undone: the requester is told why.
+        if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say why when rejecting requests."))
+        return data
+
+
+class ApprovalDecisionForm(forms.Form):
+    """One request, decided from its own page (accounts.views.inbox_detail)."""
+
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])
+    comment = forms.CharField(required=False, max_length=500, label=_("Comment"),
+                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "return" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say what to change when returning a request."))
         return data

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse, reverse_lazy
 from django.utils import translation
@@ -19,12 +20,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts import password_reset, selectors, services, twofactor_views
-from accounts.forms import ApiTokenForm, InboxDecisionForm, KioskPinForm, LanguageForm
+from accounts.forms import ApiTokenForm, ApprovalDecisionForm, InboxDecisionForm, KioskPinForm, LanguageForm
 from accounts.models import ApiToken
 from accounts.resources import FORMATS, EmployeeResource, export_response
 from etime.core import access, approvals, registry
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
+from etime.core.models import ApprovalStatus
 from etime.core.params import text_param
 
 NEW_TOKEN_SESSION_KEY = "etime_new_token"  # noqa: S105
@@ -138,6 +140,94 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         status = 200
     return render(request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status)
+
+
+@login_required
+def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
+    """One request in full, with what its app shows about it (the timesheet's entries, the
+    leave days with the balance and who else is off, the punches a correction changes), and
+    the decision. Seeing needs ``approvals.is_visible_to`` (404 otherwise); deciding needs
+    the current level's eligibility (403)."""
+    user = selectors.signed_in_user(request.user)
+    approval = approvals.visible_request(approval_id, user)
+    if approval is None:
+        raise Http404  # unknown, or not theirs to see: the same answer
+    may_decide = approval.status == ApprovalStatus.PENDING and approvals.can_decide(approval, user)
+    form = ApprovalDecisionForm()
+    status = 200
+    if request.method == "POST":
+        if approval.status != ApprovalStatus.PENDING:  # decided meanwhile (another approver, a cancel)
+            messages.error(request, approvals.ApprovalAlreadyDecided.message)
+            return redirect("inbox_detail", approval_id=approval.pk)
+        if not may_decide:
+            raise PermissionDenied(_("You may not decide this request at its current level."))
+        form = ApprovalDecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                approvals.decide(
+                    request=approval, actor=user, decision=form.cleaned_data["decision"],
+                    comment=form.cleaned_data["comment"],
+                )  # fmt: skip
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("inbox_detail", approval_id=approval.pk)
+            messages.success(request, _("Decision recorded."))
+            return redirect("inbox")
+        status = 400
+    approvals.summaries([approval])
+    spec_labels = {kind.name: kind.label for kind in approvals.kinds()}
+    detail = None
+    detail_fn = registry.approval_detail(approval.kind)
+    obj = approvals.object_of(approval) if detail_fn is not None else None
+    if detail_fn is not None and obj is not None:
+        detail = detail_fn(request, obj)
+    steps = approvals.steps_of(approval)
+    context = {
+        "approval": approval, "kind_label": spec_labels.get(approval.kind, approval.kind), "detail": detail,
+        "may_decide": may_decide, "form": form, "steps": steps,
+    }  # fmt: skip
+    return render(request, "accounts/inbox_detail.html", context, status=status)
+
+
+# --- Command palette -------------------------------------------------------------------------
+
+PALETTE_LIMIT = 20
+
+
+@login_required
+def palette_search(request: HttpRequest) -> JsonResponse:
+    """What the command palette (static/js/palette.js) offers for ``q``: every app's
+    registered source (etime.core.registry.register_palette_source), each reading through
+    its own selectors for the signed-in user."""
+    query = (text_param(request, "q", max_length=100) or "").strip()
+    items: list[dict[str, Any]] = []
+    for source in registry.palette_sources():
+        items.extend(source(request, query))
+    return JsonResponse({"items": items[:PALETTE_LIMIT]})
+
+
+def palette_people(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    """People in the caller's reach (themselves, their reports, everyone for admins)."""
+    if not query or not _may_approve(request.user):
+        return []
+    found = selectors.employee_list_visible(user=request.user).filter(
+        Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(code__iexact=query)
+    ).order_by("last_name", "first_name")[:8]
+    return [
+        {"group": _("People"), "label": f"{e.full_name} ({e.code})", "url": reverse("person", args=[e.pk])}
+        for e in found
+    ]
+
+
+def palette_pages(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    if not _may_approve(request.user):
+        return []
+    label = _("Go to the inbox")
+    return [{"group": _("Go to"), "label": label, "url": reverse("inbox")}] if _matches(label, query) else []
+
+
+def _matches(label: str, query: str) -> bool:
+    return not query or query.casefold() in label.casefold()
 
 
 @login_required

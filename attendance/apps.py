@@ -69,6 +69,8 @@ class AttendanceConfig(AppConfig):
 
         from attendance import demo, services, views
 
+        registry.register_approval_detail(regularisations.KIND, views.approval_detail)
+
         registry.register_demo_seeder(demo.seed_attendance)
         registry.register_demo_seeder(demo.seed_corrections, order=200)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports

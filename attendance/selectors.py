@@ -29,6 +29,7 @@ from attendance.models import (
     PeriodLock,
     Punch,
     Regularisation,
+    RegularisationKind,
     Schedule,
     ScheduleAssignment,
     ScheduleDay,
@@ -353,3 +354,28 @@ def roster(
 
 def date_range(first: date, last: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def correction_punches(*, user: User | AnonymousUser, regularisation: Regularisation) -> tuple[list[Punch], set[Any]]:
+    """(the stored punches of the corrected day that ``user`` may see, the ids of those the
+    correction would void): every punch of the day for kind ``day``, the named ones for kind
+    ``punch``. The day is the attendance day's window when it was computed, else the local
+    calendar day (as the correction's approval does)."""
+    from datetime import datetime, time
+
+    row = AttendanceDay.objects.filter(employee_id=regularisation.employee_id, date=regularisation.date).first()
+    if row is not None:
+        start, end = row.window_start, row.window_end
+    else:
+        tz = ZoneInfo(regularisation.employee.effective_time_zone)
+        start = datetime.combine(regularisation.date, time(0), tzinfo=tz)
+        end = datetime.combine(regularisation.date + timedelta(days=1), time(0), tzinfo=tz)
+    named = {str(pk) for pk in regularisation.replace_punch_ids}
+    punches = list(
+        punches_visible(user=user).filter(employee_id=regularisation.employee_id)
+        .filter(Q(timestamp__gte=start, timestamp__lte=end) | Q(pk__in=list(named)))
+        .filter(void__isnull=True).order_by("timestamp")
+    )  # fmt: skip
+    if regularisation.kind == RegularisationKind.DAY:
+        return punches, {p.pk for p in punches}
+    return punches, {p.pk for p in punches if str(p.pk) in named}

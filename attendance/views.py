@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -424,3 +425,23 @@ def month_calendar(month: Any, days: list[AttendanceDay]) -> list[list[dict[str,
             cursor += timedelta(days=1)
         weeks.append(week)
     return weeks
+
+
+# --- The inbox's page of a correction ------------------------------------------------------------
+
+
+def approval_detail(request: HttpRequest, regularisation: Regularisation) -> dict[str, Any]:
+    """For the inbox (etime.core.registry.register_approval_detail): the punches stored for
+    the day, those the correction voids, and the punches it adds, in the employee's zone."""
+    stored, replaced = selectors.correction_punches(user=request.user, regularisation=regularisation)
+    zone = ZoneInfo(regularisation.employee.effective_time_zone)
+    added = []
+    for item in regularisation.items:
+        moment = parse_datetime(item.get("timestamp", ""))
+        if moment is not None:
+            added.append({"timestamp": moment, "direction": PunchDirection(item.get("direction", "unknown"))})
+    rows = [{"punch": p, "timestamp": p.timestamp, "replaced": p.pk in replaced} for p in stored]
+    return {
+        "template": "attendance/_approval_detail.html",
+        "context": {"correction": regularisation, "stored": rows, "added": added, "zone": zone.key},
+    }

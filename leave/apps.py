@@ -18,9 +18,11 @@ class LeaveConfig(AppConfig):
         integration.connect_holiday_signals()
 
         from leave.demo import seed_leave, seed_leave_more
-        from leave.views import home_panel, nav_links
+        from leave.views import approval_detail, home_panel, nav_links, palette_items
 
+        registry.register_approval_detail(services.APPROVAL_KIND, approval_detail)
         registry.register_home_panel(home_panel)
+        registry.register_palette_source(palette_items)
         registry.register_nav_link(nav_links)
         registry.register_demo_seeder(seed_leave)
         registry.register_demo_seeder(seed_leave_more)

@@ -222,6 +222,28 @@ def team_calendar(
     return employees, cells, holidays
 
 
+def team_off_during(
+    *, user: User | AnonymousUser, employee: Employee, date_from: date, date_to: date
+) -> list[LeaveRequest]:
+    """Who of ``employee``'s team (their department, or their manager's reports when they
+    have no department) is off, or has asked to be, between ``date_from`` and ``date_to``:
+    pending and approved requests of the colleagues ``user`` may see, ``employee`` left out.
+    For the approver deciding a request (the inbox)."""
+    colleagues = employee_list_visible(user=user).exclude(pk=employee.pk)
+    if employee.department_id:
+        colleagues = colleagues.filter(department_id=employee.department_id)
+    elif employee.manager_id:
+        colleagues = colleagues.filter(manager_id=employee.manager_id)
+    else:
+        return []
+    return list(
+        LeaveRequest.objects.filter(
+            employee__in=colleagues, status__in=[RequestStatus.PENDING, RequestStatus.APPROVED],
+            start_date__lte=date_to, end_date__gte=date_from,
+        ).select_related("employee", "leave_type").order_by("start_date", "employee__last_name")
+    )  # fmt: skip
+
+
 # --- Feeds ----------------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ import calendar as calendar_module
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -46,7 +47,7 @@ from leave.models import (
     LedgerEntry,
     RequestStatus,
 )
-from leave.selectors import balance_of, balances, policies_for
+from leave.selectors import Balance, balance_of, balances, policies_for
 from leave.workdays import days_between, requested_days
 
 APPROVAL_KIND = "leave_request"
@@ -258,6 +259,102 @@ def _overlapping(employee_id: Any, start: date, end: date, start_half: bool, end
     return result
 
 
+def _input_errors(
+    *, employee: Employee, leave_type: LeaveType, start_date: date, end_date: date, start_half: bool, end_half: bool
+) -> dict[str, list[str]]:
+    """What is wrong with a request's input, by field (empty: nothing). Submission refuses
+    on it; the preview (``leave_request_estimate``) shows it."""
+    errors: dict[str, list[str]] = {}
+    if end_date < start_date:
+        errors["end_date"] = [gettext("The leave ends before it starts.")]
+    elif end_date.year != start_date.year:
+        errors["end_date"] = [gettext("Leave is booked per calendar year: split it at 31 December.")]
+    if (start_half or end_half) and not leave_type.allow_half_days:
+        errors["start_half" if start_half else "end_half"] = [
+            gettext("%(leave)s is taken in whole days.") % {"leave": leave_type.name}
+        ]
+    if start_date == end_date and start_half and end_half:
+        errors["end_half"] = [gettext("A one-day request is either a morning or an afternoon, not both halves.")]
+    if not leave_type.active:
+        errors["leave_type"] = [gettext("This leave type is no longer offered.")]
+    if employee.user_id is None:
+        errors["employee"] = [gettext("This employee has no login, so nobody could be asked to approve.")]
+    return errors
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a request would count and meet, before it is sent (the form's live preview).
+    ``problems``: (code, message) for each refusal submission would raise, in its order,
+    except ``attachment_required`` (the preview never carries the file)."""
+
+    days: Decimal
+    counted: list[date]
+    balance: Balance
+    overlaps: list[LeaveRequest]
+    problems: list[tuple[str, str]]
+
+    @property
+    def after(self) -> Decimal:
+        return self.balance.available - self.days
+
+
+def leave_request_estimate(
+    *,
+    employee: Employee,
+    leave_type: LeaveType,
+    start_date: date,
+    end_date: date,
+    start_half: bool = False,
+    end_half: bool = False,
+    today: date | None = None,
+) -> Estimate:
+    """The submission's own computation without writing: the days it counts (the same
+    ``requested_days``), the balance of that year, the overlapping requests (the same
+    ``_overlapping``) and every rule it would break. Reads only; takes no lock, so a
+    concurrent submission can still win: submission checks again under the lock."""
+    today = today or zones.today_for(employee)
+    errors = _input_errors(
+        employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date, start_half=start_half,
+        end_half=end_half,
+    )  # fmt: skip
+    zero = Balance(Decimal(0), Decimal(0))
+    if errors:
+        return Estimate(Decimal(0), [], zero, [], [("validation_error", next(iter(errors.values()))[0])])
+    days, counted = requested_days(
+        employee_id=employee.pk, date_from=start_date, date_to=end_date, start_half=start_half, end_half=end_half,
+        counts_non_working_days=leave_type.counts_non_working_days,
+    )  # fmt: skip
+    problems: list[tuple[str, str]] = []
+    if days <= 0:
+        problems.append(("validation_error", gettext("These dates contain no working day.")))
+    notice = (start_date - today).days
+    if notice < leave_type.min_notice_days:
+        problems.append((NoticeTooShort.code, ngettext(
+            "%(leave)s needs %(count)d day's notice; this starts in %(notice)d.",
+            "%(leave)s needs %(count)d days' notice; this starts in %(notice)d.", leave_type.min_notice_days,
+        ) % {"leave": leave_type.name, "count": leave_type.min_notice_days, "notice": notice}))  # fmt: skip
+    if leave_type.max_consecutive_days is not None and days > leave_type.max_consecutive_days:
+        problems.append((TooManyConsecutiveDays.code, gettext(
+            "%(leave)s allows at most %(max)s consecutive days; this is %(days)s."
+        ) % {"leave": leave_type.name, "max": formatting.days(Decimal(leave_type.max_consecutive_days)),
+             "days": formatting.days(days)}))  # fmt: skip
+    overlaps = _overlapping(employee.pk, start_date, end_date, start_half, end_half)
+    if overlaps:
+        problems.append((LeaveOverlap.code, gettext("These dates overlap your request of %(dates)s.") % {
+            "dates": ", ".join(
+                f"{formatting.date_local(o.start_date)}–{formatting.date_local(o.end_date)} ({o.get_status_display()})"
+                for o in overlaps
+            )
+        }))  # fmt: skip
+    current = balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=start_date.year)
+    if days > 0 and not leave_type.allow_negative and days > current.available:
+        problems.append((InsufficientBalance.code, gettext(
+            "Not enough days: %(days)s requested, %(available)s available."
+        ) % {"days": formatting.days(days), "available": formatting.days(current.available)}))  # fmt: skip
+    return Estimate(days, counted, current, overlaps, problems)
+
+
 def leave_request_submit(
     *,
     employee: Employee,
@@ -279,21 +376,10 @@ def leave_request_submit(
     ``insufficient_balance`` (unless the type allows a negative balance).
     """
     today = today or zones.today_for(employee)  # notice is counted where the employee is
-    errors: dict[str, list[str]] = {}
-    if end_date < start_date:
-        errors["end_date"] = [gettext("The leave ends before it starts.")]
-    elif end_date.year != start_date.year:
-        errors["end_date"] = [gettext("Leave is booked per calendar year: split it at 31 December.")]
-    if (start_half or end_half) and not leave_type.allow_half_days:
-        errors["start_half" if start_half else "end_half"] = [
-            gettext("%(leave)s is taken in whole days.") % {"leave": leave_type.name}
-        ]
-    if start_date == end_date and start_half and end_half:
-        errors["end_half"] = [gettext("A one-day request is either a morning or an afternoon, not both halves.")]
-    if not leave_type.active:
-        errors["leave_type"] = [gettext("This leave type is no longer offered.")]
-    if employee.user_id is None:
-        errors["employee"] = [gettext("This employee has no login, so nobody could be asked to approve.")]
+    errors = _input_errors(
+        employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date, start_half=start_half,
+        end_half=end_half,
+    )  # fmt: skip
     if errors:
         raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
                                details=errors)  # fmt: skip

@@ -40,6 +40,26 @@ def _my_balances(employee: Any, year: int) -> list[dict[str, Any]]:
     return [{"type": t, "balance": sums.get((employee.pk, t.pk), zero)} for t in types]
 
 
+def _default_type(employee: Any, year: int) -> dict[str, Any]:
+    """The form starts on the type with the most days available this year, not on the first
+    by name, which may well have none; ties go to next year's days (in December people book
+    January), then to the name."""
+    if employee is None:
+        return {}
+    types = list(LeaveType.objects.filter(active=True))
+    if not types:
+        return {}
+    sums = selectors.balances(employees=[employee.pk], year=year + 1)
+    now = selectors.balances(employees=[employee.pk], year=year)
+    zero = selectors.Balance(selectors.ZERO, selectors.ZERO)
+
+    def key(t: LeaveType) -> tuple[Any, ...]:
+        return (-now.get((employee.pk, t.pk), zero).available, -sums.get((employee.pk, t.pk), zero).available,
+                t.name.casefold())  # fmt: skip
+
+    return {"leave_type": min(types, key=key).pk}
+
+
 def _waiting_for(user: Any) -> QuerySet[LeaveRequest]:
     ids = list(approvals.pending_for(user, kinds=[services.APPROVAL_KIND]).values_list("object_id", flat=True))
     return LeaveRequest.objects.filter(pk__in=ids).select_related("employee", "leave_type").order_by("start_date")
@@ -50,6 +70,14 @@ def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
         {"label": _("Leave"), "url": reverse("leave:mine"), "order": 30, "testid": "nav-leave"},
         {"label": _("Team calendar"), "url": reverse("leave:calendar"), "order": 62, "testid": "nav-leave-calendar"},
     ]
+
+
+def palette_items(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    """The command palette (etime.core.registry.register_palette_source)."""
+    label = _("Request leave")
+    if employee_for_user(request.user) is None or (query and query.casefold() not in label.casefold()):
+        return []
+    return [{"group": _("Go to"), "label": label, "url": reverse("leave:mine") + "#request-leave"}]
 
 
 def home_panel(request: HttpRequest) -> dict[str, Any] | None:
@@ -95,7 +123,7 @@ def _render_my_leave(request: HttpRequest, form: LeaveRequestForm | None = None,
             if employee else []
         ),
         "waiting": _waiting_for(user),
-        "form": form or LeaveRequestForm(),
+        "form": form or LeaveRequestForm(initial=_default_type(employee, year)),
         "decision_form": DecisionForm(),
         "feed_form": FeedForm(),
         "feeds": CalendarFeed.objects.filter(owner=user, revoked_at__isnull=True),
@@ -180,21 +208,17 @@ def request_preview(request: HttpRequest) -> HttpResponse:
     error = ""
     if employee is not None and data_in and form.is_valid():
         data = form.cleaned_data
-        if data["end_date"] < data["start_date"]:
-            error = _("The leave ends before it starts.")
-        elif data["end_date"].year != data["start_date"].year or (data["end_date"] - data["start_date"]).days > 366:
-            error = _("Leave is booked per calendar year: split it at 31 December.")
+        # The submission's own computation (days, overlaps, balance, rules), without writing.
+        estimate = services.leave_request_estimate(
+            employee=employee, leave_type=data["leave_type"], start_date=data["start_date"],
+            end_date=data["end_date"], start_half=data["start_half"], end_half=data["end_half"],
+        )  # fmt: skip
+        if estimate.problems and estimate.problems[0][0] == "validation_error":
+            error = estimate.problems[0][1]  # nothing to count: bad input, or no working day
         else:
-            leave_type = data["leave_type"]
-            days, counted = requested_days(
-                employee_id=employee.pk, date_from=data["start_date"], date_to=data["end_date"],
-                start_half=data["start_half"], end_half=data["end_half"],
-                counts_non_working_days=leave_type.counts_non_working_days,
-            )  # fmt: skip
-            balance = selectors.balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=data["start_date"].year)
             preview = {
-                "days": days, "counted": counted, "leave_type": leave_type,
-                "available": balance.available, "after": balance.available - days,
+                "days": estimate.days, "counted": estimate.counted, "leave_type": data["leave_type"],
+                "available": estimate.balance.available, "after": estimate.after, "problems": estimate.problems,
             }  # fmt: skip
     elif data_in:
         error = _("Choose a leave type and both dates.")
@@ -313,3 +337,30 @@ def feed_ics(request: HttpRequest, token: str) -> HttpResponse:
     response["Content-Disposition"] = 'inline; filename="leave.ics"'
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+# --- The inbox's page of a leave request ---------------------------------------------------
+
+
+def approval_detail(request: HttpRequest, leave_request: LeaveRequest) -> dict[str, Any]:
+    """For the inbox (etime.core.registry.register_approval_detail): the days the request
+    counts, the balance before and after it, and who of the team is off on those days."""
+    employee = leave_request.employee
+    _days, counted = requested_days(
+        employee_id=employee.pk, date_from=leave_request.start_date, date_to=leave_request.end_date,
+        start_half=leave_request.start_half, end_half=leave_request.end_half,
+        counts_non_working_days=leave_request.leave_type.counts_non_working_days,
+    )  # fmt: skip
+    balance = selectors.balance_of(employee_id=employee.pk, leave_type_id=leave_request.leave_type_id, year=leave_request.year)
+    # Pending, its days are already held in "pending": before is what was there without it.
+    before = balance.available + (leave_request.days if leave_request.status == RequestStatus.PENDING else 0)
+    team = selectors.team_off_during(
+        user=request.user, employee=employee, date_from=leave_request.start_date, date_to=leave_request.end_date
+    )
+    return {
+        "template": "leave/_approval_detail.html",
+        "context": {
+            "leave": leave_request, "counted": counted, "before": before, "after": before - leave_request.days,
+            "team": team,
+        },
+    }  # fmt: skip

@@ -91,6 +91,8 @@ class TimesheetsConfig(AppConfig):
         from timesheets import views
 
         registry.register_header_widget(views.header_widget)
+        registry.register_approval_detail("timesheet", views.approval_detail)
+        registry.register_palette_source(views.palette_items)
         registry.register_nav_link(views.nav_links)
         registry.register_home_panel(views.home_panel)
 

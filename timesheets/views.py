@@ -589,3 +589,55 @@ def entry_delete(request: HttpRequest, entry_id: Any) -> HttpResponse:
     else:
         messages.success(request, _("Entry deleted."))
     return redirect(_week_url(entry.date))
+
+
+# --- The inbox's page of a timesheet, and the command palette ---------------------------------
+
+
+def approval_detail(request: HttpRequest, timesheet: Any) -> dict[str, Any]:
+    """For the inbox (etime.core.registry.register_approval_detail): the week's entries by
+    day, each day's logged time beside the time expected."""
+    employee = timesheet.employee
+    entries = list(selectors.week_entries(employee_id=employee.pk, week_start=timesheet.week_start))
+    expected = selectors.expected_minutes_range(
+        employee=employee, date_from=timesheet.week_start, date_to=timesheet.week_start + timedelta(days=6)
+    )
+    by_day: dict[date, list[TimeEntry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.date].append(entry)
+    days = []
+    for offset in range(7):
+        day = timesheet.week_start + timedelta(days=offset)
+        seconds = sum(entry.duration_seconds or 0 for entry in by_day[day])
+        days.append({"day": day, "entries": by_day[day], "seconds": seconds, "expected": expected.get(day, 0) * 60})
+    return {
+        "template": "timesheets/_approval_detail.html",
+        "context": {
+            "timesheet": timesheet, "days": days, "total": sum(d["seconds"] for d in days),
+            "week_url": reverse("timesheets:employee_week", args=[employee.pk]) + f"?week={timesheet.week_start.isoformat()}",
+        },
+    }  # fmt: skip
+
+
+def palette_items(request: HttpRequest, query: str) -> list[dict[str, Any]]:
+    """The command palette (etime.core.registry.register_palette_source): start the timer on
+    a project or task I may log on, and go to my week."""
+    employee = employee_for_user(request.user)
+    if employee is None:
+        return []
+    items: list[dict[str, Any]] = []
+    week_label = _("Go to my week")
+    if not query or query.casefold() in week_label.casefold():
+        items.append({"group": _("Go to"), "label": week_label, "url": reverse("timesheets:week")})
+    if not query:
+        return items
+    start = _("Start timer on %(what)s")
+    projects = selectors.project_list_loggable(employee=employee).filter(name__icontains=query)[:5]
+    for project in projects:
+        items.append({"group": _("Timer"), "label": start % {"what": f"{project.client.name} · {project.name}"},
+                      "action": "timer_start", "data": {"project": str(project.pk), "task": None}})  # fmt: skip
+    tasks = selectors.task_list_loggable(employee=employee).filter(name__icontains=query)[:5]
+    for task in tasks:
+        items.append({"group": _("Timer"), "label": start % {"what": f"{task.project.name} · {task.name}"},
+                      "action": "timer_start", "data": {"project": str(task.project_id), "task": str(task.pk)}})  # fmt: skip
+    return items

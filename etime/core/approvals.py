@@ -452,6 +452,26 @@ def requested_by(user: Any, *, limit: int = 10) -> list[ApprovalRequest]:
     )
 
 
+def visible_request(request_id: Any, user: Any) -> ApprovalRequest | None:
+    """The approval request ``request_id`` if ``user`` may see it (``is_visible_to``), with
+    its requester; None when it does not exist or is not theirs to see (one answer: a 404)."""
+    approval = ApprovalRequest.objects.select_related("requester").filter(pk=request_id).first()
+    return approval if approval is not None and is_visible_to(approval, user) else None
+
+
+def steps_of(request: ApprovalRequest) -> list[ApprovalStep]:
+    """The decisions taken on ``request`` so far, level by level, with who took them."""
+    return list(request.steps.select_related("actor", "on_behalf_of").order_by("level"))
+
+
+def object_of(request: ApprovalRequest) -> models.Model | None:
+    """The object ``request`` is about (a leave request, a timesheet…), or None when gone."""
+    try:
+        return get_kind(request.kind).model._default_manager.filter(pk=request.object_id).first()
+    except LookupError:
+        return None
+
+
 def pending_for(user: Any, kinds: Iterable[str] | None = None) -> QuerySet[ApprovalRequest]:
     """Pending requests ``user`` may decide now (their own never), directly or as a delegate."""
     pending = ApprovalRequest.objects.filter(status=ApprovalStatus.PENDING).exclude(requester_id=user.pk)

@@ -30,6 +30,7 @@ BACKGROUND_COLOR = "#f5f6f8"
 SHELL = (
     "css/etime.css", "vendor/htmx-2.0.11.min.js", "pwa/pwa.js", "pwa/queue.js", "timesheets/timesheets.css",
     "timesheets/timesheets.js", "favicon.svg", "pwa/icon-192.png", "pwa/icon-512.png",
+    "js/palette.js", "css/palette.css",  # every signed-in page: shortcuts and the command palette
 )  # fmt: skip
 # Pages kept for offline use (the home page's clock, my attendance, the timer, my week).
 OFFLINE_PAGES = ("home", "attendance_mine", "timesheets:timer", "timesheets:week")

@@ -139,3 +139,43 @@ def register_profile_panel(panel: HomePanel) -> None:
 
 def profile_panels() -> list[HomePanel]:
     return list(_profile_panels)
+
+
+# --- Approval details ----------------------------------------------------------------------
+# The inbox opens a request on its own page (accounts.views.inbox_detail). The app that
+# registered the approval kind says what to show there:
+# ``register_approval_detail(kind, fn)`` with ``fn(request, obj) -> dict`` holding
+# ``template`` and ``context`` (the timesheet's entries by day, the leave days and who else
+# is off, the punches a correction changes). ``fn`` reads through the app's selectors with
+# ``request.user``; the inbox has already checked that the user may see the approval.
+ApprovalDetail = Callable[[HttpRequest, Any], dict[str, Any]]
+_approval_details: dict[str, ApprovalDetail] = {}
+
+
+def register_approval_detail(kind: str, fn: ApprovalDetail) -> None:
+    _approval_details[kind] = fn
+
+
+def approval_detail(kind: str) -> ApprovalDetail | None:
+    return _approval_details.get(kind)
+
+
+# --- Command palette -----------------------------------------------------------------------
+# Ctrl/⌘-K opens the command palette (static/js/palette.js), which asks
+# ``/palette/search/?q=…`` (accounts.views.palette_search). Each app adds what it offers:
+# ``register_palette_source(fn)`` with ``fn(request, query) -> list[dict]``; a dict has
+# ``label`` (translated), ``group`` (translated heading), and either ``url`` (go there) or
+# ``action`` + ``data`` (``"timer_start"`` with ``{"project": id, "task": id|None}``: the
+# script posts it to the timer API). ``query`` is stripped and may be empty (then offer the
+# commands, not every row). Keep each source to one or two queries and a few rows.
+PaletteSource = Callable[[HttpRequest, str], list[dict[str, Any]]]
+_palette_sources: list[PaletteSource] = []
+
+
+def register_palette_source(fn: PaletteSource) -> None:
+    if fn not in _palette_sources:
+        _palette_sources.append(fn)
+
+
+def palette_sources() -> list[PaletteSource]:
+    return list(_palette_sources)

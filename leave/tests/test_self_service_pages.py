@@ -50,7 +50,7 @@ def test_without_javascript_the_check_button_returns_the_whole_page_with_the_pre
     html = response.content.decode()
     assert response.status_code == 200 and "<html" in html and 'data-testid="leave-form"' in html
     assert response.context["preview"]["days"] == 4.5 and response.context["preview"]["after"] == -1.5
-    assert "more than your balance" in html
+    assert "Not enough days: 4.5 requested, 3 available." in html
     assert response.context["form"]["start_date"].value() == "2026-06-01"  # the form keeps what was typed
 
 

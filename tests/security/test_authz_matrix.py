@@ -435,6 +435,10 @@ PAGES: dict[str, Row] = {
     "POST /leave/feeds/": R(EMPLOYEES),
     # self-service (issue 8)
     "GET /inbox/": R(SIGNED),
+    # issue 23: a request on its own page; seen as through the API, decided by who may decide
+    "GET /inbox/{approval_id}/": R(CHAIN, obj="approval"),
+    "POST /inbox/{approval_id}/": R(MANAGERS, obj="approval", body=lambda w: {"decision": "approve"}),
+    "GET /palette/search/": R(SIGNED),
     "GET /attendance/team/today/": R(SIGNED),
     "GET /attendance/team/{employee_id}/": R(CHAIN, obj="employee"),
     "POST /attendance/team/{employee_id}/day-status/": R(

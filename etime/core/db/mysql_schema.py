@@ -32,6 +32,10 @@ PARTIAL_UNIQUE: dict[str, tuple[str, str, dict[str, str]]] = {
     "invoice_unique_sequence": ("billing", "Invoice", {}),  # sequence_number IS NOT NULL
     "approval_one_pending_per_object": ("core", "ApprovalRequest", {"object_id": "`status` = 'pending'"}),
     "device_serial_unique": ("devices", "Device", {"serial_number": "`serial_number` <> ''"}),
+    # django-allauth's e-mail addresses (sign-in by e-mail, SSO): one primary address per
+    # user, a verified address belongs to one user.
+    "unique_primary_email": ("account", "EmailAddress", {"primary": "`primary`"}),
+    "unique_verified_email": ("account", "EmailAddress", {"email": "`verified`"}),
 }
 
 LOCK_TABLE_SQL = "CREATE TABLE etime_lock (name VARCHAR(64) NOT NULL PRIMARY KEY)"
@@ -62,12 +66,14 @@ def _column_type(cursor: Any, table: str, column: str) -> str:
 def partial_unique_sql(apps: Any, schema_editor: Any, constraint: str) -> list[str]:
     app_label, model_name, guards = PARTIAL_UNIQUE[constraint]
     model = apps.get_model(app_label, model_name)
-    (rule,) = [c for c in model._meta.constraints if c.name == constraint]
+    rules = [c for c in model._meta.constraints if c.name == constraint]
+    if not rules:
+        return []  # a third-party rule its own settings left out
     quote = schema_editor.quote_name
     table = model._meta.db_table
     statements, key_columns = [], []
     with schema_editor.connection.cursor() as cursor:
-        for name in rule.fields:
+        for name in rules[0].fields:
             column = model._meta.get_field(name).column
             if name not in guards:
                 key_columns.append(quote(column))
@@ -102,7 +108,10 @@ def backwards(apps: Any, schema_editor: Any) -> None:
     for event in ("update", "delete"):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS leave_ledger_no_{event}")
     for constraint, (app_label, model_name, guards) in PARTIAL_UNIQUE.items():
-        table = quote(apps.get_model(app_label, model_name)._meta.db_table)
+        model = apps.get_model(app_label, model_name)
+        if not any(c.name == constraint for c in model._meta.constraints):
+            continue
+        table = quote(model._meta.db_table)
         schema_editor.execute(f"ALTER TABLE {table} DROP INDEX {quote(constraint)}")
         for field in guards:
             schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN {quote(generated_column(constraint, field))}")

@@ -10,6 +10,7 @@ from etime.core.db import mysql_schema
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_translatable_labels"),
+        ("account", "0009_emailaddress_unique_primary_email"),
         ("attendance", "0007_punch_offline"),
         ("billing", "0004_translatable_labels"),
         ("devices", "0007_kiosk_pairing"),

@@ -15,6 +15,7 @@ import decimal
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import uuid
@@ -524,8 +525,6 @@ def restore_sqlite_native(db_file: Path) -> None:
 
 # --- MariaDB / MySQL ----------------------------------------------------------------------
 def _mysql_tool(*names: str) -> str:
-    import shutil
-
     for name in names:
         if shutil.which(name):
             return name
@@ -562,7 +561,8 @@ def _mysql_scratch() -> Iterator[str]:
     settings_dict = connections["default"].settings_dict
     scratch = f"{settings_dict['NAME']}_scratch_{uuid.uuid4().hex[:8]}"[:64]
     test = settings_dict.get("TEST") or {}
-    with connections["default"].cursor() as cursor:
+    # A connection of its own: DDL commits the transaction it runs in on MariaDB/MySQL.
+    with connections["default"]._nodb_cursor() as cursor:
         cursor.execute(
             f"CREATE DATABASE `{scratch}` CHARACTER SET {test.get('CHARSET') or 'utf8mb4'}"
             + (f" COLLATE {test['COLLATION']}" if test.get("COLLATION") else "")
@@ -570,7 +570,7 @@ def _mysql_scratch() -> Iterator[str]:
     try:
         yield scratch
     finally:
-        with connections["default"].cursor() as cursor:
+        with connections["default"]._nodb_cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS `{scratch}`")
 
 
@@ -583,14 +583,26 @@ def dump_mysql(workdir: Path, *, logical: bool) -> dict[str, Any]:
     native_path = workdir / "mysql.sql"
     logical_path = workdir / "logical.json"
     args, env = _mysql_args(settings_dict)
-    with open(native_path, "wb") as out:
-        proc = subprocess.run(  # noqa: S603
-            [_mysql_tool("mariadb-dump", "mysqldump"), *args, "--single-transaction", "--quick", "--triggers",
-             "--routines", "--hex-blob", "--no-tablespaces", "--skip-comments", settings_dict["NAME"]],  # fmt: skip
-            stdout=out, stderr=subprocess.PIPE, env=env, check=False,
-        )
+    # The dump streams through this process, so a full disk fails with the OS's own reason.
+    proc = subprocess.Popen(  # noqa: S603
+        [_mysql_tool("mariadb-dump", "mysqldump"), *args, "--single-transaction", "--quick", "--triggers",
+         "--routines", "--hex-blob", "--no-tablespaces", "--skip-comments", settings_dict["NAME"]],  # fmt: skip
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None  # noqa: S101 - both piped
+        with open(native_path, "wb") as out:
+            shutil.copyfileobj(proc.stdout, out, 1 << 20)
+        stderr = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
     if proc.returncode != 0:
-        raise BackupError(f"mariadb-dump failed: {proc.stderr.decode(errors='replace').strip()[:2000]}")
+        raise BackupError(f"mariadb-dump failed: {stderr.decode(errors='replace').strip()[:2000]}")
     with _mysql_scratch() as scratch:
         _mysql_load(native_path, scratch)
         with extra_alias(SNAPSHOT_ALIAS, NAME=scratch, CONN_MAX_AGE=0) as alias:

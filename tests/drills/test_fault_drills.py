@@ -105,7 +105,8 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing_and_its_run_is_re
     worker = subprocess.Popen([sys.executable, "-c", SYNC_SCRIPT, str(device.pk)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline = time.monotonic() + 20
+        # The worker's start (Python, Django) took over 20 s on a loaded two-core machine.
+        deadline = time.monotonic() + 60
         while sim.is_enabled and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.01)
         assert not sim.is_enabled, "the worker never started reading the log"
@@ -115,6 +116,7 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing_and_its_run_is_re
     finally:
         if worker.poll() is None:
             worker.kill()
+            worker.wait(timeout=10)  # reaped, so no warning of a live child leaks into the next test
     assert SyncRun.objects.filter(device=device, status=SyncStatus.RUNNING).count() == 1  # the orphan
 
     # The dead worker's lease lapses; the next sync takes over.

@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Employee
-from etime.core import audit
+from etime.core import audit, db
 from etime.core.errors import DomainError, ValidationFailed
 
 PIN_MIN, PIN_MAX = 4, 8
@@ -72,7 +72,7 @@ def kiosk_identify(*, badge: str, pin: str, kiosk: Any = None, address: str | No
     facts = {"badge": badge[:24], "address": address, "kiosk": str(getattr(kiosk, "pk", "") or "")}
     with transaction.atomic():
         employee = (
-            Employee.objects.select_for_update(of=("self",))
+            db.for_update(Employee.objects.all(), of=("self",))
             .select_related("user", "location")
             .filter(device_user_id=badge)
             .first()

@@ -21,7 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
-from etime.core import audit, scopes
+from etime.core import audit, db, scopes
 from etime.core.errors import Conflict, ValidationFailed, full_clean
 
 # The Django group of people who see billing (billing.selectors.FINANCE_GROUP asks for it;
@@ -219,7 +219,7 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
         raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
     with transaction.atomic():
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to user.
-        employee = Employee.objects.select_for_update(of=("self",)).select_related("user").get(pk=employee.pk)
+        employee = db.for_update(Employee.objects.all(), of=("self",)).select_related("user").get(pk=employee.pk)
         before = _employee_snapshot(employee)
         old_email = employee.email
         for name, value in changes.items():

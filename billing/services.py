@@ -65,7 +65,7 @@ from billing.models import (
     Receipt,
     Vendor,
 )
-from etime.core import audit, formatting
+from etime.core import audit, db, formatting
 from etime.core.errors import ValidationFailed, full_clean
 from timesheets.models import Client, Project, Task
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
@@ -468,7 +468,7 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
         )
         # Lock what we are about to bill, so an entry can't be approved, returned or put on
         # another invoice between the check and the update.
-        list(entries.select_for_update(of=("self",)).values_list("id", flat=True))
+        list(db.for_update(entries, of=("self",)).values_list("id", flat=True))
         current = {
             (g["project_id"], g["task_id"], g["rate_applied"], g["rate_effective_date"]): (int(g["seconds"] or 0), g["entries"])
             for g in selectors.time_groups(client=client, period_start=invoice.period_start, period_end=invoice.period_end)
@@ -476,8 +476,10 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
         drafted = _time_signature(invoice)
         expense_ids = set(invoice.lines.filter(kind=LineKind.EXPENSE).values_list("expense_id", flat=True))
         current_expenses = set(
-            selectors.billable_expenses(client=client, period_start=invoice.period_start, period_end=invoice.period_end)
-            .select_for_update(of=("self",)).values_list("id", flat=True)
+            db.for_update(
+                selectors.billable_expenses(client=client, period_start=invoice.period_start, period_end=invoice.period_end),
+                of=("self",),
+            ).values_list("id", flat=True)
         )
         if current != drafted or expense_ids != current_expenses:
             raise InvoiceStale(details={

@@ -144,7 +144,7 @@ def seed_client_device(*, rng: random.Random, stdout: Any) -> None:
     ClientDevice.objects.filter(pk=device.pk).update(last_contact_at=now - timedelta(hours=2))
     device.refresh_from_db()
     offline_submit(
-        device=device, key=uuid.UUID(int=rng.getrandbits(128)), action="punch", data={"direction": "in"},
+        device=device, key=uuid.UUID(int=rng.getrandbits(128), version=4), action="punch", data={"direction": "in"},
         recorded_at=now - timedelta(minutes=90, seconds=-12), device_now=now + timedelta(seconds=12),
     )  # fmt: skip
     stdout.write(f"Created the demo installed app {DEMO_APP_NAME!r} with one offline punch.")

@@ -2,7 +2,7 @@
 
 Embedded default (nothing set): SQLite under ``ETIME_DATA_DIR``, Celery over kombu's
 ``filesystem://`` transport (a real worker and beat, no broker), file-based cache.
-``DATABASE_URL`` selects PostgreSQL or any database Django supports; ``REDIS_URL``
+``DATABASE_URL`` selects PostgreSQL, MariaDB/MySQL or a SQLite file (docs/DEPLOYMENT.md "Database engines"); ``REDIS_URL``
 selects Redis as Celery broker, result backend and cache. See README "Configuration".
 """
 
@@ -12,9 +12,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from kombu import Queue
 
+from etime.core.db.config import MYSQL_BACKEND, database_from_url
 from etime.env import env_bool, env_format, env_int, env_list, env_map, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -113,9 +113,15 @@ TEMPLATES = [
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 _database_url = env_str("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL, MariaDB >= 10.6 / MySQL >= 8.0 (mysql://, requirements/mysql.txt), or a
+    # SQLite file (docs/DEPLOYMENT.md "Database engines"); each engine's options there.
+    DATABASES = {
+        "default": database_from_url(
+            _database_url,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+            mysql_collation=env_str("ETIME_MYSQL_COLLATION", "utf8mb4_unicode_ci"),
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -137,8 +143,7 @@ else:
 # every other read to "default". ETIME_REPORTS_DATABASE names the alias those reads use.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql"
+    DATABASES["replica"] = dict(database_from_url(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
 ETIME_REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 DATABASE_ROUTERS = ["etime.core.db_router.ReportsReplicaRouter"]
 
@@ -738,6 +743,12 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ETIME_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("ETIME_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS += ["security.W005", "security.W021"]
+if DATABASES["default"]["ENGINE"] == MYSQL_BACKEND:
+    # models.W036/W037: MariaDB/MySQL have no partial unique constraints or indexes. Each
+    # partial unique rule is a unique key over a generated column there instead
+    # (etime/core/db/mysql_schema.py, whose test fails when a rule is missing); the
+    # partial indexes only speed reads up, and their plain columns are indexed anyway.
+    SILENCED_SYSTEM_CHECKS += ["models.W036", "models.W037"]
 
 # The shared kiosk (issue #20; docs/SECURITY.md "Kiosks"): how many wrong PINs in a row lock a
 # badge at the kiosk, for how long, and how long an admin's pairing code stays valid.

@@ -2,8 +2,9 @@
 side effects (mail, attendance recompute) to after the commit.
 
 Concurrency: every write that can lower what an employee has available takes a
-transaction-scoped lock on that employee (PostgreSQL advisory lock; SQLite's IMMEDIATE
-transactions already serialise writers), then reads balance and pending, then writes.
+transaction-scoped lock on that employee (etime.core.db.xact_lock: PostgreSQL advisory
+lock, a locked row on MariaDB/MySQL; SQLite's IMMEDIATE transactions already serialise
+writers), then reads balance and pending, then writes.
 Two concurrent requests that together exceed the balance therefore run one after the
 other, and the second sees the first as pending.
 
@@ -23,14 +24,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employed_between, employee_for_user
-from etime.core import approvals, audit, formatting, zones
+from etime.core import approvals, audit, db, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalStatus
@@ -91,11 +92,7 @@ class LeaveNotCancellable(Conflict):
 
 
 def _lock_employee(employee_id: Any) -> None:
-    if connection.vendor == "postgresql":
-        digest = hashlib.sha256(b"leave:" + str(employee_id).encode()).digest()
-        key = int.from_bytes(digest[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    db.xact_lock("leave", employee_id)
 
 
 def _round(value: Decimal) -> Decimal:
@@ -355,6 +352,7 @@ def leave_request_estimate(
     return Estimate(days, counted, current, overlaps, problems)
 
 
+@db.retry_deadlocks()
 def leave_request_submit(
     *,
     employee: Employee,

@@ -20,6 +20,9 @@ Refusal and resolution are both audited. Correctness under concurrency:
 - SQLite: no exclusion constraints, so the check and the write run in one write-locked
   transaction (``_serialize_writers``); the settings' IMMEDIATE transactions already
   take that lock at BEGIN.
+- MariaDB/MySQL: no exclusion constraints either; ``_serialize_writers`` holds a lock per
+  person (etime.core.db.xact_lock) around the check and the write. The one running timer
+  per person is a unique key on a generated column (etime/core/db/mysql_schema.py).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +48,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user
-from etime.core import audit, dates
+from etime.core import audit, dates, db
 from etime.core.access import Action, is_admin, may
 from etime.core.errors import DomainError, NotFound, ValidationFailed, full_clean, validation_failed
 from etime.core.zones import employee_zone
@@ -115,17 +118,14 @@ def _user(actor: Any) -> User | None:
     return actor if isinstance(actor, User) else None
 
 
-def _serialize_writers() -> None:
-    """On SQLite, take the database write lock now, before the overlap check.
-
-    The settings open every transaction IMMEDIATE, which already does this; the no-op
-    UPDATE keeps the check-then-write safe even under a DEFERRED transaction, because
-    any UPDATE statement acquires SQLite's RESERVED (single-writer) lock.
-    PostgreSQL needs nothing: its exclusion constraint settles races.
-    """
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {TimeEntry._meta.db_table} SET id = id WHERE 0")  # noqa: S608
+def _serialize_writers(employee_id: Any = None) -> None:
+    """Where the schema cannot refuse overlapping entries itself, hold the person's
+    time-entry lock (etime.core.db.xact_lock) from before the overlap check until the
+    write commits: MariaDB/MySQL lock a row per person; on SQLite every write transaction
+    is IMMEDIATE, and the lock's no-op write takes the database write lock even under a
+    DEFERRED one. PostgreSQL needs nothing: its exclusion constraint settles races."""
+    if not db.has_exclusion_constraints():
+        db.xact_lock("time_entries", employee_id)
 
 
 def _violated_constraint(exc: IntegrityError) -> str | None:
@@ -482,7 +482,7 @@ def _trim_conflicts(entry: TimeEntry, conflicts: list[TimeEntry]) -> list[TimeEn
     is left, split in two when ``entry`` lies inside it). Returns the entries written."""
     # Fresh, locked rows: a full save must not undo a concurrent approval or edit.
     conflicts = list(
-        TimeEntry.objects.select_for_update(of=("self",))
+        db.for_update(TimeEntry.objects.all(), of=("self",))
         .select_related("employee__location", "project__client", "task")
         .filter(pk__in=[c.pk for c in conflicts])
         .order_by("start")
@@ -624,6 +624,7 @@ def _check_resolution(resolution: str | None) -> None:
 # --- Time entries: services ----------------------------------------------------------------
 
 
+@db.retry_deadlocks()
 def time_entry_create(
     *,
     employee: Employee,
@@ -661,7 +662,7 @@ def time_entry_create(
     _validate_entry(entry, check_project=True)
     _derive(entry, reresolve=True)
     with transaction.atomic():
-        _serialize_writers()
+        _serialize_writers(employee.pk)
         refused = _store(entry, actor=actor, resolution=resolution, action="time_entry.created", before=None)
     if refused is not None:
         raise refused
@@ -671,7 +672,7 @@ def time_entry_create(
 def _locked_entry(entry: TimeEntry) -> TimeEntry:
     # of=("self",): PostgreSQL cannot lock the nullable side of the join to the location.
     return (
-        TimeEntry.objects.select_for_update(of=("self",))
+        db.for_update(TimeEntry.objects.all(), of=("self",))
         .select_related("employee__location", "project__client", "task")
         .get(pk=entry.pk)
     )
@@ -687,7 +688,7 @@ def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = 
         raise TypeError(f"Unknown time entry fields: {sorted(unknown)}")
     _check_resolution(resolution)
     with transaction.atomic():
-        _serialize_writers()
+        _serialize_writers(entry.employee_id)
         entry = _locked_entry(entry)
         if entry.is_locked:
             raise PeriodLocked(details={"entries": [str(entry.pk)]})
@@ -713,7 +714,7 @@ def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = 
 
 def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
     with transaction.atomic():
-        _serialize_writers()
+        _serialize_writers(entry.employee_id)
         entry = _locked_entry(entry)
         if entry.is_locked:
             raise PeriodLocked(details={"entries": [str(entry.pk)]})
@@ -809,7 +810,7 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
     A timer that ran under a minute ends a minute after its start, or is deleted (tombstone
     reason ``discarded``) when the employee's preference says so; None is returned then."""
     with transaction.atomic():
-        _serialize_writers()
+        _serialize_writers(employee.pk)
         running = selectors.running_timer(employee_id=employee.pk)
         if running is None:
             raise TimerNotRunning()
@@ -878,7 +879,7 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
     with transaction.atomic():
         _serialize_writers()
         overdue = (
-            TimeEntry.objects.select_for_update(skip_locked=True, of=("self",))
+            db.for_update(TimeEntry.objects.all(), skip_locked=True, of=("self",))
             .select_related("employee__location", "employee__user", "project__client")
             .filter(end__isnull=True, start__lte=now - limit)
         )
@@ -975,7 +976,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     dates.ensure_supported(week=week)
     monday = week_start_of(week)
     with transaction.atomic():
-        _serialize_writers()
+        _serialize_writers(employee.pk)
         Timesheet.objects.get_or_create(employee=employee, week_start=monday)
         timesheet = Timesheet.objects.select_for_update().select_related("employee").get(employee=employee, week_start=monday)
         if timesheet.is_locked:
@@ -1024,7 +1025,7 @@ def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Times
 
 
 def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, action: str, comment: str = "") -> None:
-    timesheet = Timesheet.objects.select_for_update(of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
+    timesheet = db.for_update(Timesheet.objects.all(), of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
     before = audit.snapshot(timesheet)
     ids = _set_entry_status(timesheet, from_status=EntryStatus.SUBMITTED, to_status=entry_status)
     timesheet.status = status

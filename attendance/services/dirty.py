@@ -20,12 +20,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from attendance.models import DirtyDay
+from etime.core import db
 
 _CHUNK = 500
-
-
-def _table() -> str:
-    return connection.ops.quote_name(DirtyDay._meta.db_table)
 
 
 def _uuid_param(value: Any) -> Any:
@@ -44,7 +41,6 @@ def mark_dirty(pairs: Iterable[tuple[Any, date]], *, enqueue: bool = True) -> in
     if not unique:
         return 0
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    table = _table()
     with connection.cursor() as cursor:
         for start in range(0, len(unique), _CHUNK):
             chunk = unique[start : start + _CHUNK]
@@ -54,9 +50,10 @@ def mark_dirty(pairs: Iterable[tuple[Any, date]], *, enqueue: bool = True) -> in
                 params += [_uuid_param(employee_id), connection.ops.adapt_datefield_value(day), now]
             # The table name is ours; every value is a bound parameter.
             cursor.execute(
-                f"INSERT INTO {table} (employee_id, date, version, marked_at) VALUES {values} "  # noqa: S608
-                f"ON CONFLICT (employee_id, date) DO UPDATE SET version = {table}.version + 1, "
-                "marked_at = EXCLUDED.marked_at",
+                db.upsert_sql(
+                    DirtyDay._meta.db_table, ["employee_id", "date", "version", "marked_at"], f"VALUES {values}",
+                    conflict=["employee_id", "date"], increment=["version"], replace=["marked_at"],
+                ),
                 params,
             )
     if enqueue:

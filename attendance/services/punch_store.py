@@ -9,7 +9,8 @@ policy. This module only *writes* those rows, without building a model instance 
 - PostgreSQL: ``COPY`` into a session-local staging table, then one
   ``INSERT … SELECT … ON CONFLICT DO NOTHING`` into the punch table, which empties the
   staging table in the same statement;
-- SQLite (the embedded default): one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
+- SQLite (the embedded default) and MariaDB/MySQL: one ``executemany`` of
+  ``INSERT … ON CONFLICT DO NOTHING`` / ``INSERT IGNORE`` (etime.core.db).
 
 ``lock_device`` is the per-device writer lock the caller takes first. On both engines the
 unique constraint per device, device user id and timestamp (``punch_unique_per_device``)
@@ -24,7 +25,6 @@ added to ``Punch`` with a default is written here without a change.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.transaction import TransactionManagementError
 
 from attendance.models import Punch
+from etime.core import db
 
 
 class PunchRow(NamedTuple):
@@ -84,12 +85,10 @@ def _constants(*, device_id: UUID, source: str) -> dict[str, Any]:
 
 def lock_device(device_id: UUID) -> None:
     """Make the calling transaction the only writer of ``device_id``'s punches until it ends
-    (a poll and an ADMS push may race). PostgreSQL: a transaction-scoped advisory lock;
-    SQLite's IMMEDIATE transactions already serialise every writer."""
-    if connection.vendor == "postgresql":
-        key = int.from_bytes(hashlib.sha256(b"punches:" + device_id.bytes).digest()[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+    (a poll and an ADMS push may race): etime.core.db.xact_lock (PostgreSQL's advisory
+    lock, a locked row on MariaDB/MySQL; SQLite's IMMEDIATE transactions already serialise
+    every writer)."""
+    db.xact_lock("punches", device_id.hex)
 
 
 def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchRow]) -> int:
@@ -143,7 +142,6 @@ def _insert_postgresql(rows: Sequence[PunchRow], constants: dict[str, Any]) -> i
 
 
 def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> int:
-    table = _q(Punch._meta.db_table)
     names = [_q(Punch._meta.pk.column), *(_q(_column(name)) for name in PunchRow._fields), *(_q(c) for c in constants)]
     pk = Punch._meta.pk
     employee = Punch._meta.get_field("employee").target_field  # type: ignore[union-attr]
@@ -158,11 +156,15 @@ def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> 
             row.device_user_id, row.direction, row.raw_state, row.verify_mode, *tail,
         )  # fmt: skip
 
+    columns = [str(pk.column), *(_column(name) for name in PunchRow._fields), *constants]
+    device, user, stamp_column = (_column(name) for name in ("device_id", "device_user_id", "timestamp"))
     with connection.cursor() as cursor:
         # The table and column names are the model's; every value is a bound parameter.
         cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(['%s'] * len(names))}) "  # noqa: S608
-            + _conflict_clause(),
+            db.insert_ignore_sql(
+                Punch._meta.db_table, columns, f"VALUES ({', '.join(['%s'] * len(names))})",
+                conflict=[device, user, stamp_column], conflict_where=f"{_q(device)} IS NOT NULL",
+            ),
             [prep(row) for row in rows],
         )
         return int(cursor.rowcount)

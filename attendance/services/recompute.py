@@ -32,7 +32,7 @@ from accounts.models import Employee
 from attendance import conf, engine, providers
 from attendance.models import AttendanceDay, DirectionMode, DirtyDay, ManualDayStatus, Punch, PunchDirectionRule
 from attendance.selectors import PlanCache, is_locked, locked_ranges, plans_for
-from etime.core import metrics
+from etime.core import db, metrics
 
 CHUNK = 500
 WRITE_BATCH = 2000
@@ -246,13 +246,9 @@ def _write(rows: list[tuple[Any, ...]]) -> int:
         _write_postgresql(rows)
     else:
         objects = [AttendanceDay(**_row_kwargs(row)) for row in rows]
-        for start in range(0, len(objects), WRITE_BATCH):
-            AttendanceDay.objects.bulk_create(
-                objects[start : start + WRITE_BATCH],
-                update_conflicts=True,
-                unique_fields=["employee", "date"],
-                update_fields=UPDATE_FIELDS,
-            )
+        db.bulk_upsert(
+            AttendanceDay, objects, unique_fields=["employee", "date"], update_fields=UPDATE_FIELDS, batch_size=WRITE_BATCH
+        )
     return len(rows)
 
 
@@ -379,12 +375,15 @@ def dirty_backlog() -> int:
 # --- Closing days ----------------------------------------------------------------------------------
 
 
+DIRTY_COLUMNS = ["employee_id", "date", "version", "marked_at"]
+
+
 def close_days(*, now: datetime | None = None) -> int:
     """Mark for recomputation, set-based: (a) recent days of current employees that have no
     row yet (an absence has no punch to trigger it), (b) provisional rows whose window has
     closed (they may have become final). Returns the number of rows marked."""
     now = now or timezone.now()
-    table = connection.ops.quote_name(DirtyDay._meta.db_table)
+    table = DirtyDay._meta.db_table
     days_table = connection.ops.quote_name(AttendanceDay._meta.db_table)
     employees = connection.ops.quote_name(Employee._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -399,11 +398,13 @@ def close_days(*, now: datetime | None = None) -> int:
             param = connection.ops.adapt_datefield_value(day)
             # Table names are ours; values are bound parameters.
             cursor.execute(
-                f"INSERT INTO {table} (employee_id, date, version, marked_at) "  # noqa: S608
-                f"SELECT e.id, %s, 1, %s FROM {employees} e "
-                "WHERE (e.hire_date IS NULL OR e.hire_date <= %s) AND (e.end_date IS NULL OR e.end_date >= %s) "
-                f"AND NOT EXISTS (SELECT 1 FROM {days_table} a WHERE a.employee_id = e.id AND a.date = %s) "
-                "ON CONFLICT (employee_id, date) DO NOTHING",
+                db.insert_ignore_sql(
+                    table, DIRTY_COLUMNS,
+                    f"SELECT e.id, %s, 1, %s FROM {employees} e "  # noqa: S608
+                    "WHERE (e.hire_date IS NULL OR e.hire_date <= %s) AND (e.end_date IS NULL OR e.end_date >= %s) "
+                    f"AND NOT EXISTS (SELECT 1 FROM {days_table} a WHERE a.employee_id = e.id AND a.date = %s)",
+                    conflict=["employee_id", "date"],
+                ),
                 [param, stamp, param, param, param],
             )
             marked += max(cursor.rowcount, 0)
@@ -411,10 +412,12 @@ def close_days(*, now: datetime | None = None) -> int:
         unlocked = "".join(" AND NOT (a.date BETWEEN %s AND %s)" for _lock in locks)
         lock_params = [connection.ops.adapt_datefield_value(d) for lock in locks for d in lock]
         cursor.execute(
-            f"INSERT INTO {table} (employee_id, date, version, marked_at) "  # noqa: S608
-            f"SELECT a.employee_id, a.date, 1, %s FROM {days_table} a "
-            f"WHERE a.is_final = %s AND a.window_end <= %s{unlocked} "
-            "ON CONFLICT (employee_id, date) DO NOTHING",
+            db.insert_ignore_sql(
+                table, DIRTY_COLUMNS,
+                f"SELECT a.employee_id, a.date, 1, %s FROM {days_table} a "  # noqa: S608
+                f"WHERE a.is_final = %s AND a.window_end <= %s{unlocked}",
+                conflict=["employee_id", "date"],
+            ),
             [stamp, False, stamp, *lock_params],
         )
         marked += max(cursor.rowcount, 0)

@@ -83,10 +83,11 @@ def test_web_punch_is_audited_and_device_sources_are_refused(mapped: Any) -> Non
         punch_create(employee=mapped.alice, timestamp=T0, source=PunchSource.DEVICE, actor=mapped.alice.user)
 
 
+@pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_ingestion_of_one_log_stores_every_punch_exactly_once(people: Any) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     device = uuid.uuid4()
     records = [PunchInput(device_user_id=str(i % 20), timestamp=T0 + timedelta(minutes=i)) for i in range(3000)]
     results: list[Any] = []

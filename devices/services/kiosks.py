@@ -32,7 +32,7 @@ from attendance import services as attendance
 from devices.errors import ClientCredentialRevoked, OfflineKeyReused
 from devices.models import ClientDevice, ClientKind, ClientSubmission, KioskPhoto
 from devices.services.clients import PREFIX, hash_credential, offline_submit
-from etime.core import audit
+from etime.core import audit, db
 from etime.core.access import is_admin
 from etime.core.errors import DomainError, NotFound, ValidationFailed
 
@@ -143,7 +143,7 @@ def kiosk_pair(*, code: str, user_agent: str = "", address: str | None = None) -
     digest = hash_code(code) if len(normalize_code(code)) == CODE_LENGTH else ""
     with transaction.atomic():
         device = (
-            ClientDevice.objects.select_for_update(of=("self",)).select_related("location")
+            db.for_update(ClientDevice.objects.all(), of=("self",)).select_related("location")
             .filter(kind=ClientKind.KIOSK, pairing_code_hash=digest).first() if digest else None
         )  # fmt: skip
         if device is not None and device.pairing_code_expires_at and device.pairing_code_expires_at > timezone.now():

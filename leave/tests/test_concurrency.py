@@ -1,4 +1,4 @@
-"""Concurrent submissions cannot overdraw a balance (real threads, real PostgreSQL)."""
+"""Concurrent submissions cannot overdraw a balance (real threads, real PostgreSQL or MariaDB)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from leave.selectors import balance_of
 from leave.tests.factories import make_leave_type, submit
 
 
+@pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_requests_that_together_exceed_the_balance_one_is_refused(people: Any, today: date) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     vacation = make_leave_type("vacation")
     services.allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=Decimal(5), actor=people.admin)
     ranges = [(date(2026, 6, 1), date(2026, 6, 3)), (date(2026, 6, 8), date(2026, 6, 10))]  # 3 + 3 > 5

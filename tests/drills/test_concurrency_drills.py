@@ -1,4 +1,4 @@
-"""Concurrency drills on PostgreSQL: many clients at the same instant through the real HTTP
+"""Concurrency drills on PostgreSQL and MariaDB/MySQL (the figures must be the same): many clients at the same instant through the real HTTP
 stack (each thread its own connection), then the invariants are checked in the database:
 no overlap stored, one timer, no overdraft, no duplicate punch, one decision.
 
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from tests.security.world import at, build_world
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.mariadb, pytest.mark.django_db(transaction=True)]
 THREADS = 12
 
 
@@ -63,8 +63,8 @@ def test_entries_and_timers_racing_for_one_morning_never_store_an_overlap(
 ) -> None:
     from timesheets.models import TimeEntry
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     project = str(world["project"].pk)
     day = date(2026, 2, 4)
     calls: list[Callable[[], Any]] = []
@@ -91,8 +91,8 @@ def test_entries_and_timers_racing_for_one_morning_never_store_an_overlap(
 def test_leave_requests_racing_for_one_balance_never_overdraw(world: Any, people: Any, token_client: Any) -> None:
     from leave.selectors import balance_of
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     vacation = world["leave_type"]
     from leave.services import allocation_create
 
@@ -122,8 +122,8 @@ def test_one_request_decided_by_two_approvers_at_once_gets_one_decision(
     from etime.core.models import ApprovalRequest, ApprovalStep, AuditEvent
     from leave.models import LeaveRequest
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     request = world["leave_request"]
     approval = ApprovalRequest.objects.get(object_id=str(request.pk))
     bob, admin = token_client(people.bob), token_client(people.admin)
@@ -155,8 +155,8 @@ def test_one_device_uploading_the_same_log_from_many_connections_stores_each_pun
     from attendance.models import Punch
     from devices import services
 
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL pass")
+    if connection.vendor == "sqlite":
+        pytest.skip("the PostgreSQL and MariaDB passes")
     services.device_create(
         actor=None, name="Gate", protocol="adms", serial_number="DRILL0001", time_zone="Europe/Zurich"
     )

@@ -8,7 +8,7 @@ import pytest
 
 from tests.security.world import build_world
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.mariadb]
 
 
 def test_switching_timers_within_a_second_never_overlaps(people: Any, token_client: Any) -> None:

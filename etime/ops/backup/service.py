@@ -79,17 +79,18 @@ def backup_create(
     verify = settings.ETIME_BACKUP_VERIFY if verify is None else verify
     note = progress or (lambda message: None)
     now = timezone.now()
+    # The record comes first: a backup refused (an engine it cannot dump) is a failed
+    # backup like any other, recorded and alerted.
     record = BackupRecord.objects.create(
-        kind=kind, started_at=now, encrypted=bool(key), engine=database.engine(), started_by=actor
+        kind=kind, started_at=now, encrypted=bool(key), engine=connections["default"].vendor[:16], started_by=actor
     )
     name = _archive_name(kind, now, bool(key))
     try:
         with tempfile.TemporaryDirectory(prefix="etime-backup-") as tmp:
             work = Path(tmp)
             note("snapshot")
-            dumped = (database.dump_postgres if record.engine == "postgresql" else database.dump_sqlite)(
-                work, logical=bool(logical)
-            )
+            dump = {"postgresql": database.dump_postgres, "mysql": database.dump_mysql, "sqlite": database.dump_sqlite}
+            dumped = dump[database.engine()](work, logical=bool(logical))
             files = {f"db/{dumped['native'].name}": dumped["native"]}
             if dumped["logical"] is not None:
                 files[f"db/{dumped['logical'].name}"] = dumped["logical"]
@@ -255,6 +256,10 @@ def backup_verify(name_or_path: str, *, key: str | None = None, expected_sha256:
             if database.engine() != "postgresql":
                 return manifest  # checksums only: no PostgreSQL here to restore into
             problems = database.verify_postgres_native(native, manifest["tables"])
+        elif manifest["engine"] == "mysql":
+            if database.engine() != "mysql":
+                return manifest  # checksums only: no MariaDB/MySQL here to restore into
+            problems = database.verify_mysql_native(native, manifest["tables"])
         else:
             problems = database.verify_sqlite_native(native, manifest["tables"])
     if problems:
@@ -295,9 +300,10 @@ def restore(
             raise ArchiveRefused(
                 gettext("The archive has no logical format, and its native format is for another database engine.")
             )
-        if not use_logical and manifest["engine"] == "postgresql":
+        if not use_logical and manifest["engine"] in ("postgresql", "mysql"):
             native = work / manifest["database"]["native"]
-            problems = database.verify_postgres_native(native, manifest["tables"])
+            verify = database.verify_postgres_native if manifest["engine"] == "postgresql" else database.verify_mysql_native
+            problems = verify(native, manifest["tables"])
             if problems:
                 message = gettext("The archive's database does not restore cleanly: %(problems)s")
                 raise ArchiveCorrupted(message % {"problems": "; ".join(problems[:5])})
@@ -310,6 +316,8 @@ def restore(
             database.restore_logical(work / manifest["database"]["logical"], manifest["schema"])
         elif manifest["engine"] == "postgresql":
             database.restore_postgres_native(work / manifest["database"]["native"])
+        elif manifest["engine"] == "mysql":
+            database.restore_mysql_native(work / manifest["database"]["native"])
         else:
             database.restore_sqlite_native(work / manifest["database"]["native"])
         connections.close_all()

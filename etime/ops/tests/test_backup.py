@@ -15,6 +15,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
+import dj_database_url
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -301,8 +302,9 @@ def _writer(stop: threading.Event, errors: list[BaseException]) -> None:
 
 
 @pytest.mark.postgres
+@pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL pass")
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL and MariaDB passes")
 def test_backup_taken_while_writes_continue_restores_consistently(ops_dirs: Path) -> None:
     from etime.core.models import AuditEvent
 
@@ -330,9 +332,10 @@ def test_backup_taken_while_writes_continue_restores_consistently(ops_dirs: Path
 
 
 @pytest.mark.postgres
+@pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL pass")
-def test_move_from_sqlite_to_postgres_loses_nothing(ops_dirs: Path, tmp_path: Path) -> None:
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="PostgreSQL and MariaDB passes")
+def test_move_from_sqlite_to_postgres_or_mariadb_loses_nothing(ops_dirs: Path, tmp_path: Path) -> None:
     # A real embedded installation in another process: SQLite, its own data directory.
     data = tmp_path / "embedded"
     media = data / "media"
@@ -349,7 +352,7 @@ def test_move_from_sqlite_to_postgres_loses_nothing(ops_dirs: Path, tmp_path: Pa
 
     call_command("move_database", str(archive_path), stdout=StringIO())
 
-    assert connection.vendor == "postgresql"
+    assert connection.vendor in ("postgresql", "mysql")
     moved = database.canonical_digests("default")
     for label, info in manifest["tables"].items():
         if label in BOOKKEEPING:
@@ -402,6 +405,37 @@ def test_move_from_postgres_to_sqlite_loses_nothing(ops_dirs: Path, tmp_path: Pa
     for label, info in before.items():
         if label not in BOOKKEEPING:
             assert (label, moved[label]["rows"], moved[label]["digest"]) == (label, info["rows"], info["digest"])
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)
+def test_move_from_mariadb_to_postgres_loses_nothing(ops_dirs: Path, tmp_path: Path) -> None:
+    """MariaDB/MySQL → PostgreSQL (the PostgreSQL of CI's first pass, a scratch database)."""
+    import psycopg
+
+    if connection.vendor != "mysql":
+        pytest.skip("MariaDB pass")
+    seed()
+    before = database.canonical_digests("default")
+    name = f"etime_moved_{uuid.uuid4().hex[:8]}"
+    url = os.environ.get("ETIME_TEST_MOVE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    target = dj_database_url.parse(f"{url}/{name}")
+    admin = dict(host=target["HOST"], port=target["PORT"], user=target["USER"], password=target["PASSWORD"] or None)
+    with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        out = StringIO()
+        call_command("move_database", "--to", f"{url}/{name}", stdout=out)
+        assert "Moved" in out.getvalue()
+        with database.extra_alias("check_moved", **target, OPTIONS={}, TEST={}) as alias:
+            moved = database.canonical_digests(alias)
+    finally:
+        with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for label, info in before.items():
+        if label not in BOOKKEEPING:
+            assert (label, moved[label]["rows"], moved[label]["digest"]) == (label, info["rows"], info["digest"])
+    assert sum(info["rows"] for label, info in before.items() if label not in BOOKKEEPING) > 1000
 
 
 # --- The commands speak the active language ---------------------------------------------------------

@@ -4,10 +4,10 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-import dj_database_url
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
+from etime.core.db.config import database_from_url
 from etime.core.errors import DomainError
 from etime.ops.backup import database
 from etime.ops.backup.service import archive_read, backup_create, restore
@@ -37,7 +37,9 @@ class Command(BaseCommand):
             else:
                 result = backup_create(logical=True, verify=False)
                 manifest = result.manifest
-                target = dj_database_url.parse(options["to"])
+                # The target's own engine options (MariaDB/MySQL's charset and modes), not
+                # this installation's.
+                target = {"OPTIONS": {}, "TEST": {}, **database_from_url(options["to"])}
                 with database.extra_alias("etime_move_target", **target) as alias:
                     with TemporaryDirectory() as tmp:
                         logical = manifest["database"]["logical"]

@@ -32,3 +32,15 @@ def recompute_dirty_days() -> int:
 def close_attendance_days() -> int:
     """Mark days that ended without a punch (absences) and provisional days that may now be final."""
     return close_days()
+
+
+@shared_task(name="attendance.punch_partitions")
+def punch_partitions() -> dict[str, list[str]]:
+    """PostgreSQL: the punch partitions of the coming months, the default partition split by
+    month, and the retention policy (attendance.partitions). Nothing to do on SQLite."""
+    from django.utils import timezone
+
+    from attendance import partitions
+
+    result = partitions.maintain(now=timezone.now())
+    return {"created": [f"{m:%Y-%m}" for m in result.created], "archived": [f"{m:%Y-%m}" for m in result.archived]}

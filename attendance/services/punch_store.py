@@ -11,6 +11,11 @@ policy. This module only *writes* those rows, without building a model instance 
   staging table in the same statement;
 - SQLite (the embedded default): one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
 
+On PostgreSQL the punch table is partitioned by month (attendance.partitions): the write
+first makes sure every month of the batch has its partition. ``punch_unique_per_device``
+holds the partition key (the timestamp), so it is a unique index of the partitioned table
+and ON CONFLICT infers it as before.
+
 ``lock_device`` is the per-device writer lock the caller takes first. On both engines the
 unique constraint per device, device user id and timestamp (``punch_unique_per_device``)
 stays the guarantee, and the write returns how many rows it inserted: fewer than given
@@ -34,6 +39,7 @@ from uuid import UUID
 from django.db import connection
 from django.db.transaction import TransactionManagementError
 
+from attendance import partitions
 from attendance.models import Punch
 
 
@@ -106,6 +112,9 @@ def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchR
         return 0
     constants = _constants(device_id=device_id, source=source)
     if connection.vendor == "postgresql":
+        # Every month of the batch gets its partition first: an old log read from a clock
+        # would otherwise land in the default partition (a set lookup once the months are known).
+        partitions.ensure_for_timestamps(row.timestamp for row in rows)
         return _insert_postgresql(rows, constants)
     return _insert_executemany(rows, constants)
 

@@ -11,10 +11,10 @@ stored (bench ``punch_history``; a test asserts the pruning with ``EXPLAIN``).
   partition yet, so a write never fails for want of one.
 - ``ensure_months`` creates the partitions of given months. A month whose punches already
   sit in the default partition is split out of it (its rows moved, in one transaction), so
-  creating partitions on demand and late is always safe. The punch writer calls it for
-  every month of a batch (an old log imported from a clock: partitions for years past),
-  ``maintain`` (the daily task) for the months ahead and for every month found in the
-  default partition.
+  creating partitions on demand and late is always safe. ``maintain`` (the daily task)
+  calls it for the months ahead and for every month found in the default partition; the
+  punch writer, for a batch holding months without a partition (an old log read from a
+  clock), queues ``attendance.punch_partitions_for`` for after its commit.
 - ``archive_month`` writes a month's punches (and the voids of those punches) to gzipped
   CSV files in the backup directory, then detaches and drops the partition: the retention
   policy (``CompanySettings.punch_retention_months``, 0 keeps everything) applied by
@@ -136,28 +136,45 @@ def _create(cursor: Any, month: date) -> int:
     return moved
 
 
-def ensure_months(months: Iterable[date]) -> list[date]:
-    """Give each month its partition; returns the months created. No-op on SQLite."""
+def missing_months(months: Iterable[date]) -> list[date]:
+    """Which of ``months`` have no partition yet (none on SQLite)."""
     wanted = {date(m.year, m.month, 1) for m in months} - _known
     if not wanted or not is_partitioned():
         return []
     existing = set(existing_months())
     _known.update(existing)
+    return sorted(wanted - existing)
+
+
+def ensure_months(months: Iterable[date]) -> list[date]:
+    """Give each month its partition; returns the months created. No-op on SQLite.
+
+    DDL: call it from a task or a command, not inside a business transaction (PostgreSQL
+    alters no table that the same transaction has pending deferred checks on)."""
     created = []
-    for month in sorted(wanted - existing):
+    for month in missing_months(months):
         with transaction.atomic(), connection.cursor() as cursor:
             _create(cursor, month)
         created.append(month)
-    # Cache only after the transaction that created them committed (an outer atomic block
-    # rolled back would otherwise leave a month "known" without its table).
+    # Cache only what is committed (an outer atomic block rolled back would otherwise leave
+    # a month "known" without its table).
     if not connection.in_atomic_block:
         _known.update(created)
     return created
 
 
 def ensure_for_timestamps(timestamps: Iterable[datetime]) -> list[date]:
-    """The punch writer's hook: a partition for every month of a batch."""
-    return ensure_months({month_of(moment) for moment in timestamps})
+    """The punch writer's hook, inside its transaction: the months of a batch that have no
+    partition yet. Their rows wait in the default partition; ``attendance.punch_partitions_for``,
+    queued for after the commit, gives them their months (moving the rows). An old log read
+    from a clock thus ends up in partitions of its own without DDL in the ingest."""
+    missing = missing_months({month_of(moment) for moment in timestamps})
+    if missing:
+        from attendance.tasks import punch_partitions_for
+        from etime.core.queue import enqueue_on_commit
+
+        enqueue_on_commit(punch_partitions_for, [month.isoformat() for month in missing])
+    return missing
 
 
 def months_in_default() -> list[date]:
@@ -241,15 +258,21 @@ def archive_month(month: date, *, actor: Any = None) -> list[Path]:
     The attendance days of the month keep their figures; a period lock over the month (and
     the day after it, whose local date may begin in it east of UTC) keeps them from being
     recomputed without their punches."""
-    from attendance.models import PunchVoid
+    from attendance.models import PeriodLock, PunchVoid
     from attendance.services.locks import period_lock_create
     from etime.core import audit
 
     name = partition_name(month)
     directory = archive_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    punches_file = directory / f"{PARENT}_{month:%Y-%m}.csv.gz"
-    voids_file = directory / f"{PunchVoid._meta.db_table}_{month:%Y-%m}.csv.gz"
+    # A month archived before and found again later (punches that arrived after it was
+    # dropped waited in the default partition) gets files of its own, never overwritten.
+    suffix, copy_no = "", 1
+    while (directory / f"{PARENT}_{month:%Y-%m}{suffix}.csv.gz").exists():
+        copy_no += 1
+        suffix = f".{copy_no}"
+    punches_file = directory / f"{PARENT}_{month:%Y-%m}{suffix}.csv.gz"
+    voids_file = directory / f"{PunchVoid._meta.db_table}_{month:%Y-%m}{suffix}.csv.gz"
     with transaction.atomic(), connection.cursor() as cursor:
         # No writer may add to the month while it is exported and dropped.
         cursor.execute(f"LOCK TABLE {_q(name)} IN EXCLUSIVE MODE")
@@ -270,12 +293,10 @@ def archive_month(month: date, *, actor: Any = None) -> list[Path]:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"ALTER TABLE {_q(PARENT)} DETACH PARTITION {_q(name)}")
         cursor.execute(f"DROP TABLE {_q(name)}")
-        period_lock_create(
-            date_from=month,
-            date_to=end.date(),
-            note=f"Punches of {month:%Y-%m} archived",
-            actor=actor,
-        )
+        if not PeriodLock.objects.filter(date_from__lte=month, date_to__gte=end.date()).exists():
+            period_lock_create(
+                date_from=month, date_to=end.date(), note=f"Punches of {month:%Y-%m} archived", actor=actor
+            )
         audit.record(
             actor=actor,
             action="attendance_punches.archived",

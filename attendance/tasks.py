@@ -44,3 +44,14 @@ def punch_partitions() -> dict[str, list[str]]:
 
     result = partitions.maintain(now=timezone.now())
     return {"created": [f"{m:%Y-%m}" for m in result.created], "archived": [f"{m:%Y-%m}" for m in result.archived]}
+
+
+@shared_task(name="attendance.punch_partitions_for")
+def punch_partitions_for(months: list[str]) -> list[str]:
+    """PostgreSQL: partitions for these months (ISO dates of their first days), queued by the
+    punch writer for a batch that held months without one."""
+    from datetime import date
+
+    from attendance import partitions
+
+    return [f"{m:%Y-%m}" for m in partitions.ensure_months(date.fromisoformat(month) for month in months)]

@@ -11,8 +11,9 @@ policy. This module only *writes* those rows, without building a model instance 
   staging table in the same statement;
 - SQLite (the embedded default): one ``executemany`` of ``INSERT … ON CONFLICT DO NOTHING``.
 
-On PostgreSQL the punch table is partitioned by month (attendance.partitions): the write
-first makes sure every month of the batch has its partition. ``punch_unique_per_device``
+On PostgreSQL the punch table is partitioned by month (attendance.partitions): a batch
+holding months without a partition queues their creation for after the commit (its rows
+wait in the default partition meanwhile). ``punch_unique_per_device``
 holds the partition key (the timestamp), so it is a unique index of the partitioned table
 and ON CONFLICT infers it as before.
 
@@ -112,8 +113,8 @@ def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchR
         return 0
     constants = _constants(device_id=device_id, source=source)
     if connection.vendor == "postgresql":
-        # Every month of the batch gets its partition first: an old log read from a clock
-        # would otherwise land in the default partition (a set lookup once the months are known).
+        # A month without a partition (an old log read from a clock) gets one after the
+        # commit, its rows moved out of the default partition (a set lookup once known).
         partitions.ensure_for_timestamps(row.timestamp for row in rows)
         return _insert_postgresql(rows, constants)
     return _insert_executemany(rows, constants)

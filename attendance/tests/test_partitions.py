@@ -49,19 +49,25 @@ def _ingest(stamps: list[datetime], user: str = "7") -> int:
 def test_the_punch_table_is_partitioned_with_a_default_partition() -> None:
     assert partitions.is_partitioned()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'attendance_punch_pkey'"
-        )
+        cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'attendance_punch_pkey'")
         assert cursor.fetchone()[0] == 'PRIMARY KEY (id, "timestamp")'
         cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s", [partitions.DEFAULT_PARTITION])
         assert cursor.fetchone()
 
 
-def test_an_old_log_gets_its_months_and_a_second_read_stores_nothing_twice() -> None:
+def test_an_old_log_gets_its_months_and_a_second_read_stores_nothing_twice(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from attendance.tasks import punch_partitions_for
+
     stamps = [datetime(2019, 3, 31, 23, 59, tzinfo=UTC), datetime(2019, 4, 1, 0, 0, tzinfo=UTC)]
-    assert _ingest(stamps) == 2
-    assert {date(2019, 3, 1), date(2019, 4, 1)} <= set(partitions.existing_months())
+    with django_capture_on_commit_callbacks() as queued:
+        assert _ingest(stamps) == 2
+    assert len(queued) == 1  # the task that makes the two months
     march, april = Punch.objects.filter(device_id=DEVICE).order_by("timestamp")
+    assert _where(march.pk) == _where(april.pk) == partitions.DEFAULT_PARTITION
+    # What the queued task does, after the ingest's commit.
+    assert punch_partitions_for(["2019-03-01", "2019-04-01"]) == ["2019-03", "2019-04"]
     assert _where(march.pk) == "attendance_punch_p201903"
     assert _where(april.pk) == "attendance_punch_p201904"
     # The dedupe constraint is a unique index of the partitioned table: ON CONFLICT still holds.
@@ -174,6 +180,16 @@ def test_retention_archives_old_months_to_files_then_drops_them(people: Any, set
     event = AuditEvent.objects.get(action="attendance_punches.archived", object_id="2032-02")
     assert event.after["punches"] == 2 and event.actor == people.admin
 
+    # A punch of February read from a clock after the month went: archived on the next run,
+    # into files of its own (the first archive stays as it was).
+    late = Punch.objects.create(employee=people.bob, timestamp=datetime(2032, 2, 9, 8, tzinfo=UTC), source="manual")
+    assert _where(late.pk) == partitions.DEFAULT_PARTITION
+    assert [m for m in partitions.maintain(now=now).archived if m.year == 2032] == [date(2032, 2, 1)]
+    assert [row["id"] for row in _archive_rows(tmp_path / "punch-archive" / "attendance_punch_2032-02.2.csv.gz")] == [
+        str(late.pk)
+    ]
+    assert len(_archive_rows(tmp_path / "punch-archive" / "attendance_punch_2032-02.csv.gz")) == 2
+
 
 def test_retention_below_three_months_is_refused(people: Any) -> None:
     from etime.core.errors import ValidationFailed
@@ -197,7 +213,7 @@ def test_the_migration_converts_a_table_holding_punches() -> None:
     with connection.cursor() as cursor:
         for pk, stamp in zip(ids, stamps, strict=True):
             cursor.execute(
-                "INSERT INTO attendance_punch (id, \"timestamp\", source, direction, device_id, device_user_id, note, "
+                'INSERT INTO attendance_punch (id, "timestamp", source, direction, device_id, device_user_id, note, '
                 "created_at, geofence, geofence_flagged) VALUES (%s, %s, 'device', 'in', %s, '7', '', %s, '', false)",
                 [pk, stamp, DEVICE, stamp + timedelta(minutes=1)],
             )

@@ -66,6 +66,15 @@ class AttendanceConfig(AppConfig):
                 description="Creates absences for ended days without punches; finalises provisional days.",
             )
         )
+        schedules.register(
+            schedules.DefaultSchedule(
+                name="Punch partitions and retention",
+                task="attendance.punch_partitions",
+                crontab={"minute": "40", "hour": "1"},
+                description="PostgreSQL: creates the punch partitions of the coming months and applies the "
+                "punch retention of the company settings (docs/ATTENDANCE.md).",
+            )
+        )
 
         from attendance import demo, services, views
 

@@ -42,6 +42,17 @@ class Punch(models.Model):
     foreign key: attendance sits below devices and never imports it (DESIGN §1). A punch whose
     ``device_user_id`` maps to no employee yet is kept with ``employee`` empty and attached
     when an employee gets that id (attendance.signals).
+
+    On PostgreSQL the table is partitioned by month of ``timestamp`` (UTC), with a DEFAULT
+    partition for months that have none yet (attendance.partitions, migration 0008). A
+    partitioned table's primary key must hold the partition key, so the database's key is
+    (``id``, ``timestamp``) while Django keeps ``id`` as the pk: ids are random UUIDs,
+    unique in practice though no single index spans the partitions. The same rule is why
+    the foreign keys *to* a punch (``PunchVoid.punch``, ``devices.PunchPhoto.punch``) are
+    declared without a database constraint: PostgreSQL can only reference a unique
+    constraint, and there is none on ``id`` alone. Django's collector still applies their
+    ``on_delete``; archiving a month (``partitions.archive_month``) handles them itself.
+    SQLite keeps one plain table.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
@@ -479,7 +490,10 @@ class PunchVoid(models.Model):
     """A stored punch that an approved correction replaced: the engine ignores it."""
 
     id = models.BigAutoField(primary_key=True)
-    punch = models.OneToOneField(Punch, on_delete=models.CASCADE, related_name="void", verbose_name=_("punch"))
+    # No database constraint: the punch table is partitioned on PostgreSQL (see Punch).
+    punch = models.OneToOneField(
+        Punch, on_delete=models.CASCADE, db_constraint=False, related_name="void", verbose_name=_("punch")
+    )
     regularisation = models.ForeignKey(
         Regularisation, on_delete=models.PROTECT, related_name="voids", verbose_name=_("regularisation")
     )

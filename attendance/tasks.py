@@ -37,3 +37,26 @@ def recompute_dirty_days() -> int:
 def close_attendance_days() -> int:
     """Mark days that ended without a punch (absences) and provisional days that may now be final."""
     return close_days()
+
+
+@shared_task(name="attendance.punch_partitions")
+def punch_partitions() -> dict[str, list[str]]:
+    """PostgreSQL: the punch partitions of the coming months, the default partition split by
+    month, and the retention policy (attendance.partitions). Nothing to do on SQLite."""
+    from django.utils import timezone
+
+    from attendance import partitions
+
+    result = partitions.maintain(now=timezone.now())
+    return {"created": [f"{m:%Y-%m}" for m in result.created], "archived": [f"{m:%Y-%m}" for m in result.archived]}
+
+
+@shared_task(name="attendance.punch_partitions_for")
+def punch_partitions_for(months: list[str]) -> list[str]:
+    """PostgreSQL: partitions for these months (ISO dates of their first days), queued by the
+    punch writer for a batch that held months without one."""
+    from datetime import date
+
+    from attendance import partitions
+
+    return [f"{m:%Y-%m}" for m in partitions.ensure_months(date.fromisoformat(month) for month in months)]

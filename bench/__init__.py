@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, str] = {
     "soak": "bench.soak",
     "invoice": "bench.invoice",
     "push_rush": "bench.push_rush",
+    "punch_history": "bench.punch_history",
 }
 
 

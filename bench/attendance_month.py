@@ -198,6 +198,13 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
                         "verify_mode": 1, "note": "", "created_at": now, "created_by_id": None, "regularisation_id": None,
                     })  # fmt: skip
         rng.shuffle(punches)  # devices deliver in bulk, not in employee order
+        from attendance import partitions
+
+        # The punch table is partitioned by month on PostgreSQL: the month's own partitions,
+        # as the daily task and the punch writer make them (not the default partition).
+        partitions.ensure_months(partitions.cover_range(
+            datetime.combine(MONDAY_BEFORE, dtime(0), tzinfo=UTC), datetime.combine(MONTH_LAST, dtime(23), tzinfo=UTC)
+        ))  # fmt: skip
         _copy(Punch, punches)
     with connection.cursor() as cursor:
         for model in (Employee, ScheduleAssignment, Punch):

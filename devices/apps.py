@@ -16,6 +16,16 @@ class DevicesConfig(AppConfig):
         scopes.register_area("devices", "Time clocks and their sync runs")
         scopes.register_area("client_devices", "Installed apps and kiosks (device credentials)")
         providers.register_device_status_provider(selectors.device_sync_status)
+        from attendance import partitions
+
+        def _punches_archived(sender: object, start: object, end: object, **kwargs: object) -> None:
+            # The punch table has no constraint a photo's reference could follow (partitioned
+            # on PostgreSQL): a photo of an archived punch keeps its image, unmatched.
+            from devices.models import PunchPhoto
+
+            PunchPhoto.objects.filter(punch__timestamp__gte=start, punch__timestamp__lt=end).update(punch=None)
+
+        partitions.punches_archived.connect(_punches_archived, dispatch_uid="devices.punches_archived")
         registry.register_demo_seeder(demo.seed_devices)
         registry.register_demo_seeder(demo.seed_push_clock)
         registry.register_demo_seeder(demo.seed_simulated_push_clock)

@@ -404,8 +404,9 @@ class PunchPhoto(models.Model):
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="punch_photos", verbose_name=_("device"))
     device_user_id = models.CharField(max_length=24, verbose_name=_("device user id"))
     taken_at = models.DateTimeField(verbose_name=_("taken at"))
+    # No database constraint: the punch table is partitioned on PostgreSQL (attendance.Punch).
     punch = models.ForeignKey("attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("punch"))  # fmt: skip
+                              db_constraint=False, verbose_name=_("punch"))  # fmt: skip
     image = models.FileField(upload_to=punch_photo_path, verbose_name=_("image"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
     received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))

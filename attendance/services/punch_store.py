@@ -12,6 +12,12 @@ policy. This module only *writes* those rows, without building a model instance 
 - SQLite (the embedded default) and MariaDB/MySQL: one ``executemany`` of
   ``INSERT … ON CONFLICT DO NOTHING`` / ``INSERT IGNORE`` (etime.core.db).
 
+On PostgreSQL the punch table is partitioned by month (attendance.partitions): a batch
+holding months without a partition queues their creation for after the commit (its rows
+wait in the default partition meanwhile). ``punch_unique_per_device``
+holds the partition key (the timestamp), so it is a unique index of the partitioned table
+and ON CONFLICT infers it as before.
+
 ``lock_device`` is the per-device writer lock the caller takes first. On both engines the
 unique constraint per device, device user id and timestamp (``punch_unique_per_device``)
 stays the guarantee, and the write returns how many rows it inserted: fewer than given
@@ -34,6 +40,7 @@ from uuid import UUID
 from django.db import connection
 from django.db.transaction import TransactionManagementError
 
+from attendance import partitions
 from attendance.models import Punch
 from etime.core import db
 
@@ -105,6 +112,9 @@ def insert_device_punches(*, device_id: UUID, source: str, rows: Sequence[PunchR
         return 0
     constants = _constants(device_id=device_id, source=source)
     if connection.vendor == "postgresql":
+        # A month without a partition (an old log read from a clock) gets one after the
+        # commit, its rows moved out of the default partition (a set lookup once known).
+        partitions.ensure_for_timestamps(row.timestamp for row in rows)
         return _insert_postgresql(rows, constants)
     return _insert_executemany(rows, constants)
 

@@ -158,6 +158,7 @@ def test_an_admin_sets_the_swap_scope_in_the_admin_and_the_api(world: Any, admin
             "company_name": "etime", "address": "", "vat_id": "", "iban": "", "default_currency": "EUR",
             "date_format": "YYYY-MM-DD", "week_start": "0", "default_time_zone": "UTC", "weekly_hours": "40",
             "daily_hours": "8", "working_days": "[0, 1, 2, 3, 4]", "swap_scope": "location", "absent_after_hours": "0",
+            "punch_retention_months": "0",
         }.items()
     }  # fmt: skip
     saved = admin_client.post(url, data)

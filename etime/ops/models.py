@@ -116,6 +116,10 @@ def _default_working_days() -> list[int]:
 # The periodic close looks 7 days back (ETIME_ATTENDANCE_CLOSE_LOOKBACK_DAYS): a window closes
 # at most ~2.5 days after its date, so 72 h later is still inside the look-back.
 ABSENT_AFTER_MAX_HOURS = 72
+# Punch retention (attendance.partitions.retention_apply): 0 keeps everything; otherwise at
+# least this many months, so the current month and the recent past are never archived.
+PUNCH_RETENTION_MIN_MONTHS = 3
+PUNCH_RETENTION_MAX_MONTHS = 1200
 
 
 class CompanySettings(models.Model):
@@ -200,6 +204,16 @@ class CompanySettings(models.Model):
             "(0: at the close). Off days, holidays and leave are not delayed."
         ),
     )
+    punch_retention_months = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(PUNCH_RETENTION_MAX_MONTHS)],
+        verbose_name=_("keep punches (months)"),
+        help_text=_(
+            "0 keeps every punch. Otherwise punches of older months (the current month counts as one) are "
+            "written to an archive file in the backup directory and removed, once a day; their days stay as "
+            "computed and are locked. PostgreSQL only."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
@@ -224,6 +238,10 @@ class CompanySettings(models.Model):
             or len(set(days)) != len(days)
         ):
             errors["working_days"] = gettext("A list of distinct weekdays, 0 (Monday) to 6 (Sunday).")
+        if 0 < self.punch_retention_months < PUNCH_RETENTION_MIN_MONTHS:
+            errors["punch_retention_months"] = gettext(
+                "Keep at least %(months)d months of punches, or 0 to keep them all."
+            ) % {"months": PUNCH_RETENTION_MIN_MONTHS}
         if self.iban and (len(self.iban.replace(" ", "")) < 15 or not self.iban.replace(" ", "").isalnum()):
             errors["iban"] = gettext("Not an IBAN.")
         if errors:

@@ -11,11 +11,11 @@ class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_translatable_labels"),
         ("account", "0009_emailaddress_unique_primary_email"),
-        ("attendance", "0007_punch_offline"),
-        ("billing", "0004_translatable_labels"),
-        ("devices", "0007_kiosk_pairing"),
+        ("attendance", "0009_punch_partitioned_by_month"),
+        ("billing", "0005_mileage_and_per_diem"),
+        ("devices", "0009_punch_photo_no_db_constraint"),
         ("leave", "0003_translatable_labels"),
-        ("timesheets", "0005_deletion_reason_choices"),
+        ("timesheets", "0007_timer_preference"),
     ]
 
     operations = [migrations.RunPython(mysql_schema.forwards, mysql_schema.backwards, atomic=False)]

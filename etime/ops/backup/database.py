@@ -210,7 +210,9 @@ def write_postgres_logical(cursor: Any, out: IO[bytes], counts: dict[str, int]) 
                   "columns": [f.column for f in fields], "fields": [f.name for f in fields]}  # fmt: skip
         out.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
         columns = ", ".join(_quote(f.column) for f in fields)
-        with raw.copy(f"COPY {_quote(model._meta.db_table)} ({columns}) TO STDOUT") as copy:  # noqa: S608
+        # COPY (SELECT …): a partitioned table (the punches, attendance.partitions) has no
+        # rows of its own for a plain COPY TO to read.
+        with raw.copy(f"COPY (SELECT {columns} FROM {_quote(model._meta.db_table)}) TO STDOUT") as copy:  # noqa: S608
             for chunk in copy:
                 out.write(chunk)
         out.write(_COPY_END)

@@ -110,7 +110,7 @@ class Project(models.Model):
     )
     managers = models.ManyToManyField(
         "accounts.Employee", blank=True, related_name="managed_projects",
-        help_text=_("Told by notification when the project reaches 80 % and 100 % of its hours or money budget."),
+        help_text=_("Told by notification when the project's hours or money budget is used up to 80 %, and again to 100 %."),
         verbose_name=_("project managers"),
     )  # fmt: skip
     rounding_minutes = models.PositiveSmallIntegerField(

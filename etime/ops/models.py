@@ -257,7 +257,7 @@ class NotificationKind(models.TextChoices):
     WARRANTY_EXPIRING = "warranty_expiring", _("Equipment warranty ending soon")
     BACKUP_FAILED = "backup_failed", _("A backup failed")
     INVOICE_OVERDUE = "invoice_overdue", _("An invoice is overdue")
-    PROJECT_BUDGET = "project_budget", _("A project I manage reached 80 % or 100 % of its budget")
+    PROJECT_BUDGET = "project_budget", _("A project I manage reached a budget threshold (80 %, 100 %)")
     TIMESHEET_RETURNED = "timesheet_returned", _("My timesheet was returned")
 
 

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='project',
             name='managers',
-            field=models.ManyToManyField(blank=True, help_text='Told by notification when the project reaches 80 % and 100 % of its hours or money budget.', related_name='managed_projects', to='accounts.employee', verbose_name='project managers'),
+            field=models.ManyToManyField(blank=True, help_text='Told by notification when the project\'s hours or money budget is used up to 80 %, and again to 100 %.', related_name='managed_projects', to='accounts.employee', verbose_name='project managers'),
         ),
         migrations.CreateModel(
             name='ProjectBudgetAlert',

@@ -13,16 +13,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='inappnotification',
             name='kind',
-            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached 80 % or 100 % of its budget'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
+            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached a budget threshold (80 %, 100 %)'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached 80 % or 100 % of its budget'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
+            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached a budget threshold (80 %, 100 %)'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='notificationpreference',
             name='kind',
-            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached 80 % or 100 % of its budget'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
+            field=models.CharField(choices=[('timer_running', 'A timer left running'), ('missing_time', 'Missing time entries'), ('approvals_waiting', 'Approvals waiting for me'), ('leave_decided', 'My leave request was decided'), ('device_offline', 'A time clock went offline'), ('warranty_expiring', 'Equipment warranty ending soon'), ('backup_failed', 'A backup failed'), ('invoice_overdue', 'An invoice is overdue'), ('project_budget', 'A project I manage reached a budget threshold (80 %, 100 %)'), ('timesheet_returned', 'My timesheet was returned')], max_length=32, verbose_name='kind'),
         ),
     ]

@@ -7,7 +7,7 @@ timesheets seeder (app order), through the services.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 from typing import Any
@@ -18,7 +18,7 @@ from django.db.models import Max, Min
 from accounts.models import User
 from billing import selectors, services
 from billing.errors import CurrencyMismatch, InvoiceEmpty
-from billing.models import Expense, ExpenseCategory, Vendor
+from billing.models import Expense, ExpenseCategory, ExpenseKind, MileageRate, PerDiemRate, VehicleType, Vendor
 from timesheets.models import Client, EntryStatus, Project, TimeEntry
 
 VENDORS = ["SBB", "Lufthansa", "Hotel Schweizerhof", "AWS"]
@@ -41,6 +41,7 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
     _einvoicing_details(admin)
     vendors = [services.catalog_save(obj=Vendor(name=name), actor=admin) for name in VENDORS]
     categories = [services.catalog_save(obj=ExpenseCategory(name=name), actor=admin) for name in CATEGORIES]
+    _allowances(admin)
     span = TimeEntry.objects.filter(status=EntryStatus.APPROVED).aggregate(first=Min("date"), last=Max("date"))
     if not span["first"]:
         stdout.write("No approved time; billing demo has vendors and categories only.")
@@ -65,6 +66,29 @@ def seed_billing(*, rng: Random, stdout: Any) -> None:
             services.payment_record(invoice=invoice, actor=admin, amount=(invoice.total / 2).quantize(Decimal("0.01")),
                                     day=invoice.issue_date or span["last"], reference="Demo part payment")  # fmt: skip
     stdout.write(f"Billing: {len(VENDORS)} vendors, {drafts} invoice(s) from the approved time.")
+
+
+def _allowances(admin: Any) -> None:
+    """The company's mileage and per-diem rates, and a trip of each kind (not billable, so
+    the demo invoices are the same as without them)."""
+    from accounts.models import Employee
+    from etime.core.demo import demo_today
+
+    since = date(2020, 1, 1)
+    for vehicle, rate in ((VehicleType.CAR, "0.70"), (VehicleType.BICYCLE, "0.20")):
+        services.catalog_save(obj=MileageRate(vehicle=vehicle, rate_per_km=Decimal(rate), currency="CHF", valid_from=since),
+                              actor=admin)  # fmt: skip
+    for country, full, partial, currency in (("DE", "28.00", "14.00", "EUR"), ("CH", "60.00", "30.00", "CHF")):
+        services.catalog_save(obj=PerDiemRate(country=country, full_day=Decimal(full), partial_day=Decimal(partial),
+                                              currency=currency, valid_from=since), actor=admin)  # fmt: skip
+    mileage = services.catalog_save(obj=ExpenseCategory(name="Mileage", kind=ExpenseKind.MILEAGE), actor=admin)
+    per_diem = services.catalog_save(obj=ExpenseCategory(name="Per diem", kind=ExpenseKind.PER_DIEM), actor=admin)
+    traveller = Employee.objects.filter(code__startswith="D", user__isnull=False).order_by("code").first()
+    day = demo_today() - timedelta(days=3)
+    services.expense_save(expense=Expense(date=day, category=mileage, vehicle=VehicleType.CAR, distance_km=Decimal("125"),
+                                          route_from="Zürich", route_to="Bern", employee=traveller), actor=admin)  # fmt: skip
+    services.expense_save(expense=Expense(date=day, category=per_diem, per_diem_country="DE", full_days=2, partial_days=1,
+                                          employee=traveller), actor=admin)  # fmt: skip
 
 
 def _complete_seller(admin: Any) -> None:

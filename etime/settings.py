@@ -189,6 +189,8 @@ ETIME_TASK_QUEUE = {
     "devices.alert_offline_devices": "devices",
     "attendance.recompute_dirty_days": "attendance",
     "attendance.close_days": "attendance",
+    "attendance.punch_partitions": "attendance",
+    "attendance.punch_partitions_for": "attendance",
     "accounts.send_password_reset": "mail",
     "leave.send_request_email": "mail",
     "devices.send_offline_alert": "mail",

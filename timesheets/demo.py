@@ -144,4 +144,27 @@ def seed_timesheets_more(*, rng: Random, stdout: Any) -> None:
         services.timer_start(employee=rest[3], project=tasks[-1].project, task=tasks[-1], description="Sprint review",
                              actor=rest[3].user)  # fmt: skip
     reminded = services.reminders_send_approvals(now=timezone.now())
-    stdout.write(f"Timesheets: one week waiting, one returned, a running timer; {reminded} approval reminder(s).")
+    alerts = _budget_alerts(admin)
+    stdout.write(f"Timesheets: one week waiting, one returned, a running timer; {reminded} approval reminder(s); "
+                 f"{alerts} budget alert(s).")  # fmt: skip
+
+
+def _budget_alerts(admin: Any) -> int:
+    """The budgeted projects get a project manager (the first demo worker's manager), and
+    the smallest hours budget is set to what its project has used, so the demo shows a
+    project at 100 % and the alert its manager was sent."""
+    from timesheets import budgets, selectors
+
+    manager = next((w.manager for w in _demo_workers() if w.manager is not None), None)
+    budgeted = list(Project.objects.filter(budget_hours__isnull=False).order_by("budget_hours"))
+    if manager is None or not budgeted:
+        return 0
+    with transaction.atomic():
+        for project in budgeted:
+            services.project_save(project=project, managers=[manager], actor=admin)
+        smallest = budgeted[0]
+        used = Decimal(selectors.budget_usage(projects=Project.objects.filter(pk=smallest.pk))[0]["used_hours"])
+        if used > 0:
+            smallest.budget_hours = used
+            services.project_save(project=smallest, actor=admin)
+    return budgets.budget_alerts_send()

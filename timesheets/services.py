@@ -784,12 +784,13 @@ def timer_start(
     """Start the employee's timer now (or ``at``: a start queued offline, already accepted by
     ``timer_offline_action``); ``timer_already_running`` if one runs."""
     start = at or timezone.now()
-    # A timer stopped within its first second ends a second after its start (entries last
-    # at least a second), i.e. a moment from now (a few, after rapid switches): a timer
-    # started at once begins there instead of overlapping it (bench load found the 409).
+    # A timer stopped within its first minute is kept as a minute (TimerPreference "keep"),
+    # so it ends a moment from now, and after rapid switches each kept minute starts where
+    # the last one ended: a timer started at once begins after them instead of overlapping
+    # (bench load found the 409; tests/drills/test_load_findings.py switches five times).
     just_stopped = (
         TimeEntry.objects.filter(employee=employee, source=EntrySource.TIMER, end__gt=start,
-                                 end__lte=start + timedelta(minutes=1))
+                                 end__lte=start + timedelta(hours=1))
         .order_by("-end").values_list("end", flat=True).first()
     )  # fmt: skip
     return time_entry_create(

@@ -152,7 +152,9 @@ def big_team(march: Any, clock: Any) -> Any:
 def test_pages_stay_under_30_queries_with_a_large_team(big_team: Any, url: str, django_assert_max_num_queries: Any) -> None:
     client = login(big_team.bob)
     client.get(url)  # warm per-process caches (content types, holiday regions)
-    with django_assert_max_num_queries(30):
+    # 32: every page's header now counts the unread notifications and offers one-click start
+    # on the last entry; what matters is that the count does not grow with the team.
+    with django_assert_max_num_queries(32):
         assert client.get(url).status_code == 200
 
 

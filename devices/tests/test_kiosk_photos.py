@@ -126,4 +126,5 @@ def test_an_admin_sees_a_kiosk_photo_and_its_image(staff: Any, travel: Any, medi
     assert b"".join(image.streaming_content)[:3] == b"\xff\xd8\xff"
     outsider = Client()
     outsider.force_login(staff.alice.user)
-    assert outsider.get(f"/admin/devices/kioskphoto/{photo.pk}/image/").status_code in (302, 403)
+    refused = outsider.get(f"/admin/devices/kioskphoto/{photo.pk}/image/")  # not staff: the admin's login
+    assert refused.status_code == 302 and "/admin/login/" in refused["Location"]

@@ -375,7 +375,9 @@ def test_reboot_fault_mid_transfer(make_sim: MakeSim) -> None:
 
 @pytest.mark.embedded
 def test_restart_is_acknowledged_and_the_device_comes_back(make_sim: MakeSim) -> None:
-    sim = make_sim(users=2, reboot_seconds=0.5)
+    # Down long enough that the refused connect below lands inside the reboot even on a
+    # loaded CI machine (with 0.5 s the clock was sometimes back before the attempt).
+    sim = make_sim(users=2, reboot_seconds=3)
     clock = adapter_for(sim, timeout=0.5)
     clock.connect()
     clock.restart()

@@ -149,6 +149,9 @@ class TestALargeTeam:
         }.get(url, url)
         client = login(getattr(big_team, who))
         client.get(url)  # warm per-process caches (content types, holiday regions)
-        with django_assert_max_num_queries(30):
+        # 32: every page's header now counts the unread notifications and offers one-click
+        # start on the last entry, and the preview runs the submission's own checks (overlap
+        # and balance); what matters is that the count does not grow with the team.
+        with django_assert_max_num_queries(32):
             assert client.get(url).status_code == 200
         assert LeaveRequest.objects.count() == 50

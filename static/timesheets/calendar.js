@@ -125,6 +125,14 @@
         today: el.getAttribute("data-label-today"), week: el.getAttribute("data-label-week"),
         day: el.getAttribute("data-label-day")
       },
+      // The prev/next icons are role="img" without a name inside buttons that have one
+      // (their title): hide the icons from assistive technology (axe: role-img-alt).
+      datesSet: function () {
+        el.querySelectorAll(".fc-icon").forEach(function (icon) {
+          icon.removeAttribute("role");
+          icon.setAttribute("aria-hidden", "true");
+        });
+      },
       height: "auto",
       allDaySlot: false,
       slotDuration: "00:30:00",

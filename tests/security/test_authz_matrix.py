@@ -453,6 +453,7 @@ PAGES: dict[str, Row] = {
     "POST /time/timer/preference/": R(EMPLOYEES),
     "POST /time/entries/{entry_id}/continue/": R(frozenset({"alice"}), obj="time_entry"),
     "GET /time/week/": R(EMPLOYEES),
+    "GET /time/calendar/": R(EMPLOYEES),
     "POST /time/week/submit/": R(EMPLOYEES),
     "POST /time/week/duplicate/": R(EMPLOYEES),
     "GET /time/entries/new/": R(EMPLOYEES),
@@ -493,6 +494,13 @@ PAGES_ELSEWHERE = {
     "/iclock/fdata": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
     "/iclock/registry": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
     "/iclock/push": "devices/tests/test_push_replay.py (serial and network), test_adms_trust.py (fuzzed as each persona)",
+    "/metrics": "etime/core/tests/test_metrics.py (a bearer token or an allow-listed address; 403, or 404 when off)",
+    "/time/week/grid/": "timesheets/tests/test_week_grid.py (POST; the caller's own open week only)",
+    "/time/week/copy/": "timesheets/tests/test_week_grid.py (POST; the caller's own week)",
+    "/time/week/bulk/": "timesheets/tests/test_week_grid.py (POST; the caller's own entries, all or nothing)",
+    "/time/calendar/feed/": "timesheets/tests/test_week_grid.py (the caller's own entries and punches)",
+    "/time/calendar/entries/": "timesheets/tests/test_week_grid.py (POST; creates the caller's own entry)",
+    "/time/calendar/entries/{entry_id}/": "timesheets/tests/test_week_grid.py (POST; another person's entry is 404)",
 }
 
 

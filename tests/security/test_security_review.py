@@ -190,8 +190,14 @@ REVIEWED_SQL = {
     # table name; every value is a bound parameter or a COPY row
     "attendance/services/punch_store.py": 2,
     # model/introspected table and column names (and an archive's, after its checksums
-    # are verified), always quoted as identifiers by _quote; values never
-    "etime/ops/backup/database.py": 4,
+    # are verified), always quoted as identifiers by _quote or the backend's quote_name;
+    # values never
+    "etime/ops/backup/database.py": 5,
+    # partition names built from a month (punch_YYYYMM) and the model's tables, quoted by the
+    # backend's quote_name; the one value (a month) is a bound parameter
+    "attendance/partitions.py": 7,
+    # the lock table's constant name; the lock's key is a bound parameter
+    "etime/core/db/locks.py": 2,
 }
 
 

@@ -32,6 +32,9 @@ PARTIAL_UNIQUE: dict[str, tuple[str, str, dict[str, str]]] = {
     "invoice_unique_sequence": ("billing", "Invoice", {}),  # sequence_number IS NOT NULL
     "approval_one_pending_per_object": ("core", "ApprovalRequest", {"object_id": "`status` = 'pending'"}),
     "device_serial_unique": ("devices", "Device", {"serial_number": "`serial_number` <> ''"}),
+    # Several shifts a day: one replacing override per person and date, each added shift once.
+    "override_unique_employee_date_replacing": ("attendance", "ShiftOverride", {"employee": "NOT `adds`"}),
+    "override_unique_added_shift": ("attendance", "ShiftOverride", {"employee": "`adds`"}),
     # django-allauth's e-mail addresses (sign-in by e-mail, SSO): one primary address per
     # user, a verified address belongs to one user.
     "unique_primary_email": ("account", "EmailAddress", {"primary": "`primary`"}),

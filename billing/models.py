@@ -387,7 +387,9 @@ class MileageRate(models.Model):
         constraints = [models.UniqueConstraint(fields=["vehicle", "valid_from"], name="mileage_rate_once_per_date")]
 
     def __str__(self) -> str:
-        return f"{self.get_vehicle_display()} {self.rate_per_km} {self.currency}/km"
+        return gettext("%(vehicle)s: %(rate)s %(currency)s per km") % {
+            "vehicle": self.get_vehicle_display(), "rate": self.rate_per_km, "currency": self.currency,
+        }  # fmt: skip
 
 
 class PerDiemRate(models.Model):
@@ -412,7 +414,9 @@ class PerDiemRate(models.Model):
         constraints = [models.UniqueConstraint(fields=["country", "valid_from"], name="per_diem_rate_once_per_date")]
 
     def __str__(self) -> str:
-        return f"{self.country} {self.full_day}/{self.partial_day} {self.currency}"
+        return gettext("%(country)s: %(full)s %(currency)s a full day, %(partial)s a partial day") % {
+            "country": self.country, "full": self.full_day, "partial": self.partial_day, "currency": self.currency,
+        }  # fmt: skip
 
 
 class Receipt(models.Model):

@@ -349,7 +349,7 @@ class InAppNotification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.user_id}: {'read' if self.read_at else 'unread'}"
+        return self.subject or self.get_kind_display()
 
 
 class ReportSubscription(models.Model):

@@ -125,6 +125,12 @@
         today: el.getAttribute("data-label-today"), week: el.getAttribute("data-label-week"),
         day: el.getAttribute("data-label-day")
       },
+      // Hints (the buttons' titles) in the page's language, not FullCalendar's English.
+      buttonHints: {
+        prev: el.getAttribute("data-hint-prev"), next: el.getAttribute("data-hint-next"),
+        today: el.getAttribute("data-label-today")
+      },
+      viewHint: function (buttonText) { return buttonText; },
       // The prev/next icons are role="img" without a name inside buttons that have one
       // (their title): hide the icons from assistive technology (axe: role-img-alt).
       datesSet: function () {

@@ -110,11 +110,30 @@ def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
+# An advisory lock key (a constant of its own): making a partition takes it exclusively,
+# each device ingest shares it (hold_off_moves).
+_MOVE_LOCK = 0x70756E63686D76  # "punchmv"
+
+
+def hold_off_moves() -> None:
+    """Inside a device ingest's transaction (after its device lock): wait for a partition
+    being made, and keep one from starting until the ingest commits. Making a partition moves
+    the month's rows out of the default partition; an ingest whose reads straddled the move
+    missed punches already stored, and its insert then skipped them as duplicates (the
+    concurrency drill saw "19 punches ... stored concurrently"). No-op off PostgreSQL."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_MOVE_LOCK])
+
+
 def _create(cursor: Any, month: date) -> int:
     """Create ``month``'s partition, moving its rows out of the default partition; returns
     how many rows moved. Runs inside the caller's transaction."""
     start, end = bounds(month)
     name = _q(partition_name(month))
+    # No device ingest runs while rows move (hold_off_moves).
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MOVE_LOCK])
     # A lock on the parent first: two writers creating the same month queue here, and the
     # second finds it made.
     cursor.execute(f"LOCK TABLE {_q(PARENT)} IN SHARE UPDATE EXCLUSIVE MODE")

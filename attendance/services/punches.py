@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Employee
 from accounts.selectors import employee_for_user
-from attendance import geofence, punch_policy
+from attendance import geofence, partitions, punch_policy
 from attendance.errors import (
     PunchNetworkNotAllowed,
     PunchNotAllowed,
@@ -83,6 +83,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
         unique.setdefault((record.device_user_id, record.timestamp), record)
     with transaction.atomic():
         lock_device(device_id)
+        partitions.hold_off_moves()
         first = min(ts for _uid, ts in unique)
         last = max(ts for _uid, ts in unique)
         existing = set(

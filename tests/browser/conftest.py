@@ -11,8 +11,10 @@ from tests.browser.fixtures import CHROMIUM, _launch  # noqa: F401  (re-exported
 
 def follow(page: Any, selector: str) -> Any:
     """Click a link or submit button and wait for the page it leads to: a bare click returns
-    once the click is dispatched, and a check made then can still read the old page."""
-    with page.expect_navigation():
+    once the click is dispatched, and a check made then can still read the old page.
+    30 s for the page to come: a form's POST (a leave request notifies, enqueues, marks days)
+    took longer than the default 10 s on the loaded two-core CI machine while two browsers ran."""
+    with page.expect_navigation(timeout=30_000):
         page.click(selector)
     return page
 

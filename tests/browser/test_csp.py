@@ -34,7 +34,7 @@ def _visit(page: Any, url: str, seen: list[str]) -> None:
     response = page.goto(url)
     assert response is not None and response.status < 400, (url, response and response.status)
     assert "script-src 'self'" in (response.headers.get("content-security-policy") or ""), url
-    page.wait_for_load_state("networkidle")
+    page.wait_for_load_state("networkidle", timeout=30_000)  # /api/redoc/ is heavy on a loaded machine
     seen.extend(f"{url}: {v}" for v in page.evaluate("window.__cspViolations || []"))
 
 

@@ -66,6 +66,8 @@ def test_the_manager_opens_an_inbox_row_and_approves_from_its_page(
     leave = submit(people.alice, vacation, monday, monday + timedelta(days=2))
     submit(people.amir, vacation, monday + timedelta(days=1))
     page = login("bob@example.com", PASSWORD)
+    if page.locator("[data-testid=menu-toggle]").is_visible():  # a phone: the links fold behind Menu
+        page.click("[data-testid=menu-toggle]")
     follow(page, "[data-testid=nav-inbox]")
     follow(page, "[data-testid=inbox-row]:has-text('Alice Able') [data-testid=inbox-open]")
     detail = page.locator("[data-testid=leave-detail]")

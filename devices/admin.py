@@ -353,37 +353,29 @@ class PushKnockAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+class _PhotoAdmin(admin.ModelAdmin):
+    """A read-only list of photos taken at punches, whose images this admin serves (to those
+    who may view them, never from a public media URL) under ``<pk>/image/``."""
 
-@admin.register(PunchPhoto)
-class PunchPhotoAdmin(admin.ModelAdmin):
-    """Photos push clocks took at punches (kept only for clocks with *keep punch photos* on).
-    Read-only; deleting one removes the image. The image is served by this admin, to those
-    who may view the photos, never from a public media URL."""
-
-    list_display = ("taken_at", "device", "device_user_id", "employee", "size")
-    list_filter = ("device",)
-    search_fields = ("device_user_id", "device__name")
-    list_select_related = ("device", "punch__employee")
-    fields = ("device", "device_user_id", "taken_at", "employee", "size", "received_at", "photo")
-    readonly_fields = fields
+    image_url_name = ""  # the admin URL name of a photo's image
 
     @admin.display(description=_("employee"))
-    def employee(self, obj: PunchPhoto) -> str:
+    def employee(self, obj: Any) -> str:
         return str(obj.punch.employee) if obj.punch is not None and obj.punch.employee is not None else "—"
 
     @admin.display(description=_("photo"))
-    def photo(self, obj: PunchPhoto) -> SafeString:
-        url = reverse("admin:devices_punchphoto_image", args=[obj.pk])
+    def photo(self, obj: Any) -> SafeString:
+        url = reverse(f"admin:{self.image_url_name}", args=[obj.pk])
         return format_html('<img src="{}" alt="{}" width="240">', url, obj)
 
     def get_urls(self) -> list[URLPattern]:
-        image = path("<int:pk>/image/", self.admin_site.admin_view(self.image_view), name="devices_punchphoto_image")
+        image = path("<int:pk>/image/", self.admin_site.admin_view(self.image_view), name=self.image_url_name)
         return [image, *super().get_urls()]
 
     def image_view(self, request: HttpRequest, pk: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        photo = get_object_or_404(PunchPhoto, pk=pk)
+        photo = get_object_or_404(self.model, pk=pk)
         try:
             handle = photo.image.open("rb")
         except (FileNotFoundError, ValueError):
@@ -397,6 +389,22 @@ class PunchPhotoAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+
+@admin.register(PunchPhoto)
+class PunchPhotoAdmin(_PhotoAdmin):
+    """Photos push clocks took at punches (kept only for clocks with *keep punch photos* on).
+    Read-only; deleting one removes the image. The image is served by this admin, to those
+    who may view the photos, never from a public media URL."""
+
+    list_display = ("taken_at", "device", "device_user_id", "employee", "size")
+    list_filter = ("device",)
+    search_fields = ("device_user_id", "device__name")
+    list_select_related = ("device", "punch__employee")
+    fields = ("device", "device_user_id", "taken_at", "employee", "size", "received_at", "photo")
+    readonly_fields = fields
+    image_url_name = "devices_punchphoto_image"
 
 
 class KioskAddForm(forms.ModelForm):
@@ -504,7 +512,7 @@ class ClientDeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(KioskPhoto)
-class KioskPhotoAdmin(admin.ModelAdmin):
+class KioskPhotoAdmin(_PhotoAdmin):
     """Photos kiosks took at punches (kiosks with *photo at punch* on), deleted after
     ETIME_KIOSK_PHOTO_DAYS. Read-only; served by this admin to those who may view them,
     never from a public media URL."""
@@ -515,37 +523,7 @@ class KioskPhotoAdmin(admin.ModelAdmin):
     list_select_related = ("kiosk", "punch__employee")
     fields = ("kiosk", "taken_at", "employee", "punch", "size", "photo")
     readonly_fields = fields
-
-    @admin.display(description=_("employee"))
-    def employee(self, obj: KioskPhoto) -> str:
-        return str(obj.punch.employee) if obj.punch is not None and obj.punch.employee is not None else "—"
-
-    @admin.display(description=_("photo"))
-    def photo(self, obj: KioskPhoto) -> SafeString:
-        url = reverse("admin:devices_kioskphoto_image", args=[obj.pk])
-        return format_html('<img src="{}" alt="{}" width="240">', url, obj)
-
-    def get_urls(self) -> list[URLPattern]:
-        image = path("<int:pk>/image/", self.admin_site.admin_view(self.image_view), name="devices_kioskphoto_image")
-        return [image, *super().get_urls()]
-
-    def image_view(self, request: HttpRequest, pk: int) -> FileResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        photo = get_object_or_404(KioskPhoto, pk=pk)
-        try:
-            handle = photo.image.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise Http404 from None
-        response = FileResponse(handle, content_type="image/jpeg")
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    image_url_name = "devices_kioskphoto_image"
 
 
 @admin.register(ClientSubmission)

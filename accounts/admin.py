@@ -41,7 +41,14 @@ def assignable_permissions(queryset: QuerySet[Permission]) -> QuerySet[Permissio
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active", "last_login")
-    list_filter = ("role", "is_active", "is_staff", "is_superuser", "password_change_required", "password_login_disabled")
+    list_filter = (
+        "role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "password_change_required",
+        "password_login_disabled",
+    )
     search_fields = ("username", "email", "first_name", "last_name")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
@@ -60,9 +67,11 @@ class UserAdmin(DjangoUserAdmin):
         # Django's UserAdmin refuses every lookup starting with "password" (so nobody can
         # probe hashes through the URL); these flags are not hashes, and the list filters by them.
         if lookup in (
-            "password_change_required", "password_change_required__exact",
-            "password_login_disabled", "password_login_disabled__exact",
-        ):  # fmt: skip
+            "password_change_required",
+            "password_change_required__exact",
+            "password_login_disabled",
+            "password_login_disabled__exact",
+        ):
             return True
         return super().lookup_allowed(lookup, value, request)
 
@@ -73,7 +82,11 @@ class UserAdmin(DjangoUserAdmin):
         done = sum(1 for user in queryset.exclude(pk=request.user.pk) if twofactor.reset(user=user, actor=request.user))
         self.message_user(
             request,
-            ngettext("Two-factor authentication reset for %(count)d person.", "Two-factor authentication reset for %(count)d people.", done)
+            ngettext(
+                "Two-factor authentication reset for %(count)d person.",
+                "Two-factor authentication reset for %(count)d people.",
+                done,
+            )
             % {"count": done},
         )
 
@@ -135,11 +148,16 @@ class EmployeeAdminForm(forms.ModelForm):
     """The employee form plus a write-only kiosk PIN (hashed by accounts.kiosk_pin)."""
 
     new_kiosk_pin = forms.CharField(
-        label=_("New kiosk PIN"), required=False, min_length=4, max_length=8,
+        label=_("New kiosk PIN"),
+        required=False,
+        min_length=4,
+        max_length=8,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "inputmode": "numeric"}),
-        help_text=_("4 to 8 digits, for the kiosk at the door with the badge number. Leave empty to keep the current "
-                    "one; setting one also lifts a lockout."),
-    )  # fmt: skip
+        help_text=_(
+            "4 to 8 digits, for the kiosk at the door with the badge number. Leave empty to keep the current "
+            "one; setting one also lifts a lockout."
+        ),
+    )
 
     class Meta:
         model = Employee
@@ -155,7 +173,17 @@ class EmployeeAdminForm(forms.ModelForm):
 @admin.register(Employee)
 class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
     resource_classes = [EmployeeResource]
-    list_display = ("code", "last_name", "first_name", "email", "department", "manager", "location", "hire_date", "end_date")
+    list_display = (
+        "code",
+        "last_name",
+        "first_name",
+        "email",
+        "department",
+        "manager",
+        "location",
+        "hire_date",
+        "end_date",
+    )
     list_filter = ("department", "location", ("end_date", admin.EmptyFieldListFilter))
     search_fields = ("code", "first_name", "last_name", "email", "device_user_id", "card_number")
     list_select_related = ("department", "manager", "location")
@@ -207,7 +235,6 @@ class EmployeeAdmin(ImportExportPermissions, ExportMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-
     @admin.action(permissions=["change"], description=_("Print badge QR codes (one PDF per department)"))
     def print_badges(self, request: HttpRequest, queryset: Any) -> Any:
         return _print_badges(self, request, queryset.select_related("department"))
@@ -226,9 +253,11 @@ def _print_badges(modeladmin: Any, request: HttpRequest, people: Any) -> Any:
     sheets = badge_sheets(in_reach)
     for sheet in sheets:
         audit.record(
-            actor=request.user, action="badges.printed", object_type="accounts.department",
+            actor=request.user,
+            action="badges.printed",
+            object_type="accounts.department",
             after={"department": sheet.department, "badges": sheet.badges, "without_badge_number": sheet.missing},
-        )  # fmt: skip
+        )
     missing = sum(sheet.missing for sheet in sheets)
     if missing:
         modeladmin.message_user(
@@ -237,9 +266,10 @@ def _print_badges(modeladmin: Any, request: HttpRequest, people: Any) -> Any:
                 "%(count)d person has no badge number (device user id): their badge shows no code.",
                 "%(count)d people have no badge number (device user id): their badges show no code.",
                 missing,
-            ) % {"count": missing},
+            )
+            % {"count": missing},
             messages.WARNING,
-        )  # fmt: skip
+        )
     return badges_response(sheets)
 
 
@@ -293,7 +323,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.pk = token.pk
         obj._state.adding = False
         self.message_user(
-            request, _("Token created. Copy it now, it will not be shown again: %(token)s") % {"token": raw}, messages.WARNING
+            request,
+            _("Token created. Copy it now, it will not be shown again: %(token)s") % {"token": raw},
+            messages.WARNING,
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -302,7 +334,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(permissions=["change"], description=_("Revoke selected tokens"))
     def revoke(self, request: HttpRequest, queryset: Any) -> None:
         # A token is its owner's: they revoke it on their profile, an admin here (access ACT_AS).
-        for token in rows_in_reach(self, request, queryset.select_related("user"), lambda t: (own_person(t.user),), Action.ACT_AS):
+        for token in rows_in_reach(
+            self, request, queryset.select_related("user"), lambda t: (own_person(t.user),), Action.ACT_AS
+        ):
             services.api_token_revoke(token=token, actor=request.user)
         self.message_user(request, _("Revoked."), messages.SUCCESS)
 
@@ -321,7 +355,9 @@ class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
 # django-axes' "clean up expired attempts" deletes rows: it needs the delete permission.
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
-    admin.site.register(AccessAttempt, with_action_permissions(_AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]}))
+    admin.site.register(
+        AccessAttempt, with_action_permissions(_AccessAttemptAdmin, {"cleanup_expired_attempts": ["delete"]})
+    )
 
 # django-otp's own device admins (secrets, throttling counters; untranslated strings) stay
 # out of the back office: a person manages their devices on the profile, an admin resets

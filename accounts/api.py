@@ -36,7 +36,9 @@ class EmployeeSerializer(serializers.ModelSerializer):
     )
     has_login = serializers.SerializerMethodField()
     password = serializers.CharField(
-        write_only=True, required=False, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        style={"input_type": "password"},
         help_text="Admins may set a password instead of sending an invitation.",
     )
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), allow_null=True, required=False)
@@ -46,9 +48,24 @@ class EmployeeSerializer(serializers.ModelSerializer):
     class Meta:
         model = Employee
         fields = [
-            "id", "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
-            "hire_date", "end_date", "device_user_id", "card_number", "role", "has_login", "password",
-            "created_at", "updated_at",
+            "id",
+            "code",
+            "first_name",
+            "last_name",
+            "email",
+            "department",
+            "manager",
+            "location",
+            "time_zone",
+            "hire_date",
+            "end_date",
+            "device_user_id",
+            "card_number",
+            "role",
+            "has_login",
+            "password",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
         # Uniqueness is checked by the service and the database in one transaction.
@@ -119,14 +136,19 @@ class EmployeeFilter(django_filters.FilterSet):
         from django.db.models import Q
 
         today = timezone.localdate()
-        current = (Q(hire_date__isnull=True) | Q(hire_date__lte=today)) & (Q(end_date__isnull=True) | Q(end_date__gte=today))
+        current = (Q(hire_date__isnull=True) | Q(hire_date__lte=today)) & (
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        )
         return queryset.filter(current) if value else queryset.exclude(current)
 
     def filter_q(self, queryset: Any, name: str, value: str) -> Any:
         from django.db.models import Q
 
         return queryset.filter(
-            Q(code__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value) | Q(email__icontains=value)
+            Q(code__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
         )
 
 
@@ -152,7 +174,9 @@ class EmployeeViewSet(EtimeModelViewSet):
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         password = data.pop("password", None)
-        employee = services.employee_update(employee=cast(Employee, serializer.instance), actor=self.request.user, **data)
+        employee = services.employee_update(
+            employee=cast(Employee, serializer.instance), actor=self.request.user, **data
+        )
         if password:
             services.employee_set_password(employee=employee, password=password, actor=self.request.user)
         serializer.instance = employee
@@ -168,7 +192,9 @@ class EmployeeViewSet(EtimeModelViewSet):
     def export(self, request: Request) -> HttpResponse:
         """The visible employees, filtered like the list, as CSV or XLSX."""
         queryset = self.filter_queryset(self.get_queryset()).select_related("department", "location", "manager")
-        return export_response(EmployeeResource(), queryset, request.query_params.get("file_format", "csv"), "employees")
+        return export_response(
+            EmployeeResource(), queryset, request.query_params.get("file_format", "csv"), "employees"
+        )
 
     @extend_schema(request=None, responses={202: None})
     @action(detail=True, methods=["post"])
@@ -208,9 +234,17 @@ class LocationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Location
         fields = [
-            "id", "name", "time_zone", "country", "subdivision", "address",
-            "geofence_policy", "geofence_latitude", "geofence_longitude", "geofence_radius_m",
-        ]  # fmt: skip
+            "id",
+            "name",
+            "time_zone",
+            "country",
+            "subdivision",
+            "address",
+            "geofence_policy",
+            "geofence_latitude",
+            "geofence_longitude",
+            "geofence_radius_m",
+        ]
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
 
@@ -274,10 +308,12 @@ class TokenRequestSerializer(serializers.Serializer):
     scopes = serializers.ListField(child=serializers.CharField(), required=False, default=["read:all"])
     expires_in_days = serializers.IntegerField(required=False, min_value=1, max_value=3650, allow_null=True)
     otp = serializers.CharField(
-        required=False, allow_blank=True, max_length=32,
+        required=False,
+        allow_blank=True,
+        max_length=32,
         help_text="The current code of the person's authenticator app (or a recovery code): "
         "required when they have two-factor authentication on.",
-    )  # fmt: skip
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
@@ -319,7 +355,9 @@ class TokenObtainView(APIView):
         # The exchange is a sign-in: the same second factor as the login page (docs/SECURITY.md).
         if twofactor.has_second_factor(user):
             if not data.get("otp"):
-                raise AuthenticationFailed("This account needs its second-factor code in `otp`.", code="two_factor_required")
+                raise AuthenticationFailed(
+                    "This account needs its second-factor code in `otp`.", code="two_factor_required"
+                )
             if twofactor.verify(request=request._request, user=user, code=data["otp"]) is None:
                 if getattr(request._request, "axes_locked_out", False):
                     return Response(status=status.HTTP_403_FORBIDDEN)
@@ -338,6 +376,11 @@ class TokenObtainView(APIView):
         token, raw = services.api_token_create(
             user=user, name=data["name"], scopes_requested=data["scopes"], expires_at=expires_at, actor=user
         )
-        body = {"id": token.id, "token": raw, "name": token.name, "scopes": token.scopes, "expires_at": token.expires_at}
+        body = {
+            "id": token.id,
+            "token": raw,
+            "name": token.name,
+            "scopes": token.scopes,
+            "expires_at": token.expires_at,
+        }
         return Response(TokenResponseSerializer(body).data, status=status.HTTP_201_CREATED)
-

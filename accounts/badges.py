@@ -45,9 +45,11 @@ def qr_svg_data_uri(payload: str) -> str:
     import qrcode.image.svg
 
     image = qrcode.make(
-        payload, image_factory=qrcode.image.svg.SvgPathImage, border=4,
+        payload,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        border=4,
         error_correction=qrcode.constants.ERROR_CORRECT_M,
-    )  # fmt: skip
+    )
     svg = image.to_string(encoding="unicode")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
 
@@ -88,16 +90,27 @@ def badge_sheets(employees: Iterable[Employee]) -> list[BadgeSheet]:
         badges = []
         for person in people:
             payload = badge_payload(person)
-            badges.append(Badge(person.full_name, person.code, person.device_user_id or "",
-                                qr_svg_data_uri(payload) if payload else ""))  # fmt: skip
+            badges.append(
+                Badge(
+                    person.full_name,
+                    person.code,
+                    person.device_user_id or "",
+                    qr_svg_data_uri(payload) if payload else "",
+                )
+            )
         title = department or gettext("No department")
-        html = render_to_string("accounts/badges_pdf.html", {"department": title, "badges": badges, "generated_at": now})
+        html = render_to_string(
+            "accounts/badges_pdf.html", {"department": title, "badges": badges, "generated_at": now}
+        )
         sheets.append(
             BadgeSheet(
-                department=title, filename=f"badges-{_slug(title)}.pdf", pdf=render_pdf(html),
-                badges=sum(1 for b in badges if b.qr), missing=sum(1 for b in badges if not b.qr),
+                department=title,
+                filename=f"badges-{_slug(title)}.pdf",
+                pdf=render_pdf(html),
+                badges=sum(1 for b in badges if b.qr),
+                missing=sum(1 for b in badges if not b.qr),
             )
-        )  # fmt: skip
+        )
     return sheets
 
 

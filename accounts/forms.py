@@ -15,9 +15,13 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=100, initial=_("My token"), label=_("Name"))
     scopes = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, initial=["read:all"], label=_("Scopes"))
     expires_in_days = forms.IntegerField(
-        min_value=1, max_value=3650, required=False, initial=90, label=_("Expires in (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        initial=90,
+        label=_("Expires in (days)"),
         help_text=_("Leave empty for a token that never expires."),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,23 +36,29 @@ class ApiTokenForm(forms.Form):
 
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(
-        label=_("Language"), required=False,
+        label=_("Language"),
+        required=False,
         choices=[("", _("As my browser says"))] + [(code, name) for code, name in settings.LANGUAGES],
-    )  # fmt: skip
+    )
 
 
 class KioskPinForm(forms.Form):
     """The person's own PIN for the kiosk at the door (accounts.kiosk_pin)."""
 
     pin = forms.CharField(
-        label=_("New kiosk PIN"), min_length=4, max_length=8, strip=True,
+        label=_("New kiosk PIN"),
+        min_length=4,
+        max_length=8,
+        strip=True,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"}),
         help_text=_("4 to 8 digits. With your badge number it clocks you in and out at a kiosk."),
-    )  # fmt: skip
+    )
     pin_again = forms.CharField(
-        label=_("The PIN again"), max_length=8, strip=True,
+        label=_("The PIN again"),
+        max_length=8,
+        strip=True,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "new-password", "pattern": "[0-9]*"}),
-    )  # fmt: skip
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -70,7 +80,9 @@ class InboxDecisionForm(forms.Form):
         ids_field = self.fields["ids"]
         assert isinstance(ids_field, forms.MultipleChoiceField)  # noqa: S101
         ids_field.choices = [(pk, pk) for pk in pending_ids]
-        ids_field.error_messages["invalid_choice"] = _("One of the requests is no longer waiting for you; reload the inbox.")
+        ids_field.error_messages["invalid_choice"] = _(
+            "One of the requests is no longer waiting for you; reload the inbox."
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -86,8 +98,9 @@ class ApprovalDecisionForm(forms.Form):
     """One request, decided from its own page (accounts.views.inbox_detail)."""
 
     decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject")), ("return", _("Return"))])
-    comment = forms.CharField(required=False, max_length=500, label=_("Comment"),
-                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    comment = forms.CharField(
+        required=False, max_length=500, label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

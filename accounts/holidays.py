@@ -73,8 +73,13 @@ class Holiday(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     calendar = models.ForeignKey(
-        HolidayCalendar, null=True, blank=True, on_delete=models.CASCADE, related_name="days",
-        help_text=_("Empty: a company day for every location"), verbose_name=_("calendar"),
+        HolidayCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="days",
+        help_text=_("Empty: a company day for every location"),
+        verbose_name=_("calendar"),
     )
     date = models.DateField(verbose_name=_("date"))
     name = models.CharField(max_length=200, verbose_name=_("name"))
@@ -169,14 +174,13 @@ def calendar_days(calendar: HolidayCalendar, date_from: date, date_to: date) -> 
     """The calendar's days in [date_from, date_to], company-wide days included."""
     ensure_years([calendar], range(date_from.year, date_to.year + 1))
     return list(
-        Holiday.objects.filter(Q(calendar=calendar) | Q(calendar__isnull=True), date__gte=date_from, date__lte=date_to)
-        .order_by("date", "name")
+        Holiday.objects.filter(
+            Q(calendar=calendar) | Q(calendar__isnull=True), date__gte=date_from, date__lte=date_to
+        ).order_by("date", "name")
     )
 
 
-def holidays_by_employee(
-    employee_ids: Iterable[Any], date_from: date, date_to: date
-) -> dict[Any, dict[date, str]]:
+def holidays_by_employee(employee_ids: Iterable[Any], date_from: date, date_to: date) -> dict[Any, dict[date, str]]:
     """{employee_id: {date: holiday name}} from each employee's location calendar, plus
     company-wide days. A constant number of queries whatever the number of employees
     (one per region met for the first time)."""
@@ -193,9 +197,7 @@ def holidays_by_employee(
     wanted = {region for region in regions.values() if region is not None}
     calendars = {
         (c.country, c.subdivision): c
-        for c in HolidayCalendar.objects.filter(
-            Q(pk__in=[]) if not wanted else _region_q(wanted)
-        )
+        for c in HolidayCalendar.objects.filter(Q(pk__in=[]) if not wanted else _region_q(wanted))
     }
     for region in wanted - set(calendars):
         calendars[region] = calendar_for_region(*region)
@@ -260,4 +262,6 @@ def company_day_delete(*, holiday: Holiday, actor: Any) -> None:
     with transaction.atomic():
         before = audit.snapshot(holiday)
         holiday.delete()
-        audit.record(actor=actor, action="holiday.deleted", object_type="accounts.holiday", object_id=before["id"], before=before)
+        audit.record(
+            actor=actor, action="holiday.deleted", object_type="accounts.holiday", object_id=before["id"], before=before
+        )

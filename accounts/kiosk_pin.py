@@ -92,8 +92,12 @@ def kiosk_identify(*, badge: str, pin: str, kiosk: Any = None, address: str | No
         ):
             error = KioskPinInvalid()
             if employee is None:
-                audit.record(actor=None, action="kiosk.pin_refused", object_type="accounts.employee",
-                             after={**facts, "code": error.code, "reason": "unknown badge"})  # fmt: skip
+                audit.record(
+                    actor=None,
+                    action="kiosk.pin_refused",
+                    object_type="accounts.employee",
+                    after={**facts, "code": error.code, "reason": "unknown badge"},
+                )
             else:
                 employee.kiosk_pin_failures += 1
                 update = ["kiosk_pin_failures"]
@@ -106,8 +110,9 @@ def kiosk_identify(*, badge: str, pin: str, kiosk: Any = None, address: str | No
                 Employee.objects.filter(pk=employee.pk).update(**{f: getattr(employee, f) for f in update})
                 audit.record(actor=None, action="kiosk.pin_refused", obj=employee, after={**facts, "code": error.code})
                 if locked:
-                    audit.record(actor=None, action="kiosk.pin_locked", obj=employee,
-                                 after={**facts, "until": until.isoformat()})  # fmt: skip
+                    audit.record(
+                        actor=None, action="kiosk.pin_locked", obj=employee, after={**facts, "until": until.isoformat()}
+                    )
         else:
             if employee.kiosk_pin_failures or employee.kiosk_pin_locked_until:
                 Employee.objects.filter(pk=employee.pk).update(kiosk_pin_failures=0, kiosk_pin_locked_until=None)

@@ -35,7 +35,9 @@ from accounts.models import Employee, Role, User
 SOURCE = "ldap"
 
 
-def _note_directory_error(sender: Any, context: str, user: Any = None, request: Any = None, exception: Any = None, **kwargs: Any) -> None:
+def _note_directory_error(
+    sender: Any, context: str, user: Any = None, request: Any = None, exception: Any = None, **kwargs: Any
+) -> None:
     """django-auth-ldap reports a directory it could not use (down, timed out, the service
     bind refused) through this signal and answers "no such user"; the login page says why
     instead (accounts.ldap_policy)."""
@@ -62,7 +64,9 @@ class DirectoryBackend(LDAPBackend):
         values = (ldap_user.attrs or {}).get(getattr(settings, "ETIME_LDAP_EMAIL_ATTR", "mail")) or []
         email = (values[0] if values else "").strip().lower()
         if email:
-            user = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("date_joined").first()
+            user = (
+                User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).order_by("date_joined").first()
+            )
             if user is None:
                 employee = Employee.objects.filter(email=email, user__isnull=False).select_related("user").first()
                 user = employee.user if employee is not None else None
@@ -87,9 +91,12 @@ class DirectoryBackend(LDAPBackend):
                 request.etime_directory_refused = True
             return None
         admin_group, manager_group, finance_group = (
-            getattr(settings, name, "") for name in ("ETIME_LDAP_ADMIN_GROUP", "ETIME_LDAP_MANAGER_GROUP", "ETIME_LDAP_FINANCE_GROUP")
+            getattr(settings, name, "")
+            for name in ("ETIME_LDAP_ADMIN_GROUP", "ETIME_LDAP_MANAGER_GROUP", "ETIME_LDAP_FINANCE_GROUP")
         )
-        group_dns = {dn.lower() for dn in ldap_user.group_dns} if getattr(settings, "AUTH_LDAP_GROUP_SEARCH", None) else set()
+        group_dns = (
+            {dn.lower() for dn in ldap_user.group_dns} if getattr(settings, "AUTH_LDAP_GROUP_SEARCH", None) else set()
+        )
 
         def member(dn: str) -> bool:
             return dn.lower() in group_dns

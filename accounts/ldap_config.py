@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 GROUP_TYPES = (
-    "groupOfNames", "nestedGroupOfNames", "groupOfUniqueNames", "posixGroup",
-    "activeDirectory", "nestedActiveDirectory",
-)  # fmt: skip
+    "groupOfNames",
+    "nestedGroupOfNames",
+    "groupOfUniqueNames",
+    "posixGroup",
+    "activeDirectory",
+    "nestedActiveDirectory",
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,9 @@ def auth_ldap_settings(config: LdapConfig) -> dict[str, Any]:
         "AUTH_LDAP_SERVER_URI": config.server_uri,
         "AUTH_LDAP_BIND_DN": config.bind_dn,
         "AUTH_LDAP_BIND_PASSWORD": config.bind_password,
-        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(config.user_search_base, ldap.SCOPE_SUBTREE, config.user_filter),
+        "AUTH_LDAP_USER_SEARCH": ldap_config.LDAPSearch(
+            config.user_search_base, ldap.SCOPE_SUBTREE, config.user_filter
+        ),
         "AUTH_LDAP_START_TLS": config.start_tls,
         "AUTH_LDAP_CONNECTION_OPTIONS": options,
         "AUTH_LDAP_USER_ATTR_MAP": {"first_name": "givenName", "last_name": "sn"},

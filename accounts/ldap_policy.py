@@ -54,7 +54,9 @@ class PasswordLoginPolicyBackend:
     """Authenticates nobody: it only refuses. Deliberately no ``get_user`` (nor BaseBackend's):
     Django's ``force_login`` and session lookup take the first backend that has one."""
 
-    def authenticate(self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any) -> None:
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
         if username is None:
             username = kwargs.get(User.USERNAME_FIELD)
         if username is None or password is None:
@@ -70,8 +72,10 @@ class PasswordLoginPolicyBackend:
         if request is not None:
             request.etime_login_refusal = refusal_message()  # type: ignore[attr-defined]
         audit.record(
-            actor=None, action="login.password_login_refused",
-            object_type="accounts.user", object_id=user.pk if user is not None else "",
+            actor=None,
+            action="login.password_login_refused",
+            object_type="accounts.user",
+            object_id=user.pk if user is not None else "",
             after={"username": str(username)[:150], "policy": settings.ETIME_PASSWORD_LOGIN},
-        )  # fmt: skip
+        )
         raise PermissionDenied

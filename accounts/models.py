@@ -100,7 +100,9 @@ class Location(models.Model):
     # The punch policy (attendance.punch_policy): which doors people of this location may
     # punch through. A person's own web and API punches also need allowed_networks.
     punch_from_devices = models.BooleanField(
-        _("punches from time clocks"), default=True, help_text=_("Accept punches read from this location's time clocks.")
+        _("punches from time clocks"),
+        default=True,
+        help_text=_("Accept punches read from this location's time clocks."),
     )
     punch_from_web = models.BooleanField(
         _("punches from the browser"), default=True, help_text=_("People may clock in and out in the browser.")
@@ -112,7 +114,10 @@ class Location(models.Model):
     # The geofence (attendance.geofence, docs/SECURITY.md): a centre and a radius; the policy
     # says what a person's own web/API punch needs. Positions are stored only with the punch.
     geofence_policy = models.CharField(
-        max_length=8, choices=GeofencePolicy.choices, default=GeofencePolicy.OFF, verbose_name=_("geofence policy"),
+        max_length=8,
+        choices=GeofencePolicy.choices,
+        default=GeofencePolicy.OFF,
+        verbose_name=_("geofence policy"),
         help_text=_(
             "For clocking in and out in the browser or the app: off (no position asked); require (the phone's "
             "position must be inside the circle, else the punch is refused); flag (accepted, but flagged for the "
@@ -120,15 +125,25 @@ class Location(models.Model):
         ),
     )
     geofence_latitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("geofence centre latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        verbose_name=_("geofence centre latitude"),
         help_text=_("Decimal degrees, WGS 84 (as map apps show them), e.g. 47.376887."),
     )
     geofence_longitude = models.DecimalField(
-        max_digits=9, decimal_places=6, null=True, blank=True, verbose_name=_("geofence centre longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        verbose_name=_("geofence centre longitude"),
         help_text=_("Decimal degrees, WGS 84, e.g. 8.541694 (west of Greenwich: negative)."),
     )
     geofence_radius_m = models.PositiveIntegerField(
-        null=True, blank=True, verbose_name=_("geofence radius (m)"),
+        null=True,
+        blank=True,
+        verbose_name=_("geofence radius (m)"),
         help_text=_("Metres around the centre that count as on site (10 to 50000)."),
     )
 
@@ -160,10 +175,7 @@ class Location(models.Model):
         if self.country not in supported:
             raise ValidationError({"country": f"{self.country!r} is not a country with holiday data."})
         if self.subdivision and self.subdivision not in supported[self.country]:
-            raise ValidationError(
-                {"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."}
-            )
-
+            raise ValidationError({"subdivision": f"{self.subdivision!r} is not a subdivision of {self.country}."})
 
     def clean_geofence(self) -> None:
         errors: dict[str, str] = {}
@@ -228,14 +240,21 @@ class Employee(models.Model):
         Location, null=True, blank=True, on_delete=models.PROTECT, related_name="employees", verbose_name=_("location")
     )
     time_zone = models.CharField(
-        max_length=64, blank=True, validators=[validate_time_zone],
-        help_text=_("IANA zone; empty means the location's zone"), verbose_name=_("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("IANA zone; empty means the location's zone"),
+        verbose_name=_("time zone"),
     )
     hire_date = models.DateField(null=True, blank=True, verbose_name=_("hire date"))
     end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
     device_user_id = models.CharField(
-        max_length=24, null=True, blank=True, unique=True,
-        help_text=_("User id / badge PIN on the time clocks"), verbose_name=_("device user id"),
+        max_length=24,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("User id / badge PIN on the time clocks"),
+        verbose_name=_("device user id"),
     )
     card_number = models.CharField(max_length=32, null=True, blank=True, unique=True, verbose_name=_("card number"))
     # The shared kiosk at the door (issue #20): badge number (device_user_id) + this PIN. Only
@@ -331,4 +350,6 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
 from accounts.holidays import Holiday, HolidayCalendar, HolidaySource  # noqa: E402,F401  (holiday calendars)

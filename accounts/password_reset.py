@@ -111,6 +111,9 @@ def _password_set_by_link(*, user: User, password: str, client: str, action: str
         user.save(update_fields=["password", "password_change_required"])
         cleared = sum(axes_reset(username=name) for name in {user.get_username(), user.email} if name)
         audit.record(
-            actor=user, action=action, obj=user, after={"client": client, "lockout_attempts_cleared": cleared},
-        )  # fmt: skip
+            actor=user,
+            action=action,
+            obj=user,
+            after={"client": client, "lockout_attempts_cleared": cleared},
+        )
     return user

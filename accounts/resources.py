@@ -23,13 +23,26 @@ class EmployeeResource(resources.ModelResource):
     class Meta:
         model = Employee
         fields = (
-            "id", "code", "first_name", "last_name", "email", "department", "location", "manager_code",
-            "time_zone", "hire_date", "end_date", "device_user_id", "card_number",
+            "id",
+            "code",
+            "first_name",
+            "last_name",
+            "email",
+            "department",
+            "location",
+            "manager_code",
+            "time_zone",
+            "hire_date",
+            "end_date",
+            "device_user_id",
+            "card_number",
         )
         export_order = fields
 
 
-def export_response(resource: resources.ModelResource, queryset: QuerySet[Any], file_format: str, stem: str) -> HttpResponse:
+def export_response(
+    resource: resources.ModelResource, queryset: QuerySet[Any], file_format: str, stem: str
+) -> HttpResponse:
     fmt_class = FORMATS.get(file_format)
     if fmt_class is None:
         raise ValidationError({"file_format": [f"Choose one of {', '.join(FORMATS)}."]})

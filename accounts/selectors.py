@@ -48,7 +48,10 @@ def _reports_subquery(manager: Employee) -> RawSQL:
     # at rows already seen, so even a cycle in the data terminates.
     table = Employee._meta.db_table
     # The table name is ours, not input; the id is a bound parameter.
-    sql = "WITH RECURSIVE tree(id) AS (SELECT id FROM {t} WHERE manager_id = %s UNION SELECT e.id FROM {t} e JOIN tree t ON e.manager_id = t.id) SELECT id FROM tree".format(t=table)  # noqa: S608, E501, UP032
+    sql = (
+        f"WITH RECURSIVE tree(id) AS (SELECT id FROM {table} WHERE manager_id = %s"  # noqa: S608
+        f" UNION SELECT e.id FROM {table} e JOIN tree t ON e.manager_id = t.id) SELECT id FROM tree"
+    )
     param = Employee._meta.pk.get_db_prep_value(manager.pk, connection)
     return RawSQL(sql, [param])  # noqa: S611
 

@@ -29,8 +29,18 @@ from etime.core.errors import Conflict, ValidationFailed, full_clean
 FINANCE_GROUP = "finance"
 TOKEN_PREFIX = "etm_"  # noqa: S105  (a marker that makes leaked tokens greppable)
 EMPLOYEE_FIELDS = (
-    "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
-    "hire_date", "end_date", "device_user_id", "card_number",
+    "code",
+    "first_name",
+    "last_name",
+    "email",
+    "department",
+    "manager",
+    "location",
+    "time_zone",
+    "hire_date",
+    "end_date",
+    "device_user_id",
+    "card_number",
 )
 
 
@@ -106,7 +116,10 @@ def password_link(user: User, url_name: str) -> str:
     token rule for both (Django's generator, valid for ETIME_INVITATION_VALID_DAYS)."""
     path = reverse(
         url_name,
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     return f"{settings.ETIME_BASE_URL}{path}"
 
@@ -166,7 +179,9 @@ def _validate_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed("The password is too weak: " + exc.messages[0], details={"password": exc.messages}) from None
+        raise ValidationFailed(
+            "The password is too weak: " + exc.messages[0], details={"password": exc.messages}
+        ) from None
 
 
 def employee_create(
@@ -178,7 +193,9 @@ def employee_create(
     if unknown:
         raise TypeError(f"Unknown employee fields: {sorted(unknown)}")
     if role not in Role.values:
-        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise ValidationFailed(
+            f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]}
+        )
     employee = Employee(**fields)
     if employee.email:
         employee.email = employee.email.strip().lower()
@@ -194,7 +211,9 @@ def employee_create(
             if employee.user_id and not password and invite:
                 employee_invite(employee=employee, actor=actor)
     except IntegrityError as exc:
-        raise ValidationFailed("The employee conflicts with an existing one.", details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(
+            "The employee conflicts with an existing one.", details={"non_field_errors": [str(exc)]}
+        ) from None
     return employee
 
 
@@ -216,7 +235,9 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
     if unknown:
         raise TypeError(f"Unknown employee fields: {sorted(unknown)}")
     if role is not None and role not in Role.values:
-        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise ValidationFailed(
+            f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]}
+        )
     with transaction.atomic():
         # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to user.
         employee = db.for_update(Employee.objects.all(), of=("self",)).select_related("user").get(pk=employee.pk)
@@ -232,7 +253,9 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
             with transaction.atomic():
                 employee.save()
         except IntegrityError as exc:
-            raise ValidationFailed("The change conflicts with another employee.", details={"non_field_errors": [str(exc)]}) from None
+            raise ValidationFailed(
+                "The change conflicts with another employee.", details={"non_field_errors": [str(exc)]}
+            ) from None
         user = employee.user
         if user is None and employee.email:
             employee.user = _create_login(employee=employee, role=role or Role.EMPLOYEE, password=None)
@@ -255,7 +278,9 @@ def employee_update(*, employee: Employee, actor: Any, role: str | None = None, 
 
 class EmployeeInUse(Conflict):
     code = "employee_in_use"
-    message = gettext_lazy("This employee has records (punches, time entries, leave...); set an end date instead of deleting.")
+    message = gettext_lazy(
+        "This employee has records (punches, time entries, leave...); set an end date instead of deleting."
+    )
 
 
 def employee_delete(*, employee: Employee, actor: Any) -> None:
@@ -274,7 +299,9 @@ def employee_delete(*, employee: Employee, actor: Any) -> None:
         if user is not None:
             user.is_active = False
             user.save(update_fields=["is_active"])
-        audit.record(actor=actor, action="employee.deleted", object_type="accounts.employee", object_id=pk, before=before)
+        audit.record(
+            actor=actor, action="employee.deleted", object_type="accounts.employee", object_id=pk, before=before
+        )
 
 
 def employee_set_password(*, employee: Employee, password: str, actor: Any) -> None:
@@ -295,10 +322,16 @@ def user_directory_sync(*, user: User, role: str | None, finance: bool | None, s
     from django.contrib.auth.models import Group
 
     if role is not None and role not in Role.values:
-        raise ValidationFailed(f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]})
+        raise ValidationFailed(
+            f"Unknown role {role!r}.", details={"role": [f"Choose one of {', '.join(Role.values)}."]}
+        )
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        before = {"role": user.role, "is_staff": user.is_staff, "finance": user.groups.filter(name=FINANCE_GROUP).exists()}
+        before = {
+            "role": user.role,
+            "is_staff": user.is_staff,
+            "finance": user.groups.filter(name=FINANCE_GROUP).exists(),
+        }
         after = dict(before)
         if role is not None:
             user.role = role
@@ -323,14 +356,20 @@ def user_password_login_retire(*, user: User, source: str) -> None:
     if user.is_superuser or (user.password_login_disabled and not user.has_usable_password()):
         return
     with transaction.atomic():
-        before = {"password_login_disabled": user.password_login_disabled, "password_usable": user.has_usable_password()}
+        before = {
+            "password_login_disabled": user.password_login_disabled,
+            "password_usable": user.has_usable_password(),
+        }
         user.password_login_disabled = True
         user.set_unusable_password()
         user.save(update_fields=["password", "password_login_disabled"])
         audit.record(
-            actor=source, action="user.password_login_retired", obj=user,
-            before=before, after={"password_login_disabled": True, "password_usable": False},
-        )  # fmt: skip
+            actor=source,
+            action="user.password_login_retired",
+            obj=user,
+            before=before,
+            after={"password_login_disabled": True, "password_usable": False},
+        )
 
 
 # --- Departments and locations ---------------------------------------------------------
@@ -343,7 +382,9 @@ def _simple_save(*, obj: Any, actor: Any, action: str, before: dict[str, Any] | 
             obj.save()
             audit.record(actor=actor, action=action, obj=obj, before=before, after=audit.snapshot(obj))
     except IntegrityError as exc:
-        raise ValidationFailed("The change conflicts with an existing record.", details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(
+            "The change conflicts with an existing record.", details={"non_field_errors": [str(exc)]}
+        ) from None
     return obj
 
 

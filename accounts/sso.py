@@ -128,8 +128,9 @@ def refuse(*, policy: ProviderPolicy, code: str, uid: str, claims: dict[str, Any
     return SsoRefused(code, REFUSALS[code])
 
 
-def match_user(*, policy: ProviderPolicy, uid: str, claims: dict[str, Any], linked_user: User | None,
-               linked_elsewhere: set[Any]) -> tuple[User, bool]:  # fmt: skip
+def match_user(
+    *, policy: ProviderPolicy, uid: str, claims: dict[str, Any], linked_user: User | None, linked_elsewhere: set[Any]
+) -> tuple[User, bool]:
     """The login this sign-in is for, and whether it is new to this provider (to be linked).
 
     ``linked_user``: the user already linked to (provider, uid), if any. ``linked_elsewhere``:
@@ -141,8 +142,10 @@ def match_user(*, policy: ProviderPolicy, uid: str, claims: dict[str, Any], link
         return linked_user, False
     email = verified_email(policy, claims)
     if email is None:
-        raise SsoRefused("email_unverified" if claims.get("email") else "no_match",
-                         REFUSALS["email_unverified" if claims.get("email") else "no_match"])  # fmt: skip
+        raise SsoRefused(
+            "email_unverified" if claims.get("email") else "no_match",
+            REFUSALS["email_unverified" if claims.get("email") else "no_match"],
+        )
     employee = Employee.objects.select_related("user").filter(email__iexact=email).first()
     if employee is None:
         if not policy.jit:
@@ -190,8 +193,13 @@ def _user_role_set(*, user: User, role: str, actor: str) -> None:
     user.role = role
     user.is_staff = role == Role.ADMIN or user.is_superuser
     user.save(update_fields=["role", "is_staff"])
-    audit.record(actor=actor, action="user.role_changed", obj=user, before=before,
-                 after={"role": user.role, "is_staff": user.is_staff})  # fmt: skip
+    audit.record(
+        actor=actor,
+        action="user.role_changed",
+        obj=user,
+        before=before,
+        after={"role": user.role, "is_staff": user.is_staff},
+    )
 
 
 def _user_group_set(*, user: User, group: Group, member: bool, actor: str) -> None:
@@ -201,8 +209,9 @@ def _user_group_set(*, user: User, group: Group, member: bool, actor: str) -> No
         user.groups.add(group)
     else:
         user.groups.remove(group)
-    audit.record(actor=actor, action="user.group_joined" if member else "user.group_left", obj=user,
-                 after={"group": group.name})  # fmt: skip
+    audit.record(
+        actor=actor, action="user.group_joined" if member else "user.group_left", obj=user, after={"group": group.name}
+    )
 
 
 def apply_claims(*, policy: ProviderPolicy, user: User, claims: dict[str, Any]) -> None:
@@ -219,8 +228,9 @@ def apply_claims(*, policy: ProviderPolicy, user: User, claims: dict[str, Any]) 
         user.refresh_from_db()
     if policy.finance:
         wanted = bool(claim_values(claims, policy.roles_claim) & policy.finance)
-        _user_group_set(user=user, group=Group.objects.get_or_create(name=FINANCE_GROUP)[0],
-                                member=wanted, actor=policy.actor)  # fmt: skip
+        _user_group_set(
+            user=user, group=Group.objects.get_or_create(name=FINANCE_GROUP)[0], member=wanted, actor=policy.actor
+        )
 
 
 def unlink(*, username: str, provider_id: str, actor: str) -> int:
@@ -228,8 +238,12 @@ def unlink(*, username: str, provider_id: str, actor: str) -> int:
     from allauth.socialaccount.models import SocialAccount
 
     with transaction.atomic():
-        links = list(SocialAccount.objects.select_related("user").filter(user__username__iexact=username, provider=provider_id))
+        links = list(
+            SocialAccount.objects.select_related("user").filter(user__username__iexact=username, provider=provider_id)
+        )
         for link in links:
-            audit.record(actor=actor, action="sso.unlinked", obj=link.user, before={"provider": provider_id, "sub": link.uid})
+            audit.record(
+                actor=actor, action="sso.unlinked", obj=link.user, before={"provider": provider_id, "sub": link.uid}
+            )
             link.delete()
     return len(links)

@@ -62,21 +62,31 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         claims = {**id_token, **(extra.get("userinfo") or {})}
         expected = (sociallogin.state or {}).get(NONCE_STATE_KEY) or ""
         if not expected or not hmac.compare_digest(str(id_token.get("nonce", "")), expected):
-            raise ImmediateHttpResponse(self._refused(request, sso.refuse(policy=policy, code="nonce", uid=account.uid, claims=claims)))
+            raise ImmediateHttpResponse(
+                self._refused(request, sso.refuse(policy=policy, code="nonce", uid=account.uid, claims=claims))
+            )
         try:
             with transaction.atomic():
                 linked_elsewhere = set(
-                    SocialAccount.objects.filter(provider=account.provider).exclude(uid=account.uid).values_list("user_id", flat=True)
+                    SocialAccount.objects.filter(provider=account.provider)
+                    .exclude(uid=account.uid)
+                    .values_list("user_id", flat=True)
                 )
                 user, new = sso.match_user(
-                    policy=policy, uid=account.uid, claims=claims,
+                    policy=policy,
+                    uid=account.uid,
+                    claims=claims,
                     linked_user=sociallogin.user if sociallogin.is_existing else None,
                     linked_elsewhere=linked_elsewhere,
-                )  # fmt: skip
+                )
                 if new:
                     sociallogin.connect(request, user)
-                    audit.record(actor=policy.actor, action="sso.linked", obj=user,
-                                 after={"provider": policy.provider_id, "sub": account.uid})  # fmt: skip
+                    audit.record(
+                        actor=policy.actor,
+                        action="sso.linked",
+                        obj=user,
+                        after={"provider": policy.provider_id, "sub": account.uid},
+                    )
                 sso.apply_claims(policy=policy, user=user, claims=claims)
                 sociallogin.user = user
             request._etime_sso_logout = getattr(sociallogin, "etime_logout", None)  # type: ignore[attr-defined]
@@ -94,14 +104,18 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         provider_id = getattr(getattr(provider, "app", None), "provider_id", "") or getattr(provider, "id", "")
         with transaction.atomic():
             audit.record(
-                actor=f"sso:{provider_id}", action="sso.failed", object_type="accounts.user",
+                actor=f"sso:{provider_id}",
+                action="sso.failed",
+                object_type="accounts.user",
                 after={"provider": provider_id, "error": str(error or ""), "detail": str(exception or "")[:200]},
-            )  # fmt: skip
+            )
         if str(error) == "cancelled":
             message = _("The sign-in at your identity provider was cancelled.")
         else:
-            message = _("The sign-in could not be completed (it expired, was started in another browser, or was "
-                        "tampered with). Please start again from the login page.")  # fmt: skip
+            message = _(
+                "The sign-in could not be completed (it expired, was started in another browser, or was "
+                "tampered with). Please start again from the login page."
+            )
         raise ImmediateHttpResponse(refused_page(request, message, status=400))
 
     def send_notification_mail(self, *args: Any, **kwargs: Any) -> None:

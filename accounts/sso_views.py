@@ -23,11 +23,13 @@ class LogoutView(auth_views.LogoutView):
         response = super().post(request, *args, **kwargs)
         if not isinstance(provider_logout, dict):
             return response
-        query = urlencode({
-            "id_token_hint": provider_logout["id_token"],
-            "client_id": provider_logout["client_id"],
-            "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
-        })  # fmt: skip
+        query = urlencode(
+            {
+                "id_token_hint": provider_logout["id_token"],
+                "client_id": provider_logout["client_id"],
+                "post_logout_redirect_uri": request.build_absolute_uri(reverse("login")),
+            }
+        )
         endpoint = provider_logout["end_session_endpoint"]
         return HttpResponseRedirect(f"{endpoint}{'&' if '?' in endpoint else '?'}{query}")
 

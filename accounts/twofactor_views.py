@@ -80,8 +80,10 @@ def qr_svg(data: str) -> SafeString:
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {0}" width="220" height="220" role="img" '
         'aria-label="{1}" data-testid="twofactor-qr" shape-rendering="crispEdges">'
         '<rect width="{0}" height="{0}" fill="#fff"/><path d="{2}" fill="#000"/></svg>',
-        size, _("QR code for your authenticator app"), path,
-    )  # fmt: skip
+        size,
+        _("QR code for your authenticator app"),
+        path,
+    )
 
 
 def _locked_out(request: HttpRequest) -> HttpResponse:
@@ -105,8 +107,11 @@ def verify(request: HttpRequest) -> HttpResponse:
             django_otp.login(request, device)
             if device.name == twofactor.RECOVERY_DEVICE_NAME:
                 left = twofactor.status(user).recovery_codes_left
-                messages.warning(request, _("You signed in with a recovery code; %(left)d left. Make new ones on your profile.")
-                                 % {"left": left})  # fmt: skip
+                messages.warning(
+                    request,
+                    _("You signed in with a recovery code; %(left)d left. Make new ones on your profile.")
+                    % {"left": left},
+                )
             return HttpResponseRedirect(_next_url(request))
         if getattr(request, "axes_locked_out", False) or twofactor.is_locked(request, user):
             return _locked_out(request)
@@ -140,14 +145,18 @@ def setup(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{_recovery_url()}?{urlencode({'next': _next_url(request, 'profile')})}")
     secret = b32encode(device.bin_key).decode()
     return render(
-        request, "accounts/twofactor/setup.html",
+        request,
+        "accounts/twofactor/setup.html",
         {
-            "form": form, "qr": qr_svg(device.config_url), "secret": secret,
-            "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-            "required": twofactor.required_for(user), "next": _next_url(request, "profile"),
+            "form": form,
+            "qr": qr_svg(device.config_url),
+            "secret": secret,
+            "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "required": twofactor.required_for(user),
+            "next": _next_url(request, "profile"),
         },
         status=400 if request.method == "POST" else 200,
-    )  # fmt: skip
+    )
 
 
 def _recovery_url() -> str:

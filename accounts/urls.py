@@ -45,7 +45,11 @@ urlpatterns = [
         twofactor_views.recovery_download,
         name="twofactor_recovery_download",
     ),
-    path("accounts/two-factor/recovery-codes/new/", twofactor_views.recovery_regenerate, name="twofactor_recovery_regenerate"),
+    path(
+        "accounts/two-factor/recovery-codes/new/",
+        twofactor_views.recovery_regenerate,
+        name="twofactor_recovery_regenerate",
+    ),
     path("accounts/two-factor/disable/", twofactor_views.disable, name="twofactor_disable"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token_create"),

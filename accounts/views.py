@@ -48,14 +48,17 @@ def home(request: HttpRequest) -> HttpResponse:
     user = selectors.signed_in_user(request.user)
     waiting = approvals.pending_for(user).count() if _may_approve(user) else 0
     labels = {kind.name: kind.label for kind in approvals.kinds()}
-    mine = [
-        {"approval": a, "kind_label": labels.get(a.kind, a.kind)}
-        for a in approvals.requested_by(user)
-    ]
+    mine = [{"approval": a, "kind_label": labels.get(a.kind, a.kind)} for a in approvals.requested_by(user)]
     return render(
-        request, "home.html",
-        {"employee": selectors.employee_for_user(request.user), "panels": panels, "waiting": waiting, "my_pending": mine},
-    )  # fmt: skip
+        request,
+        "home.html",
+        {
+            "employee": selectors.employee_for_user(request.user),
+            "panels": panels,
+            "waiting": waiting,
+            "my_pending": mine,
+        },
+    )
 
 
 def _notification_preferences_url() -> str | None:
@@ -87,13 +90,17 @@ def profile(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/profile.html",
         {
-            "employee": employee, "tokens": tokens, "form": form, "new_token": new_token,
-            "language_form": language_form, "notification_preferences_url": _notification_preferences_url(),
+            "employee": employee,
+            "tokens": tokens,
+            "form": form,
+            "new_token": new_token,
+            "language_form": language_form,
+            "notification_preferences_url": _notification_preferences_url(),
             "panels": [panel for panel in (p(request) for p in registry.profile_panels()) if panel],
             **twofactor_views.profile_context(user),
             "kiosk_pin_form": KioskPinForm() if employee is not None else None,
         },
-    )  # fmt: skip
+    )
 
 
 # --- Manager inbox ----------------------------------------------------------------------------
@@ -123,23 +130,29 @@ def inbox(request: HttpRequest) -> HttpResponse:
             for pk in form.cleaned_data["ids"]:
                 try:
                     approvals.decide(
-                        request=by_id[pk], actor=user, decision=form.cleaned_data["decision"],
+                        request=by_id[pk],
+                        actor=user,
+                        decision=form.cleaned_data["decision"],
                         comment=form.cleaned_data["comment"],
-                    )  # fmt: skip
+                    )
                 except DomainError as exc:
                     failed.append(f"{by_id[pk].display_summary}: {exc.message}")
                 else:
                     done += 1
             if done:
-                messages.success(request, ngettext("%(count)d request decided.", "%(count)d requests decided.", done)
-                                 % {"count": done})  # fmt: skip
+                messages.success(
+                    request,
+                    ngettext("%(count)d request decided.", "%(count)d requests decided.", done) % {"count": done},
+                )
             for failure in failed:
                 messages.error(request, failure)
             return redirect(request.get_full_path())
         status = 400
     else:
         status = 200
-    return render(request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status)
+    return render(
+        request, "accounts/inbox.html", {"rows": rows, "form": form, "kinds": kinds, "kind": kind}, status=status
+    )
 
 
 @login_required
@@ -165,9 +178,11 @@ def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
         if form.is_valid():
             try:
                 approvals.decide(
-                    request=approval, actor=user, decision=form.cleaned_data["decision"],
+                    request=approval,
+                    actor=user,
+                    decision=form.cleaned_data["decision"],
                     comment=form.cleaned_data["comment"],
-                )  # fmt: skip
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
                 return redirect("inbox_detail", approval_id=approval.pk)
@@ -183,9 +198,13 @@ def inbox_detail(request: HttpRequest, approval_id: Any) -> HttpResponse:
         detail = detail_fn(request, obj)
     steps = approvals.steps_of(approval)
     context = {
-        "approval": approval, "kind_label": spec_labels.get(approval.kind, approval.kind), "detail": detail,
-        "may_decide": may_decide, "form": form, "steps": steps,
-    }  # fmt: skip
+        "approval": approval,
+        "kind_label": spec_labels.get(approval.kind, approval.kind),
+        "detail": detail,
+        "may_decide": may_decide,
+        "form": form,
+        "steps": steps,
+    }
     return render(request, "accounts/inbox_detail.html", context, status=status)
 
 
@@ -210,9 +229,11 @@ def palette_people(request: HttpRequest, query: str) -> list[dict[str, Any]]:
     """People in the caller's reach (themselves, their reports, everyone for admins)."""
     if not query or not _may_approve(request.user):
         return []
-    found = selectors.employee_list_visible(user=request.user).filter(
-        Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(code__iexact=query)
-    ).order_by("last_name", "first_name")[:8]
+    found = (
+        selectors.employee_list_visible(user=request.user)
+        .filter(Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(code__iexact=query))
+        .order_by("last_name", "first_name")[:8]
+    )
     return [
         {"group": _("People"), "label": f"{e.full_name} ({e.code})", "url": reverse("person", args=[e.pk])}
         for e in found
@@ -249,8 +270,11 @@ def token_create(request: HttpRequest) -> HttpResponse:
             request.session[NEW_TOKEN_SESSION_KEY] = raw
             return redirect("profile")
     else:
-        messages.error(request, _("The token was not created: %(errors)s")
-                       % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)})  # fmt: skip
+        messages.error(
+            request,
+            _("The token was not created: %(errors)s")
+            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
     return redirect("profile")
 
 
@@ -272,8 +296,11 @@ def kiosk_pin_update(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your kiosk PIN is set."))
     else:
-        messages.error(request, _("The kiosk PIN was not set: %(errors)s")
-                       % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)})  # fmt: skip
+        messages.error(
+            request,
+            _("The kiosk PIN was not set: %(errors)s")
+            % {"errors": "; ".join(str(e) for errs in form.errors.values() for e in errs)},
+        )
     return redirect("profile")
 
 
@@ -293,7 +320,10 @@ def _people_queryset(request: HttpRequest) -> Any:
     query = text_param(request, "q").strip()
     if query:
         queryset = queryset.filter(
-            Q(code__icontains=query) | Q(first_name__icontains=query) | Q(last_name__icontains=query) | Q(email__icontains=query)
+            Q(code__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(last_name__icontains=query)
+            | Q(email__icontains=query)
         )
     return queryset.order_by("last_name", "first_name", "code"), query
 

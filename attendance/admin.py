@@ -63,9 +63,17 @@ def _report_domain_error(modeladmin: admin.ModelAdmin, request: HttpRequest, exc
 @admin.register(Shift)
 class ShiftAdmin(admin.ModelAdmin):
     list_display = (
-        "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
-        "early_exit_grace_minutes", "overtime_after_minutes", "holiday_work",
-    )  # fmt: skip
+        "name",
+        "code",
+        "start_time",
+        "end_time",
+        "unpaid_break_minutes",
+        "break_after_minutes",
+        "late_grace_minutes",
+        "early_exit_grace_minutes",
+        "overtime_after_minutes",
+        "holiday_work",
+    )
     search_fields = ("name", "code")
 
     def save_model(self, request: HttpRequest, obj: Shift, form: Any, change: bool) -> None:
@@ -78,9 +86,11 @@ class ShiftAdmin(admin.ModelAdmin):
 class ScheduleForm(forms.ModelForm):
     pattern = forms.CharField(
         label=_("Pattern"),
-        help_text=_("Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off; "
-        "several shifts on one day joined by '+'. E.g. a 7-day office week: D D D D D - -, "
-        "or with a split shift on Saturdays: D D D D D M+E -"),
+        help_text=_(
+            "Shift codes of the cycle days from the anchor date, separated by spaces; '-' for off; "
+            "several shifts on one day joined by '+'. E.g. a 7-day office week: D D D D D - -, "
+            "or with a split shift on Saturdays: D D D D D M+E -"
+        ),
         widget=forms.TextInput(attrs={"size": 80}),
     )
 
@@ -103,7 +113,10 @@ class ScheduleForm(forms.ModelForm):
         length = cleaned.get("cycle_length")
         if length and len(tokens) != length:
             raise ValidationError(
-                {"pattern": _("Give %(length)d codes, one per cycle day (got %(got)d).") % {"length": length, "got": len(tokens)}}
+                {
+                    "pattern": _("Give %(length)d codes, one per cycle day (got %(got)d).")
+                    % {"length": length, "got": len(tokens)}
+                }
             )
         days: list[Any] = []
         for index, token in enumerate(tokens):
@@ -114,7 +127,10 @@ class ScheduleForm(forms.ModelForm):
             pair = engine.overlapping([selectors.shift_rule(s) for s in planned])
             if pair is not None or len({s.pk for s in planned}) != len(planned):
                 raise ValidationError(
-                    {"pattern": _("Cycle day %(day)d: the shifts %(codes)s overlap or repeat.") % {"day": index + 1, "codes": token}}
+                    {
+                        "pattern": _("Cycle day %(day)d: the shifts %(codes)s overlap or repeat.")
+                        % {"day": index + 1, "codes": token}
+                    }
                 )
             days.append(planned)
         cleaned["days"] = days
@@ -181,9 +197,13 @@ class AssignmentForm(_ServiceCheckedForm):
 
         data = self.cleaned_data
         candidate = ScheduleAssignment(
-            pk=self.instance.pk, employee=data["employee"], schedule=data["schedule"],
-            start_date=data["start_date"], end_date=data.get("end_date"), additional=data.get("additional", False),
-        )  # fmt: skip
+            pk=self.instance.pk,
+            employee=data["employee"],
+            schedule=data["schedule"],
+            start_date=data["start_date"],
+            end_date=data.get("end_date"),
+            additional=data.get("additional", False),
+        )
         candidate._state.adding = self.instance._state.adding
         # Run the service in a transaction rolled back on purpose: the same checks, no write.
         try:
@@ -215,7 +235,10 @@ class ScheduleAssignmentAdmin(admin.ModelAdmin):
         services.assignment_delete(assignment=obj, actor=request.user)
 
     def get_urls(self) -> list[Any]:
-        return [path("roster/", self.admin_site.admin_view(self.roster_view), name="attendance_roster"), *super().get_urls()]
+        return [
+            path("roster/", self.admin_site.admin_view(self.roster_view), name="attendance_roster"),
+            *super().get_urls(),
+        ]
 
     def roster_view(self, request: HttpRequest) -> HttpResponse:
         """Who works which shift on which day: employees × 14 days from ?start."""
@@ -285,10 +308,16 @@ class OverrideForm(_ServiceCheckedForm):
             try:
                 with transaction.atomic():
                     adding = self.instance._state.adding
-                    obj = ShiftOverride(employee=data["employee"]) if adding else ShiftOverride.objects.get(pk=self.instance.pk)
+                    obj = (
+                        ShiftOverride(employee=data["employee"])
+                        if adding
+                        else ShiftOverride.objects.get(pk=self.instance.pk)
+                    )
                     if adding:
                         # As override_set: the new row replaces the date's (replacing or same added) override.
-                        stale = ShiftOverride.objects.filter(employee=data["employee"], date=data["date"], adds=data.get("adds", False))
+                        stale = ShiftOverride.objects.filter(
+                            employee=data["employee"], date=data["date"], adds=data.get("adds", False)
+                        )
                         (stale.filter(shift=data["shift"]) if data.get("adds") else stale).delete()
                     obj.date, obj.shift, obj.adds = data["date"], data["shift"], data.get("adds", False)
                     obj.save()
@@ -312,10 +341,17 @@ class ShiftOverrideAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ShiftOverride, form: Any, change: bool) -> None:
         if change:
             changes = {name: getattr(obj, name) for name in ("date", "shift", "adds", "reason")}
-            saved = services.override_update(override=ShiftOverride.objects.get(pk=obj.pk), actor=request.user, **changes)
+            saved = services.override_update(
+                override=ShiftOverride.objects.get(pk=obj.pk), actor=request.user, **changes
+            )
         else:
             saved = services.override_set(
-                employee=obj.employee, day=obj.date, shift=obj.shift, reason=obj.reason, actor=request.user, adds=obj.adds
+                employee=obj.employee,
+                day=obj.date,
+                shift=obj.shift,
+                reason=obj.reason,
+                actor=request.user,
+                adds=obj.adds,
             )
         obj.pk = saved.pk
         obj._state.adding = False
@@ -344,8 +380,11 @@ class _DecideActions(OperatePermission):
                 done += 1
             except DomainError as exc:
                 _report_domain_error(self, request, exc)  # type: ignore[arg-type]
-        text = (ngettext("%(count)d request approved.", "%(count)d requests approved.", done) if decision == "approve"
-                else ngettext("%(count)d request rejected.", "%(count)d requests rejected.", done))  # fmt: skip
+        text = (
+            ngettext("%(count)d request approved.", "%(count)d requests approved.", done)
+            if decision == "approve"
+            else ngettext("%(count)d request rejected.", "%(count)d requests rejected.", done)
+        )
         self.message_user(request, text % {"count": done}, messages.SUCCESS)  # type: ignore[attr-defined]
 
     @admin.action(permissions=["operate"], description=_("Approve selected pending requests"))
@@ -402,7 +441,9 @@ class PeriodLockAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: PeriodLock, form: Any, change: bool) -> None:
-        lock = services.period_lock_create(date_from=obj.date_from, date_to=obj.date_to, note=obj.note, actor=request.user)
+        lock = services.period_lock_create(
+            date_from=obj.date_from, date_to=obj.date_to, note=obj.note, actor=request.user
+        )
         obj.pk = lock.pk
         obj._state.adding = False
 
@@ -440,10 +481,25 @@ class PunchAdmin(admin.ModelAdmin):
     """Punches are facts: read-only here. Corrections are regularisations."""
 
     list_display = (
-        "timestamp", "employee", "direction", "source", "offline", "device_id", "device_user_id", "geofence",
-        "geofence_flagged", "position_link", "voided",
-    )  # fmt: skip
-    list_filter = ("source", "direction", "geofence", "geofence_flagged", ("offline_drift_seconds", admin.EmptyFieldListFilter))
+        "timestamp",
+        "employee",
+        "direction",
+        "source",
+        "offline",
+        "device_id",
+        "device_user_id",
+        "geofence",
+        "geofence_flagged",
+        "position_link",
+        "voided",
+    )
+    list_filter = (
+        "source",
+        "direction",
+        "geofence",
+        "geofence_flagged",
+        ("offline_drift_seconds", admin.EmptyFieldListFilter),
+    )
     search_fields = ("employee__code", "employee__last_name", "device_user_id")
     list_select_related = ("employee", "void")
     date_hierarchy = "timestamp"
@@ -480,12 +536,28 @@ class PunchAdmin(admin.ModelAdmin):
 class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin, admin.ModelAdmin):
     resource_classes = [AttendanceDayResource]
     list_display = (
-        "date", "employee", "shifts", "status", "first_in", "last_out", "worked", "late", "early_exit", "overtime",
-        "is_final", "manual", "waiting_for_devices",
-    )  # fmt: skip
+        "date",
+        "employee",
+        "shifts",
+        "status",
+        "first_in",
+        "last_out",
+        "worked",
+        "late",
+        "early_exit",
+        "overtime",
+        "is_final",
+        "manual",
+        "waiting_for_devices",
+    )
     list_filter = (
-        "status", "is_final", "is_off_day", "is_manual", "employee__department", ("date", admin.DateFieldListFilter),
-    )  # fmt: skip
+        "status",
+        "is_final",
+        "is_off_day",
+        "is_manual",
+        "employee__department",
+        ("date", admin.DateFieldListFilter),
+    )
     search_fields = ("employee__code", "employee__first_name", "employee__last_name")
     list_select_related = ("employee", "shift")
     date_hierarchy = "date"
@@ -500,7 +572,10 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         return format_html_join(
             mark_safe("<br>"),  # noqa: S308  (a literal)
             "{}: {} {}",
-            ((p["code"], _part_status(p), elapsed_minutes(p["worked_minutes"]) if p["worked_minutes"] else "") for p in obj.parts),
+            (
+                (p["code"], _part_status(p), elapsed_minutes(p["worked_minutes"]) if p["worked_minutes"] else "")
+                for p in obj.parts
+            ),
         )
 
     @admin.display(description=_("Worked"), ordering="worked_minutes")
@@ -550,8 +625,11 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
         written = 0
         for employee_id, days in by_employee.items():
             written += services.recompute(employee_ids=[employee_id], date_from=min(days), date_to=max(days)).written
-        self.message_user(request, ngettext("Recomputed %(count)d day.", "Recomputed %(count)d days.", written) % {"count": written},
-                          messages.SUCCESS)  # fmt: skip
+        self.message_user(
+            request,
+            ngettext("Recomputed %(count)d day.", "Recomputed %(count)d days.", written) % {"count": written},
+            messages.SUCCESS,
+        )
 
     @admin.action(permissions=["operate"], description=_("Clear the manual status of the selected days"))
     def clear_manual_status(self, request: HttpRequest, queryset: QuerySet[AttendanceDay]) -> None:
@@ -565,13 +643,18 @@ class AttendanceDayAdmin(ImportExportPermissions, OperatePermission, ExportMixin
                 _report_domain_error(self, request, exc)
         self.message_user(
             request,
-            ngettext("Cleared the manual status of %(count)d day.", "Cleared the manual status of %(count)d days.", cleared)
+            ngettext(
+                "Cleared the manual status of %(count)d day.", "Cleared the manual status of %(count)d days.", cleared
+            )
             % {"count": cleared},
             messages.SUCCESS,
         )
 
     def get_urls(self) -> list[Any]:
-        return [path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"), *super().get_urls()]
+        return [
+            path("register/", self.admin_site.admin_view(self.register_view), name="attendance_register"),
+            *super().get_urls(),
+        ]
 
     def register_view(self, request: HttpRequest) -> HttpResponse:
         """The monthly register with CSV/XLSX/PDF downloads."""
@@ -641,7 +724,9 @@ class ManualDayStatusAdmin(admin.ModelAdmin):
             old = ManualDayStatus.objects.get(pk=obj.pk)
             if (old.employee_id, old.date) != (obj.employee_id, obj.date):
                 services.day_status_clear(employee=old.employee, day=old.date, actor=request.user)
-        services.day_status_set(employee=obj.employee, day=obj.date, status=obj.status, reason=obj.reason, actor=request.user)
+        services.day_status_set(
+            employee=obj.employee, day=obj.date, status=obj.status, reason=obj.reason, actor=request.user
+        )
         saved = ManualDayStatus.objects.get(employee=obj.employee, date=obj.date)
         obj.pk = saved.pk
         obj._state.adding = False

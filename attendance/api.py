@@ -329,9 +329,13 @@ class ShiftOverrideViewSet(EtimeModelViewSet):
         data = serializer.validated_data
         _require_manage(self.request, data["employee"])
         serializer.instance = services.override_set(
-            employee=data["employee"], day=data["date"], shift=data.get("shift"), reason=data.get("reason", ""),
-            actor=self.request.user, adds=data.get("adds", False),
-        )  # fmt: skip
+            employee=data["employee"],
+            day=data["date"],
+            shift=data.get("shift"),
+            reason=data.get("reason", ""),
+            actor=self.request.user,
+            adds=data.get("adds", False),
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         override = cast(ShiftOverride, serializer.instance)
@@ -364,7 +368,9 @@ class _DecisionMixin:
         approval = approvals.request_for(obj)
         if approval is None:
             raise RequestNotPending(details={"status": obj.status})
-        approvals.decide(request=approval, actor=_user(request), decision=decision, comment=payload.validated_data["comment"])
+        approvals.decide(
+            request=approval, actor=_user(request), decision=decision, comment=payload.validated_data["comment"]
+        )
         obj.refresh_from_db()
         return Response(self.get_serializer(obj).data)  # type: ignore[attr-defined]
 
@@ -395,11 +401,26 @@ class ShiftSwapSerializer(serializers.ModelSerializer):
     class Meta:
         model = ShiftSwapRequest
         fields = [
-            "id", "requester", "counterpart", "date", "reason", "requester_shift", "counterpart_shift", "status",
-            "decided_at", "decision_comment", "created_at",
+            "id",
+            "requester",
+            "counterpart",
+            "date",
+            "reason",
+            "requester_shift",
+            "counterpart_shift",
+            "status",
+            "decided_at",
+            "decision_comment",
+            "created_at",
         ]
         read_only_fields = [
-            "id", "requester_shift", "counterpart_shift", "status", "decided_at", "decision_comment", "created_at",
+            "id",
+            "requester_shift",
+            "counterpart_shift",
+            "status",
+            "decided_at",
+            "decision_comment",
+            "created_at",
         ]
 
 
@@ -433,9 +454,12 @@ class ShiftSwapViewSet(
         data = serializer.validated_data
         requester = _on_behalf(self.request, data.get("requester"), field="requester")
         serializer.instance = services.swap_request(
-            requester=requester, counterpart=data["counterpart"], day=data["date"], reason=data.get("reason", ""),
+            requester=requester,
+            counterpart=data["counterpart"],
+            day=data["date"],
+            reason=data.get("reason", ""),
             actor=self.request.user,
-        )  # fmt: skip
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -461,8 +485,17 @@ class RegularisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Regularisation
         fields = [
-            "id", "employee", "date", "kind", "items", "replace_punch_ids", "reason", "status", "decided_at",
-            "decision_comment", "created_at",
+            "id",
+            "employee",
+            "date",
+            "kind",
+            "items",
+            "replace_punch_ids",
+            "reason",
+            "status",
+            "decided_at",
+            "decision_comment",
+            "created_at",
         ]
         read_only_fields = ["id", "status", "decided_at", "decision_comment", "created_at"]
 
@@ -511,10 +544,15 @@ class RegularisationViewSet(
         own = access.own_person(self.request.user)
         apply_directly = own is None or employee.pk != own.pk
         serializer.instance = services.regularisation_request(
-            employee=employee, day=data["date"], reason=data.get("reason", ""), actor=self.request.user,
-            kind=data.get("kind", RegularisationKind.PUNCH), items=[dict(i) for i in data.get("items", [])],
-            replace_punch_ids=data.get("replace_punch_ids", []), apply_directly=apply_directly,
-        )  # fmt: skip
+            employee=employee,
+            day=data["date"],
+            reason=data.get("reason", ""),
+            actor=self.request.user,
+            kind=data.get("kind", RegularisationKind.PUNCH),
+            items=[dict(i) for i in data.get("items", [])],
+            replace_punch_ids=data.get("replace_punch_ids", []),
+            apply_directly=apply_directly,
+        )
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
@@ -538,30 +576,58 @@ class PunchSerializer(serializers.ModelSerializer):
         "may give any time.",
     )
     latitude = serializers.FloatField(
-        required=False, allow_null=True, min_value=-90, max_value=90,
+        required=False,
+        allow_null=True,
+        min_value=-90,
+        max_value=90,
         help_text="The phone's position (WGS 84 degrees) for a location with a geofence; send latitude, longitude "
         "and accuracy_m together, or none. Stored with the punch only where a geofence checked it.",
-    )  # fmt: skip
+    )
     longitude = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
     accuracy_m = serializers.FloatField(
-        required=False, allow_null=True, min_value=0, max_value=1_000_000,
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=1_000_000,
         help_text="The position's accuracy in metres, as the device reports it (the browser's `coords.accuracy`).",
-    )  # fmt: skip
+    )
     geofence = serializers.ChoiceField(
-        choices=GeofenceStatus.choices, allow_blank=True, read_only=True,
+        choices=GeofenceStatus.choices,
+        allow_blank=True,
+        read_only=True,
         help_text="Where the position lay against the location's geofence; empty where no geofence checked it.",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = Punch
         fields = [
-            "id", "employee", "timestamp", "direction", "source", "device_id", "device_user_id", "note", "created_at",
-            "latitude", "longitude", "accuracy_m", "geofence", "geofence_distance_m", "geofence_flagged",
+            "id",
+            "employee",
+            "timestamp",
+            "direction",
+            "source",
+            "device_id",
+            "device_user_id",
+            "note",
+            "created_at",
+            "latitude",
+            "longitude",
+            "accuracy_m",
+            "geofence",
+            "geofence_distance_m",
+            "geofence_flagged",
             "offline_drift_seconds",
         ]
         read_only_fields = [
-            "id", "source", "device_id", "device_user_id", "created_at", "geofence", "geofence_distance_m",
-            "geofence_flagged", "offline_drift_seconds",
+            "id",
+            "source",
+            "device_id",
+            "device_user_id",
+            "created_at",
+            "geofence",
+            "geofence_distance_m",
+            "geofence_flagged",
+            "offline_drift_seconds",
         ]
         validators: list[Any] = []  # the device log's uniqueness is the ingest's business, not an API punch's
 
@@ -596,11 +662,15 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
         data = serializer.validated_data
         employee = access.person_for(self.request.user, data.get("employee"), access.Action.ACT_AS, field="employee")
         serializer.instance = services.punch_create(
-            employee=employee, timestamp=data.get("timestamp"), source=PunchSource.API, actor=self.request.user,
-            direction=data.get("direction", PunchDirection.UNKNOWN), note=data.get("note", ""),
+            employee=employee,
+            timestamp=data.get("timestamp"),
+            source=PunchSource.API,
+            actor=self.request.user,
+            direction=data.get("direction", PunchDirection.UNKNOWN),
+            note=data.get("note", ""),
             address=client_ip(self.request),
             position=services.parse_position(data.get("latitude"), data.get("longitude"), data.get("accuracy_m")),
-        )  # fmt: skip
+        )
 
 
 # --- Attendance days --------------------------------------------------------------------------------
@@ -612,10 +682,30 @@ class AttendanceDaySerializer(serializers.ModelSerializer):
     class Meta:
         model = AttendanceDay
         fields = [
-            "id", "employee", "date", "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes",
-            "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count",
-            "is_final", "waiting_for", "window_start", "window_end", "is_manual", "manual_reason", "manual_by",
-            "computed_at", "parts",
+            "id",
+            "employee",
+            "date",
+            "shift",
+            "status",
+            "first_in",
+            "last_out",
+            "worked_minutes",
+            "late_minutes",
+            "early_exit_minutes",
+            "overtime_minutes",
+            "is_off_day",
+            "is_holiday",
+            "leave_kind",
+            "punch_count",
+            "is_final",
+            "waiting_for",
+            "window_start",
+            "window_end",
+            "is_manual",
+            "manual_reason",
+            "manual_by",
+            "computed_at",
+            "parts",
         ]
 
     def to_representation(self, instance: AttendanceDay) -> dict[str, Any]:
@@ -681,10 +771,14 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> HttpResponse:
         """The visible days, filtered like the list, as CSV or XLSX."""
-        queryset = self.filter_queryset(self.get_queryset()).select_related("employee__department", "shift").order_by(
-            "sort_key"
+        queryset = (
+            self.filter_queryset(self.get_queryset())
+            .select_related("employee__department", "shift")
+            .order_by("sort_key")
         )
-        return export_response(AttendanceDayResource(), queryset, request.query_params.get("file_format", "csv"), "attendance-days")
+        return export_response(
+            AttendanceDayResource(), queryset, request.query_params.get("file_format", "csv"), "attendance-days"
+        )
 
 
 # --- Manual day status ---------------------------------------------------------------------------------
@@ -733,9 +827,12 @@ class ManualDayStatusViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         services.day_status_set(
-            employee=data["employee"], day=data["date"], status=data["status"], reason=data["reason"],
+            employee=data["employee"],
+            day=data["date"],
+            status=data["status"],
+            reason=data["reason"],
             actor=self.request.user,
-        )  # fmt: skip
+        )
         serializer.instance = ManualDayStatus.objects.get(employee=data["employee"], date=data["date"])
 
     def perform_destroy(self, instance: ManualDayStatus) -> None:
@@ -984,7 +1081,9 @@ class SummaryView(EtimeAPIView):
             given = _report_dates(request, date_after=params.date_value, date_before=params.date_value)
             after, before = given["date_after"], given["date_before"]
             if after is None or before is None:
-                raise ValidationError({"date_after": [gettext("Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD).")]})
+                raise ValidationError(
+                    {"date_after": [gettext("Give month=YYYY-MM, or date_after and date_before (YYYY-MM-DD).")]}
+                )
             date_from, date_to = after, before
         if date_to < date_from or date_to - date_from > timedelta(days=MAX_RECOMPUTE_DAYS):
             raise ValidationError({"date_before": [f"A range of 1 to {MAX_RECOMPUTE_DAYS} days."]})

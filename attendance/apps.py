@@ -109,9 +109,10 @@ def _describe_swap(obj: object) -> str:
     from etime.core.formatting import date_local
 
     return gettext("Swap %(date)s: %(requester)s ⇄ %(counterpart)s") % {
-        "date": date_local(obj.date), "requester": obj.requester.full_name,  # type: ignore[attr-defined]
+        "date": date_local(obj.date),  # type: ignore[attr-defined]
+        "requester": obj.requester.full_name,  # type: ignore[attr-defined]
         "counterpart": obj.counterpart.full_name,  # type: ignore[attr-defined]
-    }  # fmt: skip
+    }
 
 
 def _describe_correction(obj: object) -> str:
@@ -120,8 +121,10 @@ def _describe_correction(obj: object) -> str:
     from etime.core.formatting import date_local
 
     return gettext("Correction %(date)s for %(name)s: %(reason)s") % {
-        "date": date_local(obj.date), "name": obj.employee.full_name, "reason": obj.reason,  # type: ignore[attr-defined]
-    }  # fmt: skip
+        "date": date_local(obj.date),  # type: ignore[attr-defined]
+        "name": obj.employee.full_name,  # type: ignore[attr-defined]
+        "reason": obj.reason,  # type: ignore[attr-defined]
+    }
 
 
 def _overtime_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
@@ -138,21 +141,28 @@ def _overtime_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
     from attendance import reports
     from attendance.models import AttendanceDay
 
-    people = (
-        Employee.objects.filter(employed_between(start, end))
-        .select_related("department")
-        .order_by("code")
-    )
+    people = Employee.objects.filter(employed_between(start, end)).select_related("department").order_by("code")
     totals = reports.summary(people, start, end)
     days = dict(
         AttendanceDay.objects.filter(employee__in=people, date__gte=start, date__lte=end, overtime_minutes__gt=0)
-        .values("employee_id").annotate(n=Count("id")).order_by().values_list("employee_id", "n")
-    )  # fmt: skip
+        .values("employee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("employee_id", "n")
+    )
     headers = ["Code", "Name", "Department", "Days with overtime", "Overtime (min)", "Overtime (h)", "Worked (h)"]
     data = Dataset(headers=headers, title=f"{start:%Y-%m-%d} to {end:%Y-%m-%d}")
     for person in people:
         hours = totals.get(person.pk, reports.Totals()).as_dict()
-        data.append([person.code, person.full_name, person.department.name if person.department else "",
-                     days.get(person.pk, 0), hours["overtime_minutes"], Decimal(hours["overtime_hours"]),
-                     Decimal(hours["worked_hours"])])  # fmt: skip
+        data.append(
+            [
+                person.code,
+                person.full_name,
+                person.department.name if person.department else "",
+                days.get(person.pk, 0),
+                hours["overtime_minutes"],
+                Decimal(hours["overtime_hours"]),
+                Decimal(hours["worked_hours"]),
+            ]
+        )
     return bytes(XLSX().export_data(data))

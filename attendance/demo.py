@@ -67,11 +67,17 @@ def _ensure_plans(admin: Any, anchor: date) -> dict[str, Schedule]:
         if code not in shifts and not Shift.objects.filter(name=name).exists():
             shifts[code] = services.shift_save(
                 shift=Shift(
-                    name=name, code=code, start_time=start, end_time=end, unpaid_break_minutes=break_minutes,
-                    late_grace_minutes=grace, early_exit_grace_minutes=grace, color=color,
+                    name=name,
+                    code=code,
+                    start_time=start,
+                    end_time=end,
+                    unpaid_break_minutes=break_minutes,
+                    late_grace_minutes=grace,
+                    early_exit_grace_minutes=grace,
+                    color=color,
                 ),
                 actor=admin,
-            )  # fmt: skip
+            )
     schedules: dict[str, Schedule] = {}
     for name, offset, pattern in SCHEDULES:
         existing = Schedule.objects.filter(name=name).first()
@@ -130,7 +136,9 @@ def _day_punches(employee: Employee, day: date, shift: Any, tz: ZoneInfo) -> lis
 def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = None) -> None:
     """Runs after the demo company exists (etime.core.registry demo seeder)."""
     employees = list(
-        Employee.objects.filter(code__startswith="D", device_user_id__isnull=False).select_related("department", "location").order_by("code")
+        Employee.objects.filter(code__startswith="D", device_user_id__isnull=False)
+        .select_related("department", "location")
+        .order_by("code")
     )
     if not employees:
         return
@@ -145,11 +153,12 @@ def seed_attendance(*, rng: random.Random, stdout: Any, today: date | None = Non
             if employee.pk not in assigned:
                 services.assignment_save(
                     assignment=ScheduleAssignment(
-                        employee=employee, schedule=_schedule_for(employee, index, schedules),
+                        employee=employee,
+                        schedule=_schedule_for(employee, index, schedules),
                         start_date=max(employee.hire_date or anchor, anchor),
                     ),
                     actor=admin,
-                )  # fmt: skip
+                )
     today = today or demo_today()
     first, last = today - timedelta(days=DAYS_OF_PUNCHES), today - timedelta(days=1)
     plans = selectors.plans_for([e.pk for e in employees], first, last)
@@ -182,13 +191,19 @@ def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
         return
     admin = demo_admin()
     office = list(
-        Employee.objects.filter(code__startswith="D", department__code="ENG", user__isnull=False, manager__user__isnull=False)
-        .select_related("user", "manager__user", "location").order_by("code")[:3]
-    )  # fmt: skip
+        Employee.objects.filter(
+            code__startswith="D", department__code="ENG", user__isnull=False, manager__user__isnull=False
+        )
+        .select_related("user", "manager__user", "location")
+        .order_by("code")[:3]
+    )
     rotation = list(
-        Employee.objects.filter(code__startswith="D", department__code="OPS", user__isnull=False, manager__user__isnull=False)
-        .select_related("user", "manager__user").order_by("code")
-    )  # fmt: skip
+        Employee.objects.filter(
+            code__startswith="D", department__code="OPS", user__isnull=False, manager__user__isnull=False
+        )
+        .select_related("user", "manager__user")
+        .order_by("code")
+    )
     if admin is None or len(office) < 3 or len(rotation) < 4:
         return
     today = demo_today()
@@ -200,39 +215,69 @@ def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
     with transaction.atomic():
         waiting, applied, refused = office
         services.regularisation_request(
-            employee=waiting, day=workdays[0], reason="Forgot to punch out after the release", actor=waiting.user,
+            employee=waiting,
+            day=workdays[0],
+            reason="Forgot to punch out after the release",
+            actor=waiting.user,
             items=[{"timestamp": at(waiting, workdays[0], 18, 5), "direction": "out"}],
-        )  # fmt: skip
+        )
         services.regularisation_request(
-            employee=applied, day=workdays[1], kind="day", reason="Worked at the customer's site all day",
-            actor=applied.manager.user if applied.manager else admin, apply_directly=True,
-            items=[{"timestamp": at(applied, workdays[1], 8, 30), "direction": "in"},
-                   {"timestamp": at(applied, workdays[1], 17, 15), "direction": "out"}],
-        )  # fmt: skip
+            employee=applied,
+            day=workdays[1],
+            kind="day",
+            reason="Worked at the customer's site all day",
+            actor=applied.manager.user if applied.manager else admin,
+            apply_directly=True,
+            items=[
+                {"timestamp": at(applied, workdays[1], 8, 30), "direction": "in"},
+                {"timestamp": at(applied, workdays[1], 17, 15), "direction": "out"},
+            ],
+        )
         refused_request = services.regularisation_request(
-            employee=refused, day=workdays[2], reason="Left early for an appointment", actor=refused.user,
+            employee=refused,
+            day=workdays[2],
+            reason="Left early for an appointment",
+            actor=refused.user,
             items=[{"timestamp": at(refused, workdays[2], 17, 30), "direction": "out"}],
-        )  # fmt: skip
+        )
         approval = approvals.request_for(refused_request)
         if approval is not None:
-            approvals.decide(request=approval, actor=refused.manager.user if refused.manager else admin, decision="reject",
-                             comment="The badge log shows you left at 15:10; please correct the time.")  # fmt: skip
+            approvals.decide(
+                request=approval,
+                actor=refused.manager.user if refused.manager else admin,
+                decision="reject",
+                comment="The badge log shows you left at 15:10; please correct the time.",
+            )
 
         shifts = {s.code: s for s in Shift.objects.all()}
-        services.override_set(employee=rotation[0], day=today + timedelta(days=3), shift=shifts.get("E"),
-                              reason="Covers the early shift for the inventory count", actor=admin)  # fmt: skip
+        services.override_set(
+            employee=rotation[0],
+            day=today + timedelta(days=3),
+            shift=shifts.get("E"),
+            reason="Covers the early shift for the inventory count",
+            actor=admin,
+        )
         # A day the punches cannot tell, set by hand as a manager would (outside the person's
         # employment or in a closed period the demo goes on without it).
         with contextlib.suppress(DomainError):
-            services.day_status_set(employee=office[1], day=workdays[3], status="present", actor=admin,
-                                    reason="Business trip to the Geneva customer; no clock there")  # fmt: skip
+            services.day_status_set(
+                employee=office[1],
+                day=workdays[3],
+                status="present",
+                actor=admin,
+                reason="Business trip to the Geneva customer; no clock there",
+            )
         swaps = 0
         for requester, counterpart, decide in ((rotation[1], rotation[2], False), (rotation[3], rotation[1], True)):
             for ahead in range(4, 14):
                 try:
-                    swap = services.swap_request(requester=requester, counterpart=counterpart,
-                                                 day=today + timedelta(days=ahead), reason="Family event",
-                                                 actor=requester.user)  # fmt: skip
+                    swap = services.swap_request(
+                        requester=requester,
+                        counterpart=counterpart,
+                        day=today + timedelta(days=ahead),
+                        reason="Family event",
+                        actor=requester.user,
+                    )
                 except DomainError:
                     continue  # the same plan that day, or already a swap: try the next day
                 swaps += 1
@@ -246,12 +291,16 @@ def seed_corrections(*, rng: random.Random, stdout: Any) -> None:
                 break
         zurich = Location.objects.filter(name="Zurich HQ").first()
         if zurich is not None and not PunchDirectionRule.objects.filter(location=zurich).exists():
-            services.direction_rule_save(rule=PunchDirectionRule(location=zurich, mode=DirectionMode.FIRST_LAST),
-                                         actor=admin)  # fmt: skip
+            services.direction_rule_save(
+                rule=PunchDirectionRule(location=zurich, mode=DirectionMode.FIRST_LAST), actor=admin
+            )
         # Payroll for the month before last is closed: nothing in it may change any more.
         last_month_end = today.replace(day=1) - timedelta(days=1)
         closed_end = last_month_end.replace(day=1) - timedelta(days=1)
-        services.period_lock_create(date_from=closed_end.replace(day=1), date_to=closed_end,
-                                    note="Payroll closed", actor=admin)  # fmt: skip
-    stdout.write(f"Attendance: 3 corrections (waiting, applied, refused), 1 override, {swaps} shift swaps, "
-                 f"payroll closed through {closed_end.isoformat()}.")  # fmt: skip
+        services.period_lock_create(
+            date_from=closed_end.replace(day=1), date_to=closed_end, note="Payroll closed", actor=admin
+        )
+    stdout.write(
+        f"Attendance: 3 corrections (waiting, applied, refused), 1 override, {swaps} shift swaps, "
+        f"payroll closed through {closed_end.isoformat()}."
+    )

@@ -494,7 +494,14 @@ def compute_days(
             punches.sort(key=lambda item: item[0])
             results.append(
                 _compute_day(
-                    inputs, tz, day, planned, by_part.get((day, 0)), _dedupe(punches), now_epoch, final_after_s,
+                    inputs,
+                    tz,
+                    day,
+                    planned,
+                    by_part.get((day, 0)),
+                    _dedupe(punches),
+                    now_epoch,
+                    final_after_s,
                     absent_after_s,
                 )
             )
@@ -505,8 +512,16 @@ def compute_days(
             punches.sort(key=lambda item: item[0])
             parts.append(
                 _compute_day(
-                    inputs, tz, day, shift, by_part[(day, index)], _dedupe(punches), now_epoch, final_after_s,
-                    absent_after_s, part=True,
+                    inputs,
+                    tz,
+                    day,
+                    shift,
+                    by_part[(day, index)],
+                    _dedupe(punches),
+                    now_epoch,
+                    final_after_s,
+                    absent_after_s,
+                    part=True,
                 )
             )
         results.append(_combine(inputs, day, parts))
@@ -576,15 +591,23 @@ def _combine(inputs: EmployeeInputs, day: date, parts: list[DayResult]) -> DayRe
         manual=manual,
         parts=tuple(
             PartResult(
-                shift_id=p.shift_id, code=p.parts[0].code, start=p.parts[0].start, end=p.parts[0].end,
-                status=p.status if p.due else None, first_in=p.first_in, last_out=p.last_out,
-                worked_minutes=p.worked_minutes, late_minutes=p.late_minutes,
-                early_exit_minutes=p.early_exit_minutes, overtime_minutes=p.overtime_minutes,
-                punch_count=p.punch_count, is_final=p.is_final,
+                shift_id=p.shift_id,
+                code=p.parts[0].code,
+                start=p.parts[0].start,
+                end=p.parts[0].end,
+                status=p.status if p.due else None,
+                first_in=p.first_in,
+                last_out=p.last_out,
+                worked_minutes=p.worked_minutes,
+                late_minutes=p.late_minutes,
+                early_exit_minutes=p.early_exit_minutes,
+                overtime_minutes=p.overtime_minutes,
+                punch_count=p.punch_count,
+                is_final=p.is_final,
             )
             for p in parts
         ),
-    )  # fmt: skip
+    )
 
 
 def _first_in_last_out(
@@ -748,9 +771,19 @@ def _compute_day(
         manual=manual,
         parts=(
             PartResult(
-                shift_id=shift.id, code=shift.code, start=_aware(start), end=_aware(end), status=status,
-                first_in=None, last_out=None, worked_minutes=0, late_minutes=0, early_exit_minutes=0,
-                overtime_minutes=0, punch_count=0, is_final=False,
+                shift_id=shift.id,
+                code=shift.code,
+                start=_aware(start),
+                end=_aware(end),
+                status=status,
+                first_in=None,
+                last_out=None,
+                worked_minutes=0,
+                late_minutes=0,
+                early_exit_minutes=0,
+                overtime_minutes=0,
+                punch_count=0,
+                is_final=False,
             ),
         )
         if part and shift is not None

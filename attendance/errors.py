@@ -63,7 +63,9 @@ class PunchPositionRequired(PunchNotAllowed):
 
 class PunchPositionInaccurate(PunchNotAllowed):
     code = "punch_position_inaccurate"
-    message = _("Your position is too imprecise to tell whether you are on site: turn on precise location and try again.")
+    message = _(
+        "Your position is too imprecise to tell whether you are on site: turn on precise location and try again."
+    )
 
 
 class OfflineDriftTooLarge(PunchNotAllowed):

@@ -19,9 +19,11 @@ class CorrectionForm(forms.Form):
     kind = forms.ChoiceField(choices=RegularisationKind.choices, initial=RegularisationKind.PUNCH, label=_("Kind"))
     first_in = forms.TimeField(required=False, label=pgettext_lazy("punch direction", "In"), widget=IsoTimeInput())
     last_out = forms.TimeField(
-        required=False, label=pgettext_lazy("punch direction", "Out"), widget=IsoTimeInput(),
+        required=False,
+        label=pgettext_lazy("punch direction", "Out"),
+        widget=IsoTimeInput(),
         help_text=_("An out before the in is the next morning (night shift)."),
-    )  # fmt: skip
+    )
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}), label=_("Reason"))
 
     def clean(self) -> dict[str, Any]:
@@ -53,7 +55,9 @@ class NameChoiceField(forms.ModelChoiceField):
 class SwapForm(forms.Form):
     date = forms.DateField(widget=IsoDateInput(), label=_("Date"))
     counterpart = NameChoiceField(queryset=Employee.objects.none(), label=_("Swap with"))
-    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))
+    reason = forms.CharField(
+        max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason")
+    )
 
     def __init__(self, *args: Any, partners: QuerySet[Employee], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -96,17 +96,26 @@ def check(fence: Fence | None, position: Position | None) -> Verdict:
         return NO_FENCE
     flag = fence.policy == Policy.FLAG
     if position is None:
-        return Verdict(flag, Status.UNKNOWN, flagged=flag, code="" if flag else POSITION_REQUIRED,
-                       reason="no position was sent")  # fmt: skip
+        return Verdict(
+            flag, Status.UNKNOWN, flagged=flag, code="" if flag else POSITION_REQUIRED, reason="no position was sent"
+        )
     distance = distance_m(fence.latitude, fence.longitude, position.latitude, position.longitude)
     if position.accuracy_m > fence.max_accuracy_m:
         return Verdict(
-            flag, Status.UNKNOWN, flagged=flag, distance_m=distance, code="" if flag else POSITION_INACCURATE,
+            flag,
+            Status.UNKNOWN,
+            flagged=flag,
+            distance_m=distance,
+            code="" if flag else POSITION_INACCURATE,
             reason=f"accuracy {position.accuracy_m:.0f} m exceeds {fence.max_accuracy_m:.0f} m",
-        )  # fmt: skip
+        )
     if distance <= fence.radius_m + position.accuracy_m:
         return Verdict(True, Status.INSIDE, distance_m=distance)
     return Verdict(
-        flag, Status.OUTSIDE, flagged=flag, distance_m=distance, code="" if flag else OUTSIDE,
+        flag,
+        Status.OUTSIDE,
+        flagged=flag,
+        distance_m=distance,
+        code="" if flag else OUTSIDE,
         reason=f"{distance:.0f} m from the centre; the fence is {fence.radius_m:.0f} m + {position.accuracy_m:.0f} m accuracy",
-    )  # fmt: skip
+    )

@@ -88,31 +88,48 @@ class Punch(models.Model):
         verbose_name=_("created by"),
     )
     regularisation = models.ForeignKey(
-        "Regularisation", null=True, blank=True, on_delete=models.PROTECT, related_name="punches",
-        help_text=_("The approved correction that added this manual punch"), verbose_name=_("regularisation"),
+        "Regularisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="punches",
+        help_text=_("The approved correction that added this manual punch"),
+        verbose_name=_("regularisation"),
     )
     # Geofenced clock-in (attendance.geofence): the phone's position, stored only with a
     # self-service punch at a location with a geofence, and what the fence made of it.
     latitude = models.FloatField(null=True, blank=True, verbose_name=_("latitude"))
     longitude = models.FloatField(null=True, blank=True, verbose_name=_("longitude"))
     accuracy_m = models.FloatField(
-        null=True, blank=True, help_text=_("The position's accuracy as the browser reported it"), verbose_name=_("accuracy (m)")
+        null=True,
+        blank=True,
+        help_text=_("The position's accuracy as the browser reported it"),
+        verbose_name=_("accuracy (m)"),
     )
     geofence = models.CharField(
-        max_length=8, blank=True, choices=GeofenceStatus.choices, verbose_name=_("geofence"),
+        max_length=8,
+        blank=True,
+        choices=GeofenceStatus.choices,
+        verbose_name=_("geofence"),
         help_text=_("Where the position lay against the location's geofence (empty: not checked)"),
     )
     geofence_distance_m = models.FloatField(
-        null=True, blank=True, help_text=_("Distance from the geofence centre"), verbose_name=_("distance from site (m)")
+        null=True,
+        blank=True,
+        help_text=_("Distance from the geofence centre"),
+        verbose_name=_("distance from site (m)"),
     )
     geofence_flagged = models.BooleanField(
-        default=False, help_text=_("Accepted outside the geofence or without a usable position"),
+        default=False,
+        help_text=_("Accepted outside the geofence or without a usable position"),
         verbose_name=_("geofence flag"),
     )
     # Set only for a punch queued offline on a client device (an installed app, a kiosk) and
     # accepted at sync under the punch policy's rule 6: how far the device's clock was off.
     offline_drift_seconds = models.IntegerField(
-        null=True, blank=True, verbose_name=_("offline drift (s)"),
+        null=True,
+        blank=True,
+        verbose_name=_("offline drift (s)"),
         help_text=_("Queued offline on a client device; its clock's drift at sync, in seconds (device minus server)"),
     )
 
@@ -345,8 +362,13 @@ class ShiftOverride(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
     swap = models.ForeignKey(
-        "ShiftSwapRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="overrides",
-        help_text=_("Set when an approved swap made this override"), verbose_name=_("swap"),
+        "ShiftSwapRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="overrides",
+        help_text=_("Set when an approved swap made this override"),
+        verbose_name=_("swap"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
@@ -425,9 +447,11 @@ class ShiftSwapRequest(models.Model):
 
     def __str__(self) -> str:
         return _("Swap %(date)s %(requester)s ⇄ %(counterpart)s (%(status)s)") % {
-            "date": self.date.isoformat(), "requester": self.requester_id, "counterpart": self.counterpart_id,
+            "date": self.date.isoformat(),
+            "requester": self.requester_id,
+            "counterpart": self.counterpart_id,
             "status": self.get_status_display(),
-        }  # fmt: skip
+        }
 
 
 # --- Corrections and locks --------------------------------------------------------------------
@@ -482,8 +506,10 @@ class Regularisation(models.Model):
 
     def __str__(self) -> str:
         return _("Correction %(date)s for %(employee)s (%(status)s)") % {
-            "date": self.date.isoformat(), "employee": self.employee_id, "status": self.get_status_display(),
-        }  # fmt: skip
+            "date": self.date.isoformat(),
+            "employee": self.employee_id,
+            "status": self.get_status_display(),
+        }
 
 
 class PunchVoid(models.Model):
@@ -646,7 +672,10 @@ class AttendanceDay(models.Model):
     # planned order); empty on days with one shift or none, whose part is the day itself
     # (``shift_parts``). The day's status and totals are derived from the parts.
     parts = models.JSONField(
-        default=list, blank=True, help_text=_("The result of each shift on a day with several"), verbose_name=_("shifts")
+        default=list,
+        blank=True,
+        help_text=_("The result of each shift on a day with several"),
+        verbose_name=_("shifts"),
     )
     # date + employee id: a unique, indexed, chronological key for cursor pagination.
     sort_key = models.CharField(max_length=48, unique=True, editable=False, verbose_name=_("sort key"))
@@ -673,15 +702,19 @@ class AttendanceDay(models.Model):
             return []
         return [
             {
-                "shift": str(self.shift_id), "code": self.shift.code if AttendanceDay.shift.is_cached(self) and self.shift else "",
+                "shift": str(self.shift_id),
+                "code": self.shift.code if AttendanceDay.shift.is_cached(self) and self.shift else "",
                 "status": self.status,
                 "first_in": self.first_in.isoformat() if self.first_in else None,
                 "last_out": self.last_out.isoformat() if self.last_out else None,
-                "worked_minutes": self.worked_minutes, "late_minutes": self.late_minutes,
-                "early_exit_minutes": self.early_exit_minutes, "overtime_minutes": self.overtime_minutes,
-                "punch_count": self.punch_count, "is_final": self.is_final,
+                "worked_minutes": self.worked_minutes,
+                "late_minutes": self.late_minutes,
+                "early_exit_minutes": self.early_exit_minutes,
+                "overtime_minutes": self.overtime_minutes,
+                "punch_count": self.punch_count,
+                "is_final": self.is_final,
             }
-        ]  # fmt: skip
+        ]
 
     def part_rows(self) -> list[dict[str, Any]]:
         """The stored parts for pages: times as aware datetimes, the status's label (None

@@ -95,6 +95,7 @@ def device_status(employee_ids: Sequence[Any]) -> dict[Any, list[DeviceSync]]:
     for provider in _device_status_providers:
         for employee_id, devices in provider(employee_ids).items():
             found.setdefault(employee_id, []).extend(
-                DeviceSync(device_id=device_id, name=name, last_sync_at=last_sync) for device_id, name, last_sync in devices
+                DeviceSync(device_id=device_id, name=name, last_sync_at=last_sync)
+                for device_id, name, last_sync in devices
             )
     return found

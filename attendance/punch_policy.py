@@ -180,16 +180,31 @@ def decide_offline_clock(clock: OfflineClock, now: datetime) -> OfflineDecision:
     drift = clock.device_now - now
     drift_seconds = round(drift.total_seconds())
     if abs(drift) > clock.max_drift:
-        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_DRIFT_TOO_LARGE, rule="6a",
-                               reason=f"the device's clock is {drift_seconds} s off; the limit is "
-                                      f"{round(clock.max_drift.total_seconds())} s")  # fmt: skip
+        return OfflineDecision(
+            Outcome.REFUSED,
+            drift_seconds=drift_seconds,
+            code=OFFLINE_DRIFT_TOO_LARGE,
+            rule="6a",
+            reason=f"the device's clock is {drift_seconds} s off; the limit is "
+            f"{round(clock.max_drift.total_seconds())} s",
+        )
     stamped = clock.recorded_at - drift
     if stamped > now:
-        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_TIME_IN_FUTURE, rule="6b",
-                               reason="recorded after the device's own reading of now")  # fmt: skip
+        return OfflineDecision(
+            Outcome.REFUSED,
+            drift_seconds=drift_seconds,
+            code=OFFLINE_TIME_IN_FUTURE,
+            rule="6b",
+            reason="recorded after the device's own reading of now",
+        )
     if clock.last_contact_at is not None and stamped < clock.last_contact_at:
-        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift_seconds, code=OFFLINE_TIME_BEFORE_CONTACT, rule="6b",
-                               reason=f"recorded before the device's last contact ({clock.last_contact_at.isoformat()})")  # fmt: skip
+        return OfflineDecision(
+            Outcome.REFUSED,
+            drift_seconds=drift_seconds,
+            code=OFFLINE_TIME_BEFORE_CONTACT,
+            rule="6b",
+            reason=f"recorded before the device's last contact ({clock.last_contact_at.isoformat()})",
+        )
     return OfflineDecision(Outcome.PUNCH, timestamp=stamped, drift_seconds=drift_seconds, rule="6b")
 
 
@@ -201,16 +216,36 @@ def decide_offline(clock: OfflineClock, door: Door, rules: LocationRules, now: d
     stamped, drift = timed.timestamp, timed.drift_seconds
     assert stamped is not None  # noqa: S101  (an accepted clock gives a time)
     if door not in rules.doors:
-        return OfflineDecision(Outcome.REFUSED, drift_seconds=drift, code=SOURCE_NOT_ALLOWED, rule="6c",
-                               reason=f"the location does not accept {door} punches")  # fmt: skip
+        return OfflineDecision(
+            Outcome.REFUSED,
+            drift_seconds=drift,
+            code=SOURCE_NOT_ALLOWED,
+            rule="6c",
+            reason=f"the location does not accept {door} punches",
+        )
     if now - stamped > clock.max_age:
-        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
-                               reason="queued offline longer than the limit")  # fmt: skip
+        return OfflineDecision(
+            Outcome.CORRECTION,
+            timestamp=stamped,
+            drift_seconds=drift,
+            rule="6d",
+            reason="queued offline longer than the limit",
+        )
     if rules.networks:
-        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
-                               reason="the location accepts punches only from its networks")  # fmt: skip
+        return OfflineDecision(
+            Outcome.CORRECTION,
+            timestamp=stamped,
+            drift_seconds=drift,
+            rule="6d",
+            reason="the location accepts punches only from its networks",
+        )
     if rules.fence is not None and rules.fence.policy == geo.Policy.REQUIRE:
         # An offline punch carries no position: where the site requires one, a manager decides.
-        return OfflineDecision(Outcome.CORRECTION, timestamp=stamped, drift_seconds=drift, rule="6d",
-                               reason="the location's geofence requires a position")  # fmt: skip
+        return OfflineDecision(
+            Outcome.CORRECTION,
+            timestamp=stamped,
+            drift_seconds=drift,
+            rule="6d",
+            reason="the location's geofence requires a position",
+        )
     return OfflineDecision(Outcome.PUNCH, timestamp=stamped, drift_seconds=drift, rule="6d")

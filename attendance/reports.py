@@ -87,8 +87,7 @@ def summary(employees: QuerySet[Employee], date_from: date, date_to: date) -> di
     the days with several shifts (their parts)."""
     days = AttendanceDay.objects.filter(employee__in=employees, date__gte=date_from, date__lte=date_to)
     rows = (
-        days
-        .values("employee_id")
+        days.values("employee_id")
         .annotate(
             present=Count("id", filter=Q(status=DayStatus.PRESENT)),
             half_day=Count("id", filter=Q(status=DayStatus.HALF_DAY)),
@@ -140,11 +139,7 @@ def monthly_register(*, employees: QuerySet[Employee], month: date) -> Register:
     """The register of ``month`` for ``employees`` (already scoped to what the caller may
     see) who were employed at some point in it. Three queries whatever the size."""
     first, last = month_bounds(month)
-    people = list(
-        employees.filter(employed_between(first, last))
-        .select_related("department")
-        .order_by("code")
-    )
+    people = list(employees.filter(employed_between(first, last)).select_related("department").order_by("code"))
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     cells: dict[Any, dict[date, tuple[str, bool, bool, list[dict[str, Any]]]]] = {}
     for employee_id, day, status, final, manual, parts in AttendanceDay.objects.filter(
@@ -202,19 +197,31 @@ def register_json(register: Register) -> dict[str, Any]:
 
 
 TOTAL_COLUMNS = [
-    ("present", _("Present")), ("half_day", _("Half days")), ("absent", _("Absent")),
-    ("missing_punch", _("Missing punches")), ("on_leave", _("Leave")), ("holiday", _("Holidays")),
-    ("weekly_off", _("Weekly off")), ("late_count", _("Late (days)")), ("late_minutes", _("Late (min)")),
-    ("early_exit_count", _("Early exits")), ("early_exit_minutes", _("Early exit (min)")),
-    ("overtime_hours", _("Overtime (h)")), ("worked_hours", _("Worked (h)")), ("provisional", _("Provisional days")),
-    ("split_days", _("Days of several shifts")), ("shifts_absent", _("Shifts absent")),
-]  # fmt: skip
+    ("present", _("Present")),
+    ("half_day", _("Half days")),
+    ("absent", _("Absent")),
+    ("missing_punch", _("Missing punches")),
+    ("on_leave", _("Leave")),
+    ("holiday", _("Holidays")),
+    ("weekly_off", _("Weekly off")),
+    ("late_count", _("Late (days)")),
+    ("late_minutes", _("Late (min)")),
+    ("early_exit_count", _("Early exits")),
+    ("early_exit_minutes", _("Early exit (min)")),
+    ("overtime_hours", _("Overtime (h)")),
+    ("worked_hours", _("Worked (h)")),
+    ("provisional", _("Provisional days")),
+    ("split_days", _("Days of several shifts")),
+    ("shifts_absent", _("Shifts absent")),
+]
 
 
 def register_dataset(register: Register) -> Dataset:
-    headers = [gettext("Code"), gettext("Name"), gettext("Department")] + [f"{d.day:02d}" for d in register.days] + [
-        str(t) for _k, t in TOTAL_COLUMNS
-    ]
+    headers = (
+        [gettext("Code"), gettext("Name"), gettext("Department")]
+        + [f"{d.day:02d}" for d in register.days]
+        + [str(t) for _k, t in TOTAL_COLUMNS]
+    )
     dataset = Dataset(headers=headers, title=register.month.strftime("%Y-%m"))
     for row in register.rows:
         dataset.append(
@@ -250,9 +257,14 @@ def register_pdf(register: Register, *, now: Any = None) -> bytes:
 
     html = render_to_string(
         "attendance/register_pdf.html",
-        {"register": register, "legend": LEGEND, "total_columns": TOTAL_COLUMNS,
-         "rows": [(row, _pdf_values(row)) for row in register.rows], "generated_at": now or timezone.now()},
-    )  # fmt: skip
+        {
+            "register": register,
+            "legend": LEGEND,
+            "total_columns": TOTAL_COLUMNS,
+            "rows": [(row, _pdf_values(row)) for row in register.rows],
+            "generated_at": now or timezone.now(),
+        },
+    )
     return render_pdf(html)
 
 

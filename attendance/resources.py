@@ -19,9 +19,23 @@ class AttendanceDayResource(resources.ModelResource):
     class Meta:
         model = AttendanceDay
         fields = (
-            "employee_code", "employee_name", "department", "date", "shift", "status", "first_in", "last_out",
-            "worked_minutes", "late_minutes", "early_exit_minutes", "overtime_minutes", "is_off_day", "is_holiday",
-            "leave_kind", "punch_count", "is_final",
+            "employee_code",
+            "employee_name",
+            "department",
+            "date",
+            "shift",
+            "status",
+            "first_in",
+            "last_out",
+            "worked_minutes",
+            "late_minutes",
+            "early_exit_minutes",
+            "overtime_minutes",
+            "is_off_day",
+            "is_holiday",
+            "leave_kind",
+            "punch_count",
+            "is_final",
         )
         export_order = fields
 

@@ -215,7 +215,11 @@ class PlanCache:
 
 
 def plans_for(
-    employee_ids: Sequence[Any], date_from: date, date_to: date, *, cache: PlanCache | None = None,
+    employee_ids: Sequence[Any],
+    date_from: date,
+    date_to: date,
+    *,
+    cache: PlanCache | None = None,
     keep_off_days: bool = False,
 ) -> dict[Any, dict[date, engine.Planned]]:
     """Rule 1 for many employees in three queries: planned shift per employee and date —
@@ -250,7 +254,10 @@ def plans_for(
             for s, start, end, additional in spans.get(employee_id, ())
         ]
         plan = engine.resolve_plan(
-            assignments=assignments, overrides=overrides.get(employee_id, {}), date_from=date_from, date_to=date_to,
+            assignments=assignments,
+            overrides=overrides.get(employee_id, {}),
+            date_from=date_from,
+            date_to=date_to,
             additions=additions.get(employee_id),
         )
         plans[employee_id] = {day: shift for day, shift in plan.items() if keep_off_days or shift is not None}
@@ -345,9 +352,7 @@ def expected_minutes(*, employee_ids: Sequence[Any], date_from: date, date_to: d
     return result
 
 
-def roster(
-    *, employee_ids: Sequence[Any], date_from: date, date_to: date
-) -> dict[Any, dict[date, engine.Planned]]:
+def roster(*, employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[Any, dict[date, engine.Planned]]:
     """Who works which shift(s) on which day (admin roster view, pages)."""
     return plans_for(list(employee_ids), date_from, date_to)
 
@@ -372,10 +377,12 @@ def correction_punches(*, user: User | AnonymousUser, regularisation: Regularisa
         end = datetime.combine(regularisation.date + timedelta(days=1), time(0), tzinfo=tz)
     named = {str(pk) for pk in regularisation.replace_punch_ids}
     punches = list(
-        punches_visible(user=user).filter(employee_id=regularisation.employee_id)
+        punches_visible(user=user)
+        .filter(employee_id=regularisation.employee_id)
         .filter(Q(timestamp__gte=start, timestamp__lte=end) | Q(pk__in=list(named)))
-        .filter(void__isnull=True).order_by("timestamp")
-    )  # fmt: skip
+        .filter(void__isnull=True)
+        .order_by("timestamp")
+    )
     if regularisation.kind == RegularisationKind.DAY:
         return punches, {p.pk for p in punches}
     return punches, {p.pk for p in punches if str(p.pk) in named}

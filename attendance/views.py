@@ -69,8 +69,18 @@ def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
     links = [{"label": _("Attendance"), "url": reverse("attendance_mine"), "order": 20, "testid": "nav-attendance"}]
     if _is_manager(request.user):
         links += [
-            {"label": _("Team today"), "url": reverse("attendance_team_today"), "order": 60, "testid": "nav-team-today"},
-            {"label": _("Team register"), "url": reverse("attendance_team"), "order": 61, "testid": "nav-team-register"},
+            {
+                "label": _("Team today"),
+                "url": reverse("attendance_team_today"),
+                "order": 60,
+                "testid": "nav-team-today",
+            },
+            {
+                "label": _("Team register"),
+                "url": reverse("attendance_team"),
+                "order": 61,
+                "testid": "nav-team-register",
+            },
         ]
     return links
 
@@ -78,7 +88,11 @@ def nav_links(request: HttpRequest) -> list[dict[str, Any]]:
 def clock_state(employee: Employee) -> tuple[Punch | None, bool]:
     """(the latest punch, clocked in now): in when the latest punch within the last 18 hours
     was an "in"."""
-    last = Punch.objects.filter(employee=employee, timestamp__gte=timezone.now() - timedelta(hours=18)).order_by("-timestamp").first()
+    last = (
+        Punch.objects.filter(employee=employee, timestamp__gte=timezone.now() - timedelta(hours=18))
+        .order_by("-timestamp")
+        .first()
+    )
     return last, bool(last and last.direction == PunchDirection.IN)
 
 
@@ -97,7 +111,9 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     today = zones.today_in(zone)
     first = today.replace(day=1)
     month_days = list(
-        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=today).select_related("shift").order_by("date")
+        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=today)
+        .select_related("shift")
+        .order_by("date")
     )
     day = next((d for d in month_days if d.date == today), None)
     shift = day.shift if day and day.shift else selectors.planned_shift(employee=employee, day=today)
@@ -107,11 +123,17 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     punched_today = bool(last_punch and last_punch.timestamp.astimezone(zone).date() == today)
     weeks_from = today - timedelta(days=7 * 8)
     overtime = [
-        {"week": row["week"].date() if hasattr(row["week"], "date") else row["week"],
-         "hours": round((row["minutes"] or 0) / 60, 1), "minutes": row["minutes"] or 0}
+        {
+            "week": row["week"].date() if hasattr(row["week"], "date") else row["week"],
+            "hours": round((row["minutes"] or 0) / 60, 1),
+            "minutes": row["minutes"] or 0,
+        }
         for row in AttendanceDay.objects.filter(employee=employee, date__gt=weeks_from, date__lte=today)
-        .annotate(week=TruncWeek("date")).values("week").annotate(minutes=Sum("overtime_minutes")).order_by("week")
-    ]  # fmt: skip
+        .annotate(week=TruncWeek("date"))
+        .values("week")
+        .annotate(minutes=Sum("overtime_minutes"))
+        .order_by("week")
+    ]
     chart = {
         "labels": [d.date.strftime("%d") for d in month_days],
         "worked": [round(d.worked_minutes / 60, 2) for d in month_days],
@@ -121,11 +143,19 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {
         "template": "attendance/home_panel.html",
         "context": {
-            "day": day, "shift": shift, "today": today, "month_days": month_days, "overtime": overtime,
-            "chart": chart, "last_punch": last_punch, "clocked_in": clocked_in, "time_zone": employee.effective_time_zone,
-            "punched_today": punched_today or clocked_in, "geofence": geofence_policy(employee),
+            "day": day,
+            "shift": shift,
+            "today": today,
+            "month_days": month_days,
+            "overtime": overtime,
+            "chart": chart,
+            "last_punch": last_punch,
+            "clocked_in": clocked_in,
+            "time_zone": employee.effective_time_zone,
+            "punched_today": punched_today or clocked_in,
+            "geofence": geofence_policy(employee),
         },
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -137,17 +167,21 @@ def my_attendance(request: HttpRequest) -> HttpResponse:
     totals = reports.Totals()
     if employee is not None:
         days = list(
-            AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last).select_related("shift").order_by("date")
+            AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last)
+            .select_related("shift")
+            .order_by("date")
         )
-        totals = reports.summary(selectors.employees_visible(user=request.user).filter(pk=employee.pk), first, last).get(
-            employee.pk, reports.Totals()
-        )
+        totals = reports.summary(
+            selectors.employees_visible(user=request.user).filter(pk=employee.pk), first, last
+        ).get(employee.pk, reports.Totals())
     context = {
         "employee": employee,
         "days": days,
         "totals": totals.as_dict(),
         "time_zone": employee.effective_time_zone if employee else "UTC",
-        "corrections": Regularisation.objects.filter(employee=employee).order_by("-created_at")[:10] if employee else [],
+        "corrections": Regularisation.objects.filter(employee=employee).order_by("-created_at")[:10]
+        if employee
+        else [],
         "swaps": selectors.swaps_visible(user=request.user).filter(requester=employee).order_by("-created_at")[:10]
         if employee
         else [],
@@ -175,9 +209,13 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         # (static/js/geofence.js sends the position) and stamps the time.
         position = services.parse_position(*(request.POST.get(k) for k in ("latitude", "longitude", "accuracy_m")))
         punch = services.punch_create(
-            employee=employee, source=PunchSource.WEB, actor=request.user, direction=direction,
-            address=client_ip(request), position=position,
-        )  # fmt: skip
+            employee=employee,
+            source=PunchSource.WEB,
+            actor=request.user,
+            direction=direction,
+            address=client_ip(request),
+            position=position,
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -186,7 +224,10 @@ def punch_now(request: HttpRequest) -> HttpResponse:
         label = labels.get(direction, _("Punch recorded"))
         messages.success(request, _("%(what)s at %(time)s.") % {"what": label, "time": formatting.time_local(local)})
         if punch.geofence_flagged:
-            messages.warning(request, _("Your position was outside your work location or unknown: the punch is flagged for your manager."))
+            messages.warning(
+                request,
+                _("Your position was outside your work location or unknown: the punch is flagged for your manager."),
+            )
     return redirect(back)
 
 
@@ -201,9 +242,13 @@ def correction_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.regularisation_request(
-                employee=employee, day=form.cleaned_data["date"], reason=form.cleaned_data["reason"], actor=request.user,
-                kind=form.cleaned_data["kind"], items=form.items(ZoneInfo(employee.effective_time_zone)),
-            )  # fmt: skip
+                employee=employee,
+                day=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                kind=form.cleaned_data["kind"],
+                items=form.items(ZoneInfo(employee.effective_time_zone)),
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -226,9 +271,12 @@ def swap_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.swap_request(
-                requester=employee, counterpart=form.cleaned_data["counterpart"], day=form.cleaned_data["date"],
-                reason=form.cleaned_data["reason"], actor=request.user,
-            )  # fmt: skip
+                requester=employee,
+                counterpart=form.cleaned_data["counterpart"],
+                day=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -283,9 +331,10 @@ def decide(request: HttpRequest, approval_id: Any, decision: str) -> HttpRespons
         messages.error(request, exc.message)
     else:
         done = _("approved") if decision == "approve" else _("rejected")
-        messages.success(request, _("%(request)s: %(decision)s.") % {"request": approval.display_summary, "decision": done})
+        messages.success(
+            request, _("%(request)s: %(decision)s.") % {"request": approval.display_summary, "decision": done}
+        )
     return redirect("attendance_team")
-
 
 
 def _today_status(day: AttendanceDay | None, *, planned_off: bool = False, away: bool = False) -> str:
@@ -307,9 +356,13 @@ def _today_status(day: AttendanceDay | None, *, planned_off: bool = False, away:
 
 
 TODAY_LABELS = {
-    "in": gettext_lazy("Present"), "late": gettext_lazy("Late"), "on_leave": gettext_lazy("On leave"),
-    "absent": gettext_lazy("Absent"), "off": gettext_lazy("Off"), "not_in": gettext_lazy("Not in yet"),
-}  # fmt: skip
+    "in": gettext_lazy("Present"),
+    "late": gettext_lazy("Late"),
+    "on_leave": gettext_lazy("On leave"),
+    "absent": gettext_lazy("Absent"),
+    "off": gettext_lazy("Off"),
+    "not_in": gettext_lazy("Not in yet"),
+}
 
 
 @login_required
@@ -359,16 +412,23 @@ def member(request: HttpRequest, employee_id: Any) -> HttpResponse:
     month = _month(request)
     first, last = reports.month_bounds(month)
     days = list(
-        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last).select_related("shift").order_by("date")
+        AttendanceDay.objects.filter(employee=employee, date__gte=first, date__lte=last)
+        .select_related("shift")
+        .order_by("date")
     )
     totals = reports.summary(Employee.objects.filter(pk=employee.pk), first, last).get(employee.pk, reports.Totals())
     manual = ManualDayStatus.objects.filter(employee=employee, date__gte=first, date__lte=last).order_by("date")
     context = {
-        "person": employee, "days": days, "totals": totals.as_dict(), "time_zone": employee.effective_time_zone,
-        "calendar": month_calendar(month, days), "located_punches": _located_punches(employee, first, last),
+        "person": employee,
+        "days": days,
+        "totals": totals.as_dict(),
+        "time_zone": employee.effective_time_zone,
+        "calendar": month_calendar(month, days),
+        "located_punches": _located_punches(employee, first, last),
         **_month_nav(month),
-        "manual_form": ManualStatusForm(initial={"date": first}), "manual_days": manual,
-    }  # fmt: skip
+        "manual_form": ManualStatusForm(initial={"date": first}),
+        "manual_days": manual,
+    }
     return render(request, "attendance/member.html", context)
 
 
@@ -378,7 +438,9 @@ def _located_punches(employee: Employee, first: Any, last: Any) -> list[Punch]:
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     return list(
-        Punch.objects.filter(employee=employee, timestamp__gte=start, timestamp__lt=end).exclude(geofence="").order_by("timestamp")
+        Punch.objects.filter(employee=employee, timestamp__gte=start, timestamp__lt=end)
+        .exclude(geofence="")
+        .order_by("timestamp")
     )
 
 
@@ -400,12 +462,21 @@ def member_day_status(request: HttpRequest, employee_id: Any) -> HttpResponse:
     try:
         if "clear" in request.POST:
             services.day_status_clear(employee=employee, day=day, actor=user)
-            messages.success(request, _("The status of %(date)s is computed from the punches again.") % {"date": formatting.date_local(day)})
+            messages.success(
+                request,
+                _("The status of %(date)s is computed from the punches again.") % {"date": formatting.date_local(day)},
+            )
         else:
             services.day_status_set(
-                employee=employee, day=day, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=user
+                employee=employee,
+                day=day,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                actor=user,
             )
-            messages.success(request, _("The status of %(date)s is set by hand.") % {"date": formatting.date_local(day)})
+            messages.success(
+                request, _("The status of %(date)s is set by hand.") % {"date": formatting.date_local(day)}
+            )
     except DomainError as exc:
         messages.error(request, str(exc.message))
     return redirect(back)

@@ -38,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         help=f"measured calls per variant (default: the benchmark's own, {DEFAULT_REPEATS} for most)",
     )
     parser.add_argument("--warmup", type=int, default=30, help="discarded warm-up rounds (default 30)")
-    parser.add_argument("--rows", type=int, default=None, help="data size, where a benchmark has one (push_rush: the number of clocks)")
+    parser.add_argument(
+        "--rows", type=int, default=None, help="data size, where a benchmark has one (push_rush: the number of clocks)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed for data and variant order")
     parser.add_argument(
         "--seconds",
@@ -186,8 +188,13 @@ def _all(args: argparse.Namespace) -> int:
         elif not result.get("met", False):
             missed.append(name)
         print(json.dumps(result), flush=True)
-    summary = {"name": "all", "benchmarks": len(BENCHMARKS), "failed": failed, "missed_goals": missed,
-               "duration_s": round(time.time() - started, 1)}  # fmt: skip
+    summary = {
+        "name": "all",
+        "benchmarks": len(BENCHMARKS),
+        "failed": failed,
+        "missed_goals": missed,
+        "duration_s": round(time.time() - started, 1),
+    }
     print(json.dumps(summary), flush=True)
     if failed:
         print(f"bench all: {len(failed)} of {len(BENCHMARKS)} failed: {', '.join(failed)}", file=sys.stderr)

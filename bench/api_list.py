@@ -46,9 +46,23 @@ GOAL_DEEP_VS_FIRST = 1.2
 
 # The fields EmployeeSerializer returns (relations as ids), as .values() names them.
 FLOOR_FIELDS = (
-    "id", "code", "first_name", "last_name", "email", "department", "manager", "location", "time_zone",
-    "hire_date", "end_date", "device_user_id", "card_number", "user", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "code",
+    "first_name",
+    "last_name",
+    "email",
+    "department",
+    "manager",
+    "location",
+    "time_zone",
+    "hire_date",
+    "end_date",
+    "device_user_id",
+    "card_number",
+    "user",
+    "created_at",
+    "updated_at",
+)
 
 
 # --- the floor (bench-only view) ------------------------------------------------------
@@ -118,23 +132,45 @@ def _load_employees(rows: int, seed: int) -> None:
         user_id = None
         if i % LOGIN_EVERY == 0:
             user_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-            users.append({
-                "id": user_id, "password": "!bench-unusable", "last_login": None, "is_superuser": False,
-                "username": email, "first_name": first, "last_name": last, "email": email, "is_staff": False,
-                "is_active": True, "date_joined": now, "role": Role.MANAGER if i % 100 == 0 else Role.EMPLOYEE,
-                "password_change_required": False,
-            })  # fmt: skip
+            users.append(
+                {
+                    "id": user_id,
+                    "password": "!bench-unusable",
+                    "last_login": None,
+                    "is_superuser": False,
+                    "username": email,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": email,
+                    "is_staff": False,
+                    "is_active": True,
+                    "date_joined": now,
+                    "role": Role.MANAGER if i % 100 == 0 else Role.EMPLOYEE,
+                    "password_change_required": False,
+                }
+            )
         hire = date(2015, 1, 1) + timedelta(days=rng.randrange(3650))
-        employees.append({
-            "id": ids[i], "user_id": user_id, "code": f"{CODE_PREFIX}{i + 1:07d}", "first_name": first,
-            "last_name": last, "email": email, "department_id": departments[i % len(departments)],
-            # A forest: the first 1% are top managers, everyone else reports to i // 10.
-            "manager_id": ids[i // 10] if i >= rows // 100 and i // 10 != i else None,
-            "location_id": locations[i % len(locations)], "time_zone": "" if i % 3 else zones[i % len(zones)],
-            "hire_date": hire, "end_date": hire + timedelta(days=800) if i % 17 == 0 else None,
-            "device_user_id": str(i + 1), "card_number": f"C{i + 1:09d}" if i % 2 == 0 else None,
-            "created_at": now, "updated_at": now,
-        })  # fmt: skip
+        employees.append(
+            {
+                "id": ids[i],
+                "user_id": user_id,
+                "code": f"{CODE_PREFIX}{i + 1:07d}",
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "department_id": departments[i % len(departments)],
+                # A forest: the first 1% are top managers, everyone else reports to i // 10.
+                "manager_id": ids[i // 10] if i >= rows // 100 and i // 10 != i else None,
+                "location_id": locations[i % len(locations)],
+                "time_zone": "" if i % 3 else zones[i % len(zones)],
+                "hire_date": hire,
+                "end_date": hire + timedelta(days=800) if i % 17 == 0 else None,
+                "device_user_id": str(i + 1),
+                "card_number": f"C{i + 1:09d}" if i % 2 == 0 else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     # Random physical order, as years of edits would leave it (codes are not insert order).
     rng.shuffle(employees)
     with transaction.atomic():

@@ -79,10 +79,17 @@ def _plans() -> tuple[Any, Any, Any]:
     def shift(name: str, code: str, start: dtime, end: dtime, brk: int) -> Shift:
         found = Shift.objects.filter(code=code).first()
         return found or shift_save(
-            shift=Shift(name=name, code=code, start_time=start, end_time=end, unpaid_break_minutes=brk,
-                        late_grace_minutes=5, early_exit_grace_minutes=5),
+            shift=Shift(
+                name=name,
+                code=code,
+                start_time=start,
+                end_time=end,
+                unpaid_break_minutes=brk,
+                late_grace_minutes=5,
+                early_exit_grace_minutes=5,
+            ),
             actor=None,
-        )  # fmt: skip
+        )
 
     office = shift("Bench office", "BO", dtime(8, 30), dtime(17, 30), 60)
     early = shift("Bench early", "BE", dtime(6), dtime(14), 30)
@@ -117,7 +124,9 @@ def _punches_for(rng: random.Random, day: date, shift: Any, tz: ZoneInfo) -> lis
     if roll < 0.03:
         return []
     start = datetime.combine(day, shift.start_time, tzinfo=tz)
-    end = datetime.combine(day if shift.end_time > shift.start_time else day + timedelta(days=1), shift.end_time, tzinfo=tz)
+    end = datetime.combine(
+        day if shift.end_time > shift.start_time else day + timedelta(days=1), shift.end_time, tzinfo=tz
+    )
     arrive = start - timedelta(minutes=rng.randrange(1, 15))
     if roll < 0.13:
         arrive = start + timedelta(minutes=rng.randrange(6, 45))
@@ -163,19 +172,38 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
         now = datetime.now(UTC)
         people = []
         for i in range(employees):
-            people.append({
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4), "code": f"{CODE_PREFIX}{i + 1:06d}",
-                "first_name": "Bench", "last_name": f"Worker {i + 1}", "location_id": location.pk, "time_zone": "",
-                "device_user_id": str(i + 1), "hire_date": date(2020, 1, 1), "created_at": now, "updated_at": now,
-                "email": None, "card_number": None, "user_id": None, "department_id": None, "manager_id": None,
-                "end_date": None,
-            })  # fmt: skip
+            people.append(
+                {
+                    "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "code": f"{CODE_PREFIX}{i + 1:06d}",
+                    "first_name": "Bench",
+                    "last_name": f"Worker {i + 1}",
+                    "location_id": location.pk,
+                    "time_zone": "",
+                    "device_user_id": str(i + 1),
+                    "hire_date": date(2020, 1, 1),
+                    "created_at": now,
+                    "updated_at": now,
+                    "email": None,
+                    "card_number": None,
+                    "user_id": None,
+                    "department_id": None,
+                    "manager_id": None,
+                    "end_date": None,
+                }
+            )
         _copy(Employee, people)
         assignments = [
-            {"id": uuid.uuid4(), "employee_id": p["id"], "schedule_id": _schedule_of(i, week, rotation, split).pk,
-             "start_date": date(2024, 1, 1), "end_date": None, "created_at": now}
+            {
+                "id": uuid.uuid4(),
+                "employee_id": p["id"],
+                "schedule_id": _schedule_of(i, week, rotation, split).pk,
+                "start_date": date(2024, 1, 1),
+                "end_date": None,
+                "created_at": now,
+            }
             for i, p in enumerate(people)
-        ]  # fmt: skip
+        ]
         _copy(ScheduleAssignment, assignments)
         cache = PlanCache()
         cycles = cache.schedules([week.pk, rotation.pk, split.pk])
@@ -185,26 +213,42 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
         device = uuid.UUID("00000000-0000-4000-8000-0000000b0a7c")
         punches = []
         for i, person in enumerate(people):
-            span = AssignmentSpan(schedule=cycles[_schedule_of(i, week, rotation, split).pk], start_date=date(2024, 1, 1))
+            span = AssignmentSpan(
+                schedule=cycles[_schedule_of(i, week, rotation, split).pk], start_date=date(2024, 1, 1)
+            )
             plan = resolve_plan(assignments=[span], overrides={}, date_from=MONDAY_BEFORE, date_to=MONTH_LAST)
             for offset in range((MONTH_LAST - MONDAY_BEFORE).days + 1):
                 day = MONDAY_BEFORE + timedelta(days=offset)
                 moments = [m for shift in shifts_of(plan.get(day)) for m in _punches_for(rng, day, shift, tz)]
                 for moment in moments:
-                    punches.append({
-                        "id": uuid.UUID(int=rng.getrandbits(128), version=4), "employee_id": person["id"],
-                        "timestamp": moment.astimezone(UTC), "source": "device", "direction": "unknown",
-                        "device_id": device, "device_user_id": person["device_user_id"], "raw_state": 255,
-                        "verify_mode": 1, "note": "", "created_at": now, "created_by_id": None, "regularisation_id": None,
-                    })  # fmt: skip
+                    punches.append(
+                        {
+                            "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                            "employee_id": person["id"],
+                            "timestamp": moment.astimezone(UTC),
+                            "source": "device",
+                            "direction": "unknown",
+                            "device_id": device,
+                            "device_user_id": person["device_user_id"],
+                            "raw_state": 255,
+                            "verify_mode": 1,
+                            "note": "",
+                            "created_at": now,
+                            "created_by_id": None,
+                            "regularisation_id": None,
+                        }
+                    )
         rng.shuffle(punches)  # devices deliver in bulk, not in employee order
         from attendance import partitions
 
         # The punch table is partitioned by month on PostgreSQL: the month's own partitions,
         # as the daily task and the punch writer make them (not the default partition).
-        partitions.ensure_months(partitions.cover_range(
-            datetime.combine(MONDAY_BEFORE, dtime(0), tzinfo=UTC), datetime.combine(MONTH_LAST, dtime(23), tzinfo=UTC)
-        ))  # fmt: skip
+        partitions.ensure_months(
+            partitions.cover_range(
+                datetime.combine(MONDAY_BEFORE, dtime(0), tzinfo=UTC),
+                datetime.combine(MONTH_LAST, dtime(23), tzinfo=UTC),
+            )
+        )
         _copy(Punch, punches)
     with connection.cursor() as cursor:
         for model in (Employee, ScheduleAssignment, Punch):
@@ -356,7 +400,9 @@ def run(options: common.Options) -> dict[str, Any]:
         floor.drop()
     quarter = ids[: max(1, len(ids) // 4)]
     peak_full = _peak_mib(full)
-    peak_quarter = _peak_mib(lambda: recompute(employee_ids=quarter, date_from=MONTH_FIRST, date_to=MONTH_LAST, now=NOW))
+    peak_quarter = _peak_mib(
+        lambda: recompute(employee_ids=quarter, date_from=MONTH_FIRST, date_to=MONTH_LAST, now=NOW)
+    )
     ratio = common.paired_median_ratio(samples["recompute"], samples["floor"])
     fresh_ratio = common.paired_median_ratio(samples["recompute_fresh"], samples["floor"])
     median_recompute = statistics.median(samples["recompute"])

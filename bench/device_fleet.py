@@ -31,7 +31,9 @@ from typing import Any
 from bench import common
 from bench.device_sync import make_devices, reset
 
-DESCRIPTION = "devices: 20 clocks x 10k records at 20 ms/packet, synced concurrently by a Celery worker vs one after another"
+DESCRIPTION = (
+    "devices: 20 clocks x 10k records at 20 ms/packet, synced concurrently by a Celery worker vs one after another"
+)
 
 DEVICES = 20
 RECORDS = 10_000
@@ -91,8 +93,27 @@ def concurrency() -> int:
 
 
 def _start_worker(queue: str, name: str, workers: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "celery", "-A", "etime", "worker", "--pool", "prefork", "--concurrency", str(workers),
-           "-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "etime",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(workers),
+        "-Q",
+        queue,
+        "-n",
+        name,
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+        "--loglevel",
+        "WARNING",
+    ]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=sys.stderr, env=dict(os.environ))  # noqa: S603
 
 
@@ -122,8 +143,12 @@ def run(options: common.Options) -> dict[str, Any]:
     workers = concurrency()
     queue = f"bench-fleet-{uuid.uuid4().hex[:8]}"
     name = f"{queue}@bench"
-    sims = [Simulator(tcp_port=0, users=50, records=records, seed=options.seed + i, latency=LATENCY,
-                      tz="Europe/Zurich").start() for i in range(DEVICES)]  # fmt: skip
+    sims = [
+        Simulator(
+            tcp_port=0, users=50, records=records, seed=options.seed + i, latency=LATENCY, tz="Europe/Zurich"
+        ).start()
+        for i in range(DEVICES)
+    ]
     proc = None
     try:
         devices = make_devices(DEVICES, [s.tcp_port for s in sims])
@@ -180,14 +205,20 @@ def run(options: common.Options) -> dict[str, Any]:
     return {
         "met": all(g["met"] for g in goals),
         "goals": goals,
-        "ratios": {"concurrent/sequential": {"paired_median": ratio,
-                                             "p50": common.ratio(samples["concurrent"], samples["sequential"], 50)}},
+        "ratios": {
+            "concurrent/sequential": {
+                "paired_median": ratio,
+                "p50": common.ratio(samples["concurrent"], samples["sequential"], 50),
+            }
+        },
         "figures_s": {
             "_note": "wall seconds for the whole fleet in this run; compare runs by the ratios only",
-            **{n: {"median": round(statistics.median(v), 3), "min": round(min(v), 3), "n": len(v)}
-               for n, v in samples.items()},
+            **{
+                n: {"median": round(statistics.median(v), 3), "min": round(min(v), 3), "n": len(v)}
+                for n, v in samples.items()
+            },
             "sequential_per_device": round(statistics.median(samples["sequential"]) / DEVICES, 3),
-        },  # fmt: skip
+        },
         "cpu_s_per_round": {
             "_note": "CPU seconds per round (median): the concurrent run cannot beat their sum divided by the cores",
             **{n: {k: round(statistics.median(r[k] for r in rows), 2) for k in rows[0]} for n, rows in cpu.items()},
@@ -195,8 +226,15 @@ def run(options: common.Options) -> dict[str, Any]:
         },
         "floor": "the same 20 syncs through the same worker, one after another",
         "parameters": {
-            "devices": DEVICES, "records_per_device": records, "punches_per_round": expected,
-            "latency_ms_per_packet": LATENCY * 1000, "transport": "tcp, loopback", "worker_pool": "prefork",
-            "worker_concurrency": workers, "rounds": rounds, "seed": options.seed, **common.environment(),
-        },  # fmt: skip
+            "devices": DEVICES,
+            "records_per_device": records,
+            "punches_per_round": expected,
+            "latency_ms_per_packet": LATENCY * 1000,
+            "transport": "tcp, loopback",
+            "worker_pool": "prefork",
+            "worker_concurrency": workers,
+            "rounds": rounds,
+            "seed": options.seed,
+            **common.environment(),
+        },
     }

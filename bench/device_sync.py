@@ -69,8 +69,15 @@ def make_devices(count: int, ports: list[int], **fields: Any) -> list[Any]:
     Punch.objects.filter(device_id__in=old).delete()
     Device.objects.filter(pk__in=old).delete()
     return [
-        device_create(actor=None, name=f"{DEVICE_PREFIX} {i + 1:02d}", host="127.0.0.1", port=port,
-                      time_zone="Europe/Zurich", timeout_seconds=10, **fields)  # fmt: skip
+        device_create(
+            actor=None,
+            name=f"{DEVICE_PREFIX} {i + 1:02d}",
+            host="127.0.0.1",
+            port=port,
+            time_zone="Europe/Zurich",
+            timeout_seconds=10,
+            **fields,
+        )
         for i, port in enumerate(ports[:count])
     ]
 
@@ -84,8 +91,13 @@ def make_badges(count: int) -> None:
     if have != want:
         Employee.objects.filter(last_name__startswith=BADGE_PREFIX).delete()
         Employee.objects.bulk_create(
-            Employee(code=f"BENCH-BADGE-{n}", first_name="Bench", last_name=f"{BADGE_PREFIX} {n}", device_user_id=str(n),
-                     time_zone="Europe/Zurich")  # fmt: skip
+            Employee(
+                code=f"BENCH-BADGE-{n}",
+                first_name="Bench",
+                last_name=f"{BADGE_PREFIX} {n}",
+                device_user_id=str(n),
+                time_zone="Europe/Zurich",
+            )
             for n in range(1, count + 1)
         )
 
@@ -161,9 +173,20 @@ def memory_probe(device_id: str) -> None:
     done.set()
     sampler.join()
     peak = _status_mb("VmHWM")
-    print(json.dumps({"status": run.status, "error": run.error, "fetched": run.fetched, "created": run.created,
-                      "baseline_mb": round(baseline, 1), "peak_mb": round(peak, 1),
-                      "above_baseline_mb": round(peak - baseline, 1), "pyzk_child_peak_mb": round(child_peak, 1)}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "status": run.status,
+                "error": run.error,
+                "fetched": run.fetched,
+                "created": run.created,
+                "baseline_mb": round(baseline, 1),
+                "peak_mb": round(peak, 1),
+                "above_baseline_mb": round(peak - baseline, 1),
+                "pyzk_child_peak_mb": round(child_peak, 1),
+            }
+        )
+    )
 
 
 def measure_memory(records: int) -> dict[str, Any]:
@@ -175,7 +198,11 @@ def measure_memory(records: int) -> dict[str, Any]:
         started = time.perf_counter()
         done = subprocess.run(  # noqa: S603 - our interpreter, our module
             [sys.executable, "-m", "bench.device_sync", "--memory-probe", str(device.pk)],
-            capture_output=True, text=True, env=env, timeout=900, check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+            check=False,
         )
         seconds = time.perf_counter() - started
         reset([device])
@@ -263,9 +290,14 @@ def run(options: common.Options) -> dict[str, Any]:
     memory = measure_memory(MEMORY_RECORDS)
     goals = [
         common.goal("sync/floor", sync_vs_floor, GOAL, "median of per-round ratios"),
-        {"ratio": "memory_above_baseline_mb", "statistic": "peak RSS", "value": memory["above_baseline_mb"],
-         "max": MEMORY_GOAL_MB, "met": memory["above_baseline_mb"] <= MEMORY_GOAL_MB},
-    ]  # fmt: skip
+        {
+            "ratio": "memory_above_baseline_mb",
+            "statistic": "peak RSS",
+            "value": memory["above_baseline_mb"],
+            "max": MEMORY_GOAL_MB,
+            "met": memory["above_baseline_mb"] <= MEMORY_GOAL_MB,
+        },
+    ]
     return {
         "met": all(g["met"] for g in goals),
         "goals": goals,
@@ -276,17 +308,26 @@ def run(options: common.Options) -> dict[str, Any]:
         },
         "figures_s": {
             "_note": "wall seconds per variant in this run; compare runs by the ratios only",
-            **{name: {"median": round(statistics.median(v), 3), "min": round(min(v), 3), "n": len(v)}
-               for name, v in samples.items()},
+            **{
+                name: {"median": round(statistics.median(v), 3), "min": round(min(v), 3), "n": len(v)}
+                for name, v in samples.items()
+            },
             "sync_records_per_s": round(len(expected) / statistics.median(samples["sync"])),
-        },  # fmt: skip
+        },
         "memory_200k": memory,
         "floor": "pyzk-new 0.9.1 ZK(ommit_ping=True).connect() + get_attendance() + disconnect() in-process, "
         "same simulator (quadratic in the record count: see docs/DEVICES.md)",
         "parameters": {
-            "records": records, "unique_records": len(expected), "users": USERS, "mapped_users": MAPPED, "rounds": rounds, "seed": options.seed,
-            "transport": "tcp, loopback, no latency", "record_size": 40, **common.environment(),
-        },  # fmt: skip
+            "records": records,
+            "unique_records": len(expected),
+            "users": USERS,
+            "mapped_users": MAPPED,
+            "rounds": rounds,
+            "seed": options.seed,
+            "transport": "tcp, loopback, no latency",
+            "record_size": 40,
+            **common.environment(),
+        },
     }
 
 

@@ -24,7 +24,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def run(options: common.Options) -> dict[str, Any]:
     # The harness sets production variables (bench.common.configure_environment); the fuzz
     # test runs under the test settings, like the suite.
-    env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ETIME_CACHE_PREFIX")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "ETIME_CACHE_PREFIX")
+    }
     env["DJANGO_SETTINGS_MODULE"] = "bench.fuzz_settings"
     # DATABASE_URL: the benchmark's own database, set by bench.__main__.
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -32,10 +34,24 @@ def run(options: common.Options) -> dict[str, Any]:
     env["ETIME_FUZZ_RANDOM"] = "1"  # a fresh exploration each run (the suite's run is derandomized)
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--create-db", "-o", "addopts=",
-         "tests/security/test_fuzz_api.py", "-rf"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--create-db",
+            "-o",
+            "addopts=",
+            "tests/security/test_fuzz_api.py",
+            "-rf",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     summary = [line for line in proc.stdout.splitlines() if re.search(r"\d+ (passed|failed)", line)]
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|error)", summary[-1] if summary else "")}
     # The short summary names no operation ("FAILED ...::test_api_fuzz - ..."); the failure

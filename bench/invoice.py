@@ -61,7 +61,10 @@ def ensure_data(seed: int) -> dict[str, Any]:
     from timesheets.models import Client, EntryStatus, Project, RateSource, Task, TimeEntry, make_sort_key
 
     client = Client.objects.filter(name=CLIENT_NAME).first()
-    if client is not None and TimeEntry.objects.filter(project__client=client).count() == EMPLOYEES * ENTRIES_PER_EMPLOYEE:
+    if (
+        client is not None
+        and TimeEntry.objects.filter(project__client=client).count() == EMPLOYEES * ENTRIES_PER_EMPLOYEE
+    ):
         return {"client": client, "loaded": False, "load_seconds": 0.0}
     t0 = time.perf_counter()
     print("bench: loading 20,000 entries for the invoice bench", file=sys.stderr)
@@ -72,18 +75,25 @@ def ensure_data(seed: int) -> dict[str, Any]:
             Project.objects.filter(client=client).delete()
             client.delete()
         Employee.objects.filter(code__startswith=CODE_PREFIX, time_entries__isnull=True).delete()
-        client = Client.objects.create(name=CLIENT_NAME, currency="CHF", vat_rate=Decimal("8.10"), country="CH",
-                                       billing_address="Bench AG\nBenchstrasse 1\n8000 Zürich")  # fmt: skip
+        client = Client.objects.create(
+            name=CLIENT_NAME,
+            currency="CHF",
+            vat_rate=Decimal("8.10"),
+            country="CH",
+            billing_address="Bench AG\nBenchstrasse 1\n8000 Zürich",
+        )
         pairs = []
         for p in range(PROJECTS):
             project = Project.objects.create(client=client, name=f"Project {p:02d}")
             for t in range(TASKS):
                 pairs.append((project, Task.objects.create(project=project, name=f"Task {t:02d}")))
         employees = [
-            Employee.objects.get_or_create(code=f"{CODE_PREFIX}{i:03d}", defaults={
-                "first_name": "Bench", "last_name": str(i), "hire_date": date(2020, 1, 1)})[0]
+            Employee.objects.get_or_create(
+                code=f"{CODE_PREFIX}{i:03d}",
+                defaults={"first_name": "Bench", "last_name": str(i), "hire_date": date(2020, 1, 1)},
+            )[0]
             for i in range(EMPLOYEES)
-        ]  # fmt: skip
+        ]
         now = datetime.now(UTC)
         entries = []
         for e_no, employee in enumerate(employees):
@@ -94,13 +104,28 @@ def ensure_data(seed: int) -> dict[str, Any]:
                 day = start.date()
                 late = day >= RATE_CHANGE
                 entry_id = uuid.uuid4()
-                entries.append(TimeEntry(
-                    id=entry_id, employee=employee, project=project, task=task, start=start,
-                    end=start + timedelta(seconds=seconds), date=day, duration_seconds=seconds, rounded_seconds=seconds,
-                    billable=True, status=EntryStatus.APPROVED, rate_applied=RATES[late], rate_currency="CHF",
-                    rate_effective_date=RATE_CHANGE if late else date(2025, 1, 1), rate_source=RateSource.TASK,
-                    sort_key=make_sort_key(start, entry_id), created_at=now, updated_at=now,
-                ))  # fmt: skip
+                entries.append(
+                    TimeEntry(
+                        id=entry_id,
+                        employee=employee,
+                        project=project,
+                        task=task,
+                        start=start,
+                        end=start + timedelta(seconds=seconds),
+                        date=day,
+                        duration_seconds=seconds,
+                        rounded_seconds=seconds,
+                        billable=True,
+                        status=EntryStatus.APPROVED,
+                        rate_applied=RATES[late],
+                        rate_currency="CHF",
+                        rate_effective_date=RATE_CHANGE if late else date(2025, 1, 1),
+                        rate_source=RateSource.TASK,
+                        sort_key=make_sort_key(start, entry_id),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         TimeEntry.objects.bulk_create(entries, batch_size=2000)
     with __import__("django.db").db.connection.cursor() as cursor:
         cursor.execute("ANALYZE timesheets_timeentry")
@@ -126,8 +151,9 @@ def run(options: common.Options) -> dict[str, Any]:
     def draft() -> Any:
         try:
             with transaction.atomic():
-                invoice = services.invoice_create_draft(client=client, period_start=PERIOD[0], period_end=PERIOD[1],
-                                                        actor=None)  # fmt: skip
+                invoice = services.invoice_create_draft(
+                    client=client, period_start=PERIOD[0], period_end=PERIOD[1], actor=None
+                )
                 result = (invoice.lines.count(), invoice.subtotal)
                 raise _Rollback
         except _Rollback:
@@ -143,8 +169,13 @@ def run(options: common.Options) -> dict[str, Any]:
         if size != 200:
             raise common.HarnessError(f"{name}: {size} groups")
 
-    samples = common.run_interleaved({"floor": floor, "draft": draft}, repeats=min(options.repeats, 100),
-                                     warmup=min(options.warmup, 10), seed=options.seed, check=check)  # fmt: skip
+    samples = common.run_interleaved(
+        {"floor": floor, "draft": draft},
+        repeats=min(options.repeats, 100),
+        warmup=min(options.warmup, 10),
+        seed=options.seed,
+        check=check,
+    )
     floor_s, draft_s = samples["floor"], samples["draft"]
     value = common.ratio(draft_s, floor_s, 50)
     goals = [common.goal("draft/floor", value, GOAL_DRAFT)]
@@ -153,8 +184,9 @@ def run(options: common.Options) -> dict[str, Any]:
     pdf_times: list[float] = []
     try:
         with transaction.atomic():
-            invoice = services.invoice_create_draft(client=client, period_start=PERIOD[0], period_end=PERIOD[1],
-                                                    actor=None)  # fmt: skip
+            invoice = services.invoice_create_draft(
+                client=client, period_start=PERIOD[0], period_end=PERIOD[1], actor=None
+            )
             size = 0
             for _ in range(PDF_ROUNDS):
                 t0 = time.perf_counter()
@@ -168,8 +200,11 @@ def run(options: common.Options) -> dict[str, Any]:
         "met": all(g["met"] for g in goals),
         "goals": goals,
         "ratios": {
-            "draft/floor": {"p50": value, "p90": common.ratio(draft_s, floor_s, 90),
-                            "paired_median": common.paired_median_ratio(draft_s, floor_s)},  # fmt: skip
+            "draft/floor": {
+                "p50": value,
+                "p90": common.ratio(draft_s, floor_s, 90),
+                "paired_median": common.paired_median_ratio(draft_s, floor_s),
+            },
         },
         "figures_ms": {
             "_note": "wall time per call in this run; compare runs by the ratios only",
@@ -177,7 +212,13 @@ def run(options: common.Options) -> dict[str, Any]:
             "draft": common.summarize(draft_s),
             "pdf_200_lines": common.summarize(pdf_times),
         },
-        "data": {"entries": EMPLOYEES * ENTRIES_PER_EMPLOYEE, "groups": len(groups), "subtotal": str(subtotal),
-                 "pdf_bytes": size, "loaded": load["loaded"], "load_seconds": load["load_seconds"]},  # fmt: skip
+        "data": {
+            "entries": EMPLOYEES * ENTRIES_PER_EMPLOYEE,
+            "groups": len(groups),
+            "subtotal": str(subtotal),
+            "pdf_bytes": size,
+            "loaded": load["loaded"],
+            "load_seconds": load["load_seconds"],
+        },
         **common.environment(),
     }

@@ -38,9 +38,7 @@ CODE_PREFIX = "LBENCH-"
 TYPE_CODES = ("vacation", "sick", "emergency", "urgent", "unpaid", "compensatory")
 GOAL_BALANCES_VS_FLOOR = 2.0
 
-FLOOR_SQL = (
-    "SELECT employee_id, leave_type_id, SUM(days) FROM leave_ledgerentry WHERE year = %s GROUP BY employee_id, leave_type_id"
-)
+FLOOR_SQL = "SELECT employee_id, leave_type_id, SUM(days) FROM leave_ledgerentry WHERE year = %s GROUP BY employee_id, leave_type_id"
 
 
 def _copy(model: Any, rows: list[dict[str, Any]]) -> None:
@@ -50,15 +48,28 @@ def _copy(model: Any, rows: list[dict[str, Any]]) -> None:
         _copy_rows(model, rows)
 
 
-def _ledger_rows(rng: random.Random, employee_id: Any, type_ids: dict[str, Any], year: int, now: datetime) -> list[dict[str, Any]]:
+def _ledger_rows(
+    rng: random.Random, employee_id: Any, type_ids: dict[str, Any], year: int, now: datetime
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
 
     def entry(type_code: str, kind: str, days: Decimal, day: date) -> None:
-        rows.append({
-            "id": uuid.UUID(int=rng.getrandbits(128), version=4), "employee_id": employee_id,
-            "leave_type_id": type_ids[type_code], "year": year, "kind": kind, "days": days, "effective_date": day,
-            "request_id": None, "key": None, "note": "", "created_at": now, "created_by_id": None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "employee_id": employee_id,
+                "leave_type_id": type_ids[type_code],
+                "year": year,
+                "kind": kind,
+                "days": days,
+                "effective_date": day,
+                "request_id": None,
+                "key": None,
+                "note": "",
+                "created_at": now,
+                "created_by_id": None,
+            }
+        )
 
     for month in range(1, 13):  # vacation and compensatory accrue monthly
         entry("vacation", "accrual", Decimal("2.08"), date(year, month, 28))
@@ -102,15 +113,28 @@ def ensure_data(rows: int, seed: int) -> dict[str, Any]:
             cursor.execute("TRUNCATE leave_ledgerentry, leave_leaverequest CASCADE")
             cursor.execute("DELETE FROM accounts_employee WHERE code LIKE %s", [CODE_PREFIX + "%"])
         type_ids = {
-            code: LeaveType.objects.get_or_create(code=code, defaults={"name": code.title()})[0].pk for code in TYPE_CODES
+            code: LeaveType.objects.get_or_create(code=code, defaults={"name": code.title()})[0].pk
+            for code in TYPE_CODES
         }
         employees = [
             {
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4), "user_id": None, "code": f"{CODE_PREFIX}{i:06d}",
-                "first_name": "Bench", "last_name": str(i), "email": None, "department_id": None, "manager_id": None,
-                "location_id": None, "time_zone": "", "hire_date": date(2015, 1, 1), "end_date": None,
-                "device_user_id": None, "card_number": None, "created_at": now, "updated_at": now,
-            }  # fmt: skip
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "user_id": None,
+                "code": f"{CODE_PREFIX}{i:06d}",
+                "first_name": "Bench",
+                "last_name": str(i),
+                "email": None,
+                "department_id": None,
+                "manager_id": None,
+                "location_id": None,
+                "time_zone": "",
+                "hire_date": date(2015, 1, 1),
+                "end_date": None,
+                "device_user_id": None,
+                "card_number": None,
+                "created_at": now,
+                "updated_at": now,
+            }
             for i in range(rows)
         ]
         _copy(Employee, employees)
@@ -120,12 +144,25 @@ def ensure_data(rows: int, seed: int) -> dict[str, Any]:
             for year in (YEAR - 1, YEAR):
                 ledger += _ledger_rows(rng, employee["id"], type_ids, year, now)
             start = date(YEAR, 10, 1) + timedelta(days=rng.randrange(60))
-            pending.append({
-                "id": uuid.UUID(int=rng.getrandbits(128), version=4), "employee_id": employee["id"],
-                "leave_type_id": type_ids["vacation"], "start_date": start, "end_date": start + timedelta(days=2),
-                "start_half": False, "end_half": False, "reason": "", "attachment": None, "days": Decimal(3),
-                "year": YEAR, "status": "pending", "created_at": now, "created_by_id": None, "decided_at": None,
-            })  # fmt: skip
+            pending.append(
+                {
+                    "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                    "employee_id": employee["id"],
+                    "leave_type_id": type_ids["vacation"],
+                    "start_date": start,
+                    "end_date": start + timedelta(days=2),
+                    "start_half": False,
+                    "end_half": False,
+                    "reason": "",
+                    "attachment": None,
+                    "days": Decimal(3),
+                    "year": YEAR,
+                    "status": "pending",
+                    "created_at": now,
+                    "created_by_id": None,
+                    "decided_at": None,
+                }
+            )
             if len(ledger) > 50_000:
                 _copy(LedgerEntry, ledger)
                 ledger = []
@@ -204,11 +241,13 @@ def run(options: common.Options) -> dict[str, Any]:
         "goals": goals,
         "ratios": {
             "balances/floor": {
-                "p50": value, "p90": common.ratio(bal_s, floor_s, 90),
+                "p50": value,
+                "p90": common.ratio(bal_s, floor_s, 90),
                 "paired_median": common.paired_median_ratio(bal_s, floor_s),
             },
             "balances_scoped/floor": {
-                "p50": common.ratio(scoped_s, floor_s, 50), "p90": common.ratio(scoped_s, floor_s, 90),
+                "p50": common.ratio(scoped_s, floor_s, 50),
+                "p90": common.ratio(scoped_s, floor_s, 90),
                 "paired_median": common.paired_median_ratio(scoped_s, floor_s),
             },
         },

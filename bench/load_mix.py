@@ -88,20 +88,32 @@ def _seed() -> dict[str, Any]:
     people = []
     for i in range(EMPLOYEES):
         employee = employee_create(
-            actor=admin, code=f"L{tag}{i:03d}", first_name="Load", last_name=f"{tag}{i}", location=location,
-            email=f"load{tag}{i}@example.com", role=Role.EMPLOYEE, password=uuid.uuid4().hex,
+            actor=admin,
+            code=f"L{tag}{i:03d}",
+            first_name="Load",
+            last_name=f"{tag}{i}",
+            location=location,
+            email=f"load{tag}{i}@example.com",
+            role=Role.EMPLOYEE,
+            password=uuid.uuid4().hex,
             device_user_id=f"{tag}{i}",
-        )  # fmt: skip
-        _token, raw = api_token_create(user=employee.user, name="load", scopes_requested=["read:all", "write:all"],
-                                       actor=admin)  # fmt: skip
+        )
+        _token, raw = api_token_create(
+            user=employee.user, name="load", scopes_requested=["read:all", "write:all"], actor=admin
+        )
         allocation_create(employee=employee, leave_type=leave_type, year=year, days=Decimal(400), actor=admin)
         people.append({"id": str(employee.pk), "token": raw, "uid": f"{tag}{i}"})
     serials = []
     for i in range(SERIALS):
         serial = f"LOAD{tag}{i:03d}"
         if not Device.objects.filter(serial_number=serial).exists():
-            device_create(actor=admin, name=f"Load clock {tag}{i}", protocol="adms", serial_number=serial,
-                          time_zone="Europe/Zurich")  # fmt: skip
+            device_create(
+                actor=admin,
+                name=f"Load clock {tag}{i}",
+                protocol="adms",
+                serial_number=serial,
+                time_zone="Europe/Zurich",
+            )
         serials.append(serial)
     from accounts.holidays import calendar_days, calendar_for_location
 
@@ -110,8 +122,13 @@ def _seed() -> dict[str, Any]:
     holidays = {h.date for h in calendar_days(calendar, first, last)} if calendar else set()
     working = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     working = [d for d in working if d.weekday() < 5 and d not in holidays]
-    return {"people": people, "serials": serials, "project": str(project.pk), "year": year,
-            "leave_days": [str(d) for d in working]}  # fmt: skip
+    return {
+        "people": people,
+        "serials": serials,
+        "project": str(project.pk),
+        "year": year,
+        "leave_days": [str(d) for d in working],
+    }
 
 
 def _free_port() -> int:
@@ -122,10 +139,29 @@ def _free_port() -> int:
 
 def _start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "etime.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", str(WORKERS),
-         "--threads", "4", "--worker-class", "gthread", "--log-level", "warning", "--timeout", "60"],
-        env=env, stdout=subprocess.DEVNULL, stderr=sys.stderr, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "etime.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=sys.stderr,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -178,8 +214,9 @@ class Client:
         self.leave_day = 0
         self.index = index
 
-    def request(self, method: str, path: str, body: Any = None, content_type: str = "application/json",
-                auth: bool = True) -> tuple[int, bytes]:  # fmt: skip
+    def request(
+        self, method: str, path: str, body: Any = None, content_type: str = "application/json", auth: bool = True
+    ) -> tuple[int, bytes]:
         headers = {"Host": "localhost"}
         if auth:
             headers["Authorization"] = f"Bearer {self.person['token']}"
@@ -208,8 +245,13 @@ class Client:
                 f"{p['uid']}\t{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(now + k))}\t{k % 2}\t1\t0\t0\t0\n"
                 for k in range(self.rng.randint(1, 3))
             )
-            return self.request("POST", f"/iclock/cdata?SN={serial}&table=ATTLOG&Stamp={int(now)}", lines.encode(),
-                                "text/plain", auth=False)  # fmt: skip
+            return self.request(
+                "POST",
+                f"/iclock/cdata?SN={serial}&table=ATTLOG&Stamp={int(now)}",
+                lines.encode(),
+                "text/plain",
+                auth=False,
+            )
         if kind == "clock_in":
             return self.request("POST", "/api/v1/punches/", {"timestamp": _now_iso(), "direction": "in"})
         if kind == "timer":
@@ -221,11 +263,18 @@ class Client:
             self.slot += 1
             start = f"{2000 + self.index % 20}-{1 + self.slot // 600 % 12:02d}-{1 + self.slot // 24 % 25:02d}T{self.slot % 24:02d}:00:00Z"
             end = start.replace(f"T{self.slot % 24:02d}:00", f"T{self.slot % 24:02d}:59")
-            return self.request("POST", "/api/v1/time-entries/", {"project": self.world["project"], "start": start,
-                                                                   "end": end})  # fmt: skip
+            return self.request(
+                "POST", "/api/v1/time-entries/", {"project": self.world["project"], "start": start, "end": end}
+            )
         if kind == "list":
-            path = self.rng.choice(["/api/v1/time-entries/?limit=50", "/api/v1/punches/?limit=50",
-                                    "/api/v1/attendance-days/?limit=50", "/api/v1/employees/?limit=50"])  # fmt: skip
+            path = self.rng.choice(
+                [
+                    "/api/v1/time-entries/?limit=50",
+                    "/api/v1/punches/?limit=50",
+                    "/api/v1/attendance-days/?limit=50",
+                    "/api/v1/employees/?limit=50",
+                ]
+            )
             return self.request("GET", path)
         days = self.world["leave_days"]
         day = days[(self.leave_day * 7 + self.index) % len(days)]  # each client its own days
@@ -239,8 +288,9 @@ def _now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
-def _drive(port: int, world: dict[str, Any], clients: int, seconds: float, seed: int,
-           offset: int, sample: Any = None) -> dict[str, Any]:  # fmt: skip
+def _drive(
+    port: int, world: dict[str, Any], clients: int, seconds: float, seed: int, offset: int, sample: Any = None
+) -> dict[str, Any]:
     kinds = [k for k, w in MIX for _ in range(w)]
     latencies: list[float] = []
     errors: list[str] = []
@@ -283,13 +333,19 @@ def _drive(port: int, world: dict[str, Any], clients: int, seconds: float, seed:
     elapsed = time.monotonic() - t0
     p50, p95, p99 = (common.percentile(latencies, q) for q in (50, 95, 99)) if latencies else (0.0, 0.0, 0.0)
     return {
-        "clients": clients, "seconds": round(elapsed, 1), "requests": len(latencies),
-        "throughput_rps": round(len(latencies) / elapsed, 1), "p50_ms": round(p50 * 1000, 1),
-        "p95_ms": round(p95 * 1000, 1), "p99_ms": round(p99 * 1000, 1),
-        "p99_over_p50": round(p99 / p50, 2) if p50 else None, "errors": len(errors), "error_samples": errors[:5],
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(p50 * 1000, 1),
+        "p95_ms": round(p95 * 1000, 1),
+        "p99_ms": round(p99 * 1000, 1),
+        "p99_over_p50": round(p99 / p50, 2) if p50 else None,
+        "errors": len(errors),
+        "error_samples": errors[:5],
         "expected_409s": expected[0],
         "holds": not errors and p50 > 0 and p99 < 10 * p50,
-    }  # fmt: skip
+    }
 
 
 def _setup() -> tuple[dict[str, Any], dict[str, str]]:
@@ -319,11 +375,13 @@ def run(options: common.Options) -> dict[str, Any]:
         held = [s for s in steps if s["holds"]]
         best = max(held, key=lambda s: s["throughput_rps"]) if held else None
         return {
-            "mix": dict(MIX), "gunicorn_workers": WORKERS, "steps": steps,
+            "mix": dict(MIX),
+            "gunicorn_workers": WORKERS,
+            "steps": steps,
             "highest_holding": best and {k: best[k] for k in ("clients", "throughput_rps", "p50_ms", "p99_ms")},
             "met": best is not None and all(s["errors"] == 0 for s in steps),
             "environment": common.environment(),
-        }  # fmt: skip
+        }
     finally:
         _stop(server)
 
@@ -359,8 +417,22 @@ def soak(options: common.Options) -> dict[str, Any]:
         role = (
             "load generator" if pid == os.getpid() else ("gunicorn master" if pid == server.pid else "gunicorn worker")
         )
-        processes.append({"pid": pid, "role": role, "rss_start_mib": round(start_mib, 1), "rss_end_mib": round(end_mib, 1),
-                          "end_over_start": round(end_mib / start_mib, 3) if start_mib else None})  # fmt: skip
+        processes.append(
+            {
+                "pid": pid,
+                "role": role,
+                "rss_start_mib": round(start_mib, 1),
+                "rss_end_mib": round(end_mib, 1),
+                "end_over_start": round(end_mib / start_mib, 3) if start_mib else None,
+            }
+        )
     stable = all(p["end_over_start"] is not None and p["end_over_start"] < 1.10 for p in processes)
-    return {"soak": result, "seconds": seconds, "rss_window_s": window, "processes": processes, "rss_stable": stable,
-            "met": stable and result["errors"] == 0, "environment": common.environment()}  # fmt: skip
+    return {
+        "soak": result,
+        "seconds": seconds,
+        "rss_window_s": window,
+        "processes": processes,
+        "rss_stable": stable,
+        "met": stable and result["errors"] == 0,
+        "environment": common.environment(),
+    }

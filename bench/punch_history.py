@@ -110,13 +110,25 @@ def _employees_sql_rows(count: int) -> list[dict[str, Any]]:
     now = datetime.now(UTC)
     return [
         {
-            "id": _employee_id(i), "code": f"{CODE_PREFIX}{i:06d}", "first_name": "History",
-            "last_name": f"Worker {i}", "time_zone": "", "device_user_id": str(i + 1), "hire_date": date(2010, 1, 1),
-            "created_at": now, "updated_at": now, "email": None, "card_number": None, "user_id": None,
-            "department_id": None, "manager_id": None, "end_date": None, "location_id": None,
+            "id": _employee_id(i),
+            "code": f"{CODE_PREFIX}{i:06d}",
+            "first_name": "History",
+            "last_name": f"Worker {i}",
+            "time_zone": "",
+            "device_user_id": str(i + 1),
+            "hire_date": date(2010, 1, 1),
+            "created_at": now,
+            "updated_at": now,
+            "email": None,
+            "card_number": None,
+            "user_id": None,
+            "department_id": None,
+            "manager_id": None,
+            "end_date": None,
+            "location_id": None,
         }
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def _load(conn: Any, *, employees: int, months: int) -> dict[str, Any]:
@@ -257,10 +269,12 @@ def run(options: common.Options) -> dict[str, Any]:
             while day.isoweekday() > 5:
                 day -= timedelta(days=1)
             first = rng.randrange(0, employees - TEAM + 1, TEAM)
-            draws.append({
-                "person": _person_month(_employee_id(rng.randrange(employees)), month),
-                "team": _team_day([_employee_id(first + i) for i in range(TEAM)], day),
-            })  # fmt: skip
+            draws.append(
+                {
+                    "person": _person_month(_employee_id(rng.randrange(employees)), month),
+                    "team": _team_day([_employee_id(first + i) for i in range(TEAM)], day),
+                }
+            )
         results: dict[str, list[Any]] = {}
 
         def variant(kind: str, size: str, conn: Any) -> Any:
@@ -290,9 +304,13 @@ def run(options: common.Options) -> dict[str, Any]:
                 other = [tuple(v for i, v in enumerate(r) if i != 0) if kind == "person_month" else r for r in b]
                 key = lambda r: tuple(str(v) for v in r)  # noqa: E731
                 if sorted(strip, key=key) != sorted(other, key=key) or not a:
-                    raise common.HarnessError(f"{kind}: the two databases answered differently ({len(a)}/{len(b)} rows)")
+                    raise common.HarnessError(
+                        f"{kind}: the two databases answered differently ({len(a)}/{len(b)} rows)"
+                    )
 
-        samples = common.run_interleaved(variants, repeats=options.repeats, warmup=options.warmup, seed=options.seed, check=check)
+        samples = common.run_interleaved(
+            variants, repeats=options.repeats, warmup=options.warmup, seed=options.seed, check=check
+        )
         person_sql, person_params = _person_month(_employee_id(0), LAST_MONTH)
         team_sql, team_params = _team_day([_employee_id(i) for i in range(TEAM)], LAST_MONTH + timedelta(days=14))
         plans = {
@@ -302,11 +320,15 @@ def run(options: common.Options) -> dict[str, Any]:
         with large.cursor() as cur:
             cur.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'attendance_punch'::regclass")
             partitions_large = cur.fetchone()[0]
-            cur.execute("SELECT pg_total_relation_size(inhrelid) FROM pg_inherits "
-                        "WHERE inhparent = 'attendance_punch'::regclass ORDER BY 1 DESC LIMIT 1")  # fmt: skip
+            cur.execute(
+                "SELECT pg_total_relation_size(inhrelid) FROM pg_inherits "
+                "WHERE inhparent = 'attendance_punch'::regclass ORDER BY 1 DESC LIMIT 1"
+            )
             biggest = cur.fetchone()[0]
-            cur.execute("SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
-                        "WHERE inhparent = 'attendance_punch'::regclass")  # fmt: skip
+            cur.execute(
+                "SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits "
+                "WHERE inhparent = 'attendance_punch'::regclass"
+            )
             total_bytes = int(cur.fetchone()[0])
     finally:
         small.close()

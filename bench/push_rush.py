@@ -62,7 +62,11 @@ def _devices(count: int) -> list[Any]:
     for n in range(count):
         serial = f"{SERIAL_PREFIX}{n:04d}"
         device = Device.objects.filter(serial_number=serial).first() or device_create(
-            actor=None, name=f"Push rush {n:04d}", protocol="adms", serial_number=serial, time_zone=ZONES[n % len(ZONES)]
+            actor=None,
+            name=f"Push rush {n:04d}",
+            protocol="adms",
+            serial_number=serial,
+            time_zone=ZONES[n % len(ZONES)],
         )
         devices.append(device)
     ids = [d.pk for d in devices]
@@ -136,8 +140,11 @@ def _drive(url: str, devices: list[Any], seconds: float, seed: int) -> dict[str,
 def _stats(values: list[float]) -> dict[str, float]:
     if not values:
         return {"n": 0}
-    return {"n": len(values), **{f"p{q}_ms": round(common.percentile(values, q) * 1000, 2) for q in (50, 90, 99)},
-            "max_ms": round(max(values) * 1000, 2)}  # fmt: skip
+    return {
+        "n": len(values),
+        **{f"p{q}_ms": round(common.percentile(values, q) * 1000, 2) for q in (50, 90, 99)},
+        "max_ms": round(max(values) * 1000, 2),
+    }
 
 
 def run(options: common.Options) -> dict[str, Any]:
@@ -162,16 +169,22 @@ def run(options: common.Options) -> dict[str, Any]:
         hz = os.sysconf("SC_CLK_TCK")
         before = (sum(_ticks(p) for p in _tree(server.pid)) / hz, time.process_time())
         driven = _drive(f"http://127.0.0.1:{port}", devices, seconds, options.seed)
-        cpu = {"gunicorn": round(sum(_ticks(p) for p in _tree(server.pid)) / hz - before[0], 1),
-               "clocks": round(time.process_time() - before[1], 1)}  # fmt: skip
+        cpu = {
+            "gunicorn": round(sum(_ticks(p) for p in _tree(server.pid)) / hz - before[0], 1),
+            "clocks": round(time.process_time() - before[1], 1),
+        }
     finally:
         _stop(server)
     clocks = driven["clocks"]
-    expected = {(by_serial[c.serial], pin, utc) for c, rows in zip(clocks, driven["sent"], strict=True)
-                for pin, utc in rows}  # fmt: skip
+    expected = {
+        (by_serial[c.serial], pin, utc) for c, rows in zip(clocks, driven["sent"], strict=True) for pin, utc in rows
+    }
     sent = sum(len(rows) for rows in driven["sent"])
-    stored_rows = list(Punch.objects.filter(device_id__in=list(by_serial.values()))
-                       .values_list("device_id", "device_user_id", "timestamp"))  # fmt: skip
+    stored_rows = list(
+        Punch.objects.filter(device_id__in=list(by_serial.values())).values_list(
+            "device_id", "device_user_id", "timestamp"
+        )
+    )
     stored = set(stored_rows)
     errors = [e for f in driven["failures"] for e in f]
     uploads = [s for c in clocks for s in c.stats.upload_seconds]
@@ -183,13 +196,23 @@ def run(options: common.Options) -> dict[str, Any]:
     exact = ratio == 1.0 and missing == 0 and unexpected == 0
     kept_up = round(len(uploads) / driven["elapsed"] / (count / INTERVAL), 3)
     goals = [
-        {"ratio": "stored/sent", "statistic": "count, and the stored set is the sent set", "value": ratio,
-         "expected": 1.0, "met": exact},
+        {
+            "ratio": "stored/sent",
+            "statistic": "count, and the stored set is the sent set",
+            "value": ratio,
+            "expected": 1.0,
+            "met": exact,
+        },
         {"ratio": "errors", "statistic": "count", "value": len(errors), "max": 0, "met": not errors},
         common.goal("upload p99/p50", p99_over_p50, GOAL_P99_OVER_P50, "p99 over p50 of the ATTLOG answer time"),
-        {"ratio": "achieved/offered uploads", "statistic": "uploads per second", "value": kept_up, "min": KEEPS_UP,
-         "met": kept_up >= KEEPS_UP},
-    ]  # fmt: skip
+        {
+            "ratio": "achieved/offered uploads",
+            "statistic": "uploads per second",
+            "value": kept_up,
+            "min": KEEPS_UP,
+            "met": kept_up >= KEEPS_UP,
+        },
+    ]
     return {
         "met": all(g["met"] for g in goals),
         "goals": goals,
@@ -202,19 +225,33 @@ def run(options: common.Options) -> dict[str, Any]:
         "short_acks": sum(c.stats.short_acks for c in clocks),
         "errors": len(errors),
         "error_samples": errors[:5],
-        "figures_ms": {"_note": "answer times seen by the clocks (connect included: firmware closes each connection)",
-                       "attlog_upload": upload, "getrequest": _stats(polls)},  # fmt: skip
+        "figures_ms": {
+            "_note": "answer times seen by the clocks (connect included: firmware closes each connection)",
+            "attlog_upload": upload,
+            "getrequest": _stats(polls),
+        },
         "throughput": {
             "uploads_per_s": round(len(uploads) / driven["elapsed"], 1),
             "requests_per_s": round(sum(c.stats.requests for c in clocks) / driven["elapsed"], 1),
             "punches_per_s": round(sent / driven["elapsed"], 1),
             "offered_uploads_per_s": round(count / INTERVAL, 1),
         },
-        "cpu_s": {"_note": "CPU seconds during the run: gunicorn's workers, and this process (the clocks)",
-                  **cpu, "cores": os.cpu_count()},  # fmt: skip
+        "cpu_s": {
+            "_note": "CPU seconds during the run: gunicorn's workers, and this process (the clocks)",
+            **cpu,
+            "cores": os.cpu_count(),
+        },
         "parameters": {
-            "clocks": count, "seconds": seconds, "interval_s": INTERVAL, "punches_per_batch": "1-5",
-            "poll_every_s": POLL_EVERY, "users_per_clock": USERS, "zones": ZONES, "gunicorn_workers": WORKERS,
-            "gunicorn_threads": 4, "seed": options.seed, **common.environment(),
-        },  # fmt: skip
+            "clocks": count,
+            "seconds": seconds,
+            "interval_s": INTERVAL,
+            "punches_per_batch": "1-5",
+            "poll_every_s": POLL_EVERY,
+            "users_per_clock": USERS,
+            "zones": ZONES,
+            "gunicorn_workers": WORKERS,
+            "gunicorn_threads": 4,
+            "seed": options.seed,
+            **common.environment(),
+        },
     }

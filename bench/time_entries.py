@@ -55,9 +55,19 @@ ENTRIES_PER_EMPLOYEE = 1000
 DAYS = ENTRIES_PER_EMPLOYEE // 4
 PROJECTS = 10  # project k holds the entries of employees i with i % 10 == k: 100,000 in the 1M database
 FIRST_DAY = date(2024, 1, 1)  # a Monday
-SLOTS = [(dtime(9, 0), dtime(10, 0)), (dtime(10, 30), dtime(12, 0)), (dtime(13, 0), dtime(15, 0)), (dtime(15, 30), dtime(17, 0))]
+SLOTS = [
+    (dtime(9, 0), dtime(10, 0)),
+    (dtime(10, 30), dtime(12, 0)),
+    (dtime(13, 0), dtime(15, 0)),
+    (dtime(15, 30), dtime(17, 0)),
+]
 # Free slots between the stored ones, for the entries the bench creates.
-GAPS = [(dtime(12, 5), dtime(12, 25)), (dtime(12, 30), dtime(12, 50)), (dtime(10, 5), dtime(10, 25)), (dtime(15, 5), dtime(15, 25))]
+GAPS = [
+    (dtime(12, 5), dtime(12, 25)),
+    (dtime(12, 30), dtime(12, 50)),
+    (dtime(10, 5), dtime(10, 25)),
+    (dtime(15, 5), dtime(15, 25)),
+]
 CODE_PREFIX = "TSB-"
 NEW_MARK = "bench-new"
 LIMIT = 50
@@ -69,11 +79,28 @@ GOAL_CREATE, GOAL_DEEP, GOAL_EXPORT = 1.5, 1.2, 3.0
 API = "/api/v1/time-entries/"
 FLOOR_PATH = "/api/bench/time-entries-csv-floor/"
 FLOOR_VALUES = (
-    "id", "date", "start", "end", "employee__code", "employee__first_name", "employee__last_name",
-    "project__client__name", "project__name", "task__name", "description", "duration_seconds", "rounded_seconds",
-    "billable", "status", "rate_applied", "rate_currency", "rate_effective_date", "rate_source", "invoice_id",
+    "id",
+    "date",
+    "start",
+    "end",
+    "employee__code",
+    "employee__first_name",
+    "employee__last_name",
+    "project__client__name",
+    "project__name",
+    "task__name",
+    "description",
+    "duration_seconds",
+    "rounded_seconds",
+    "billable",
+    "status",
+    "rate_applied",
+    "rate_currency",
+    "rate_effective_date",
+    "rate_source",
+    "invoice_id",
     "external_id",
-)  # fmt: skip
+)
 
 
 # --- the floor (bench-only view) ---------------------------------------------------------------
@@ -139,14 +166,19 @@ def _copy(table: str, columns: list[str], rows: Iterator[tuple[Any, ...]]) -> in
 
     count = 0
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor, cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(row)
             count += 1
     return count
 
 
-def _entry_rows(employees: list[Any], projects: list[Any], tasks: dict[Any, Any], seed: int) -> Iterator[tuple[Any, ...]]:
+def _entry_rows(
+    employees: list[Any], projects: list[Any], tasks: dict[Any, Any], seed: int
+) -> Iterator[tuple[Any, ...]]:
     from timesheets.models import make_sort_key
 
     rng = random.Random(seed)
@@ -164,19 +196,64 @@ def _entry_rows(employees: list[Any], projects: list[Any], tasks: dict[Any, Any]
                 end = datetime.combine(day, finish, tzinfo=UTC)
                 seconds = int((end - start).total_seconds())
                 yield (
-                    pk, employee, project, tasks[project] if slot % 2 else None, start, end, day, seconds, seconds,
-                    f"work item {slot}", True, "draft", Decimal("120.00"), "CHF", rate_day, "client", None, "", None,
-                    "manual", False, "", make_sort_key(start, pk), now, now, None,
-                )  # fmt: skip
+                    pk,
+                    employee,
+                    project,
+                    tasks[project] if slot % 2 else None,
+                    start,
+                    end,
+                    day,
+                    seconds,
+                    seconds,
+                    f"work item {slot}",
+                    True,
+                    "draft",
+                    Decimal("120.00"),
+                    "CHF",
+                    rate_day,
+                    "client",
+                    None,
+                    "",
+                    None,
+                    "manual",
+                    False,
+                    "",
+                    make_sort_key(start, pk),
+                    now,
+                    now,
+                    None,
+                )
         day += timedelta(days=1)
 
 
 ENTRY_COLUMNS = [
-    "id", "employee_id", "project_id", "task_id", "start", "end", "date", "duration_seconds", "rounded_seconds",
-    "description", "billable", "status", "rate_applied", "rate_currency", "rate_effective_date", "rate_source",
-    "cost_rate_applied", "cost_rate_currency", "invoice_id", "source", "auto_stopped", "external_id", "sort_key",
-    "created_at", "updated_at", "created_by_id",
-]  # fmt: skip
+    "id",
+    "employee_id",
+    "project_id",
+    "task_id",
+    "start",
+    "end",
+    "date",
+    "duration_seconds",
+    "rounded_seconds",
+    "description",
+    "billable",
+    "status",
+    "rate_applied",
+    "rate_currency",
+    "rate_effective_date",
+    "rate_source",
+    "cost_rate_applied",
+    "cost_rate_currency",
+    "invoice_id",
+    "source",
+    "auto_stopped",
+    "external_id",
+    "sort_key",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+]
 
 
 def _load(employee_count: int, seed: int) -> dict[str, Any]:
@@ -194,30 +271,45 @@ def _load(employee_count: int, seed: int) -> dict[str, Any]:
     total = Employee.objects.count()
     ours = Employee.objects.filter(code__startswith=CODE_PREFIX).count()
     if total != ours:
-        raise common.HarnessError(f"{connection.settings_dict['NAME']} holds employees the bench did not create; "
-                                  "point BENCH_TIME_ENTRIES_DATABASE_URL at a dedicated database (or --fresh)")  # fmt: skip
+        raise common.HarnessError(
+            f"{connection.settings_dict['NAME']} holds employees the bench did not create; "
+            "point BENCH_TIME_ENTRIES_DATABASE_URL at a dedicated database (or --fresh)"
+        )
     if ours == employee_count and TimeEntry.objects.count() == expected:
         return {"loaded": False, "load_seconds": 0.0}
     t0 = time.perf_counter()
     print(f"bench: loading {expected:,} time entries into {connection.settings_dict['NAME']}", file=sys.stderr)
     with connection.cursor() as cursor:
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (TimeEntry, Task, Project, Client))
-        cursor.execute(f"TRUNCATE {tables}, timesheets_rate, timesheets_timeentrydeletion, timesheets_project_members CASCADE")
+        cursor.execute(
+            f"TRUNCATE {tables}, timesheets_rate, timesheets_timeentrydeletion, timesheets_project_members CASCADE"
+        )
     # Through the ORM: it clears what references them (tokens, audit actors).
     Employee.objects.filter(code__startswith=CODE_PREFIX).delete()
     User.objects.filter(username__startswith="tsb-").delete()
-    admin = User.objects.create_user(username="tsb-admin@bench.invalid", email="tsb-admin@bench.invalid", role=Role.ADMIN,
-                                     is_staff=True)  # fmt: skip
+    admin = User.objects.create_user(
+        username="tsb-admin@bench.invalid", email="tsb-admin@bench.invalid", role=Role.ADMIN, is_staff=True
+    )
     worker_user = User.objects.create_user(username="tsb-worker@bench.invalid", email="tsb-worker@bench.invalid")
     employees = Employee.objects.bulk_create(
-        [Employee(code=f"{CODE_PREFIX}{i:07d}", first_name="Bench", last_name=f"Person {i}", user=worker_user if i == 0 else None)
-         for i in range(employee_count)]  # fmt: skip
+        [
+            Employee(
+                code=f"{CODE_PREFIX}{i:07d}",
+                first_name="Bench",
+                last_name=f"Person {i}",
+                user=worker_user if i == 0 else None,
+            )
+            for i in range(employee_count)
+        ]
     )
     client = services.client_save(client=Client(name="TSB Client", currency="CHF"), actor=admin)
-    services.rate_create(level="client", target_id=client.pk, amount=Decimal("120.00"), effective_from=date(2024, 1, 1),
-                         actor=admin)  # fmt: skip
-    projects = [services.project_save(project=Project(client=client, name=f"TSB project {k}"), actor=admin)
-                for k in range(PROJECTS)]  # fmt: skip
+    services.rate_create(
+        level="client", target_id=client.pk, amount=Decimal("120.00"), effective_from=date(2024, 1, 1), actor=admin
+    )
+    projects = [
+        services.project_save(project=Project(client=client, name=f"TSB project {k}"), actor=admin)
+        for k in range(PROJECTS)
+    ]
     tasks = {p.pk: services.task_save(task=Task(project=p, name="Build"), actor=admin).pk for p in projects}
     with transaction.atomic():
         rows = _entry_rows([e.pk for e in employees], [p.pk for p in projects], tasks, seed)
@@ -263,11 +355,14 @@ def _gap_bodies(project_id: Any, count: int) -> Iterator[str]:
     for n in range(count):
         begin, finish = GAPS[n // DAYS]
         day = days[n % DAYS]
-        yield json.dumps({
-            "project": str(project_id), "description": NEW_MARK,
-            "start": datetime.combine(day, begin, tzinfo=UTC).isoformat(),
-            "end": datetime.combine(day, finish, tzinfo=UTC).isoformat(),
-        })  # fmt: skip
+        yield json.dumps(
+            {
+                "project": str(project_id),
+                "description": NEW_MARK,
+                "start": datetime.combine(day, begin, tzinfo=UTC).isoformat(),
+                "end": datetime.combine(day, finish, tzinfo=UTC).isoformat(),
+            }
+        )
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -377,9 +472,13 @@ def run(options: common.Options) -> dict[str, Any]:
 
     # Correctness before timing, and query counts.
     with using(databases["small"]):
-        create_queries = _queries(small["worker"], "post", API, data=next(small["bodies"]), content_type="application/json")
+        create_queries = _queries(
+            small["worker"], "post", API, data=next(small["bodies"]), content_type="application/json"
+        )
     with using(databases["big"]):
-        create_queries_big = _queries(big["worker"], "post", API, data=next(big["bodies"]), content_type="application/json")
+        create_queries_big = _queries(
+            big["worker"], "post", API, data=next(big["bodies"]), content_type="application/json"
+        )
         first_url = f"{API}?limit={LIMIT}"
         _check("first page", big["admin"].get(first_url))
         deep_url = _deep_url(big["admin"], big["rows"])
@@ -393,22 +492,33 @@ def run(options: common.Options) -> dict[str, Any]:
         in_project = TimeEntry.objects.filter(project_id=big["project"]).count()
         if not export_rows == floor_rows == in_project:
             raise common.HarnessError(f"export has {export_rows} rows, floor {floor_rows}, the project {in_project}")
-        page_queries = {"first_page": _queries(big["admin"], "get", first_url), "deep_page": _queries(big["admin"], "get", deep_url)}
+        page_queries = {
+            "first_page": _queries(big["admin"], "get", first_url),
+            "deep_page": _queries(big["admin"], "get", deep_url),
+        }
 
     samples_create = common.run_interleaved(
         {"create_1m": create("big"), "create_1k": create("small")},
-        repeats=options.repeats, warmup=options.warmup, seed=options.seed,
+        repeats=options.repeats,
+        warmup=options.warmup,
+        seed=options.seed,
         check=lambda name, response: _check(name, response, 201),
-    )  # fmt: skip
+    )
     with using(databases["big"]):
         samples_pages = common.run_interleaved(
             {"first_page": lambda: big["admin"].get(first_url), "deep_page": lambda: big["admin"].get(deep_url)},
-            repeats=options.repeats, warmup=options.warmup, seed=options.seed, check=_check,
-        )  # fmt: skip
+            repeats=options.repeats,
+            warmup=options.warmup,
+            seed=options.seed,
+            check=_check,
+        )
         samples_export = common.run_interleaved(
             {"export": lambda: big["admin"].get(export_url), "floor": lambda: big["admin"].get(floor_url)},
-            repeats=export_repeats, warmup=export_warmup, seed=options.seed, check=_check,
-        )  # fmt: skip
+            repeats=export_repeats,
+            warmup=export_warmup,
+            seed=options.seed,
+            check=_check,
+        )
     for wrapper in databases.values():
         with using(wrapper):
             _cleanup()
@@ -424,7 +534,11 @@ def run(options: common.Options) -> dict[str, Any]:
     return {
         "met": all(g["met"] for g in goals),
         "goals": goals,
-        "ratios": {"create_1m/create_1k": create_ratio, "deep_page/first_page": deep_ratio, "export/floor": export_ratio},
+        "ratios": {
+            "create_1m/create_1k": create_ratio,
+            "deep_page/first_page": deep_ratio,
+            "export/floor": export_ratio,
+        },
         "figures_ms": {
             "_note": "wall time per request in this run; compare runs by the ratios only",
             **{name: common.summarize(values) for name, values in samples_create.items()},

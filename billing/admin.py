@@ -104,8 +104,12 @@ class InvoiceForm(forms.ModelForm):
             # mismatch shows on the form instead of after it.
             try:
                 with transaction.atomic():
-                    services.invoice_create_draft(client=cleaned["client"], period_start=cleaned["period_start"],
-                                                  period_end=cleaned["period_end"], actor=None)  # fmt: skip
+                    services.invoice_create_draft(
+                        client=cleaned["client"],
+                        period_start=cleaned["period_start"],
+                        period_end=cleaned["period_end"],
+                        actor=None,
+                    )
                     raise _DryRun
             except _DryRun:
                 pass
@@ -119,8 +123,19 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     resource_classes = [resources.InvoiceResource]
     change_list_template = "admin/billing/invoice/change_list.html"
     form = InvoiceForm
-    list_display = ("__str__", "kind", "status", "client", "period_start", "period_end", "issue_date", "due_date",
-                    "total", "currency", "payment_status")  # fmt: skip
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "client",
+        "period_start",
+        "period_end",
+        "issue_date",
+        "due_date",
+        "total",
+        "currency",
+        "payment_status",
+    )
     list_filter = ("status", "kind", "payment_status", "currency", "client")
     search_fields = ("number", "client__name")
     date_hierarchy = "issue_date"
@@ -130,8 +145,21 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     change_form_template = "admin/billing/invoice/change_form.html"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
-        derived = ("number", "status", "kind", "currency", "vat_rate", "issue_date", "due_date", "subtotal",
-                   "vat_amount", "total", "amount_paid", "payment_status", "credits")  # fmt: skip
+        derived = (
+            "number",
+            "status",
+            "kind",
+            "currency",
+            "vat_rate",
+            "issue_date",
+            "due_date",
+            "subtotal",
+            "vat_amount",
+            "total",
+            "amount_paid",
+            "payment_status",
+            "credits",
+        )
         if obj is None:
             return ()
         if obj.status != InvoiceStatus.DRAFT:
@@ -141,17 +169,36 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     def get_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
         if obj is None:
             return ["client", "period_start", "period_end"]
-        return ["client", "period_start", "period_end", "notes", "payment_terms_days", "number", "status", "kind",
-                "currency", "vat_rate", "issue_date", "due_date", "subtotal", "vat_amount", "total", "amount_paid",
-                "payment_status", "credits"]  # fmt: skip
+        return [
+            "client",
+            "period_start",
+            "period_end",
+            "notes",
+            "payment_terms_days",
+            "number",
+            "status",
+            "kind",
+            "currency",
+            "vat_rate",
+            "issue_date",
+            "due_date",
+            "subtotal",
+            "vat_amount",
+            "total",
+            "amount_paid",
+            "payment_status",
+            "credits",
+        ]
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
         if change:
-            services.invoice_update(invoice=obj, actor=request.user, notes=obj.notes,
-                                    payment_terms_days=obj.payment_terms_days)  # fmt: skip
+            services.invoice_update(
+                invoice=obj, actor=request.user, notes=obj.notes, payment_terms_days=obj.payment_terms_days
+            )
             return
-        made = services.invoice_create_draft(client=obj.client, period_start=obj.period_start,
-                                             period_end=obj.period_end, actor=request.user)  # fmt: skip
+        made = services.invoice_create_draft(
+            client=obj.client, period_start=obj.period_start, period_end=obj.period_end, actor=request.user
+        )
         obj.pk, obj._state.adding = made.pk, False
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -178,12 +225,20 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     def get_urls(self) -> list[Any]:
         from django.urls import path
 
-        extra = [path("drafts-last-month/", self.admin_site.admin_view(self.drafts_last_month_view),
-                      name="billing_invoice_drafts_last_month"),
-                 path("<uuid:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
-                 path("<uuid:pk>/cii/", self.admin_site.admin_view(self.cii_view), name="billing_invoice_cii"),
-                 path("<uuid:pk>/do/<slug:operation>/", self.admin_site.admin_view(self.operation_view),
-                      name="billing_invoice_operation")]  # fmt: skip
+        extra = [
+            path(
+                "drafts-last-month/",
+                self.admin_site.admin_view(self.drafts_last_month_view),
+                name="billing_invoice_drafts_last_month",
+            ),
+            path("<uuid:pk>/pdf/", self.admin_site.admin_view(self.pdf_view), name="billing_invoice_pdf"),
+            path("<uuid:pk>/cii/", self.admin_site.admin_view(self.cii_view), name="billing_invoice_cii"),
+            path(
+                "<uuid:pk>/do/<slug:operation>/",
+                self.admin_site.admin_view(self.operation_view),
+                name="billing_invoice_operation",
+            ),
+        ]
         return extra + super().get_urls()
 
     # --- The change page's buttons: each one service call, as the API's actions are ---
@@ -254,8 +309,15 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
 
         return super().changelist_view(request, {**(extra_context or {}), "setup_checklist": company_checklist()})
 
-    def render_change_form(self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-                           change: bool = False, form_url: str = "", obj: Invoice | None = None) -> Any:  # fmt: skip
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Invoice | None = None,
+    ) -> Any:
         if obj is not None and obj.status == InvoiceStatus.DRAFT:
             from billing.completeness import invoice_missing
 
@@ -265,13 +327,18 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
             context["buttons"] = {
                 "regenerate": obj.status == InvoiceStatus.DRAFT and user.has_perm("billing.change_invoice"),
                 "issue": obj.status == InvoiceStatus.DRAFT and user.has_perm("billing.change_invoice"),
-                "credit_note": obj.kind == InvoiceKind.INVOICE and obj.status == InvoiceStatus.ISSUED
-                and obj.payment_status != PaymentStatus.CREDITED and user.has_perm("billing.add_invoice"),
-                "payment": obj.kind == InvoiceKind.INVOICE and obj.status == InvoiceStatus.ISSUED
-                and obj.open_amount > 0 and user.has_perm("billing.add_payment"),
-            }  # fmt: skip
-            context["payment_query"] = urlencode({"invoice": obj.pk, "amount": obj.open_amount,
-                                                  "date": timezone.localdate().isoformat()})  # fmt: skip
+                "credit_note": obj.kind == InvoiceKind.INVOICE
+                and obj.status == InvoiceStatus.ISSUED
+                and obj.payment_status != PaymentStatus.CREDITED
+                and user.has_perm("billing.add_invoice"),
+                "payment": obj.kind == InvoiceKind.INVOICE
+                and obj.status == InvoiceStatus.ISSUED
+                and obj.open_amount > 0
+                and user.has_perm("billing.add_payment"),
+            }
+            context["payment_query"] = urlencode(
+                {"invoice": obj.pk, "amount": obj.open_amount, "date": timezone.localdate().isoformat()}
+            )
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def drafts_last_month_view(self, request: HttpRequest) -> HttpResponse:
@@ -292,11 +359,14 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
             parts.append(gettext("regenerated %(drafts)s") % {"drafts": ", ".join(str(d) for d in run.regenerated)})
         if run.empty:
             parts.append(
-                ngettext("nothing to bill for %(count)d client", "nothing to bill for %(count)d clients", len(run.empty))
+                ngettext(
+                    "nothing to bill for %(count)d client", "nothing to bill for %(count)d clients", len(run.empty)
+                )
                 % {"count": len(run.empty)}
             )
-        self.message_user(request, gettext("%(period)s: %(parts)s.") % {"period": period, "parts": "; ".join(parts)},
-                          messages.SUCCESS)  # fmt: skip
+        self.message_user(
+            request, gettext("%(period)s: %(parts)s.") % {"period": period, "parts": "; ".join(parts)}, messages.SUCCESS
+        )
         for client, reason in run.skipped:
             self.message_user(request, f"{client.name}: {reason}", messages.WARNING)
 
@@ -314,13 +384,21 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
 
     @admin.action(permissions=["change"], description=_("Regenerate the selected drafts"))
     def regenerate_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        self._each_invoice(request, queryset, services.invoice_regenerate,
-                           lambda n: ngettext("%(count)d draft regenerated.", "%(count)d drafts regenerated.", n))  # fmt: skip
+        self._each_invoice(
+            request,
+            queryset,
+            services.invoice_regenerate,
+            lambda n: ngettext("%(count)d draft regenerated.", "%(count)d drafts regenerated.", n),
+        )
 
     @admin.action(permissions=["change"], description=_("Issue the selected drafts"))
     def issue_selected(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> None:
-        self._each_invoice(request, queryset, services.invoice_issue,
-                           lambda n: ngettext("%(count)d invoice issued.", "%(count)d invoices issued.", n))  # fmt: skip
+        self._each_invoice(
+            request,
+            queryset,
+            services.invoice_issue,
+            lambda n: ngettext("%(count)d invoice issued.", "%(count)d invoices issued.", n),
+        )
 
     @admin.action(permissions=["view"], description=_("Download PDFs (zip)"))
     def download_pdfs(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> HttpResponse:
@@ -369,8 +447,14 @@ class PaymentAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
 
     def save_model(self, request: HttpRequest, obj: Payment, form: Any, change: bool) -> None:
         try:
-            made = services.payment_record(invoice=obj.invoice, actor=request.user, amount=obj.amount, day=obj.date,
-                                           method=obj.method, reference=obj.reference)  # fmt: skip
+            made = services.payment_record(
+                invoice=obj.invoice,
+                actor=request.user,
+                amount=obj.amount,
+                day=obj.date,
+                method=obj.method,
+                reference=obj.reference,
+            )
             obj.pk = made.pk
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -76,19 +76,47 @@ PERMISSIONS = [IsAuthenticated, TokenScopePermission, BillingAccess]
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    kind = NamedChoiceField(choices=LineKind.choices, required=False, enum_name="InvoiceLineKindEnum",
-                            help_text="Only extra and discount lines can be added by hand.")  # fmt: skip
+    kind = NamedChoiceField(
+        choices=LineKind.choices,
+        required=False,
+        enum_name="InvoiceLineKindEnum",
+        help_text="Only extra and discount lines can be added by hand.",
+    )
     invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
-    vat_rate = serializers.DecimalField(max_digits=5, decimal_places=2, required=False,
-                                        help_text="Defaults to the invoice's VAT rate.")  # fmt: skip
+    vat_rate = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, help_text="Defaults to the invoice's VAT rate."
+    )
 
     class Meta:
         model = InvoiceLine
-        fields = ["id", "invoice", "position", "kind", "description", "project", "task", "expense",
-                  "rate_effective_date", "entry_count", "quantity", "unit", "unit_price", "amount", "vat_rate",
-                  "vat_category"]  # fmt: skip
-        read_only_fields = ["id", "position", "project", "task", "expense", "rate_effective_date", "entry_count",
-                            "amount"]  # fmt: skip
+        fields = [
+            "id",
+            "invoice",
+            "position",
+            "kind",
+            "description",
+            "project",
+            "task",
+            "expense",
+            "rate_effective_date",
+            "entry_count",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount",
+            "vat_rate",
+            "vat_category",
+        ]
+        read_only_fields = [
+            "id",
+            "position",
+            "project",
+            "task",
+            "expense",
+            "rate_effective_date",
+            "entry_count",
+            "amount",
+        ]
 
 
 class VatGroupSerializer(serializers.Serializer):
@@ -110,7 +138,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name", read_only=True)
     kind = NamedChoiceField(choices=InvoiceKind.choices, read_only=True, enum_name="InvoiceKindEnum")
     status = NamedChoiceField(choices=InvoiceStatus.choices, read_only=True, enum_name="InvoiceStatusEnum")
-    payment_status = NamedChoiceField(choices=PaymentStatus.choices, read_only=True, enum_name="InvoicePaymentStatusEnum")
+    payment_status = NamedChoiceField(
+        choices=PaymentStatus.choices, read_only=True, enum_name="InvoicePaymentStatusEnum"
+    )
     open_amount = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
     vat_breakdown = serializers.SerializerMethodField(
         help_text="VAT once per category and rate on the sum of its nets; 0 % groups with their exemption reason."
@@ -119,17 +149,60 @@ class InvoiceSerializer(serializers.ModelSerializer):
     amount_credited = serializers.SerializerMethodField(
         help_text="What the credit notes reversing this invoice credit (positive); the issued document is unchanged."
     )
-    credit_notes = serializers.SerializerMethodField(help_text="The credit notes reversing this invoice: id and number.")
+    credit_notes = serializers.SerializerMethodField(
+        help_text="The credit notes reversing this invoice: id and number."
+    )
 
     class Meta:
         model = Invoice
-        fields = ["id", "kind", "status", "number", "client", "client_name", "period_start", "period_end", "currency",
-                  "vat_rate", "issue_date", "due_date", "payment_terms_days", "subtotal", "vat_amount", "total",
-                  "vat_breakdown", "amount_paid", "open_amount", "payment_status", "amount_credited", "credit_notes",
-                  "credits", "notes", "lines", "pdf_sha256", "cii_sha256", "created_at", "updated_at"]  # fmt: skip
-        read_only_fields = ["id", "number", "currency", "vat_rate", "issue_date", "due_date", "subtotal", "vat_amount",
-                            "total", "amount_paid", "credits", "pdf_sha256", "cii_sha256", "created_at",
-                            "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "number",
+            "client",
+            "client_name",
+            "period_start",
+            "period_end",
+            "currency",
+            "vat_rate",
+            "issue_date",
+            "due_date",
+            "payment_terms_days",
+            "subtotal",
+            "vat_amount",
+            "total",
+            "vat_breakdown",
+            "amount_paid",
+            "open_amount",
+            "payment_status",
+            "amount_credited",
+            "credit_notes",
+            "credits",
+            "notes",
+            "lines",
+            "pdf_sha256",
+            "cii_sha256",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "number",
+            "currency",
+            "vat_rate",
+            "issue_date",
+            "due_date",
+            "subtotal",
+            "vat_amount",
+            "total",
+            "amount_paid",
+            "credits",
+            "pdf_sha256",
+            "cii_sha256",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs: dict[str, Any] = {"payment_terms_days": {"required": False}, "notes": {"required": False}}
 
     @extend_schema_field(VatGroupSerializer(many=True))
@@ -138,8 +211,17 @@ class InvoiceSerializer(serializers.ModelSerializer):
         from billing.documents.vat import vat_summary
 
         groups = vat_summary(obj.lines.all(), buyer_of(obj))
-        return [{"category": g.category, "rate": f"{g.rate:.2f}", "net": f"{g.net:.2f}", "vat": f"{g.vat:.2f}",
-                 "exemption_reason": g.reason, "exemption_reason_code": g.reason_code} for g in groups]  # fmt: skip
+        return [
+            {
+                "category": g.category,
+                "rate": f"{g.rate:.2f}",
+                "net": f"{g.net:.2f}",
+                "vat": f"{g.vat:.2f}",
+                "exemption_reason": g.reason,
+                "exemption_reason_code": g.reason_code,
+            }
+            for g in groups
+        ]
 
     @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
     def get_amount_credited(self, obj: Invoice) -> str:
@@ -187,14 +269,19 @@ class InvoiceViewSet(EtimeModelViewSet):
     def get_queryset(self) -> QuerySet[Invoice]:
         return selectors.invoice_list_visible(user=self.request.user).prefetch_related("lines", "credit_notes")
 
-    @extend_schema(responses={201: InvoiceSerializer, 409: OpenApiResponse(
-        description="invoice_empty, invoice_currency_mismatch, invoice_draft_overlaps")})  # fmt: skip
+    @extend_schema(
+        responses={
+            201: InvoiceSerializer,
+            409: OpenApiResponse(description="invoice_empty, invoice_currency_mismatch, invoice_draft_overlaps"),
+        }
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        invoice = services.invoice_create_draft(client=data["client"], period_start=data["period_start"],
-                                                period_end=data["period_end"], actor=request.user)  # fmt: skip
+        invoice = services.invoice_create_draft(
+            client=data["client"], period_start=data["period_start"], period_end=data["period_end"], actor=request.user
+        )
         return Response(self._data(invoice), status=status.HTTP_201_CREATED)
 
     def _data(self, invoice: Invoice) -> dict[str, Any]:
@@ -218,15 +305,21 @@ class InvoiceViewSet(EtimeModelViewSet):
         services.invoice_delete_draft(invoice=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=IssueSerializer, responses={200: InvoiceSerializer, 409: OpenApiResponse(
-        description="invoice_already_issued, invoice_draft_stale, invoice_empty")})  # fmt: skip
+    @extend_schema(
+        request=IssueSerializer,
+        responses={
+            200: InvoiceSerializer,
+            409: OpenApiResponse(description="invoice_already_issued, invoice_draft_stale, invoice_empty"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def issue(self, request: Request, pk: str | None = None) -> Response:
         """Number the draft (gapless per year) and mark its time and expenses invoiced."""
         params = IssueSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        invoice = services.invoice_issue(invoice=self.get_object(), actor=request.user,
-                                         issue_date=params.validated_data.get("issue_date"))  # fmt: skip
+        invoice = services.invoice_issue(
+            invoice=self.get_object(), actor=request.user, issue_date=params.validated_data.get("issue_date")
+        )
         return Response(self._data(invoice))
 
     @extend_schema(request=None, responses={200: InvoiceSerializer, 409: ISSUED_409})
@@ -243,26 +336,42 @@ class InvoiceViewSet(EtimeModelViewSet):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         invoice = self.get_object()
-        services.invoice_discount_add(invoice=invoice, actor=request.user, description=data["description"],
-                                      amount=data.get("amount"), percent=data.get("percent"))  # fmt: skip
+        services.invoice_discount_add(
+            invoice=invoice,
+            actor=request.user,
+            description=data["description"],
+            amount=data.get("amount"),
+            percent=data.get("percent"),
+        )
         return Response(self._data(invoice))
 
-    @extend_schema(request=None, responses={200: InvoiceSerializer, 409: OpenApiResponse(
-        description="invoice_not_issued, invoice_has_payments, invoice_already_credited")})  # fmt: skip
+    @extend_schema(
+        request=None,
+        responses={
+            200: InvoiceSerializer,
+            409: OpenApiResponse(description="invoice_not_issued, invoice_has_payments, invoice_already_credited"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def void(self, request: Request, pk: str | None = None) -> Response:
         """Void an issued, unpaid invoice (it keeps its number); its time is billable again."""
         return Response(self._data(services.invoice_void(invoice=self.get_object(), actor=request.user)))
 
-    @extend_schema(request=IssueSerializer, responses={201: InvoiceSerializer, 409: OpenApiResponse(
-        description="invoice_not_issued, invoice_already_credited")})  # fmt: skip
+    @extend_schema(
+        request=IssueSerializer,
+        responses={
+            201: InvoiceSerializer,
+            409: OpenApiResponse(description="invoice_not_issued, invoice_already_credited"),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="credit-note")
     def credit_note(self, request: Request, pk: str | None = None) -> Response:
         """Issue a credit note reversing the invoice in full (its own number series)."""
         params = IssueSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        note = services.invoice_credit_note(invoice=self.get_object(), actor=request.user,
-                                            issue_date=params.validated_data.get("issue_date"))  # fmt: skip
+        note = services.invoice_credit_note(
+            invoice=self.get_object(), actor=request.user, issue_date=params.validated_data.get("issue_date")
+        )
         return Response(self._data(note), status=status.HTTP_201_CREATED)
 
     def _document(self, kind: issued.Kind, content_type: str, disposition: str) -> HttpResponse:
@@ -346,11 +455,16 @@ class InvoiceLineViewSet(EtimeModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.invoice_line_add(
-            invoice=data["invoice"], actor=self.request.user, description=data["description"],
-            quantity=data.get("quantity", 1), unit_price=data["unit_price"], unit=data.get("unit", "pc"),
-            vat_rate=data.get("vat_rate"), kind=data.get("kind", LineKind.EXTRA),
+            invoice=data["invoice"],
+            actor=self.request.user,
+            description=data["description"],
+            quantity=data.get("quantity", 1),
+            unit_price=data["unit_price"],
+            unit=data.get("unit", "pc"),
+            vat_rate=data.get("vat_rate"),
+            kind=data.get("kind", LineKind.EXTRA),
             vat_category=data.get("vat_category", ""),
-        )  # fmt: skip
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         changes = {k: v for k, v in serializer.validated_data.items() if k != "invoice"}
@@ -375,8 +489,13 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
-class PaymentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin,
-                     mixins.DestroyModelMixin, EtimeGenericViewSet):  # fmt: skip
+class PaymentViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    EtimeGenericViewSet,
+):
     """Payments against issued invoices (partial payments welcome, never above the open amount)."""
 
     serializer_class = PaymentSerializer
@@ -391,9 +510,13 @@ class PaymentViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.payment_record(
-            invoice=data["invoice"], actor=self.request.user, amount=data["amount"], day=data["date"],
-            method=data.get("method", PaymentMethod.BANK_TRANSFER), reference=data.get("reference", ""),
-        )  # fmt: skip
+            invoice=data["invoice"],
+            actor=self.request.user,
+            amount=data["amount"],
+            day=data["date"],
+            method=data.get("method", PaymentMethod.BANK_TRANSFER),
+            reference=data.get("reference", ""),
+        )
 
     def perform_destroy(self, instance: Payment) -> None:
         services.payment_delete(payment=instance, actor=self.request.user)
@@ -413,23 +536,53 @@ class ExpenseSerializer(serializers.ModelSerializer):
     receipt_sha256 = serializers.CharField(source="receipt_id", read_only=True, allow_null=True)
     status = NamedChoiceField(choices=ExpenseStatus.choices, required=False, enum_name="ExpenseStatusEnum")
     vendor = serializers.PrimaryKeyRelatedField(queryset=Vendor.objects.all(), required=False, allow_null=True)
-    category = serializers.PrimaryKeyRelatedField(queryset=ExpenseCategory.objects.all(), required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=ExpenseCategory.objects.all(), required=False, allow_null=True
+    )
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all(), required=False, allow_null=True)
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=Decimal("0.01"), required=False, allow_null=True,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        allow_null=True,
         help_text="Required for plain expenses; computed (and ignored when sent) for mileage and per-diem categories.",
     )
     currency = serializers.CharField(
-        max_length=3, required=False, allow_blank=True,
+        max_length=3,
+        required=False,
+        allow_blank=True,
         help_text="Required for plain expenses; the rate's currency for mileage and per-diem categories.",
     )
 
     class Meta:
         model = Expense
-        fields = ["id", "date", "vendor", "category", "description", "amount", "currency", "billable", "project",
-                  "employee", "notes", "vehicle", "distance_km", "route_from", "route_to", "per_diem_country",
-                  "full_days", "partial_days", "status", "receipt", "receipt_sha256", "invoice", "created_at",
-                  "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "date",
+            "vendor",
+            "category",
+            "description",
+            "amount",
+            "currency",
+            "billable",
+            "project",
+            "employee",
+            "notes",
+            "vehicle",
+            "distance_km",
+            "route_from",
+            "route_to",
+            "per_diem_country",
+            "full_days",
+            "partial_days",
+            "status",
+            "receipt",
+            "receipt_sha256",
+            "invoice",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "invoice", "created_at", "updated_at"]
 
 
@@ -462,9 +615,12 @@ class ExpenseViewSet(EtimeModelViewSet):
         for name, value in data.items():
             setattr(instance, name, value)
         serializer.instance = services.expense_save(
-            expense=instance, actor=self.request.user, receipt_file=upload,
-            receipt_name=getattr(upload, "name", ""), receipt_type=getattr(upload, "content_type", "") or "",
-        )  # fmt: skip
+            expense=instance,
+            actor=self.request.user,
+            receipt_file=upload,
+            receipt_name=getattr(upload, "name", ""),
+            receipt_type=getattr(upload, "content_type", "") or "",
+        )
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         self._save(Expense(), serializer)
@@ -485,7 +641,9 @@ class ExpenseViewSet(EtimeModelViewSet):
             raise NotFound("This expense has no receipt.")
         data = services.receipt_read(expense.receipt)
         response = HttpResponse(data, content_type=expense.receipt.content_type or "application/octet-stream")
-        response["Content-Disposition"] = f'attachment; filename="{expense.receipt.original_name or expense.receipt.sha256}"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{expense.receipt.original_name or expense.receipt.sha256}"'
+        )
         return response
 
     @extend_schema(parameters=[FILE_FORMAT], responses=FILE_RESPONSES)
@@ -587,7 +745,11 @@ class ExpenseCategoryViewSet(_CatalogViewSet):
     serializer_class = ExpenseCategorySerializer
 
     def get_queryset(self) -> QuerySet[ExpenseCategory]:
-        return ExpenseCategory.objects.all() if selectors.may_use_billing(self.request.user) else ExpenseCategory.objects.none()
+        return (
+            ExpenseCategory.objects.all()
+            if selectors.may_use_billing(self.request.user)
+            else ExpenseCategory.objects.none()
+        )
 
 
 # --- Reports -------------------------------------------------------------------------------------
@@ -599,7 +761,11 @@ class BillingReportParams(serializers.Serializer):
     currency = serializers.CharField(required=False, max_length=3)
 
 
-_ROW: dict[str, Any] = {"amount": serializers.CharField(), "count": serializers.IntegerField(), "currency": serializers.CharField()}
+_ROW: dict[str, Any] = {
+    "amount": serializers.CharField(),
+    "count": serializers.IntegerField(),
+    "currency": serializers.CharField(),
+}
 
 
 class BillingReportView(EtimeAPIView):
@@ -612,27 +778,61 @@ class BillingReportView(EtimeAPIView):
 
     @extend_schema(
         parameters=[BillingReportParams],
-        responses={200: inline_serializer("BillingReport", {
-            "receivables": inline_serializer("BillingReceivables", {
-                "currency": serializers.CharField(), "count": serializers.IntegerField(),
-                "invoiced": serializers.CharField(), "paid": serializers.CharField(),
-                "open": serializers.CharField(), "overdue": serializers.CharField()}, many=True),
-            "spending": inline_serializer("BillingSpending", {
-                "by_month": inline_serializer("SpendingMonth", {"month": serializers.CharField(), **_ROW}, many=True),
-                "by_vendor": inline_serializer("SpendingVendor", {"vendor__name": serializers.CharField(allow_null=True), **_ROW}, many=True),
-                "by_category": inline_serializer("SpendingCategory", {"category__name": serializers.CharField(allow_null=True), **_ROW},
-                                                 many=True),
-                "top_projects": inline_serializer("SpendingProject", {"project__name": serializers.CharField(allow_null=True), **_ROW},
-                                                  many=True)}),
-        })},
-    )  # fmt: skip
+        responses={
+            200: inline_serializer(
+                "BillingReport",
+                {
+                    "receivables": inline_serializer(
+                        "BillingReceivables",
+                        {
+                            "currency": serializers.CharField(),
+                            "count": serializers.IntegerField(),
+                            "invoiced": serializers.CharField(),
+                            "paid": serializers.CharField(),
+                            "open": serializers.CharField(),
+                            "overdue": serializers.CharField(),
+                        },
+                        many=True,
+                    ),
+                    "spending": inline_serializer(
+                        "BillingSpending",
+                        {
+                            "by_month": inline_serializer(
+                                "SpendingMonth", {"month": serializers.CharField(), **_ROW}, many=True
+                            ),
+                            "by_vendor": inline_serializer(
+                                "SpendingVendor",
+                                {"vendor__name": serializers.CharField(allow_null=True), **_ROW},
+                                many=True,
+                            ),
+                            "by_category": inline_serializer(
+                                "SpendingCategory",
+                                {"category__name": serializers.CharField(allow_null=True), **_ROW},
+                                many=True,
+                            ),
+                            "top_projects": inline_serializer(
+                                "SpendingProject",
+                                {"project__name": serializers.CharField(allow_null=True), **_ROW},
+                                many=True,
+                            ),
+                        },
+                    ),
+                },
+            )
+        },
+    )
     def get(self, request: Request) -> Response:
         params = BillingReportParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         data = params.validated_data
-        filters = selectors.SpendingFilters(date_from=data.get("date_after"), date_to=data.get("date_before"),
-                                            currency=(data.get("currency") or "").upper() or None)  # fmt: skip
-        return Response({
-            "receivables": selectors.billing_summary(user=request.user, today=timezone.localdate()),
-            "spending": selectors.spending_analytics(user=request.user, filters=filters),
-        })  # fmt: skip
+        filters = selectors.SpendingFilters(
+            date_from=data.get("date_after"),
+            date_to=data.get("date_before"),
+            currency=(data.get("currency") or "").upper() or None,
+        )
+        return Response(
+            {
+                "receivables": selectors.billing_summary(user=request.user, today=timezone.localdate()),
+                "spending": selectors.spending_analytics(user=request.user, filters=filters),
+            }
+        )

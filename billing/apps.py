@@ -31,7 +31,9 @@ class BillingConfig(AppConfig):
         registry.register_demo_personas(demo.personas)
         from etime.ops.reports import ReportKind, register_report  # operations: scheduled reports
 
-        register_report(ReportKind("invoice_register", _("Invoice register"), _invoice_register_report, formats=("xlsx",)))
+        register_report(
+            ReportKind("invoice_register", _("Invoice register"), _invoice_register_report, formats=("xlsx",))
+        )
 
 
 def _invoice_register_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes:
@@ -40,5 +42,7 @@ def _invoice_register_report(*, fmt: str, start: dt.date, end: dt.date) -> bytes
     from accounts.selectors import scheduled_report_viewer
     from billing import resources, selectors
 
-    invoices = selectors.invoice_register(user=scheduled_report_viewer()).filter(issue_date__gte=start, issue_date__lte=end)
+    invoices = selectors.invoice_register(user=scheduled_report_viewer()).filter(
+        issue_date__gte=start, issue_date__lte=end
+    )
     return bytes(resources.register_export(invoices, fmt).content)

@@ -42,7 +42,10 @@ def _seller_contact() -> dict[str, str]:
 
     contact = SellerContact.objects.filter(pk=1).first() or SellerContact()
     return {
-        "contact_name": contact.contact_name, "contact_phone": contact.contact_phone,
-        "contact_email": contact.contact_email, "street": contact.street, "postcode": contact.postcode,
+        "contact_name": contact.contact_name,
+        "contact_phone": contact.contact_phone,
+        "contact_email": contact.contact_email,
+        "street": contact.street,
+        "postcode": contact.postcode,
         "city": contact.city,
-    }  # fmt: skip
+    }

@@ -37,11 +37,22 @@ from django.utils.translation import gettext_lazy as _
 # EN 16931 VAT category codes (UNCL5305 subset).
 STANDARD, ZERO, EXEMPT, REVERSE_CHARGE, INTRA_COMMUNITY, EXPORT, NOT_SUBJECT = "S", "Z", "E", "AE", "K", "G", "O"
 # Lines of these categories make the seller's VAT number mandatory on an EN 16931 invoice.
-_SELLER_VAT_RULES = {STANDARD: "BR-S-02", ZERO: "BR-Z-02", EXEMPT: "BR-E-02", REVERSE_CHARGE: "BR-AE-02",
-                     INTRA_COMMUNITY: "BR-IC-02", EXPORT: "BR-G-02"}  # fmt: skip
+_SELLER_VAT_RULES = {
+    STANDARD: "BR-S-02",
+    ZERO: "BR-Z-02",
+    EXEMPT: "BR-E-02",
+    REVERSE_CHARGE: "BR-AE-02",
+    INTRA_COMMUNITY: "BR-IC-02",
+    EXPORT: "BR-G-02",
+}
 # ... and these need an exemption reason (text or code) per category.
-_REASON_RULES = {EXEMPT: "BR-E-10", REVERSE_CHARGE: "BR-AE-10", INTRA_COMMUNITY: "BR-IC-10", EXPORT: "BR-G-10",
-                 NOT_SUBJECT: "BR-O-10"}  # fmt: skip
+_REASON_RULES = {
+    EXEMPT: "BR-E-10",
+    REVERSE_CHARGE: "BR-AE-10",
+    INTRA_COMMUNITY: "BR-IC-10",
+    EXPORT: "BR-G-10",
+    NOT_SUBJECT: "BR-O-10",
+}
 # ... and these the buyer's VAT number.
 _BUYER_VAT_RULES = {REVERSE_CHARGE: "BR-AE-02", INTRA_COMMUNITY: "BR-IC-02"}
 # As billing/pdf.py splits the creditor address for the QR-bill: "8001 Zürich", "FL-9490 Vaduz".
@@ -230,8 +241,9 @@ def documents_of(invoice: Any, buyer: dict[str, Any]) -> Documents:
     chosen = buyer.get("document_format") or DocumentFormat.AUTO
     if chosen == DocumentFormat.AUTO:
         return documents_for(invoice.currency)
-    return Documents(qr_bill=chosen == DocumentFormat.QR_BILL,
-                     en16931=chosen in (DocumentFormat.FACTUR_X, DocumentFormat.XRECHNUNG))  # fmt: skip
+    return Documents(
+        qr_bill=chosen == DocumentFormat.QR_BILL, en16931=chosen in (DocumentFormat.FACTUR_X, DocumentFormat.XRECHNUNG)
+    )
 
 
 def invoice_missing(invoice: Any, *, seller: Party | None = None) -> list[Missing]:
@@ -266,7 +278,13 @@ def company_checklist(seller: Party | None = None) -> list[tuple[Any, list[Missi
     seller = seller or seller_party()
     complete_buyer = Party(name="x", address_lines=("x",), country="XX", vat_id="x")
     return [
-        (label, [m for m in missing_fields(seller=seller, buyer=complete_buyer, lines=[line], documents=documents)
-                 if m.field.startswith("seller.")])
+        (
+            label,
+            [
+                m
+                for m in missing_fields(seller=seller, buyer=complete_buyer, lines=[line], documents=documents)
+                if m.field.startswith("seller.")
+            ],
+        )
         for label, documents, line in CHECKLIST_KINDS
-    ]  # fmt: skip
+    ]

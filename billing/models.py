@@ -91,9 +91,7 @@ class Invoice(models.Model):
     due_date = models.DateField(null=True, blank=True, verbose_name=_("due date"))
     payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms (days)"))
     subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("subtotal"))
-    vat_amount = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("VAT")
-    )
+    vat_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("VAT"))
     total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("total"))
     amount_paid = models.DecimalField(
         max_digits=14, decimal_places=2, default=Decimal("0.00"), verbose_name=_("amount paid")
@@ -102,8 +100,13 @@ class Invoice(models.Model):
         max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.OPEN, verbose_name=_("payment status")
     )
     credits = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes",
-        help_text=_("For a credit note: the invoice it reverses"), verbose_name=_("credits"),
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        help_text=_("For a credit note: the invoice it reverses"),
+        verbose_name=_("credits"),
     )
     notes = models.TextField(blank=True, help_text=_("Printed under the lines"), verbose_name=_("notes"))
     seller = models.JSONField(
@@ -140,10 +143,13 @@ class Invoice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_unique_number"),
             models.UniqueConstraint(
-                fields=["kind", "sequence_year", "sequence_number"], condition=Q(sequence_number__isnull=False),
+                fields=["kind", "sequence_year", "sequence_number"],
+                condition=Q(sequence_number__isnull=False),
                 name="invoice_unique_sequence",
             ),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="invoice_period_ordered"
+            ),
             models.CheckConstraint(condition=Q(status="draft") | ~Q(number=""), name="invoice_issued_has_number"),
         ]
         indexes = [models.Index(fields=["client", "status"], name="invoice_client_status")]
@@ -198,28 +204,44 @@ class ClientBilling(models.Model):
     printed address. Copied into ``Invoice.buyer`` at issue."""
 
     client = models.OneToOneField(
-        "timesheets.Client", primary_key=True, on_delete=models.CASCADE, related_name="billing_profile",
+        "timesheets.Client",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="billing_profile",
         verbose_name=_("client"),
     )
-    vat_id = models.CharField(_("VAT number"), max_length=40, blank=True, help_text=_("Buyer VAT identifier (BT-48), e.g. DE123456789"))
+    vat_id = models.CharField(
+        _("VAT number"), max_length=40, blank=True, help_text=_("Buyer VAT identifier (BT-48), e.g. DE123456789")
+    )
     buyer_reference = models.CharField(
-        _("buyer reference"), max_length=100, blank=True,
+        _("buyer reference"),
+        max_length=100,
+        blank=True,
         help_text=_("BT-10: the reference the buyer asks for (for German public buyers: the Leitweg-ID)"),
     )
     street = models.CharField(_("street"), max_length=140, blank=True)
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=70, blank=True)
-    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2; empty: the client's country"))
-    email = models.EmailField(_("invoice e-mail"), blank=True, help_text=_("Where invoices go; the buyer's electronic address (BT-49)"))
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2; empty: the client's country")
+    )
+    email = models.EmailField(
+        _("invoice e-mail"), blank=True, help_text=_("Where invoices go; the buyer's electronic address (BT-49)")
+    )
     document_format = models.CharField(
         _("invoice format"), max_length=12, choices=DocumentFormat.choices, default=DocumentFormat.AUTO, blank=True
     )
     vat_category = models.CharField(
-        _("VAT category at 0 %"), max_length=2, choices=VatCategory.choices, default=VatCategory.EXEMPT,
+        _("VAT category at 0 %"),
+        max_length=2,
+        choices=VatCategory.choices,
+        default=VatCategory.EXEMPT,
         help_text=_("The category of this client's lines without VAT (lines with a rate are standard rated)"),
     )
     vat_exemption_reason = models.CharField(
-        _("VAT exemption reason"), max_length=300, blank=True,
+        _("VAT exemption reason"),
+        max_length=300,
+        blank=True,
         help_text=_("BT-120, printed with the VAT group at 0 %; empty: the category's standard wording"),
     )
     vat_exemption_code = models.CharField(
@@ -241,8 +263,12 @@ class SellerContact(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     contact_name = models.CharField(_("contact name"), max_length=100, blank=True, help_text=_("BT-41"))
     contact_phone = models.CharField(_("contact telephone"), max_length=40, blank=True, help_text=_("BT-42"))
-    contact_email = models.EmailField(_("contact e-mail"), blank=True, help_text=_("BT-43; also the seller's electronic address (BT-34)"))
-    street = models.CharField(_("street"), max_length=140, blank=True, help_text=_("Empty: the first line of the company address"))
+    contact_email = models.EmailField(
+        _("contact e-mail"), blank=True, help_text=_("BT-43; also the seller's electronic address (BT-34)")
+    )
+    street = models.CharField(
+        _("street"), max_length=140, blank=True, help_text=_("Empty: the first line of the company address")
+    )
     postcode = models.CharField(_("postcode"), max_length=20, blank=True)
     city = models.CharField(_("city"), max_length=70, blank=True)
 
@@ -298,8 +324,13 @@ class InvoiceLine(models.Model):
     amount = models.DecimalField(max_digits=14, decimal_places=2, verbose_name=_("amount"))
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2, default=0, verbose_name=_("VAT rate"))
     vat_category = models.CharField(
-        max_length=2, choices=VatCategory.choices, blank=True, default="", db_default="",
-        help_text=_("Empty: S with a rate, else the client's category at 0 %"), verbose_name=_("VAT category"),
+        max_length=2,
+        choices=VatCategory.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Empty: S with a rate, else the client's category at 0 %"),
+        verbose_name=_("VAT category"),
     )
 
     class Meta:
@@ -316,8 +347,12 @@ class InvoiceLine(models.Model):
         """A rate means standard rated; every other category is at 0 % (EN 16931)."""
         category, rate = self.vat_category or "", Decimal(self.vat_rate or 0)
         if rate > 0 and category not in ("", VatCategory.STANDARD):
-            raise ValidationError({"vat_category": _("A line with a VAT rate is standard rated (S); %(category)s is for 0 %%.")
-                                   % {"category": category}})  # fmt: skip
+            raise ValidationError(
+                {
+                    "vat_category": _("A line with a VAT rate is standard rated (S); %(category)s is for 0 %%.")
+                    % {"category": category}
+                }
+            )
         if rate == 0 and category == VatCategory.STANDARD:
             raise ValidationError({"vat_category": _("Standard rated (S) needs a VAT rate above 0 %.")})
 
@@ -353,10 +388,12 @@ class ExpenseCategory(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     name = models.CharField(max_length=100, unique=True, verbose_name=_("name"))
     kind = models.CharField(
-        max_length=10, choices=ExpenseKind.choices, default=ExpenseKind.AMOUNT,
+        max_length=10,
+        choices=ExpenseKind.choices,
+        default=ExpenseKind.AMOUNT,
         help_text=_("Mileage and per-diem expenses are computed from the company's rates, never typed."),
         verbose_name=_("kind"),
-    )  # fmt: skip
+    )
     active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
@@ -388,8 +425,10 @@ class MileageRate(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(vehicle)s: %(rate)s %(currency)s per km") % {
-            "vehicle": self.get_vehicle_display(), "rate": self.rate_per_km, "currency": self.currency,
-        }  # fmt: skip
+            "vehicle": self.get_vehicle_display(),
+            "rate": self.rate_per_km,
+            "currency": self.currency,
+        }
 
 
 class PerDiemRate(models.Model):
@@ -415,8 +454,11 @@ class PerDiemRate(models.Model):
 
     def __str__(self) -> str:
         return gettext("%(country)s: %(full)s %(currency)s a full day, %(partial)s a partial day") % {
-            "country": self.country, "full": self.full_day, "partial": self.partial_day, "currency": self.currency,
-        }  # fmt: skip
+            "country": self.country,
+            "full": self.full_day,
+            "partial": self.partial_day,
+            "currency": self.currency,
+        }
 
 
 class Receipt(models.Model):
@@ -464,13 +506,20 @@ class Expense(models.Model):
     )
     description = models.CharField(max_length=300, blank=True, verbose_name=_("description"))
     amount = models.DecimalField(
-        max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))], blank=True,
-        help_text=_("Computed for mileage and per-diem categories."), verbose_name=_("amount"),
-    )  # fmt: skip
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        blank=True,
+        help_text=_("Computed for mileage and per-diem categories."),
+        verbose_name=_("amount"),
+    )
     currency = models.CharField(
-        max_length=3, validators=[validate_currency], blank=True,
-        help_text=_("Taken from the rate for mileage and per-diem categories."), verbose_name=_("currency"),
-    )  # fmt: skip
+        max_length=3,
+        validators=[validate_currency],
+        blank=True,
+        help_text=_("Taken from the rate for mileage and per-diem categories."),
+        verbose_name=_("currency"),
+    )
     billable = models.BooleanField(default=False, verbose_name=_("billable"))
     project = models.ForeignKey(
         "timesheets.Project",
@@ -492,9 +541,13 @@ class Expense(models.Model):
     # Mileage (category kind "mileage"): the amount is distance × the vehicle type's rate.
     vehicle = models.CharField(max_length=12, choices=VehicleType.choices, blank=True, verbose_name=_("vehicle type"))
     distance_km = models.DecimalField(
-        max_digits=9, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0.01"))],
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
         verbose_name=_("distance (km)"),
-    )  # fmt: skip
+    )
     route_from = models.CharField(max_length=200, blank=True, verbose_name=_("from"))
     route_to = models.CharField(max_length=200, blank=True, verbose_name=_("to"))
     # Per diem (category kind "per_diem"): full days × full rate + partial days × partial rate.
@@ -527,7 +580,9 @@ class Expense(models.Model):
         ordering = ["-date", "-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="expense_amount_positive"),
-            models.CheckConstraint(condition=~Q(billable=True) | Q(project__isnull=False), name="expense_billable_has_project"),
+            models.CheckConstraint(
+                condition=~Q(billable=True) | Q(project__isnull=False), name="expense_billable_has_project"
+            ),
         ]
         indexes = [models.Index(fields=["project", "date"], name="expense_project_date")]
 

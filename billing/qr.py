@@ -181,8 +181,15 @@ def _swiss_qr_bill_class() -> type:
                 self.payment_line = line
             if line:
                 above = 1  # mm, as qrbill draws (room for the top line's scissors)
-                group.add(dwg.line(start=(mm(RECEIPT_WIDTH), mm(above)), end=(mm(RECEIPT_WIDTH), mm(BILL_HEIGHT - above)),
-                                   stroke="black", stroke_dasharray="2 2", fill="none"))  # fmt: skip
+                group.add(
+                    dwg.line(
+                        start=(mm(RECEIPT_WIDTH), mm(above)),
+                        end=(mm(RECEIPT_WIDTH), mm(BILL_HEIGHT - above)),
+                        stroke="black",
+                        stroke_dasharray="2 2",
+                        fill="none",
+                    )
+                )
                 scissors = dwg.path(
                     d=SCISSORS_SVG_PATH, style="fill:#000000;fill-opacity:1;fill-rule:nonzero;stroke:none"
                 )
@@ -201,8 +208,13 @@ def _swiss_qr_bill_class() -> type:
             group = grp.add(dwg.g(id="swiss-cross"))
 
             def rect(width: float, height: float, fill: str) -> None:
-                group.add(dwg.rect(insert=(centre_x - mm(width / 2), centre_y - mm(height / 2)),
-                                   size=(mm(width), mm(height)), fill=fill))  # fmt: skip
+                group.add(
+                    dwg.rect(
+                        insert=(centre_x - mm(width / 2), centre_y - mm(height / 2)),
+                        size=(mm(width), mm(height)),
+                        fill=fill,
+                    )
+                )
 
             rect(CROSS_WHITE_MM, CROSS_WHITE_MM, "white")
             rect(CROSS_BLACK_MM, CROSS_BLACK_MM, "black")
@@ -237,18 +249,29 @@ def qr_bill(invoice: Invoice) -> Any:
     reference = payment_reference(invoice)
     debtor = None
     if debtor_address["postcode"] and debtor_address["city"]:
-        debtor = {"name": buyer_of(invoice)["name"][:70], "street": debtor_address["street"][:70],
-                  "pcode": debtor_address["postcode"], "city": debtor_address["city"][:35],
-                  "country": debtor_address["country"]}  # fmt: skip
+        debtor = {
+            "name": buyer_of(invoice)["name"][:70],
+            "street": debtor_address["street"][:70],
+            "pcode": debtor_address["postcode"],
+            "city": debtor_address["city"][:35],
+            "country": debtor_address["country"],
+        }
     return _swiss_qr_bill_class()(
-        account=seller["iban"], creditor={"name": seller["name"][:70], "street": creditor["street"][:70],
-                                          "pcode": creditor["postcode"], "city": creditor["city"][:35],
-                                          "country": creditor["country"]},
-        amount=f"{invoice.total:.2f}", currency=invoice.currency, debtor=debtor,
+        account=seller["iban"],
+        creditor={
+            "name": seller["name"][:70],
+            "street": creditor["street"][:70],
+            "pcode": creditor["postcode"],
+            "city": creditor["city"][:35],
+            "country": creditor["country"],
+        },
+        amount=f"{invoice.total:.2f}",
+        currency=invoice.currency,
+        debtor=debtor,
         reference_number=reference.value if reference else None,
         additional_information=_additional_information(invoice),
         language=invoice_language(invoice),
-    )  # fmt: skip
+    )
 
 
 def qr_bill_svg(invoice: Invoice) -> str:

@@ -63,9 +63,25 @@ class InvoiceResource(_SafeResource):
 
     class Meta:
         model = Invoice
-        fields = ("id", "number", "kind", "status", "client", "period_start", "period_end", "issue_date", "due_date",
-                  "currency", "vat_rate", "subtotal", "vat_amount", "total", "amount_paid", "open_amount",
-                  "payment_status")  # fmt: skip
+        fields = (
+            "id",
+            "number",
+            "kind",
+            "status",
+            "client",
+            "period_start",
+            "period_end",
+            "issue_date",
+            "due_date",
+            "currency",
+            "vat_rate",
+            "subtotal",
+            "vat_amount",
+            "total",
+            "amount_paid",
+            "open_amount",
+            "payment_status",
+        )
         export_order = fields
 
 
@@ -76,8 +92,23 @@ class InvoiceLineResource(_SafeResource):
 
     class Meta:
         model = InvoiceLine
-        fields = ("id", "invoice", "invoice_number", "position", "kind", "description", "project", "task",
-                  "rate_effective_date", "quantity", "unit", "unit_price", "amount", "vat_rate", "entry_count")  # fmt: skip
+        fields = (
+            "id",
+            "invoice",
+            "invoice_number",
+            "position",
+            "kind",
+            "description",
+            "project",
+            "task",
+            "rate_effective_date",
+            "quantity",
+            "unit",
+            "unit_price",
+            "amount",
+            "vat_rate",
+            "entry_count",
+        )
         export_order = fields
 
 
@@ -99,16 +130,37 @@ class ExpenseResource(_SafeResource):
 
     class Meta:
         model = Expense
-        fields = ("id", "date", "vendor", "category", "description", "amount", "currency", "billable", "project",
-                  "status", "invoice", "receipt_sha256", "notes", "vehicle", "distance_km", "route_from", "route_to",
-                  "per_diem_country", "full_days", "partial_days")  # fmt: skip
+        fields = (
+            "id",
+            "date",
+            "vendor",
+            "category",
+            "description",
+            "amount",
+            "currency",
+            "billable",
+            "project",
+            "status",
+            "invoice",
+            "receipt_sha256",
+            "notes",
+            "vehicle",
+            "distance_km",
+            "route_from",
+            "route_to",
+            "per_diem_country",
+            "full_days",
+            "partial_days",
+        )
         export_order = fields
 
 
 RESOURCES: dict[str, type[resources.ModelResource]] = {
-    "invoices": InvoiceResource, "invoice_lines": InvoiceLineResource, "payments": PaymentResource,
+    "invoices": InvoiceResource,
+    "invoice_lines": InvoiceLineResource,
+    "payments": PaymentResource,
     "expenses": ExpenseResource,
-}  # fmt: skip
+}
 
 
 def export(name: str, queryset: QuerySet[Any], file_format: str) -> HttpResponse:
@@ -116,18 +168,42 @@ def export(name: str, queryset: QuerySet[Any], file_format: str) -> HttpResponse
     return file_response(dataset, file_format, name)
 
 
-REGISTER_COLUMNS = ("number", "kind", "status", "client", "issue_date", "due_date", "currency", "net", "vat", "total",
-                    "paid", "open", "payment_status")  # fmt: skip
+REGISTER_COLUMNS = (
+    "number",
+    "kind",
+    "status",
+    "client",
+    "issue_date",
+    "due_date",
+    "currency",
+    "net",
+    "vat",
+    "total",
+    "paid",
+    "open",
+    "payment_status",
+)
 
 
 def register_rows(invoices: QuerySet[Invoice]) -> list[dict[str, Any]]:
     return [
-        {"number": i.number, "kind": i.kind, "status": i.status, "client": i.client.name,
-         "issue_date": i.issue_date.isoformat() if i.issue_date else "", "due_date": i.due_date.isoformat() if i.due_date else "",
-         "currency": i.currency, "net": str(i.subtotal), "vat": str(i.vat_amount), "total": str(i.total),
-         "paid": str(i.amount_paid), "open": str(i.open_amount), "payment_status": i.payment_status}
+        {
+            "number": i.number,
+            "kind": i.kind,
+            "status": i.status,
+            "client": i.client.name,
+            "issue_date": i.issue_date.isoformat() if i.issue_date else "",
+            "due_date": i.due_date.isoformat() if i.due_date else "",
+            "currency": i.currency,
+            "net": str(i.subtotal),
+            "vat": str(i.vat_amount),
+            "total": str(i.total),
+            "paid": str(i.amount_paid),
+            "open": str(i.open_amount),
+            "payment_status": i.payment_status,
+        }
         for i in invoices
-    ]  # fmt: skip
+    ]
 
 
 def register_export(invoices: QuerySet[Invoice], file_format: str) -> HttpResponse:
@@ -154,11 +230,30 @@ def journal_csv(invoices: QuerySet[Invoice], payments: QuerySet[Payment], accoun
         for account, amount in ((accounts["revenue"], inv.subtotal), (accounts["vat"], inv.vat_amount)):
             if not amount:
                 continue
-            debit, credit = (accounts["receivables"], account) if sign * amount > 0 else (account, accounts["receivables"])
-            writer.writerow([inv.issue_date.isoformat() if inv.issue_date else "", inv.number, debit, credit,
-                             f"{abs(amount):.2f}", inv.currency, _safe(text)])  # fmt: skip
+            debit, credit = (
+                (accounts["receivables"], account) if sign * amount > 0 else (account, accounts["receivables"])
+            )
+            writer.writerow(
+                [
+                    inv.issue_date.isoformat() if inv.issue_date else "",
+                    inv.number,
+                    debit,
+                    credit,
+                    f"{abs(amount):.2f}",
+                    inv.currency,
+                    _safe(text),
+                ]
+            )
     for pay in payments:
-        writer.writerow([pay.date.isoformat(), pay.invoice.number, accounts["bank"], accounts["receivables"],
-                         f"{pay.amount:.2f}", pay.invoice.currency,
-                         _safe(f"Payment {pay.reference}".strip())])  # fmt: skip
+        writer.writerow(
+            [
+                pay.date.isoformat(),
+                pay.invoice.number,
+                accounts["bank"],
+                accounts["receivables"],
+                f"{pay.amount:.2f}",
+                pay.invoice.currency,
+                _safe(f"Payment {pay.reference}".strip()),
+            ]
+        )
     return out.getvalue()

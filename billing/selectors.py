@@ -61,9 +61,14 @@ def billable_entries(*, client: Client, period_start: date, period_end: date) ->
     """Approved, billable, uninvoiced, finished entries of ``client``'s projects dated in
     the period (the entry's local date, inclusive)."""
     return TimeEntry.objects.filter(
-        project__client=client, date__gte=period_start, date__lte=period_end,
-        status=EntryStatus.APPROVED, billable=True, invoice_id__isnull=True, end__isnull=False,
-    )  # fmt: skip
+        project__client=client,
+        date__gte=period_start,
+        date__lte=period_end,
+        status=EntryStatus.APPROVED,
+        billable=True,
+        invoice_id__isnull=True,
+        end__isnull=False,
+    )
 
 
 def time_groups(*, client: Client, period_start: date, period_end: date) -> list[dict[str, Any]]:
@@ -80,9 +85,13 @@ def time_groups(*, client: Client, period_start: date, period_end: date) -> list
 
 def billable_expenses(*, client: Client, period_start: date, period_end: date) -> QuerySet[Expense]:
     return Expense.objects.filter(
-        project__client=client, date__gte=period_start, date__lte=period_end,
-        billable=True, status=ExpenseStatus.APPROVED, invoice__isnull=True,
-    ).select_related("vendor", "category", "project")  # fmt: skip
+        project__client=client,
+        date__gte=period_start,
+        date__lte=period_end,
+        billable=True,
+        status=ExpenseStatus.APPROVED,
+        invoice__isnull=True,
+    ).select_related("vendor", "category", "project")
 
 
 # --- Reports ------------------------------------------------------------------------------
@@ -114,21 +123,35 @@ def spending_analytics(*, user: Any, filters: SpendingFilters, top: int = 10) ->
     def rows(values: list[str], order: list[str], limit: int | None = None) -> list[dict[str, Any]]:
         data = qs.values(*values, "currency").annotate(amount=Sum("amount"), count=Count("id")).order_by(*order)
         out = [
-            {**{k: (v.isoformat() if isinstance(v, date) else (str(v) if v is not None else None)) for k, v in r.items()
-                if k not in ("amount", "count")},
-             "amount": str(r["amount"]), "count": r["count"]}
+            {
+                **{
+                    k: (v.isoformat() if isinstance(v, date) else (str(v) if v is not None else None))
+                    for k, v in r.items()
+                    if k not in ("amount", "count")
+                },
+                "amount": str(r["amount"]),
+                "count": r["count"],
+            }
             for r in (data[:limit] if limit else data)
-        ]  # fmt: skip
+        ]
         return out
 
-    by_month = qs.annotate(month=TruncMonth("date")).values("month", "currency").annotate(
-        amount=Sum("amount"), count=Count("id")
-    ).order_by("month", "currency")
+    by_month = (
+        qs.annotate(month=TruncMonth("date"))
+        .values("month", "currency")
+        .annotate(amount=Sum("amount"), count=Count("id"))
+        .order_by("month", "currency")
+    )
     return {
         "by_month": [
-            {"month": r["month"].strftime("%Y-%m"), "currency": r["currency"], "amount": str(r["amount"]),
-             "count": r["count"]} for r in by_month
-        ],  # fmt: skip
+            {
+                "month": r["month"].strftime("%Y-%m"),
+                "currency": r["currency"],
+                "amount": str(r["amount"]),
+                "count": r["count"],
+            }
+            for r in by_month
+        ],
         "by_vendor": rows(["vendor__name"], ["-amount"]),
         "by_category": rows(["category__name"], ["-amount"]),
         "top_projects": rows(["project__name"], ["-amount"], limit=top),
@@ -146,15 +169,29 @@ def invoice_register(*, user: Any, year: int | None = None) -> QuerySet[Invoice]
 def billing_summary(*, user: Any, today: date) -> list[dict[str, Any]]:
     """Per currency: invoiced total, paid, open and overdue amounts of issued invoices."""
     zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
-    qs = _gate(user, Invoice.objects.filter(status=InvoiceStatus.ISSUED, kind="invoice").exclude(payment_status="credited"))
-    data = qs.values("currency").annotate(
-        invoiced=Coalesce(Sum("total"), zero),
-        paid=Coalesce(Sum("amount_paid"), zero),
-        overdue=Coalesce(Sum(F("total") - F("amount_paid"), filter=Q(due_date__lt=today) & ~Q(payment_status="paid")), zero),
-        count=Count("id"),
-    ).order_by("currency")
+    qs = _gate(
+        user, Invoice.objects.filter(status=InvoiceStatus.ISSUED, kind="invoice").exclude(payment_status="credited")
+    )
+    data = (
+        qs.values("currency")
+        .annotate(
+            invoiced=Coalesce(Sum("total"), zero),
+            paid=Coalesce(Sum("amount_paid"), zero),
+            overdue=Coalesce(
+                Sum(F("total") - F("amount_paid"), filter=Q(due_date__lt=today) & ~Q(payment_status="paid")), zero
+            ),
+            count=Count("id"),
+        )
+        .order_by("currency")
+    )
     return [
-        {"currency": r["currency"], "count": r["count"], "invoiced": str(r["invoiced"]), "paid": str(r["paid"]),
-         "open": str(r["invoiced"] - r["paid"]), "overdue": str(r["overdue"])}
+        {
+            "currency": r["currency"],
+            "count": r["count"],
+            "invoiced": str(r["invoiced"]),
+            "paid": str(r["paid"]),
+            "open": str(r["invoiced"] - r["paid"]),
+            "overdue": str(r["overdue"]),
+        }
         for r in data
-    ]  # fmt: skip
+    ]

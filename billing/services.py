@@ -132,8 +132,23 @@ def _recompute_totals(invoice: Invoice, pairs: list[tuple[Decimal, Decimal]] | N
 # --- Drafts ----------------------------------------------------------------------------------
 
 
-_LINE_COLUMNS = ("invoice_id", "position", "kind", "description", "project_id", "task_id", "expense_id",
-                 "rate_effective_date", "seconds", "entry_count", "quantity", "unit", "unit_price", "amount", "vat_rate")  # fmt: skip
+_LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "description",
+    "project_id",
+    "task_id",
+    "expense_id",
+    "rate_effective_date",
+    "seconds",
+    "entry_count",
+    "quantity",
+    "unit",
+    "unit_price",
+    "amount",
+    "vat_rate",
+)
 
 
 def _insert_lines(rows: list[tuple[Any, ...]]) -> None:
@@ -190,14 +205,19 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
         raise CurrencyMismatch(details={"client_currency": invoice.currency, "currencies": foreign})
 
     project_names = dict(Project.objects.filter(pk__in={g["project_id"] for g in groups}).values_list("pk", "name"))
-    task_names = dict(Task.objects.filter(pk__in={g["task_id"] for g in groups if g["task_id"]}).values_list("pk", "name"))
+    task_names = dict(
+        Task.objects.filter(pk__in={g["task_id"] for g in groups if g["task_id"]}).values_list("pk", "name")
+    )
     rates_per_target: dict[tuple[Any, Any], int] = defaultdict(int)
     for g in groups:
         rates_per_target[(g["project_id"], g["task_id"])] += 1
 
     def order(g: dict[str, Any]) -> tuple[str, str, date]:
-        return (project_names.get(g["project_id"], ""), task_names.get(g["task_id"], ""),
-                g["rate_effective_date"] or date.min)  # fmt: skip
+        return (
+            project_names.get(g["project_id"], ""),
+            task_names.get(g["task_id"], ""),
+            g["rate_effective_date"] or date.min,
+        )
 
     if not fresh:
         invoice.lines.filter(kind__in=[LineKind.TIME, LineKind.EXPENSE]).delete()
@@ -216,22 +236,63 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
             text += f" – {task_names.get(g['task_id'], '')}"
         if rates_per_target[(g["project_id"], g["task_id"])] > 1 and g["rate_effective_date"]:
             text += _document_text(invoice, gettext_noop(" (rate from %(date)s)"), date=g["rate_effective_date"])
-        rows.append((invoice_id, len(rows) + 1, LineKind.TIME.value, text[:500], uuid_prep(g["project_id"], connection),
-                     uuid_prep(g["task_id"], connection), None, g["rate_effective_date"], seconds, g["entries"],
-                     quantity, "h", rate, amount, vat_rate))  # fmt: skip
+        rows.append(
+            (
+                invoice_id,
+                len(rows) + 1,
+                LineKind.TIME.value,
+                text[:500],
+                uuid_prep(g["project_id"], connection),
+                uuid_prep(g["task_id"], connection),
+                None,
+                g["rate_effective_date"],
+                seconds,
+                g["entries"],
+                quantity,
+                "h",
+                rate,
+                amount,
+                vat_rate,
+            )
+        )
         pairs.append((amount, vat_rate))
     for expense in sorted(expenses, key=lambda e: (e.date, str(e.pk))):
-        label = " – ".join(x for x in [expense.category.name if expense.category else _document_text(invoice, gettext_noop("Expense")),
-                                       expense.vendor.name if expense.vendor else "", expense.description] if x)
-        rows.append((invoice_id, len(rows) + 1, LineKind.EXPENSE.value, f"{label} ({_document_date(invoice, expense.date)})"[:500],
-                     uuid_prep(expense.project_id, connection), None, uuid_prep(expense.pk, connection), None, 0, 0,
-                     Decimal("1.00"), "pc", expense.amount, expense.amount, vat_rate))  # fmt: skip
+        label = " – ".join(
+            x
+            for x in [
+                expense.category.name if expense.category else _document_text(invoice, gettext_noop("Expense")),
+                expense.vendor.name if expense.vendor else "",
+                expense.description,
+            ]
+            if x
+        )
+        rows.append(
+            (
+                invoice_id,
+                len(rows) + 1,
+                LineKind.EXPENSE.value,
+                f"{label} ({_document_date(invoice, expense.date)})"[:500],
+                uuid_prep(expense.project_id, connection),
+                None,
+                uuid_prep(expense.pk, connection),
+                None,
+                0,
+                0,
+                Decimal("1.00"),
+                "pc",
+                expense.amount,
+                expense.amount,
+                vat_rate,
+            )
+        )
         pairs.append((expense.amount, vat_rate))
     _insert_lines(rows)
     if not fresh:
         # Extra and discount lines keep their order after the generated ones.
         position = len(rows)
-        for offset, line in enumerate(invoice.lines.filter(kind__in=[LineKind.EXTRA, LineKind.DISCOUNT]).order_by("position", "id"), 1):
+        for offset, line in enumerate(
+            invoice.lines.filter(kind__in=[LineKind.EXTRA, LineKind.DISCOUNT]).order_by("position", "id"), 1
+        ):
             if line.position != position + offset:
                 line.position = position + offset
                 line.save(update_fields=["position"])
@@ -241,9 +302,10 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
 def open_drafts_overlapping(*, client: Client, period_start: date, period_end: date) -> list[Invoice]:
     """The client's open drafts whose period shares a day with [period_start, period_end]."""
     return list(
-        Invoice.objects.filter(client=client, status=InvoiceStatus.DRAFT, period_start__lte=period_end,
-                               period_end__gte=period_start).order_by("period_start")
-    )  # fmt: skip
+        Invoice.objects.filter(
+            client=client, status=InvoiceStatus.DRAFT, period_start__lte=period_end, period_end__gte=period_start
+        ).order_by("period_start")
+    )
 
 
 def invoice_create_draft(*, client: Client, period_start: date, period_end: date, actor: Any) -> Invoice:
@@ -261,13 +323,22 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
         overlapping = open_drafts_overlapping(client=client, period_start=period_start, period_end=period_end)
         if overlapping:
             other = overlapping[0]
-            raise InvoiceDraftOverlaps(details={"draft": str(other.pk), "period_start": other.period_start.isoformat(),
-                                                "period_end": other.period_end.isoformat()})  # fmt: skip
+            raise InvoiceDraftOverlaps(
+                details={
+                    "draft": str(other.pk),
+                    "period_start": other.period_start.isoformat(),
+                    "period_end": other.period_end.isoformat(),
+                }
+            )
         invoice = Invoice(
-            client=client, period_start=period_start, period_end=period_end, currency=client.currency.upper(),
-            vat_rate=client.vat_rate, payment_terms_days=client.payment_terms_days,
+            client=client,
+            period_start=period_start,
+            period_end=period_end,
+            currency=client.currency.upper(),
+            vat_rate=client.vat_rate,
+            payment_terms_days=client.payment_terms_days,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )  # fmt: skip
+        )
         # Field validation only: a new draft has no number, and the period order is checked above.
         full_clean(invoice, exclude=["client", "created_by"], constraints=False)
         invoice.save()
@@ -291,7 +362,9 @@ def invoice_regenerate(*, invoice: Invoice, actor: Any) -> Invoice:
         _build_lines(invoice)
         invoice.lines.update(vat_rate=invoice.vat_rate)
         _recompute_totals(invoice)
-        audit.record(actor=actor, action="invoice.regenerated", obj=invoice, before=before, after=audit.snapshot(invoice))
+        audit.record(
+            actor=actor, action="invoice.regenerated", obj=invoice, before=before, after=audit.snapshot(invoice)
+        )
     return invoice
 
 
@@ -322,13 +395,23 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
         before = audit.snapshot(invoice)
         pk = invoice.pk
         invoice.delete()
-        audit.record(actor=actor, action="invoice.draft_deleted", object_type="billing.invoice", object_id=pk, before=before)
+        audit.record(
+            actor=actor, action="invoice.draft_deleted", object_type="billing.invoice", object_id=pk, before=before
+        )
 
 
 def invoice_line_add(
-    *, invoice: Invoice, actor: Any, description: str, quantity: Decimal, unit_price: Decimal,
-    unit: str = "pc", vat_rate: Decimal | None = None, kind: str = LineKind.EXTRA, vat_category: str = "",
-) -> InvoiceLine:  # fmt: skip
+    *,
+    invoice: Invoice,
+    actor: Any,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    unit: str = "pc",
+    vat_rate: Decimal | None = None,
+    kind: str = LineKind.EXTRA,
+    vat_category: str = "",
+) -> InvoiceLine:
     """An extra line (or a discount, with a negative price) on a draft."""
     if kind not in (LineKind.EXTRA, LineKind.DISCOUNT):
         raise _invalid("kind", gettext("Only extra and discount lines can be added by hand."))
@@ -340,10 +423,17 @@ def invoice_line_add(
             unit_price = -unit_price
         last = invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0
         line = InvoiceLine(
-            invoice=invoice, position=last + 1, kind=kind, description=description, quantity=quantity, unit=unit,
-            unit_price=unit_price, amount=line_amount(quantity, unit_price),
-            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate, vat_category=vat_category,
-        )  # fmt: skip
+            invoice=invoice,
+            position=last + 1,
+            kind=kind,
+            description=description,
+            quantity=quantity,
+            unit=unit,
+            unit_price=unit_price,
+            amount=line_amount(quantity, unit_price),
+            vat_rate=invoice.vat_rate if vat_rate is None else vat_rate,
+            vat_category=vat_category,
+        )
         full_clean(line, exclude=["invoice", "project", "task", "expense"])
         line.save()
         _recompute_totals(invoice)
@@ -352,40 +442,67 @@ def invoice_line_add(
 
 
 def invoice_discount_add(
-    *, invoice: Invoice, actor: Any, description: str = "Discount", amount: Decimal | None = None,
+    *,
+    invoice: Invoice,
+    actor: Any,
+    description: str = "Discount",
+    amount: Decimal | None = None,
     percent: Decimal | None = None,
-) -> list[InvoiceLine]:  # fmt: skip
+) -> list[InvoiceLine]:
     """A fixed discount (at the invoice's VAT rate) or a percentage of the current lines,
     one discount line per VAT rate so each rate's base shrinks by its own share."""
     if (amount is None) == (percent is None):
         raise _invalid("amount", gettext("Give either amount or percent."))
     if (amount is not None and amount <= 0) or (percent is not None and not (0 < percent <= 100)):
-        raise _invalid("amount" if amount is not None else "percent", gettext("Must be positive (percent at most 100)."))
+        raise _invalid(
+            "amount" if amount is not None else "percent", gettext("Must be positive (percent at most 100).")
+        )
     if amount is not None:
-        return [invoice_line_add(invoice=invoice, actor=actor, description=description, quantity=Decimal(1),
-                                 unit_price=amount, kind=LineKind.DISCOUNT)]  # fmt: skip
+        return [
+            invoice_line_add(
+                invoice=invoice,
+                actor=actor,
+                description=description,
+                quantity=Decimal(1),
+                unit_price=amount,
+                kind=LineKind.DISCOUNT,
+            )
+        ]
     percent = Decimal(percent or 0)
     groups = vat_breakdown([(line.amount, line.vat_rate) for line in invoice.lines.exclude(kind=LineKind.DISCOUNT)])
     return [
         invoice_line_add(
-            invoice=invoice, actor=actor, description=f"{description} {percent.normalize():f} %", quantity=Decimal(1),
-            unit_price=round_money(g.net * percent / HUNDRED), kind=LineKind.DISCOUNT, vat_rate=g.rate,
-        )  # fmt: skip
-        for g in groups if g.net > 0
+            invoice=invoice,
+            actor=actor,
+            description=f"{description} {percent.normalize():f} %",
+            quantity=Decimal(1),
+            unit_price=round_money(g.net * percent / HUNDRED),
+            kind=LineKind.DISCOUNT,
+            vat_rate=g.rate,
+        )
+        for g in groups
+        if g.net > 0
     ]
 
 
 def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> InvoiceLine:
     """Time and expense lines accept a new ``description`` only (their numbers come from
     the entries); extra and discount lines also ``quantity``, ``unit_price``, ``unit``."""
-    editable = {"description"} if line.kind in (LineKind.TIME, LineKind.EXPENSE) else {
-        "description", "quantity", "unit_price", "unit", "vat_rate", "vat_category"}
+    editable = (
+        {"description"}
+        if line.kind in (LineKind.TIME, LineKind.EXPENSE)
+        else {"description", "quantity", "unit_price", "unit", "vat_rate", "vat_category"}
+    )
     refused = set(changes) - editable
     with transaction.atomic():
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if refused:
-            raise _invalid(sorted(refused)[0], gettext("A %(kind)s line's %(field)s cannot be edited.") % {"kind": line.get_kind_display(), "field": sorted(refused)[0]})
+            raise _invalid(
+                sorted(refused)[0],
+                gettext("A %(kind)s line's %(field)s cannot be edited.")
+                % {"kind": line.get_kind_display(), "field": sorted(refused)[0]},
+            )
         line = InvoiceLine.objects.get(pk=line.pk)
         before = audit.snapshot(line)
         for name, value in changes.items():
@@ -408,7 +525,9 @@ def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
         invoice = _locked(line.invoice)
         _ensure_draft(invoice)
         if line.kind in (LineKind.TIME, LineKind.EXPENSE):
-            raise _invalid("kind", gettext("Time and expense lines follow the entries; make those non-billable and regenerate."))
+            raise _invalid(
+                "kind", gettext("Time and expense lines follow the entries; make those non-billable and regenerate.")
+            )
         before = audit.snapshot(line)
         line.delete()
         _recompute_totals(invoice)
@@ -470,22 +589,33 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
         # another invoice between the check and the update.
         list(db.for_update(entries, of=("self",)).values_list("id", flat=True))
         current = {
-            (g["project_id"], g["task_id"], g["rate_applied"], g["rate_effective_date"]): (int(g["seconds"] or 0), g["entries"])
-            for g in selectors.time_groups(client=client, period_start=invoice.period_start, period_end=invoice.period_end)
-        }  # fmt: skip
+            (g["project_id"], g["task_id"], g["rate_applied"], g["rate_effective_date"]): (
+                int(g["seconds"] or 0),
+                g["entries"],
+            )
+            for g in selectors.time_groups(
+                client=client, period_start=invoice.period_start, period_end=invoice.period_end
+            )
+        }
         drafted = _time_signature(invoice)
         expense_ids = set(invoice.lines.filter(kind=LineKind.EXPENSE).values_list("expense_id", flat=True))
         current_expenses = set(
             db.for_update(
-                selectors.billable_expenses(client=client, period_start=invoice.period_start, period_end=invoice.period_end),
+                selectors.billable_expenses(
+                    client=client, period_start=invoice.period_start, period_end=invoice.period_end
+                ),
                 of=("self",),
             ).values_list("id", flat=True)
         )
         if current != drafted or expense_ids != current_expenses:
-            raise InvoiceStale(details={
-                "time_lines_drafted": len(drafted), "time_lines_now": len(current),
-                "expenses_drafted": len(expense_ids), "expenses_now": len(current_expenses),
-            })  # fmt: skip
+            raise InvoiceStale(
+                details={
+                    "time_lines_drafted": len(drafted),
+                    "time_lines_now": len(current),
+                    "expenses_drafted": len(expense_ids),
+                    "expenses_now": len(current_expenses),
+                }
+            )
         from billing.completeness import ensure_complete  # issue #17: refuse what the law and EN 16931 need
 
         ensure_complete(invoice)
@@ -506,9 +636,12 @@ def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = Non
             status=ExpenseStatus.INVOICED, invoice=invoice, updated_at=timezone.now()
         )
         audit.record(
-            actor=actor, action="invoice.issued", obj=invoice, before=before,
+            actor=actor,
+            action="invoice.issued",
+            obj=invoice,
+            before=before,
             after={**audit.snapshot(invoice), "entries_invoiced": marked, "expenses_invoiced": len(current_expenses)},
-        )  # fmt: skip
+        )
         if render_pdf:
             from billing import issued
 
@@ -540,13 +673,24 @@ def invoice_void(*, invoice: Invoice, actor: Any) -> Invoice:
         invoice.status = InvoiceStatus.VOID
         invoice.save(update_fields=["status", "updated_at"])
         released = _release(invoice) if invoice.kind == InvoiceKind.INVOICE else (0, 0)
-        audit.record(actor=actor, action="invoice.voided", obj=invoice, before=before,
-                     after={**audit.snapshot(invoice), "entries_released": released[0]})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="invoice.voided",
+            obj=invoice,
+            before=before,
+            after={**audit.snapshot(invoice), "entries_released": released[0]},
+        )
     return invoice
 
 
-def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None = None,
-                        release_entries: bool = True, render_pdf: bool = True) -> Invoice:  # fmt: skip
+def invoice_credit_note(
+    *,
+    invoice: Invoice,
+    actor: Any,
+    issue_date: date | None = None,
+    release_entries: bool = True,
+    render_pdf: bool = True,
+) -> Invoice:
     """Issue a credit note reversing ``invoice`` in full (its own number series), mark
     the invoice credited, and (by default) make its time and expenses billable again so
     a corrected invoice can be drafted."""
@@ -559,31 +703,66 @@ def invoice_credit_note(*, invoice: Invoice, actor: Any, issue_date: date | None
         day = issue_date or timezone.localdate()
         seq, number = next_number(kind=InvoiceKind.CREDIT_NOTE, year=day.year)
         note = Invoice.objects.create(
-            kind=InvoiceKind.CREDIT_NOTE, status=InvoiceStatus.ISSUED, client=original.client,
-            period_start=original.period_start, period_end=original.period_end, currency=original.currency,
-            vat_rate=original.vat_rate, payment_terms_days=0, credits=original, seller=company_details(),
-            buyer=original.buyer, issue_date=day, due_date=day, issued_at=timezone.now(),
-            notes=_document_text(original, gettext_noop("Credit note for invoice %(number)s of %(date)s."), number=original.number,
-                                 date=original.issue_date),
-            payment_status=PaymentStatus.CREDITED, number=number, sequence_year=day.year, sequence_number=seq,
+            kind=InvoiceKind.CREDIT_NOTE,
+            status=InvoiceStatus.ISSUED,
+            client=original.client,
+            period_start=original.period_start,
+            period_end=original.period_end,
+            currency=original.currency,
+            vat_rate=original.vat_rate,
+            payment_terms_days=0,
+            credits=original,
+            seller=company_details(),
+            buyer=original.buyer,
+            issue_date=day,
+            due_date=day,
+            issued_at=timezone.now(),
+            notes=_document_text(
+                original,
+                gettext_noop("Credit note for invoice %(number)s of %(date)s."),
+                number=original.number,
+                date=original.issue_date,
+            ),
+            payment_status=PaymentStatus.CREDITED,
+            number=number,
+            sequence_year=day.year,
+            sequence_number=seq,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )  # fmt: skip
-        InvoiceLine.objects.bulk_create([
-            InvoiceLine(
-                invoice=note, position=line.position, kind=line.kind, description=line.description,
-                project_id=line.project_id, task_id=line.task_id, rate_effective_date=line.rate_effective_date,
-                seconds=line.seconds, entry_count=line.entry_count, quantity=-line.quantity, unit=line.unit,
-                unit_price=line.unit_price, amount=-line.amount, vat_rate=line.vat_rate, vat_category=line.vat_category,
-            )
-            for line in original.lines.all()
-        ])  # fmt: skip
+        )
+        InvoiceLine.objects.bulk_create(
+            [
+                InvoiceLine(
+                    invoice=note,
+                    position=line.position,
+                    kind=line.kind,
+                    description=line.description,
+                    project_id=line.project_id,
+                    task_id=line.task_id,
+                    rate_effective_date=line.rate_effective_date,
+                    seconds=line.seconds,
+                    entry_count=line.entry_count,
+                    quantity=-line.quantity,
+                    unit=line.unit,
+                    unit_price=line.unit_price,
+                    amount=-line.amount,
+                    vat_rate=line.vat_rate,
+                    vat_category=line.vat_category,
+                )
+                for line in original.lines.all()
+            ]
+        )
         _recompute_totals(note)
         before = audit.snapshot(original)
         original.payment_status = PaymentStatus.CREDITED
         original.save(update_fields=["payment_status", "updated_at"])
         released = _release(original) if release_entries else (0, 0)
-        audit.record(actor=actor, action="invoice.credited", obj=original, before=before,
-                     after={**audit.snapshot(original), "credit_note": number, "entries_released": released[0]})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="invoice.credited",
+            obj=original,
+            before=before,
+            after={**audit.snapshot(original), "credit_note": number, "entries_released": released[0]},
+        )
         audit.record(actor=actor, action="invoice.issued", obj=note, after=audit.snapshot(note))
         if render_pdf:
             from billing import issued
@@ -605,8 +784,9 @@ def _payment_status(invoice: Invoice, today: date) -> str:
     return PaymentStatus.PARTIALLY_PAID if invoice.amount_paid > 0 else PaymentStatus.OPEN
 
 
-def payment_record(*, invoice: Invoice, actor: Any, amount: Decimal, day: date, method: str = "bank_transfer",
-                   reference: str = "") -> Payment:  # fmt: skip
+def payment_record(
+    *, invoice: Invoice, actor: Any, amount: Decimal, day: date, method: str = "bank_transfer", reference: str = ""
+) -> Payment:
     """Record a (possibly partial) payment of an issued invoice; refuses more than the
     open amount (``payment_exceeds_open_amount``)."""
     with transaction.atomic():
@@ -620,8 +800,14 @@ def payment_record(*, invoice: Invoice, actor: Any, amount: Decimal, day: date, 
             raise _invalid("amount", gettext("Must be positive."))
         if amount > invoice.open_amount:
             raise PaymentExceedsOpen(details={"open": str(invoice.open_amount), "currency": invoice.currency})
-        payment = Payment(invoice=invoice, amount=amount, date=day, method=method, reference=reference,
-                          created_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
+        payment = Payment(
+            invoice=invoice,
+            amount=amount,
+            date=day,
+            method=method,
+            reference=reference,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
         full_clean(payment, exclude=["invoice", "created_by"])
         payment.save()
         invoice.amount_paid += amount
@@ -649,10 +835,12 @@ def invoices_mark_overdue(*, today: date | None = None) -> list[Invoice]:
     with transaction.atomic():
         due = list(
             Invoice.objects.select_for_update(skip_locked=True).filter(
-                kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED, due_date__lt=today,
+                kind=InvoiceKind.INVOICE,
+                status=InvoiceStatus.ISSUED,
+                due_date__lt=today,
                 payment_status__in=[PaymentStatus.OPEN, PaymentStatus.PARTIALLY_PAID],
             )
-        )  # fmt: skip
+        )
         for invoice in due:
             invoice.payment_status = PaymentStatus.OVERDUE
             invoice.save(update_fields=["payment_status", "updated_at"])
@@ -684,7 +872,9 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
     invoices_mark_overdue(today=today)
     now = timezone.now()
     contact = (settings.ETIME_BILLING_REMINDER_EMAIL or company_details()["email"] or "").strip()
-    users = list(User.objects.filter(is_active=True, groups__name=selectors.FINANCE_GROUP).distinct().order_by("username"))
+    users = list(
+        User.objects.filter(is_active=True, groups__name=selectors.FINANCE_GROUP).distinct().order_by("username")
+    )
     contact_user = User.objects.filter(is_active=True, email__iexact=contact).first() if contact else None
     if contact_user is not None:
         users.append(contact_user)  # notify_many mails a user listed twice once
@@ -698,23 +888,32 @@ def overdue_reminders_send(*, today: date | None = None, every_days: int = 7) ->
     )
     for invoice in candidates.select_related("client"):
         with transaction.atomic():
-            claimed = Invoice.objects.filter(pk=invoice.pk).filter(
-                Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=cutoff)
-            ).update(reminder_sent_at=now)
+            claimed = (
+                Invoice.objects.filter(pk=invoice.pk)
+                .filter(Q(reminder_sent_at__isnull=True) | Q(reminder_sent_at__lt=cutoff))
+                .update(reminder_sent_at=now)
+            )
             if claimed != 1:
                 continue
             # Lazy: notify() writes them in each recipient's language.
             # The date and amounts too, so each reads in the recipient's formats (1'234.50 in German).
-            facts = {"number": invoice.number, "client": invoice.client.name, "currency": invoice.currency,
-                     "due": _lazy_format(formatting.date_local, invoice.due_date),
-                     "total": _lazy_format(formatting.money, invoice.total),
-                     "paid": _lazy_format(formatting.money, invoice.amount_paid),
-                     "open": _lazy_format(formatting.money, invoice.open_amount)}  # fmt: skip
+            facts = {
+                "number": invoice.number,
+                "client": invoice.client.name,
+                "currency": invoice.currency,
+                "due": _lazy_format(formatting.date_local, invoice.due_date),
+                "total": _lazy_format(formatting.money, invoice.total),
+                "paid": _lazy_format(formatting.money, invoice.amount_paid),
+                "open": _lazy_format(formatting.money, invoice.open_amount),
+            }
             subject = format_lazy(gettext_lazy("Overdue: invoice {number} ({client})"), **facts)
             body = format_lazy(
-                gettext_lazy("Invoice {number} to {client} was due on {due}.\n"
-                             "Total {total} {currency}, paid {paid}, open {open} {currency}.\n"), **facts
-            )  # fmt: skip
+                gettext_lazy(
+                    "Invoice {number} to {client} was due on {due}.\n"
+                    "Total {total} {currency}, paid {paid}, open {open} {currency}.\n"
+                ),
+                **facts,
+            )
             records = notify_many(users, NotificationKind.INVOICE_OVERDUE, subject, body)
             if contact:
                 records.append(notify(None, NotificationKind.INVOICE_OVERDUE, subject, body, address=contact))
@@ -752,15 +951,34 @@ def receipt_read(receipt: Receipt) -> bytes:
     return bytes(data)
 
 
-EXPENSE_FIELDS = {"date", "vendor", "category", "description", "amount", "currency", "billable", "project",
-                  "employee", "notes", "status"}  # fmt: skip
+EXPENSE_FIELDS = {
+    "date",
+    "vendor",
+    "category",
+    "description",
+    "amount",
+    "currency",
+    "billable",
+    "project",
+    "employee",
+    "notes",
+    "status",
+}
 
 
-def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None = None, receipt_name: str = "",
-                 receipt_type: str = "") -> Expense:  # fmt: skip
+def expense_save(
+    *,
+    expense: Expense,
+    actor: Any,
+    receipt_file: IO[bytes] | None = None,
+    receipt_name: str = "",
+    receipt_type: str = "",
+) -> Expense:
     """Create or update an expense (not once it is invoiced: ``expense_locked``)."""
     with transaction.atomic():
-        stored = Expense.objects.select_for_update().filter(pk=expense.pk).first() if not expense._state.adding else None
+        stored = (
+            Expense.objects.select_for_update().filter(pk=expense.pk).first() if not expense._state.adding else None
+        )
         if stored is not None and (stored.status == ExpenseStatus.INVOICED or stored.invoice_id):
             raise ExpenseLocked()
         if expense.status == ExpenseStatus.INVOICED:
@@ -773,8 +991,13 @@ def expense_save(*, expense: Expense, actor: Any, receipt_file: IO[bytes] | None
             expense.created_by = actor
         full_clean(expense)
         expense.save()
-        audit.record(actor=actor, action=f"expense.{'updated' if stored else 'created'}", obj=expense,
-                     before=audit.snapshot(stored) if stored else None, after=audit.snapshot(expense))  # fmt: skip
+        audit.record(
+            actor=actor,
+            action=f"expense.{'updated' if stored else 'created'}",
+            obj=expense,
+            before=audit.snapshot(stored) if stored else None,
+            after=audit.snapshot(expense),
+        )
     return expense
 
 
@@ -797,16 +1020,25 @@ def _compute_allowance(expense: Expense) -> None:
         _clear(expense, _PER_DIEM_FIELDS)
         missing = [name for name in _MILEAGE_FIELDS if not getattr(expense, name)]
         if missing:
-            raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": required},
-                                   details={name: [required] for name in missing})  # fmt: skip
-        mileage = MileageRate.objects.filter(vehicle=expense.vehicle, valid_from__lte=expense.date).order_by("-valid_from").first()
+            raise ValidationFailed(
+                gettext("The input is invalid: %(first)s") % {"first": required},
+                details={name: [required] for name in missing},
+            )
+        mileage = (
+            MileageRate.objects.filter(vehicle=expense.vehicle, valid_from__lte=expense.date)
+            .order_by("-valid_from")
+            .first()
+        )
         if mileage is None:
             raise ExpenseRateMissing(details={"vehicle": expense.vehicle, "date": expense.date.isoformat()})
         expense.amount = round_money(Decimal(expense.distance_km or 0) * mileage.rate_per_km)
         expense.currency = mileage.currency
         if not expense.description:
             expense.description = gettext("%(start)s → %(end)s, %(km)s km") % {
-                "start": expense.route_from, "end": expense.route_to, "km": formatting.days(expense.distance_km)}
+                "start": expense.route_from,
+                "end": expense.route_to,
+                "km": formatting.days(expense.distance_km),
+            }
     elif kind == ExpenseKind.PER_DIEM:
         _clear(expense, _MILEAGE_FIELDS)
         expense.per_diem_country = (expense.per_diem_country or "").upper()
@@ -815,9 +1047,11 @@ def _compute_allowance(expense: Expense) -> None:
             raise _invalid("per_diem_country", required)
         if full + partial < 1:
             raise _invalid("full_days", gettext("Give at least one full or partial day."))
-        per_diem = PerDiemRate.objects.filter(
-            country=expense.per_diem_country, valid_from__lte=expense.date
-        ).order_by("-valid_from").first()
+        per_diem = (
+            PerDiemRate.objects.filter(country=expense.per_diem_country, valid_from__lte=expense.date)
+            .order_by("-valid_from")
+            .first()
+        )
         if per_diem is None:
             raise ExpenseRateMissing(details={"country": expense.per_diem_country, "date": expense.date.isoformat()})
         expense.full_days, expense.partial_days = full, partial
@@ -827,7 +1061,10 @@ def _compute_allowance(expense: Expense) -> None:
             raise _invalid("partial_days", gettext("The allowance for these days is zero."))
         if not expense.description:
             expense.description = gettext("Per diem %(country)s: %(full)s full, %(partial)s partial days") % {
-                "country": expense.per_diem_country, "full": full, "partial": partial}
+                "country": expense.per_diem_country,
+                "full": full,
+                "partial": partial,
+            }
     else:
         _clear(expense, _MILEAGE_FIELDS + _PER_DIEM_FIELDS)
         if expense.amount is None:
@@ -857,8 +1094,13 @@ def catalog_save(*, obj: Vendor | ExpenseCategory | MileageRate | PerDiemRate, a
         full_clean(obj)
         obj.save()
         noun = obj._meta.model_name
-        audit.record(actor=actor, action=f"{noun}.{'updated' if stored else 'created'}", obj=obj,
-                     before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip
+        audit.record(
+            actor=actor,
+            action=f"{noun}.{'updated' if stored else 'created'}",
+            obj=obj,
+            before=audit.snapshot(stored) if stored else None,
+            after=audit.snapshot(obj),
+        )
     return obj
 
 
@@ -869,8 +1111,13 @@ def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
         stored = type(obj).objects.filter(pk=obj.pk).first()
         full_clean(obj)
         obj.save()
-        audit.record(actor=actor, action=f"{obj._meta.model_name}.{'updated' if stored else 'created'}", obj=obj,
-                     before=audit.snapshot(stored) if stored else None, after=audit.snapshot(obj))  # fmt: skip
+        audit.record(
+            actor=actor,
+            action=f"{obj._meta.model_name}.{'updated' if stored else 'created'}",
+            obj=obj,
+            before=audit.snapshot(stored) if stored else None,
+            after=audit.snapshot(obj),
+        )
     return obj
 
 
@@ -880,11 +1127,14 @@ def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
         with transaction.atomic():
             before, pk, label = audit.snapshot(obj), obj.pk, obj._meta.label_lower
             obj.delete()
-            audit.record(actor=actor, action=f"{obj._meta.model_name}.deleted", object_type=label, object_id=pk,
-                         before=before)  # fmt: skip
+            audit.record(
+                actor=actor, action=f"{obj._meta.model_name}.deleted", object_type=label, object_id=pk, before=before
+            )
     except ProtectedError:
-        raise ValidationFailed(gettext("It is still used by expenses; deactivate it instead."),
-                               details={"non_field_errors": [gettext("Still referenced.")]}) from None
+        raise ValidationFailed(
+            gettext("It is still used by expenses; deactivate it instead."),
+            details={"non_field_errors": [gettext("Still referenced.")]},
+        ) from None
 
 
 @dataclass
@@ -905,15 +1155,27 @@ def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) 
     for client in Client.objects.filter(active=True).order_by("name"):
         overlapping = open_drafts_overlapping(client=client, period_start=period_start, period_end=period_end)
         try:
-            if len(overlapping) == 1 and (overlapping[0].period_start, overlapping[0].period_end) == (period_start, period_end):
+            if len(overlapping) == 1 and (overlapping[0].period_start, overlapping[0].period_end) == (
+                period_start,
+                period_end,
+            ):
                 run.regenerated.append(invoice_regenerate(invoice=overlapping[0], actor=actor))
             elif overlapping:
                 names = ", ".join(str(d) for d in overlapping)
-                run.skipped.append((client, gettext("skipped: it has an open draft over part of the period (%(drafts)s); "
-                                                    "regenerate or delete that draft first") % {"drafts": names}))  # fmt: skip
+                run.skipped.append(
+                    (
+                        client,
+                        gettext(
+                            "skipped: it has an open draft over part of the period (%(drafts)s); "
+                            "regenerate or delete that draft first"
+                        )
+                        % {"drafts": names},
+                    )
+                )
             else:
-                run.made.append(invoice_create_draft(client=client, period_start=period_start, period_end=period_end,
-                                                     actor=actor))  # fmt: skip
+                run.made.append(
+                    invoice_create_draft(client=client, period_start=period_start, period_end=period_end, actor=actor)
+                )
         except InvoiceEmpty:
             run.empty.append(client)
         except (CurrencyMismatch, InvoiceDraftOverlaps) as exc:

@@ -48,10 +48,15 @@ RECENT_RUNS = 10
 class DeviceAdminForm(forms.ModelForm):
     comm_key = forms.IntegerField(
         label=_("Comm key"),
-        required=False, min_value=0, max_value=crypto.MAX_COMM_KEY, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        min_value=0,
+        max_value=crypto.MAX_COMM_KEY,
+        widget=forms.PasswordInput(render_value=False),
         help_text=_("The device's communication password. Leave blank to keep the current one."),
-    )  # fmt: skip
-    clear_comm_key = forms.BooleanField(required=False, label=_("Clear comm key"), help_text=_("Remove the comm key (the device has none)."))
+    )
+    clear_comm_key = forms.BooleanField(
+        required=False, label=_("Clear comm key"), help_text=_("Remove the comm key (the device has none).")
+    )
 
     class Meta:
         model = Device
@@ -61,42 +66,130 @@ class DeviceAdminForm(forms.ModelForm):
 class PushEmployeesForm(forms.Form):
     employees = forms.ModelMultipleChoiceField(
         queryset=Employee.objects.filter(device_user_id__isnull=False).order_by("code"),
-        required=False, widget=forms.SelectMultiple(attrs={"size": 20}),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 20}),
         help_text=_("Employees with a device user id. Leave empty and tick 'all' to push everyone."),
-    )  # fmt: skip
+    )
     everyone = forms.BooleanField(required=False, label=_("All employees with a device user id"))
 
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     form = DeviceAdminForm
-    list_display = ("name", "protocol", "address", "status_badge", "last_success_at", "next_sync_at", "alert", "enabled",
-                    "push_trust")  # fmt: skip
+    list_display = (
+        "name",
+        "protocol",
+        "address",
+        "status_badge",
+        "last_success_at",
+        "next_sync_at",
+        "alert",
+        "enabled",
+        "push_trust",
+    )
     list_filter = ("status", "protocol", "enabled", "location", "transport")
     search_fields = ("name", "host", "serial_number", "model")
     list_select_related = ("location",)
     actions = ["sync_now", "read_info", "set_time", "push_employees", "pull_users"]
     readonly_fields = (
-        "has_comm_key", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at", "last_contact_at",
-        "next_sync_at", "failing_since", "consecutive_failures", "alerted_at", "clock_drift_seconds",
-        "clock_checked_at", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
-        "record_capacity", "watermark_position", "created_at", "updated_at", "recent_sync_runs", "push_trust",
+        "has_comm_key",
+        "status",
+        "last_error_code",
+        "last_error",
+        "last_sync_at",
+        "last_success_at",
+        "last_contact_at",
+        "next_sync_at",
+        "failing_since",
+        "consecutive_failures",
+        "alerted_at",
+        "clock_drift_seconds",
+        "clock_checked_at",
+        "firmware",
+        "platform",
+        "mac",
+        "reported_name",
+        "user_count",
+        "record_count",
+        "record_capacity",
+        "watermark_position",
+        "created_at",
+        "updated_at",
+        "recent_sync_runs",
+        "push_trust",
         "push_version",
-    )  # fmt: skip
+    )
     fieldsets = (
         (None, {"fields": ("name", "vendor", "model", "location", "enabled")}),
-        (_("Connection"), {"fields": ("protocol", "host", "port", "transport", "comm_key", "clear_comm_key", "has_comm_key",
-                                   "timeout_seconds", "serial_number", "push_networks", "push_trust", "push_photos")}),
-        (_("Sync"), {"fields": ("poll_interval_seconds", "time_zone", "correct_clock", "clock_drift_threshold_seconds",
-                             "clear_log_after_sync")}),
-        (_("Status"), {"fields": ("status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
-                               "last_contact_at", "next_sync_at", "failing_since", "consecutive_failures", "alerted_at",
-                               "clock_drift_seconds", "clock_checked_at", "watermark_position")}),
-        (_("Read from the device"), {"fields": ("firmware", "platform", "mac", "reported_name", "user_count", "record_count",
-                                             "record_capacity", "push_version")}),
+        (
+            _("Connection"),
+            {
+                "fields": (
+                    "protocol",
+                    "host",
+                    "port",
+                    "transport",
+                    "comm_key",
+                    "clear_comm_key",
+                    "has_comm_key",
+                    "timeout_seconds",
+                    "serial_number",
+                    "push_networks",
+                    "push_trust",
+                    "push_photos",
+                )
+            },
+        ),
+        (
+            _("Sync"),
+            {
+                "fields": (
+                    "poll_interval_seconds",
+                    "time_zone",
+                    "correct_clock",
+                    "clock_drift_threshold_seconds",
+                    "clear_log_after_sync",
+                )
+            },
+        ),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "status",
+                    "last_error_code",
+                    "last_error",
+                    "last_sync_at",
+                    "last_success_at",
+                    "last_contact_at",
+                    "next_sync_at",
+                    "failing_since",
+                    "consecutive_failures",
+                    "alerted_at",
+                    "clock_drift_seconds",
+                    "clock_checked_at",
+                    "watermark_position",
+                )
+            },
+        ),
+        (
+            _("Read from the device"),
+            {
+                "fields": (
+                    "firmware",
+                    "platform",
+                    "mac",
+                    "reported_name",
+                    "user_count",
+                    "record_count",
+                    "record_capacity",
+                    "push_version",
+                )
+            },
+        ),
         (_("Asset"), {"fields": ("purchase_date", "warranty_end", "created_at", "updated_at")}),
         (_("Sync runs"), {"fields": ("recent_sync_runs",)}),
-    )  # fmt: skip
+    )
 
     @admin.display(description=_("Address"))
     def address(self, obj: Device) -> str:
@@ -116,9 +209,11 @@ class DeviceAdmin(admin.ModelAdmin):
         if obj.push_from_anywhere:
             return format_html(
                 '<strong class="errornote" data-testid="push-open">{}</strong>',
-                _("Any address: whoever knows the serial number can push punches as this clock. "
-                  "Set the networks it may push from (or its location's)."),
-            )  # fmt: skip
+                _(
+                    "Any address: whoever knows the serial number can push punches as this clock. "
+                    "Set the networks it may push from (or its location's)."
+                ),
+            )
         source = _("own") if obj.push_networks.strip() else _("location's")
         return f"{', '.join(str(n) for n in networks)} ({source})"
 
@@ -143,17 +238,45 @@ class DeviceAdmin(admin.ModelAdmin):
         if not runs:
             return str(_("None yet."))
         rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((f"{r.started_at:%Y-%m-%d %H:%M:%S}", r.get_trigger_display(), r.get_status_display(), r.fetched,
-              r.created, r.duplicates, r.error_code or "") for r in runs),
-        )  # fmt: skip
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    f"{r.started_at:%Y-%m-%d %H:%M:%S}",
+                    r.get_trigger_display(),
+                    r.get_status_display(),
+                    r.fetched,
+                    r.created,
+                    r.duplicates,
+                    r.error_code or "",
+                )
+                for r in runs
+            ),
+        )
         more = reverse("admin:devices_syncrun_changelist") + f"?device__id__exact={obj.pk}"
-        heads = format_html_join("", "<th>{}</th>", ((h,) for h in (
-            _("Started"), _("Trigger"), _("Status"), _("Fetched"), _("Created"), _("Duplicates"), _("Error"))))
+        heads = format_html_join(
+            "",
+            "<th>{}</th>",
+            (
+                (h,)
+                for h in (
+                    _("Started"),
+                    _("Trigger"),
+                    _("Status"),
+                    _("Fetched"),
+                    _("Created"),
+                    _("Duplicates"),
+                    _("Error"),
+                )
+            ),
+        )
         return format_html(
             "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p><a href='{}'>{}</a></p>",
-            heads, rows, more, _("All sync runs"),
-        )  # fmt: skip
+            heads,
+            rows,
+            more,
+            _("All sync runs"),
+        )
 
     # --- saving through the services -------------------------------------------------------
     def save_model(self, request: HttpRequest, obj: Device, form: Any, change: bool) -> None:
@@ -197,41 +320,66 @@ class DeviceAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{device}: {exc.message}", messages.ERROR)
                 continue
             if run.status == SyncStatus.SUCCEEDED:
-                text = gettext("%(device)s: read %(fetched)d records, %(created)d new punches, %(duplicates)d already stored.")
-                self.message_user(request, text % {"device": device, "fetched": run.fetched, "created": run.created,
-                                                   "duplicates": run.duplicates}, messages.SUCCESS)  # fmt: skip
+                text = gettext(
+                    "%(device)s: read %(fetched)d records, %(created)d new punches, %(duplicates)d already stored."
+                )
+                self.message_user(
+                    request,
+                    text
+                    % {"device": device, "fetched": run.fetched, "created": run.created, "duplicates": run.duplicates},
+                    messages.SUCCESS,
+                )
             else:
                 text = gettext("%(device)s: sync %(status)s: %(code)s %(error)s") % {
-                    "device": device, "status": run.get_status_display().lower(), "code": run.error_code,
-                    "error": run.error}
-                self.message_user(request, text, messages.ERROR)  # fmt: skip
+                    "device": device,
+                    "status": run.get_status_display().lower(),
+                    "code": run.error_code,
+                    "error": run.error,
+                }
+                self.message_user(request, text, messages.ERROR)
 
     @admin.action(permissions=["change"], description=_("Read device info"))
     def read_info(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def read(device: Device) -> str:
             info = services.device_read_info(device=device, actor=request.user)
-            return gettext("serial %(serial)s, %(name)s, firmware %(firmware)s, platform %(platform)s, "
-                           "%(users)d users, %(records)d records") % {
-                "serial": info.serial, "name": info.device_name, "firmware": info.firmware, "platform": info.platform,
-                "users": info.user_count, "records": info.record_count}  # fmt: skip
+            return gettext(
+                "serial %(serial)s, %(name)s, firmware %(firmware)s, platform %(platform)s, "
+                "%(users)d users, %(records)d records"
+            ) % {
+                "serial": info.serial,
+                "name": info.device_name,
+                "firmware": info.firmware,
+                "platform": info.platform,
+                "users": info.user_count,
+                "records": info.record_count,
+            }
 
         self._each(request, queryset, read)
 
     @admin.action(permissions=["change"], description=_("Set device time to now (in the device's zone)"))
     def set_time(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
-        self._each(request, queryset,
-                   lambda d: gettext("clock set to %(time)s") % {
-                       "time": formatting.datetime_local(services.device_set_time(device=d, actor=request.user))})  # fmt: skip
+        self._each(
+            request,
+            queryset,
+            lambda d: (
+                gettext("clock set to %(time)s")
+                % {"time": formatting.datetime_local(services.device_set_time(device=d, actor=request.user))}
+            ),
+        )
 
     @admin.action(permissions=["change"], description=_("Pull users from the device and map them to employees"))
     def pull_users(self, request: HttpRequest, queryset: QuerySet[Device]) -> None:
         def pull(device: Device) -> str:
             result = services.device_pull_users(device=device, actor=request.user)
             text = gettext("%(users)d users: %(matched)d matched employees") % {
-                "users": len(result.users), "matched": len(result.matched)}  # fmt: skip
+                "users": len(result.users),
+                "matched": len(result.matched),
+            }
             if result.mapped:
                 text += gettext(", %(count)d newly mapped by card (%(names)s)") % {
-                    "count": len(result.mapped), "names": ", ".join(sorted(result.mapped.values()))}  # fmt: skip
+                    "count": len(result.mapped),
+                    "names": ", ".join(sorted(result.mapped.values())),
+                }
             if result.unmatched:
                 text += gettext(", no employee for user ids %(ids)s") % {"ids": ", ".join(result.unmatched[:20])}
             return text
@@ -254,7 +402,8 @@ class DeviceAdmin(admin.ModelAdmin):
                 def push(device: Device) -> str:
                     result = services.device_push_employees(device=device, employees=employees, actor=request.user)
                     text = ngettext("pushed %(count)d employee", "pushed %(count)d employees", len(result.pushed)) % {
-                        "count": len(result.pushed)}  # fmt: skip
+                        "count": len(result.pushed)
+                    }
                     if result.skipped:
                         text += gettext(", skipped %(count)d without a device user id") % {"count": len(result.skipped)}
                     if result.failed:
@@ -278,8 +427,18 @@ class DeviceAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(admin.ModelAdmin):
-    list_display = ("started_at", "device", "trigger", "status", "fetched", "created", "duplicates", "unmapped",
-                    "error_code", "duration")  # fmt: skip
+    list_display = (
+        "started_at",
+        "device",
+        "trigger",
+        "status",
+        "fetched",
+        "created",
+        "duplicates",
+        "unmapped",
+        "error_code",
+        "duration",
+    )
     list_filter = ("status", "trigger", "device")
     search_fields = ("device__name", "error_code", "error")
     list_select_related = ("device",)
@@ -303,12 +462,30 @@ class SyncRunAdmin(admin.ModelAdmin):
 class AdmsCommandAdmin(admin.ModelAdmin):
     """Commands for push devices; queued here, handed out on the device's next heartbeat."""
 
-    list_display = ("id", "device", "command", "status", "carries_secret", "created_at", "sent_at", "completed_at",
-                    "return_code")  # fmt: skip
+    list_display = (
+        "id",
+        "device",
+        "command",
+        "status",
+        "carries_secret",
+        "created_at",
+        "sent_at",
+        "completed_at",
+        "return_code",
+    )
     list_filter = ("status", "device")
     search_fields = ("command", "device__name")
-    fields = ("device", "command", "status", "carries_secret", "created_at", "sent_at", "completed_at", "return_code",
-              "result")  # fmt: skip
+    fields = (
+        "device",
+        "command",
+        "status",
+        "carries_secret",
+        "created_at",
+        "sent_at",
+        "completed_at",
+        "return_code",
+        "result",
+    )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         done = ("status", "carries_secret", "created_at", "sent_at", "completed_at", "return_code", "result")
@@ -335,7 +512,15 @@ class PushKnockAdmin(admin.ModelAdmin):
 
     list_display = ("serial_number", "last_address", "calls", "first_seen_at", "last_seen_at", "register")
     search_fields = ("serial_number", "last_address")
-    readonly_fields = ("serial_number", "last_address", "calls", "first_seen_at", "last_seen_at", "reported_at", "register")
+    readonly_fields = (
+        "serial_number",
+        "last_address",
+        "calls",
+        "first_seen_at",
+        "last_seen_at",
+        "reported_at",
+        "register",
+    )
 
     @admin.display(description=_("Register"))
     def register(self, obj: PushKnock) -> SafeString | str:
@@ -344,14 +529,16 @@ class PushKnockAdmin(admin.ModelAdmin):
         query = {"protocol": Protocol.ADMS, "serial_number": obj.serial_number}
         if obj.last_address:
             query["push_networks"] = obj.last_address
-        return format_html('<a href="{}?{}">{}</a>', reverse("admin:devices_device_add"), urlencode(query),
-                           _("Register this clock"))  # fmt: skip
+        return format_html(
+            '<a href="{}?{}">{}</a>', reverse("admin:devices_device_add"), urlencode(query), _("Register this clock")
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
 
 class _PhotoAdmin(admin.ModelAdmin):
     """A read-only list of photos taken at punches, whose images this admin serves (to those
@@ -391,7 +578,6 @@ class _PhotoAdmin(admin.ModelAdmin):
         return False
 
 
-
 @admin.register(PunchPhoto)
 class PunchPhotoAdmin(_PhotoAdmin):
     """Photos push clocks took at punches (kept only for clocks with *keep punch photos* on).
@@ -417,7 +603,9 @@ class KioskAddForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["location"].required = True
-        self.fields["location"].help_text = _("Where the kiosk stands; its punches count as that location's time clock.")
+        self.fields["location"].help_text = _(
+            "Where the kiosk stands; its punches count as that location's time clock."
+        )
 
 
 @admin.register(ClientDevice)
@@ -427,14 +615,37 @@ class ClientDeviceAdmin(admin.ModelAdmin):
     pairing code off the page that follows (shown once, valid ETIME_KIOSK_PAIRING_MINUTES).
     The credential itself is never shown."""
 
-    list_display = ("name", "kind", "owner", "location", "prefix", "paired_at", "created_at", "last_contact_at",
-                    "revoked_at", "take_photos")  # fmt: skip
+    list_display = (
+        "name",
+        "kind",
+        "owner",
+        "location",
+        "prefix",
+        "paired_at",
+        "created_at",
+        "last_contact_at",
+        "revoked_at",
+        "take_photos",
+    )
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "prefix", "owner__code", "owner__last_name")
     list_select_related = ("owner", "location")
-    readonly_fields = ("kind", "name", "owner", "location", "prefix", "user_agent", "created_at", "created_by",
-                       "paired_at", "pairing_code_expires_at", "last_contact_at", "revoked_at", "revoked_by",
-                       "take_photos")  # fmt: skip
+    readonly_fields = (
+        "kind",
+        "name",
+        "owner",
+        "location",
+        "prefix",
+        "user_agent",
+        "created_at",
+        "created_by",
+        "paired_at",
+        "pairing_code_expires_at",
+        "last_contact_at",
+        "revoked_at",
+        "revoked_by",
+        "take_photos",
+    )
     exclude = ("key_hash", "pairing_code_hash")
     actions = ["revoke", "pairing_code", "photos_on", "photos_off"]
 
@@ -451,7 +662,9 @@ class ClientDeviceAdmin(admin.ModelAdmin):
         for device in queryset.filter(kind=ClientKind.KIOSK):
             services.kiosk_photos_set(device=device, on=on, actor=request.user)
             count += 1
-        self.message_user(request, ngettext("%(count)d kiosk changed.", "%(count)d kiosks changed.", count) % {"count": count})
+        self.message_user(
+            request, ngettext("%(count)d kiosk changed.", "%(count)d kiosks changed.", count) % {"count": count}
+        )
 
     @admin.action(permissions=["manage"], description=_("Revoke the selected devices' credentials"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
@@ -459,9 +672,14 @@ class ClientDeviceAdmin(admin.ModelAdmin):
         for device in queryset.filter(revoked_at__isnull=True):
             services.client_device_revoke(device=device, actor=request.user)
             count += 1
-        self.message_user(request, ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count})
+        self.message_user(
+            request, ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count}
+        )
 
-    @admin.action(permissions=["manage"], description=_("New pairing code for the selected kiosks (replaces their credential once used)"))
+    @admin.action(
+        permissions=["manage"],
+        description=_("New pairing code for the selected kiosks (replaces their credential once used)"),
+    )
     def pairing_code(self, request: HttpRequest, queryset: QuerySet[ClientDevice]) -> None:
         for device in queryset.filter(kind=ClientKind.KIOSK):
             code = services.kiosk_pairing_code(device=device, actor=request.user)
@@ -471,13 +689,16 @@ class ClientDeviceAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             format_html(
-                gettext("Pairing code for kiosk {name}: {code} — open /kiosk/ on the tablet and enter it within "
-                        "{minutes} minutes. It is shown only now."),
-                name=device.name, code=format_html('<strong data-testid="pairing-code">{}</strong>', code),
+                gettext(
+                    "Pairing code for kiosk {name}: {code} — open /kiosk/ on the tablet and enter it within "
+                    "{minutes} minutes. It is shown only now."
+                ),
+                name=device.name,
+                code=format_html('<strong data-testid="pairing-code">{}</strong>', code),
                 minutes=settings.ETIME_KIOSK_PAIRING_MINUTES,
             ),
             messages.WARNING,
-        )  # fmt: skip
+        )
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:

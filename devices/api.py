@@ -33,34 +33,91 @@ from etime.core.errors import DomainError
 
 class DeviceSerializer(serializers.ModelSerializer):
     comm_key = serializers.IntegerField(
-        write_only=True, required=False, allow_null=True, min_value=0, max_value=crypto.MAX_COMM_KEY,
+        write_only=True,
+        required=False,
+        allow_null=True,
+        min_value=0,
+        max_value=crypto.MAX_COMM_KEY,
         help_text="The device's communication password (0 or null: none). Write-only; stored encrypted.",
-    )  # fmt: skip
+    )
     has_comm_key = serializers.BooleanField(read_only=True)
     location = serializers.PrimaryKeyRelatedField(queryset=Location.objects.all(), allow_null=True, required=False)
 
     class Meta:
         model = Device
         fields = [
-            "id", "name", "vendor", "model", "protocol", "host", "port", "transport", "comm_key", "has_comm_key",
-            "time_zone", "location", "poll_interval_seconds", "timeout_seconds", "enabled", "correct_clock",
-            "clock_drift_threshold_seconds", "clear_log_after_sync", "purchase_date", "warranty_end",
-            "serial_number", "push_networks", "push_photos", "firmware", "platform", "mac", "reported_name", "user_count", "record_count",
-            "record_capacity", "status", "last_error_code", "last_error", "last_sync_at", "last_success_at",
-            "last_contact_at", "next_sync_at", "consecutive_failures", "clock_drift_seconds", "clock_checked_at",
-            "created_at", "updated_at",
-        ]  # fmt: skip
-        read_only_fields = [
-            "id", "firmware", "platform", "mac", "reported_name", "user_count", "record_count", "record_capacity",
-            "status", "last_error_code", "last_error", "last_sync_at", "last_success_at", "last_contact_at",
-            "next_sync_at", "consecutive_failures", "clock_drift_seconds", "clock_checked_at", "created_at",
+            "id",
+            "name",
+            "vendor",
+            "model",
+            "protocol",
+            "host",
+            "port",
+            "transport",
+            "comm_key",
+            "has_comm_key",
+            "time_zone",
+            "location",
+            "poll_interval_seconds",
+            "timeout_seconds",
+            "enabled",
+            "correct_clock",
+            "clock_drift_threshold_seconds",
+            "clear_log_after_sync",
+            "purchase_date",
+            "warranty_end",
+            "serial_number",
+            "push_networks",
+            "push_photos",
+            "firmware",
+            "platform",
+            "mac",
+            "reported_name",
+            "user_count",
+            "record_count",
+            "record_capacity",
+            "status",
+            "last_error_code",
+            "last_error",
+            "last_sync_at",
+            "last_success_at",
+            "last_contact_at",
+            "next_sync_at",
+            "consecutive_failures",
+            "clock_drift_seconds",
+            "clock_checked_at",
+            "created_at",
             "updated_at",
-        ]  # fmt: skip
+        ]
+        read_only_fields = [
+            "id",
+            "firmware",
+            "platform",
+            "mac",
+            "reported_name",
+            "user_count",
+            "record_count",
+            "record_capacity",
+            "status",
+            "last_error_code",
+            "last_error",
+            "last_sync_at",
+            "last_success_at",
+            "last_contact_at",
+            "next_sync_at",
+            "consecutive_failures",
+            "clock_drift_seconds",
+            "clock_checked_at",
+            "created_at",
+            "updated_at",
+        ]
         # Uniqueness is checked by the service and the database in one transaction.
         validators: list[Any] = []
         extra_kwargs: dict[str, Any] = {
             "name": {"validators": []},
-            "serial_number": {"help_text": "Read from the device (ZK); entered for ADMS push devices, which it identifies."},
+            "serial_number": {
+                "help_text": "Read from the device (ZK); entered for ADMS push devices, which it identifies."
+            },
         }
 
 
@@ -70,10 +127,27 @@ class SyncRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SyncRun
         fields = [
-            "id", "device", "trigger", "status", "started_at", "finished_at", "duration_seconds", "fetched",
-            "already_synced", "created", "duplicates", "unmapped", "error_code", "error", "clock_drift_seconds",
-            "clock_corrected", "log_cleared", "notes", "worker", "requested_by",
-        ]  # fmt: skip
+            "id",
+            "device",
+            "trigger",
+            "status",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "fetched",
+            "already_synced",
+            "created",
+            "duplicates",
+            "unmapped",
+            "error_code",
+            "error",
+            "clock_drift_seconds",
+            "clock_corrected",
+            "log_cleared",
+            "notes",
+            "worker",
+            "requested_by",
+        ]
         read_only_fields = fields
 
 
@@ -131,11 +205,13 @@ class DeviceViewSet(EtimeModelViewSet):
         responses={
             200: SyncRunSerializer,
             409: OpenApiResponse(description="`device_sync_in_progress`, `device_disabled`, `device_not_pollable`"),
-            502: OpenApiResponse(description="The sync failed: `device_unreachable`, `device_auth_failed`, ... "
-                                             "(`details.sync_run` is the run)"),
+            502: OpenApiResponse(
+                description="The sync failed: `device_unreachable`, `device_auth_failed`, ... "
+                "(`details.sync_run` is the run)"
+            ),
             504: OpenApiResponse(description="`device_timeout` (`details.sync_run` is the run)"),
         },
-    )  # fmt: skip
+    )
     @action(detail=True, methods=["post"], filterset_class=None)
     def sync(self, request: Request, pk: Any = None) -> Response:
         """Sync the device now and return the sync run. A failed sync answers with the device's
@@ -156,8 +232,13 @@ class DeviceViewSet(EtimeModelViewSet):
         responses=SyncRunSerializer(many=True),
         parameters=[OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The device's id.")],
     )
-    @action(detail=True, methods=["get"], url_path="sync-runs", filterset_class=SyncRunFilter,
-            cursor_ordering=("-started_at",))  # fmt: skip
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="sync-runs",
+        filterset_class=SyncRunFilter,
+        cursor_ordering=("-started_at",),
+    )
     def sync_runs(self, request: Request, pk: Any = None) -> Response:
         """The device's sync runs, newest first; filter by `status`, `trigger`, `started_at_after/_before`."""
         # The device is looked up unfiltered (the filters are the runs').
@@ -179,7 +260,6 @@ class _RunError(DomainError):
         self.status = status
 
 
-
 # --- Client devices: installed apps (later kiosks) and their offline queue ---------------------
 
 
@@ -191,12 +271,16 @@ class ClientDeviceSerializer(serializers.ModelSerializer):
         model = ClientDevice
         fields = ["id", "kind", "name", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at"]
         read_only_fields = ["id", "kind", "owner", "location", "prefix", "created_at", "last_contact_at", "revoked_at"]
-        extra_kwargs: dict[str, Any] = {"name": {"required": False, "help_text": "How the device is shown to you and your admins."}}
+        extra_kwargs: dict[str, Any] = {
+            "name": {"required": False, "help_text": "How the device is shown to you and your admins."}
+        }
 
 
 class ClientDeviceCreatedSerializer(ClientDeviceSerializer):
-    credential = serializers.CharField(read_only=True, help_text="Shown once: the device keeps it and sends it as "
-                                       "`Authorization: Device <credential>`.")  # fmt: skip
+    credential = serializers.CharField(
+        read_only=True,
+        help_text="Shown once: the device keeps it and sends it as `Authorization: Device <credential>`.",
+    )
     server_now = serializers.DateTimeField(read_only=True)
 
     class Meta(ClientDeviceSerializer.Meta):
@@ -204,7 +288,9 @@ class ClientDeviceCreatedSerializer(ClientDeviceSerializer):
         read_only_fields = fields
 
 
-class ClientDeviceViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet):
+class ClientDeviceViewSet(
+    mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.ListModelMixin, EtimeGenericViewSet
+):
     """Client devices: a person's installed apps (their own; administrators see all).
 
     `POST` registers the calling person's installed app and returns its `credential` once;
@@ -226,9 +312,11 @@ class ClientDeviceViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mi
         if owner is None:
             raise NotFound()
         device, credential = services.client_device_register(
-            owner=owner, actor=request.user, name=serializer.validated_data.get("name", ""),
+            owner=owner,
+            actor=request.user,
+            name=serializer.validated_data.get("name", ""),
             user_agent=request.headers.get("User-Agent", ""),
-        )  # fmt: skip
+        )
         body = {**ClientDeviceSerializer(device).data, "credential": credential, "server_now": device.last_contact_at}
         return Response(body, status=201)
 
@@ -249,16 +337,20 @@ class _DeviceCredentialView(APIView):
     permission_classes = [AllowAny]
 
     def device(self, request: Request) -> ClientDevice:
-        return services.client_device_authenticate(header=request.headers.get("Authorization", ""), address=client_ip(request))
+        return services.client_device_authenticate(
+            header=request.headers.get("Authorization", ""), address=client_ip(request)
+        )
 
 
 class ClientContactView(_DeviceCredentialView):
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="`{\"server_now\": ...}`"),
-                   401: OpenApiResponse(description="`device_credential_invalid`"),
-                   403: OpenApiResponse(description="`device_credential_revoked`")},
-    )  # fmt: skip
+        responses={
+            200: OpenApiResponse(description='`{"server_now": ...}`'),
+            401: OpenApiResponse(description="`device_credential_invalid`"),
+            403: OpenApiResponse(description="`device_credential_revoked`"),
+        },
+    )
     def post(self, request: Request) -> Response:
         """The device is online: its later offline punches must be recorded after now. Send it
         once the queue is empty, never before sending what was queued."""
@@ -268,33 +360,37 @@ class ClientContactView(_DeviceCredentialView):
 
 class OfflineActionSerializer(serializers.Serializer[Any]):
     key = serializers.UUIDField(help_text="The idempotency key the device generated when it queued the action.")
-    action = serializers.CharField(help_text="`punch`, `timer_start` or `timer_stop` (an installed app); "
-                                   "`kiosk_punch` (a kiosk).")
+    action = serializers.CharField(
+        help_text="`punch`, `timer_start` or `timer_stop` (an installed app); `kiosk_punch` (a kiosk)."
+    )
     recorded_at = AwareDateTimeField(help_text="When the action was made, by the device's clock.")
     device_now = AwareDateTimeField(help_text="The device's clock now, as it sends this.")
     # The metaclass moves declared fields off the class, so "data" does not hide Serializer.data.
     data = serializers.DictField(  # type: ignore[assignment]
-        required=False, default=dict,
-        help_text="`punch`: `{\"direction\": \"in\"|\"out\"}`; `timer_start`: `{\"project\", \"task\", "
-        "\"description\"}`; `timer_stop`: `{}`; `kiosk_punch`: `{\"badge\", \"pin\"}` (the PIN typed "
+        required=False,
+        default=dict,
+        help_text='`punch`: `{"direction": "in"|"out"}`; `timer_start`: `{"project", "task", '
+        '"description"}`; `timer_stop`: `{}`; `kiosk_punch`: `{"badge", "pin"}` (the PIN typed '
         "offline, checked now).",
-    )  # fmt: skip
+    )
 
 
 class OfflineActionView(_DeviceCredentialView):
     @extend_schema(
         request=OfflineActionSerializer,
         responses={
-            201: OpenApiResponse(description="Applied: `{\"key\", \"action\", \"replayed\": false, \"result\"}`"),
+            201: OpenApiResponse(description='Applied: `{"key", "action", "replayed": false, "result"}`'),
             200: OpenApiResponse(description="This key was applied before: the stored result, `replayed`: true"),
             401: OpenApiResponse(description="`device_credential_invalid`"),
-            403: OpenApiResponse(description="`device_credential_revoked`, `offline_drift_too_large`, "
-                                             "`offline_time_before_contact`, `offline_time_in_future`, "
-                                             "`offline_time_too_old`, `punch_source_not_allowed`, `kiosk_only`, "
-                                             "`kiosk_pin_invalid`, `kiosk_pin_locked`"),
+            403: OpenApiResponse(
+                description="`device_credential_revoked`, `offline_drift_too_large`, "
+                "`offline_time_before_contact`, `offline_time_in_future`, "
+                "`offline_time_too_old`, `punch_source_not_allowed`, `kiosk_only`, "
+                "`kiosk_pin_invalid`, `kiosk_pin_locked`"
+            ),
             409: OpenApiResponse(description="`offline_key_reused`, `period_locked`, `timer_already_running`, ..."),
         },
-    )  # fmt: skip
+    )
     def post(self, request: Request) -> Response:
         """Send one action a device queued offline. Applied once per `key`; sending it again
         answers 200 with the stored result (`replayed`: true)."""
@@ -307,16 +403,25 @@ class OfflineActionView(_DeviceCredentialView):
             punch = KioskPunchSerializer(data=data["data"])
             punch.is_valid(raise_exception=True)
             replayed, result = services.kiosk_offline_punch(
-                device=device, key=data["key"], badge=badge_number(punch.validated_data["badge"]),
-                pin=punch.validated_data["pin"], recorded_at=data["recorded_at"], device_now=data["device_now"],
+                device=device,
+                key=data["key"],
+                badge=badge_number(punch.validated_data["badge"]),
+                pin=punch.validated_data["pin"],
+                recorded_at=data["recorded_at"],
+                device_now=data["device_now"],
                 address=client_ip(request),
-            )  # fmt: skip
+            )
             body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
             return Response(body, status=200 if replayed else 201)
         replayed, result = services.offline_submit(
-            device=device, key=data["key"], action=data["action"], data=data["data"], recorded_at=data["recorded_at"],
-            device_now=data["device_now"], address=client_ip(request),
-        )  # fmt: skip
+            device=device,
+            key=data["key"],
+            action=data["action"],
+            data=data["data"],
+            recorded_at=data["recorded_at"],
+            device_now=data["device_now"],
+            address=client_ip(request),
+        )
         body = {"key": str(data["key"]), "action": data["action"], "replayed": replayed, "result": result}
         return Response(body, status=200 if replayed else 201)
 
@@ -329,15 +434,18 @@ class KioskPairSerializer(serializers.Serializer[Any]):
 
 
 class KioskPunchSerializer(serializers.Serializer[Any]):
-    badge = serializers.CharField(max_length=80, help_text="The badge number, or the badge's QR payload "
-                                  "`etime:badge:<number>`.")  # fmt: skip
+    badge = serializers.CharField(
+        max_length=80, help_text="The badge number, or the badge's QR payload `etime:badge:<number>`."
+    )
     pin = serializers.CharField(max_length=16, trim_whitespace=True, help_text="The person's kiosk PIN.")
     photo = serializers.CharField(
-        required=False, allow_blank=True, max_length=800_000,
+        required=False,
+        allow_blank=True,
+        max_length=800_000,
         help_text="Optional: a JPEG the kiosk's camera took at the punch, base64 (a `data:image/jpeg;base64,` "
         "prefix is allowed). Kept only when the kiosk has *photo at punch* on; `kiosk_photo_invalid` when it is "
         "not a JPEG or larger than ETIME_KIOSK_PHOTO_MAX_BYTES.",
-    )  # fmt: skip
+    )
 
 
 def photo_bytes(text: str) -> bytes | None:
@@ -377,35 +485,47 @@ class KioskPairView(APIView):
 
     @extend_schema(
         request=KioskPairSerializer,
-        responses={201: OpenApiResponse(description="`{\"credential\", \"device\", \"name\", \"location\", \"server_now\", "
-                                                    "\"photos\"}`"),
-                   403: OpenApiResponse(description="`kiosk_pairing_code_invalid`, `kiosk_pairing_code_expired`")},
-    )  # fmt: skip
+        responses={
+            201: OpenApiResponse(description='`{"credential", "device", "name", "location", "server_now", "photos"}`'),
+            403: OpenApiResponse(description="`kiosk_pairing_code_invalid`, `kiosk_pairing_code_expired`"),
+        },
+    )
     def post(self, request: Request) -> Response:
         """Pair a kiosk: trade the one-time code an administrator read off the admin for the
         kiosk's device credential (shown once; send it as `Authorization: Device <credential>`)."""
         serializer = KioskPairSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device, credential = services.kiosk_pair(
-            code=serializer.validated_data["code"], user_agent=request.headers.get("User-Agent", ""),
+            code=serializer.validated_data["code"],
+            user_agent=request.headers.get("User-Agent", ""),
             address=client_ip(request),
-        )  # fmt: skip
-        body = {"credential": credential, "device": str(device.pk), "name": device.name,
-                "location": device.location.name if device.location else "", "server_now": device.last_contact_at,
-                "photos": device.take_photos}  # fmt: skip
+        )
+        body = {
+            "credential": credential,
+            "device": str(device.pk),
+            "name": device.name,
+            "location": device.location.name if device.location else "",
+            "server_now": device.last_contact_at,
+            "photos": device.take_photos,
+        }
         return Response(body, status=201)
 
 
 class KioskPunchView(_DeviceCredentialView):
     @extend_schema(
         request=KioskPunchSerializer,
-        responses={201: OpenApiResponse(description="`{\"name\", \"direction\", \"time\", \"message\", \"language\", "
-                                                    "\"photo\", \"photos\", ...}`"),
-                   400: OpenApiResponse(description="`kiosk_photo_invalid`"),
-                   401: OpenApiResponse(description="`device_credential_invalid`"),
-                   403: OpenApiResponse(description="`device_credential_revoked`, `kiosk_only`, `kiosk_pin_invalid`, "
-                                                    "`kiosk_pin_locked`, `punch_source_not_allowed`")},
-    )  # fmt: skip
+        responses={
+            201: OpenApiResponse(
+                description='`{"name", "direction", "time", "message", "language", "photo", "photos", ...}`'
+            ),
+            400: OpenApiResponse(description="`kiosk_photo_invalid`"),
+            401: OpenApiResponse(description="`device_credential_invalid`"),
+            403: OpenApiResponse(
+                description="`device_credential_revoked`, `kiosk_only`, `kiosk_pin_invalid`, "
+                "`kiosk_pin_locked`, `punch_source_not_allowed`"
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         """A person clocks in or out at the kiosk with badge number (or QR payload) and PIN.
         The direction toggles (first punch of the day in, then out, ...)."""
@@ -413,7 +533,11 @@ class KioskPunchView(_DeviceCredentialView):
         serializer = KioskPunchSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        result = services.kiosk_punch(device=device, badge=badge_number(data["badge"]), pin=data["pin"],
-                                      address=client_ip(request), photo=photo_bytes(data.get("photo", "")))  # fmt: skip
+        result = services.kiosk_punch(
+            device=device,
+            badge=badge_number(data["badge"]),
+            pin=data["pin"],
+            address=client_ip(request),
+            photo=photo_bytes(data.get("photo", "")),
+        )
         return Response(result, status=201)
-

@@ -43,7 +43,9 @@ class DevicesConfig(AppConfig):
             enabled = Device.objects.filter(enabled=True)
             offline = enabled.filter(status__in=[DeviceStatus.OFFLINE, DeviceStatus.ERROR]).count()
             # Push clocks anyone may push as (no networks of their own or their location's).
-            push_open = sum(1 for d in enabled.filter(protocol="adms").select_related("location") if d.push_from_anywhere)
+            push_open = sum(
+                1 for d in enabled.filter(protocol="adms").select_related("location") if d.push_from_anywhere
+            )
             status = "fail" if offline else "warn" if push_open else "ok"
             found: dict[str, object] = {"status": status, "enabled": enabled.count(), "offline": offline}
             return {**found, "push_any_network": push_open} if push_open else found
@@ -55,8 +57,15 @@ class DevicesConfig(AppConfig):
             from devices.models import Device
 
             found = Device.objects.filter(warranty_end__isnull=False, warranty_end__lte=until).order_by("warranty_end")
-            return [{"name": d.name, "kind": "Time clock", "warranty_end": d.warranty_end,
-                     "url": f"/admin/devices/device/{d.pk}/change/"} for d in found]  # fmt: skip
+            return [
+                {
+                    "name": d.name,
+                    "kind": "Time clock",
+                    "warranty_end": d.warranty_end,
+                    "url": f"/admin/devices/device/{d.pk}/change/",
+                }
+                for d in found
+            ]
 
         warranties.register_provider(_device_warranties)
         schedules.register(

@@ -26,10 +26,17 @@ def seed_devices(*, rng: random.Random, stdout: Any) -> None:
         stdout.write("Demo time clock exists; skipping devices.")
         return
     device_create(
-        actor=None, name=DEMO_DEVICE_NAME, vendor="eSSL identiX", model="K20", host="127.0.0.1",
-        port=conf.simulator_port(), transport=Transport.TCP, time_zone=conf.default_time_zone(),
-        poll_interval_seconds=15, timeout_seconds=5,
-    )  # fmt: skip
+        actor=None,
+        name=DEMO_DEVICE_NAME,
+        vendor="eSSL identiX",
+        model="K20",
+        host="127.0.0.1",
+        port=conf.simulator_port(),
+        transport=Transport.TCP,
+        time_zone=conf.default_time_zone(),
+        poll_interval_seconds=15,
+        timeout_seconds=5,
+    )
     stdout.write(f"Created the demo time clock {DEMO_DEVICE_NAME!r} at 127.0.0.1:{conf.simulator_port()}.")
 
 
@@ -45,9 +52,15 @@ def seed_simulated_push_clock(*, rng: random.Random, stdout: Any) -> None:
         stdout.write("Demo simulated push clock exists; skipping it.")
         return
     device_create(
-        actor=None, name=SIMULATED_PUSH_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
-        serial_number=SIMULATED_PUSH_SERIAL, time_zone=conf.default_time_zone(), push_networks="127.0.0.1/32\n::1/128",
-    )  # fmt: skip
+        actor=None,
+        name=SIMULATED_PUSH_NAME,
+        vendor="ZKTeco",
+        model="SpeedFace-V5L",
+        protocol=Protocol.ADMS,
+        serial_number=SIMULATED_PUSH_SERIAL,
+        time_zone=conf.default_time_zone(),
+        push_networks="127.0.0.1/32\n::1/128",
+    )
     stdout.write(f"Created the demo simulated push clock {SIMULATED_PUSH_NAME!r} (serial {SIMULATED_PUSH_SERIAL}).")
 
 
@@ -96,9 +109,17 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
     zone = munich.time_zone if munich is not None else conf.default_time_zone()
     with transaction.atomic():
         device = device_create(
-            actor=admin, name=PUSH_DEVICE_NAME, vendor="ZKTeco", model="SpeedFace-V5L", protocol=Protocol.ADMS,
-            serial_number=PUSH_SERIAL, location=munich, time_zone=zone, push_networks="10.20.0.0/16", push_photos=True,
-        )  # fmt: skip
+            actor=admin,
+            name=PUSH_DEVICE_NAME,
+            vendor="ZKTeco",
+            model="SpeedFace-V5L",
+            protocol=Protocol.ADMS,
+            serial_number=PUSH_SERIAL,
+            location=munich,
+            time_zone=zone,
+            push_networks="10.20.0.0/16",
+            push_photos=True,
+        )
         direction_rule_save(rule=PunchDirectionRule(device_id=device.pk, mode=DirectionMode.DEVICE_STATE), actor=admin)
         local = (demo_now() - timedelta(hours=1)).astimezone(ZoneInfo(zone))
         adms_upload_attlog(device=device, body=f"9001\t{local:%Y-%m-%d %H:%M:%S}\t0\t1\t0\n", stamp="1")
@@ -109,9 +130,14 @@ def seed_push_clock(*, rng: random.Random, stdout: Any) -> None:
         # A clock nobody registered yet has called: Devices → Knocking clocks offers to adopt it.
         PushKnock.objects.get_or_create(
             serial_number="DEMO-ADMS-0002",
-            defaults={"first_seen_at": demo_now() - timedelta(hours=3), "last_seen_at": demo_now() - timedelta(minutes=5),
-                      "last_address": "10.20.0.57", "calls": 214, "reported_at": demo_now() - timedelta(hours=3)},
-        )  # fmt: skip
+            defaults={
+                "first_seen_at": demo_now() - timedelta(hours=3),
+                "last_seen_at": demo_now() - timedelta(minutes=5),
+                "last_address": "10.20.0.57",
+                "calls": 214,
+                "reported_at": demo_now() - timedelta(hours=3),
+            },
+        )
     stdout.write(f"Created the demo push clock {PUSH_DEVICE_NAME!r} (serial {PUSH_SERIAL}) with one upload.")
 
 
@@ -144,9 +170,13 @@ def seed_client_device(*, rng: random.Random, stdout: Any) -> None:
     ClientDevice.objects.filter(pk=device.pk).update(last_contact_at=now - timedelta(hours=2))
     device.refresh_from_db()
     offline_submit(
-        device=device, key=uuid.UUID(int=rng.getrandbits(128), version=4), action="punch", data={"direction": "in"},
-        recorded_at=now - timedelta(minutes=90, seconds=-12), device_now=now + timedelta(seconds=12),
-    )  # fmt: skip
+        device=device,
+        key=uuid.UUID(int=rng.getrandbits(128), version=4),
+        action="punch",
+        data={"direction": "in"},
+        recorded_at=now - timedelta(minutes=90, seconds=-12),
+        device_now=now + timedelta(seconds=12),
+    )
     stdout.write(f"Created the demo installed app {DEMO_APP_NAME!r} with one offline punch.")
 
 
@@ -172,8 +202,11 @@ def seed_kiosk(*, rng: random.Random, stdout: Any) -> None:
     personas = set(registry.demo_personas().values())
     person = (
         Employee.objects.filter(location__punch_from_devices=True, device_user_id__isnull=False, user__isnull=False)
-        .exclude(device_user_id="").exclude(user__username__in=personas).order_by("code").first()
-    )  # fmt: skip
+        .exclude(device_user_id="")
+        .exclude(user__username__in=personas)
+        .order_by("code")
+        .first()
+    )
     if person is None or person.location is None:
         stdout.write("No employee at a location taking clock punches; skipping the demo kiosk.")
         return

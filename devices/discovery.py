@@ -34,7 +34,9 @@ class Found:
 def hosts(cidr: str, limit: int = MAX_HOSTS) -> list[str]:
     network = ipaddress.ip_network(cidr, strict=False)
     if network.num_addresses > limit + 2:
-        raise ValueError(f"{cidr} has {network.num_addresses} addresses; scan at most {limit} at once (a smaller network)")
+        raise ValueError(
+            f"{cidr} has {network.num_addresses} addresses; scan at most {limit} at once (a smaller network)"
+        )
     return [str(a) for a in network.hosts()] if network.num_addresses > 1 else [str(network.network_address)]
 
 
@@ -86,8 +88,13 @@ def identify(found: Found, *, comm_key: int, timeout: float) -> Found:
 
 
 def discover(
-    cidr: str, *, port: int = 4370, transports: Iterable[str] = ("tcp", "udp"), timeout: float = 1.0,
-    comm_key: int = 0, workers: int = 64,
+    cidr: str,
+    *,
+    port: int = 4370,
+    transports: Iterable[str] = ("tcp", "udp"),
+    timeout: float = 1.0,
+    comm_key: int = 0,
+    workers: int = 64,
 ) -> Iterator[Found]:
     """Every (host, transport) on `cidr` that speaks ZK on `port`, identified, in address order."""
     targets = [(h, t) for h in hosts(cidr) for t in transports]

@@ -63,13 +63,21 @@ class Device(models.Model):
     # Fernet token (devices.crypto); "" = no comm key. Never shown, never audited.
     comm_key_encrypted = models.TextField(blank=True, editable=False, verbose_name=_("comm key encrypted"))
     time_zone = models.CharField(
-        max_length=64, default=_default_time_zone, validators=[validate_time_zone],
-        help_text=_("The zone the device clock shows (its records carry naive local times)"), verbose_name=_("time zone"),
-    )  # fmt: skip
+        max_length=64,
+        default=_default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("The zone the device clock shows (its records carry naive local times)"),
+        verbose_name=_("time zone"),
+    )
     location = models.ForeignKey(
-        "accounts.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text=_("Employees of this location punch here (none: everyone may)"), verbose_name=_("location"),
-    )  # fmt: skip
+        "accounts.Location",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Employees of this location punch here (none: everyone may)"),
+        verbose_name=_("location"),
+    )
     poll_interval_seconds = models.PositiveIntegerField(
         default=300, validators=[MinValueValidator(10)], verbose_name=_("poll interval seconds")
     )
@@ -172,11 +180,15 @@ class Device(models.Model):
         verbose_name_plural = _("devices")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["serial_number"], condition=~Q(serial_number=""), name="device_serial_unique"),
+            models.UniqueConstraint(
+                fields=["serial_number"], condition=~Q(serial_number=""), name="device_serial_unique"
+            ),
             models.CheckConstraint(condition=Q(protocol="adms") | ~Q(host=""), name="device_zk_needs_host"),
             models.CheckConstraint(condition=Q(protocol="zk") | ~Q(serial_number=""), name="device_adms_needs_serial"),
             models.CheckConstraint(
-                condition=Q(purchase_date__isnull=True) | Q(warranty_end__isnull=True) | Q(warranty_end__gte=models.F("purchase_date")),
+                condition=Q(purchase_date__isnull=True)
+                | Q(warranty_end__isnull=True)
+                | Q(warranty_end__gte=models.F("purchase_date")),
                 name="device_warranty_after_purchase",
             ),
         ]
@@ -188,7 +200,9 @@ class Device(models.Model):
         try:
             parse_networks(self.push_networks)
         except ValueError as exc:
-            raise ValidationError({"push_networks": _("Not a network in CIDR notation: %(error)s") % {"error": exc}}) from None
+            raise ValidationError(
+                {"push_networks": _("Not a network in CIDR notation: %(error)s") % {"error": exc}}
+            ) from None
 
     def push_network_list(self) -> list[Network]:
         """Where an ADMS call for this clock may come from: its own networks, else its
@@ -317,8 +331,12 @@ class AdmsCommandStatus(models.TextChoices):
 # Commands whose text hands the clock a secret: a keypad password or card number in a user
 # record, biometric templates, or the comm key. They go only to a clock whose calls are
 # restricted to known networks (devices.services.adms.adms_next_commands).
-_SECRET_FIELD = re.compile(r"(?:^|[\s\t])(?:Passwd|Password|Pwd|Card|CommKey|ComKey|ComPwd)=(?![\s\t]|$)", re.IGNORECASE)
-_SECRET_TABLE = re.compile(r"^\s*DATA\s+(?:UPDATE\s+)?(?:FINGERTMP|FACE|FVEIN|BIODATA|BIOPHOTO|USERPIC)\b", re.IGNORECASE)
+_SECRET_FIELD = re.compile(
+    r"(?:^|[\s\t])(?:Passwd|Password|Pwd|Card|CommKey|ComKey|ComPwd)=(?![\s\t]|$)", re.IGNORECASE
+)
+_SECRET_TABLE = re.compile(
+    r"^\s*DATA\s+(?:UPDATE\s+)?(?:FINGERTMP|FACE|FVEIN|BIODATA|BIOPHOTO|USERPIC)\b", re.IGNORECASE
+)
 
 
 def command_carries_secret(command: str) -> bool:
@@ -342,7 +360,9 @@ class AdmsCommand(models.Model):
     return_code = models.IntegerField(null=True, blank=True, verbose_name=_("return code"))
     result = models.TextField(blank=True, verbose_name=_("result"))
     carries_secret = models.BooleanField(
-        default=False, editable=False, help_text=_("Sent only to a clock whose calls are restricted to known networks"),
+        default=False,
+        editable=False,
+        help_text=_("Sent only to a clock whose calls are restricted to known networks"),
         verbose_name=_("carries a secret"),
     )
     created_by = models.ForeignKey(
@@ -379,8 +399,9 @@ class PushKnock(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now, verbose_name=_("last seen at"))
     last_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("last address"))
     calls = models.PositiveIntegerField(default=1, verbose_name=_("calls"))
-    reported_at = models.DateTimeField(null=True, blank=True, help_text=_("When admins were told"),
-                                       verbose_name=_("reported at"))  # fmt: skip
+    reported_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When admins were told"), verbose_name=_("reported at")
+    )
 
     class Meta:
         verbose_name = _("knocking clock")
@@ -405,8 +426,15 @@ class PunchPhoto(models.Model):
     device_user_id = models.CharField(max_length=24, verbose_name=_("device user id"))
     taken_at = models.DateTimeField(verbose_name=_("taken at"))
     # No database constraint: the punch table is partitioned on PostgreSQL (attendance.Punch).
-    punch = models.ForeignKey("attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              db_constraint=False, verbose_name=_("punch"))  # fmt: skip
+    punch = models.ForeignKey(
+        "attendance.Punch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        verbose_name=_("punch"),
+    )
     image = models.FileField(upload_to=punch_photo_path, verbose_name=_("image"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
     received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
@@ -445,37 +473,60 @@ class ClientDevice(models.Model):
     kind = models.CharField(max_length=8, choices=ClientKind.choices, verbose_name=_("kind"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
     owner = models.ForeignKey(
-        "accounts.Employee", null=True, blank=True, on_delete=models.CASCADE, related_name="client_devices",
-        verbose_name=_("owner"), help_text=_("The person whose installed app this is"),
-    )  # fmt: skip
+        "accounts.Employee",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="client_devices",
+        verbose_name=_("owner"),
+        help_text=_("The person whose installed app this is"),
+    )
     location = models.ForeignKey(
-        "accounts.Location", null=True, blank=True, on_delete=models.PROTECT, related_name="client_devices",
-        verbose_name=_("location"), help_text=_("Where the kiosk stands"),
-    )  # fmt: skip
+        "accounts.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="client_devices",
+        verbose_name=_("location"),
+        help_text=_("Where the kiosk stands"),
+    )
     key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("credential hash"))
     prefix = models.CharField(max_length=16, verbose_name=_("prefix"), help_text=_("First characters, to recognise it"))
     user_agent = models.CharField(max_length=200, blank=True, verbose_name=_("browser"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("created by"),
-    )  # fmt: skip
+    )
     last_contact_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last online contact"))
     revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("revoked by"),
-    )  # fmt: skip
+    )
     # A kiosk is paired by a one-time code an administrator reads off the admin (devices.services.kiosks):
     # only the code's keyed hash is kept, until it is used or expires.
-    pairing_code_hash = models.CharField(max_length=64, blank=True, db_index=True, verbose_name=_("pairing code (hash)"))
+    pairing_code_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("pairing code (hash)")
+    )
     pairing_code_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("pairing code expires at"))
     paired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paired at"))
     take_photos = models.BooleanField(
-        default=False, verbose_name=_("photo at punch"),
-        help_text=_("Kiosks: take a still from the camera at each punch. Off by default; photos are deleted after "
-                    "the retention period (ETIME_KIOSK_PHOTO_DAYS)."),
-    )  # fmt: skip
+        default=False,
+        verbose_name=_("photo at punch"),
+        help_text=_(
+            "Kiosks: take a still from the camera at each punch. Off by default; photos are deleted after "
+            "the retention period (ETIME_KIOSK_PHOTO_DAYS)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("client device")
@@ -507,8 +558,9 @@ class KioskPhoto(models.Model):
 
     id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
     kiosk = models.ForeignKey(ClientDevice, on_delete=models.CASCADE, related_name="photos", verbose_name=_("kiosk"))
-    punch = models.ForeignKey("attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name=_("punch"))  # fmt: skip
+    punch = models.ForeignKey(
+        "attendance.Punch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("punch")
+    )
     taken_at = models.DateTimeField(db_index=True, verbose_name=_("taken at"))
     image = models.FileField(upload_to=kiosk_photo_path, verbose_name=_("image"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
@@ -528,7 +580,9 @@ class ClientSubmission(models.Model):
     already sent it) gets that answer back and changes nothing. Refusals are not stored."""
 
     id = models.BigAutoField(primary_key=True)
-    device = models.ForeignKey(ClientDevice, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("device"))
+    device = models.ForeignKey(
+        ClientDevice, on_delete=models.CASCADE, related_name="submissions", verbose_name=_("device")
+    )
     key = models.UUIDField(verbose_name=_("idempotency key"))
     action = models.CharField(max_length=24, verbose_name=_("action"))
     recorded_at = models.DateTimeField(verbose_name=_("recorded at (device clock)"))

@@ -62,7 +62,11 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     from django.conf import settings
 
     return render(
-        request, "devices/kiosk.html",
-        {"kiosk_labels": labels, "pairing_minutes": settings.ETIME_KIOSK_PAIRING_MINUTES,
-         "photo_days": settings.ETIME_KIOSK_PHOTO_DAYS},
-    )  # fmt: skip
+        request,
+        "devices/kiosk.html",
+        {
+            "kiosk_labels": labels,
+            "pairing_minutes": settings.ETIME_KIOSK_PAIRING_MINUTES,
+            "photo_days": settings.ETIME_KIOSK_PHOTO_DAYS,
+        },
+    )

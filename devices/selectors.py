@@ -50,8 +50,11 @@ def device_sync_status(employee_ids: Sequence[Any]) -> Mapping[Any, list[tuple[A
     Polled clocks count from their last successful sync; push clocks from their last call
     (they push as they punch, so a device that called has nothing pending).
     """
-    devices = list(Device.objects.filter(enabled=True).values_list("pk", "name", "location_id", "protocol",
-                                                                    "last_success_at", "last_contact_at"))  # fmt: skip
+    devices = list(
+        Device.objects.filter(enabled=True).values_list(
+            "pk", "name", "location_id", "protocol", "last_success_at", "last_contact_at"
+        )
+    )
     if not devices or not employee_ids:
         return {}
     locations = dict(Employee.objects.filter(pk__in=list(employee_ids)).values_list("pk", "location_id"))

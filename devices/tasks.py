@@ -72,16 +72,24 @@ def send_offline_alert(device_id: str) -> int:
     since = device.failing_since or device.last_contact_at or device.created_at
     base = settings.ETIME_BASE_URL
     # Lazy: notify_many() writes it in each admin's language.
-    body = lazy_text(lambda: (
-        gettext("The time clock %(name)s (%(address)s) has not delivered punches since %(since)s UTC.")
-        % {"name": device.name, "address": device.host or device.serial_number, "since": f"{since:%Y-%m-%d %H:%M}"}
-        + "\n\n" + gettext("Status: %(status)s") % {"status": device.get_status_display()}
-        + "\n" + gettext("Last error: %(code)s %(error)s") % {"code": device.last_error_code or "-",
-                                                                "error": device.last_error[:500]}
-        + "\n" + gettext("Failed attempts in a row: %(n)s") % {"n": device.consecutive_failures}
-        + "\n\n" + gettext("Punches made on it meanwhile stay on the device and arrive once it is reachable again.")
-        + "\n" + gettext("Device: %(url)s") % {"url": f"{base}/admin/devices/device/{device.pk}/change/"} + "\n"
-    ))  # fmt: skip
+    body = lazy_text(
+        lambda: (
+            gettext("The time clock %(name)s (%(address)s) has not delivered punches since %(since)s UTC.")
+            % {"name": device.name, "address": device.host or device.serial_number, "since": f"{since:%Y-%m-%d %H:%M}"}
+            + "\n\n"
+            + gettext("Status: %(status)s") % {"status": device.get_status_display()}
+            + "\n"
+            + gettext("Last error: %(code)s %(error)s")
+            % {"code": device.last_error_code or "-", "error": device.last_error[:500]}
+            + "\n"
+            + gettext("Failed attempts in a row: %(n)s") % {"n": device.consecutive_failures}
+            + "\n\n"
+            + gettext("Punches made on it meanwhile stay on the device and arrive once it is reachable again.")
+            + "\n"
+            + gettext("Device: %(url)s") % {"url": f"{base}/admin/devices/device/{device.pk}/change/"}
+            + "\n"
+        )
+    )
     subject = format_lazy(gettext_lazy("Time clock offline: {name}"), name=device.name)
     with transaction.atomic():
         records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)
@@ -113,13 +121,24 @@ def send_knock_alert(knock_id: int) -> int:
     if knock.last_address:
         query["push_networks"] = knock.last_address
     adopt = f"{base}/admin/devices/device/add/?{urlencode(query)}"
-    body = lazy_text(lambda: (
-        gettext("A time clock with serial number %(serial)s called etime's push address (/iclock/) from %(address)s "
-                "at %(when)s UTC, but no enabled push clock has that serial number. It was refused.")
-        % {"serial": knock.serial_number, "address": knock.last_address or "-", "when": f"{knock.first_seen_at:%Y-%m-%d %H:%M}"}
-        + "\n\n" + gettext("If it is a new clock of yours, register it: %(url)s") % {"url": adopt}
-        + "\n" + gettext("If not, someone may be trying serial numbers; you will not be told of this one again.") + "\n"
-    ))  # fmt: skip
+    body = lazy_text(
+        lambda: (
+            gettext(
+                "A time clock with serial number %(serial)s called etime's push address (/iclock/) from %(address)s "
+                "at %(when)s UTC, but no enabled push clock has that serial number. It was refused."
+            )
+            % {
+                "serial": knock.serial_number,
+                "address": knock.last_address or "-",
+                "when": f"{knock.first_seen_at:%Y-%m-%d %H:%M}",
+            }
+            + "\n\n"
+            + gettext("If it is a new clock of yours, register it: %(url)s") % {"url": adopt}
+            + "\n"
+            + gettext("If not, someone may be trying serial numbers; you will not be told of this one again.")
+            + "\n"
+        )
+    )
     subject = format_lazy(gettext_lazy("A time clock is knocking: {serial}"), serial=knock.serial_number)
     with transaction.atomic():
         records = notify_many(admins, NotificationKind.DEVICE_OFFLINE, subject, body)

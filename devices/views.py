@@ -141,7 +141,9 @@ def _body_or_refusal(request: HttpRequest) -> bytes | HttpResponse:
     try:
         return read_push_body(request)
     except BodyTooLarge:
-        log.warning("ADMS body from %s over %d bytes refused", request.GET.get("SN", "")[:64], conf.adms_max_body_bytes())
+        log.warning(
+            "ADMS body from %s over %d bytes refused", request.GET.get("SN", "")[:64], conf.adms_max_body_bytes()
+        )
         return _text(f"ERROR: body too large (limit {conf.adms_max_body_bytes()} bytes)\n", status=413)
     except (ValueError, OSError):
         return _text("ERROR: malformed body\n", status=400)

@@ -220,10 +220,16 @@ ETIME_TASK_QUEUE = {
 CELERY_TASK_TIME_LIMIT = env_int("ETIME_TASK_TIME_LIMIT", 600, minimum=1)
 _queue_limits = env_map(
     "ETIME_QUEUE_TIME_LIMITS",
-    {"default": str(CELERY_TASK_TIME_LIMIT), "devices": "600", "attendance": "600", "mail": "120",
-     "reports": "1800", "backups": "7200"},
+    {
+        "default": str(CELERY_TASK_TIME_LIMIT),
+        "devices": "600",
+        "attendance": "600",
+        "mail": "120",
+        "reports": "1800",
+        "backups": "7200",
+    },
     keys=set(ETIME_QUEUES),
-)  # fmt: skip
+)
 if not all(v.isdigit() and int(v) >= 1 for v in _queue_limits.values()):
     from etime.env import ImproperlyConfiguredEnv
 
@@ -388,7 +394,9 @@ SECURE_HSTS_SECONDS = env_int("ETIME_HSTS_SECONDS", 31_536_000 if _https_deploy 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if env_str("EMAIL_HOST") else "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -499,7 +507,9 @@ ETIME_COMPANY_NAME = env_str("ETIME_COMPANY_NAME", "etime")
 # The seller on invoices (docs/BILLING.md) until an admin stores the company's details in
 # Company settings, which win. Address lines are separated by "|": street first, then
 # postcode and town.
-ETIME_COMPANY_ADDRESS_LINES = [line.strip() for line in env_str("ETIME_COMPANY_ADDRESS_LINES").split("|") if line.strip()]
+ETIME_COMPANY_ADDRESS_LINES = [
+    line.strip() for line in env_str("ETIME_COMPANY_ADDRESS_LINES").split("|") if line.strip()
+]
 ETIME_COMPANY_COUNTRY = env_str("ETIME_COMPANY_COUNTRY", "CH").upper()
 ETIME_COMPANY_VAT_ID = env_str("ETIME_COMPANY_VAT_ID")
 ETIME_COMPANY_IBAN = env_str("ETIME_COMPANY_IBAN")
@@ -571,8 +581,14 @@ INSTALLED_APPS[INSTALLED_APPS.index("accounts") : INSTALLED_APPS.index("accounts
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
 ]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1, "django_otp.middleware.OTPMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware") + 1, "accounts.twofactor_middleware.TwoFactorMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("accounts.middleware.UserLanguageMiddleware") + 1,
+    "accounts.twofactor_middleware.TwoFactorMiddleware",
+)
 # Who must use a second factor: any of "admin" (admin role, superuser or staff), "finance"
 # (the finance group), "manager", "everyone"; "none" (or empty) makes it optional for all.
 ETIME_2FA_REQUIRED_FOR = [v.lower() for v in env_list("ETIME_2FA_REQUIRED_FOR", ["admin", "finance"])]

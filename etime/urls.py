@@ -39,7 +39,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("etime.ops.urls")),  # operations: notification preferences
     path("api/v1/", include("etime.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),  # its script is a file (CSP)
+    path(
+        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
+    ),  # its script is a file (CSP)
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 # accounts owns "/" (home) and the login pages; other apps mount under their own prefix.

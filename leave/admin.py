@@ -42,8 +42,18 @@ from leave.models import (
 
 @admin.register(LeaveType)
 class LeaveTypeAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "paid", "allow_half_days", "counts_non_working_days", "allow_negative",
-                    "max_consecutive_days", "min_notice_days", "attachment_required_after_days", "active")
+    list_display = (
+        "name",
+        "code",
+        "paid",
+        "allow_half_days",
+        "counts_non_working_days",
+        "allow_negative",
+        "max_consecutive_days",
+        "min_notice_days",
+        "attachment_required_after_days",
+        "active",
+    )
     list_filter = ("active", "paid")
     search_fields = ("name", "code")
 
@@ -63,8 +73,15 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(LeavePolicy)
 class LeavePolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "leave_type", "yearly_days", "grant", "prorate", "carry_forward_max_days",
-                    "carry_forward_expires_after_months")
+    list_display = (
+        "name",
+        "leave_type",
+        "yearly_days",
+        "grant",
+        "prorate",
+        "carry_forward_max_days",
+        "carry_forward_expires_after_months",
+    )
     list_filter = ("leave_type", "grant")
     search_fields = ("name",)
     inlines = [AssignmentInline]
@@ -81,11 +98,16 @@ class LeavePolicyAdmin(admin.ModelAdmin):
             services.leave_policy_unassign(assignment=removed, actor=request.user)
         for assignment in instances:
             if assignment.pk and not assignment._state.adding:
-                services.leave_policy_unassign(assignment=LeavePolicyAssignment.objects.get(pk=assignment.pk), actor=request.user)
+                services.leave_policy_unassign(
+                    assignment=LeavePolicyAssignment.objects.get(pk=assignment.pk), actor=request.user
+                )
             try:
                 services.leave_policy_assign(
-                    policy=form.instance, employee=assignment.employee, department=assignment.department,
-                    location=assignment.location, actor=request.user,
+                    policy=form.instance,
+                    employee=assignment.employee,
+                    department=assignment.department,
+                    location=assignment.location,
+                    actor=request.user,
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
@@ -115,7 +137,9 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
         approved = queryset.filter(status=RequestStatus.APPROVED).select_related("employee")
         for leave_request in rows_in_reach(self, request, approved, lambda r: (r.employee,)):
             try:
-                services.leave_request_withdraw(request=leave_request, actor=request.user, comment=gettext("withdrawn in admin"))
+                services.leave_request_withdraw(
+                    request=leave_request, actor=request.user, comment=gettext("withdrawn in admin")
+                )
                 done += 1
             except DomainError as exc:
                 messages.error(request, f"{leave_request}: {exc.message}")
@@ -129,13 +153,17 @@ class LeaveRequestAdmin(OperatePermission, admin.ModelAdmin):
 class BulkAllocationForm(forms.Form):
     leave_type = forms.ModelChoiceField(queryset=LeaveType.objects.all(), label=_("Leave type"))
     year = forms.IntegerField(min_value=2000, max_value=2100, label=_("Year"))
-    days = forms.DecimalField(max_digits=7, decimal_places=2, label=_("Days"), help_text=_("Negative takes days back (an adjustment)"))
+    days = forms.DecimalField(
+        max_digits=7, decimal_places=2, label=_("Days"), help_text=_("Negative takes days back (an adjustment)")
+    )
     kind = forms.ChoiceField(
         choices=[(EntryKind.ALLOCATION, _("Allocation")), (EntryKind.ADJUSTMENT, _("Adjustment"))], label=_("Kind")
     )
     note = forms.CharField(max_length=255, required=False, label=_("Note"))
     employees = forms.ModelMultipleChoiceField(
-        queryset=Employee.objects.all(), required=False, label=_("Employees"),
+        queryset=Employee.objects.all(),
+        required=False,
+        label=_("Employees"),
         help_text=_("Empty: everyone employed that year who matches below"),
     )
     department = forms.ModelChoiceField(queryset=Department.objects.all(), required=False, label=_("Department"))
@@ -158,7 +186,17 @@ class BulkAllocationForm(forms.Form):
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(admin.ModelAdmin):
-    list_display = ("employee", "leave_type", "year", "kind", "days", "effective_date", "note", "created_at", "created_by")
+    list_display = (
+        "employee",
+        "leave_type",
+        "year",
+        "kind",
+        "days",
+        "effective_date",
+        "note",
+        "created_at",
+        "created_by",
+    )
     list_filter = ("kind", "leave_type", "year")
     search_fields = ("employee__code", "employee__first_name", "employee__last_name", "note")
     list_select_related = ("employee", "leave_type", "created_by")
@@ -196,18 +234,29 @@ class LedgerEntryAdmin(admin.ModelAdmin):
             employees = list(form.targets())
             try:
                 entries = services.allocations_bulk(
-                    employees=employees, leave_type=form.cleaned_data["leave_type"], year=form.cleaned_data["year"],
-                    days=form.cleaned_data["days"], kind=form.cleaned_data["kind"], note=form.cleaned_data["note"],
+                    employees=employees,
+                    leave_type=form.cleaned_data["leave_type"],
+                    year=form.cleaned_data["year"],
+                    days=form.cleaned_data["days"],
+                    kind=form.cleaned_data["kind"],
+                    note=form.cleaned_data["note"],
                     actor=request.user,
                 )
             except DomainError as exc:
                 messages.error(request, gettext("Nothing was posted: %(reason)s") % {"reason": exc.message})
             else:
-                messages.success(request, ngettext("%(count)d ledger entry posted.", "%(count)d ledger entries posted.",
-                                                  len(entries)) % {"count": len(entries)})  # fmt: skip
+                messages.success(
+                    request,
+                    ngettext("%(count)d ledger entry posted.", "%(count)d ledger entries posted.", len(entries))
+                    % {"count": len(entries)},
+                )
                 return redirect(reverse("admin:leave_ledgerentry_changelist"))
-        context = {**self.admin_site.each_context(request), "title": gettext("Bulk allocation or adjustment"), "form": form,
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Bulk allocation or adjustment"),
+            "form": form,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "leave/admin/bulk_allocation.html", context)
 
     def balances_view(self, request: HttpRequest) -> HttpResponse:
@@ -232,10 +281,18 @@ def balances_report(*, year: int, file_format: str) -> HttpResponse:
     for employee in employees.iterator(chunk_size=2000):
         for leave_type in types:
             b = sums.get((employee.pk, leave_type.pk), zero)
-            data.append([
-                employee.code, employee.full_name, employee.department.name if employee.department else "", year,
-                leave_type.code, b.balance, b.pending, b.available,
-            ])
+            data.append(
+                [
+                    employee.code,
+                    employee.full_name,
+                    employee.department.name if employee.department else "",
+                    year,
+                    leave_type.code,
+                    b.balance,
+                    b.pending,
+                    b.available,
+                ]
+            )
     if file_format == "xlsx":
         body: Any = data.export("xlsx")
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -273,7 +330,9 @@ class HolidayAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Holiday, form: Any, change: bool) -> None:
         if change:
             holiday_calendars.company_day_delete(holiday=Holiday.objects.get(pk=obj.pk), actor=request.user)
-        saved = holiday_calendars.company_day_add(calendar=obj.calendar, day=obj.date, name=obj.name, actor=request.user)
+        saved = holiday_calendars.company_day_add(
+            calendar=obj.calendar, day=obj.date, name=obj.name, actor=request.user
+        )
         obj.pk = saved.pk
         obj._state.adding = False
 
@@ -309,12 +368,32 @@ class HolidayCalendarAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
-    list_display = ("name", "owner", "kind", "employee", "department", "prefix", "created_at", "last_fetched_at", "revoked_at")
+    list_display = (
+        "name",
+        "owner",
+        "kind",
+        "employee",
+        "department",
+        "prefix",
+        "created_at",
+        "last_fetched_at",
+        "revoked_at",
+    )
     list_filter = ("kind", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("name", "owner__username", "prefix")
     actions = ["revoke"]
-    readonly_fields = ("owner", "name", "kind", "employee", "department", "prefix", "key_hash", "created_at",
-                       "last_fetched_at", "revoked_at")
+    readonly_fields = (
+        "owner",
+        "name",
+        "kind",
+        "employee",
+        "department",
+        "prefix",
+        "key_hash",
+        "created_at",
+        "last_fetched_at",
+        "revoked_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # created by their owner, who sees the secret URL once
@@ -322,6 +401,8 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     @admin.action(permissions=["change"], description=_("Revoke selected feeds"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
         # A feed is its owner's: they revoke it on their page, an admin here (access ACT_AS).
-        for feed in rows_in_reach(self, request, queryset.select_related("owner"), lambda f: (own_person(f.owner),), Action.ACT_AS):
+        for feed in rows_in_reach(
+            self, request, queryset.select_related("owner"), lambda f: (own_person(f.owner),), Action.ACT_AS
+        ):
             services.calendar_feed_revoke(feed=feed, actor=request.user)
         self.message_user(request, gettext("Revoked."), messages.SUCCESS)

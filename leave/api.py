@@ -44,9 +44,19 @@ class LeaveTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = LeaveType
         fields = [
-            "id", "code", "name", "paid", "allow_half_days", "counts_non_working_days", "allow_negative",
-            "max_consecutive_days", "min_notice_days", "attachment_required_after_days", "approval_levels",
-            "active", "color",
+            "id",
+            "code",
+            "name",
+            "paid",
+            "allow_half_days",
+            "counts_non_working_days",
+            "allow_negative",
+            "max_consecutive_days",
+            "min_notice_days",
+            "attachment_required_after_days",
+            "approval_levels",
+            "active",
+            "color",
         ]
         extra_kwargs: dict[str, Any] = {"code": {"validators": []}}
 
@@ -63,7 +73,9 @@ class LeaveTypeViewSet(EtimeModelViewSet):
     queryset = LeaveType.objects.all()
 
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
-        serializer.instance = services.leave_type_save(leave_type=LeaveType(**serializer.validated_data), actor=self.request.user)
+        serializer.instance = services.leave_type_save(
+            leave_type=LeaveType(**serializer.validated_data), actor=self.request.user
+        )
 
     def perform_update(self, serializer: serializers.BaseSerializer[Any]) -> None:
         instance = cast(LeaveType, serializer.instance)
@@ -89,8 +101,15 @@ class LeavePolicySerializer(serializers.ModelSerializer):
     class Meta:
         model = LeavePolicy
         fields = [
-            "id", "name", "leave_type", "yearly_days", "grant", "prorate", "carry_forward_max_days",
-            "carry_forward_expires_after_months", "assignments",
+            "id",
+            "name",
+            "leave_type",
+            "yearly_days",
+            "grant",
+            "prorate",
+            "carry_forward_max_days",
+            "carry_forward_expires_after_months",
+            "assignments",
         ]
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
 
@@ -203,7 +222,8 @@ class HolidayCalendarViewSet(EtimeReadOnlyViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("year", int, description="Default: this year"),
-            OpenApiParameter("date_after", date), OpenApiParameter("date_before", date),
+            OpenApiParameter("date_after", date),
+            OpenApiParameter("date_before", date),
         ],
         responses={200: HolidaySerializer(many=True)},
         request=HolidaySerializer,
@@ -217,7 +237,9 @@ class HolidayCalendarViewSet(EtimeReadOnlyViewSet):
             payload = HolidaySerializer(data=request.data)
             payload.is_valid(raise_exception=True)
             holiday = holiday_calendars.company_day_add(
-                calendar=calendar, day=payload.validated_data["date"], name=payload.validated_data["name"],
+                calendar=calendar,
+                day=payload.validated_data["date"],
+                name=payload.validated_data["name"],
                 actor=request.user,
             )
             return Response(HolidaySerializer(holiday).data, status=status.HTTP_201_CREATED)
@@ -238,9 +260,15 @@ def _date_range(request: Request) -> tuple[date, date]:
                 raise ValueError
             first, last = date(year, 1, 1), date(year, 12, 31)
     except (ValueError, KeyError):
-        raise ValidationFailed(gettext("Give a year or a date range."), details={"year": [gettext("A year, or date_after/date_before as YYYY-MM-DD.")]}) from None
+        raise ValidationFailed(
+            gettext("Give a year or a date range."),
+            details={"year": [gettext("A year, or date_after/date_before as YYYY-MM-DD.")]},
+        ) from None
     if last < first or (last - first).days > 3 * 366:
-        raise ValidationFailed(gettext("The range is empty or longer than three years."), details={"date_before": [gettext("Invalid range.")]})
+        raise ValidationFailed(
+            gettext("The range is empty or longer than three years."),
+            details={"date_before": [gettext("Invalid range.")]},
+        )
     return first, last
 
 
@@ -253,8 +281,21 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = LeaveRequest
         fields = [
-            "id", "employee", "leave_type", "start_date", "end_date", "start_half", "end_half", "reason", "attachment",
-            "days", "year", "status", "created_at", "decided_at", "approval",
+            "id",
+            "employee",
+            "leave_type",
+            "start_date",
+            "end_date",
+            "start_half",
+            "end_half",
+            "reason",
+            "attachment",
+            "days",
+            "year",
+            "status",
+            "created_at",
+            "decided_at",
+            "approval",
         ]
         read_only_fields = fields
 
@@ -262,8 +303,10 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
         inline_serializer(
             "LeaveRequestApproval",
             {
-                "id": serializers.UUIDField(), "status": serializers.CharField(),
-                "levels": serializers.ListField(child=serializers.DictField()), "current_level": serializers.IntegerField(),
+                "id": serializers.UUIDField(),
+                "status": serializers.CharField(),
+                "levels": serializers.ListField(child=serializers.DictField()),
+                "current_level": serializers.IntegerField(),
             },
             allow_null=True,
         )
@@ -276,7 +319,9 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
         if approval is None:
             return None
         return {
-            "id": str(approval.pk), "status": approval.status, "levels": approval.levels,
+            "id": str(approval.pk),
+            "status": approval.status,
+            "levels": approval.levels,
             "current_level": approval.current_level,
         }
 
@@ -394,8 +439,17 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = LedgerEntry
         fields = [
-            "id", "employee", "leave_type", "year", "kind", "days", "effective_date", "request", "note",
-            "created_at", "created_by",
+            "id",
+            "employee",
+            "leave_type",
+            "year",
+            "kind",
+            "days",
+            "effective_date",
+            "request",
+            "note",
+            "created_at",
+            "created_by",
         ]
         read_only_fields = fields
 
@@ -494,7 +548,9 @@ class LeaveBalanceViewSet(mixins.ListModelMixin, EtimeGenericViewSet):
             try:
                 employees = employees.filter(pk=uuid.UUID(employee))
             except ValueError:
-                raise ValidationFailed(gettext("Not an employee id."), details={"employee": [gettext("A UUID.")]}) from None
+                raise ValidationFailed(
+                    gettext("Not an employee id."), details={"employee": [gettext("A UUID.")]}
+                ) from None
         return employees
 
     def _year(self) -> int:
@@ -522,9 +578,14 @@ class LeaveBalanceViewSet(mixins.ListModelMixin, EtimeGenericViewSet):
             balances = []
             for type_id, code in types:
                 b = sums.get((employee.pk, type_id), zero)
-                balances.append({
-                    "leave_type": str(type_id), "leave_type_code": code, "balance": str(b.balance),
-                    "pending": str(b.pending), "available": str(b.available),
-                })
+                balances.append(
+                    {
+                        "leave_type": str(type_id),
+                        "leave_type_code": code,
+                        "balance": str(b.balance),
+                        "pending": str(b.pending),
+                        "available": str(b.available),
+                    }
+                )
             rows.append({"employee": str(employee.pk), "year": year, "balances": balances})
         return self.get_paginated_response(rows)

@@ -41,29 +41,44 @@ class LeaveConfig(AppConfig):
             types = {t.pk: t for t in LeaveType.objects.all()}
             data = Dataset(headers=["Code", "Name", "Leave type", "Balance", "Pending", "Available"], title=str(year))
             for (employee_id, type_id), b in sorted(
-                balances(employees=None, year=year).items(), key=lambda kv: (people[kv[0][0]].code, types[kv[0][1]].name)
+                balances(employees=None, year=year).items(),
+                key=lambda kv: (people[kv[0][0]].code, types[kv[0][1]].name),
             ):
-                data.append([people[employee_id].code, people[employee_id].full_name, types[type_id].name,
-                             b.balance, b.pending, b.available])  # fmt: skip
+                data.append(
+                    [
+                        people[employee_id].code,
+                        people[employee_id].full_name,
+                        types[type_id].name,
+                        b.balance,
+                        b.pending,
+                        b.available,
+                    ]
+                )
             return bytes(XLSX().export_data(data))
 
         register_report(ReportKind("leave_balances", _("Leave balances"), _balances_report, formats=("xlsx",)))
 
-        schedules.register(schedules.DefaultSchedule(
-            name="Leave: monthly accruals and upfront grants",
-            task="leave.post_entitlements",
-            crontab={"minute": "10", "hour": "1", "day_of_month": "1"},
-            description="Posts last month's accruals and this year's (prorated) upfront grants; idempotent.",
-        ))
-        schedules.register(schedules.DefaultSchedule(
-            name="Leave: year-end carry-forward",
-            task="leave.close_year",
-            crontab={"minute": "30", "hour": "1", "day_of_month": "1", "month_of_year": "1"},
-            description="Carries unused days into the new year up to each policy's cap; the rest expires; idempotent.",
-        ))
-        schedules.register(schedules.DefaultSchedule(
-            name="Leave: expire unused carried days",
-            task="leave.expire_carry_forward",
-            crontab={"minute": "50", "hour": "1"},
-            description="Daily: carried days unused by the policy's expiry date expire; idempotent.",
-        ))
+        schedules.register(
+            schedules.DefaultSchedule(
+                name="Leave: monthly accruals and upfront grants",
+                task="leave.post_entitlements",
+                crontab={"minute": "10", "hour": "1", "day_of_month": "1"},
+                description="Posts last month's accruals and this year's (prorated) upfront grants; idempotent.",
+            )
+        )
+        schedules.register(
+            schedules.DefaultSchedule(
+                name="Leave: year-end carry-forward",
+                task="leave.close_year",
+                crontab={"minute": "30", "hour": "1", "day_of_month": "1", "month_of_year": "1"},
+                description="Carries unused days into the new year up to each policy's cap; the rest expires; idempotent.",
+            )
+        )
+        schedules.register(
+            schedules.DefaultSchedule(
+                name="Leave: expire unused carried days",
+                task="leave.expire_carry_forward",
+                crontab={"minute": "50", "hour": "1"},
+                description="Daily: carried days unused by the policy's expiry date expire; idempotent.",
+            )
+        )

@@ -21,18 +21,51 @@ from leave.models import GrantMode, LeavePolicy, LeaveType
 HR_GROUP = "HR"
 
 TYPES: list[dict[str, Any]] = [
-    {"code": "vacation", "name": "Vacation", "color": "#2e86de", "min_notice_days": 7,
-     "approval_levels": [{"type": "manager"}]},
-    {"code": "sick", "name": "Sick leave", "color": "#e17055", "allow_negative": True,
-     "attachment_required_after_days": Decimal(3), "approval_levels": []},
-    {"code": "emergency", "name": "Emergency leave", "color": "#d63031", "max_consecutive_days": Decimal(3),
-     "approval_levels": [{"type": "manager"}]},
-    {"code": "urgent", "name": "Urgent personal leave", "color": "#fdcb6e", "max_consecutive_days": Decimal(2),
-     "allow_half_days": True, "approval_levels": [{"type": "manager"}]},
-    {"code": "unpaid", "name": "Unpaid leave", "color": "#636e72", "paid": False, "allow_negative": True,
-     "min_notice_days": 14, "approval_levels": [{"type": "manager"}, {"type": "group", "group": HR_GROUP}]},
-    {"code": "compensatory", "name": "Compensatory time off", "color": "#00b894",
-     "approval_levels": [{"type": "manager"}]},
+    {
+        "code": "vacation",
+        "name": "Vacation",
+        "color": "#2e86de",
+        "min_notice_days": 7,
+        "approval_levels": [{"type": "manager"}],
+    },
+    {
+        "code": "sick",
+        "name": "Sick leave",
+        "color": "#e17055",
+        "allow_negative": True,
+        "attachment_required_after_days": Decimal(3),
+        "approval_levels": [],
+    },
+    {
+        "code": "emergency",
+        "name": "Emergency leave",
+        "color": "#d63031",
+        "max_consecutive_days": Decimal(3),
+        "approval_levels": [{"type": "manager"}],
+    },
+    {
+        "code": "urgent",
+        "name": "Urgent personal leave",
+        "color": "#fdcb6e",
+        "max_consecutive_days": Decimal(2),
+        "allow_half_days": True,
+        "approval_levels": [{"type": "manager"}],
+    },
+    {
+        "code": "unpaid",
+        "name": "Unpaid leave",
+        "color": "#636e72",
+        "paid": False,
+        "allow_negative": True,
+        "min_notice_days": 14,
+        "approval_levels": [{"type": "manager"}, {"type": "group", "group": HR_GROUP}],
+    },
+    {
+        "code": "compensatory",
+        "name": "Compensatory time off",
+        "color": "#00b894",
+        "approval_levels": [{"type": "manager"}],
+    },
 ]
 
 # yearly days of vacation by country (statutory minimum plus a little), the rest everywhere.
@@ -60,17 +93,29 @@ def seed_leave(*, rng: random.Random, stdout: Any) -> None:
             types[spec["code"]] = services.leave_type_save(leave_type=LeaveType(**spec), actor=admin)
         for location in Location.objects.all():
             days = VACATION_DAYS.get(location.country, Decimal(20))
-            vacation = services.leave_policy_save(policy=LeavePolicy(
-                name=f"Vacation {location.name}", leave_type=types["vacation"], yearly_days=days,
-                grant=GrantMode.MONTHLY if location.country == "GB" else GrantMode.UPFRONT,
-                carry_forward_max_days=Decimal(5), carry_forward_expires_after_months=3,
-            ), actor=admin)
+            vacation = services.leave_policy_save(
+                policy=LeavePolicy(
+                    name=f"Vacation {location.name}",
+                    leave_type=types["vacation"],
+                    yearly_days=days,
+                    grant=GrantMode.MONTHLY if location.country == "GB" else GrantMode.UPFRONT,
+                    carry_forward_max_days=Decimal(5),
+                    carry_forward_expires_after_months=3,
+                ),
+                actor=admin,
+            )
             services.leave_policy_assign(policy=vacation, location=location, actor=admin)
         for code, yearly in (("sick", 10), ("emergency", 3), ("urgent", 2), ("compensatory", 0)):
-            policy = services.leave_policy_save(policy=LeavePolicy(
-                name=f"{types[code].name} (everyone)", leave_type=types[code], yearly_days=Decimal(yearly),
-                grant=GrantMode.UPFRONT, prorate=code != "sick",
-            ), actor=admin)
+            policy = services.leave_policy_save(
+                policy=LeavePolicy(
+                    name=f"{types[code].name} (everyone)",
+                    leave_type=types[code],
+                    yearly_days=Decimal(yearly),
+                    grant=GrantMode.UPFRONT,
+                    prorate=code != "sick",
+                ),
+                actor=admin,
+            )
             for location in Location.objects.all():
                 services.leave_policy_assign(policy=policy, location=location, actor=admin)
         for month in range(1, today.month + 1):
@@ -80,7 +125,9 @@ def seed_leave(*, rng: random.Random, stdout: Any) -> None:
 
 
 def _seed_requests(*, rng: random.Random, today: date, types: dict[str, LeaveType], admin: Any) -> None:
-    employees = list(Employee.objects.filter(user__isnull=False).select_related("user", "manager__user").order_by("code"))
+    employees = list(
+        Employee.objects.filter(user__isnull=False).select_related("user", "manager__user").order_by("code")
+    )
     rng.shuffle(employees)
     decided = 0
     for employee in employees[:24]:
@@ -93,14 +140,25 @@ def _seed_requests(*, rng: random.Random, today: date, types: dict[str, LeaveTyp
         code = rng.choice(["vacation", "vacation", "vacation", "sick", "compensatory", "urgent"])
         leave_type = types[code]
         if code == "compensatory":
-            services.allocation_create(employee=employee, leave_type=leave_type, year=start.year, days=Decimal(2),
-                                       actor=admin, note="Overtime last quarter")
+            services.allocation_create(
+                employee=employee,
+                leave_type=leave_type,
+                year=start.year,
+                days=Decimal(2),
+                actor=admin,
+                note="Overtime last quarter",
+            )
         try:
             # Demo history: requests in the past are booked by the admin, so notice does not apply.
             request = services.leave_request_submit(
-                employee=employee, leave_type=leave_type, start_date=start, end_date=end,
-                end_half=code == "urgent" and start == end, reason=rng.choice(["", "Family", "Trip", "Appointment"]),
-                actor=admin, today=start - timedelta(days=30),
+                employee=employee,
+                leave_type=leave_type,
+                start_date=start,
+                end_date=end,
+                end_half=code == "urgent" and start == end,
+                reason=rng.choice(["", "Family", "Trip", "Appointment"]),
+                actor=admin,
+                today=start - timedelta(days=30),
             )
         except DomainError:
             continue
@@ -124,8 +182,9 @@ def seed_leave_more(*, rng: random.Random, stdout: Any) -> None:
     admin = demo_admin()
     people = list(
         Employee.objects.filter(code__startswith="D", user__role=Role.EMPLOYEE, manager__user__isnull=False)
-        .select_related("user", "manager__user").order_by("-code")[:6]
-    )  # fmt: skip
+        .select_related("user", "manager__user")
+        .order_by("-code")[:6]
+    )
     if admin is None or len(people) < 2:
         return
     vacation = LeaveType.objects.get(code="vacation")
@@ -140,12 +199,22 @@ def seed_leave_more(*, rng: random.Random, stdout: Any) -> None:
                 continue
             try:
                 with transaction.atomic():
-                    request = services.leave_request_submit(employee=employee, leave_type=vacation, start_date=start,
-                                                            end_date=end, reason="Trip", actor=employee.user)  # fmt: skip
+                    request = services.leave_request_submit(
+                        employee=employee,
+                        leave_type=vacation,
+                        start_date=start,
+                        end_date=end,
+                        reason="Trip",
+                        actor=employee.user,
+                    )
                     if decision == "reject":
                         approver = employee.manager.user if employee.manager and employee.manager.user else admin
-                        services.leave_request_decide(request=request, actor=approver, decision="reject",
-                                                      comment="The team is short that week; please pick another.")  # fmt: skip
+                        services.leave_request_decide(
+                            request=request,
+                            actor=approver,
+                            decision="reject",
+                            comment="The team is short that week; please pick another.",
+                        )
                     else:
                         services.leave_request_cancel(request=request, actor=employee.user)
             except DomainError:

@@ -24,9 +24,16 @@ class LeaveRequestForm(forms.Form):
     start_date = forms.DateField(widget=IsoDateInput(), label=_("Start date"))
     end_date = forms.DateField(widget=IsoDateInput(), label=_("End date"))
     day_part = forms.ChoiceField(
-        required=False, initial=DAY_PART_FULL, widget=forms.RadioSelect, label=_("One-day request"),
-        choices=[(DAY_PART_FULL, _("Full day")), (DAY_PART_MORNING, _("Morning")), (DAY_PART_AFTERNOON, _("Afternoon"))],
-    )  # fmt: skip
+        required=False,
+        initial=DAY_PART_FULL,
+        widget=forms.RadioSelect,
+        label=_("One-day request"),
+        choices=[
+            (DAY_PART_FULL, _("Full day")),
+            (DAY_PART_MORNING, _("Morning")),
+            (DAY_PART_AFTERNOON, _("Afternoon")),
+        ],
+    )
     start_half = forms.BooleanField(required=False, label=_("Start at midday (first day afternoon only)"))
     end_half = forms.BooleanField(required=False, label=_("End at midday (last day morning only)"))
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"))

@@ -41,8 +41,13 @@ class LeaveType(models.Model):
         default=False, help_text=_("Requests may take the balance below zero"), verbose_name=_("allow negative")
     )
     max_consecutive_days = models.DecimalField(
-        max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.5"))],
-        help_text=_("Most days one request may ask for; empty: no limit"), verbose_name=_("max consecutive days"),
+        max_digits=6,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("Most days one request may ask for; empty: no limit"),
+        verbose_name=_("max consecutive days"),
     )
     min_notice_days = models.PositiveSmallIntegerField(
         default=0,
@@ -116,8 +121,12 @@ class LeavePolicy(models.Model):
         verbose_name=_("prorate"),
     )
     carry_forward_max_days = models.DecimalField(
-        max_digits=6, decimal_places=2, default=Decimal(0), validators=[MinValueValidator(Decimal(0))],
-        help_text=_("Unused days carried into the next year, at most"), verbose_name=_("carry forward max days"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+        help_text=_("Unused days carried into the next year, at most"),
+        verbose_name=_("carry forward max days"),
     )
     carry_forward_expires_after_months = models.PositiveSmallIntegerField(
         null=True,
@@ -349,7 +358,9 @@ class LeaveRequest(models.Model):
         verbose_name_plural = _("leave requests")
         ordering = ["-start_date", "-created_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="leave_request_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="leave_request_dates_ordered"
+            ),
         ]
         indexes = [
             models.Index(fields=["employee", "start_date", "end_date"], name="leave_request_employee_range"),
@@ -392,8 +403,13 @@ class CalendarFeed(models.Model):
         verbose_name=_("employee"),
     )
     department = models.ForeignKey(
-        "accounts.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
-        help_text=_("Team feeds: this department; empty: everyone the owner may see"), verbose_name=_("department"),
+        "accounts.Department",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Team feeds: this department; empty: everyone the owner may see"),
+        verbose_name=_("department"),
     )
     key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     prefix = models.CharField(max_length=12, verbose_name=_("prefix"))

@@ -60,7 +60,8 @@ def leave_request_list_for(*, user: User | AnonymousUser) -> QuerySet[LeaveReque
     if not getattr(user, "is_authenticated", False):
         return LeaveRequest.objects.none()
     waiting = [
-        object_id for object_id in approvals.pending_for(user, kinds=["leave_request"]).values_list("object_id", flat=True)
+        object_id
+        for object_id in approvals.pending_for(user, kinds=["leave_request"]).values_list("object_id", flat=True)
     ]
     return LeaveRequest.objects.filter(visible | Q(pk__in=waiting)) if waiting else LeaveRequest.objects.filter(visible)
 
@@ -104,12 +105,16 @@ def balances(
     pending_sums = {
         (employee_id, leave_type_id): total.quantize(ZERO)
         for employee_id, leave_type_id, total in pending.order_by()
-        .values_list("employee_id", "leave_type_id").annotate(total=Sum("days")).values_list("employee_id", "leave_type_id", "total")
+        .values_list("employee_id", "leave_type_id")
+        .annotate(total=Sum("days"))
+        .values_list("employee_id", "leave_type_id", "total")
     }
     result: dict[tuple[Any, Any], Balance] = {}
     # Sums of a 2-decimal column come back with 2 decimals: no per-row quantize needed.
     for employee_id, leave_type_id, total in (
-        ledger.order_by().values_list("employee_id", "leave_type_id").annotate(total=Sum("days"))
+        ledger.order_by()
+        .values_list("employee_id", "leave_type_id")
+        .annotate(total=Sum("days"))
         .values_list("employee_id", "leave_type_id", "total")
     ):
         key = (employee_id, leave_type_id)
@@ -174,7 +179,12 @@ def approved_absences(
         LeaveRequest.objects.filter(
             status=RequestStatus.APPROVED, employee_id__in=ids, start_date__lte=date_to, end_date__gte=date_from
         ).values_list(
-            "employee_id", "start_date", "end_date", "start_half", "end_half", "leave_type__code",
+            "employee_id",
+            "start_date",
+            "end_date",
+            "start_half",
+            "end_half",
+            "leave_type__code",
             "leave_type__counts_non_working_days",
         )
     )
@@ -204,7 +214,9 @@ def team_calendar(
     employees_qs = employee_list_visible(user=user).select_related("department")
     if department_id:
         employees_qs = employees_qs.filter(department_id=department_id)
-    employees_qs = employees_qs.filter(employed_between(date_from, date_to)).order_by("department__name", "last_name", "first_name")
+    employees_qs = employees_qs.filter(employed_between(date_from, date_to)).order_by(
+        "department__name", "last_name", "first_name"
+    )
     employees = list(employees_qs)
     requests = LeaveRequest.objects.filter(
         employee_id__in=[e.pk for e in employees],
@@ -238,10 +250,14 @@ def team_off_during(
         return []
     return list(
         LeaveRequest.objects.filter(
-            employee__in=colleagues, status__in=[RequestStatus.PENDING, RequestStatus.APPROVED],
-            start_date__lte=date_to, end_date__gte=date_from,
-        ).select_related("employee", "leave_type").order_by("start_date", "employee__last_name")
-    )  # fmt: skip
+            employee__in=colleagues,
+            status__in=[RequestStatus.PENDING, RequestStatus.APPROVED],
+            start_date__lte=date_to,
+            end_date__gte=date_from,
+        )
+        .select_related("employee", "leave_type")
+        .order_by("start_date", "employee__last_name")
+    )
 
 
 # --- Feeds ----------------------------------------------------------------------------------
@@ -288,7 +304,11 @@ def calendar_feed_requests(feed: Any, *, today: date | None = None) -> list[Leav
         employees = employees.filter(department_id=feed.department_id)
     return list(
         LeaveRequest.objects.filter(
-            employee__in=employees, status=RequestStatus.APPROVED,
-            end_date__gte=today - timedelta(days=366), start_date__lte=today + timedelta(days=731),
-        ).select_related("employee", "leave_type").order_by("start_date", "id")
+            employee__in=employees,
+            status=RequestStatus.APPROVED,
+            end_date__gte=today - timedelta(days=366),
+            start_date__lte=today + timedelta(days=731),
+        )
+        .select_related("employee", "leave_type")
+        .order_by("start_date", "id")
     )

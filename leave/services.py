@@ -113,8 +113,15 @@ def _post(
     request: LeaveRequest | None = None,
 ) -> LedgerEntry:
     entry = LedgerEntry.objects.create(
-        employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=kind, days=_round(days),
-        effective_date=effective_date, note=note[:255], key=key, request=request,
+        employee_id=employee_id,
+        leave_type_id=leave_type_id,
+        year=year,
+        kind=kind,
+        days=_round(days),
+        effective_date=effective_date,
+        note=note[:255],
+        key=key,
+        request=request,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     return entry
@@ -157,8 +164,11 @@ def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
         before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
         leave_type.save()
         audit.record(
-            actor=actor, action="leave_type.created" if creating else "leave_type.updated", obj=leave_type,
-            before=before, after=audit.snapshot(leave_type),
+            actor=actor,
+            action="leave_type.created" if creating else "leave_type.updated",
+            obj=leave_type,
+            before=before,
+            after=audit.snapshot(leave_type),
         )
     return leave_type
 
@@ -168,15 +178,23 @@ def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
     with transaction.atomic():
         creating = policy._state.adding
         before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
-        if not creating and before and str(before["leave_type_id"]) != str(policy.leave_type_id) and policy.assignments.exists():
+        if (
+            not creating
+            and before
+            and str(before["leave_type_id"]) != str(policy.leave_type_id)
+            and policy.assignments.exists()
+        ):
             raise ValidationFailed(
                 gettext("An assigned policy cannot change its leave type; create another policy."),
                 details={"leave_type": ["The policy is assigned."]},
             )
         policy.save()
         audit.record(
-            actor=actor, action="leave_policy.created" if creating else "leave_policy.updated", obj=policy,
-            before=before, after=audit.snapshot(policy),
+            actor=actor,
+            action="leave_policy.created" if creating else "leave_policy.updated",
+            obj=policy,
+            before=before,
+            after=audit.snapshot(policy),
         )
     return policy
 
@@ -194,14 +212,26 @@ def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
                 gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
                 details={"active": ["Set to false instead of deleting."]},
             ) from None
-        audit.record(actor=actor, action="leave_type.deleted", object_type="leave.leavetype", object_id=before["id"], before=before)
+        audit.record(
+            actor=actor,
+            action="leave_type.deleted",
+            object_type="leave.leavetype",
+            object_id=before["id"],
+            before=before,
+        )
 
 
 def leave_policy_delete(*, policy: LeavePolicy, actor: Any) -> None:
     with transaction.atomic():
         before = audit.snapshot(policy)
         policy.delete()  # its assignments go with it; posted ledger entries stay
-        audit.record(actor=actor, action="leave_policy.deleted", object_type="leave.leavepolicy", object_id=before["id"], before=before)
+        audit.record(
+            actor=actor,
+            action="leave_policy.deleted",
+            object_type="leave.leavepolicy",
+            object_id=before["id"],
+            before=before,
+        )
 
 
 def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
@@ -209,8 +239,11 @@ def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
         before = audit.snapshot(assignment)
         assignment.delete()
         audit.record(
-            actor=actor, action="leave_policy.unassigned", object_type="leave.leavepolicyassignment",
-            object_id=before["id"], before=before,
+            actor=actor,
+            action="leave_policy.unassigned",
+            object_type="leave.leavepolicyassignment",
+            object_id=before["id"],
+            before=before,
         )
 
 
@@ -228,7 +261,9 @@ def leave_policy_assign(
         )
     try:
         with transaction.atomic():
-            assignment = LeavePolicyAssignment(policy=policy, employee=employee, department=department, location=location)
+            assignment = LeavePolicyAssignment(
+                policy=policy, employee=employee, department=department, location=location
+            )
             assignment.save()
             audit.record(actor=actor, action="leave_policy.assigned", obj=assignment, after=audit.snapshot(assignment))
     except IntegrityError:
@@ -312,43 +347,75 @@ def leave_request_estimate(
     concurrent submission can still win: submission checks again under the lock."""
     today = today or zones.today_for(employee)
     errors = _input_errors(
-        employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date, start_half=start_half,
+        employee=employee,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_half=start_half,
         end_half=end_half,
-    )  # fmt: skip
+    )
     zero = Balance(Decimal(0), Decimal(0))
     if errors:
         return Estimate(Decimal(0), [], zero, [], [("validation_error", next(iter(errors.values()))[0])])
     days, counted = requested_days(
-        employee_id=employee.pk, date_from=start_date, date_to=end_date, start_half=start_half, end_half=end_half,
+        employee_id=employee.pk,
+        date_from=start_date,
+        date_to=end_date,
+        start_half=start_half,
+        end_half=end_half,
         counts_non_working_days=leave_type.counts_non_working_days,
-    )  # fmt: skip
+    )
     problems: list[tuple[str, str]] = []
     if days <= 0:
         problems.append(("validation_error", gettext("These dates contain no working day.")))
     notice = (start_date - today).days
     if notice < leave_type.min_notice_days:
-        problems.append((NoticeTooShort.code, ngettext(
-            "%(leave)s needs %(count)d day's notice; this starts in %(notice)d.",
-            "%(leave)s needs %(count)d days' notice; this starts in %(notice)d.", leave_type.min_notice_days,
-        ) % {"leave": leave_type.name, "count": leave_type.min_notice_days, "notice": notice}))  # fmt: skip
+        problems.append(
+            (
+                NoticeTooShort.code,
+                ngettext(
+                    "%(leave)s needs %(count)d day's notice; this starts in %(notice)d.",
+                    "%(leave)s needs %(count)d days' notice; this starts in %(notice)d.",
+                    leave_type.min_notice_days,
+                )
+                % {"leave": leave_type.name, "count": leave_type.min_notice_days, "notice": notice},
+            )
+        )
     if leave_type.max_consecutive_days is not None and days > leave_type.max_consecutive_days:
-        problems.append((TooManyConsecutiveDays.code, gettext(
-            "%(leave)s allows at most %(max)s consecutive days; this is %(days)s."
-        ) % {"leave": leave_type.name, "max": formatting.days(Decimal(leave_type.max_consecutive_days)),
-             "days": formatting.days(days)}))  # fmt: skip
+        problems.append(
+            (
+                TooManyConsecutiveDays.code,
+                gettext("%(leave)s allows at most %(max)s consecutive days; this is %(days)s.")
+                % {
+                    "leave": leave_type.name,
+                    "max": formatting.days(Decimal(leave_type.max_consecutive_days)),
+                    "days": formatting.days(days),
+                },
+            )
+        )
     overlaps = _overlapping(employee.pk, start_date, end_date, start_half, end_half)
     if overlaps:
-        problems.append((LeaveOverlap.code, gettext("These dates overlap your request of %(dates)s.") % {
-            "dates": ", ".join(
-                f"{formatting.date_local(o.start_date)}–{formatting.date_local(o.end_date)} ({o.get_status_display()})"
-                for o in overlaps
+        problems.append(
+            (
+                LeaveOverlap.code,
+                gettext("These dates overlap your request of %(dates)s.")
+                % {
+                    "dates": ", ".join(
+                        f"{formatting.date_local(o.start_date)}–{formatting.date_local(o.end_date)} ({o.get_status_display()})"
+                        for o in overlaps
+                    )
+                },
             )
-        }))  # fmt: skip
+        )
     current = balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=start_date.year)
     if days > 0 and not leave_type.allow_negative and days > current.available:
-        problems.append((InsufficientBalance.code, gettext(
-            "Not enough days: %(days)s requested, %(available)s available."
-        ) % {"days": formatting.days(days), "available": formatting.days(current.available)}))  # fmt: skip
+        problems.append(
+            (
+                InsufficientBalance.code,
+                gettext("Not enough days: %(days)s requested, %(available)s available.")
+                % {"days": formatting.days(days), "available": formatting.days(current.available)},
+            )
+        )
     return Estimate(days, counted, current, overlaps, problems)
 
 
@@ -375,15 +442,24 @@ def leave_request_submit(
     """
     today = today or zones.today_for(employee)  # notice is counted where the employee is
     errors = _input_errors(
-        employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date, start_half=start_half,
+        employee=employee,
+        leave_type=leave_type,
+        start_date=start_date,
+        end_date=end_date,
+        start_half=start_half,
         end_half=end_half,
-    )  # fmt: skip
+    )
     if errors:
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
-                               details=errors)  # fmt: skip
+        raise ValidationFailed(
+            gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]}, details=errors
+        )
 
     days, _counted = requested_days(
-        employee_id=employee.pk, date_from=start_date, date_to=end_date, start_half=start_half, end_half=end_half,
+        employee_id=employee.pk,
+        date_from=start_date,
+        date_to=end_date,
+        start_half=start_half,
+        end_half=end_half,
         counts_non_working_days=leave_type.counts_non_working_days,
     )
     if days <= 0:
@@ -419,8 +495,12 @@ def leave_request_submit(
             raise LeaveOverlap(
                 details={
                     "conflicts": [
-                        {"id": str(o.pk), "start_date": o.start_date.isoformat(), "end_date": o.end_date.isoformat(),
-                         "status": o.status}
+                        {
+                            "id": str(o.pk),
+                            "start_date": o.start_date.isoformat(),
+                            "end_date": o.end_date.isoformat(),
+                            "status": o.status,
+                        }
                         for o in overlaps
                     ]
                 }
@@ -430,13 +510,22 @@ def leave_request_submit(
             raise InsufficientBalance(
                 f"{days} days requested, {current.available} available.",
                 details={
-                    "requested": str(days), "balance": str(current.balance), "pending": str(current.pending),
+                    "requested": str(days),
+                    "balance": str(current.balance),
+                    "pending": str(current.pending),
                     "available": str(current.available),
                 },
             )
         request = LeaveRequest(
-            employee=employee, leave_type=leave_type, start_date=start_date, end_date=end_date,
-            start_half=start_half, end_half=end_half, reason=(reason or "").strip(), days=days, year=year,
+            employee=employee,
+            leave_type=leave_type,
+            start_date=start_date,
+            end_date=end_date,
+            start_half=start_half,
+            end_half=end_half,
+            reason=(reason or "").strip(),
+            days=days,
+            year=year,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         if attachment:
@@ -470,11 +559,20 @@ def _on_approved(request: LeaveRequest, actor: Any) -> None:
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_at"])
     _post(
-        employee_id=request.employee_id, leave_type_id=request.leave_type_id, year=request.year, kind=EntryKind.TAKEN,
-        days=-request.days, effective_date=request.start_date, actor=actor, key=f"taken:{request.pk}", request=request,
+        employee_id=request.employee_id,
+        leave_type_id=request.leave_type_id,
+        year=request.year,
+        kind=EntryKind.TAKEN,
+        days=-request.days,
+        effective_date=request.start_date,
+        actor=actor,
+        key=f"taken:{request.pk}",
+        request=request,
         note=f"{request.start_date.isoformat()}–{request.end_date.isoformat()}",
     )
-    audit.record(actor=actor, action="leave_request.approved", obj=request, before=before, after=audit.snapshot(request))
+    audit.record(
+        actor=actor, action="leave_request.approved", obj=request, before=before, after=audit.snapshot(request)
+    )
     _attendance_changed(request.employee_id, request.start_date, request.end_date)
     notifications.request_event(request, "approved")
 
@@ -486,7 +584,10 @@ def _on_ended(status: str) -> Any:
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
         audit.record(
-            actor=actor, action=f"leave_request.{status}", obj=request, before=before,
+            actor=actor,
+            action=f"leave_request.{status}",
+            obj=request,
+            before=before,
             after={**audit.snapshot(request), "comment": comment},
         )
         notifications.request_event(request, status, comment=comment)
@@ -516,12 +617,17 @@ def _describe(request: LeaveRequest) -> str:
     """The inbox line, in the reader's language and formats (etime.core.approvals.summaries)."""
     days = Decimal(request.days)
     text = ngettext(
-        "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s day)", "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s days)",
+        "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s day)",
+        "%(name)s: %(leave)s %(start)s–%(end)s (%(days)s days)",
         1 if days == 1 else 2,
-    )  # fmt: skip
-    return text % {"name": request.employee.full_name, "leave": request.leave_type.name,
-                   "start": formatting.date_local(request.start_date), "end": formatting.date_local(request.end_date),
-                   "days": formatting.days(days)}  # fmt: skip
+    )
+    return text % {
+        "name": request.employee.full_name,
+        "leave": request.leave_type.name,
+        "start": formatting.date_local(request.start_date),
+        "end": formatting.date_local(request.end_date),
+        "days": formatting.days(days),
+    }
 
 
 def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, comment: str = "") -> LeaveRequest:
@@ -561,7 +667,9 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
         locked.status = RequestStatus.CANCELLED
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_at"])
-        audit.record(actor=actor, action="leave_request.cancelled", obj=locked, before=before, after=audit.snapshot(locked))
+        audit.record(
+            actor=actor, action="leave_request.cancelled", obj=locked, before=before, after=audit.snapshot(locked)
+        )
         if was_approved:
             _attendance_changed(locked.employee_id, locked.start_date, locked.end_date)
         notifications.request_event(locked, "cancelled", approval=approval)
@@ -572,19 +680,26 @@ def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = 
     """An approver (the employee's manager, or an admin) withdraws approved leave, also
     after it started: a reversal gives all its days back."""
     if not may(actor, request.employee, Action.MANAGE):
-        raise approvals.ApprovalNotAllowed(gettext("Only the employee's manager or an admin may withdraw approved leave."))
+        raise approvals.ApprovalNotAllowed(
+            gettext("Only the employee's manager or an admin may withdraw approved leave.")
+        )
     with transaction.atomic():
         locked = LeaveRequest.objects.select_for_update().get(pk=request.pk)
         _lock_employee(locked.employee_id)
         if locked.status != RequestStatus.APPROVED:
-            raise LeaveNotCancellable(gettext("Only approved leave can be withdrawn."), details={"status": locked.status})
+            raise LeaveNotCancellable(
+                gettext("Only approved leave can be withdrawn."), details={"status": locked.status}
+            )
         before = audit.snapshot(locked)
         _reverse(locked, actor, comment or "withdrawn")
         locked.status = RequestStatus.WITHDRAWN
         locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_at"])
         audit.record(
-            actor=actor, action="leave_request.withdrawn", obj=locked, before=before,
+            actor=actor,
+            action="leave_request.withdrawn",
+            obj=locked,
+            before=before,
             after={**audit.snapshot(locked), "comment": comment},
         )
         _attendance_changed(locked.employee_id, locked.start_date, locked.end_date)
@@ -595,9 +710,16 @@ def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = 
 def _reverse(request: LeaveRequest, actor: Any, note: str) -> LedgerEntry:
     taken = LedgerEntry.objects.filter(request=request, kind=EntryKind.TAKEN).aggregate(total=Sum("days"))["total"]
     return _post(
-        employee_id=request.employee_id, leave_type_id=request.leave_type_id, year=request.year,
-        kind=EntryKind.REVERSAL, days=-(taken if taken is not None else -request.days),
-        effective_date=request.start_date, actor=actor, key=f"reversal:{request.pk}", request=request, note=note,
+        employee_id=request.employee_id,
+        leave_type_id=request.leave_type_id,
+        year=request.year,
+        kind=EntryKind.REVERSAL,
+        days=-(taken if taken is not None else -request.days),
+        effective_date=request.start_date,
+        actor=actor,
+        key=f"reversal:{request.pk}",
+        request=request,
+        note=note,
     )
 
 
@@ -607,21 +729,41 @@ MANUAL_KINDS = (EntryKind.ALLOCATION, EntryKind.ADJUSTMENT)
 
 
 def allocation_create(
-    *, employee: Employee, leave_type: LeaveType, year: int, days: Decimal, actor: Any,
-    kind: str = EntryKind.ALLOCATION, note: str = "", effective_date: date | None = None,
+    *,
+    employee: Employee,
+    leave_type: LeaveType,
+    year: int,
+    days: Decimal,
+    actor: Any,
+    kind: str = EntryKind.ALLOCATION,
+    note: str = "",
+    effective_date: date | None = None,
 ) -> LedgerEntry:
     """An admin grants (or, with negative days, takes back) days for one employee, type and
     year. A negative adjustment may not take available days below zero unless the type
     allows a negative balance."""
     return allocations_bulk(
-        employees=[employee], leave_type=leave_type, year=year, days=days, actor=actor, kind=kind, note=note,
+        employees=[employee],
+        leave_type=leave_type,
+        year=year,
+        days=days,
+        actor=actor,
+        kind=kind,
+        note=note,
         effective_date=effective_date,
     )[0]
 
 
 def allocations_bulk(
-    *, employees: Iterable[Employee], leave_type: LeaveType, year: int, days: Decimal, actor: Any,
-    kind: str = EntryKind.ALLOCATION, note: str = "", effective_date: date | None = None,
+    *,
+    employees: Iterable[Employee],
+    leave_type: LeaveType,
+    year: int,
+    days: Decimal,
+    actor: Any,
+    kind: str = EntryKind.ALLOCATION,
+    note: str = "",
+    effective_date: date | None = None,
 ) -> list[LedgerEntry]:
     """The same allocation or adjustment for many employees, in one transaction, one audit
     event per ledger entry."""
@@ -636,8 +778,9 @@ def allocations_bulk(
     elif days != _round(days):
         errors["days"] = [gettext("At most two decimals.")]
     if errors:
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
-                               details=errors)  # fmt: skip
+        raise ValidationFailed(
+            gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]}, details=errors
+        )
     effective = effective_date or date(year, 1, 1)
     people = sorted(employees, key=lambda e: str(e.pk))  # a fixed lock order: no deadlocks between bulk runs
     entries = []
@@ -652,8 +795,14 @@ def allocations_bulk(
                         details={"employee": str(employee.pk), "available": str(current.available)},
                     )
             entry = _post(
-                employee_id=employee.pk, leave_type_id=leave_type.pk, year=year, kind=kind, days=days,
-                effective_date=effective, actor=actor, note=note,
+                employee_id=employee.pk,
+                leave_type_id=leave_type.pk,
+                year=year,
+                kind=kind,
+                days=days,
+                effective_date=effective,
+                actor=actor,
+                note=note,
             )
             audit.record(actor=actor, action=f"leave_ledger.{kind}", obj=entry, after=audit.snapshot(entry))
             entries.append(entry)
@@ -686,7 +835,8 @@ def _target(policy: LeavePolicy, hire: date | None, end: date | None, year: int,
     if policy.grant == GrantMode.UPFRONT:
         return _round(policy.yearly_days)
     months = sum(
-        1 for m in range(1, through_month + 1)
+        1
+        for m in range(1, through_month + 1)
         if _employed_days(hire, end, date(year, m, 1), date(year, m, calendar_module.monthrange(year, m)[1]))
     )
     return _round(policy.yearly_days * months / 12)
@@ -701,7 +851,9 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
         raise ValidationFailed(gettext("through_month is 1..12."), details={"through_month": ["1..12"]})
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     employees = list(
-        Employee.objects.filter(employed_between(jan1, dec31)).values_list("pk", "department_id", "location_id", "hire_date", "end_date")
+        Employee.objects.filter(employed_between(jan1, dec31)).values_list(
+            "pk", "department_id", "location_id", "hire_date", "end_date"
+        )
     )
     employment = {row[0]: (row[3], row[4]) for row in employees}
     policies = policies_for([row[:3] for row in employees])
@@ -709,9 +861,11 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
         (e, t): total
         for e, t, total in LedgerEntry.objects.filter(
             year=year, kind__in=[EntryKind.ALLOCATION, EntryKind.ACCRUAL], key__isnull=False
-        ).order_by().values_list("employee_id", "leave_type_id").annotate(total=Sum("days")).values_list(
-            "employee_id", "leave_type_id", "total"
         )
+        .order_by()
+        .values_list("employee_id", "leave_type_id")
+        .annotate(total=Sum("days"))
+        .values_list("employee_id", "leave_type_id", "total")
     }
     month_end = date(year, through_month, calendar_module.monthrange(year, through_month)[1])
     rows = []
@@ -723,7 +877,11 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
         kind = EntryKind.ALLOCATION if policy.grant == GrantMode.UPFRONT else EntryKind.ACCRUAL
         rows.append(
             LedgerEntry(
-                employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=kind, days=_round(delta),
+                employee_id=employee_id,
+                leave_type_id=leave_type_id,
+                year=year,
+                kind=kind,
+                days=_round(delta),
                 effective_date=jan1 if kind == EntryKind.ALLOCATION else month_end,
                 key=f"{kind}:{employee_id}:{leave_type_id}:{year}-{through_month:02d}",
                 note=f"{policy.name}, {year}-{through_month:02d}",
@@ -732,7 +890,10 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
     with transaction.atomic():
         created = _bulk_post(rows)
         audit.record(
-            actor=actor, action="leave.entitlements_posted", object_type="leave.ledgerentry", object_id=f"{year}-{through_month:02d}",
+            actor=actor,
+            action="leave.entitlements_posted",
+            object_type="leave.ledgerentry",
+            object_id=f"{year}-{through_month:02d}",
             after={"year": year, "through_month": through_month, "entries": created},
         )
     return created
@@ -761,17 +922,47 @@ def year_end_close(*, year: int, actor: Any = None) -> int:
         base = f"{employee_id}:{leave_type_id}:{year}"
         common = {"employee_id": employee_id, "leave_type_id": leave_type_id}
         if carried > 0:
-            rows.append(LedgerEntry(**common, year=year, kind=EntryKind.CARRY_FORWARD, days=-carried,
-                                    effective_date=dec31, key=f"carry_out:{base}", note=f"carried into {year + 1}"))
-            rows.append(LedgerEntry(**common, year=year + 1, kind=EntryKind.CARRY_FORWARD, days=carried,
-                                    effective_date=jan1_next, key=f"carry_in:{base}", note=f"carried from {year}"))
+            rows.append(
+                LedgerEntry(
+                    **common,
+                    year=year,
+                    kind=EntryKind.CARRY_FORWARD,
+                    days=-carried,
+                    effective_date=dec31,
+                    key=f"carry_out:{base}",
+                    note=f"carried into {year + 1}",
+                )
+            )
+            rows.append(
+                LedgerEntry(
+                    **common,
+                    year=year + 1,
+                    kind=EntryKind.CARRY_FORWARD,
+                    days=carried,
+                    effective_date=jan1_next,
+                    key=f"carry_in:{base}",
+                    note=f"carried from {year}",
+                )
+            )
         if forfeited > 0:
-            rows.append(LedgerEntry(**common, year=year, kind=EntryKind.EXPIRY, days=-forfeited,
-                                    effective_date=dec31, key=f"year_end_expiry:{base}", note="over the carry-forward cap"))
+            rows.append(
+                LedgerEntry(
+                    **common,
+                    year=year,
+                    kind=EntryKind.EXPIRY,
+                    days=-forfeited,
+                    effective_date=dec31,
+                    key=f"year_end_expiry:{base}",
+                    note="over the carry-forward cap",
+                )
+            )
     with transaction.atomic():
         created = _bulk_post(rows)
         audit.record(
-            actor=actor, action="leave.year_closed", object_type="leave.ledgerentry", object_id=str(year),
+            actor=actor,
+            action="leave.year_closed",
+            object_type="leave.ledgerentry",
+            object_id=str(year),
             after={"year": year, "entries": created},
         )
     return created
@@ -792,7 +983,8 @@ def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int
     year = today.year
     employees = list(Employee.objects.values_list("pk", "department_id", "location_id"))
     policies = {
-        key: policy for key, policy in policies_for(employees).items()
+        key: policy
+        for key, policy in policies_for(employees).items()
         if (expiry := carry_forward_expiry_date(policy, year)) is not None and today > expiry
     }
     if not policies:
@@ -800,7 +992,9 @@ def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int
     carried: dict[tuple[Any, Any], Decimal] = {}
     for employee_id, leave_type_id, total in (
         LedgerEntry.objects.filter(year=year, kind=EntryKind.CARRY_FORWARD, days__gt=0)
-        .order_by().values_list("employee_id", "leave_type_id").annotate(total=Sum("days"))
+        .order_by()
+        .values_list("employee_id", "leave_type_id")
+        .annotate(total=Sum("days"))
         .values_list("employee_id", "leave_type_id", "total")
     ):
         if (employee_id, leave_type_id) in policies:
@@ -811,7 +1005,10 @@ def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int
     for employee_id, leave_type_id, effective, total in (
         LedgerEntry.objects.filter(
             year=year, kind__in=[EntryKind.TAKEN, EntryKind.REVERSAL], employee_id__in={e for e, _t in carried}
-        ).order_by().values_list("employee_id", "leave_type_id", "effective_date").annotate(total=Sum("days"))
+        )
+        .order_by()
+        .values_list("employee_id", "leave_type_id", "effective_date")
+        .annotate(total=Sum("days"))
         .values_list("employee_id", "leave_type_id", "effective_date", "total")
     ):
         key = (employee_id, leave_type_id)
@@ -829,15 +1026,25 @@ def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int
             continue
         expiry = carry_forward_expiry_date(policies[key], year)
         assert expiry is not None  # noqa: S101  (filtered above)
-        rows.append(LedgerEntry(
-            employee_id=employee_id, leave_type_id=leave_type_id, year=year, kind=EntryKind.EXPIRY, days=-unused,
-            effective_date=expiry + timedelta(days=1), key=f"carry_expiry:{employee_id}:{leave_type_id}:{year}",
-            note=f"carried days unused by {expiry.isoformat()}",
-        ))
+        rows.append(
+            LedgerEntry(
+                employee_id=employee_id,
+                leave_type_id=leave_type_id,
+                year=year,
+                kind=EntryKind.EXPIRY,
+                days=-unused,
+                effective_date=expiry + timedelta(days=1),
+                key=f"carry_expiry:{employee_id}:{leave_type_id}:{year}",
+                note=f"carried days unused by {expiry.isoformat()}",
+            )
+        )
     with transaction.atomic():
         created = _bulk_post(rows)
         audit.record(
-            actor=actor, action="leave.carry_forward_expired", object_type="leave.ledgerentry", object_id=str(year),
+            actor=actor,
+            action="leave.carry_forward_expired",
+            object_type="leave.ledgerentry",
+            object_id=str(year),
             after={"year": year, "entries": created, "on": today.isoformat()},
         )
     return created
@@ -860,21 +1067,29 @@ def calendar_feed_create(
     from accounts.selectors import employee_get_visible
 
     if kind not in FeedKind.values:
-        raise ValidationFailed(gettext("Unknown feed kind %(kind)r.") % {"kind": kind},
-                               details={"kind": [gettext("One of %(choices)s.") % {"choices": ", ".join(FeedKind.values)}]})  # fmt: skip
+        raise ValidationFailed(
+            gettext("Unknown feed kind %(kind)r.") % {"kind": kind},
+            details={"kind": [gettext("One of %(choices)s.") % {"choices": ", ".join(FeedKind.values)}]},
+        )
     if kind == FeedKind.EMPLOYEE:
         employee = employee or employee_for_user(owner)
         if employee is None or employee_get_visible(user=owner, employee_id=employee.pk) is None:
-            raise ValidationFailed(gettext("Choose an employee you may see."), details={"employee": ["Not visible to you."]})
+            raise ValidationFailed(
+                gettext("Choose an employee you may see."), details={"employee": ["Not visible to you."]}
+            )
         department = None
     else:
         employee = None
     raw = FEED_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         feed = CalendarFeed.objects.create(
-            owner=owner, kind=kind, employee=employee, department=department,
+            owner=owner,
+            kind=kind,
+            employee=employee,
+            department=department,
             name=(name or ("My leave" if kind == FeedKind.EMPLOYEE else "Team leave"))[:100],
-            key_hash=feed_hash(raw), prefix=raw[:12],
+            key_hash=feed_hash(raw),
+            prefix=raw[:12],
         )
         audit.record(actor=actor, action="leave_feed.created", obj=feed, after=audit.snapshot(feed))
     return feed, raw
@@ -887,5 +1102,7 @@ def calendar_feed_revoke(*, feed: CalendarFeed, actor: Any) -> CalendarFeed:
             before = audit.snapshot(locked)
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
-            audit.record(actor=actor, action="leave_feed.revoked", obj=locked, before=before, after=audit.snapshot(locked))
+            audit.record(
+                actor=actor, action="leave_feed.revoked", obj=locked, before=before, after=audit.snapshot(locked)
+            )
     return locked

@@ -34,12 +34,19 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
     if request is None or not recipients:
         return 0
     context = {
-        "request": request, "event": event, "comment": comment, "company": settings.ETIME_COMPANY_NAME,
+        "request": request,
+        "event": event,
+        "comment": comment,
+        "company": settings.ETIME_COMPANY_NAME,
         "link": f"{settings.ETIME_BASE_URL}/leave/",
-    }  # fmt: skip
+    }
     # Lazy: notify() renders subject and body in each recipient's language.
-    subject = format_lazy(_("{event}: {employee}, {leave_type}"), event=SUBJECTS.get(event, _("Leave request")),
-                          employee=request.employee.full_name, leave_type=request.leave_type.name)  # fmt: skip
+    subject = format_lazy(
+        _("{event}: {employee}, {leave_type}"),
+        event=SUBJECTS.get(event, _("Leave request")),
+        employee=request.employee.full_name,
+        leave_type=request.leave_type.name,
+    )
     requester = request.employee.user
     users = {u.email: u for u in User.objects.filter(email__in=recipients)}
     records = []
@@ -55,8 +62,17 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
             # An address no user has any more (changed since the step) is still mailed, as before.
             # The bell links the requester to their leave page, approvers to their inbox.
             link = reverse("inbox") if kind == NotificationKind.APPROVALS_WAITING else reverse("leave:mine")
-            records.append(notify(user, kind, subject, template="leave/email/request_event.txt", context=context,
-                                  address=None if user is not None else address, link=link))  # fmt: skip
+            records.append(
+                notify(
+                    user,
+                    kind,
+                    subject,
+                    template="leave/email/request_event.txt",
+                    context=context,
+                    address=None if user is not None else address,
+                    link=link,
+                )
+            )
     return sum(r.status == Notification.Status.QUEUED for r in records)
 
 

@@ -54,8 +54,11 @@ def _default_type(employee: Any, year: int) -> dict[str, Any]:
     zero = selectors.Balance(selectors.ZERO, selectors.ZERO)
 
     def key(t: LeaveType) -> tuple[Any, ...]:
-        return (-now.get((employee.pk, t.pk), zero).available, -sums.get((employee.pk, t.pk), zero).available,
-                t.name.casefold())  # fmt: skip
+        return (
+            -now.get((employee.pk, t.pk), zero).available,
+            -sums.get((employee.pk, t.pk), zero).available,
+            t.name.casefold(),
+        )
 
     return {"leave_type": min(types, key=key).pk}
 
@@ -91,17 +94,24 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     upcoming = list(
         LeaveRequest.objects.filter(
             employee=employee, end_date__gte=today, status__in=[RequestStatus.APPROVED, RequestStatus.PENDING]
-        ).select_related("leave_type").order_by("start_date")[:5]
-    )  # fmt: skip
+        )
+        .select_related("leave_type")
+        .order_by("start_date")[:5]
+    )
     holidays = sorted(
-        localize_by_employee(holidays_by_employee([employee.pk], today, today + timedelta(days=60))).get(employee.pk, {}).items()
+        localize_by_employee(holidays_by_employee([employee.pk], today, today + timedelta(days=60)))
+        .get(employee.pk, {})
+        .items()
     )
     return {
         "template": "leave/panel.html",
         "context": {
-            "balances": _my_balances(employee, year), "year": year, "upcoming": upcoming, "holidays": holidays[:5],
+            "balances": _my_balances(employee, year),
+            "year": year,
+            "upcoming": upcoming,
+            "holidays": holidays[:5],
         },
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -120,7 +130,8 @@ def _render_my_leave(request: HttpRequest, form: LeaveRequestForm | None = None,
         "balances": _my_balances(employee, year) if employee else [],
         "requests": (
             LeaveRequest.objects.filter(employee=employee).select_related("leave_type").order_by("-start_date")[:50]
-            if employee else []
+            if employee
+            else []
         ),
         "waiting": _waiting_for(user),
         "form": form or LeaveRequestForm(initial=_default_type(employee, year)),
@@ -142,9 +153,16 @@ def request_create(request: HttpRequest) -> HttpResponse:
     if employee is None:
         messages.error(request, _("Your login has no employee record."))
     elif not form.is_valid():
-        messages.error(request, _("Not sent: %(errors)s") % {"errors": "; ".join(
-            f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()
-        )})  # fmt: skip
+        messages.error(
+            request,
+            _("Not sent: %(errors)s")
+            % {
+                "errors": "; ".join(
+                    f"{form.fields[k].label if k in form.fields else k}: {' '.join(str(e) for e in v)}"
+                    for k, v in form.errors.items()
+                )
+            },
+        )
     else:
         try:
             created = services.leave_request_submit(employee=employee, actor=request.user, **form.cleaned_data)
@@ -152,9 +170,15 @@ def request_create(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             # A half day counts as plural ("0.5 days"), as in English.
-            messages.success(request, ngettext("%(leave)s: %(days)s day requested.", "%(leave)s: %(days)s days requested.",
-                                               1 if created.days == 1 else 2)
-                             % {"leave": created.leave_type.name, "days": created.days})  # fmt: skip
+            messages.success(
+                request,
+                ngettext(
+                    "%(leave)s: %(days)s day requested.",
+                    "%(leave)s: %(days)s days requested.",
+                    1 if created.days == 1 else 2,
+                )
+                % {"leave": created.leave_type.name, "days": created.days},
+            )
     return redirect("leave:mine")
 
 
@@ -186,8 +210,10 @@ def request_decide(request: HttpRequest, request_id: Any) -> HttpResponse:
         return redirect("leave:mine")
     try:
         services.leave_request_decide(
-            request=_visible_request(request, request_id), actor=request.user,
-            decision=form.cleaned_data["decision"], comment=form.cleaned_data["comment"],
+            request=_visible_request(request, request_id),
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            comment=form.cleaned_data["comment"],
         )
     except DomainError as exc:
         messages.error(request, exc.message)
@@ -210,16 +236,24 @@ def request_preview(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         # The submission's own computation (days, overlaps, balance, rules), without writing.
         estimate = services.leave_request_estimate(
-            employee=employee, leave_type=data["leave_type"], start_date=data["start_date"],
-            end_date=data["end_date"], start_half=data["start_half"], end_half=data["end_half"],
-        )  # fmt: skip
+            employee=employee,
+            leave_type=data["leave_type"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            start_half=data["start_half"],
+            end_half=data["end_half"],
+        )
         if estimate.problems and estimate.problems[0][0] == "validation_error":
             error = estimate.problems[0][1]  # nothing to count: bad input, or no working day
         else:
             preview = {
-                "days": estimate.days, "counted": estimate.counted, "leave_type": data["leave_type"],
-                "available": estimate.balance.available, "after": estimate.after, "problems": estimate.problems,
-            }  # fmt: skip
+                "days": estimate.days,
+                "counted": estimate.counted,
+                "leave_type": data["leave_type"],
+                "available": estimate.balance.available,
+                "after": estimate.after,
+                "problems": estimate.problems,
+            }
     elif data_in:
         error = _("Choose a leave type and both dates.")
     context = {"preview": preview, "error": error}
@@ -238,8 +272,9 @@ def ledger(request: HttpRequest, leave_type_id: Any) -> HttpResponse:
     year = year_param(request, "year") or timezone.localdate().year
     entries = list(
         LedgerEntry.objects.filter(employee=employee, leave_type=leave_type, year=year)
-        .select_related("request").order_by("effective_date", "created_at")
-    )  # fmt: skip
+        .select_related("request")
+        .order_by("effective_date", "created_at")
+    )
     running = selectors.ZERO
     rows = []
     for entry in entries:
@@ -273,15 +308,24 @@ def team_calendar(request: HttpRequest) -> HttpResponse:
         row = []
         for day in days:
             leave = cells.get((employee.pk, day))
-            row.append({
-                "day": day, "leave": leave, "holiday": holidays.get(employee.pk, {}).get(day),
-                "weekend": day.weekday() >= 5,
-                "approved": leave is not None and leave.status == RequestStatus.APPROVED,
-            })
+            row.append(
+                {
+                    "day": day,
+                    "leave": leave,
+                    "holiday": holidays.get(employee.pk, {}).get(day),
+                    "weekend": day.weekday() >= 5,
+                    "approved": leave is not None and leave.status == RequestStatus.APPROVED,
+                }
+            )
         rows.append({"employee": employee, "cells": row, "away": sum(1 for c in row if c["leave"])})
     context = {
-        "first": first, "days": days, "rows": rows, "departments": departments, "department_id": department_id,
-        "previous": (first - timedelta(days=1)).strftime("%Y-%m"), "next": (last + timedelta(days=1)).strftime("%Y-%m"),
+        "first": first,
+        "days": days,
+        "rows": rows,
+        "departments": departments,
+        "department_id": department_id,
+        "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
+        "next": (last + timedelta(days=1)).strftime("%Y-%m"),
     }
     return render(request, "leave/team_calendar.html", context)
 
@@ -302,7 +346,10 @@ def feed_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     try:
         _feed, raw = services.calendar_feed_create(
-            owner=user, kind=form.cleaned_data["kind"], department=department, name=form.cleaned_data.get("name") or "",
+            owner=user,
+            kind=form.cleaned_data["kind"],
+            department=department,
+            name=form.cleaned_data.get("name") or "",
             actor=user,
         )
     except DomainError as exc:
@@ -347,11 +394,16 @@ def approval_detail(request: HttpRequest, leave_request: LeaveRequest) -> dict[s
     counts, the balance before and after it, and who of the team is off on those days."""
     employee = leave_request.employee
     _days, counted = requested_days(
-        employee_id=employee.pk, date_from=leave_request.start_date, date_to=leave_request.end_date,
-        start_half=leave_request.start_half, end_half=leave_request.end_half,
+        employee_id=employee.pk,
+        date_from=leave_request.start_date,
+        date_to=leave_request.end_date,
+        start_half=leave_request.start_half,
+        end_half=leave_request.end_half,
         counts_non_working_days=leave_request.leave_type.counts_non_working_days,
-    )  # fmt: skip
-    balance = selectors.balance_of(employee_id=employee.pk, leave_type_id=leave_request.leave_type_id, year=leave_request.year)
+    )
+    balance = selectors.balance_of(
+        employee_id=employee.pk, leave_type_id=leave_request.leave_type_id, year=leave_request.year
+    )
     # Pending, its days are already held in "pending": before is what was there without it.
     before = balance.available + (leave_request.days if leave_request.status == RequestStatus.PENDING else 0)
     team = selectors.team_off_during(
@@ -360,7 +412,10 @@ def approval_detail(request: HttpRequest, leave_request: LeaveRequest) -> dict[s
     return {
         "template": "leave/_approval_detail.html",
         "context": {
-            "leave": leave_request, "counted": counted, "before": before, "after": before - leave_request.days,
+            "leave": leave_request,
+            "counted": counted,
+            "before": before,
+            "after": before - leave_request.days,
             "team": team,
         },
-    }  # fmt: skip
+    }

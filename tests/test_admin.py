@@ -21,7 +21,9 @@ def test_every_admin_changelist_loads_with_search_and_filters(people: Any, clien
     for model, model_admin in admin.site._registry.items():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url, {"q": "a"} if model_admin.search_fields else {})
-        if response.status_code == 302 and response["Location"].endswith("/change/"):  # a singleton's list opens its one row
+        if response.status_code == 302 and response["Location"].endswith(
+            "/change/"
+        ):  # a singleton's list opens its one row
             response = client.get(response["Location"])
         assert response.status_code == 200, url
         if model._meta.app_label in ("accounts", "core"):
@@ -42,7 +44,13 @@ def test_admin_creates_a_token_that_is_shown_once_and_works(people: Any, client:
     client.force_login(people.admin)
     response = client.post(
         reverse("admin:accounts_apitoken_add"),
-        {"user": people.alice.user.pk, "name": "payroll", "scopes": ["read:employees"], "expires_at_0": "", "expires_at_1": ""},
+        {
+            "user": people.alice.user.pk,
+            "name": "payroll",
+            "scopes": ["read:employees"],
+            "expires_at_0": "",
+            "expires_at_1": "",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -70,8 +78,15 @@ def test_admin_saving_an_employee_goes_through_the_service_and_is_audited(people
     client.force_login(people.admin)
     response = client.post(
         reverse("admin:accounts_employee_add"),
-        {"code": "N100", "first_name": "Nina", "last_name": "New", "email": "nina@example.com", "time_zone": "",
-         "device_user_id": "", "card_number": ""},
+        {
+            "code": "N100",
+            "first_name": "Nina",
+            "last_name": "New",
+            "email": "nina@example.com",
+            "time_zone": "",
+            "device_user_id": "",
+            "card_number": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(action="employee.created", object_repr__contains="N100")

@@ -49,7 +49,9 @@ def violations(source: str, module: str) -> list[str]:
             owner = _owner(node.module)
             for alias in node.names:
                 if owner == "etime.core" and alias.name in APPROVAL_TABLES and me != "etime.core":
-                    found.append(f"{module}:{node.lineno}: reads the approval table {alias.name}: ask etime.core.approvals")
+                    found.append(
+                        f"{module}:{node.lineno}: reads the approval table {alias.name}: ask etime.core.approvals"
+                    )
                 if owner is not None and owner != me:
                     foreign[alias.asname or alias.name] = node.module
     for node in ast.walk(tree):
@@ -58,8 +60,10 @@ def violations(source: str, module: str) -> list[str]:
             while isinstance(root, (ast.Call, ast.Attribute)):
                 root = root.func if isinstance(root, ast.Call) else root.value
             if isinstance(root, ast.Name) and root.id in foreign:
-                found.append(f"{module}:{node.lineno}: writes {foreign[root.id]}.{root.id} ({node.func.attr}): "
-                             "call that app's services")  # fmt: skip
+                found.append(
+                    f"{module}:{node.lineno}: writes {foreign[root.id]}.{root.id} ({node.func.attr}): "
+                    "call that app's services"
+                )
     return found
 
 
@@ -96,7 +100,12 @@ def test_the_check_sees_a_cross_app_write_and_an_approval_table_read() -> None:
 
 def test_the_import_direction_contracts_hold() -> None:
     """pyproject.toml's import-linter contracts: the core imports no app, apps depend one way."""
-    run = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "Contracts: 2 kept, 0 broken." in run.stdout

@@ -100,9 +100,17 @@ def test_etimectl_test_ends_with_the_production_check() -> None:
     test_suite = etimectl.split("test_suite() {", 1)[1].split("\n}\n", 1)[0]
     assert "(production)" in test_suite
     production = etimectl.split("production() {", 1)[1].split("\n}\n", 1)[0]
-    for step in ("docker/build-steps.sh build", "docker/build-steps.sh release", "manage.py seed_demo",
-                 "docker/build-steps.sh start web", "docker/build-steps.sh start worker", "/health/ready/",
-                 "tests/production/test_crawl.py", "DEBUG=false", "trap "):  # fmt: skip
+    for step in (
+        "docker/build-steps.sh build",
+        "docker/build-steps.sh release",
+        "manage.py seed_demo",
+        "docker/build-steps.sh start web",
+        "docker/build-steps.sh start worker",
+        "/health/ready/",
+        "tests/production/test_crawl.py",
+        "DEBUG=false",
+        "trap ",
+    ):
         assert step in production, step
 
 

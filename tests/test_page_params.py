@@ -58,8 +58,12 @@ def test_team_calendar_for_department_abc_is_a_400_not_a_database_error(as_user:
 
 def test_the_edges_of_the_supported_range_still_show_the_pages(as_user: Any, people: Any) -> None:
     bob = as_user(people.bob)
-    for url in ("/attendance/team/?month=2099-12", "/attendance/team/?month=1970-01", "/leave/calendar/?month=2099-12",
-                "/attendance/?month=2099-12"):  # fmt: skip
+    for url in (
+        "/attendance/team/?month=2099-12",
+        "/attendance/team/?month=1970-01",
+        "/leave/calendar/?month=2099-12",
+        "/attendance/?month=2099-12",
+    ):
         assert bob.get(url).status_code == 200, url
     week = as_user(people.alice).get("/time/week/?week=2099-12-31")
     assert week.status_code == 200 and week.context["week_start"].isoformat() == "2099-12-28"

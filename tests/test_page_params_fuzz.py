@@ -104,9 +104,12 @@ def _functions_of(view: Any) -> list[Any]:
     view_class = getattr(view, "view_class", None)
     if view_class is not None:  # a class-based view: our methods along its MRO
         return [
-            member for klass in view_class.__mro__ if _ours(klass)
-            for member in vars(klass).values() if inspect.isfunction(member)
-        ]  # fmt: skip
+            member
+            for klass in view_class.__mro__
+            if _ours(klass)
+            for member in vars(klass).values()
+            if inspect.isfunction(member)
+        ]
     return [view] if inspect.isfunction(view) else []
 
 
@@ -130,9 +133,11 @@ def get_params(function: Any, seen: set[Any] | None = None) -> set[str]:
     scope = function.__globals__
     aliases = {
         target.id
-        for node in ast.walk(tree) if isinstance(node, ast.Assign) and _has_get(node.value, set())
-        for target in node.targets if isinstance(target, ast.Name)
-    }  # fmt: skip
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and _has_get(node.value, set())
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     found: set[str] = set()
 
     def literal(node: ast.AST) -> str | None:
@@ -191,8 +196,13 @@ FUZZED = [page for page in PAGES if page.params]
 
 def test_discovery_finds_the_pages_and_parameters_we_know() -> None:
     found = {(page.name, param) for page in PAGES for param in page.params}
-    known = {("attendance_team", "month"), ("attendance_team", "department"), ("timesheets:week", "week"),
-             ("leave:calendar", "department"), ("leave:calendar", "month")}  # fmt: skip
+    known = {
+        ("attendance_team", "month"),
+        ("attendance_team", "department"),
+        ("timesheets:week", "week"),
+        ("leave:calendar", "department"),
+        ("leave:calendar", "month"),
+    }
     assert known <= found, sorted(found)
     assert not any(page.route.startswith(("admin/", "api/")) for page in PAGES)
     assert len(FUZZED) >= 10, [page.name for page in FUZZED]
@@ -202,16 +212,58 @@ def test_discovery_finds_the_pages_and_parameters_we_know() -> None:
 
 # Every parameter of every page gets each of these (the personas take turns) ...
 EDGES = [
-    "", "0001-01-01", "9999-12-31", "1969-12-31", "2100-01-01", "2026-02-30", "2026-13", "2026-00", "9999-12",
-    "0001-01", "2026-W54", "9999-W52", "-1", "99999999999999999999999", "abc",
-    "00000000-0000-0000-0000-000000000000", "\x00", "x" * 5000, "Ωmega ☃ 日本語 \u202e", "<script>alert(1)</script>",
-]  # fmt: skip
+    "",
+    "0001-01-01",
+    "9999-12-31",
+    "1969-12-31",
+    "2100-01-01",
+    "2026-02-30",
+    "2026-13",
+    "2026-00",
+    "9999-12",
+    "0001-01",
+    "2026-W54",
+    "9999-W52",
+    "-1",
+    "99999999999999999999999",
+    "abc",
+    "00000000-0000-0000-0000-000000000000",
+    "\x00",
+    "x" * 5000,
+    "Ωmega ☃ 日本語 \u202e",
+    "<script>alert(1)</script>",
+]
 # ... and Hypothesis combines these, other text, numbers, dates, months and ids at random.
 MORE = [
-    " ", "0000-00-00", "0000-01", "2026-W00", "2026-W10", "0", "-99999999999", "1e308", "NaN", "None", "null",
-    "true", "not-a-uuid", "{}", "[]", "2026-03\x00", "a\x00b", "9" * 400, "' OR 1=1 --", "%", "..%2f", "2026-03",
-    "2026-03-02", "2026", "csv", "xlsx", "pdf", "approve",
-]  # fmt: skip
+    " ",
+    "0000-00-00",
+    "0000-01",
+    "2026-W00",
+    "2026-W10",
+    "0",
+    "-99999999999",
+    "1e308",
+    "NaN",
+    "None",
+    "null",
+    "true",
+    "not-a-uuid",
+    "{}",
+    "[]",
+    "2026-03\x00",
+    "a\x00b",
+    "9" * 400,
+    "' OR 1=1 --",
+    "%",
+    "..%2f",
+    "2026-03",
+    "2026-03-02",
+    "2026",
+    "csv",
+    "xlsx",
+    "pdf",
+    "approve",
+]
 
 
 def value_strategy(real_ids: list[str]) -> st.SearchStrategy[str]:
@@ -254,8 +306,12 @@ def problem_with(response: Any) -> str | None:
 def random_queries(get: Callable[[str, dict[str, str]], str | None], names: list[str], real_ids: list[str]) -> Any:
     """A Hypothesis test: random personas and combinations of values for ``names``."""
 
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         persona=st.sampled_from(PERSONAS),
         query=st.fixed_dictionaries({}, optional={name: value_strategy(real_ids) for name in names}),
@@ -274,7 +330,9 @@ def fuzz_world(people: Any, settings: Any) -> dict[str, Any]:
         return build_world(people)
 
 
-def test_no_page_parameter_answers_a_server_error(fuzz_world: dict[str, Any], people: Any, record_property: Any) -> None:
+def test_no_page_parameter_answers_a_server_error(
+    fuzz_world: dict[str, Any], people: Any, record_property: Any
+) -> None:
     from django.test import Client
 
     clients = {}

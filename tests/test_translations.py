@@ -26,8 +26,14 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
 # What makemessages scans: the apps and the project templates (not tests, bench, .venv).
 SOURCES = ["accounts", "attendance", "billing", "devices", "leave", "timesheets", "etime", "templates"]
 # The same options as the translators' command in locale/README.md.
-MAKEMESSAGES = ["makemessages", "--no-location", "--symlinks", "--ignore=tests", "--ignore=*/tests/*",
-                "--ignore=*/migrations/*"]  # fmt: skip
+MAKEMESSAGES = [
+    "makemessages",
+    "--no-location",
+    "--symlinks",
+    "--ignore=tests",
+    "--ignore=*/tests/*",
+    "--ignore=*/migrations/*",
+]
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}|%[sd]")
 
 # ./etimectl test installs gettext; without it only the makemessages check is skipped.
@@ -53,21 +59,28 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     args = [arg for lang in LANGUAGES for arg in ("-l", lang)]
     result = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *MAKEMESSAGES, *args],
-        cwd=scratch, capture_output=True, text=True, check=False,
+        cwd=scratch,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "etime.settings_test"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr
     return scratch / "locale"
 
 
 @needs_gettext
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_marked_string_is_translated_and_none_is_fuzzy(regenerated: Path, lang: str, record_property: Any) -> None:
+def test_every_marked_string_is_translated_and_none_is_fuzzy(
+    regenerated: Path, lang: str, record_property: Any
+) -> None:
     catalog = _catalog(lang, regenerated)
     live = [e for e in catalog if not e.obsolete]
     untranslated = [e.msgid for e in catalog.untranslated_entries()]
     fuzzy = [e.msgid for e in catalog.fuzzy_entries()]
-    record_property("figure", f"catalog {lang}: {len(live)} messages, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy")
+    record_property(
+        "figure", f"catalog {lang}: {len(live)} messages, {len(untranslated)} untranslated, {len(fuzzy)} fuzzy"
+    )
     assert untranslated == [], f"{lang}: untranslated: {untranslated[:20]}"
     assert fuzzy == [], f"{lang}: fuzzy: {fuzzy[:20]}"
 

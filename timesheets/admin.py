@@ -94,8 +94,12 @@ class ProjectAdmin(ImportExportPermissions, ImportExportMixin, _ServiceAdmin):
     noun = "project"
 
     def save_model(self, request: HttpRequest, obj: Project, form: Any, change: bool) -> None:
-        services.project_save(project=obj, members=form.cleaned_data.get("members"),
-                              managers=form.cleaned_data.get("managers"), actor=request.user)  # fmt: skip
+        services.project_save(
+            project=obj,
+            members=form.cleaned_data.get("members"),
+            managers=form.cleaned_data.get("managers"),
+            actor=request.user,
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # Members and managers were set by the service (audited); only the task inlines remain.
@@ -137,9 +141,13 @@ class RateAddForm(forms.ModelForm):
             target = data.get(level)
             try:
                 data["currency"] = services.rate_build(
-                    level=level, target_id=target.pk if target else None, amount=data["amount"],
-                    effective_from=data["effective_from"], currency=data.get("currency"), kind=data["kind"],
-                ).currency  # fmt: skip
+                    level=level,
+                    target_id=target.pk if target else None,
+                    amount=data["amount"],
+                    effective_from=data["effective_from"],
+                    currency=data.get("currency"),
+                    kind=data["kind"],
+                ).currency
             except DomainError as exc:
                 details = dict(exc.details) if isinstance(exc.details, dict) else {}
                 if "target" in details:
@@ -176,9 +184,14 @@ class RateAdmin(admin.ModelAdmin):
         if change:
             return
         saved = services.rate_create(
-            level=obj.level, target_id=getattr(obj, f"{obj.level}_id"), amount=obj.amount, currency=obj.currency,
-            effective_from=obj.effective_from, kind=obj.kind, actor=request.user,
-        )  # fmt: skip
+            level=obj.level,
+            target_id=getattr(obj, f"{obj.level}_id"),
+            amount=obj.amount,
+            currency=obj.currency,
+            effective_from=obj.effective_from,
+            kind=obj.kind,
+            actor=request.user,
+        )
         obj.pk = saved.pk
         obj._state.adding = False
 
@@ -197,12 +210,16 @@ class TimeEntryAdminForm(forms.ModelForm):
     trim the other."""
 
     resolution = forms.ChoiceField(
-        choices=[("", _("Refuse overlaps")), ("merge", _("Merge with overlapping entries")),
-                 ("replace", _("Replace overlapping entries")),
-                 ("keep_mine", _("Keep this entry, trim the overlapping ones")),
-                 ("keep_theirs", _("Keep the overlapping entries, trim this one"))],
-        required=False, label=_("Resolution"),
-    )  # fmt: skip
+        choices=[
+            ("", _("Refuse overlaps")),
+            ("merge", _("Merge with overlapping entries")),
+            ("replace", _("Replace overlapping entries")),
+            ("keep_mine", _("Keep this entry, trim the overlapping ones")),
+            ("keep_theirs", _("Keep the overlapping entries, trim this one")),
+        ],
+        required=False,
+        label=_("Resolution"),
+    )
 
     class Meta:
         model = TimeEntry
@@ -220,14 +237,21 @@ class TimeEntryAdminForm(forms.ModelForm):
         try:
             if self.instance._state.adding:
                 self.saved = services.time_entry_create(
-                    employee=data["employee"], project=data["project"], task=data.get("task"), start=data["start"],
-                    end=data.get("end"), description=data.get("description", ""), billable=data.get("billable"),
-                    resolution=resolution, actor=self.actor,
-                )  # fmt: skip
+                    employee=data["employee"],
+                    project=data["project"],
+                    task=data.get("task"),
+                    start=data["start"],
+                    end=data.get("end"),
+                    description=data.get("description", ""),
+                    billable=data.get("billable"),
+                    resolution=resolution,
+                    actor=self.actor,
+                )
             else:
                 changes = {name: data.get(name) for name in services.ENTRY_FIELDS if name in self.changed_data}
-                self.saved = services.time_entry_update(entry=self.instance, resolution=resolution, actor=self.actor,
-                                                        **changes)  # fmt: skip
+                self.saved = services.time_entry_update(
+                    entry=self.instance, resolution=resolution, actor=self.actor, **changes
+                )
         except DomainError as exc:
             _form_errors(self, exc)
 
@@ -253,8 +277,10 @@ class TimeEntryImportForm(ImportForm):
         input_format = self.formats[int(str(chosen))]()
         try:
             if b"\x00" in content and not input_format.is_binary():
-                raise DomainError("The file holds NUL bytes: it is binary or UTF-16 text, not a CSV text file. "
-                                  "Save it as \"CSV UTF-8\" and upload it again.")  # fmt: skip
+                raise DomainError(
+                    "The file holds NUL bytes: it is binary or UTF-16 text, not a CSV text file. "
+                    'Save it as "CSV UTF-8" and upload it again.'
+                )
             if input_format.get_title().lower() == "csv":
                 dataset = imports.read_import_file(content)
                 try:
@@ -280,16 +306,44 @@ class TimeEntryAdmin(ImportExportPermissions, ImportExportMixin, admin.ModelAdmi
     import_form_class = TimeEntryImportForm
     import_template_name = "admin/timesheets/timeentry/import.html"
     form = TimeEntryAdminForm
-    list_display = ("start", "end", "employee", "project", "task", "duration", "billable", "status",
-                    "rate_applied", "rate_currency", "rate_source", "auto_stopped")  # fmt: skip
+    list_display = (
+        "start",
+        "end",
+        "employee",
+        "project",
+        "task",
+        "duration",
+        "billable",
+        "status",
+        "rate_applied",
+        "rate_currency",
+        "rate_source",
+        "auto_stopped",
+    )
     list_filter = ("status", "billable", "source", "auto_stopped", "rate_source", "project__client", "project")
     search_fields = ("description", "employee__code", "employee__last_name", "project__name", "external_id")
     list_select_related = ("employee", "project", "task")
     autocomplete_fields = ("employee", "project", "task")
     date_hierarchy = "date"
-    readonly_fields = ("date", "duration", "rounded", "status", "rate_applied", "rate_currency",
-                       "rate_effective_date", "rate_source", "cost_rate_applied", "cost_rate_currency", "invoice_id",
-                       "source", "auto_stopped", "external_id", "created_at", "updated_at", "created_by")  # fmt: skip
+    readonly_fields = (
+        "date",
+        "duration",
+        "rounded",
+        "status",
+        "rate_applied",
+        "rate_currency",
+        "rate_effective_date",
+        "rate_source",
+        "cost_rate_applied",
+        "cost_rate_currency",
+        "invoice_id",
+        "source",
+        "auto_stopped",
+        "external_id",
+        "created_at",
+        "updated_at",
+        "created_by",
+    )
     actions = ["approve_entries"]
 
     @admin.display(description=_("Duration"), ordering="duration_seconds")
@@ -410,7 +464,6 @@ class ReminderLogAdmin(_ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("employee__code", "employee__last_name")
     list_select_related = ("employee",)
-
 
 
 @admin.register(ProjectBudgetAlert)

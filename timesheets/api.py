@@ -75,8 +75,19 @@ def _own_employee(request: Request) -> Employee:
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "currency", "vat_rate", "country", "billing_address", "language", "payment_terms_days", "active",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "name",
+            "currency",
+            "vat_rate",
+            "country",
+            "billing_address",
+            "language",
+            "payment_terms_days",
+            "active",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
         extra_kwargs: dict[str, Any] = {
             "name": {"validators": []},
@@ -139,18 +150,36 @@ class ProjectSerializer(serializers.ModelSerializer):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     status = NamedChoiceField(choices=ProjectStatus.choices, required=False, enum_name="ProjectStatusEnum")
     members = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), many=True, required=False,
+        queryset=Employee.objects.all(),
+        many=True,
+        required=False,
         help_text="Employees who may log time here; empty means everyone.",
     )
     managers = serializers.PrimaryKeyRelatedField(
-        queryset=Employee.objects.all(), many=True, required=False,
+        queryset=Employee.objects.all(),
+        many=True,
+        required=False,
         help_text="Project managers: notified when the project reaches 80 % and 100 % of its hours or money budget.",
     )
 
     class Meta:
         model = Project
-        fields = ["id", "client", "name", "description", "billable", "budget_hours", "budget_amount", "status",
-                  "members", "managers", "rounding_minutes", "rounding_mode", "created_at", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "client",
+            "name",
+            "description",
+            "billable",
+            "budget_hours",
+            "budget_amount",
+            "status",
+            "members",
+            "managers",
+            "rounding_minutes",
+            "rounding_mode",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "created_at", "updated_at"]
         validators: list[Any] = []
 
@@ -178,8 +207,9 @@ class ProjectViewSet(_AdminWritesViewSet):
 
     def save(self, instance: Project, data: dict[str, Any]) -> Project:
         members, managers = data.pop("members", None), data.pop("managers", None)
-        return services.project_save(project=_assign(instance, data), members=members, managers=managers,
-                                     actor=self.request.user)  # fmt: skip
+        return services.project_save(
+            project=_assign(instance, data), members=members, managers=managers, actor=self.request.user
+        )
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -255,9 +285,14 @@ class RateViewSet(EtimeModelViewSet):
     def perform_create(self, serializer: serializers.BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         serializer.instance = services.rate_create(
-            level=data["level"], target_id=data["target_id"], amount=data["amount"], currency=data.get("currency"),
-            effective_from=data["effective_from"], kind=data.get("kind", RateKind.BILLING), actor=self.request.user,
-        )  # fmt: skip
+            level=data["level"],
+            target_id=data["target_id"],
+            amount=data["amount"],
+            currency=data.get("currency"),
+            effective_from=data["effective_from"],
+            kind=data.get("kind", RateKind.BILLING),
+            actor=self.request.user,
+        )
 
     def perform_destroy(self, instance: Rate) -> None:
         services.rate_delete(rate=instance, actor=self.request.user)
@@ -292,7 +327,10 @@ class TimeEntrySerializer(serializers.Serializer):
     rate_effective_date = serializers.DateField(read_only=True, allow_null=True)
     rate_source = serializers.ChoiceField(choices=RateSource.choices, read_only=True)
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, allow_null=True,
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
         help_text="rounded_seconds × rate_applied, rounded half-up to the cent; 0.00 when not billable.",
     )
     invoice = serializers.UUIDField(read_only=True, allow_null=True)
@@ -399,7 +437,12 @@ class TimeEntryViewSet(EtimeModelViewSet):
                 raise _validation("employee", "Required: your login has no employee record.")
             refs["employee"] = own
         if "project" in data:
-            project = selectors.project_list_visible(user=user).select_related("client").filter(pk=data.pop("project")).first()
+            project = (
+                selectors.project_list_visible(user=user)
+                .select_related("client")
+                .filter(pk=data.pop("project"))
+                .first()
+            )
             if project is None:
                 raise _validation("project", "No project with this id.")
             refs["project"] = project
@@ -415,7 +458,12 @@ class TimeEntryViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
-        responses={201: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, timer_already_running, period_locked")},
+        responses={
+            201: TimeEntrySerializer,
+            409: OpenApiResponse(
+                description="time_entry_overlap, overlap_needs_choice, timer_already_running, period_locked"
+            ),
+        },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -424,15 +472,23 @@ class TimeEntryViewSet(EtimeModelViewSet):
         resolution = _resolution(request, data)
         refs = self._refs(data, None)
         entry = services.time_entry_create(
-            **refs, start=data["start"], end=data.get("end"), description=data.get("description", ""),
-            billable=data.get("billable"), external_id=data.get("external_id", ""), resolution=resolution,
+            **refs,
+            start=data["start"],
+            end=data.get("end"),
+            description=data.get("description", ""),
+            billable=data.get("billable"),
+            external_id=data.get("external_id", ""),
+            resolution=resolution,
             actor=request.user,
-        )  # fmt: skip
+        )
         return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
-        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked")},
+        responses={
+            200: TimeEntrySerializer,
+            409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked"),
+        },
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
@@ -452,7 +508,10 @@ class TimeEntryViewSet(EtimeModelViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("resolution", str, enum=list(services.RESOLUTIONS), description=RESOLUTION_HELP)],
-        responses={200: TimeEntrySerializer, 409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked")},
+        responses={
+            200: TimeEntrySerializer,
+            409: OpenApiResponse(description="time_entry_overlap, overlap_needs_choice, period_locked"),
+        },
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().partial_update(request, *args, **kwargs)
@@ -470,7 +529,11 @@ class TimeEntryViewSet(EtimeModelViewSet):
         serializer = ApproveEntriesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ids = list(dict.fromkeys(serializer.validated_data["ids"]))
-        entries = list(selectors.time_entry_list_visible(user=request.user).select_related("employee", "project").filter(pk__in=ids))
+        entries = list(
+            selectors.time_entry_list_visible(user=request.user)
+            .select_related("employee", "project")
+            .filter(pk__in=ids)
+        )
         missing = sorted({str(i) for i in ids} - {str(e.pk) for e in entries})
         if missing:
             raise DomainNotFound("Some entries do not exist or are not yours to see.", details={"ids": missing})
@@ -517,13 +580,22 @@ class TimeEntryViewSet(EtimeModelViewSet):
         request={"multipart/form-data": ImportSerializer},
         responses={
             200: ImportReportSerializer,
-            202: OpenApiResponse(ImportQueuedSerializer, description="A file of more than `ETIME_IMPORT_ASYNC_ROWS` "
-                                 "rows (2000) is imported by a task: poll `status_url` (the job's `result` is the "
-                                 "200 report; failed rows are also in its `errors`)."),
+            202: OpenApiResponse(
+                ImportQueuedSerializer,
+                description="A file of more than `ETIME_IMPORT_ASYNC_ROWS` "
+                "rows (2000) is imported by a task: poll `status_url` (the job's `result` is the "
+                "200 report; failed rows are also in its `errors`).",
+            ),
         },
-    )  # fmt: skip
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
-            pagination_class=None, filter_backends=[])  # fmt: skip
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,
+        filter_backends=[],
+    )
     def import_entries(self, request: Request) -> Response:
         """Import entries from CSV (etime's own export, Toggl or Clockify detailed
         reports). Each row is created through the same rules as the API, or reported
@@ -541,8 +613,10 @@ class TimeEntryViewSet(EtimeModelViewSet):
             job = imports.import_time_entries_queue(
                 content=content, user=request.user, employee=employee, dry_run=data["dry_run"], rows=len(dataset)
             )
-            return Response({"job": str(job.pk), "status_url": reverse("job-detail", args=[job.pk])},
-                            status=status.HTTP_202_ACCEPTED)  # fmt: skip
+            return Response(
+                {"job": str(job.pk), "status_url": reverse("job-detail", args=[job.pk])},
+                status=status.HTTP_202_ACCEPTED,
+            )
         report = imports.import_time_entries(
             content=content, user=request.user, employee=employee, dry_run=data["dry_run"], dataset=dataset
         )
@@ -588,7 +662,12 @@ class TimerStartView(EtimeAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         employee = _own_employee(request)
-        project = selectors.project_list_visible(user=request.user).select_related("client").filter(pk=data["project"]).first()
+        project = (
+            selectors.project_list_visible(user=request.user)
+            .select_related("client")
+            .filter(pk=data["project"])
+            .first()
+        )
         if project is None:
             raise _validation("project", "No project with this id.")
         task = None
@@ -597,9 +676,14 @@ class TimerStartView(EtimeAPIView):
             if task is None:
                 raise _validation("task", "No task with this id.")
         entry = services.timer_start(
-            employee=employee, project=project, task=task, description=data.get("description", ""),
-            billable=data.get("billable"), resolution=_resolution(request, data), actor=request.user,
-        )  # fmt: skip
+            employee=employee,
+            project=project,
+            task=task,
+            description=data.get("description", ""),
+            billable=data.get("billable"),
+            resolution=_resolution(request, data),
+            actor=request.user,
+        )
         return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
 
 
@@ -612,8 +696,13 @@ class TimerStopView(EtimeAPIView):
 
     @extend_schema(
         request=None,
-        responses={200: TimeEntrySerializer, 204: OpenApiResponse(description="Discarded: the timer ran under a minute and the caller's preference discards such timers.")},
-    )  # fmt: skip
+        responses={
+            200: TimeEntrySerializer,
+            204: OpenApiResponse(
+                description="Discarded: the timer ran under a minute and the caller's preference discards such timers."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         entry = services.timer_stop(employee=_own_employee(request), actor=request.user)
         if entry is None:
@@ -639,11 +728,16 @@ class TimerContinueView(EtimeAPIView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         employee = _own_employee(request)
-        source = TimeEntry.objects.select_related("project__client", "task").filter(pk=data["entry"], employee=employee).first()
+        source = (
+            TimeEntry.objects.select_related("project__client", "task")
+            .filter(pk=data["entry"], employee=employee)
+            .first()
+        )
         if source is None:
             raise DomainNotFound()
-        entry = services.timer_continue(employee=employee, entry=source, resolution=_resolution(request, data),
-                                        actor=request.user)  # fmt: skip
+        entry = services.timer_continue(
+            employee=employee, entry=source, resolution=_resolution(request, data), actor=request.user
+        )
         return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
 
 
@@ -682,8 +776,20 @@ class TimesheetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Timesheet
-        fields = ["id", "employee", "week_start", "week_end", "status", "submitted_at", "decided_at", "decided_by",
-                  "comment", "total_seconds", "created_at", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "employee",
+            "week_start",
+            "week_end",
+            "status",
+            "submitted_at",
+            "decided_at",
+            "decided_by",
+            "comment",
+            "total_seconds",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -723,7 +829,9 @@ class TimesheetViewSet(EtimeReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Timesheet]:
         week_end = ExpressionWrapper(OuterRef("week_start") + timedelta(days=6), output_field=DbDateField())
         totals = (
-            TimeEntry.objects.filter(employee_id=OuterRef("employee_id"), date__gte=OuterRef("week_start"), date__lte=week_end)
+            TimeEntry.objects.filter(
+                employee_id=OuterRef("employee_id"), date__gte=OuterRef("week_start"), date__lte=week_end
+            )
             .order_by()
             .values("employee_id")
             .annotate(total=Sum("duration_seconds"))
@@ -829,10 +937,15 @@ class TimeReportView(EtimeAPIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         filters = selectors.ReportFilters(
-            date_from=data.get("date_after"), date_to=data.get("date_before"), employee=data.get("employee"),
-            project=data.get("project"), client=data.get("client"), task=data.get("task"),
-            billable=data.get("billable"), status=data.get("status"),
-        )  # fmt: skip
+            date_from=data.get("date_after"),
+            date_to=data.get("date_before"),
+            employee=data.get("employee"),
+            project=data.get("project"),
+            client=data.get("client"),
+            task=data.get("task"),
+            billable=data.get("billable"),
+            status=data.get("status"),
+        )
         rows = selectors.time_report(user=request.user, group_by=data["group_by"], filters=filters)
         if data.get("file_format"):
             return resources.report_response(rows, data["file_format"], f"time-by-{data['group_by']}")
@@ -866,10 +979,12 @@ class BudgetReportView(EtimeAPIView):
     serializer_class = BudgetReportSerializer
 
     @extend_schema(
-        parameters=[OpenApiParameter("project", OpenApiTypes.UUID),
-                    OpenApiParameter("file_format", str, enum=["csv", "xlsx"], description="Download instead of JSON")],
+        parameters=[
+            OpenApiParameter("project", OpenApiTypes.UUID),
+            OpenApiParameter("file_format", str, enum=["csv", "xlsx"], description="Download instead of JSON"),
+        ],
         responses={200: BudgetReportSerializer, **FILE_RESPONSES},
-    )  # fmt: skip
+    )
     def get(self, request: Request) -> Any:
         user = request.user
         if not (is_admin(user) or getattr(user, "is_manager_role", False)):
@@ -882,4 +997,3 @@ class BudgetReportView(EtimeAPIView):
         if file_format:
             return resources.report_response(rows, file_format, "budget-burn")
         return Response({"results": rows})
-

@@ -41,8 +41,10 @@ class TimesheetsConfig(AppConfig):
                 on_approved=services.on_timesheet_approved,
                 on_rejected=services.on_timesheet_rejected,
                 on_returned=services.on_timesheet_returned,
-                describe=lambda obj: gettext("Timesheet of %(name)s, week of %(week)s")
-                % {"name": obj.employee.full_name, "week": date_local(obj.week_start)},
+                describe=lambda obj: (
+                    gettext("Timesheet of %(name)s, week of %(week)s")
+                    % {"name": obj.employee.full_name, "week": date_local(obj.week_start)}
+                ),
                 related=("employee",),
             )
         )

@@ -31,11 +31,13 @@ THRESHOLDS = (80, 100)
 def _subject(project_name: str, measure: str, threshold: int) -> str:
     if measure == BudgetMeasure.HOURS:
         return gettext("%(project)s has used %(percent)s %% of its hours budget") % {
-            "project": project_name, "percent": threshold,
-        }  # fmt: skip
+            "project": project_name,
+            "percent": threshold,
+        }
     return gettext("%(project)s has used %(percent)s %% of its money budget") % {
-        "project": project_name, "percent": threshold,
-    }  # fmt: skip
+        "project": project_name,
+        "percent": threshold,
+    }
 
 
 def _claim(project: Project, measure: str, threshold: int, now: datetime) -> bool:
@@ -57,11 +59,15 @@ def budget_alerts_send(*, now: datetime | None = None) -> int:
     sent = 0
     for row in selectors.budget_usage(projects=Project.objects.filter(pk__in=list(by_pk))):
         project = by_pk[row["project"]]
-        for measure, percent in ((BudgetMeasure.HOURS, row["hours_burn_percent"]),
-                                 (BudgetMeasure.AMOUNT, row["amount_burn_percent"])):  # fmt: skip
+        for measure, percent in (
+            (BudgetMeasure.HOURS, row["hours_burn_percent"]),
+            (BudgetMeasure.AMOUNT, row["amount_burn_percent"]),
+        ):
             reached = [t for t in THRESHOLDS if percent is not None and Decimal(percent) >= t]
             with transaction.atomic():
-                ProjectBudgetAlert.objects.filter(project=project, measure=measure).exclude(threshold__in=reached).delete()
+                ProjectBudgetAlert.objects.filter(project=project, measure=measure).exclude(
+                    threshold__in=reached
+                ).delete()
                 new = [t for t in reached if _claim(project, measure, t, now)]
                 if new:
                     sent += _notify_managers(project, row, measure, max(new))
@@ -76,9 +82,12 @@ def _notify_managers(project: Project, row: dict[str, Any], measure: str, thresh
         if user is None and address is None:
             continue
         record = notify(
-            user, NotificationKind.PROJECT_BUDGET, lazy_text(partial(_subject, project.name, measure, threshold)),
-            template="timesheets/email/budget_alert.txt", address=address,
+            user,
+            NotificationKind.PROJECT_BUDGET,
+            lazy_text(partial(_subject, project.name, measure, threshold)),
+            template="timesheets/email/budget_alert.txt",
+            address=address,
             context={"employee": manager, "project": project, "usage": row, "measure": measure, "threshold": threshold},
-        )  # fmt: skip
+        )
         queued += int(record.status == Notification.Status.QUEUED)
     return queued

@@ -27,13 +27,31 @@ CLIENTS = [
     ("Thames Digital Ltd", "GBP", Decimal("0.00"), "GB", "10 Fleet Street\nLondon EC4Y 1AA", 30),
 ]
 PROJECTS = [
-    (0, "Online banking relaunch", True, Decimal("1200"), Decimal("180000.00"), 15, ["Design", "Development", "Testing"]),
+    (
+        0,
+        "Online banking relaunch",
+        True,
+        Decimal("1200"),
+        Decimal("180000.00"),
+        15,
+        ["Design", "Development", "Testing"],
+    ),
     (0, "Internal audit support", False, None, None, 0, ["Meetings"]),
     (1, "Fleet tracking app", True, Decimal("600"), Decimal("72000.00"), 6, ["Backend", "Mobile", "Support"]),
     (2, "Data platform migration", True, Decimal("400"), None, 0, ["Analysis", "Migration"]),
 ]
-DESCRIPTIONS = ["Standup and planning", "Implementation", "Code review", "Customer call", "Bug fixing",
-                "Documentation", "Workshop", "Deployment", "Research", "Testing"]  # fmt: skip
+DESCRIPTIONS = [
+    "Standup and planning",
+    "Implementation",
+    "Code review",
+    "Customer call",
+    "Bug fixing",
+    "Documentation",
+    "Workshop",
+    "Deployment",
+    "Research",
+    "Testing",
+]
 
 
 def seed_timesheets(*, rng: Random, stdout: Any) -> None:
@@ -49,31 +67,67 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
         clients = []
         for name, currency, vat, country, address, terms in CLIENTS:
             client = services.client_save(
-                client=Client(name=name, currency=currency, vat_rate=vat, country=country, billing_address=address,
-                              payment_terms_days=terms),
+                client=Client(
+                    name=name,
+                    currency=currency,
+                    vat_rate=vat,
+                    country=country,
+                    billing_address=address,
+                    payment_terms_days=terms,
+                ),
                 actor=admin,
-            )  # fmt: skip
+            )
             clients.append(client)
-            services.rate_create(level=RateLevel.CLIENT, target_id=client.pk, amount=Decimal("140.00"),
-                                 effective_from=two_years_ago, actor=admin)  # fmt: skip
+            services.rate_create(
+                level=RateLevel.CLIENT,
+                target_id=client.pk,
+                amount=Decimal("140.00"),
+                effective_from=two_years_ago,
+                actor=admin,
+            )
         tasks: list[Task] = []
         for index, name, billable, budget_h, budget_amount, rounding, task_names in PROJECTS:
             project = services.project_save(
-                project=Project(client=clients[index], name=name, billable=billable, budget_hours=budget_h,
-                                budget_amount=budget_amount, rounding_minutes=rounding, rounding_mode=RoundingMode.UP),
+                project=Project(
+                    client=clients[index],
+                    name=name,
+                    billable=billable,
+                    budget_hours=budget_h,
+                    budget_amount=budget_amount,
+                    rounding_minutes=rounding,
+                    rounding_mode=RoundingMode.UP,
+                ),
                 actor=admin,
-            )  # fmt: skip
+            )
             if billable:
-                services.rate_create(level=RateLevel.PROJECT, target_id=project.pk, amount=Decimal(rng.choice([150, 165, 180])),
-                                     effective_from=a_year_ago, actor=admin)  # fmt: skip
+                services.rate_create(
+                    level=RateLevel.PROJECT,
+                    target_id=project.pk,
+                    amount=Decimal(rng.choice([150, 165, 180])),
+                    effective_from=a_year_ago,
+                    actor=admin,
+                )
             for task_name in task_names:
-                tasks.append(services.task_save(task=Task(project=project, name=task_name, billable=billable), actor=admin))
-        services.rate_create(level=RateLevel.TASK, target_id=tasks[0].pk, amount=Decimal("195.00"),
-                             effective_from=a_year_ago, actor=admin)  # fmt: skip
+                tasks.append(
+                    services.task_save(task=Task(project=project, name=task_name, billable=billable), actor=admin)
+                )
+        services.rate_create(
+            level=RateLevel.TASK,
+            target_id=tasks[0].pk,
+            amount=Decimal("195.00"),
+            effective_from=a_year_ago,
+            actor=admin,
+        )
         for worker in workers:
-            services.rate_create(level=RateLevel.EMPLOYEE, kind=RateKind.COST, target_id=worker.pk, currency="CHF",
-                                 amount=Decimal(rng.choice([65, 72, 80, 95])), effective_from=two_years_ago,
-                                 actor=admin)  # fmt: skip
+            services.rate_create(
+                level=RateLevel.EMPLOYEE,
+                kind=RateKind.COST,
+                target_id=worker.pk,
+                currency="CHF",
+                amount=Decimal(rng.choice([65, 72, 80, 95])),
+                effective_from=two_years_ago,
+                actor=admin,
+            )
 
     this_monday = week_start_of(today)
     last_monday = this_monday - timedelta(days=7)
@@ -89,9 +143,14 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
                 task = rng.choice(tasks)
                 length = timedelta(minutes=rng.choice([45, 60, 90, 120, 150]))
                 services.time_entry_create(
-                    employee=worker, project=task.project, task=task, start=moment, end=moment + length,
-                    description=rng.choice(DESCRIPTIONS), actor=worker.user,
-                )  # fmt: skip
+                    employee=worker,
+                    project=task.project,
+                    task=task,
+                    start=moment,
+                    end=moment + length,
+                    description=rng.choice(DESCRIPTIONS),
+                    actor=worker.user,
+                )
                 created += 1
                 moment += length + timedelta(minutes=rng.choice([0, 15, 30]))
     approved = 0
@@ -101,8 +160,10 @@ def seed_timesheets(*, rng: Random, stdout: Any) -> None:
         if approver is not None:
             services.timesheet_approve(timesheet=timesheet, actor=approver)
             approved += 1
-    stdout.write(f"Created {len(clients)} clients, {len(PROJECTS)} projects, {created} time entries; "
-                 f"{approved} timesheets approved.")  # fmt: skip
+    stdout.write(
+        f"Created {len(clients)} clients, {len(PROJECTS)} projects, {created} time entries; "
+        f"{approved} timesheets approved."
+    )
 
 
 def _demo_workers() -> list[Employee]:
@@ -124,7 +185,9 @@ def seed_timesheets_more(*, rng: Random, stdout: Any) -> None:
         return
     workers = _demo_workers()
     rest = workers[len(workers) // 2 :]  # their last week is still open
-    tasks = list(Task.objects.filter(project__client__name=CLIENTS[0][0], project__billable=True).select_related("project"))
+    tasks = list(
+        Task.objects.filter(project__client__name=CLIENTS[0][0], project__billable=True).select_related("project")
+    )
     if len(rest) < 4 or not tasks:
         return
     admin = User.objects.filter(is_superuser=True).order_by("date_joined").first()
@@ -137,16 +200,25 @@ def seed_timesheets_more(*, rng: Random, stdout: Any) -> None:
         services.timesheet_return(timesheet=returned, actor=approver, comment="Please split the workshop by task.")
         zone = zoneinfo.ZoneInfo(rest[2].effective_time_zone)
         evening = datetime.combine(today - timedelta(days=1), time(21), tzinfo=zone)
-        mistake = services.time_entry_create(employee=rest[2], project=tasks[0].project, task=tasks[0], start=evening,
-                                             end=evening + timedelta(minutes=30), description="Entered twice",
-                                             actor=rest[2].user)  # fmt: skip
+        mistake = services.time_entry_create(
+            employee=rest[2],
+            project=tasks[0].project,
+            task=tasks[0],
+            start=evening,
+            end=evening + timedelta(minutes=30),
+            description="Entered twice",
+            actor=rest[2].user,
+        )
         services.time_entry_delete(entry=mistake, actor=rest[2].user)
-        services.timer_start(employee=rest[3], project=tasks[-1].project, task=tasks[-1], description="Sprint review",
-                             actor=rest[3].user)  # fmt: skip
+        services.timer_start(
+            employee=rest[3], project=tasks[-1].project, task=tasks[-1], description="Sprint review", actor=rest[3].user
+        )
     reminded = services.reminders_send_approvals(now=timezone.now())
     alerts = _budget_alerts(admin)
-    stdout.write(f"Timesheets: one week waiting, one returned, a running timer; {reminded} approval reminder(s); "
-                 f"{alerts} budget alert(s).")  # fmt: skip
+    stdout.write(
+        f"Timesheets: one week waiting, one returned, a running timer; {reminded} approval reminder(s); "
+        f"{alerts} budget alert(s)."
+    )
 
 
 def _budget_alerts(admin: Any) -> int:

@@ -46,13 +46,18 @@ class TaskSelect(forms.Select):
 class _PickerForm(forms.Form):
     project = ProjectChoiceField(queryset=Project.objects.none(), label=_("Project"))
     task = TaskChoiceField(
-        queryset=Task.objects.none(), required=False, label=_("Task"), empty_label=_("(no task)"),
+        queryset=Task.objects.none(),
+        required=False,
+        label=_("Task"),
+        empty_label=_("(no task)"),
         widget=TaskSelect(attrs={"data-task-picker": ""}),
-    )  # fmt: skip
+    )
     description = forms.CharField(
-        required=False, max_length=10_000, label=_("Description"),
+        required=False,
+        max_length=10_000,
+        label=_("Description"),
         widget=forms.TextInput(attrs={"placeholder": _("What are you working on?")}),
-    )  # fmt: skip
+    )
 
     def __init__(self, *args: Any, employee: Employee, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,9 +87,10 @@ class EntryForm(_PickerForm):
     date = forms.DateField(label=_("Day"), widget=IsoDateInput())
     start = forms.TimeField(label=_("From"), widget=IsoTimeInput())
     end = forms.TimeField(
-        label=_("To"), widget=IsoTimeInput(),
+        label=_("To"),
+        widget=IsoTimeInput(),
         help_text=_("An end before the start means the next day."),
-    )  # fmt: skip
+    )
     field_order = ["date", "start", "end", "project", "task", "description"]
 
     def clean(self) -> dict[str, Any]:

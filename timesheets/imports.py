@@ -50,21 +50,45 @@ MAX_ROWS = 20_000
 # Canonical field -> the column names (lower case) that carry it, per layout.
 _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     NATIVE: {
-        "employee_code": ("employee_code",), "employee_email": ("employee_email", "email"), "client": ("client",),
-        "project": ("project",), "task": ("task",), "description": ("description",), "billable": ("billable",),
-        "start": ("start",), "end": ("end",), "external_id": ("external_id",), "id": ("id",),
+        "employee_code": ("employee_code",),
+        "employee_email": ("employee_email", "email"),
+        "client": ("client",),
+        "project": ("project",),
+        "task": ("task",),
+        "description": ("description",),
+        "billable": ("billable",),
+        "start": ("start",),
+        "end": ("end",),
+        "external_id": ("external_id",),
+        "id": ("id",),
     },
     TOGGL: {
-        "employee_email": ("email",), "client": ("client",), "project": ("project",), "task": ("task",),
-        "description": ("description",), "billable": ("billable",), "start_date": ("start date",),
-        "start_time": ("start time",), "end_date": ("end date",), "end_time": ("end time",), "external_id": ("id",),
+        "employee_email": ("email",),
+        "client": ("client",),
+        "project": ("project",),
+        "task": ("task",),
+        "description": ("description",),
+        "billable": ("billable",),
+        "start_date": ("start date",),
+        "start_time": ("start time",),
+        "end_date": ("end date",),
+        "end_time": ("end time",),
+        "external_id": ("id",),
     },
     CLOCKIFY: {
-        "employee_email": ("email",), "client": ("client",), "project": ("project",), "task": ("task",),
-        "description": ("description",), "billable": ("billable",), "start_date": ("start date",),
-        "start_time": ("start time",), "end_date": ("end date",), "end_time": ("end time",), "external_id": ("id",),
+        "employee_email": ("email",),
+        "client": ("client",),
+        "project": ("project",),
+        "task": ("task",),
+        "description": ("description",),
+        "billable": ("billable",),
+        "start_date": ("start date",),
+        "start_time": ("start time",),
+        "end_date": ("end date",),
+        "end_time": ("end time",),
+        "external_id": ("id",),
     },
-}  # fmt: skip
+}
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 _TRUE = {"yes", "true", "1", "y", "billable"}
 _FALSE = {"no", "false", "0", "n", "non-billable", "not billable"}
@@ -77,13 +101,46 @@ class ImportFormatError(ValueError):
 # What ``detect_layout`` recognises, as people read it: the layout and its columns
 # (required first, then the optional ones). Shown on the admin's import page.
 LAYOUT_COLUMNS: dict[Any, list[str]] = {
-    _("etime export"): ["start", "end", "project", "employee_code or employee_email", "(optional) client", "task",
-                     "description", "billable", "external_id", "id"],
-    _("Toggl detailed report"): ["Start date", "Start time", "End date", "End time", "Project", "(optional) Email",
-                              "Client", "Task", "Description", "Billable", "Id"],
-    _("Clockify detailed report"): ["Start Date", "Start Time", "End Date", "End Time", "Project", "Duration (h)",
-                                 "(optional) Email", "Client", "Task", "Description", "Billable", "Id"],
-}  # fmt: skip
+    _("etime export"): [
+        "start",
+        "end",
+        "project",
+        "employee_code or employee_email",
+        "(optional) client",
+        "task",
+        "description",
+        "billable",
+        "external_id",
+        "id",
+    ],
+    _("Toggl detailed report"): [
+        "Start date",
+        "Start time",
+        "End date",
+        "End time",
+        "Project",
+        "(optional) Email",
+        "Client",
+        "Task",
+        "Description",
+        "Billable",
+        "Id",
+    ],
+    _("Clockify detailed report"): [
+        "Start Date",
+        "Start Time",
+        "End Date",
+        "End Time",
+        "Project",
+        "Duration (h)",
+        "(optional) Email",
+        "Client",
+        "Task",
+        "Description",
+        "Billable",
+        "Id",
+    ],
+}
 
 
 def detect_layout(headers: list[str]) -> str:
@@ -176,8 +233,11 @@ class EntryImporter:
                     break
 
     def canonical(self, values: list[Any]) -> dict[str, str]:
-        return {name: str(values[i] if values[i] is not None else "").strip() for name, i in self._index.items()
-                if i < len(values)}  # fmt: skip
+        return {
+            name: str(values[i] if values[i] is not None else "").strip()
+            for name, i in self._index.items()
+            if i < len(values)
+        }
 
     def prepare(self, rows: list[list[Any]]) -> None:
         self.day_first = _day_first([self.canonical(list(r)) for r in rows])
@@ -225,10 +285,14 @@ class EntryImporter:
         found = self._lookup("project", f"{client}\0{name}", find)
         if not found:
             if client:
-                raise ValueError(gettext("No project %(name)r of client %(client)r.") % {"name": name, "client": client})
+                raise ValueError(
+                    gettext("No project %(name)r of client %(client)r.") % {"name": name, "client": client}
+                )
             raise ValueError(gettext("No project %(name)r.") % {"name": name})
         if len(found) > 1:
-            raise ValueError(gettext("Several clients have a project %(name)r; add the client column.") % {"name": name})
+            raise ValueError(
+                gettext("Several clients have a project %(name)r; add the client column.") % {"name": name}
+            )
         return found[0]
 
     def _task(self, project: Project, name: str) -> Task | None:
@@ -236,7 +300,9 @@ class EntryImporter:
             return None
         task = self._lookup("task", f"{project.pk}\0{name}", lambda: project.tasks.filter(name__iexact=name).first())
         if task is None:
-            raise ValueError(gettext("No task %(task)r in project %(project)r.") % {"task": name, "project": project.name})
+            raise ValueError(
+                gettext("No task %(task)r in project %(project)r.") % {"task": name, "project": project.name}
+            )
         return task
 
     def _times(self, row: dict[str, str], employee: Employee) -> tuple[datetime, datetime]:
@@ -245,7 +311,9 @@ class EntryImporter:
             if start is None or end is None:
                 raise ValueError(gettext("Start and end must be ISO 8601 times."))
             zone = employee_zone(employee)
-            return (start if start.tzinfo else start.replace(tzinfo=zone)), (end if end.tzinfo else end.replace(tzinfo=zone))
+            return (start if start.tzinfo else start.replace(tzinfo=zone)), (
+                end if end.tzinfo else end.replace(tzinfo=zone)
+            )
         zone = employee_zone(employee)
         start_day = _parse_date(row.get("start_date", ""), day_first=self.day_first)
         end_day = _parse_date(row.get("end_date", "") or row.get("start_date", ""), day_first=self.day_first)
@@ -273,10 +341,17 @@ class EntryImporter:
             return self._done(RowOutcome(number, "skipped", gettext("Already there."), str(duplicate.pk), duplicate))
         try:
             entry = services.time_entry_create(
-                employee=employee, project=project, task=task, start=start, end=end,
-                description=row.get("description", ""), billable=_parse_billable(row.get("billable")),
-                source=EntrySource.IMPORT, external_id=external_id[:128], actor=self.user,
-            )  # fmt: skip
+                employee=employee,
+                project=project,
+                task=task,
+                start=start,
+                end=end,
+                description=row.get("description", ""),
+                billable=_parse_billable(row.get("billable")),
+                source=EntrySource.IMPORT,
+                external_id=external_id[:128],
+                actor=self.user,
+            )
         except DomainError as exc:
             message = str(exc.message)
             conflicts = exc.details.get("conflicts") if isinstance(exc.details, dict) else None
@@ -340,9 +415,14 @@ class _ReportingImportResource(TimeEntryImportResource):
 
 
 def import_time_entries(
-    *, content: bytes, user: User | Any, employee: Employee | None = None, dry_run: bool = False,
-    dataset: Any = None, on_row: Callable[[RowOutcome], None] | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    *,
+    content: bytes,
+    user: User | Any,
+    employee: Employee | None = None,
+    dry_run: bool = False,
+    dataset: Any = None,
+    on_row: Callable[[RowOutcome], None] | None = None,
+) -> dict[str, Any]:
     """Import a CSV file's entries for ``user``; a report of what each row became.
 
     ``dry_run`` runs every rule and rolls everything back. Raises ``ValidationFailed``
@@ -384,9 +464,12 @@ def import_time_entries_queue(
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, actor=user, total=rows)
         enqueue_on_commit(
-            import_entries, job_id=str(job.pk), content=base64.b64encode(content).decode("ascii"),
-            employee_id=str(employee.pk) if employee is not None else None, dry_run=dry_run,
-        )  # fmt: skip
+            import_entries,
+            job_id=str(job.pk),
+            content=base64.b64encode(content).decode("ascii"),
+            employee_id=str(employee.pk) if employee is not None else None,
+            dry_run=dry_run,
+        )
     return job
 
 
@@ -404,7 +487,10 @@ class _ProgressThread:
         if outcome.status == "failed":
             self.failed += 1
             if self.failed <= MAX_JOB_ERRORS:
-                self._pool.submit(self.progress.error, gettext("Row %(row)d: %(message)s") % {"row": outcome.row, "message": outcome.message})
+                self._pool.submit(
+                    self.progress.error,
+                    gettext("Row %(row)d: %(message)s") % {"row": outcome.row, "message": outcome.message},
+                )
         self._pool.submit(self.progress.advance)
 
     def close(self) -> None:
@@ -412,7 +498,9 @@ class _ProgressThread:
         self._pool.shutdown(wait=True)
 
 
-def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = None, dry_run: bool = False) -> dict[str, Any] | None:
+def import_job_run(
+    *, job_id: str, content: bytes, employee_id: str | None = None, dry_run: bool = False
+) -> dict[str, Any] | None:
     """Run a queued import for the Job's starter: total, per-row progress, an error per
     failed row, and the report ``import_time_entries`` returns as the Job's result.
 
@@ -437,8 +525,9 @@ def import_job_run(*, job_id: str, content: bytes, employee_id: str | None = Non
         progress.total(len(dataset))
         reporter = _ProgressThread(progress)
         try:
-            report = import_time_entries(content=content, user=user, employee=employee, dry_run=dry_run,
-                                         dataset=dataset, on_row=reporter.row)  # fmt: skip
+            report = import_time_entries(
+                content=content, user=user, employee=employee, dry_run=dry_run, dataset=dataset, on_row=reporter.row
+            )
         finally:
             reporter.close()
         progress.result(report)

@@ -44,16 +44,25 @@ class Client(models.Model):
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency], verbose_name=_("currency"))
     vat_rate = models.DecimalField(
-        max_digits=5, decimal_places=2, default=0,
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
-        help_text=_("Percent; 0 means VAT-exempt (no VAT line on invoices)."), verbose_name=_("vat rate"),
+        help_text=_("Percent; 0 means VAT-exempt (no VAT line on invoices)."),
+        verbose_name=_("vat rate"),
     )
     country = models.CharField(
         max_length=2, blank=True, help_text=_("ISO 3166-1 alpha-2, e.g. CH"), verbose_name=_("country")
     )
     billing_address = models.TextField(blank=True, verbose_name=_("billing address"))
-    language = models.CharField(_("language"), max_length=8, blank=True, default="", choices=settings.LANGUAGES,
-                                help_text=_("Invoices and reminders to this client are written in it; empty: the site's default."))  # fmt: skip
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        choices=settings.LANGUAGES,
+        help_text=_("Invoices and reminders to this client are written in it; empty: the site's default."),
+    )
     payment_terms_days = models.PositiveSmallIntegerField(default=30, verbose_name=_("payment terms days"))
     active = models.BooleanField(default=True, verbose_name=_("active"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -105,14 +114,21 @@ class Project(models.Model):
         max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE, verbose_name=_("status")
     )
     members = models.ManyToManyField(
-        "accounts.Employee", blank=True, related_name="projects",
-        help_text=_("Who may log time here; nobody listed means everyone."), verbose_name=_("members"),
+        "accounts.Employee",
+        blank=True,
+        related_name="projects",
+        help_text=_("Who may log time here; nobody listed means everyone."),
+        verbose_name=_("members"),
     )
     managers = models.ManyToManyField(
-        "accounts.Employee", blank=True, related_name="managed_projects",
-        help_text=_("Told by notification when the project's hours or money budget is used up to 80 %, and again to 100 %."),
+        "accounts.Employee",
+        blank=True,
+        related_name="managed_projects",
+        help_text=_(
+            "Told by notification when the project's hours or money budget is used up to 80 %, and again to 100 %."
+        ),
         verbose_name=_("project managers"),
-    )  # fmt: skip
+    )
     rounding_minutes = models.PositiveSmallIntegerField(
         default=0,
         validators=[MaxValueValidator(240)],
@@ -133,8 +149,12 @@ class Project(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["client", "name"], name="project_unique_name_per_client"),
-            models.CheckConstraint(condition=Q(budget_hours__gte=0) | Q(budget_hours__isnull=True), name="project_budget_hours_positive"),
-            models.CheckConstraint(condition=Q(budget_amount__gte=0) | Q(budget_amount__isnull=True), name="project_budget_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(budget_hours__gte=0) | Q(budget_hours__isnull=True), name="project_budget_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_amount__gte=0) | Q(budget_amount__isnull=True), name="project_budget_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,27 +255,64 @@ class Rate(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="rate_amount_not_negative"),
             models.CheckConstraint(
                 condition=(
-                    Q(level="task", task__isnull=False, project__isnull=True, client__isnull=True, employee__isnull=True)
-                    | Q(level="project", task__isnull=True, project__isnull=False, client__isnull=True, employee__isnull=True)
-                    | Q(level="client", task__isnull=True, project__isnull=True, client__isnull=False, employee__isnull=True)
-                    | Q(level="employee", task__isnull=True, project__isnull=True, client__isnull=True, employee__isnull=False)
+                    Q(
+                        level="task",
+                        task__isnull=False,
+                        project__isnull=True,
+                        client__isnull=True,
+                        employee__isnull=True,
+                    )
+                    | Q(
+                        level="project",
+                        task__isnull=True,
+                        project__isnull=False,
+                        client__isnull=True,
+                        employee__isnull=True,
+                    )
+                    | Q(
+                        level="client",
+                        task__isnull=True,
+                        project__isnull=True,
+                        client__isnull=False,
+                        employee__isnull=True,
+                    )
+                    | Q(
+                        level="employee",
+                        task__isnull=True,
+                        project__isnull=True,
+                        client__isnull=True,
+                        employee__isnull=False,
+                    )
                 ),
                 name="rate_target_matches_level",
             ),
-            models.CheckConstraint(condition=Q(kind="billing") | Q(level="employee"), name="rate_cost_only_for_employees"),
-            models.UniqueConstraint(fields=["task", "effective_from"], condition=Q(level="task"), name="rate_unique_task_day"),
-            models.UniqueConstraint(fields=["project", "effective_from"], condition=Q(level="project"), name="rate_unique_project_day"),
-            models.UniqueConstraint(fields=["client", "effective_from"], condition=Q(level="client"), name="rate_unique_client_day"),
+            models.CheckConstraint(
+                condition=Q(kind="billing") | Q(level="employee"), name="rate_cost_only_for_employees"
+            ),
             models.UniqueConstraint(
-                fields=["kind", "employee", "effective_from"], condition=Q(level="employee"), name="rate_unique_employee_day"
+                fields=["task", "effective_from"], condition=Q(level="task"), name="rate_unique_task_day"
+            ),
+            models.UniqueConstraint(
+                fields=["project", "effective_from"], condition=Q(level="project"), name="rate_unique_project_day"
+            ),
+            models.UniqueConstraint(
+                fields=["client", "effective_from"], condition=Q(level="client"), name="rate_unique_client_day"
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "employee", "effective_from"],
+                condition=Q(level="employee"),
+                name="rate_unique_employee_day",
             ),
         ]
 
     def __str__(self) -> str:
         return _("%(level)s %(kind)s %(amount)s %(currency)s from %(date)s") % {
-            "level": self.get_level_display(), "kind": self.get_kind_display(), "amount": self.amount,
-            "currency": self.currency, "date": self.effective_from,
-        }  # fmt: skip
+            "level": self.get_level_display(),
+            "kind": self.get_kind_display(),
+            "amount": self.amount,
+            "currency": self.currency,
+            "date": self.effective_from,
+        }
 
     @property
     def target_id(self) -> uuid.UUID | None:
@@ -374,7 +431,9 @@ class TimeEntry(models.Model):
         ordering = ["-start"]
         verbose_name_plural = _("time entries")
         constraints = [
-            models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gt=models.F("start")), name="timeentry_end_after_start"
+            ),
             models.UniqueConstraint(fields=["employee"], condition=Q(end__isnull=True), name=RUNNING_TIMER_CONSTRAINT),
             models.CheckConstraint(
                 condition=~Q(status="invoiced") | Q(invoice_id__isnull=False), name="timeentry_invoiced_has_invoice"
@@ -477,8 +536,10 @@ class TimeEntryDeletion(models.Model):
 
     def __str__(self) -> str:
         return _("%(entry)s %(reason)s at %(when)s") % {
-            "entry": self.entry_id, "reason": self.reason, "when": f"{self.deleted_at:%Y-%m-%d %H:%M}",
-        }  # fmt: skip
+            "entry": self.entry_id,
+            "reason": self.reason,
+            "when": f"{self.deleted_at:%Y-%m-%d %H:%M}",
+        }
 
 
 class TimesheetStatus(models.TextChoices):
@@ -519,7 +580,9 @@ class Timesheet(models.Model):
         verbose_name = _("timesheet")
         verbose_name_plural = _("timesheets")
         ordering = ["-week_start"]
-        constraints = [models.UniqueConstraint(fields=["employee", "week_start"], name="timesheet_unique_employee_week")]
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "week_start"], name="timesheet_unique_employee_week")
+        ]
         indexes = [models.Index(fields=["status", "week_start"], name="timesheet_status_week")]
 
     def __str__(self) -> str:
@@ -573,7 +636,9 @@ class ProjectBudgetAlert(models.Model):
     out again when the threshold is next reached."""
 
     id = models.BigAutoField(primary_key=True, verbose_name=_("ID"))
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="budget_alerts", verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="budget_alerts", verbose_name=_("project")
+    )
     measure = models.CharField(max_length=8, choices=BudgetMeasure.choices, verbose_name=_("measure"))
     threshold = models.PositiveSmallIntegerField(verbose_name=_("threshold (%)"))
     reached_at = models.DateTimeField(verbose_name=_("reached at"))

@@ -14,10 +14,31 @@ from timesheets import money
 from timesheets.models import TimeEntry
 
 TIME_ENTRY_FIELDS = (
-    "id", "employee", "project", "client", "task", "start", "end", "date", "duration_seconds", "rounded_seconds",
-    "description", "billable", "status", "rate_applied", "rate_currency", "rate_effective_date", "rate_source",
-    "amount", "invoice", "source", "auto_stopped", "external_id", "created_at", "updated_at",
-)  # fmt: skip
+    "id",
+    "employee",
+    "project",
+    "client",
+    "task",
+    "start",
+    "end",
+    "date",
+    "duration_seconds",
+    "rounded_seconds",
+    "description",
+    "billable",
+    "status",
+    "rate_applied",
+    "rate_currency",
+    "rate_effective_date",
+    "rate_source",
+    "amount",
+    "invoice",
+    "source",
+    "auto_stopped",
+    "external_id",
+    "created_at",
+    "updated_at",
+)
 
 
 def _client_id(entry: TimeEntry) -> Any:

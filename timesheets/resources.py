@@ -51,16 +51,52 @@ def _file_response(content: Any, fmt: Any, stem: str) -> HttpResponse:
 # --- Time entries: export --------------------------------------------------------------------
 
 EXPORT_COLUMNS = (
-    "id", "date", "start", "end", "employee_code", "employee_name", "client", "project", "task", "description",
-    "duration_seconds", "hours", "billed_hours", "billable", "status", "rate_applied", "rate_currency",
-    "rate_effective_date", "rate_source", "amount", "invoice", "external_id",
-)  # fmt: skip
-_VALUES = (
-    "id", "date", "start", "end", "employee__code", "employee__first_name", "employee__last_name",
-    "project__client__name", "project__name", "task__name", "description", "duration_seconds", "rounded_seconds",
-    "billable", "status", "rate_applied", "rate_currency", "rate_effective_date", "rate_source", "invoice_id",
+    "id",
+    "date",
+    "start",
+    "end",
+    "employee_code",
+    "employee_name",
+    "client",
+    "project",
+    "task",
+    "description",
+    "duration_seconds",
+    "hours",
+    "billed_hours",
+    "billable",
+    "status",
+    "rate_applied",
+    "rate_currency",
+    "rate_effective_date",
+    "rate_source",
+    "amount",
+    "invoice",
     "external_id",
-)  # fmt: skip
+)
+_VALUES = (
+    "id",
+    "date",
+    "start",
+    "end",
+    "employee__code",
+    "employee__first_name",
+    "employee__last_name",
+    "project__client__name",
+    "project__name",
+    "task__name",
+    "description",
+    "duration_seconds",
+    "rounded_seconds",
+    "billable",
+    "status",
+    "rate_applied",
+    "rate_currency",
+    "rate_effective_date",
+    "rate_source",
+    "invoice_id",
+    "external_id",
+)
 
 
 def _amount(billable: bool, rounded: int | None, rate: Any) -> str:
@@ -162,20 +198,61 @@ class TimeEntryResource(resources.ModelResource):
     def export_rows(self, queryset: QuerySet[TimeEntry]) -> Iterator[list[str]]:
         hours, amount = money.hours, _amount
         rows = queryset.order_by("sort_key").values_list(*_VALUES).iterator(chunk_size=5000)
-        for (pk, day, start, end, code, first, last, client, project, task, description, duration, rounded,
-             billable, status, rate, currency, rate_day, rate_source, invoice, external_id) in rows:  # fmt: skip
+        for (
+            pk,
+            day,
+            start,
+            end,
+            code,
+            first,
+            last,
+            client,
+            project,
+            task,
+            description,
+            duration,
+            rounded,
+            billable,
+            status,
+            rate,
+            currency,
+            rate_day,
+            rate_source,
+            invoice,
+            external_id,
+        ) in rows:
             yield [
-                str(pk), day.isoformat(), iso_datetime(start) or "", iso_datetime(end) or "", code,
-                _safe(f"{first} {last}".strip()), _safe(client), _safe(project), _safe(task), _safe(description),
-                "" if duration is None else str(duration), "" if duration is None else str(hours(duration)),
-                "" if rounded is None else str(hours(rounded)), "yes" if billable else "no", status, str(rate),
-                currency, rate_day.isoformat() if rate_day else "", rate_source, amount(billable, rounded, rate),
-                str(invoice) if invoice else "", _safe(external_id),
-            ]  # fmt: skip
+                str(pk),
+                day.isoformat(),
+                iso_datetime(start) or "",
+                iso_datetime(end) or "",
+                code,
+                _safe(f"{first} {last}".strip()),
+                _safe(client),
+                _safe(project),
+                _safe(task),
+                _safe(description),
+                "" if duration is None else str(duration),
+                "" if duration is None else str(hours(duration)),
+                "" if rounded is None else str(hours(rounded)),
+                "yes" if billable else "no",
+                status,
+                str(rate),
+                currency,
+                rate_day.isoformat() if rate_day else "",
+                rate_source,
+                amount(billable, rounded, rate),
+                str(invoice) if invoice else "",
+                _safe(external_id),
+            ]
 
     def export(self, queryset: Any = None, **kwargs: Any) -> tablib.Dataset:
         selected = kwargs.get("export_fields")
-        if queryset is None or not isinstance(queryset, QuerySet) or (selected and list(selected) != list(EXPORT_COLUMNS)):
+        if (
+            queryset is None
+            or not isinstance(queryset, QuerySet)
+            or (selected and list(selected) != list(EXPORT_COLUMNS))
+        ):
             return super().export(queryset, **kwargs)
         dataset = tablib.Dataset(headers=list(EXPORT_COLUMNS))
         for row in self.export_rows(queryset):
@@ -224,8 +301,9 @@ class TimeEntryImportResource(resources.ModelResource):
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         from timesheets.imports import EntryImporter
 
-        self.importer = EntryImporter(user=kwargs.get("user") or self.user, headers=list(dataset.headers or []),
-                                      employee=self.employee)  # fmt: skip
+        self.importer = EntryImporter(
+            user=kwargs.get("user") or self.user, headers=list(dataset.headers or []), employee=self.employee
+        )
         self.importer.prepare([list(row) for row in dataset])
 
     def import_row(self, row: Any, instance_loader: Any, **kwargs: Any) -> RowResult:
@@ -284,8 +362,18 @@ class ProjectResource(_ServiceSavedResource):
 
     class Meta:
         model = Project
-        fields = ("id", "client", "name", "description", "billable", "budget_hours", "budget_amount", "status",
-                  "rounding_minutes", "rounding_mode")  # fmt: skip
+        fields = (
+            "id",
+            "client",
+            "name",
+            "description",
+            "billable",
+            "budget_hours",
+            "budget_amount",
+            "status",
+            "rounding_minutes",
+            "rounding_mode",
+        )
         export_order = fields
         skip_unchanged = True
 
@@ -305,8 +393,10 @@ def _flatten(rows: list[dict[str, Any]]) -> tablib.Dataset:
     headers = scalar + [f"{singular[key]}_{currency}" for key in money_keys for currency in currencies]
     dataset = tablib.Dataset(headers=headers)
     for row in rows:
-        values = [_safe(str(row[key])) if isinstance(row[key], str) else ("" if row[key] is None else row[key])
-                  for key in scalar]  # fmt: skip
+        values = [
+            _safe(str(row[key])) if isinstance(row[key], str) else ("" if row[key] is None else row[key])
+            for key in scalar
+        ]
         for key in money_keys:
             by_currency = {m["currency"]: m["amount"] for m in row.get(key, [])}
             values += [by_currency.get(currency, "") for currency in currencies]

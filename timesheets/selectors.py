@@ -148,8 +148,12 @@ def resolve_rate(*, employee: Employee, project: Project, task: Task | None, day
     for level in _WATERFALL:
         found = best.get((RateKind.BILLING, level))
         if found is not None:
-            return ResolvedRate(found.amount, found.currency, found.effective_from, str(level), cost_amount, cost_currency)
-    return ResolvedRate(Decimal("0.00"), project.client.currency, None, str(RateSource.NONE), cost_amount, cost_currency)
+            return ResolvedRate(
+                found.amount, found.currency, found.effective_from, str(level), cost_amount, cost_currency
+            )
+    return ResolvedRate(
+        Decimal("0.00"), project.client.currency, None, str(RateSource.NONE), cost_amount, cost_currency
+    )
 
 
 # --- Overlap -----------------------------------------------------------------------------
@@ -266,7 +270,9 @@ def _period_key(day: date, group_by: str) -> date:
 
 
 def _money_list(amounts: dict[str, Decimal]) -> list[dict[str, str]]:
-    return [{"currency": currency, "amount": str(money.round_money(value))} for currency, value in sorted(amounts.items())]
+    return [
+        {"currency": currency, "amount": str(money.round_money(value))} for currency, value in sorted(amounts.items())
+    ]
 
 
 def time_report(*, user: AnyUser, group_by: str, filters: ReportFilters) -> list[dict[str, Any]]:
@@ -287,8 +293,15 @@ def time_report(*, user: AnyUser, group_by: str, filters: ReportFilters) -> list
     rows = (
         _filtered_entries(user=user, filters=filters)
         .values(
-            key_field, "project_id", "task_id", "billable", "rate_applied", "rate_currency", "rate_effective_date",
-            "cost_rate_applied", "cost_rate_currency",
+            key_field,
+            "project_id",
+            "task_id",
+            "billable",
+            "rate_applied",
+            "rate_currency",
+            "rate_effective_date",
+            "cost_rate_applied",
+            "cost_rate_currency",
         )
         .annotate(raw=Sum("duration_seconds"), billed=Sum("rounded_seconds"))
         .order_by()
@@ -301,9 +314,14 @@ def time_report(*, user: AnyUser, group_by: str, filters: ReportFilters) -> list
             key = _period_key(key, group_by)
         group = groups.setdefault(
             key,
-            {"seconds": 0, "billable_seconds": 0, "billed_seconds": 0, "amounts": defaultdict(Decimal),
-             "costs": defaultdict(Decimal)},
-        )  # fmt: skip
+            {
+                "seconds": 0,
+                "billable_seconds": 0,
+                "billed_seconds": 0,
+                "amounts": defaultdict(Decimal),
+                "costs": defaultdict(Decimal),
+            },
+        )
         group["seconds"] += row["raw"] or 0
         if row["cost_rate_applied"] is not None:
             group["costs"][row["cost_rate_currency"]] += money.amount_for(row["raw"], row["cost_rate_applied"])
@@ -325,9 +343,11 @@ def time_report(*, user: AnyUser, group_by: str, filters: ReportFilters) -> list
         if show_cost:
             item["costs"] = _money_list(group["costs"])
             item["margins"] = _money_list(
-                {c: group["amounts"].get(c, Decimal(0)) - group["costs"].get(c, Decimal(0))
-                 for c in set(group["amounts"]) | set(group["costs"])}
-            )  # fmt: skip
+                {
+                    c: group["amounts"].get(c, Decimal(0)) - group["costs"].get(c, Decimal(0))
+                    for c in set(group["amounts"]) | set(group["costs"])
+                }
+            )
         result.append(item)
     result.sort(key=lambda item: (item["label"] or "", item["key"] or ""))
     if group_by in ("day", "week", "month"):
@@ -339,14 +359,22 @@ def _labels(group_by: str, keys: list[Any]) -> dict[Any, str]:
     if group_by == "client":
         return dict(Client.objects.filter(pk__in=keys).values_list("pk", "name"))
     if group_by == "project":
-        return {pk: f"{client} / {name}" for pk, name, client in
-                Project.objects.filter(pk__in=keys).values_list("pk", "name", "client__name")}  # fmt: skip
+        return {
+            pk: f"{client} / {name}"
+            for pk, name, client in Project.objects.filter(pk__in=keys).values_list("pk", "name", "client__name")
+        }
     if group_by == "task":
-        return {pk: f"{project} / {name}" for pk, name, project in
-                Task.objects.filter(pk__in=keys).values_list("pk", "name", "project__name")}  # fmt: skip
+        return {
+            pk: f"{project} / {name}"
+            for pk, name, project in Task.objects.filter(pk__in=keys).values_list("pk", "name", "project__name")
+        }
     if group_by == "employee":
-        return {pk: f"{first} {last} ({code})" for pk, first, last, code in
-                Employee.objects.filter(pk__in=keys).values_list("pk", "first_name", "last_name", "code")}  # fmt: skip
+        return {
+            pk: f"{first} {last} ({code})"
+            for pk, first, last, code in Employee.objects.filter(pk__in=keys).values_list(
+                "pk", "first_name", "last_name", "code"
+            )
+        }
     return {key: key.isoformat() for key in keys}
 
 
@@ -388,20 +416,22 @@ def budget_usage(*, projects: QuerySet[Project]) -> list[dict[str, Any]]:
         used = usage[project.pk]
         used_hours = money.hours(used["seconds"])
         used_amount = money.round_money(used["amount"])
-        result.append({
-            "project": str(project.pk),
-            "project_name": project.name,
-            "client": str(project.client_id),
-            "client_name": project.client.name,
-            "status": project.status,
-            "currency": project.client.currency,
-            "budget_hours": str(project.budget_hours) if project.budget_hours is not None else None,
-            "used_hours": str(used_hours),
-            "hours_burn_percent": _percent(used_hours, project.budget_hours),
-            "budget_amount": str(project.budget_amount) if project.budget_amount is not None else None,
-            "used_amount": str(used_amount),
-            "amount_burn_percent": _percent(used_amount, project.budget_amount),
-        })  # fmt: skip
+        result.append(
+            {
+                "project": str(project.pk),
+                "project_name": project.name,
+                "client": str(project.client_id),
+                "client_name": project.client.name,
+                "status": project.status,
+                "currency": project.client.currency,
+                "budget_hours": str(project.budget_hours) if project.budget_hours is not None else None,
+                "used_hours": str(used_hours),
+                "hours_burn_percent": _percent(used_hours, project.budget_hours),
+                "budget_amount": str(project.budget_amount) if project.budget_amount is not None else None,
+                "used_amount": str(used_amount),
+                "amount_burn_percent": _percent(used_amount, project.budget_amount),
+            }
+        )
     return result
 
 
@@ -447,7 +477,9 @@ def week_entries(*, employee_id: Any, week_start: date) -> QuerySet[TimeEntry]:
     """The employee's entries counting for the ISO week starting ``week_start``, in start
     order, with what a page shows of them (one query)."""
     return (
-        TimeEntry.objects.filter(employee_id=employee_id, date__gte=week_start, date__lte=week_start + timedelta(days=6))
+        TimeEntry.objects.filter(
+            employee_id=employee_id, date__gte=week_start, date__lte=week_start + timedelta(days=6)
+        )
         .select_related("project__client", "task")
         .order_by("start")
     )

@@ -111,7 +111,9 @@ DEFAULT_REMINDER_HOUR = 17
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": message}, details={field: [message]})
+    return ValidationFailed(
+        gettext("The input is invalid: %(reason)s") % {"reason": message}, details={field: [message]}
+    )
 
 
 def _user(actor: Any) -> User | None:
@@ -147,10 +149,13 @@ def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | Non
         with transaction.atomic():
             obj.save()
             after = {**audit.snapshot(obj), **(extra or {})}
-            audit.record(actor=actor, action=f"{noun}.{'updated' if before else 'created'}", obj=obj, before=before, after=after)
+            audit.record(
+                actor=actor, action=f"{noun}.{'updated' if before else 'created'}", obj=obj, before=before, after=after
+            )
     except IntegrityError as exc:
         raise ValidationFailed(
-            gettext("The change conflicts with an existing record."), details={"non_field_errors": [str(exc).splitlines()[0]]}
+            gettext("The change conflicts with an existing record."),
+            details={"non_field_errors": [str(exc).splitlines()[0]]},
         ) from None
     return obj
 
@@ -164,7 +169,8 @@ def delete_with_audit(*, obj: Any, actor: Any, noun: str) -> None:
             audit.record(actor=actor, action=f"{noun}.deleted", object_type=label, object_id=pk, before=before)
     except ProtectedError:
         raise ValidationFailed(
-            gettext("This %(thing)s is still in use (it has time entries or projects).") % {"thing": obj._meta.verbose_name},
+            gettext("This %(thing)s is still in use (it has time entries or projects).")
+            % {"thing": obj._meta.verbose_name},
             details={"non_field_errors": [gettext("Still referenced.")]},
         ) from None
 
@@ -179,7 +185,10 @@ def client_save(*, client: Client, actor: Any) -> Client:
 
 
 def project_save(
-    *, project: Project, actor: Any, members: Iterable[Employee] | None = None,
+    *,
+    project: Project,
+    actor: Any,
+    members: Iterable[Employee] | None = None,
     managers: Iterable[Employee] | None = None,
 ) -> Project:
     """Create or change a project; ``members`` and ``managers`` (each when given) replace
@@ -256,13 +265,22 @@ def rate_build(
         raise _invalid("currency", gettext("An employee rate needs a currency."))
     if client is not None and currency != client.currency:
         raise _invalid("currency", gettext("Rates of this client are in %(currency)s.") % {"currency": client.currency})
-    rate = Rate(kind=kind, level=level, amount=amount, currency=currency, effective_from=effective_from,
-                created_by=_user(actor), **{level: target})  # fmt: skip
+    rate = Rate(
+        kind=kind,
+        level=level,
+        amount=amount,
+        currency=currency,
+        effective_from=effective_from,
+        created_by=_user(actor),
+        **{level: target},
+    )
     try:
         rate.full_clean()
     except ValidationError as exc:
         if any("unique" in str(m).lower() or "already" in str(m).lower() for m in exc.messages):
-            raise _invalid("effective_from", gettext("This target already has a rate from this date; add one for another date.")) from None
+            raise _invalid(
+                "effective_from", gettext("This target already has a rate from this date; add one for another date.")
+            ) from None
         raise validation_failed(exc) from None
     return rate
 
@@ -283,14 +301,23 @@ def rate_create(
     Task, project and client rates are in the client's currency (the default); an
     employee rate needs its currency. Stored entries keep the rate they were given.
     """
-    rate = rate_build(level=level, target_id=target_id, amount=amount, effective_from=effective_from, actor=actor,
-                      currency=currency, kind=kind)  # fmt: skip
+    rate = rate_build(
+        level=level,
+        target_id=target_id,
+        amount=amount,
+        effective_from=effective_from,
+        actor=actor,
+        currency=currency,
+        kind=kind,
+    )
     try:
         with transaction.atomic():
             rate.save()
             audit.record(actor=actor, action="rate.created", obj=rate, after=audit.snapshot(rate))
     except IntegrityError:
-        raise _invalid("effective_from", gettext("This target already has a rate from this date; add one for another date.")) from None
+        raise _invalid(
+            "effective_from", gettext("This target already has a rate from this date; add one for another date.")
+        ) from None
     return rate
 
 
@@ -332,7 +359,9 @@ def _validate_entry(entry: TimeEntry, *, check_project: bool) -> None:
     if len(entry.description) > 10_000:
         errors["description"] = ["At most 10,000 characters."]
     if errors:
-        raise ValidationFailed(gettext("The input is invalid: %(reason)s") % {"reason": next(iter(errors.values()))[0]}, details=errors)
+        raise ValidationFailed(
+            gettext("The input is invalid: %(reason)s") % {"reason": next(iter(errors.values()))[0]}, details=errors
+        )
 
 
 def _derive(entry: TimeEntry, *, reresolve: bool) -> None:
@@ -417,11 +446,13 @@ def overlap_choices(entry: TimeEntry, conflicts: list[TimeEntry]) -> list[str]:
 
 def _overlap_error(entry: TimeEntry, conflicts: list[TimeEntry], *, needs_choice: bool = False) -> TimeEntryOverlap:
     error = OverlapNeedsChoice if needs_choice else TimeEntryOverlap
-    return error(details={
-        "conflicts": [time_entry_data(c) for c in conflicts],
-        "differences": {str(c.pk): overlap_differences(entry, c) for c in conflicts},
-        "resolutions": overlap_choices(entry, conflicts),
-    })  # fmt: skip
+    return error(
+        details={
+            "conflicts": [time_entry_data(c) for c in conflicts],
+            "differences": {str(c.pk): overlap_differences(entry, c) for c in conflicts},
+            "resolutions": overlap_choices(entry, conflicts),
+        }
+    )
 
 
 def _audit_conflict(entry: TimeEntry, conflicts: list[TimeEntry], actor: Any) -> None:
@@ -466,13 +497,24 @@ def _piece_of(entry: TimeEntry, start: datetime, end: datetime | None) -> TimeEn
     """A new entry like ``entry`` (project, task, billability, description, rate) over
     [start, end): the second half of an entry split by a trim."""
     piece = TimeEntry(
-        employee=entry.employee, project=entry.project, task=entry.task, start=entry.start, end=entry.end,
-        date=entry.date, description=entry.description, billable=entry.billable, source=entry.source,
-        auto_stopped=entry.auto_stopped, created_by=entry.created_by, rate_applied=entry.rate_applied,
-        rate_currency=entry.rate_currency, rate_effective_date=entry.rate_effective_date,
-        rate_source=entry.rate_source, cost_rate_applied=entry.cost_rate_applied,
+        employee=entry.employee,
+        project=entry.project,
+        task=entry.task,
+        start=entry.start,
+        end=entry.end,
+        date=entry.date,
+        description=entry.description,
+        billable=entry.billable,
+        source=entry.source,
+        auto_stopped=entry.auto_stopped,
+        created_by=entry.created_by,
+        rate_applied=entry.rate_applied,
+        rate_currency=entry.rate_currency,
+        rate_effective_date=entry.rate_effective_date,
+        rate_source=entry.rate_source,
+        cost_rate_applied=entry.cost_rate_applied,
         cost_rate_currency=entry.cost_rate_currency,
-    )  # fmt: skip
+    )
     _reshape(piece, start, end)
     return piece
 
@@ -722,11 +764,18 @@ def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
         before = audit.snapshot(entry)
         pk = entry.pk
         _delete_entries([entry], reason="deleted")
-        audit.record(actor=actor, action="time_entry.deleted", object_type=TimeEntry._meta.label_lower, object_id=pk,
-                     before=before)  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="time_entry.deleted",
+            object_type=TimeEntry._meta.label_lower,
+            object_id=pk,
+            before=before,
+        )
 
 
-def time_entries_duplicate_day(*, employee: Employee, source_day: date, target_day: date, actor: Any) -> tuple[int, int]:
+def time_entries_duplicate_day(
+    *, employee: Employee, source_day: date, target_day: date, actor: Any
+) -> tuple[int, int]:
     """Copy ``employee``'s finished entries of ``source_day`` to ``target_day`` at the same
     local wall-clock times (project, task, description, billable kept; rates resolved for
     the new day). Entries that would overlap time already on the target day, or whose
@@ -753,17 +802,26 @@ def time_entries_duplicate_day(*, employee: Employee, source_day: date, target_d
                 continue
             try:
                 time_entry_create(
-                    employee=employee, project=source.project, task=source.task, start=start, end=end,
-                    description=source.description, billable=source.billable, actor=actor,
-                )  # fmt: skip
+                    employee=employee,
+                    project=source.project,
+                    task=source.task,
+                    start=start,
+                    end=end,
+                    description=source.description,
+                    billable=source.billable,
+                    actor=actor,
+                )
             except (TimeEntryOverlap, ValidationFailed):
                 skipped += 1
             else:
                 copied += 1
         audit.record(
-            actor=actor, action="time_entry.day_duplicated", object_type=Employee._meta.label_lower, object_id=employee.pk,
+            actor=actor,
+            action="time_entry.day_duplicated",
+            object_type=Employee._meta.label_lower,
+            object_id=employee.pk,
             after={"from": source_day.isoformat(), "to": target_day.isoformat(), "copied": copied, "skipped": skipped},
-        )  # fmt: skip
+        )
     return copied, skipped
 
 
@@ -789,14 +847,25 @@ def timer_start(
     # the last one ended: a timer started at once begins after them instead of overlapping
     # (bench load found the 409; tests/drills/test_load_findings.py switches five times).
     just_stopped = (
-        TimeEntry.objects.filter(employee=employee, source=EntrySource.TIMER, end__gt=start,
-                                 end__lte=start + timedelta(hours=1))
-        .order_by("-end").values_list("end", flat=True).first()
-    )  # fmt: skip
+        TimeEntry.objects.filter(
+            employee=employee, source=EntrySource.TIMER, end__gt=start, end__lte=start + timedelta(hours=1)
+        )
+        .order_by("-end")
+        .values_list("end", flat=True)
+        .first()
+    )
     return time_entry_create(
-        employee=employee, project=project, task=task, start=just_stopped or start, end=None, description=description,
-        billable=billable, resolution=resolution, source=EntrySource.TIMER, actor=actor,
-    )  # fmt: skip
+        employee=employee,
+        project=project,
+        task=task,
+        start=just_stopped or start,
+        end=None,
+        description=description,
+        billable=billable,
+        resolution=resolution,
+        source=EntrySource.TIMER,
+        actor=actor,
+    )
 
 
 # A timer stopped within its first minute: stored as exactly a minute, or discarded, as its
@@ -822,15 +891,22 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
             if selectors.short_timers_of(employee_id=employee.pk) == ShortTimer.DISCARD:
                 pk = entry.pk
                 _delete_entries([entry], reason=DeletionReason.DISCARDED)
-                audit.record(actor=actor, action="time_entry.timer_discarded", object_type=TimeEntry._meta.label_lower,
-                             object_id=pk, before=before)  # fmt: skip
+                audit.record(
+                    actor=actor,
+                    action="time_entry.timer_discarded",
+                    object_type=TimeEntry._meta.label_lower,
+                    object_id=pk,
+                    before=before,
+                )
                 return None
             # The running timer holds all time after its start, so this minute is free.
             end = entry.start + SHORT_TIMER
         entry.end = end
         _derive(entry, reresolve=False)
         entry.save()
-        audit.record(actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry))
+        audit.record(
+            actor=actor, action="time_entry.timer_stopped", obj=entry, before=before, after=audit.snapshot(entry)
+        )
     return entry
 
 
@@ -844,9 +920,14 @@ def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Any, resoluti
         if selectors.running_timer(employee_id=employee.pk) is not None:
             timer_stop(employee=employee, actor=actor)
         return timer_start(
-            employee=employee, project=entry.project, task=entry.task, description=entry.description,
-            billable=entry.billable, resolution=resolution, actor=actor,
-        )  # fmt: skip
+            employee=employee,
+            project=entry.project,
+            task=entry.task,
+            description=entry.description,
+            billable=entry.billable,
+            resolution=resolution,
+            actor=actor,
+        )
 
 
 def timer_preference_set(*, employee: Employee, short_timers: str, actor: Any) -> TimerPreference:
@@ -861,8 +942,13 @@ def timer_preference_set(*, employee: Employee, short_timers: str, actor: Any) -
             preference = TimerPreference(employee=employee)
         preference.short_timers = short_timers
         preference.save()
-        audit.record(actor=actor, action="timer_preference.changed", obj=preference, before=before,
-                     after=audit.snapshot(preference))  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="timer_preference.changed",
+            obj=preference,
+            before=before,
+            after=audit.snapshot(preference),
+        )
     return preference
 
 
@@ -890,15 +976,22 @@ def timers_stop_overlong(*, limit: timedelta | None = None, now: datetime | None
             entry.auto_stopped = True
             _derive(entry, reresolve=False)
             entry.save()
-            audit.record(actor=None, action="time_entry.timer_auto_stopped", obj=entry, before=before,
-                         after=audit.snapshot(entry))  # fmt: skip
+            audit.record(
+                actor=None,
+                action="time_entry.timer_auto_stopped",
+                obj=entry,
+                before=before,
+                after=audit.snapshot(entry),
+            )
             stopped.append(entry.pk)
             _notify_employee(
-                entry.employee, NotificationKind.TIMER_RUNNING, "timesheets/email/timer_stopped.txt",
+                entry.employee,
+                NotificationKind.TIMER_RUNNING,
+                "timesheets/email/timer_stopped.txt",
                 subject=gettext_lazy("Your timer was stopped"),
                 context={"entry": entry, "limit_hours": limit.total_seconds() / 3600, "project": entry.project},
                 link=_week_link(entry.date),
-            )  # fmt: skip
+            )
     return stopped
 
 
@@ -912,7 +1005,9 @@ def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEn
         raise NotAllowed(gettext("Only managers and administrators approve time."))
     foreign = [str(e.pk) for e in entries if not may(actor, e.employee, Action.MANAGE)]
     if foreign:
-        raise NotAllowed(gettext("You may approve only the time of people who report to you."), details={"entries": foreign})
+        raise NotAllowed(
+            gettext("You may approve only the time of people who report to you."), details={"entries": foreign}
+        )
     running = [str(e.pk) for e in entries if e.end is None]
     if running:
         raise ValidationFailed(gettext("Stop running timers before approving them."), details={"ids": running})
@@ -924,7 +1019,9 @@ def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEn
                 before = audit.snapshot(entry)
                 entry.status = EntryStatus.APPROVED
                 entry.save(update_fields=["status", "updated_at"])
-                audit.record(actor=actor, action="time_entry.approved", obj=entry, before=before, after=audit.snapshot(entry))
+                audit.record(
+                    actor=actor, action="time_entry.approved", obj=entry, before=before, after=audit.snapshot(entry)
+                )
             approved.append(entry)
     return approved
 
@@ -979,7 +1076,9 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     with transaction.atomic():
         _serialize_writers(employee.pk)
         Timesheet.objects.get_or_create(employee=employee, week_start=monday)
-        timesheet = Timesheet.objects.select_for_update().select_related("employee").get(employee=employee, week_start=monday)
+        timesheet = (
+            Timesheet.objects.select_for_update().select_related("employee").get(employee=employee, week_start=monday)
+        )
         if timesheet.is_locked:
             raise TimesheetNotOpen(details={"status": timesheet.status, "timesheet": str(timesheet.pk)})
         if _week_entries(timesheet).filter(end__isnull=True).exists():
@@ -993,8 +1092,13 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
         timesheet.comment = ""
         timesheet.save()
         approvals.submit(kind="timesheet", obj=timesheet, actor=actor)
-        audit.record(actor=actor, action="timesheet.submitted", obj=timesheet, before=before,
-                     after={**audit.snapshot(timesheet), "entries": entry_ids})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="timesheet.submitted",
+            obj=timesheet,
+            before=before,
+            after={**audit.snapshot(timesheet), "entries": entry_ids},
+        )
     return timesheet
 
 
@@ -1005,7 +1109,9 @@ def _decide(*, timesheet: Timesheet, actor: Any, decision: str, comment: str = "
         timesheet = Timesheet.objects.select_for_update().get(pk=timesheet.pk)
         request = approvals.request_for(timesheet)
         if timesheet.status != TimesheetStatus.SUBMITTED or request is None:
-            raise TimesheetNotOpen(gettext("This timesheet is not waiting for approval."), details={"status": timesheet.status})
+            raise TimesheetNotOpen(
+                gettext("This timesheet is not waiting for approval."), details={"status": timesheet.status}
+            )
         approvals.decide(request=request, actor=actor, decision=decision, comment=comment)
     timesheet.refresh_from_db()
     return timesheet
@@ -1026,7 +1132,9 @@ def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Times
 
 
 def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, action: str, comment: str = "") -> None:
-    timesheet = db.for_update(Timesheet.objects.all(), of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
+    timesheet = (
+        db.for_update(Timesheet.objects.all(), of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
+    )
     before = audit.snapshot(timesheet)
     ids = _set_entry_status(timesheet, from_status=EntryStatus.SUBMITTED, to_status=entry_status)
     timesheet.status = status
@@ -1034,30 +1142,50 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
     timesheet.decided_by = _user(actor)
     timesheet.comment = comment
     timesheet.save()
-    audit.record(actor=actor, action=action, obj=timesheet, before=before,
-                 after={**audit.snapshot(timesheet), "entries": ids})  # fmt: skip
+    audit.record(
+        actor=actor, action=action, obj=timesheet, before=before, after={**audit.snapshot(timesheet), "entries": ids}
+    )
     if status == TimesheetStatus.RETURNED:
         _notify_employee(
-            timesheet.employee, NotificationKind.TIMESHEET_RETURNED, "timesheets/email/timesheet_returned.txt",
-            subject=format_lazy(gettext_lazy("Your timesheet for the week of {week} was returned"),
-                                week=lazy_text(lambda: date_format(timesheet.week_start, "Y-m-d"))),
-            context={"timesheet": timesheet, "comment": comment, "actor": actor}, link=_week_link(timesheet.week_start),
-        )  # fmt: skip
+            timesheet.employee,
+            NotificationKind.TIMESHEET_RETURNED,
+            "timesheets/email/timesheet_returned.txt",
+            subject=format_lazy(
+                gettext_lazy("Your timesheet for the week of {week} was returned"),
+                week=lazy_text(lambda: date_format(timesheet.week_start, "Y-m-d")),
+            ),
+            context={"timesheet": timesheet, "comment": comment, "actor": actor},
+            link=_week_link(timesheet.week_start),
+        )
 
 
 def on_timesheet_approved(obj: Any, actor: Any) -> None:
-    _on_decided(obj, actor, status=TimesheetStatus.APPROVED, entry_status=EntryStatus.APPROVED, action="timesheet.approved")
+    _on_decided(
+        obj, actor, status=TimesheetStatus.APPROVED, entry_status=EntryStatus.APPROVED, action="timesheet.approved"
+    )
 
 
 def on_timesheet_returned(obj: Any, actor: Any, comment: str) -> None:
-    _on_decided(obj, actor, status=TimesheetStatus.RETURNED, entry_status=EntryStatus.DRAFT,
-                action="timesheet.returned", comment=comment)  # fmt: skip
+    _on_decided(
+        obj,
+        actor,
+        status=TimesheetStatus.RETURNED,
+        entry_status=EntryStatus.DRAFT,
+        action="timesheet.returned",
+        comment=comment,
+    )
 
 
 def on_timesheet_rejected(obj: Any, actor: Any, comment: str) -> None:
     # A week cannot be refused for good: rejecting sends it back like a return.
-    _on_decided(obj, actor, status=TimesheetStatus.RETURNED, entry_status=EntryStatus.DRAFT,
-                action="timesheet.rejected", comment=comment)  # fmt: skip
+    _on_decided(
+        obj,
+        actor,
+        status=TimesheetStatus.RETURNED,
+        entry_status=EntryStatus.DRAFT,
+        action="timesheet.rejected",
+        comment=comment,
+    )
 
 
 # --- Mail and reminders ---------------------------------------------------------------------
@@ -1084,8 +1212,9 @@ def _notify_employee(
     address = None if user is not None and user.email else (employee.email or None)
     if user is None and address is None:
         return None
-    return notify(user, kind, subject, template=template, context={**context, "employee": employee}, address=address,
-                  link=link)  # fmt: skip
+    return notify(
+        user, kind, subject, template=template, context={**context, "employee": employee}, address=address, link=link
+    )
 
 
 def _shortfall_subject(day: date) -> str:
@@ -1122,9 +1251,8 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
     now = now or timezone.now()
     hour = DEFAULT_REMINDER_HOUR if hour is None else hour
     employees = [
-        e for e in Employee.objects.select_related("location", "user").filter(user__is_active=True)
-        if _recipient(e)
-    ]  # fmt: skip
+        e for e in Employee.objects.select_related("location", "user").filter(user__is_active=True) if _recipient(e)
+    ]
     by_day: dict[date, list[Employee]] = {}
     for employee in employees:
         local = now.astimezone(employee_zone(employee))
@@ -1144,11 +1272,13 @@ def reminders_send_daily(*, now: datetime | None = None, hour: int | None = None
                 if not _claim_reminder(ReminderKind.DAILY_SHORTFALL, employee, day):
                     continue
                 record = _notify_employee(
-                    employee, NotificationKind.MISSING_TIME, "timesheets/email/daily_reminder.txt",
+                    employee,
+                    NotificationKind.MISSING_TIME,
+                    "timesheets/email/daily_reminder.txt",
                     subject=lazy_text(partial(_shortfall_subject, day)),
                     context={"day": day, "logged_minutes": have // 60, "expected_minutes": want},
                     link=_week_link(day),
-                )  # fmt: skip
+                )
                 sent += _queued(record)
     return sent
 
@@ -1179,18 +1309,27 @@ def reminders_send_approvals(*, now: datetime | None = None) -> int:
             if not _claim_reminder(ReminderKind.APPROVALS_WAITING, employee, now.date()):
                 continue
             record = _notify_employee(
-                employee, NotificationKind.APPROVALS_WAITING, "timesheets/email/approvals_reminder.txt",
+                employee,
+                NotificationKind.APPROVALS_WAITING,
+                "timesheets/email/approvals_reminder.txt",
                 subject=lazy_text(partial(_approvals_subject, len(timesheets))),
                 context={"timesheets": timesheets},
                 link=reverse("inbox"),
-            )  # fmt: skip
+            )
             sent += _queued(record)
     return sent
 
 
 def timer_offline_action(
-    *, action: str, employee: Employee, actor: Any, data: dict[str, Any], recorded_at: datetime, device_now: datetime,
-    last_contact_at: datetime | None, device_label: str,
+    *,
+    action: str,
+    employee: Employee,
+    actor: Any,
+    data: dict[str, Any],
+    recorded_at: datetime,
+    device_now: datetime,
+    last_contact_at: datetime | None,
+    device_label: str,
 ) -> dict[str, Any]:
     """The ``timer_start``/``timer_stop`` offline actions (etime.core.registry): a timer
     started or stopped on a client device while it was offline, at the time it was recorded
@@ -1219,19 +1358,35 @@ def timer_offline_action(
     else:
         project = selectors.project_list_loggable(employee=employee).filter(pk=_pk_or_none(data.get("project"))).first()
         if project is None:
-            raise ValidationFailed(gettext("Choose a project you may log time on."), details={"project": [gettext("Unknown project.")]})
+            raise ValidationFailed(
+                gettext("Choose a project you may log time on."), details={"project": [gettext("Unknown project.")]}
+            )
         task = None
         if data.get("task"):
-            task = selectors.task_list_loggable(employee=employee).filter(pk=_pk_or_none(data.get("task")), project=project).first()
+            task = (
+                selectors.task_list_loggable(employee=employee)
+                .filter(pk=_pk_or_none(data.get("task")), project=project)
+                .first()
+            )
             if task is None:
-                raise ValidationFailed(gettext("This task belongs to another project."), details={"task": [gettext("Unknown task.")]})
-        entry = timer_start(employee=employee, project=project, task=task, description=str(data.get("description") or "")[:10_000],
-                            actor=actor, at=at)  # fmt: skip
+                raise ValidationFailed(
+                    gettext("This task belongs to another project."), details={"task": [gettext("Unknown task.")]}
+                )
+        entry = timer_start(
+            employee=employee,
+            project=project,
+            task=task,
+            description=str(data.get("description") or "")[:10_000],
+            actor=actor,
+            at=at,
+        )
     return {
         # A stop within the first minute may discard the entry (the person's choice): no id then.
-        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}", "entry": str(entry.pk) if entry else None,
-        "timestamp": at.isoformat(), "drift_seconds": decision.drift_seconds,
-    }  # fmt: skip
+        "outcome": f"timer_{'stopped' if action == 'stop' else 'started'}",
+        "entry": str(entry.pk) if entry else None,
+        "timestamp": at.isoformat(),
+        "drift_seconds": decision.drift_seconds,
+    }
 
 
 def _pk_or_none(value: Any) -> Any:
@@ -1299,9 +1454,13 @@ def _grid_cell_save(*, employee: Employee, cell: GridCell, actor: Any) -> None:
             cell.day, selectors.day_start_time(employee=employee, day=cell.day), tzinfo=employee_zone(employee)
         )
     time_entry_create(
-        employee=employee, project=cell.project, task=cell.task, start=start,
-        end=start + timedelta(seconds=cell.seconds), actor=actor,
-    )  # fmt: skip
+        employee=employee,
+        project=cell.project,
+        task=cell.task,
+        start=start,
+        end=start + timedelta(seconds=cell.seconds),
+        actor=actor,
+    )
 
 
 def week_grid_save(*, employee: Employee, cells: list[GridCell], actor: Any) -> int:

@@ -40,10 +40,13 @@ def send_approval_reminders() -> int:
 
 
 @shared_task(name="timesheets.import_entries")
-def import_entries(job_id: str, content: str, employee_id: str | None = None, dry_run: bool = False) -> dict[str, Any] | None:
+def import_entries(
+    job_id: str, content: str, employee_id: str | None = None, dry_run: bool = False
+) -> dict[str, Any] | None:
     """A large CSV import queued by ``POST /time-entries/import/`` (``content`` is the file,
     base64); progress and the report go to the Job. None when another delivery ran it."""
     from timesheets import imports
 
-    return imports.import_job_run(job_id=job_id, content=base64.b64decode(content), employee_id=employee_id,
-                                  dry_run=dry_run)  # fmt: skip
+    return imports.import_job_run(
+        job_id=job_id, content=base64.b64decode(content), employee_id=employee_id, dry_run=dry_run
+    )

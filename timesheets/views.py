@@ -183,7 +183,9 @@ def header_timer(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("next") or ""
     from django.utils.http import url_has_allowed_host_and_scheme
 
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = ""
     response = HttpResponse(_header_html(request, employee, next_url=target))
     response["Cache-Control"] = "no-store"
@@ -217,10 +219,14 @@ def home_panel(request: HttpRequest) -> dict[str, Any] | None:
     return {
         "template": "timesheets/home_panel.html",
         "context": {
-            "running": running, "elapsed": _elapsed_seconds(running), "logged_seconds": logged,
-            "expected_seconds": expected * 60, "percent": percent, "week_start": monday,
+            "running": running,
+            "elapsed": _elapsed_seconds(running),
+            "logged_seconds": logged,
+            "expected_seconds": expected * 60,
+            "percent": percent,
+            "week_start": monday,
         },
-    }  # fmt: skip
+    }
 
 
 # --- timer -----------------------------------------------------------------------------------
@@ -272,9 +278,13 @@ def timer_start(request: HttpRequest) -> HttpResponse:
         return _timer_page(request, employee, form, status=400)
     try:
         services.timer_start(
-            employee=employee, project=form.cleaned_data["project"], task=form.cleaned_data["task"],
-            description=form.cleaned_data["description"], resolution=_resolution(request), actor=request.user,
-        )  # fmt: skip
+            employee=employee,
+            project=form.cleaned_data["project"],
+            task=form.cleaned_data["task"],
+            description=form.cleaned_data["description"],
+            resolution=_resolution(request),
+            actor=request.user,
+        )
     except TimeEntryOverlap as exc:
         return _timer_page(request, employee, form, conflicts=_conflicts(exc), status=409)
     except DomainError as exc:
@@ -326,7 +336,9 @@ def timer_continue(request: HttpRequest, entry_id: Any) -> HttpResponse:
 def timer_preference(request: HttpRequest) -> HttpResponse:
     employee = _me(request)
     try:
-        services.timer_preference_set(employee=employee, short_timers=request.POST.get("short_timers") or "", actor=request.user)
+        services.timer_preference_set(
+            employee=employee, short_timers=request.POST.get("short_timers") or "", actor=request.user
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -385,7 +397,7 @@ def _week_context(employee: Employee, monday: date) -> dict[str, Any]:
                 "is_today": day == today,
             }
             for day in days
-        ],  # fmt: skip
+        ],
         "project_rows": project_rows,
         "week_seconds": sum(day_seconds.values()),
         "expected_seconds": sum(expected.values()) * 60,
@@ -407,8 +419,7 @@ def _team_choices(request: HttpRequest, me: Employee | None) -> list[Employee]:
     visible = employee_list_visible(user=user)
     if me is not None:
         visible = visible.exclude(pk=me.pk)
-    return list(visible.order_by("last_name", "first_name").only(
-        "id", "first_name", "last_name", "code"))  # fmt: skip
+    return list(visible.order_by("last_name", "first_name").only("id", "first_name", "last_name", "code"))
 
 
 @login_required
@@ -504,14 +515,20 @@ def _date_or_none(value: str | None) -> date | None:
 # --- entries -------------------------------------------------------------------------------
 
 
-def _entry_page(request: HttpRequest, form: EntryForm, *, entry: TimeEntry | None = None, conflicts: Any = None,
-                status: int = 200) -> HttpResponse:  # fmt: skip
+def _entry_page(
+    request: HttpRequest, form: EntryForm, *, entry: TimeEntry | None = None, conflicts: Any = None, status: int = 200
+) -> HttpResponse:
     day = form.initial.get("date") if not form.is_bound else None
     if form.is_bound and form.is_valid():
         day = form.cleaned_data["date"]
     cancel_day = day or (entry.date if entry else _today(form.employee))
-    context = {"form": form, "entry": entry, "conflicts": conflicts, "cancel_url": _week_url(cancel_day),
-               "time_zone": form.employee.effective_time_zone}  # fmt: skip
+    context = {
+        "form": form,
+        "entry": entry,
+        "conflicts": conflicts,
+        "cancel_url": _week_url(cancel_day),
+        "time_zone": form.employee.effective_time_zone,
+    }
     return render(request, "timesheets/entry_form.html", context, status=status)
 
 
@@ -529,9 +546,12 @@ def _save_entry(request: HttpRequest, form: EntryForm, entry: TimeEntry | None) 
         return _entry_page(request, form, entry=entry, status=400)
     start, end = form.times()
     fields = {
-        "project": form.cleaned_data["project"], "task": form.cleaned_data["task"], "start": start, "end": end,
+        "project": form.cleaned_data["project"],
+        "task": form.cleaned_data["task"],
+        "start": start,
+        "end": end,
         "description": form.cleaned_data["description"],
-    }  # fmt: skip
+    }
     try:
         if entry is None:
             saved = services.time_entry_create(
@@ -573,8 +593,14 @@ def entry_edit(request: HttpRequest, entry_id: Any) -> HttpResponse:
     tz = _tz(employee)
     start: datetime = entry.start.astimezone(tz)
     end: datetime = entry.end.astimezone(tz)
-    initial = {"date": start.date(), "start": start.time(), "end": end.time(), "project": entry.project_id,
-               "task": entry.task_id, "description": entry.description}  # fmt: skip
+    initial = {
+        "date": start.date(),
+        "start": start.time(),
+        "end": end.time(),
+        "project": entry.project_id,
+        "task": entry.task_id,
+        "description": entry.description,
+    }
     return _entry_page(request, EntryForm(employee=employee, initial=initial), entry=entry)
 
 
@@ -613,10 +639,13 @@ def approval_detail(request: HttpRequest, timesheet: Any) -> dict[str, Any]:
     return {
         "template": "timesheets/_approval_detail.html",
         "context": {
-            "timesheet": timesheet, "days": days, "total": sum(d["seconds"] for d in days),
-            "week_url": reverse("timesheets:employee_week", args=[employee.pk]) + f"?week={timesheet.week_start.isoformat()}",
+            "timesheet": timesheet,
+            "days": days,
+            "total": sum(d["seconds"] for d in days),
+            "week_url": reverse("timesheets:employee_week", args=[employee.pk])
+            + f"?week={timesheet.week_start.isoformat()}",
         },
-    }  # fmt: skip
+    }
 
 
 def palette_items(request: HttpRequest, query: str) -> list[dict[str, Any]]:
@@ -634,10 +663,22 @@ def palette_items(request: HttpRequest, query: str) -> list[dict[str, Any]]:
     start = _("Start timer on %(what)s")
     projects = selectors.project_list_loggable(employee=employee).filter(name__icontains=query)[:5]
     for project in projects:
-        items.append({"group": _("Timer"), "label": start % {"what": f"{project.client.name} · {project.name}"},
-                      "action": "timer_start", "data": {"project": str(project.pk), "task": None}})  # fmt: skip
+        items.append(
+            {
+                "group": _("Timer"),
+                "label": start % {"what": f"{project.client.name} · {project.name}"},
+                "action": "timer_start",
+                "data": {"project": str(project.pk), "task": None},
+            }
+        )
     tasks = selectors.task_list_loggable(employee=employee).filter(name__icontains=query)[:5]
     for task in tasks:
-        items.append({"group": _("Timer"), "label": start % {"what": f"{task.project.name} · {task.name}"},
-                      "action": "timer_start", "data": {"project": str(task.project_id), "task": str(task.pk)}})  # fmt: skip
+        items.append(
+            {
+                "group": _("Timer"),
+                "label": start % {"what": f"{task.project.name} · {task.name}"},
+                "action": "timer_start",
+                "data": {"project": str(task.project_id), "task": str(task.pk)},
+            }
+        )
     return items

@@ -1,7 +1,7 @@
 """My week's editable grid, bulk edit and "copy last week", and the calendar (issue #23).
 
 The grid is one plain form (rows: project and task; columns: the week's days; cells: a
-duration as typed, ``1:30``, ``1.5``/``1,5``, ``90m``). It works without JavaScript; 
+duration as typed, ``1:30``, ``1.5``/``1,5``, ``90m``). It works without JavaScript;
 ``static/timesheets/week-grid.js`` adds arrow-key moves between cells, "Add a row" and the
 task picker per row. A save parses every changed cell in the reader's language, then
 hands the cells to ``services.week_grid_save`` (one transaction: all or nothing) and shows
@@ -103,28 +103,50 @@ def grid_context(
                 "task": (posted or {}).get(f"new{index}_task", ""),
                 "error": errors.get(f"new{index}"),
                 "cells": [
-                    {"name": f"new{index}_{day.isoformat()}", "value": (posted or {}).get(f"new{index}_{day.isoformat()}", ""),
-                     "error": errors.get(f"new{index}_{day.isoformat()}"), "day": day}
+                    {
+                        "name": f"new{index}_{day.isoformat()}",
+                        "value": (posted or {}).get(f"new{index}_{day.isoformat()}", ""),
+                        "error": errors.get(f"new{index}_{day.isoformat()}"),
+                        "day": day,
+                    }
                     for day in days
                 ],
             }
-        )  # fmt: skip
+        )
     if not new_rows:
-        new_rows.append({"index": 0, "project": "", "task": "", "error": None,
-                         "cells": [{"name": f"new0_{day.isoformat()}", "value": "", "error": None, "day": day}
-                                   for day in days]})  # fmt: skip
+        new_rows.append(
+            {
+                "index": 0,
+                "project": "",
+                "task": "",
+                "error": None,
+                "cells": [{"name": f"new0_{day.isoformat()}", "value": "", "error": None, "day": day} for day in days],
+            }
+        )
     grid_rows = []
-    for key, row in sorted(rows.items(), key=lambda kv: (kv[1]["project"].client.name, kv[1]["project"].name,
-                                                          kv[1]["task"].name if kv[1]["task"] else "")):  # fmt: skip
+    for key, row in sorted(
+        rows.items(),
+        key=lambda kv: (
+            kv[1]["project"].client.name,
+            kv[1]["project"].name,
+            kv[1]["task"].name if kv[1]["task"] else "",
+        ),
+    ):
         cells = []
         for day in days:
             name = _cell_name(key, day)
             shown = format_duration(seconds[key, day])
-            cells.append({
-                "name": name, "day": day, "was": shown,
-                "value": posted.get(name, shown) if posted is not None else shown,
-                "error": errors.get(name), "several": counts[key, day] > 1, "running": (key, day) in running,
-            })  # fmt: skip
+            cells.append(
+                {
+                    "name": name,
+                    "day": day,
+                    "was": shown,
+                    "value": posted.get(name, shown) if posted is not None else shown,
+                    "error": errors.get(name),
+                    "several": counts[key, day] > 1,
+                    "running": (key, day) in running,
+                }
+            )
         grid_rows.append({**row, "cells": cells, "total": sum(seconds[key, day] for day in days)})
     return {
         "grid_rows": grid_rows,
@@ -155,8 +177,9 @@ def _me(request: HttpRequest) -> Employee:
     return me(request)
 
 
-def _week_page(request: HttpRequest, employee: Employee, monday: date, *, posted: Any, errors: dict[str, str],
-               status: int) -> HttpResponse:  # fmt: skip
+def _week_page(
+    request: HttpRequest, employee: Employee, monday: date, *, posted: Any, errors: dict[str, str], status: int
+) -> HttpResponse:
     from timesheets.views import _team_choices, _week_context
 
     context = _week_context(employee, monday)
@@ -184,8 +207,11 @@ def _refusal_text(item: dict[str, Any], employee: Employee) -> str:
             start = parse_datetime(conflict["start"] or "")
             end = parse_datetime(conflict["end"] or "") if conflict.get("end") else None
             if start is not None:
-                spans.append(f"{start.astimezone(tz):%H:%M}–{end.astimezone(tz):%H:%M}" if end else
-                             f"{start.astimezone(tz):%H:%M}–")  # fmt: skip
+                spans.append(
+                    f"{start.astimezone(tz):%H:%M}–{end.astimezone(tz):%H:%M}"
+                    if end
+                    else f"{start.astimezone(tz):%H:%M}–"
+                )
         return _("Overlaps time already logged (%(spans)s); change it in the day's list or the calendar.") % {
             "spans": ", ".join(spans)
         }
@@ -205,9 +231,15 @@ def week_grid_save(request: HttpRequest) -> HttpResponse:
     days = {day.isoformat(): day for day in (monday + timedelta(days=n) for n in range(7))}
     separator = str(get_format("DECIMAL_SEPARATOR"))
     projects = {str(p.pk): p for p in selectors.project_list_loggable(employee=employee)}
-    entry_projects = {str(p.pk): p for p in Project.objects.filter(
-        pk__in=TimeEntry.objects.filter(employee=employee, date__in=list(days.values())).values("project_id"))}  # fmt: skip
-    tasks = {str(t.pk): t for t in Task.objects.filter(project_id__in=[*projects, *entry_projects]).select_related("project")}
+    entry_projects = {
+        str(p.pk): p
+        for p in Project.objects.filter(
+            pk__in=TimeEntry.objects.filter(employee=employee, date__in=list(days.values())).values("project_id")
+        )
+    }
+    tasks = {
+        str(t.pk): t for t in Task.objects.filter(project_id__in=[*projects, *entry_projects]).select_related("project")
+    }
     errors: dict[str, str] = {}
     cells: list[services.GridCell] = []
     post = request.POST
@@ -265,9 +297,7 @@ def week_grid_save(request: HttpRequest) -> HttpResponse:
         errors = {key: _refusal_text(item, employee) for key, item in exc.details["items"].items()}
         messages.error(request, _("Nothing was saved: correct the marked cells."))
         return _week_page(request, employee, monday, posted=post, errors=errors, status=409)
-    messages.success(
-        request, ngettext("Saved %(count)d cell.", "Saved %(count)d cells.", written) % {"count": written}
-    )
+    messages.success(request, ngettext("Saved %(count)d cell.", "Saved %(count)d cells.", written) % {"count": written})
     return redirect(_week_url(monday))
 
 
@@ -396,10 +426,14 @@ def entry_event(entry: TimeEntry, employee: Employee) -> dict[str, Any]:
     end = entry.end or timezone.now()
     editable = entry.end is not None and not entry.is_locked
     return {
-        "id": str(entry.pk), "title": title, "start": _wall(entry.start, employee), "end": _wall(end, employee),
-        "editable": editable, "classNames": ["ts-cal-entry", f"ts-cal-{entry.status}"] + ([] if editable else ["ts-cal-locked"]),
+        "id": str(entry.pk),
+        "title": title,
+        "start": _wall(entry.start, employee),
+        "end": _wall(end, employee),
+        "editable": editable,
+        "classNames": ["ts-cal-entry", f"ts-cal-{entry.status}"] + ([] if editable else ["ts-cal-locked"]),
         "extendedProps": {"kind": "entry", "status": entry.get_status_display(), "running": entry.end is None},
-    }  # fmt: skip
+    }
 
 
 @login_required
@@ -441,8 +475,9 @@ def calendar_feed(request: HttpRequest) -> JsonResponse:
     except InvalidPageParameter as exc:
         return JsonResponse({"code": "validation_error", "message": str(exc.message)}, status=400)
     if first is None or last is None or last < first or (last - first).days > 62:
-        return JsonResponse({"code": "validation_error", "message": _("Give a start and an end at most 62 days apart.")},
-                            status=400)  # fmt: skip
+        return JsonResponse(
+            {"code": "validation_error", "message": _("Give a start and an end at most 62 days apart.")}, status=400
+        )
     entries = (
         TimeEntry.objects.filter(employee=employee, date__gte=first, date__lt=last)
         .select_related("project", "task")
@@ -454,12 +489,19 @@ def calendar_feed(request: HttpRequest) -> JsonResponse:
     ends = datetime.combine(last, datetime.min.time(), tzinfo=tz)
     for punch in selectors.calendar_punches(user=request.user, employee=employee, start=starts, end=ends):
         label = {"in": _("Clock in"), "out": _("Clock out")}.get(punch.direction, _("Punch"))
-        events.append({
-            "id": f"punch-{punch.pk}", "title": f"{label} {punch.timestamp.astimezone(tz):%H:%M}",
-            "start": _wall(punch.timestamp, employee), "end": _wall(punch.timestamp + timedelta(minutes=10), employee),
-            "editable": False, "startEditable": False, "durationEditable": False,
-            "classNames": ["ts-cal-punch"], "extendedProps": {"kind": "punch"},
-        })  # fmt: skip
+        events.append(
+            {
+                "id": f"punch-{punch.pk}",
+                "title": f"{label} {punch.timestamp.astimezone(tz):%H:%M}",
+                "start": _wall(punch.timestamp, employee),
+                "end": _wall(punch.timestamp + timedelta(minutes=10), employee),
+                "editable": False,
+                "startEditable": False,
+                "durationEditable": False,
+                "classNames": ["ts-cal-punch"],
+                "extendedProps": {"kind": "punch"},
+            }
+        )
     return JsonResponse(events, safe=False)
 
 
@@ -470,13 +512,19 @@ def _json_refusal(exc: DomainError, employee: Employee) -> JsonResponse:
 
         labels = _difference_labels()
         differences = exc.details.get("differences", {})
-        conflicts = TimeEntry.objects.filter(pk__in=[c["id"] for c in exc.details.get("conflicts", [])]).select_related(
-            "project", "task").order_by("start")  # fmt: skip
+        conflicts = (
+            TimeEntry.objects.filter(pk__in=[c["id"] for c in exc.details.get("conflicts", [])])
+            .select_related("project", "task")
+            .order_by("start")
+        )
         body["conflicts"] = [
-            {**entry_event(c, employee), "differs": [str(labels[n]) for n in differences.get(str(c.pk), [])],
-             "locked": c.is_locked}
+            {
+                **entry_event(c, employee),
+                "differs": [str(labels[n]) for n in differences.get(str(c.pk), [])],
+                "locked": c.is_locked,
+            }
             for c in conflicts
-        ]  # fmt: skip
+        ]
         body["resolutions"] = list(exc.details.get("resolutions", []))
     elif exc.code == "period_locked":
         body["message"] = _refusal_text({"code": exc.code}, employee)
@@ -510,13 +558,20 @@ def calendar_create(request: HttpRequest) -> JsonResponse:
     if request.POST.get("task"):
         task = _pick(selectors.task_list_loggable(employee=employee).filter(project=project), request.POST.get("task"))
         if task is None:
-            return JsonResponse({"code": "validation_error", "message": _("This task belongs to another project.")},
-                                status=400)  # fmt: skip
+            return JsonResponse(
+                {"code": "validation_error", "message": _("This task belongs to another project.")}, status=400
+            )
     try:
         entry = services.time_entry_create(
-            employee=employee, project=project, task=task, start=times[0], end=times[1],
-            description=request.POST.get("description", ""), resolution=_resolution(request), actor=request.user,
-        )  # fmt: skip
+            employee=employee,
+            project=project,
+            task=task,
+            start=times[0],
+            end=times[1],
+            description=request.POST.get("description", ""),
+            resolution=_resolution(request),
+            actor=request.user,
+        )
     except DomainError as exc:
         return _json_refusal(exc, employee)
     return JsonResponse(entry_event(entry, employee), status=201)
@@ -533,8 +588,9 @@ def calendar_update(request: HttpRequest, entry_id: Any) -> JsonResponse:
     if isinstance(times, JsonResponse):
         return times
     if entry.end is None:
-        return JsonResponse({"code": "validation_error", "message": _("This is the running timer; stop it before editing.")},
-                            status=400)  # fmt: skip
+        return JsonResponse(
+            {"code": "validation_error", "message": _("This is the running timer; stop it before editing.")}, status=400
+        )
     try:
         saved = services.time_entry_update(
             entry=entry, start=times[0], end=times[1], resolution=_resolution(request), actor=request.user

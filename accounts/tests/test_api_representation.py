@@ -22,7 +22,10 @@ def rendered(data: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.embedded
 def test_employee_representation_matches_drf_for_full_and_sparse_records(people: Any) -> None:
     Employee.objects.filter(pk=people.alice.pk).update(
-        hire_date=date(2020, 2, 29), end_date=date(2030, 1, 1), device_user_id="17", card_number="00001017",
+        hire_date=date(2020, 2, 29),
+        end_date=date(2030, 1, 1),
+        device_user_id="17",
+        card_number="00001017",
         time_zone="Asia/Kolkata",
     )
     sparse = Employee.objects.create(code="S1", first_name="No", last_name="Login")

@@ -34,8 +34,11 @@ def _decode(pdf: bytes, dpi: int = 150) -> list[str]:
             image.save(buffer, "PNG")
             done = subprocess.run(  # noqa: S603 - a fixed tool, our own image on stdin
                 [zbarimg(), "--nodbus", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", "-"],
-                input=buffer.getvalue(), capture_output=True, timeout=60, check=False,
-            )  # fmt: skip
+                input=buffer.getvalue(),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
             assert done.returncode in (0, 4), done.stderr
             found += [line for line in done.stdout.decode().splitlines() if line]
     finally:
@@ -49,10 +52,19 @@ def _text(pdf: bytes) -> str:
 
 def _warehouse(people: Any) -> Department:
     warehouse = Department.objects.create(name="Warehouse", code="WH")
-    for code, first, last, badge in [("W1", "Wanda", "Wheeler", "1001"), ("W2", "Walt", "Ward", "1002"),
-                                     ("W3", "Wim", "Weiss", "20417")]:  # fmt: skip
-        Employee.objects.create(code=code, first_name=first, last_name=last, department=warehouse,
-                                location=people.alice.location, device_user_id=badge)  # fmt: skip
+    for code, first, last, badge in [
+        ("W1", "Wanda", "Wheeler", "1001"),
+        ("W2", "Walt", "Ward", "1002"),
+        ("W3", "Wim", "Weiss", "20417"),
+    ]:
+        Employee.objects.create(
+            code=code,
+            first_name=first,
+            last_name=last,
+            department=warehouse,
+            location=people.alice.location,
+            device_user_id=badge,
+        )
     return warehouse
 
 

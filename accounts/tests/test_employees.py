@@ -347,8 +347,12 @@ def test_deleting_an_employee_with_history_is_refused_and_nothing_changes(people
     from attendance.models import PunchSource
     from attendance.services import punch_create
 
-    punch_create(employee=people.amir, timestamp=datetime(2026, 3, 2, 8, tzinfo=UTC), source=PunchSource.MANUAL,
-                 actor=people.admin)
+    punch_create(
+        employee=people.amir,
+        timestamp=datetime(2026, 3, 2, 8, tzinfo=UTC),
+        source=PunchSource.MANUAL,
+        actor=people.admin,
+    )
     response = token_client(people.admin).delete(f"/api/v1/employees/{people.amir.pk}/")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "employee_in_use"

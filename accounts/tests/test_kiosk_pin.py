@@ -37,8 +37,15 @@ def test_an_admin_sets_a_kiosk_pin_and_lifts_a_lockout(people: Any, admin_client
     url = f"/admin/accounts/employee/{people.amir.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
-    data.update({"new_kiosk_pin": "97531", "manager": str(people.bob.pk), "department": str(people.amir.department_id),
-                 "location": str(people.amir.location_id), "user": str(people.amir.user_id)})  # fmt: skip
+    data.update(
+        {
+            "new_kiosk_pin": "97531",
+            "manager": str(people.bob.pk),
+            "department": str(people.amir.department_id),
+            "location": str(people.amir.location_id),
+            "user": str(people.amir.user_id),
+        }
+    )
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     amir = Employee.objects.get(pk=people.amir.pk)

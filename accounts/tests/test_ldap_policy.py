@@ -106,9 +106,14 @@ def test_ldap_settings_for_openldap_and_active_directory() -> None:
     from accounts.ldap_config import LdapConfig, auth_ldap_settings
 
     openldap = auth_ldap_settings(
-        LdapConfig(server_uri="ldap://ldap.example.com", user_search_base="ou=people,dc=example,dc=com",
-                   start_tls=True, ca_file="/etc/ssl/ldap-ca.pem", group_search_base="ou=groups,dc=example,dc=com")
-    )  # fmt: skip
+        LdapConfig(
+            server_uri="ldap://ldap.example.com",
+            user_search_base="ou=people,dc=example,dc=com",
+            start_tls=True,
+            ca_file="/etc/ssl/ldap-ca.pem",
+            group_search_base="ou=groups,dc=example,dc=com",
+        )
+    )
     assert openldap["AUTH_LDAP_START_TLS"] is True
     options = openldap["AUTH_LDAP_CONNECTION_OPTIONS"]
     assert options[ldap.OPT_X_TLS_CACERTFILE] == "/etc/ssl/ldap-ca.pem"
@@ -118,10 +123,15 @@ def test_ldap_settings_for_openldap_and_active_directory() -> None:
     assert openldap["AUTH_LDAP_MIRROR_GROUPS"] is False and openldap["AUTH_LDAP_NO_NEW_USERS"] is True
 
     ad = auth_ldap_settings(
-        LdapConfig(server_uri="ldaps://dc1.corp.example.com", user_search_base="dc=corp,dc=example,dc=com",
-                   user_filter="(sAMAccountName=%(user)s)", group_search_base="dc=corp,dc=example,dc=com",
-                   group_type="activeDirectory", admin_group="CN=etime-admins,OU=Groups,DC=corp,DC=example,DC=com")
-    )  # fmt: skip
+        LdapConfig(
+            server_uri="ldaps://dc1.corp.example.com",
+            user_search_base="dc=corp,dc=example,dc=com",
+            user_filter="(sAMAccountName=%(user)s)",
+            group_search_base="dc=corp,dc=example,dc=com",
+            group_type="activeDirectory",
+            admin_group="CN=etime-admins,OU=Groups,DC=corp,DC=example,DC=com",
+        )
+    )
     assert isinstance(ad["AUTH_LDAP_GROUP_TYPE"], ActiveDirectoryGroupType)
     assert ad["AUTH_LDAP_CONNECTION_OPTIONS"][ldap.OPT_REFERRALS] == 0
     assert ad["ETIME_LDAP_ADMIN_GROUP"].startswith("CN=etime-admins")
@@ -149,21 +159,31 @@ def _settings_in_a_process(env: dict[str, str], code: str) -> subprocess.Complet
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("ETIME_LDAP_", "ETIME_PASSWORD_LOGIN"))}
     return subprocess.run(
         [sys.executable, "-c", f"import etime.settings as s; {code}"],
-        cwd=ROOT, env={**clean, "DEBUG": "true", **env}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env={**clean, "DEBUG": "true", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_environment_turns_ldap_on_after_axes_and_refuses_an_unknown_policy() -> None:
     on = _settings_in_a_process(
-        {"ETIME_LDAP_SERVER_URI": "ldap://ldap.example.com", "ETIME_LDAP_USER_SEARCH_BASE": "dc=example,dc=com",
-         "ETIME_LDAP_BIND_DN": "cn=etime,dc=example,dc=com", "ETIME_PASSWORD_LOGIN": "BreakGlass"},
+        {
+            "ETIME_LDAP_SERVER_URI": "ldap://ldap.example.com",
+            "ETIME_LDAP_USER_SEARCH_BASE": "dc=example,dc=com",
+            "ETIME_LDAP_BIND_DN": "cn=etime,dc=example,dc=com",
+            "ETIME_PASSWORD_LOGIN": "BreakGlass",
+        },
         "print(s.AUTHENTICATION_BACKENDS[:2], s.AUTH_LDAP_BIND_DN, s.ETIME_PASSWORD_LOGIN)",
-    )  # fmt: skip
+    )
     assert on.returncode == 0, on.stderr
     assert on.stdout.split() == [
-        "['axes.backends.AxesStandaloneBackend',", "'accounts.ldap_backend.DirectoryBackend']",
-        "cn=etime,dc=example,dc=com", "breakglass",
-    ]  # fmt: skip
+        "['axes.backends.AxesStandaloneBackend',",
+        "'accounts.ldap_backend.DirectoryBackend']",
+        "cn=etime,dc=example,dc=com",
+        "breakglass",
+    ]
     bad = _settings_in_a_process({"ETIME_PASSWORD_LOGIN": "sometimes"}, "pass")
     assert bad.returncode != 0 and "ETIME_PASSWORD_LOGIN='sometimes': use all or breakglass" in bad.stderr
     half = _settings_in_a_process({"ETIME_LDAP_SERVER_URI": "ldap://ldap.example.com"}, "pass")

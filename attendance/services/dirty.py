@@ -51,8 +51,12 @@ def mark_dirty(pairs: Iterable[tuple[Any, date]], *, enqueue: bool = True) -> in
             # The table name is ours; every value is a bound parameter.
             cursor.execute(
                 db.upsert_sql(
-                    DirtyDay._meta.db_table, ["employee_id", "date", "version", "marked_at"], f"VALUES {values}",
-                    conflict=["employee_id", "date"], increment=["version"], replace=["marked_at"],
+                    DirtyDay._meta.db_table,
+                    ["employee_id", "date", "version", "marked_at"],
+                    f"VALUES {values}",
+                    conflict=["employee_id", "date"],
+                    increment=["version"],
+                    replace=["marked_at"],
                 ),
                 params,
             )

@@ -49,17 +49,24 @@ def next_direction(employee: Employee, at: datetime) -> str:
     return PunchDirection.OUT if last == PunchDirection.IN else PunchDirection.IN
 
 
-def _store(*, employee: Employee, kiosk_id: UUID, kiosk_label: str, badge: str, timestamp: datetime,
-           drift_seconds: int | None) -> Punch:  # fmt: skip
+def _store(
+    *, employee: Employee, kiosk_id: UUID, kiosk_label: str, badge: str, timestamp: datetime, drift_seconds: int | None
+) -> Punch:
     zone = ZoneInfo(employee.effective_time_zone)
     ensure_unlocked(timestamp.astimezone(zone).date())
     note = gettext("Kiosk %(kiosk)s") % {"kiosk": kiosk_label}
     if drift_seconds is not None:
         note = gettext("Queued offline on kiosk %(kiosk)s") % {"kiosk": kiosk_label}
     punch = Punch.objects.create(
-        employee=employee, timestamp=timestamp, source=PunchSource.DEVICE, direction=next_direction(employee, timestamp),
-        device_id=kiosk_id, device_user_id=badge[:24], note=note[:500], offline_drift_seconds=drift_seconds,
-    )  # fmt: skip
+        employee=employee,
+        timestamp=timestamp,
+        source=PunchSource.DEVICE,
+        direction=next_direction(employee, timestamp),
+        device_id=kiosk_id,
+        device_user_id=badge[:24],
+        note=note[:500],
+        offline_drift_seconds=drift_seconds,
+    )
     audit.record(actor=None, action="punch.created", obj=punch, after=audit.snapshot(punch))
     mark_dirty_for_punches([(employee.pk, timestamp)])
     return punch
@@ -73,19 +80,40 @@ def kiosk_punch_create(*, employee: Employee, kiosk_id: UUID, kiosk_label: str, 
     decision = punch_policy.decide(attempt, punch_rules(employee), now)
     if not decision.allowed:
         with transaction.atomic():
-            audit.record(actor=None, action="punch.refused", obj=employee,
-                         after={"rule": decision.rule, "reason": decision.reason, "door": "kiosk",
-                                "code": decision.code, "kiosk": str(kiosk_id)})  # fmt: skip
+            audit.record(
+                actor=None,
+                action="punch.refused",
+                obj=employee,
+                after={
+                    "rule": decision.rule,
+                    "reason": decision.reason,
+                    "door": "kiosk",
+                    "code": decision.code,
+                    "kiosk": str(kiosk_id),
+                },
+            )
         raise PunchSourceNotAllowed(details={"rule": decision.rule, "reason": decision.reason})
     with transaction.atomic():
-        return _store(employee=employee, kiosk_id=kiosk_id, kiosk_label=kiosk_label, badge=badge, timestamp=now,
-                      drift_seconds=None)  # fmt: skip
+        return _store(
+            employee=employee,
+            kiosk_id=kiosk_id,
+            kiosk_label=kiosk_label,
+            badge=badge,
+            timestamp=now,
+            drift_seconds=None,
+        )
 
 
 def kiosk_offline_punch(
-    *, employee: Employee, kiosk_id: UUID, kiosk_label: str, badge: str, recorded_at: datetime,
-    device_now: datetime, last_contact_at: datetime | None,
-) -> Punch:  # fmt: skip
+    *,
+    employee: Employee,
+    kiosk_id: UUID,
+    kiosk_label: str,
+    badge: str,
+    recorded_at: datetime,
+    device_now: datetime,
+    last_contact_at: datetime | None,
+) -> Punch:
     """A kiosk punch queued offline (rule 6 with the device door and no network check; older
     than ETIME_OFFLINE_MAX_AGE_HOURS is refused here, ``offline_time_too_old``, since a kiosk
     punch has nobody to ask for a correction). Writes in the caller's transaction."""
@@ -99,8 +127,14 @@ def kiosk_offline_punch(
     if decision.outcome == punch_policy.Outcome.CORRECTION:
         raise OfflineTimeTooOld(details={"rule": decision.rule, "reason": decision.reason})
     assert decision.timestamp is not None  # noqa: S101
-    return _store(employee=employee, kiosk_id=kiosk_id, kiosk_label=kiosk_label, badge=badge,
-                  timestamp=decision.timestamp, drift_seconds=decision.drift_seconds)  # fmt: skip
+    return _store(
+        employee=employee,
+        kiosk_id=kiosk_id,
+        kiosk_label=kiosk_label,
+        badge=badge,
+        timestamp=decision.timestamp,
+        drift_seconds=decision.drift_seconds,
+    )
 
 
 def greeting(employee: Employee, punch: Punch) -> dict[str, Any]:
@@ -119,7 +153,12 @@ def greeting(employee: Employee, punch: Punch) -> dict[str, Any]:
             }
         active = translation.get_language()
     return {
-        "name": employee.first_name, "direction": punch.direction, "timestamp": punch.timestamp.isoformat(),
-        "time": f"{local:%H:%M}", "message": text, "language": active, "punch": str(punch.pk),
+        "name": employee.first_name,
+        "direction": punch.direction,
+        "timestamp": punch.timestamp.isoformat(),
+        "time": f"{local:%H:%M}",
+        "message": text,
+        "language": active,
+        "punch": str(punch.pk),
         "offline_drift_seconds": punch.offline_drift_seconds,
-    }  # fmt: skip
+    }

@@ -33,10 +33,15 @@ def ensure_unlocked(date_from: date, date_to: date | None = None) -> None:
 def period_lock_create(*, date_from: date, date_to: date, note: str = "", actor: Any) -> PeriodLock:
     """Lock [date_from, date_to]. Pending recomputations of locked days are dropped."""
     if date_to < date_from:
-        raise ValidationFailed(gettext("The period ends before it starts."), details={"date_to": ["Must not be before date_from."]})
+        raise ValidationFailed(
+            gettext("The period ends before it starts."), details={"date_to": ["Must not be before date_from."]}
+        )
     with transaction.atomic():
         lock = PeriodLock.objects.create(
-            date_from=date_from, date_to=date_to, note=note[:200], locked_by=actor if getattr(actor, "is_authenticated", False) else None
+            date_from=date_from,
+            date_to=date_to,
+            note=note[:200],
+            locked_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         audit.record(actor=actor, action="attendance_period.locked", obj=lock, after=audit.snapshot(lock))
     return lock
@@ -47,4 +52,10 @@ def period_lock_delete(*, lock: PeriodLock, actor: Any) -> None:
         before = audit.snapshot(lock)
         pk = lock.pk
         lock.delete()
-        audit.record(actor=actor, action="attendance_period.unlocked", object_type="attendance.periodlock", object_id=pk, before=before)
+        audit.record(
+            actor=actor,
+            action="attendance_period.unlocked",
+            object_type="attendance.periodlock",
+            object_id=pk,
+            before=before,
+        )

@@ -83,7 +83,10 @@ def day_status_clear(*, employee: Employee, day: date, actor: Any) -> Attendance
             pk = existing.pk
             existing.delete()
             audit.record(
-                actor=actor, action="attendance_day.status_cleared", object_type="attendance.manualdaystatus",
-                object_id=pk, before=before,
-            )  # fmt: skip
+                actor=actor,
+                action="attendance_day.status_cleared",
+                object_type="attendance.manualdaystatus",
+                object_id=pk,
+                before=before,
+            )
         return _recompute_day(employee, day)

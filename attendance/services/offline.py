@@ -72,15 +72,19 @@ def offline_clock(
             )
     dates.ensure_supported(timestamp=recorded_at)
     return punch_policy.OfflineClock(
-        recorded_at=recorded_at, device_now=device_now, last_contact_at=last_contact_at,
-        max_drift=conf.offline_max_drift(), max_age=conf.offline_max_age(),
-    )  # fmt: skip
+        recorded_at=recorded_at,
+        device_now=device_now,
+        last_contact_at=last_contact_at,
+        max_drift=conf.offline_max_drift(),
+        max_age=conf.offline_max_age(),
+    )
 
 
 def refusal(decision: punch_policy.OfflineDecision) -> PunchNotAllowed:
     """The domain error for a refused rule-6 decision, its rule and reason in the details."""
-    return OFFLINE_REFUSALS[decision.code](details={"rule": decision.rule, "reason": decision.reason,
-                                                    "drift_seconds": decision.drift_seconds})  # fmt: skip
+    return OFFLINE_REFUSALS[decision.code](
+        details={"rule": decision.rule, "reason": decision.reason, "drift_seconds": decision.drift_seconds}
+    )
 
 
 def offline_punch_submit(
@@ -103,8 +107,10 @@ def offline_punch_submit(
     punch's local date falls in a locked period.
     """
     if direction not in (PunchDirection.IN, PunchDirection.OUT):
-        raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
-                               details={"direction": [gettext("One of in, out.")]})  # fmt: skip
+        raise ValidationFailed(
+            gettext("Unknown direction %(direction)r.") % {"direction": direction},
+            details={"direction": [gettext("One of in, out.")]},
+        )
     clock = offline_clock(recorded_at=recorded_at, device_now=device_now, last_contact_at=last_contact_at)
     decision = punch_policy.decide_offline(clock, door, punch_rules(employee), timezone.now())
     if decision.outcome == punch_policy.Outcome.REFUSED:
@@ -114,24 +120,34 @@ def offline_punch_submit(
     zone = ZoneInfo(employee.effective_time_zone)
     with transaction.atomic():
         if decision.outcome == punch_policy.Outcome.CORRECTION:
-            reason = gettext("Clocked %(direction)s at %(time)s on %(device)s while offline; not accepted as a punch: %(why)s.") % {
-                "direction": direction, "time": formatting.datetime_local(stamped.astimezone(zone)),
-                "device": device_label, "why": decision.reason,
-            }  # fmt: skip
+            reason = gettext(
+                "Clocked %(direction)s at %(time)s on %(device)s while offline; not accepted as a punch: %(why)s."
+            ) % {
+                "direction": direction,
+                "time": formatting.datetime_local(stamped.astimezone(zone)),
+                "device": device_label,
+                "why": decision.reason,
+            }
             regularisation = regularisation_request(
-                employee=employee, day=stamped.astimezone(zone).date(), reason=reason, actor=actor,
+                employee=employee,
+                day=stamped.astimezone(zone).date(),
+                reason=reason,
+                actor=actor,
                 items=[{"timestamp": stamped.isoformat(), "direction": direction}],
-            )  # fmt: skip
+            )
             return OfflineResult(
                 punch_policy.Outcome.CORRECTION, decision.drift_seconds, stamped, regularisation=regularisation
             )
         ensure_unlocked(stamped.astimezone(zone).date())
         punch = Punch.objects.create(
-            employee=employee, timestamp=stamped, source=PunchSource.WEB, direction=direction,
+            employee=employee,
+            timestamp=stamped,
+            source=PunchSource.WEB,
+            direction=direction,
             note=(gettext("Queued offline on %(device)s") % {"device": device_label})[:500],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             offline_drift_seconds=decision.drift_seconds,
-        )  # fmt: skip
+        )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
         mark_dirty_for_punches([(employee.pk, stamped)])
     return OfflineResult(punch_policy.Outcome.PUNCH, decision.drift_seconds, stamped, punch=punch)
@@ -149,6 +165,11 @@ def offline_punch_action(
 ) -> dict[str, Any]:
     """The ``punch`` offline action (etime.core.registry): ``data`` is ``{"direction": in|out}``."""
     return offline_punch_submit(
-        employee=employee, actor=actor, direction=str(data.get("direction", "")), recorded_at=recorded_at,
-        device_now=device_now, last_contact_at=last_contact_at, device_label=device_label,
-    ).as_dict()  # fmt: skip
+        employee=employee,
+        actor=actor,
+        direction=str(data.get("direction", "")),
+        recorded_at=recorded_at,
+        device_now=device_now,
+        last_contact_at=last_contact_at,
+        device_label=device_label,
+    ).as_dict()

@@ -64,11 +64,17 @@ OVERLAP_CHECK_DAYS = 366
 
 def _overlap_error(day: date | None, pair: tuple[engine.ShiftRule, engine.ShiftRule]) -> ShiftOverlap:
     a, b = pair
-    names = {"a": f"{a.code} {a.start_time:%H:%M}–{a.end_time:%H:%M}", "b": f"{b.code} {b.start_time:%H:%M}–{b.end_time:%H:%M}"}
+    names = {
+        "a": f"{a.code} {a.start_time:%H:%M}–{a.end_time:%H:%M}",
+        "b": f"{b.code} {b.start_time:%H:%M}–{b.end_time:%H:%M}",
+    }
     if day is None:
         message = gettext("The shifts %(a)s and %(b)s of one day overlap.") % names
     else:
-        message = gettext("On %(day)s the shifts %(a)s and %(b)s would overlap.") % {**names, "day": formatting.date_local(day)}
+        message = gettext("On %(day)s the shifts %(a)s and %(b)s would overlap.") % {
+            **names,
+            "day": formatting.date_local(day),
+        }
     return ShiftOverlap(
         message,
         details={"date": day.isoformat() if day else None, "shifts": [str(a.id), str(b.id)]},
@@ -104,10 +110,22 @@ def _mark_assignment_dirty(employee_id: Any, first: date, last: date | None) -> 
 
 
 SHIFT_FIELDS = (
-    "name", "code", "start_time", "end_time", "unpaid_break_minutes", "break_after_minutes", "late_grace_minutes",
-    "early_exit_grace_minutes", "checkin_window_before_minutes", "checkout_window_after_minutes",
-    "half_day_below_hours", "absent_below_hours", "overtime_after_minutes", "color", "holiday_work",
-)  # fmt: skip
+    "name",
+    "code",
+    "start_time",
+    "end_time",
+    "unpaid_break_minutes",
+    "break_after_minutes",
+    "late_grace_minutes",
+    "early_exit_grace_minutes",
+    "checkin_window_before_minutes",
+    "checkout_window_after_minutes",
+    "half_day_below_hours",
+    "absent_below_hours",
+    "overtime_after_minutes",
+    "color",
+    "holiday_work",
+)
 
 
 def shift_save(*, shift: Shift, actor: Any) -> Shift:
@@ -123,11 +141,19 @@ def shift_save(*, shift: Shift, actor: Any) -> Shift:
         with transaction.atomic():
             shift.save()
             after = audit.snapshot(shift)
-            audit.record(actor=actor, action="shift.created" if before is None else "shift.updated", obj=shift, before=before, after=after)
+            audit.record(
+                actor=actor,
+                action="shift.created" if before is None else "shift.updated",
+                obj=shift,
+                before=before,
+                after=after,
+            )
             if before is not None and {**before} != after:
                 _mark_shift_users_dirty(shift)
     except IntegrityError as exc:
-        raise ValidationFailed(gettext("A shift with this name or code exists."), details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(
+            gettext("A shift with this name or code exists."), details={"non_field_errors": [str(exc)]}
+        ) from None
     return shift
 
 
@@ -162,10 +188,13 @@ def shift_delete(*, shift: Shift, actor: Any) -> None:
             before = audit.snapshot(shift)
             pk = shift.pk
             shift.delete()
-            audit.record(actor=actor, action="shift.deleted", object_type="attendance.shift", object_id=pk, before=before)
+            audit.record(
+                actor=actor, action="shift.deleted", object_type="attendance.shift", object_id=pk, before=before
+            )
     except ProtectedError:
         raise ValidationFailed(
-            gettext("This shift is still planned by a schedule or an override."), details={"non_field_errors": [gettext("Still in use.")]}
+            gettext("This shift is still planned by a schedule or an override."),
+            details={"non_field_errors": [gettext("Still in use.")]},
         ) from None
 
 
@@ -192,9 +221,7 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
                     f"Give one entry per cycle day ({schedule.cycle_length}).",
                     details={"days": [f"Expected {schedule.cycle_length} entries, got {len(days)}."]},
                 )
-            cycle = [
-                [getattr(s, "pk", s) for s in (d if isinstance(d, list | tuple) else [d]) if s] for d in days
-            ]
+            cycle = [[getattr(s, "pk", s) for s in (d if isinstance(d, list | tuple) else [d]) if s] for d in days]
             wanted = {s for ids in cycle for s in ids}
             known: dict[Any, Shift] = {shift.pk: shift for shift in Shift.objects.filter(pk__in=wanted)}
             unknown = [str(s) for s in wanted if s not in known]
@@ -213,7 +240,10 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
                 if pair is not None:
                     raise _overlap_error(None, pair)
                 ordered = sorted(ids, key=lambda s: known[s].start_time)
-                rows += [ScheduleDay(schedule=schedule, day_index=index, position=p, shift_id=s) for p, s in enumerate(ordered)]
+                rows += [
+                    ScheduleDay(schedule=schedule, day_index=index, position=p, shift_id=s)
+                    for p, s in enumerate(ordered)
+                ]
                 if not ordered:
                     rows.append(ScheduleDay(schedule=schedule, day_index=index, position=0, shift_id=None))
             ScheduleDay.objects.filter(schedule=schedule).delete()
@@ -222,7 +252,11 @@ def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any)
             ScheduleDay.objects.filter(schedule=schedule, day_index__gte=schedule.cycle_length).delete()
         after = _schedule_snapshot(schedule)
         audit.record(
-            actor=actor, action="schedule.created" if creating else "schedule.updated", obj=schedule, before=before, after=after
+            actor=actor,
+            action="schedule.created" if creating else "schedule.updated",
+            obj=schedule,
+            before=before,
+            after=after,
         )
         if before is not None and before != after:
             _mark_schedule_users_dirty({schedule.pk})
@@ -254,13 +288,16 @@ def schedule_days(schedule: Schedule, rows: Sequence[ScheduleDay] | None = None)
 def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
     if schedule.assignments.exists():
         raise ValidationFailed(
-            gettext("This schedule is still assigned to employees."), details={"non_field_errors": [gettext("Still assigned.")]}
+            gettext("This schedule is still assigned to employees."),
+            details={"non_field_errors": [gettext("Still assigned.")]},
         )
     with transaction.atomic():
         before = _schedule_snapshot(schedule)
         pk = schedule.pk
         schedule.delete()
-        audit.record(actor=actor, action="schedule.deleted", object_type="attendance.schedule", object_id=pk, before=before)
+        audit.record(
+            actor=actor, action="schedule.deleted", object_type="attendance.schedule", object_id=pk, before=before
+        )
 
 
 # --- Assignments -----------------------------------------------------------------------------------
@@ -287,7 +324,10 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
     creating = assignment._state.adding
     full_clean(assignment, exclude=["employee", "schedule"])
     if assignment.end_date and assignment.end_date < assignment.start_date:
-        raise ValidationFailed(gettext("The assignment ends before it starts."), details={"end_date": [gettext("Must not be before start_date.")]})
+        raise ValidationFailed(
+            gettext("The assignment ends before it starts."),
+            details={"end_date": [gettext("Must not be before start_date.")]},
+        )
     with transaction.atomic():
         # Serialise writers of one employee's assignments, so two overlapping ones can
         # never both pass the check below (SQLite serialises whole transactions anyway).
@@ -303,10 +343,8 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
             others = others.filter(additional=True, schedule_id=assignment.schedule_id)
         else:
             others = others.filter(additional=False)
-        conflict = (
-            others
-            .exclude(pk=assignment.pk)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=assignment.start_date))
+        conflict = others.exclude(pk=assignment.pk).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=assignment.start_date)
         )
         if assignment.end_date is not None:
             conflict = conflict.filter(start_date__lte=assignment.end_date)
@@ -346,7 +384,11 @@ def assignment_delete(*, assignment: ScheduleAssignment, actor: Any) -> None:
         first, last = assignment.start_date, assignment.end_date
         assignment.delete()
         audit.record(
-            actor=actor, action="schedule_assignment.deleted", object_type="attendance.scheduleassignment", object_id=pk, before=before
+            actor=actor,
+            action="schedule_assignment.deleted",
+            object_type="attendance.scheduleassignment",
+            object_id=pk,
+            before=before,
         )
         _mark_assignment_dirty(employee_id, first, last)
 
@@ -355,14 +397,22 @@ def assignment_delete(*, assignment: ScheduleAssignment, actor: Any) -> None:
 
 
 def override_set(
-    *, employee: Employee, day: date, shift: Shift | None, reason: str = "", actor: Any,
-    swap: ShiftSwapRequest | None = None, adds: bool = False,
+    *,
+    employee: Employee,
+    day: date,
+    shift: Shift | None,
+    reason: str = "",
+    actor: Any,
+    swap: ShiftSwapRequest | None = None,
+    adds: bool = False,
 ) -> ShiftOverride:
     """Plan ``shift`` (None: off) for ``employee`` on ``day``, replacing any (replacing)
     override there. With ``adds`` the shift is planned beside the day's other shifts (a
     second shift); its times must not overlap theirs (``shift_overlap``, 409)."""
     if adds and shift is None:
-        raise ValidationFailed(gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]})
+        raise ValidationFailed(
+            gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]}
+        )
     with transaction.atomic():
         ensure_unlocked(day)
         mine = ShiftOverride.objects.select_for_update().filter(employee=employee, date=day, adds=adds)
@@ -375,9 +425,12 @@ def override_set(
         override.save()
         ensure_no_overlap(employee.pk, day, day)
         audit.record(
-            actor=actor, action="shift_override.updated" if existing else "shift_override.created", obj=override,
-            before=before, after=audit.snapshot(override),
-        )  # fmt: skip
+            actor=actor,
+            action="shift_override.updated" if existing else "shift_override.created",
+            obj=override,
+            before=before,
+            after=audit.snapshot(override),
+        )
         mark_dirty([(employee.pk, day)])
     return override
 
@@ -391,16 +444,21 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
             setattr(override, name, value)
         ensure_unlocked(override.date)
         if override.adds and override.shift_id is None:
-            raise ValidationFailed(gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]})
+            raise ValidationFailed(
+                gettext("An additional shift needs a shift."), details={"shift": [gettext("Choose a shift.")]}
+            )
         try:
             with transaction.atomic():
                 override.save()
         except IntegrityError:
             raise ValidationFailed(
-                gettext("This employee already has an override on that date."), details={"date": [gettext("Already overridden.")]}
+                gettext("This employee already has an override on that date."),
+                details={"date": [gettext("Already overridden.")]},
             ) from None
         ensure_no_overlap(override.employee_id, override.date, override.date)
-        audit.record(actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override))
+        audit.record(
+            actor=actor, action="shift_override.updated", obj=override, before=before, after=audit.snapshot(override)
+        )
         mark_dirty([(override.employee_id, old_date), (override.employee_id, override.date)])
     return override
 
@@ -411,7 +469,13 @@ def override_delete(*, override: ShiftOverride, actor: Any) -> None:
         before = audit.snapshot(override)
         pk, employee_id, day = override.pk, override.employee_id, override.date
         override.delete()
-        audit.record(actor=actor, action="shift_override.deleted", object_type="attendance.shiftoverride", object_id=pk, before=before)
+        audit.record(
+            actor=actor,
+            action="shift_override.deleted",
+            object_type="attendance.shiftoverride",
+            object_id=pk,
+            before=before,
+        )
         mark_dirty([(employee_id, day)])
 
 
@@ -475,7 +539,9 @@ def swap_levels(swap: ShiftSwapRequest) -> list[Any]:
     return levels
 
 
-def swap_request(*, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any) -> ShiftSwapRequest:
+def swap_request(
+    *, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any
+) -> ShiftSwapRequest:
     """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``, with someone
     who could swap (``may_swap``); the counterpart consents, then the managers decide
     (``swap_levels``, core approvals kind ``shift_swap``)."""
@@ -483,7 +549,9 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
 
     swaps_allowed()
     if requester.pk == counterpart.pk:
-        raise ValidationFailed(gettext("A swap needs two employees."), details={"counterpart": [gettext("Choose someone else.")]})
+        raise ValidationFailed(
+            gettext("A swap needs two employees."), details={"counterpart": [gettext("Choose someone else.")]}
+        )
     if not may_swap(requester=requester, counterpart=counterpart, actor=actor):
         # The answer an unknown id gets: a refusal must not confirm that the person exists.
         raise ValidationFailed(access.UNKNOWN_PERSON, details={"counterpart": [str(access.UNKNOWN_PERSON)]})
@@ -492,18 +560,23 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
     for name, person in (("requester", requester), ("counterpart", counterpart)):
         if not person.is_active_on(day):
             # No name: the caller may not be allowed to see the other person's record.
-            errors[name] = [gettext("%(who)s is not employed on %(day)s.") % {"who": labels[name], "day": formatting.date_local(day)}]
+            errors[name] = [
+                gettext("%(who)s is not employed on %(day)s.")
+                % {"who": labels[name], "day": formatting.date_local(day)}
+            ]
     if requester.user_id is None:
         errors["requester"] = [gettext("The requester needs a login to take part in an approval.")]
     if counterpart.user_id is None:
         errors["counterpart"] = [gettext("The counterpart needs a login to agree to the swap.")]
     if errors:
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
-                               details=errors)  # fmt: skip
+        raise ValidationFailed(
+            gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]}, details=errors
+        )
     mine, theirs = _planned(requester, day), _planned(counterpart, day)
     if mine == theirs:
         raise ValidationFailed(
-            gettext("Both employees have the same plan that day; there is nothing to swap."), details={"date": [gettext("Nothing to swap.")]}
+            gettext("Both employees have the same plan that day; there is nothing to swap."),
+            details={"date": [gettext("Nothing to swap.")]},
         )
     with transaction.atomic():
         ensure_unlocked(day)
@@ -512,13 +585,18 @@ def swap_request(*, requester: Employee, counterpart: Employee, day: date, reaso
         )
         if pending.exists():
             raise ValidationFailed(
-                gettext("One of the two already has a pending swap that day."), details={"date": [gettext("A swap is already pending.")]}
+                gettext("One of the two already has a pending swap that day."),
+                details={"date": [gettext("A swap is already pending.")]},
             )
         swap = ShiftSwapRequest.objects.create(
-            requester=requester, counterpart=counterpart, date=day, reason=reason[:500],
-            requester_shift=mine, counterpart_shift=theirs,
+            requester=requester,
+            counterpart=counterpart,
+            date=day,
+            reason=reason[:500],
+            requester_shift=mine,
+            counterpart_shift=theirs,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )  # fmt: skip
+        )
         audit.record(actor=actor, action="shift_swap.requested", obj=swap, after=audit.snapshot(swap))
         approvals.submit(kind=SWAP_KIND, obj=swap, actor=actor)
     return swap
@@ -587,12 +665,16 @@ def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirecti
                 rule.save()
         except IntegrityError:
             raise ValidationFailed(
-                gettext("This location or device already has a rule."), details={"non_field_errors": [gettext("Already has a rule.")]}
+                gettext("This location or device already has a rule."),
+                details={"non_field_errors": [gettext("Already has a rule.")]},
             ) from None
         audit.record(
-            actor=actor, action="punch_direction_rule.created" if before is None else "punch_direction_rule.updated",
-            obj=rule, before=before, after=audit.snapshot(rule),
-        )  # fmt: skip
+            actor=actor,
+            action="punch_direction_rule.created" if before is None else "punch_direction_rule.updated",
+            obj=rule,
+            before=before,
+            after=audit.snapshot(rule),
+        )
         _mark_rule_users_dirty(rule)
     return rule
 
@@ -604,7 +686,11 @@ def direction_rule_delete(*, rule: PunchDirectionRule, actor: Any) -> None:
         _mark_rule_users_dirty(rule)
         rule.delete()
         audit.record(
-            actor=actor, action="punch_direction_rule.deleted", object_type="attendance.punchdirectionrule", object_id=pk, before=before
+            actor=actor,
+            action="punch_direction_rule.deleted",
+            object_type="attendance.punchdirectionrule",
+            object_id=pk,
+            before=before,
         )
 
 

@@ -163,8 +163,12 @@ def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> 
             pk.get_db_prep_save(uuid.uuid4(), connection),
             None if row.employee_id is None else employee.get_db_prep_save(row.employee_id, connection),
             stamp.get_db_prep_save(row.timestamp, connection),
-            row.device_user_id, row.direction, row.raw_state, row.verify_mode, *tail,
-        )  # fmt: skip
+            row.device_user_id,
+            row.direction,
+            row.raw_state,
+            row.verify_mode,
+            *tail,
+        )
 
     columns = [str(pk.column), *(_column(name) for name in PunchRow._fields), *constants]
     device, user, stamp_column = (_column(name) for name in ("device_id", "device_user_id", "timestamp"))
@@ -172,8 +176,11 @@ def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> 
         # The table and column names are the model's; every value is a bound parameter.
         cursor.executemany(
             db.insert_ignore_sql(
-                Punch._meta.db_table, columns, f"VALUES ({', '.join(['%s'] * len(names))})",
-                conflict=[device, user, stamp_column], conflict_where=f"{_q(device)} IS NOT NULL",
+                Punch._meta.db_table,
+                columns,
+                f"VALUES ({', '.join(['%s'] * len(names))})",
+                conflict=[device, user, stamp_column],
+                conflict_where=f"{_q(device)} IS NOT NULL",
             ),
             [prep(row) for row in rows],
         )

@@ -74,9 +74,13 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
         return result
     for record in records:
         if timezone.is_naive(record.timestamp):
-            raise ValidationFailed(gettext("Punch timestamps must be timezone-aware."), details={"timestamp": [str(record.timestamp)]})
+            raise ValidationFailed(
+                gettext("Punch timestamps must be timezone-aware."), details={"timestamp": [str(record.timestamp)]}
+            )
         if not record.device_user_id:
-            raise ValidationFailed(gettext("A device punch needs the device user id."), details={"device_user_id": [gettext("Required.")]})
+            raise ValidationFailed(
+                gettext("A device punch needs the device user id."), details={"device_user_id": [gettext("Required.")]}
+            )
     # The same record twice in one batch counts once.
     unique: dict[tuple[str, datetime], PunchInput] = {}
     for record in records:
@@ -92,24 +96,38 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
             )
         )
         new = [record for key, record in unique.items() if key not in existing]
-        mapped = list(Employee.objects.filter(device_user_id__in={r.device_user_id for r in new}).select_related("location"))
+        mapped = list(
+            Employee.objects.filter(device_user_id__in={r.device_user_id for r in new}).select_related("location")
+        )
         employees = {e.device_user_id: e.pk for e in mapped}
         # The punch policy's device door (rule 1): a location that accepts no clock punches
         # gets none attributed; the records are still stored (a clock's log is a fact).
         refused = [
-            e for e in mapped
+            e
+            for e in mapped
             if not punch_policy.decide(
-                punch_policy.Attempt(door=punch_policy.Door.DEVICE, for_self=False, by_admin=False), punch_rules(e), first
+                punch_policy.Attempt(door=punch_policy.Door.DEVICE, for_self=False, by_admin=False),
+                punch_rules(e),
+                first,
             ).allowed
-        ]  # fmt: skip
+        ]
         for employee in refused:
             employees.pop(employee.device_user_id, None)
             audit.record(
-                actor=None, action="punch.refused", obj=employee,
-                after={"rule": "1", "code": punch_policy.SOURCE_NOT_ALLOWED, "door": "device", "device_id": str(device_id)},
-            )  # fmt: skip
+                actor=None,
+                action="punch.refused",
+                obj=employee,
+                after={
+                    "rule": "1",
+                    "code": punch_policy.SOURCE_NOT_ALLOWED,
+                    "door": "device",
+                    "device_id": str(device_id),
+                },
+            )
         rows = [
-            PunchRow(employees.get(r.device_user_id), r.timestamp, r.device_user_id, r.direction, r.raw_state, r.verify_mode)
+            PunchRow(
+                employees.get(r.device_user_id), r.timestamp, r.device_user_id, r.direction, r.raw_state, r.verify_mode
+            )
             for r in new
         ]
         inserted = insert_device_punches(device_id=device_id, source=source, rows=rows)
@@ -157,9 +175,7 @@ def location_fence(location: Any) -> geofence.Fence | None:
     lat, lon, radius = location.geofence_latitude, location.geofence_longitude, location.geofence_radius_m
     if lat is None or lon is None or not radius:
         return geofence.Fence(0.0, 0.0, -1.0, geofence.Policy.REQUIRE, 0.0)
-    return geofence.Fence(
-        float(lat), float(lon), float(radius), policy, float(settings.ETIME_GEOFENCE_MAX_ACCURACY_M)
-    )
+    return geofence.Fence(float(lat), float(lon), float(radius), policy, float(settings.ETIME_GEOFENCE_MAX_ACCURACY_M))
 
 
 def parse_position(latitude: Any, longitude: Any, accuracy: Any) -> geofence.Position | None:
@@ -195,16 +211,23 @@ def _refuse(*, employee: Employee, actor: Any, attempt: punch_policy.Attempt, de
     # how precise it was, never where the person stood.
     with transaction.atomic():
         audit.record(
-            actor=actor, action="punch.refused", obj=employee,
-            after={**details, "code": decision.code, "address": attempt.address,
-                   "timestamp": attempt.timestamp.isoformat() if attempt.timestamp else None},
-        )  # fmt: skip
+            actor=actor,
+            action="punch.refused",
+            obj=employee,
+            after={
+                **details,
+                "code": decision.code,
+                "address": attempt.address,
+                "timestamp": attempt.timestamp.isoformat() if attempt.timestamp else None,
+            },
+        )
     error = REFUSALS[decision.code]
     message = None
     if error is PunchNetworkNotAllowed and employee.location is not None:
         message = gettext("Punching is allowed only from %(location)s's network; your address is %(address)s.") % {
-            "location": employee.location.name, "address": attempt.address or "?",
-        }  # fmt: skip
+            "location": employee.location.name,
+            "address": attempt.address or "?",
+        }
     raise error(message, details=details)
 
 
@@ -231,13 +254,20 @@ def punch_create(
     Refused with ``period_locked`` when its local date falls in a locked period.
     """
     if source not in (PunchSource.WEB, PunchSource.API, PunchSource.MANUAL):
-        raise ValidationFailed(gettext("Source %(source)r is for device logs.") % {"source": source},
-                               details={"source": [gettext("Use web, api or manual.")]})  # fmt: skip
+        raise ValidationFailed(
+            gettext("Source %(source)r is for device logs.") % {"source": source},
+            details={"source": [gettext("Use web, api or manual.")]},
+        )
     if timestamp is not None and timezone.is_naive(timestamp):
-        raise ValidationFailed(gettext("The timestamp needs a time zone offset."), details={"timestamp": [gettext("Timezone-aware required.")]})
+        raise ValidationFailed(
+            gettext("The timestamp needs a time zone offset."),
+            details={"timestamp": [gettext("Timezone-aware required.")]},
+        )
     if direction not in PunchDirection.values:
-        raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
-                               details={"direction": [gettext("One of %(choices)s.") % {"choices": ", ".join(PunchDirection.values)}]})  # fmt: skip
+        raise ValidationFailed(
+            gettext("Unknown direction %(direction)r.") % {"direction": direction},
+            details={"direction": [gettext("One of %(choices)s.") % {"choices": ", ".join(PunchDirection.values)}]},
+        )
     if timestamp is not None:
         dates.ensure_supported(timestamp=timestamp)
     own = employee_for_user(actor)
@@ -276,8 +306,12 @@ def _geofence_fields(verdict: geofence.Verdict, position: geofence.Position | No
         return {}
     fields: dict[str, Any] = {"geofence": str(verdict.status), "geofence_flagged": verdict.flagged}
     if position is not None:
-        fields.update(latitude=position.latitude, longitude=position.longitude, accuracy_m=position.accuracy_m,
-                      geofence_distance_m=round(verdict.distance_m, 1) if verdict.distance_m is not None else None)  # fmt: skip
+        fields.update(
+            latitude=position.latitude,
+            longitude=position.longitude,
+            accuracy_m=position.accuracy_m,
+            geofence_distance_m=round(verdict.distance_m, 1) if verdict.distance_m is not None else None,
+        )
     return fields
 
 
@@ -292,6 +326,9 @@ def punches_attach_unmapped(*, employee: Employee) -> int:
         if attached:
             mark_dirty_for_punches((employee.pk, ts) for ts in timestamps)
             audit.record(
-                actor=None, action="punch.attached", obj=employee, after={"device_user_id": employee.device_user_id, "punches": attached}
+                actor=None,
+                action="punch.attached",
+                obj=employee,
+                after={"device_user_id": employee.device_user_id, "punches": attached},
             )
     return attached

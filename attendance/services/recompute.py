@@ -40,10 +40,28 @@ CLAIM_BATCH = 1000
 CLAIM_LEASE = timedelta(minutes=15)
 
 UPDATE_FIELDS = [
-    "shift", "status", "first_in", "last_out", "worked_minutes", "late_minutes", "early_exit_minutes",
-    "overtime_minutes", "is_off_day", "is_holiday", "leave_kind", "punch_count", "is_final", "waiting_for",
-    "window_start", "window_end", "is_manual", "manual_reason", "manual_by", "parts", "computed_at",
-]  # fmt: skip
+    "shift",
+    "status",
+    "first_in",
+    "last_out",
+    "worked_minutes",
+    "late_minutes",
+    "early_exit_minutes",
+    "overtime_minutes",
+    "is_off_day",
+    "is_holiday",
+    "leave_kind",
+    "punch_count",
+    "is_final",
+    "waiting_for",
+    "window_start",
+    "window_end",
+    "is_manual",
+    "manual_reason",
+    "manual_by",
+    "parts",
+    "computed_at",
+]
 
 
 @dataclass
@@ -179,13 +197,32 @@ def _recompute_chunk(
                 continue
             rows.append(
                 (
-                    employee_id, out.date, out.shift_id, out.status, out.first_in, out.last_out, out.worked_minutes,
-                    out.late_minutes, out.early_exit_minutes, out.overtime_minutes, out.is_off_day, out.is_holiday,
-                    out.leave_kind, out.punch_count, out.is_final, _waiting_json(out.waiting_for), out.window_start,
-                    out.window_end, manual is not None, manual.reason if manual else "", manual.set_by if manual else None,
-                    _parts_json(out.parts), now, f"{out.date.isoformat()}{key}",
+                    employee_id,
+                    out.date,
+                    out.shift_id,
+                    out.status,
+                    out.first_in,
+                    out.last_out,
+                    out.worked_minutes,
+                    out.late_minutes,
+                    out.early_exit_minutes,
+                    out.overtime_minutes,
+                    out.is_off_day,
+                    out.is_holiday,
+                    out.leave_kind,
+                    out.punch_count,
+                    out.is_final,
+                    _waiting_json(out.waiting_for),
+                    out.window_start,
+                    out.window_end,
+                    manual is not None,
+                    manual.reason if manual else "",
+                    manual.set_by if manual else None,
+                    _parts_json(out.parts),
+                    now,
+                    f"{out.date.isoformat()}{key}",
                 )
-            )  # fmt: skip
+            )
         # Dates outside the employment period have no row.
         if hire is not None and date_from < hire:
             stale[employee_id] += _dates(date_from, min(date_to, hire - timedelta(days=1)))
@@ -206,7 +243,11 @@ def _waiting_json(devices: tuple[engine.DeviceSync, ...]) -> str:
         return "[]"
     return json.dumps(
         [
-            {"device_id": str(d.device_id), "name": d.name, "last_sync_at": d.last_sync_at.isoformat() if d.last_sync_at else None}
+            {
+                "device_id": str(d.device_id),
+                "name": d.name,
+                "last_sync_at": d.last_sync_at.isoformat() if d.last_sync_at else None,
+            }
             for d in devices
         ]
     )
@@ -223,14 +264,23 @@ def _parts_json(parts: tuple[engine.PartResult, ...]) -> str:
     return json.dumps(
         [
             {
-                "shift": str(p.shift_id), "code": p.code, "start": iso(p.start), "end": iso(p.end), "status": p.status,
-                "first_in": iso(p.first_in), "last_out": iso(p.last_out), "worked_minutes": p.worked_minutes,
-                "late_minutes": p.late_minutes, "early_exit_minutes": p.early_exit_minutes,
-                "overtime_minutes": p.overtime_minutes, "punch_count": p.punch_count, "is_final": p.is_final,
+                "shift": str(p.shift_id),
+                "code": p.code,
+                "start": iso(p.start),
+                "end": iso(p.end),
+                "status": p.status,
+                "first_in": iso(p.first_in),
+                "last_out": iso(p.last_out),
+                "worked_minutes": p.worked_minutes,
+                "late_minutes": p.late_minutes,
+                "early_exit_minutes": p.early_exit_minutes,
+                "overtime_minutes": p.overtime_minutes,
+                "punch_count": p.punch_count,
+                "is_final": p.is_final,
             }
             for p in parts
         ]
-    )  # fmt: skip
+    )
 
 
 def _write(rows: list[tuple[Any, ...]]) -> int:
@@ -247,7 +297,11 @@ def _write(rows: list[tuple[Any, ...]]) -> int:
     else:
         objects = [AttendanceDay(**_row_kwargs(row)) for row in rows]
         db.bulk_upsert(
-            AttendanceDay, objects, unique_fields=["employee", "date"], update_fields=UPDATE_FIELDS, batch_size=WRITE_BATCH
+            AttendanceDay,
+            objects,
+            unique_fields=["employee", "date"],
+            update_fields=UPDATE_FIELDS,
+            batch_size=WRITE_BATCH,
         )
     return len(rows)
 
@@ -399,7 +453,8 @@ def close_days(*, now: datetime | None = None) -> int:
             # Table names are ours; values are bound parameters.
             cursor.execute(
                 db.insert_ignore_sql(
-                    table, DIRTY_COLUMNS,
+                    table,
+                    DIRTY_COLUMNS,
                     f"SELECT e.id, %s, 1, %s FROM {employees} e "  # noqa: S608
                     "WHERE (e.hire_date IS NULL OR e.hire_date <= %s) AND (e.end_date IS NULL OR e.end_date >= %s) "
                     f"AND NOT EXISTS (SELECT 1 FROM {days_table} a WHERE a.employee_id = e.id AND a.date = %s)",
@@ -413,7 +468,8 @@ def close_days(*, now: datetime | None = None) -> int:
         lock_params = [connection.ops.adapt_datefield_value(d) for lock in locks for d in lock]
         cursor.execute(
             db.insert_ignore_sql(
-                table, DIRTY_COLUMNS,
+                table,
+                DIRTY_COLUMNS,
                 f"SELECT a.employee_id, a.date, 1, %s FROM {days_table} a "  # noqa: S608
                 f"WHERE a.is_final = %s AND a.window_end <= %s{unlocked}",
                 conflict=["employee_id", "date"],

@@ -47,11 +47,15 @@ def _clean_items(items: Sequence[Any], employee: Employee, day: date) -> list[di
         if timestamp is None or timezone.is_naive(timestamp):
             raise ValidationFailed(
                 gettext("Each punch needs an ISO 8601 timestamp with an offset."),
-                details={"items": [gettext("Item %(number)d: timestamp with offset required.") % {"number": index + 1}]},
+                details={
+                    "items": [gettext("Item %(number)d: timestamp with offset required.") % {"number": index + 1}]
+                },
             )
         if direction not in PunchDirection.values:
-            raise ValidationFailed(gettext("Unknown direction %(direction)r.") % {"direction": direction},
-                                   details={"items": [gettext("Item %(number)d: direction.") % {"number": index + 1}]})  # fmt: skip
+            raise ValidationFailed(
+                gettext("Unknown direction %(direction)r.") % {"direction": direction},
+                details={"items": [gettext("Item %(number)d: direction.") % {"number": index + 1}]},
+            )
         # A night shift's punches end the next morning; anything further is another day.
         local = timestamp.astimezone(tz).date()
         if not day - timedelta(days=1) <= local <= day + timedelta(days=1):
@@ -103,27 +107,38 @@ def regularisation_request(
     if not apply_directly and employee.user_id is None:
         errors["employee"] = [gettext("This employee has no login to request a correction with.")]
     if errors:
-        raise ValidationFailed(gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]},
-                               details=errors)  # fmt: skip
+        raise ValidationFailed(
+            gettext("The input is invalid: %(first)s") % {"first": next(iter(errors.values()))[0]}, details=errors
+        )
     cleaned = _clean_items(items, employee, day)
     replace_ids = sorted({str(p) for p in replace_punch_ids})
     if replace_ids:
         found = set(
             str(p)
-            for p in Punch.objects.filter(pk__in=replace_ids, employee=employee, void__isnull=True).values_list("pk", flat=True)
+            for p in Punch.objects.filter(pk__in=replace_ids, employee=employee, void__isnull=True).values_list(
+                "pk", flat=True
+            )
         )
         missing = [p for p in replace_ids if p not in found]
         if missing:
             raise ValidationFailed(
-                gettext("Only this employee's current punches can be replaced."), details={"replace_punch_ids": [f"Unknown punch {missing[0]}."]}
+                gettext("Only this employee's current punches can be replaced."),
+                details={"replace_punch_ids": [f"Unknown punch {missing[0]}."]},
             )
     with transaction.atomic():
         ensure_unlocked(day)
         regularisation = Regularisation.objects.create(
-            employee=employee, date=day, kind=kind, items=cleaned, replace_punch_ids=replace_ids, reason=reason[:500],
+            employee=employee,
+            date=day,
+            kind=kind,
+            items=cleaned,
+            replace_punch_ids=replace_ids,
+            reason=reason[:500],
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        )  # fmt: skip
-        audit.record(actor=actor, action="regularisation.requested", obj=regularisation, after=audit.snapshot(regularisation))
+        )
+        audit.record(
+            actor=actor, action="regularisation.requested", obj=regularisation, after=audit.snapshot(regularisation)
+        )
         if apply_directly:
             _apply(regularisation, actor)
             _decide(regularisation, RequestStatus.APPROVED, actor, "Applied directly by a manager or admin.")
@@ -170,18 +185,24 @@ def _apply(regularisation: Regularisation, actor: Any) -> None:
     for punch in replaced:
         PunchVoid.objects.create(punch=punch, regularisation=regularisation)
         audit.record(
-            actor=actor, action="punch.voided", obj=punch,
+            actor=actor,
+            action="punch.voided",
+            obj=punch,
             after={"regularisation": str(regularisation.pk), "timestamp": punch.timestamp.isoformat()},
-        )  # fmt: skip
+        )
     mark_dirty_for_punches((employee.pk, p.timestamp) for p in replaced)
     for item in regularisation.items:
         timestamp = parse_datetime(item["timestamp"])
         assert timestamp is not None  # noqa: S101  (validated when requested)
         punch_create(
-            employee=employee, timestamp=timestamp, source=PunchSource.MANUAL, actor=actor,
+            employee=employee,
+            timestamp=timestamp,
+            source=PunchSource.MANUAL,
+            actor=actor,
             direction=item.get("direction", PunchDirection.UNKNOWN),
-            note=f"Correction: {regularisation.reason}"[:500], regularisation=regularisation,
-        )  # fmt: skip
+            note=f"Correction: {regularisation.reason}"[:500],
+            regularisation=regularisation,
+        )
 
 
 def _decide(regularisation: Regularisation, status: str, actor: Any, comment: str) -> None:
@@ -191,7 +212,11 @@ def _decide(regularisation: Regularisation, status: str, actor: Any, comment: st
     regularisation.decision_comment = (comment or "")[:500]
     regularisation.save(update_fields=["status", "decided_at", "decision_comment"])
     audit.record(
-        actor=actor, action=f"regularisation.{status}", obj=regularisation, before=before, after=audit.snapshot(regularisation)
+        actor=actor,
+        action=f"regularisation.{status}",
+        obj=regularisation,
+        before=before,
+        after=audit.snapshot(regularisation),
     )
 
 

@@ -29,11 +29,16 @@ def day_shift(db: Any) -> Any:
 
     return shift_save(
         shift=Shift(
-            name="Day", code="D", start_time=time(9), end_time=time(17), unpaid_break_minutes=30,
-            late_grace_minutes=5, early_exit_grace_minutes=5,
+            name="Day",
+            code="D",
+            start_time=time(9),
+            end_time=time(17),
+            unpaid_break_minutes=30,
+            late_grace_minutes=5,
+            early_exit_grace_minutes=5,
         ),
         actor=None,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -84,12 +89,17 @@ def clock(planned: Any) -> Any:
 def _only_our_providers() -> Iterator[None]:
     """Attendance's tests decide which providers exist: those leave and devices register
     in their AppConfig are set aside for the test and put back after it."""
-    saved = [list(r) for r in (providers._absence_providers, providers._holiday_providers, providers._device_status_providers)]
+    saved = [
+        list(r)
+        for r in (providers._absence_providers, providers._holiday_providers, providers._device_status_providers)
+    ]
     for registry in (providers._absence_providers, providers._holiday_providers, providers._device_status_providers):
         registry.clear()
     yield
     for registry, entries in zip(
-        (providers._absence_providers, providers._holiday_providers, providers._device_status_providers), saved, strict=True
+        (providers._absence_providers, providers._holiday_providers, providers._device_status_providers),
+        saved,
+        strict=True,
     ):
         registry[:] = entries
 

@@ -38,7 +38,13 @@ def test_every_attendance_changelist_loads(admin_client: Any, clock: Any) -> Non
 def test_a_schedule_is_entered_as_a_pattern_of_shift_codes(admin_client: Any, day_shift: Any) -> None:
     response = admin_client.post(
         reverse("admin:attendance_schedule_add"),
-        {"name": "Four on four off", "cycle_length": 8, "anchor_date": "2026-01-01", "description": "", "pattern": "D D D D - - - -"},
+        {
+            "name": "Four on four off",
+            "cycle_length": 8,
+            "anchor_date": "2026-01-01",
+            "description": "",
+            "pattern": "D D D D - - - -",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     schedule = Schedule.objects.get(name="Four on four off")
@@ -51,7 +57,9 @@ def test_a_schedule_is_entered_as_a_pattern_of_shift_codes(admin_client: Any, da
     assert bad.status_code == 200 and "Unknown shift code" in bad.content.decode()
 
 
-def test_an_overlapping_assignment_is_a_form_error_in_the_admin(admin_client: Any, planned: Any, office_week: Any) -> None:
+def test_an_overlapping_assignment_is_a_form_error_in_the_admin(
+    admin_client: Any, planned: Any, office_week: Any
+) -> None:
     response = admin_client.post(
         reverse("admin:attendance_scheduleassignment_add"),
         {"employee": planned.alice.pk, "schedule": office_week.pk, "start_date": "2026-05-01", "end_date": ""},
@@ -97,9 +105,12 @@ def test_admins_decide_requests_from_the_changelist(admin_client: Any, planned: 
     from attendance.services import regularisation_request
 
     regularisation_request(
-        employee=planned.alice, day=MONDAY, reason="Forgot", actor=planned.alice.user,
+        employee=planned.alice,
+        day=MONDAY,
+        reason="Forgot",
+        actor=planned.alice.user,
         items=[{"timestamp": local(MONDAY, "09:00").isoformat()}],
-    )  # fmt: skip
+    )
     response = admin_client.post(
         reverse("admin:attendance_regularisation_changelist"),
         {"action": "approve_selected", "_selected_action": [str(r.pk) for r in Regularisation.objects.all()]},
@@ -153,12 +164,19 @@ def test_a_staff_manager_acts_from_the_admin_only_on_their_own_reports(clock: An
     clock("1", MONDAY, "09:00", "17:00")
     day = AttendanceDay.objects.get(employee=planned.alice, date=MONDAY)
     regularisation_request(
-        employee=planned.alice, day=MONDAY + timedelta(days=1), reason="Forgot", actor=planned.alice.user,
+        employee=planned.alice,
+        day=MONDAY + timedelta(days=1),
+        reason="Forgot",
+        actor=planned.alice.user,
         items=[{"timestamp": local(MONDAY + timedelta(days=1), "09:00").isoformat()}],
-    )  # fmt: skip
+    )
     correction = Regularisation.objects.get()
-    perms = ("attendance.view_attendanceday", "attendance.change_attendanceday", "attendance.view_regularisation",
-             "attendance.change_regularisation")  # fmt: skip
+    perms = (
+        "attendance.view_attendanceday",
+        "attendance.change_attendanceday",
+        "attendance.view_regularisation",
+        "attendance.change_regularisation",
+    )
 
     mona = staff(planned.mona, *perms)
     page = _act(mona, "admin:attendance_attendanceday_changelist", "recompute_selected", day)

@@ -44,7 +44,14 @@ def test_admins_create_shifts_and_everyone_reads_them(people: Any, token_client:
 def test_a_shift_with_absent_above_half_day_is_refused(people: Any, token_client: Any) -> None:
     response = token_client(people.admin).post(
         "/api/v1/shifts/",
-        {"name": "Odd", "code": "O", "start_time": "09:00", "end_time": "17:00", "absent_below_hours": "5", "half_day_below_hours": "4"},
+        {
+            "name": "Odd",
+            "code": "O",
+            "start_time": "09:00",
+            "end_time": "17:00",
+            "absent_below_hours": "5",
+            "half_day_below_hours": "4",
+        },
         format="json",
     )
     assert response.status_code == 400 and error_code(response) == "validation_error"
@@ -61,7 +68,9 @@ def test_a_schedule_needs_one_day_per_cycle_day(people: Any, token_client: Any, 
     assert response.json()["days"] == [str(day_shift.pk), None, None]
 
 
-def test_overlapping_assignments_are_refused_with_the_conflicting_one(planned: Any, token_client: Any, office_week: Any) -> None:
+def test_overlapping_assignments_are_refused_with_the_conflicting_one(
+    planned: Any, token_client: Any, office_week: Any
+) -> None:
     existing = ScheduleAssignment.objects.get(employee=planned.alice)
     response = token_client(planned.admin).post(
         "/api/v1/schedule-assignments/",
@@ -74,7 +83,9 @@ def test_overlapping_assignments_are_refused_with_the_conflicting_one(planned: A
     assert error["details"]["conflicting_assignment"]["id"] == str(existing.pk)
 
 
-def test_ending_an_assignment_then_starting_another_does_not_overlap(planned: Any, token_client: Any, office_week: Any) -> None:
+def test_ending_an_assignment_then_starting_another_does_not_overlap(
+    planned: Any, token_client: Any, office_week: Any
+) -> None:
     client = token_client(planned.bob.user)
     existing = ScheduleAssignment.objects.get(employee=planned.alice)
     ended = client.patch(f"/api/v1/schedule-assignments/{existing.pk}/", {"end_date": "2026-05-31"}, format="json")
@@ -129,10 +140,16 @@ def week(planned: Any, clock: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("persona", "codes"),
-    [("admin", {"E001", "E002", "E003", "E004", "E005", "E006"}), ("bob", {"E002", "E003", "E004"}), ("alice", {"E003"})],
+    [
+        ("admin", {"E001", "E002", "E003", "E004", "E005", "E006"}),
+        ("bob", {"E002", "E003", "E004"}),
+        ("alice", {"E003"}),
+    ],
     ids=["an admin sees everyone", "a manager sees their reports and themselves", "an employee sees themselves"],
 )
-def test_attendance_days_are_scoped_to_the_people_one_may_see(week: Any, token_client: Any, persona: str, codes: set[str]) -> None:
+def test_attendance_days_are_scoped_to_the_people_one_may_see(
+    week: Any, token_client: Any, persona: str, codes: set[str]
+) -> None:
     user = week.admin if persona == "admin" else getattr(week, persona).user
     response = token_client(user, ["read:attendance"]).get("/api/v1/attendance-days/", {"limit": 100, "date": MONDAY})
     employees = {row["employee"] for row in response.json()["results"]}
@@ -154,7 +171,10 @@ def test_attendance_days_filter_by_employee_department_dates_and_status(week: An
     late = fetch(date_after=MONDAY, date_before=MONDAY, status="present")
     assert {r["employee"] for r in late} == {str(week.alice.pk), str(week.amir.pk)}
     sales = fetch(department=week.dave.department_id, date_after=MONDAY, date_before=MONDAY)
-    assert {(r["employee"], r["status"]) for r in sales} == {(str(week.dave.pk), "missing_punch"), (str(week.mona.pk), "weekly_off")}
+    assert {(r["employee"], r["status"]) for r in sales} == {
+        (str(week.dave.pk), "missing_punch"),
+        (str(week.mona.pk), "weekly_off"),
+    }
     assert len(fetch(status=["absent", "missing_punch"], date_after=MONDAY, date_before=MONDAY)) == 1
 
 
@@ -176,7 +196,9 @@ def test_reading_attendance_needs_the_attendance_scope(week: Any, token_client: 
 
 def test_attendance_days_export_as_csv_and_xlsx(week: Any, token_client: Any) -> None:
     client = token_client(week.bob.user, ["read:attendance"])
-    response = client.get("/api/v1/attendance-days/export/", {"file_format": "csv", "date_after": MONDAY, "date_before": MONDAY})
+    response = client.get(
+        "/api/v1/attendance-days/export/", {"file_format": "csv", "date_after": MONDAY, "date_before": MONDAY}
+    )
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {r["employee_code"] for r in rows} == {"E002", "E003", "E004"}
     xlsx = client.get("/api/v1/attendance-days/export/", {"file_format": "xlsx"})
@@ -215,7 +237,9 @@ def test_recompute_of_someone_invisible_is_not_found(planned: Any, token_client:
 # --- Punches -----------------------------------------------------------------------------------------
 
 
-def test_an_api_punch_is_idempotent_with_a_key(planned: Any, token_client: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_an_api_punch_is_idempotent_with_a_key(
+    planned: Any, token_client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     client = token_client(planned.alice.user, ["write:punches"])
     payload = {"timestamp": local(MONDAY, "09:00").isoformat(), "direction": "in"}
     import time_machine
@@ -246,18 +270,26 @@ def test_a_correction_approved_by_the_manager_becomes_audited_manual_punches(
     alice = token_client(planned.alice.user)
     response = alice.post(
         "/api/v1/regularisations/",
-        {"date": MONDAY.isoformat(), "items": [{"timestamp": local(MONDAY, "17:05").isoformat(), "direction": "out"}],
-         "reason": "Forgot to punch out"},
+        {
+            "date": MONDAY.isoformat(),
+            "items": [{"timestamp": local(MONDAY, "17:05").isoformat(), "direction": "out"}],
+            "reason": "Forgot to punch out",
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.content
     correction = response.json()
     assert correction["status"] == "pending"
-    assert alice.post(f"/api/v1/regularisations/{correction['id']}/approve/").json()["error"]["code"] == "approval_not_allowed"
+    assert (
+        alice.post(f"/api/v1/regularisations/{correction['id']}/approve/").json()["error"]["code"]
+        == "approval_not_allowed"
+    )
     outsider = token_client(planned.mona.user).post(f"/api/v1/regularisations/{correction['id']}/approve/")
     assert outsider.status_code == 404
     with django_capture_on_commit_callbacks(execute=True):
-        approved = token_client(planned.bob.user).post(f"/api/v1/regularisations/{correction['id']}/approve/", {"comment": "ok"})
+        approved = token_client(planned.bob.user).post(
+            f"/api/v1/regularisations/{correction['id']}/approve/", {"comment": "ok"}
+        )
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     manual = Punch.objects.get(employee=planned.alice, source="manual")
     assert manual.timestamp == local(MONDAY, "17:05") and str(manual.regularisation_id) == correction["id"]
@@ -274,11 +306,21 @@ def test_a_whole_day_correction_voids_the_days_punches(
     with django_capture_on_commit_callbacks(execute=True):
         response = token_client(planned.bob.user).post(
             "/api/v1/regularisations/",
-            {"employee": str(planned.alice.pk), "date": MONDAY.isoformat(), "kind": "day", "reason": "Clock was off",
-             "items": [{"timestamp": local(MONDAY, "08:30").isoformat()}, {"timestamp": local(MONDAY, "17:30").isoformat()}]},
+            {
+                "employee": str(planned.alice.pk),
+                "date": MONDAY.isoformat(),
+                "kind": "day",
+                "reason": "Clock was off",
+                "items": [
+                    {"timestamp": local(MONDAY, "08:30").isoformat()},
+                    {"timestamp": local(MONDAY, "17:30").isoformat()},
+                ],
+            },
             format="json",
-        )  # fmt: skip
-    assert response.status_code == 201 and response.json()["status"] == "approved"  # a manager's correction applies at once
+        )
+    assert (
+        response.status_code == 201 and response.json()["status"] == "approved"
+    )  # a manager's correction applies at once
     assert Punch.objects.filter(employee=planned.alice).count() == 5  # nothing is deleted
     day = AttendanceDay.objects.get(employee=planned.alice, date=MONDAY)
     assert (day.punch_count, day.first_in, day.last_out) == (2, local(MONDAY, "08:30"), local(MONDAY, "17:30"))
@@ -295,20 +337,31 @@ def test_changes_inside_a_locked_period_are_refused(planned: Any, token_client: 
             {"date": MONDAY.isoformat(), "items": [{"timestamp": local(MONDAY, "09:00").isoformat()}], "reason": "x"},
             format="json",
         ),
-        admin.post("/api/v1/shift-overrides/", {"employee": str(planned.alice.pk), "date": MONDAY.isoformat()}, format="json"),
-        admin.post("/api/v1/punches/", {"employee": str(planned.alice.pk), "timestamp": local(MONDAY, "09:00").isoformat()}, format="json"),
+        admin.post(
+            "/api/v1/shift-overrides/", {"employee": str(planned.alice.pk), "date": MONDAY.isoformat()}, format="json"
+        ),
+        admin.post(
+            "/api/v1/punches/",
+            {"employee": str(planned.alice.pk), "timestamp": local(MONDAY, "09:00").isoformat()},
+            format="json",
+        ),
     ]
     for response in attempts:
         assert response.status_code == 409 and error_code(response) == "period_locked", response.content
     assert response.json()["error"]["details"]["locked_from"] == "2026-03-01"
     unlocked = admin.delete(f"/api/v1/attendance-locks/{lock.json()['id']}/")
     assert unlocked.status_code == 204
-    assert admin.post(
-        "/api/v1/shift-overrides/", {"employee": str(planned.alice.pk), "date": MONDAY.isoformat()}, format="json"
-    ).status_code == 201
+    assert (
+        admin.post(
+            "/api/v1/shift-overrides/", {"employee": str(planned.alice.pk), "date": MONDAY.isoformat()}, format="json"
+        ).status_code
+        == 201
+    )
 
 
-def test_an_assignment_reaching_into_a_locked_period_is_refused(planned: Any, token_client: Any, office_week: Any) -> None:
+def test_an_assignment_reaching_into_a_locked_period_is_refused(
+    planned: Any, token_client: Any, office_week: Any
+) -> None:
     admin = token_client(planned.admin)
     admin.post("/api/v1/attendance-locks/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json")
     response = admin.post(
@@ -336,9 +389,10 @@ def test_an_approved_swap_exchanges_the_two_shifts(
     override_set(employee=planned.amir, day=MONDAY, shift=None, actor=planned.admin)  # amir is off on Monday
     alice = token_client(planned.alice.user)
     response = alice.post(
-        "/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat(), "reason": "Dentist"},
+        "/api/v1/shift-swaps/",
+        {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat(), "reason": "Dentist"},
         format="json",
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.content
     swap = response.json()
     assert (swap["status"], swap["requester_shift"], swap["counterpart_shift"]) == ("pending", str(day_shift.pk), None)
@@ -369,11 +423,17 @@ def test_a_rejected_swap_changes_nothing_and_a_pending_one_can_be_cancelled(plan
 
     override_set(employee=planned.amir, day=MONDAY, shift=None, actor=planned.admin)
     alice = token_client(planned.alice.user)
-    swap = alice.post("/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json").json()
-    rejected = token_client(planned.amir.user).post(f"/api/v1/shift-swaps/{swap['id']}/reject/", {"comment": "Busy day"})
+    swap = alice.post(
+        "/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json"
+    ).json()
+    rejected = token_client(planned.amir.user).post(
+        f"/api/v1/shift-swaps/{swap['id']}/reject/", {"comment": "Busy day"}
+    )
     assert rejected.json()["status"] == "rejected" and rejected.json()["decision_comment"] == "Busy day"
     assert ShiftOverride.objects.filter(employee=planned.alice).count() == 0
-    second = alice.post("/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json").json()
+    second = alice.post(
+        "/api/v1/shift-swaps/", {"counterpart": str(planned.amir.pk), "date": MONDAY.isoformat()}, format="json"
+    ).json()
     assert alice.post(f"/api/v1/shift-swaps/{second['id']}/cancel/").json()["status"] == "cancelled"
 
 
@@ -381,7 +441,9 @@ def test_a_rejected_swap_changes_nothing_and_a_pending_one_can_be_cancelled(plan
 
 
 def test_the_monthly_register_shows_codes_and_totals(week: Any, token_client: Any) -> None:
-    response = token_client(week.bob.user, ["read:attendance"]).get("/api/v1/attendance/register/", {"month": "2026-03"})
+    response = token_client(week.bob.user, ["read:attendance"]).get(
+        "/api/v1/attendance/register/", {"month": "2026-03"}
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert len(body["days"]) == 31 and body["legend"]["MP"] == "Missing punch"
@@ -396,10 +458,16 @@ def test_the_monthly_register_shows_codes_and_totals(week: Any, token_client: An
 
 @pytest.mark.parametrize(
     ("file_format", "content_type", "magic"),
-    [("csv", "text/csv", b"Code,Name"), ("xlsx", "application/vnd.openxmlformats", b"PK"), ("pdf", "application/pdf", b"%PDF")],
+    [
+        ("csv", "text/csv", b"Code,Name"),
+        ("xlsx", "application/vnd.openxmlformats", b"PK"),
+        ("pdf", "application/pdf", b"%PDF"),
+    ],
     ids=["as CSV", "as XLSX", "as PDF"],
 )
-def test_the_register_downloads(week: Any, token_client: Any, file_format: str, content_type: str, magic: bytes) -> None:
+def test_the_register_downloads(
+    week: Any, token_client: Any, file_format: str, content_type: str, magic: bytes
+) -> None:
     response = token_client(week.admin, ["read:attendance"]).get(
         "/api/v1/attendance/register/", {"month": "2026-03", "format": file_format}
     )
@@ -419,7 +487,9 @@ def test_the_register_needs_a_month(week: Any, token_client: Any) -> None:
 
 @pytest.mark.parametrize("month", ["9999-12", "0000-01", "2026-13", "abc", "1969-12", "2100-01", "+2026-03", " 2026-3"])
 @pytest.mark.parametrize("path", ["/api/v1/attendance/register/", "/api/v1/attendance/summary/"])
-def test_a_month_outside_the_calendar_or_malformed_is_refused(week: Any, token_client: Any, path: str, month: str) -> None:
+def test_a_month_outside_the_calendar_or_malformed_is_refused(
+    week: Any, token_client: Any, path: str, month: str
+) -> None:
     """``?month=9999-12`` was accepted (a register for the year 9999); every report refuses it
     with the range the rest of etime accepts (etime.core.dates), naming the parameter."""
     response = token_client(week.admin, ["read:attendance"]).get(path, {"month": month})
@@ -435,7 +505,9 @@ def test_the_first_and_last_supported_months_are_reported(week: Any, token_clien
 
 
 @pytest.mark.parametrize(("date_after", "date_before"), [("9999-12-01", "9999-12-31"), ("1969-12-01", "1969-12-31")])
-def test_a_summary_range_outside_the_calendar_is_refused(week: Any, token_client: Any, date_after: str, date_before: str) -> None:
+def test_a_summary_range_outside_the_calendar_is_refused(
+    week: Any, token_client: Any, date_after: str, date_before: str
+) -> None:
     response = token_client(week.admin, ["read:attendance"]).get(
         "/api/v1/attendance/summary/", {"date_after": date_after, "date_before": date_before}
     )
@@ -445,7 +517,8 @@ def test_a_summary_range_outside_the_calendar_is_refused(week: Any, token_client
 
 def test_the_summary_totals_each_employee(week: Any, token_client: Any) -> None:
     response = token_client(week.admin, ["read:attendance"]).get(
-        "/api/v1/attendance/summary/", {"date_after": MONDAY, "date_before": WEEK_END, "department": week.dave.department_id}
+        "/api/v1/attendance/summary/",
+        {"date_after": MONDAY, "date_before": WEEK_END, "department": week.dave.department_id},
     )
     assert response.status_code == 200, response.content
     rows = {r["employee"]["code"]: r for r in response.json()["results"]}
@@ -461,7 +534,11 @@ def test_a_day_that_waits_for_a_device_says_so_in_the_api(planned: Any, token_cl
 
     with time_machine.travel(local(MONDAY, "23:00"), tick=False):
         recompute(employee_ids=[planned.alice.pk], date_from=MONDAY, date_to=MONDAY)
-    day = token_client(planned.alice.user).get("/api/v1/attendance-days/", {"date_after": MONDAY, "date_before": MONDAY}).json()["results"][0]
+    day = (
+        token_client(planned.alice.user)
+        .get("/api/v1/attendance-days/", {"date_after": MONDAY, "date_before": MONDAY})
+        .json()["results"][0]
+    )
     assert day["is_final"] is False and day["waiting_for"][0]["name"] == "Gate"
     assert date.fromisoformat(day["date"]) == MONDAY
 
@@ -473,7 +550,9 @@ def test_only_the_requester_or_an_admin_cancels_a_correction(planned: Any, token
         {"date": MONDAY.isoformat(), "items": [{"timestamp": local(MONDAY, "09:00").isoformat()}], "reason": "Forgot"},
         format="json",
     ).json()
-    returned = token_client(planned.bob.user).post(f"/api/v1/regularisations/{created['id']}/return/", {"comment": "Which door?"})
+    returned = token_client(planned.bob.user).post(
+        f"/api/v1/regularisations/{created['id']}/return/", {"comment": "Which door?"}
+    )
     assert returned.json()["status"] == "returned"
     by_manager = token_client(planned.bob.user).post(f"/api/v1/regularisations/{created['id']}/cancel/")
     assert by_manager.status_code == 403 and error_code(by_manager) == "approval_not_allowed"
@@ -526,4 +605,6 @@ def test_an_employee_cannot_offer_a_swap_to_another_managers_team(planned: Any, 
     response = token_client(planned.alice.user).post(
         "/api/v1/shift-swaps/", {"counterpart": str(planned.dave.pk), "date": MONDAY.isoformat()}, format="json"
     )
-    assert response.status_code == 400 and response.json()["error"]["details"] == {"counterpart": ["No employee with this id."]}
+    assert response.status_code == 400 and response.json()["error"]["details"] == {
+        "counterpart": ["No employee with this id."]
+    }

@@ -31,4 +31,8 @@ def test_the_demo_seeder_plans_everyone_and_fills_a_month_idempotently(db: Any) 
     assert AttendanceDay.objects.filter(shift__code="N", status="present").exists()  # night shifts work out
 
     seed_attendance(rng=random.Random(99), stdout=out, today=date(2026, 3, 31))
-    assert (Punch.objects.count(), AttendanceDay.objects.count(), ScheduleAssignment.objects.count()) == (punches, days, 51)
+    assert (Punch.objects.count(), AttendanceDay.objects.count(), ScheduleAssignment.objects.count()) == (
+        punches,
+        days,
+        51,
+    )

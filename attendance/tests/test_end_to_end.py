@@ -37,7 +37,12 @@ def test_ingested_punches_reach_the_api_through_the_recompute_task_on_a_real_wor
         return row if row["punch_count"] else None
 
     day = wait_for(computed)
-    assert (day["status"], day["punch_count"], day["worked_minutes"], day["overtime_minutes"]) == ("present", 3, 484, 34)
+    assert (day["status"], day["punch_count"], day["worked_minutes"], day["overtime_minutes"]) == (
+        "present",
+        3,
+        484,
+        34,
+    )
     assert day["is_final"] is True
     wait_for(lambda: not DirtyDay.objects.exists())
 

@@ -36,10 +36,19 @@ pytestmark = pytest.mark.embedded
 ZURICH = "Europe/Zurich"
 D = date(2026, 3, 2)
 DAY = ShiftRule(
-    id="day", code="D", start_time=time(9), end_time=time(17), unpaid_break_minutes=30, break_after_minutes=360,
-    late_grace_minutes=5, early_exit_grace_minutes=5, checkin_window_before_minutes=120,
-    checkout_window_after_minutes=240, half_day_below_minutes=240, absent_below_minutes=120,
-)  # fmt: skip
+    id="day",
+    code="D",
+    start_time=time(9),
+    end_time=time(17),
+    unpaid_break_minutes=30,
+    break_after_minutes=360,
+    late_grace_minutes=5,
+    early_exit_grace_minutes=5,
+    checkin_window_before_minutes=120,
+    checkout_window_after_minutes=240,
+    half_day_below_minutes=240,
+    absent_below_minutes=120,
+)
 NIGHT = replace(DAY, id="night", code="N", start_time=time(22), end_time=time(6))
 LATER = datetime(2027, 1, 1, tzinfo=UTC)  # "now" long after every test day: all final
 
@@ -113,7 +122,11 @@ def test_a_shift_without_grace_counts_one_minute_late() -> None:
 
 WINDOWS = [
     ("a punch at the window's opening counts", ("07:00", "17:00"), {"punch_count": 2, "first_in": at("07:00")}),
-    ("a punch one minute before the window is ignored", ("06:59", "17:00"), {"punch_count": 1, "status": "missing_punch"}),
+    (
+        "a punch one minute before the window is ignored",
+        ("06:59", "17:00"),
+        {"punch_count": 1, "status": "missing_punch"},
+    ),
     ("a punch at the window's close counts", ("09:00", "21:00"), {"punch_count": 2, "last_out": at("21:00")}),
     ("a punch one minute after the window is ignored", ("09:00", "21:01"), {"punch_count": 1}),
     ("a repeat exactly 2 minutes later is ignored", ("09:00", "09:02", "17:00"), {"punch_count": 2}),
@@ -123,8 +136,16 @@ WINDOWS = [
         ("09:00", "09:01:30", "09:03", "17:00"),
         {"punch_count": 3, "first_in": at("09:00")},
     ),
-    ("a repeat at the end keeps the earlier last out", ("09:00", "17:00", "17:01"), {"punch_count": 2, "last_out": at("17:00")}),
-    ("first in is the earliest and last out the latest", ("12:00", "09:00", "17:00"), {"first_in": at("09:00"), "last_out": at("17:00")}),
+    (
+        "a repeat at the end keeps the earlier last out",
+        ("09:00", "17:00", "17:01"),
+        {"punch_count": 2, "last_out": at("17:00")},
+    ),
+    (
+        "first in is the earliest and last out the latest",
+        ("12:00", "09:00", "17:00"),
+        {"first_in": at("09:00"), "last_out": at("17:00")},
+    ),
 ]
 
 
@@ -136,7 +157,11 @@ def test_windows_and_duplicates(times: tuple[str, ...], expected: dict[str, Any]
 # --- Rule 4: worked time, break and overtime ------------------------------------------------------
 
 WORKED = [
-    ("a single punch is a missing punch with no worked time", ("09:00",), {"status": "missing_punch", "worked_minutes": 0, "first_in": at("09:00"), "last_out": None}),
+    (
+        "a single punch is a missing punch with no worked time",
+        ("09:00",),
+        {"status": "missing_punch", "worked_minutes": 0, "first_in": at("09:00"), "last_out": None},
+    ),
     ("the break is not deducted at exactly the threshold", ("09:00", "15:00"), {"worked_minutes": 360}),
     ("the break is deducted one minute over the threshold", ("09:00", "15:01"), {"worked_minutes": 331}),
     ("a full day deducts the break", ("09:00", "17:00"), {"worked_minutes": 450, "overtime_minutes": 0}),
@@ -167,47 +192,74 @@ def test_overtime_threshold(out: str, overtime: int) -> None:
 STATUS: list[tuple[str, ShiftRule | None, tuple[str, ...], dict[str, Any], dict[str, Any]]] = [
     ("a planned day without punches is absent", DAY, (), {}, {"status": "absent", "is_off_day": False}),
     ("a day without a shift or punches is a weekly off", None, (), {}, {"status": "weekly_off", "is_off_day": True}),
-    ("worked below absent_below_hours is absent", DAY, ("09:00", "10:59"), {}, {"status": "absent", "worked_minutes": 119}),
+    (
+        "worked below absent_below_hours is absent",
+        DAY,
+        ("09:00", "10:59"),
+        {},
+        {"status": "absent", "worked_minutes": 119},
+    ),
     ("worked exactly absent_below_hours is a half day", DAY, ("09:00", "11:00"), {}, {"status": "half_day"}),
     ("worked below half_day_below_hours is a half day", DAY, ("09:00", "12:59"), {}, {"status": "half_day"}),
     ("worked exactly half_day_below_hours is present", DAY, ("09:00", "13:00"), {}, {"status": "present"}),
     (
         "approved full-day leave wins over everything",
-        DAY, ("09:00", "17:00"), {"absences": {D: Absence("vacation")}},
+        DAY,
+        ("09:00", "17:00"),
+        {"absences": {D: Absence("vacation")}},
         {"status": "on_leave", "leave_kind": "vacation", "worked_minutes": 450},
     ),
     (
         "half-day leave is no on_leave: the day follows the other rules",
-        DAY, (), {"absences": {D: Absence("vacation", full_day=False)}},
+        DAY,
+        (),
+        {"absences": {D: Absence("vacation", full_day=False)}},
         {"status": "absent", "leave_kind": "vacation"},
     ),
     (
         "a public holiday without punches is a holiday even with a planned shift",
-        DAY, (), {"holidays": {D}}, {"status": "holiday", "is_holiday": True, "is_off_day": True},
+        DAY,
+        (),
+        {"holidays": {D}},
+        {"status": "holiday", "is_holiday": True, "is_off_day": True},
     ),
     (
         "leave on a public holiday is leave",
-        DAY, (), {"holidays": {D}, "absences": {D: Absence("sick")}}, {"status": "on_leave"},
+        DAY,
+        (),
+        {"holidays": {D}, "absences": {D: Absence("sick")}},
+        {"status": "on_leave"},
     ),
     (
         "work on a holiday is present with all of it overtime",
-        DAY, ("09:20", "17:00"), {"holidays": {D}},
+        DAY,
+        ("09:20", "17:00"),
+        {"holidays": {D}},
         {"status": "present", "worked_minutes": 430, "overtime_minutes": 430, "late_minutes": 0},
     ),
     (
         "work on an off day is present with all of it overtime and no break",
-        None, ("10:00", "17:00"), {}, {"status": "present", "worked_minutes": 420, "overtime_minutes": 420, "shift_id": None},
+        None,
+        ("10:00", "17:00"),
+        {},
+        {"status": "present", "worked_minutes": 420, "overtime_minutes": 420, "shift_id": None},
     ),
-    ("a short stint on an off day is still present", None, ("10:00", "10:30"), {}, {"status": "present", "overtime_minutes": 30}),
+    (
+        "a short stint on an off day is still present",
+        None,
+        ("10:00", "10:30"),
+        {},
+        {"status": "present", "overtime_minutes": 30},
+    ),
     ("one punch on an off day is a missing punch", None, ("10:00",), {}, {"status": "missing_punch"}),
     ("one punch on a holiday is a missing punch", DAY, ("10:00",), {"holidays": {D}}, {"status": "missing_punch"}),
 ]
 
 
-@pytest.mark.parametrize(
-    ("shift", "times", "inputs", "expected"), [r[1:] for r in STATUS], ids=[r[0] for r in STATUS]
-)
-def test_status_first_match_wins(shift: ShiftRule | None, times: tuple[str, ...], inputs: dict[str, Any], expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("shift", "times", "inputs", "expected"), [r[1:] for r in STATUS], ids=[r[0] for r in STATUS])
+def test_status_first_match_wins(
+    shift: ShiftRule | None, times: tuple[str, ...], inputs: dict[str, Any], expected: dict[str, Any]
+) -> None:
     check(one_day(shift, times, **inputs), expected)
 
 
@@ -216,27 +268,32 @@ def test_status_first_match_wins(shift: ShiftRule | None, times: tuple[str, ...]
 NIGHTS = [
     (
         "a night shift's punches after midnight belong to the date it started",
-        date(2026, 3, 2), ("21:55", "+1 06:03"),
+        date(2026, 3, 2),
+        ("21:55", "+1 06:03"),
         {"date": date(2026, 3, 2), "status": "present", "worked_minutes": 458, "overtime_minutes": 8},
     ),
     (
         "a 22:00-06:00 shift on the spring-forward night is 7 hours",
-        date(2026, 3, 28), ("22:00", "+1 06:00"),
+        date(2026, 3, 28),
+        ("22:00", "+1 06:00"),
         {"worked_minutes": 390, "overtime_minutes": 0, "early_exit_minutes": 0, "status": "present"},
     ),
     (
         "a 22:00-06:00 shift on the fall-back night is 9 hours",
-        date(2026, 10, 24), ("22:00", "+1 06:00"),
+        date(2026, 10, 24),
+        ("22:00", "+1 06:00"),
         {"worked_minutes": 510, "overtime_minutes": 0, "status": "present"},
     ),
     (
         "leaving at 05:00 on the spring-forward night is a one-hour early exit",
-        date(2026, 3, 28), ("22:00", "+1 05:00"),
+        date(2026, 3, 28),
+        ("22:00", "+1 05:00"),
         {"early_exit_minutes": 60, "worked_minutes": 360},
     ),
     (
         "lateness on the fall-back night is measured in real minutes",
-        date(2026, 10, 24), ("22:10", "+1 06:00"),
+        date(2026, 10, 24),
+        ("22:10", "+1 06:00"),
         {"late_minutes": 10, "worked_minutes": 500},
     ),
 ]
@@ -250,7 +307,11 @@ def test_night_shifts_and_dst(day: date, times: tuple[str, ...], expected: dict[
 @pytest.mark.parametrize(
     ("day", "minutes"),
     [(date(2026, 3, 28), 390), (date(2026, 10, 24), 510), (date(2026, 3, 2), 450)],
-    ids=["spring forward: 7 h less the break", "fall back: 9 h less the break", "an ordinary night: 8 h less the break"],
+    ids=[
+        "spring forward: 7 h less the break",
+        "fall back: 9 h less the break",
+        "an ordinary night: 8 h less the break",
+    ],
 )
 def test_planned_minutes_follow_the_clock_change(day: date, minutes: int) -> None:
     assert planned_net_minutes(day, NIGHT, ZoneInfo(ZURICH)) == minutes
@@ -379,39 +440,57 @@ def test_a_planned_day_in_the_engine_uses_the_resolved_plan() -> None:
 DIRECTIONS: list[tuple[str, str, tuple[Any, ...], dict[str, Any]]] = [
     (
         "first-in/last-out ignores the breaks in between",
-        FIRST_LAST, ("09:00", "12:00", "13:00", "17:00"), {"worked_minutes": 450},
+        FIRST_LAST,
+        ("09:00", "12:00", "13:00", "17:00"),
+        {"worked_minutes": 450},
     ),
     (
         "the device's in/out states sum the pairs, less the break when they exceed its threshold",
-        DEVICE_STATE, (("09:00", "in"), ("12:00", "out"), ("13:00", "in"), ("17:00", "out")), {"worked_minutes": 390},
+        DEVICE_STATE,
+        (("09:00", "in"), ("12:00", "out"), ("13:00", "in"), ("17:00", "out")),
+        {"worked_minutes": 390},
     ),
     (
         "an unknown state is taken as the opposite of the punch before it",
-        DEVICE_STATE, (("09:00", "in"), ("12:00", "unknown"), ("13:00", "in"), ("17:00", "unknown")), {"worked_minutes": 390, "punch_count": 4},
+        DEVICE_STATE,
+        (("09:00", "in"), ("12:00", "unknown"), ("13:00", "in"), ("17:00", "unknown")),
+        {"worked_minutes": 390, "punch_count": 4},
     ),
     (
         "a device reporting no states at all falls back to first-in/last-out",
-        DEVICE_STATE, ("09:00", "12:00", "13:00", "17:00"), {"worked_minutes": 450},
+        DEVICE_STATE,
+        ("09:00", "12:00", "13:00", "17:00"),
+        {"worked_minutes": 450},
     ),
     (
         "pairs at or under the break threshold keep every minute",
-        DEVICE_STATE, (("09:00", "in"), ("12:00", "out"), ("13:00", "in"), ("15:00", "out")), {"worked_minutes": 300},
+        DEVICE_STATE,
+        (("09:00", "in"), ("12:00", "out"), ("13:00", "in"), ("15:00", "out")),
+        {"worked_minutes": 300},
     ),
     (
         "a repeated in keeps the first one",
-        DEVICE_STATE, (("09:00", "in"), ("09:30", "in"), ("17:00", "out")), {"worked_minutes": 450, "first_in": at("09:00")},
+        DEVICE_STATE,
+        (("09:00", "in"), ("09:30", "in"), ("17:00", "out")),
+        {"worked_minutes": 450, "first_in": at("09:00")},
     ),
     (
         "a repeated out extends the last pair",
-        DEVICE_STATE, (("09:00", "in"), ("16:00", "out"), ("17:00", "out")), {"worked_minutes": 450},
+        DEVICE_STATE,
+        (("09:00", "in"), ("16:00", "out"), ("17:00", "out")),
+        {"worked_minutes": 450},
     ),
     (
         "alternating pairs by position whatever the device says",
-        ALTERNATING, (("09:00", "out"), ("12:00", "out"), ("13:00", "out"), ("17:00", "out")), {"worked_minutes": 390},
+        ALTERNATING,
+        (("09:00", "out"), ("12:00", "out"), ("13:00", "out"), ("17:00", "out")),
+        {"worked_minutes": 390},
     ),
     (
         "alternating leaves an odd last punch unpaired",
-        ALTERNATING, ("09:00", "12:00", "13:00"), {"worked_minutes": 180, "last_out": at("13:00"), "status": "half_day"},
+        ALTERNATING,
+        ("09:00", "12:00", "13:00"),
+        {"worked_minutes": 180, "last_out": at("13:00"), "status": "half_day"},
     ),
 ]
 
@@ -431,9 +510,11 @@ def test_a_single_out_punch_is_a_last_out_when_the_device_says_so() -> None:
 def test_a_devices_rule_wins_over_the_locations() -> None:
     device = "clock-1"
     facts = [
-        PunchFact(at("09:00"), "in", device), PunchFact(at("12:00"), "out", device),
-        PunchFact(at("13:00"), "in", device), PunchFact(at("17:00"), "out", device),
-    ]  # fmt: skip
+        PunchFact(at("09:00"), "in", device),
+        PunchFact(at("12:00"), "out", device),
+        PunchFact(at("13:00"), "in", device),
+        PunchFact(at("17:00"), "out", device),
+    ]
     by_location = one_day(DAY, facts=facts, direction_mode=FIRST_LAST)
     by_device = one_day(DAY, facts=facts, direction_mode=FIRST_LAST, device_modes={device: DEVICE_STATE})
     assert (by_location.worked_minutes, by_device.worked_minutes) == (450, 390)
@@ -446,23 +527,44 @@ K20 = DeviceSync(device_id="k20", name="Lobby K20", last_sync_at=CLOSE - timedel
 SYNCED = DeviceSync(device_id="k40", name="Gate K40", last_sync_at=CLOSE + timedelta(minutes=1))
 
 FINALITY = [
-    ("a day is provisional while its window is open", CLOSE - timedelta(minutes=1), (), {"is_final": False, "waiting_for": ()}),
+    (
+        "a day is provisional while its window is open",
+        CLOSE - timedelta(minutes=1),
+        (),
+        {"is_final": False, "waiting_for": ()},
+    ),
     ("with no device serving the employee a closed day is final", CLOSE, (), {"is_final": True}),
-    ("a device that synced after the window closed makes it final", CLOSE + timedelta(hours=1), (SYNCED,), {"is_final": True}),
+    (
+        "a device that synced after the window closed makes it final",
+        CLOSE + timedelta(hours=1),
+        (SYNCED,),
+        {"is_final": True},
+    ),
     (
         "a device that last synced before the window closed keeps it provisional",
-        CLOSE + timedelta(hours=1), (SYNCED, K20), {"is_final": False, "waiting_for": (K20,)},
+        CLOSE + timedelta(hours=1),
+        (SYNCED, K20),
+        {"is_final": False, "waiting_for": (K20,)},
     ),
     (
         "a device that never synced keeps it provisional",
-        CLOSE + timedelta(hours=1), (replace(K20, last_sync_at=None),), {"is_final": False},
+        CLOSE + timedelta(hours=1),
+        (replace(K20, last_sync_at=None),),
+        {"is_final": False},
     ),
-    ("after the timeout the day is final even without the device", CLOSE + timedelta(hours=48), (K20,), {"is_final": True, "waiting_for": ()}),
+    (
+        "after the timeout the day is final even without the device",
+        CLOSE + timedelta(hours=48),
+        (K20,),
+        {"is_final": True, "waiting_for": ()},
+    ),
 ]
 
 
 @pytest.mark.parametrize(("now", "devices", "expected"), [r[1:] for r in FINALITY], ids=[r[0] for r in FINALITY])
-def test_provisional_until_every_device_has_synced_past_the_window(now: datetime, devices: tuple[Any, ...], expected: dict[str, Any]) -> None:
+def test_provisional_until_every_device_has_synced_past_the_window(
+    now: datetime, devices: tuple[Any, ...], expected: dict[str, Any]
+) -> None:
     check(one_day(DAY, ("09:00", "17:00"), now=now, devices=devices), expected)
 
 
@@ -474,7 +576,9 @@ DUE = [
 
 
 @pytest.mark.parametrize(("now", "times", "due"), [r[1:] for r in DUE], ids=[r[0] for r in DUE])
-def test_days_are_due_when_they_have_punches_or_their_window_closed(now: datetime, times: tuple[str, ...], due: bool) -> None:
+def test_days_are_due_when_they_have_punches_or_their_window_closed(
+    now: datetime, times: tuple[str, ...], due: bool
+) -> None:
     assert one_day(DAY, times, now=now).due is due
 
 
@@ -488,7 +592,9 @@ def test_days_outside_the_employment_are_not_computed() -> None:
 
 def test_the_same_inputs_give_the_same_results() -> None:
     facts = punches("08:58", "12:00", "12:30", "17:10", "+1 09:00", "+1 17:00")
-    employee = EmployeeInputs(employee_id="E", time_zone=ZURICH, plan={D: DAY, D + timedelta(days=1): DAY}, punches=facts)
+    employee = EmployeeInputs(
+        employee_id="E", time_zone=ZURICH, plan={D: DAY, D + timedelta(days=1): DAY}, punches=facts
+    )
     first = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(0))
     again = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(0))
     assert first == again

@@ -50,36 +50,52 @@ def one_day(
 HOLIDAY_RULES: list[tuple[str, str, tuple[str, ...], dict[str, Any]]] = [
     (
         "overtime (the default): work on a holiday is present and all of it overtime",
-        HOLIDAY_OVERTIME, ("09:20", "17:00"),
+        HOLIDAY_OVERTIME,
+        ("09:20", "17:00"),
         {"status": "present", "worked_minutes": 430, "overtime_minutes": 430, "late_minutes": 0, "is_holiday": True},
     ),
     (
         "normal: a holiday with work is an ordinary day of the shift (late, overtime over the plan)",
-        HOLIDAY_NORMAL, ("09:20", "17:40"),
+        HOLIDAY_NORMAL,
+        ("09:20", "17:40"),
         {"status": "present", "worked_minutes": 470, "overtime_minutes": 20, "late_minutes": 20, "is_holiday": True},
     ),
     (
         "normal: short work on a holiday follows the shift's thresholds",
-        HOLIDAY_NORMAL, ("09:00", "12:00"), {"status": "half_day", "worked_minutes": 180, "overtime_minutes": 0},
+        HOLIDAY_NORMAL,
+        ("09:00", "12:00"),
+        {"status": "half_day", "worked_minutes": 180, "overtime_minutes": 0},
     ),
     (
         "normal: a holiday without punches is still a holiday, not an absence",
-        HOLIDAY_NORMAL, (), {"status": "holiday", "is_off_day": True},
+        HOLIDAY_NORMAL,
+        (),
+        {"status": "holiday", "is_off_day": True},
     ),
     (
         "ignored: check-ins on a holiday are ignored and the day stays a holiday",
-        HOLIDAY_IGNORED, ("09:00", "17:00"),
+        HOLIDAY_IGNORED,
+        ("09:00", "17:00"),
         {
-            "status": "holiday", "worked_minutes": 0, "overtime_minutes": 0, "first_in": None, "last_out": None,
-            "punch_count": 2, "is_holiday": True,
+            "status": "holiday",
+            "worked_minutes": 0,
+            "overtime_minutes": 0,
+            "first_in": None,
+            "last_out": None,
+            "punch_count": 2,
+            "is_holiday": True,
         },
     ),
     ("ignored: a single punch on a holiday is no missing punch", HOLIDAY_IGNORED, ("10:00",), {"status": "holiday"}),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("rule", "times", "expected"), [r[1:] for r in HOLIDAY_RULES], ids=[r[0] for r in HOLIDAY_RULES])
-def test_a_shifts_holiday_rule_decides_work_on_a_holiday(rule: str, times: tuple[str, ...], expected: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("rule", "times", "expected"), [r[1:] for r in HOLIDAY_RULES], ids=[r[0] for r in HOLIDAY_RULES]
+)
+def test_a_shifts_holiday_rule_decides_work_on_a_holiday(
+    rule: str, times: tuple[str, ...], expected: dict[str, Any]
+) -> None:
     check(one_day(replace(DAY, holiday_work=rule), times, holidays={D}), expected)
 
 
@@ -92,7 +108,9 @@ def test_the_holiday_rule_changes_nothing_on_an_ordinary_day(rule: str) -> None:
 def test_leave_on_a_holiday_stays_leave_whatever_the_rule() -> None:
     from attendance.engine import Absence
 
-    result = one_day(replace(DAY, holiday_work=HOLIDAY_IGNORED), ("09:00", "17:00"), holidays={D}, absences={D: Absence("sick")})
+    result = one_day(
+        replace(DAY, holiday_work=HOLIDAY_IGNORED), ("09:00", "17:00"), holidays={D}, absences={D: Absence("sick")}
+    )
     assert result.status == "on_leave"
 
 
@@ -154,9 +172,17 @@ IN_OUT_ROWS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         (("08:00", "unknown"), ("09:00", "in")),
         {"status": "missing_punch", "first_in": at("09:00"), "last_out": None},
     ),
-    ("a single OUT is a last out", (("17:00", "out"),), {"status": "missing_punch", "first_in": None, "last_out": at("17:00")}),
-    ("a single unknown punch is a first in", ("09:00",), {"status": "missing_punch", "first_in": at("09:00"), "last_out": None}),
-]  # fmt: skip
+    (
+        "a single OUT is a last out",
+        (("17:00", "out"),),
+        {"status": "missing_punch", "first_in": None, "last_out": at("17:00")},
+    ),
+    (
+        "a single unknown punch is a first in",
+        ("09:00",),
+        {"status": "missing_punch", "first_in": at("09:00"), "last_out": None},
+    ),
+]
 
 
 @pytest.mark.parametrize(("times", "expected"), [r[1:] for r in IN_OUT_ROWS], ids=[r[0] for r in IN_OUT_ROWS])
@@ -166,7 +192,9 @@ def test_first_in_to_last_out_by_direction(times: tuple[Any, ...], expected: dic
 
 def test_first_in_to_last_out_on_a_night_shift() -> None:
     night = replace(DAY, id="night", start_time=DAY.start_time.replace(hour=22), end_time=DAY.end_time.replace(hour=6))
-    result = one_day(night, (("21:58", "in"), ("+1 02:00", "out"), ("+1 02:30", "in"), ("+1 06:01", "out")), direction_mode=IN_OUT)
+    result = one_day(
+        night, (("21:58", "in"), ("+1 02:00", "out"), ("+1 02:30", "in"), ("+1 06:01", "out")), direction_mode=IN_OUT
+    )
     check(result, {"first_in": at("21:58"), "last_out": at("+1 06:01"), "worked_minutes": 453, "status": "present"})
 
 
@@ -175,22 +203,41 @@ def test_first_in_to_last_out_on_a_night_shift() -> None:
 MANUAL: list[tuple[str, ShiftRule | None, tuple[str, ...], ManualStatus, dict[str, Any]]] = [
     (
         "present on a business trip without punches",
-        DAY, (), ManualStatus("present", "Business trip to Lyon", 7),
-        {"status": "present", "worked_minutes": 0, "due": True, "manual": ManualStatus("present", "Business trip to Lyon", 7)},
+        DAY,
+        (),
+        ManualStatus("present", "Business trip to Lyon", 7),
+        {
+            "status": "present",
+            "worked_minutes": 0,
+            "due": True,
+            "manual": ManualStatus("present", "Business trip to Lyon", 7),
+        },
     ),
     (
         "absent although punches say present: the metrics stay the punches'",
-        DAY, ("09:00", "17:00"), ManualStatus("absent", "Badge lent to a colleague"),
+        DAY,
+        ("09:00", "17:00"),
+        ManualStatus("absent", "Badge lent to a colleague"),
         {"status": "absent", "worked_minutes": 450},
     ),
-    ("a weekly off can be set on a planned day", DAY, (), ManualStatus("weekly_off", "Swapped by phone"), {"status": "weekly_off"}),
-    ("a day without a shift can be set present", None, (), ManualStatus("present", "Trade fair"), {"status": "present", "due": True}),
-]  # fmt: skip
+    (
+        "a weekly off can be set on a planned day",
+        DAY,
+        (),
+        ManualStatus("weekly_off", "Swapped by phone"),
+        {"status": "weekly_off"},
+    ),
+    (
+        "a day without a shift can be set present",
+        None,
+        (),
+        ManualStatus("present", "Trade fair"),
+        {"status": "present", "due": True},
+    ),
+]
 
 
-@pytest.mark.parametrize(
-    ("shift", "times", "manual", "expected"), [r[1:] for r in MANUAL], ids=[r[0] for r in MANUAL]
-)
+@pytest.mark.parametrize(("shift", "times", "manual", "expected"), [r[1:] for r in MANUAL], ids=[r[0] for r in MANUAL])
 def test_a_manual_status_wins_over_the_computed_one(
     shift: ShiftRule | None, times: tuple[str, ...], manual: ManualStatus, expected: dict[str, Any]
 ) -> None:
@@ -217,10 +264,16 @@ ABSENT_AFTER: list[tuple[str, timedelta, datetime, tuple[str, ...], dict[str, An
     ("no delay: absent at the window's close", timedelta(0), CLOSE, (), {"due": True, "status": "absent"}),
     ("no delay: not yet a second before", timedelta(0), CLOSE - timedelta(seconds=1), (), {"due": False}),
     ("24 h: not absent at the window's close", DELAY, CLOSE, (), {"due": False}),
-    ("24 h: not absent a second before the delay ends", DELAY, CLOSE + DELAY - timedelta(seconds=1), (), {"due": False}),
+    (
+        "24 h: not absent a second before the delay ends",
+        DELAY,
+        CLOSE + DELAY - timedelta(seconds=1),
+        (),
+        {"due": False},
+    ),
     ("24 h: absent at the delay's last second", DELAY, CLOSE + DELAY, (), {"due": True, "status": "absent"}),
     ("the delay does not hold back a day with punches", DELAY, at("09:01"), ("09:00",), {"due": True}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -237,7 +290,9 @@ def test_a_day_without_punches_becomes_absent_after_the_companys_delay(
     [(None, {}, "weekly_off"), (DAY, {"holidays": {D}}, "holiday")],
     ids=["a weekly off", "a holiday"],
 )
-def test_the_absence_delay_does_not_hold_back_off_days(shift: ShiftRule | None, inputs: dict[str, Any], status: str) -> None:
+def test_the_absence_delay_does_not_hold_back_off_days(
+    shift: ShiftRule | None, inputs: dict[str, Any], status: str
+) -> None:
     # Off days close at local midnight; a holiday with a shift at its window's close.
     now = at("+1 00:00") if shift is None else CLOSE
     check(one_day(shift, (), now=now, absent_after=DELAY, **inputs), {"due": True, "status": status})

@@ -63,9 +63,12 @@ def day_of(
     **inputs: Any,
 ) -> Any:
     employee = EmployeeInputs(
-        employee_id="E", time_zone=ZURICH, plan=plan if plan is not None else {D: shifts},
-        punches=punches(*times), **inputs,
-    )  # fmt: skip
+        employee_id="E",
+        time_zone=ZURICH,
+        plan=plan if plan is not None else {D: shifts},
+        punches=punches(*times),
+        **inputs,
+    )
     results = compute_days(employee, D, D, now=now, final_after=timedelta(hours=48))
     [result] = results
     return result
@@ -81,7 +84,13 @@ SPLIT_DAYS: list[tuple[str, tuple[str, ...], dict[str, Any], list[tuple[str, str
     (
         "both halves worked: present, the minutes summed, no break on either 4 h half",
         ("10:00", "14:00", "18:00", "22:00"),
-        {"status": "present", "worked_minutes": 480, "punch_count": 4, "first_in": at("10:00"), "last_out": at("22:00")},
+        {
+            "status": "present",
+            "worked_minutes": 480,
+            "punch_count": 4,
+            "first_in": at("10:00"),
+            "last_out": at("22:00"),
+        },
         [("M", "present", 2, 240), ("E", "present", 2, 240)],
     ),
     (
@@ -114,12 +123,10 @@ SPLIT_DAYS: list[tuple[str, tuple[str, ...], dict[str, Any], list[tuple[str, str
         {"status": "present", "overtime_minutes": 30, "worked_minutes": 510},
         [("M", "present", 2, 270), ("E", "present", 2, 240)],
     ),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(
-    ("times", "expected", "parts"), [r[1:] for r in SPLIT_DAYS], ids=[r[0] for r in SPLIT_DAYS]
-)
+@pytest.mark.parametrize(("times", "expected", "parts"), [r[1:] for r in SPLIT_DAYS], ids=[r[0] for r in SPLIT_DAYS])
 def test_a_split_shift_day(times: tuple[str, ...], expected: dict[str, Any], parts: list[Any]) -> None:
     result = day_of((MIDDAY, EVENING), times)
     assert {key: getattr(result, key) for key in expected} == expected
@@ -171,16 +178,19 @@ BOUNDARIES: list[tuple[str, tuple[ShiftRule, ...], str, str]] = [
     # Three shifts of one date across midnight: 01–05, 15–20, 20–01 (+1).
     ("across midnight: before the 20:00 boundary", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "19:59:59", "L"),
     ("across midnight: at the 20:00 boundary", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "20:00:00", "O"),
-    ("across midnight: after midnight, inside the overnight shift", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "+1 00:30", "O"),
+    (
+        "across midnight: after midnight, inside the overnight shift",
+        (SMALL_HOURS, LATE_DAY, OVERNIGHT),
+        "+1 00:30",
+        "O",
+    ),
     ("across midnight: the small hours' check-out window", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "09:00", "S"),
     ("across midnight: between windows a punch belongs to no shift", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "10:00", ""),
     ("across midnight: the late shift's check-in window", (SMALL_HOURS, LATE_DAY, OVERNIGHT), "13:00", "L"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(
-    ("shifts", "moment", "owner"), [r[1:] for r in BOUNDARIES], ids=[r[0] for r in BOUNDARIES]
-)
+@pytest.mark.parametrize(("shifts", "moment", "owner"), [r[1:] for r in BOUNDARIES], ids=[r[0] for r in BOUNDARIES])
 def test_a_punch_belongs_to_one_shift(shifts: tuple[ShiftRule, ...], moment: str, owner: str) -> None:
     result = day_of(shifts, (moment,))
     owners = [p.code for p in result.parts if p.punch_count]
@@ -191,13 +201,16 @@ def test_an_overnight_shift_and_the_next_dates_small_hours_shift_meet_at_one() -
     # D: 20:00–01:00; D+1: 01:00–05:00. Across dates the same rule: 01:00:00 is the later shift's.
     plan = {D: (LATE_DAY, OVERNIGHT), D + timedelta(days=1): (SMALL_HOURS,)}
     employee = EmployeeInputs(
-        employee_id="E", time_zone=ZURICH, plan=plan,
+        employee_id="E",
+        time_zone=ZURICH,
+        plan=plan,
         punches=punches("15:00", "20:00", "+1 00:59:59", "+1 01:00:00", "+1 05:00"),
-    )  # fmt: skip
+    )
     today, tomorrow = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(hours=1))
     assert [(p.code, p.first_in, p.last_out) for p in today.parts] == [
-        ("L", at("15:00"), None), ("O", at("20:00"), at("+1 00:59:59")),
-    ]  # fmt: skip
+        ("L", at("15:00"), None),
+        ("O", at("20:00"), at("+1 00:59:59")),
+    ]
     assert (tomorrow.first_in, tomorrow.last_out, tomorrow.punch_count) == (at("+1 01:00"), at("+1 05:00"), 2)
     assert today.parts[0].status == "missing_punch" and today.status == "missing_punch"
 
@@ -207,14 +220,17 @@ def test_overlapping_windows_of_a_night_shift_and_a_split_day() -> None:
     night = shift("N", "22:00", "06:00")
     plan = {D: (night,), D + timedelta(days=1): (MORNING, AFTERNOON)}
     employee = EmployeeInputs(
-        employee_id="E", time_zone=ZURICH, plan=plan,
+        employee_id="E",
+        time_zone=ZURICH,
+        plan=plan,
         punches=punches("22:00", "+1 06:59:59", "+1 07:00", "+1 12:00", "+1 16:00"),
-    )  # fmt: skip
+    )
     first, second = compute_days(employee, D, D + timedelta(days=1), now=LATER, final_after=timedelta(hours=1))
     assert (first.first_in, first.last_out) == (at("22:00"), at("+1 06:59:59"))
     assert [(p.code, p.first_in, p.last_out) for p in second.parts] == [
-        ("A", at("+1 07:00"), None), ("B", at("+1 12:00"), at("+1 16:00")),
-    ]  # fmt: skip
+        ("A", at("+1 07:00"), None),
+        ("B", at("+1 12:00"), at("+1 16:00")),
+    ]
 
 
 # --- Holiday rules, the in_out mode, leave and manual status on a day of several shifts --------------
@@ -238,7 +254,14 @@ def test_a_holiday_without_punches_is_a_holiday() -> None:
 
 
 def test_in_out_pairs_each_shift_by_direction() -> None:
-    times = (("10:00", "in"), ("12:00", "out"), ("12:30", "in"), ("14:00", "out"), ("18:05", "unknown"), ("22:00", "out"))
+    times = (
+        ("10:00", "in"),
+        ("12:00", "out"),
+        ("12:30", "in"),
+        ("14:00", "out"),
+        ("18:05", "unknown"),
+        ("22:00", "out"),
+    )
     result = day_of((MIDDAY, EVENING), times, direction_mode=IN_OUT)
     assert part_view(result) == [("M", "present", 4, 240), ("E", "present", 2, 235)]
     assert result.worked_minutes == 475
@@ -269,10 +292,14 @@ OVERLAPS: list[tuple[str, tuple[ShiftRule, ...], bool]] = [
     ("a split shift", (MIDDAY, EVENING), False),
     ("12:00–16:00 inside 08:00–12:00 by an hour", (MORNING, shift("X", "11:00", "15:00")), True),
     ("20:00–01:00 beside 15:00–20:00 and 01:00–05:00", (SMALL_HOURS, LATE_DAY, OVERNIGHT), False),
-    ("a night shift's end beside the same date's early shift", (shift("N", "22:00", "06:00"), shift("F", "05:00", "09:00")), False),
+    (
+        "a night shift's end beside the same date's early shift",
+        (shift("N", "22:00", "06:00"), shift("F", "05:00", "09:00")),
+        False,
+    ),
     ("two shifts over midnight", (OVERNIGHT, shift("Y", "23:00", "02:00")), True),
     ("one inside the other", (MIDDAY, shift("Z", "11:00", "12:00")), True),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("shifts", "overlaps"), [r[1:] for r in OVERLAPS], ids=[r[0] for r in OVERLAPS])
@@ -287,8 +314,9 @@ def test_additional_assignments_and_overrides_add_shifts_in_start_order() -> Non
         assignments=[AssignmentSpan(main, D), AssignmentSpan(extra, D, additional=True)],
         overrides={D + timedelta(days=2): None},
         additions={D + timedelta(days=2): [MORNING], D: [EVENING]},
-        date_from=D, date_to=D + timedelta(days=2),
-    )  # fmt: skip
+        date_from=D,
+        date_to=D + timedelta(days=2),
+    )
     assert [s.code for s in shifts_of(plan[D])] == ["M", "E"]  # the evening shift planned twice counts once
     assert [s.code for s in shifts_of(plan[D + timedelta(days=1)])] == ["M"]
     assert [s.code for s in shifts_of(plan[D + timedelta(days=2)])] == ["A", "M"]

@@ -86,7 +86,9 @@ def test_a_night_shift_correction_puts_the_out_time_on_the_next_morning(march: A
 
 
 def test_a_correction_without_times_is_refused_with_a_message(march: Any) -> None:
-    page = login(march.alice).post("/attendance/corrections/new/", {"date": MONDAY.isoformat(), "kind": "punch", "reason": "x"})
+    page = login(march.alice).post(
+        "/attendance/corrections/new/", {"date": MONDAY.isoformat(), "kind": "punch", "reason": "x"}
+    )
     assert page.status_code == 200 and "Give the in time" in page.content.decode()
 
 

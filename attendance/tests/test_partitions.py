@@ -131,9 +131,15 @@ def test_a_persons_month_and_a_teams_day_touch_one_partition(people: Any) -> Non
     )
     plan = _plan(local_month)
     assert {"attendance_punch_p203002", "attendance_punch_p203003"} == {
-        name for name in ("attendance_punch_p203001", "attendance_punch_p203002", "attendance_punch_p203003",
-                          "attendance_punch_p203004") if name in plan
-    }  # fmt: skip
+        name
+        for name in (
+            "attendance_punch_p203001",
+            "attendance_punch_p203002",
+            "attendance_punch_p203003",
+            "attendance_punch_p203004",
+        )
+        if name in plan
+    }
 
 
 def _archive_rows(path: Any) -> list[dict[str, str]]:

@@ -194,10 +194,14 @@ def test_a_manager_corrects_a_past_day_only_through_a_correction(planned: Any, t
     assert punched.status_code == 403 and _code(punched) == "acting_not_allowed"
     corrected = bob.post(
         "/api/v1/regularisations/",
-        {"employee": str(planned.alice.pk), "date": MONDAY.isoformat(), "reason": "forgot",
-         "items": [{"timestamp": local(MONDAY, "17:00").isoformat(), "direction": "out"}]},
+        {
+            "employee": str(planned.alice.pk),
+            "date": MONDAY.isoformat(),
+            "reason": "forgot",
+            "items": [{"timestamp": local(MONDAY, "17:00").isoformat(), "direction": "out"}],
+        },
         format="json",
-    )  # fmt: skip
+    )
     assert corrected.status_code == 201, corrected.content
     assert Punch.objects.get(employee=planned.alice).timestamp == local(MONDAY, "17:00")
 

@@ -122,7 +122,9 @@ def _dirty() -> dict[tuple[Any, Any], int]:
 def test_a_resync_of_a_large_log_stores_nothing_twice_and_marks_no_day_again(mapped: Any) -> None:
     device = uuid.uuid4()
     # Alice ("7") and a badge nobody has ("99"), over 3 chunks as a sync stores them.
-    records = [PunchInput(device_user_id=("7", "99")[i % 2], timestamp=T0 + timedelta(minutes=7 * i)) for i in range(1500)]
+    records = [
+        PunchInput(device_user_id=("7", "99")[i % 2], timestamp=T0 + timedelta(minutes=7 * i)) for i in range(1500)
+    ]
     first = [punches_ingest(device_id=device, records=records[s : s + 500]) for s in range(0, 1500, 500)]
     assert sum(r.created for r in first) == 1500 and sum(r.unmapped for r in first) == 750
     marks = _dirty()
@@ -139,8 +141,10 @@ def test_a_batch_with_duplicates_inside_it_and_already_stored_records_stores_eac
     result = punches_ingest(device_id=device, records=log(("7", 0), ("7", 5), ("7", 5), ("42", 5), ("42", 5), ("7", 0)))
     assert (result.fetched, result.created, result.duplicates, result.unmapped) == (6, 2, 4, 1)
     assert sorted(Punch.objects.filter(device_id=device).values_list("device_user_id", "timestamp")) == [
-        ("42", T0 + timedelta(minutes=5)), ("7", T0), ("7", T0 + timedelta(minutes=5)),
-    ]  # fmt: skip
+        ("42", T0 + timedelta(minutes=5)),
+        ("7", T0),
+        ("7", T0 + timedelta(minutes=5)),
+    ]
 
 
 @pytest.mark.embedded
@@ -150,8 +154,10 @@ def test_punches_of_unknown_badges_are_stored_without_an_employee_and_mark_no_da
     assert (result.created, result.unmapped) == (3, 2)
     assert result.touched == [(mapped.alice.pk, T0)]
     assert dict(Punch.objects.filter(device_id=device).values_list("device_user_id", "employee_id")) == {
-        "7": mapped.alice.pk, "42": None, "43": None,
-    }  # fmt: skip
+        "7": mapped.alice.pk,
+        "42": None,
+        "43": None,
+    }
     assert {e for e, _d in _dirty()} == {mapped.alice.pk}
 
 
@@ -163,11 +169,14 @@ def test_days_are_marked_dirty_exactly_for_the_touched_local_dates(mapped: Any) 
     DirtyDay.objects.all().delete()
     device = uuid.uuid4()
     evening = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)
-    punches_ingest(device_id=device, records=[
-        PunchInput(device_user_id="7", timestamp=evening),
-        PunchInput(device_user_id="7", timestamp=evening + timedelta(hours=1)),
-        PunchInput(device_user_id="8", timestamp=evening),  # Zurich: still 2 March
-    ])  # fmt: skip
+    punches_ingest(
+        device_id=device,
+        records=[
+            PunchInput(device_user_id="7", timestamp=evening),
+            PunchInput(device_user_id="7", timestamp=evening + timedelta(hours=1)),
+            PunchInput(device_user_id="8", timestamp=evening),  # Zurich: still 2 March
+        ],
+    )
     day = evening.date()
     assert set(_dirty()) == {
         *((mapped.alice.pk, day + timedelta(days=n)) for n in (0, 1, 2)),
@@ -180,14 +189,23 @@ def test_an_ingested_punch_carries_the_device_the_source_the_time_stored_and_the
     device = uuid.uuid4()
     at = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
     with time_machine.travel(at, tick=False):
-        punches_ingest(device_id=device, source=PunchSource.ADMS, records=[
-            PunchInput(device_user_id="7", timestamp=T0, direction="out", raw_state=1, verify_mode=15),
-        ])  # fmt: skip
+        punches_ingest(
+            device_id=device,
+            source=PunchSource.ADMS,
+            records=[
+                PunchInput(device_user_id="7", timestamp=T0, direction="out", raw_state=1, verify_mode=15),
+            ],
+        )
     punch = Punch.objects.get(device_id=device)
     assert isinstance(punch.pk, uuid.UUID)
     assert (punch.employee_id, punch.timestamp, punch.source, punch.direction, punch.raw_state, punch.verify_mode) == (
-        mapped.alice.pk, T0, PunchSource.ADMS, "out", 1, 15,
-    )  # fmt: skip
+        mapped.alice.pk,
+        T0,
+        PunchSource.ADMS,
+        "out",
+        1,
+        15,
+    )
     assert (punch.created_at, punch.note, punch.created_by_id, punch.regularisation_id) == (at, "", None, None)
 
 

@@ -42,7 +42,12 @@ def test_recompute_writes_one_row_per_employee_day_with_the_engines_result(plann
     rows = days_of(people.alice)
     assert result.written == 7 and len(rows) == 7
     monday = rows[MONDAY]
-    assert (monday.status, monday.worked_minutes, monday.overtime_minutes, monday.punch_count) == ("present", 492, 42, 2)
+    assert (monday.status, monday.worked_minutes, monday.overtime_minutes, monday.punch_count) == (
+        "present",
+        492,
+        42,
+        2,
+    )
     assert monday.first_in == local(MONDAY, "08:58") and monday.is_final
     assert rows[WEEK[1]].status == "missing_punch" and rows[WEEK[1]].late_minutes == 12
     assert [rows[d].status for d in WEEK[2:5]] == ["absent"] * 3
@@ -150,7 +155,9 @@ def test_closing_days_creates_absences_without_any_punch(planned: Any, django_ca
 
 
 @pytest.mark.embedded
-def test_a_shift_that_has_not_ended_is_not_an_absence_yet(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_a_shift_that_has_not_ended_is_not_an_absence_yet(
+    planned: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     # Window of Monday's 09:00–17:00 shift closes at 21:00 Zurich (20:00 UTC).
     with time_machine.travel(datetime(2026, 3, 2, 19, 59, tzinfo=UTC), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -227,7 +234,9 @@ def test_without_providers_there_is_no_leave_no_holiday_and_closed_days_are_fina
     assert all(r.is_final for r in rows.values())
 
 
-def test_days_in_a_locked_period_are_left_as_they_were(planned: Any, clock: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_days_in_a_locked_period_are_left_as_they_were(
+    planned: Any, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     people = planned
     recompute(employee_ids=[people.alice.pk], date_from=MONDAY, date_to=MONDAY)
     assert AttendanceDay.objects.get(employee=people.alice, date=MONDAY).status == "absent"
@@ -256,7 +265,9 @@ def test_planned_minutes_are_the_net_planned_time_of_planned_days(planned: Any) 
     assert minutes == {(planned.alice.pk, d): 450 for d in WEEK[:5]}
 
 
-def test_changing_a_shift_recomputes_the_recent_days_that_plan_it(planned: Any, clock: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_changing_a_shift_recomputes_the_recent_days_that_plan_it(
+    planned: Any, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from attendance.services import shift_save
 
     people = planned
@@ -288,7 +299,9 @@ def test_a_locations_direction_rule_pairs_device_states_and_recomputes(
     recompute(employee_ids=[planned.alice.pk], date_from=monday, date_to=monday)
     assert AttendanceDay.objects.get(employee=planned.alice, date=monday).worked_minutes == 450
     with django_capture_on_commit_callbacks(execute=True):
-        direction_rule_save(rule=PunchDirectionRule(location=planned.alice.location, mode="device_state"), actor=planned.admin)
+        direction_rule_save(
+            rule=PunchDirectionRule(location=planned.alice.location, mode="device_state"), actor=planned.admin
+        )
     assert AttendanceDay.objects.get(employee=planned.alice, date=monday).worked_minutes == 390
     assert AuditEvent.objects.filter(action="punch_direction_rule.created").exists()
 

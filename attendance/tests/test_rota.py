@@ -50,7 +50,9 @@ def day(employee: Any, on: date = MONDAY) -> AttendanceDay | None:
         ("ignored", ("holiday", 0, 0)),
     ],
 )
-def test_a_shifts_holiday_rule_decides_a_worked_holiday(planned: Any, clock: Any, provider: Any, day_shift: Any, rule: str, expected: tuple[Any, ...]) -> None:
+def test_a_shifts_holiday_rule_decides_a_worked_holiday(
+    planned: Any, clock: Any, provider: Any, day_shift: Any, rule: str, expected: tuple[Any, ...]
+) -> None:
     provider(providers.register_holiday_provider, lambda ids, first, last: {(e, MONDAY) for e in ids})
     day_shift.holiday_work = rule
     shift_save(shift=day_shift, actor=planned.admin)
@@ -79,8 +81,11 @@ def test_the_in_out_rule_of_a_location_pairs_first_in_to_last_out(planned: Any, 
     row = day(planned.alice)
     assert row is not None
     assert (row.first_in, row.last_out, row.late_minutes, row.worked_minutes) == (
-        local(MONDAY, "09:10"), local(MONDAY, "17:00"), 10, 440,
-    )  # fmt: skip
+        local(MONDAY, "09:10"),
+        local(MONDAY, "17:00"),
+        10,
+        440,
+    )
 
 
 # --- Manual day status -------------------------------------------------------------------------------
@@ -92,22 +97,31 @@ def test_a_manual_status_survives_recomputation_until_it_is_cleared(planned: Any
     recompute(employee_ids=[people.alice.pk], date_from=MONDAY, date_to=MONDAY)
     assert day(people.alice).status == "absent"  # type: ignore[union-attr]
 
-    row = day_status_set(employee=people.alice, day=MONDAY, status="present", reason="Business trip", actor=people.bob.user)
+    row = day_status_set(
+        employee=people.alice, day=MONDAY, status="present", reason="Business trip", actor=people.bob.user
+    )
     assert row is not None and (row.status, row.is_manual, row.manual_reason, row.manual_by_id) == (
-        "present", True, "Business trip", people.bob.user.pk,
-    )  # fmt: skip
+        "present",
+        True,
+        "Business trip",
+        people.bob.user.pk,
+    )
     recompute(employee_ids=None, date_from=MONDAY, date_to=MONDAY)
     assert day(people.alice).status == "present"  # type: ignore[union-attr]
 
     cleared = day_status_clear(employee=people.alice, day=MONDAY, actor=people.bob.user)
     assert cleared is not None and (cleared.status, cleared.is_manual, cleared.manual_reason) == ("absent", False, "")
-    actions = list(AuditEvent.objects.filter(action__startswith="attendance_day.status").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(action__startswith="attendance_day.status").values_list("action", flat=True)
+    )
     assert sorted(actions) == ["attendance_day.status_cleared", "attendance_day.status_set"]
 
 
 def test_a_manual_status_set_ahead_shows_before_the_day_has_ended(planned: Any) -> None:
     with time_machine.travel(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), tick=False):
-        row = day_status_set(employee=planned.alice, day=TUESDAY, status="present", reason="Trade fair", actor=planned.admin)
+        row = day_status_set(
+            employee=planned.alice, day=TUESDAY, status="present", reason="Trade fair", actor=planned.admin
+        )
     assert row is not None and row.status == "present" and not row.is_final
 
 
@@ -124,7 +138,9 @@ def test_only_an_admin_or_the_persons_manager_sets_a_status(planned: Any) -> Non
 
 
 @pytest.mark.embedded
-def test_with_a_delay_the_periodic_close_records_an_absence_only_after_it(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_with_a_delay_the_periodic_close_records_an_absence_only_after_it(
+    planned: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     from etime.ops.company import company_settings_update
 
     company_settings_update(actor=planned.admin, absent_after_hours=24)
@@ -151,13 +167,21 @@ def test_a_manager_sets_and_clears_a_status_through_the_api(planned: Any, token_
     created = bob.post("/api/v1/manual-day-statuses/", body, format="json")
     assert created.status_code == 201, created.content
     assert created.json()["status"] == "present" and created.json()["set_by"] == str(planned.bob.user.pk)
-    days = bob.get("/api/v1/attendance-days/", {"employee": str(planned.alice.pk), "date_after": "2026-03-02", "date_before": "2026-03-02"})
+    days = bob.get(
+        "/api/v1/attendance-days/",
+        {"employee": str(planned.alice.pk), "date_after": "2026-03-02", "date_before": "2026-03-02"},
+    )
     [shown] = days.json()["results"]
     assert (shown["status"], shown["is_manual"], shown["manual_reason"], shown["manual_by"]) == (
-        "present", True, "Business trip", str(planned.bob.user.pk),
-    )  # fmt: skip
+        "present",
+        True,
+        "Business trip",
+        str(planned.bob.user.pk),
+    )
     # Setting it again replaces it.
-    again = bob.post("/api/v1/manual-day-statuses/", {**body, "status": "half_day", "reason": "Half a trip"}, format="json")
+    again = bob.post(
+        "/api/v1/manual-day-statuses/", {**body, "status": "half_day", "reason": "Half a trip"}, format="json"
+    )
     assert again.status_code == 201 and again.json()["id"] == created.json()["id"]
     assert day(planned.alice).status == "half_day"  # type: ignore[union-attr]
     alice = token_client(planned.alice)
@@ -179,7 +203,9 @@ def test_a_manager_sets_and_clears_a_status_through_the_api(planned: Any, token_
         ({"date": "1899-12-31"}, "date"),
     ],
 )
-def test_a_manual_status_needs_a_real_status_a_reason_and_a_date(planned: Any, token_client: Any, change: dict[str, Any], field: str) -> None:
+def test_a_manual_status_needs_a_real_status_a_reason_and_a_date(
+    planned: Any, token_client: Any, change: dict[str, Any], field: str
+) -> None:
     body = {"employee": str(planned.alice.pk), "date": "2026-03-02", "status": "present", "reason": "Trip", **change}
     response = token_client(planned.admin).post("/api/v1/manual-day-statuses/", body, format="json")
     assert response.status_code == 400 and error(response)["code"] == "validation_error"
@@ -192,7 +218,9 @@ def test_a_manual_status_is_refused_by_person_scope_and_lock(planned: Any, token
     assert own.status_code == 403 and error(own)["code"] == "acting_not_allowed"
     outsider = token_client(planned.mona).post("/api/v1/manual-day-statuses/", body, format="json")
     assert outsider.status_code == 400 and "employee" in error(outsider)["details"]
-    read_only = token_client(planned.admin, ["read:attendance"]).post("/api/v1/manual-day-statuses/", body, format="json")
+    read_only = token_client(planned.admin, ["read:attendance"]).post(
+        "/api/v1/manual-day-statuses/", body, format="json"
+    )
     assert read_only.status_code == 403
     period_lock_create(date_from=MONDAY, date_to=MONDAY, actor=planned.admin)
     locked = token_client(planned.admin).post("/api/v1/manual-day-statuses/", body, format="json")
@@ -215,12 +243,16 @@ def test_admins_manage_direction_rules_through_the_api(planned: Any, token_clien
     twice = admin.post("/api/v1/punch-direction-rules/", {"location": location, "mode": "first_last"}, format="json")
     assert twice.status_code == 400 and error(twice)["code"] == "validation_error"
     both = admin.post(
-        "/api/v1/punch-direction-rules/", {"location": location, "device_id": str(DEVICE), "mode": "in_out"}, format="json"
+        "/api/v1/punch-direction-rules/",
+        {"location": location, "device_id": str(DEVICE), "mode": "in_out"},
+        format="json",
     )
     assert both.status_code == 400 and error(both)["code"] == "validation_error"
     neither = admin.post("/api/v1/punch-direction-rules/", {"mode": "in_out"}, format="json")
     assert neither.status_code == 400 and error(neither)["code"] == "validation_error"
-    bad_mode = admin.post("/api/v1/punch-direction-rules/", {"device_id": str(DEVICE), "mode": "sideways"}, format="json")
+    bad_mode = admin.post(
+        "/api/v1/punch-direction-rules/", {"device_id": str(DEVICE), "mode": "sideways"}, format="json"
+    )
     assert bad_mode.status_code == 400 and "mode" in error(bad_mode)["details"]
 
     assert token_client(planned.bob).get("/api/v1/punch-direction-rules/").status_code == 403
@@ -240,7 +272,9 @@ def test_the_attendance_settings_are_in_the_api(planned: Any, token_client: Any)
     assert shift.status_code == 201 and shift.json()["holiday_work"] == "ignored"
     assert Shift.objects.get(code="C").holiday_work == "ignored"
     bad = admin.post(
-        "/api/v1/shifts/", {"name": "X", "code": "X", "start_time": "07:00", "end_time": "15:00", "holiday_work": "double"}, format="json"
+        "/api/v1/shifts/",
+        {"name": "X", "code": "X", "start_time": "07:00", "end_time": "15:00", "holiday_work": "double"},
+        format="json",
     )
     assert bad.status_code == 400 and "holiday_work" in error(bad)["details"]
 
@@ -249,7 +283,10 @@ def test_the_attendance_settings_are_in_the_api(planned: Any, token_client: Any)
     assert changed.status_code == 200 and changed.json()["absent_after_hours"] == 24
     too_long = admin.patch("/api/v1/settings/", {"absent_after_hours": 73}, format="json")
     assert too_long.status_code == 400 and "absent_after_hours" in error(too_long)["details"]
-    assert token_client(planned.bob).patch("/api/v1/settings/", {"absent_after_hours": 1}, format="json").status_code == 403
+    assert (
+        token_client(planned.bob).patch("/api/v1/settings/", {"absent_after_hours": 1}, format="json").status_code
+        == 403
+    )
 
 
 # --- Admin and pages ------------------------------------------------------------------------------------
@@ -278,7 +315,12 @@ def test_the_admin_form_refuses_an_admins_own_day(planned: Any, admin_client: An
     from accounts.services import employee_create
 
     me = employee_create(
-        actor=planned.admin, code="E099", first_name="Olga", last_name="Own", email="olga@example.com", role="admin",
+        actor=planned.admin,
+        code="E099",
+        first_name="Olga",
+        last_name="Own",
+        email="olga@example.com",
+        role="admin",
         password="x-Long-enough-9",
     )
     me.user.is_superuser = True  # as admin_client's admin: the admin site's model permissions

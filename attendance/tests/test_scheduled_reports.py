@@ -43,20 +43,34 @@ def test_overtime_lists_everyone_with_their_overtime_over_the_period(week: Any) 
     sheet = load_workbook(io.BytesIO(kind.render(fmt="xlsx", start=MONDAY, end=WEEK_END))).active
     header, *rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
 
-    assert header == ["Code", "Name", "Department", "Days with overtime", "Overtime (min)", "Overtime (h)", "Worked (h)"]
+    assert header == [
+        "Code",
+        "Name",
+        "Department",
+        "Days with overtime",
+        "Overtime (min)",
+        "Overtime (h)",
+        "Worked (h)",
+    ]
     by_code = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     assert list(by_code) == ["E001", "E002", "E003", "E004", "E005", "E006"]  # everyone, by code
     alice, amir, dave = by_code["E003"], by_code["E004"], by_code["E006"]
     assert (alice["Name"], alice["Department"]) == ("Alice Able", "Engineering")
     assert (alice["Days with overtime"], alice["Overtime (min)"], Decimal(str(alice["Overtime (h)"]))) == (
-        2, 95, Decimal("1.58")
+        2,
+        95,
+        Decimal("1.58"),
     )
     assert (dave["Days with overtime"], dave["Overtime (min)"], Decimal(str(dave["Overtime (h)"]))) == (
-        1, 70, Decimal("1.17")
+        1,
+        70,
+        Decimal("1.17"),
     )
     assert (amir["Days with overtime"], amir["Overtime (min)"], amir["Overtime (h)"]) == (0, 0, 0)
     assert by_code["E001"]["Overtime (min)"] == 0  # no schedule, no days: still listed
-    alice_worked = AttendanceDay.objects.filter(employee=week.alice, date__lte=WEEK_END).aggregate(m=Sum("worked_minutes"))
+    alice_worked = AttendanceDay.objects.filter(employee=week.alice, date__lte=WEEK_END).aggregate(
+        m=Sum("worked_minutes")
+    )
     assert Decimal(str(alice["Worked (h)"])) == (Decimal(alice_worked["m"]) / 60).quantize(Decimal("0.01"))
 
 

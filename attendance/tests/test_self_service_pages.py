@@ -32,7 +32,9 @@ def march(planned: Any, clock: Any) -> Any:
     return planned
 
 
-def test_home_offers_clock_in_then_shows_clocked_in_since_and_clock_out(planned: Any, django_capture_on_commit_callbacks: Any) -> None:
+def test_home_offers_clock_in_then_shows_clocked_in_since_and_clock_out(
+    planned: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     client = login(planned.alice)
     home = client.get("/").content.decode()
     assert 'data-testid="clock-in"' in home and "Not clocked in" in home
@@ -137,10 +139,17 @@ def big_team(march: Any, clock: Any) -> Any:
     """40 more reports of bob, each with a punch, so per-row queries would show."""
     for n in range(40):
         person = employee_create(
-            actor=march.admin, code=f"T{n:03}", first_name=f"T{n}", last_name="Team", email=f"t{n}@example.com",
-            department=march.alice.department, manager=march.bob, location=march.alice.location,
-            role=Role.EMPLOYEE, password=PASSWORD,
-        )  # fmt: skip
+            actor=march.admin,
+            code=f"T{n:03}",
+            first_name=f"T{n}",
+            last_name="Team",
+            email=f"t{n}@example.com",
+            department=march.alice.department,
+            manager=march.bob,
+            location=march.alice.location,
+            role=Role.EMPLOYEE,
+            password=PASSWORD,
+        )
         Punch.objects.create(employee=person, timestamp=march.alice.user.date_joined, source="web", direction="in")
     recompute(employee_ids=None, date_from=MONDAY, date_to=MONDAY.replace(day=8))
     return march
@@ -149,7 +158,9 @@ def big_team(march: Any, clock: Any) -> Any:
 @pytest.mark.parametrize(
     "url", ["/", "/attendance/?month=2026-03", "/attendance/team/?month=2026-03", "/attendance/team/today/"]
 )
-def test_pages_stay_under_30_queries_with_a_large_team(big_team: Any, url: str, django_assert_max_num_queries: Any) -> None:
+def test_pages_stay_under_30_queries_with_a_large_team(
+    big_team: Any, url: str, django_assert_max_num_queries: Any
+) -> None:
     client = login(big_team.bob)
     client.get(url)  # warm per-process caches (content types, holiday regions)
     # 32: every page's header now counts the unread notifications and offers one-click start

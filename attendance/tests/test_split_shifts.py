@@ -26,10 +26,16 @@ def error(response: Any) -> dict[str, Any]:
 
 def make_shift(code: str, start: int, end: int) -> Shift:
     return shift_save(
-        shift=Shift(name=f"Shift {code}", code=code, start_time=time(start), end_time=time(end), half_day_below_hours=3,
-                    absent_below_hours=1),
+        shift=Shift(
+            name=f"Shift {code}",
+            code=code,
+            start_time=time(start),
+            end_time=time(end),
+            half_day_below_hours=3,
+            absent_below_hours=1,
+        ),
         actor=None,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -47,7 +53,8 @@ def split(db: Any) -> Any:
 def assign_split(person: Any, split: Any, actor: Any) -> None:
     ScheduleAssignment.objects.filter(employee=person).delete()
     assignment_save(
-        assignment=ScheduleAssignment(employee=person, schedule=split["schedule"], start_date=date(2026, 1, 1)), actor=actor
+        assignment=ScheduleAssignment(employee=person, schedule=split["schedule"], start_date=date(2026, 1, 1)),
+        actor=actor,
     )
 
 
@@ -69,7 +76,9 @@ def test_overlapping_shifts_of_one_cycle_day_are_refused(split: Any) -> None:
     noon = make_shift("N", 12, 16)
     with pytest.raises(DomainError) as refused:
         schedule_save(
-            schedule=Schedule(name="Clash", cycle_length=1, anchor_date=MONDAY), days=[[split["midday"], noon]], actor=None
+            schedule=Schedule(name="Clash", cycle_length=1, anchor_date=MONDAY),
+            days=[[split["midday"], noon]],
+            actor=None,
         )
     assert refused.value.code == "shift_overlap" and refused.value.status == 409
     assert not Schedule.objects.filter(name="Clash").exists()
@@ -111,14 +120,21 @@ def test_the_api_plans_several_shifts_a_day(planned: Any, split: Any, token_clie
     )
     assert clash.status_code == 409 and error(clash)["code"] == "shift_overlap"
     bad = admin.post(
-        "/api/v1/schedules/", {"name": "Bad", "cycle_length": 1, "anchor_date": "2026-01-05", "days": [7]}, format="json"
+        "/api/v1/schedules/",
+        {"name": "Bad", "cycle_length": 1, "anchor_date": "2026-01-05", "days": [7]},
+        format="json",
     )
     assert bad.status_code == 400
     # An additional assignment adds the Saturday split beside the office week; a clash is 409.
     saturday = Schedule.objects.get(name="Saturday split")
     added = admin.post(
         "/api/v1/schedule-assignments/",
-        {"employee": str(planned.alice.pk), "schedule": str(saturday.pk), "start_date": "2026-03-01", "additional": True},
+        {
+            "employee": str(planned.alice.pk),
+            "schedule": str(saturday.pk),
+            "start_date": "2026-03-01",
+            "additional": True,
+        },
         format="json",
     )
     assert added.status_code == 201, added.content
@@ -132,7 +148,12 @@ def test_the_api_plans_several_shifts_a_day(planned: Any, split: Any, token_clie
     ).json()
     clash = admin.post(
         "/api/v1/schedule-assignments/",
-        {"employee": str(planned.alice.pk), "schedule": weekday_noon["id"], "start_date": "2026-03-01", "additional": True},
+        {
+            "employee": str(planned.alice.pk),
+            "schedule": weekday_noon["id"],
+            "start_date": "2026-03-01",
+            "additional": True,
+        },
         format="json",
     )
     assert clash.status_code == 409 and error(clash)["code"] == "shift_overlap"
@@ -162,11 +183,16 @@ def test_a_split_day_is_computed_per_shift_and_shown_everywhere(
     recompute(employee_ids=[planned.alice.pk], date_from=MONDAY, date_to=MONDAY + timedelta(days=1))
     monday = AttendanceDay.objects.get(employee=planned.alice, date=MONDAY)
     assert (monday.status, monday.worked_minutes, monday.punch_count) == ("half_day", 240, 2)
-    assert [(p["code"], p["status"], p["worked_minutes"]) for p in monday.parts] == [("M", "present", 240), ("E", "absent", 0)]
+    assert [(p["code"], p["status"], p["worked_minutes"]) for p in monday.parts] == [
+        ("M", "present", 240),
+        ("E", "absent", 0),
+    ]
 
     api = token_client(planned.admin)
-    body = api.get("/api/v1/attendance-days/", {"employee": str(planned.alice.pk), "date_after": "2026-03-02",
-                                                "date_before": "2026-03-03"}).json()  # fmt: skip
+    body = api.get(
+        "/api/v1/attendance-days/",
+        {"employee": str(planned.alice.pk), "date_after": "2026-03-02", "date_before": "2026-03-03"},
+    ).json()
     days = {d["date"]: d for d in body["results"]}
     assert days["2026-03-02"]["status"] == "half_day"
     assert [(p["code"], p["status"]) for p in days["2026-03-02"]["parts"]] == [("M", "present"), ("E", "absent")]
@@ -209,13 +235,25 @@ def test_a_single_shift_day_keeps_its_shape_with_one_part(planned: Any, clock: A
 def test_the_admin_plans_several_shifts(planned: Any, split: Any, admin_client: Any) -> None:
     add = admin_client.post(
         reverse("admin:attendance_schedule_add"),
-        {"name": "Admin split", "cycle_length": 3, "anchor_date": "2026-01-05", "description": "", "pattern": "E+M - M"},
+        {
+            "name": "Admin split",
+            "cycle_length": 3,
+            "anchor_date": "2026-01-05",
+            "description": "",
+            "pattern": "E+M - M",
+        },
     )
     assert add.status_code == 302, add.content.decode()[:3000]
     schedule = Schedule.objects.get(name="Admin split")
-    assert [(d.day_index, d.position, d.shift.code if d.shift else None) for d in schedule.days.order_by("day_index", "position")] == [
-        (0, 0, "M"), (0, 1, "E"), (1, 0, None), (2, 0, "M"),
-    ]  # fmt: skip
+    assert [
+        (d.day_index, d.position, d.shift.code if d.shift else None)
+        for d in schedule.days.order_by("day_index", "position")
+    ] == [
+        (0, 0, "M"),
+        (0, 1, "E"),
+        (1, 0, None),
+        (2, 0, "M"),
+    ]
     changelist = admin_client.get(reverse("admin:attendance_schedule_changelist")).content.decode()
     assert "M+E - M" in changelist
     form = admin_client.get(reverse("admin:attendance_schedule_change", args=[schedule.pk])).content.decode()
@@ -230,7 +268,13 @@ def test_the_admin_plans_several_shifts(planned: Any, split: Any, admin_client: 
 
     override = admin_client.post(
         reverse("admin:attendance_shiftoverride_add"),
-        {"employee": str(planned.alice.pk), "date": "2026-03-02", "shift": str(split["evening"].pk), "adds": "on", "reason": "Event"},
+        {
+            "employee": str(planned.alice.pk),
+            "date": "2026-03-02",
+            "shift": str(split["evening"].pk),
+            "adds": "on",
+            "reason": "Event",
+        },
     )
     assert override.status_code == 302, override.content.decode()[:3000]
     assert ShiftOverride.objects.get(employee=planned.alice).adds
@@ -249,12 +293,22 @@ def test_the_admin_plans_several_shifts(planned: Any, split: Any, admin_client: 
     )
     assignment = admin_client.post(
         reverse("admin:attendance_scheduleassignment_add"),
-        {"employee": str(planned.alice.pk), "schedule": str(evenings.pk), "start_date": "2026-03-07", "additional": "on"},
+        {
+            "employee": str(planned.alice.pk),
+            "schedule": str(evenings.pk),
+            "start_date": "2026-03-07",
+            "additional": "on",
+        },
     )
     assert assignment.status_code == 302, assignment.content.decode()[:3000]
     clash = admin_client.post(
         reverse("admin:attendance_scheduleassignment_add"),
-        {"employee": str(planned.alice.pk), "schedule": str(schedule.pk), "start_date": "2026-03-02", "end_date": "2026-03-02"},
+        {
+            "employee": str(planned.alice.pk),
+            "schedule": str(schedule.pk),
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-02",
+        },
     )
     assert clash.status_code == 200 and "schedule_assignment_overlap" in clash.content.decode()
 

@@ -122,7 +122,9 @@ def test_with_swaps_turned_off_nobody_may_ask_or_arrange_one(world: Any, token_c
     page = client.get(reverse("attendance_swap_new"), follow=True)
     assert page.redirect_chain[-1][0] == reverse("attendance_mine")
     assert "Shift swaps are turned off in this company." in page.content.decode()
-    posted = client.post(reverse("attendance_swap_new"), {"counterpart": str(world.amir.pk), "date": MONDAY.isoformat()})
+    posted = client.post(
+        reverse("attendance_swap_new"), {"counterpart": str(world.amir.pk), "date": MONDAY.isoformat()}
+    )
     assert posted.status_code == 302 and not ShiftSwapRequest.objects.exists()
 
 
@@ -136,7 +138,9 @@ def test_the_swap_page_offers_the_colleagues_of_the_scope(world: Any, client: An
     assert "Amir" in page and "Dave" in page and "Carla" not in page
 
 
-def test_an_admin_sets_the_swap_scope_in_the_admin_and_the_api(world: Any, admin_client: Any, token_client: Any) -> None:
+def test_an_admin_sets_the_swap_scope_in_the_admin_and_the_api(
+    world: Any, admin_client: Any, token_client: Any
+) -> None:
     from etime.ops.company import company_settings
 
     api = token_client(world.admin)
@@ -147,7 +151,10 @@ def test_an_admin_sets_the_swap_scope_in_the_admin_and_the_api(world: Any, admin
     bad = api.patch("/api/v1/settings/", {"swap_scope": "everyone"}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "validation_error"
     assert "swap_scope" in bad.json()["error"]["details"]
-    assert token_client(world.alice.user).patch("/api/v1/settings/", {"swap_scope": "company"}, format="json").status_code == 403
+    assert (
+        token_client(world.alice.user).patch("/api/v1/settings/", {"swap_scope": "company"}, format="json").status_code
+        == 403
+    )
 
     url = reverse("admin:ops_companysettings_change", args=[1])
     form = admin_client.get(url)
@@ -155,12 +162,22 @@ def test_an_admin_sets_the_swap_scope_in_the_admin_and_the_api(world: Any, admin
     data = {
         name: value
         for name, value in {
-            "company_name": "etime", "address": "", "vat_id": "", "iban": "", "default_currency": "EUR",
-            "date_format": "YYYY-MM-DD", "week_start": "0", "default_time_zone": "UTC", "weekly_hours": "40",
-            "daily_hours": "8", "working_days": "[0, 1, 2, 3, 4]", "swap_scope": "location", "absent_after_hours": "0",
+            "company_name": "etime",
+            "address": "",
+            "vat_id": "",
+            "iban": "",
+            "default_currency": "EUR",
+            "date_format": "YYYY-MM-DD",
+            "week_start": "0",
+            "default_time_zone": "UTC",
+            "weekly_hours": "40",
+            "daily_hours": "8",
+            "working_days": "[0, 1, 2, 3, 4]",
+            "swap_scope": "location",
+            "absent_after_hours": "0",
             "punch_retention_months": "0",
         }.items()
-    }  # fmt: skip
+    }
     saved = admin_client.post(url, data)
     assert saved.status_code == 302, saved.content.decode()[:2000]
     assert company_settings().swap_scope == "location"

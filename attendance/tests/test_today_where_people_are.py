@@ -75,9 +75,12 @@ def test_the_inbox_shows_when_a_request_arrived_on_the_24_hour_clock_in_the_mana
 
     with time_machine.travel(datetime(2026, 12, 6, 23, 51, tzinfo=UTC), tick=False):
         regularisation_request(
-            employee=planned.alice, day=date(2026, 12, 4), reason="Forgot to clock out", actor=planned.alice.user,
+            employee=planned.alice,
+            day=date(2026, 12, 4),
+            reason="Forgot to clock out",
+            actor=planned.alice.user,
             items=[{"timestamp": datetime(2026, 12, 4, 16, 0, tzinfo=UTC), "direction": "out"}],
-        )  # fmt: skip
+        )
     english = login(planned.bob).get("/inbox/").content.decode()
     assert "12/07/2026 00:51" in english
     assert "p.m." not in english and "11:51" not in english
@@ -85,15 +88,20 @@ def test_the_inbox_shows_when_a_request_arrived_on_the_24_hour_clock_in_the_mana
     assert "07.12.2026 00:51" in german
 
 
-def test_team_today_on_a_public_holiday_or_leave_says_so_before_any_day_is_computed(planned: Any, provider: Any) -> None:
+def test_team_today_on_a_public_holiday_or_leave_says_so_before_any_day_is_computed(
+    planned: Any, provider: Any
+) -> None:
     from accounts.holidays import public_holidays
     from attendance import providers
     from attendance.providers import Absence
 
     provider(providers.register_holiday_provider, public_holidays)  # as leave registers it
-    provider(providers.register_absence_provider, lambda ids, start, end: {
-        (planned.amir.pk, date(2026, 12, 24)): Absence(kind="vacation", full_day=True),
-    })  # fmt: skip
+    provider(
+        providers.register_absence_provider,
+        lambda ids, start, end: {
+            (planned.amir.pk, date(2026, 12, 24)): Absence(kind="vacation", full_day=True),
+        },
+    )
     with time_machine.travel(datetime(2026, 12, 24, 9, 0, tzinfo=UTC), tick=False):
         page = login(planned.bob).get("/attendance/team/today/")
     assert states(page) == {"Alice": "not_in", "Amir": "on_leave"}

@@ -31,8 +31,46 @@ EN16931 = "urn:cen.eu:en16931:2017"
 XRECHNUNG = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 SEPA_COUNTRIES = frozenset(
-    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO", "CH", "GB", "MC", "SM", "VA", "AD", "GI"]
-)  # fmt: skip
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+        "IS",
+        "LI",
+        "NO",
+        "CH",
+        "GB",
+        "MC",
+        "SM",
+        "VA",
+        "AD",
+        "GI",
+    ]
+)
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
@@ -51,8 +89,16 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
-def _party(parent: etree._Element, tag: str, party: dict[str, Any], *, vat_id: str, legal_id: str = "",
-           contact: bool = False, email: str = "") -> None:  # fmt: skip
+def _party(
+    parent: etree._Element,
+    tag: str,
+    party: dict[str, Any],
+    *,
+    vat_id: str,
+    legal_id: str = "",
+    contact: bool = False,
+    email: str = "",
+) -> None:
     node = _el(parent, tag)
     _el(node, "ram:Name", party["name"])
     if legal_id:
@@ -115,10 +161,17 @@ def build_cii(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
         item = _el(transaction, "ram:IncludedSupplyChainTradeLineItem")
         _el(_el(item, "ram:AssociatedDocumentLineDocument"), "ram:LineID", str(n))
         _el(_el(item, "ram:SpecifiedTradeProduct"), "ram:Name", line.description or "-")
-        _el(_el(_el(item, "ram:SpecifiedLineTradeAgreement"), "ram:NetPriceProductTradePrice"), "ram:ChargeAmount",
-            _money(price))  # fmt: skip
-        _el(_el(item, "ram:SpecifiedLineTradeDelivery"), "ram:BilledQuantity", f"{quantity:.2f}",
-            unitCode="HUR" if line.unit == "h" else "C62")  # fmt: skip
+        _el(
+            _el(_el(item, "ram:SpecifiedLineTradeAgreement"), "ram:NetPriceProductTradePrice"),
+            "ram:ChargeAmount",
+            _money(price),
+        )
+        _el(
+            _el(item, "ram:SpecifiedLineTradeDelivery"),
+            "ram:BilledQuantity",
+            f"{quantity:.2f}",
+            unitCode="HUR" if line.unit == "h" else "C62",
+        )
         settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
         tax = _el(settlement, "ram:ApplicableTradeTax")
         _el(tax, "ram:TypeCode", "VAT")
@@ -126,16 +179,26 @@ def build_cii(invoice: Invoice, *, xrechnung: bool = False) -> bytes:
         _el(tax, "ram:CategoryCode", category)
         if category != VatCategory.OUTSIDE_SCOPE:  # O has no rate (BR-O-05)
             _el(tax, "ram:RateApplicablePercent", f"{line.vat_rate:.2f}")
-        _el(_el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation"), "ram:LineTotalAmount",
-            _money(sign * line.amount))  # fmt: skip
+        _el(
+            _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation"),
+            "ram:LineTotalAmount",
+            _money(sign * line.amount),
+        )
 
     agreement = _el(transaction, "ram:ApplicableHeaderTradeAgreement")
     buyer_reference = buyer.get("buyer_reference") or ""
     if buyer_reference:
         _el(agreement, "ram:BuyerReference", buyer_reference)
     seller_email = seller.get("contact_email") or seller.get("email") or ""
-    _party(agreement, "ram:SellerTradeParty", seller, vat_id=seller_vat, contact=True, email=seller_email,
-           legal_id=(seller.get("vat_id") or "").strip() if outside_scope else "")  # fmt: skip
+    _party(
+        agreement,
+        "ram:SellerTradeParty",
+        seller,
+        vat_id=seller_vat,
+        contact=True,
+        email=seller_email,
+        legal_id=(seller.get("vat_id") or "").strip() if outside_scope else "",
+    )
     _party(agreement, "ram:BuyerTradeParty", buyer, vat_id=buyer_vat, email=buyer.get("email") or "")
 
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")

@@ -25,15 +25,20 @@ def pdf_context(invoice: Invoice, *, qr_bill_svg: str = "") -> dict[str, Any]:
     logo = seller.get("logo_path") or ""
     lines = list(invoice.lines.select_related("project", "task"))
     return {
-        "invoice": invoice, "seller": seller, "buyer": buyer, "buyer_address": postal_address(buyer),
-        "lines": lines, "vat_groups": vat_summary(lines, buyer),
-        "is_draft": invoice.status == InvoiceStatus.DRAFT, "is_void": invoice.status == InvoiceStatus.VOID,
+        "invoice": invoice,
+        "seller": seller,
+        "buyer": buyer,
+        "buyer_address": postal_address(buyer),
+        "lines": lines,
+        "vat_groups": vat_summary(lines, buyer),
+        "is_draft": invoice.status == InvoiceStatus.DRAFT,
+        "is_void": invoice.status == InvoiceStatus.VOID,
         "is_credit_note": invoice.kind == InvoiceKind.CREDIT_NOTE,
         "logo_url": Path(logo).resolve().as_uri() if logo and Path(logo).is_file() else "",
         "qr_bill_svg": qr_bill_svg,
         "reference": payment_reference(invoice),
         "time_kind": LineKind.TIME,
-    }  # fmt: skip
+    }
 
 
 def _html(invoice: Invoice, **extra: Any) -> str:
@@ -121,9 +126,16 @@ class FacturXPdf(PlainPdf):
 
         seller = seller_of(invoice)
         pdf = generate_from_binary(
-            _write_pdf(_html(invoice), pdf_a=True), build_cii(invoice), flavor="factur-x", level="en16931",
+            _write_pdf(_html(invoice), pdf_a=True),
+            build_cii(invoice),
+            flavor="factur-x",
+            level="en16931",
             check_xsd=True,
-            pdf_metadata={"author": seller.get("name", ""), "title": f"Invoice {invoice.number}",
-                          "subject": f"Invoice {invoice.number}", "keywords": "Factur-X"},
-        )  # fmt: skip
+            pdf_metadata={
+                "author": seller.get("name", ""),
+                "title": f"Invoice {invoice.number}",
+                "subject": f"Invoice {invoice.number}",
+                "keywords": "Factur-X",
+            },
+        )
         return bytes(pdf)

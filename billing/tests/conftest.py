@@ -25,9 +25,17 @@ def rate(people: Any) -> Any:
     """rate(level, target, amount, effective_from=1 Jan 2026, currency=None) -> Rate."""
     from timesheets import services
 
-    def make(level: str, target: Any, amount: str, effective_from: date = date(2026, 1, 1), currency: str | None = None) -> Any:
-        return services.rate_create(level=level, target_id=target.pk, amount=Decimal(amount),
-                                    effective_from=effective_from, actor=people.admin, currency=currency)  # fmt: skip
+    def make(
+        level: str, target: Any, amount: str, effective_from: date = date(2026, 1, 1), currency: str | None = None
+    ) -> Any:
+        return services.rate_create(
+            level=level,
+            target_id=target.pk,
+            amount=Decimal(amount),
+            effective_from=effective_from,
+            actor=people.admin,
+            currency=currency,
+        )
 
     return make
 
@@ -37,14 +45,19 @@ def billed(people: Any, catalog: Catalog) -> Any:  # noqa: F811 - the imported f
     """billed(day, minutes, project=website, task=None, employee=alice, start="08:00") -> an approved entry."""
     from timesheets import services
 
-    def make(day: date, minutes: int, project: Any = None, task: Any = None, employee: Any = None,
-             start: str = "08:00") -> Any:  # fmt: skip
+    def make(
+        day: date, minutes: int, project: Any = None, task: Any = None, employee: Any = None, start: str = "08:00"
+    ) -> Any:
         person = employee or people.alice
         begin: datetime = at(day, start)
         created = services.time_entry_create(
-            employee=person, project=project or catalog.website, task=task, start=begin,
-            end=begin + timedelta(minutes=minutes), actor=person.user,
-        )  # fmt: skip
+            employee=person,
+            project=project or catalog.website,
+            task=task,
+            start=begin,
+            end=begin + timedelta(minutes=minutes),
+            actor=person.user,
+        )
         services.time_entries_approve(entries=[created], actor=people.admin)
         created.refresh_from_db()
         return created

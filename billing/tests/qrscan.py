@@ -49,8 +49,11 @@ def decode_zbar(image: Any) -> list[bytes]:
     image.save(buffer, "PNG")
     done = subprocess.run(  # noqa: S603 - a fixed tool, our own image on stdin
         [zbarimg(), "--nodbus", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", "-Sbinary", "-"],
-        input=buffer.getvalue(), capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+        input=buffer.getvalue(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     if done.returncode not in (0, 4):  # 4: nothing found
         raise RuntimeError(f"zbarimg failed ({done.returncode}): {done.stderr.decode(errors='replace')}")
     out = done.stdout
@@ -116,8 +119,12 @@ def measure(image: Any, dpi: int, result: Any) -> SymbolMeasure:
     def coverage(x: int, y: int) -> float:  # an edge pixel the symbol covers in part (anti-aliasing)
         return 1 - image.getpixel((x, y)) / 255
 
-    edges = {"left": coverage(left - 1, top + finder), "right": coverage(right + 1, top + finder),
-             "top": coverage(left + finder, top - 1), "bottom": coverage(left + finder, bottom + 1)}  # fmt: skip
+    edges = {
+        "left": coverage(left - 1, top + finder),
+        "right": coverage(right + 1, top + finder),
+        "top": coverage(left + finder, top - 1),
+        "bottom": coverage(left + finder, bottom + 1),
+    }
     width = right - left + 1 + edges["left"] + edges["right"]
     height = bottom - top + 1 + edges["top"] + edges["bottom"]
     side_mm = (width + height) / 2 / px
@@ -138,16 +145,23 @@ def measure(image: Any, dpi: int, result: Any) -> SymbolMeasure:
     outer, inner = mm(3.5) - 1, mm(3.0) + 1  # the white ring between the 6 mm and the 7 mm square
     ring_clear = all(
         _blank(image, cx + a, cy + b, cx + c, cy + d)
-        for a, b, c, d in [(-outer, -outer, outer, -inner), (-outer, inner, outer, outer),
-                           (-outer, -outer, -inner, outer), (inner, -outer, outer, outer)]
-    )  # fmt: skip
+        for a, b, c, d in [
+            (-outer, -outer, outer, -inner),
+            (-outer, inner, outer, outer),
+            (-outer, -outer, -inner, outer),
+            (inner, -outer, outer, outer),
+        ]
+    )
     return SymbolMeasure(
-        side_mm=side_mm, modules=modules, module_mm=side_mm / modules,
+        side_mm=side_mm,
+        modules=modules,
+        module_mm=side_mm / modules,
         quiet_left_mm=quiet(lambda n: (left - n - 1, top, left - n, bottom + 1)),
         quiet_right_mm=quiet(lambda n: (right + 1 + n, top, right + 2 + n, bottom + 1)),
         quiet_top_mm=quiet(lambda n: (left, top - n - 1, right + 1, top - n)),
         quiet_bottom_mm=quiet(lambda n: (left, bottom + 1 + n, right + 1, bottom + 2 + n)),
-        cross_black_mm=black / px, cross_white_ring_clear=ring_clear,
+        cross_black_mm=black / px,
+        cross_white_ring_clear=ring_clear,
         cross_bar_width_mm=_span(image, cx, cy - mm(1.5), True, dark=False) / px,
         cross_bar_length_mm=_span(image, cx, cy, False, dark=False) / px,
-    )  # fmt: skip
+    )

@@ -17,7 +17,6 @@ from timesheets.models import Project
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def april_2026() -> Any:
     with time_machine.travel(datetime(2026, 4, 2, 9, 0, tzinfo=UTC)):
@@ -46,7 +45,9 @@ def test_drafts_for_all_clients_then_issue_then_zip_of_pdfs(
     ids = [str(d.pk) for d in drafts]
     admin_client.post(changelist, {"action": "issue_selected", "_selected_action": ids})
     assert sorted(Invoice.objects.values_list("number", "status")) == [
-        ("INV-2026-0001", InvoiceStatus.ISSUED), ("INV-2026-0002", InvoiceStatus.ISSUED)]
+        ("INV-2026-0001", InvoiceStatus.ISSUED),
+        ("INV-2026-0002", InvoiceStatus.ISSUED),
+    ]
 
     response = admin_client.post(changelist, {"action": "download_pdfs", "_selected_action": ids})
     assert response["Content-Type"] == "application/zip"
@@ -59,8 +60,10 @@ def test_drafts_for_all_clients_then_issue_then_zip_of_pdfs(
 
 
 def test_adding_a_draft_with_nothing_to_bill_shows_the_reason_on_the_form(admin_client: Any, catalog: Any) -> None:
-    response = admin_client.post(reverse("admin:billing_invoice_add"), {
-        "client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"})  # fmt: skip
+    response = admin_client.post(
+        reverse("admin:billing_invoice_add"),
+        {"client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"},
+    )
     assert response.status_code == 200
     assert b"Nothing to invoice" in response.content
     assert not Invoice.objects.exists()
@@ -69,12 +72,15 @@ def test_adding_a_draft_with_nothing_to_bill_shows_the_reason_on_the_form(admin_
 def test_export_invoices_from_the_admin(admin_client: Any, people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    response = admin_client.post(reverse("admin:billing_invoice_add"), {
-        "client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"})  # fmt: skip
+    response = admin_client.post(
+        reverse("admin:billing_invoice_add"),
+        {"client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"},
+    )
     assert Invoice.objects.count() == 1, response.context["adminform"].form.errors if response.context else ""
-    response = admin_client.post(reverse("admin:billing_invoice_export"), {"format": "0", "resource": "0",
-                                                                         **{f"invoiceresource_{f}": "on" for f in (
-                                                                             "number", "client", "total")}})  # fmt: skip
+    response = admin_client.post(
+        reverse("admin:billing_invoice_export"),
+        {"format": "0", "resource": "0", **{f"invoiceresource_{f}": "on" for f in ("number", "client", "total")}},
+    )
     assert response.status_code == 200, response.content[:500]
     assert b"Acme AG" in response.content and b"108.10" in response.content
 

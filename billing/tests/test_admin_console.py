@@ -19,7 +19,6 @@ from billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def april_2026() -> Any:
     with time_machine.travel(datetime(2026, 4, 2, 9, 0, tzinfo=UTC)):
@@ -35,8 +34,9 @@ def test_drafts_for_last_month_regenerate_a_draft_of_the_same_period_instead_of_
 ) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    march = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    march = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     billed(date(2026, 3, 4), 30)  # approved after the draft was built
 
     response = admin_client.post(reverse("admin:billing_invoice_drafts_last_month"))
@@ -55,8 +55,9 @@ def test_drafts_for_last_month_skip_a_client_whose_open_draft_covers_part_of_the
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     billed(date(2026, 3, 20), 60)
-    services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 15),
-                                  actor=people.admin)  # fmt: skip
+    services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 15), actor=people.admin
+    )
 
     response = admin_client.post(reverse("admin:billing_invoice_drafts_last_month"))
 
@@ -64,46 +65,56 @@ def test_drafts_for_last_month_skip_a_client_whose_open_draft_covers_part_of_the
     assert any(m.startswith("Acme AG: skipped") and "03/01/2026–03/15/2026" in m for m in _messages(response))
 
 
-def test_a_draft_overlapping_an_open_draft_is_refused_with_its_code(people: Any, catalog: Any, rate: Any,
-                                                                    billed: Any) -> None:  # fmt: skip
+def test_a_draft_overlapping_an_open_draft_is_refused_with_its_code(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     from billing.errors import InvoiceDraftOverlaps
 
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    first = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    first = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     with pytest.raises(InvoiceDraftOverlaps) as refused:
-        services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 3), period_end=date(2026, 4, 1),
-                                      actor=people.admin)  # fmt: skip
+        services.invoice_create_draft(
+            client=catalog.acme, period_start=date(2026, 3, 3), period_end=date(2026, 4, 1), actor=people.admin
+        )
     assert refused.value.code == "invoice_draft_overlaps" and refused.value.details["draft"] == str(first.pk)
     # Once issued, the draft no longer blocks a draft of a later period.
     services.invoice_issue(invoice=first, actor=people.admin, render_pdf=False)
     billed(date(2026, 4, 1), 60)
-    services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 4, 1), period_end=date(2026, 4, 30),
-                                  actor=people.admin)  # fmt: skip
+    services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 4, 1), period_end=date(2026, 4, 30), actor=people.admin
+    )
 
 
 def test_drafts_are_named_by_client_and_period(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    month = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    month = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     assert str(month) == "Draft: Acme AG, March 2026" and str(catalog.acme.pk) not in str(month)
     services.invoice_delete_draft(invoice=month, actor=people.admin)
-    part = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                         period_end=date(2026, 3, 15), actor=people.admin)  # fmt: skip
+    part = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 15), actor=people.admin
+    )
     assert str(part) == "Draft: Acme AG, 03/01/2026–03/15/2026"  # English: the active language's format
 
 
-def test_the_regenerate_action_rebuilds_the_selected_drafts(admin_client: Any, people: Any, catalog: Any, rate: Any,
-                                                            billed: Any) -> None:  # fmt: skip
+def test_the_regenerate_action_rebuilds_the_selected_drafts(
+    admin_client: Any, people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     billed(date(2026, 3, 4), 60)
-    admin_client.post(reverse("admin:billing_invoice_changelist"),
-                      {"action": "regenerate_selected", "_selected_action": [str(draft.pk)]})  # fmt: skip
+    admin_client.post(
+        reverse("admin:billing_invoice_changelist"),
+        {"action": "regenerate_selected", "_selected_action": [str(draft.pk)]},
+    )
     draft.refresh_from_db()
     assert draft.subtotal == Decimal("200.00")
 
@@ -113,8 +124,9 @@ def test_a_draft_page_regenerates_and_issues_then_the_invoice_page_credits_and_t
 ) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     page = admin_client.get(reverse("admin:billing_invoice_change", args=[draft.pk]))
     text = page.content.decode()
     assert page.status_code == 200
@@ -140,8 +152,9 @@ def test_a_draft_page_regenerates_and_issues_then_the_invoice_page_credits_and_t
     assert xml.status_code == 200 and b"INV-2026-0001" in xml.content
 
     # Record payment opens the payment form filled in with the open amount.
-    payment_form = admin_client.get(reverse("admin:billing_payment_add"),
-                                    {"invoice": draft.pk, "amount": draft.open_amount, "date": "2026-04-02"})  # fmt: skip
+    payment_form = admin_client.get(
+        reverse("admin:billing_payment_add"), {"invoice": draft.pk, "amount": draft.open_amount, "date": "2026-04-02"}
+    )
     assert payment_form.status_code == 200
     assert payment_form.context["adminform"].form.initial["amount"] == str(draft.open_amount)
 
@@ -159,8 +172,9 @@ def test_an_invoice_operation_refuses_get_and_users_without_the_permission(
 
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
     url = reverse("admin:billing_invoice_operation", args=[draft.pk, "issue"])
     assert admin_client.get(url).status_code == 403
     assert admin_client.post(reverse("admin:billing_invoice_operation", args=[draft.pk, "explode"])).status_code == 404
@@ -180,8 +194,9 @@ def test_an_invoice_operation_refuses_get_and_users_without_the_permission(
     assert draft.status == InvoiceStatus.DRAFT
 
 
-def test_a_finance_viewer_neither_sees_nor_runs_the_monthly_drafts(people: Any, catalog: Any, rate: Any,
-                                                                   billed: Any) -> None:  # fmt: skip
+def test_a_finance_viewer_neither_sees_nor_runs_the_monthly_drafts(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     from django.contrib.auth.models import Group, Permission
     from django.test import Client
 
@@ -210,10 +225,12 @@ def test_the_pages_this_console_work_fixed_answer_200_with_debug_off(
     settings.DEBUG = False
     project_rate = rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                          period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
-    backup = BackupRecord.objects.create(name="b.tar", state=BackupRecord.State.OK, started_at=datetime(2026, 4, 1, tzinfo=UTC),
-                                         size=2048)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+    )
+    backup = BackupRecord.objects.create(
+        name="b.tar", state=BackupRecord.State.OK, started_at=datetime(2026, 4, 1, tzinfo=UTC), size=2048
+    )
     pages = [
         reverse("admin:index"),
         reverse("admin:timesheets_rate_change", args=[project_rate.pk]),

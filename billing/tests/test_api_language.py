@@ -15,12 +15,16 @@ pytestmark = pytest.mark.django_db
 DRAFT = {"period_start": "2026-03-01", "period_end": "2026-03-31"}
 
 
-
 @pytest.mark.parametrize(
     ("language", "message"),
-    [(None, "Nothing to invoice"), ("en", "Nothing to invoice"), ("de", "Nichts zu verrechnen"),
-     ("fr", "Rien à facturer"), ("it", "Nulla da fatturare")],
-)  # fmt: skip
+    [
+        (None, "Nothing to invoice"),
+        ("en", "Nothing to invoice"),
+        ("de", "Nichts zu verrechnen"),
+        ("fr", "Rien à facturer"),
+        ("it", "Nulla da fatturare"),
+    ],
+)
 def test_a_domain_errors_message_follows_accept_language_and_its_code_does_not(
     finance_api: Any, catalog: Any, language: str | None, message: str
 ) -> None:

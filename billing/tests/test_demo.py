@@ -26,8 +26,10 @@ def test_billing_demo_seeds_after_time_tracking_and_only_once() -> None:
 
     assert Vendor.objects.count() == 4 and Expense.objects.exists()
     issued = Invoice.objects.filter(status=InvoiceStatus.ISSUED).get()
-    assert issued.number.startswith("INV-") and issued.payment_status in (PaymentStatus.PARTIALLY_PAID,
-                                                                          PaymentStatus.OVERDUE)  # fmt: skip
+    assert issued.number.startswith("INV-") and issued.payment_status in (
+        PaymentStatus.PARTIALLY_PAID,
+        PaymentStatus.OVERDUE,
+    )
     assert issued.lines.filter(kind="time").exists()
     count = Invoice.objects.count()
     seed_billing(rng=rng, stdout=out)

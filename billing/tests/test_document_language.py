@@ -45,16 +45,68 @@ def _invoice(people: Any, catalog: Any, rate: Any, billed: Any, language: str) -
 @pytest.mark.parametrize(
     ("language", "expected"),
     [
-        ("de", ["Rechnung INV-2026-0001", "Zwischentotal", "1'234.50 CHF", "1'334.49 CHF", "Fällig", "01.05.2026",
-                "01.03.2026 – 31.03.2026", "2.50 h", "Seite 1 von", "Zahlteil"]),
-        ("fr", ["Facture INV-2026-0001", "Sous-total", "1 234,50 CHF", "1 334,49 CHF", "Échéance", "01/05/2026",
-                "01/03/2026 – 31/03/2026", "2,50 h", "Page 1 sur", "Section paiement"]),
-        ("it", ["Fattura INV-2026-0001", "Subtotale", "1.234,50 CHF", "1.334,49 CHF", "Scadenza", "01/05/2026",
-                "01/03/2026 – 31/03/2026", "2,50 h", "Pagina 1 di", "Sezione pagamento"]),
-        ("en", ["Invoice INV-2026-0001", "Subtotal", "CHF 1,234.50", "CHF 1,334.49", "Due", "05/01/2026",
-                "03/01/2026 – 03/31/2026", "2.50 h", "Page 1 of", "Payment part"]),
+        (
+            "de",
+            [
+                "Rechnung INV-2026-0001",
+                "Zwischentotal",
+                "1'234.50 CHF",
+                "1'334.49 CHF",
+                "Fällig",
+                "01.05.2026",
+                "01.03.2026 – 31.03.2026",
+                "2.50 h",
+                "Seite 1 von",
+                "Zahlteil",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Facture INV-2026-0001",
+                "Sous-total",
+                "1 234,50 CHF",
+                "1 334,49 CHF",
+                "Échéance",
+                "01/05/2026",
+                "01/03/2026 – 31/03/2026",
+                "2,50 h",
+                "Page 1 sur",
+                "Section paiement",
+            ],
+        ),
+        (
+            "it",
+            [
+                "Fattura INV-2026-0001",
+                "Subtotale",
+                "1.234,50 CHF",
+                "1.334,49 CHF",
+                "Scadenza",
+                "01/05/2026",
+                "01/03/2026 – 31/03/2026",
+                "2,50 h",
+                "Pagina 1 di",
+                "Sezione pagamento",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Invoice INV-2026-0001",
+                "Subtotal",
+                "CHF 1,234.50",
+                "CHF 1,334.49",
+                "Due",
+                "05/01/2026",
+                "03/01/2026 – 03/31/2026",
+                "2.50 h",
+                "Page 1 of",
+                "Payment part",
+            ],
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_invoice_pdf_is_in_the_clients_language_and_formats(
     language: str, expected: list[str], people: Any, catalog: Any, rate: Any, billed: Any
 ) -> None:
@@ -87,4 +139,6 @@ def test_text_stored_on_the_invoice_is_in_its_language_too(people: Any, catalog:
     with translation.override("en"):
         note = services.invoice_credit_note(invoice=invoice, actor=people.admin, render_pdf=False)
 
-    assert note.notes == "Gutschrift zur Rechnung INV-2026-0001 vom 01.04.2026."  # the invoice's German, not the clicker's English
+    assert (
+        note.notes == "Gutschrift zur Rechnung INV-2026-0001 vom 01.04.2026."
+    )  # the invoice's German, not the clicker's English

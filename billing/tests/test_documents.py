@@ -40,7 +40,9 @@ def _issued(people: Any, client: Any, project: Any, rate: Any, billed: Any, *, t
     rate("project", project, "120.00")
     billed(date(2026, 3, 3), 80, project=project)  # 1.33 h
     billed(date(2026, 3, 4), 150, project=project, task=task)
-    invoice = services.invoice_create_draft(client=client, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin)
+    invoice = services.invoice_create_draft(
+        client=client, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     return services.invoice_issue(invoice=invoice, actor=people.admin, issue_date=date(2026, 4, 1), render_pdf=False)
 
 
@@ -66,7 +68,9 @@ def test_the_pdf_holds_number_lines_and_totals(people: Any, catalog: Any, rate: 
     assert pdf.invoice_pdf_bytes(invoice=invoice)[0] == data  # stored, not re-rendered
 
 
-def test_the_qr_bill_payload_carries_iban_amount_and_reference(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_the_qr_bill_payload_carries_iban_amount_and_reference(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     invoice = _issued(people, catalog.acme, catalog.website, rate, billed)
 
     payload = qr.qr_bill(invoice).qr_data().split("\r\n")
@@ -82,7 +86,9 @@ def test_the_qr_bill_payload_carries_iban_amount_and_reference(people: Any, cata
     assert iso11649.is_valid(reference)
 
 
-def test_eur_invoices_embed_factur_x_that_validates_and_reads_back(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_eur_invoices_embed_factur_x_that_validates_and_reads_back(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     from facturx import get_xml_from_pdf, xml_check_xsd
 
     catalog.globex.billing_address = "Globex GmbH\nFriedrichstrasse 1\n10117 Berlin"
@@ -99,8 +105,10 @@ def test_eur_invoices_embed_factur_x_that_validates_and_reads_back(people: Any, 
     filename, embedded = get_xml_from_pdf(data, check_xsd=True)
     assert filename == "factur-x.xml"
     tree = etree.fromstring(embedded)
-    ns = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-          "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"}  # fmt: skip
+    ns = {
+        "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+        "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    }
     assert tree.findtext("rsm:ExchangedDocument/ram:ID", namespaces=ns) == "INV-2026-0001"
     summary = tree.find(".//ram:SpecifiedTradeSettlementHeaderMonetarySummation", ns)
     assert summary.findtext("ram:TaxBasisTotalAmount", namespaces=ns) == "459.60"
@@ -125,7 +133,9 @@ def test_credit_note_cii_is_type_381_with_positive_amounts(people: Any, catalog:
     assert b"INV-2026-0001" in xml  # the invoice it reverses
 
 
-def test_an_exempt_invoice_prints_its_0_percent_group_with_the_reason(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_an_exempt_invoice_prints_its_0_percent_group_with_the_reason(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     consulting = Project.objects.create(client=catalog.globex, name="Consulting")
     invoice = _issued(people, catalog.globex, consulting, rate, billed)
     text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
@@ -136,8 +146,9 @@ def test_an_exempt_invoice_prints_its_0_percent_group_with_the_reason(people: An
 def test_a_draft_previews_marked_draft_and_stores_nothing(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    invoice = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
-                                            actor=people.admin)  # fmt: skip
+    invoice = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     text = _text(pdf.invoice_pdf_bytes(invoice=invoice)[0])
     assert "DRAFT" in text
     invoice.refresh_from_db()
@@ -162,9 +173,11 @@ def test_company_settings_from_the_admin_are_the_seller_on_the_pdf(
     from etime.ops.company import company_settings_update
 
     company_settings_update(
-        actor=people.admin, company_name="Beispiel GmbH", address="Seestrasse 1\n8002 Zürich",
+        actor=people.admin,
+        company_name="Beispiel GmbH",
+        address="Seestrasse 1\n8002 Zürich",
         vat_id="CHE-999.888.777 MWST",
-    )  # fmt: skip
+    )
     catalog.acme.billing_address = "Acme AG\nHauptstrasse 5\n3000 Bern"
     catalog.acme.save()
     invoice = _issued(people, catalog.acme, catalog.website, rate, billed, task=catalog.design)

@@ -39,13 +39,15 @@ RAM = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformation
 def company(settings: Any) -> None:
     for name, value in COMPANY.items():
         setattr(settings, name, value)
-    SellerContact.objects.create(contact_name="Anna Muster", contact_phone="+41 44 123 45 67",
-                                 contact_email="anna@muster.example")  # fmt: skip
+    SellerContact.objects.create(
+        contact_name="Anna Muster", contact_phone="+41 44 123 45 67", contact_email="anna@muster.example"
+    )
 
 
 def _client(name: str, currency: str, vat_rate: str, country: str, address: str, **profile: Any) -> Client:
-    client = Client.objects.create(name=name, currency=currency, vat_rate=Decimal(vat_rate), country=country,
-                                   billing_address=address)  # fmt: skip
+    client = Client.objects.create(
+        name=name, currency=currency, vat_rate=Decimal(vat_rate), country=country, billing_address=address
+    )
     ClientBilling.objects.create(client=client, **profile)
     return client
 
@@ -58,11 +60,24 @@ def _draft(client: Client, people: Any, rate: Any, billed: Any, *, entries: int 
     return services.invoice_create_draft(client=client, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin)
 
 
-def _extra(invoice: Invoice, people: Any, description: str, price: str, vat_rate: str | None = None,
-           category: str = "", quantity: str = "1") -> None:  # fmt: skip
-    services.invoice_line_add(invoice=invoice, actor=people.admin, description=description, quantity=Decimal(quantity),
-                              unit_price=Decimal(price), vat_rate=None if vat_rate is None else Decimal(vat_rate),
-                              vat_category=category)  # fmt: skip
+def _extra(
+    invoice: Invoice,
+    people: Any,
+    description: str,
+    price: str,
+    vat_rate: str | None = None,
+    category: str = "",
+    quantity: str = "1",
+) -> None:
+    services.invoice_line_add(
+        invoice=invoice,
+        actor=people.admin,
+        description=description,
+        quantity=Decimal(quantity),
+        unit_price=Decimal(price),
+        vat_rate=None if vat_rate is None else Decimal(vat_rate),
+        vat_category=category,
+    )
 
 
 def _issue(invoice: Invoice, people: Any) -> Invoice:
@@ -124,8 +139,9 @@ def fifty_lines(people: Any, rate: Any, billed: Any, extra: dict[str, Any]) -> I
 
 def credit_note(people: Any, rate: Any, billed: Any, extra: dict[str, Any]) -> Invoice:
     original = discounts(people, rate, billed, extra)
-    return services.invoice_credit_note(invoice=original, actor=people.admin, issue_date=date(2026, 4, 15),
-                                        render_pdf=False)  # fmt: skip
+    return services.invoice_credit_note(
+        invoice=original, actor=people.admin, issue_date=date(2026, 4, 15), render_pdf=False
+    )
 
 
 FIXTURES: dict[str, Builder] = {
@@ -142,8 +158,11 @@ FIXTURES: dict[str, Builder] = {
     "fifty_lines": fifty_lines,
     "credit_note": credit_note,
 }
-XRECHNUNG = {"document_format": DocumentFormat.XRECHNUNG, "buyer_reference": "04011000-12345-03",
-             "email": "invoices@buyer.example"}  # fmt: skip
+XRECHNUNG = {
+    "document_format": DocumentFormat.XRECHNUNG,
+    "buyer_reference": "04011000-12345-03",
+    "email": "invoices@buyer.example",
+}
 
 
 def _report(fatal: list[Any], everything: list[Any], xsd: list[str]) -> str:
@@ -238,8 +257,17 @@ def test_xrechnung_fails_without_buyer_reference_or_seller_contact(people: Any, 
 
 
 def test_a_structured_address_is_what_the_cii_says(people: Any, rate: Any, billed: Any) -> None:
-    client = _client("Initech Ltd", "GBP", "0", "GB", "Initech Ltd\n1 Fleet Street\nLondon EC4Y 1AA",
-                     street="1 Fleet Street", postcode="EC4Y 1AA", city="London", vat_category=VatCategory.EXPORT)  # fmt: skip
+    client = _client(
+        "Initech Ltd",
+        "GBP",
+        "0",
+        "GB",
+        "Initech Ltd\n1 Fleet Street\nLondon EC4Y 1AA",
+        street="1 Fleet Street",
+        postcode="EC4Y 1AA",
+        city="London",
+        vat_category=VatCategory.EXPORT,
+    )
     xml = pdf.invoice_cii_xml(invoice=_issue(_draft(client, people, rate, billed), people))
 
     buyer = etree.fromstring(xml).find(f".//{RAM}BuyerTradeParty/{RAM}PostalTradeAddress")
@@ -269,6 +297,8 @@ def test_a_line_keeps_its_own_category(people: Any, rate: Any, billed: Any) -> N
     invoice = mixed_rates(people, rate, billed, {})
     zero = InvoiceLine.objects.get(invoice=invoice, description__startswith="Export goods")
     assert zero.vat_category == VatCategory.ZERO
-    categories = [el.findtext(f"{RAM}CategoryCode") for el in
-                  etree.fromstring(pdf.invoice_cii_xml(invoice=invoice)).iter(f"{RAM}ApplicableTradeTax")]  # fmt: skip
+    categories = [
+        el.findtext(f"{RAM}CategoryCode")
+        for el in etree.fromstring(pdf.invoice_cii_xml(invoice=invoice)).iter(f"{RAM}ApplicableTradeTax")
+    ]
     assert categories.count("Z") == 2 and categories.count("E") == 2  # a line and a group each

@@ -31,7 +31,9 @@ def draft(client: Any, period: tuple[date, date] = MARCH, actor: Any = None) -> 
 
 
 @pytest.mark.embedded
-def test_mid_month_rate_change_yields_two_lines_for_the_same_task(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_mid_month_rate_change_yields_two_lines_for_the_same_task(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     rate("task", catalog.design, "100.00")
     rate("task", catalog.design, "120.00", effective_from=date(2026, 3, 16))
     billed(date(2026, 3, 10), 120, task=catalog.design)
@@ -41,7 +43,9 @@ def test_mid_month_rate_change_yields_two_lines_for_the_same_task(people: Any, c
     invoice = draft(catalog.acme, actor=people.admin)
 
     lines = list(invoice.lines.filter(kind=LineKind.TIME))
-    assert [(line.task_id, line.quantity, line.unit_price, line.rate_effective_date, line.amount) for line in lines] == [
+    assert [
+        (line.task_id, line.quantity, line.unit_price, line.rate_effective_date, line.amount) for line in lines
+    ] == [
         (catalog.design.pk, Decimal("3.00"), Decimal("100.00"), date(2026, 1, 1), Decimal("300.00")),
         (catalog.design.pk, Decimal("1.50"), Decimal("120.00"), date(2026, 3, 16), Decimal("180.00")),
     ]
@@ -52,7 +56,9 @@ def test_mid_month_rate_change_yields_two_lines_for_the_same_task(people: Any, c
     assert invoice.total == Decimal("518.88")
 
 
-def test_hours_are_rounded_to_the_printed_precision_before_pricing(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_hours_are_rounded_to_the_printed_precision_before_pricing(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     rate("project", catalog.website, "97.50")
     billed(date(2026, 3, 3), 25)
     billed(date(2026, 3, 4), 25)  # 50 min = 0.8333 h: printed 0.83
@@ -71,8 +77,13 @@ def test_vat_is_taken_on_the_total_not_summed_per_line(people: Any, catalog: Any
     billed(date(2026, 3, 3), 60)
     invoice = draft(catalog.acme)
     for n in range(3):
-        services.invoice_line_add(invoice=invoice, actor=people.admin, description=f"Stamp {n}", quantity=Decimal(1),
-                                  unit_price=Decimal("0.10"))  # fmt: skip
+        services.invoice_line_add(
+            invoice=invoice,
+            actor=people.admin,
+            description=f"Stamp {n}",
+            quantity=Decimal(1),
+            unit_price=Decimal("0.10"),
+        )
     invoice.refresh_from_db()
 
     per_line = sum(services.vat_breakdown([(line.amount, line.vat_rate)])[0].vat for line in invoice.lines.all())
@@ -83,10 +94,14 @@ def test_vat_is_taken_on_the_total_not_summed_per_line(people: Any, catalog: Any
 
 
 def test_vat_once_per_rate_when_lines_carry_several_rates() -> None:
-    groups = services.vat_breakdown([
-        (Decimal("0.10"), Decimal("8.1")), (Decimal("0.10"), Decimal("8.1")), (Decimal("0.10"), Decimal("2.6")),
-        (Decimal("5.00"), Decimal("0")),
-    ])  # fmt: skip
+    groups = services.vat_breakdown(
+        [
+            (Decimal("0.10"), Decimal("8.1")),
+            (Decimal("0.10"), Decimal("8.1")),
+            (Decimal("0.10"), Decimal("2.6")),
+            (Decimal("5.00"), Decimal("0")),
+        ]
+    )
     assert [(g.rate, g.net, g.vat) for g in groups] == [
         (Decimal("0"), Decimal("5.00"), Decimal("0.00")),
         (Decimal("2.6"), Decimal("0.10"), Decimal("0.00")),
@@ -102,7 +117,11 @@ def test_exempt_client_has_no_vat(people: Any, catalog: Any, rate: Any, billed: 
     invoice = draft(catalog.globex)
 
     assert invoice.currency == "EUR" and invoice.vat_rate == 0
-    assert (invoice.subtotal, invoice.vat_amount, invoice.total) == (Decimal("225.00"), Decimal("0.00"), Decimal("225.00"))
+    assert (invoice.subtotal, invoice.vat_amount, invoice.total) == (
+        Decimal("225.00"),
+        Decimal("0.00"),
+        Decimal("225.00"),
+    )
 
 
 def test_time_at_a_rate_in_another_currency_is_refused(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
@@ -138,7 +157,9 @@ def test_only_approved_billable_uninvoiced_entries_in_the_period_are_drafted(
 
 
 @pytest.mark.embedded
-def test_issue_numbers_the_invoice_and_marks_entries_invoiced(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_issue_numbers_the_invoice_and_marks_entries_invoiced(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     rate("project", catalog.website, "100.00")
     first = billed(date(2026, 3, 3), 60)
     invoice = draft(catalog.acme)
@@ -160,8 +181,9 @@ def test_number_format_is_configurable(settings: Any, people: Any, catalog: Any,
     settings.ETIME_INVOICE_NUMBER_FORMAT = "R{year}/{seq:05}"
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    issued = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, issue_date=date(2026, 4, 2),
-                                    render_pdf=False)  # fmt: skip
+    issued = services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, issue_date=date(2026, 4, 2), render_pdf=False
+    )
     assert issued.number == "R2026/00001"
 
 
@@ -176,12 +198,13 @@ def test_an_issued_invoice_refuses_every_edit(people: Any, catalog: Any, rate: A
         lambda: services.invoice_update(invoice=invoice, actor=people.admin, notes="changed"),
         lambda: services.invoice_regenerate(invoice=invoice, actor=people.admin),
         lambda: services.invoice_delete_draft(invoice=invoice, actor=people.admin),
-        lambda: services.invoice_line_add(invoice=invoice, actor=people.admin, description="x", quantity=Decimal(1),
-                                          unit_price=Decimal(1)),
+        lambda: services.invoice_line_add(
+            invoice=invoice, actor=people.admin, description="x", quantity=Decimal(1), unit_price=Decimal(1)
+        ),
         lambda: services.invoice_line_update(line=line, actor=people.admin, description="y"),
         lambda: services.invoice_line_delete(line=line, actor=people.admin),
         lambda: services.invoice_issue(invoice=invoice, actor=people.admin, render_pdf=False),
-    ]  # fmt: skip
+    ]
     for attempt in attempts:
         with pytest.raises(InvoiceAlreadyIssued):
             attempt()
@@ -196,8 +219,9 @@ def test_a_draft_that_no_longer_matches_the_period_must_be_regenerated(
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     invoice = draft(catalog.acme)
-    services.invoice_line_add(invoice=invoice, actor=people.admin, description="Travel", quantity=Decimal(1),
-                              unit_price=Decimal("50"))  # fmt: skip
+    services.invoice_line_add(
+        invoice=invoice, actor=people.admin, description="Travel", quantity=Decimal(1), unit_price=Decimal("50")
+    )
     late = billed(date(2026, 3, 4), 30)
 
     with pytest.raises(InvoiceStale):
@@ -239,10 +263,13 @@ def test_discounts_lower_the_base_before_vat(people: Any, catalog: Any, rate: An
 def test_a_credit_note_reverses_an_invoice_in_its_own_series(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     rate("project", catalog.website, "100.00")
     e = billed(date(2026, 3, 3), 60)
-    invoice = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
-                                     issue_date=date(2026, 4, 1))  # fmt: skip
+    invoice = services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
 
-    note = services.invoice_credit_note(invoice=invoice, actor=people.admin, issue_date=date(2026, 4, 3), render_pdf=False)
+    note = services.invoice_credit_note(
+        invoice=invoice, actor=people.admin, issue_date=date(2026, 4, 3), render_pdf=False
+    )
 
     assert note.number == "CN-2026-0001" and note.credits == invoice
     assert (note.subtotal, note.vat_amount, note.total) == (Decimal("-100.00"), Decimal("-8.10"), Decimal("-108.10"))
@@ -250,8 +277,9 @@ def test_a_credit_note_reverses_an_invoice_in_its_own_series(people: Any, catalo
     assert invoice.payment_status == PaymentStatus.CREDITED and invoice.open_amount == 0
     e.refresh_from_db()
     assert e.status == EntryStatus.APPROVED  # billable again for the corrected invoice
-    corrected = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
-                                       issue_date=date(2026, 4, 3))  # fmt: skip
+    corrected = services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 3)
+    )
     assert corrected.number == "INV-2026-0002"
 
 
@@ -259,10 +287,12 @@ def test_void_keeps_the_number_and_refuses_paid_invoices(people: Any, catalog: A
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     billed(date(2026, 3, 10), 60, task=catalog.design)
-    first = services.invoice_issue(invoice=draft(catalog.acme, (date(2026, 3, 1), date(2026, 3, 7))),
-                                   actor=people.admin, render_pdf=False)  # fmt: skip
-    second = services.invoice_issue(invoice=draft(catalog.acme, (date(2026, 3, 8), date(2026, 3, 14))),
-                                    actor=people.admin, render_pdf=False)  # fmt: skip
+    first = services.invoice_issue(
+        invoice=draft(catalog.acme, (date(2026, 3, 1), date(2026, 3, 7))), actor=people.admin, render_pdf=False
+    )
+    second = services.invoice_issue(
+        invoice=draft(catalog.acme, (date(2026, 3, 8), date(2026, 3, 14))), actor=people.admin, render_pdf=False
+    )
     services.payment_record(invoice=second, actor=people.admin, amount=Decimal("10"), day=date(2026, 4, 1))
 
     voided = services.invoice_void(invoice=first, actor=people.admin)
@@ -288,7 +318,12 @@ def test_partial_payments_then_paid_and_overpayment_refused(people: Any, catalog
 
 
 def test_overdue_invoices_are_flagged_and_reminded_once(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    settings: Any,
+    mailoutbox: Any,
+    people: Any,
+    catalog: Any,
+    rate: Any,
+    billed: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from etime.ops.models import Notification, NotificationKind
@@ -296,8 +331,9 @@ def test_overdue_invoices_are_flagged_and_reminded_once(
     settings.ETIME_BILLING_REMINDER_EMAIL = "finance@example.com"
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    invoice = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
-                                     issue_date=date(2026, 4, 1))  # fmt: skip
+    invoice = services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.overdue_reminders_send(today=date(2026, 5, 1)) == 0  # due 1 May: not yet overdue
@@ -309,11 +345,20 @@ def test_overdue_invoices_are_flagged_and_reminded_once(
     assert mailoutbox[0].to == ["finance@example.com"]
     record = Notification.objects.get()  # the mailbox has no login: recorded without a user
     assert (record.kind, record.user, record.recipient, record.status) == (
-        NotificationKind.INVOICE_OVERDUE, None, "finance@example.com", Notification.Status.SENT)
+        NotificationKind.INVOICE_OVERDUE,
+        None,
+        "finance@example.com",
+        Notification.Status.SENT,
+    )
 
 
 def test_overdue_reminders_reach_the_finance_group_except_who_switched_them_off(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    settings: Any,
+    mailoutbox: Any,
+    people: Any,
+    catalog: Any,
+    rate: Any,
+    billed: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from django.contrib.auth.models import Group
@@ -329,8 +374,9 @@ def test_overdue_reminders_reach_the_finance_group_except_who_switched_them_off(
     preferences_set(user=people.dave.user, enabled=set(NotificationKind.values) - {NotificationKind.INVOICE_OVERDUE})
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    invoice = services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False,
-                                     issue_date=date(2026, 4, 1))  # fmt: skip
+    invoice = services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1
@@ -338,11 +384,19 @@ def test_overdue_reminders_reach_the_finance_group_except_who_switched_them_off(
     assert all(invoice.number in m.subject for m in mailoutbox)
     skipped = Notification.objects.get(user=people.dave.user)
     assert (skipped.kind, skipped.status, skipped.reason) == (
-        NotificationKind.INVOICE_OVERDUE, Notification.Status.SKIPPED, "switched off by the user")
+        NotificationKind.INVOICE_OVERDUE,
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )
 
 
 def test_a_contact_address_that_is_a_users_own_follows_that_users_preference(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    settings: Any,
+    mailoutbox: Any,
+    people: Any,
+    catalog: Any,
+    rate: Any,
+    billed: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from etime.ops.models import Notification
@@ -352,7 +406,9 @@ def test_a_contact_address_that_is_a_users_own_follows_that_users_preference(
     preferences_set(user=people.admin, enabled=set())
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
+    services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 0
@@ -361,7 +417,9 @@ def test_a_contact_address_that_is_a_users_own_follows_that_users_preference(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thirty_concurrent_issues_take_thirty_consecutive_numbers(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
+def test_thirty_concurrent_issues_take_thirty_consecutive_numbers(
+    people: Any, catalog: Any, rate: Any, billed: Any
+) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row locks under real concurrency need PostgreSQL")
     rate("project", catalog.website, "100.00")
@@ -397,7 +455,12 @@ def test_thirty_concurrent_issues_take_thirty_consecutive_numbers(people: Any, c
 
 
 def test_the_reminder_task_sends_through_celery(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    settings: Any,
+    mailoutbox: Any,
+    people: Any,
+    catalog: Any,
+    rate: Any,
+    billed: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     import time_machine
@@ -407,7 +470,9 @@ def test_the_reminder_task_sends_through_celery(
     settings.ETIME_COMPANY_EMAIL = "billing@example.com"
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
+    services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
     with time_machine.travel(date(2026, 6, 1)), django_capture_on_commit_callbacks(execute=True):
         assert tasks.send_overdue_reminders.delay().get() == 1
     assert mailoutbox[0].to == ["billing@example.com"] and "INV-2026-0001" in mailoutbox[0].subject
@@ -421,8 +486,9 @@ def test_time_lines_cannot_be_dropped_from_a_draft_but_extra_lines_can(
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
     invoice = draft(catalog.acme)
-    extra = services.invoice_line_add(invoice=invoice, actor=people.admin, description="Setup fee", quantity=Decimal(1),
-                                      unit_price=Decimal("40"))  # fmt: skip
+    extra = services.invoice_line_add(
+        invoice=invoice, actor=people.admin, description="Setup fee", quantity=Decimal(1), unit_price=Decimal("40")
+    )
     with pytest.raises(ValidationFailed):
         services.invoice_line_delete(line=invoice.lines.get(kind=LineKind.TIME), actor=people.admin)
     services.invoice_line_delete(line=extra, actor=people.admin)
@@ -431,7 +497,12 @@ def test_time_lines_cannot_be_dropped_from_a_draft_but_extra_lines_can(
 
 
 def test_the_overdue_reminder_reads_in_each_recipients_language_and_formats(
-    settings: Any, mailoutbox: Any, people: Any, catalog: Any, rate: Any, billed: Any,
+    settings: Any,
+    mailoutbox: Any,
+    people: Any,
+    catalog: Any,
+    rate: Any,
+    billed: Any,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from django.contrib.auth.models import Group
@@ -447,7 +518,9 @@ def test_the_overdue_reminder_reads_in_each_recipients_language_and_formats(
         member.save(update_fields=["language"])
     rate("project", catalog.website, "1000.00")
     billed(date(2026, 3, 3), 60)  # 1'000.00 + 8.1 % VAT = 1'081.00 CHF
-    services.invoice_issue(invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1))
+    services.invoice_issue(
+        invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         assert services.overdue_reminders_send(today=date(2026, 5, 2)) == 1

@@ -24,8 +24,10 @@ from timesheets.models import Project
 
 pytestmark = pytest.mark.django_db
 
-NS = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
-      "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"}  # fmt: skip
+NS = {
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -45,8 +47,11 @@ def april_2026() -> Any:
 
 
 def _issue_via_api(api: Any, client: Any) -> dict[str, Any]:
-    draft = api.post("/api/v1/invoices/", {"client": str(client.pk), "period_start": "2026-03-01",
-                                           "period_end": "2026-03-31"}, format="json")  # fmt: skip
+    draft = api.post(
+        "/api/v1/invoices/",
+        {"client": str(client.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"},
+        format="json",
+    )
     assert draft.status_code == 201, draft.content
     response = api.post(f"/api/v1/invoices/{draft.json()['id']}/issue/", {"issue_date": "2026-04-01"}, format="json")
     assert response.status_code == 200, response.content
@@ -99,8 +104,9 @@ def test_after_a_payment_pdf_and_cii_are_the_bytes_stored_at_issue(
     at_issue = (_get(finance_api, body["id"], "pdf"), _get(finance_api, body["id"], "cii"))
     assert _summary(at_issue[1])["DuePayableAmount"] == body["total"] == "270.25"
 
-    paid = finance_api.post("/api/v1/payments/", {"invoice": body["id"], "amount": "100.00", "date": "2026-04-10"},
-                            format="json")  # fmt: skip
+    paid = finance_api.post(
+        "/api/v1/payments/", {"invoice": body["id"], "amount": "100.00", "date": "2026-04-10"}, format="json"
+    )
     assert paid.status_code == 201, paid.content
 
     after = (_get(finance_api, body["id"], "pdf"), _get(finance_api, body["id"], "cii"))
@@ -150,8 +156,9 @@ def test_eur_pdf_embeds_exactly_the_stored_cii(people: Any, catalog: Any, rate: 
     consulting = Project.objects.create(client=catalog.globex, name="Consulting")
     rate("project", consulting, "120.00")
     billed(date(2026, 3, 3), 90, project=consulting)
-    draft = services.invoice_create_draft(client=catalog.globex, period_start=MARCH[0], period_end=MARCH[1],
-                                          actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.globex, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     invoice = services.invoice_issue(invoice=draft, actor=people.admin, issue_date=date(2026, 4, 1))
     services.payment_record(invoice=invoice, actor=people.admin, amount=Decimal("50.00"), day=date(2026, 4, 5))
 
@@ -164,8 +171,9 @@ def test_eur_pdf_embeds_exactly_the_stored_cii(people: Any, catalog: Any, rate: 
 def test_an_invoice_issued_without_documents_stores_them_on_first_download_once(
     people: Any, finance_api: Any, catalog: Any, month: None
 ) -> None:
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
-                                          actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     invoice = services.invoice_issue(invoice=draft, actor=people.admin, issue_date=date(2026, 4, 1), render_pdf=False)
     assert not Invoice.objects.get(pk=invoice.pk).cii
     services.payment_record(invoice=invoice, actor=people.admin, amount=Decimal("20.00"), day=date(2026, 4, 5))
@@ -191,8 +199,11 @@ def test_a_stored_document_that_no_longer_matches_its_hash_is_refused(
 
 
 def test_drafts_are_previewed_fresh_and_never_stored(finance_api: Any, catalog: Any, month: None) -> None:
-    draft = finance_api.post("/api/v1/invoices/", {"client": str(catalog.acme.pk), "period_start": "2026-03-01",
-                                                   "period_end": "2026-03-31"}, format="json").json()  # fmt: skip
+    draft = finance_api.post(
+        "/api/v1/invoices/",
+        {"client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"},
+        format="json",
+    ).json()
     cii = finance_api.get(f"/api/v1/invoices/{draft['id']}/cii/")
     assert cii.status_code == 200 and b"<ram:ID>DRAFT</ram:ID>" in cii.content
     assert "Repr-Digest" not in cii

@@ -42,30 +42,79 @@ class Case:
 
 
 CASES = {
-    "scor": Case(IBAN, "Muster Consulting AG", ("Bahnhofstrasse 10", "8001 Zürich"), "Acme AG\nHauptstrasse 5\n3000 Bern",
-                 ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"),
-                 ("Acme AG", "Hauptstrasse 5", "3000", "Bern"), "SCOR"),
-    "qrr": Case(QR_IBAN, "Muster Consulting AG", ("Bahnhofstrasse 10", "8001 Zürich"),
-                "Müller & Söhne AG\nBächliwis 55\n8184 Bachenbülach",
-                ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"),
-                ("Acme AG", "Bächliwis 55", "8184", "Bachenbülach"), "QRR"),
-    "no_debtor": Case(QR_IBAN, "Muster Consulting AG", ("Bahnhofstrasse 10", "8001 Zürich"), "",
-                      ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"), None, "QRR"),
-    "long": Case(IBAN, LONG_NAME, ("Rue de la Gare de Marchandises du Lötschberg-Simplon 112", "2501 Biel/Bienne"),
-                 "Acme AG\nAvenue de la Société Générale de Surveillance 1000\n1204 Genève",
-                 (LONG_NAME, "Rue de la Gare de Marchandises du Lötschberg-Simplon 112", "2501", "Biel/Bienne"),
-                 (LONG_CLIENT, "Avenue de la Société Générale de Surveillance 1000", "1204", "Genève"), "SCOR",
-                 client_name=LONG_CLIENT),
-}  # fmt: skip
+    "scor": Case(
+        IBAN,
+        "Muster Consulting AG",
+        ("Bahnhofstrasse 10", "8001 Zürich"),
+        "Acme AG\nHauptstrasse 5\n3000 Bern",
+        ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"),
+        ("Acme AG", "Hauptstrasse 5", "3000", "Bern"),
+        "SCOR",
+    ),
+    "qrr": Case(
+        QR_IBAN,
+        "Muster Consulting AG",
+        ("Bahnhofstrasse 10", "8001 Zürich"),
+        "Müller & Söhne AG\nBächliwis 55\n8184 Bachenbülach",
+        ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"),
+        ("Acme AG", "Bächliwis 55", "8184", "Bachenbülach"),
+        "QRR",
+    ),
+    "no_debtor": Case(
+        QR_IBAN,
+        "Muster Consulting AG",
+        ("Bahnhofstrasse 10", "8001 Zürich"),
+        "",
+        ("Muster Consulting AG", "Bahnhofstrasse 10", "8001", "Zürich"),
+        None,
+        "QRR",
+    ),
+    "long": Case(
+        IBAN,
+        LONG_NAME,
+        ("Rue de la Gare de Marchandises du Lötschberg-Simplon 112", "2501 Biel/Bienne"),
+        "Acme AG\nAvenue de la Société Générale de Surveillance 1000\n1204 Genève",
+        (LONG_NAME, "Rue de la Gare de Marchandises du Lötschberg-Simplon 112", "2501", "Biel/Bienne"),
+        (LONG_CLIENT, "Avenue de la Société Générale de Surveillance 1000", "1204", "Genève"),
+        "SCOR",
+        client_name=LONG_CLIENT,
+    ),
+}
 
 # The Swiss Implementation Guidelines' field order (version 0200, no alternative schemes).
-FIELDS = ["QRType", "Version", "Coding", "IBAN",
-          "Cdtr.AdrTp", "Cdtr.Name", "Cdtr.StrtNmOrAdrLine1", "Cdtr.BldgNbOrAdrLine2", "Cdtr.PstCd", "Cdtr.TwnNm", "Cdtr.Ctry",
-          "UltmtCdtr.AdrTp", "UltmtCdtr.Name", "UltmtCdtr.StrtNmOrAdrLine1", "UltmtCdtr.BldgNbOrAdrLine2",
-          "UltmtCdtr.PstCd", "UltmtCdtr.TwnNm", "UltmtCdtr.Ctry", "Amt", "Ccy",
-          "UltmtDbtr.AdrTp", "UltmtDbtr.Name", "UltmtDbtr.StrtNmOrAdrLine1", "UltmtDbtr.BldgNbOrAdrLine2",
-          "UltmtDbtr.PstCd", "UltmtDbtr.TwnNm", "UltmtDbtr.Ctry", "RmtInf.Tp", "RmtInf.Ref", "RmtInf.Ustrd",
-          "RmtInf.Trailer"]  # fmt: skip
+FIELDS = [
+    "QRType",
+    "Version",
+    "Coding",
+    "IBAN",
+    "Cdtr.AdrTp",
+    "Cdtr.Name",
+    "Cdtr.StrtNmOrAdrLine1",
+    "Cdtr.BldgNbOrAdrLine2",
+    "Cdtr.PstCd",
+    "Cdtr.TwnNm",
+    "Cdtr.Ctry",
+    "UltmtCdtr.AdrTp",
+    "UltmtCdtr.Name",
+    "UltmtCdtr.StrtNmOrAdrLine1",
+    "UltmtCdtr.BldgNbOrAdrLine2",
+    "UltmtCdtr.PstCd",
+    "UltmtCdtr.TwnNm",
+    "UltmtCdtr.Ctry",
+    "Amt",
+    "Ccy",
+    "UltmtDbtr.AdrTp",
+    "UltmtDbtr.Name",
+    "UltmtDbtr.StrtNmOrAdrLine1",
+    "UltmtDbtr.BldgNbOrAdrLine2",
+    "UltmtDbtr.PstCd",
+    "UltmtDbtr.TwnNm",
+    "UltmtDbtr.Ctry",
+    "RmtInf.Tp",
+    "RmtInf.Ref",
+    "RmtInf.Ustrd",
+    "RmtInf.Trailer",
+]
 
 
 def _issue(case: Case, settings: Any, people: Any, catalog: Any, rate: Any, billed: Any) -> Invoice:
@@ -79,8 +128,9 @@ def _issue(case: Case, settings: Any, people: Any, catalog: Any, rate: Any, bill
     rate("project", catalog.website, "120.00")
     billed(date(2026, 3, 3), 80)
     billed(date(2026, 3, 4), 150)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
-                                          actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     return services.invoice_issue(invoice=draft, actor=people.admin, issue_date=date(2026, 4, 1))
 
 
@@ -89,10 +139,27 @@ def _expected(invoice: Invoice, case: Case) -> dict[str, str]:
     reference = qr.payment_reference(invoice)
     assert reference is not None
     debtor = ["S", *case.debtor[:2], "", *case.debtor[2:], "CH"] if case.debtor else [""] * 7
-    values = ["SPC", "0200", "1", invoice.seller["iban"].replace(" ", ""),
-              "S", case.creditor[0], case.creditor[1], "", case.creditor[2], case.creditor[3], "CH",
-              *[""] * 7, f"{invoice.total:.2f}", invoice.currency, *debtor,
-              reference.type, reference.value, f"Invoice {invoice.number}", "EPD"]  # fmt: skip
+    values = [
+        "SPC",
+        "0200",
+        "1",
+        invoice.seller["iban"].replace(" ", ""),
+        "S",
+        case.creditor[0],
+        case.creditor[1],
+        "",
+        case.creditor[2],
+        case.creditor[3],
+        "CH",
+        *[""] * 7,
+        f"{invoice.total:.2f}",
+        invoice.currency,
+        *debtor,
+        reference.type,
+        reference.value,
+        f"Invoice {invoice.number}",
+        "EPD",
+    ]
     return dict(zip(FIELDS, values, strict=True))
 
 
@@ -124,11 +191,14 @@ def test_zbar_and_zxing_read_every_bill_at_150_300_600_dpi_field_by_field(
 
         m = qrscan.measure(image, dpi, zxing[0])
         pixel = 25.4 / dpi
-        record_property("figure", f"qrbill {name} {dpi} dpi: symbol {m.side_mm:.2f} mm, version "
-                        f"{(m.modules - 17) // 4}, module {m.module_mm:.3f} mm, quiet zone l/r/t/b "
-                        f"{m.quiet_left_mm:.2f}/{m.quiet_right_mm:.2f}/{m.quiet_top_mm:.2f}/{m.quiet_bottom_mm:.2f} mm, "
-                        f"cross black {m.cross_black_mm:.2f} mm, bars {m.cross_bar_width_mm:.2f} x "
-                        f"{m.cross_bar_length_mm:.2f} mm")  # fmt: skip
+        record_property(
+            "figure",
+            f"qrbill {name} {dpi} dpi: symbol {m.side_mm:.2f} mm, version "
+            f"{(m.modules - 17) // 4}, module {m.module_mm:.3f} mm, quiet zone l/r/t/b "
+            f"{m.quiet_left_mm:.2f}/{m.quiet_right_mm:.2f}/{m.quiet_top_mm:.2f}/{m.quiet_bottom_mm:.2f} mm, "
+            f"cross black {m.cross_black_mm:.2f} mm, bars {m.cross_bar_width_mm:.2f} x "
+            f"{m.cross_bar_length_mm:.2f} mm",
+        )
         tolerance = 1.5 * pixel + 0.05
         assert abs(m.side_mm - qr.SYMBOL_MM) <= tolerance, m
         assert m.modules not in {17 + 4 * v for v in qr.CENTRE_ALIGNMENT_VERSIONS}, m
@@ -178,13 +248,22 @@ def test_the_body_quotes_the_reference_the_payment_part_carries(
 def test_a_draft_has_no_reference_yet(people: Any, catalog: Any, rate: Any, billed: Any) -> None:
     rate("project", catalog.website, "100.00")
     billed(date(2026, 3, 3), 60)
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
-                                          actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     assert qr.payment_reference(draft) is None
 
 
-@pytest.mark.parametrize(("iban", "qr_iban"), [(QR_IBAN, True), ("LI21 3000 0000 0000 0000 0", True), (IBAN, False),
-                                               ("DE89 3704 0044 0532 0130 00", False), ("CH", False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("iban", "qr_iban"),
+    [
+        (QR_IBAN, True),
+        ("LI21 3000 0000 0000 0000 0", True),
+        (IBAN, False),
+        ("DE89 3704 0044 0532 0130 00", False),
+        ("CH", False),
+    ],
+)
 def test_qr_ibans_are_told_by_their_institution_id(iban: str, qr_iban: bool) -> None:
     assert qr.is_qr_iban(iban) is qr_iban
 

@@ -37,13 +37,17 @@ def invoices(people: Any, catalog: Any, rate: Any, billed: Any) -> Iterator[dict
         rate("project", catalog.support, "80.00")
         billed(date(2026, 3, 10), 120)  # 2 h × 100
         billed(date(2026, 3, 11), 90, project=catalog.support)  # 1.5 h × 80
-        march = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 3, 1),
-                                              period_end=date(2026, 3, 31), actor=people.admin)  # fmt: skip
-        march = services.invoice_issue(invoice=march, actor=people.admin, issue_date=date(2026, 3, 31), render_pdf=False)
+        march = services.invoice_create_draft(
+            client=catalog.acme, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=people.admin
+        )
+        march = services.invoice_issue(
+            invoice=march, actor=people.admin, issue_date=date(2026, 3, 31), render_pdf=False
+        )
         services.payment_record(invoice=march, actor=people.admin, amount=Decimal("100.00"), day=date(2026, 3, 31))
         billed(date(2026, 4, 1), 60)
-        april = services.invoice_create_draft(client=catalog.acme, period_start=date(2026, 4, 1),
-                                              period_end=date(2026, 4, 30), actor=people.admin)  # fmt: skip
+        april = services.invoice_create_draft(
+            client=catalog.acme, period_start=date(2026, 4, 1), period_end=date(2026, 4, 30), actor=people.admin
+        )
         march.refresh_from_db()
         yield {"march": march, "april_draft": april}
 
@@ -61,7 +65,11 @@ def test_the_invoice_register_lists_the_documents_issued_in_the_period_with_paid
     row = dict(zip(rows[0], rows[1], strict=True))
     march = invoices["march"]
     assert (row["number"], row["kind"], row["status"], row["client"], row["issue_date"]) == (
-        march.number, "invoice", "issued", "Acme AG", "2026-03-31"
+        march.number,
+        "invoice",
+        "issued",
+        "Acme AG",
+        "2026-03-31",
     )
     assert row["currency"] == "CHF"
     assert Decimal(row["net"]) == Decimal("320.00")  # 200 + 120

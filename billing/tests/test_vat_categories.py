@@ -32,30 +32,66 @@ def _text(data: bytes) -> str:
 def test_a_line_at_0_percent_takes_the_category_given_and_the_summary_lists_it(
     finance_api: Any, catalog: Any, month: None
 ) -> None:
-    body = finance_api.post("/api/v1/invoices/", {"client": str(catalog.acme.pk), "period_start": "2026-03-01",
-                                                  "period_end": "2026-03-31"}, format="json").json()  # fmt: skip
-    line = finance_api.post("/api/v1/invoice-lines/", {"invoice": body["id"], "description": "Export parts",
-                                                       "quantity": "1", "unit_price": "40.00", "vat_rate": "0",
-                                                       "vat_category": "Z"}, format="json")  # fmt: skip
+    body = finance_api.post(
+        "/api/v1/invoices/",
+        {"client": str(catalog.acme.pk), "period_start": "2026-03-01", "period_end": "2026-03-31"},
+        format="json",
+    ).json()
+    line = finance_api.post(
+        "/api/v1/invoice-lines/",
+        {
+            "invoice": body["id"],
+            "description": "Export parts",
+            "quantity": "1",
+            "unit_price": "40.00",
+            "vat_rate": "0",
+            "vat_category": "Z",
+        },
+        format="json",
+    )
     assert line.status_code == 201, line.content
     assert line.json()["vat_category"] == "Z"
 
-    bad = finance_api.post("/api/v1/invoice-lines/", {"invoice": body["id"], "description": "x", "quantity": "1",
-                                                      "unit_price": "1.00", "vat_category": "XX"}, format="json")  # fmt: skip
+    bad = finance_api.post(
+        "/api/v1/invoice-lines/",
+        {"invoice": body["id"], "description": "x", "quantity": "1", "unit_price": "1.00", "vat_category": "XX"},
+        format="json",
+    )
     assert "vat_category" in error_of(bad, 400, "validation_error")["details"]
 
-    contradiction = finance_api.post("/api/v1/invoice-lines/", {"invoice": body["id"], "description": "x", "quantity": "1",
-                                                                "unit_price": "1.00", "vat_rate": "8.1", "vat_category": "AE"},
-                                     format="json")  # fmt: skip
+    contradiction = finance_api.post(
+        "/api/v1/invoice-lines/",
+        {
+            "invoice": body["id"],
+            "description": "x",
+            "quantity": "1",
+            "unit_price": "1.00",
+            "vat_rate": "8.1",
+            "vat_category": "AE",
+        },
+        format="json",
+    )
     assert "vat_category" in error_of(contradiction, 400, "validation_error")["details"]
 
     groups = finance_api.get(f"/api/v1/invoices/{body['id']}/").json()["vat_breakdown"]
     assert groups == [
-        {"category": "S", "rate": "8.10", "net": "150.00", "vat": "12.15", "exemption_reason": "",
-         "exemption_reason_code": ""},
-        {"category": "Z", "rate": "0.00", "net": "40.00", "vat": "0.00", "exemption_reason": "",
-         "exemption_reason_code": ""},
-    ]  # fmt: skip
+        {
+            "category": "S",
+            "rate": "8.10",
+            "net": "150.00",
+            "vat": "12.15",
+            "exemption_reason": "",
+            "exemption_reason_code": "",
+        },
+        {
+            "category": "Z",
+            "rate": "0.00",
+            "net": "40.00",
+            "vat": "0.00",
+            "exemption_reason": "",
+            "exemption_reason_code": "",
+        },
+    ]
     assert sum(Decimal(g["net"]) for g in groups) == Decimal(
         finance_api.get(f"/api/v1/invoices/{body['id']}/").json()["subtotal"]
     )
@@ -68,8 +104,9 @@ def test_the_pdf_lists_the_reverse_charge_group_with_its_reason(
     project = catalog.globex.projects.create(name="Consulting")
     rate("project", project, "120.00", currency="EUR")
     billed(date(2026, 3, 3), 60, project=project)
-    invoice = services.invoice_create_draft(client=catalog.globex, period_start=MARCH[0], period_end=MARCH[1],
-                                            actor=people.admin)  # fmt: skip
+    invoice = services.invoice_create_draft(
+        client=catalog.globex, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     invoice = services.invoice_issue(invoice=invoice, actor=people.admin, issue_date=date(2026, 4, 1), render_pdf=False)
 
     text = " ".join(_text(pdf.invoice_pdf_bytes(invoice=invoice)[0]).split())
@@ -82,12 +119,14 @@ def test_the_client_setting_picks_the_renderer_and_issue_freezes_it(
     people: Any, catalog: Any, month: None, settings: Any
 ) -> None:
     settings.ETIME_COMPANY_IBAN = ""
-    draft = services.invoice_create_draft(client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1],
-                                          actor=people.admin)  # fmt: skip
+    draft = services.invoice_create_draft(
+        client=catalog.acme, period_start=MARCH[0], period_end=MARCH[1], actor=people.admin
+    )
     assert documents.format_of(draft) == DocumentFormat.PDF  # CHF without a company IBAN: the plain PDF
 
-    profile = ClientBilling.objects.create(client=catalog.acme, document_format=DocumentFormat.XRECHNUNG,
-                                           buyer_reference="991-12345-67")  # fmt: skip
+    profile = ClientBilling.objects.create(
+        client=catalog.acme, document_format=DocumentFormat.XRECHNUNG, buyer_reference="991-12345-67"
+    )
     draft.client.refresh_from_db()
     draft = type(draft).objects.get(pk=draft.pk)
     assert documents.format_of(draft) == DocumentFormat.XRECHNUNG

@@ -105,15 +105,21 @@ def classify(exc: BaseException, phase: str, last_reply: int | None) -> tuple[st
     if isinstance(exc, ZKNetworkError):
         msg = str(exc)
         if "timed out" in msg:
-            return (UNREACHABLE, "no answer from the device", False) if connecting else (
-                TIMEOUT, "the device stopped answering", False)
+            return (
+                (UNREACHABLE, "no answer from the device", False)
+                if connecting
+                else (TIMEOUT, "the device stopped answering", False)
+            )
         if ("TCP packet invalid" in msg or "unpack requires" in msg) and not connecting:
             # pyzk wraps its own struct.error on a short/garbled reply as a network error
             return PROTOCOL, "truncated or out-of-step reply", False
         return UNREACHABLE, "network error", False
     if isinstance(exc, TimeoutError):  # socket.timeout escapes pyzk raw from its chunk readers
-        return (UNREACHABLE, "no answer from the device", False) if connecting else (
-            TIMEOUT, "the device stopped answering mid-transfer", False)
+        return (
+            (UNREACHABLE, "no answer from the device", False)
+            if connecting
+            else (TIMEOUT, "the device stopped answering mid-transfer", False)
+        )
     if isinstance(exc, OSError):
         return UNREACHABLE, "connection lost", False
     return PROTOCOL, "undecodable reply from the device", False
@@ -269,7 +275,11 @@ class Session:
     def _new_zk(self, timeout: float) -> ZK:
         cfg = self.cfg
         z = ZK(
-            cfg["host"], port=cfg["port"], timeout=timeout, password=cfg["comm_key"], force_udp=cfg["udp"],
+            cfg["host"],
+            port=cfg["port"],
+            timeout=timeout,
+            password=cfg["comm_key"],
+            force_udp=cfg["udp"],
             ommit_ping=True,  # pyzk shells out to `ping` otherwise; slim images have none (F3)
             encoding=cfg["encoding"],
         )
@@ -357,9 +367,16 @@ class Session:
         mac = optional(c.get_mac)
         c.read_sizes()
         return {
-            "serial": serial, "firmware": firmware, "platform": platform, "device_name": device_name, "mac": mac,
-            "user_count": c.users, "record_count": c.records, "user_capacity": c.users_cap,
-            "record_capacity": c.rec_cap, "fingerprint_count": c.fingers,
+            "serial": serial,
+            "firmware": firmware,
+            "platform": platform,
+            "device_name": device_name,
+            "mac": mac,
+            "user_count": c.users,
+            "record_count": c.records,
+            "user_capacity": c.users_cap,
+            "record_capacity": c.rec_cap,
+            "fingerprint_count": c.fingers,
         }
 
     def op_sizes(self) -> tuple[int, int]:
@@ -380,14 +397,22 @@ class Session:
 
     @staticmethod
     def _user_tuple(u: Any) -> UserTuple:
-        return (int(u.uid), str(u.user_id), str(u.name), int(u.privilege), str(u.password), str(u.group_id),
-                int(u.card))
+        return (
+            int(u.uid),
+            str(u.user_id),
+            str(u.name),
+            int(u.privilege),
+            str(u.password),
+            str(u.group_id),
+            int(u.card),
+        )
 
     def op_get_users(self) -> list[UserTuple]:
         return [self._user_tuple(u) for u in self._users()]
 
-    def op_set_user(self, user_id: str, name: str, uid: int | None, privilege: int, password: str, group_id: str,
-                    card: int) -> UserTuple:
+    def op_set_user(
+        self, user_id: str, name: str, uid: int | None, privilege: int, password: str, group_id: str, card: int
+    ) -> UserTuple:
         c = self.conn
         users = self._users()
         if c.user_packet_size == 28:
@@ -402,8 +427,9 @@ class Session:
             uid = existing.uid if existing else max((u.uid for u in users), default=0) + 1
         if not 1 <= uid <= 0xFFFF:
             raise InvalidArgument("uid must be 1..65535")
-        c.set_user(uid=uid, name=name, privilege=privilege, password=password, group_id=group_id,
-                   user_id=user_id, card=card)
+        c.set_user(
+            uid=uid, name=name, privilege=privilege, password=password, group_id=group_id, user_id=user_id, card=card
+        )
         if existing and existing.uid != uid:
             c.delete_user(uid=existing.uid)  # one user id, one slot
         stored = next((u for u in self._users() if u.uid == uid), None)
@@ -541,8 +567,12 @@ class Session:
         try:
             for event in capture:
                 if event is not None:
-                    self.chan.send(("event", (str(event.user_id), event.timestamp, int(event.status),
-                                              int(event.punch), _int(event.uid))))
+                    self.chan.send(
+                        (
+                            "event",
+                            (str(event.user_id), event.timestamp, int(event.status), int(event.punch), _int(event.uid)),
+                        )
+                    )
                 if not stop and self.chan.poll():
                     stop = self.chan.recv()[0] == "stop"
                 if stop or time.monotonic() >= deadline:
@@ -595,8 +625,12 @@ class Session:
 # Realtime attendance event payloads by length (docs/ZK_PROTOCOL.md §5.4): user id (u16, u32 or 24
 # ASCII bytes), verify type, punch state, 6-byte time, then padding. 52 = 52 or more.
 _LIVE_LAYOUTS = {
-    10: struct.Struct("<HBB6s"), 12: struct.Struct("<IBB6s"), 14: struct.Struct("<HBB6s4x"),
-    32: struct.Struct("<24sBB6s"), 36: struct.Struct("<24sBB6s4x"), 37: struct.Struct("<24sBB6s5x"),
+    10: struct.Struct("<HBB6s"),
+    12: struct.Struct("<IBB6s"),
+    14: struct.Struct("<HBB6s4x"),
+    32: struct.Struct("<24sBB6s"),
+    36: struct.Struct("<24sBB6s4x"),
+    37: struct.Struct("<24sBB6s5x"),
     52: struct.Struct("<24sBB6s20x"),
 }
 

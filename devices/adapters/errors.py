@@ -59,5 +59,12 @@ class DeviceCountMismatch(DeviceError):
 
 ERRORS_BY_CODE: dict[str, type[DeviceError]] = {
     cls.code: cls
-    for cls in (DeviceError, DeviceUnreachable, DeviceAuthFailed, DeviceTimeout, DeviceProtocolError, DeviceCountMismatch)
+    for cls in (
+        DeviceError,
+        DeviceUnreachable,
+        DeviceAuthFailed,
+        DeviceTimeout,
+        DeviceProtocolError,
+        DeviceCountMismatch,
+    )
 }

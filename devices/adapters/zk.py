@@ -118,8 +118,13 @@ class ZKAdapter(DeviceAdapter):
             self._call(
                 "connect",
                 self.call_limit,
-                host=self.host, port=self.port, udp=self.transport == "udp", comm_key=self.comm_key,
-                timeout=self.timeout, encoding=self.encoding, eof_guard=self.eof_guard,
+                host=self.host,
+                port=self.port,
+                udp=self.transport == "udp",
+                comm_key=self.comm_key,
+                timeout=self.timeout,
+                encoding=self.encoding,
+                eof_guard=self.eof_guard,
                 user_record_size=self.user_record_size,
             )
         except BaseException:
@@ -175,8 +180,13 @@ class ZKAdapter(DeviceAdapter):
         row = self._call(
             "set_user",
             self._limit_for(2 * self._users_hint),
-            user_id=user.user_id, name=user.name, uid=user.uid, privilege=user.privilege,
-            password=user.password, group_id=user.group_id, card=user.card,
+            user_id=user.user_id,
+            name=user.name,
+            uid=user.uid,
+            privilege=user.privilege,
+            password=user.password,
+            group_id=user.group_id,
+            card=user.card,
         )
         return _user(row)
 
@@ -208,8 +218,13 @@ class ZKAdapter(DeviceAdapter):
         """Best effort: enable the device from a fresh, short session."""
         timeout = min(self.timeout, 3.0)
         helper = ZKAdapter(
-            self.host, self.port, transport=self.transport, comm_key=self.comm_key, timeout=timeout,
-            call_limit=min(self.call_limit, 2 * timeout + 2), encoding=self.encoding,
+            self.host,
+            self.port,
+            transport=self.transport,
+            comm_key=self.comm_key,
+            timeout=timeout,
+            call_limit=min(self.call_limit, 2 * timeout + 2),
+            encoding=self.encoding,
         )
         try:
             helper.connect()
@@ -348,5 +363,6 @@ class ZKAdapter(DeviceAdapter):
 
 def _user(row: tuple[int, str, str, int, str, str, int]) -> DeviceUser:
     uid, user_id, name, privilege, password, group_id, card = row
-    return DeviceUser(user_id=user_id, name=name, uid=uid, privilege=privilege, password=password,
-                      group_id=group_id, card=card)
+    return DeviceUser(
+        user_id=user_id, name=name, uid=uid, privilege=privilege, password=password, group_id=group_id, card=card
+    )

@@ -70,8 +70,15 @@ def adms_device(serial: str) -> Device | None:
 
 def adms_contact(device: Device, **extra: Any) -> None:
     """The device called: it is online (and an offline alert, if any, is over)."""
-    fields: dict[str, Any] = {"last_contact_at": timezone.now(), "status": DeviceStatus.ONLINE, "alerted_at": None,
-                              "failing_since": None, "last_error_code": "", "last_error": "", **extra}  # fmt: skip
+    fields: dict[str, Any] = {
+        "last_contact_at": timezone.now(),
+        "status": DeviceStatus.ONLINE,
+        "alerted_at": None,
+        "failing_since": None,
+        "last_error_code": "",
+        "last_error": "",
+        **extra,
+    }
     Device.objects.filter(pk=device.pk).update(**fields)
 
 
@@ -102,22 +109,29 @@ def adms_options(device: Device, *, pushver: str = "") -> str:
     if push_major_version(pushver or device.push_version) >= 3:
         if not device.push_registry_code:
             return "OK\n"
-        return "\n".join(["registry=ok", f"RegistryCode={device.push_registry_code}", *_push3_config(device, tz)]) + "\n"
+        return (
+            "\n".join(["registry=ok", f"RegistryCode={device.push_registry_code}", *_push3_config(device, tz)]) + "\n"
+        )
     stamp = device.watermark_record or "None"
-    return "\n".join([
-        f"GET OPTION FROM: {device.serial_number}",
-        f"ATTLOGStamp={stamp}",
-        "OPERLOGStamp=9999",
-        "ATTPHOTOStamp=None",
-        "ErrorDelay=30",
-        "Delay=10",
-        "TransTimes=00:00;14:05",
-        "TransInterval=1",
-        "TransFlag=TransData AttLog" + ("\tAttPhoto" if device.push_photos else ""),
-        f"TimeZone={tz}",
-        "Realtime=1",
-        "Encrypt=None",
-    ]) + "\n"  # fmt: skip
+    return (
+        "\n".join(
+            [
+                f"GET OPTION FROM: {device.serial_number}",
+                f"ATTLOGStamp={stamp}",
+                "OPERLOGStamp=9999",
+                "ATTPHOTOStamp=None",
+                "ErrorDelay=30",
+                "Delay=10",
+                "TransTimes=00:00;14:05",
+                "TransInterval=1",
+                "TransFlag=TransData AttLog" + ("\tAttPhoto" if device.push_photos else ""),
+                f"TimeZone={tz}",
+                "Realtime=1",
+                "Encrypt=None",
+            ]
+        )
+        + "\n"
+    )
 
 
 PUSH3_SERVER_VERSION = "3.1.2"
@@ -277,8 +291,11 @@ def parse_attlog(body: str) -> tuple[list[AttlogLine], list[str]]:
         if not pin or len(pin) > MAX_PIN or not pin.isprintable():
             bad.append(line[:200])
             continue
-        parsed.append(AttlogLine(pin, when, _int(fields[2] if len(fields) > 2 else None),
-                                 _int(fields[3] if len(fields) > 3 else None)))  # fmt: skip
+        parsed.append(
+            AttlogLine(
+                pin, when, _int(fields[2] if len(fields) > 2 else None), _int(fields[3] if len(fields) > 3 else None)
+            )
+        )
     return parsed, bad
 
 
@@ -323,18 +340,31 @@ def adms_upload_rtlog(*, device: Device, body: str) -> SyncRun:
 def _store_lines(*, device: Device, lines: list[AttlogLine], bad: list[str], stamp: str, note: str = "") -> SyncRun:
     zone = ZoneInfo(device.time_zone)
     inputs = [
-        PunchInput(device_user_id=ln.pin, timestamp=to_utc(ln.timestamp, zone),
-                   direction=DIRECTIONS.get(ln.status, PunchDirection.UNKNOWN) if ln.status is not None else PunchDirection.UNKNOWN,
-                   raw_state=ln.status, verify_mode=ln.verify)  # fmt: skip
+        PunchInput(
+            device_user_id=ln.pin,
+            timestamp=to_utc(ln.timestamp, zone),
+            direction=DIRECTIONS.get(ln.status, PunchDirection.UNKNOWN)
+            if ln.status is not None
+            else PunchDirection.UNKNOWN,
+            raw_state=ln.status,
+            verify_mode=ln.verify,
+        )
         for ln in lines
     ]
     started = timezone.now()
     try:
         result = punches_ingest(device_id=device.pk, records=inputs, source=PunchSource.ADMS)
     except Exception as exc:
-        SyncRun.objects.create(device=device, trigger=SyncTrigger.ADMS, status=SyncStatus.FAILED, started_at=started,
-                               finished_at=timezone.now(), fetched=len(lines) + len(bad), error_code="internal_error",
-                               error=f"{type(exc).__name__}: {exc}"[:4000])  # fmt: skip
+        SyncRun.objects.create(
+            device=device,
+            trigger=SyncTrigger.ADMS,
+            status=SyncStatus.FAILED,
+            started_at=started,
+            finished_at=timezone.now(),
+            fetched=len(lines) + len(bad),
+            error_code="internal_error",
+            error=f"{type(exc).__name__}: {exc}"[:4000],
+        )
         raise
     now = timezone.now()
     extra: dict[str, Any] = {"last_success_at": now, "last_sync_at": now}
@@ -343,16 +373,27 @@ def _store_lines(*, device: Device, lines: list[AttlogLine], bad: list[str], sta
     if accepted is not None:
         extra["watermark_record"] = accepted
     elif stamp:
-        log.warning("ADMS stamp %r from %s not taken (kept %r)", stamp[:64], device.serial_number, device.watermark_record)
-        notes = "; ".join(filter(None, [notes, f"Stamp {stamp[:64]!r} not taken (kept {device.watermark_record or 'None'!r})"]))
+        log.warning(
+            "ADMS stamp %r from %s not taken (kept %r)", stamp[:64], device.serial_number, device.watermark_record
+        )
+        notes = "; ".join(
+            filter(None, [notes, f"Stamp {stamp[:64]!r} not taken (kept {device.watermark_record or 'None'!r})"])
+        )
     adms_contact(device, **extra)
     if result.created and device.push_photos:
         _link_photos(device)
     return SyncRun.objects.create(
-        device=device, trigger=SyncTrigger.ADMS, status=SyncStatus.SUCCEEDED, started_at=started, finished_at=now,
-        fetched=len(lines) + len(bad), created=result.created, duplicates=result.duplicates, unmapped=result.unmapped,
+        device=device,
+        trigger=SyncTrigger.ADMS,
+        status=SyncStatus.SUCCEEDED,
+        started_at=started,
+        finished_at=now,
+        fetched=len(lines) + len(bad),
+        created=result.created,
+        duplicates=result.duplicates,
+        unmapped=result.unmapped,
         notes=notes,
-    )  # fmt: skip
+    )
 
 
 def adms_acknowledge(*, device: Device, body: str) -> int:
@@ -435,8 +476,11 @@ def _link_photos(device: Device) -> None:
     """Photos that arrived before their punch (a clock may send the photo first)."""
     waiting = list(PunchPhoto.objects.filter(device=device, punch__isnull=True)[:500])
     for photo in waiting:
-        punch_id = (Punch.objects.filter(device_id=device.pk, device_user_id=photo.device_user_id, timestamp=photo.taken_at)
-                    .values_list("pk", flat=True).first())  # fmt: skip
+        punch_id = (
+            Punch.objects.filter(device_id=device.pk, device_user_id=photo.device_user_id, timestamp=photo.taken_at)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if punch_id is not None:
             PunchPhoto.objects.filter(pk=photo.pk, punch__isnull=True).update(punch_id=punch_id)
 
@@ -492,17 +536,25 @@ def adms_knock(*, serial: str, address: str) -> PushKnock | None:
         ip = None
     now = timezone.now()
     with transaction.atomic():
-        if PushKnock.objects.filter(serial_number=serial).update(last_seen_at=now, last_address=ip, calls=F("calls") + 1):
+        if PushKnock.objects.filter(serial_number=serial).update(
+            last_seen_at=now, last_address=ip, calls=F("calls") + 1
+        ):
             return None
-        if PushKnock.objects.filter(first_seen_at__gte=now - timedelta(hours=1)).count() >= conf.adms_new_knocks_per_hour():
+        if (
+            PushKnock.objects.filter(first_seen_at__gte=now - timedelta(hours=1)).count()
+            >= conf.adms_new_knocks_per_hour()
+        ):
             log.warning("ADMS unknown serial %r from %s not recorded: too many new serials this hour", serial, ip)
             return None
         knock, created = PushKnock.objects.get_or_create(
-            serial_number=serial, defaults={"first_seen_at": now, "last_seen_at": now, "last_address": ip, "reported_at": now}
+            serial_number=serial,
+            defaults={"first_seen_at": now, "last_seen_at": now, "last_address": ip, "reported_at": now},
         )
         if not created:
             return None
-        audit.record(actor=None, action="device.unknown_serial", obj=knock, after={"serial_number": serial, "address": ip})
+        audit.record(
+            actor=None, action="device.unknown_serial", obj=knock, after={"serial_number": serial, "address": ip}
+        )
         from devices.tasks import send_knock_alert
 
         enqueue_on_commit(send_knock_alert, knock.pk)
@@ -515,7 +567,9 @@ def adms_next_commands(*, device: Device) -> list[AdmsCommand]:
     A command that carries a secret (a keypad password, card number, template, comm key)
     waits while the clock may push from anywhere: whoever knows the serial would get it."""
     with transaction.atomic():
-        queued = AdmsCommand.objects.select_for_update(skip_locked=True).filter(device=device, status=AdmsCommandStatus.QUEUED)
+        queued = AdmsCommand.objects.select_for_update(skip_locked=True).filter(
+            device=device, status=AdmsCommandStatus.QUEUED
+        )
         if device.push_from_anywhere:
             queued = queued.filter(carries_secret=False)
         commands = list(queued.order_by("id")[:COMMANDS_PER_REQUEST])
@@ -573,8 +627,11 @@ def parse_command_replies(body: str, *, query: dict[str, str] | None = None) -> 
                 current.name = value.strip()
             current.lines.append(line)
     if not replies and query and _command_id(query.get("ID")) is not None:
-        replies.append(CommandReply(int(query["ID"]), _return_code(query.get("Return")), query.get("CMD"),
-                                    [(body or "").strip()[:2000]]))  # fmt: skip
+        replies.append(
+            CommandReply(
+                int(query["ID"]), _return_code(query.get("Return")), query.get("CMD"), [(body or "").strip()[:2000]]
+            )
+        )
     return replies
 
 
@@ -589,8 +646,13 @@ def adms_command_results(*, device: Device, body: str, query: dict[str, str] | N
         for reply in parse_command_replies(body, query=query):
             code = reply.code
             status = AdmsCommandStatus.DONE if code is not None and code >= 0 else AdmsCommandStatus.FAILED
-            done += AdmsCommand.objects.filter(pk=reply.command_id, device=device, status=AdmsCommandStatus.SENT).update(
-                status=status, return_code=code, result="\n".join(reply.lines).replace("\x00", "")[:10000], completed_at=now
+            done += AdmsCommand.objects.filter(
+                pk=reply.command_id, device=device, status=AdmsCommandStatus.SENT
+            ).update(
+                status=status,
+                return_code=code,
+                result="\n".join(reply.lines).replace("\x00", "")[:10000],
+                completed_at=now,
             )
     return done
 
@@ -599,12 +661,20 @@ def adms_command_queue(*, device: Device, command: str, actor: Any) -> AdmsComma
     """Queue a command for a push device (sent on its next heartbeat). Audited."""
     command = (command or "").strip()
     if device.protocol != Protocol.ADMS:
-        raise ValidationFailed(gettext("Only push (ADMS) devices take queued commands."), details={"device": [gettext("Not an ADMS device.")]})
+        raise ValidationFailed(
+            gettext("Only push (ADMS) devices take queued commands."),
+            details={"device": [gettext("Not an ADMS device.")]},
+        )
     if not command or "\n" in command or "\r" in command or len(command) > 500:
-        raise ValidationFailed(gettext("A command is one line of 1 to 500 characters."), details={"command": [gettext("One line, 1-500 characters.")]})
+        raise ValidationFailed(
+            gettext("A command is one line of 1 to 500 characters."),
+            details={"command": [gettext("One line, 1-500 characters.")]},
+        )
     with transaction.atomic():
         queued = AdmsCommand.objects.create(
             device=device, command=command, created_by=actor if getattr(actor, "is_authenticated", False) else None
         )
-        audit.record(actor=actor, action="device.command_queued", obj=device, after={"id": queued.pk, "command": command})
+        audit.record(
+            actor=actor, action="device.command_queued", obj=device, after={"id": queued.pk, "command": command}
+        )
     return queued

@@ -60,12 +60,21 @@ def client_device_register(
     raw = PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         device = ClientDevice.objects.create(
-            kind=ClientKind.APP, owner=owner, name=(name or "").strip()[:100] or gettext("Installed app"),
-            key_hash=hash_credential(raw), prefix=raw[:12], user_agent=(user_agent or "")[:200],
-            created_by=actor, last_contact_at=timezone.now(),
-        )  # fmt: skip
-        audit.record(actor=actor, action="client_device.registered", obj=device,
-                     after=audit.snapshot(device, ["kind", "name", "owner", "prefix"]))  # fmt: skip
+            kind=ClientKind.APP,
+            owner=owner,
+            name=(name or "").strip()[:100] or gettext("Installed app"),
+            key_hash=hash_credential(raw),
+            prefix=raw[:12],
+            user_agent=(user_agent or "")[:200],
+            created_by=actor,
+            last_contact_at=timezone.now(),
+        )
+        audit.record(
+            actor=actor,
+            action="client_device.registered",
+            obj=device,
+            after=audit.snapshot(device, ["kind", "name", "owner", "prefix"]),
+        )
     return device, raw
 
 
@@ -91,9 +100,11 @@ def _refuse(error: DomainError, *, device: ClientDevice | None, address: str | N
     with transaction.atomic():
         audit.record(
             actor=device.owner.user if device is not None and device.owner is not None else None,
-            action="client_device.refused", obj=device, object_type=None if device else "devices.clientdevice",
+            action="client_device.refused",
+            obj=device,
+            object_type=None if device else "devices.clientdevice",
             after={"code": error.code, "address": address, **facts},
-        )  # fmt: skip
+        )
     return error
 
 
@@ -158,7 +169,9 @@ def offline_submit(
         handler = registry.offline_action(action)
         if handler is None:
             raise OfflineActionUnknown(
-                details={"action": [gettext("One of %(choices)s.") % {"choices": ", ".join(registry.offline_actions())}]}
+                details={
+                    "action": [gettext("One of %(choices)s.") % {"choices": ", ".join(registry.offline_actions())}]
+                }
             )
         if device.kind != ClientKind.APP or device.owner is None:
             # A kiosk sends for the person who identified at it: its own action, ``kiosk_punch``.
@@ -178,9 +191,14 @@ def offline_submit(
             try:
                 with transaction.atomic():
                     result = handler(
-                        employee=device.owner, actor=owner_user, data=data, recorded_at=recorded_at,
-                        device_now=device_now, last_contact_at=locked.last_contact_at, device_label=locked.name,
-                    )  # fmt: skip
+                        employee=device.owner,
+                        actor=owner_user,
+                        data=data,
+                        recorded_at=recorded_at,
+                        device_now=device_now,
+                        last_contact_at=locked.last_contact_at,
+                        device_label=locked.name,
+                    )
                     ClientSubmission.objects.create(
                         device=locked, key=key, action=action, recorded_at=recorded_at, result=result
                     )
@@ -189,11 +207,19 @@ def offline_submit(
         if refused is not None:
             # Kept: the outer transaction holds nothing else (the action's savepoint is gone).
             audit.record(
-                actor=owner_user, action="client_device.refused", obj=locked,
-                after={"code": refused.code, "address": address, "key": str(key), "action": action,
-                       "recorded_at": recorded_at.isoformat(), "device_now": device_now.isoformat(),
-                       "details": refused.details},
-            )  # fmt: skip
+                actor=owner_user,
+                action="client_device.refused",
+                obj=locked,
+                after={
+                    "code": refused.code,
+                    "address": address,
+                    "key": str(key),
+                    "action": action,
+                    "recorded_at": recorded_at.isoformat(),
+                    "device_now": device_now.isoformat(),
+                    "details": refused.details,
+                },
+            )
     if refused is not None:
         raise refused
     return False, result

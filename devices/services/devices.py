@@ -18,10 +18,27 @@ from etime.core.errors import ValidationFailed
 
 # What admins edit (API, admin). Everything else on Device is written by the sync pipeline.
 DEVICE_FIELDS = (
-    "name", "vendor", "model", "protocol", "host", "port", "transport", "time_zone", "location",
-    "poll_interval_seconds", "timeout_seconds", "enabled", "correct_clock", "clock_drift_threshold_seconds",
-    "clear_log_after_sync", "purchase_date", "warranty_end", "serial_number", "push_networks", "push_photos",
-)  # fmt: skip
+    "name",
+    "vendor",
+    "model",
+    "protocol",
+    "host",
+    "port",
+    "transport",
+    "time_zone",
+    "location",
+    "poll_interval_seconds",
+    "timeout_seconds",
+    "enabled",
+    "correct_clock",
+    "clock_drift_threshold_seconds",
+    "clear_log_after_sync",
+    "purchase_date",
+    "warranty_end",
+    "serial_number",
+    "push_networks",
+    "push_photos",
+)
 # A change to any of these may mean another clock (or another log) at the other end.
 _CONNECTION_FIELDS = ("protocol", "host", "port", "transport")
 
@@ -61,7 +78,9 @@ def _save(device: Device) -> None:
         with transaction.atomic():
             device.save()
     except IntegrityError as exc:
-        raise ValidationFailed(gettext("The change conflicts with another device."), details={"non_field_errors": [str(exc)]}) from None
+        raise ValidationFailed(
+            gettext("The change conflicts with another device."), details={"non_field_errors": [str(exc)]}
+        ) from None
 
 
 def device_create(*, actor: Any, comm_key: int | None = None, **fields: Any) -> Device:
@@ -105,9 +124,11 @@ def device_update(*, device: Device, actor: Any, comm_key: Any = _UNSET, **chang
                 key_changed = True
             else:
                 device.comm_key_encrypted = old_token
-        retry_now = key_changed or any(
-            before.get(name) != audit.snapshot(device, fields=[name]).get(name) for name in _CONNECTION_FIELDS
-        ) or (device.enabled and not before["enabled"])
+        retry_now = (
+            key_changed
+            or any(before.get(name) != audit.snapshot(device, fields=[name]).get(name) for name in _CONNECTION_FIELDS)
+            or (device.enabled and not before["enabled"])
+        )
         if retry_now and device.enabled:
             device.next_sync_at = timezone.now()
             device.consecutive_failures = 0
@@ -117,9 +138,12 @@ def device_update(*, device: Device, actor: Any, comm_key: Any = _UNSET, **chang
         after = _settings_snapshot(device)
         if after != before or key_changed:
             audit.record(
-                actor=actor, action="device.updated", obj=device, before=before,
+                actor=actor,
+                action="device.updated",
+                obj=device,
+                before=before,
                 after={**after, "comm_key_changed": key_changed},
-            )  # fmt: skip
+            )
     return device
 
 
@@ -145,6 +169,8 @@ def comm_keys_reencrypt() -> tuple[int, list[Device]]:
         except crypto.CommKeyUnreadable:
             unreadable.append(device)
             continue
-        Device.objects.filter(pk=device.pk, comm_key_encrypted=device.comm_key_encrypted).update(comm_key_encrypted=token)
+        Device.objects.filter(pk=device.pk, comm_key_encrypted=device.comm_key_encrypted).update(
+            comm_key_encrypted=token
+        )
         done += 1
     return done, unreadable

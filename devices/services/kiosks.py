@@ -86,12 +86,19 @@ def kiosk_create(*, name: str, location: Location, actor: Any) -> tuple[ClientDe
         raise ValidationFailed(gettext("Name the kiosk."), details={"name": [gettext("This field is required.")]})
     with transaction.atomic():
         # Not usable before pairing: the credential whose hash this is was never given out.
-        device = ClientDevice(kind=ClientKind.KIOSK, name=name, location=location, created_by=actor,
-                              key_hash=hash_credential(PREFIX + secrets.token_urlsafe(32)), prefix="")  # fmt: skip
+        device = ClientDevice(
+            kind=ClientKind.KIOSK,
+            name=name,
+            location=location,
+            created_by=actor,
+            key_hash=hash_credential(PREFIX + secrets.token_urlsafe(32)),
+            prefix="",
+        )
         code = _new_code(device)
         device.save()
-        audit.record(actor=actor, action="kiosk.created", obj=device,
-                     after=audit.snapshot(device, ["kind", "name", "location"]))  # fmt: skip
+        audit.record(
+            actor=actor, action="kiosk.created", obj=device, after=audit.snapshot(device, ["kind", "name", "location"])
+        )
     return device, code
 
 
@@ -106,8 +113,9 @@ def kiosk_pairing_code(*, device: ClientDevice, actor: Any) -> str:
         code = _new_code(locked)
         locked.revoked_at, locked.revoked_by = None, None
         locked.save(update_fields=["pairing_code_hash", "pairing_code_expires_at", "revoked_at", "revoked_by"])
-        audit.record(actor=actor, action="kiosk.pairing_code", obj=locked,
-                     after={"expires_at": locked.pairing_code_expires_at})  # fmt: skip
+        audit.record(
+            actor=actor, action="kiosk.pairing_code", obj=locked, after={"expires_at": locked.pairing_code_expires_at}
+        )
     device.pairing_code_hash, device.pairing_code_expires_at = locked.pairing_code_hash, locked.pairing_code_expires_at
     return code
 
@@ -123,17 +131,22 @@ def kiosk_photos_set(*, device: ClientDevice, on: bool, actor: Any) -> ClientDev
         before = locked.take_photos
         locked.take_photos = on
         locked.save(update_fields=["take_photos"])
-        audit.record(actor=actor, action="kiosk.photos", obj=locked, before={"take_photos": before},
-                     after={"take_photos": on})  # fmt: skip
+        audit.record(
+            actor=actor, action="kiosk.photos", obj=locked, before={"take_photos": before}, after={"take_photos": on}
+        )
     device.take_photos = on
     return device
 
 
 def _refuse(error: DomainError, *, device: ClientDevice | None, address: str | None) -> DomainError:
     with transaction.atomic():
-        audit.record(actor=None, action="kiosk.pairing_refused", obj=device,
-                     object_type=None if device else "devices.clientdevice",
-                     after={"code": error.code, "address": address})  # fmt: skip
+        audit.record(
+            actor=None,
+            action="kiosk.pairing_refused",
+            obj=device,
+            object_type=None if device else "devices.clientdevice",
+            after={"code": error.code, "address": address},
+        )
     return error
 
 
@@ -143,9 +156,13 @@ def kiosk_pair(*, code: str, user_agent: str = "", address: str | None = None) -
     digest = hash_code(code) if len(normalize_code(code)) == CODE_LENGTH else ""
     with transaction.atomic():
         device = (
-            db.for_update(ClientDevice.objects.all(), of=("self",)).select_related("location")
-            .filter(kind=ClientKind.KIOSK, pairing_code_hash=digest).first() if digest else None
-        )  # fmt: skip
+            db.for_update(ClientDevice.objects.all(), of=("self",))
+            .select_related("location")
+            .filter(kind=ClientKind.KIOSK, pairing_code_hash=digest)
+            .first()
+            if digest
+            else None
+        )
         if device is not None and device.pairing_code_expires_at and device.pairing_code_expires_at > timezone.now():
             raw = PREFIX + secrets.token_urlsafe(32)
             device.key_hash, device.prefix = hash_credential(raw), raw[:12]
@@ -204,8 +221,9 @@ def kiosk_punch(
     photo = kiosk_photo_check(photo)
     employee = kiosk_pin.kiosk_identify(badge=badge, pin=pin, kiosk=device, address=address)
     # The punch is written (or refused and audited) by attendance in its own transaction.
-    punch = attendance.kiosk_punch_create(employee=employee, kiosk_id=device.pk, kiosk_label=device.name,
-                                          badge=employee.device_user_id or "")  # fmt: skip
+    punch = attendance.kiosk_punch_create(
+        employee=employee, kiosk_id=device.pk, kiosk_label=device.name, badge=employee.device_user_id or ""
+    )
     outcome = "off"
     if device.take_photos:
         outcome = "not_taken"
@@ -248,9 +266,15 @@ def kiosk_photos_purge(*, now: datetime | None = None) -> int:
 
 
 def kiosk_offline_punch(
-    *, device: ClientDevice, key: UUID, badge: str, pin: str, recorded_at: datetime, device_now: datetime,
+    *,
+    device: ClientDevice,
+    key: UUID,
+    badge: str,
+    pin: str,
+    recorded_at: datetime,
+    device_now: datetime,
     address: str | None = None,
-) -> tuple[bool, dict[str, Any]]:  # fmt: skip
+) -> tuple[bool, dict[str, Any]]:
     """A kiosk punch queued offline, sent with its idempotency key. The kiosk keeps no PINs of
     its own: the PIN typed offline travels with the punch and is checked here, at sync (a
     wrong one refused and audited, counting towards the badge's lockout). The same key again
@@ -266,10 +290,23 @@ def kiosk_offline_punch(
         if employee is None:  # the key was stored before: offline_submit answers from it first
             raise OfflineKeyReused()
         punch = attendance.kiosk_offline_punch(
-            employee=employee, kiosk_id=device.pk, kiosk_label=device.name, badge=employee.device_user_id or "",
-            recorded_at=kwargs["recorded_at"], device_now=kwargs["device_now"], last_contact_at=kwargs["last_contact_at"],
-        )  # fmt: skip
+            employee=employee,
+            kiosk_id=device.pk,
+            kiosk_label=device.name,
+            badge=employee.device_user_id or "",
+            recorded_at=kwargs["recorded_at"],
+            device_now=kwargs["device_now"],
+            last_contact_at=kwargs["last_contact_at"],
+        )
         return attendance.kiosk_greeting(employee, punch)
 
-    return offline_submit(device=device, key=key, action="kiosk_punch", data={}, recorded_at=recorded_at,
-                          device_now=device_now, address=address, handler=apply)  # fmt: skip
+    return offline_submit(
+        device=device,
+        key=key,
+        action="kiosk_punch",
+        data={},
+        recorded_at=recorded_at,
+        device_now=device_now,
+        address=address,
+        handler=apply,
+    )

@@ -55,8 +55,9 @@ def device_set_time(*, device: Device, actor: Any, device_time: datetime | None 
         raise DeviceCommunicationFailed(exc) from exc
     _contacted(device)
     Device.objects.filter(pk=device.pk).update(clock_drift_seconds=0.0, clock_checked_at=timezone.now())
-    audit.record(actor=actor, action="device.time_set", obj=device,
-                 before={"device_time": before}, after={"device_time": target})  # fmt: skip
+    audit.record(
+        actor=actor, action="device.time_set", obj=device, before={"device_time": before}, after={"device_time": target}
+    )
     return target
 
 
@@ -94,8 +95,11 @@ def device_push_employees(*, device: Device, employees: Iterable[Employee], acto
         try:
             with open_adapter(device) as clock:
                 for employee in todo:
-                    user = DeviceUser(user_id=str(employee.device_user_id), name=_name_bytes(employee.full_name),
-                                      card=_card(employee.card_number))  # fmt: skip
+                    user = DeviceUser(
+                        user_id=str(employee.device_user_id),
+                        name=_name_bytes(employee.full_name),
+                        card=_card(employee.card_number),
+                    )
                     try:
                         clock.set_user(user)
                     except ValueError as exc:
@@ -106,8 +110,12 @@ def device_push_employees(*, device: Device, employees: Iterable[Employee], acto
             failure = exc
     if result.pushed:
         _contacted(device)
-        audit.record(actor=actor, action="device.users_pushed", obj=device,
-                     after={"employees": result.pushed, "failed": result.failed})  # fmt: skip
+        audit.record(
+            actor=actor,
+            action="device.users_pushed",
+            obj=device,
+            after={"employees": result.pushed, "failed": result.failed},
+        )
     if failure is not None:
         raise DeviceCommunicationFailed(failure, details={"pushed": result.pushed}) from failure
     return result

@@ -62,8 +62,14 @@ log = logging.getLogger("devices.sync")
 
 # ZK punch states (pyzk's `punch`): 0 check-in, 1 check-out, 2 break-out, 3 break-in,
 # 4 overtime-in, 5 overtime-out. Anything else (255 on many clocks) says nothing.
-DIRECTIONS = {0: PunchDirection.IN, 1: PunchDirection.OUT, 2: PunchDirection.OUT, 3: PunchDirection.IN,
-              4: PunchDirection.IN, 5: PunchDirection.OUT}  # fmt: skip
+DIRECTIONS = {
+    0: PunchDirection.IN,
+    1: PunchDirection.OUT,
+    2: PunchDirection.OUT,
+    3: PunchDirection.IN,
+    4: PunchDirection.IN,
+    5: PunchDirection.OUT,
+}
 # Margin on top of the adapter's own hard limits when sizing the lease for a phase.
 STORE_SECONDS_PER_RECORD = 0.002
 # Records stamped before this year come from a clock whose date was reset (ZK clocks start at 2000-01-01).
@@ -82,8 +88,9 @@ def open_adapter(device: Device) -> DeviceAdapter:
         comm_key = device.comm_key
     except crypto.CommKeyUnreadable:
         raise CommKeyUnreadableError() from None
-    return ZKAdapter(device.host, device.port, transport=device.transport, comm_key=comm_key,
-                     timeout=float(device.timeout_seconds))  # fmt: skip
+    return ZKAdapter(
+        device.host, device.port, transport=device.transport, comm_key=comm_key, timeout=float(device.timeout_seconds)
+    )
 
 
 def device_local_now(device: Device, now: datetime | None = None) -> datetime:
@@ -138,18 +145,26 @@ def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHED
         now = timezone.now()
         log.info("sync of %s skipped: another worker holds its lease", current)
         return SyncRun.objects.create(
-            device=current, trigger=trigger, status=SyncStatus.SKIPPED, started_at=now, finished_at=now,
-            error_code="device_sync_in_progress", error="Another sync of this device is running; this one was skipped.",
-            worker=worker, requested_by=_user(actor),
-        )  # fmt: skip
+            device=current,
+            trigger=trigger,
+            status=SyncStatus.SKIPPED,
+            started_at=now,
+            finished_at=now,
+            error_code="device_sync_in_progress",
+            error="Another sync of this device is running; this one was skipped.",
+            worker=worker,
+            requested_by=_user(actor),
+        )
     try:
         # We hold the lease, so a run of this device still "running" lost its worker (killed,
         # OOM, host gone) mid-sync: report it instead of leaving it running forever. What it
         # stored is kept; this sync reads on from the stored watermark.
         SyncRun.objects.filter(device=current, status=SyncStatus.RUNNING).update(
-            status=SyncStatus.FAILED, finished_at=timezone.now(), error_code="device_sync_abandoned",
+            status=SyncStatus.FAILED,
+            finished_at=timezone.now(),
+            error_code="device_sync_abandoned",
             error="The worker stopped mid-sync (killed or crashed); the next sync took over.",
-        )  # fmt: skip
+        )
         run = SyncRun.objects.create(device=current, trigger=trigger, worker=worker, requested_by=_user(actor))
         try:
             _sync(current, run, lease)
@@ -159,10 +174,21 @@ def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHED
         except DomainError as exc:  # e.g. an unreadable comm key: a configuration problem
             _failed(current, run, code=exc.code, message=str(exc.message), retryable=False, offline=False)
         except LeaseLost:
-            _finish(run, SyncStatus.FAILED, code="device_sync_lease_lost",
-                    error="The device lease lapsed and another worker took over; nothing more was stored.")  # fmt: skip
+            _finish(
+                run,
+                SyncStatus.FAILED,
+                code="device_sync_lease_lost",
+                error="The device lease lapsed and another worker took over; nothing more was stored.",
+            )
         except Exception as exc:
-            _failed(current, run, code="internal_error", message=f"{type(exc).__name__}: {exc}", retryable=True, offline=False)
+            _failed(
+                current,
+                run,
+                code="internal_error",
+                message=f"{type(exc).__name__}: {exc}",
+                retryable=True,
+                offline=False,
+            )
             raise
         return run
     finally:
@@ -194,10 +220,17 @@ def _sync(device: Device, run: SyncRun, lease: locks.Lease) -> None:
     _store(device, records, zone, lease, run, notes)
     now = timezone.now()
     updates: dict[str, Any] = {
-        "status": DeviceStatus.ONLINE, "last_error_code": "", "last_error": "", "last_sync_at": now,
-        "last_success_at": now, "last_contact_at": now, "consecutive_failures": 0, "failing_since": None,
-        "alerted_at": None, "next_sync_at": now + timedelta(seconds=device.poll_interval_seconds),
-    }  # fmt: skip
+        "status": DeviceStatus.ONLINE,
+        "last_error_code": "",
+        "last_error": "",
+        "last_sync_at": now,
+        "last_success_at": now,
+        "last_contact_at": now,
+        "consecutive_failures": 0,
+        "failing_since": None,
+        "alerted_at": None,
+        "next_sync_at": now + timedelta(seconds=device.poll_interval_seconds),
+    }
     run.log_cleared = False
     if device.clear_log_after_sync and records:  # _store raised unless every record is stored
         run.log_cleared = _clear_log(device, len(records), lease, notes)
@@ -212,10 +245,15 @@ def _sync(device: Device, run: SyncRun, lease: locks.Lease) -> None:
 
 def _store_info(device: Device, info: DeviceInfo, notes: list[str]) -> None:
     fields: dict[str, Any] = {
-        "firmware": info.firmware[:64], "platform": info.platform[:64], "mac": info.mac[:32],
-        "reported_name": info.device_name[:64], "user_count": info.user_count, "record_count": info.record_count,
-        "record_capacity": info.record_capacity or None, "last_contact_at": timezone.now(),
-    }  # fmt: skip
+        "firmware": info.firmware[:64],
+        "platform": info.platform[:64],
+        "mac": info.mac[:32],
+        "reported_name": info.device_name[:64],
+        "user_count": info.user_count,
+        "record_count": info.record_count,
+        "record_capacity": info.record_capacity or None,
+        "last_contact_at": timezone.now(),
+    }
     serial = info.serial[:64]
     if serial and serial != device.serial_number:
         owner = Device.objects.filter(serial_number=serial).exclude(pk=device.pk).first()
@@ -250,7 +288,11 @@ def _check_clock(device: Device, run: SyncRun, adapter: DeviceAdapter, notes: li
 
 
 def _store(
-    device: Device, records: Sequence[AttendanceRecord], zone: ZoneInfo, lease: locks.Lease, run: SyncRun,
+    device: Device,
+    records: Sequence[AttendanceRecord],
+    zone: ZoneInfo,
+    lease: locks.Lease,
+    run: SyncRun,
     notes: list[str],
 ) -> None:
     """Store what the watermark does not cover, chunk by chunk (each chunk commits, then the
@@ -275,15 +317,23 @@ def _store(
             if not r.user_id:
                 nameless += 1  # garbage a misparse would produce; the count check normally stops it first
                 continue
-            inputs.append(PunchInput(device_user_id=r.user_id, timestamp=to_utc(r.timestamp, zone),
-                                     direction=DIRECTIONS.get(r.punch, PunchDirection.UNKNOWN),
-                                     raw_state=r.punch, verify_mode=r.status))  # fmt: skip
+            inputs.append(
+                PunchInput(
+                    device_user_id=r.user_id,
+                    timestamp=to_utc(r.timestamp, zone),
+                    direction=DIRECTIONS.get(r.punch, PunchDirection.UNKNOWN),
+                    raw_state=r.punch,
+                    verify_mode=r.status,
+                )
+            )
         if not lease.renew(conf.lease_seconds() + STORE_SECONDS_PER_RECORD * len(batch)):
             raise LeaseLost()
         result = punches_ingest(device_id=device.pk, records=inputs, source=PunchSource.DEVICE)
         # punches_ingest has committed: only now may the watermark move past this chunk.
         end = offset + len(batch)
-        Device.objects.filter(pk=device.pk).update(watermark_position=end, watermark_record=watermark_key(records[end - 1]))
+        Device.objects.filter(pk=device.pk).update(
+            watermark_position=end, watermark_record=watermark_key(records[end - 1])
+        )
         device.watermark_position, device.watermark_record = end, watermark_key(records[end - 1])
         # Counted as committed, so a run that fails later still says what it stored.
         run.created += result.created
@@ -329,11 +379,13 @@ def _failed(device: Device, run: SyncRun, *, code: str, message: str, retryable:
     delay = backoff_seconds(interval=device.poll_interval_seconds, failures=failures, retryable=retryable)
     Device.objects.filter(pk=device.pk).update(
         status=DeviceStatus.OFFLINE if offline else DeviceStatus.ERROR,
-        last_error_code=code, last_error=message[:4000], last_sync_at=now,
+        last_error_code=code,
+        last_error=message[:4000],
+        last_sync_at=now,
         consecutive_failures=F("consecutive_failures") + 1,
         failing_since=Coalesce(F("failing_since"), now),
         next_sync_at=now + timedelta(seconds=delay),
-    )  # fmt: skip
+    )
     device.refresh_from_db()
     log.warning("sync of %s failed (%s): %s; next attempt in %.0f s", device, code, message, delay)
     _finish(run, SyncStatus.FAILED, code=code, error=message)
@@ -353,7 +405,11 @@ def devices_claim_due(*, now: datetime | None = None) -> list[UUID]:
     )
     claimed: list[UUID] = []
     for pk, interval, next_at in due.values_list("pk", "poll_interval_seconds", "next_sync_at"):
-        same = Device.objects.filter(pk=pk, next_sync_at=next_at) if next_at else Device.objects.filter(pk=pk, next_sync_at__isnull=True)
+        same = (
+            Device.objects.filter(pk=pk, next_sync_at=next_at)
+            if next_at
+            else Device.objects.filter(pk=pk, next_sync_at__isnull=True)
+        )
         if same.update(next_sync_at=now + timedelta(seconds=max(interval, conf.fanout_seconds()))) == 1:
             claimed.append(pk)
     return claimed
@@ -388,10 +444,16 @@ def devices_alert_offline(*, device_ids: Sequence[UUID] | None = None, now: date
             device.refresh_from_db()
             since = device.failing_since or device.last_contact_at or device.created_at
             audit.record(
-                actor=None, action="device.offline_alert", obj=device,
-                after={"status": device.status, "since": since, "last_error_code": device.last_error_code,
-                       "last_error": device.last_error[:500]},
-            )  # fmt: skip
+                actor=None,
+                action="device.offline_alert",
+                obj=device,
+                after={
+                    "status": device.status,
+                    "since": since,
+                    "last_error_code": device.last_error_code,
+                    "last_error": device.last_error[:500],
+                },
+            )
             from devices.tasks import send_offline_alert
 
             enqueue_on_commit(send_offline_alert, str(device.pk))

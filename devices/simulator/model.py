@@ -136,13 +136,16 @@ class DeviceState:
 
     def _encode(self, rec: Punch) -> bytes:
         return p.pack_attendance(
-            self.profile.att_record_size, uid=rec.uid, user_id=rec.user_id, timestamp=rec.timestamp,
-            status=rec.status, punch=rec.punch, workcode=rec.workcode,
+            self.profile.att_record_size,
+            uid=rec.uid,
+            user_id=rec.user_id,
+            timestamp=rec.timestamp,
+            status=rec.status,
+            punch=rec.punch,
+            workcode=rec.workcode,
         )
 
-    def make_punch(
-        self, user_id: str, timestamp: datetime | None, status: int, punch: int, workcode: int = 0
-    ) -> Punch:
+    def make_punch(self, user_id: str, timestamp: datetime | None, status: int, punch: int, workcode: int = 0) -> Punch:
         if timestamp is None:
             timestamp = self.now()
         if timestamp.tzinfo is not None:
@@ -150,7 +153,9 @@ class DeviceState:
         if self.profile.att_record_size == 16 and not str(user_id).isdigit():
             raise ValueError("16-byte attendance records hold numeric user ids only")
         # The device stores whole seconds.
-        return Punch(str(user_id), timestamp.replace(microsecond=0), status, punch, self.uid_for(str(user_id)), workcode)
+        return Punch(
+            str(user_id), timestamp.replace(microsecond=0), status, punch, self.uid_for(str(user_id)), workcode
+        )
 
     def append(self, rec: Punch, *, force: bool = False) -> bool:
         """Store a punch; while disabled it waits (the keypad is locked) unless forced. True if stored."""
@@ -248,8 +253,10 @@ def random_history(users: list[UserRecord], count: int, end: datetime, days: flo
     if not users or count <= 0:
         return []
     span = max(int(days * 86400), count)
-    offsets = sorted(rng.sample(range(60, span + 60), count)) if count <= span else sorted(
-        rng.randrange(60, span + 60) for _ in range(count)
+    offsets = (
+        sorted(rng.sample(range(60, span + 60), count))
+        if count <= span
+        else sorted(rng.randrange(60, span + 60) for _ in range(count))
     )
     state: dict[str, int] = {}
     out = []

@@ -97,7 +97,11 @@ PROFILES: dict[str, Profile] = {
     # default after a power loss). Bare pyzk reads its multi-packet chunks only while the
     # packets happen to arrive in separate reads (§4); the adapter frames them.
     "identix_k20": dataclasses.replace(
-        _ZK_TFT, name="identix_k20", serial_prefix="K20SIM", udp=False, data_packet_size=1008,
+        _ZK_TFT,
+        name="identix_k20",
+        serial_prefix="K20SIM",
+        udp=False,
+        data_packet_size=1008,
     ),
     "zk6_udp": _ZK6,
     "tft_split": Profile(
@@ -133,17 +137,31 @@ PROFILES: dict[str, Profile] = {
     # Push-only firmware (SpeedFace-H5L class, pyzk #170): answers the pull protocol, serves
     # its users, but reports 0 records and an empty log; its punches travel by ADMS push.
     "push_only": dataclasses.replace(
-        _ZK_TFT, name="push_only", device_name="SpeedFace-H5L", firmware="Ver 6.60 May 13 2020",
-        platform="ZAM180_TFT", serial_prefix="PSHSIM", pull_attendance=False,
+        _ZK_TFT,
+        name="push_only",
+        device_name="SpeedFace-H5L",
+        firmware="Ver 6.60 May 13 2020",
+        platform="ZAM180_TFT",
+        serial_prefix="PSHSIM",
+        pull_attendance=False,
     ),
     # Small wireless units (WL20) answer CMD_GET_FREE_SIZES with one int32 instead of 92 bytes.
     "wl20": dataclasses.replace(
-        _ZK_TFT, name="wl20", device_name="WL20", firmware="Ver 6.60 Oct 20 2019", platform="ZLM60_TFT",
-        serial_prefix="WL2SIM", free_sizes_bytes=4,
+        _ZK_TFT,
+        name="wl20",
+        device_name="WL20",
+        firmware="Ver 6.60 Oct 20 2019",
+        platform="ZLM60_TFT",
+        serial_prefix="WL2SIM",
+        free_sizes_bytes=4,
     ),
     # A TFT clock whose multi-packet replies and realtime events arrive coalesced (one write).
     "coalesced": dataclasses.replace(
-        _ZK_TFT, name="coalesced", serial_prefix="COASIM", data_packet_size=1008, coalesce=True,
+        _ZK_TFT,
+        name="coalesced",
+        serial_prefix="COASIM",
+        data_packet_size=1008,
+        coalesce=True,
     ),
     # One profile per realtime-event size family (docs/ZK_PROTOCOL.md §5.4): 10 and 14 carry the
     # user id as u16 and 12 as u32 (ZK6-era, numeric ids), 32/36/37/52 as 24 ASCII bytes (TFT).

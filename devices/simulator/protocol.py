@@ -112,9 +112,7 @@ MAX_SMALL_REPLY_DATA = 1016
 UDP_DATA_PACKET = 1024
 
 COMMAND_NAMES: dict[int, str] = {
-    value: name
-    for name, value in list(globals().items())
-    if name.startswith("CMD_") and isinstance(value, int)
+    value: name for name, value in list(globals().items()) if name.startswith("CMD_") and isinstance(value, int)
 }
 
 
@@ -194,9 +192,9 @@ def encode_time(t: datetime) -> int:
     """ZK packed time: every month has 31 days, years 2000-2099, naive device-local wall time."""
     if not 2000 <= t.year <= 2099:
         raise ValueError(f"ZK time cannot represent year {t.year}")
-    return ((t.year % 100) * 12 * 31 + (t.month - 1) * 31 + t.day - 1) * 86400 + (
-        t.hour * 60 + t.minute
-    ) * 60 + t.second
+    return (
+        ((t.year % 100) * 12 * 31 + (t.month - 1) * 31 + t.day - 1) * 86400 + (t.hour * 60 + t.minute) * 60 + t.second
+    )
 
 
 def decode_time(value: int) -> datetime:
@@ -284,8 +282,13 @@ def unpack_user(raw: bytes, encoding: str = "utf-8") -> UserRecord:
     if len(raw) == 72:
         uid, priv, password, name, card, group, user_id = USER72.unpack(raw)
         return UserRecord(
-            uid, _cstr(user_id, encoding), _cstr(name, encoding), priv, _cstr(password, encoding),
-            _cstr(group, encoding), card,
+            uid,
+            _cstr(user_id, encoding),
+            _cstr(name, encoding),
+            priv,
+            _cstr(password, encoding),
+            _cstr(group, encoding),
+            card,
         )
     raise ValueError(f"unsupported user record size {len(raw)}")
 

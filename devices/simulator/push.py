@@ -69,10 +69,17 @@ class PushRecord:
 
     def rtlog_line(self, index: int) -> str:
         fields = [
-            ("time", f"{self.local_time:%Y-%m-%d %H:%M:%S}"), ("pin", self.pin), ("cardno", "0"), ("sitecode", "0"),
-            ("linkid", "0"), ("eventaddr", "1"), ("event", "0"), ("inoutstatus", str(self.status)),
-            ("verifytype", str(self.verify)), ("index", str(index)),
-        ]  # fmt: skip
+            ("time", f"{self.local_time:%Y-%m-%d %H:%M:%S}"),
+            ("pin", self.pin),
+            ("cardno", "0"),
+            ("sitecode", "0"),
+            ("linkid", "0"),
+            ("eventaddr", "1"),
+            ("event", "0"),
+            ("inoutstatus", str(self.status)),
+            ("verifytype", str(self.verify)),
+            ("index", str(index)),
+        ]
         return "\t".join(f"{k}={v}" for k, v in fields) + "\n"
 
 
@@ -206,8 +213,12 @@ class PushClock:
         """One HTTP exchange, as the firmware sends it (text/plain, `Connection: close`
         unless keep-alive). Raises PushError on a transport failure; any status is returned."""
         url = f"{self.prefix}{path}?{urlencode(query)}"
-        headers = {"Host": self.host_header, "User-Agent": "iClock Proxy/1.09", "Accept": "*/*",
-                   "Connection": "keep-alive" if self.keep_alive else "close"}  # fmt: skip
+        headers = {
+            "Host": self.host_header,
+            "User-Agent": "iClock Proxy/1.09",
+            "Accept": "*/*",
+            "Connection": "keep-alive" if self.keep_alive else "close",
+        }
         data = None
         if body is not None:
             data = body.encode()
@@ -267,12 +278,25 @@ class PushClock:
 
     def register(self) -> str:
         """Push 3.x: `POST /iclock/registry` with the clock's capabilities -> RegistryCode."""
-        body = ",".join([
-            "DeviceType=acc", f"~DeviceName={self.device_name}", f"FirmVer={self.firmware}",
-            f"PushVersion={PUSHVER['push3']}", "CommType=ethernet", "MaxPackageSize=2048000", "LockCount=1",
-            "ReaderCount=2", "AuxInCount=1", "AuxOutCount=1", "MachineType=101", "~IsOnlyRFMachine=0",
-            "~MaxUserCount=10000", "~MaxAttLogCount=100000", "MultiBioDataSupport=0:1:1:0:0:0:0:1:1:1",
-        ])  # fmt: skip
+        body = ",".join(
+            [
+                "DeviceType=acc",
+                f"~DeviceName={self.device_name}",
+                f"FirmVer={self.firmware}",
+                f"PushVersion={PUSHVER['push3']}",
+                "CommType=ethernet",
+                "MaxPackageSize=2048000",
+                "LockCount=1",
+                "ReaderCount=2",
+                "AuxInCount=1",
+                "AuxOutCount=1",
+                "MachineType=101",
+                "~IsOnlyRFMachine=0",
+                "~MaxUserCount=10000",
+                "~MaxAttLogCount=100000",
+                "MultiBioDataSupport=0:1:1:0:0:0:0:1:1:1",
+            ]
+        )
         answer = self._expect_ok(self.request("POST", "/iclock/registry", {"SN": self.serial}, body), "registry")
         code = parse_options(answer.body).get("RegistryCode")
         if not code:
@@ -383,8 +407,13 @@ class PushClock:
         if verb == "INFO":
             with self._lock:
                 queued = len(self.queue)
-            return 0, [f"~DeviceName={self.device_name}", f"FWVersion={self.firmware}", f"~SerialNumber={self.serial}",
-                       f"TransactionCount={queued}", f"PushVersion={PUSHVER[self.protocol]}"]  # fmt: skip
+            return 0, [
+                f"~DeviceName={self.device_name}",
+                f"FWVersion={self.firmware}",
+                f"~SerialNumber={self.serial}",
+                f"TransactionCount={queued}",
+                f"PushVersion={PUSHVER[self.protocol]}",
+            ]
         if verb == "CHECK":
             self.handshake()
             return 0, []

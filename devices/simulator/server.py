@@ -133,7 +133,9 @@ class Simulator:
         self.udp_port = 0
         serial = serial or f"{self.profile.serial_prefix}{seed:06d}"
         mac = mac or "00:17:61:{:02x}:{:02x}:{:02x}".format(*self._rng.randbytes(3))
-        self.state = DeviceState(self.profile, serial=serial, mac=mac, tz=tz, comm_key=comm_key, clock_offset=clock_skew)
+        self.state = DeviceState(
+            self.profile, serial=serial, mac=mac, tz=tz, comm_key=comm_key, clock_offset=clock_skew
+        )
         self.state.ip_address = host
         seeded_users = default_users(users) if isinstance(users, int) else list(users)
         for user in seeded_users:
@@ -277,14 +279,25 @@ class Simulator:
         return self.state.now()
 
     def add_user(
-        self, user_id: str, name: str = "", *, uid: int | None = None, card: int = 0, privilege: int = 0,
-        password: str = "", group_id: str = "",
+        self,
+        user_id: str,
+        name: str = "",
+        *,
+        uid: int | None = None,
+        card: int = 0,
+        privilege: int = 0,
+        password: str = "",
+        group_id: str = "",
     ) -> UserRecord:
         user = UserRecord(uid or self.state.next_uid(), str(user_id), name, privilege, password, group_id, card)
         return self.state.put_user(user)
 
     def add_punch(
-        self, user_id: str | int, timestamp: datetime | None = None, status: int = 1, punch: int = 0,
+        self,
+        user_id: str | int,
+        timestamp: datetime | None = None,
+        status: int = 1,
+        punch: int = 0,
         workcode: int = 0,
     ) -> Punch:
         """Someone punches at the clock (naive device-local `timestamp`, default: device now).
@@ -505,8 +518,13 @@ class Simulator:
         wire = p.tcp_wrap(packet) if sess.transport == "tcp" else packet
         if fault:
             await self._uncork(sess, keep=True)  # what was sent before the fault reaches the wire
-            log.info("fault %s fires on %s reply %s (session %s)", fault.kind, p.command_name(request),
-                     p.command_name(reply), sess.session_id)
+            log.info(
+                "fault %s fires on %s reply %s (session %s)",
+                fault.kind,
+                p.command_name(request),
+                p.command_name(reply),
+                sess.session_id,
+            )
             if fault.kind == "reboot":
                 self._spawn(self._reboot(fault.down))
                 return False
@@ -619,8 +637,11 @@ class Simulator:
                 try:
                     for rec in batch:
                         payload = p.pack_live_event(
-                            self.profile.live_event_size, user_id=rec.user_id, timestamp=rec.timestamp,
-                            status=rec.status, punch=rec.punch,
+                            self.profile.live_event_size,
+                            user_id=rec.user_id,
+                            timestamp=rec.timestamp,
+                            status=rec.status,
+                            punch=rec.punch,
                         )
                         # The session field of a realtime packet carries the event code; reply id is 0.
                         packet = p.build_packet(p.CMD_REG_EVENT, p.EF_ATTLOG, 0, payload)
@@ -635,7 +656,9 @@ class Simulator:
     # --- commands ---------------------------------------------------------------------------
     def _log(self, transport: str, pkt: p.Packet) -> None:
         self.command_log.append(
-            LogEntry(time.monotonic(), transport, pkt.session_id, pkt.command, pkt.reply_id, len(pkt.data), pkt.checksum_ok)
+            LogEntry(
+                time.monotonic(), transport, pkt.session_id, pkt.command, pkt.reply_id, len(pkt.data), pkt.checksum_ok
+            )
         )
 
     def _new_session_id(self) -> int:
@@ -904,10 +927,23 @@ _HANDLERS = {
     **{
         code: Simulator._cmd_ok
         for code in (
-            p.CMD_REFRESHDATA, p.CMD_REFRESHOPTION, p.CMD_CANCELCAPTURE, p.CMD_STARTVERIFY, p.CMD_TESTVOICE,
-            p.CMD_UNLOCK, p.CMD_ENABLE_CLOCK, p.CMD_WRITE_LCD, p.CMD_CLEAR_LCD, p.CMD_DELETE_USERTEMP,
-            p.CMD_DEL_USER_TEMP, p.CMD_DOORSTATE_RRQ, p.CMD_CLEAR_OPLOG, p.CMD_CLEAR_ADMIN, p.CMD_SLEEP,
-            p.CMD_RESUME, p.CMD_CHANGE_SPEED,
+            p.CMD_REFRESHDATA,
+            p.CMD_REFRESHOPTION,
+            p.CMD_CANCELCAPTURE,
+            p.CMD_STARTVERIFY,
+            p.CMD_TESTVOICE,
+            p.CMD_UNLOCK,
+            p.CMD_ENABLE_CLOCK,
+            p.CMD_WRITE_LCD,
+            p.CMD_CLEAR_LCD,
+            p.CMD_DELETE_USERTEMP,
+            p.CMD_DEL_USER_TEMP,
+            p.CMD_DOORSTATE_RRQ,
+            p.CMD_CLEAR_OPLOG,
+            p.CMD_CLEAR_ADMIN,
+            p.CMD_SLEEP,
+            p.CMD_RESUME,
+            p.CMD_CHANGE_SPEED,
         )
     },
 }

@@ -17,7 +17,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:devices_device_changelist"
 
 
-
 def act(client: Any, action: str, devices: list[Device], **extra: Any) -> Any:
     data = {"action": action, "_selected_action": [str(d.pk) for d in devices], **extra}
     return client.post(reverse(CHANGELIST), data, follow=True)
@@ -28,11 +27,25 @@ def messages_of(response: Any) -> str:
 
 
 def test_admin_adds_a_device_through_the_service_with_an_encrypted_comm_key(admin_client: Any, people: Any) -> None:
-    form = {"name": "Door K20", "vendor": "eSSL identiX", "model": "K20", "protocol": "zk", "host": "10.1.2.3",
-            "port": "4370", "transport": "tcp", "comm_key": "2468", "time_zone": "Europe/Zurich",
-            "poll_interval_seconds": "300", "timeout_seconds": "10", "enabled": "on",
-            "clock_drift_threshold_seconds": "60", "serial_number": "", "purchase_date": "", "warranty_end": "",
-            "location": ""}  # fmt: skip
+    form = {
+        "name": "Door K20",
+        "vendor": "eSSL identiX",
+        "model": "K20",
+        "protocol": "zk",
+        "host": "10.1.2.3",
+        "port": "4370",
+        "transport": "tcp",
+        "comm_key": "2468",
+        "time_zone": "Europe/Zurich",
+        "poll_interval_seconds": "300",
+        "timeout_seconds": "10",
+        "enabled": "on",
+        "clock_drift_threshold_seconds": "60",
+        "serial_number": "",
+        "purchase_date": "",
+        "warranty_end": "",
+        "location": "",
+    }
     response = admin_client.post(reverse("admin:devices_device_add"), form)
     assert response.status_code == 302, response.content.decode()[:3000]
     device = Device.objects.get(name="Door K20")
@@ -91,8 +104,9 @@ def test_push_employees_enrols_them_on_the_device(admin_client: Any, make_sim: M
     Employee.objects.filter(pk=people.amir.pk).update(device_user_id="32", card_number="A-77")
     page = act(admin_client, "push_employees", [device])
     assert page.status_code == 200 and b"Push employees to time clocks" in page.content
-    response = act(admin_client, "push_employees", [device], apply="1",
-                   employees=[str(people.alice.pk), str(people.amir.pk)])  # fmt: skip
+    response = act(
+        admin_client, "push_employees", [device], apply="1", employees=[str(people.alice.pk), str(people.amir.pk)]
+    )
     assert "pushed 2 employees" in messages_of(response)
     on_device = {u.user_id: (u.name, u.card) for u in sim.users}
     assert on_device == {"31": ("Alice Able", 4711), "32": ("Amir Adept", 0)}
@@ -124,5 +138,3 @@ def test_adms_commands_are_queued_from_the_admin(admin_client: Any) -> None:
     response = admin_client.post(reverse("admin:devices_admscommand_add"), {"device": str(push.pk), "command": "INFO"})
     assert response.status_code == 302
     assert list(AdmsCommand.objects.values_list("command", "status")) == [("INFO", "queued")]
-
-

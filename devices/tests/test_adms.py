@@ -25,8 +25,9 @@ ATTLOG = (
 
 @pytest.fixture
 def device() -> Device:
-    return services.device_create(actor=None, name="Lobby SpeedFace", protocol="adms", serial_number=SN,
-                                  time_zone="Europe/Zurich")  # fmt: skip
+    return services.device_create(
+        actor=None, name="Lobby SpeedFace", protocol="adms", serial_number=SN, time_zone="Europe/Zurich"
+    )
 
 
 @pytest.fixture
@@ -70,20 +71,47 @@ def test_attlog_upload_is_stored_idempotently_in_the_punch_pipeline(device: Devi
     Employee.objects.filter(pk=people.alice.pk).update(device_user_id="7")
     response = post(clock, "/iclock/cdata", ATTLOG, SN=SN, table="ATTLOG", Stamp="9999")
     assert response.status_code == 200 and response.content == b"OK: 3\n"
-    rows = list(Punch.objects.order_by("timestamp").values_list("device_user_id", "timestamp", "direction", "source",
-                                                                 "verify_mode", "employee_id", "device_id"))  # fmt: skip
+    rows = list(
+        Punch.objects.order_by("timestamp").values_list(
+            "device_user_id", "timestamp", "direction", "source", "verify_mode", "employee_id", "device_id"
+        )
+    )
     assert rows == [
-        ("7", datetime(2026, 4, 14, 6, 1, 2, tzinfo=UTC), PunchDirection.IN, PunchSource.ADMS, 1, people.alice.pk, device.pk),
+        (
+            "7",
+            datetime(2026, 4, 14, 6, 1, 2, tzinfo=UTC),
+            PunchDirection.IN,
+            PunchSource.ADMS,
+            1,
+            people.alice.pk,
+            device.pk,
+        ),
         ("12", datetime(2026, 4, 14, 6, 30, tzinfo=UTC), PunchDirection.IN, PunchSource.ADMS, 15, None, device.pk),
-        ("7", datetime(2026, 4, 14, 15, 5, tzinfo=UTC), PunchDirection.OUT, PunchSource.ADMS, 1, people.alice.pk, device.pk),
+        (
+            "7",
+            datetime(2026, 4, 14, 15, 5, tzinfo=UTC),
+            PunchDirection.OUT,
+            PunchSource.ADMS,
+            1,
+            people.alice.pk,
+            device.pk,
+        ),
     ]
     # The clock missed our OK and sends the batch again, plus one new line.
-    again = post(clock, "/iclock/cdata", ATTLOG + "7\t2026-04-15 08:00:00\t0\t1\n", SN=SN, table="ATTLOG", Stamp="10000")
+    again = post(
+        clock, "/iclock/cdata", ATTLOG + "7\t2026-04-15 08:00:00\t0\t1\n", SN=SN, table="ATTLOG", Stamp="10000"
+    )
     assert again.content == b"OK: 4\n"
     assert Punch.objects.count() == 4
-    runs = list(SyncRun.objects.filter(device=device).order_by("started_at").values_list("trigger", "status", "fetched",
-                                                                                          "created", "duplicates"))  # fmt: skip
-    assert runs == [(SyncTrigger.ADMS, SyncStatus.SUCCEEDED, 3, 3, 0), (SyncTrigger.ADMS, SyncStatus.SUCCEEDED, 4, 1, 3)]
+    runs = list(
+        SyncRun.objects.filter(device=device)
+        .order_by("started_at")
+        .values_list("trigger", "status", "fetched", "created", "duplicates")
+    )
+    assert runs == [
+        (SyncTrigger.ADMS, SyncStatus.SUCCEEDED, 3, 3, 0),
+        (SyncTrigger.ADMS, SyncStatus.SUCCEEDED, 4, 1, 3),
+    ]
     device.refresh_from_db()
     assert device.watermark_record == "10000" and device.last_success_at is not None
     assert "ATTLOGStamp=10000" in clock.get("/iclock/cdata", {"SN": SN}).content.decode()
@@ -106,13 +134,18 @@ def test_other_tables_are_acknowledged(device: Device, clock: Client) -> None:
 def test_commands_are_handed_out_once_and_their_results_recorded(device: Device, clock: Client, people: Any) -> None:
     assert clock.get("/iclock/getrequest", {"SN": SN}).content == b"OK\n"
     first = services.adms_command_queue(device=device, command="INFO", actor=people.admin)
-    second = services.adms_command_queue(device=device, command="DATA QUERY ATTLOG StartTime=2026-04-01 00:00:00",
-                                         actor=people.admin)  # fmt: skip
+    second = services.adms_command_queue(
+        device=device, command="DATA QUERY ATTLOG StartTime=2026-04-01 00:00:00", actor=people.admin
+    )
     polled = clock.get("/iclock/getrequest", {"SN": SN}).content.decode()
     assert polled == f"C:{first.pk}:INFO\nC:{second.pk}:DATA QUERY ATTLOG StartTime=2026-04-01 00:00:00\n"
     assert clock.get("/iclock/getrequest", {"SN": SN}).content == b"OK\n"  # each command once
-    result = post(clock, "/iclock/devicecmd", f"ID={first.pk}&Return=0&CMD=INFO\n~SerialNumber={SN}\n"
-                                              f"ID={second.pk}&Return=-1002&CMD=DATA\n", SN=SN)  # fmt: skip
+    result = post(
+        clock,
+        "/iclock/devicecmd",
+        f"ID={first.pk}&Return=0&CMD=INFO\n~SerialNumber={SN}\nID={second.pk}&Return=-1002&CMD=DATA\n",
+        SN=SN,
+    )
     assert result.content == b"OK\n"
     first.refresh_from_db()
     second.refresh_from_db()

@@ -46,8 +46,9 @@ def site() -> Location:
 
 @pytest.fixture
 def device(site: Location) -> Device:
-    return services.device_create(actor=None, name="Gate", protocol="adms", serial_number=SN, time_zone="Europe/Zurich",
-                                  location=site)  # fmt: skip
+    return services.device_create(
+        actor=None, name="Gate", protocol="adms", serial_number=SN, time_zone="Europe/Zurich", location=site
+    )
 
 
 def call(method: str, path: str, address: str, body: str = "", forwarded: str | None = None, **query: str) -> Any:
@@ -128,8 +129,9 @@ def test_commands_with_secrets_wait_while_anyone_may_push_as_the_clock(device: D
     assert device.push_from_anywhere
     secret = services.adms_command_queue(device=device, command=USERINFO, actor=people.admin)
     info = services.adms_command_queue(device=device, command="INFO", actor=people.admin)
-    plain = services.adms_command_queue(device=device, command="DATA UPDATE USERINFO PIN=8\tName=Amir\tPasswd=\tCard=",
-                                        actor=people.admin)  # fmt: skip
+    plain = services.adms_command_queue(
+        device=device, command="DATA UPDATE USERINFO PIN=8\tName=Amir\tPasswd=\tCard=", actor=people.admin
+    )
     assert (secret.carries_secret, info.carries_secret, plain.carries_secret) == (True, False, False)
     answer = call("GET", "/iclock/getrequest", ELSEWHERE).content.decode()
     assert answer == f"C:{info.pk}:INFO\nC:{plain.pk}:{plain.command}\n"
@@ -176,8 +178,9 @@ def test_the_stamp_never_moves_backwards_nor_past_the_newest_record(device: Devi
 # --- unknown serials --------------------------------------------------------------------------
 
 
-def test_an_unknown_serial_is_reported_once_and_can_be_adopted(people: Any, django_capture_on_commit_callbacks: Any,
-                                                               settings: Any) -> None:  # fmt: skip
+def test_an_unknown_serial_is_reported_once_and_can_be_adopted(
+    people: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
     mail.outbox = []
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
@@ -191,8 +194,9 @@ def test_an_unknown_serial_is_reported_once_and_can_be_adopted(people: Any, djan
     admin = admin_client_of(people)
     home = admin.get("/").content.decode()
     assert "NEWCLOCK1" in home
-    form = admin.get("/admin/devices/device/add/", {"protocol": "adms", "serial_number": "NEWCLOCK1",
-                                                    "push_networks": AT_CLOCK}).content.decode()  # fmt: skip
+    form = admin.get(
+        "/admin/devices/device/add/", {"protocol": "adms", "serial_number": "NEWCLOCK1", "push_networks": AT_CLOCK}
+    ).content.decode()
     assert 'value="NEWCLOCK1"' in form and AT_CLOCK in form
 
 
@@ -243,13 +247,27 @@ def test_fuzz_adms_routes_as_each_persona_from_outside_never_succeeds(device: De
         clients[name] = client
     successes: list[tuple[Any, ...]] = []
 
-    @hypothesis_settings(max_examples=60, deadline=None, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         persona=st.sampled_from(PERSONAS),
         method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
-        path=st.sampled_from(["/iclock/cdata", "/iclock/cdata.aspx", "/iclock/getrequest", "/iclock/devicecmd",
-                              "/iclock/ping", "/iclock/fdata", "/iclock/registry", "/iclock/push"]),  # fmt: skip
+        path=st.sampled_from(
+            [
+                "/iclock/cdata",
+                "/iclock/cdata.aspx",
+                "/iclock/getrequest",
+                "/iclock/devicecmd",
+                "/iclock/ping",
+                "/iclock/fdata",
+                "/iclock/registry",
+                "/iclock/push",
+            ]
+        ),
         serial=st.one_of(st.just(SN), st.just(SN.lower()), st.just(f" {SN} "), st.text(max_size=70)),
         table=st.sampled_from(["ATTLOG", "OPERLOG", "attlog", "", "USERINFO", "rtlog", "rtstate", "ATTPHOTO"]),
         stamp=st.one_of(st.integers(min_value=-1, max_value=10**14).map(str), st.text(max_size=20)),
@@ -257,8 +275,17 @@ def test_fuzz_adms_routes_as_each_persona_from_outside_never_succeeds(device: De
         address=st.sampled_from([ELSEWHERE, "203.0.113.9", "::1", "2001:db8::1"]),
         forwarded=st.one_of(st.none(), st.just(AT_CLOCK)),
     )
-    def attempt(persona: str, method: str, path: str, serial: str, table: str, stamp: str, body: str, address: str,
-                forwarded: str | None) -> None:  # fmt: skip
+    def attempt(
+        persona: str,
+        method: str,
+        path: str,
+        serial: str,
+        table: str,
+        stamp: str,
+        body: str,
+        address: str,
+        forwarded: str | None,
+    ) -> None:
         extra: dict[str, Any] = {"REMOTE_ADDR": address, "QUERY_STRING": ""}
         if forwarded:
             extra["HTTP_X_FORWARDED_FOR"] = forwarded
@@ -269,8 +296,13 @@ def test_fuzz_adms_routes_as_each_persona_from_outside_never_succeeds(device: De
         else:
             from urllib.parse import urlencode
 
-            response = client.generic(method, f"{path}?{urlencode(data)}", body.encode("utf-8", "surrogatepass"),
-                                      "text/plain", **{k: v for k, v in extra.items() if k != "QUERY_STRING"})  # fmt: skip
+            response = client.generic(
+                method,
+                f"{path}?{urlencode(data)}",
+                body.encode("utf-8", "surrogatepass"),
+                "text/plain",
+                **{k: v for k, v in extra.items() if k != "QUERY_STRING"},
+            )
         assert response.status_code < 500, (persona, method, path, serial, response.status_code)
         if response.status_code < 400:
             successes.append((persona, method, path, serial, table, address, response.status_code))

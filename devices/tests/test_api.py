@@ -17,12 +17,21 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/devices/"
 
 
-def test_admin_creates_reads_updates_and_deletes_a_device_and_the_comm_key_never_comes_back(people: Any,
-                                                                                              token_client: Any) -> None:
+def test_admin_creates_reads_updates_and_deletes_a_device_and_the_comm_key_never_comes_back(
+    people: Any, token_client: Any
+) -> None:
     api = token_client(people.admin, scopes=["write:devices"])
-    body = {"name": "Gate K20", "host": "192.168.1.201", "port": 4370, "transport": "tcp", "comm_key": 123456,
-            "time_zone": "Europe/Zurich", "poll_interval_seconds": 120, "purchase_date": "2025-01-10",
-            "warranty_end": "2027-01-10"}  # fmt: skip
+    body = {
+        "name": "Gate K20",
+        "host": "192.168.1.201",
+        "port": 4370,
+        "transport": "tcp",
+        "comm_key": 123456,
+        "time_zone": "Europe/Zurich",
+        "poll_interval_seconds": 120,
+        "purchase_date": "2025-01-10",
+        "warranty_end": "2027-01-10",
+    }
     created = api.post(URL, body, format="json")
     assert created.status_code == 201, created.json()
     data = created.json()
@@ -84,8 +93,9 @@ def test_post_sync_runs_a_sync_and_returns_the_run(make_sim: MakeSim, people: An
     assert api.get(f"{URL}{device.pk}/sync-runs/", {"status": "failed"}).json()["results"] == []
 
 
-def test_a_failed_sync_answers_with_the_device_error_code_and_the_run(make_sim: MakeSim, people: Any,
-                                                                      token_client: Any) -> None:
+def test_a_failed_sync_answers_with_the_device_error_code_and_the_run(
+    make_sim: MakeSim, people: Any, token_client: Any
+) -> None:
     sim = make_sim(users=1, records=1, comm_key=99)
     wrong_key = device_for(sim, comm_key=98)
     api = token_client(people.admin)
@@ -129,8 +139,14 @@ def test_device_punches_are_listed_by_device_and_time_range_to_whoever_may_see_t
     everything = admin.get("/api/v1/punches/", {"device_id": str(device.pk)}).json()["results"]
     # attendance lists punches of visible employees: the unmapped one ("5") is stored, not listed.
     assert sorted(p["device_user_id"] for p in everything) == ["3", "3", "4"]
-    ranged = admin.get("/api/v1/punches/", {"device_id": str(device.pk), "timestamp_after": "2026-04-14T07:30:00Z",
-                                            "timestamp_before": "2026-04-14T08:30:00Z"}).json()["results"]  # fmt: skip
+    ranged = admin.get(
+        "/api/v1/punches/",
+        {
+            "device_id": str(device.pk),
+            "timestamp_after": "2026-04-14T07:30:00Z",
+            "timestamp_before": "2026-04-14T08:30:00Z",
+        },
+    ).json()["results"]
     assert [(p["device_user_id"], p["timestamp"]) for p in ranged] == [("4", "2026-04-14T08:00:00Z")]
     alice = token_client(people.alice, scopes=["read:punches"])
     mine = alice.get("/api/v1/punches/", {"device_id": str(device.pk)}).json()["results"]

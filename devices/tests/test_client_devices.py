@@ -32,7 +32,9 @@ CONTACT = T0
 
 
 def _clock(recorded: datetime, device_now: datetime = NOW, contact: datetime | None = CONTACT) -> OfflineClock:
-    return OfflineClock(recorded_at=recorded, device_now=device_now, last_contact_at=contact, max_drift=DRIFT, max_age=AGE)
+    return OfflineClock(
+        recorded_at=recorded, device_now=device_now, last_contact_at=contact, max_drift=DRIFT, max_age=AGE
+    )
 
 
 OFFICE = LocationRules(networks=(__import__("ipaddress").ip_network("192.0.2.0/24"),))
@@ -42,29 +44,53 @@ TABLE = [
     # (clock, rules, now) -> (outcome, code, rule, stored time, drift)
     (_clock(T0 + 30 * MINUTE), LocationRules(), NOW, (Outcome.PUNCH, "", "6d", T0 + 30 * MINUTE, 0)),
     # a device 2 minutes fast: its reading is moved back by its drift
-    (_clock(T0 + 32 * MINUTE, NOW + 2 * MINUTE), LocationRules(), NOW, (Outcome.PUNCH, "", "6d", T0 + 30 * MINUTE, 120)),
-    (_clock(T0 + 30 * MINUTE, NOW + 6 * MINUTE), LocationRules(), NOW,
-     (Outcome.REFUSED, "offline_drift_too_large", "6a", None, 360)),
-    (_clock(T0 + 30 * MINUTE, NOW - 6 * MINUTE), LocationRules(), NOW,
-     (Outcome.REFUSED, "offline_drift_too_large", "6a", None, -360)),
+    (
+        _clock(T0 + 32 * MINUTE, NOW + 2 * MINUTE),
+        LocationRules(),
+        NOW,
+        (Outcome.PUNCH, "", "6d", T0 + 30 * MINUTE, 120),
+    ),
+    (
+        _clock(T0 + 30 * MINUTE, NOW + 6 * MINUTE),
+        LocationRules(),
+        NOW,
+        (Outcome.REFUSED, "offline_drift_too_large", "6a", None, 360),
+    ),
+    (
+        _clock(T0 + 30 * MINUTE, NOW - 6 * MINUTE),
+        LocationRules(),
+        NOW,
+        (Outcome.REFUSED, "offline_drift_too_large", "6a", None, -360),
+    ),
     (_clock(T0 - MINUTE), LocationRules(), NOW, (Outcome.REFUSED, "offline_time_before_contact", "6b", None, 0)),
     (_clock(NOW + MINUTE), LocationRules(), NOW, (Outcome.REFUSED, "offline_time_in_future", "6b", None, 0)),
     (_clock(T0 + 30 * MINUTE), NO_WEB, NOW, (Outcome.REFUSED, "punch_source_not_allowed", "6c", None, 0)),
     (_clock(T0 + 30 * MINUTE), OFFICE, NOW, (Outcome.CORRECTION, "", "6d", T0 + 30 * MINUTE, 0)),
     # four days offline: a correction request, not a punch
-    (_clock(T0 + 30 * MINUTE, NOW + 4 * 24 * 60 * MINUTE), LocationRules(), NOW + 4 * 24 * 60 * MINUTE,
-     (Outcome.CORRECTION, "", "6d", T0 + 30 * MINUTE, 0)),
+    (
+        _clock(T0 + 30 * MINUTE, NOW + 4 * 24 * 60 * MINUTE),
+        LocationRules(),
+        NOW + 4 * 24 * 60 * MINUTE,
+        (Outcome.CORRECTION, "", "6d", T0 + 30 * MINUTE, 0),
+    ),
     # never contacted before (no last contact): any time up to now
     (_clock(T0 - 60 * MINUTE, contact=None), LocationRules(), NOW, (Outcome.PUNCH, "", "6d", T0 - 60 * MINUTE, 0)),
-]  # fmt: skip
+]
 
 
 @pytest.mark.embedded
 @pytest.mark.parametrize(("clock", "rules", "now", "expected"), TABLE)
-def test_the_offline_rule_table(clock: OfflineClock, rules: LocationRules, now: datetime, expected: tuple[Any, ...]) -> None:
+def test_the_offline_rule_table(
+    clock: OfflineClock, rules: LocationRules, now: datetime, expected: tuple[Any, ...]
+) -> None:
     decision = decide_offline(clock, Door.WEB, rules, now)
-    assert (decision.outcome, decision.code, decision.rule, decision.timestamp if decision.outcome != Outcome.REFUSED else None,
-            decision.drift_seconds) == expected  # fmt: skip
+    assert (
+        decision.outcome,
+        decision.code,
+        decision.rule,
+        decision.timestamp if decision.outcome != Outcome.REFUSED else None,
+        decision.drift_seconds,
+    ) == expected
 
 
 # --- Through real requests --------------------------------------------------------------------
@@ -90,9 +116,16 @@ def _device(credential: str) -> APIClient:
     return client
 
 
-def _send(client: APIClient, action: str, recorded: datetime, device_now: datetime, key: Any = None, **data: Any) -> Any:
-    body = {"key": str(key or uuid.uuid4()), "action": action, "recorded_at": recorded.isoformat(),
-            "device_now": device_now.isoformat(), "data": data}  # fmt: skip
+def _send(
+    client: APIClient, action: str, recorded: datetime, device_now: datetime, key: Any = None, **data: Any
+) -> Any:
+    body = {
+        "key": str(key or uuid.uuid4()),
+        "action": action,
+        "recorded_at": recorded.isoformat(),
+        "device_now": device_now.isoformat(),
+        "data": data,
+    }
     return client.post("/api/v1/offline-actions/", body, format="json")
 
 
@@ -167,14 +200,19 @@ def _refused(response: Any, status: int, code: str) -> None:
 def test_a_wrong_credential_is_refused_and_audited(people: Any, travel: Any) -> None:
     _register(people.alice)
     travel.move_to(T0 + 10 * MINUTE)
-    _refused(_send(_device("etd_forged"), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"), 401,
-             "device_credential_invalid")  # fmt: skip
+    _refused(
+        _send(_device("etd_forged"), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"),
+        401,
+        "device_credential_invalid",
+    )
     audited = AuditEvent.objects.count()
     # no credential at all, or a signed-in session (no device credential): the wrong door
     session = APIClient()
     session.force_login(user_of(people.alice))
     for client in (APIClient(), session):
-        _refused(_send(client, "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"), 401, "device_credential_invalid")
+        _refused(
+            _send(client, "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"), 401, "device_credential_invalid"
+        )
     assert AuditEvent.objects.count() == audited
 
 
@@ -183,8 +221,11 @@ def test_a_revoked_credential_is_refused_whoever_revoked_it(people: Any, admin_c
     session, body = _register(people.alice)
     assert session.post(f"/api/v1/client-devices/{body['id']}/revoke/").status_code == 200
     travel.move_to(T0 + 10 * MINUTE)
-    _refused(_send(_device(body["credential"]), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"), 403,
-             "device_credential_revoked")  # fmt: skip
+    _refused(
+        _send(_device(body["credential"]), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"),
+        403,
+        "device_credential_revoked",
+    )
 
     _, second = _register(people.alice, "tablet")
     admin = APIClient()
@@ -202,7 +243,9 @@ def test_a_time_before_the_last_contact_is_refused(people: Any, travel: Any) -> 
     assert device.post("/api/v1/client-devices/contact/").json()["server_now"].startswith("2026-03-24T07:30")
     travel.move_to(T0 + 60 * MINUTE)
     # recorded at 08:20, but the phone spoke to etime online at 08:30: a replay or a forgery
-    _refused(_send(device, "punch", T0 + 20 * MINUTE, T0 + 60 * MINUTE, direction="in"), 403, "offline_time_before_contact")
+    _refused(
+        _send(device, "punch", T0 + 20 * MINUTE, T0 + 60 * MINUTE, direction="in"), 403, "offline_time_before_contact"
+    )
 
 
 @pytest.mark.embedded
@@ -226,8 +269,12 @@ def test_a_punch_older_than_the_limit_becomes_a_correction_request(people: Any, 
     correction = Regularisation.objects.get(employee=people.alice)
     assert correction.items == [{"timestamp": "2026-03-24T07:20:00+00:00", "direction": "in"}]
     assert correction.status == "pending" and "offline" in correction.reason
-    assert _send(device, "punch", T0 + 20 * MINUTE, T0 + 3 * 60 * MINUTE, key=response.json()["key"],
-                 direction="in").status_code == 200  # fmt: skip
+    assert (
+        _send(
+            device, "punch", T0 + 20 * MINUTE, T0 + 3 * 60 * MINUTE, key=response.json()["key"], direction="in"
+        ).status_code
+        == 200
+    )
     assert Regularisation.objects.count() == 1
 
 
@@ -250,12 +297,19 @@ def test_a_location_that_takes_no_web_punches_refuses_offline_ones(people: Any, 
     location.save()
     _, body = _register(people.alice)
     travel.move_to(T0 + 10 * MINUTE)
-    _refused(_send(_device(body["credential"]), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"), 403,
-             "punch_source_not_allowed")  # fmt: skip
+    _refused(
+        _send(_device(body["credential"]), "punch", T0 + 5 * MINUTE, T0 + 10 * MINUTE, direction="in"),
+        403,
+        "punch_source_not_allowed",
+    )
 
 
 @pytest.mark.embedded
-def test_a_timer_started_and_stopped_offline_is_logged_once_at_the_recorded_times(people: Any, catalog: Any, travel: Any) -> None:  # noqa: F811
+def test_a_timer_started_and_stopped_offline_is_logged_once_at_the_recorded_times(
+    people: Any,
+    catalog: Any,  # noqa: F811
+    travel: Any,
+) -> None:
     _, body = _register(people.alice)
     device = _device(body["credential"])
     travel.move_to(T0 + 90 * MINUTE)
@@ -264,9 +318,17 @@ def test_a_timer_started_and_stopped_offline_is_logged_once_at_the_recorded_time
     for _ in range(2):  # the queue sent twice
         started = _send(device, "timer_start", T0 + 10 * MINUTE, T0 + 90 * MINUTE, key=start_key, **data)
         stopped = _send(device, "timer_stop", T0 + 70 * MINUTE, T0 + 90 * MINUTE, key=stop_key)
-        assert started.status_code in (200, 201) and stopped.status_code in (200, 201), (started.content, stopped.content)
+        assert started.status_code in (200, 201) and stopped.status_code in (200, 201), (
+            started.content,
+            stopped.content,
+        )
     entry = TimeEntry.objects.get(employee=people.alice)
-    assert (entry.start, entry.end, entry.project, entry.task) == (T0 + 10 * MINUTE, T0 + 70 * MINUTE, catalog.website, catalog.design)
+    assert (entry.start, entry.end, entry.project, entry.task) == (
+        T0 + 10 * MINUTE,
+        T0 + 70 * MINUTE,
+        catalog.website,
+        catalog.design,
+    )
     assert started.json()["replayed"] and stopped.json()["replayed"]
 
     unknown = _send(device, "timer_start", T0 + 80 * MINUTE, T0 + 90 * MINUTE, project=str(uuid.uuid4()))
@@ -282,8 +344,17 @@ def test_unknown_actions_and_malformed_times_are_refused_with_a_code(people: Any
     travel.move_to(T0 + 10 * MINUTE)
     response = _send(device, "coffee", T0 + 5 * MINUTE, T0 + 10 * MINUTE)
     assert response.status_code == 400 and _code(response) == "offline_action_unknown"
-    naive = device.post("/api/v1/offline-actions/", {"key": str(uuid.uuid4()), "action": "punch", "recorded_at": "2026-03-24T07:05:00",
-                                                     "device_now": "2026-03-24T07:10:00Z", "data": {"direction": "in"}}, format="json")  # fmt: skip
+    naive = device.post(
+        "/api/v1/offline-actions/",
+        {
+            "key": str(uuid.uuid4()),
+            "action": "punch",
+            "recorded_at": "2026-03-24T07:05:00",
+            "device_now": "2026-03-24T07:10:00Z",
+            "data": {"direction": "in"},
+        },
+        format="json",
+    )
     assert naive.status_code == 400 and _code(naive) == "validation_error"
     assert Punch.objects.count() == 0
 
@@ -307,8 +378,16 @@ def test_two_tabs_sending_the_same_key_at_the_same_moment_store_one_punch(people
     def send() -> None:
         try:
             barrier.wait()
-            results.append(services.offline_submit(device=device, key=key, action="punch", data={"direction": "in"},
-                                                   recorded_at=recorded, device_now=timezone.now()))  # fmt: skip
+            results.append(
+                services.offline_submit(
+                    device=device,
+                    key=key,
+                    action="punch",
+                    data={"direction": "in"},
+                    recorded_at=recorded,
+                    device_now=timezone.now(),
+                )
+            )
         except BaseException as exc:  # surfaced below
             results.append(exc)
         finally:
@@ -325,7 +404,9 @@ def test_two_tabs_sending_the_same_key_at_the_same_moment_store_one_punch(people
 
 
 @pytest.mark.embedded
-def test_a_person_sees_her_installed_apps_on_her_profile_and_revokes_one_there(people: Any, client: Any, travel: Any) -> None:
+def test_a_person_sees_her_installed_apps_on_her_profile_and_revokes_one_there(
+    people: Any, client: Any, travel: Any
+) -> None:
     _, body = _register(people.alice)
     client.force_login(user_of(people.dave))
     assert body["id"] not in client.get("/profile/").content.decode()

@@ -54,7 +54,9 @@ def test_a_second_worker_asked_while_a_sync_runs_is_skipped_and_says_so(make_sim
     assert second.status == SyncStatus.SKIPPED and second.error_code == "device_sync_in_progress"
     assert "Another sync of this device is running" in second.error
     assert list(SyncRun.objects.filter(device=device).values_list("status", flat=True).order_by("status")) == [
-        SyncStatus.SKIPPED, SyncStatus.SUCCEEDED]
+        SyncStatus.SKIPPED,
+        SyncStatus.SUCCEEDED,
+    ]
     assert stored_log(device) == device_log(sim)
     assert not locks.is_held(device.pk), "the lease is released after the sync"
 

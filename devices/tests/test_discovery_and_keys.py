@@ -25,8 +25,9 @@ def two_clocks() -> Any:
     """Two simulated clocks on 127.0.0.2 and 127.0.0.3, on the same port number, one with a comm key."""
     first = Simulator(host="127.0.0.2", tcp_port=0, users=3, serial="K20DISC0001", seed=1).start()
     try:
-        second = Simulator(host="127.0.0.3", tcp_port=first.tcp_port, users=4, comm_key=777, serial="K20DISC0002",
-                           seed=2).start()  # fmt: skip
+        second = Simulator(
+            host="127.0.0.3", tcp_port=first.tcp_port, users=4, comm_key=777, serial="K20DISC0002", seed=2
+        ).start()
     except OSError:
         first.stop()
         pytest.skip("the port is taken on 127.0.0.3")
@@ -50,11 +51,22 @@ def test_discover_devices_finds_clocks_on_loopback_with_their_identity(two_clock
     assert "127.0.0.4" not in text and "127.0.0.1:" not in text
 
     out = io.StringIO()
-    call_command("discover_devices", "127.0.0.3/32", "--port", str(first.tcp_port), "--transport", "tcp",
-                 "--comm-key", "777", "--json", stdout=out)  # fmt: skip
+    call_command(
+        "discover_devices",
+        "127.0.0.3/32",
+        "--port",
+        str(first.tcp_port),
+        "--transport",
+        "tcp",
+        "--comm-key",
+        "777",
+        "--json",
+        stdout=out,
+    )
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [(r["host"], r["serial"], r["comm_key"], r["registered_as"]) for r in rows] == [
-        ("127.0.0.3", "K20DISC0002", True, None)]
+        ("127.0.0.3", "K20DISC0002", True, None)
+    ]
 
 
 def test_discover_devices_refuses_huge_networks() -> None:

@@ -39,7 +39,10 @@ def last_working_day_before(today: date, employee: Any) -> date:
 # Days stay provisional for as long as the clock has not synced past them (no timeout here).
 @override_settings(ETIME_ATTENDANCE_FINAL_AFTER_HOURS=24 * 365)
 def test_punches_at_the_clock_reach_the_attendance_api_through_sync_and_recompute_on_a_real_worker(
-    planned: Any, make_sim: MakeSim, token_client: Any, live_worker: Any  # noqa: F811
+    planned: Any,  # noqa: F811
+    make_sim: MakeSim,
+    token_client: Any,
+    live_worker: Any,
 ) -> None:
     from accounts.services import employee_update
     from devices.tasks import sync_due_devices
@@ -73,7 +76,10 @@ def test_punches_at_the_clock_reach_the_attendance_api_through_sync_and_recomput
     sync_due_devices.delay()
     after = wait_for(lambda: (row := the_day()) and row["punch_count"] and row["is_final"] and row, timeout=30)
     assert (after["status"], after["punch_count"], after["worked_minutes"], after["overtime_minutes"]) == (
-        "present", 3, 484, 34
+        "present",
+        3,
+        484,
+        34,
     )
     first_in = datetime.fromisoformat(after["first_in"]).astimezone(ZURICH)
     assert (first_in.date(), first_in.time()) == (day, dtime(8, 57))

@@ -25,19 +25,23 @@ TYPED = {"device_unreachable", "device_timeout", "device_protocol_error", "devic
 
 def random_fault(rng: random.Random) -> str | None:
     after = rng.randrange(0, 12)
-    return rng.choice([
-        None, None, None,
-        "drop:mid",  # cut mid-transfer (pyzk would spin forever on TCP, F6)
-        f"drop:after={after}",  # cut at a random packet of the session
-        "drop:command=1503",
-        "stall:mid",
-        f"stall:after={after}",
-        f"reboot:after={after},down={REBOOT_DOWN}",
-        "lose:mid",  # a lost DATA packet (UDP: silently short log, F10)
-        f"lose:after={after}",
-        f"slow:ms={rng.choice([1, 3, 8])}",
-        f"late_punch:count={rng.randrange(1, 4)}",  # firmware ignoring the lock (F12)
-    ])  # fmt: skip
+    return rng.choice(
+        [
+            None,
+            None,
+            None,
+            "drop:mid",  # cut mid-transfer (pyzk would spin forever on TCP, F6)
+            f"drop:after={after}",  # cut at a random packet of the session
+            "drop:command=1503",
+            "stall:mid",
+            f"stall:after={after}",
+            f"reboot:after={after},down={REBOOT_DOWN}",
+            "lose:mid",  # a lost DATA packet (UDP: silently short log, F10)
+            f"lose:after={after}",
+            f"slow:ms={rng.choice([1, 3, 8])}",
+            f"late_punch:count={rng.randrange(1, 4)}",  # firmware ignoring the lock (F12)
+        ]
+    )
 
 
 def wait_until_up(sim: Any, device: Device) -> None:
@@ -77,7 +81,9 @@ def test_random_faults_never_lose_or_duplicate_a_punch(make_sim: MakeSim, transp
         expected = set(device_log(sim))
         assert set(stored) <= expected, (attempt, fault)
         device.refresh_from_db()
-        covered = {(r.user_id, services.to_utc(r.timestamp, sim.state.tz)) for r in sim.records[: device.watermark_position]}
+        covered = {
+            (r.user_id, services.to_utc(r.timestamp, sim.state.tz)) for r in sim.records[: device.watermark_position]
+        }
         assert covered <= set(stored), (attempt, fault)
         if rng.random() < 0.1:
             time.sleep(REBOOT_DOWN)  # sometimes the device is back before the next attempt, sometimes not

@@ -115,8 +115,9 @@ def test_a_person_clocks_in_then_out_by_badge_or_qr_and_pin_in_her_language(staf
     assert second.status_code == 201 and second.json()["direction"] == "out" and second.json()["time"] == "16:02"
     punches = list(Punch.objects.filter(employee=staff.alice).order_by("timestamp"))
     assert [(p.direction, p.source, p.device_id, p.device_user_id) for p in punches] == [
-        ("in", "device", device.pk, "1001"), ("out", "device", device.pk, "1001")
-    ]  # fmt: skip
+        ("in", "device", device.pk, "1001"),
+        ("out", "device", device.pk, "1001"),
+    ]
 
 
 @pytest.mark.embedded
@@ -162,8 +163,13 @@ def test_a_location_without_clock_punches_refuses_the_kiosk(staff: Any, travel: 
 
 
 def _offline(client: APIClient, badge: str, pin: str, recorded: datetime, now: datetime, key: Any = None) -> Any:
-    body = {"key": str(key or uuid.uuid4()), "action": "kiosk_punch", "recorded_at": recorded.isoformat(),
-            "device_now": now.isoformat(), "data": {"badge": badge, "pin": pin}}  # fmt: skip
+    body = {
+        "key": str(key or uuid.uuid4()),
+        "action": "kiosk_punch",
+        "recorded_at": recorded.isoformat(),
+        "device_now": now.isoformat(),
+        "data": {"badge": badge, "pin": pin},
+    }
     return client.post("/api/v1/offline-actions/", body, format="json")
 
 
@@ -197,8 +203,13 @@ def test_an_offline_punch_is_checked_at_sync_and_stored_once(staff: Any, travel:
 @pytest.mark.embedded
 def test_a_kiosk_and_an_app_keep_to_their_own_doors(staff: Any, travel: Any) -> None:
     _, kiosk = _kiosk(staff)
-    body = {"key": str(uuid.uuid4()), "action": "punch", "recorded_at": T0.isoformat(), "device_now": T0.isoformat(),
-            "data": {"direction": "in"}}  # fmt: skip
+    body = {
+        "key": str(uuid.uuid4()),
+        "action": "punch",
+        "recorded_at": T0.isoformat(),
+        "device_now": T0.isoformat(),
+        "data": {"direction": "in"},
+    }
     assert _code(kiosk.post("/api/v1/offline-actions/", body, format="json")) == "offline_action_unknown"
     session = APIClient()
     session.force_login(staff.alice.user)
@@ -210,11 +221,15 @@ def test_a_kiosk_and_an_app_keep_to_their_own_doors(staff: Any, travel: Any) -> 
 
 
 @pytest.mark.embedded
-def test_an_admin_adds_a_kiosk_in_the_admin_and_reads_its_pairing_code_once(staff: Any, admin_client: Any, travel: Any) -> None:
+def test_an_admin_adds_a_kiosk_in_the_admin_and_reads_its_pairing_code_once(
+    staff: Any, admin_client: Any, travel: Any
+) -> None:
     import re
 
     response = admin_client.post(
-        "/admin/devices/clientdevice/add/", {"name": "Warehouse door", "location": str(staff.alice.location.pk)}, follow=True
+        "/admin/devices/clientdevice/add/",
+        {"name": "Warehouse door", "location": str(staff.alice.location.pk)},
+        follow=True,
     )
     assert response.status_code == 200
     text = response.content.decode()

@@ -76,8 +76,9 @@ def test_a_kiosk_with_photos_on_stores_the_photo_linked_to_the_punch(staff: Any,
 
 
 @pytest.mark.embedded
-def test_a_photo_that_is_not_a_jpeg_is_refused_and_nothing_is_punched(staff: Any, travel: Any, media: Path,
-                                                                      settings: Any) -> None:  # fmt: skip
+def test_a_photo_that_is_not_a_jpeg_is_refused_and_nothing_is_punched(
+    staff: Any, travel: Any, media: Path, settings: Any
+) -> None:
     device, client = _kiosk(staff)
     kiosk_photos_set(device=device, on=True, actor=staff.admin)
     for photo in ("not base64!", base64.b64encode(b"GIF89a....").decode()):
@@ -90,7 +91,9 @@ def test_a_photo_that_is_not_a_jpeg_is_refused_and_nothing_is_punched(staff: Any
 
 
 @pytest.mark.embedded
-def test_the_purge_deletes_photos_past_the_retention_and_keeps_newer_ones(staff: Any, media: Path, settings: Any) -> None:
+def test_the_purge_deletes_photos_past_the_retention_and_keeps_newer_ones(
+    staff: Any, media: Path, settings: Any
+) -> None:
     settings.ETIME_KIOSK_PHOTO_DAYS = 30
     with time_machine.travel(T0, tick=False) as clock:
         device, client = _kiosk(staff)

@@ -31,7 +31,9 @@ def test_a_100k_record_log_and_500_users_read_back_exactly_over_udp(make_sim: Ma
     with adapter_for(sim, "udp", timeout=5.0) as clock:
         users = clock.get_users()
         records = clock.read_attendance()
-    assert [(u.uid, u.user_id, u.name, u.card) for u in users] == [(u.uid, u.user_id, u.name, u.card) for u in sim.users]
+    assert [(u.uid, u.user_id, u.name, u.card) for u in users] == [
+        (u.uid, u.user_id, u.name, u.card) for u in sim.users
+    ]
     assert len(records) == RECORDS
     assert as_tuples(records) == as_tuples(sim.records)
     chunk = 16 * 1024

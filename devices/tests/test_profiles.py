@@ -34,24 +34,40 @@ RECORDS = 60  # 60 x 40 bytes: past the inline threshold, so the 1504 chunk path
 #           when the clock coalesces them (test_bare_pyzk_misreads_coalesced_chunk_replies...)
 #   blind   reads no users and no records (it keeps 0 from the one-value free sizes)
 PYZK = {
-    "zk_tft": "full", "zk6_udp": "full", "mb_49": "full", "push_only": "full", "live10": "full",
-    "live14": "full", "live36": "full", "live37": "full", "live52": "full",
-    "identix_k20": "inline", "tft_split": "inline", "coalesced": "inline", "wl20": "blind",
-}  # fmt: skip
+    "zk_tft": "full",
+    "zk6_udp": "full",
+    "mb_49": "full",
+    "push_only": "full",
+    "live10": "full",
+    "live14": "full",
+    "live36": "full",
+    "live37": "full",
+    "live52": "full",
+    "identix_k20": "inline",
+    "tft_split": "inline",
+    "coalesced": "inline",
+    "wl20": "blind",
+}
 
 
 def _history(start: datetime, count: int) -> list[Punch]:
     # Every verify type and punch state, one punch every 97 minutes, whole seconds.
     return [
-        Punch(str(n % USERS + 1), start + timedelta(minutes=97 * n, seconds=n % 60), (0, 1, 2, 15)[n % 4], n % 6,
-              n % USERS + 1)
+        Punch(
+            str(n % USERS + 1),
+            start + timedelta(minutes=97 * n, seconds=n % 60),
+            (0, 1, 2, 15)[n % 4],
+            n % 6,
+            n % USERS + 1,
+        )
         for n in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def _sim(make_sim: MakeSim, name: str, records: int = RECORDS, **kwargs: Any) -> Simulator:
-    return make_sim(profile=name, users=default_users(USERS), records=_history(datetime(2026, 3, 2, 7, 5), records),
-                    **kwargs)  # fmt: skip
+    return make_sim(
+        profile=name, users=default_users(USERS), records=_history(datetime(2026, 3, 2, 7, 5), records), **kwargs
+    )
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -146,7 +162,9 @@ def test_k20_splits_chunks_into_1008_byte_packets_and_keeps_pre_2001_records(mak
         records = clock.read_attendance()
     assert as_tuples(records) == as_tuples(reset + later)
     assert [(r.user_id, r.timestamp) for r in records[:2]] == [
-        ("3", datetime(2000, 1, 1, 0, 4, 15)), ("4", datetime(2000, 1, 1, 0, 9, 0))]  # fmt: skip
+        ("3", datetime(2000, 1, 1, 0, 4, 15)),
+        ("4", datetime(2000, 1, 1, 0, 9, 0)),
+    ]
     data_sizes = [len(pkt) - 8 for pkt in seen if struct.unpack_from("<H", pkt)[0] == p.CMD_DATA]
     size = 4 + 40 * 202
     assert data_sizes == [1008] * (size // 1008) + [size % 1008]
@@ -160,7 +178,12 @@ def test_49_byte_record_is_the_40_byte_layout_and_nine_more_bytes() -> None:
     assert rec[:40] == p.pack_attendance(40, uid=13, user_id="999111333", timestamp=ts, status=15, punch=1)
     uid, user_id, status, stamp, punch, _tail = p.ATT40.unpack(rec[:40])
     assert (uid, user_id.rstrip(b"\0"), status, p.decode_time(struct.unpack("<I", stamp)[0]), punch) == (
-        13, b"999111333", 15, ts, 1)  # fmt: skip
+        13,
+        b"999111333",
+        15,
+        ts,
+        1,
+    )
 
 
 # --- push-only firmware ----------------------------------------------------------------------------
@@ -191,9 +214,7 @@ def test_one_value_free_sizes_reply_is_four_bytes_and_the_adapter_counts_from_th
     assert sim.records == []
 
 
-@pytest.mark.parametrize(
-    ("size", "profile"), [(40, "zk_tft"), (49, "mb_49"), (16, "zk6_udp"), (8, "zk6_udp")]
-)
+@pytest.mark.parametrize(("size", "profile"), [(40, "zk_tft"), (49, "mb_49"), (16, "zk6_udp"), (8, "zk6_udp")])
 def test_record_size_inference_picks_the_layout_the_log_was_written_in(size: int, profile: str) -> None:
     from devices.adapters._zk_worker import infer_record_size
 
@@ -328,8 +349,9 @@ def test_sync_of_push_only_firmware_succeeds_and_keeps_what_push_stored(make_sim
     sim = _sim(make_sim, "push_only")
     device = device_for(sim)
     pushed = datetime(2026, 3, 2, 6, 5, tzinfo=ZoneInfo("UTC"))
-    punches_ingest(device_id=device.pk, records=[PunchInput(device_user_id="1", timestamp=pushed)],
-                   source=PunchSource.ADMS)  # fmt: skip
+    punches_ingest(
+        device_id=device.pk, records=[PunchInput(device_user_id="1", timestamp=pushed)], source=PunchSource.ADMS
+    )
     for _ in range(2):
         run = services.device_sync(device=device)
         assert (run.status, run.fetched, run.created, run.error_code) == (SyncStatus.SUCCEEDED, 0, 0, "")
@@ -348,8 +370,9 @@ def test_sync_stores_pre_2001_records_as_stamped_and_says_so(make_sim: MakeSim) 
     from devices.tests.conftest import device_for, device_log, stored_log
 
     reset = [Punch("3", datetime(2000, 1, 1, 0, 4, 15), 1, 0, 3), Punch("4", datetime(2000, 1, 1, 0, 9), 1, 1, 4)]
-    sim = make_sim(profile="identix_k20", users=default_users(USERS),
-                   records=reset + _history(datetime(2026, 3, 2, 7, 5), 100))  # fmt: skip
+    sim = make_sim(
+        profile="identix_k20", users=default_users(USERS), records=reset + _history(datetime(2026, 3, 2, 7, 5), 100)
+    )
     device = device_for(sim)
     run = services.device_sync(device=device)
     assert run.status == SyncStatus.SUCCEEDED, run.error

@@ -51,8 +51,9 @@ ATTLOG_LINES = (
 )
 
 
-def request_bytes(method: str, target: str, body: bytes = b"", *, chunked: bool = False, length: bool = True,
-                  extra: bytes = b"") -> bytes:  # fmt: skip
+def request_bytes(
+    method: str, target: str, body: bytes = b"", *, chunked: bool = False, length: bool = True, extra: bytes = b""
+) -> bytes:
     head = f"{method} {target} HTTP/1.1\r\n".encode() + b"Host: testserver\r\n" + UA + b"Accept: */*\r\n" + extra
     if chunked:
         head += b"Transfer-Encoding: chunked\r\n"
@@ -102,19 +103,30 @@ def site() -> Location:
 
 @pytest.fixture
 def k20(site: Location) -> Device:
-    return services.device_create(actor=None, name="identiX K20 gate", protocol="adms", serial_number=SN,
-                                  time_zone="Asia/Kolkata", location=site)  # fmt: skip
+    return services.device_create(
+        actor=None, name="identiX K20 gate", protocol="adms", serial_number=SN, time_zone="Asia/Kolkata", location=site
+    )
 
 
 @pytest.fixture
 def speedface(site: Location) -> Device:
-    return services.device_create(actor=None, name="SpeedFace lobby", protocol="adms", serial_number=SN3,
-                                  time_zone="Asia/Kolkata", location=site, model="SpeedFace-V5L")  # fmt: skip
+    return services.device_create(
+        actor=None,
+        name="SpeedFace lobby",
+        protocol="adms",
+        serial_number=SN3,
+        time_zone="Asia/Kolkata",
+        location=site,
+        model="SpeedFace-V5L",
+    )
 
 
 def stored(device: Device) -> list[tuple[str, datetime, str, int | None]]:
-    return list(Punch.objects.filter(device_id=device.pk).order_by("timestamp", "device_user_id")
-                .values_list("device_user_id", "timestamp", "direction", "verify_mode"))  # fmt: skip
+    return list(
+        Punch.objects.filter(device_id=device.pk)
+        .order_by("timestamp", "device_user_id")
+        .values_list("device_user_id", "timestamp", "direction", "verify_mode")
+    )
 
 
 KOLKATA_ROWS = [
@@ -161,8 +173,9 @@ def test_an_indian_k20_is_told_its_zone_in_minutes_byte_for_byte(k20: Device) ->
         ("Etc/GMT+12", datetime(2027, 7, 15, 12, 0, tzinfo=UTC), -12),
     ],
 )
-def test_the_zone_goes_in_hours_when_whole_and_in_minutes_otherwise(k20: Device, zone: str, moment: datetime,
-                                                                    expected: int) -> None:  # fmt: skip
+def test_the_zone_goes_in_hours_when_whole_and_in_minutes_otherwise(
+    k20: Device, zone: str, moment: datetime, expected: int
+) -> None:
     Device.objects.filter(pk=k20.pk).update(time_zone=zone)
     with time_machine.travel(moment, tick=False):
         _status, body = answer(replay(handshake_24()))
@@ -204,7 +217,9 @@ def test_the_offset_is_the_one_in_force_at_the_handshake(k20: Device, moment: da
 # --- 2. bodies: Content-Length, chunked, none, too large ----------------------------------------
 
 
-def attlog_request(*, chunked: bool = False, serial: str = SN, stamp: str = "9999", body: bytes = ATTLOG_LINES) -> bytes:
+def attlog_request(
+    *, chunked: bool = False, serial: str = SN, stamp: str = "9999", body: bytes = ATTLOG_LINES
+) -> bytes:
     return request_bytes("POST", f"/iclock/cdata?SN={serial}&table=ATTLOG&Stamp={stamp}", body, chunked=chunked)
 
 
@@ -273,9 +288,17 @@ def send_raw(host: str, port: int, raw: bytes) -> tuple[int, bytes]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_chunked_attlog_is_read_whole_by_the_development_server(live_server: Any, site: Location, settings: Any) -> None:
-    device = services.device_create(actor=None, name="K20 dev", protocol="adms", serial_number=SN,
-                                    time_zone="Asia/Kolkata", push_networks="127.0.0.0/8")  # fmt: skip
+def test_a_chunked_attlog_is_read_whole_by_the_development_server(
+    live_server: Any, site: Location, settings: Any
+) -> None:
+    device = services.device_create(
+        actor=None,
+        name="K20 dev",
+        protocol="adms",
+        serial_number=SN,
+        time_zone="Asia/Kolkata",
+        push_networks="127.0.0.0/8",
+    )
     url = urlsplit(live_server.url)
     assert send_raw(url.hostname, url.port, attlog_request(chunked=True)) == (200, b"OK: 3\n")
     assert stored(device) == KOLKATA_ROWS
@@ -299,13 +322,35 @@ def gunicorn_server(transactional_db: Any) -> Any:
     parts = urlsplit(os.environ["DATABASE_URL"])
     database_url = urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "etime.settings_test",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver", "ETIME_TEST_NOW": ""}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "etime.settings_test",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "ETIME_TEST_NOW": "",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "etime.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--worker-class", "gthread", "--threads", "2", "--log-level", "warning"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "etime.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -331,12 +376,23 @@ def gunicorn_server(transactional_db: Any) -> Any:
 
 @pytest.mark.postgres
 def test_a_chunked_attlog_is_read_whole_under_gunicorn(gunicorn_server: int) -> None:
-    device = services.device_create(actor=None, name="K20 gunicorn", protocol="adms", serial_number=SN,
-                                    time_zone="Asia/Kolkata", push_networks="127.0.0.0/8")  # fmt: skip
+    device = services.device_create(
+        actor=None,
+        name="K20 gunicorn",
+        protocol="adms",
+        serial_number=SN,
+        time_zone="Asia/Kolkata",
+        push_networks="127.0.0.0/8",
+    )
     # http.client, as the brief's clock: a body from an iterable goes out chunked.
     conn = http.client.HTTPConnection("127.0.0.1", gunicorn_server, timeout=20)
-    conn.request("POST", f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=9999", body=iter(_split(ATTLOG_LINES, 37)),
-                 headers={"Host": "testserver", "User-Agent": "iClock Proxy/1.09"}, encode_chunked=True)  # fmt: skip
+    conn.request(
+        "POST",
+        f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=9999",
+        body=iter(_split(ATTLOG_LINES, 37)),
+        headers={"Host": "testserver", "User-Agent": "iClock Proxy/1.09"},
+        encode_chunked=True,
+    )
     response = conn.getresponse()
     answered = (response.status, response.read())
     conn.close()
@@ -353,7 +409,9 @@ def test_a_chunked_attlog_is_read_whole_under_gunicorn(gunicorn_server: int) -> 
 def test_operlog_is_acknowledged_with_its_count_options_with_plain_ok(k20: Device) -> None:
     oplog = b"OPLOG 4\t0\t2015-07-30 10:22:34\t0\t0\t0\t0\r\nOPLOG 5\t0\t2015-07-30 10:23:00\t1452\t0\t0\t0\r\n"
     assert answer(replay(request_bytes("POST", f"/iclock/cdata?SN={SN}&table=OPERLOG&Stamp=9999", oplog))) == (
-        200, b"OK: 2\n")  # fmt: skip
+        200,
+        b"OK: 2\n",
+    )
     options = b"~DeviceName=K20,MAC=00:17:61:aa:bb:cc,TransactionCount=3,UserCount=12,FWVersion=Ver 6.60 Jun 9 2017"
     assert answer(replay(request_bytes("POST", f"/iclock/cdata?SN={SN}&table=options", options))) == (200, b"OK\n")
     assert not Punch.objects.exists()
@@ -386,15 +444,20 @@ def test_a_speedface_multi_line_shell_reply_is_recorded_with_its_code(speedface:
 
 
 def test_batched_replies_in_one_body_are_each_recorded(speedface: Device) -> None:
-    first, second, third, fourth = handed_out(speedface, "DATA UPDATE USERINFO PIN=1\tName=A", "DATA QUERY ATTLOG",
-                                              "CHECK", "Shell uptime")  # fmt: skip
-    body = (f"ID={first}&Return=0&CMD=DATA\nID={second}&Return=-1&CMD=DATA\nID={third}&Return=0&CMD=CHECK\n"
-            f"ID={fourth}\nReturn=0\nCMD=Shell\nContent= 16:12:26 up 3 days\n").encode()  # fmt: skip
+    first, second, third, fourth = handed_out(
+        speedface, "DATA UPDATE USERINFO PIN=1\tName=A", "DATA QUERY ATTLOG", "CHECK", "Shell uptime"
+    )
+    body = (
+        f"ID={first}&Return=0&CMD=DATA\nID={second}&Return=-1&CMD=DATA\nID={third}&Return=0&CMD=CHECK\n"
+        f"ID={fourth}\nReturn=0\nCMD=Shell\nContent= 16:12:26 up 3 days\n"
+    ).encode()
     assert answer(replay(request_bytes("POST", f"/iclock/devicecmd?SN={SN3}", body))) == (200, b"OK\n")
     assert results(first, second, third, fourth) == [
-        (AdmsCommandStatus.DONE, 0), (AdmsCommandStatus.FAILED, -1), (AdmsCommandStatus.DONE, 0),
         (AdmsCommandStatus.DONE, 0),
-    ]  # fmt: skip
+        (AdmsCommandStatus.FAILED, -1),
+        (AdmsCommandStatus.DONE, 0),
+        (AdmsCommandStatus.DONE, 0),
+    ]
 
 
 def test_a_reply_in_the_query_string_and_out_of_range_ids_are_handled(speedface: Device) -> None:
@@ -452,8 +515,9 @@ def test_a_kept_photo_is_stored_once_beside_its_punch(k20: Device, settings: Any
             assert f.read() == JPEG
 
 
-def test_admins_see_a_kept_photo_through_the_admin_and_others_do_not(k20: Device, people: Any, settings: Any,
-                                                                     tmp_path: Any) -> None:  # fmt: skip
+def test_admins_see_a_kept_photo_through_the_admin_and_others_do_not(
+    k20: Device, people: Any, settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     services.device_update(device=k20, actor=None, push_photos=True)
     replay(attlog_request())
@@ -476,8 +540,10 @@ def test_admins_see_a_kept_photo_through_the_admin_and_others_do_not(k20: Device
 
 
 def registry_body() -> bytes:
-    return (b"DeviceType=att,~DeviceName=SpeedFace-V5L-RFID[TI],FirmVer=ZAM180-NF-Ver1.1.17,PushVersion=3.1.2,"
-            b"MAC=00:17:61:12:f8:db,StringPinFunOn=0,~MaxUserCount=6000,~MaxAttLogCount=200000,LockCount=1")  # fmt: skip
+    return (
+        b"DeviceType=att,~DeviceName=SpeedFace-V5L-RFID[TI],FirmVer=ZAM180-NF-Ver1.1.17,PushVersion=3.1.2,"
+        b"MAC=00:17:61:12:f8:db,StringPinFunOn=0,~MaxUserCount=6000,~MaxAttLogCount=200000,LockCount=1"
+    )
 
 
 def handshake_3() -> bytes:
@@ -493,7 +559,11 @@ def test_a_push_3_clock_registers_gets_its_config_and_its_rtlog_punches_are_stor
         code = speedface.push_registry_code
         assert (status, body) == (200, f"RegistryCode={code}\n".encode()) and len(code) == 32
         assert (speedface.reported_name, speedface.firmware, speedface.mac, speedface.push_version) == (
-            "SpeedFace-V5L-RFID[TI]", "ZAM180-NF-Ver1.1.17", "00:17:61:12:f8:db", "3.1.2")  # fmt: skip
+            "SpeedFace-V5L-RFID[TI]",
+            "ZAM180-NF-Ver1.1.17",
+            "00:17:61:12:f8:db",
+            "3.1.2",
+        )
         # A re-registration (after a reboot) keeps the code.
         assert answer(replay(request_bytes("POST", f"/iclock/registry?SN={SN3}", registry_body())))[1] == body
         import hashlib
@@ -540,7 +610,12 @@ def test_new_routes_refuse_other_networks_and_change_nothing(k20: Device, method
     raw = request_bytes(method, f"{path}?SN={SN}&table=ATTPHOTO", body)
     assert answer(replay(raw, address=ELSEWHERE)) == (403, b"ERROR: not allowed from this network\n")
     k20.refresh_from_db()
-    assert (k20.status, k20.last_contact_at, k20.push_registry_code, k20.reported_name) == (DeviceStatus.UNKNOWN, None, "", "")
+    assert (k20.status, k20.last_contact_at, k20.push_registry_code, k20.reported_name) == (
+        DeviceStatus.UNKNOWN,
+        None,
+        "",
+        "",
+    )
     assert not PunchPhoto.objects.exists()
 
 
@@ -561,15 +636,31 @@ def test_no_body_a_trusted_clock_sends_gets_a_500(speedface: Device, settings: A
 
     settings.MEDIA_ROOT = str(tmp_path)
     services.device_update(device=speedface, actor=None, push_photos=True)
-    lines = st.sampled_from([
-        "1452\t2015-07-30 15:16:28\t0\t1", "time=2015-07-30 15:16:28\tpin=1452\tevent=0", "ID=1&Return=0&CMD=INFO",
-        "ID=99999999999999999999", "Return=-99999999999", "PIN=20150730151628-1452.jpg", "CMD=uploadphoto",
-        "PIN=\x00\tDateTime=2015-07-30 15:16:28", "1452\t9999-99-99 99:99:99", "1452\t0001-01-01 00:00:00", "PIN=00010101000000-1.jpg", "DeviceName=X,FirmVer=Y", "",
-    ])  # fmt: skip
+    lines = st.sampled_from(
+        [
+            "1452\t2015-07-30 15:16:28\t0\t1",
+            "time=2015-07-30 15:16:28\tpin=1452\tevent=0",
+            "ID=1&Return=0&CMD=INFO",
+            "ID=99999999999999999999",
+            "Return=-99999999999",
+            "PIN=20150730151628-1452.jpg",
+            "CMD=uploadphoto",
+            "PIN=\x00\tDateTime=2015-07-30 15:16:28",
+            "1452\t9999-99-99 99:99:99",
+            "1452\t0001-01-01 00:00:00",
+            "PIN=00010101000000-1.jpg",
+            "DeviceName=X,FirmVer=Y",
+            "",
+        ]
+    )
     text = st.lists(st.one_of(lines, st.text(max_size=40)), max_size=6).map("\n".join).map(str.encode)
 
-    @hypothesis_settings(max_examples=60, deadline=None, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=60,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         route=st.sampled_from(["cdata", "fdata", "devicecmd", "registry", "push", "ping", "getrequest"]),
         table=st.sampled_from(["ATTLOG", "rtlog", "rtstate", "ATTPHOTO", "OPERLOG", "options", "", "x"]),

@@ -31,8 +31,9 @@ MORNING = datetime(2027, 3, 10, 7, 59, 58, tzinfo=UTC)
 
 
 def make_device(serial: str = SN, zone: str = "Europe/Zurich") -> Device:
-    return services.device_create(actor=None, name=f"Push {serial}", protocol="adms", serial_number=serial,
-                                  time_zone=zone)  # fmt: skip
+    return services.device_create(
+        actor=None, name=f"Push {serial}", protocol="adms", serial_number=serial, time_zone=zone
+    )
 
 
 def stored(device: Device) -> list[tuple[str, datetime]]:
@@ -155,8 +156,22 @@ def test_push3_clock_registers_and_its_rtlog_punches_are_stored(live_server: Any
 def test_the_command_runs_a_push_clock_until_its_duration(live_server: Any) -> None:
     device = make_device()
     out = StringIO()
-    call_command("run_device_simulator", "--push", live_server.url, "--serial", SN, "--users", "3", "--rate", "5",
-                 "--duration", "3", "--tz", "Europe/Zurich", stdout=out)  # fmt: skip
+    call_command(
+        "run_device_simulator",
+        "--push",
+        live_server.url,
+        "--serial",
+        SN,
+        "--users",
+        "3",
+        "--rate",
+        "5",
+        "--duration",
+        "3",
+        "--tz",
+        "Europe/Zurich",
+        stdout=out,
+    )
     text = out.getvalue()
     punches = [line for line in text.splitlines() if line.startswith("punch:")]
     assert f"Simulated push clock {SN} (push2)" in text and punches

@@ -190,8 +190,21 @@ def test_punches_while_disabled_wait_for_the_keypad_to_unlock(make_sim: MakeSim)
 def test_run_device_simulator_serves_and_punches() -> None:
     out = io.StringIO()
     call_command(
-        "run_device_simulator", "--port", "0", "--udp", "--users", "5", "--punch-every", "0.2",
-        "--duration", "0.7", "--tz", "Europe/Zurich", "--seed-days", "2", stdout=out,
+        "run_device_simulator",
+        "--port",
+        "0",
+        "--udp",
+        "--users",
+        "5",
+        "--punch-every",
+        "0.2",
+        "--duration",
+        "0.7",
+        "--tz",
+        "Europe/Zurich",
+        "--seed-days",
+        "2",
+        stdout=out,
     )
     text = out.getvalue()
     assert re.search(r"listening on tcp://127\.0\.0\.1:\d+ and udp://127\.0\.0\.1:\d+", text)

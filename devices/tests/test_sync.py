@@ -39,7 +39,12 @@ def test_sync_stores_the_device_log_exactly_once(make_sim: MakeSim, transport: s
     device = device_for(sim, transport)
     run = sync(device)
     assert run.status == SyncStatus.SUCCEEDED, run.error
-    assert (run.fetched, run.created, run.duplicates, run.already_synced) == (3000, len(device_log(sim)), 3000 - len(device_log(sim)), 0)
+    assert (run.fetched, run.created, run.duplicates, run.already_synced) == (
+        3000,
+        len(device_log(sim)),
+        3000 - len(device_log(sim)),
+        0,
+    )
     assert stored_log(device) == device_log(sim)
     assert device.status == DeviceStatus.ONLINE and device.last_success_at is not None
     assert device.watermark_position == 3000
@@ -60,8 +65,11 @@ def test_device_local_times_become_utc_with_the_device_zone_and_states_become_di
     sim.add_punch("2", datetime(2026, 7, 15, 12, 0), status=15, punch=255)  # the clock said nothing
     device = device_for(sim, time_zone="Europe/Zurich")
     sync(device)
-    rows = list(Punch.objects.filter(device_id=device.pk).order_by("timestamp").values_list(
-        "device_user_id", "timestamp", "direction", "raw_state", "verify_mode", "source"))
+    rows = list(
+        Punch.objects.filter(device_id=device.pk)
+        .order_by("timestamp")
+        .values_list("device_user_id", "timestamp", "direction", "raw_state", "verify_mode", "source")
+    )
     assert rows == [
         ("1", datetime(2026, 1, 15, 7, 0, 5, tzinfo=UTC), PunchDirection.IN, 0, 1, PunchSource.DEVICE),
         ("2", datetime(2026, 7, 15, 10, 0, tzinfo=UTC), PunchDirection.UNKNOWN, 255, 15, PunchSource.DEVICE),
@@ -70,8 +78,9 @@ def test_device_local_times_become_utc_with_the_device_zone_and_states_become_di
 
 
 @pytest.mark.embedded
-def test_punches_map_to_employees_and_unknown_ids_wait_for_a_mapping(make_sim: MakeSim, people: Any,
-                                                                      django_capture_on_commit_callbacks: Any) -> None:
+def test_punches_map_to_employees_and_unknown_ids_wait_for_a_mapping(
+    make_sim: MakeSim, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     sim = make_sim(users=5, records=0)
     now = sim.device_time().replace(microsecond=0)
     sim.add_punch("3", now - timedelta(hours=2))
@@ -245,11 +254,16 @@ def test_recovery_resets_status_errors_and_backoff(make_sim: MakeSim) -> None:
     sim.clear_faults()
     assert sync(device).status == SyncStatus.SUCCEEDED
     assert (device.status, device.last_error_code, device.consecutive_failures, device.failing_since) == (
-        DeviceStatus.ONLINE, "", 0, None)
+        DeviceStatus.ONLINE,
+        "",
+        0,
+        None,
+    )
 
 
-def test_long_failing_device_alerts_admins_once_by_email_and_audit(make_sim: MakeSim, people: Any,
-                                                                   django_capture_on_commit_callbacks: Any) -> None:
+def test_long_failing_device_alerts_admins_once_by_email_and_audit(
+    make_sim: MakeSim, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     User.objects.create_user(username="ops@example.com", email="ops@example.com", role=Role.ADMIN, password=None)
     sim = make_sim(users=1, records=0)
     device = device_for(sim)
@@ -286,7 +300,9 @@ def test_an_admin_who_switched_off_offline_alerts_gets_none_while_others_do(
     records = {n.user_id: n for n in Notification.objects.filter(kind=NotificationKind.DEVICE_OFFLINE)}
     assert records[ops.pk].status == Notification.Status.SENT
     assert (records[people.admin.pk].status, records[people.admin.pk].reason) == (
-        Notification.Status.SKIPPED, "switched off by the user")
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )
 
 
 def test_silent_push_device_alerts_too(people: Any, django_capture_on_commit_callbacks: Any) -> None:

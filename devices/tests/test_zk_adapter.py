@@ -49,7 +49,12 @@ def test_info_reports_identity_and_counts(make_sim: MakeSim, transport: str) -> 
     with adapter_for(sim, transport) as clock:
         info = clock.info()
     assert (info.serial, info.firmware, info.platform, info.device_name, info.mac) == (
-        "K20TEST01", "Ver 6.60 Jun 9 2017", "JZ4725_TFT", "K20", "00:17:61:aa:bb:cc")
+        "K20TEST01",
+        "Ver 6.60 Jun 9 2017",
+        "JZ4725_TFT",
+        "K20",
+        "00:17:61:aa:bb:cc",
+    )
     assert (info.user_count, info.record_count, info.user_capacity, info.record_capacity) == (12, 34, 500, 50_000)
 
 
@@ -84,11 +89,17 @@ def test_users_are_listed_created_updated_and_deleted(make_sim: MakeSim, transpo
     with adapter_for(sim, transport) as clock:
         users = clock.get_users()
         assert [(u.uid, u.user_id, u.name, u.card) for u in users] == [
-            (u.uid, u.user_id, u.name, u.card) for u in sim.users]
+            (u.uid, u.user_id, u.name, u.card) for u in sim.users
+        ]
 
         created = clock.set_user(DeviceUser(user_id="51", name="Zoë Ñandú", card=1051, password="42"))
         assert (created.uid, created.user_id, created.name, created.card, created.password) == (
-            17, "51", "Zoë Ñandú", 1051, "42")
+            17,
+            "51",
+            "Zoë Ñandú",
+            1051,
+            "42",
+        )
         updated = clock.set_user(DeviceUser(user_id="51", name="Zoë Renamed", card=2051))
         assert (updated.uid, updated.name, updated.card) == (17, "Zoë Renamed", 2051)
         assert [(u.uid, u.name) for u in sim.users if u.user_id == "51"] == [(17, "Zoë Renamed")]
@@ -124,7 +135,9 @@ def test_large_log_is_read_exactly_in_buffered_chunks(make_sim: MakeSim, transpo
 
 @pytest.mark.embedded
 @pytest.mark.parametrize(("profile", "record_size"), [("zk_tft", 40), ("zk6_udp", 16), ("zk6_udp", 8)])
-def test_log_parsing_agrees_with_pyzk_for_every_record_layout(make_sim: MakeSim, profile: str, record_size: int) -> None:
+def test_log_parsing_agrees_with_pyzk_for_every_record_layout(
+    make_sim: MakeSim, profile: str, record_size: int
+) -> None:
     # The adapter parses the dataset itself (pyzk's parser is quadratic); it must say what pyzk says.
     sim = make_sim(profile=dataclasses.replace(PROFILES[profile], att_record_size=record_size), users=30, records=400)
     sim.add_punch("999", datetime(2026, 4, 1, 12, 0))  # a user id the device doesn't know
@@ -189,7 +202,8 @@ def test_live_events_deliver_punches_as_they_happen(make_sim: MakeSim, transport
                 break  # closing early stops the capture and keeps the session usable
         assert clock.get_time()
     assert [(r.user_id, r.timestamp, r.status, r.punch) for r in got] == [
-        (str(n + 1), ts, 2, n % 2) for n, ts in enumerate(stamps)]
+        (str(n + 1), ts, 2, n % 2) for n, ts in enumerate(stamps)
+    ]
 
 
 @pytest.mark.embedded

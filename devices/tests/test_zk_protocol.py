@@ -72,7 +72,12 @@ def test_free_sizes_block_puts_counts_where_pyzk_reads_them() -> None:
 def test_fault_specs_parse() -> None:
     fault = parse_fault("drop:mid,after=2,times=0")
     assert (fault.kind, fault.command, fault.reply, fault.after, fault.times) == (
-        "drop", p.CMD_READ_BUFFER, p.CMD_DATA, 2, 0)
+        "drop",
+        p.CMD_READ_BUFFER,
+        p.CMD_DATA,
+        2,
+        0,
+    )
     assert parse_fault("reboot:command=CMD_READ_BUFFER,down=1.5").down == 1.5
     assert parse_fault("late-punch:count=3").count == 3
     with pytest.raises(ValueError, match="unknown fault kind"):
@@ -91,7 +96,11 @@ def test_a_fault_fires_after_the_given_number_of_matching_packets() -> None:
 
 def test_error_codes_are_stable() -> None:
     assert {cls.code for cls in errors.ERRORS_BY_CODE.values()} == {
-        "device_error", "device_unreachable", "device_auth_failed", "device_timeout", "device_protocol_error",
+        "device_error",
+        "device_unreachable",
+        "device_auth_failed",
+        "device_timeout",
+        "device_protocol_error",
         "device_count_mismatch",
     }
     assert not errors.DeviceAuthFailed().retryable

@@ -197,9 +197,9 @@ def _active_delegators(user: Any, today: Any = None) -> list[Any]:
     today = today or timezone.localdate()
     return [
         d.delegator
-        for d in ApprovalDelegation.objects.filter(delegate=user, starts_on__lte=today, ends_on__gte=today).select_related(
-            "delegator"
-        )
+        for d in ApprovalDelegation.objects.filter(
+            delegate=user, starts_on__lte=today, ends_on__gte=today
+        ).select_related("delegator")
     ]
 
 
@@ -329,7 +329,9 @@ def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str 
     """Record ``actor``'s decision at the current level; two approvers racing for one level
     get one decision and one ``approval_already_decided``."""
     if decision not in ApprovalDecision.values:
-        raise ValidationFailed(f"Unknown decision {decision!r}.", details={"decision": [f"One of {ApprovalDecision.values}."]})
+        raise ValidationFailed(
+            f"Unknown decision {decision!r}.", details={"decision": [f"One of {ApprovalDecision.values}."]}
+        )
     comment = (comment or "").strip()
     if decision == ApprovalDecision.RETURN and not comment:
         raise ValidationFailed("Say what to change when returning a request.", details={"comment": ["Required."]})
@@ -342,8 +344,12 @@ def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str 
             raise ApprovalNotAllowed(details={"level": locked.current_level, "approver": locked.current_type})
         before = audit.snapshot(locked)
         ApprovalStep.objects.create(
-            request=locked, level=locked.current_level, actor=actor, on_behalf_of=on_behalf_of,
-            decision=decision, comment=comment,
+            request=locked,
+            level=locked.current_level,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            decision=decision,
+            comment=comment,
         )
         spec = get_kind(locked.kind)
         obj = spec.model._default_manager.select_for_update().get(pk=locked.object_id)
@@ -360,9 +366,15 @@ def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str 
             locked.decided_at = timezone.now()
         locked.save()
         audit.record(
-            actor=actor, action=f"approval.{decision}", obj=locked, before=before,
-            after={**audit.snapshot(locked), "comment": comment,
-                   "on_behalf_of": str(on_behalf_of.pk) if on_behalf_of else None},
+            actor=actor,
+            action=f"approval.{decision}",
+            obj=locked,
+            before=before,
+            after={
+                **audit.snapshot(locked),
+                "comment": comment,
+                "on_behalf_of": str(on_behalf_of.pk) if on_behalf_of else None,
+            },
         )
         if advanced:
             if spec.on_advanced:

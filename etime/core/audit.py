@@ -19,7 +19,15 @@ from etime.core.context import current_request_id
 from etime.core.models import AuditEvent
 
 # Never copied into audit rows, whatever the model.
-_REDACTED_FIELDS = {"password", "key_hash", "comm_key", "comm_key_encrypted", "secret", "kiosk_pin", "pairing_code_hash"}
+_REDACTED_FIELDS = {
+    "password",
+    "key_hash",
+    "comm_key",
+    "comm_key_encrypted",
+    "secret",
+    "kiosk_pin",
+    "pairing_code_hash",
+}
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,9 +20,7 @@ def lockout_response(request: HttpRequest, original_response: Any = None, creden
         minutes,
     ) % {"minutes": minutes}
     if is_api_path(request.path):
-        response = JsonResponse(
-            envelope("account_locked", message, {"cooloff_minutes": minutes}), status=403
-        )
+        response = JsonResponse(envelope("account_locked", message, {"cooloff_minutes": minutes}), status=403)
         response["Retry-After"] = str(minutes * 60)
         return response
     # Rendered here: AxesMiddleware swaps this in after the view, past the point where

@@ -95,10 +95,16 @@ def _ping_workers(app: Any, url: str) -> list[Any]:
 
     control = app.control.mailbox
     mailbox = pidbox.Mailbox(
-        control.namespace, type="fanout", accept=["json"], serializer="json", producer_pool=None,
-        queue_ttl=control.queue_ttl, reply_queue_ttl=control.reply_queue_ttl,
-        queue_expires=control.queue_expires, reply_queue_expires=control.reply_queue_expires,
-    )  # fmt: skip
+        control.namespace,
+        type="fanout",
+        accept=["json"],
+        serializer="json",
+        producer_pool=None,
+        queue_ttl=control.queue_ttl,
+        reply_queue_ttl=control.reply_queue_ttl,
+        queue_expires=control.queue_expires,
+        reply_queue_expires=control.reply_queue_expires,
+    )
     with app.connection_for_write(url) as conn:
         conn.ensure_connection(max_retries=1, timeout=1)
         replies = mailbox(conn)._broadcast("ping", {}, None, True, float(settings.ETIME_HEALTH_PING_SECONDS))

@@ -52,14 +52,18 @@ REQUESTS = Counter(
     "etime_http_requests", "HTTP requests answered, per view, method and status.", ["view", "method", "status"]
 )
 REQUEST_SECONDS = Histogram(
-    "etime_http_request_duration_seconds", "Time to answer a request, per view.", ["view", "method"],
+    "etime_http_request_duration_seconds",
+    "Time to answer a request, per view.",
+    ["view", "method"],
     buckets=_LATENCY_BUCKETS,
-)  # fmt: skip
+)
 TASKS = Counter("etime_celery_tasks", "Celery tasks finished, per task, queue and state.", ["task", "queue", "state"])
 TASK_SECONDS = Histogram(
-    "etime_celery_task_duration_seconds", "Time a task ran, per task and queue.", ["task", "queue"],
+    "etime_celery_task_duration_seconds",
+    "Time a task ran, per task and queue.",
+    ["task", "queue"],
     buckets=_TASK_BUCKETS,
-)  # fmt: skip
+)
 LOGIN_FAILURES = Counter("etime_login_failures", "Failed sign-ins (wrong password, unknown user, locked out).")
 RECOMPUTE_LATENCY = Histogram(
     "etime_punch_to_attendance_seconds",

@@ -76,8 +76,10 @@ def _device_lag() -> Iterable[Any]:
         "Seconds since each enabled time clock's punches were last all stored (since it was added, if never).",
         labels=["device", "protocol"],
     )
-    for name, protocol, success, created in Device.objects.filter(enabled=True).order_by("name").values_list(
-        "name", "protocol", "last_success_at", "created_at"
+    for name, protocol, success, created in (
+        Device.objects.filter(enabled=True)
+        .order_by("name")
+        .values_list("name", "protocol", "last_success_at", "created_at")
     ):
         family.add_metric([name, protocol], max(0.0, (now - (success or created)).total_seconds()))
     yield family
@@ -85,10 +87,9 @@ def _device_lag() -> Iterable[Any]:
 
 def _backup_age() -> Iterable[Any]:
     BackupRecord = apps.get_model("ops", "BackupRecord")
-    last = (
-        BackupRecord.objects.filter(kind__in=["scheduled", "manual"], state="ok")
-        .aggregate(last=Max("started_at"))["last"]
-    )  # fmt: skip
+    last = BackupRecord.objects.filter(kind__in=["scheduled", "manual"], state="ok").aggregate(last=Max("started_at"))[
+        "last"
+    ]
     family = GaugeMetricFamily(
         "etime_backup_age_seconds", "Seconds since the newest successful backup started (absent: none yet)."
     )

@@ -166,8 +166,13 @@ class ApprovalStep(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
     on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        help_text=_("Set when the actor decided as someone's delegate"), verbose_name=_("on behalf of"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Set when the actor decided as someone's delegate"),
+        verbose_name=_("on behalf of"),
     )
     decision = models.CharField(max_length=10, choices=ApprovalDecision.choices, verbose_name=_("decision"))
     comment = models.TextField(blank=True, verbose_name=_("comment"))
@@ -202,7 +207,9 @@ class ApprovalDelegation(models.Model):
         verbose_name_plural = _("approval delegations")
         ordering = ["-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="delegation_dates_ordered"
+            ),
             models.CheckConstraint(condition=~models.Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
         ]
         indexes = [models.Index(fields=["delegate", "starts_on", "ends_on"], name="delegation_active")]

@@ -28,10 +28,18 @@ BACKGROUND_COLOR = "#f5f6f8"
 
 # The app shell: what every self-service page needs, fetched when the worker installs.
 SHELL = (
-    "css/etime.css", "vendor/htmx-2.0.11.min.js", "pwa/pwa.js", "pwa/queue.js", "timesheets/timesheets.css",
-    "timesheets/timesheets.js", "favicon.svg", "pwa/icon-192.png", "pwa/icon-512.png",
-    "js/palette.js", "css/palette.css",  # every signed-in page: shortcuts and the command palette
-)  # fmt: skip
+    "css/etime.css",
+    "vendor/htmx-2.0.11.min.js",
+    "pwa/pwa.js",
+    "pwa/queue.js",
+    "timesheets/timesheets.css",
+    "timesheets/timesheets.js",
+    "favicon.svg",
+    "pwa/icon-192.png",
+    "pwa/icon-512.png",
+    "js/palette.js",
+    "css/palette.css",  # every signed-in page: shortcuts and the command palette
+)
 # Pages kept for offline use (the home page's clock, my attendance, the timer, my week).
 OFFLINE_PAGES = ("home", "attendance_mine", "timesheets:timer", "timesheets:week")
 # Manifest shortcuts: (label, URL name).
@@ -58,18 +66,27 @@ def offline_pages() -> list[str]:
 def labels() -> dict[str, str]:
     """What static/pwa/pwa.js shows, in the page's language (a JSON island: no inline script)."""
     return {
-        "punch_in": _("Clock in"), "punch_out": _("Clock out"), "timer_start": _("Start timer"),
-        "timer_stop": _("Stop timer"), "dismiss": _("Dismiss"), "not_accepted": _("Not accepted."),
+        "punch_in": _("Clock in"),
+        "punch_out": _("Clock out"),
+        "timer_start": _("Start timer"),
+        "timer_stop": _("Stop timer"),
+        "dismiss": _("Dismiss"),
+        "not_accepted": _("Not accepted."),
         "queued": _("You are offline: saved on this device, waiting to sync."),
         "sent": _("Back online: %(count)s action(s) recorded offline were sent."),
         "not_registered": _("You are offline and this device is not registered yet: open etime once online first."),
-    }  # fmt: skip
+    }
 
 
 @require_GET
 def manifest(request: HttpRequest) -> HttpResponse:
     """The web app manifest (https://www.w3.org/TR/appmanifest/), in the visitor's language."""
-    labels = {"Clock in or out": _("Clock in or out"), "Timer": _("Timer"), "My week": _("My week"), "Leave": _("Leave")}
+    labels = {
+        "Clock in or out": _("Clock in or out"),
+        "Timer": _("Timer"),
+        "My week": _("My week"),
+        "Leave": _("Leave"),
+    }
     icon = {"src": static("pwa/icon-192.png"), "sizes": "192x192", "type": "image/png"}
     body = {
         "id": "/",
@@ -85,8 +102,18 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "icons": [
             {**icon, "purpose": "any"},
             {"src": static("pwa/icon-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "any"},
-            {"src": static("pwa/icon-maskable-192.png"), "sizes": "192x192", "type": "image/png", "purpose": "maskable"},
-            {"src": static("pwa/icon-maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+            {
+                "src": static("pwa/icon-maskable-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {
+                "src": static("pwa/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
         ],
         "shortcuts": [
             {"name": labels[label], "short_name": labels[label], "url": url, "icons": [icon]}
@@ -94,7 +121,9 @@ def manifest(request: HttpRequest) -> HttpResponse:
             if url
         ],
     }
-    response = HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/manifest+json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False), content_type="application/manifest+json; charset=utf-8"
+    )
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

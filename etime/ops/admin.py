@@ -42,8 +42,17 @@ def _restorable(record: BackupRecord) -> bool:
 
 @admin.register(BackupRecord)
 class BackupRecordAdmin(_ReadOnly):
-    list_display = ("started_at", "kind", "state", "verified", "encrypted", "size_readable", "took", "name",
-                    "restore_link")  # fmt: skip
+    list_display = (
+        "started_at",
+        "kind",
+        "state",
+        "verified",
+        "encrypted",
+        "size_readable",
+        "took",
+        "name",
+        "restore_link",
+    )
     list_filter = ("kind", "state", "verified")
     readonly_fields = [f.name if f.name != "size" else "size_readable" for f in BackupRecord._meta.fields] + ["took"]
 
@@ -58,6 +67,7 @@ class BackupRecordAdmin(_ReadOnly):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
         may_back_up = request.user.has_perm("ops.add_backuprecord")
         return super().changelist_view(request, {**(extra_context or {}), "may_back_up": may_back_up})
+
     change_list_template = "ops/admin/backuprecord_changelist.html"
 
     def get_urls(self) -> list[Any]:
@@ -101,17 +111,26 @@ class BackupRecordAdmin(_ReadOnly):
         form = RestoreForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             job = job_create(kind="restore", actor=request.user, total=5)
-            enqueue_on_commit(restore_archive, job_id=str(job.pk), name=record.name,
-                              logical=form.cleaned_data["logical"])  # fmt: skip
+            enqueue_on_commit(
+                restore_archive, job_id=str(job.pk), name=record.name, logical=form.cleaned_data["logical"]
+            )
             messages.warning(
                 request,
-                gettext("Restore of %(name)s queued (job %(job)s). If your session is newer than the archive, "
-                        "you will be asked to sign in again.") % {"name": record.name, "job": job.pk},
+                gettext(
+                    "Restore of %(name)s queued (job %(job)s). If your session is newer than the archive, "
+                    "you will be asked to sign in again."
+                )
+                % {"name": record.name, "job": job.pk},
             )
             return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
-        context = {**self.admin_site.each_context(request), "title": gettext("Restore %(name)s") % {"name": record.name}, "record": record,
-                   "form": form, "rows": sum((record.summary.get("rows") or {}).values()),
-                   "opts": self.model._meta}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Restore %(name)s") % {"name": record.name},
+            "record": record,
+            "form": form,
+            "rows": sum((record.summary.get("rows") or {}).values()),
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "ops/admin/restore_confirm.html", context)
 
     def back_up_now(self, request: HttpRequest) -> HttpResponseRedirect:
@@ -140,6 +159,7 @@ class JobAdmin(_ReadOnly):
     @admin.display(description=_("Took"))
     def took(self, obj: Job) -> str | None:
         return elapsed((obj.finished_at - obj.created_at).total_seconds()) if obj.finished_at else None
+
     change_list_template = "ops/admin/job_changelist.html"
 
     def get_urls(self) -> list[Any]:
@@ -158,8 +178,11 @@ class JobAdmin(_ReadOnly):
 
         if not self.has_view_permission(request):
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "title": gettext("Warranties expiring within 90 days"),
-                   "items": expiring(within_days=90)}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Warranties expiring within 90 days"),
+            "items": expiring(within_days=90),
+        }
         return TemplateResponse(request, "ops/admin/warranties.html", context)
 
 
@@ -222,8 +245,10 @@ class ReportSubscriptionForm(forms.ModelForm):
         data = super().clean() or {}
         kind = report_kinds().get(data.get("report", ""))
         if kind and data.get("format") not in kind.formats:
-            self.add_error("format", gettext("%(title)s comes as %(formats)s.") % {"title": kind.title,
-                                                                                   "formats": ", ".join(kind.formats)})  # fmt: skip
+            self.add_error(
+                "format",
+                gettext("%(title)s comes as %(formats)s.") % {"title": kind.title, "formats": ", ".join(kind.formats)},
+            )
         return data
 
 
@@ -238,5 +263,9 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
 # django-celery-beat's actions (enable, disable, toggle, run now) change the schedule or
 # start work: they need the change permission, not merely the view one.
 admin.site.unregister(PeriodicTask)
-admin.site.register(PeriodicTask, with_action_permissions(PeriodicTaskAdmin, {
-    name: ["change"] for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")}))  # fmt: skip
+admin.site.register(
+    PeriodicTask,
+    with_action_permissions(
+        PeriodicTaskAdmin, {name: ["change"] for name in ("enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks")}
+    ),
+)

@@ -17,10 +17,21 @@ from etime.ops.models import CompanySettings
 
 _CACHE_KEY = "ops:company_settings"
 EDITABLE = [
-    "company_name", "address", "vat_id", "iban", "default_currency", "date_format", "week_start",
-    "default_time_zone", "weekly_hours", "daily_hours", "working_days", "swap_scope",
-    "absent_after_hours", "punch_retention_months",
-]  # fmt: skip
+    "company_name",
+    "address",
+    "vat_id",
+    "iban",
+    "default_currency",
+    "date_format",
+    "week_start",
+    "default_time_zone",
+    "weekly_hours",
+    "daily_hours",
+    "working_days",
+    "swap_scope",
+    "absent_after_hours",
+    "punch_retention_months",
+]
 
 
 def company_settings() -> CompanySettings:

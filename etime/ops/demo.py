@@ -53,8 +53,14 @@ def _beat_examples() -> None:
         if not PeriodicTask.objects.filter(name=CLOCKED_TASK).exists():
             tomorrow = (demo_now() + dt.timedelta(days=1)).replace(hour=2, minute=30, second=0, microsecond=0)
             clocked = ClockedSchedule.objects.create(clocked_time=tomorrow)
-            PeriodicTask.objects.create(name=CLOCKED_TASK, task="ops.backup", clocked=clocked, one_off=True,
-                                        enabled=False, kwargs=json.dumps({}))  # fmt: skip
+            PeriodicTask.objects.create(
+                name=CLOCKED_TASK,
+                task="ops.backup",
+                clocked=clocked,
+                one_off=True,
+                enabled=False,
+                kwargs=json.dumps({}),
+            )
         if not PeriodicTask.objects.filter(name=SOLAR_TASK).exists():
             solar, _ = SolarSchedule.objects.get_or_create(event="sunrise", latitude=ZURICH[0], longitude=ZURICH[1])
             PeriodicTask.objects.create(name=SOLAR_TASK, task="ops.heartbeat", solar=solar, enabled=False)
@@ -69,13 +75,20 @@ def _subscriptions(admin: Any) -> None:
         for name, report, schedule, fmt, active, group in SUBSCRIPTIONS:
             if report not in known or ReportSubscription.objects.filter(name=name).exists():
                 continue
-            subscription = ReportSubscription(name=name, report=report, schedule=schedule, format=fmt, active=active,
-                                              extra_emails=f"{group.lower()}@demo.etime.test\n")  # fmt: skip
+            subscription = ReportSubscription(
+                name=name,
+                report=report,
+                schedule=schedule,
+                format=fmt,
+                active=active,
+                extra_emails=f"{group.lower()}@demo.etime.test\n",
+            )
             subscription.full_clean()
             subscription.save()
             subscription.recipients.set(users.filter(groups__name=group, is_active=True))
-            audit.record(actor=admin, action="report_subscription.created", obj=subscription,
-                         after=audit.snapshot(subscription))  # fmt: skip
+            audit.record(
+                actor=admin, action="report_subscription.created", obj=subscription, after=audit.snapshot(subscription)
+            )
 
 
 def _first_backup(admin: Any) -> None:
@@ -84,7 +97,11 @@ def _first_backup(admin: Any) -> None:
 
     job = job_create(kind="backup", actor=admin, total=2)
     with Progress(job) as progress:
-        result = backup_create(kind=BackupRecord.Kind.MANUAL, actor=admin, verify=False,
-                               progress=lambda step: progress.advance() if step == "archive" else None)  # fmt: skip
+        result = backup_create(
+            kind=BackupRecord.Kind.MANUAL,
+            actor=admin,
+            verify=False,
+            progress=lambda step: progress.advance() if step == "archive" else None,
+        )
         progress.advance()
         progress.result({"name": result.name, "verified": False, "record": str(result.record.pk)})

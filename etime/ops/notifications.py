@@ -90,8 +90,15 @@ def notify(
     # Times in a mail are the recipient's local times (etime.core.zones), not the worker's.
     with translation.override(language_of(user)), timezone.override(zones.user_zone(user)):
         if template is not None:
-            body = render_to_string(template, {"company": settings.ETIME_COMPANY_NAME, "base_url": settings.ETIME_BASE_URL,
-                                               "user": user, **(context or {})})  # fmt: skip
+            body = render_to_string(
+                template,
+                {
+                    "company": settings.ETIME_COMPANY_NAME,
+                    "base_url": settings.ETIME_BASE_URL,
+                    "user": user,
+                    **(context or {}),
+                },
+            )
         if body is None:
             raise ValueError("the template rendered nothing")
         subject, body = str(subject), str(body)
@@ -106,9 +113,14 @@ def notify(
     # Both channels in one transaction: the bell never shows what the mail log rolled back.
     with transaction.atomic():
         record = Notification.objects.create(
-            user=user, recipient=email, kind=kind, subject=subject[:255], body=body,
-            status=Notification.Status.SKIPPED if reason else Notification.Status.QUEUED, reason=reason,
-        )  # fmt: skip
+            user=user,
+            recipient=email,
+            kind=kind,
+            subject=subject[:255],
+            body=body,
+            status=Notification.Status.SKIPPED if reason else Notification.Status.QUEUED,
+            reason=reason,
+        )
         if user is not None and getattr(user, "is_active", False) and wants(user, kind, IN_APP):
             InAppNotification.objects.create(user=user, kind=kind, subject=subject[:255], body=body, link=link[:500])
     if not reason:
@@ -177,7 +189,8 @@ def _send(notification_id: int) -> bool:
 
 def preferences(user: Any) -> list[dict[str, Any]]:
     chosen: dict[str, dict[str, Any]] = {
-        row["kind"]: dict(row) for row in NotificationPreference.objects.filter(user=user).values("kind", "email", "in_app")
+        row["kind"]: dict(row)
+        for row in NotificationPreference.objects.filter(user=user).values("kind", "email", "in_app")
     }
     return [
         {

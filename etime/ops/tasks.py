@@ -78,8 +78,10 @@ def _restore(job: Job, name: str, logical: bool) -> dict[str, Any]:
         """Write the job into the database the restore left (the archive may predate the
         admin's account: then without a starter)."""
         known = starter is not None and get_user_model().objects.filter(pk=starter).exists()
-        Job.objects.update_or_create(pk=job.pk, defaults={
-            "kind": kind, "created_at": created_at, "started_by_id": starter if known else None, **fields})  # fmt: skip
+        Job.objects.update_or_create(
+            pk=job.pk,
+            defaults={"kind": kind, "created_at": created_at, "started_by_id": starter if known else None, **fields},
+        )
 
     seen: list[str] = []
     with Progress(job) as progress:
@@ -97,13 +99,28 @@ def _restore(job: Job, name: str, logical: bool) -> dict[str, Any]:
         except Exception:
             if "database" not in seen:
                 raise  # nothing was replaced: Progress records the failure on the job
-            rewrite(state=Job.State.FAILED, message="failed while replacing the database", finished_at=timezone.now(),
-                    errors=["The restore failed after the database was replaced; restore the restore point."])  # fmt: skip
+            rewrite(
+                state=Job.State.FAILED,
+                message="failed while replacing the database",
+                finished_at=timezone.now(),
+                errors=["The restore failed after the database was replaced; restore the restore point."],
+            )
             raise
-        outcome = {"archive": name, "method": report.method, "restore_point": report.restore_point,
-                   "rows": sum(report.rows.values()), "media_files": report.media_files, "migrated": report.migrated}  # fmt: skip
-        rewrite(state=Job.State.RUNNING, done=len(_RESTORE_STEPS), total=len(_RESTORE_STEPS), message="restored",
-                result=outcome)  # fmt: skip
+        outcome = {
+            "archive": name,
+            "method": report.method,
+            "restore_point": report.restore_point,
+            "rows": sum(report.rows.values()),
+            "media_files": report.media_files,
+            "migrated": report.migrated,
+        }
+        rewrite(
+            state=Job.State.RUNNING,
+            done=len(_RESTORE_STEPS),
+            total=len(_RESTORE_STEPS),
+            message="restored",
+            result=outcome,
+        )
         progress._pending = 0  # counted in the row just written
     return outcome
 

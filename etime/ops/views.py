@@ -39,7 +39,9 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     # get_page: a page number out of range or not a number shows the nearest page, never a 500.
     page = Paginator(inbox_of(request.user), 50).get_page(request.GET.get("page"))
     return render(
-        request, "ops/notifications.html", {"page": page, "notifications": page.object_list, "unread": unread_count(request.user)}
+        request,
+        "ops/notifications.html",
+        {"page": page, "notifications": page.object_list, "unread": unread_count(request.user)},
     )
 
 

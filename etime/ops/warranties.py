@@ -40,16 +40,26 @@ def send_reminders(*, today: dt.date | None = None) -> int:
     sent = 0
     admins = list(get_user_model()._default_manager.filter(is_active=True, is_staff=True))
     for item in expiring(today=today):
-        facts = {"end": f"{item['warranty_end']:%Y-%m-%d}", "kind": item["kind"], "name": item["name"],
-                 "days": item["days_left"]}  # fmt: skip
+        facts = {
+            "end": f"{item['warranty_end']:%Y-%m-%d}",
+            "kind": item["kind"],
+            "name": item["name"],
+            "days": item["days_left"],
+        }
         for admin in admins:
             # In the admin's language, as notify() writes it: the subject is also what
             # tells a repeat run that this admin already heard of this item.
             with translation.override(language_of(admin)):
                 subject = gettext("Warranty ends %(end)s: %(kind)s %(name)s") % facts
-                body = (ngettext("The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s day).",
-                                 "The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s days).", facts["days"])
-                        % facts + f"\n{item.get('url', '')}\n")  # fmt: skip
+                body = (
+                    ngettext(
+                        "The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s day).",
+                        "The warranty of %(kind)s %(name)s ends on %(end)s (%(days)s days).",
+                        facts["days"],
+                    )
+                    % facts
+                    + f"\n{item.get('url', '')}\n"
+                )
             if Notification.objects.filter(
                 user=admin, kind=NotificationKind.WARRANTY_EXPIRING, subject=subject
             ).exists():

@@ -32,6 +32,8 @@ def grant(people: Any) -> Callable[..., Any]:
     from leave.services import allocation_create
 
     def make(employee: Any, leave_type: LeaveType, days: str | int | Decimal, year: int = 2026) -> Any:
-        return allocation_create(employee=employee, leave_type=leave_type, year=year, days=Decimal(str(days)), actor=people.admin)
+        return allocation_create(
+            employee=employee, leave_type=leave_type, year=year, days=Decimal(str(days)), actor=people.admin
+        )
 
     return make

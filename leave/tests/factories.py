@@ -18,4 +18,6 @@ def submit(employee: Any, leave_type: LeaveType, start: date, end: date | None =
     from leave.services import leave_request_submit
 
     kwargs.setdefault("actor", employee.user)
-    return leave_request_submit(employee=employee, leave_type=leave_type, start_date=start, end_date=end or start, **kwargs)
+    return leave_request_submit(
+        employee=employee, leave_type=leave_type, start_date=start, end_date=end or start, **kwargs
+    )

@@ -45,10 +45,17 @@ def test_bulk_allocation_posts_one_audited_entry_per_employee(people: Any, vacat
 
     client = admin_client(people)
     engineering = Department.objects.get(code="ENG")
-    response = client.post("/admin/leave/ledgerentry/bulk/", {
-        "leave_type": vacation.pk, "year": 2026, "days": "3", "kind": "allocation", "note": "Team day",
-        "department": engineering.pk,
-    })
+    response = client.post(
+        "/admin/leave/ledgerentry/bulk/",
+        {
+            "leave_type": vacation.pk,
+            "year": 2026,
+            "days": "3",
+            "kind": "allocation",
+            "note": "Team day",
+            "department": engineering.pk,
+        },
+    )
     assert response.status_code == 302
     assert LedgerEntry.objects.filter(note="Team day").count() == 4  # carla, bob, alice, amir
     assert AuditEvent.objects.filter(action="leave_ledger.allocation").count() == 4

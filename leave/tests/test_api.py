@@ -29,12 +29,14 @@ def test_an_employee_asks_for_leave_and_the_manager_approves_through_the_api(
     body = created.json()
     assert body["days"] == "2.5" and body["status"] == "pending" and body["approval"]["current_level"] == 0
     again = alice.post(
-        "/api/v1/leave-requests/", {"leave_type": "vacation", "start_date": "2026-06-02", "end_date": "2026-06-02"},
+        "/api/v1/leave-requests/",
+        {"leave_type": "vacation", "start_date": "2026-06-02", "end_date": "2026-06-02"},
         format="json",
     )
     assert again.status_code == 409 and again.json()["error"]["code"] == "leave_overlap"
     too_much = alice.post(
-        "/api/v1/leave-requests/", {"leave_type": "vacation", "start_date": "2026-07-01", "end_date": "2026-07-31"},
+        "/api/v1/leave-requests/",
+        {"leave_type": "vacation", "start_date": "2026-07-01", "end_date": "2026-07-31"},
         format="json",
     )
     assert too_much.status_code == 409 and too_much.json()["error"]["code"] == "insufficient_balance"
@@ -44,23 +46,39 @@ def test_an_employee_asks_for_leave_and_the_manager_approves_through_the_api(
     approved = bob.post(f"/api/v1/leave-requests/{body['id']}/approve/", {"comment": "Enjoy"}, format="json")
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     balances = alice.get("/api/v1/leave-balances/?year=2026").json()["results"]
-    assert balances == [{
-        "employee": str(people.alice.pk), "year": 2026,
-        "balances": [{"leave_type": str(vacation.pk), "leave_type_code": "vacation", "balance": "7.50",
-                      "pending": "0.00", "available": "7.50"}],
-    }]
+    assert balances == [
+        {
+            "employee": str(people.alice.pk),
+            "year": 2026,
+            "balances": [
+                {
+                    "leave_type": str(vacation.pk),
+                    "leave_type_code": "vacation",
+                    "balance": "7.50",
+                    "pending": "0.00",
+                    "available": "7.50",
+                }
+            ],
+        }
+    ]
     ledger = alice.get("/api/v1/leave-ledger/").json()["results"]
     assert sorted((e["kind"], e["days"]) for e in ledger) == [("allocation", "10.00"), ("taken", "-2.50")]
 
 
-def test_validation_codes_come_back_in_the_error_envelope(people: Any, grant: Any, today: date, token_client: Any) -> None:
+def test_validation_codes_come_back_in_the_error_envelope(
+    people: Any, grant: Any, today: date, token_client: Any
+) -> None:
     make_leave_type("vacation", min_notice_days=30)
     make_leave_type("urgent", max_consecutive_days=1)
     make_leave_type("sick", allow_negative=True, attachment_required_after_days=2)
     alice = token_client(people.alice)
     cases = [
         ({"leave_type": "vacation", "start_date": "2026-03-09", "end_date": "2026-03-09"}, 400, "notice_too_short"),
-        ({"leave_type": "urgent", "start_date": "2026-03-09", "end_date": "2026-03-10"}, 400, "too_many_consecutive_days"),
+        (
+            {"leave_type": "urgent", "start_date": "2026-03-09", "end_date": "2026-03-10"},
+            400,
+            "too_many_consecutive_days",
+        ),
         ({"leave_type": "sick", "start_date": "2026-03-02", "end_date": "2026-03-06"}, 400, "attachment_required"),
         ({"leave_type": "sick", "start_date": "2026-03-06", "end_date": "2026-03-02"}, 400, "validation_error"),
         ({"leave_type": "nope", "start_date": "2026-03-02", "end_date": "2026-03-02"}, 400, "validation_error"),
@@ -77,15 +95,21 @@ def test_a_sick_note_is_uploaded_with_the_request(people: Any, today: date, toke
     alice = token_client(people.alice)
     response = alice.post(
         "/api/v1/leave-requests/",
-        {"leave_type": "sick", "start_date": "2026-03-02", "end_date": "2026-03-06",
-         "attachment": SimpleUploadedFile("note.pdf", b"%PDF-1.4", content_type="application/pdf")},
+        {
+            "leave_type": "sick",
+            "start_date": "2026-03-02",
+            "end_date": "2026-03-06",
+            "attachment": SimpleUploadedFile("note.pdf", b"%PDF-1.4", content_type="application/pdf"),
+        },
         format="multipart",
     )
     assert response.status_code == 201, response.content
     assert response.json()["status"] == "approved" and response.json()["attachment"]
 
 
-def test_people_see_only_the_leave_they_may_see(people: Any, vacation: Any, grant: Any, today: date, token_client: Any) -> None:
+def test_people_see_only_the_leave_they_may_see(
+    people: Any, vacation: Any, grant: Any, today: date, token_client: Any
+) -> None:
     from leave.tests.factories import submit
 
     for person in (people.alice, people.dave):
@@ -101,10 +125,15 @@ def test_people_see_only_the_leave_they_may_see(people: Any, vacation: Any, gran
     assert admin_ids == {str(alice_request.pk), str(dave_request.pk)}
     balances = token_client(people.dave).get(f"/api/v1/leave-balances/?employee={people.alice.pk}").json()["results"]
     assert balances == []
-    assert token_client(people.alice, ["read:employees"]).get("/api/v1/leave-requests/").json()["error"]["code"] == "insufficient_scope"
+    assert (
+        token_client(people.alice, ["read:employees"]).get("/api/v1/leave-requests/").json()["error"]["code"]
+        == "insufficient_scope"
+    )
 
 
-def test_an_hr_approver_sees_and_decides_the_second_level(people: Any, grant: Any, today: date, token_client: Any) -> None:
+def test_an_hr_approver_sees_and_decides_the_second_level(
+    people: Any, grant: Any, today: date, token_client: Any
+) -> None:
     from leave.tests.factories import submit
 
     hr = Group.objects.create(name="HR")
@@ -119,7 +148,9 @@ def test_an_hr_approver_sees_and_decides_the_second_level(people: Any, grant: An
     assert dave.post(f"/api/v1/leave-requests/{request.pk}/approve/").json()["status"] == "approved"
 
 
-def test_cancel_and_withdraw_through_the_api(people: Any, vacation: Any, grant: Any, today: date, token_client: Any) -> None:
+def test_cancel_and_withdraw_through_the_api(
+    people: Any, vacation: Any, grant: Any, today: date, token_client: Any
+) -> None:
     from leave.tests.factories import submit
 
     grant(people.alice, vacation, 10)
@@ -140,7 +171,13 @@ def test_cancel_and_withdraw_through_the_api(people: Any, vacation: Any, grant: 
 
 def test_admins_allocate_and_adjust_days_and_others_may_not(people: Any, vacation: Any, token_client: Any) -> None:
     admin = token_client(people.admin)
-    payload = {"employee": str(people.alice.pk), "leave_type": "vacation", "year": 2026, "days": "12.50", "note": "Start"}
+    payload = {
+        "employee": str(people.alice.pk),
+        "leave_type": "vacation",
+        "year": 2026,
+        "days": "12.50",
+        "note": "Start",
+    }
     created = admin.post("/api/v1/leave-allocations/", payload, format="json")
     assert created.status_code == 201 and created.json()["kind"] == "allocation" and created.json()["days"] == "12.50"
     adjust = admin.post("/api/v1/leave-allocations/", {**payload, "days": "-20", "kind": "adjustment"}, format="json")
@@ -153,32 +190,48 @@ def test_leave_types_and_policies_are_reference_data_admins_write(people: Any, t
     admin = token_client(people.admin)
     created = admin.post(
         "/api/v1/leave-types/",
-        {"code": "vacation", "name": "Vacation", "approval_levels": [{"type": "manager"}, {"type": "group", "group": "HR"}]},
+        {
+            "code": "vacation",
+            "name": "Vacation",
+            "approval_levels": [{"type": "manager"}, {"type": "group", "group": "HR"}],
+        },
         format="json",
     )
     assert created.status_code == 201, created.content
-    bad = admin.post("/api/v1/leave-types/", {"code": "x", "name": "X", "approval_levels": [{"type": "boss"}]}, format="json")
+    bad = admin.post(
+        "/api/v1/leave-types/", {"code": "x", "name": "X", "approval_levels": [{"type": "boss"}]}, format="json"
+    )
     assert bad.status_code == 400 and "approval_levels" in bad.json()["error"]["details"]
     policy = admin.post(
         "/api/v1/leave-policies/",
-        {"name": "Zurich", "leave_type": created.json()["id"], "yearly_days": "25", "grant": "monthly",
-         "carry_forward_max_days": "5", "carry_forward_expires_after_months": 3},
+        {
+            "name": "Zurich",
+            "leave_type": created.json()["id"],
+            "yearly_days": "25",
+            "grant": "monthly",
+            "carry_forward_max_days": "5",
+            "carry_forward_expires_after_months": 3,
+        },
         format="json",
     )
     assert policy.status_code == 201, policy.content
     assigned = admin.post(
-        "/api/v1/leave-policy-assignments/", {"policy": policy.json()["id"], "location": str(people.alice.location_id)},
+        "/api/v1/leave-policy-assignments/",
+        {"policy": policy.json()["id"], "location": str(people.alice.location_id)},
         format="json",
     )
     assert assigned.status_code == 201, assigned.content
     twice = admin.post(
-        "/api/v1/leave-policy-assignments/", {"policy": policy.json()["id"], "location": str(people.alice.location_id)},
+        "/api/v1/leave-policy-assignments/",
+        {"policy": policy.json()["id"], "location": str(people.alice.location_id)},
         format="json",
     )
     assert twice.status_code == 400
     alice = token_client(people.alice)
     assert [t["code"] for t in alice.get("/api/v1/leave-types/").json()["results"]] == ["vacation"]
-    assert alice.get("/api/v1/leave-policies/").json()["results"][0]["assignments"][0]["location"] == str(people.alice.location_id)
+    assert alice.get("/api/v1/leave-policies/").json()["results"][0]["assignments"][0]["location"] == str(
+        people.alice.location_id
+    )
     assert alice.post("/api/v1/leave-types/", {"code": "y", "name": "Y"}, format="json").status_code == 403
 
 
@@ -188,18 +241,27 @@ def test_holiday_calendars_and_their_days(people: Any, token_client: Any) -> Non
     assert created.status_code == 201, created.content
     calendar_id = created.json()["id"]
     days = admin.get(f"/api/v1/holiday-calendars/{calendar_id}/days/?year=2026").json()
-    assert {"date": "2026-06-04", "name": "Corpus Christi"}.items() <= next(d for d in days if d["date"] == "2026-06-04").items()
-    added = admin.post(f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "Company"}, format="json")
+    assert {"date": "2026-06-04", "name": "Corpus Christi"}.items() <= next(
+        d for d in days if d["date"] == "2026-06-04"
+    ).items()
+    added = admin.post(
+        f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "Company"}, format="json"
+    )
     assert added.status_code == 201 and added.json()["source"] == "company"
-    ranged = token_client(people.alice).get(
-        f"/api/v1/holiday-calendars/{calendar_id}/days/?date_after=2026-12-20&date_before=2026-12-31"
-    ).json()
+    ranged = (
+        token_client(people.alice)
+        .get(f"/api/v1/holiday-calendars/{calendar_id}/days/?date_after=2026-12-20&date_before=2026-12-31")
+        .json()
+    )
     assert [d["date"] for d in ranged] == ["2026-12-24", "2026-12-25", "2026-12-26"]
     bad = admin.post("/api/v1/holiday-calendars/", {"country": "DE", "subdivision": "XX"}, format="json")
     assert bad.status_code == 400
-    assert token_client(people.alice).post(
-        f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "x"}, format="json"
-    ).status_code == 403
+    assert (
+        token_client(people.alice)
+        .post(f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "x"}, format="json")
+        .status_code
+        == 403
+    )
 
 
 def test_balance_queries_do_not_grow_with_employees(people: Any, vacation: Any, grant: Any, token_client: Any) -> None:
@@ -225,8 +287,14 @@ def test_balance_queries_do_not_grow_with_employees(people: Any, vacation: Any, 
 @pytest.mark.embedded
 def test_the_leave_api_is_in_the_schema(people: Any, token_client: Any) -> None:
     schema = token_client(people.admin).get("/api/schema/?format=json").json()
-    for path in ("/api/v1/leave-types/", "/api/v1/leave-requests/{id}/approve/", "/api/v1/leave-balances/",
-                 "/api/v1/holiday-calendars/{id}/days/", "/api/v1/leave-ledger/", "/api/v1/leave-allocations/"):
+    for path in (
+        "/api/v1/leave-types/",
+        "/api/v1/leave-requests/{id}/approve/",
+        "/api/v1/leave-balances/",
+        "/api/v1/holiday-calendars/{id}/days/",
+        "/api/v1/leave-ledger/",
+        "/api/v1/leave-allocations/",
+    ):
         assert path in schema["paths"], path
 
 

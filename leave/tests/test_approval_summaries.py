@@ -47,9 +47,14 @@ def test_the_inbox_shows_each_reader_their_own_language_and_dates(
 
 def test_a_row_whose_object_is_gone_shows_its_stored_text(people: Any, today: date) -> None:
     orphan = ApprovalRequest.objects.create(
-        kind="leave_request", content_type=ContentType.objects.get_for_model(LeaveRequest), object_id=str(uuid.uuid4()),
-        requester=people.alice.user, levels=[{"type": "manager"}], current_type="manager", summary="Old text",
-    )  # fmt: skip
+        kind="leave_request",
+        content_type=ContentType.objects.get_for_model(LeaveRequest),
+        object_id=str(uuid.uuid4()),
+        requester=people.alice.user,
+        levels=[{"type": "manager"}],
+        current_type="manager",
+        summary="Old text",
+    )
 
     with translation.override("de"):
         (shown,) = approvals.summaries([orphan])

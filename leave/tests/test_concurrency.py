@@ -22,7 +22,9 @@ def test_two_concurrent_requests_that_together_exceed_the_balance_one_is_refused
     if connection.vendor == "sqlite":
         pytest.skip("the PostgreSQL and MariaDB passes")
     vacation = make_leave_type("vacation")
-    services.allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=Decimal(5), actor=people.admin)
+    services.allocation_create(
+        employee=people.alice, leave_type=vacation, year=2026, days=Decimal(5), actor=people.admin
+    )
     ranges = [(date(2026, 6, 1), date(2026, 6, 3)), (date(2026, 6, 8), date(2026, 6, 10))]  # 3 + 3 > 5
     start = threading.Barrier(len(ranges))
     outcomes: list[str] = []

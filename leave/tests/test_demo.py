@@ -17,7 +17,12 @@ def test_the_demo_seeds_the_six_leave_types_policies_and_requests_once(db: Any) 
     seed_company(rng=random.Random(2026), stdout=out)
     seed_leave(rng=random.Random(2026), stdout=out)
     assert set(LeaveType.objects.values_list("code", flat=True)) == {
-        "vacation", "sick", "emergency", "urgent", "unpaid", "compensatory",
+        "vacation",
+        "sick",
+        "emergency",
+        "urgent",
+        "unpaid",
+        "compensatory",
     }
     assert LeavePolicy.objects.filter(leave_type__code="vacation").count() == 3  # one per location
     assert LedgerEntry.objects.exists() and LeaveRequest.objects.exists()

@@ -119,18 +119,30 @@ def test_allocations_and_adjustments_are_audited_ledger_entries(people: Any, vac
     from etime.core.models import AuditEvent
 
     entries = services.allocations_bulk(
-        employees=[people.alice, people.amir], leave_type=vacation, year=2026, days=Decimal(10), actor=people.admin,
+        employees=[people.alice, people.amir],
+        leave_type=vacation,
+        year=2026,
+        days=Decimal(10),
+        actor=people.admin,
         note="Welcome",
     )
     assert len(entries) == 2
     services.allocation_create(
-        employee=people.alice, leave_type=vacation, year=2026, days=Decimal("-2.5"), kind=EntryKind.ADJUSTMENT,
+        employee=people.alice,
+        leave_type=vacation,
+        year=2026,
+        days=Decimal("-2.5"),
+        kind=EntryKind.ADJUSTMENT,
         actor=people.admin,
     )
     assert balance_of(employee_id=people.alice.pk, leave_type_id=vacation.pk, year=2026).balance == Decimal("7.5")
     with pytest.raises(services.InsufficientBalance):
         services.allocation_create(
-            employee=people.amir, leave_type=vacation, year=2026, days=Decimal(-11), kind=EntryKind.ADJUSTMENT,
+            employee=people.amir,
+            leave_type=vacation,
+            year=2026,
+            days=Decimal(-11),
+            kind=EntryKind.ADJUSTMENT,
             actor=people.admin,
         )
     assert AuditEvent.objects.filter(action__startswith="leave_ledger.").count() == 3

@@ -19,12 +19,17 @@ ASCENSION = date(2026, 5, 14)
 CHRISTMAS = date(2026, 12, 25)
 
 
-
 @pytest.mark.parametrize(
     ("country", "language", "name"),
-    [("CH", "de", "Auffahrt"), ("CH", "fr", "Ascension"), ("CH", "it", "Ascensione di Gesù"), ("CH", "en", "Ascension Day"),
-     ("DE", "de", "Christi Himmelfahrt"), ("DE", "fr", "Christi Himmelfahrt")],  # no French for Germany: its own
-)  # fmt: skip
+    [
+        ("CH", "de", "Auffahrt"),
+        ("CH", "fr", "Ascension"),
+        ("CH", "it", "Ascensione di Gesù"),
+        ("CH", "en", "Ascension Day"),
+        ("DE", "de", "Christi Himmelfahrt"),
+        ("DE", "fr", "Christi Himmelfahrt"),
+    ],  # no French for Germany: its own
+)
 def test_a_public_holiday_is_named_in_the_readers_language_or_the_regions_own(
     country: str, language: str, name: str
 ) -> None:
@@ -33,7 +38,10 @@ def test_a_public_holiday_is_named_in_the_readers_language_or_the_regions_own(
 
 def test_the_languages_map_to_what_the_package_offers() -> None:
     assert (package_language("IT", "it"), package_language("IT", "de"), package_language("IN", "de")) == (
-        "it_IT", "it_IT", "en_IN")  # fmt: skip
+        "it_IT",
+        "it_IT",
+        "en_IN",
+    )
     assert package_language("CH", "en") is None
     assert holiday_name("Staff outing", ASCENSION, "CH", language="de") == "Staff outing"  # not the package's name
 
@@ -49,7 +57,10 @@ def test_german_pages_show_no_stored_english_holiday_names(people: Any) -> None:
     with translation.override("de"):
         german = localize_by_employee({people.alice.pk: stored})[people.alice.pk]
     assert (german[CHRISTMAS], german[date(2026, 12, 26)], german[date(2026, 12, 24)]) == (
-        "Weihnachten", "Stephanstag", "Office closed")  # fmt: skip
+        "Weihnachten",
+        "Stephanstag",
+        "Office closed",
+    )
 
     people.alice.user.language = "de"
     people.alice.user.save(update_fields=["language"])
@@ -59,17 +70,25 @@ def test_german_pages_show_no_stored_english_holiday_names(people: Any) -> None:
 
 @pytest.mark.parametrize(
     ("language", "christmas", "st_stephen"),
-    [("de", "Weihnachten", "Stephanstag"), ("fr", "Noël", "Saint-Étienne"), ("en", "Christmas Day", "Saint Stephen's Day"),
-     (None, "Christmas Day", "Saint Stephen's Day")],
-)  # fmt: skip
+    [
+        ("de", "Weihnachten", "Stephanstag"),
+        ("fr", "Noël", "Saint-Étienne"),
+        ("en", "Christmas Day", "Saint Stephen's Day"),
+        (None, "Christmas Day", "Saint Stephen's Day"),
+    ],
+)
 def test_the_holidays_api_names_public_holidays_in_the_accept_language(
     people: Any, token_client: Any, language: str | None, christmas: str, st_stephen: str
 ) -> None:
     """The API returned the stored English names whatever the Accept-Language, while pages
     translate them; company days stay as typed."""
     admin = token_client(people.admin)
-    calendar_id = admin.post("/api/v1/holiday-calendars/", {"country": "CH", "subdivision": "ZH"}, format="json").json()["id"]
-    admin.post(f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "Office closed"}, format="json")
+    calendar_id = admin.post(
+        "/api/v1/holiday-calendars/", {"country": "CH", "subdivision": "ZH"}, format="json"
+    ).json()["id"]
+    admin.post(
+        f"/api/v1/holiday-calendars/{calendar_id}/days/", {"date": "2026-12-24", "name": "Office closed"}, format="json"
+    )
     headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
     response = token_client(people.alice).get(
         f"/api/v1/holiday-calendars/{calendar_id}/days/?date_after=2026-12-24&date_before=2026-12-26", **headers

@@ -101,9 +101,12 @@ def test_a_correction_shows_the_punches_it_voids_and_those_it_adds_in_the_employ
     from attendance.services import punch_create
 
     stored = punch_create(
-        employee=people.amir, timestamp=datetime(2026, 3, 2, 8, 47, tzinfo=ZURICH), source=PunchSource.API,
-        actor=people.admin, direction="in",
-    )  # fmt: skip
+        employee=people.amir,
+        timestamp=datetime(2026, 3, 2, 8, 47, tzinfo=ZURICH),
+        source=PunchSource.API,
+        actor=people.admin,
+        direction="in",
+    )
     response = login(people.amir).post(
         "/attendance/corrections/new/",
         {"date": "2026-03-02", "kind": "day", "first_in": "08:00", "last_out": "17:00", "reason": "Forgot to punch"},

@@ -57,10 +57,17 @@ def test_an_afternoon_starts_at_midday_and_the_checkboxes_do_not_count_for_one_d
     people: Any, vacation: Any, grant: Any, today: date
 ) -> None:
     grant(people.alice, vacation, 5)
-    login(people.alice).post("/leave/requests/", {
-        "leave_type": vacation.pk, "start_date": MONDAY, "end_date": MONDAY, "day_part": "afternoon",
-        "start_half": "on", "end_half": "on",  # left ticked from a longer range: ignored for one day
-    })  # fmt: skip
+    login(people.alice).post(
+        "/leave/requests/",
+        {
+            "leave_type": vacation.pk,
+            "start_date": MONDAY,
+            "end_date": MONDAY,
+            "day_part": "afternoon",
+            "start_half": "on",
+            "end_half": "on",  # left ticked from a longer range: ignored for one day
+        },
+    )
     sent = LeaveRequest.objects.get(employee=people.alice)
     assert (sent.days, sent.start_half, sent.end_half) == (Decimal("0.5"), True, False)
 
@@ -69,7 +76,9 @@ def test_both_halves_of_one_day_without_a_day_part_are_explained_not_counted_as_
     people: Any, vacation: Any, grant: Any, today: date
 ) -> None:
     grant(people.alice, vacation, 5)
-    preview = _preview(people.alice, leave_type=vacation.pk, start_date=MONDAY, end_date=MONDAY, start_half="on", end_half="on")
+    preview = _preview(
+        people.alice, leave_type=vacation.pk, start_date=MONDAY, end_date=MONDAY, start_half="on", end_half="on"
+    )
     html = preview.content.decode()
     assert preview.context["preview"] is None and "either a morning or an afternoon" in html
     assert "<strong>0</strong>" not in html
@@ -111,7 +120,12 @@ def test_the_estimate_counts_what_the_submission_then_stores(
 ) -> None:
     grant(people.alice, vacation, 10)
     estimate = services.leave_request_estimate(
-        employee=people.alice, leave_type=vacation, start_date=start, end_date=end, start_half=start_half, end_half=end_half
+        employee=people.alice,
+        leave_type=vacation,
+        start_date=start,
+        end_date=end,
+        start_half=start_half,
+        end_half=end_half,
     )
     assert estimate.problems == []
     stored = submit(people.alice, vacation, start, end, start_half=start_half, end_half=end_half)

@@ -69,7 +69,9 @@ def test_the_team_calendar_shows_who_is_away_by_department(people: Any, vacation
 
 
 @pytest.mark.embedded
-def test_a_personal_ics_feed_parses_back_into_the_approved_leave(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_a_personal_ics_feed_parses_back_into_the_approved_leave(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.alice, vacation, 20)
     first = approved(people, people.alice, vacation, date(2026, 6, 1), date(2026, 6, 5))
     half = approved(people, people.alice, vacation, date(2026, 7, 3), date(2026, 7, 3), end_half=True)
@@ -85,7 +87,8 @@ def test_a_personal_ics_feed_parses_back_into_the_approved_leave(people: Any, va
     assert str(calendar["X-WR-CALNAME"]) == "Alice's leave"
     events = sorted(calendar.walk("VEVENT"), key=lambda e: e["DTSTART"].dt)
     assert [(e["DTSTART"].dt, e["DTEND"].dt) for e in events] == [
-        (date(2026, 6, 1), date(2026, 6, 6)), (date(2026, 7, 3), date(2026, 7, 4)),
+        (date(2026, 6, 1), date(2026, 6, 6)),
+        (date(2026, 7, 3), date(2026, 7, 4)),
     ]
     assert [str(e["UID"]) for e in events] == [f"leave-{first.pk}@etime", f"leave-{half.pk}@etime"]
     assert str(events[1]["SUMMARY"]) == "Vacation (until midday)" and str(events[0]["STATUS"]) == "CONFIRMED"

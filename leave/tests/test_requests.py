@@ -26,7 +26,9 @@ def balance(employee: Any, leave_type: Any) -> Any:
     return balance_of(employee_id=employee.pk, leave_type_id=leave_type.pk, year=2026)
 
 
-def test_a_request_counts_its_days_and_waits_for_the_manager(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_a_request_counts_its_days_and_waits_for_the_manager(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.alice, vacation, 20)
     request = submit(people.alice, vacation, D(2026, 4, 27), D(2026, 5, 1), reason="Family")  # 1 May: holiday
     assert request.status == RequestStatus.PENDING and request.days == 4
@@ -36,7 +38,9 @@ def test_a_request_counts_its_days_and_waits_for_the_manager(people: Any, vacati
     assert AuditEvent.objects.filter(action="leave_request.submitted", object_id=str(request.pk)).exists()
 
 
-def test_overlap_with_a_pending_or_approved_request_is_refused(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_overlap_with_a_pending_or_approved_request_is_refused(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.alice, vacation, 20)
     first = submit(people.alice, vacation, D(2026, 6, 1), D(2026, 6, 5))
     with pytest.raises(services.LeaveOverlap) as refused:
@@ -69,7 +73,10 @@ def test_short_notice_is_refused_with_notice_too_short(people: Any, grant: Any, 
     grant(people.alice, vacation, 20)
     with pytest.raises(services.NoticeTooShort) as refused:
         submit(people.alice, vacation, D(2026, 3, 10))
-    assert refused.value.code == "notice_too_short" and refused.value.details == {"min_notice_days": 14, "notice_days": 8}
+    assert refused.value.code == "notice_too_short" and refused.value.details == {
+        "min_notice_days": 14,
+        "notice_days": 8,
+    }
     assert submit(people.alice, vacation, D(2026, 3, 16)).days == 1
 
 
@@ -145,7 +152,9 @@ def test_two_levels_level_one_alone_leaves_the_request_pending(
 
 
 @pytest.mark.embedded
-def test_cancel_after_approval_restores_the_balance_exactly(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_cancel_after_approval_restores_the_balance_exactly(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.alice, vacation, "12.5")
     request = submit(people.alice, vacation, D(2026, 6, 2), D(2026, 6, 4), start_half=True)
     services.leave_request_decide(request=request, actor=people.bob.user, decision="approve")
@@ -195,7 +204,9 @@ def test_a_decision_through_the_shared_approvals_api_runs_the_same_rules(
     grant(people.alice, vacation, 10)
     request = submit(people.alice, vacation, D(2026, 6, 1), D(2026, 6, 2))
     approval = approvals.request_for(request)
-    response = token_client(people.bob).post(f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json")  # type: ignore[union-attr]
+    response = token_client(people.bob).post(
+        f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json"
+    )  # type: ignore[union-attr]
     assert response.status_code == 200
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED and balance(people.alice, vacation).balance == 8
@@ -213,7 +224,8 @@ def test_approved_leave_reaches_attendance(people: Any, vacation: Any, grant: An
     absences = providers.absences([people.alice.pk], D(2026, 4, 1), D(2026, 5, 31))
     # 30 Apr full; 1 May is a holiday, 2–3 May a weekend: attendance shows those as they are.
     assert {day: (a.kind, a.full_day) for (_e, day), a in absences.items()} == {
-        D(2026, 4, 30): ("vacation", True), D(2026, 5, 4): ("vacation", False),
+        D(2026, 4, 30): ("vacation", True),
+        D(2026, 5, 4): ("vacation", False),
     }
     assert (people.alice.pk, D(2026, 5, 1)) in providers.holidays([people.alice.pk], D(2026, 5, 1), D(2026, 5, 1))
     dirty = set(DirtyDay.objects.filter(employee=people.alice).values_list("date", flat=True))
@@ -254,7 +266,9 @@ def test_a_new_company_day_is_recomputed_in_attendance(people: Any) -> None:
     from accounts.holidays import calendar_for_region, company_day_add
     from attendance.models import DirtyDay
 
-    company_day_add(calendar=calendar_for_region("CH", "ZH"), day=D(2026, 4, 20), name="Sechseläuten", actor=people.admin)
+    company_day_add(
+        calendar=calendar_for_region("CH", "ZH"), day=D(2026, 4, 20), name="Sechseläuten", actor=people.admin
+    )
     dirty = set(DirtyDay.objects.filter(date=D(2026, 4, 20)).values_list("employee_id", flat=True))
     assert dirty == {e.pk for e in (people.carla, people.bob, people.alice, people.amir, people.mona, people.dave)}
 
@@ -280,7 +294,9 @@ def test_an_employee_who_switched_off_leave_mail_hears_nothing_while_another_is_
     # Her own submission's confirmation and the decision: both recorded, neither sent.
     assert {(n.status, n.reason) for n in alice} == {(Notification.Status.SKIPPED, "switched off by the user")}
     assert alice.count() == 2
-    amir = Notification.objects.filter(user=people.amir.user, kind=NotificationKind.LEAVE_DECIDED).order_by("created_at")
+    amir = Notification.objects.filter(user=people.amir.user, kind=NotificationKind.LEAVE_DECIDED).order_by(
+        "created_at"
+    )
     assert [n.status for n in amir] == [Notification.Status.SENT, Notification.Status.SENT]
 
 
@@ -303,5 +319,8 @@ def test_an_approver_who_switched_off_approval_mail_is_not_asked_while_the_other
     assert [m.to for m in mail.outbox if m not in asked] == [["alice@example.com"]]
     skipped = Notification.objects.get(user=people.mona.user)
     assert (skipped.kind, skipped.status, skipped.reason) == (
-        NotificationKind.APPROVALS_WAITING, Notification.Status.SKIPPED, "switched off by the user")
+        NotificationKind.APPROVALS_WAITING,
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )
     assert Notification.objects.get(user=people.dave.user).kind == NotificationKind.APPROVALS_WAITING

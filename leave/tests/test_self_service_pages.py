@@ -24,7 +24,9 @@ def login(person: Any) -> Client:
     return client
 
 
-def test_the_preview_counts_working_days_and_the_balance_after_with_htmx(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_the_preview_counts_working_days_and_the_balance_after_with_htmx(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.alice, vacation, 10)
     # Mon 1 June – Sun 7 June 2026: five working days, the weekend does not count.
     response = login(people.alice).get(
@@ -57,9 +59,10 @@ def test_without_javascript_the_check_button_returns_the_whole_page_with_the_pre
 def test_the_preview_explains_bad_ranges(people: Any, vacation: Any, today: date) -> None:
     client = login(people.alice)
     backwards = client.get(
-        "/leave/requests/preview/", {"leave_type": vacation.pk, "start_date": "2026-06-05", "end_date": "2026-06-01"},
+        "/leave/requests/preview/",
+        {"leave_type": vacation.pk, "start_date": "2026-06-05", "end_date": "2026-06-01"},
         HTTP_HX_REQUEST="true",
-    )  # fmt: skip
+    )
     assert "ends before it starts" in backwards.content.decode()
     incomplete = client.get("/leave/requests/preview/", {"leave_type": vacation.pk}, HTTP_HX_REQUEST="true")
     assert "both dates" in incomplete.content.decode()
@@ -77,7 +80,9 @@ def test_the_ledger_lists_the_entries_behind_my_balance_with_a_running_total(
     assert page.context["balance"].balance == 12.5
 
 
-def test_an_employee_cannot_cancel_or_decide_someone_elses_request_by_url(people: Any, vacation: Any, grant: Any, today: date) -> None:
+def test_an_employee_cannot_cancel_or_decide_someone_elses_request_by_url(
+    people: Any, vacation: Any, grant: Any, today: date
+) -> None:
     grant(people.amir, vacation, 10)
     request = submit(people.amir, vacation, date(2026, 6, 1))
     alice = login(people.alice)
@@ -111,14 +116,23 @@ class TestALargeTeam:
                 vacation = make_leave_type("vacation", "Vacation")
 
                 def grant(employee: Any, days: int) -> None:
-                    allocation_create(employee=employee, leave_type=vacation, year=2026, days=Decimal(days), actor=people.admin)
+                    allocation_create(
+                        employee=employee, leave_type=vacation, year=2026, days=Decimal(days), actor=people.admin
+                    )
 
                 for n in range(40):
                     person = employee_create(
-                        actor=people.admin, code=f"T{n:03}", first_name=f"T{n}", last_name="Team", email=f"t{n}@example.com",
-                        department=people.alice.department, manager=people.bob, location=people.alice.location,
-                        role=Role.EMPLOYEE, password=PASSWORD,
-                    )  # fmt: skip
+                        actor=people.admin,
+                        code=f"T{n:03}",
+                        first_name=f"T{n}",
+                        last_name="Team",
+                        email=f"t{n}@example.com",
+                        department=people.alice.department,
+                        manager=people.bob,
+                        location=people.alice.location,
+                        role=Role.EMPLOYEE,
+                        password=PASSWORD,
+                    )
                     grant(person, 10)
                     submit(person, vacation, date(2026, 3, 10 + n % 4))
                 grant(people.alice, 10)
@@ -137,7 +151,8 @@ class TestALargeTeam:
         return _team[1]
 
     @pytest.mark.parametrize(
-        "url", ["/", "/leave/", "/leave/calendar/?month=2026-03", "/inbox/", "/profile/", "/people/", "LEDGER", "PREVIEW"]
+        "url",
+        ["/", "/leave/", "/leave/calendar/?month=2026-03", "/inbox/", "/profile/", "/people/", "LEDGER", "PREVIEW"],
     )
     @pytest.mark.parametrize("who", ["alice", "bob"])
     def test_pages_stay_under_30_queries_with_a_large_team(

@@ -52,8 +52,12 @@ def axe_violations(page: Any, where: str) -> list[str]:
     for violation in found:
         if violation["impact"] not in BLOCKING:
             continue
-        nodes = "; ".join(violation["nodes"][:6]) + (f" (+{len(violation['nodes']) - 6} more)" if len(violation["nodes"]) > 6 else "")
-        lines.append(f"{where}: [{violation['impact']}] {violation['id']} ({violation['help']}) × {len(violation['nodes'])}: {nodes}")
+        nodes = "; ".join(violation["nodes"][:6]) + (
+            f" (+{len(violation['nodes']) - 6} more)" if len(violation["nodes"]) > 6 else ""
+        )
+        lines.append(
+            f"{where}: [{violation['impact']}] {violation['id']} ({violation['help']}) × {len(violation['nodes'])}: {nodes}"
+        )
     return lines
 
 
@@ -110,11 +114,16 @@ def test_self_service_pages_have_no_serious_accessibility_violation(
             problems += axe_violations(page, urlsplit(url).path)
     finally:
         context.close()
-    assert not problems, f"{len(problems)} serious/critical WCAG violations as {persona} at {viewport['width']} px:\n" + "\n".join(problems)
+    assert not problems, (
+        f"{len(problems)} serious/critical WCAG violations as {persona} at {viewport['width']} px:\n"
+        + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_login_page_has_no_serious_accessibility_violation(viewport: dict[str, int], browser: Any, live_server: Any) -> None:
+def test_login_page_has_no_serious_accessibility_violation(
+    viewport: dict[str, int], browser: Any, live_server: Any
+) -> None:
     context = _context(browser, viewport)
     page = context.new_page()
     try:
@@ -252,7 +261,9 @@ def test_tables_fit_their_cards_on_a_desktop_and_stack_with_labels_on_a_phone(
                     assert page.evaluate(CARD_OVERFLOW) == [], path
                 else:
                     cells = page.evaluate(STACKED_LABELS)
-                    unlabelled = [c for c in cells if c["display"] == "block" and c["label"] in ("none", "normal", '""')]
+                    unlabelled = [
+                        c for c in cells if c["display"] == "block" and c["label"] in ("none", "normal", '""')
+                    ]
                     assert cells and not unlabelled, (path, json.dumps(unlabelled[:5]))
         finally:
             context.close()

@@ -61,9 +61,17 @@ def test_main_pages_raise_no_csp_violation(people: Any, login: Any, live_server:
 
     page = login("olivia@example.com", PASSWORD)
     seen = _watch(page)
-    admin_pages = ["/", "/admin/", "/admin/devices/device/", f"/admin/devices/device/{device.pk}/change/",
-                   "/admin/devices/device/add/", "/admin/accounts/employee/", "/admin/billing/invoice/",
-                   "/api/docs/", "/api/redoc/"]  # fmt: skip
+    admin_pages = [
+        "/",
+        "/admin/",
+        "/admin/devices/device/",
+        f"/admin/devices/device/{device.pk}/change/",
+        "/admin/devices/device/add/",
+        "/admin/accounts/employee/",
+        "/admin/billing/invoice/",
+        "/api/docs/",
+        "/api/redoc/",
+    ]
     urls = [f"{live_server.url}{path}" for path in admin_pages]
     for url in dict.fromkeys([*urls, *_nav_links(page, live_server.url)]):
         _visit(page, url, seen)

@@ -54,14 +54,27 @@ class Case:
         return self.today - timedelta(days=1)
 
 
-ZURICH = Case("Europe/Zurich", datetime(2026, 12, 6, 23, 30, tzinfo=UTC), date(2026, 12, 7),
-              (date(2026, 12, 7), date(2026, 12, 13)), date(2026, 12, 8))  # fmt: skip
-NEW_YORK = Case("America/New_York", datetime(2026, 12, 14, 1, 30, tzinfo=UTC), date(2026, 12, 13),
-                (date(2026, 12, 7), date(2026, 12, 13)), date(2026, 12, 14))  # fmt: skip
+ZURICH = Case(
+    "Europe/Zurich",
+    datetime(2026, 12, 6, 23, 30, tzinfo=UTC),
+    date(2026, 12, 7),
+    (date(2026, 12, 7), date(2026, 12, 13)),
+    date(2026, 12, 8),
+)
+NEW_YORK = Case(
+    "America/New_York",
+    datetime(2026, 12, 14, 1, 30, tzinfo=UTC),
+    date(2026, 12, 13),
+    (date(2026, 12, 7), date(2026, 12, 13)),
+    date(2026, 12, 14),
+)
 SHORT_DATE = {"de": "%d.%m.%Y", "fr": "%d/%m/%Y", "it": "%d/%m/%Y"}
 MONTH = {"de": "Dezember 2026", "fr": "décembre 2026", "it": "Dicembre 2026"}
-CASES = [pytest.param(language, case, id=f"{language}-{case.zone}") for language in ("de", "fr", "it")
-         for case in (ZURICH, NEW_YORK)]  # fmt: skip
+CASES = [
+    pytest.param(language, case, id=f"{language}-{case.zone}")
+    for language in ("de", "fr", "it")
+    for case in (ZURICH, NEW_YORK)
+]
 
 # What the English page says, which the other languages must not: headings, labels, buttons,
 # links, column heads (taken from the pages in English). A word a language spells the same
@@ -330,9 +343,11 @@ def finance_bob(people: Any) -> Any:
     user.is_staff = True
     user.save(update_fields=["is_staff"])
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="billing", codename__in=["add_invoice", "change_invoice",
-                                                                                   "view_invoice", "delete_invoice"])
-    )  # fmt: skip
+        *Permission.objects.filter(
+            content_type__app_label="billing",
+            codename__in=["add_invoice", "change_invoice", "view_invoice", "delete_invoice"],
+        )
+    )
     Group.objects.get_or_create(name=FINANCE_GROUP)[0].user_set.add(user)
     return people.bob
 
@@ -346,11 +361,22 @@ def test_an_invoice_draft_is_made_up_to_today_where_the_finance_person_is(
 
     page = signed_in(finance_bob, language, case)  # the clocks are at case.moment from here on
     # An hour of approved time yesterday, where alice works (in the finance person's zone too).
-    timesheets.rate_create(level="project", target_id=website.pk, amount=Decimal("120.00"),
-                           effective_from=date(2026, 1, 1), actor=people.admin)  # fmt: skip
+    timesheets.rate_create(
+        level="project",
+        target_id=website.pk,
+        amount=Decimal("120.00"),
+        effective_from=date(2026, 1, 1),
+        actor=people.admin,
+    )
     begin = datetime.combine(case.yesterday, time(8), tzinfo=ZoneInfo(case.zone))
-    entry = timesheets.time_entry_create(employee=people.alice, project=website, task=None, start=begin,
-                                         end=begin + timedelta(hours=1), actor=people.alice.user)  # fmt: skip
+    entry = timesheets.time_entry_create(
+        employee=people.alice,
+        project=website,
+        task=None,
+        start=begin,
+        end=begin + timedelta(hours=1),
+        actor=people.alice.user,
+    )
     timesheets.time_entries_approve(entries=[entry], actor=people.admin)
 
     page.goto(f"{live_server.url}/admin/billing/invoice/add/")
@@ -368,7 +394,12 @@ def test_an_invoice_draft_is_made_up_to_today_where_the_finance_person_is(
     follow(page, "input[name=_continue]")
     invoice = Invoice.objects.get()
     assert (invoice.client.name, invoice.period_start, invoice.period_end, invoice.status, invoice.subtotal) == (
-        "Acme AG", case.today.replace(day=1), case.today, "draft", Decimal("120.00"))  # fmt: skip
+        "Acme AG",
+        case.today.replace(day=1),
+        case.today,
+        "draft",
+        Decimal("120.00"),
+    )
     assert page.url.endswith(f"/admin/billing/invoice/{invoice.pk}/change/")
     assert_no_english(page, language, "invoice_change")
     # The list the finance user comes back to: the draft named with its period in their date format.

@@ -72,7 +72,10 @@ def test_the_manager_opens_an_inbox_row_and_approves_from_its_page(
     follow(page, "[data-testid=inbox-row]:has-text('Alice Able') [data-testid=inbox-open]")
     detail = page.locator("[data-testid=leave-detail]")
     expect(detail).to_be_visible()
-    assert page.inner_text("[data-testid=leave-detail-before]") == "10" and page.inner_text("[data-testid=leave-detail-after]") == "7"
+    assert (
+        page.inner_text("[data-testid=leave-detail-before]") == "10"
+        and page.inner_text("[data-testid=leave-detail-after]") == "7"
+    )
     expect(page.locator("[data-testid=team-off]")).to_contain_text("Amir Adept")
     _no_horizontal_scroll(page)
     shot(page, f"inbox-detail-{viewport}", full_page=True)

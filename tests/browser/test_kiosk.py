@@ -13,8 +13,13 @@ from conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-STAFF = [("alice", "1001", "4321"), ("amir", "1002", "8765"), ("dave", "1003", "1111"), ("bob", "1004", "2222"),
-         ("carla", "1005", "3333")]  # fmt: skip
+STAFF = [
+    ("alice", "1001", "4321"),
+    ("amir", "1002", "8765"),
+    ("dave", "1003", "1111"),
+    ("bob", "1004", "2222"),
+    ("carla", "1005", "3333"),
+]
 
 
 def _clock(page: Any, badge: str, pin: str, expect: str) -> str:
@@ -127,10 +132,17 @@ def test_a_badge_shown_to_the_camera_fills_in_the_badge_number(
     video = tmp_path / "badge.mjpeg"
     _qr_video(video, "etime:badge:1003")
     camera = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
-    )  # fmt: skip
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
     try:
         context = camera.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
         page = context.new_page()
@@ -168,10 +180,16 @@ def test_a_kiosk_with_photos_on_sends_one_photo_from_the_camera_with_the_punch(
     kiosk_photos_set(device=device, on=True, actor=people.admin)
     # Chromium's fake camera (a generated test pattern), access granted without a prompt.
     camera = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--no-first-run", "--use-fake-ui-for-media-stream",
-              "--use-fake-device-for-media-stream"],
-    )  # fmt: skip
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+        ],
+    )
     try:
         context = camera.new_context(viewport={"width": 1024, "height": 768}, service_workers="block")
         page = context.new_page()

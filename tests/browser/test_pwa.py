@@ -66,7 +66,9 @@ def test_the_app_installs_with_a_valid_manifest_icons_and_a_controlling_service_
     device = ClientDevice.objects.get(owner=people.alice)
     assert device.kind == "app" and device.revoked_at is None
     # The worker precached the self-service pages and the shell (hashed URLs in production).
-    cached = page.evaluate("caches.open('etime-pages').then((c) => c.keys()).then((ks) => ks.map((r) => new URL(r.url).pathname))")
+    cached = page.evaluate(
+        "caches.open('etime-pages').then((c) => c.keys()).then((ks) => ks.map((r) => new URL(r.url).pathname))"
+    )
     assert {"/", "/attendance/", "/time/", "/time/week/"} <= set(cached)
 
 

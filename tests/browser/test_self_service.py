@@ -49,7 +49,9 @@ def test_employee_logs_in_creates_a_token_shown_once_and_uses_it(people: Any, lo
     assert status == 401 and body["error"]["code"] == "token_revoked"
 
 
-def test_manager_sees_reports_on_people_page_and_employee_only_themselves(people: Any, login: Any, live_server: Any) -> None:
+def test_manager_sees_reports_on_people_page_and_employee_only_themselves(
+    people: Any, login: Any, live_server: Any
+) -> None:
     page = login("bob@example.com", PASSWORD)
     page.goto(f"{live_server.url}/people/")
     names = {row.strip() for row in page.locator("[data-testid=person-row] td:nth-child(2)").all_inner_texts()}

@@ -43,7 +43,9 @@ def vacation(people: Any) -> Any:
 
     leave_type = make_leave_type("vacation", "Vacation")
     start, _end = _leave_week()
-    allocation_create(employee=people.alice, leave_type=leave_type, year=start.year, days=Decimal(20), actor=people.admin)
+    allocation_create(
+        employee=people.alice, leave_type=leave_type, year=start.year, days=Decimal(20), actor=people.admin
+    )
     return leave_type
 
 
@@ -110,7 +112,9 @@ def test_employee_clocks_in_requests_leave_and_sees_the_managers_approval(
     shot(page, "profile", full_page=True)
 
 
-def test_pages_read_without_javascript_and_in_german_on_a_phone(people: Any, vacation: Any, browser: Any, live_server: Any) -> None:
+def test_pages_read_without_javascript_and_in_german_on_a_phone(
+    people: Any, vacation: Any, browser: Any, live_server: Any
+) -> None:
     context = browser.new_context(viewport={"width": 375, "height": 740}, java_script_enabled=False, locale="de-DE")
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")

@@ -36,15 +36,19 @@ def split_day(people: Any) -> Any:
     midday, evening = make("M", 10, 14), make("E", 18, 22)
     schedule = schedule_save(
         schedule=Schedule(name="Split", cycle_length=7, anchor_date=date(2026, 1, 5)),
-        days=[[midday, evening]] * 5 + [None, None], actor=None,
-    )  # fmt: skip
-    assignment_save(assignment=ScheduleAssignment(employee=people.alice, schedule=schedule, start_date=date(2026, 1, 1)),
-                    actor=people.admin)  # fmt: skip
+        days=[[midday, evening]] * 5 + [None, None],
+        actor=None,
+    )
+    assignment_save(
+        assignment=ScheduleAssignment(employee=people.alice, schedule=schedule, start_date=date(2026, 1, 1)),
+        actor=people.admin,
+    )
     employee_update(employee=people.alice, actor=people.admin, device_user_id="1")
     zurich = ZoneInfo("Europe/Zurich")
     stamps = [datetime.combine(MONDAY, time(h), tzinfo=zurich).astimezone(UTC) for h in (10, 14)]
     punches_ingest(
-        device_id=uuid.UUID("00000000-0000-4000-8000-00000000c1c1"), records=[PunchInput("1", moment) for moment in stamps]
+        device_id=uuid.UUID("00000000-0000-4000-8000-00000000c1c1"),
+        records=[PunchInput("1", moment) for moment in stamps],
     )
     recompute(employee_ids=[people.alice.pk], date_from=MONDAY, date_to=MONDAY)
     return people

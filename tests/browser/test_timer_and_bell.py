@@ -41,11 +41,19 @@ def last_entry(people: Any) -> Any:
     services.project_save(project=Project(client=acme, name="Support"), actor=admin)
     design = services.task_save(task=Task(project=website, name="Design"), actor=admin)
     now = timezone.now()
-    midnight = datetime.combine(now.astimezone(employee_zone(people.alice)).date(), datetime.min.time(),
-                                tzinfo=employee_zone(people.alice))  # fmt: skip
+    midnight = datetime.combine(
+        now.astimezone(employee_zone(people.alice)).date(), datetime.min.time(), tzinfo=employee_zone(people.alice)
+    )
     start = max(now - timedelta(minutes=20), midnight)
-    return services.time_entry_create(employee=people.alice, project=website, task=design, start=start,
-                                      end=start + timedelta(minutes=1), description="Wireframes", actor=people.alice.user)  # fmt: skip
+    return services.time_entry_create(
+        employee=people.alice,
+        project=website,
+        task=design,
+        start=start,
+        end=start + timedelta(minutes=1),
+        description="Wireframes",
+        actor=people.alice.user,
+    )
 
 
 def _context(browser: Any, screen: dict[str, int]) -> Any:

@@ -128,8 +128,14 @@ def test_manager_opens_a_reports_week_read_only(people: Any, projects: Any, logi
     from timesheets.tests.conftest import at
 
     day = _other_day_this_week()
-    services.time_entry_create(employee=people.alice, project=projects, start=at(day, "08:00"), end=at(day, "12:00"),
-                               description="Release", actor=people.alice.user)  # fmt: skip
+    services.time_entry_create(
+        employee=people.alice,
+        project=projects,
+        start=at(day, "08:00"),
+        end=at(day, "12:00"),
+        description="Release",
+        actor=people.alice.user,
+    )
     page = login("bob@example.com", PASSWORD)
     follow(page, "[data-testid=nav-week]")
     page.select_option("#team-member", label="Able, Alice (E003)")

@@ -43,9 +43,14 @@ def _entry(people: Any, project: Any, start: Any, end: Any, description: str = "
     from timesheets import services
 
     return services.time_entry_create(
-        employee=people.alice, project=project, task=task, start=start, end=end, description=description,
+        employee=people.alice,
+        project=project,
+        task=task,
+        start=start,
+        end=end,
+        description=description,
         actor=people.alice.user,
-    )  # fmt: skip
+    )
 
 
 def _shot(page: Any, name: str) -> None:
@@ -100,7 +105,11 @@ def test_week_grid_is_filled_and_saved_by_keyboard_only_in_german(
         page.keyboard.press("Shift+Tab")  # back over Monday's cell and the task picker to the project picker
     assert page.evaluate("document.activeElement.getAttribute('data-testid')") == "grid-new-project"
     for _ in range(3):
-        if page.locator("[data-testid=grid-new-project]").evaluate("s => s.selectedOptions[0].text").endswith("Support"):
+        if (
+            page.locator("[data-testid=grid-new-project]")
+            .evaluate("s => s.selectedOptions[0].text")
+            .endswith("Support")
+        ):
             break
         page.keyboard.press("ArrowDown")
     assert page.locator("[data-testid=grid-new-project]").evaluate("s => s.selectedOptions[0].text").endswith("Support")
@@ -281,8 +290,12 @@ def test_calendar_drag_creates_moves_resizes_and_an_overlap_asks(
             break
     resizer.wait_for(state="visible")
     handle = resizer.bounding_box()
-    _drag(page, handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2,
-          handle["y"] + handle["height"] / 2 + _lane_y(page, "12:00") - _lane_y(page, "11:00"))  # fmt: skip
+    _drag(
+        page,
+        handle["x"] + handle["width"] / 2,
+        handle["y"] + handle["height"] / 2,
+        handle["y"] + handle["height"] / 2 + _lane_y(page, "12:00") - _lane_y(page, "11:00"),
+    )
     _saved(page)
     assert _local(alpha) == ("10:00", "12:00")
 
@@ -316,7 +329,9 @@ def test_calendar_shows_the_persons_zone_whatever_the_browsers_zone(
     """A Zurich employee's browser set to Honolulu (UTC−10): the entry from 23:30 Monday to
     00:30 Tuesday Zurich time is drawn at 23:30 on Monday, and a drag keeps Zurich times."""
     late = _entry(people, catalog_["website"], at(MONDAY, "23:00"), at(TUESDAY, "00:00"), "Late")
-    context = browser.new_context(viewport=VIEWPORTS["desktop"], timezone_id="Pacific/Honolulu", service_workers="block")
+    context = browser.new_context(
+        viewport=VIEWPORTS["desktop"], timezone_id="Pacific/Honolulu", service_workers="block"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:

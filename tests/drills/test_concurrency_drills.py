@@ -104,11 +104,16 @@ def test_leave_requests_racing_for_one_balance_never_overdraw(world: Any, people
     first = date(year, 2, 1) + timedelta(days=(2 - date(year, 2, 1).weekday()) % 7)
     days = [first + timedelta(weeks=i) for i in range(10)]
     clients = [token_client(people.alice) for _ in days]
-    results = at_once([
-        lambda c=c, d=d: c.post("/api/v1/leave-requests/", {"leave_type": "VAC", "start_date": str(d), "end_date": str(d)},
-                                format="json")
-        for c, d in zip(clients, days, strict=True)
-    ])  # fmt: skip
+    results = at_once(
+        [
+            lambda c=c, d=d: c.post(
+                "/api/v1/leave-requests/",
+                {"leave_type": "VAC", "start_date": str(d), "end_date": str(d)},
+                format="json",
+            )
+            for c, d in zip(clients, days, strict=True)
+        ]
+    )
     counts = statuses(results)
     assert counts == {201: 3, 409: len(days) - 3}, (counts, [r.content[:200] for r in results])
     assert {r.json()["error"]["code"] for r in results if r.status_code == 409} == {"insufficient_balance"}
@@ -128,13 +133,16 @@ def test_one_request_decided_by_two_approvers_at_once_gets_one_decision(
     approval = ApprovalRequest.objects.get(object_id=str(request.pk))
     bob, admin = token_client(people.bob), token_client(people.admin)
     bob2, admin2 = token_client(people.bob), token_client(people.admin)
-    results = at_once([
-        lambda: bob.post(f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json"),
-        lambda: admin.post(f"/api/v1/leave-requests/{request.pk}/reject/", {"comment": "no"}, format="json"),
-        lambda: bob2.post(f"/api/v1/leave-requests/{request.pk}/approve/", {}, format="json"),
-        lambda: admin2.post(f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "reject", "comment": "no"},
-                            format="json"),
-    ])  # fmt: skip
+    results = at_once(
+        [
+            lambda: bob.post(f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json"),
+            lambda: admin.post(f"/api/v1/leave-requests/{request.pk}/reject/", {"comment": "no"}, format="json"),
+            lambda: bob2.post(f"/api/v1/leave-requests/{request.pk}/approve/", {}, format="json"),
+            lambda: admin2.post(
+                f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "reject", "comment": "no"}, format="json"
+            ),
+        ]
+    )
     counts = statuses(results)
     assert counts[200] == 1 and counts[409] == 3, counts
     assert {r.json()["error"]["code"] for r in results if r.status_code == 409} == {"approval_already_decided"}
@@ -163,11 +171,16 @@ def test_one_device_uploading_the_same_log_from_many_connections_stores_each_pun
     lines = "".join(f"101\t2026-04-{d:02d} 0{h}:00:00\t{h % 2}\t1\n" for d in range(1, 11) for h in (7, 8))
     before = Punch.objects.count()
     clients = [Client() for _ in range(THREADS)]
-    results = at_once([
-        lambda c=c, i=i: c.post(f"/iclock/cdata?SN=DRILL0001&table=ATTLOG&Stamp={i}", data=lines[: len(lines) - 30 * (i % 3)]
-                                if i % 3 else lines, content_type="text/plain")
-        for i, c in enumerate(clients)
-    ])  # fmt: skip
+    results = at_once(
+        [
+            lambda c=c, i=i: c.post(
+                f"/iclock/cdata?SN=DRILL0001&table=ATTLOG&Stamp={i}",
+                data=lines[: len(lines) - 30 * (i % 3)] if i % 3 else lines,
+                content_type="text/plain",
+            )
+            for i, c in enumerate(clients)
+        ]
+    )
     assert statuses(results) == {200: THREADS}, [getattr(r, "content", r) for r in results]
     stored = list(Punch.objects.filter(device_user_id="101", source="adms").values_list("timestamp", flat=True))
     assert len(stored) == len(set(stored)) == 20

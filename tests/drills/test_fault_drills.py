@@ -58,8 +58,9 @@ def _terminate_our_connections() -> int:
     if connection.vendor == "mysql":
         import MySQLdb
 
-        admin = MySQLdb.connect(host=s["HOST"] or "127.0.0.1", port=int(s["PORT"] or 3306), user=s["USER"],
-                                password=s["PASSWORD"] or "")  # fmt: skip
+        admin = MySQLdb.connect(
+            host=s["HOST"] or "127.0.0.1", port=int(s["PORT"] or 3306), user=s["USER"], password=s["PASSWORD"] or ""
+        )
         try:
             cursor = admin.cursor()
             cursor.execute(
@@ -72,8 +73,9 @@ def _terminate_our_connections() -> int:
             return len(ids)
         finally:
             admin.close()
-    with psycopg.connect(host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname="postgres",
-                         autocommit=True) as admin:  # fmt: skip
+    with psycopg.connect(
+        host=s["HOST"] or "127.0.0.1", port=s["PORT"] or 5432, user=s["USER"], dbname="postgres", autocommit=True
+    ) as admin:
         rows = admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [s["NAME"]],
@@ -102,8 +104,13 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing_and_its_run_is_re
     sim = make_sim(users=5, records=400, latency=0.03)
     device = device_for(sim, timeout_seconds=0.5)
     env = {**os.environ, "DATABASE_URL": _test_db_url(), "DJANGO_SETTINGS_MODULE": "etime.settings_test"}
-    worker = subprocess.Popen([sys.executable, "-c", SYNC_SCRIPT, str(device.pk)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-c", SYNC_SCRIPT, str(device.pk)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         # The worker's start (Python, Django) took over 20 s on a loaded two-core machine.
         deadline = time.monotonic() + 60
@@ -162,8 +169,11 @@ def test_requests_after_postgres_dropped_every_connection_succeed_and_write_once
 
     for i in range(5):
         _terminate_our_connections()
-        body = {"project": str(world["project"].pk), "start": at(date(2026, 2, 17), 8 + i).isoformat(),
-                "end": at(date(2026, 2, 17), 9 + i).isoformat()}  # fmt: skip
+        body = {
+            "project": str(world["project"].pk),
+            "start": at(date(2026, 2, 17), 8 + i).isoformat(),
+            "end": at(date(2026, 2, 17), 9 + i).isoformat(),
+        }
         key = {"Idempotency-Key": f"drop-{i}", **auth}
         response = wsgi.post("/api/v1/time-entries/", json=body, headers=key)
         assert response.status_code == 201, response.get_data()[:300]
@@ -189,10 +199,22 @@ class ThrowawayRedis:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", self.tmp],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.tmp,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -225,8 +247,13 @@ def test_api_writes_across_a_redis_restart_are_stored_once_or_refused_cleanly(
     from timesheets.models import TimeEntry
 
     _pg_only()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0", "KEY_PREFIX": "drill"}}  # fmt: skip
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{redis_server.port}/0",
+            "KEY_PREFIX": "drill",
+        }
+    }
     world = build_world(people)
     client = token_client(people.alice)
     outcomes: list[int] = []
@@ -236,8 +263,11 @@ def test_api_writes_across_a_redis_restart_are_stored_once_or_refused_cleanly(
             redis_server.stop()
         if i == 6:
             redis_server.start()
-        body = {"project": str(world["project"].pk), "start": at(date(2026, 2, 18), 8 + i).isoformat(),
-                "end": at(date(2026, 2, 18), 9 + i).isoformat()}  # fmt: skip
+        body = {
+            "project": str(world["project"].pk),
+            "start": at(date(2026, 2, 18), 8 + i).isoformat(),
+            "end": at(date(2026, 2, 18), 9 + i).isoformat(),
+        }
         response = client.post("/api/v1/time-entries/", body, format="json")
         outcomes.append(response.status_code)
         if response.status_code == 201:
@@ -258,8 +288,12 @@ def tiny_disk(tmp_path: Any) -> Iterator[Any]:
     """A real file system of 256 KiB (tmpfs), so writes fail with ENOSPC as on a full disk."""
     mount = tmp_path / "tiny"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],  # noqa: S607
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root): {proc.stderr.strip()}")
     try:
@@ -303,8 +337,9 @@ def test_a_backup_on_a_full_disk_fails_cleanly_is_reported_and_the_next_one_work
     from etime.ops.tasks import backup
 
     _pg_only()
-    before = _backup_ready(settings, tmp_path, tiny_disk if full == "archive destination" else tmp_path / "backups",
-                           people)  # fmt: skip
+    before = _backup_ready(
+        settings, tmp_path, tiny_disk if full == "archive destination" else tmp_path / "backups", people
+    )
     admin = people.admin
     admin.is_staff, admin.email = True, "admin@example.test"
     admin.save()

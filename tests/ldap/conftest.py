@@ -38,7 +38,12 @@ def person_dn(uid: str) -> str:
 
 
 # Directory passwords: different from the local ones (conftest.PASSWORD).
-DIRECTORY_PASSWORDS = {"alice": "alice-directory-pw", "bob": "bob-directory-pw", "carla": "carla-directory-pw", "zed": "zed-directory-pw"}
+DIRECTORY_PASSWORDS = {
+    "alice": "alice-directory-pw",
+    "bob": "bob-directory-pw",
+    "carla": "carla-directory-pw",
+    "zed": "zed-directory-pw",
+}
 MAILS = {"alice": "Alice@Example.com", "bob": "bob@example.com", "carla": "carla@example.com", "zed": "zed@example.com"}
 
 
@@ -114,24 +119,35 @@ def _write_certificates(root: Path) -> None:
     def ca(cn: str) -> tuple[Any, Any]:
         key = ec.generate_private_key(ec.SECP256R1())
         cert = (
-            x509.CertificateBuilder().subject_name(name(cn)).issuer_name(name(cn)).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
+            x509.CertificateBuilder()
+            .subject_name(name(cn))
+            .issuer_name(name(cn))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256())
-        )  # fmt: skip
+        )
         return key, cert
 
     ca_key, ca_cert = ca("etime test LDAP CA")
     _other_key, other_cert = ca("some other CA")
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (
-        x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca_cert.subject)
-        .public_key(server_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(end)
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                    x509.DNSName("localhost")]), critical=False)
+        x509.CertificateBuilder()
+        .subject_name(name("127.0.0.1"))
+        .issuer_name(ca_cert.subject)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
         .sign(ca_key, hashes.SHA256())
-    )  # fmt: skip
+    )
     pem = serialization.Encoding.PEM
     (root / "ca.pem").write_bytes(ca_cert.public_bytes(pem))
     (root / "other-ca.pem").write_bytes(other_cert.public_bytes(pem))

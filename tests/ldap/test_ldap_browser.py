@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_directory_sign_in_and_the_password_login_message_in_the_browser(
-    directory: Directory, people: Any, login: Any, live_server: Any  # noqa: F811
+    directory: Directory,
+    people: Any,
+    login: Any,  # noqa: F811
+    live_server: Any,
 ) -> None:
     tab = login("bob", DIRECTORY_PASSWORDS["bob"])
     assert tab.url.rstrip("/") == live_server.url  # home, signed in

@@ -35,7 +35,9 @@ def _is_finance(user: Any) -> bool:
     return user.groups.filter(name="finance").exists()
 
 
-def test_the_directory_password_signs_the_existing_employee_in_through_the_login_page(directory: Directory, people: Any) -> None:
+def test_the_directory_password_signs_the_existing_employee_in_through_the_login_page(
+    directory: Directory, people: Any
+) -> None:
     from accounts.models import User
 
     alice = user_of(people.alice)
@@ -60,7 +62,9 @@ def test_the_directory_password_signs_the_existing_employee_in_through_the_login
     assert TURNED_OFF in _login(Client(), "alice@example.com", PASSWORD).content.decode()
 
 
-def test_a_superuser_signing_in_through_the_directory_keeps_the_break_glass_password(directory: Directory, people: Any) -> None:
+def test_a_superuser_signing_in_through_the_directory_keeps_the_break_glass_password(
+    directory: Directory, people: Any
+) -> None:
     carla = user_of(people.carla)
     carla.is_superuser = True
     carla.save()
@@ -127,7 +131,9 @@ def test_groups_decide_role_and_finance_at_each_login(directory: Directory, peop
     # ...and carla's old session no longer opens the admin: the role is read on each request.
     assert client.get("/admin/").status_code == 302
     events = AuditEvent.objects.filter(action="user.directory_synced", object_id=str(alice.pk))
-    changes = sorted(((e.before or {})["role"], (e.after or {})["role"], (e.after or {})["finance"], e.actor_repr) for e in events)
+    changes = sorted(
+        ((e.before or {})["role"], (e.after or {})["role"], (e.after or {})["finance"], e.actor_repr) for e in events
+    )
     # Signing in first only added finance (role unchanged); the second changed both.
     assert changes == [("employee", "employee", True, "ldap"), ("employee", "manager", False, "ldap")]
 
@@ -176,7 +182,9 @@ def test_password_login_disabled_per_person_beside_the_directory(directory: Dire
     assert _login(Client(), "alice", DIRECTORY_PASSWORDS["alice"]).status_code == 302
 
 
-def test_breakglass_policy_leaves_the_directory_and_superusers(directory: Directory, people: Any, settings: Any) -> None:
+def test_breakglass_policy_leaves_the_directory_and_superusers(
+    directory: Directory, people: Any, settings: Any
+) -> None:
     settings.ETIME_PASSWORD_LOGIN = "breakglass"
     people.admin.is_superuser = True
     people.admin.save()
@@ -192,7 +200,9 @@ def test_breakglass_policy_leaves_the_directory_and_superusers(directory: Direct
 
 
 @pytest.mark.parametrize("group_search", [True, False])
-def test_without_role_groups_the_directory_leaves_roles_alone(directory: Directory, people: Any, settings: Any, group_search: bool) -> None:
+def test_without_role_groups_the_directory_leaves_roles_alone(
+    directory: Directory, people: Any, settings: Any, group_search: bool
+) -> None:
     settings.ETIME_LDAP_ADMIN_GROUP = settings.ETIME_LDAP_MANAGER_GROUP = settings.ETIME_LDAP_FINANCE_GROUP = ""
     if not group_search:
         del settings.AUTH_LDAP_GROUP_SEARCH
@@ -203,7 +213,9 @@ def test_without_role_groups_the_directory_leaves_roles_alone(directory: Directo
     assert bob.role == "manager" and user_of(people.carla).role == "manager"
 
 
-def test_start_tls_with_the_directory_ca_and_refused_with_another(directory: Directory, people: Any, settings: Any) -> None:
+def test_start_tls_with_the_directory_ca_and_refused_with_another(
+    directory: Directory, people: Any, settings: Any
+) -> None:
     configure(settings, directory, start_tls=True, ca_file=directory.ca_file)
     client = Client()
     assert _login(client, "bob", DIRECTORY_PASSWORDS["bob"]).status_code == 302

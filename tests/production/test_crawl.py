@@ -351,8 +351,10 @@ class Crawl:
             # is thrown away afterwards. Confirmation pages (delete) are not confirmed.
             for action in actions:
                 self.where = f"{self.short(changelist)} action {action}"
-                self.fetch(changelist, form={"action": action, "_selected_action": pk, "index": "0",
-                                             "csrfmiddlewaretoken": csrf})  # fmt: skip
+                self.fetch(
+                    changelist,
+                    form={"action": action, "_selected_action": pk, "index": "0", "csrfmiddlewaretoken": csrf},
+                )
 
     def filter_values(self, name: str) -> list[str]:
         """The sidebar's links: "show counts" and each filter's values, at most
@@ -439,8 +441,15 @@ class Crawl:
 def test_every_page_answers_without_an_error(persona: str, crawl_browser: Any, tmp_path: Path) -> None:
     username = personas().get(persona)
     if username is None:
-        REPORT[persona] = {"login": "-", "pages": 0, "admin": 0, "fetched": 0, "files": 0, "seconds": 0.0,
-                           "errors": [f"no {persona} login in the demo data"]}  # fmt: skip
+        REPORT[persona] = {
+            "login": "-",
+            "pages": 0,
+            "admin": 0,
+            "fetched": 0,
+            "files": 0,
+            "seconds": 0.0,
+            "errors": [f"no {persona} login in the demo data"],
+        }
         pytest.fail(f"the demo data has no {persona} login (seed_demo names it as `persona {persona}: USERNAME`)")
     started = time.monotonic()
     crawl = Crawl(crawl_browser, persona, tmp_path)
@@ -453,9 +462,14 @@ def test_every_page_answers_without_an_error(persona: str, crawl_browser: Any, t
     finally:
         crawl.close()
         REPORT[persona] = {
-            "login": username, "pages": crawl.pages, "admin": crawl.admin_pages, "fetched": crawl.fetched,
+            "login": username,
+            "pages": crawl.pages,
+            "admin": crawl.admin_pages,
+            "fetched": crawl.fetched,
             "files": crawl.files,
-            "seconds": time.monotonic() - started, "errors": crawl.errors, "notes": crawl.notes,
-        }  # fmt: skip
+            "seconds": time.monotonic() - started,
+            "errors": crawl.errors,
+            "notes": crawl.notes,
+        }
     assert crawl.pages > 1, f"{persona} reached no page beyond home"
     assert not crawl.errors, f"{len(crawl.errors)} errors as {persona}:\n" + "\n".join(crawl.errors)

@@ -16,7 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 BASE_URL = os.environ.get("ETIME_PRODUCTION_URL", "").rstrip("/")
 TOKEN = os.environ.get("ETIME_METRICS_TOKEN", "")
-pytestmark = pytest.mark.skipif(not (BASE_URL and TOKEN), reason="needs a production server: run `./etimectl production`")
+pytestmark = pytest.mark.skipif(
+    not (BASE_URL and TOKEN), reason="needs a production server: run `./etimectl production`"
+)
 
 
 def get(token: str | None) -> tuple[int, str]:
@@ -44,13 +46,23 @@ def test_metrics_need_the_token_and_add_up_web_and_worker_processes() -> None:
             samples.setdefault(sample.name, []).append((sample.labels, sample.value))
     # The requests above (and the crawls'), answered by any of gunicorn's processes.
     assert sum(v for labels, v in samples["etime_http_requests_total"] if labels["view"] == "login") >= 3
-    assert sum(v for labels, v in samples["etime_http_request_duration_seconds_count"] if labels["view"] == "login") >= 3
+    assert (
+        sum(v for labels, v in samples["etime_http_request_duration_seconds_count"] if labels["view"] == "login") >= 3
+    )
     # The worker's heartbeat (readiness waited for it), counted in the Celery pool's process.
-    heartbeats = [v for labels, v in samples["etime_celery_tasks_total"]
-                  if labels["task"] == "ops.heartbeat" and labels["queue"] == "default" and labels["state"] == "success"]  # fmt: skip
+    heartbeats = [
+        v
+        for labels, v in samples["etime_celery_tasks_total"]
+        if labels["task"] == "ops.heartbeat" and labels["queue"] == "default" and labels["state"] == "success"
+    ]
     assert heartbeats and heartbeats[0] >= 1
     assert {labels["queue"] for labels, _v in samples["etime_celery_queue_length"]} == {
-        "default", "devices", "attendance", "mail", "reports", "backups"
+        "default",
+        "devices",
+        "attendance",
+        "mail",
+        "reports",
+        "backups",
     }
     assert samples["etime_backup_age_seconds"][0][1] >= 0  # seed_demo's first backup
     assert samples["etime_device_sync_lag_seconds"]  # the demo's clocks

@@ -85,7 +85,7 @@ THIRD_PARTY = [
     (
         re.compile(r"^\s*(?:Human readable|HUMAN READABLE|Scheduler|SCHEDULER):?\s*$"),
         "django-celery-beat admin columns named after attributes, never through gettext",
-    ),  # fmt: skip
+    ),
     (re.compile(r"^PERIODIC TASKS USING THIS SCHEDULE$"), "django-celery-beat schedule admins' inline"),
     (re.compile(r"^Remove all "), "Django 5.2 admin SelectFilter2.js 'Remove all %s': not in Django's catalogs yet"),
     (re.compile(r"\bpbkdf2_sha256\b"), "Django's password hash summary (algorithm, iterations, masked salt and hash)"),
@@ -311,10 +311,14 @@ def test_every_page_is_translated(persona: str, crawl_browser: Any, data: Data, 
     finally:
         crawl.close()
         PSEUDO_REPORT[persona] = {
-            "login": username, "pages": crawl.checked, "admin": crawl.admin_pages,
-            "undecorated": undecorated_texts, "errors": crawl.errors, "notes": crawl.notes,
+            "login": username,
+            "pages": crawl.checked,
+            "admin": crawl.admin_pages,
+            "undecorated": undecorated_texts,
+            "errors": crawl.errors,
+            "notes": crawl.notes,
             "seconds": time.monotonic() - started,
-        }  # fmt: skip
+        }
     assert crawl.checked > 1, f"{persona} reached no page beyond home"
     assert not crawl.errors, f"{len(crawl.errors)} errors as {persona}:\n" + "\n".join(crawl.errors)
     assert not undecorated_texts, f"{len(undecorated_texts)} undecorated texts as {persona}:\n" + "\n".join(

@@ -160,9 +160,13 @@ API: dict[str, Row] = {
     "POST /api/v1/shift-swaps/": R(SIGNED),  # for yourself; validity is the body's business
     "GET /api/v1/shift-swaps/{id}/": R(CHAIN | {"amir"}, obj="shift_swap"),
     # A swap waits first for its counterpart's consent (amir): nobody, not even an admin, consents for them.
-    "POST /api/v1/shift-swaps/{id}/approve/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "ok"}),
+    "POST /api/v1/shift-swaps/{id}/approve/": R(
+        frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "ok"}
+    ),
     "POST /api/v1/shift-swaps/{id}/reject/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "no"}),
-    "POST /api/v1/shift-swaps/{id}/return/": R(frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "why"}),
+    "POST /api/v1/shift-swaps/{id}/return/": R(
+        frozenset({"amir"}), obj="shift_swap", body=lambda w: {"comment": "why"}
+    ),
     "POST /api/v1/shift-swaps/{id}/cancel/": R(frozenset({"alice", "admin"}), obj="shift_swap"),
     "GET /api/v1/punches/": R(SIGNED, obj="punch", sees=CHAIN),
     "POST /api/v1/punches/": R(EMPLOYEES | ADMIN, body=lambda w: {"timestamp": timezone.now().isoformat()}),
@@ -184,7 +188,12 @@ API: dict[str, Row] = {
     "GET /api/v1/manual-day-statuses/": R(SIGNED, obj="manual_day_status", sees=CHAIN),
     "POST /api/v1/manual-day-statuses/": R(
         MANAGERS,
-        body=lambda w: {"employee": _pk(w, "employee"), "date": "2026-03-06", "status": "present", "reason": "Trade fair"},
+        body=lambda w: {
+            "employee": _pk(w, "employee"),
+            "date": "2026-03-06",
+            "status": "present",
+            "reason": "Trade fair",
+        },
         deny_field="employee",
     ),
     "GET /api/v1/manual-day-statuses/{id}/": R(CHAIN, obj="manual_day_status"),
@@ -193,9 +202,13 @@ API: dict[str, Row] = {
     "POST /api/v1/punch-direction-rules/": R(ADMIN, body=lambda w: {"location": _pk(w, "location"), "mode": "in_out"}),
     "GET /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
     "PUT /api/v1/punch-direction-rules/{id}/": R(
-        ADMIN, obj="punch_direction_rule", body=lambda w: {"device_id": str(w["punch_direction_rule"].device_id), "mode": "alternating"}
+        ADMIN,
+        obj="punch_direction_rule",
+        body=lambda w: {"device_id": str(w["punch_direction_rule"].device_id), "mode": "alternating"},
     ),
-    "PATCH /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule", body=lambda w: {"mode": "device_state"}),
+    "PATCH /api/v1/punch-direction-rules/{id}/": R(
+        ADMIN, obj="punch_direction_rule", body=lambda w: {"mode": "device_state"}
+    ),
     "DELETE /api/v1/punch-direction-rules/{id}/": R(ADMIN, obj="punch_direction_rule"),
     # devices: admins only
     "GET /api/v1/devices/": R(ADMIN),
@@ -303,8 +316,9 @@ API: dict[str, Row] = {
     "POST /api/v1/timer/continue/": R(frozenset({"alice"}), body=lambda w: {"entry": _pk(w, "time_entry")}),
     "GET /api/v1/timer/preferences/": R(EMPLOYEES),
     "PUT /api/v1/timer/preferences/": R(EMPLOYEES, body=lambda w: {"short_timers": "discard"}),
-    "GET /api/v1/notifications/": R(SIGNED, obj="in_app_notification", sees=frozenset({"alice"}),
-                                    marker=lambda w: "Matrix notice for Alice"),  # fmt: skip
+    "GET /api/v1/notifications/": R(
+        SIGNED, obj="in_app_notification", sees=frozenset({"alice"}), marker=lambda w: "Matrix notice for Alice"
+    ),
     "GET /api/v1/notifications/{id}/": R(frozenset({"alice"}), obj="in_app_notification"),
     "POST /api/v1/notifications/{id}/read/": R(frozenset({"alice"}), obj="in_app_notification"),
     "POST /api/v1/notifications/read-all/": R(SIGNED),
@@ -424,7 +438,7 @@ PAGES: dict[str, Row] = {
         sees=CHAIN,
         marker=lambda w: "E003",
         query="?month=2026-03",
-    ),  # fmt: skip
+    ),
     "GET /leave/": R(SIGNED),
     "POST /leave/requests/": R(EMPLOYEES),
     "POST /leave/requests/{request_id}/cancel/": R(frozenset({"alice", "admin"}), obj="leave_request"),
@@ -464,8 +478,9 @@ PAGES: dict[str, Row] = {
     "GET /health/": R(PUBLIC),
     "GET /health/ready/": R(PUBLIC, allowed_5xx=503),
     "GET /profile/notifications/": R(SIGNED),
-    "GET /notifications/": R(SIGNED, obj="in_app_notification", sees=frozenset({"alice"}),
-                             marker=lambda w: "Matrix notice for Alice"),  # fmt: skip
+    "GET /notifications/": R(
+        SIGNED, obj="in_app_notification", sees=frozenset({"alice"}), marker=lambda w: "Matrix notice for Alice"
+    ),
     "POST /notifications/read-all/": R(SIGNED),
     "POST /notifications/{notification_id}/open/": R(frozenset({"alice"}), obj="in_app_notification"),
     "POST /notifications/{notification_id}/read/": R(frozenset({"alice"}), obj="in_app_notification"),

@@ -69,8 +69,11 @@ def writes_nothing() -> Iterator[None]:
     from etime.core.models import AuditEvent, IdempotencyRecord
 
     # Holiday rows are generated on demand from the calendar (a cache, not a write of the request).
-    models = [m for m in apps.get_models() if m._meta.app_label in {"accounts", "attendance", "leave", "timesheets",
-                                                                    "devices"} and m.__name__ != "Holiday"]  # fmt: skip
+    models = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in {"accounts", "attendance", "leave", "timesheets", "devices"} and m.__name__ != "Holiday"
+    ]
     before = {m: m.objects.count() for m in models}
     audits = AuditEvent.objects.count()
     keys = IdempotencyRecord.objects.count()
@@ -154,10 +157,12 @@ def test_far_future_and_pre_1970_time_entries_are_refused(world: Any, alice: Any
         ("/api/v1/punches/", {"timestamp": "9999-01-01T08:00:00Z"}),
         ("/api/v1/timesheets/submit/", {"week": "0629-01-05"}),
         ("/api/v1/timesheets/submit/", {"week": "9999-01-04"}),
-        ("/api/v1/regularisations/", {"date": "1900-01-02", "reason": "x", "items": [
-            {"timestamp": "1900-01-02T08:00:00Z", "direction": "in"}]}),
+        (
+            "/api/v1/regularisations/",
+            {"date": "1900-01-02", "reason": "x", "items": [{"timestamp": "1900-01-02T08:00:00Z", "direction": "in"}]},
+        ),
     ],
-)  # fmt: skip
+)
 def test_dates_outside_the_supported_range_are_refused(world: Any, alice: Any, path: str, body: Any) -> None:
     with writes_nothing():
         response = alice.post(path, body, format="json")
@@ -173,9 +178,13 @@ def test_dates_outside_the_supported_range_are_refused(world: Any, alice: Any, p
     ("path", "body", "field"),
     [
         ("/api/v1/time-entries/", {"start": "2026-02-03T10:00:00Z", "end": "2026-02-03T09:00:00Z"}, "end"),
-        ("/api/v1/leave-requests/", {"leave_type": "VAC", "start_date": "2026-08-05", "end_date": "2026-08-03"}, "end_date"),
+        (
+            "/api/v1/leave-requests/",
+            {"leave_type": "VAC", "start_date": "2026-08-05", "end_date": "2026-08-03"},
+            "end_date",
+        ),
     ],
-)  # fmt: skip
+)
 def test_end_before_start_is_refused(world: Any, alice: Any, path: str, body: dict[str, Any], field: str) -> None:
     if "project" not in body and "time-entries" in path:
         body = body | {"project": str(world["project"].pk)}
@@ -291,8 +300,9 @@ def test_adms_push_with_garbage_is_refused_and_stores_nothing(world: Any, client
     from attendance.models import Punch
 
     punches = Punch.objects.count()
-    response = client.post("/iclock/cdata?SN=UNKNOWN&table=ATTLOG", data=b"1\t2026-01-01 08:00:00\t0\t1",
-                           content_type="text/plain")  # fmt: skip
+    response = client.post(
+        "/iclock/cdata?SN=UNKNOWN&table=ATTLOG", data=b"1\t2026-01-01 08:00:00\t0\t1", content_type="text/plain"
+    )
     assert response.status_code in (400, 401, 403, 404)
     assert Punch.objects.count() == punches
 
@@ -315,11 +325,17 @@ def test_utc_offsets_beyond_postgres_range_filter_instead_of_failing(world: Any,
 def test_a_nul_byte_in_a_leave_type_code_is_a_validation_error(world: Any, admin: Any) -> None:
     """DRF's slug field passed the NUL to PostgreSQL (a 500): found by the fuzzing, 2026-12-04."""
     with writes_nothing():
-        response = admin.post("/api/v1/leave-requests/", {"leave_type": "VAC\x00", "start_date": "2026-08-03",
-                                                          "end_date": "2026-08-04"}, format="json")  # fmt: skip
+        response = admin.post(
+            "/api/v1/leave-requests/",
+            {"leave_type": "VAC\x00", "start_date": "2026-08-03", "end_date": "2026-08-04"},
+            format="json",
+        )
         assert "leave_type" in error(response, 400, "validation_error")["details"]
-        response = admin.post("/api/v1/leave-allocations/", {"employee": str(world["employee"].pk), "leave_type": "\x00",
-                                                             "year": 2026, "days": "1"}, format="json")  # fmt: skip
+        response = admin.post(
+            "/api/v1/leave-allocations/",
+            {"employee": str(world["employee"].pk), "leave_type": "\x00", "year": 2026, "days": "1"},
+            format="json",
+        )
         assert "leave_type" in error(response, 400, "validation_error")["details"]
 
 
@@ -339,5 +355,7 @@ def test_recompute_at_the_ends_of_the_calendar_is_refused(world: Any, admin: Any
     """The engine looks a day past each end of the range: 0001-01-01 was an OverflowError
     (a 500), found by the fuzzing on 2026-12-04."""
     with writes_nothing():
-        response = admin.post("/api/v1/attendance/recompute/", {"date_from": date_from, "date_to": date_to}, format="json")
+        response = admin.post(
+            "/api/v1/attendance/recompute/", {"date_from": date_from, "date_to": date_to}, format="json"
+        )
     assert set(error(response, 400, "validation_error")["details"]) == {"date_from", "date_to"}

@@ -31,8 +31,13 @@ pytestmark = pytest.mark.postgres
 
 EXAMPLES = int(os.environ.get("ETIME_FUZZ_EXAMPLES", "4"))
 ROLES = ("admin", "bob", "alice")  # admin, manager, employee
-DEVICE_CODES = {"device_unreachable", "device_auth_failed", "device_timeout", "device_protocol_error",
-                "device_count_mismatch"}  # fmt: skip
+DEVICE_CODES = {
+    "device_unreachable",
+    "device_auth_failed",
+    "device_timeout",
+    "device_protocol_error",
+    "device_count_mismatch",
+}
 
 
 def _load_schema() -> Any:
@@ -131,9 +136,10 @@ def check_envelope_and_status(case: Any, response: Any) -> None:
     ), f"{case.method} {case.formatted_path}: {status} body is not the error envelope: {response.text[:300]}"
     if status >= 500:
         device_failure = (
-            status in (502, 504) and re.fullmatch(r"/api/v1/devices/[^/]+/sync/", case.formatted_path)
+            status in (502, 504)
+            and re.fullmatch(r"/api/v1/devices/[^/]+/sync/", case.formatted_path)
             and error["code"] in DEVICE_CODES
-        )  # fmt: skip
+        )
         assert device_failure, f"{case.method} {case.formatted_path}: server error {status} {error}"
 
 

@@ -39,9 +39,11 @@ NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Europe/Zurich"))
 PERSONAS = ("alice", "bob", "mona", "admin")
 PEOPLE = ("alice", "amir", "bob", "dave", "mona", "carla")
 SEES = {
-    "alice": {"alice"}, "bob": {"bob", "alice", "amir"}, "mona": {"mona", "dave"},
+    "alice": {"alice"},
+    "bob": {"bob", "alice", "amir"},
+    "mona": {"mona", "dave"},
     "admin": set(PEOPLE),
-}  # fmt: skip
+}
 MANAGES = {"alice": set(), "bob": {"alice", "amir"}, "mona": {"dave"}, "admin": set(PEOPLE)}
 DEPARTMENT = {"alice": "ENG", "amir": "ENG", "bob": "ENG", "carla": "ENG", "dave": "SAL", "mona": "SAL"}
 OFFICE, OUTSIDE = "192.0.2.10", "198.51.100.7"
@@ -110,8 +112,12 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
     location = Location.objects.get(name="Zurich")
     tally = {"requests": 0, "successes": 0}
 
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         persona=st.sampled_from(PERSONAS),
         employee=person_value(),
@@ -125,28 +131,83 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
     )
     # The findings of issue #18, always tried: her own punch three weeks back; from outside the
     # location's networks; through a door the location closed; for a colleague.
-    @example(persona="alice", employee=None, timestamp=("offset", -86400 * 21), direction="out", address=OFFICE,
-             networks=False, api_door=True, fence="off", position=None)  # fmt: skip
     @example(
-        persona="alice", employee="alice", timestamp=None, direction="in", address=OUTSIDE, networks=True, api_door=True,
-        fence="off", position=None,
+        persona="alice",
+        employee=None,
+        timestamp=("offset", -86400 * 21),
+        direction="out",
+        address=OFFICE,
+        networks=False,
+        api_door=True,
+        fence="off",
+        position=None,
+    )
+    @example(
+        persona="alice",
+        employee="alice",
+        timestamp=None,
+        direction="in",
+        address=OUTSIDE,
+        networks=True,
+        api_door=True,
+        fence="off",
+        position=None,
     )
     # issue #20: her own punch from outside a required geofence, or with no position
-    @example(persona="alice", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False,
-             api_door=True, fence="require", position="outside")  # fmt: skip
-    @example(persona="alice", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False,
-             api_door=True, fence="require", position=None)  # fmt: skip
     @example(
-        persona="bob", employee=None, timestamp=None, direction="in", address=OFFICE, networks=False, api_door=False,
-        fence="off", position=None,
+        persona="alice",
+        employee=None,
+        timestamp=None,
+        direction="in",
+        address=OFFICE,
+        networks=False,
+        api_door=True,
+        fence="require",
+        position="outside",
     )
     @example(
-        persona="bob", employee="alice", timestamp=None, direction="in", address=OFFICE, networks=False, api_door=True,
-        fence="off", position=None,
+        persona="alice",
+        employee=None,
+        timestamp=None,
+        direction="in",
+        address=OFFICE,
+        networks=False,
+        api_door=True,
+        fence="require",
+        position=None,
+    )
+    @example(
+        persona="bob",
+        employee=None,
+        timestamp=None,
+        direction="in",
+        address=OFFICE,
+        networks=False,
+        api_door=False,
+        fence="off",
+        position=None,
+    )
+    @example(
+        persona="bob",
+        employee="alice",
+        timestamp=None,
+        direction="in",
+        address=OFFICE,
+        networks=False,
+        api_door=True,
+        fence="off",
+        position=None,
     )
     def fuzz(
-        persona: str, employee: Any, timestamp: Any, direction: Any, address: str, networks: bool, api_door: bool,
-        fence: str, position: Any,
+        persona: str,
+        employee: Any,
+        timestamp: Any,
+        direction: Any,
+        address: str,
+        networks: bool,
+        api_door: bool,
+        fence: str,
+        position: Any,
     ) -> None:
         body: dict[str, Any] = dict(POSITIONS[position]) if position else {}
         if employee is not None:
@@ -161,9 +222,13 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
             body["direction"] = direction
         with transaction.atomic():
             Location.objects.filter(pk=location.pk).update(
-                allowed_networks="192.0.2.0/24" if networks else "", punch_from_api=api_door, geofence_policy=fence,
-                geofence_latitude=FENCE_LAT, geofence_longitude=FENCE_LON, geofence_radius_m=100,
-            )  # fmt: skip
+                allowed_networks="192.0.2.0/24" if networks else "",
+                punch_from_api=api_door,
+                geofence_policy=fence,
+                geofence_latitude=FENCE_LAT,
+                geofence_longitude=FENCE_LON,
+                geofence_radius_m=100,
+            )
             before = set(Punch.objects.values_list("pk", flat=True))
             response = clients[persona].post("/api/v1/punches/", body, format="json", REMOTE_ADDR=address)
             created = list(Punch.objects.exclude(pk__in=before))
@@ -192,9 +257,14 @@ def test_punch_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any
             on_time = asked is None or abs(asked - NOW) <= timedelta(minutes=2)
             on_site = fence != "require" or position == "inside"
             expected = (
-                own and persona != "admin" and body_ok and api_door and (not networks or address == OFFICE) and on_time
+                own
+                and persona != "admin"
+                and body_ok
+                and api_door
+                and (not networks or address == OFFICE)
+                and on_time
                 and on_site
-            )  # fmt: skip
+            )
         assert expected, f"{label}: unexpected success {response.content[:300]!r}"
         assert len(created) == 1
         if own and persona != "admin":
@@ -214,8 +284,12 @@ def test_swap_route_fuzz_has_no_unexpected_success(fuzz_world: Any, people: Any,
     def nameable(persona: str, target: str) -> bool:
         return target != persona and (target in SEES[persona] or DEPARTMENT.get(target) == DEPARTMENT.get(persona))
 
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None,
-                         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(
         persona=st.sampled_from(PERSONAS),
         requester=person_value(),

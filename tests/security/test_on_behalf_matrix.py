@@ -86,7 +86,7 @@ ROUTES: dict[str, Route] = {
             "reason": "x",
             "items": [{"timestamp": "2030-09-02T09:00:00+02:00"}],
         },
-    ),  # fmt: skip
+    ),
     "POST /api/v1/shift-swaps/ (requester)": Route(
         "requester", manage_or_self, lambda t: {"requester": t, "counterpart": "@amir", "date": "2030-09-02"}
     ),
@@ -117,7 +117,7 @@ ROUTES: dict[str, Route] = {
             "start": "2026-02-04T08:00:00+01:00",
             "end": "2026-02-04T09:00:00+01:00",
         },
-    ),  # fmt: skip
+    ),
     "POST /api/v1/time-entries/import/": Route(
         "employee", view, lambda t: {"employee": t, "dry_run": "true"}, multipart=True
     ),

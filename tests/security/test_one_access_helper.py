@@ -90,21 +90,31 @@ def alice_week(people: Any) -> Any:
     customer = ts.client_save(client=Customer(name="Acme AG", currency="CHF", country="CH"), actor=people.admin)
     project = ts.project_save(project=Project(client=customer, name="Website"), actor=people.admin)
     entry = ts.time_entry_create(
-        employee=people.alice, project=project, start=datetime(2026, 2, 2, 8, tzinfo=UTC),
-        end=datetime(2026, 2, 2, 10, tzinfo=UTC), actor=people.alice.user,
-    )  # fmt: skip
+        employee=people.alice,
+        project=project,
+        start=datetime(2026, 2, 2, 8, tzinfo=UTC),
+        end=datetime(2026, 2, 2, 10, tzinfo=UTC),
+        actor=people.alice.user,
+    )
     ts.time_entry_create(
-        employee=people.alice, project=project, start=datetime(2026, 2, 9, 8, tzinfo=UTC),
-        end=datetime(2026, 2, 9, 10, tzinfo=UTC), actor=people.alice.user,
-    )  # fmt: skip
+        employee=people.alice,
+        project=project,
+        start=datetime(2026, 2, 9, 8, tzinfo=UTC),
+        end=datetime(2026, 2, 9, 10, tzinfo=UTC),
+        actor=people.alice.user,
+    )
     timesheet = ts.timesheet_submit(employee=people.alice, week=date(2026, 2, 9), actor=people.alice.user)
     return entry, timesheet
 
 
 def test_a_staff_manager_cannot_approve_time_outside_their_reach_from_the_admin(people: Any, alice_week: Any) -> None:
     entry, timesheet = alice_week
-    perms = ("timesheets.view_timeentry", "timesheets.change_timeentry", "timesheets.view_timesheet",
-             "timesheets.change_timesheet")  # fmt: skip
+    perms = (
+        "timesheets.view_timeentry",
+        "timesheets.change_timeentry",
+        "timesheets.view_timesheet",
+        "timesheets.change_timesheet",
+    )
     mona = staff(people.mona, *perms)
     response = _act(mona, "admin:timesheets_timeentry_changelist", "approve_entries", entry)
     assert response.status_code == 200 and "left unchanged" in response.content.decode()
@@ -125,10 +135,19 @@ def test_a_staff_manager_cannot_approve_time_outside_their_reach_from_the_admin(
 def test_a_staff_manager_cannot_revoke_someone_elses_token_or_invite_outside_their_reach(people: Any) -> None:
     from accounts.services import api_token_create
 
-    token, _raw = api_token_create(user=people.alice.user, name="laptop", scopes_requested=["read:all"], actor=people.alice.user)
-    admins_token, _raw = api_token_create(user=people.admin, name="ops", scopes_requested=["read:all"], actor=people.admin)
-    bob = staff(people.bob, "accounts.view_apitoken", "accounts.change_apitoken", "accounts.view_employee",
-                "accounts.change_employee")  # fmt: skip
+    token, _raw = api_token_create(
+        user=people.alice.user, name="laptop", scopes_requested=["read:all"], actor=people.alice.user
+    )
+    admins_token, _raw = api_token_create(
+        user=people.admin, name="ops", scopes_requested=["read:all"], actor=people.admin
+    )
+    bob = staff(
+        people.bob,
+        "accounts.view_apitoken",
+        "accounts.change_apitoken",
+        "accounts.view_employee",
+        "accounts.change_employee",
+    )
     response = _act(bob, "admin:accounts_apitoken_changelist", "revoke", token, admins_token)
     assert "2 selected rows were left unchanged" in response.content.decode()
     token.refresh_from_db()

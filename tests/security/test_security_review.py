@@ -82,18 +82,21 @@ def test_every_page_form_refuses_a_post_without_the_csrf_token(people: Any) -> N
 def _production_env(db_url: str) -> dict[str, str]:
     # Not the test process's own switches: the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE
     # for its lifetime (check --deploy rightly refuses it), and the run may share the worker.
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}  # fmt: skip
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "etime.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "prod-" + "Zq8r!Lm2@Vx6#Tn4$Wp9%Hs1^Kd7&Bf3*Gj5" * 2,
-        "ALLOWED_HOSTS": "etime.example.com",
-        "ETIME_BASE_URL": "https://etime.example.com",
-        "ETIME_BEHIND_TLS_PROXY": "true",
-        "DATABASE_URL": db_url,
-        "ETIME_DATA_DIR": str(ROOT / "data"),
-    })  # fmt: skip
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "etime.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": "prod-" + "Zq8r!Lm2@Vx6#Tn4$Wp9%Hs1^Kd7&Bf3*Gj5" * 2,
+            "ALLOWED_HOSTS": "etime.example.com",
+            "ETIME_BASE_URL": "https://etime.example.com",
+            "ETIME_BEHIND_TLS_PROXY": "true",
+            "DATABASE_URL": db_url,
+            "ETIME_DATA_DIR": str(ROOT / "data"),
+        }
+    )
     return env
 
 
@@ -104,15 +107,27 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
     db_url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(db_url), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=_production_env(db_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     flags = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
-         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT or "
-         "bool(s.SECURE_PROXY_SSL_HEADER), s.SECURE_HSTS_SECONDS > 0, s.X_FRAME_OPTIONS, s.SESSION_COOKIE_SAMESITE)"],
-        cwd=ROOT, env=_production_env(db_url), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings as s; "
+            "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT or "
+            "bool(s.SECURE_PROXY_SSL_HEADER), s.SECURE_HSTS_SECONDS > 0, s.X_FRAME_OPTIONS, s.SESSION_COOKIE_SAMESITE)",
+        ],
+        cwd=ROOT,
+        env=_production_env(db_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert flags.returncode == 0, flags.stderr
     assert flags.stdout.split() == ["True", "True", "True", "True", "True", "DENY", "Lax"], flags.stdout
 
@@ -124,16 +139,24 @@ def test_secrets_never_reach_api_output_or_logs(people: Any, token_client: Any, 
     caplog.set_level(logging.DEBUG)
     admin = token_client(people.admin)
     comm_key = 918273
-    created = admin.post("/api/v1/devices/", {"name": "Back door", "host": "127.0.0.1", "comm_key": comm_key},
-                         format="json")  # fmt: skip
+    created = admin.post(
+        "/api/v1/devices/", {"name": "Back door", "host": "127.0.0.1", "comm_key": comm_key}, format="json"
+    )
     assert created.status_code == 201, created.content
     device = Device.objects.get(pk=created.json()["id"])
-    outputs = [created.content, admin.get(f"/api/v1/devices/{device.pk}/").content, admin.get("/api/v1/devices/").content,
-               admin.get("/api/v1/audit-events/?object_type=devices.device").content]  # fmt: skip
+    outputs = [
+        created.content,
+        admin.get(f"/api/v1/devices/{device.pk}/").content,
+        admin.get("/api/v1/devices/").content,
+        admin.get("/api/v1/audit-events/?object_type=devices.device").content,
+    ]
     password = "correct-horse-battery-staple"
     anon = Client()
-    issued = anon.post("/api/v1/auth/token/", {"username": "alice@example.com", "password": password, "name": "x"},
-                       content_type="application/json")  # fmt: skip
+    issued = anon.post(
+        "/api/v1/auth/token/",
+        {"username": "alice@example.com", "password": password, "name": "x"},
+        content_type="application/json",
+    )
     raw = issued.json()["token"]
     alice = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     outputs += [alice.get("/api/v1/me/").content, admin.get("/api/v1/audit-events/").content]
@@ -165,13 +188,17 @@ def test_uploaded_file_names_cannot_escape_the_upload_folder(people: Any, token_
     while day.weekday() >= 5 or (day.month, day.day) >= (12, 20) or (day.month, day.day) <= (1, 6):
         day += timedelta(days=1)  # a plain working day, away from the year-end holidays
     if day.year != 2026:  # the world allocates 2026 only
-        allocation_create(employee=people.alice, leave_type=world["leave_type"], year=day.year, days=Decimal("20"),
-                          actor=people.admin)  # fmt: skip
+        allocation_create(
+            employee=people.alice, leave_type=world["leave_type"], year=day.year, days=Decimal("20"), actor=people.admin
+        )
     upload = io.BytesIO(b"%PDF-1.4 certificate")
     upload.name = "../../../../etc/cron.d/evil.pdf"
     alice = token_client(people.alice)
-    response = alice.post("/api/v1/leave-requests/", {"leave_type": "VAC", "start_date": day.isoformat(),
-                                                      "end_date": day.isoformat(), "attachment": upload}, format="multipart")  # fmt: skip
+    response = alice.post(
+        "/api/v1/leave-requests/",
+        {"leave_type": "VAC", "start_date": day.isoformat(), "end_date": day.isoformat(), "attachment": upload},
+        format="multipart",
+    )
     assert response.status_code == 201, response.content
     stored = LeaveRequest.objects.get(pk=response.json()["id"]).attachment.name
     assert ".." not in stored and stored.startswith(f"leave/{people.alice.pk}/"), stored

@@ -74,9 +74,12 @@ def build_world(people: Any) -> dict[str, Any]:
     recompute(employee_ids=[alice.pk], date_from=day, date_to=day)
     w["attendance_day"] = AttendanceDay.objects.get(employee=alice, date=day)
     w["regularisation"] = regularisation_request(
-        employee=alice, day=date(2026, 3, 4), reason="forgot to punch", actor=alice.user,
+        employee=alice,
+        day=date(2026, 3, 4),
+        reason="forgot to punch",
+        actor=alice.user,
         items=[{"timestamp": at(date(2026, 3, 4), 9).isoformat(), "direction": "in"}],
-    )  # fmt: skip
+    )
     override_set(employee=amir, day=date(2026, 6, 1), shift=None, actor=admin)  # something to swap
     w["shift_swap"] = swap_request(requester=alice, counterpart=amir, day=date(2026, 6, 1), actor=alice.user)
     w["attendance_lock"] = period_lock_create(date_from=date(2025, 1, 1), date_to=date(2025, 1, 31), actor=admin)
@@ -105,9 +108,13 @@ def build_world(people: Any) -> dict[str, Any]:
     )
     w["leave_ledger"] = LedgerEntry.objects.filter(employee=alice).first()
     w["leave_request"] = leave_request_submit(
-        employee=alice, leave_type=vacation, start_date=date(2026, 7, 6), end_date=date(2026, 7, 7), actor=alice.user,
+        employee=alice,
+        leave_type=vacation,
+        start_date=date(2026, 7, 6),
+        end_date=date(2026, 7, 7),
+        actor=alice.user,
         today=date(2026, 1, 5),
-    )  # fmt: skip
+    )
     w["approval"] = ApprovalRequest.objects.filter(object_id=str(w["leave_request"].pk)).first() or (
         ApprovalRequest.objects.order_by("-created_at").first()
     )
@@ -118,9 +125,12 @@ def build_world(people: Any) -> dict[str, Any]:
     w["client"], w["project"] = client, project
     w["task"] = ts.task_save(task=Task(project=project, name="Design"), actor=admin)
     w["rate"] = ts.rate_create(
-        level=RateLevel.CLIENT, target_id=client.pk, amount=Decimal("120.00"), effective_from=date(2024, 1, 1),
+        level=RateLevel.CLIENT,
+        target_id=client.pk,
+        amount=Decimal("120.00"),
+        effective_from=date(2024, 1, 1),
         actor=admin,
-    )  # fmt: skip
+    )
     w["time_entry"] = ts.time_entry_create(
         employee=alice, project=project, start=at(date(2026, 2, 2), 8), end=at(date(2026, 2, 2), 10), actor=alice.user
     )
@@ -137,29 +147,51 @@ def build_world(people: Any) -> dict[str, Any]:
 
     w["expense_vendor"] = bs.catalog_save(obj=Vendor(name="Rail"), actor=admin)
     w["expense_category"] = bs.catalog_save(obj=ExpenseCategory(name="Travel"), actor=admin)
-    w["mileage_rate"] = bs.catalog_save(obj=MileageRate(vehicle="car", rate_per_km=Decimal("0.70"), currency="CHF",
-                                                        valid_from=date(2020, 1, 1)), actor=admin)  # fmt: skip
-    w["per_diem_rate"] = bs.catalog_save(obj=PerDiemRate(country="DE", full_day=Decimal("28"), partial_day=Decimal("14"),
-                                                         currency="EUR", valid_from=date(2020, 1, 1)), actor=admin)  # fmt: skip
+    w["mileage_rate"] = bs.catalog_save(
+        obj=MileageRate(vehicle="car", rate_per_km=Decimal("0.70"), currency="CHF", valid_from=date(2020, 1, 1)),
+        actor=admin,
+    )
+    w["per_diem_rate"] = bs.catalog_save(
+        obj=PerDiemRate(
+            country="DE", full_day=Decimal("28"), partial_day=Decimal("14"), currency="EUR", valid_from=date(2020, 1, 1)
+        ),
+        actor=admin,
+    )
     for day_, key in ((date(2026, 2, 10), "expense"), (date(2026, 3, 10), None)):
         expense = bs.expense_save(
-            expense=Expense(date=day_, vendor=w["expense_vendor"], category=w["expense_category"], amount=Decimal("50.00"),
-                            currency="CHF", billable=True, project=project, employee=alice),
+            expense=Expense(
+                date=day_,
+                vendor=w["expense_vendor"],
+                category=w["expense_category"],
+                amount=Decimal("50.00"),
+                currency="CHF",
+                billable=True,
+                project=project,
+                employee=alice,
+            ),
             actor=admin,
-        )  # fmt: skip
+        )
         if key:
             w[key] = expense
     import io
 
     w["expense_with_receipt"] = bs.expense_save(
         expense=Expense(date=date(2026, 2, 11), amount=Decimal("12.50"), currency="CHF", employee=alice),
-        actor=admin, receipt_file=io.BytesIO(b"%PDF-1.4 receipt"), receipt_name="receipt.pdf",
-    )  # fmt: skip
-    w["invoice"] = bs.invoice_create_draft(client=client, period_start=date(2026, 2, 1), period_end=date(2026, 2, 28), actor=admin)
+        actor=admin,
+        receipt_file=io.BytesIO(b"%PDF-1.4 receipt"),
+        receipt_name="receipt.pdf",
+    )
+    w["invoice"] = bs.invoice_create_draft(
+        client=client, period_start=date(2026, 2, 1), period_end=date(2026, 2, 28), actor=admin
+    )
     w["invoice_line"] = w["invoice"].lines.first()
-    issued = bs.invoice_create_draft(client=client, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=admin)
+    issued = bs.invoice_create_draft(
+        client=client, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31), actor=admin
+    )
     w["issued_invoice"] = bs.invoice_issue(invoice=issued, actor=admin, issue_date=date(2026, 4, 1), render_pdf=False)
-    w["payment"] = bs.payment_record(invoice=w["issued_invoice"], actor=admin, amount=Decimal("10.00"), day=date(2026, 4, 2))
+    w["payment"] = bs.payment_record(
+        invoice=w["issued_invoice"], actor=admin, amount=Decimal("10.00"), day=date(2026, 4, 2)
+    )
     w["job"] = Job.objects.create(kind="backup", started_by=admin)
 
     from etime.ops.models import InAppNotification

@@ -12,9 +12,13 @@ from accounts import sso
 pytestmark = [pytest.mark.embedded, pytest.mark.django_db]
 
 POLICY = sso.ProviderPolicy(
-    provider_id="idp", roles_claim="groups", roles={"boss": "manager", "root": "admin"},
-    finance=frozenset({"money"}), jit=False, trust_email=False,
-)  # fmt: skip
+    provider_id="idp",
+    roles_claim="groups",
+    roles={"boss": "manager", "root": "admin"},
+    finance=frozenset({"money"}),
+    jit=False,
+    trust_email=False,
+)
 
 
 def test_the_highest_mapped_role_wins_and_no_mapped_value_means_employee() -> None:
@@ -40,8 +44,13 @@ def test_an_employee_without_a_login_gets_one_without_an_invitation(people: Any)
     nina.email = "nina@example.com"
     nina.save()
     mail.outbox.clear()
-    user, new = sso.match_user(policy=POLICY, uid="s-nina", claims={"email": "nina@example.com", "email_verified": True},
-                               linked_user=None, linked_elsewhere=set())  # fmt: skip
+    user, new = sso.match_user(
+        policy=POLICY,
+        uid="s-nina",
+        claims={"email": "nina@example.com", "email_verified": True},
+        linked_user=None,
+        linked_elsewhere=set(),
+    )
     nina.refresh_from_db()
     assert (new, nina.user_id, user.has_usable_password(), mail.outbox) == (True, user.pk, False, [])
 
@@ -49,7 +58,9 @@ def test_an_employee_without_a_login_gets_one_without_an_invitation(people: Any)
 def test_deactivated_logins_and_people_linked_to_another_subject_are_refused(people: Any) -> None:
     claims = {"email": "alice@example.com", "email_verified": True}
     with pytest.raises(sso.SsoRefused) as refused:
-        sso.match_user(policy=POLICY, uid="s-2", claims=claims, linked_user=None, linked_elsewhere={people.alice.user_id})
+        sso.match_user(
+            policy=POLICY, uid="s-2", claims=claims, linked_user=None, linked_elsewhere={people.alice.user_id}
+        )
     assert refused.value.code == "linked_elsewhere"
 
     people.alice.user.is_active = False
@@ -62,7 +73,9 @@ def test_deactivated_logins_and_people_linked_to_another_subject_are_refused(peo
 
 def test_claims_without_a_roles_claim_leave_roles_alone_and_a_superuser_stays_one(people: Any) -> None:
     bob = people.bob.user
-    sso.apply_claims(policy=sso.ProviderPolicy(**{**POLICY.__dict__, "roles_claim": ""}), user=bob, claims={"groups": ["root"]})
+    sso.apply_claims(
+        policy=sso.ProviderPolicy(**{**POLICY.__dict__, "roles_claim": ""}), user=bob, claims={"groups": ["root"]}
+    )
     bob.refresh_from_db()
     assert bob.role == "manager"
 
@@ -71,8 +84,11 @@ def test_claims_without_a_roles_claim_leave_roles_alone_and_a_superuser_stays_on
     sso.apply_claims(policy=POLICY, user=people.admin, claims={"groups": ["money"]})
     people.admin.refresh_from_db()
     assert (people.admin.role, people.admin.is_superuser, people.admin.is_staff, people.admin.is_admin_role) == (
-        "employee", True, True, True
-    )  # fmt: skip
+        "employee",
+        True,
+        True,
+        True,
+    )
     assert list(people.admin.groups.values_list("name", flat=True)) == ["finance"]
 
 

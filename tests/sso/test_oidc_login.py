@@ -93,7 +93,10 @@ def test_a_claim_change_changes_role_and_finance_membership_at_next_login(
     assert page.locator("header nav a", has_text="Admin").count() == 0
     changes = [(e.before["role"], e.after["role"]) for e in _audit("employee.updated")]
     assert changes == [("manager", "admin"), ("admin", "employee")]
-    assert [e.action for e in _audit("user.group_joined") + _audit("user.group_left")] == ["user.group_joined", "user.group_left"]
+    assert [e.action for e in _audit("user.group_joined") + _audit("user.group_left")] == [
+        "user.group_joined",
+        "user.group_left",
+    ]
 
 
 def test_unverified_or_unknown_email_is_refused_unless_just_in_time_creation_is_on(
@@ -101,10 +104,12 @@ def test_unverified_or_unknown_email_is_refused_unless_just_in_time_creation_is_
 ) -> None:
     from accounts.models import Employee
 
-    sso.set_accounts({
-        "sub-fake": _claims("carla@example.com", verified=False),
-        "sub-new": _claims("nora@example.com", "etime-managers", given_name="Nora", family_name="New"),
-    })  # fmt: skip
+    sso.set_accounts(
+        {
+            "sub-fake": _claims("carla@example.com", verified=False),
+            "sub-new": _claims("nora@example.com", "etime-managers", given_name="Nora", family_name="New"),
+        }
+    )
     sso_login(page, live_server, sso, "sub-fake")
     assert "did not confirm your e-mail address" in page.inner_text("[data-testid=sso-refused]")
     page.goto(f"{live_server.url}/profile/")

@@ -47,9 +47,15 @@ def _settings_for(values: list[str], tmp_path: Path) -> list[dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ETIME_OIDC", "DATABASE_URL", "REDIS_URL"))}
     env["ETIME_DATA_DIR"] = str(tmp_path)
     result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SCRIPT], input=json.dumps(values), cwd=BASE_DIR, env=env,
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+        [sys.executable, "-c", SCRIPT],
+        input=json.dumps(values),
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return json.loads(result.stdout)
 
 
@@ -59,7 +65,12 @@ def test_providers_become_allauth_apps_with_pkce_mapping_and_form_action(tmp_pat
     assert unset["apps"] == [] and unset["form_action"] == ["'self'"]
 
     entra, keycloak = configured["apps"]
-    assert (entra["provider_id"], entra["name"], entra["client_id"], entra["secret"]) == ("entra", "Microsoft", "app-id", "s3cret")
+    assert (entra["provider_id"], entra["name"], entra["client_id"], entra["secret"]) == (
+        "entra",
+        "Microsoft",
+        "app-id",
+        "s3cret",
+    )
     assert entra["settings"] == {
         "server_url": ENTRA["server_url"],
         "oauth_pkce_enabled": True,
@@ -71,8 +82,10 @@ def test_providers_become_allauth_apps_with_pkce_mapping_and_form_action(tmp_pat
         "etime_trust_email": True,
     }
     assert (keycloak["name"], keycloak["settings"]["etime_jit"], keycloak["settings"]["etime_roles_claim"]) == (
-        "keycloak", True, ""
-    )  # fmt: skip
+        "keycloak",
+        True,
+        "",
+    )
     assert configured["form_action"] == ["'self'", "https://id.example.com", "https://login.microsoftonline.com"]
 
 
@@ -84,7 +97,9 @@ def test_a_malformed_provider_list_stops_the_boot_naming_what_is_wrong(tmp_path:
         json.dumps([{**KEYCLOAK, "client_id": ""}]): "ETIME_OIDC_PROVIDERS[0].client_id is required",
         json.dumps([KEYCLOAK, {**KEYCLOAK, "id": "a b"}]): "ETIME_OIDC_PROVIDERS[1].id='a b' may hold only",
         json.dumps([{**KEYCLOAK, "server_url": "id.example.com"}]): "is not an http(s) URL",
-        json.dumps([{**KEYCLOAK, "roles": {"g": "boss"}}]): "roles maps claim values to one of admin, manager, employee",
+        json.dumps(
+            [{**KEYCLOAK, "roles": {"g": "boss"}}]
+        ): "roles maps claim values to one of admin, manager, employee",
         json.dumps([{**KEYCLOAK, "finance": "g"}]): "finance is a list of claim values",
         json.dumps([KEYCLOAK, KEYCLOAK]): "each provider needs an id of its own",
     }

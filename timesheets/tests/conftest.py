@@ -68,9 +68,13 @@ def entry(people: Any, catalog: Catalog) -> Any:
     def make(start: datetime, end: datetime | None, employee: Any = None, project: Any = None, **kwargs: Any) -> Any:
         person = employee or people.alice
         return services.time_entry_create(
-            employee=person, project=project or catalog.website, start=start, end=end,
-            actor=person.user, **kwargs,
-        )  # fmt: skip
+            employee=person,
+            project=project or catalog.website,
+            start=start,
+            end=end,
+            actor=person.user,
+            **kwargs,
+        )
 
     return make
 

@@ -16,13 +16,20 @@ from timesheets.tests.test_import_export import TOGGL
 pytestmark = pytest.mark.django_db
 
 
-
 def entry_form(people: Any, catalog: Any, start: str, end: str, **extra: Any) -> dict[str, Any]:
     return {
-        "employee": people.alice.pk, "project": catalog.website.pk, "task": "", "description": "from admin",
-        "billable": "on", "start_0": MONDAY.isoformat(), "start_1": start, "end_0": MONDAY.isoformat(), "end_1": end,
-        "resolution": "", **extra,
-    }  # fmt: skip
+        "employee": people.alice.pk,
+        "project": catalog.website.pk,
+        "task": "",
+        "description": "from admin",
+        "billable": "on",
+        "start_0": MONDAY.isoformat(),
+        "start_1": start,
+        "end_0": MONDAY.isoformat(),
+        "end_1": end,
+        "resolution": "",
+        **extra,
+    }
 
 
 def test_adding_an_entry_in_the_admin_goes_through_the_service(people: Any, catalog: Any, admin_client: Any) -> None:
@@ -30,7 +37,9 @@ def test_adding_an_entry_in_the_admin_goes_through_the_service(people: Any, cata
     from timesheets.models import TimeEntry
 
     # The admin works in the server's zone (UTC): 08:00 UTC is 09:00 in Zurich.
-    response = admin_client.post(reverse("admin:timesheets_timeentry_add"), entry_form(people, catalog, "08:00", "09:00"))
+    response = admin_client.post(
+        reverse("admin:timesheets_timeentry_add"), entry_form(people, catalog, "08:00", "09:00")
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     stored = TimeEntry.objects.get()
     assert stored.start == at(MONDAY, "09:00") and stored.rate_source == "none" and stored.date == MONDAY
@@ -74,7 +83,9 @@ def test_admin_imports_a_toggl_file_through_import_export(people: Any, catalog: 
     good = "\n".join(line for line in TOGGL.splitlines() if "Moonshot" not in line and "Overlaps" not in line)
     checked = preview(good)
     assert checked.context["result"].totals["new"] == 3 and TimeEntry.objects.count() == 0  # still a dry run
-    done = admin_client.post(reverse("admin:timesheets_timeentry_process_import"), checked.context["confirm_form"].initial)
+    done = admin_client.post(
+        reverse("admin:timesheets_timeentry_process_import"), checked.context["confirm_form"].initial
+    )
     assert done.status_code == 302
     assert set(TimeEntry.objects.values_list("employee__code", flat=True)) == {"E003", "E006"}
     assert TimeEntry.objects.count() == 3
@@ -84,8 +95,14 @@ def test_admin_adds_a_rate_through_the_service_and_cannot_edit_it(people: Any, c
     from etime.core.models import AuditEvent
     from timesheets.models import Rate
 
-    form = {"kind": "billing", "level": "project", "project": catalog.website.pk, "amount": "155.00", "currency": "",
-            "effective_from": "2026-01-01"}  # fmt: skip
+    form = {
+        "kind": "billing",
+        "level": "project",
+        "project": catalog.website.pk,
+        "amount": "155.00",
+        "currency": "",
+        "effective_from": "2026-01-01",
+    }
     response = admin_client.post(reverse("admin:timesheets_rate_add"), form)
     assert response.status_code == 302, response.content.decode()[:3000]
     rate = Rate.objects.get()
@@ -95,13 +112,25 @@ def test_admin_adds_a_rate_through_the_service_and_cannot_edit_it(people: Any, c
     assert wrong.status_code == 200 and Rate.objects.count() == 1
 
 
-def test_admin_project_members_are_saved_and_audited_by_the_service(people: Any, catalog: Any, admin_client: Any) -> None:
+def test_admin_project_members_are_saved_and_audited_by_the_service(
+    people: Any, catalog: Any, admin_client: Any
+) -> None:
     from etime.core.models import AuditEvent
 
     url = reverse("admin:timesheets_project_change", args=[catalog.internal.pk])
-    form = {"client": catalog.globex.pk, "name": "Internal", "description": "", "status": "active",
-            "members": [people.alice.pk, people.amir.pk], "rounding_minutes": "0", "rounding_mode": "up",
-            "tasks-TOTAL_FORMS": "0", "tasks-INITIAL_FORMS": "0", "tasks-MIN_NUM_FORMS": "0", "tasks-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    form = {
+        "client": catalog.globex.pk,
+        "name": "Internal",
+        "description": "",
+        "status": "active",
+        "members": [people.alice.pk, people.amir.pk],
+        "rounding_minutes": "0",
+        "rounding_mode": "up",
+        "tasks-TOTAL_FORMS": "0",
+        "tasks-INITIAL_FORMS": "0",
+        "tasks-MIN_NUM_FORMS": "0",
+        "tasks-MAX_NUM_FORMS": "1000",
+    }
     response = admin_client.post(url, form)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert set(catalog.internal.members.values_list("code", flat=True)) == {"E003", "E004"}
@@ -109,7 +138,9 @@ def test_admin_project_members_are_saved_and_audited_by_the_service(people: Any,
     assert sorted(event.after["members"]) == sorted([str(people.alice.pk), str(people.amir.pk)])
 
 
-def test_admin_changelists_with_searches_and_the_entry_export_load(people: Any, catalog: Any, entry: Any, admin_client: Any) -> None:
+def test_admin_changelists_with_searches_and_the_entry_export_load(
+    people: Any, catalog: Any, entry: Any, admin_client: Any
+) -> None:
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
     for model in ("client", "project", "task", "rate", "timeentry", "timesheet", "timeentrydeletion", "reminderlog"):
         response = admin_client.get(reverse(f"admin:timesheets_{model}_changelist"), {"q": "a"})

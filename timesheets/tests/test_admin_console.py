@@ -13,13 +13,19 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-
 def test_a_rate_change_page_opens_read_only(people: Any, catalog: Any, admin_client: Any) -> None:
     from timesheets import services
     from timesheets.models import Rate
 
-    rate = services.rate_create(level="project", target_id=catalog.website.pk, amount=Decimal("155.00"), currency=None,
-                                effective_from=date(2026, 1, 1), kind="billing", actor=people.admin)  # fmt: skip
+    rate = services.rate_create(
+        level="project",
+        target_id=catalog.website.pk,
+        amount=Decimal("155.00"),
+        currency=None,
+        effective_from=date(2026, 1, 1),
+        kind="billing",
+        actor=people.admin,
+    )
     url = reverse("admin:timesheets_rate_change", args=[rate.pk])
     page = admin_client.get(url)
     assert page.status_code == 200
@@ -55,8 +61,9 @@ def test_an_unreadable_import_file_is_a_form_error_naming_the_problem(
     from timesheets.models import TimeEntry
 
     url, csv_format = _import_page(admin_client)
-    response = admin_client.post(url, {"resource": "0", "format": csv_format,
-                                       "import_file": SimpleUploadedFile("entries.csv", content)})  # fmt: skip
+    response = admin_client.post(
+        url, {"resource": "0", "format": csv_format, "import_file": SimpleUploadedFile("entries.csv", content)}
+    )
     assert response.status_code == 200, name
     text = response.content.decode()
     assert reason in text, name
@@ -72,13 +79,16 @@ def test_the_import_preview_says_why_a_row_is_skipped_and_lists_the_columns(
     from timesheets.tests.conftest import MONDAY, at
 
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:30"), task=catalog.design, description="Wireframes")
-    csv = ("User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time\n"
-           "Alice Able,alice@example.com,Acme AG,Website,Design,Wireframes,Yes,2026-03-02,09:00:00,2026-03-02,10:30:00\n")
+    csv = (
+        "User,Email,Client,Project,Task,Description,Billable,Start date,Start time,End date,End time\n"
+        "Alice Able,alice@example.com,Acme AG,Website,Design,Wireframes,Yes,2026-03-02,09:00:00,2026-03-02,10:30:00\n"
+    )
     url, csv_format = _import_page(admin_client)
     page = admin_client.get(url).content.decode()
     assert "Start date" in page and "employee_code" in page, "the import page lists the columns it reads"
-    response = admin_client.post(url, {"resource": "0", "format": csv_format,
-                                       "import_file": SimpleUploadedFile("toggl.csv", csv.encode())})  # fmt: skip
+    response = admin_client.post(
+        url, {"resource": "0", "format": csv_format, "import_file": SimpleUploadedFile("toggl.csv", csv.encode())}
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "Skip" in text and "Already there" in text
@@ -89,14 +99,19 @@ def test_a_windows_1252_csv_imports_as_through_the_api(people: Any, catalog: Any
 
     from timesheets.models import TimeEntry
 
-    csv = ("Email,Project,Description,Start date,Start time,End date,End time\n"
-           "alice@example.com,Website,Caf\u00e9 workshop,2026-03-02,09:00:00,2026-03-02,10:00:00\n")
+    csv = (
+        "Email,Project,Description,Start date,Start time,End date,End time\n"
+        "alice@example.com,Website,Caf\u00e9 workshop,2026-03-02,09:00:00,2026-03-02,10:00:00\n"
+    )
     url, csv_format = _import_page(admin_client)
-    response = admin_client.post(url, {"resource": "0", "format": csv_format,
-                                       "import_file": SimpleUploadedFile("excel.csv", csv.encode("cp1252"))})  # fmt: skip
+    response = admin_client.post(
+        url,
+        {"resource": "0", "format": csv_format, "import_file": SimpleUploadedFile("excel.csv", csv.encode("cp1252"))},
+    )
     assert response.status_code == 200 and "confirm_form" in response.context, response.content.decode()[-3000:]
-    done = admin_client.post(reverse("admin:timesheets_timeentry_process_import"),
-                             response.context["confirm_form"].initial)  # fmt: skip
+    done = admin_client.post(
+        reverse("admin:timesheets_timeentry_process_import"), response.context["confirm_form"].initial
+    )
     assert done.status_code == 302
     assert TimeEntry.objects.get().description == "Caf\u00e9 workshop"
 
@@ -109,8 +124,9 @@ def test_an_xlsx_with_unknown_columns_is_a_form_error(people: Any, catalog: Any,
     url = reverse("admin:timesheets_timeentry_import")
     form = admin_client.get(url).context["form"]
     xlsx = next(value for value, label in form.fields["format"].choices if label.lower() == "xlsx")
-    response = admin_client.post(url, {"resource": "0", "format": xlsx,
-                                       "import_file": SimpleUploadedFile("entries.xlsx", sheet)})  # fmt: skip
+    response = admin_client.post(
+        url, {"resource": "0", "format": xlsx, "import_file": SimpleUploadedFile("entries.xlsx", sheet)}
+    )
     assert response.status_code == 200 and "Unrecognised columns" in response.content.decode()
 
 

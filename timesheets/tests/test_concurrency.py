@@ -47,8 +47,12 @@ def test_twenty_overlapping_writes_at_once_store_exactly_one(people: Any, catalo
 
     def store(i: int) -> Any:
         # Each overlaps every other: all contain 10:00-10:30.
-        body = {"project": str(catalog.website.pk), "start": iso(MONDAY, "10:00"), "end": iso(MONDAY, f"10:{30 + i:02d}"),
-                "description": f"writer {i}"}  # fmt: skip
+        body = {
+            "project": str(catalog.website.pk),
+            "start": iso(MONDAY, "10:00"),
+            "end": iso(MONDAY, f"10:{30 + i:02d}"),
+            "description": f"writer {i}",
+        }
         return clients[i].post("/api/v1/time-entries/", body)
 
     responses = run_at_once(store)
@@ -79,14 +83,16 @@ def test_the_database_itself_refuses_an_overlapping_row(people: Any, catalog: An
     from timesheets.models import OVERLAP_CONSTRAINT, TimeEntry, make_sort_key
 
     stored = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
-    clash = TimeEntry(employee=people.alice, project=catalog.website, start=at(MONDAY, "09:59"), end=at(MONDAY, "11:00"),
-                      date=MONDAY)  # fmt: skip
+    clash = TimeEntry(
+        employee=people.alice, project=catalog.website, start=at(MONDAY, "09:59"), end=at(MONDAY, "11:00"), date=MONDAY
+    )
     clash.sort_key = make_sort_key(clash.start, clash.id)
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         clash.save()  # straight to the table, past every service check
     assert caught.value.__cause__.diag.constraint_name == OVERLAP_CONSTRAINT  # type: ignore[union-attr]
-    touching = TimeEntry(employee=people.alice, project=catalog.website, start=stored.end, end=at(MONDAY, "11:00"),
-                         date=MONDAY)  # fmt: skip
+    touching = TimeEntry(
+        employee=people.alice, project=catalog.website, start=stored.end, end=at(MONDAY, "11:00"), date=MONDAY
+    )
     touching.sort_key = make_sort_key(touching.start, touching.id)
     touching.save()  # [start, end) ranges: back to back is fine
     assert connection.vendor == "postgresql"

@@ -47,8 +47,13 @@ def test_the_edit_form_carries_iso_date_and_time_values_and_saves_them(
     assert _value(html, "date") == "2026-11-30"
     assert (_value(html, "start"), _value(html, "end")) == ("09:00", "10:00")
     # What the browser sends back is exactly what it was given.
-    data = {"date": _value(html, "date"), "start": "09:00", "end": "10:30", "project": catalog.website.pk,
-            "description": "Draft"}  # fmt: skip
+    data = {
+        "date": _value(html, "date"),
+        "start": "09:00",
+        "end": "10:30",
+        "project": catalog.website.pk,
+        "description": "Draft",
+    }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:500]
     mine.refresh_from_db()
@@ -59,9 +64,15 @@ def test_new_entry_and_a_days_add_entry_link_prefill_an_iso_date(german_alice: A
     with time_machine.travel(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), tick=False):  # 00:30 on 1 December in Zurich
         fresh = german_alice.get(reverse("timesheets:entry_new")).content.decode()
         from_link = german_alice.get(reverse("timesheets:entry_new") + "?date=2026-11-30").content.decode()
-        saved = german_alice.post(reverse("timesheets:entry_new"), {
-            "date": _value(from_link, "date"), "start": "08:00", "end": "09:15", "project": catalog.website.pk,
-        })  # fmt: skip
+        saved = german_alice.post(
+            reverse("timesheets:entry_new"),
+            {
+                "date": _value(from_link, "date"),
+                "start": "08:00",
+                "end": "09:15",
+                "project": catalog.website.pk,
+            },
+        )
     assert _value(fresh, "date") == "2026-12-01"
     assert _value(from_link, "date") == "2026-11-30"
     assert "zwingend" not in saved.content.decode()

@@ -71,7 +71,11 @@ def test_clockify_month_first_dates_and_twelve_hour_times_in_the_employees_zone(
 
 
 def test_day_first_dates_are_recognised_when_a_day_exceeds_twelve(people: Any, catalog: Any, alice_api: Any) -> None:
-    text = CLOCKIFY.replace("03/02/2026", "16/03/2026").replace("03/03/2026", "17/03/2026").replace("03/04/2026", "18/03/2026")
+    text = (
+        CLOCKIFY.replace("03/02/2026", "16/03/2026")
+        .replace("03/03/2026", "17/03/2026")
+        .replace("03/04/2026", "18/03/2026")
+    )
     report = upload(alice_api, text).json()
     assert report["created"] == 2, report
     from timesheets.models import TimeEntry
@@ -111,10 +115,15 @@ def exported(people: Any, catalog: Any, entry: Any) -> list[Any]:
 
     from timesheets import services
 
-    services.rate_create(level="project", target_id=catalog.support.pk, amount=Decimal("120.00"),
-                         effective_from=date(2026, 1, 1), actor=people.admin)  # fmt: skip
+    services.rate_create(
+        level="project",
+        target_id=catalog.support.pk,
+        amount=Decimal("120.00"),
+        effective_from=date(2026, 1, 1),
+        actor=people.admin,
+    )
     return [
-        entry(at(MONDAY, "09:00"), at(MONDAY, "09:20"), project=catalog.support, description="=HYPERLINK(\"x\")"),
+        entry(at(MONDAY, "09:00"), at(MONDAY, "09:20"), project=catalog.support, description='=HYPERLINK("x")'),
         entry(at(MONDAY, "10:00"), at(MONDAY, "11:00"), task=catalog.design, description='Comma, "quotes"\nnewline'),
         entry(at(MONDAY, "12:00"), None, project=catalog.internal),
         entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=people.dave),
@@ -140,8 +149,12 @@ def test_the_export_is_spreadsheet_safe_scoped_and_filtered(exported: list[Any],
     table = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert [r["employee_code"] for r in table] == ["E003"] * 3  # dave's entry is not alice's to see
     support = table[0]
-    assert support["description"] == "'=HYPERLINK(\"x\")"  # never a formula in a spreadsheet
-    assert (support["hours"], support["billed_hours"], support["amount"]) == ("0.33", "0.50", "60.00")  # rounds up to 15 min
+    assert support["description"] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
+    assert (support["hours"], support["billed_hours"], support["amount"]) == (
+        "0.33",
+        "0.50",
+        "60.00",
+    )  # rounds up to 15 min
     assert table[1]["description"] == 'Comma, "quotes"\nnewline' and table[1]["task"] == "Design"
     assert table[2]["end"] == "" and table[2]["amount"] == ""
     filtered = alice_api.get("/api/v1/time-entries/export/", {"file_format": "csv", "project": str(catalog.support.pk)})

@@ -27,8 +27,10 @@ def toggl(rows: int, project: dict[int, str] | None = None) -> str:
         day = MONDAY + timedelta(days=i // 8)
         start = 8 + i % 8
         name = (project or {}).get(i + 1, "Website")
-        lines.append(f"Alice Able,alice@example.com,Acme AG,{name},,Row {i + 1},Yes,{day},{start:02d}:00:00,{day},"
-                     f"{start:02d}:30:00,00:30:00,,")  # fmt: skip
+        lines.append(
+            f"Alice Able,alice@example.com,Acme AG,{name},,Row {i + 1},Yes,{day},{start:02d}:00:00,{day},"
+            f"{start:02d}:30:00,00:30:00,,"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -67,7 +69,11 @@ def test_a_file_over_the_threshold_is_imported_by_a_worker_as_a_job(
     assert (job["kind"], job["done"], job["total"], job["errors"]) == ("time_entry_import", ROWS, ROWS, [])
     report = job["result"]
     assert (report["layout"], report["dry_run"], report["created"], report["skipped"], report["failed"]) == (
-        "toggl", False, ROWS, 0, 0
+        "toggl",
+        False,
+        ROWS,
+        0,
+        0,
     )
     assert [row["row"] for row in report["rows"]] == list(range(1, ROWS + 1))
     entries = TimeEntry.objects.filter(employee=people.alice, source="import")
@@ -87,8 +93,10 @@ def test_bad_rows_of_a_queued_import_are_listed_as_the_jobs_errors(
 
     assert job["state"] == "succeeded", job
     assert (job["done"], job["total"]) == (ROWS, ROWS)
-    assert job["errors"] == ["Row 3: No project 'Moonshot' of client 'Acme AG'.",
-                             "Row 41: No project 'Nowhere' of client 'Acme AG'."]  # fmt: skip
+    assert job["errors"] == [
+        "Row 3: No project 'Moonshot' of client 'Acme AG'.",
+        "Row 41: No project 'Nowhere' of client 'Acme AG'.",
+    ]
     assert (job["result"]["created"], job["result"]["failed"]) == (ROWS - 2, 2)
     assert "58 created, 0 skipped, 2 failed" in job["message"]
     assert TimeEntry.objects.filter(employee=people.alice).count() == ROWS - 2
@@ -107,7 +115,9 @@ def test_a_queued_dry_run_reports_every_row_and_stores_nothing(
     assert TimeEntry.objects.count() == 0
 
 
-def test_files_up_to_the_threshold_are_imported_at_once(people: Any, catalog: Any, alice_api: Any, low_threshold: None) -> None:
+def test_files_up_to_the_threshold_are_imported_at_once(
+    people: Any, catalog: Any, alice_api: Any, low_threshold: None
+) -> None:
     from etime.ops.models import Job
 
     response = upload(alice_api, toggl(50))

@@ -32,7 +32,10 @@ def test_a_submitted_week_opens_from_the_inbox_with_its_entries_by_day(people: A
     page = login(people.bob).get(f"/inbox/{approval.pk}/")
     assert page.status_code == 200
     days = page.context["detail"]["context"]["days"]
-    assert [(d["day"], d["seconds"]) for d in days if d["seconds"]] == [(MONDAY, 3 * 3600), (MONDAY + timedelta(days=4), 16200)]
+    assert [(d["day"], d["seconds"]) for d in days if d["seconds"]] == [
+        (MONDAY, 3 * 3600),
+        (MONDAY + timedelta(days=4), 16200),
+    ]
     assert len(days) == 7 and page.context["detail"]["context"]["total"] == 3 * 3600 + 16200
     html = page.content.decode()
     assert "Homepage mockups" in html and "Design" in html
@@ -64,7 +67,11 @@ def test_a_project_closed_to_me_is_not_offered(people: Any, catalog: Any) -> Non
 
 def test_the_palette_finds_people_in_my_reach_only(people: Any) -> None:
     def names(person: Any, query: str) -> list[str]:
-        return [i["label"] for i in login(person).get("/palette/search/", {"q": query}).json()["items"] if i.get("url", "").startswith("/people/")]
+        return [
+            i["label"]
+            for i in login(person).get("/palette/search/", {"q": query}).json()["items"]
+            if i.get("url", "").startswith("/people/")
+        ]
 
     assert names(people.bob, "ali") == ["Alice Able (E003)"]
     assert names(people.mona, "ali") == []  # another team

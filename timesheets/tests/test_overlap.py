@@ -16,8 +16,12 @@ TUESDAY = MONDAY + timedelta(days=1)
 
 
 def post(api: Any, catalog: Any, start: str, end: str | None, **extra: Any) -> Any:
-    body = {"project": str(catalog.website.pk), "start": iso(MONDAY, start), "end": iso(MONDAY, end) if end else None,
-            **extra}  # fmt: skip
+    body = {
+        "project": str(catalog.website.pk),
+        "start": iso(MONDAY, start),
+        "end": iso(MONDAY, end) if end else None,
+        **extra,
+    }
     return api.post("/api/v1/time-entries/", body)
 
 
@@ -81,7 +85,9 @@ def test_the_409_lists_every_conflict_in_full_as_the_api_shows_it(entry: Any, ca
     assert "merge" in error["message"] and "keep_mine" in error["message"]
 
 
-def test_a_refused_overlap_is_audited_with_the_conflicts_and_the_attempt(entry: Any, catalog: Any, alice_api: Any) -> None:
+def test_a_refused_overlap_is_audited_with_the_conflicts_and_the_attempt(
+    entry: Any, catalog: Any, alice_api: Any
+) -> None:
     from etime.core.models import AuditEvent
     from timesheets.models import TimeEntry
 
@@ -171,13 +177,27 @@ def test_merge_moving_the_start_to_an_earlier_day_re_resolves_the_rate(
 
     from timesheets import services
 
-    services.rate_create(level="project", target_id=catalog.website.pk, amount=Decimal("100.00"),
-                         effective_from=date(2026, 1, 1), actor=people.admin)  # fmt: skip
-    services.rate_create(level="project", target_id=catalog.website.pk, amount=Decimal("200.00"),
-                         effective_from=TUESDAY, actor=people.admin)  # fmt: skip
+    services.rate_create(
+        level="project",
+        target_id=catalog.website.pk,
+        amount=Decimal("100.00"),
+        effective_from=date(2026, 1, 1),
+        actor=people.admin,
+    )
+    services.rate_create(
+        level="project",
+        target_id=catalog.website.pk,
+        amount=Decimal("200.00"),
+        effective_from=TUESDAY,
+        actor=people.admin,
+    )
     entry(at(MONDAY, "23:00"), at(TUESDAY, "01:00"))  # Monday's entry, at Monday's rate
-    body = {"project": str(catalog.website.pk), "start": iso(TUESDAY, "00:30"), "end": iso(TUESDAY, "02:00"),
-            "resolution": "merge"}  # fmt: skip
+    body = {
+        "project": str(catalog.website.pk),
+        "start": iso(TUESDAY, "00:30"),
+        "end": iso(TUESDAY, "02:00"),
+        "resolution": "merge",
+    }
     merged = alice_api.post("/api/v1/time-entries/", body).json()
     assert merged["date"] == "2026-03-02" and merged["rate_applied"] == "100.00"
 
@@ -294,7 +314,9 @@ def test_on_sqlite_the_overlap_check_holds_the_write_lock_until_commit(people: A
 
 
 @pytest.mark.embedded
-def test_the_database_refuses_a_second_running_timer_even_past_the_services(people: Any, catalog: Any, entry: Any) -> None:
+def test_the_database_refuses_a_second_running_timer_even_past_the_services(
+    people: Any, catalog: Any, entry: Any
+) -> None:
     from django.db import IntegrityError, connection, transaction
 
     from timesheets.models import OVERLAP_CONSTRAINT, RUNNING_TIMER_CONSTRAINT, TimeEntry, make_sort_key

@@ -157,8 +157,13 @@ def test_keep_mine_inside_a_longer_entry_splits_it_around_mine(people: Any, cata
 
     from timesheets import services
 
-    services.rate_create(level="project", target_id=catalog.website.pk, amount=Decimal("120.00"),
-                         effective_from=MONDAY - timedelta(days=30), actor=people.admin)  # fmt: skip
+    services.rate_create(
+        level="project",
+        target_id=catalog.website.pk,
+        amount=Decimal("120.00"),
+        effective_from=MONDAY - timedelta(days=30),
+        actor=people.admin,
+    )
     long = entry(at(MONDAY, "09:00"), at(MONDAY, "13:00"), description="Build")
     entry(at(MONDAY, "10:00"), at(MONDAY, "11:00"), project=catalog.support, resolution="keep_mine")
     assert booked(people.alice) == [
@@ -277,8 +282,9 @@ def test_api_shows_the_difference_refuses_merge_and_keeps_hours_on_their_project
     assert overlap["details"]["differences"] == {str(a.pk): ["project"]}
     assert overlap["details"]["resolutions"] == ["keep_mine", "keep_theirs"]
     for resolution in ("merge", "replace"):
-        refused = error_of(alice_api.post("/api/v1/time-entries/", {**body, "resolution": resolution}), 409,
-                           "overlap_needs_choice")  # fmt: skip
+        refused = error_of(
+            alice_api.post("/api/v1/time-entries/", {**body, "resolution": resolution}), 409, "overlap_needs_choice"
+        )
         assert refused["details"]["differences"] == {str(a.pk): ["project"]}
         assert refused["details"]["resolutions"] == ["keep_mine", "keep_theirs"]
     assert booked(people.alice) == [("Website", None, True, "09:00", "12:00")]
@@ -366,8 +372,14 @@ def test_page_marks_the_other_project_and_offers_only_keep_mine_or_theirs(
 
 def test_page_keep_theirs_saves_only_the_free_time(people: Any, catalog: Any, entry: Any, alice_client: Any) -> None:
     entry(at(MONDAY, "09:00"), at(MONDAY, "12:00"), task=catalog.design)
-    data = {"date": MONDAY, "start": "11:00", "end": "13:00", "project": catalog.website.pk, "task": catalog.build.pk,
-            "resolution": "keep_theirs"}  # fmt: skip
+    data = {
+        "date": MONDAY,
+        "start": "11:00",
+        "end": "13:00",
+        "project": catalog.website.pk,
+        "task": catalog.build.pk,
+        "resolution": "keep_theirs",
+    }
     assert alice_client.post(reverse("timesheets:entry_new"), data).status_code == 302
     assert booked(people.alice) == [
         ("Website", "Design", True, "09:00", "12:00"),
@@ -394,9 +406,13 @@ def test_every_tombstone_reason_the_api_writes_is_explained_in_the_admin(
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
     merged = alice_api.post("/api/v1/time-entries/?resolution=merge", _body(catalog, catalog.website, "09:30", "10:30"))
     entry(at(MONDAY, "11:00"), at(MONDAY, "12:00"))
-    replaced = alice_api.post("/api/v1/time-entries/?resolution=replace", _body(catalog, catalog.website, "11:30", "12:30"))
+    replaced = alice_api.post(
+        "/api/v1/time-entries/?resolution=replace", _body(catalog, catalog.website, "11:30", "12:30")
+    )
     entry(at(MONDAY, "14:00"), at(MONDAY, "15:00"), project=catalog.support)
-    trimmed = alice_api.post("/api/v1/time-entries/?resolution=keep_mine", _body(catalog, catalog.website, "13:00", "16:00"))
+    trimmed = alice_api.post(
+        "/api/v1/time-entries/?resolution=keep_mine", _body(catalog, catalog.website, "13:00", "16:00")
+    )
     assert [merged.status_code, replaced.status_code, trimmed.status_code] == [201, 201, 201]
 
     synced = alice_api.get("/api/v1/time-entries/deletions/").json()["results"]

@@ -141,17 +141,25 @@ def test_new_entry_is_saved_in_the_employees_zone(alice_client: Any, people: Any
     assert page.status_code == 200 and f'value="{MONDAY}"' in _text(page)
     response = alice_client.post(
         reverse("timesheets:entry_new"),
-        {"date": MONDAY, "start": "09:00", "end": "12:30", "project": catalog.website.pk, "task": catalog.build.pk,
-         "description": "API"},
-    )  # fmt: skip
+        {
+            "date": MONDAY,
+            "start": "09:00",
+            "end": "12:30",
+            "project": catalog.website.pk,
+            "task": catalog.build.pk,
+            "description": "API",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == _week(MONDAY)
     saved = TimeEntry.objects.get(employee=people.alice)
     assert saved.start == at(MONDAY, "09:00") and saved.end == at(MONDAY, "12:30") and saved.task == catalog.build
 
 
 def test_an_end_before_the_start_means_the_next_day(alice_client: Any, people: Any, catalog: Any) -> None:
-    alice_client.post(reverse("timesheets:entry_new"),
-                      {"date": MONDAY, "start": "22:00", "end": "01:00", "project": catalog.website.pk})  # fmt: skip
+    alice_client.post(
+        reverse("timesheets:entry_new"),
+        {"date": MONDAY, "start": "22:00", "end": "01:00", "project": catalog.website.pk},
+    )
     saved = TimeEntry.objects.get(employee=people.alice)
     assert saved.end == at(TUESDAY, "01:00") and saved.date == MONDAY and saved.duration_seconds == 3 * 3600
 
@@ -176,8 +184,10 @@ def test_service_refusal_lands_on_the_form(alice_client: Any, people: Any, catal
     from timesheets import services
 
     services.timesheet_submit(employee=people.alice, week=MONDAY, actor=people.alice.user)
-    response = alice_client.post(reverse("timesheets:entry_new"),
-                                 {"date": MONDAY, "start": "09:00", "end": "10:00", "project": catalog.website.pk})  # fmt: skip
+    response = alice_client.post(
+        reverse("timesheets:entry_new"),
+        {"date": MONDAY, "start": "09:00", "end": "10:00", "project": catalog.website.pk},
+    )
     assert response.status_code == 409 and "can no longer be changed" in _text(response)
 
 
@@ -357,8 +367,11 @@ def test_duplicating_onto_a_day_out_of_range_or_malformed_says_so_and_copies_not
     alice_client: Any, people: Any, catalog: Any, entry: Any
 ) -> None:
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
-    for day, message in (("0001-01-01", "Dates from 1970-01-01 to 2099-12-31"), ("9999-12-31", "2099-12-31"),
-                         ("soon", "YYYY-MM-DD")):  # fmt: skip
+    for day, message in (
+        ("0001-01-01", "Dates from 1970-01-01 to 2099-12-31"),
+        ("9999-12-31", "2099-12-31"),
+        ("soon", "YYYY-MM-DD"),
+    ):
         response = alice_client.post(reverse("timesheets:duplicate_day"), {"day": day}, follow=True)
         assert response.status_code == 200 and message in _text(response), day
     assert TimeEntry.objects.filter(employee=people.alice).count() == 1
@@ -426,11 +439,21 @@ def _bulk_entries(employee: Any, project: Any, days: list[Any], per_day: int) ->
         for n in range(per_day):
             start = at(day, "00:00") + timedelta(minutes=3 * n)
             entry_id = uuid.uuid4()
-            rows.append(TimeEntry(
-                id=entry_id, employee=employee, project=project, start=start, end=start + timedelta(minutes=2), date=day,
-                duration_seconds=120, rounded_seconds=120, description=f"bulk {n}", rate_currency="CHF",
-                sort_key=make_sort_key(start, entry_id),
-            ))  # fmt: skip
+            rows.append(
+                TimeEntry(
+                    id=entry_id,
+                    employee=employee,
+                    project=project,
+                    start=start,
+                    end=start + timedelta(minutes=2),
+                    date=day,
+                    duration_seconds=120,
+                    rounded_seconds=120,
+                    description=f"bulk {n}",
+                    rate_currency="CHF",
+                    sort_key=make_sort_key(start, entry_id),
+                )
+            )
     TimeEntry.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -450,8 +473,9 @@ def big_team(people: Any, catalog: Any) -> Any:
     return people
 
 
-def test_every_page_stays_under_30_queries_with_a_big_team(client: Any, big_team: Any, catalog: Any, entry: Any,
-                                                            django_assert_max_num_queries: Any) -> None:  # fmt: skip
+def test_every_page_stays_under_30_queries_with_a_big_team(
+    client: Any, big_team: Any, catalog: Any, entry: Any, django_assert_max_num_queries: Any
+) -> None:
     from timesheets import services
 
     people = big_team
@@ -461,9 +485,11 @@ def test_every_page_stays_under_30_queries_with_a_big_team(client: Any, big_team
     some_entry = TimeEntry.objects.filter(employee=people.alice, date=MONDAY + timedelta(days=8)).first()
     assert some_entry is not None
     pages = [
-        _week(MONDAY), reverse("timesheets:timer"), reverse("timesheets:entry_new"),
+        _week(MONDAY),
+        reverse("timesheets:timer"),
+        reverse("timesheets:entry_new"),
         reverse("timesheets:entry_edit", args=[some_entry.pk]),
-    ]  # fmt: skip
+    ]
     for url in pages:
         with django_assert_max_num_queries(30):
             response = client.get(url)
@@ -480,8 +506,9 @@ def test_every_page_stays_under_30_queries_with_a_big_team(client: Any, big_team
     assert len(response.context["team"]) == 302  # alice, amir and the 300
 
 
-def test_header_widget_and_home_panel_are_cheap(rf: Any, big_team: Any, catalog: Any,
-                                                django_assert_max_num_queries: Any) -> None:  # fmt: skip
+def test_header_widget_and_home_panel_are_cheap(
+    rf: Any, big_team: Any, catalog: Any, django_assert_max_num_queries: Any
+) -> None:
     """The widget runs on every page: the employee and one query for the timer. The home
     page belongs to every app; this app's panel keeps to a handful whatever the data."""
     from accounts.models import User

@@ -18,9 +18,13 @@ def add_rate(people: Any, level: str, target: Any, amount: str, effective_from: 
     from timesheets import services
 
     return services.rate_create(
-        level=level, target_id=target.pk, amount=Decimal(amount), effective_from=effective_from, actor=people.admin,
+        level=level,
+        target_id=target.pk,
+        amount=Decimal(amount),
+        effective_from=effective_from,
+        actor=people.admin,
         **kwargs,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -34,7 +38,12 @@ def all_levels(people: Any, catalog: Any) -> None:
 
 
 def snapshot(e: Any) -> tuple[str, str, str, str | None]:
-    return (str(e.rate_applied), e.rate_source, e.rate_currency, e.rate_effective_date and e.rate_effective_date.isoformat())
+    return (
+        str(e.rate_applied),
+        e.rate_source,
+        e.rate_currency,
+        e.rate_effective_date and e.rate_effective_date.isoformat(),
+    )
 
 
 def test_task_rate_wins_over_every_other_level(all_levels: None, catalog: Any, entry: Any) -> None:
@@ -190,9 +199,7 @@ def test_only_admins_see_or_set_rates(people: Any, catalog: Any, token_client: A
         error_of(api.post("/api/v1/rates/", {}), 403, "permission_denied")
 
 
-def test_an_entry_created_through_the_api_shows_its_rate_snapshot(
-    people: Any, catalog: Any, alice_api: Any
-) -> None:
+def test_an_entry_created_through_the_api_shows_its_rate_snapshot(people: Any, catalog: Any, alice_api: Any) -> None:
     add_rate(people, "project", catalog.website, "150.00", date(2026, 1, 1))
     response = alice_api.post(
         "/api/v1/time-entries/",
@@ -201,7 +208,10 @@ def test_an_entry_created_through_the_api_shows_its_rate_snapshot(
     assert response.status_code == 201, response.json()
     body = response.json()
     assert (body["rate_applied"], body["rate_currency"], body["rate_source"], body["rate_effective_date"]) == (
-        "150.00", "CHF", "project", "2026-01-01",
-    )  # fmt: skip
+        "150.00",
+        "CHF",
+        "project",
+        "2026-01-01",
+    )
     assert body["duration_seconds"] == 80 * 60
     assert body["amount"] == "200.00"  # 80 min at 150.00, multiplied before rounding

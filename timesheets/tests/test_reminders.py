@@ -72,8 +72,9 @@ def test_managers_are_reminded_weekly_of_timesheets_waiting_for_them(
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=people.bob)
     for person in (people.alice, people.amir, people.bob):
         services.timesheet_submit(employee=person, week=MONDAY, actor=person.user)
-    with time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False), django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         assert send_approval_reminders.delay().get() == 2
         assert send_approval_reminders.delay().get() == 0  # once a day
@@ -97,7 +98,10 @@ def test_end_of_day_reminders_skip_who_switched_them_off_and_record_it(
     assert recipients == sorted(f"{n}@example.com" for n in ("alice", "bob", "carla", "dave", "mona"))
     skipped = Notification.objects.get(user=people.amir.user)
     assert (skipped.kind, skipped.status, skipped.reason) == (
-        NotificationKind.MISSING_TIME, Notification.Status.SKIPPED, "switched off by the user")
+        NotificationKind.MISSING_TIME,
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )
     assert Notification.objects.filter(kind=NotificationKind.MISSING_TIME, status=Notification.Status.SENT).count() == 5
 
 
@@ -113,11 +117,15 @@ def test_a_manager_who_switched_off_approval_reminders_gets_none_while_others_do
     for person in (people.alice, people.bob):
         entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=person)
         services.timesheet_submit(employee=person, week=MONDAY, actor=person.user)
-    with time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False), django_capture_on_commit_callbacks(
-        execute=True
+    with (
+        time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         assert send_approval_reminders.delay().get() == 1
     assert [m.to for m in mail.outbox] == [["carla@example.com"]]
     skipped = Notification.objects.get(user=people.bob.user)
     assert (skipped.kind, skipped.status, skipped.reason) == (
-        NotificationKind.APPROVALS_WAITING, Notification.Status.SKIPPED, "switched off by the user")
+        NotificationKind.APPROVALS_WAITING,
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )

@@ -43,9 +43,18 @@ def logged(people: Any, catalog: Any, entry: Any) -> None:
 
     jan = date(2026, 1, 1)
     for level, target, amount in (("project", catalog.website, "150.00"), ("task", catalog.design, "200.00")):
-        services.rate_create(level=level, target_id=target.pk, amount=Decimal(amount), effective_from=jan, actor=people.admin)
-    services.rate_create(level="employee", kind="cost", target_id=people.alice.pk, amount=Decimal("60.00"), currency="CHF",
-                         effective_from=jan, actor=people.admin)  # fmt: skip
+        services.rate_create(
+            level=level, target_id=target.pk, amount=Decimal(amount), effective_from=jan, actor=people.admin
+        )
+    services.rate_create(
+        level="employee",
+        kind="cost",
+        target_id=people.alice.pk,
+        amount=Decimal("60.00"),
+        currency="CHF",
+        effective_from=jan,
+        actor=people.admin,
+    )
     entry(at(MONDAY, "09:00"), at(MONDAY, "11:00"), task=catalog.design)  # 2 h × 200 = 400
     entry(at(MONDAY, "11:00"), at(MONDAY, "12:30"))  # 1.5 h × 150 = 225
     entry(at(TUESDAY, "09:00"), at(TUESDAY, "10:00"), project=catalog.internal)  # 1 h, not billable
@@ -88,11 +97,15 @@ def test_report_by_client_task_and_period(logged: None, admin_api: Any) -> None:
     assert rows(admin_api, group_by="month")["2026-03-01"]["hours"] == "4.83"
 
 
-def test_reports_cover_only_what_the_caller_may_see_and_honour_filters(logged: None, people: Any, token_client: Any) -> None:
+def test_reports_cover_only_what_the_caller_may_see_and_honour_filters(
+    logged: None, people: Any, token_client: Any
+) -> None:
     alice_view = rows(token_client(people.alice), group_by="employee")
     assert set(alice_view) == {"Alice Able (E003)"}
     assert rows(token_client(people.mona), group_by="employee") == {}
-    only_tuesday = rows(token_client(people.bob), group_by="employee", date_after="2026-03-03", date_before="2026-03-03")
+    only_tuesday = rows(
+        token_client(people.bob), group_by="employee", date_after="2026-03-03", date_before="2026-03-03"
+    )
     assert only_tuesday["Amir Adept (E004)"]["hours"] == "0.33" and only_tuesday["Alice Able (E003)"]["hours"] == "1.00"
     billable = rows(token_client(people.bob), group_by="project", billable="true")
     assert set(billable) == {"Acme AG / Website"}

@@ -25,17 +25,28 @@ def logged(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services
 
     jan = date(2026, 1, 1)
-    services.rate_create(level="project", target_id=catalog.website.pk, amount=Decimal("150.00"), effective_from=jan,
-                         actor=people.admin)  # fmt: skip
-    services.rate_create(level="project", target_id=catalog.internal.pk, amount=Decimal("90.00"), effective_from=jan,
-                         actor=people.admin)  # fmt: skip
-    services.rate_create(level="employee", kind="cost", target_id=people.alice.pk, amount=Decimal("60.00"),
-                         currency="CHF", effective_from=jan, actor=people.admin)  # fmt: skip
+    services.rate_create(
+        level="project", target_id=catalog.website.pk, amount=Decimal("150.00"), effective_from=jan, actor=people.admin
+    )
+    services.rate_create(
+        level="project", target_id=catalog.internal.pk, amount=Decimal("90.00"), effective_from=jan, actor=people.admin
+    )
+    services.rate_create(
+        level="employee",
+        kind="cost",
+        target_id=people.alice.pk,
+        amount=Decimal("60.00"),
+        currency="CHF",
+        effective_from=jan,
+        actor=people.admin,
+    )
     tuesday = MONDAY + timedelta(days=1)
     entry(at(MONDAY, "09:00"), at(MONDAY, "11:00"))  # Acme, 2 h × 150 = 300
     entry(at(tuesday, "09:00"), at(tuesday, "09:20"), employee=people.amir)  # Acme, 20 min × 150 = 50
     entry(at(tuesday, "09:00"), at(tuesday, "09:50"), employee=people.dave, project=catalog.support)  # Acme, no rate
-    entry(at(tuesday, "13:00"), at(tuesday, "14:30"), employee=people.dave, project=catalog.internal)  # Globex, not billable
+    entry(
+        at(tuesday, "13:00"), at(tuesday, "14:30"), employee=people.dave, project=catalog.internal
+    )  # Globex, not billable
     entry(at(SUNDAY + timedelta(days=1), "09:00"), at(SUNDAY + timedelta(days=1), "17:00"))  # the week after
     entry(at(tuesday, "15:00"), None, employee=people.amir)  # running: not reported
 

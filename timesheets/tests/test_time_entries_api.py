@@ -18,14 +18,23 @@ pytestmark = pytest.mark.django_db
 TUESDAY = MONDAY + timedelta(days=1)
 
 
-def body(catalog: Any, start: str = "09:00", end: str | None = "10:00", day: Any = MONDAY, **extra: Any) -> dict[str, Any]:
-    return {"project": str(catalog.website.pk), "start": iso(day, start), "end": iso(day, end) if end else None, **extra}
+def body(
+    catalog: Any, start: str = "09:00", end: str | None = "10:00", day: Any = MONDAY, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "project": str(catalog.website.pk),
+        "start": iso(day, start),
+        "end": iso(day, end) if end else None,
+        **extra,
+    }
 
 
 def test_an_employee_logs_time_for_themselves_by_default(people: Any, catalog: Any, alice_api: Any) -> None:
     from etime.core.models import AuditEvent
 
-    response = alice_api.post("/api/v1/time-entries/", body(catalog, task=str(catalog.design.pk), description=" mockups "))
+    response = alice_api.post(
+        "/api/v1/time-entries/", body(catalog, task=str(catalog.design.pk), description=" mockups ")
+    )
     assert response.status_code == 201, response.json()
     created = response.json()
     assert created["employee"] == str(people.alice.pk) and created["client"] == str(catalog.acme.pk)
@@ -43,7 +52,9 @@ def test_a_time_without_utc_offset_is_refused(catalog: Any, alice_api: Any) -> N
 
 
 def test_the_end_must_be_after_the_start(catalog: Any, alice_api: Any) -> None:
-    details = error_of(alice_api.post("/api/v1/time-entries/", body(catalog, "10:00", "10:00")), 400, "validation_error")
+    details = error_of(
+        alice_api.post("/api/v1/time-entries/", body(catalog, "10:00", "10:00")), 400, "validation_error"
+    )
     assert "end" in details["details"]
 
 
@@ -57,24 +68,31 @@ def test_a_closed_project_takes_no_new_time(people: Any, catalog: Any, alice_api
 
     catalog.website.status = "completed"
     services.project_save(project=catalog.website, actor=people.admin)
-    assert "project" in error_of(alice_api.post("/api/v1/time-entries/", body(catalog)), 400, "validation_error")["details"]
+    assert (
+        "project"
+        in error_of(alice_api.post("/api/v1/time-entries/", body(catalog)), 400, "validation_error")["details"]
+    )
 
 
-def test_projects_with_members_accept_time_from_members_only(people: Any, catalog: Any, alice_api: Any, token_client: Any) -> None:
+def test_projects_with_members_accept_time_from_members_only(
+    people: Any, catalog: Any, alice_api: Any, token_client: Any
+) -> None:
     from timesheets import services
 
     services.project_save(project=catalog.website, members=[people.alice], actor=people.admin)
     assert alice_api.post("/api/v1/time-entries/", body(catalog)).status_code == 201
     # Amir cannot even see the project; bob (alice's manager) sees it but is no member.
-    assert "project" in error_of(token_client(people.amir).post("/api/v1/time-entries/", body(catalog)), 400,
-                                 "validation_error")["details"]  # fmt: skip
+    assert (
+        "project"
+        in error_of(token_client(people.amir).post("/api/v1/time-entries/", body(catalog)), 400, "validation_error")[
+            "details"
+        ]
+    )
     details = error_of(token_client(people.bob).post("/api/v1/time-entries/", body(catalog)), 400, "validation_error")
     assert "not a member" in details["details"]["project"][0]
 
 
-def test_a_manager_logs_and_edits_time_for_a_report_but_not_for_others(
-    people: Any, catalog: Any, bob_api: Any
-) -> None:
+def test_a_manager_logs_and_edits_time_for_a_report_but_not_for_others(people: Any, catalog: Any, bob_api: Any) -> None:
     created = bob_api.post("/api/v1/time-entries/", body(catalog, employee=str(people.alice.pk)))
     assert created.status_code == 201 and created.json()["employee"] == str(people.alice.pk)
     outsider = bob_api.post("/api/v1/time-entries/", body(catalog, employee=str(people.dave.pk)))
@@ -93,7 +111,9 @@ def test_put_replaces_the_entry_and_delete_leaves_a_tombstone(people: Any, catal
     assert alice_api.delete(f"/api/v1/time-entries/{created['id']}/").status_code == 204
     error_of(alice_api.get(f"/api/v1/time-entries/{created['id']}/"), 404, "not_found")
     deletions = alice_api.get("/api/v1/time-entries/deletions/").json()["results"]
-    assert [(d["id"], d["reason"], d["employee"]) for d in deletions] == [(created["id"], "deleted", str(people.alice.pk))]
+    assert [(d["id"], d["reason"], d["employee"]) for d in deletions] == [
+        (created["id"], "deleted", str(people.alice.pk))
+    ]
     assert AuditEvent.objects.filter(action="time_entry.deleted", object_id=created["id"]).exists()
 
 
@@ -112,7 +132,9 @@ def test_an_integrator_syncs_changes_with_updated_since_and_deletions(
     deleted = alice_api.get("/api/v1/time-entries/deletions/", {"deleted_since": since}).json()["results"]
     assert [d["id"] for d in deleted] == [str(gone.pk)]
     assert str(old.pk) not in {e["id"] for e in changed}
-    error_of(alice_api.get("/api/v1/time-entries/deletions/", {"deleted_since": "2026-03-02T00:00"}), 400, "validation_error")
+    error_of(
+        alice_api.get("/api/v1/time-entries/deletions/", {"deleted_since": "2026-03-02T00:00"}), 400, "validation_error"
+    )
 
 
 def test_deletions_are_scoped_like_entries(people: Any, entry: Any, alice_api: Any, token_client: Any) -> None:
@@ -147,7 +169,9 @@ def test_filters_by_employee_project_client_status_and_date_range(
     assert ids(billable="false") == {str(b.pk)}
 
 
-def test_the_list_is_newest_first_and_cursor_pages_walk_every_entry_once(people: Any, entry: Any, alice_api: Any) -> None:
+def test_the_list_is_newest_first_and_cursor_pages_walk_every_entry_once(
+    people: Any, entry: Any, alice_api: Any
+) -> None:
     stored = [entry(at(MONDAY, f"{h:02d}:00"), at(MONDAY, f"{h:02d}:30")) for h in range(6, 18)]
     stored += [entry(at(MONDAY, f"{h:02d}:00"), at(MONDAY, f"{h:02d}:30"), employee=people.amir) for h in range(6, 18)]
     seen: list[str] = []
@@ -163,12 +187,18 @@ def test_the_list_is_newest_first_and_cursor_pages_walk_every_entry_once(people:
 def test_entries_are_scoped_by_role_and_invisible_ones_are_not_found(
     people: Any, entry: Any, token_client: Any
 ) -> None:
-    mine = {p.code: entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=p) for p in
-            (people.carla, people.bob, people.alice, people.amir, people.mona, people.dave)}  # fmt: skip
+    mine = {
+        p.code: entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=p)
+        for p in (people.carla, people.bob, people.alice, people.amir, people.mona, people.dave)
+    }
     expected = {
-        "admin": set(mine), "carla": {"E001", "E002", "E003", "E004"}, "bob": {"E002", "E003", "E004"},
-        "alice": {"E003"}, "mona": {"E005", "E006"}, "dave": {"E006"},
-    }  # fmt: skip
+        "admin": set(mine),
+        "carla": {"E001", "E002", "E003", "E004"},
+        "bob": {"E002", "E003", "E004"},
+        "alice": {"E003"},
+        "mona": {"E005", "E006"},
+        "dave": {"E006"},
+    }
     by_id = {str(e.pk): code for code, e in mine.items()}
     for name, codes in expected.items():
         api = token_client(getattr(people, name))
@@ -198,8 +228,13 @@ def test_rounding_keeps_the_raw_duration_and_bills_the_rounded_one(people: Any, 
 
     from timesheets import services
 
-    services.rate_create(level="project", target_id=catalog.support.pk, amount=Decimal("100.00"),
-                         effective_from=date(2026, 1, 1), actor=people.admin)  # fmt: skip
+    services.rate_create(
+        level="project",
+        target_id=catalog.support.pk,
+        amount=Decimal("100.00"),
+        effective_from=date(2026, 1, 1),
+        actor=people.admin,
+    )
     created = alice_api.post("/api/v1/time-entries/", body(catalog, "09:00", "09:16", project=str(catalog.support.pk)))
     assert created.status_code == 201, created.json()
     entry = created.json()
@@ -225,12 +260,16 @@ def test_admins_manage_clients_projects_and_tasks_and_everyone_reads_them(
 ) -> None:
     from etime.core.models import AuditEvent
 
-    client = admin_api.post("/api/v1/clients/", {"name": "Initech", "currency": "usd", "vat_rate": "0.00",
-                                                 "country": "us", "payment_terms_days": 45})  # fmt: skip
+    client = admin_api.post(
+        "/api/v1/clients/",
+        {"name": "Initech", "currency": "usd", "vat_rate": "0.00", "country": "us", "payment_terms_days": 45},
+    )
     assert client.status_code == 201, client.json()
     assert client.json()["currency"] == "USD" and client.json()["country"] == "US"
-    project = admin_api.post("/api/v1/projects/", {"client": client.json()["id"], "name": "TPS", "budget_hours": "100",
-                                                   "members": [str(people.alice.pk)]})  # fmt: skip
+    project = admin_api.post(
+        "/api/v1/projects/",
+        {"client": client.json()["id"], "name": "TPS", "budget_hours": "100", "members": [str(people.alice.pk)]},
+    )
     assert project.status_code == 201, project.json()
     assert project.json()["members"] == [str(people.alice.pk)] and project.json()["status"] == "active"
     task = admin_api.post("/api/v1/tasks/", {"project": project.json()["id"], "name": "Reports"})
@@ -250,8 +289,10 @@ def test_projects_are_visible_when_open_to_all_or_a_visible_person_is_a_member(
     from timesheets import services
 
     services.project_save(project=catalog.support, members=[people.amir], actor=people.admin)
-    names = {n: {p["name"] for p in token_client(getattr(people, n)).get("/api/v1/projects/").json()["results"]}
-             for n in ("alice", "amir", "bob", "dave", "admin")}  # fmt: skip
+    names = {
+        n: {p["name"] for p in token_client(getattr(people, n)).get("/api/v1/projects/").json()["results"]}
+        for n in ("alice", "amir", "bob", "dave", "admin")
+    }
     assert names["alice"] == names["dave"] == {"Website", "Internal"}
     assert names["amir"] == names["bob"] == names["admin"] == {"Website", "Internal", "Support"}
     error_of(token_client(people.alice).get(f"/api/v1/projects/{catalog.support.pk}/"), 404, "not_found")

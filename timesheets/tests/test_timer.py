@@ -28,7 +28,9 @@ def test_starting_a_timer_creates_a_running_entry_with_no_end(catalog: Any, alic
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["end"] is None and body["duration_seconds"] is None and body["amount"] is None
-    assert body["start"] == "2026-03-02T08:00:00Z" and body["source"] == "timer" and body["task"] == str(catalog.design.pk)
+    assert (
+        body["start"] == "2026-03-02T08:00:00Z" and body["source"] == "timer" and body["task"] == str(catalog.design.pk)
+    )
     current = alice_api.get("/api/v1/timer/").json()
     assert current == {"running": True, "entry": body}
     listed = alice_api.get("/api/v1/time-entries/", {"running": "true"}).json()["results"]
@@ -80,9 +82,7 @@ def test_timers_are_per_employee(catalog: Any, alice_api: Any, bob_api: Any) -> 
         assert start(bob_api, catalog).status_code == 201
 
 
-def test_a_timer_cannot_start_before_an_entry_already_logged_later(
-    catalog: Any, alice_api: Any, entry: Any
-) -> None:
+def test_a_timer_cannot_start_before_an_entry_already_logged_later(catalog: Any, alice_api: Any, entry: Any) -> None:
     later = entry(at(MONDAY, "14:00"), at(MONDAY, "15:00"))
     with time_machine.travel(NOW, tick=False):
         error = error_of(start(alice_api, catalog), 409, "time_entry_overlap")
@@ -135,7 +135,9 @@ def test_an_employee_who_switched_off_timer_mail_still_has_the_timer_stopped_but
     records = {n.user_id: n for n in Notification.objects.filter(kind=NotificationKind.TIMER_RUNNING)}
     assert records[people.amir.user.pk].status == Notification.Status.SENT
     assert (records[people.alice.user.pk].status, records[people.alice.user.pk].reason) == (
-        Notification.Status.SKIPPED, "switched off by the user")
+        Notification.Status.SKIPPED,
+        "switched off by the user",
+    )
 
 
 def test_stopping_overlong_timers_twice_changes_nothing_the_second_time(catalog: Any, entry: Any) -> None:

@@ -44,10 +44,17 @@ def test_a_timer_stopped_after_forty_seconds_is_kept_as_one_minute_and_saves_aga
     client.force_login(people.alice.user)
     page = client.get(f"/time/entries/{entry.pk}/").content.decode()
     assert 'value="09:00"' in page and 'value="09:01"' in page
-    saved = client.post(f"/time/entries/{entry.pk}/", {
-        "date": MONDAY.isoformat(), "start": "09:00", "end": "09:01", "project": str(catalog.website.pk),
-        "task": "", "description": "",
-    })  # fmt: skip
+    saved = client.post(
+        f"/time/entries/{entry.pk}/",
+        {
+            "date": MONDAY.isoformat(),
+            "start": "09:00",
+            "end": "09:01",
+            "project": str(catalog.website.pk),
+            "task": "",
+            "description": "",
+        },
+    )
     assert saved.status_code == 302, saved.content.decode()[:2000]
     entry.refresh_from_db()
     assert (entry.start, entry.end) == (at(MONDAY, "09:00"), at(MONDAY, "09:01"))
@@ -80,8 +87,9 @@ def test_a_timer_stopped_within_a_minute_is_discarded_when_the_person_chose_so(
 
 
 def test_a_bad_preference_is_a_validation_error(alice_api: Any) -> None:
-    error = error_of(alice_api.put("/api/v1/timer/preferences/", {"short_timers": "never"}, format="json"), 400,
-                     "validation_error")  # fmt: skip
+    error = error_of(
+        alice_api.put("/api/v1/timer/preferences/", {"short_timers": "never"}, format="json"), 400, "validation_error"
+    )
     assert "short_timers" in error["details"]
 
 
@@ -96,7 +104,11 @@ def test_continue_starts_a_timer_on_a_past_entrys_project_task_and_description(
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["end"] is None and body["id"] != str(past.pk) and body["start"] == "2026-03-02T08:00:20Z"
-    assert (body["project"], body["task"], body["description"]) == (str(catalog.website.pk), str(catalog.design.pk), "Wireframes")
+    assert (body["project"], body["task"], body["description"]) == (
+        str(catalog.website.pk),
+        str(catalog.design.pk),
+        "Wireframes",
+    )
 
 
 def test_continue_while_a_timer_runs_stops_it_and_starts_the_other(
@@ -115,9 +127,7 @@ def test_continue_while_a_timer_runs_stops_it_and_starts_the_other(
     assert response.json()["start"] == "2026-03-02T08:10:20Z" and response.json()["project"] == str(catalog.support.pk)
 
 
-def test_the_header_offers_one_click_start_on_the_last_project_and_task(
-    people: Any, catalog: Any, entry: Any
-) -> None:
+def test_the_header_offers_one_click_start_on_the_last_project_and_task(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets.models import TimeEntry
 
     entry(at(MONDAY, "07:00"), at(MONDAY, "08:00"), task=catalog.build)
@@ -126,9 +136,13 @@ def test_the_header_offers_one_click_start_on_the_last_project_and_task(
     with time_machine.travel(NOW, tick=False):
         home = client.get("/people/").content.decode()
         assert 'data-testid="header-start"' in home and "Website · Build" in home
-        assert f'name="project" value="{catalog.website.pk}"' in home and f'name="task" value="{catalog.build.pk}"' in home
-        started = client.post("/time/timer/start/", {"project": str(catalog.website.pk), "task": str(catalog.build.pk),
-                                                     "next": "/people/"})  # fmt: skip
+        assert (
+            f'name="project" value="{catalog.website.pk}"' in home and f'name="task" value="{catalog.build.pk}"' in home
+        )
+        started = client.post(
+            "/time/timer/start/",
+            {"project": str(catalog.website.pk), "task": str(catalog.build.pk), "next": "/people/"},
+        )
         assert started.status_code == 302 and started["Location"] == "/people/"
     running = TimeEntry.objects.get(employee=people.alice, end__isnull=True)
     assert running.task == catalog.build
@@ -151,7 +165,9 @@ def test_the_timer_page_saves_the_short_timer_preference(people: Any, catalog: A
     assert re.search(r'value="keep" checked data-testid="short-timers-keep"', page)
     assert client.post("/time/timer/preference/", {"short_timers": "discard"}).status_code == 302
     assert TimerPreference.objects.get(employee=people.alice).short_timers == "discard"
-    assert re.search(r'value="discard" checked data-testid="short-timers-discard"', client.get("/time/").content.decode())
+    assert re.search(
+        r'value="discard" checked data-testid="short-timers-discard"', client.get("/time/").content.decode()
+    )
     # Nonsense is refused with a message, nothing stored changes.
     client.post("/time/timer/preference/", {"short_timers": "x"})
     assert TimerPreference.objects.get(employee=people.alice).short_timers == "discard"
@@ -165,7 +181,13 @@ def test_an_offline_stop_within_a_minute_under_discard_answers_without_an_entry(
         services.timer_start(employee=people.alice, project=catalog.website, actor=people.alice.user)
     with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
         result = services.timer_offline_action(
-            action="stop", employee=people.alice, actor=people.alice.user, data={}, recorded_at=NOW + timedelta(seconds=10),
-            device_now=NOW + timedelta(seconds=30), last_contact_at=None, device_label="phone",
-        )  # fmt: skip
+            action="stop",
+            employee=people.alice,
+            actor=people.alice.user,
+            data={},
+            recorded_at=NOW + timedelta(seconds=10),
+            device_now=NOW + timedelta(seconds=30),
+            last_contact_at=None,
+            device_label="phone",
+        )
     assert result["outcome"] == "timer_stopped" and result["entry"] is None

@@ -166,7 +166,9 @@ def test_managers_cannot_approve_their_own_entries_and_employees_none(
     error_of(alice_api.post("/api/v1/time-entries/approve/", {"ids": [str(week[0].pk)]}), 403, "permission_denied")
 
 
-def test_invoiced_entries_are_locked_until_the_invoice_releases_them(people: Any, week: list[Any], alice_api: Any) -> None:
+def test_invoiced_entries_are_locked_until_the_invoice_releases_them(
+    people: Any, week: list[Any], alice_api: Any
+) -> None:
     from timesheets import services
     from timesheets.models import TimeEntry
 

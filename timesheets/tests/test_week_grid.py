@@ -43,12 +43,26 @@ def _local(entry: TimeEntry) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("text", "separator", "seconds"),
     [
-        ("1:30", ".", 5400), ("0:05", ".", 300), ("1.5", ".", 5400), ("1,5", ",", 5400), ("1.5", ",", 5400),
-        ("90m", ".", 5400), ("90 min", ".", 5400), ("1h30", ".", 5400), ("1h 30m", ".", 5400), ("2h", ".", 7200),
-        (",25", ",", 900), ("8", ".", 28800), ("0.1", ".", 360), ("", ".", 0), ("  ", ".", 0), ("24:00", ".", 86400),
-        ("1.75h", ".", 6300), ("0", ".", 0),
+        ("1:30", ".", 5400),
+        ("0:05", ".", 300),
+        ("1.5", ".", 5400),
+        ("1,5", ",", 5400),
+        ("1.5", ",", 5400),
+        ("90m", ".", 5400),
+        ("90 min", ".", 5400),
+        ("1h30", ".", 5400),
+        ("1h 30m", ".", 5400),
+        ("2h", ".", 7200),
+        (",25", ",", 900),
+        ("8", ".", 28800),
+        ("0.1", ".", 360),
+        ("", ".", 0),
+        ("  ", ".", 0),
+        ("24:00", ".", 86400),
+        ("1.75h", ".", 6300),
+        ("0", ".", 0),
     ],
-)  # fmt: skip
+)
 def test_durations_parse_in_the_readers_format(text: str, separator: str, seconds: int) -> None:
     assert parse_duration(text, decimal_separator=separator) == seconds
 
@@ -57,11 +71,16 @@ def test_durations_parse_in_the_readers_format(text: str, separator: str, second
 @pytest.mark.parametrize(
     ("text", "separator", "says"),
     [
-        ("1,5", ".", "Use a point"), ("abc", ".", "Not a duration"), ("1:75", ".", "Not a duration"),
-        ("25", ".", "At most 24 hours"), ("1500m", ".", "At most 24 hours"), ("-1", ".", "Not a duration"),
-        ("1:30:00", ".", "Not a duration"), ("1,5", ",", None),
+        ("1,5", ".", "Use a point"),
+        ("abc", ".", "Not a duration"),
+        ("1:75", ".", "Not a duration"),
+        ("25", ".", "At most 24 hours"),
+        ("1500m", ".", "At most 24 hours"),
+        ("-1", ".", "Not a duration"),
+        ("1:30:00", ".", "Not a duration"),
+        ("1,5", ",", None),
     ],
-)  # fmt: skip
+)
 def test_durations_that_are_not_durations_say_why(text: str, separator: str, says: str | None) -> None:
     if says is None:
         assert parse_duration(text, decimal_separator=separator) == 5400
@@ -101,10 +120,13 @@ def test_changing_a_cell_moves_its_one_entrys_end_and_emptying_it_deletes_it(
     one = entry(at(MONDAY, "13:00"), at(MONDAY, "14:00"))
     two = entry(at(TUESDAY, "09:00"), at(TUESDAY, "10:00"))
     services.week_grid_save(
-        employee=people.alice, actor=people.alice.user,
-        cells=[services.GridCell(key="m", project=catalog.website, task=None, day=MONDAY, seconds=9000),
-               services.GridCell(key="t", project=catalog.website, task=None, day=TUESDAY, seconds=0)],
-    )  # fmt: skip
+        employee=people.alice,
+        actor=people.alice.user,
+        cells=[
+            services.GridCell(key="m", project=catalog.website, task=None, day=MONDAY, seconds=9000),
+            services.GridCell(key="t", project=catalog.website, task=None, day=TUESDAY, seconds=0),
+        ],
+    )
     one.refresh_from_db()
     assert _local(one) == ("13:00", "15:30") and one.duration_seconds == 9000
     assert not TimeEntry.objects.filter(pk=two.pk).exists()
@@ -122,10 +144,13 @@ def test_a_cell_with_several_entries_is_refused_and_nothing_else_is_written(
     before = TimeEntry.objects.count()
     with pytest.raises(EntriesNotSaved) as caught:
         services.week_grid_save(
-            employee=people.alice, actor=people.alice.user,
-            cells=[services.GridCell(key="fine", project=catalog.support, task=None, day=TUESDAY, seconds=3600),
-                   services.GridCell(key="two", project=catalog.website, task=None, day=MONDAY, seconds=1800)],
-        )  # fmt: skip
+            employee=people.alice,
+            actor=people.alice.user,
+            cells=[
+                services.GridCell(key="fine", project=catalog.support, task=None, day=TUESDAY, seconds=3600),
+                services.GridCell(key="two", project=catalog.website, task=None, day=MONDAY, seconds=1800),
+            ],
+        )
     assert caught.value.code == "entries_not_saved"
     assert caught.value.details["items"]["two"]["code"] == "cell_has_several_entries"
     assert "fine" not in caught.value.details["items"]
@@ -155,9 +180,12 @@ def test_bulk_update_is_all_or_nothing(people: Any, catalog: Any, entry: Any) ->
     services.time_entries_approve(entries=[approved], actor=people.bob.user)
     with pytest.raises(EntriesNotSaved) as caught:
         services.time_entries_bulk_update(
-            employee=people.alice, entry_ids=[free.pk, approved.pk], actor=people.alice.user,
-            project=catalog.support, description="moved",
-        )  # fmt: skip
+            employee=people.alice,
+            entry_ids=[free.pk, approved.pk],
+            actor=people.alice.user,
+            project=catalog.support,
+            description="moved",
+        )
     assert caught.value.details["items"][str(approved.pk)]["code"] == "period_locked"
     free.refresh_from_db()
     assert (free.project, free.task, free.description) == (catalog.website, catalog.design, "")
@@ -187,14 +215,21 @@ def test_german_grid_takes_a_decimal_comma_and_adds_a_row(
 ) -> None:
     people.alice.user.language = "de"
     people.alice.user.save()
-    response = alice_client.post(GRID_URL, {
-        "week": MONDAY.isoformat(), "new0_project": catalog.website.pk, "new0_task": catalog.build.pk,
-        f"new0_{MONDAY.isoformat()}": "1,5", f"new0_{TUESDAY.isoformat()}": "45m",
-    })  # fmt: skip
+    response = alice_client.post(
+        GRID_URL,
+        {
+            "week": MONDAY.isoformat(),
+            "new0_project": catalog.website.pk,
+            "new0_task": catalog.build.pk,
+            f"new0_{MONDAY.isoformat()}": "1,5",
+            f"new0_{TUESDAY.isoformat()}": "45m",
+        },
+    )
     assert response.status_code == 302
     made = TimeEntry.objects.filter(employee=people.alice).order_by("start")
     assert [(e.task, e.date, e.duration_seconds) for e in made] == [
-        (catalog.build, MONDAY, 5400), (catalog.build, TUESDAY, 2700)
+        (catalog.build, MONDAY, 5400),
+        (catalog.build, TUESDAY, 2700),
     ]
     page = alice_client.get(response["Location"]).content.decode()
     assert "2 Zellen gespeichert" in page or "Saved 2 cells" in page
@@ -205,10 +240,16 @@ def test_an_unreadable_cell_keeps_what_was_typed_and_saves_nothing(
 ) -> None:
     entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
     name = _cell(catalog.website, MONDAY)
-    response = alice_client.post(GRID_URL, {
-        "week": MONDAY.isoformat(), name: "1,5", f"was_{name}": "1:00",
-        f"{_cell(catalog.website, TUESDAY)}": "2", f"was_{_cell(catalog.website, TUESDAY)}": "",
-    })  # fmt: skip
+    response = alice_client.post(
+        GRID_URL,
+        {
+            "week": MONDAY.isoformat(),
+            name: "1,5",
+            f"was_{name}": "1:00",
+            f"{_cell(catalog.website, TUESDAY)}": "2",
+            f"was_{_cell(catalog.website, TUESDAY)}": "",
+        },
+    )
     assert response.status_code == 400
     text = response.content.decode()
     assert f'name="{name}" value="1,5"' in text and "Use a point for decimal hours" in text
@@ -224,9 +265,16 @@ def test_a_locked_cell_is_refused_under_it_and_the_other_cells_are_not_saved(
     approved = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
     services.time_entries_approve(entries=[approved], actor=people.bob.user)
     locked, fresh = _cell(catalog.website, MONDAY), _cell(catalog.website, TUESDAY)
-    response = alice_client.post(GRID_URL, {
-        "week": MONDAY.isoformat(), locked: "2:00", f"was_{locked}": "1:00", fresh: "1:00", f"was_{fresh}": "",
-    })  # fmt: skip
+    response = alice_client.post(
+        GRID_URL,
+        {
+            "week": MONDAY.isoformat(),
+            locked: "2:00",
+            f"was_{locked}": "1:00",
+            fresh: "1:00",
+            f"was_{fresh}": "",
+        },
+    )
     assert response.status_code == 409
     text = response.content.decode()
     assert f'aria-describedby="err-{locked}"' in text and "Locked:" in text
@@ -264,10 +312,17 @@ def test_bulk_edit_page_changes_the_ticked_entries(alice_client: Any, people: An
     one = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), description="old")
     two = entry(at(TUESDAY, "09:00"), at(TUESDAY, "10:00"))
     untouched = entry(at(TUESDAY, "11:00"), at(TUESDAY, "12:00"))
-    response = alice_client.post(reverse("timesheets:entries_bulk_edit"), {
-        "week": MONDAY.isoformat(), "entries": [one.pk, two.pk], "project": catalog.website.pk,
-        "task": catalog.build.pk, "billable": "no", "description": "Build sprint",
-    })  # fmt: skip
+    response = alice_client.post(
+        reverse("timesheets:entries_bulk_edit"),
+        {
+            "week": MONDAY.isoformat(),
+            "entries": [one.pk, two.pk],
+            "project": catalog.website.pk,
+            "task": catalog.build.pk,
+            "billable": "no",
+            "description": "Build sprint",
+        },
+    )
     assert response.status_code == 302
     for item in (one, two):
         item.refresh_from_db()
@@ -278,9 +333,14 @@ def test_bulk_edit_page_changes_the_ticked_entries(alice_client: Any, people: An
 
 def test_someone_elses_entry_cannot_be_bulk_edited(alice_client: Any, people: Any, catalog: Any, entry: Any) -> None:
     theirs = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=people.bob)
-    alice_client.post(reverse("timesheets:entries_bulk_edit"), {
-        "week": MONDAY.isoformat(), "entries": [theirs.pk], "description": "mine now",
-    })  # fmt: skip
+    alice_client.post(
+        reverse("timesheets:entries_bulk_edit"),
+        {
+            "week": MONDAY.isoformat(),
+            "entries": [theirs.pk],
+            "description": "mine now",
+        },
+    )
     theirs.refresh_from_db()
     assert theirs.description == ""
 
@@ -295,10 +355,14 @@ def test_calendar_feed_shows_entries_in_wall_clock_time_and_punches_read_only(
 
     made = entry(at(MONDAY, "23:00"), at(TUESDAY, "00:30"), task=catalog.design)
     Punch.objects.create(employee=people.alice, timestamp=at(MONDAY, "07:58"), source="device", direction="in")
-    response = alice_client.get(reverse("timesheets:calendar_feed"), {"start": "2026-03-02T00:00:00Z", "end": "2026-03-09T00:00:00Z"})
+    response = alice_client.get(
+        reverse("timesheets:calendar_feed"), {"start": "2026-03-02T00:00:00Z", "end": "2026-03-09T00:00:00Z"}
+    )
     assert response.status_code == 200
     events = {e["id"]: e for e in response.json()}
-    assert events[str(made.pk)]["start"] == "2026-03-02T23:00:00" and events[str(made.pk)]["end"] == "2026-03-03T00:30:00"
+    assert (
+        events[str(made.pk)]["start"] == "2026-03-02T23:00:00" and events[str(made.pk)]["end"] == "2026-03-03T00:30:00"
+    )
     assert events[str(made.pk)]["editable"] is True and events[str(made.pk)]["title"] == "Website · Design"
     punch = next(e for e in events.values() if e["extendedProps"]["kind"] == "punch")
     assert punch["editable"] is False and punch["start"] == "2026-03-02T07:58:00" and "07:58" in punch["title"]
@@ -316,10 +380,14 @@ def test_calendar_move_into_an_overlap_answers_the_conflict_and_the_chosen_resol
     assert refused.status_code == 409
     body = refused.json()
     assert body["code"] == "time_entry_overlap" and body["resolutions"] == ["keep_mine", "keep_theirs"]
-    assert [c["id"] for c in body["conflicts"]] == [str(other.pk)] and body["conflicts"][0]["differs"] == ["other project"]
+    assert [c["id"] for c in body["conflicts"]] == [str(other.pk)] and body["conflicts"][0]["differs"] == [
+        "other project"
+    ]
     moving.refresh_from_db()
     assert _local(moving) == ("09:00", "10:00")
-    saved = alice_client.post(url, {"start": "2026-03-02T12:30:00", "end": "2026-03-02T13:30:00", "resolution": "keep_theirs"})
+    saved = alice_client.post(
+        url, {"start": "2026-03-02T12:30:00", "end": "2026-03-02T13:30:00", "resolution": "keep_theirs"}
+    )
     assert saved.status_code == 200
     moving.refresh_from_db()
     assert _local(moving) == ("12:30", "13:00")
@@ -328,21 +396,31 @@ def test_calendar_move_into_an_overlap_answers_the_conflict_and_the_chosen_resol
 def test_calendar_create_and_a_locked_move(alice_client: Any, people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services
 
-    created = alice_client.post(reverse("timesheets:calendar_create"), {
-        "start": "2026-03-03T08:00:00", "end": "2026-03-03T09:15:00", "project": catalog.website.pk,
-        "task": catalog.design.pk, "description": "calendar",
-    })  # fmt: skip
+    created = alice_client.post(
+        reverse("timesheets:calendar_create"),
+        {
+            "start": "2026-03-03T08:00:00",
+            "end": "2026-03-03T09:15:00",
+            "project": catalog.website.pk,
+            "task": catalog.design.pk,
+            "description": "calendar",
+        },
+    )
     assert created.status_code == 201
     made = TimeEntry.objects.get(description="calendar")
     assert _local(made) == ("08:00", "09:15") and made.task == catalog.design
     services.time_entries_approve(entries=[made], actor=people.bob.user)
-    moved = alice_client.post(reverse("timesheets:calendar_update", args=[made.pk]),
-                              {"start": "2026-03-03T10:00:00", "end": "2026-03-03T11:15:00"})  # fmt: skip
+    moved = alice_client.post(
+        reverse("timesheets:calendar_update", args=[made.pk]),
+        {"start": "2026-03-03T10:00:00", "end": "2026-03-03T11:15:00"},
+    )
     assert moved.status_code == 409 and moved.json()["code"] == "period_locked"
     assert "Locked" in moved.json()["message"]
     theirs = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"), employee=people.bob)
-    other = alice_client.post(reverse("timesheets:calendar_update", args=[theirs.pk]),
-                              {"start": "2026-03-02T10:00:00", "end": "2026-03-02T11:00:00"})  # fmt: skip
+    other = alice_client.post(
+        reverse("timesheets:calendar_update", args=[theirs.pk]),
+        {"start": "2026-03-02T10:00:00", "end": "2026-03-02T11:00:00"},
+    )
     assert other.status_code == 404
 
 
@@ -360,16 +438,22 @@ def test_grid_and_calendar_use_the_persons_zone_far_from_utc(alice_client: Any, 
     people.alice.time_zone = "Pacific/Kiritimati"
     people.alice.save()
     services.week_grid_save(
-        employee=people.alice, actor=people.alice.user,
+        employee=people.alice,
+        actor=people.alice.user,
         cells=[services.GridCell(key="m", project=catalog.website, task=None, day=MONDAY, seconds=3600)],
-    )  # fmt: skip
+    )
     made = TimeEntry.objects.get(employee=people.alice)
     assert made.date == MONDAY and made.start.astimezone(kiritimati).strftime("%a %H:%M") == "Mon 09:00"
     assert made.start.isoformat().startswith("2026-03-01T19:00")  # Sunday in UTC
 
-    late = alice_client.post(reverse("timesheets:calendar_create"), {
-        "start": "2026-03-03T23:30:00", "end": "2026-03-04T00:30:00", "project": catalog.support.pk,
-    })  # fmt: skip
+    late = alice_client.post(
+        reverse("timesheets:calendar_create"),
+        {
+            "start": "2026-03-03T23:30:00",
+            "end": "2026-03-04T00:30:00",
+            "project": catalog.support.pk,
+        },
+    )
     assert late.status_code == 201
     entry = TimeEntry.objects.get(employee=people.alice, project=catalog.support)
     assert entry.date == TUESDAY and entry.duration_seconds == 3600

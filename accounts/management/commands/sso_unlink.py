@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("provider", help="the provider's id in ETIME_OIDC_PROVIDERS")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        removed = sso.unlink(username=options["username"], provider_id=options["provider"], actor="manage.py sso_unlink")
+        removed = sso.unlink(
+            username=options["username"], provider_id=options["provider"], actor="manage.py sso_unlink"
+        )
         if not removed:
             raise CommandError(f"{options['username']!r} has no link to provider {options['provider']!r}.")
         self.stdout.write(f"Removed the link of {options['username']!r} to {options['provider']!r}.")

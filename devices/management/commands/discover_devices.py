@@ -30,27 +30,46 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         transports = ("tcp", "udp") if opts["transport"] == "both" else (opts["transport"],)
         try:
-            found = list(discover(opts["cidr"], port=opts["port"], transports=transports, timeout=opts["timeout"],
-                                  comm_key=opts["comm_key"]))  # fmt: skip
+            found = list(
+                discover(
+                    opts["cidr"],
+                    port=opts["port"],
+                    transports=transports,
+                    timeout=opts["timeout"],
+                    comm_key=opts["comm_key"],
+                )
+            )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         for f in found:
             known = Device.objects.filter(
-                Q(host=f.host, port=f.port) | (Q(serial_number=f.info.serial) if f.info and f.info.serial else Q(pk=None))
+                Q(host=f.host, port=f.port)
+                | (Q(serial_number=f.info.serial) if f.info and f.info.serial else Q(pk=None))
             ).first()
             row: dict[str, Any] = {
-                "host": f.host, "port": f.port, "transport": f.transport, "comm_key": f.needs_key,
-                "serial": f.info.serial if f.info else None, "model": f.info.device_name if f.info else None,
-                "firmware": f.info.firmware if f.info else None, "platform": f.info.platform if f.info else None,
-                "registered_as": known.name if known else None, "error": f.error or None,
-            }  # fmt: skip
+                "host": f.host,
+                "port": f.port,
+                "transport": f.transport,
+                "comm_key": f.needs_key,
+                "serial": f.info.serial if f.info else None,
+                "model": f.info.device_name if f.info else None,
+                "firmware": f.info.firmware if f.info else None,
+                "platform": f.info.platform if f.info else None,
+                "registered_as": known.name if known else None,
+                "error": f.error or None,
+            }
             if opts["json"]:
                 self.stdout.write(json.dumps(row))
                 continue
-            identity = (f"serial {row['serial']}, model {row['model']}, firmware {row['firmware']}, platform {row['platform']}"
-                        if f.info else f.error)  # fmt: skip
+            identity = (
+                f"serial {row['serial']}, model {row['model']}, firmware {row['firmware']}, platform {row['platform']}"
+                if f.info
+                else f.error
+            )
             extra = f" (registered as {known.name})" if known else ""
             key = ", comm key set" if f.needs_key else ""
             self.stdout.write(f"{f.host}:{f.port}/{f.transport}: {identity}{key}{extra}")
         if not opts["json"]:
-            self.stdout.write(f"{len(found)} answer{'s' if len(found) != 1 else ''} on {opts['cidr']} port {opts['port']}")
+            self.stdout.write(
+                f"{len(found)} answer{'s' if len(found) != 1 else ''} on {opts['cidr']} port {opts['port']}"
+            )

@@ -18,5 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(f"re-encrypted {done} comm key{'s' if done != 1 else ''}")
         if unreadable:
             names = ", ".join(d.name for d in unreadable)
-            raise CommandError(f"{len(unreadable)} comm keys do not decrypt with SECRET_KEY or its fallbacks "
-                               f"(enter them again in the admin): {names}")  # fmt: skip
+            raise CommandError(
+                f"{len(unreadable)} comm keys do not decrypt with SECRET_KEY or its fallbacks "
+                f"(enter them again in the admin): {names}"
+            )

@@ -49,7 +49,9 @@ def employee_users(limit: int = 500) -> list[UserRecord]:
         from accounts.models import Employee
 
         rows = list(
-            Employee.objects.exclude(device_user_id__isnull=True).exclude(device_user_id="").order_by("code")
+            Employee.objects.exclude(device_user_id__isnull=True)
+            .exclude(device_user_id="")
+            .order_by("code")
             .values_list("device_user_id", "first_name", "last_name", "card_number")[:limit]
         )
     except DatabaseError:
@@ -75,20 +77,27 @@ class Command(BaseCommand):
         parser.add_argument("--udp", action="store_true", help="also answer ZK over UDP on the same port")
         parser.add_argument("--comm-key", type=int, default=0, help="comm key (communication password); 0 = none")
         parser.add_argument(
-            "--users", type=int, default=None,
+            "--users",
+            type=int,
+            default=None,
             help="enrol users '1'..'N' named 'Demo User N' (default: the employees that have a device user id, "
             f"when the database has any, else {DEMO_USERS})",
         )
         parser.add_argument("--punches", type=int, default=0, help="seed N random past punches over --seed-days")
         parser.add_argument(
-            "--seed-days", type=float, default=0,
+            "--seed-days",
+            type=float,
+            default=0,
             help="seed weekday in/out punches for the last N days (with --punches: spread those over N days)",
         )
         parser.add_argument("--punch-every", type=float, default=0, help="a random user punches every N seconds")
         parser.add_argument("--tz", default=None, help="the device clock's time zone (default: settings.TIME_ZONE)")
         parser.add_argument("--latency-ms", type=float, default=0, help="delay before every reply packet")
         parser.add_argument(
-            "--fault", action="append", default=[], metavar="SPEC",
+            "--fault",
+            action="append",
+            default=[],
+            metavar="SPEC",
             help="inject a fault (repeatable): drop:mid, stall:mid, reboot:after=N,down=S, late_punch, "
             "slow:ms=MS, skew:seconds=S, reject_key; see docs/DEVICES.md",
         )
@@ -98,13 +107,17 @@ class Command(BaseCommand):
         parser.add_argument("--reboot-seconds", type=float, default=10.0, help="downtime after CMD_RESTART")
         parser.add_argument("--duration", type=float, default=0, help="stop after N seconds (0 = until Ctrl-C)")
         parser.add_argument(
-            "--push", default=None, metavar="URL",
+            "--push",
+            default=None,
+            metavar="URL",
             help="be a push (ADMS) clock calling etime at URL (e.g. http://127.0.0.1:8000) instead of a ZK server",
         )
         parser.add_argument("--protocol", default="push2", choices=PROTOCOLS, help="with --push: push 2.4 or 3.x")
         parser.add_argument("--rate", type=float, default=None, help="with --push: punches per second (default 0.05)")
         parser.add_argument(
-            "--error-delay", type=float, default=None,
+            "--error-delay",
+            type=float,
+            default=None,
             help="with --push: seconds to wait after a failed call (default: the server's ErrorDelay)",
         )
 
@@ -118,9 +131,18 @@ class Command(BaseCommand):
             return
         try:
             sim = Simulator(
-                host=opts["host"], tcp_port=opts["port"], udp=opts["udp"], users=users, comm_key=opts["comm_key"],
-                profile=opts["profile"], tz=tz, latency=opts["latency_ms"] / 1000, faults=opts["fault"],
-                serial=opts["serial"], seed=opts["seed"], reboot_seconds=opts["reboot_seconds"],
+                host=opts["host"],
+                tcp_port=opts["port"],
+                udp=opts["udp"],
+                users=users,
+                comm_key=opts["comm_key"],
+                profile=opts["profile"],
+                tz=tz,
+                latency=opts["latency_ms"] / 1000,
+                faults=opts["fault"],
+                serial=opts["serial"],
+                seed=opts["seed"],
+                reboot_seconds=opts["reboot_seconds"],
                 poweroff_seconds=opts["reboot_seconds"],
             )
         except (ValueError, KeyError) as exc:
@@ -182,7 +204,9 @@ class Command(BaseCommand):
             f"{'set' if opts['comm_key'] else 'none'}, device time {sim.device_time():%Y-%m-%d %H:%M:%S} ({tz})"
         )
         if opts["fault"] or opts["latency_ms"]:
-            self.stdout.write(f"faults: {', '.join(opts['fault']) or '-'}; latency {opts['latency_ms']:g} ms per packet")
+            self.stdout.write(
+                f"faults: {', '.join(opts['fault']) or '-'}; latency {opts['latency_ms']:g} ms per packet"
+            )
         self.stdout.flush()
 
     def _run(self, sim: Simulator, stop: threading.Event, rng: random.Random, every: float, duration: float) -> None:
@@ -245,8 +269,15 @@ class Command(BaseCommand):
         try:
             if timer is not None:
                 timer.start()
-            clock.run(stop, pins=[u.user_id for u in users], every=1 / rate if rate else 0, rng=rng.choice,
-                      error_delay=opts["error_delay"], on_punch=punched, on_error=failed)  # fmt: skip
+            clock.run(
+                stop,
+                pins=[u.user_id for u in users],
+                every=1 / rate if rate else 0,
+                rng=rng.choice,
+                error_delay=opts["error_delay"],
+                on_punch=punched,
+                on_error=failed,
+            )
         except KeyboardInterrupt:
             pass
         finally:

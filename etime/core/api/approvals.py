@@ -30,8 +30,17 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApprovalRequest
         fields = [
-            "id", "kind", "object_id", "summary", "requester", "status", "levels", "current_level",
-            "created_at", "decided_at", "steps",
+            "id",
+            "kind",
+            "object_id",
+            "summary",
+            "requester",
+            "status",
+            "levels",
+            "current_level",
+            "created_at",
+            "decided_at",
+            "steps",
         ]
 
 
@@ -87,7 +96,11 @@ class ApprovalViewSet(EtimeReadOnlyViewSet):
         payload = DecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         decided = approvals.decide(
-            request=approval, actor=request.user, decision=payload.validated_data["decision"],
+            request=approval,
+            actor=request.user,
+            decision=payload.validated_data["decision"],
             comment=payload.validated_data["comment"],
         )
-        return Response(ApprovalRequestSerializer(ApprovalRequest.objects.prefetch_related("steps").get(pk=decided.pk)).data)
+        return Response(
+            ApprovalRequestSerializer(ApprovalRequest.objects.prefetch_related("steps").get(pk=decided.pk)).data
+        )

@@ -13,8 +13,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "actor", "actor_repr", "action", "object_type", "object_id", "object_repr",
-            "before", "after", "request_id",
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_repr",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "request_id",
         ]
 
 

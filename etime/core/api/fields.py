@@ -56,7 +56,9 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     def to_internal_value(self, value: Any) -> Any:
         if isinstance(value, str) and _is_naive_iso(value):
-            raise serializers.ValidationError("Give a UTC offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z.")
+            raise serializers.ValidationError(
+                "Give a UTC offset, e.g. 2026-03-02T09:00:00+01:00 or 2026-03-02T08:00:00Z."
+            )
         return super().to_internal_value(value)
 
 

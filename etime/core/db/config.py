@@ -12,7 +12,9 @@ MYSQL_BACKEND = "etime.core.db.backends.mysql"
 MYSQL_SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
 
-def database_from_url(url: str, *, conn_max_age: int = 0, mysql_collation: str = "utf8mb4_unicode_ci") -> dict[str, Any]:
+def database_from_url(
+    url: str, *, conn_max_age: int = 0, mysql_collation: str = "utf8mb4_unicode_ci"
+) -> dict[str, Any]:
     config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=conn_max_age))
     if config["ENGINE"] == "django.db.backends.postgresql":
         config["CONN_HEALTH_CHECKS"] = True

@@ -88,7 +88,9 @@ def partial_unique_sql(apps: Any, schema_editor: Any, constraint: str) -> list[s
                 f"AS (CASE WHEN {guards[name]} THEN {quote(column)} END) STORED"
             )
             key_columns.append(quote(generated))
-    statements.append(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} UNIQUE ({', '.join(key_columns)})")
+    statements.append(
+        f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(constraint)} UNIQUE ({', '.join(key_columns)})"
+    )
     return statements
 
 

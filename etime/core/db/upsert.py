@@ -28,7 +28,12 @@ def _quote(name: str, using: str) -> str:
 
 
 def insert_ignore_sql(
-    table: str, columns: Sequence[str], source: str, *, conflict: Sequence[str], conflict_where: str = "",
+    table: str,
+    columns: Sequence[str],
+    source: str,
+    *,
+    conflict: Sequence[str],
+    conflict_where: str = "",
     using: str = "default",
 ) -> str:
     """``INSERT INTO table (columns) <source>``, skipping rows that collide on the unique
@@ -39,12 +44,20 @@ def insert_ignore_sql(
     if engine(using) == "mysql":
         return f"INSERT IGNORE INTO {q(table)} ({names}) {source}"
     where = f" WHERE {conflict_where}" if conflict_where else ""
-    return f"INSERT INTO {q(table)} ({names}) {source} ON CONFLICT ({', '.join(q(c) for c in conflict)}){where} DO NOTHING"
+    return (
+        f"INSERT INTO {q(table)} ({names}) {source} ON CONFLICT ({', '.join(q(c) for c in conflict)}){where} DO NOTHING"
+    )
 
 
 def upsert_sql(
-    table: str, columns: Sequence[str], source: str, *, conflict: Sequence[str], replace: Sequence[str] = (),
-    increment: Sequence[str] = (), using: str = "default",
+    table: str,
+    columns: Sequence[str],
+    source: str,
+    *,
+    conflict: Sequence[str],
+    replace: Sequence[str] = (),
+    increment: Sequence[str] = (),
+    using: str = "default",
 ) -> str:
     """``INSERT INTO table (columns) <source>``; a row that collides on the unique key over
     ``conflict`` updates the stored one instead: the ``replace`` columns take the new row's
@@ -61,8 +74,13 @@ def upsert_sql(
 
 
 def bulk_upsert(
-    model: type[M], objects: Sequence[M], *, unique_fields: Sequence[str], update_fields: Sequence[str],
-    batch_size: int | None = None, using: str = "default",
+    model: type[M],
+    objects: Sequence[M],
+    *,
+    unique_fields: Sequence[str],
+    update_fields: Sequence[str],
+    batch_size: int | None = None,
+    using: str = "default",
 ) -> None:
     """``bulk_create`` that updates ``update_fields`` of rows colliding on ``unique_fields``.
     MariaDB/MySQL cannot name the key (``ON DUPLICATE KEY`` takes any): Django refuses
@@ -71,4 +89,6 @@ def bulk_upsert(
     if connections[using].features.supports_update_conflicts_with_target:
         options["unique_fields"] = list(unique_fields)
     for start in range(0, len(objects), batch_size or max(len(objects), 1)):
-        model._default_manager.using(using).bulk_create(objects[start : start + (batch_size or len(objects))], **options)
+        model._default_manager.using(using).bulk_create(
+            objects[start : start + (batch_size or len(objects))], **options
+        )

@@ -30,7 +30,9 @@ def kind(calls: list[tuple[str, Any]]) -> Iterator[str]:
 
     approvals.register_kind(
         approvals.ApprovalKind(
-            name="test_request", label="Test", model=Employee,
+            name="test_request",
+            label="Test",
+            model=Employee,
             levels=lambda obj: list(levels),
             requester=lambda obj: obj.user,
             on_approved=lambda obj, actor: calls.append(("approved", actor.username)),
@@ -88,7 +90,10 @@ def test_nobody_decides_their_own_request_not_even_an_admin(people: Any, kind: s
 def test_two_levels_level_one_alone_leaves_the_request_pending(people: Any, kind: Any, hr: Any, calls: list) -> None:
     kind_levels = approvals._kinds["test_request"].levels
     approvals._kinds["test_request"] = approvals.ApprovalKind(
-        **{**approvals._kinds["test_request"].__dict__, "levels": lambda obj: [approvals.MANAGER, approvals.group("HR")]}
+        **{
+            **approvals._kinds["test_request"].__dict__,
+            "levels": lambda obj: [approvals.MANAGER, approvals.group("HR")],
+        }
     )
     try:
         request = submit(people)
@@ -103,7 +108,8 @@ def test_two_levels_level_one_alone_leaves_the_request_pending(people: Any, kind
         assert done.status == ApprovalStatus.APPROVED
         assert calls[-1] == ("approved", "mona@example.com")
         assert list(ApprovalStep.objects.filter(request=request).values_list("level", "decision")) == [
-            (0, "approve"), (1, "approve"),
+            (0, "approve"),
+            (1, "approve"),
         ]
     finally:
         approvals._kinds["test_request"] = approvals.ApprovalKind(
@@ -132,8 +138,13 @@ def test_one_pending_request_per_object(people: Any, kind: str) -> None:
 def test_a_delegate_decides_while_the_manager_is_away_and_is_recorded_as_such(people: Any, kind: str) -> None:
     request = submit(people)
     today = timezone.localdate()
-    approvals.delegate(delegator=people.bob.user, delegate_to=people.mona.user, starts_on=today,
-                       ends_on=today + timedelta(days=7), actor=people.bob.user)
+    approvals.delegate(
+        delegator=people.bob.user,
+        delegate_to=people.mona.user,
+        starts_on=today,
+        ends_on=today + timedelta(days=7),
+        actor=people.bob.user,
+    )
     assert list(approvals.pending_for(people.mona.user)) == [request]
     approvals.decide(request=request, actor=people.mona.user, decision="approve")
     step = ApprovalStep.objects.get(request=request)
@@ -143,8 +154,13 @@ def test_a_delegate_decides_while_the_manager_is_away_and_is_recorded_as_such(pe
 def test_an_expired_delegation_grants_nothing(people: Any, kind: str) -> None:
     request = submit(people)
     today = timezone.localdate()
-    approvals.delegate(delegator=people.bob.user, delegate_to=people.mona.user, starts_on=today - timedelta(days=9),
-                       ends_on=today - timedelta(days=1), actor=people.bob.user)
+    approvals.delegate(
+        delegator=people.bob.user,
+        delegate_to=people.mona.user,
+        starts_on=today - timedelta(days=9),
+        ends_on=today - timedelta(days=1),
+        actor=people.bob.user,
+    )
     with pytest.raises(approvals.ApprovalNotAllowed):
         approvals.decide(request=request, actor=people.mona.user, decision="approve")
 

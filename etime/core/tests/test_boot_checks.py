@@ -153,7 +153,11 @@ class _Sink:
 
 def _unsafe_env(tmp_path: Path) -> dict[str, str]:
     """The environment of a production start that forgot SECRET_KEY (and ALLOWED_HOSTS)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC"))
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="etime.settings",
         DEBUG="false",

@@ -56,7 +56,8 @@ def test_upsert_inserts_then_updates_and_insert_ignore_skips(people: Any) -> Non
     with connection.cursor() as cursor:
         cursor.execute(
             db.insert_ignore_sql(
-                DirtyDay._meta.db_table, ["employee_id", "date", "version", "marked_at"],
+                DirtyDay._meta.db_table,
+                ["employee_id", "date", "version", "marked_at"],
                 f"SELECT employee_id, date, 7, marked_at FROM {connection.ops.quote_name(DirtyDay._meta.db_table)} WHERE 1 = 1",  # noqa: S608
                 conflict=["employee_id", "date"],
             )
@@ -118,4 +119,3 @@ def test_deadlock_victims_are_retried_a_bounded_number_of_times() -> None:
     with pytest.raises(OperationalError):
         victim()
     assert len(calls) == 3
-

@@ -27,8 +27,13 @@ def _settings(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[s
     env.update(DJANGO_SETTINGS_MODULE="etime.settings", ETIME_DATA_DIR=str(tmp_path), SECRET_KEY="k" * 64, **variables)
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup(); {PRINT}"],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.embedded

@@ -61,7 +61,12 @@ def test_decimal_hours_are_for_exports_and_round_half_up() -> None:
 
 @pytest.mark.parametrize(
     ("language", "expected"),
-    [("en", "CHF\u00a01,234.50"), ("de", "1'234.50\u00a0CHF"), ("fr", "1\u00a0234,50\u00a0CHF"), ("it", "1.234,50\u00a0CHF")],
+    [
+        ("en", "CHF\u00a01,234.50"),
+        ("de", "1'234.50\u00a0CHF"),
+        ("fr", "1\u00a0234,50\u00a0CHF"),
+        ("it", "1.234,50\u00a0CHF"),
+    ],
 )
 def test_money_carries_its_currency_in_the_languages_way(language: str, expected: str) -> None:
     with translation.override(language):
@@ -78,7 +83,12 @@ def test_german_money_is_swiss_in_any_currency_while_other_german_numbers_keep_t
 
 @pytest.mark.parametrize(
     ("value", "en", "de"),
-    [(Decimal("25"), "25", "25"), (Decimal("0.00"), "0", "0"), (Decimal("2.50"), "2.5", "2,5"), (Decimal("-1.25"), "-1.25", "-1,25")],
+    [
+        (Decimal("25"), "25", "25"),
+        (Decimal("0.00"), "0", "0"),
+        (Decimal("2.50"), "2.5", "2,5"),
+        (Decimal("-1.25"), "-1.25", "-1,25"),
+    ],
 )
 def test_day_balances_drop_trailing_zeros(value: Decimal, en: str, de: str) -> None:
     with translation.override("en"):
@@ -101,8 +111,17 @@ def test_the_template_filters_are_the_same_functions() -> None:
         "{{ a|money:'EUR' }} {{ b|days }} {{ month|month_label }}"
     )
     with timezone.override(ZoneInfo("Europe/Zurich")), translation.override("de"):
-        html = template.render(Context({
-            "d": date(2026, 11, 30), "m": LATE_EVENING_UTC, "s": 18000, "n": 459, "a": Decimal("8.5"),
-            "b": Decimal("25.00"), "month": "2026-11",
-        }))  # fmt: skip
+        html = template.render(
+            Context(
+                {
+                    "d": date(2026, 11, 30),
+                    "m": LATE_EVENING_UTC,
+                    "s": 18000,
+                    "n": 459,
+                    "a": Decimal("8.5"),
+                    "b": Decimal("25.00"),
+                    "month": "2026-11",
+                }
+            )
+        )
     assert html == "30.11.2026 00:30 5:00 7:39 8.50\u00a0EUR 25 November 2026"

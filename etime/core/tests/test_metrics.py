@@ -99,9 +99,12 @@ def test_a_task_run_by_a_real_worker_is_timed_under_its_queue(client: Any, live_
 
     before = scrape(client)
     heartbeat.delay()
-    wait_for(lambda: value(scrape(client), "etime_celery_tasks_total", task="ops.heartbeat", queue="default",
-                           state="success") > value(before, "etime_celery_tasks_total", task="ops.heartbeat",
-                                                    queue="default", state="success"))  # fmt: skip
+    wait_for(
+        lambda: (
+            value(scrape(client), "etime_celery_tasks_total", task="ops.heartbeat", queue="default", state="success")
+            > value(before, "etime_celery_tasks_total", task="ops.heartbeat", queue="default", state="success")
+        )
+    )
     after = scrape(client)
     assert value(after, "etime_celery_task_duration_seconds_count", task="ops.heartbeat", queue="default") == (
         value(before, "etime_celery_task_duration_seconds_count", task="ops.heartbeat", queue="default") + 1
@@ -153,12 +156,25 @@ def test_device_lag_backup_age_and_mails_waiting_are_the_databases(client: Any) 
         type(gate).objects.filter(pk=gate.pk).update(created_at=now - timedelta(hours=2), last_success_at=None)
         type(off).objects.filter(pk=off.pk).update(enabled=False)
         for hours, state in ((30, BackupRecord.State.OK), (3, BackupRecord.State.OK), (1, BackupRecord.State.FAILED)):
-            BackupRecord.objects.create(kind=BackupRecord.Kind.SCHEDULED, state=state,
-                                        started_at=now - timedelta(hours=hours))  # fmt: skip
-        for status, attempts, age in (("queued", 0, 0), ("queued", 0, 1), ("failed", 1, 2), ("failed", 5, 2),
-                                      ("failed", 1, 30), ("sent", 1, 1)):  # fmt: skip
-            mail = Notification.objects.create(recipient="x@example.com", kind="device_offline", subject="s",
-                                               body="b", status=status, attempts=attempts)  # fmt: skip
+            BackupRecord.objects.create(
+                kind=BackupRecord.Kind.SCHEDULED, state=state, started_at=now - timedelta(hours=hours)
+            )
+        for status, attempts, age in (
+            ("queued", 0, 0),
+            ("queued", 0, 1),
+            ("failed", 1, 2),
+            ("failed", 5, 2),
+            ("failed", 1, 30),
+            ("sent", 1, 1),
+        ):
+            mail = Notification.objects.create(
+                recipient="x@example.com",
+                kind="device_offline",
+                subject="s",
+                body="b",
+                status=status,
+                attempts=attempts,
+            )
             Notification.objects.filter(pk=mail.pk).update(created_at=now - timedelta(hours=age))
         samples = scrape(client)
     assert value(samples, "etime_device_sync_lag_seconds", device="Lobby", protocol="adms") == 90
@@ -167,7 +183,9 @@ def test_device_lag_backup_age_and_mails_waiting_are_the_databases(client: Any) 
     assert value(samples, "etime_backup_age_seconds") == 3 * 3600  # the newest that succeeded
     assert value(samples, "etime_mails_waiting", status="queued") == 2
     assert value(samples, "etime_mails_waiting", status="retrying") == 1  # not given up, not past a day
-    assert value(samples, "etime_mails_waiting", status="queued") == Notification.objects.filter(status="queued").count()
+    assert (
+        value(samples, "etime_mails_waiting", status="queued") == Notification.objects.filter(status="queued").count()
+    )
 
 
 def test_punch_to_attendance_latency_is_observed_when_the_day_is_recomputed(client: Any, people: Any) -> None:
@@ -184,13 +202,17 @@ def test_punch_to_attendance_latency_is_observed_when_the_day_is_recomputed(clie
     after = scrape(client)
     count = "etime_punch_to_attendance_seconds_count"
     assert value(after, count) == value(before, count) + 2
-    assert value(after, "etime_punch_to_attendance_seconds_sum") == value(before, "etime_punch_to_attendance_seconds_sum") + 80
+    assert (
+        value(after, "etime_punch_to_attendance_seconds_sum")
+        == value(before, "etime_punch_to_attendance_seconds_sum") + 80
+    )
     assert value(after, "etime_punch_to_attendance_seconds_bucket", le="30.0") == value(
         before, "etime_punch_to_attendance_seconds_bucket", le="30.0"
     )
-    assert value(after, "etime_punch_to_attendance_seconds_bucket", le="60.0") == value(
-        before, "etime_punch_to_attendance_seconds_bucket", le="60.0"
-    ) + 2
+    assert (
+        value(after, "etime_punch_to_attendance_seconds_bucket", le="60.0")
+        == value(before, "etime_punch_to_attendance_seconds_bucket", le="60.0") + 2
+    )
     assert value(after, "etime_attendance_dirty_days") == 0
 
 
@@ -216,5 +238,10 @@ def test_the_dashboard_and_the_alert_rules_use_only_metrics_etime_exports(client
         exprs.append(str(rule["expr"]))
     used = {name for expr in exprs for name in re.findall(r"\betime_[a-z_]+", expr)}
     assert used - exported == set()
-    assert {"etime_celery_queue_length", "etime_device_sync_lag_seconds", "etime_backup_age_seconds",
-            "etime_mails_waiting", "etime_login_failures_total"} <= used  # fmt: skip
+    assert {
+        "etime_celery_queue_length",
+        "etime_device_sync_lag_seconds",
+        "etime_backup_age_seconds",
+        "etime_mails_waiting",
+        "etime_login_failures_total",
+    } <= used

@@ -43,8 +43,10 @@ def server() -> Iterator[tuple[str, list[str]]]:
 
 
 def page(base: str) -> str:
-    return (f'<html><head><link rel="stylesheet" href="{base}/style.css"></head><body>'
-            f'<img src="{base}/x.png"><p style="background: url({base}/bg.png)">Hello</p></body></html>')  # fmt: skip
+    return (
+        f'<html><head><link rel="stylesheet" href="{base}/style.css"></head><body>'
+        f'<img src="{base}/x.png"><p style="background: url({base}/bg.png)">Hello</p></body></html>'
+    )
 
 
 def test_a_url_in_the_html_gets_no_request(server: tuple[str, list[str]]) -> None:
@@ -72,8 +74,15 @@ def test_only_etimes_own_files_and_data_urls_are_read(tmp_path: Path, settings: 
     assert read("data:text/plain;base64,aGk=") == b"hi"
     secret = tmp_path / "secret.txt"
     secret.write_text("do not read")
-    for url in (secret.as_uri(), "file:///etc/passwd", f"{static_file.parent.as_uri()}/../etime/settings.py",
-                "http://127.0.0.1:9/x", "https://example.com/x", "ftp://example.com/x", "file://evil.example/etc/passwd"):  # fmt: skip
+    for url in (
+        secret.as_uri(),
+        "file:///etc/passwd",
+        f"{static_file.parent.as_uri()}/../etime/settings.py",
+        "http://127.0.0.1:9/x",
+        "https://example.com/x",
+        "ftp://example.com/x",
+        "file://evil.example/etc/passwd",
+    ):
         with pytest.raises(ValueError, match="own files only"):
             read(url)
     settings.MEDIA_ROOT = str(tmp_path)

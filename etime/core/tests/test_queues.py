@@ -15,9 +15,10 @@ def registered_tasks() -> set[str]:
     app.loader.import_default_modules()
     # Celery's own, and tasks tests define for themselves, are not etime's.
     return {
-        name for name, task in app.tasks.items()
+        name
+        for name, task in app.tasks.items()
         if not name.startswith("celery.") and "tests" not in type(task).__module__.split(".")
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.embedded
@@ -35,7 +36,9 @@ def test_every_task_is_routed_to_a_declared_queue_with_that_queues_time_limit() 
     # Redis hands an unacknowledged task to another worker after the visibility timeout:
     # it must outlast the longest task, or a backup still running would start again.
     if settings.REDIS_URL:
-        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > max(settings.ETIME_QUEUE_TIME_LIMITS.values())
+        assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > max(
+            settings.ETIME_QUEUE_TIME_LIMITS.values()
+        )
 
 
 @pytest.mark.embedded

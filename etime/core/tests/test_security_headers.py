@@ -60,8 +60,11 @@ def _templates() -> list[Path]:
 
 
 def test_no_template_of_ours_has_an_inline_script_or_handler() -> None:
-    found = [f"{path}: {m.group(0)}" for path in _templates() for m in
-             [*INLINE_SCRIPT.finditer(path.read_text()), *INLINE_HANDLER.finditer(path.read_text())]]  # fmt: skip
+    found = [
+        f"{path}: {m.group(0)}"
+        for path in _templates()
+        for m in [*INLINE_SCRIPT.finditer(path.read_text()), *INLINE_HANDLER.finditer(path.read_text())]
+    ]
     assert len(_templates()) > 20 and found == []
 
 
@@ -81,8 +84,12 @@ def test_cookies_are_secure_whenever_the_request_came_over_tls(people: Any, sett
 
 # What makes a browser fetch: an attribute of the page, or in a script or stylesheet an image
 # source, a CSS url() or @import (a link's href or a JSON-Schema $id is not fetched).
-PAGE_RESOURCE = re.compile(r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=["']([^"']+)["']""", re.IGNORECASE)
-FETCHED_ELSEWHERE = re.compile(r"""(?:\bsrc\s*[:=]\s*["'`]|url\(\s*["']?|@import\s+(?:url\()?["']?)(?:https?:)?//[^"'`)\s]+""")
+PAGE_RESOURCE = re.compile(
+    r"""<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=["']([^"']+)["']""", re.IGNORECASE
+)
+FETCHED_ELSEWHERE = re.compile(
+    r"""(?:\bsrc\s*[:=]\s*["'`]|url\(\s*["']?|@import\s+(?:url\()?["']?)(?:https?:)?//[^"'`)\s]+"""
+)
 
 
 @pytest.mark.parametrize("path", ["/api/redoc/", "/api/docs/"])

@@ -52,10 +52,21 @@ def test_an_error_reaches_sentry_with_its_environment_and_no_personal_data(tmp_p
     thread.start()
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ETIME_TEST_NOW", "PYTEST"))}
-        env.update(DJANGO_SETTINGS_MODULE="etime.settings", ETIME_DATA_DIR=str(tmp_path),
-                   SENTRY_DSN=f"http://publickey@127.0.0.1:{server.server_port}/42", SENTRY_ENVIRONMENT="staging")  # fmt: skip
-        done = subprocess.run([sys.executable, "-c", SCRIPT], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                              text=True, timeout=60, check=False)  # fmt: skip
+        env.update(
+            DJANGO_SETTINGS_MODULE="etime.settings",
+            ETIME_DATA_DIR=str(tmp_path),
+            SENTRY_DSN=f"http://publickey@127.0.0.1:{server.server_port}/42",
+            SENTRY_ENVIRONMENT="staging",
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
     finally:
         server.shutdown()

@@ -82,7 +82,10 @@ def test_a_mail_shows_dates_where_its_recipient_is(people: Any) -> None:
         employee=people.alice, week_start=date(2026, 11, 30), submitted_at=datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
     )
     record = notify(
-        people.bob.user, NotificationKind.APPROVALS_WAITING, "Waiting",
-        template="timesheets/email/approvals_reminder.txt", context={"employee": people.bob, "timesheets": [submitted]},
-    )  # fmt: skip
+        people.bob.user,
+        NotificationKind.APPROVALS_WAITING,
+        "Waiting",
+        template="timesheets/email/approvals_reminder.txt",
+        context={"employee": people.bob, "timesheets": [submitted]},
+    )
     assert "(submitted 12/07/2026)" in record.body  # Sunday 23:30 UTC is Monday in Zurich

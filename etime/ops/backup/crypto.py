@@ -118,7 +118,9 @@ class DecryptingReader:
         try:
             self._plain = self._aead.decrypt(nonce, sealed, aad)
         except InvalidTag:
-            raise ArchiveCorrupted(gettext("The archive is corrupted or was tampered with: authentication failed.")) from None
+            raise ArchiveCorrupted(
+                gettext("The archive is corrupted or was tampered with: authentication failed.")
+            ) from None
         self._pos = 0
         self._index += 1
         if final:

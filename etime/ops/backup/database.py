@@ -100,7 +100,11 @@ def _encode(value: Any) -> Any:
 
 
 def _line(label: str, pk: Any, fields: list[models.Field], values: Any) -> bytes:
-    record = {"model": label, "pk": _encode(pk), "fields": {f.name: _encode(v) for f, v in zip(fields, values, strict=True)}}
+    record = {
+        "model": label,
+        "pk": _encode(pk),
+        "fields": {f.name: _encode(v) for f, v in zip(fields, values, strict=True)},
+    }
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -146,8 +150,13 @@ def _quote(name: str) -> str:
 def _pin_text_output(cursor: Any, *, interval_style: str) -> None:
     """Fix the session settings that shape values as text (for this transaction), so that
     what one connection writes or hashes does not depend on the server's defaults."""
-    for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", f"IntervalStyle = '{interval_style}'",
-                    "extra_float_digits = 1", "bytea_output = 'hex'"):  # fmt: skip
+    for setting in (
+        "TimeZone = 'UTC'",
+        "DateStyle = 'ISO, YMD'",
+        f"IntervalStyle = '{interval_style}'",
+        "extra_float_digits = 1",
+        "bytea_output = 'hex'",
+    ):
         cursor.execute(f"SET LOCAL {setting}")
 
 
@@ -206,8 +215,13 @@ def write_postgres_logical(cursor: Any, out: IO[bytes], counts: dict[str, int]) 
     out.write(COPY_MAGIC)
     for model in backup_models():
         fields = list(model._meta.concrete_fields)
-        header = {"model": model._meta.label_lower, "table": model._meta.db_table, "rows": counts[model._meta.db_table],
-                  "columns": [f.column for f in fields], "fields": [f.name for f in fields]}  # fmt: skip
+        header = {
+            "model": model._meta.label_lower,
+            "table": model._meta.db_table,
+            "rows": counts[model._meta.db_table],
+            "columns": [f.column for f in fields],
+            "fields": [f.name for f in fields],
+        }
         out.write(json.dumps(header, separators=(",", ":")).encode() + b"\n")
         columns = ", ".join(_quote(f.column) for f in fields)
         # COPY (SELECT …): a partitioned table (the punches, attendance.partitions) has no
@@ -272,7 +286,9 @@ def _copy_value(field: models.Field, text: str) -> Any:
     return value
 
 
-def logical_records(path: Path, models_by_label: dict[str, type[models.Model]] | None = None) -> Iterator[dict[str, Any]]:
+def logical_records(
+    path: Path, models_by_label: dict[str, type[models.Model]] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every row of a logical file (either format) as a dumpdata-style record."""
     by_label = models_by_label or {m._meta.label_lower: m for m in backup_models()}
     with open(path, "rb") as source:
@@ -551,7 +567,11 @@ def _mysql_load(dump: Path, database_name: str) -> None:
     args, env = _mysql_args(connections["default"].settings_dict)
     with open(dump, "rb") as source:
         proc = subprocess.run(  # noqa: S603
-            [_mysql_tool("mariadb", "mysql"), *args, database_name], stdin=source, env=env, capture_output=True, check=False
+            [_mysql_tool("mariadb", "mysql"), *args, database_name],
+            stdin=source,
+            env=env,
+            capture_output=True,
+            check=False,
         )
     if proc.returncode != 0:
         raise BackupError(f"loading the dump failed: {proc.stderr.decode(errors='replace').strip()[:2000]}")
@@ -587,9 +607,21 @@ def dump_mysql(workdir: Path, *, logical: bool) -> dict[str, Any]:
     args, env = _mysql_args(settings_dict)
     # The dump streams through this process, so a full disk fails with the OS's own reason.
     proc = subprocess.Popen(  # noqa: S603
-        [_mysql_tool("mariadb-dump", "mysqldump"), *args, "--single-transaction", "--quick", "--triggers",
-         "--routines", "--hex-blob", "--no-tablespaces", "--skip-comments", settings_dict["NAME"]],  # fmt: skip
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        [
+            _mysql_tool("mariadb-dump", "mysqldump"),
+            *args,
+            "--single-transaction",
+            "--quick",
+            "--triggers",
+            "--routines",
+            "--hex-blob",
+            "--no-tablespaces",
+            "--skip-comments",
+            settings_dict["NAME"],
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
     )
     try:
         assert proc.stdout is not None and proc.stderr is not None  # noqa: S101 - both piped

@@ -302,7 +302,9 @@ def restore(
             )
         if not use_logical and manifest["engine"] in ("postgresql", "mysql"):
             native = work / manifest["database"]["native"]
-            verify = database.verify_postgres_native if manifest["engine"] == "postgresql" else database.verify_mysql_native
+            verify = (
+                database.verify_postgres_native if manifest["engine"] == "postgresql" else database.verify_mysql_native
+            )
             problems = verify(native, manifest["tables"])
             if problems:
                 message = gettext("The archive's database does not restore cleanly: %(problems)s")
@@ -455,8 +457,11 @@ def _alert_failure(record: BackupRecord) -> None:
 
     # Lazy: notify() writes them in each admin's language.
     subject = lazy_text(lambda: gettext("Backup failed (%(kind)s)") % {"kind": record.get_kind_display()})
-    body = format_lazy(gettext_lazy("The backup started at {started} UTC failed:\n\n{error}\n"),
-                       started=f"{record.started_at:%Y-%m-%d %H:%M}", error=record.error)  # fmt: skip
+    body = format_lazy(
+        gettext_lazy("The backup started at {started} UTC failed:\n\n{error}\n"),
+        started=f"{record.started_at:%Y-%m-%d %H:%M}",
+        error=record.error,
+    )
     try:
         admins = list(get_user_model()._default_manager.filter(is_active=True, is_staff=True))
         for admin in admins:

@@ -17,7 +17,6 @@ from etime.ops.models import BackupRecord, Job
 pytestmark = pytest.mark.django_db
 
 
-
 def _staff_with(people: Any, *codenames: str) -> Client:
     """Bob as staff holding only the given ``app.codename`` permissions."""
     user = people.bob.user
@@ -61,8 +60,10 @@ def test_a_staff_user_who_may_add_backup_records_sees_the_button(people: Any) ->
 
 def test_a_view_only_staff_user_cannot_run_a_periodic_task_or_decide_from_the_list(people: Any) -> None:
     viewer = _staff_with(people, "django_celery_beat.view_periodictask", "leave.view_leaverequest")
-    for url in (reverse("admin:django_celery_beat_periodictask_changelist"),
-                reverse("admin:leave_leaverequest_changelist")):  # fmt: skip
+    for url in (
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+        reverse("admin:leave_leaverequest_changelist"),
+    ):
         page = viewer.get(url)
         assert page.status_code == 200
         assert page.context["action_form"] is None or len(page.context["action_form"].fields["action"].choices) <= 1
@@ -85,8 +86,13 @@ def test_the_admin_carries_the_company_name(admin_client: Client, settings: Any)
 
 def test_backup_sizes_and_durations_read_as_people_read_them(admin_client: Client) -> None:
     started = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
-    record = BackupRecord.objects.create(name="etime-backup-x.tar", state=BackupRecord.State.OK, started_at=started,
-                                         finished_at=started + timedelta(seconds=185), size=1_288_490_189)  # fmt: skip
+    record = BackupRecord.objects.create(
+        name="etime-backup-x.tar",
+        state=BackupRecord.State.OK,
+        started_at=started,
+        finished_at=started + timedelta(seconds=185),
+        size=1_288_490_189,
+    )
     listing = admin_client.get(reverse("admin:ops_backuprecord_changelist")).content.decode()
     assert "1.2\u00a0GB" in listing and "1288490189" not in listing and "3 min 05 s" in listing
     page = admin_client.get(reverse("admin:ops_backuprecord_change", args=[record.pk]))

@@ -383,7 +383,11 @@ def test_postgres_logical_format_digests_as_the_database_does(ops_dirs: Path, tm
     in_database = database.canonical_digests("default")
     for label, info in in_database.items():
         if label not in BOOKKEEPING:
-            assert (label, from_file[label]["rows"], from_file[label]["digest"]) == (label, info["rows"], info["digest"])
+            assert (label, from_file[label]["rows"], from_file[label]["digest"]) == (
+                label,
+                info["rows"],
+                info["digest"],
+            )
     assert sum(info["rows"] for info in from_file.values()) > 1000
 
 
@@ -399,8 +403,9 @@ def test_move_from_postgres_to_sqlite_loses_nothing(ops_dirs: Path, tmp_path: Pa
     call_command("move_database", "--to", f"sqlite:///{target}", stdout=out)
 
     assert "Moved" in out.getvalue()
-    with database.extra_alias("check_moved", NAME=str(target), ENGINE="django.db.backends.sqlite3",
-                              TEST={"NAME": str(target)}, OPTIONS={}) as alias:  # fmt: skip
+    with database.extra_alias(
+        "check_moved", NAME=str(target), ENGINE="django.db.backends.sqlite3", TEST={"NAME": str(target)}, OPTIONS={}
+    ) as alias:
         moved = database.canonical_digests(alias)
     for label, info in before.items():
         if label not in BOOKKEEPING:

@@ -34,7 +34,12 @@ def test_notify_writes_the_bell_item_beside_the_mail(people: Any) -> None:
     notify(alice, NotificationKind.LEAVE_DECIDED, "Your leave was approved", "Enjoy.", link="/leave/")
     item = InAppNotification.objects.get(user=alice)
     assert (item.kind, item.subject, item.body, item.link, item.read_at) == (
-        "leave_decided", "Your leave was approved", "Enjoy.", "/leave/", None)  # fmt: skip
+        "leave_decided",
+        "Your leave was approved",
+        "Enjoy.",
+        "/leave/",
+        None,
+    )
     assert [m.subject for m in mail.outbox] == ["[etime] Your leave was approved"]
 
 
@@ -52,10 +57,13 @@ def test_each_channel_is_switched_separately_per_kind(people: Any) -> None:
     alice = user_of(people.alice)
     client = _client(alice)
     everything = list(NotificationKind.values)
-    response = client.post("/profile/notifications/", {
-        "kinds": [k for k in everything if k != NotificationKind.MISSING_TIME],
-        "in_app": [k for k in everything if k != NotificationKind.TIMER_RUNNING],
-    })  # fmt: skip
+    response = client.post(
+        "/profile/notifications/",
+        {
+            "kinds": [k for k in everything if k != NotificationKind.MISSING_TIME],
+            "in_app": [k for k in everything if k != NotificationKind.TIMER_RUNNING],
+        },
+    )
     assert response.status_code == 302
     page = client.get("/profile/notifications/").content.decode()
     assert re.search(r'data-testid="pref-app-timer_running"\s*>', page)  # unchecked

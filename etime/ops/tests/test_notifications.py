@@ -69,7 +69,9 @@ def test_notify_many_mails_each_user_once_and_records_who_switched_off(people: A
     preferences_set(user=carla, enabled=set(NotificationKind.values) - {NotificationKind.DEVICE_OFFLINE})
     records = notify_many([bob, carla, bob], NotificationKind.DEVICE_OFFLINE, "Clock offline", "Lobby")
     assert [(r.user, r.status) for r in records] == [
-        (bob, Notification.Status.QUEUED), (carla, Notification.Status.SKIPPED)]
+        (bob, Notification.Status.QUEUED),
+        (carla, Notification.Status.SKIPPED),
+    ]
     assert [m.to for m in mail.outbox] == [[bob.email]]
 
 
@@ -131,7 +133,8 @@ def test_mail_that_failed_while_the_mail_server_was_down_is_sent_by_the_retry_sw
     stale = notify(alice, NotificationKind.LEAVE_DECIDED, "Old", "x")
     Notification.objects.filter(pk=stale.pk).update(status=Notification.Status.FAILED, attempts=MAX_ATTEMPTS)
     old = notify(alice, NotificationKind.LEAVE_DECIDED, "Older", "x")
-    Notification.objects.filter(pk=old.pk).update(status=Notification.Status.FAILED, attempts=1,
-                                                  created_at=timezone.now() - timedelta(hours=25))  # fmt: skip
+    Notification.objects.filter(pk=old.pk).update(
+        status=Notification.Status.FAILED, attempts=1, created_at=timezone.now() - timedelta(hours=25)
+    )
     mail.outbox.clear()
     assert retry_failed() == 0 and mail.outbox == []

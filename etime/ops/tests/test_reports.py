@@ -40,8 +40,9 @@ def test_due_subscriptions_are_emailed_once_with_their_attachment() -> None:
     balances = ReportSubscription.objects.create(
         name="Balances", report="leave_balances", format="xlsx", extra_emails="hr@example.com\n"
     )
-    ReportSubscription.objects.create(name="Off", report="leave_balances", format="xlsx", active=False,
-                                      extra_emails="nobody@example.com")  # fmt: skip
+    ReportSubscription.objects.create(
+        name="Off", report="leave_balances", format="xlsx", active=False, extra_emails="nobody@example.com"
+    )
     today = timezone.localdate().replace(day=1)
     mail.outbox.clear()  # the demo's own invitations
 

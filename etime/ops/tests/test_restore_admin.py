@@ -29,15 +29,18 @@ def admin_client(people: Any, settings: Any, tmp_path: Path) -> Client:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_restore_page_asks_for_confirmation_then_restores_and_reports_the_job(admin_client: Client, people: Any) -> None:
+def test_restore_page_asks_for_confirmation_then_restores_and_reports_the_job(
+    admin_client: Client, people: Any
+) -> None:
     result = backup_create()
     Department.objects.create(name="Created after the backup")
     page = admin_client.get(f"/admin/ops/backuprecord/{result.record.pk}/restore/")
     assert page.status_code == 200
     assert b"replaces the whole database" in page.content and result.name.encode() in page.content
-    assert f"/admin/ops/backuprecord/{result.record.pk}/restore/".encode() in admin_client.get(
-        "/admin/ops/backuprecord/"
-    ).content
+    assert (
+        f"/admin/ops/backuprecord/{result.record.pk}/restore/".encode()
+        in admin_client.get("/admin/ops/backuprecord/").content
+    )
 
     refused = admin_client.post(f"/admin/ops/backuprecord/{result.record.pk}/restore/", {"confirm": "restore"})
 
@@ -76,12 +79,16 @@ def test_a_damaged_archive_is_refused_by_the_job_and_nothing_changes(admin_clien
 
 @pytest.mark.django_db
 def test_only_administrators_may_open_the_restore_page(people: Any, settings: Any, tmp_path: Path) -> None:
-    record = BackupRecord.objects.create(name="etime-backup-x.tar", state=BackupRecord.State.OK,
-                                         started_at="2026-12-01T02:00:00Z")  # fmt: skip
+    record = BackupRecord.objects.create(
+        name="etime-backup-x.tar", state=BackupRecord.State.OK, started_at="2026-12-01T02:00:00Z"
+    )
     manager = Client()
     people.bob.user.is_staff = True
     people.bob.user.save()
     manager.force_login(people.bob.user)
     assert manager.get(f"/admin/ops/backuprecord/{record.pk}/restore/").status_code in (302, 403)
-    assert manager.post(f"/admin/ops/backuprecord/{record.pk}/restore/", {"confirm": "RESTORE"}).status_code in (302, 403)
+    assert manager.post(f"/admin/ops/backuprecord/{record.pk}/restore/", {"confirm": "RESTORE"}).status_code in (
+        302,
+        403,
+    )
     assert not Job.objects.exists()

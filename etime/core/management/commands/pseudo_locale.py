@@ -94,8 +94,16 @@ def source_files(localedir: Path, domain: str) -> list[Path]:
 
 # What makemessages scans, with the translators' options (locale/README.md).
 SOURCES = ["accounts", "attendance", "billing", "devices", "leave", "timesheets", "etime", "templates"]
-MAKEMESSAGES = ["makemessages", "-l", "en", "--no-location", "--symlinks", "--ignore=tests", "--ignore=*/tests/*",
-                "--ignore=*/migrations/*"]  # fmt: skip
+MAKEMESSAGES = [
+    "makemessages",
+    "-l",
+    "en",
+    "--no-location",
+    "--symlinks",
+    "--ignore=tests",
+    "--ignore=*/tests/*",
+    "--ignore=*/migrations/*",
+]
 
 
 def scanned_catalog(scratch: Path) -> Path | None:

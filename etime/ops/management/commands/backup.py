@@ -24,7 +24,9 @@ class Command(BaseCommand):
             if options["verify_only"]:
                 manifest = backup_verify(options["verify_only"])
                 files = len(manifest["files"])
-                verified = ngettext("%(archive)s verified (%(count)d file).", "%(archive)s verified (%(count)d files).", files)
+                verified = ngettext(
+                    "%(archive)s verified (%(count)d file).", "%(archive)s verified (%(count)d files).", files
+                )
                 self.stdout.write("OK: " + verified % {"archive": options["verify_only"], "count": files})
                 return
             result = backup_create(

@@ -48,7 +48,9 @@ class Command(BaseCommand):
                         database.restore_logical(Path(tmp) / logical, manifest["schema"], alias=alias)
                     got = database.canonical_digests(alias)
                 self._compare(expected, got)
-                moved = gettext("Moved %(rows)s to %(database)s; point DATABASE_URL at it and keep MEDIA_ROOT as it is.")
+                moved = gettext(
+                    "Moved %(rows)s to %(database)s; point DATABASE_URL at it and keep MEDIA_ROOT as it is."
+                )
                 rows = texts.rows(sum(t["rows"] for t in expected.values()))
                 self.stdout.write(moved % {"rows": rows, "database": target["NAME"]})
                 return

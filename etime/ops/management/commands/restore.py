@@ -29,12 +29,14 @@ class Command(BaseCommand):
             manifest = archive_read(options["archive"])
             verified = gettext("Archive verified: %(engine)s backup of %(created)s, %(rows)s, %(media)s.")
             self.stdout.write(
-                verified % {
-                    "engine": manifest["engine"], "created": manifest["created_at"],
+                verified
+                % {
+                    "engine": manifest["engine"],
+                    "created": manifest["created_at"],
                     "rows": texts.rows(sum(t["rows"] for t in manifest["tables"].values())),
                     "media": texts.media_files(manifest["media_files"]),
                 }
-            )  # fmt: skip
+            )
             if not options["yes"]:
                 question = gettext("This replaces the current database and media. Type '%(word)s' to continue: ")
                 answer = input(question % {"word": CONFIRMATION})
@@ -49,14 +51,19 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(f"{exc.code}: {exc.message} {texts.nothing_changed()}") from exc
         if report.migrated:
-            restored = gettext("Restored %(archive)s (%(method)s format, %(rows)s, %(media)s); migrated to the current schema.")
+            restored = gettext(
+                "Restored %(archive)s (%(method)s format, %(rows)s, %(media)s); migrated to the current schema."
+            )
         else:
             restored = gettext("Restored %(archive)s (%(method)s format, %(rows)s, %(media)s).")
         self.stdout.write(
-            restored % {
-                "archive": report.archive, "method": report.method,
-                "rows": texts.rows(sum(report.rows.values())), "media": texts.media_files(report.media_files),
+            restored
+            % {
+                "archive": report.archive,
+                "method": report.method,
+                "rows": texts.rows(sum(report.rows.values())),
+                "media": texts.media_files(report.media_files),
             }
-        )  # fmt: skip
+        )
         if report.restore_point:
             self.stdout.write(gettext("Restore point of the previous state: %(name)s") % {"name": report.restore_point})

@@ -14,7 +14,9 @@ from etime.core.db.mysql_schema import LEDGER_TABLE
 
 
 class DatabaseOperations(MySQLOperations):
-    def sql_flush(self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False) -> list[str]:
+    def sql_flush(
+        self, style: Any, tables: Any, *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
         sql = super().sql_flush(style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         delete = f"{style.SQL_KEYWORD('DELETE')} {style.SQL_KEYWORD('FROM')} {style.SQL_FIELD(self.quote_name(LEDGER_TABLE))};"
         truncate = f"{style.SQL_KEYWORD('TRUNCATE')} {style.SQL_FIELD(self.quote_name(LEDGER_TABLE))};"

@@ -27,7 +27,6 @@ Refusal and resolution are both audited. Correctness under concurrency:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -90,8 +89,6 @@ from timesheets.models import (
     week_start_of,
 )
 from timesheets.representations import time_entry_data
-
-logger = logging.getLogger(__name__)
 
 MERGE = "merge"
 REPLACE = "replace"

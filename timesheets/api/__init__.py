@@ -1,42 +1,60 @@
-"""REST API for time tracking (a package on its way to one module per concern)."""
+"""REST API for time tracking: thin translations between HTTP and the services/selectors,
+one module per concern, each with its serializers, filters and views:
+
+- catalog: clients, projects, tasks; rates: dated billing and cost rates;
+- entries: time entries (overlap resolutions, direct approval, export, deletions, import);
+- timer: the caller's timer and its preference; timesheets: weekly submit, approve, return;
+- reports: time and budget reports;
+- _common: the resolution parameter and helpers the modules share.
+
+``timesheets.api_urls`` routes the views re-exported here.
+"""
 
 from __future__ import annotations
 
-from timesheets.api.entries import (
-    REPORT_PARAMETERS,
+from timesheets.api._common import (
     RESOLUTION_CHOICES,
     RESOLUTION_HELP,
-    ApproveEntriesSerializer,
-    BudgetReportSerializer,
-    BudgetReportView,
-    BudgetRowSerializer,
+)
+from timesheets.api.catalog import (
     ClientFilter,
     ClientSerializer,
     ClientViewSet,
+    ProjectFilter,
+    ProjectSerializer,
+    ProjectViewSet,
+    TaskSerializer,
+    TaskViewSet,
+)
+from timesheets.api.entries import (
+    ApproveEntriesSerializer,
     DeletionSerializer,
     ImportQueuedSerializer,
     ImportReportSerializer,
     ImportSerializer,
-    MoneySerializer,
-    ProjectFilter,
-    ProjectSerializer,
-    ProjectViewSet,
-    RateFilter,
-    RateSerializer,
-    RateViewSet,
-    ReportFilterSerializer,
-    ReturnSerializer,
-    SubmitSerializer,
-    TaskSerializer,
-    TaskViewSet,
     TimeEntryFilter,
     TimeEntrySerializer,
     TimeEntryViewSet,
-    TimerContinueSerializer,
-    TimerContinueView,
+)
+from timesheets.api.rates import (
+    RateFilter,
+    RateSerializer,
+    RateViewSet,
+)
+from timesheets.api.reports import (
+    REPORT_PARAMETERS,
+    BudgetReportSerializer,
+    BudgetReportView,
+    BudgetRowSerializer,
+    MoneySerializer,
+    ReportFilterSerializer,
     TimeReportRowSerializer,
     TimeReportSerializer,
     TimeReportView,
+)
+from timesheets.api.timer import (
+    TimerContinueSerializer,
+    TimerContinueView,
     TimerPreferenceSerializer,
     TimerPreferenceView,
     TimerStartSerializer,
@@ -44,6 +62,10 @@ from timesheets.api.entries import (
     TimerStateSerializer,
     TimerStopView,
     TimerView,
+)
+from timesheets.api.timesheets import (
+    ReturnSerializer,
+    SubmitSerializer,
     TimesheetFilter,
     TimesheetSerializer,
     TimesheetViewSet,

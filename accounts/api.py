@@ -26,6 +26,7 @@ from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet
+from etime.core.types import Actor
 
 # --- Employees ------------------------------------------------------------------------
 
@@ -277,7 +278,7 @@ class DepartmentViewSet(_ReferenceDataViewSet):
     delete_action = "department.deleted"
 
     @staticmethod
-    def save_service(instance: Department, actor: Any) -> Department:
+    def save_service(instance: Department, actor: Actor) -> Department:
         return services.department_save(department=instance, actor=actor)
 
     def get_queryset(self) -> Any:
@@ -291,7 +292,7 @@ class LocationViewSet(_ReferenceDataViewSet):
     delete_action = "location.deleted"
 
     @staticmethod
-    def save_service(instance: Location, actor: Any) -> Location:
+    def save_service(instance: Location, actor: Actor) -> Location:
         return services.location_save(location=instance, actor=actor)
 
     def get_queryset(self) -> Any:

@@ -222,7 +222,7 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
 
     if not fresh:
         invoice.lines.filter(kind__in=[LineKind.TIME, LineKind.EXPENSE]).delete()
-    uuid_prep = InvoiceLine._meta.get_field("project").target_field.get_db_prep_value  # type: ignore[union-attr]
+    uuid_prep = InvoiceLine._meta.get_field("project").target_field.get_db_prep_value
     invoice_id = uuid_prep(invoice.pk, connection)
     rows: list[tuple[Any, ...]] = []
     pairs: list[tuple[Decimal, Decimal]] = []

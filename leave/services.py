@@ -530,7 +530,7 @@ def leave_request_submit(
             created_by=actor_user(actor),
         )
         if attachment:
-            request.attachment = attachment  # type: ignore[assignment]
+            request.attachment = attachment
         request.save()
         audit.record(actor=actor, action="leave_request.submitted", obj=request, after=audit.snapshot(request))
         approval = approvals.submit(kind=APPROVAL_KIND, obj=request, actor=actor)

@@ -186,7 +186,7 @@ def parse_position(latitude: Any, longitude: Any, accuracy: Any) -> geofence.Pos
     if all(v in (None, "") for v in values.values()):
         return None
     try:
-        numbers = {k: float(v) for k, v in values.items()}  # type: ignore[arg-type]
+        numbers = {k: float(v) for k, v in values.items()}
         return geofence.Position(numbers["latitude"], numbers["longitude"], numbers["accuracy"])
     except (TypeError, ValueError):
         raise ValidationFailed(

@@ -733,7 +733,7 @@ def restore_logical(logical: Path, schema: dict[str, list[str]], alias: str = "d
         # values. These are the migration state's own copies of the models, not the app's.
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateField):
-                field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
+                field.auto_now = field.auto_now_add = False
     tables = sorted({m._meta.db_table for m in models_by_label.values()})
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:

@@ -178,7 +178,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            import polib  # type: ignore[import-untyped]  # noqa: F401
+            import polib  # noqa: F401
         except ImportError as exc:
             raise CommandError("pseudo_locale needs polib (pip install -r requirements/dev.txt)") from exc
         language = settings.ETIME_PSEUDO_LANGUAGE

@@ -31,7 +31,7 @@ from etime.core.types import Actor
 # --- Employees ------------------------------------------------------------------------
 
 
-class EmployeeSerializer(serializers.ModelSerializer):
+class EmployeeSerializer(serializers.ModelSerializer[Employee]):
     role = serializers.ChoiceField(
         choices=Role.choices, required=False, allow_null=True, help_text="Only with a login (email); null without one."
     )
@@ -223,7 +223,7 @@ class MeView(EtimeAPIView):
 # --- Departments and locations ---------------------------------------------------------
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
     class Meta:
         model = Department
         fields = ["id", "name", "code", "parent"]
@@ -231,7 +231,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}, "code": {"validators": []}}
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location
         fields = [
@@ -302,7 +302,7 @@ class LocationViewSet(_ReferenceDataViewSet):
 # --- Token exchange --------------------------------------------------------------------
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(required=False, default="API token", max_length=100)
@@ -317,7 +317,7 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     token = serializers.CharField(help_text="Shown once; store it now.")
     name = serializers.CharField()

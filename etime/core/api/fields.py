@@ -30,7 +30,7 @@ def str_or_none(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
-class SlugRelatedField(serializers.SlugRelatedField):
+class SlugRelatedField(serializers.SlugRelatedField[Any]):
     """DRF's SlugRelatedField hands any string to the database; PostgreSQL refuses text with a
     NUL byte (a 500). Such a slug names nothing: the usual "does not exist" error."""
 

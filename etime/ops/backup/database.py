@@ -99,7 +99,7 @@ def _encode(value: Any) -> Any:
     return str(value)
 
 
-def _line(label: str, pk: Any, fields: list[models.Field], values: Any) -> bytes:
+def _line(label: str, pk: Any, fields: list[models.Field[Any, Any]], values: Any) -> bytes:
     record = {
         "model": label,
         "pk": _encode(pk),
@@ -274,7 +274,7 @@ def _copy_field(text: str) -> str:
             i = k
 
 
-def _copy_value(field: models.Field, text: str) -> Any:
+def _copy_value(field: models.Field[Any, Any], text: str) -> Any:
     """A COPY text value as ``_instance`` takes it (what the JSON format would hold)."""
     if text == "\\N":
         return None

@@ -6,7 +6,8 @@ writes it down:
 - a ``User``: a signed-in person (``request.user`` behind login, the admin in an admin action,
   the user a Celery task acts for). Only a user is stored in ``AuditEvent.actor``;
 - an ``AnonymousUser``: ``request.user`` as Django and DRF type it, before a permission check
-  has narrowed it (``accounts.selectors.signed_in_user`` does). Recorded as no user;
+  has narrowed it (``accounts.selectors.signed_in_user`` does). Stored with no user (its
+  name, "AnonymousUser", in ``actor_repr``);
 - a ``str``: a process that acts without a user, named in the audit row (``"manage.py
   sso_unlink"``, ``"sso:<provider>"``, ``"anonymous"`` for the public password-reset form, the
   directory a sync came from);

@@ -341,7 +341,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, _("Revoked."), messages.SUCCESS)
 
 
-class _AccessAttemptAdmin(AccessAttemptAdmin):  # type: ignore[misc]
+class _AccessAttemptAdmin(AccessAttemptAdmin):
     def cleanup_expired_attempts(self, request: HttpRequest, queryset: Any) -> None:
         # axes computes "expired" from request.axes_attempt_time, which only its login
         # middleware sets; its own admin action met a request without it (500). None means now.

@@ -26,11 +26,12 @@ from etime.core.api.fields import iso_date, iso_datetime, str_or_none
 from etime.core.api.permissions import AdminWritesOnly, TokenScopePermission
 from etime.core.api.schema import FILE_RESPONSES
 from etime.core.api.viewsets import EtimeAPIView, EtimeModelViewSet
+from etime.core.types import Actor
 
 # --- Employees ------------------------------------------------------------------------
 
 
-class EmployeeSerializer(serializers.ModelSerializer):
+class EmployeeSerializer(serializers.ModelSerializer[Employee]):
     role = serializers.ChoiceField(
         choices=Role.choices, required=False, allow_null=True, help_text="Only with a login (email); null without one."
     )
@@ -222,7 +223,7 @@ class MeView(EtimeAPIView):
 # --- Departments and locations ---------------------------------------------------------
 
 
-class DepartmentSerializer(serializers.ModelSerializer):
+class DepartmentSerializer(serializers.ModelSerializer[Department]):
     class Meta:
         model = Department
         fields = ["id", "name", "code", "parent"]
@@ -230,7 +231,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
         extra_kwargs: dict[str, Any] = {"name": {"validators": []}, "code": {"validators": []}}
 
 
-class LocationSerializer(serializers.ModelSerializer):
+class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location
         fields = [
@@ -277,7 +278,7 @@ class DepartmentViewSet(_ReferenceDataViewSet):
     delete_action = "department.deleted"
 
     @staticmethod
-    def save_service(instance: Department, actor: Any) -> Department:
+    def save_service(instance: Department, actor: Actor) -> Department:
         return services.department_save(department=instance, actor=actor)
 
     def get_queryset(self) -> Any:
@@ -291,7 +292,7 @@ class LocationViewSet(_ReferenceDataViewSet):
     delete_action = "location.deleted"
 
     @staticmethod
-    def save_service(instance: Location, actor: Any) -> Location:
+    def save_service(instance: Location, actor: Actor) -> Location:
         return services.location_save(location=instance, actor=actor)
 
     def get_queryset(self) -> Any:
@@ -301,7 +302,7 @@ class LocationViewSet(_ReferenceDataViewSet):
 # --- Token exchange --------------------------------------------------------------------
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(required=False, default="API token", max_length=100)
@@ -316,7 +317,7 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class TokenResponseSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     token = serializers.CharField(help_text="Shown once; store it now.")
     name = serializers.CharField()

@@ -23,6 +23,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from etime.core.types import Actor
+
 __all__ = ["HolidayCalendar", "Holiday", "HolidaySource"]
 
 
@@ -234,7 +236,7 @@ def public_holidays(employee_ids: Iterable[Any], date_from: date, date_to: date)
     }
 
 
-def company_day_add(*, calendar: HolidayCalendar | None, day: date, name: str, actor: Any) -> Holiday:
+def company_day_add(*, calendar: HolidayCalendar | None, day: date, name: str, actor: Actor) -> Holiday:
     """Add a company day to one calendar (or, with ``calendar`` None, to all), audited."""
     from etime.core import audit
     from etime.core.errors import ValidationFailed
@@ -253,7 +255,7 @@ def company_day_add(*, calendar: HolidayCalendar | None, day: date, name: str, a
     return holiday
 
 
-def company_day_delete(*, holiday: Holiday, actor: Any) -> None:
+def company_day_delete(*, holiday: Holiday, actor: Actor) -> None:
     from etime.core import audit
     from etime.core.errors import ValidationFailed
 

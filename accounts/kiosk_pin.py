@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Employee
 from etime.core import audit, db
 from etime.core.errors import DomainError, ValidationFailed
+from etime.core.types import Actor
 
 PIN_MIN, PIN_MAX = 4, 8
 
@@ -50,7 +51,7 @@ def validate_pin(pin: str) -> str:
     return pin
 
 
-def kiosk_pin_set(*, employee: Employee, pin: str, actor: Any) -> Employee:
+def kiosk_pin_set(*, employee: Employee, pin: str, actor: Actor) -> Employee:
     """Set ``employee``'s kiosk PIN (the person on their profile, or an administrator); an
     empty ``pin`` removes it (the kiosk then refuses the badge). Clears a lockout."""
     hashed = make_password(validate_pin(pin)) if pin else ""

@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import ApiToken, Department, Employee, Location, Role, User
 from etime.core import audit, db, scopes
 from etime.core.errors import Conflict, ValidationFailed, full_clean
+from etime.core.types import Actor
 
 # The Django group of people who see billing (billing.selectors.FINANCE_GROUP asks for it;
 # named here too because accounts may not import billing: docs/ARCHITECTURE.md).
@@ -52,7 +53,7 @@ def hash_token(raw: str) -> str:
 
 
 def api_token_create(
-    *, user: User, name: str, scopes_requested: list[str], expires_at: datetime | None = None, actor: Any
+    *, user: User, name: str, scopes_requested: list[str], expires_at: datetime | None = None, actor: Actor
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns (token row, the raw token to show once)."""
     name = (name or "").strip()
@@ -84,7 +85,7 @@ def api_token_create(
     return token, raw
 
 
-def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor: Actor) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is None:
@@ -95,7 +96,7 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
     return token
 
 
-def user_language_set(*, user: User, language: str, actor: Any) -> User:
+def user_language_set(*, user: User, language: str, actor: Actor) -> User:
     """Save the language pages are shown in ("" = follow the browser)."""
     if language and language not in {code for code, _name in settings.LANGUAGES}:
         raise ValidationFailed(f"Unknown language {language!r}.", details={"language": ["Not offered."]})
@@ -141,7 +142,7 @@ def _send_invitation(user_id: Any) -> None:
     send_mail(subject=subject, message=message, from_email=None, recipient_list=[user.email])
 
 
-def employee_invite(*, employee: Employee, actor: Any) -> None:
+def employee_invite(*, employee: Employee, actor: Actor) -> None:
     """(Re)send the set-password invitation once the transaction commits."""
     if employee.user is None or not employee.user.email:
         raise ValidationFailed("This employee has no login with an email address.", details={"email": ["Required."]})
@@ -185,7 +186,7 @@ def _validate_password(password: str, user: User) -> None:
 
 
 def employee_create(
-    *, actor: Any, role: str = Role.EMPLOYEE, password: str | None = None, invite: bool = True, **fields: Any
+    *, actor: Actor, role: str = Role.EMPLOYEE, password: str | None = None, invite: bool = True, **fields: Any
 ) -> Employee:
     """Create an employee. With an email, also a login (username = email), invited by mail
     to set a password unless ``password`` is given."""
@@ -230,7 +231,7 @@ def _employee_snapshot(employee: Employee) -> dict[str, Any]:
     return data
 
 
-def employee_update(*, employee: Employee, actor: Any, role: str | None = None, **changes: Any) -> Employee:
+def employee_update(*, employee: Employee, actor: Actor, role: str | None = None, **changes: Any) -> Employee:
     unknown = set(changes) - set(EMPLOYEE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown employee fields: {sorted(unknown)}")
@@ -283,7 +284,7 @@ class EmployeeInUse(Conflict):
     )
 
 
-def employee_delete(*, employee: Employee, actor: Any) -> None:
+def employee_delete(*, employee: Employee, actor: Actor) -> None:
     """Delete an employee who has no records yet (a mistaken entry). One with history is
     refused with 409 ``employee_in_use``: people who leave get an end date."""
     with transaction.atomic():
@@ -304,7 +305,7 @@ def employee_delete(*, employee: Employee, actor: Any) -> None:
         )
 
 
-def employee_set_password(*, employee: Employee, password: str, actor: Any) -> None:
+def employee_set_password(*, employee: Employee, password: str, actor: Actor) -> None:
     if employee.user is None:
         raise ValidationFailed("This employee has no login.", details={"email": ["Give the employee an email first."]})
     _validate_password(password, employee.user)
@@ -375,7 +376,7 @@ def user_password_login_retire(*, user: User, source: str) -> None:
 # --- Departments and locations ---------------------------------------------------------
 
 
-def _simple_save(*, obj: Any, actor: Any, action: str, before: dict[str, Any] | None) -> Any:
+def _simple_save(*, obj: Any, actor: Actor, action: str, before: dict[str, Any] | None) -> Any:
     full_clean(obj)
     try:
         with transaction.atomic():
@@ -388,19 +389,19 @@ def _simple_save(*, obj: Any, actor: Any, action: str, before: dict[str, Any] | 
     return obj
 
 
-def department_save(*, department: Department, actor: Any) -> Department:
+def department_save(*, department: Department, actor: Actor) -> Department:
     before = audit.snapshot(Department.objects.get(pk=department.pk)) if not department._state.adding else None
     action = "department.created" if before is None else "department.updated"
     return _simple_save(obj=department, actor=actor, action=action, before=before)
 
 
-def location_save(*, location: Location, actor: Any) -> Location:
+def location_save(*, location: Location, actor: Actor) -> Location:
     before = audit.snapshot(Location.objects.get(pk=location.pk)) if not location._state.adding else None
     action = "location.created" if before is None else "location.updated"
     return _simple_save(obj=location, actor=actor, action=action, before=before)
 
 
-def delete_with_audit(*, obj: Any, actor: Any, action: str) -> None:
+def delete_with_audit(*, obj: Any, actor: Actor, action: str) -> None:
     from django.db.models import ProtectedError
 
     try:

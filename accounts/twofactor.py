@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from etime.core import audit
 from etime.core.access import is_admin
 from etime.core.errors import DomainError
+from etime.core.types import Actor
 
 RECOVERY_DEVICE_NAME = "recovery"
 TOTP_DEVICE_NAME = "authenticator"
@@ -158,7 +159,7 @@ def disable(*, request: HttpRequest, user: Any, code: str) -> None:
         audit.record(actor=user, action="twofactor.disabled", obj=user)
 
 
-def reset(*, user: Any, actor: Any) -> int:
+def reset(*, user: Any, actor: Actor) -> int:
     """An administrator's reset for a person who lost both their phone and their recovery
     codes: every device goes; if 2FA is required for them they set up a new app at their
     next sign-in. Returns the number of devices removed."""

@@ -48,6 +48,7 @@ from etime.core.adminkit import (
 )
 from etime.core.errors import DomainError, ValidationFailed
 from etime.core.params import date_param, month_param, uuid_param
+from etime.core.types import Actor
 
 OFF_CODES = {"-", "off", "OFF", "—"}
 ROSTER_DAYS = 14
@@ -690,7 +691,7 @@ class ManualDayStatusForm(_ServiceCheckedForm):
         model = ManualDayStatus
         fields = ("employee", "date", "status", "reason")
 
-    actor: Any = None  # the signed-in admin (ManualDayStatusAdmin.get_form)
+    actor: Actor = None  # the signed-in admin (ManualDayStatusAdmin.get_form)
 
     def check_with_service(self) -> None:
         from etime.core.access import MESSAGES, ActingNotAllowed, Action, may

@@ -7,6 +7,7 @@ approvals through etime.core.approvals.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, cast
@@ -92,7 +93,7 @@ def _visible_employees(request: Request) -> QuerySet[Employee]:
     return selectors.employees_visible(user=request.user)
 
 
-class VisibleEmployeeField(serializers.PrimaryKeyRelatedField):
+class VisibleEmployeeField(serializers.PrimaryKeyRelatedField[Employee]):
     """An employee id the caller may see; others get the same answer as an id that does not
     exist (etime.core.access: no existence leak, no name)."""
 
@@ -128,7 +129,7 @@ class SwapPartnerField(VisibleEmployeeField):
 # --- Shifts and schedules --------------------------------------------------------------------------
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class ShiftSerializer(serializers.ModelSerializer[Shift]):
     class Meta:
         model = Shift
         fields = ["id", *services.plans.SHIFT_FIELDS]
@@ -170,7 +171,7 @@ class ShiftViewSet(EtimeModelViewSet):
         "nullable": True,
     }
 )
-class CycleDayField(serializers.Field):
+class CycleDayField(serializers.Field[uuid.UUID | list[uuid.UUID] | None, str | list[str] | None, Any, Any]):
     """A cycle day: a shift id, a list of shift ids (several shifts that day), or null (off)."""
 
     default_error_messages = {"invalid": _("Give a shift id, a list of shift ids, or null.")}
@@ -190,7 +191,7 @@ class CycleDayField(serializers.Field):
         return value
 
 
-class ScheduleSerializer(serializers.ModelSerializer):
+class ScheduleSerializer(serializers.ModelSerializer[Schedule]):
     days = serializers.ListField(
         child=CycleDayField(),
         help_text="One entry per cycle day, from the anchor date: a shift id, a list of shift ids (several shifts "
@@ -245,7 +246,7 @@ class ScheduleViewSet(EtimeModelViewSet):
 # --- Assignments and overrides ------------------------------------------------------------------------
 
 
-class ScheduleAssignmentSerializer(serializers.ModelSerializer):
+class ScheduleAssignmentSerializer(serializers.ModelSerializer[ScheduleAssignment]):
     employee = VisibleEmployeeField()
 
     class Meta:
@@ -292,7 +293,7 @@ class ScheduleAssignmentViewSet(EtimeModelViewSet):
         services.assignment_delete(assignment=instance, actor=self.request.user)
 
 
-class ShiftOverrideSerializer(serializers.ModelSerializer):
+class ShiftOverrideSerializer(serializers.ModelSerializer[ShiftOverride]):
     employee = VisibleEmployeeField()
 
     class Meta:
@@ -354,7 +355,7 @@ class ShiftOverrideViewSet(EtimeModelViewSet):
 # --- Approvable requests ----------------------------------------------------------------------------
 
 
-class AttendanceDecisionSerializer(serializers.Serializer):
+class AttendanceDecisionSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -393,7 +394,7 @@ class _DecisionMixin:
         return self._decide(request, "return")
 
 
-class ShiftSwapSerializer(serializers.ModelSerializer):
+class ShiftSwapSerializer(serializers.ModelSerializer[ShiftSwapRequest]):
     requester = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
     status = NamedChoiceField(choices=RequestStatus.choices, read_only=True, enum_name="AttendanceRequestStatusEnum")
     counterpart = SwapPartnerField()
@@ -471,12 +472,12 @@ class ShiftSwapViewSet(
         return Response(self.get_serializer(swap).data)
 
 
-class RegularisationItemSerializer(serializers.Serializer):
+class RegularisationItemSerializer(serializers.Serializer[Any]):
     timestamp = serializers.DateTimeField(help_text="ISO 8601 with an offset")
     direction = serializers.ChoiceField(choices=PunchDirection.choices, default=PunchDirection.UNKNOWN)
 
 
-class RegularisationSerializer(serializers.ModelSerializer):
+class RegularisationSerializer(serializers.ModelSerializer[Regularisation]):
     employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
     items = RegularisationItemSerializer(many=True, required=False)
     replace_punch_ids = serializers.ListField(child=serializers.UUIDField(), required=False)
@@ -567,7 +568,7 @@ class RegularisationViewSet(
 # --- Punches --------------------------------------------------------------------------------------
 
 
-class PunchSerializer(serializers.ModelSerializer):
+class PunchSerializer(serializers.ModelSerializer[Punch]):
     employee = VisibleEmployeeField(required=False, help_text="Defaults to the caller's own employee record.")
     timestamp = AwareDateTimeField(
         required=False,
@@ -676,7 +677,7 @@ class PunchViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, mixins.Li
 # --- Attendance days --------------------------------------------------------------------------------
 
 
-class AttendanceDaySerializer(serializers.ModelSerializer):
+class AttendanceDaySerializer(serializers.ModelSerializer[AttendanceDay]):
     status = NamedChoiceField(choices=DayStatus.choices, enum_name="AttendanceStatusEnum")
 
     class Meta:
@@ -784,7 +785,7 @@ class AttendanceDayViewSet(EtimeReadOnlyViewSet):
 # --- Manual day status ---------------------------------------------------------------------------------
 
 
-class ManualDayStatusSerializer(serializers.ModelSerializer):
+class ManualDayStatusSerializer(serializers.ModelSerializer[ManualDayStatus]):
     employee = VisibleEmployeeField()
     status = NamedChoiceField(
         choices=[(s, label) for s, label in DayStatus.choices if s in services.manual.MANUAL_STATUSES],
@@ -842,7 +843,7 @@ class ManualDayStatusViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, 
 # --- Punch direction rules ---------------------------------------------------------------------------
 
 
-class PunchDirectionRuleSerializer(serializers.ModelSerializer):
+class PunchDirectionRuleSerializer(serializers.ModelSerializer[PunchDirectionRule]):
     mode = NamedChoiceField(choices=DirectionMode.choices, enum_name="PunchDirectionModeEnum")
 
     class Meta:
@@ -877,7 +878,7 @@ class PunchDirectionRuleViewSet(EtimeModelViewSet):
         services.direction_rule_delete(rule=instance, actor=self.request.user)
 
 
-class RecomputeSerializer(serializers.Serializer):
+class RecomputeSerializer(serializers.Serializer[Any]):
     employee = serializers.UUIDField(required=False, allow_null=True, help_text="Omit for everyone you may see.")
     date_from = serializers.DateField()
     date_to = serializers.DateField()
@@ -935,7 +936,7 @@ class RecomputeView(EtimeAPIView):
 # --- Locks ---------------------------------------------------------------------------------------------
 
 
-class PeriodLockSerializer(serializers.ModelSerializer):
+class PeriodLockSerializer(serializers.ModelSerializer[PeriodLock]):
     class Meta:
         model = PeriodLock
         fields = ["id", "date_from", "date_to", "note", "locked_by", "locked_at"]

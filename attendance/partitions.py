@@ -38,6 +38,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.dispatch import Signal
 
+from etime.core.types import Actor
+
 PARENT = "attendance_punch"
 DEFAULT_PARTITION = f"{PARENT}_default"
 _NAME = re.compile(rf"^{PARENT}_p(\d{{4}})(\d{{2}})$")
@@ -212,7 +214,7 @@ class MaintenanceResult:
     archived: list[date]
 
 
-def maintain(*, now: datetime, actor: Any = None) -> MaintenanceResult:
+def maintain(*, now: datetime, actor: Actor = None) -> MaintenanceResult:
     """The daily task: partitions for this month and the next ``MONTHS_AHEAD``, one for every
     month found in the default partition, then the retention policy."""
     if not is_partitioned():
@@ -239,7 +241,7 @@ def retention_cutoff(*, now: datetime, keep_months: int) -> date | None:
     return add_months(month_of(now), -(keep_months - 1))
 
 
-def retention_apply(*, now: datetime, actor: Any = None) -> list[date]:
+def retention_apply(*, now: datetime, actor: Actor = None) -> list[date]:
     """Archive every partition older than the company's retention policy; returns the months."""
     from etime.ops.company import company_settings
 
@@ -270,7 +272,7 @@ def _copy_out(cursor: Any, query: str, params: list[Any], path: Path) -> None:
     partial.replace(path)
 
 
-def archive_month(month: date, *, actor: Any = None) -> list[Path]:
+def archive_month(month: date, *, actor: Actor = None) -> list[Path]:
     """Write ``month``'s punches and their voids to ``<backup dir>/punch-archive/``, then
     detach and drop its partition, in one transaction; audited. Returns the files written.
 

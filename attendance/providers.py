@@ -70,7 +70,7 @@ def unregister(fn: Callable[..., Any]) -> None:
     """Remove a provider (tests)."""
     for registry in (_absence_providers, _holiday_providers, _device_status_providers):
         while fn in registry:
-            registry.remove(fn)  # type: ignore[arg-type]
+            registry.remove(fn)
 
 
 def absences(employee_ids: Sequence[Any], date_from: date, date_to: date) -> dict[tuple[Any, date], Absence]:

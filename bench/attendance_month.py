@@ -251,8 +251,8 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
         )
         _copy(Punch, punches)
     with connection.cursor() as cursor:
-        for model in (Employee, ScheduleAssignment, Punch):
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        for loaded in (Employee, ScheduleAssignment, Punch):
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(loaded._meta.db_table)}")
     seconds = round(time.perf_counter() - t0, 1)
     print(f"bench: loaded in {seconds}s", file=sys.stderr)
     return {"loaded": True, "load_seconds": seconds}

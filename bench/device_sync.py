@@ -241,14 +241,14 @@ def run(options: common.Options) -> dict[str, Any]:
 
         def floor() -> int:
             z = ZK("127.0.0.1", port=sim.tcp_port, timeout=60, ommit_ping=True)
-            z._ZK__sock.close()  # type: ignore[attr-defined]  # pyzk opens a UDP socket it never uses
+            z._ZK__sock.close()  # pyzk opens a UDP socket it never uses
             conn = z.connect()
             try:
                 return len(conn.get_attendance())
             finally:
                 conn.disconnect()
                 with contextlib.suppress(Exception):
-                    z._ZK__sock.close()  # type: ignore[attr-defined]
+                    z._ZK__sock.close()
 
         def read() -> int:
             with ZKAdapter("127.0.0.1", sim.tcp_port, timeout=10) as clock:

@@ -98,6 +98,7 @@ def _seed() -> dict[str, Any]:
             password=uuid.uuid4().hex,
             device_user_id=f"{tag}{i}",
         )
+        assert employee.user is not None
         _token, raw = api_token_create(
             user=employee.user, name="load", scopes_requested=["read:all", "write:all"], actor=admin
         )
@@ -409,7 +410,7 @@ def soak(options: common.Options) -> dict[str, Any]:
         result = _drive(port, world, clients, seconds, options.seed, 0, sample=sample)
     finally:
         _stop(server)
-    processes = []
+    processes: list[dict[str, Any]] = []
     for pid, points in samples.items():
         first = [rss for t, rss in points if t <= window] or [points[0][1]]
         last = [rss for t, rss in points if t >= seconds - window] or [points[-1][1]]

@@ -75,7 +75,7 @@ PERMISSIONS = [IsAuthenticated, TokenScopePermission, BillingAccess]
 # --- Invoices ----------------------------------------------------------------------------------
 
 
-class InvoiceLineSerializer(serializers.ModelSerializer):
+class InvoiceLineSerializer(serializers.ModelSerializer[InvoiceLine]):
     kind = NamedChoiceField(
         choices=LineKind.choices,
         required=False,
@@ -119,7 +119,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
 
 
-class VatGroupSerializer(serializers.Serializer):
+class VatGroupSerializer(serializers.Serializer[Any]):
     category = serializers.CharField(help_text="EN 16931 VAT category: S, Z, E, AE, K, G or O.")
     rate = serializers.DecimalField(max_digits=5, decimal_places=2)
     net = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -128,12 +128,12 @@ class VatGroupSerializer(serializers.Serializer):
     exemption_reason_code = serializers.CharField(help_text="BT-121: VATEX code, where the category has one.")
 
 
-class CreditNoteRefSerializer(serializers.Serializer):
+class CreditNoteRefSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
     number = serializers.CharField()
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(serializers.ModelSerializer[Invoice]):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     client_name = serializers.CharField(source="client.name", read_only=True)
     kind = NamedChoiceField(choices=InvoiceKind.choices, read_only=True, enum_name="InvoiceKindEnum")
@@ -241,11 +241,11 @@ class InvoiceFilter(django_filters.FilterSet):
         fields = ["client", "status", "kind", "payment_status", "currency"]
 
 
-class IssueSerializer(serializers.Serializer):
+class IssueSerializer(serializers.Serializer[Any]):
     issue_date = serializers.DateField(required=False, help_text="Defaults to today; the number's year is its year.")
 
 
-class DiscountSerializer(serializers.Serializer):
+class DiscountSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(required=False, default="Discount", max_length=200)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
@@ -478,7 +478,7 @@ class InvoiceLineViewSet(EtimeModelViewSet):
 # --- Payments ----------------------------------------------------------------------------------
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(serializers.ModelSerializer[Payment]):
     invoice = serializers.PrimaryKeyRelatedField(queryset=Invoice.objects.all())
     method = NamedChoiceField(choices=PaymentMethod.choices, required=False, enum_name="PaymentMethodEnum")
     currency = serializers.CharField(source="invoice.currency", read_only=True)
@@ -531,7 +531,7 @@ class PaymentViewSet(
 # --- Expenses ----------------------------------------------------------------------------------
 
 
-class ExpenseSerializer(serializers.ModelSerializer):
+class ExpenseSerializer(serializers.ModelSerializer[Expense]):
     receipt = serializers.FileField(write_only=True, required=False, help_text="The receipt (multipart upload).")
     receipt_sha256 = serializers.CharField(source="receipt_id", read_only=True, allow_null=True)
     status = NamedChoiceField(choices=ExpenseStatus.choices, required=False, enum_name="ExpenseStatusEnum")
@@ -653,14 +653,14 @@ class ExpenseViewSet(EtimeModelViewSet):
         return resources.export("expenses", queryset, request.query_params.get("file_format", "csv"))
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(serializers.ModelSerializer[Vendor]):
     class Meta:
         model = Vendor
         fields = ["id", "name", "active"]
         read_only_fields = ["id"]
 
 
-class ExpenseCategorySerializer(serializers.ModelSerializer):
+class ExpenseCategorySerializer(serializers.ModelSerializer[ExpenseCategory]):
     kind = NamedChoiceField(choices=ExpenseKind.choices, required=False, enum_name="ExpenseKindEnum")
 
     class Meta:
@@ -669,7 +669,7 @@ class ExpenseCategorySerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class MileageRateSerializer(serializers.ModelSerializer):
+class MileageRateSerializer(serializers.ModelSerializer[MileageRate]):
     vehicle = NamedChoiceField(choices=VehicleType.choices, enum_name="VehicleTypeEnum")
 
     class Meta:
@@ -679,7 +679,7 @@ class MileageRateSerializer(serializers.ModelSerializer):
         validators: list[Any] = []  # the service's full_clean reports a duplicate date with the envelope
 
 
-class PerDiemRateSerializer(serializers.ModelSerializer):
+class PerDiemRateSerializer(serializers.ModelSerializer[PerDiemRate]):
     class Meta:
         model = PerDiemRate
         fields = ["id", "country", "full_day", "partial_day", "currency", "valid_from"]
@@ -755,7 +755,7 @@ class ExpenseCategoryViewSet(_CatalogViewSet):
 # --- Reports -------------------------------------------------------------------------------------
 
 
-class BillingReportParams(serializers.Serializer):
+class BillingReportParams(serializers.Serializer[Any]):
     date_after = serializers.DateField(required=False)
     date_before = serializers.DateField(required=False)
     currency = serializers.CharField(required=False, max_length=3)

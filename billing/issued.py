@@ -53,7 +53,7 @@ def store_documents(invoice: Invoice) -> None:
                 with field.open("rb") as handle:
                     changed[digest_field] = _sha256(handle.read())
             continue
-        data = _render(invoice, kind)  # type: ignore[arg-type]
+        data = _render(invoice, kind)
         field.save(f"{invoice.number}.{EXTENSIONS[kind]}", ContentFile(data), save=False)
         changed[kind], changed[digest_field] = field.name, _sha256(data)
     if changed:

@@ -167,7 +167,7 @@ def _swiss_qr_bill_class() -> type:
     from qrbill import QRBill
     from qrbill.bill import BILL_HEIGHT, RECEIPT_WIDTH, SCISSORS_SVG_PATH, mm
 
-    class SwissQRBill(QRBill):  # type: ignore[misc]
+    class SwissQRBill(QRBill):
         """``qrbill``'s payment part with the symbol and cross drawn to the standard, and
         the scissors on the receipt/payment line moved up beside the titles: ``qrbill``
         puts them level with the symbol, 3.7 mm from it, inside its 5 mm quiet zone."""

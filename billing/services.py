@@ -67,6 +67,7 @@ from billing.models import (
 )
 from etime.core import audit, db, formatting
 from etime.core.errors import ValidationFailed, full_clean
+from etime.core.types import Actor, actor_user
 from timesheets.models import Client, Project, Task
 from timesheets.money import SECONDS_PER_HOUR, ZERO, round_money
 from timesheets.services import time_entries_mark_invoiced, time_entries_release_invoice
@@ -221,7 +222,7 @@ def _build_lines(invoice: Invoice, *, fresh: bool = False) -> list[tuple[Decimal
 
     if not fresh:
         invoice.lines.filter(kind__in=[LineKind.TIME, LineKind.EXPENSE]).delete()
-    uuid_prep = InvoiceLine._meta.get_field("project").target_field.get_db_prep_value  # type: ignore[union-attr]
+    uuid_prep = InvoiceLine._meta.get_field("project").target_field.get_db_prep_value
     invoice_id = uuid_prep(invoice.pk, connection)
     rows: list[tuple[Any, ...]] = []
     pairs: list[tuple[Decimal, Decimal]] = []
@@ -308,7 +309,7 @@ def open_drafts_overlapping(*, client: Client, period_start: date, period_end: d
     )
 
 
-def invoice_create_draft(*, client: Client, period_start: date, period_end: date, actor: Any) -> Invoice:
+def invoice_create_draft(*, client: Client, period_start: date, period_end: date, actor: Actor) -> Invoice:
     """A draft for ``client`` over [period_start, period_end] (dates inclusive) in the
     client's currency at its VAT rate. Refuses ``invoice_empty`` when nothing is billable,
     ``invoice_currency_mismatch`` when some time or expense is in another currency and
@@ -337,7 +338,7 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
             currency=client.currency.upper(),
             vat_rate=client.vat_rate,
             payment_terms_days=client.payment_terms_days,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         # Field validation only: a new draft has no number, and the period order is checked above.
         full_clean(invoice, exclude=["client", "created_by"], constraints=False)
@@ -350,7 +351,7 @@ def invoice_create_draft(*, client: Client, period_start: date, period_end: date
     return invoice
 
 
-def invoice_regenerate(*, invoice: Invoice, actor: Any) -> Invoice:
+def invoice_regenerate(*, invoice: Invoice, actor: Actor) -> Invoice:
     """Rebuild a draft's time and expense lines from the period as it is now (rates are
     the entries' snapshots; the VAT rate is the client's current one)."""
     with transaction.atomic():
@@ -368,7 +369,7 @@ def invoice_regenerate(*, invoice: Invoice, actor: Any) -> Invoice:
     return invoice
 
 
-def invoice_update(*, invoice: Invoice, actor: Any, **changes: Any) -> Invoice:
+def invoice_update(*, invoice: Invoice, actor: Actor, **changes: Any) -> Invoice:
     """Edit a draft's ``notes``, ``payment_terms_days``. Issued: ``invoice_already_issued``."""
     allowed = {"notes", "payment_terms_days"}
     unknown = set(changes) - allowed
@@ -386,7 +387,7 @@ def invoice_update(*, invoice: Invoice, actor: Any, **changes: Any) -> Invoice:
     return invoice
 
 
-def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
+def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
     """Delete a draft; its entries and expenses were never taken, so they stay approved
     and billable for the next draft. Issued invoices refuse (``invoice_already_issued``)."""
     with transaction.atomic():
@@ -403,7 +404,7 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Any) -> None:
 def invoice_line_add(
     *,
     invoice: Invoice,
-    actor: Any,
+    actor: Actor,
     description: str,
     quantity: Decimal,
     unit_price: Decimal,
@@ -444,7 +445,7 @@ def invoice_line_add(
 def invoice_discount_add(
     *,
     invoice: Invoice,
-    actor: Any,
+    actor: Actor,
     description: str = "Discount",
     amount: Decimal | None = None,
     percent: Decimal | None = None,
@@ -485,7 +486,7 @@ def invoice_discount_add(
     ]
 
 
-def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> InvoiceLine:
+def invoice_line_update(*, line: InvoiceLine, actor: Actor, **changes: Any) -> InvoiceLine:
     """Time and expense lines accept a new ``description`` only (their numbers come from
     the entries); extra and discount lines also ``quantity``, ``unit_price``, ``unit``."""
     editable = (
@@ -517,7 +518,7 @@ def invoice_line_update(*, line: InvoiceLine, actor: Any, **changes: Any) -> Inv
     return line
 
 
-def invoice_line_delete(*, line: InvoiceLine, actor: Any) -> None:
+def invoice_line_delete(*, line: InvoiceLine, actor: Actor) -> None:
     """Drop an extra or discount line from a draft. Time and expense lines stand for
     entries and expenses that issuing will mark invoiced; to leave them out, make them
     non-billable (or move the period) and regenerate."""
@@ -567,7 +568,9 @@ def _time_signature(invoice: Invoice) -> dict[tuple[Any, ...], tuple[int, int]]:
     }
 
 
-def invoice_issue(*, invoice: Invoice, actor: Any, issue_date: date | None = None, render_pdf: bool = True) -> Invoice:
+def invoice_issue(
+    *, invoice: Invoice, actor: Actor, issue_date: date | None = None, render_pdf: bool = True
+) -> Invoice:
     """Number the draft, snapshot buyer and seller, and mark its entries and expenses
     invoiced, and store its PDF and CII XML (billing/issued.py; ``render_pdf=False``
     leaves them to the first download), all in one transaction. Refuses
@@ -657,7 +660,7 @@ def _release(invoice: Invoice) -> tuple[int, int]:
     return entries, expenses
 
 
-def invoice_void(*, invoice: Invoice, actor: Any) -> Invoice:
+def invoice_void(*, invoice: Invoice, actor: Actor) -> Invoice:
     """Cancel an issued, unpaid invoice that was never meant to go out. It keeps its
     number (the series stays gapless) and is printed VOID; its time and expenses become
     billable again. Paid or part-paid invoices need a credit note."""
@@ -686,7 +689,7 @@ def invoice_void(*, invoice: Invoice, actor: Any) -> Invoice:
 def invoice_credit_note(
     *,
     invoice: Invoice,
-    actor: Any,
+    actor: Actor,
     issue_date: date | None = None,
     release_entries: bool = True,
     render_pdf: bool = True,
@@ -727,7 +730,7 @@ def invoice_credit_note(
             number=number,
             sequence_year=day.year,
             sequence_number=seq,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         InvoiceLine.objects.bulk_create(
             [
@@ -785,7 +788,7 @@ def _payment_status(invoice: Invoice, today: date) -> str:
 
 
 def payment_record(
-    *, invoice: Invoice, actor: Any, amount: Decimal, day: date, method: str = "bank_transfer", reference: str = ""
+    *, invoice: Invoice, actor: Actor, amount: Decimal, day: date, method: str = "bank_transfer", reference: str = ""
 ) -> Payment:
     """Record a (possibly partial) payment of an issued invoice; refuses more than the
     open amount (``payment_exceeds_open_amount``)."""
@@ -806,7 +809,7 @@ def payment_record(
             date=day,
             method=method,
             reference=reference,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         full_clean(payment, exclude=["invoice", "created_by"])
         payment.save()
@@ -817,7 +820,7 @@ def payment_record(
     return payment
 
 
-def payment_delete(*, payment: Payment, actor: Any) -> None:
+def payment_delete(*, payment: Payment, actor: Actor) -> None:
     with transaction.atomic():
         invoice = _locked(payment.invoice)
         before = audit.snapshot(payment)
@@ -969,7 +972,7 @@ EXPENSE_FIELDS = {
 def expense_save(
     *,
     expense: Expense,
-    actor: Any,
+    actor: Actor,
     receipt_file: IO[bytes] | None = None,
     receipt_name: str = "",
     receipt_type: str = "",
@@ -988,7 +991,7 @@ def expense_save(
         if receipt_file is not None:
             expense.receipt = receipt_store(file=receipt_file, name=receipt_name, content_type=receipt_type)
         if expense.created_by_id is None and getattr(actor, "is_authenticated", False):
-            expense.created_by = actor
+            expense.created_by = actor_user(actor)
         full_clean(expense)
         expense.save()
         audit.record(
@@ -1073,7 +1076,7 @@ def _compute_allowance(expense: Expense) -> None:
             raise _invalid("currency", required)
 
 
-def expense_delete(*, expense: Expense, actor: Any) -> None:
+def expense_delete(*, expense: Expense, actor: Actor) -> None:
     with transaction.atomic():
         expense = Expense.objects.select_for_update().get(pk=expense.pk)
         if expense.status == ExpenseStatus.INVOICED or expense.invoice_id:
@@ -1087,7 +1090,7 @@ def expense_delete(*, expense: Expense, actor: Any) -> None:
         audit.record(actor=actor, action="expense.deleted", object_type="billing.expense", object_id=pk, before=before)
 
 
-def catalog_save(*, obj: Vendor | ExpenseCategory | MileageRate | PerDiemRate, actor: Any) -> Any:
+def catalog_save(*, obj: Vendor | ExpenseCategory | MileageRate | PerDiemRate, actor: Actor) -> Any:
     """Create or change a vendor, an expense category, a mileage or a per-diem rate."""
     with transaction.atomic():
         stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
@@ -1104,7 +1107,7 @@ def catalog_save(*, obj: Vendor | ExpenseCategory | MileageRate | PerDiemRate, a
     return obj
 
 
-def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
+def einvoice_details_save(*, obj: Any, actor: Actor) -> Any:
     """Save a client's e-invoicing details or the seller contact (``ClientBilling``,
     ``SellerContact``): validated, audited. Issued invoices keep the copy they were issued with."""
     with transaction.atomic():
@@ -1121,7 +1124,7 @@ def einvoice_details_save(*, obj: Any, actor: Any) -> Any:
     return obj
 
 
-def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Any) -> None:
+def catalog_delete(*, obj: Vendor | ExpenseCategory, actor: Actor) -> None:
     """Delete an unused vendor or category (one in use: deactivate it instead)."""
     try:
         with transaction.atomic():
@@ -1147,7 +1150,7 @@ class DraftsRun:
     empty: list[Client]  # nothing to bill in the period
 
 
-def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Any) -> DraftsRun:
+def drafts_for_all_clients(*, period_start: date, period_end: date, actor: Actor) -> DraftsRun:
     """A draft per active client with something billable in the period. A client whose
     open draft covers exactly this period gets that draft regenerated; one whose open
     draft overlaps it otherwise is skipped (a second draft would bill the same time)."""

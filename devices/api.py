@@ -31,7 +31,7 @@ from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet
 from etime.core.errors import DomainError
 
 
-class DeviceSerializer(serializers.ModelSerializer):
+class DeviceSerializer(serializers.ModelSerializer[Device]):
     comm_key = serializers.IntegerField(
         write_only=True,
         required=False,
@@ -121,7 +121,7 @@ class DeviceSerializer(serializers.ModelSerializer):
         }
 
 
-class SyncRunSerializer(serializers.ModelSerializer):
+class SyncRunSerializer(serializers.ModelSerializer[SyncRun]):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -263,7 +263,7 @@ class _RunError(DomainError):
 # --- Client devices: installed apps (later kiosks) and their offline queue ---------------------
 
 
-class ClientDeviceSerializer(serializers.ModelSerializer):
+class ClientDeviceSerializer(serializers.ModelSerializer[ClientDevice]):
     # A plain string in the schema: another "kind" enum would collide in drf-spectacular's names.
     kind = serializers.CharField(read_only=True, help_text="`app` (a person's installed app) or `kiosk`.")
 

@@ -40,7 +40,7 @@ from leave.models import (
 # --- Leave types and policies ---------------------------------------------------------------
 
 
-class LeaveTypeSerializer(serializers.ModelSerializer):
+class LeaveTypeSerializer(serializers.ModelSerializer[LeaveType]):
     class Meta:
         model = LeaveType
         fields = [
@@ -87,7 +87,7 @@ class LeaveTypeViewSet(EtimeModelViewSet):
         services.leave_type_delete(leave_type=instance, actor=self.request.user)
 
 
-class LeavePolicyAssignmentSerializer(serializers.ModelSerializer):
+class LeavePolicyAssignmentSerializer(serializers.ModelSerializer[LeavePolicyAssignment]):
     class Meta:
         model = LeavePolicyAssignment
         fields = ["id", "policy", "leave_type", "employee", "department", "location"]
@@ -95,7 +95,7 @@ class LeavePolicyAssignmentSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class LeavePolicySerializer(serializers.ModelSerializer):
+class LeavePolicySerializer(serializers.ModelSerializer[LeavePolicy]):
     assignments = LeavePolicyAssignmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -161,7 +161,7 @@ class LeavePolicyAssignmentViewSet(EtimeModelViewSet):
 # --- Holiday calendars ----------------------------------------------------------------------
 
 
-class HolidayCalendarSerializer(serializers.ModelSerializer):
+class HolidayCalendarSerializer(serializers.ModelSerializer[HolidayCalendar]):
     region = serializers.CharField(read_only=True)
 
     class Meta:
@@ -171,7 +171,7 @@ class HolidayCalendarSerializer(serializers.ModelSerializer):
         validators: list[Any] = []
 
 
-class HolidaySerializer(serializers.ModelSerializer):
+class HolidaySerializer(serializers.ModelSerializer[Holiday]):
     company_wide = serializers.SerializerMethodField()
 
     class Meta:
@@ -275,7 +275,7 @@ def _date_range(request: Request) -> tuple[date, date]:
 # --- Leave requests -------------------------------------------------------------------------
 
 
-class LeaveRequestSerializer(serializers.ModelSerializer):
+class LeaveRequestSerializer(serializers.ModelSerializer[LeaveRequest]):
     approval = serializers.SerializerMethodField()
 
     class Meta:
@@ -326,7 +326,7 @@ class LeaveRequestSerializer(serializers.ModelSerializer):
         }
 
 
-class LeaveRequestCreateSerializer(serializers.Serializer):
+class LeaveRequestCreateSerializer(serializers.Serializer[Any]):
     employee = serializers.UUIDField(required=False, help_text="Default: yourself; admins may ask for anyone")
     leave_type = SlugRelatedField(
         slug_field="code", queryset=LeaveType.objects.all(), help_text="The leave type's code, e.g. vacation"
@@ -339,7 +339,7 @@ class LeaveRequestCreateSerializer(serializers.Serializer):
     attachment = serializers.FileField(required=False, allow_null=True)
 
 
-class CommentSerializer(serializers.Serializer):
+class CommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -435,7 +435,7 @@ class LeaveRequestViewSet(EtimeReadOnlyViewSet):
 # --- Ledger, allocations, balances ----------------------------------------------------------
 
 
-class LedgerEntrySerializer(serializers.ModelSerializer):
+class LedgerEntrySerializer(serializers.ModelSerializer[LedgerEntry]):
     class Meta:
         model = LedgerEntry
         fields = [
@@ -478,7 +478,7 @@ class LedgerViewSet(EtimeReadOnlyViewSet):
         return selectors.ledger_list_visible(user=self.request.user)
 
 
-class AllocationSerializer(serializers.Serializer):
+class AllocationSerializer(serializers.Serializer[Any]):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all())
     leave_type = SlugRelatedField(slug_field="code", queryset=LeaveType.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
@@ -520,7 +520,7 @@ def _balance_rows() -> Any:
     )
 
 
-class EmployeeBalancesSerializer(serializers.Serializer):
+class EmployeeBalancesSerializer(serializers.Serializer[Any]):
     employee = serializers.UUIDField()
     year = serializers.IntegerField()
     balances = _balance_rows()

@@ -35,6 +35,7 @@ from etime.core import approvals, audit, db, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalStatus
+from etime.core.types import Actor, actor_user
 from leave import notifications
 from leave.models import (
     ACTIVE_STATUSES,
@@ -107,7 +108,7 @@ def _post(
     kind: str,
     days: Decimal,
     effective_date: date,
-    actor: Any = None,
+    actor: Actor = None,
     note: str = "",
     key: str | None = None,
     request: LeaveRequest | None = None,
@@ -122,7 +123,7 @@ def _post(
         note=note[:255],
         key=key,
         request=request,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor_user(actor),
     )
     return entry
 
@@ -157,7 +158,7 @@ def _levels(leave_type: LeaveType) -> list[approvals.Level]:
 # --- Leave types and policies ---------------------------------------------------------------
 
 
-def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
+def leave_type_save(*, leave_type: LeaveType, actor: Actor) -> LeaveType:
     full_clean(leave_type)
     with transaction.atomic():
         creating = leave_type._state.adding
@@ -173,7 +174,7 @@ def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
     return leave_type
 
 
-def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
+def leave_policy_save(*, policy: LeavePolicy, actor: Actor) -> LeavePolicy:
     full_clean(policy)
     with transaction.atomic():
         creating = policy._state.adding
@@ -199,7 +200,7 @@ def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
     return policy
 
 
-def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
+def leave_type_delete(*, leave_type: LeaveType, actor: Actor) -> None:
     """Delete an unused leave type; a used one is kept (deactivate it instead)."""
     from django.db.models import ProtectedError
 
@@ -221,7 +222,7 @@ def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
         )
 
 
-def leave_policy_delete(*, policy: LeavePolicy, actor: Any) -> None:
+def leave_policy_delete(*, policy: LeavePolicy, actor: Actor) -> None:
     with transaction.atomic():
         before = audit.snapshot(policy)
         policy.delete()  # its assignments go with it; posted ledger entries stay
@@ -234,7 +235,7 @@ def leave_policy_delete(*, policy: LeavePolicy, actor: Any) -> None:
         )
 
 
-def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
+def leave_policy_unassign(*, assignment: Any, actor: Actor) -> None:
     with transaction.atomic():
         before = audit.snapshot(assignment)
         assignment.delete()
@@ -248,7 +249,7 @@ def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
 
 
 def leave_policy_assign(
-    *, policy: LeavePolicy, actor: Any, employee: Any = None, department: Any = None, location: Any = None
+    *, policy: LeavePolicy, actor: Actor, employee: Any = None, department: Any = None, location: Any = None
 ) -> Any:
     from django.db import IntegrityError
 
@@ -426,7 +427,7 @@ def leave_request_submit(
     leave_type: LeaveType,
     start_date: date,
     end_date: date,
-    actor: Any,
+    actor: Actor,
     start_half: bool = False,
     end_half: bool = False,
     reason: str = "",
@@ -526,10 +527,10 @@ def leave_request_submit(
             reason=(reason or "").strip(),
             days=days,
             year=year,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         if attachment:
-            request.attachment = attachment  # type: ignore[assignment]
+            request.attachment = attachment
         request.save()
         audit.record(actor=actor, action="leave_request.submitted", obj=request, after=audit.snapshot(request))
         approval = approvals.submit(kind=APPROVAL_KIND, obj=request, actor=actor)
@@ -547,12 +548,12 @@ def _approval_of(request: LeaveRequest) -> Any:
 # approval row and the leave request already locked.
 
 
-def _on_advanced(request: LeaveRequest, actor: Any) -> None:
+def _on_advanced(request: LeaveRequest, actor: Actor) -> None:
     audit.record(actor=actor, action="leave_request.advanced", obj=request, after=audit.snapshot(request))
     notifications.request_event(request, "advanced", approval=_approval_of(request))
 
 
-def _on_approved(request: LeaveRequest, actor: Any) -> None:
+def _on_approved(request: LeaveRequest, actor: Actor) -> None:
     _lock_employee(request.employee_id)
     before = audit.snapshot(request)
     request.status = RequestStatus.APPROVED
@@ -578,7 +579,7 @@ def _on_approved(request: LeaveRequest, actor: Any) -> None:
 
 
 def _on_ended(status: str) -> Any:
-    def callback(request: LeaveRequest, actor: Any, comment: str = "") -> None:
+    def callback(request: LeaveRequest, actor: Actor, comment: str = "") -> None:
         before = audit.snapshot(request)
         request.status = status
         request.decided_at = timezone.now()
@@ -630,7 +631,7 @@ def _describe(request: LeaveRequest) -> str:
     }
 
 
-def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, comment: str = "") -> LeaveRequest:
+def leave_request_decide(*, request: LeaveRequest, actor: Actor, decision: str, comment: str = "") -> LeaveRequest:
     """Approve, reject or return at the current level (the shared approval mechanism)."""
     approval = approvals.pending_request_for(request)
     if approval is None:
@@ -640,7 +641,7 @@ def leave_request_decide(*, request: LeaveRequest, actor: Any, decision: str, co
     return request
 
 
-def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | None = None) -> LeaveRequest:
+def leave_request_cancel(*, request: LeaveRequest, actor: Actor, today: date | None = None) -> LeaveRequest:
     """The employee (or an admin) cancels: a pending request at any time, an approved one
     before its first day (a reversal gives the days back)."""
     today = today or zones.today_for(request.employee)
@@ -676,7 +677,7 @@ def leave_request_cancel(*, request: LeaveRequest, actor: Any, today: date | Non
     return locked
 
 
-def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = "") -> LeaveRequest:
+def leave_request_withdraw(*, request: LeaveRequest, actor: Actor, comment: str = "") -> LeaveRequest:
     """An approver (the employee's manager, or an admin) withdraws approved leave, also
     after it started: a reversal gives all its days back."""
     if not may(actor, request.employee, Action.MANAGE):
@@ -707,7 +708,7 @@ def leave_request_withdraw(*, request: LeaveRequest, actor: Any, comment: str = 
     return locked
 
 
-def _reverse(request: LeaveRequest, actor: Any, note: str) -> LedgerEntry:
+def _reverse(request: LeaveRequest, actor: Actor, note: str) -> LedgerEntry:
     taken = LedgerEntry.objects.filter(request=request, kind=EntryKind.TAKEN).aggregate(total=Sum("days"))["total"]
     return _post(
         employee_id=request.employee_id,
@@ -734,7 +735,7 @@ def allocation_create(
     leave_type: LeaveType,
     year: int,
     days: Decimal,
-    actor: Any,
+    actor: Actor,
     kind: str = EntryKind.ALLOCATION,
     note: str = "",
     effective_date: date | None = None,
@@ -760,7 +761,7 @@ def allocations_bulk(
     leave_type: LeaveType,
     year: int,
     days: Decimal,
-    actor: Any,
+    actor: Actor,
     kind: str = EntryKind.ALLOCATION,
     note: str = "",
     effective_date: date | None = None,
@@ -842,7 +843,7 @@ def _target(policy: LeavePolicy, hire: date | None, end: date | None, year: int,
     return _round(policy.yearly_days * months / 12)
 
 
-def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> int:
+def entitlements_post(*, year: int, through_month: int, actor: Actor = None) -> int:
     """Bring every employee's automatic grants for ``year`` up to date through
     ``through_month``: upfront policies their (prorated) year, monthly policies their
     accrual through that month. Posts the difference to what was auto-posted before, keyed
@@ -902,7 +903,7 @@ def entitlements_post(*, year: int, through_month: int, actor: Any = None) -> in
 # --- Year end: carry-forward and expiry -----------------------------------------------------
 
 
-def year_end_close(*, year: int, actor: Any = None) -> int:
+def year_end_close(*, year: int, actor: Actor = None) -> int:
     """Close ``year`` for every employee with a policy: what is left (balance − pending)
     moves into the next year up to the policy's carry-forward cap; the rest expires. Both
     legs are ledger entries (out of ``year``, into ``year + 1``), keyed, so running it
@@ -975,7 +976,7 @@ def carry_forward_expiry_date(policy: LeavePolicy, year: int) -> date | None:
     return date(year, months, calendar_module.monthrange(year, months)[1])
 
 
-def carry_forward_expire(*, today: date | None = None, actor: Any = None) -> int:
+def carry_forward_expire(*, today: date | None = None, actor: Actor = None) -> int:
     """Carried days not used by the policy's expiry date expire (the day after it).
     Carried days are used first: leave taken in the year up to the expiry date consumes
     them. Keyed per employee, type and year: running it daily posts once."""
@@ -1060,7 +1061,7 @@ def feed_hash(raw: str) -> str:
 
 
 def calendar_feed_create(
-    *, owner: User, kind: str, actor: Any, name: str = "", employee: Employee | None = None, department: Any = None
+    *, owner: User, kind: str, actor: Actor, name: str = "", employee: Employee | None = None, department: Any = None
 ) -> tuple[CalendarFeed, str]:
     """A secret feed URL token for ``owner`` (shown once). Employee feeds default to the
     owner's own leave; team feeds to everyone the owner may see (or one department)."""
@@ -1095,7 +1096,7 @@ def calendar_feed_create(
     return feed, raw
 
 
-def calendar_feed_revoke(*, feed: CalendarFeed, actor: Any) -> CalendarFeed:
+def calendar_feed_revoke(*, feed: CalendarFeed, actor: Actor) -> CalendarFeed:
     with transaction.atomic():
         locked = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
         if locked.revoked_at is None:

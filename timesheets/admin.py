@@ -16,6 +16,7 @@ from import_export.forms import ImportForm
 
 from etime.core.adminkit import ImportExportPermissions, elapsed, rows_in_reach
 from etime.core.errors import DomainError
+from etime.core.types import Actor
 from timesheets import imports, resources, services
 from timesheets.models import (
     Client,
@@ -255,7 +256,7 @@ class TimeEntryAdminForm(forms.ModelForm):
         except DomainError as exc:
             _form_errors(self, exc)
 
-    actor: Any = None
+    actor: Actor = None
 
 
 class TimeEntryImportForm(ImportForm):

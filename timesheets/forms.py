@@ -20,12 +20,12 @@ from timesheets import selectors
 from timesheets.models import Project, Task
 
 
-class ProjectChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ProjectChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Project) -> str:
         return f"{obj.client.name} · {obj.name}"
 
 
-class TaskChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class TaskChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Task) -> str:
         return f"{obj.project.name} · {obj.name}"
 

@@ -23,6 +23,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from etime.core.api.fields import iso_datetime
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor
 from timesheets import money, services
 from timesheets.models import Client, Project, TimeEntry
 
@@ -334,7 +335,7 @@ class TimeEntryImportResource(resources.ModelResource):
 class _ServiceSavedResource(resources.ModelResource):
     """Rows are saved by the app's service (validation, audit), never by ``instance.save``."""
 
-    def service_save(self, instance: Any, actor: Any) -> None:
+    def service_save(self, instance: Any, actor: Actor) -> None:
         raise NotImplementedError
 
     def save_instance(self, instance: Any, is_create: bool, row: Any, **kwargs: Any) -> None:
@@ -353,7 +354,7 @@ class ClientResource(_ServiceSavedResource):
         export_order = fields
         skip_unchanged = True
 
-    def service_save(self, instance: Client, actor: Any) -> None:
+    def service_save(self, instance: Client, actor: Actor) -> None:
         services.client_save(client=instance, actor=actor)
 
 
@@ -377,7 +378,7 @@ class ProjectResource(_ServiceSavedResource):
         export_order = fields
         skip_unchanged = True
 
-    def service_save(self, instance: Project, actor: Any) -> None:
+    def service_save(self, instance: Project, actor: Actor) -> None:
         services.project_save(project=instance, actor=actor)
 
 

@@ -76,7 +76,7 @@ def project_list_visible(*, user: AnyUser) -> QuerySet[Project]:
         return projects
     if not isinstance(user, User) or not user.is_active:
         return projects.none()
-    membership = Project.members.through.objects  # type: ignore[attr-defined]
+    membership = Project.members.through.objects
     has_members = Exists(membership.filter(project_id=OuterRef("pk")))
     visible_member = Exists(
         membership.filter(project_id=OuterRef("pk"), employee_id__in=employee_list_visible(user=user).values("pk"))
@@ -453,7 +453,7 @@ def project_list_loggable(*, employee: Employee) -> QuerySet[Project]:
     the pickers of the timer and entry pages."""
     from timesheets.models import ProjectStatus
 
-    membership = Project.members.through.objects  # type: ignore[attr-defined]
+    membership = Project.members.through.objects
     has_members = Exists(membership.filter(project_id=OuterRef("pk")))
     is_member = Exists(membership.filter(project_id=OuterRef("pk"), employee_id=employee.pk))
     return (

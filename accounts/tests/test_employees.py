@@ -80,6 +80,7 @@ def test_employee_with_email_gets_a_login_named_by_the_email_and_an_invitation(
     assert "password" not in body
 
     user = Employee.objects.get(pk=body["id"]).user
+    assert user is not None
     assert user.username == "nina.invite@example.com"
     assert user.role == Role.MANAGER
     assert not user.has_usable_password()
@@ -136,6 +137,7 @@ def test_accepting_an_invitation_is_audited(
     assert done.status_code == 302 and done["Location"] == "/accounts/set-password/done/"
     nina = User.objects.get(username="nina@example.com")
     accepted = AuditEvent.objects.get(action="invitation.accepted")
+    assert accepted.after is not None
     assert (accepted.actor_id, accepted.object_id, accepted.after["client"]) == (nina.pk, str(nina.pk), "10.4.0.9")
     assert NEW_PASSWORD not in str(accepted.after)
     assert _logs_in("nina@example.com", NEW_PASSWORD)

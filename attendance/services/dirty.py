@@ -26,7 +26,7 @@ _CHUNK = 500
 
 
 def _uuid_param(value: Any) -> Any:
-    field = DirtyDay._meta.get_field("employee").target_field  # type: ignore[union-attr]
+    field = DirtyDay._meta.get_field("employee").target_field
     return field.get_db_prep_value(value if isinstance(value, UUID) else UUID(str(value)), connection)
 
 

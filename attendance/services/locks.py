@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -12,6 +11,7 @@ from attendance.errors import PeriodLocked
 from attendance.models import PeriodLock
 from etime.core import audit
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 
 
 def ensure_unlocked(date_from: date, date_to: date | None = None) -> None:
@@ -30,7 +30,7 @@ def ensure_unlocked(date_from: date, date_to: date | None = None) -> None:
         )
 
 
-def period_lock_create(*, date_from: date, date_to: date, note: str = "", actor: Any) -> PeriodLock:
+def period_lock_create(*, date_from: date, date_to: date, note: str = "", actor: Actor) -> PeriodLock:
     """Lock [date_from, date_to]. Pending recomputations of locked days are dropped."""
     if date_to < date_from:
         raise ValidationFailed(
@@ -41,13 +41,13 @@ def period_lock_create(*, date_from: date, date_to: date, note: str = "", actor:
             date_from=date_from,
             date_to=date_to,
             note=note[:200],
-            locked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            locked_by=actor_user(actor),
         )
         audit.record(actor=actor, action="attendance_period.locked", obj=lock, after=audit.snapshot(lock))
     return lock
 
 
-def period_lock_delete(*, lock: PeriodLock, actor: Any) -> None:
+def period_lock_delete(*, lock: PeriodLock, actor: Actor) -> None:
     with transaction.atomic():
         before = audit.snapshot(lock)
         pk = lock.pk

@@ -9,7 +9,6 @@ the day at once, so the answer already shows the day as it now stands.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext
@@ -19,12 +18,13 @@ from attendance.models import AttendanceDay, DayStatus, ManualDayStatus
 from attendance.services.locks import ensure_unlocked
 from etime.core import access, audit
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 
 # A missing punch is what the punches say, never a decision.
 MANUAL_STATUSES = [s for s in DayStatus.values if s != DayStatus.MISSING_PUNCH]
 
 
-def _ensure_may_manage(*, employee: Employee, actor: Any) -> None:
+def _ensure_may_manage(*, employee: Employee, actor: Actor) -> None:
     """Only an admin or the person's manager (never the person themselves) sets a day's
     status. The refusal writes nothing (like every authorization refusal: the API matrix in
     tests/security holds denied requests to no audit event)."""
@@ -39,7 +39,7 @@ def _recompute_day(employee: Employee, day: date) -> AttendanceDay | None:
     return AttendanceDay.objects.filter(employee=employee, date=day).first()
 
 
-def day_status_set(*, employee: Employee, day: date, status: str, reason: str, actor: Any) -> AttendanceDay | None:
+def day_status_set(*, employee: Employee, day: date, status: str, reason: str, actor: Actor) -> AttendanceDay | None:
     """Set ``employee``'s status on ``day`` by hand, replacing a manual status set before.
 
     Preconditions: ``actor`` manages ``employee`` (or is an admin); ``day`` is unlocked and
@@ -63,7 +63,7 @@ def day_status_set(*, employee: Employee, day: date, status: str, reason: str, a
         before = audit.snapshot(existing) if existing else None
         manual = existing or ManualDayStatus(employee=employee, date=day)
         manual.status, manual.reason = status, reason
-        manual.set_by = actor if getattr(actor, "is_authenticated", False) else None
+        manual.set_by = actor_user(actor)
         manual.save()
         audit.record(
             actor=actor, action="attendance_day.status_set", obj=manual, before=before, after=audit.snapshot(manual)
@@ -71,7 +71,7 @@ def day_status_set(*, employee: Employee, day: date, status: str, reason: str, a
         return _recompute_day(employee, day)
 
 
-def day_status_clear(*, employee: Employee, day: date, actor: Any) -> AttendanceDay | None:
+def day_status_clear(*, employee: Employee, day: date, actor: Actor) -> AttendanceDay | None:
     """Clear a manual status: the day is computed from its punches again. Clearing a day
     that has none changes nothing (and is not audited)."""
     _ensure_may_manage(employee=employee, actor=actor)

@@ -34,6 +34,7 @@ from attendance.services.punches import punch_rules
 from attendance.services.regularisations import regularisation_request
 from etime.core import audit, dates, formatting
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 
 OFFLINE_REFUSALS: dict[str, type[PunchNotAllowed]] = {
     punch_policy.OFFLINE_DRIFT_TOO_LARGE: OfflineDriftTooLarge,
@@ -90,7 +91,7 @@ def refusal(decision: punch_policy.OfflineDecision) -> PunchNotAllowed:
 def offline_punch_submit(
     *,
     employee: Employee,
-    actor: Any,
+    actor: Actor,
     direction: str,
     recorded_at: datetime,
     device_now: datetime,
@@ -145,7 +146,7 @@ def offline_punch_submit(
             source=PunchSource.WEB,
             direction=direction,
             note=(gettext("Queued offline on %(device)s") % {"device": device_label})[:500],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
             offline_drift_seconds=decision.drift_seconds,
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
@@ -156,7 +157,7 @@ def offline_punch_submit(
 def offline_punch_action(
     *,
     employee: Employee,
-    actor: Any,
+    actor: Actor,
     data: dict[str, Any],
     recorded_at: datetime,
     device_now: datetime,

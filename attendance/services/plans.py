@@ -34,6 +34,7 @@ from attendance.services.locks import ensure_unlocked
 from etime.core import audit, formatting
 from etime.core.access import Action, may
 from etime.core.errors import ValidationFailed, full_clean
+from etime.core.types import Actor, actor_user
 
 FOREVER = date.max
 
@@ -128,7 +129,7 @@ SHIFT_FIELDS = (
 )
 
 
-def shift_save(*, shift: Shift, actor: Any) -> Shift:
+def shift_save(*, shift: Shift, actor: Actor) -> Shift:
     """Create or update a shift; recomputes recent unlocked days that plan it."""
     before = None if shift._state.adding else audit.snapshot(Shift.objects.get(pk=shift.pk))
     full_clean(shift)
@@ -180,7 +181,7 @@ def _mark_schedule_users_dirty(schedule_ids: set[Any]) -> None:
     mark_dirty(pairs)
 
 
-def shift_delete(*, shift: Shift, actor: Any) -> None:
+def shift_delete(*, shift: Shift, actor: Actor) -> None:
     from django.db.models import ProtectedError
 
     try:
@@ -201,7 +202,7 @@ def shift_delete(*, shift: Shift, actor: Any) -> None:
 # --- Schedules -----------------------------------------------------------------------------------
 
 
-def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Any) -> Schedule:
+def schedule_save(*, schedule: Schedule, days: Sequence[Any] | None, actor: Actor) -> Schedule:
     """Create or update a schedule. ``days``: one entry per cycle day, a Shift (or its id),
     a list of them (several shifts that day, whose times must not overlap:
     ``shift_overlap``), or None (or an empty list) for off; None keeps the stored days
@@ -285,7 +286,7 @@ def schedule_days(schedule: Schedule, rows: Sequence[ScheduleDay] | None = None)
     return out
 
 
-def schedule_delete(*, schedule: Schedule, actor: Any) -> None:
+def schedule_delete(*, schedule: Schedule, actor: Actor) -> None:
     if schedule.assignments.exists():
         raise ValidationFailed(
             gettext("This schedule is still assigned to employees."),
@@ -318,7 +319,7 @@ def _changed_spans(old: ScheduleAssignment | None, new: ScheduleAssignment | Non
     return spans
 
 
-def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAssignment:
+def assignment_save(*, assignment: ScheduleAssignment, actor: Actor) -> ScheduleAssignment:
     """Create or update an assignment. One employee's assignments never overlap: a conflict
     is ``schedule_assignment_overlap`` (409) naming the conflicting assignment."""
     creating = assignment._state.adding
@@ -376,7 +377,7 @@ def assignment_save(*, assignment: ScheduleAssignment, actor: Any) -> ScheduleAs
     return assignment
 
 
-def assignment_delete(*, assignment: ScheduleAssignment, actor: Any) -> None:
+def assignment_delete(*, assignment: ScheduleAssignment, actor: Actor) -> None:
     with transaction.atomic():
         ensure_unlocked(assignment.start_date, assignment.end_date or FOREVER)
         before = audit.snapshot(assignment)
@@ -402,7 +403,7 @@ def override_set(
     day: date,
     shift: Shift | None,
     reason: str = "",
-    actor: Any,
+    actor: Actor,
     swap: ShiftSwapRequest | None = None,
     adds: bool = False,
 ) -> ShiftOverride:
@@ -435,7 +436,7 @@ def override_set(
     return override
 
 
-def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> ShiftOverride:
+def override_update(*, override: ShiftOverride, actor: Actor, **changes: Any) -> ShiftOverride:
     with transaction.atomic():
         old_date = override.date
         ensure_unlocked(old_date)
@@ -463,7 +464,7 @@ def override_update(*, override: ShiftOverride, actor: Any, **changes: Any) -> S
     return override
 
 
-def override_delete(*, override: ShiftOverride, actor: Any) -> None:
+def override_delete(*, override: ShiftOverride, actor: Actor) -> None:
     with transaction.atomic():
         ensure_unlocked(override.date)
         before = audit.snapshot(override)
@@ -507,7 +508,7 @@ def swaps_allowed() -> None:
         raise SwapsDisabled
 
 
-def may_swap(*, requester: Employee, counterpart: Employee, actor: Any) -> bool:
+def may_swap(*, requester: Employee, counterpart: Employee, actor: Actor) -> bool:
     """Who could swap with whom: colleagues under the company's swap scope
     (``CompanySettings.swap_scope``, default the same department; see
     ``selectors.swap_colleagues``), or anyone the actor manages (an admin, or the
@@ -540,7 +541,7 @@ def swap_levels(swap: ShiftSwapRequest) -> list[Any]:
 
 
 def swap_request(
-    *, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Any
+    *, requester: Employee, counterpart: Employee, day: date, reason: str = "", actor: Actor
 ) -> ShiftSwapRequest:
     """Ask to exchange ``requester``'s and ``counterpart``'s shifts on ``day``, with someone
     who could swap (``may_swap``); the counterpart consents, then the managers decide
@@ -595,14 +596,14 @@ def swap_request(
             reason=reason[:500],
             requester_shift=mine,
             counterpart_shift=theirs,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         audit.record(actor=actor, action="shift_swap.requested", obj=swap, after=audit.snapshot(swap))
         approvals.submit(kind=SWAP_KIND, obj=swap, actor=actor)
     return swap
 
 
-def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
+def swap_cancel(*, swap: ShiftSwapRequest, actor: Actor) -> ShiftSwapRequest:
     from etime.core import approvals
 
     with transaction.atomic():
@@ -622,7 +623,7 @@ def swap_cancel(*, swap: ShiftSwapRequest, actor: Any) -> ShiftSwapRequest:
     return swap
 
 
-def on_swap_approved(swap: ShiftSwapRequest, actor: Any) -> None:
+def on_swap_approved(swap: ShiftSwapRequest, actor: Actor) -> None:
     """Approval callback (in the deciding transaction): each takes the other's plan as it
     stands now, as an override linked to the swap."""
     ensure_unlocked(swap.date)
@@ -634,15 +635,15 @@ def on_swap_approved(swap: ShiftSwapRequest, actor: Any) -> None:
     _decide_swap(swap, RequestStatus.APPROVED, actor, "")
 
 
-def on_swap_rejected(swap: ShiftSwapRequest, actor: Any, comment: str) -> None:
+def on_swap_rejected(swap: ShiftSwapRequest, actor: Actor, comment: str) -> None:
     _decide_swap(swap, RequestStatus.REJECTED, actor, comment)
 
 
-def on_swap_returned(swap: ShiftSwapRequest, actor: Any, comment: str) -> None:
+def on_swap_returned(swap: ShiftSwapRequest, actor: Actor, comment: str) -> None:
     _decide_swap(swap, RequestStatus.RETURNED, actor, comment)
 
 
-def _decide_swap(swap: ShiftSwapRequest, status: str, actor: Any, comment: str) -> None:
+def _decide_swap(swap: ShiftSwapRequest, status: str, actor: Actor, comment: str) -> None:
     before = audit.snapshot(swap)
     swap.status = status
     swap.decided_at = timezone.now()
@@ -654,7 +655,7 @@ def _decide_swap(swap: ShiftSwapRequest, status: str, actor: Any, comment: str) 
 # --- Punch direction rules -----------------------------------------------------------------------------
 
 
-def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirectionRule:
+def direction_rule_save(*, rule: PunchDirectionRule, actor: Actor) -> PunchDirectionRule:
     """Create or change how punches pair up for a location or a device; audited, and the
     recent days of the people it concerns are recomputed."""
     before = None if rule._state.adding else audit.snapshot(PunchDirectionRule.objects.get(pk=rule.pk))
@@ -679,7 +680,7 @@ def direction_rule_save(*, rule: PunchDirectionRule, actor: Any) -> PunchDirecti
     return rule
 
 
-def direction_rule_delete(*, rule: PunchDirectionRule, actor: Any) -> None:
+def direction_rule_delete(*, rule: PunchDirectionRule, actor: Actor) -> None:
     with transaction.atomic():
         before = audit.snapshot(rule)
         pk = rule.pk

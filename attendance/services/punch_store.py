@@ -154,7 +154,7 @@ def _insert_postgresql(rows: Sequence[PunchRow], constants: dict[str, Any]) -> i
 def _insert_executemany(rows: Sequence[PunchRow], constants: dict[str, Any]) -> int:
     names = [_q(Punch._meta.pk.column), *(_q(_column(name)) for name in PunchRow._fields), *(_q(c) for c in constants)]
     pk = Punch._meta.pk
-    employee = Punch._meta.get_field("employee").target_field  # type: ignore[union-attr]
+    employee = Punch._meta.get_field("employee").target_field
     stamp = Punch._meta.get_field("timestamp")
     tail = tuple(constants.values())
 

@@ -36,6 +36,7 @@ from attendance.services.punch_store import PunchRow, insert_device_punches, loc
 from etime.core import audit, dates
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ def parse_position(latitude: Any, longitude: Any, accuracy: Any) -> geofence.Pos
     if all(v in (None, "") for v in values.values()):
         return None
     try:
-        numbers = {k: float(v) for k, v in values.items()}  # type: ignore[arg-type]
+        numbers = {k: float(v) for k, v in values.items()}
         return geofence.Position(numbers["latitude"], numbers["longitude"], numbers["accuracy"])
     except (TypeError, ValueError):
         raise ValidationFailed(
@@ -204,7 +205,9 @@ REFUSALS: dict[str, type[PunchNotAllowed]] = {
 }
 
 
-def _refuse(*, employee: Employee, actor: Any, attempt: punch_policy.Attempt, decision: punch_policy.Decision) -> None:
+def _refuse(
+    *, employee: Employee, actor: Actor, attempt: punch_policy.Attempt, decision: punch_policy.Decision
+) -> None:
     """Audit the refusal in its own write (the refused request writes nothing else), then raise."""
     details = {"rule": decision.rule, "reason": decision.reason, "door": str(attempt.door)}
     # A refused position is not kept (privacy, docs/SECURITY.md): the reason says how far and
@@ -235,7 +238,7 @@ def punch_create(
     *,
     employee: Employee,
     source: str,
-    actor: Any,
+    actor: Actor,
     timestamp: datetime | None = None,
     direction: str = PunchDirection.UNKNOWN,
     note: str = "",
@@ -292,7 +295,7 @@ def punch_create(
             source=source,
             direction=direction,
             note=note[:500],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
             regularisation=regularisation,
             **_geofence_fields(decision.geofence, position),
         )

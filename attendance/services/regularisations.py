@@ -32,6 +32,7 @@ from attendance.services.punches import punch_create
 from etime.core import audit, dates
 from etime.core.access import Action, may
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 
 KIND = "regularisation"
 MAX_ITEMS = 8
@@ -72,7 +73,7 @@ def regularisation_request(
     employee: Employee,
     day: date,
     reason: str,
-    actor: Any,
+    actor: Actor,
     kind: str = RegularisationKind.PUNCH,
     items: Sequence[Any] = (),
     replace_punch_ids: Sequence[Any] = (),
@@ -134,7 +135,7 @@ def regularisation_request(
             items=cleaned,
             replace_punch_ids=replace_ids,
             reason=reason[:500],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=actor_user(actor),
         )
         audit.record(
             actor=actor, action="regularisation.requested", obj=regularisation, after=audit.snapshot(regularisation)
@@ -147,7 +148,7 @@ def regularisation_request(
     return regularisation
 
 
-def regularisation_cancel(*, regularisation: Regularisation, actor: Any) -> Regularisation:
+def regularisation_cancel(*, regularisation: Regularisation, actor: Actor) -> Regularisation:
     from etime.core import approvals
 
     with transaction.atomic():
@@ -172,7 +173,7 @@ def _day_window(regularisation: Regularisation) -> tuple[datetime, datetime]:
     return start, datetime.combine(regularisation.date + timedelta(days=1), time(0), tzinfo=tz)
 
 
-def _apply(regularisation: Regularisation, actor: Any) -> None:
+def _apply(regularisation: Regularisation, actor: Actor) -> None:
     ensure_unlocked(regularisation.date)
     employee = regularisation.employee
     if regularisation.kind == RegularisationKind.DAY:
@@ -205,7 +206,7 @@ def _apply(regularisation: Regularisation, actor: Any) -> None:
         )
 
 
-def _decide(regularisation: Regularisation, status: str, actor: Any, comment: str) -> None:
+def _decide(regularisation: Regularisation, status: str, actor: Actor, comment: str) -> None:
     before = audit.snapshot(regularisation)
     regularisation.status = status
     regularisation.decided_at = timezone.now()
@@ -220,15 +221,15 @@ def _decide(regularisation: Regularisation, status: str, actor: Any, comment: st
     )
 
 
-def on_approved(regularisation: Regularisation, actor: Any) -> None:
+def on_approved(regularisation: Regularisation, actor: Actor) -> None:
     """Approval callback, in the deciding transaction: the correction becomes punches."""
     _apply(regularisation, actor)
     _decide(regularisation, RequestStatus.APPROVED, actor, "")
 
 
-def on_rejected(regularisation: Regularisation, actor: Any, comment: str) -> None:
+def on_rejected(regularisation: Regularisation, actor: Actor, comment: str) -> None:
     _decide(regularisation, RequestStatus.REJECTED, actor, comment)
 
 
-def on_returned(regularisation: Regularisation, actor: Any, comment: str) -> None:
+def on_returned(regularisation: Regularisation, actor: Actor, comment: str) -> None:
     _decide(regularisation, RequestStatus.RETURNED, actor, comment)

@@ -89,18 +89,16 @@ def clock(planned: Any) -> Any:
 def _only_our_providers() -> Iterator[None]:
     """Attendance's tests decide which providers exist: those leave and devices register
     in their AppConfig are set aside for the test and put back after it."""
-    saved = [
-        list(r)
-        for r in (providers._absence_providers, providers._holiday_providers, providers._device_status_providers)
-    ]
-    for registry in (providers._absence_providers, providers._holiday_providers, providers._device_status_providers):
+    registries: tuple[list[Any], ...] = (
+        providers._absence_providers,
+        providers._holiday_providers,
+        providers._device_status_providers,
+    )
+    saved = [list(r) for r in registries]
+    for registry in registries:
         registry.clear()
     yield
-    for registry, entries in zip(
-        (providers._absence_providers, providers._holiday_providers, providers._device_status_providers),
-        saved,
-        strict=True,
-    ):
+    for registry, entries in zip(registries, saved, strict=True):
         registry[:] = entries
 
 

@@ -24,6 +24,7 @@ from attendance.engine import (
     CyclePlan,
     DeviceSync,
     EmployeeInputs,
+    Planned,
     PunchFact,
     ShiftRule,
     compute_days,
@@ -59,8 +60,8 @@ def at(spec: str, day: date = D, tz: str = ZURICH) -> datetime:
     if spec[0] in "+-":
         sign, spec = spec.split(" ", 1)
         offset = int(sign)
-    parts = [int(x) for x in spec.split(":")]
-    local = datetime.combine(day + timedelta(days=offset), time(*parts), tzinfo=ZoneInfo(tz))
+    parts = [int(x) for x in spec.split(":")] + [0]  # seconds 0 unless given
+    local = datetime.combine(day + timedelta(days=offset), time(parts[0], parts[1], parts[2]), tzinfo=ZoneInfo(tz))
     return local.astimezone(UTC)
 
 
@@ -80,7 +81,7 @@ def one_day(
     tz: str = ZURICH,
     now: datetime = LATER,
     final_after: timedelta = timedelta(hours=48),
-    plan: dict[date, ShiftRule | None] | None = None,
+    plan: dict[date, Planned] | None = None,
     **inputs: Any,
 ) -> Any:
     facts = inputs.pop("facts", None) or punches(*times, day=day, tz=tz)

@@ -103,16 +103,16 @@ def test_a_persons_month_and_a_teams_day_touch_one_partition(people: Any) -> Non
     partitions.ensure_months(partitions.cover_range(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 6, 1, tzinfo=UTC)))
     for month in range(1, 6):
         Punch.objects.create(employee=people.alice, timestamp=datetime(2030, month, 10, 8, tzinfo=UTC), source="manual")
-    month = Punch.objects.filter(
+    march = Punch.objects.filter(
         employee=people.alice,
         timestamp__gte=datetime(2030, 3, 1, tzinfo=UTC),
         timestamp__lt=datetime(2030, 4, 1, tzinfo=UTC),
     )
-    plan = _plan(month)
+    plan = _plan(march)
     assert "attendance_punch_p203003" in plan
     assert plan.count("attendance_punch_p") == plan.count("attendance_punch_p203003")
     assert partitions.DEFAULT_PARTITION not in plan
-    assert month.count() == 1
+    assert march.count() == 1
     # A team's day, as the recompute loads it (voided punches left out).
     team_day = Punch.objects.filter(
         employee_id__in=[people.alice.pk, people.amir.pk],
@@ -184,6 +184,7 @@ def test_retention_archives_old_months_to_files_then_drops_them(people: Any, set
     lock = PeriodLock.objects.get(date_from=date(2032, 2, 1))
     assert lock.date_to == date(2032, 3, 1)
     event = AuditEvent.objects.get(action="attendance_punches.archived", object_id="2032-02")
+    assert event.after is not None
     assert event.after["punches"] == 2 and event.actor == people.admin
 
     # A punch of February read from a clock after the month went: archived on the next run,

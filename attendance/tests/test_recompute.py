@@ -277,6 +277,7 @@ def test_changing_a_shift_recomputes_the_recent_days_that_plan_it(
     recompute(employee_ids=[people.alice.pk], date_from=monday, date_to=monday)
     assert AttendanceDay.objects.get(employee=people.alice, date=monday).late_minutes == 20
     shift = ScheduleAssignment.objects.get(employee=people.alice).schedule.days.get(day_index=0).shift
+    assert shift is not None
     shift.late_grace_minutes = 30
     with django_capture_on_commit_callbacks(execute=True):
         shift_save(shift=shift, actor=people.admin)

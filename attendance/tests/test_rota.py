@@ -323,6 +323,7 @@ def test_the_admin_form_refuses_an_admins_own_day(planned: Any, admin_client: An
         role="admin",
         password="x-Long-enough-9",
     )
+    assert me.user is not None
     me.user.is_superuser = True  # as admin_client's admin: the admin site's model permissions
     me.user.save(update_fields=["is_superuser"])
     admin_client.force_login(me.user)

@@ -47,14 +47,14 @@ def rules_path(name: str) -> Path:
 
 
 @functools.cache
-def _processor():  # type: ignore[no-untyped-def]
+def _processor():
     from saxonche import PySaxonProcessor
 
     return PySaxonProcessor(license=False)
 
 
 @functools.cache
-def _executable(rule_set: str):  # type: ignore[no-untyped-def]
+def _executable(rule_set: str):
     compiler = _processor().new_xslt30_processor()
     return compiler.compile_stylesheet(stylesheet_file=str(rules_path(RULE_SETS[rule_set])))
 

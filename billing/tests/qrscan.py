@@ -64,7 +64,7 @@ def decode_zxing(image: Any) -> list[Any]:
     """zxing-cpp's QR results (``.bytes``, ``.position``, ...) for ``image``."""
     import zxingcpp
 
-    return list(zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode))
+    return list(zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)))
 
 
 @dataclass(frozen=True)

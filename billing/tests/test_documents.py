@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 from pypdf import PdfReader
+from pypdf.generic import StreamObject
 
 from billing import pdf, qr, services
 from billing.tests.conftest import MARCH
@@ -115,7 +116,9 @@ def test_eur_invoices_embed_factur_x_that_validates_and_reads_back(
     assert summary.findtext("ram:TaxTotalAmount", namespaces=ns) == "87.32"
     assert summary.findtext("ram:GrandTotalAmount", namespaces=ns) == "546.92"
     assert len(tree.findall(".//ram:IncludedSupplyChainTradeLineItem", ns)) == 1
-    xmp = PdfReader(io.BytesIO(data)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    metadata = PdfReader(io.BytesIO(data)).root_object["/Metadata"].get_object()
+    assert isinstance(metadata, StreamObject)
+    xmp = metadata.get_data()
     assert b"<pdfaid:part>3</pdfaid:part>" in xmp or b'pdfaid:part="3"' in xmp  # PDF/A-3
 
 

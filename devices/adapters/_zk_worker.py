@@ -157,16 +157,16 @@ class _TcpPackets:
 def _framed_call(c: ZK, packets: _TcpPackets, cmd: int, data: bytes = b"") -> tuple[int, bytes]:
     """Send one request the way pyzk would and read its reply as a framed packet. Realtime
     event packets that arrive before it (a capture being unregistered) are skipped."""
-    sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
-    buf = c._ZK__create_header(cmd, data, c._ZK__session_id, c._ZK__reply_id)  # type: ignore[attr-defined]
+    sock: socket.socket = c._ZK__sock
+    buf = c._ZK__create_header(cmd, data, c._ZK__session_id, c._ZK__reply_id)
     reply_id = struct.unpack_from("<4H", buf)[3]
-    c._ZK__reply_id = reply_id  # type: ignore[attr-defined]  # the device echoes it
-    sock.sendall(c._ZK__create_tcp_top(buf))  # type: ignore[attr-defined]
+    c._ZK__reply_id = reply_id  # the device echoes it
+    sock.sendall(c._ZK__create_tcp_top(buf))
     while True:
         code, reply, payload = packets.packet()
         if code != const.CMD_REG_EVENT or reply == reply_id:
             break
-    c._ZK__response = code  # type: ignore[attr-defined]  # for classify()
+    c._ZK__response = code  # for classify()
     return code, payload
 
 
@@ -175,7 +175,7 @@ def _read_with_buffer_tcp(c: ZK, command: int, fct: int = 0, ext: int = 0) -> tu
 
     Same requests, same chunk size, same return value; pyzk's session state (reply id, last
     reply) is kept in step so pyzk's own calls continue after it."""
-    packets = _TcpPackets(c._ZK__sock)  # type: ignore[attr-defined]
+    packets = _TcpPackets(c._ZK__sock)
 
     def call(cmd: int, data: bytes = b"") -> tuple[int, bytes]:
         return _framed_call(c, packets, cmd, data)
@@ -197,7 +197,7 @@ def _read_with_buffer_tcp(c: ZK, command: int, fct: int = 0, ext: int = 0) -> tu
             chunk_parts = []
             while True:
                 code, _reply, payload = packets.packet()
-                c._ZK__response = code  # type: ignore[attr-defined]
+                c._ZK__response = code
                 if code == const.CMD_DATA:
                     chunk_parts.append(payload)
                 elif code == const.CMD_ACK_OK:
@@ -284,7 +284,7 @@ class Session:
             encoding=cfg["encoding"],
         )
         # ZK() opens a UDP socket that connect() replaces without closing.
-        z._ZK__sock.close()  # type: ignore[attr-defined]
+        z._ZK__sock.close()
         return z
 
     @property
@@ -311,12 +311,12 @@ class Session:
         if not cfg["udp"] and cfg.get("stream_reads", True):
             # Buffered reads (log, users) framed by length, not by recv() (TFT DATA packets).
             z = self.zk
-            z.read_with_buffer = lambda command, fct=0, ext=0: _read_with_buffer_tcp(z, command, fct, ext)  # type: ignore[method-assign]
+            z.read_with_buffer = lambda command, fct=0, ext=0: _read_with_buffer_tcp(z, command, fct, ext)
         if cfg.get("user_record_size"):
             self.zk.user_packet_size = cfg["user_record_size"]
         z = self.zk
         read_sizes = z.read_sizes
-        z.read_sizes = lambda: self._read_sizes(z, read_sizes)  # type: ignore[method-assign]
+        z.read_sizes = lambda: self._read_sizes(z, read_sizes)
 
     def _read_sizes(self, c: ZK, read_sizes: Callable[[], bool]) -> bool:
         """pyzk's read_sizes, plus counts for firmware whose reply is one int32 (WL20 class).
@@ -326,7 +326,7 @@ class Session:
         are taken from the datasets themselves: the user table's length over its record
         size, the log's length over the record size its content fits (infer_record_size).
         """
-        c.users = c.records = None  # type: ignore[assignment]  # pyzk leaves them alone on a short reply
+        c.users = c.records = None  # pyzk leaves them alone on a short reply
         result = read_sizes()
         if c.records is not None:
             return result
@@ -481,7 +481,7 @@ class Session:
         if total % expected or record_size not in (8, 16) and record_size < 40:
             fits = next((n for n in (40, 16, 8) if total % n == 0), 0)
             raise CountMismatch(expected, total // fits if fits else -1)
-        decode = c._ZK__decode_time  # type: ignore[attr-defined]  # pyzk's own DecodeTime
+        decode = c._ZK__decode_time  # pyzk's own DecodeTime
         out: list[RecordTuple] = []
         if record_size == 8:
             by_uid = {u.uid: u.user_id for u in c.get_users()}
@@ -522,7 +522,7 @@ class Session:
                 z.enable_device()
                 z.disconnect()
             finally:
-                z._ZK__sock.close()  # type: ignore[attr-defined]
+                z._ZK__sock.close()
         except Exception:  # noqa: S110 - best effort; the original failure is what we report
             pass
 
@@ -596,7 +596,7 @@ class Session:
         c.verify_user()
         if not c.is_enabled:
             c.enable_device()
-        sock: socket.socket = c._ZK__sock  # type: ignore[attr-defined]
+        sock: socket.socket = c._ZK__sock
         packets = _TcpPackets(sock)
         code, _ = _framed_call(c, packets, const.CMD_REG_EVENT, struct.pack("<I", const.EF_ATTLOG))
         if code != const.CMD_ACK_OK:
@@ -611,7 +611,7 @@ class Session:
                     continue  # a partial packet stays buffered for the next read
                 if code != const.CMD_REG_EVENT:
                     continue
-                c._ZK__ack_ok()  # type: ignore[attr-defined]
+                c._ZK__ack_ok()
                 event = _live_event(c, data, users)
                 if event is not None:
                     self.chan.send(("event", event))
@@ -641,7 +641,7 @@ def _live_event(c: ZK, data: bytes, users: dict[str, int]) -> RecordTuple | None
         return None  # not an attendance event (pyzk #86: other sizes)
     raw_id, status, punch, timehex = layout.unpack_from(data)
     user_id = str(raw_id) if isinstance(raw_id, int) else raw_id.split(b"\0", 1)[0].decode(errors="ignore")
-    timestamp = c._ZK__decode_timehex(timehex)  # type: ignore[attr-defined]
+    timestamp = c._ZK__decode_timehex(timehex)
     uid = users.get(user_id)
     if uid is None:
         uid = int(user_id) if user_id.isdigit() else 0

@@ -52,6 +52,7 @@ from devices.services.sync import DIRECTIONS, to_utc
 from etime.core import audit
 from etime.core.errors import ValidationFailed
 from etime.core.queue import enqueue_on_commit
+from etime.core.types import Actor, actor_user
 
 log = logging.getLogger("devices.adms")
 MAX_PIN = 24
@@ -657,7 +658,7 @@ def adms_command_results(*, device: Device, body: str, query: dict[str, str] | N
     return done
 
 
-def adms_command_queue(*, device: Device, command: str, actor: Any) -> AdmsCommand:
+def adms_command_queue(*, device: Device, command: str, actor: Actor) -> AdmsCommand:
     """Queue a command for a push device (sent on its next heartbeat). Audited."""
     command = (command or "").strip()
     if device.protocol != Protocol.ADMS:
@@ -671,9 +672,7 @@ def adms_command_queue(*, device: Device, command: str, actor: Any) -> AdmsComma
             details={"command": [gettext("One line, 1-500 characters.")]},
         )
     with transaction.atomic():
-        queued = AdmsCommand.objects.create(
-            device=device, command=command, created_by=actor if getattr(actor, "is_authenticated", False) else None
-        )
+        queued = AdmsCommand.objects.create(device=device, command=command, created_by=actor_user(actor))
         audit.record(
             actor=actor, action="device.command_queued", obj=device, after={"id": queued.pk, "command": command}
         )

@@ -31,6 +31,7 @@ from devices.models import ClientDevice, ClientKind, ClientSubmission
 from etime.core import audit, registry
 from etime.core.access import is_admin
 from etime.core.errors import DomainError, NotFound, ValidationFailed
+from etime.core.types import Actor, actor_user
 
 PREFIX = "etd_"
 MAX_DEVICES_PER_PERSON = 20
@@ -42,7 +43,7 @@ def hash_credential(raw: str) -> str:
 
 
 def client_device_register(
-    *, owner: Employee, actor: Any, name: str = "", user_agent: str = ""
+    *, owner: Employee, actor: Actor, name: str = "", user_agent: str = ""
 ) -> tuple[ClientDevice, str]:
     """Register ``owner``'s installed app; returns (the device, the credential to keep).
 
@@ -66,7 +67,7 @@ def client_device_register(
             key_hash=hash_credential(raw),
             prefix=raw[:12],
             user_agent=(user_agent or "")[:200],
-            created_by=actor,
+            created_by=actor_user(actor),
             last_contact_at=timezone.now(),
         )
         audit.record(
@@ -78,7 +79,7 @@ def client_device_register(
     return device, raw
 
 
-def client_device_revoke(*, device: ClientDevice, actor: Any) -> ClientDevice:
+def client_device_revoke(*, device: ClientDevice, actor: Actor) -> ClientDevice:
     """Revoke ``device``'s credential (its owner or an administrator; NotFound otherwise).
     Revoking twice changes nothing."""
     owner_user = device.owner.user_id if device.owner_id and device.owner else None
@@ -88,7 +89,7 @@ def client_device_revoke(*, device: ClientDevice, actor: Any) -> ClientDevice:
         locked = ClientDevice.objects.select_for_update().get(pk=device.pk)
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
-            locked.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+            locked.revoked_by = actor_user(actor)
             locked.save(update_fields=["revoked_at", "revoked_by"])
             audit.record(
                 actor=actor, action="client_device.revoked", obj=locked, after={"revoked_at": locked.revoked_at}

@@ -15,6 +15,7 @@ from devices.errors import DeviceInUse
 from devices.models import Device
 from etime.core import audit
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor
 
 # What admins edit (API, admin). Everything else on Device is written by the sync pipeline.
 DEVICE_FIELDS = (
@@ -83,7 +84,7 @@ def _save(device: Device) -> None:
         ) from None
 
 
-def device_create(*, actor: Any, comm_key: int | None = None, **fields: Any) -> Device:
+def device_create(*, actor: Actor, comm_key: int | None = None, **fields: Any) -> Device:
     """A new device, due for its first sync at once when enabled."""
     unknown = set(fields) - set(DEVICE_FIELDS)
     if unknown:
@@ -97,7 +98,7 @@ def device_create(*, actor: Any, comm_key: int | None = None, **fields: Any) -> 
     return device
 
 
-def device_update(*, device: Device, actor: Any, comm_key: Any = _UNSET, **changes: Any) -> Device:
+def device_update(*, device: Device, actor: Actor, comm_key: Any = _UNSET, **changes: Any) -> Device:
     """Change settings; `comm_key` (a number, 0 or None for none) only when given.
 
     Re-enabling a device, or changing its address or comm key, makes it due at once and
@@ -147,7 +148,7 @@ def device_update(*, device: Device, actor: Any, comm_key: Any = _UNSET, **chang
     return device
 
 
-def device_delete(*, device: Device, actor: Any) -> None:
+def device_delete(*, device: Device, actor: Actor) -> None:
     """Refused with `device_in_use` once punches were recorded on the device: disable it instead."""
     with transaction.atomic():
         if Punch.objects.filter(device_id=device.pk).exists():

@@ -35,6 +35,7 @@ from devices.services.clients import PREFIX, hash_credential, offline_submit
 from etime.core import audit, db
 from etime.core.access import is_admin
 from etime.core.errors import DomainError, NotFound, ValidationFailed
+from etime.core.types import Actor, actor_user
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_LENGTH = 8
@@ -73,12 +74,12 @@ def _new_code(device: ClientDevice) -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: Actor) -> None:
     if not is_admin(actor):
         raise NotFound()
 
 
-def kiosk_create(*, name: str, location: Location, actor: Any) -> tuple[ClientDevice, str]:
+def kiosk_create(*, name: str, location: Location, actor: Actor) -> tuple[ClientDevice, str]:
     """Register a kiosk at ``location`` (administrators); returns it and its pairing code."""
     _require_admin(actor)
     name = (name or "").strip()[:100]
@@ -90,7 +91,7 @@ def kiosk_create(*, name: str, location: Location, actor: Any) -> tuple[ClientDe
             kind=ClientKind.KIOSK,
             name=name,
             location=location,
-            created_by=actor,
+            created_by=actor_user(actor),
             key_hash=hash_credential(PREFIX + secrets.token_urlsafe(32)),
             prefix="",
         )
@@ -102,7 +103,7 @@ def kiosk_create(*, name: str, location: Location, actor: Any) -> tuple[ClientDe
     return device, code
 
 
-def kiosk_pairing_code(*, device: ClientDevice, actor: Any) -> str:
+def kiosk_pairing_code(*, device: ClientDevice, actor: Actor) -> str:
     """A new pairing code for ``device`` (administrators). Pairing with it replaces the
     kiosk's credential: the tablet that held the old one can send nothing more."""
     _require_admin(actor)
@@ -120,7 +121,7 @@ def kiosk_pairing_code(*, device: ClientDevice, actor: Any) -> str:
     return code
 
 
-def kiosk_photos_set(*, device: ClientDevice, on: bool, actor: Any) -> ClientDevice:
+def kiosk_photos_set(*, device: ClientDevice, on: bool, actor: Actor) -> ClientDevice:
     """Turn *photo at punch* on or off for a kiosk (administrators; audited). The kiosk
     follows from its next punch's answer on."""
     _require_admin(actor)

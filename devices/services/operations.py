@@ -19,6 +19,7 @@ from devices.errors import DeviceCommunicationFailed
 from devices.models import Device, DeviceStatus
 from devices.services.sync import _store_info, device_local_now, open_adapter
 from etime.core import audit
+from etime.core.types import Actor
 
 MAX_NAME_BYTES = 24  # ZK 72-byte user records hold 24 bytes of name
 MAX_CARD = 2**32 - 1
@@ -31,7 +32,7 @@ def _contacted(device: Device) -> None:
     Device.objects.filter(pk=device.pk).update(**fields)
 
 
-def device_read_info(*, device: Device, actor: Any) -> DeviceInfo:
+def device_read_info(*, device: Device, actor: Actor) -> DeviceInfo:
     """Read identity and counts from the device and store serial, firmware, platform, ..."""
     notes: list[str] = []
     try:
@@ -44,7 +45,7 @@ def device_read_info(*, device: Device, actor: Any) -> DeviceInfo:
     return info
 
 
-def device_set_time(*, device: Device, actor: Any, device_time: datetime | None = None) -> datetime:
+def device_set_time(*, device: Device, actor: Actor, device_time: datetime | None = None) -> datetime:
     """Set the device clock (default: now in the device's zone); returns what was set. Audited."""
     target = device_time or device_local_now(device)
     try:
@@ -79,7 +80,7 @@ class PushResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def device_push_employees(*, device: Device, employees: Iterable[Employee], actor: Any) -> PushResult:
+def device_push_employees(*, device: Device, employees: Iterable[Employee], actor: Actor) -> PushResult:
     """Enrol employees on the device: user id = their device_user_id, name, card (numeric card
     numbers only). Employees without a device user id are skipped. One session; a device
     failure ends the push (what was pushed stays pushed). Audited."""
@@ -129,7 +130,7 @@ class PullResult:
     unmatched: list[str] = field(default_factory=list)  # device user ids with no employee
 
 
-def device_pull_users(*, device: Device, actor: Any) -> PullResult:
+def device_pull_users(*, device: Device, actor: Actor) -> PullResult:
     """Read the users enrolled on the device and map them to employees.
 
     A device user whose id is some employee's device_user_id is matched. One that matches

@@ -57,6 +57,7 @@ from devices.models import Device, DeviceStatus, Protocol, SyncRun, SyncStatus, 
 from etime.core import audit
 from etime.core.errors import DomainError
 from etime.core.queue import enqueue_on_commit
+from etime.core.types import Actor
 
 log = logging.getLogger("devices.sync")
 
@@ -120,11 +121,11 @@ def backoff_seconds(*, interval: int, failures: int, retryable: bool, rng: rando
     return base * jitter
 
 
-def _user(actor: Any) -> Any:
+def _user(actor: Actor) -> Any:
     return actor if getattr(actor, "is_authenticated", False) and isinstance(actor, get_user_model()) else None
 
 
-def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHEDULE, actor: Any = None) -> SyncRun:
+def device_sync(*, device: Device | UUID | str, trigger: str = SyncTrigger.SCHEDULE, actor: Actor = None) -> SyncRun:
     """Sync one device now, in this process; returns its SyncRun.
 
     The run is `skipped` when another worker is syncing the device, `failed` with the

@@ -47,14 +47,14 @@ def pyzk_client(sim: Simulator, transport: str = "tcp", **kwargs: Any) -> Iterat
     udp = transport == "udp"
     kwargs.setdefault("timeout", 2)
     z = ZK("127.0.0.1", port=sim.udp_port if udp else sim.tcp_port, ommit_ping=True, force_udp=udp, **kwargs)
-    z._ZK__sock.close()  # type: ignore[attr-defined]
+    z._ZK__sock.close()
     try:
         yield z
     finally:
         if z.is_connect:
             with contextlib.suppress(Exception):
                 z.disconnect()
-        z._ZK__sock.close()  # type: ignore[attr-defined]
+        z._ZK__sock.close()
 
 
 def as_tuples(records: Any) -> list[tuple[str, Any, int, int, int]]:

@@ -94,6 +94,7 @@ def test_a_known_serial_from_another_network_is_refused_and_changes_nothing(devi
 
 
 def test_the_clock_on_its_locations_network_is_served(device: Device, people: Any) -> None:
+    assert device.location_id is not None
     Location.objects.filter(pk=device.location_id).update(allowed_networks=f"10.9.0.0/16\n{CLOCK_NET}")
     assert call("GET", "/iclock/cdata", AT_CLOCK, options="all").content.startswith(f"GET OPTION FROM: {SN}".encode())
     assert call("POST", "/iclock/cdata", AT_CLOCK, ATTLOG, table="ATTLOG").content == b"OK: 2\n"
@@ -124,6 +125,7 @@ def test_the_client_address_follows_the_projects_proxy_rule(device: Device, sett
 
 
 def test_commands_with_secrets_wait_while_anyone_may_push_as_the_clock(device: Device, people: Any) -> None:
+    assert device.location_id is not None
     Location.objects.filter(pk=device.location_id).update(allowed_networks="")
     device.refresh_from_db()
     assert device.push_from_anywhere
@@ -221,6 +223,7 @@ def test_a_clock_anyone_may_push_as_is_a_warning_in_admin_home_and_health(device
     admin = admin_client_of(people)
     assert 'data-testid="push-open"' not in admin.get(f"/admin/devices/device/{device.pk}/change/").content.decode()
     assert "push_any_network" not in admin.get("/health/ready/").json()["checks"]["devices"]
+    assert device.location_id is not None
     Location.objects.filter(pk=device.location_id).update(allowed_networks="")
     assert 'data-testid="push-open"' in admin.get(f"/admin/devices/device/{device.pk}/change/").content.decode()
     assert 'data-testid="push-open"' in admin.get("/admin/devices/device/").content.decode()
@@ -325,6 +328,7 @@ def test_push_networks_through_the_api(device: Device, people: Any, token_client
 
 
 def test_an_unreadable_network_list_refuses_every_address(device: Device) -> None:
+    assert device.location_id is not None
     Location.objects.filter(pk=device.location_id).update(allowed_networks="192.0.2.0/24\nnot a network")  # no clean()
     assert call("GET", "/iclock/getrequest", AT_CLOCK).status_code == 403
     untouched(device)

@@ -46,6 +46,7 @@ def test_admin_creates_reads_updates_and_deletes_a_device_and_the_comm_key_never
     assert changed.status_code == 200 and changed.json()["has_comm_key"] is False
     assert changed.json()["poll_interval_seconds"] == 60
     event = AuditEvent.objects.filter(action="device.updated", object_id=str(device.pk)).get()
+    assert event.after is not None
     assert event.after["comm_key_changed"] is True and "123456" not in str(event.before) + str(event.after)
 
     assert api.delete(f"{URL}{device.pk}/").status_code == 204

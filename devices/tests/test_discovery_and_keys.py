@@ -87,6 +87,7 @@ def test_comm_key_is_encrypted_at_rest_with_authenticated_encryption(people: Any
     with pytest.raises(crypto.CommKeyUnreadable):
         crypto.decrypt_comm_key(Fernet(Fernet.generate_key()).encrypt(b"123456").decode())
     event = AuditEvent.objects.get(action="device.created", object_id=str(device.pk))
+    assert event.after is not None
     assert "123456" not in json.dumps(event.after) and event.after["has_comm_key"] is True
     assert "comm_key_encrypted" not in event.after
 

@@ -81,6 +81,7 @@ def test_random_faults_never_lose_or_duplicate_a_punch(make_sim: MakeSim, transp
         expected = set(device_log(sim))
         assert set(stored) <= expected, (attempt, fault)
         device.refresh_from_db()
+        assert sim.state.tz is not None
         covered = {
             (r.user_id, services.to_utc(r.timestamp, sim.state.tz)) for r in sim.records[: device.watermark_position]
         }

@@ -203,8 +203,8 @@ def test_one_value_free_sizes_reply_is_four_bytes_and_the_adapter_counts_from_th
     sim = _sim(make_sim, "wl20")
     with pyzk_client(sim) as z:
         conn = z.connect()
-        reply = conn._ZK__send_command(p.CMD_GET_FREE_SIZES, b"", 1024)  # type: ignore[attr-defined]
-        assert reply["status"] and conn._ZK__data == struct.pack("<i", RECORDS)  # type: ignore[attr-defined]
+        reply = conn._ZK__send_command(p.CMD_GET_FREE_SIZES, b"", 1024)
+        assert reply["status"] and conn._ZK__data == struct.pack("<i", RECORDS)
     with adapter_for(sim) as clock:
         assert (clock.info().user_count, clock.info().record_count) == (USERS, RECORDS)
         sim.add_punch("2", datetime(2026, 5, 4, 17, 30, 1), status=1, punch=1)

@@ -202,6 +202,7 @@ class _Proxy:
                     proxy.uploads += 1
                 if fault is None or fault is False:
                     target = urlsplit(proxy.target)
+                    assert target.hostname is not None
                     conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
                     headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "host")}
                     conn.request(self.command, self.path, body=body, headers={**headers, "Host": target.netloc})

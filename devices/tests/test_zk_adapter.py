@@ -34,7 +34,7 @@ def zurich_now() -> datetime:
     return datetime.now(ZoneInfo("Europe/Zurich")).replace(tzinfo=None)
 
 
-def wait_for(predicate, timeout: float = 5.0) -> None:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"

@@ -45,6 +45,7 @@ from etime.core.models import (
     ApprovalStatus,
     ApprovalStep,
 )
+from etime.core.types import Actor, actor_user
 
 logger = logging.getLogger(__name__)
 
@@ -287,7 +288,7 @@ def _stored_summary(spec: ApprovalKind, obj: models.Model) -> str:
         return (spec.describe(obj) if spec.describe else str(obj))[:255]
 
 
-def submit(*, kind: str, obj: models.Model, actor: Any) -> ApprovalRequest:
+def submit(*, kind: str, obj: models.Model, actor: Actor) -> ApprovalRequest:
     """Start the approval of ``obj``. Call inside the caller's transaction. With no levels
     the request is approved at once (its on_approved runs)."""
     spec = get_kind(kind)
@@ -325,7 +326,7 @@ def submit(*, kind: str, obj: models.Model, actor: Any) -> ApprovalRequest:
     return request
 
 
-def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str = "") -> ApprovalRequest:
+def decide(*, request: ApprovalRequest, actor: Actor, decision: str, comment: str = "") -> ApprovalRequest:
     """Record ``actor``'s decision at the current level; two approvers racing for one level
     get one decision and one ``approval_already_decided``."""
     if decision not in ApprovalDecision.values:
@@ -340,13 +341,14 @@ def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str 
         if locked.status != ApprovalStatus.PENDING:
             raise ApprovalAlreadyDecided(details={"status": locked.status})
         allowed, on_behalf_of = eligibility(locked, actor)
-        if not allowed:
+        user = actor_user(actor)
+        if not allowed or user is None:
             raise ApprovalNotAllowed(details={"level": locked.current_level, "approver": locked.current_type})
         before = audit.snapshot(locked)
         ApprovalStep.objects.create(
             request=locked,
             level=locked.current_level,
-            actor=actor,
+            actor=user,
             on_behalf_of=on_behalf_of,
             decision=decision,
             comment=comment,
@@ -388,14 +390,15 @@ def decide(*, request: ApprovalRequest, actor: Any, decision: str, comment: str 
     return locked
 
 
-def cancel(*, request: ApprovalRequest, actor: Any) -> ApprovalRequest:
+def cancel(*, request: ApprovalRequest, actor: Actor) -> ApprovalRequest:
     """The requester (or an admin) withdraws a pending request; no callback runs: the
     caller's service does what cancelling means for its object."""
     with transaction.atomic():
         locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != ApprovalStatus.PENDING:
             raise ApprovalAlreadyDecided(details={"status": locked.status})
-        if actor.pk != locked.requester_id and not is_admin(actor):
+        user = actor_user(actor)
+        if (user is None or user.pk != locked.requester_id) and not is_admin(actor):
             raise ApprovalNotAllowed("Only the requester may cancel this request.")
         before = audit.snapshot(locked)
         locked.status = ApprovalStatus.CANCELLED
@@ -405,7 +408,7 @@ def cancel(*, request: ApprovalRequest, actor: Any) -> ApprovalRequest:
     return locked
 
 
-def delegate(*, delegator: Any, delegate_to: Any, starts_on: Any, ends_on: Any, actor: Any) -> ApprovalDelegation:
+def delegate(*, delegator: Any, delegate_to: Any, starts_on: Any, ends_on: Any, actor: Actor) -> ApprovalDelegation:
     if delegator.pk == delegate_to.pk:
         raise ValidationFailed("You cannot delegate to yourself.", details={"delegate": ["Choose someone else."]})
     if ends_on < starts_on:

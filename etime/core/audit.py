@@ -17,6 +17,7 @@ from django.db.models.fields.files import FieldFile
 
 from etime.core.context import current_request_id
 from etime.core.models import AuditEvent
+from etime.core.types import Actor, actor_user
 
 # Never copied into audit rows, whatever the model.
 _REDACTED_FIELDS = {
@@ -57,7 +58,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
 
 def record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     object_type: str | None = None,
@@ -68,10 +69,10 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id if object_id is not None else obj.pk
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = actor_user(actor)
     return AuditEvent.objects.create(
-        actor=actor if is_user else None,
-        actor_repr=(actor.get_username() if is_user else (str(actor) if actor else "system"))[:255],
+        actor=user,
+        actor_repr=(user.get_username() if user is not None else (str(actor) if actor else "system"))[:255],
         action=action,
         object_type=object_type or "",
         object_id=str(object_id or ""),

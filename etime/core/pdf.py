@@ -57,7 +57,7 @@ def allowed_files() -> tuple[Path, ...]:
 def _fetcher_class() -> Any:
     from weasyprint.urls import URLFetcher
 
-    class RestrictedURLFetcher(URLFetcher):  # type: ignore[misc]
+    class RestrictedURLFetcher(URLFetcher):
         """WeasyPrint's fetcher, for data: URLs and etime's own files only."""
 
         def __init__(self, roots: tuple[Path, ...], files: tuple[Path, ...]) -> None:

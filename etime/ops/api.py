@@ -19,7 +19,7 @@ from etime.ops.models import CompanySettings, InAppNotification, Job
 from etime.ops.notifications import inbox_of, mark_read, unread_count
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(serializers.ModelSerializer[Job]):
     class Meta:
         model = Job
         fields = [
@@ -53,7 +53,7 @@ class JobViewSet(mixins.RetrieveModelMixin, EtimeGenericViewSet):
         return jobs if is_admin(user) else jobs.filter(started_by=user)
 
 
-class CompanySettingsSerializer(serializers.ModelSerializer):
+class CompanySettingsSerializer(serializers.ModelSerializer[CompanySettings]):
     class Meta:
         model = CompanySettings
         fields = [*EDITABLE, "logo", "updated_at"]
@@ -85,7 +85,7 @@ class CompanySettingsView(APIView):
         return self.patch(request)
 
 
-class InAppNotificationSerializer(serializers.ModelSerializer):
+class InAppNotificationSerializer(serializers.ModelSerializer[InAppNotification]):
     read = serializers.SerializerMethodField(help_text="Whether it was marked read")
     link = serializers.SerializerMethodField(help_text="Absolute URL of the page about the object; empty when none")
 
@@ -101,7 +101,7 @@ class InAppNotificationSerializer(serializers.ModelSerializer):
         return f"{settings.ETIME_BASE_URL}{obj.link}" if obj.link else ""
 
 
-class MarkedReadSerializer(serializers.Serializer):
+class MarkedReadSerializer(serializers.Serializer[Any]):
     marked = serializers.IntegerField(help_text="How many changed from unread to read")
     unread = serializers.IntegerField(help_text="Unread left")
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from etime.core import audit
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor
 from etime.ops.models import CompanySettings
 
 _CACHE_KEY = "ops:company_settings"
@@ -55,7 +56,7 @@ def _snapshot(obj: CompanySettings) -> dict[str, Any]:
     }
 
 
-def company_settings_update(*, actor: Any, **changes: Any) -> CompanySettings:
+def company_settings_update(*, actor: Actor, **changes: Any) -> CompanySettings:
     """Change some settings. Raises ValidationFailed (``validation_error``) with per-field
     messages; nothing is saved then."""
     unknown = set(changes) - set(EDITABLE)

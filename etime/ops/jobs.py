@@ -11,11 +11,12 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
+from etime.core.types import Actor, actor_user
 from etime.ops.models import Job
 
 
-def job_create(*, kind: str, actor: Any = None, total: int | None = None) -> Job:
-    return Job.objects.create(kind=kind, total=total, started_by=actor if getattr(actor, "pk", None) else None)
+def job_create(*, kind: str, actor: Actor = None, total: int | None = None) -> Job:
+    return Job.objects.create(kind=kind, total=total, started_by=actor_user(actor))
 
 
 def job_claim(*, job_id: Any, kind: str, stale_after_seconds: float) -> Job | None:

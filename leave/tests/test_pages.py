@@ -85,8 +85,8 @@ def test_a_personal_ics_feed_parses_back_into_the_approved_leave(
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     calendar = icalendar.Calendar.from_ical(response.content)
     assert str(calendar["X-WR-CALNAME"]) == "Alice's leave"
-    events = sorted(calendar.walk("VEVENT"), key=lambda e: e["DTSTART"].dt)
-    assert [(e["DTSTART"].dt, e["DTEND"].dt) for e in events] == [
+    events = sorted(calendar.walk("VEVENT"), key=lambda e: e.decoded("DTSTART"))
+    assert [(e.decoded("DTSTART"), e.decoded("DTEND")) for e in events] == [
         (date(2026, 6, 1), date(2026, 6, 6)),
         (date(2026, 7, 3), date(2026, 7, 4)),
     ]

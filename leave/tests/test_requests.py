@@ -204,9 +204,10 @@ def test_a_decision_through_the_shared_approvals_api_runs_the_same_rules(
     grant(people.alice, vacation, 10)
     request = submit(people.alice, vacation, D(2026, 6, 1), D(2026, 6, 2))
     approval = approvals.request_for(request)
+    assert approval is not None
     response = token_client(people.bob).post(
         f"/api/v1/approvals/{approval.pk}/decide/", {"decision": "approve"}, format="json"
-    )  # type: ignore[union-attr]
+    )
     assert response.status_code == 200
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED and balance(people.alice, vacation).balance == 8

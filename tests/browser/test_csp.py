@@ -90,7 +90,12 @@ def test_a_confirm_question_comes_from_a_static_script_not_an_inline_handler(
     page.evaluate("""() => { const f = document.createElement('form'); f.method = 'get'; f.action = '/nowhere/';
         f.dataset.confirm = 'Really?'; f.id = 'probe'; f.innerHTML = '<button id=go>go</button>'; document.body.append(f); }""")
     questions: list[str] = []
-    page.once("dialog", lambda d: (questions.append(d.message), d.dismiss()))
+
+    def answer(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", answer)
     page.click("#go")
     page.wait_for_timeout(200)
     assert questions == ["Really?"] and urlsplit(page.url).path == "/"

@@ -94,10 +94,11 @@ def test_a_split_day_shows_each_shift_on_a_phone_in_german(split_day: Any, brows
         row = page.locator("[data-testid=register] tr", has_text=split_day.alice.full_name)
         from django.utils import translation
 
+        from attendance.models import DayStatus
         from attendance.reports import CODES
 
         with translation.override("de"):
-            expected = f"{CODES['present']}/{CODES['absent']}"
+            expected = f"{CODES[DayStatus.PRESENT]}/{CODES[DayStatus.ABSENT]}"
         assert row.locator("td.split").first.inner_text() == expected
     finally:
         context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -151,6 +152,7 @@ def test_a_timer_stopped_within_its_first_minute_follows_the_persons_choice(
     entries = TimeEntry.objects.filter(employee=people.alice).exclude(pk=last_entry.pk)
     if choice == "keep":
         stopped = entries.get()
+        assert stopped.end is not None
         assert stopped.end - stopped.start == timedelta(minutes=1)
         expect(page.locator(".messages")).to_contain_text("0:01 logged")
         # Editable again: its form shows a minute and saves as it is.
@@ -206,7 +208,7 @@ def test_the_bell_counts_a_leave_decision_and_clears_when_read(
 
     vacation = make_leave_type("vacation", "Vacation")
     with time_machine.travel(date(2026, 3, 2), tick=False):
-        allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=10, actor=people.admin)
+        allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=Decimal(10), actor=people.admin)
         request = submit(people.alice, vacation, date(2026, 6, 1), date(2026, 6, 2))
         leave_request_decide(request=request, actor=people.alice.manager.user, decision="reject", comment="Busy week")
     unread = InAppNotification.objects.filter(user=people.alice.user, read_at__isnull=True).count()

@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.mariadb, pytest.mark.django_db(t
 THREADS = 12
 
 
-def at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+def at_once(calls: list[Callable[..., Any]]) -> list[Any]:
     """Run the calls in threads released by one barrier; results (or exceptions) in order."""
     barrier = threading.Barrier(len(calls))
     results: list[Any] = [None] * len(calls)
@@ -67,7 +67,7 @@ def test_entries_and_timers_racing_for_one_morning_never_store_an_overlap(
         pytest.skip("the PostgreSQL and MariaDB passes")
     project = str(world["project"].pk)
     day = date(2026, 2, 4)
-    calls: list[Callable[[], Any]] = []
+    calls: list[Callable[..., Any]] = []
     for i in range(THREADS - 4):
         client = token_client(people.alice)
         body = {"project": project, "start": at(day, 9, i).isoformat(), "end": at(day, 11, i).isoformat()}

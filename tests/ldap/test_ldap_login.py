@@ -28,7 +28,7 @@ def _signed_in_as(client: Client) -> Any:
     from django.contrib.auth import get_user
 
     request = type("R", (), {"session": client.session})()
-    return get_user(request)  # type: ignore[arg-type]
+    return get_user(request)
 
 
 def _is_finance(user: Any) -> bool:

@@ -13,7 +13,7 @@ A route without a row fails ``test_every_*_has_a_row`` with the line to add.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -61,7 +61,7 @@ class Row:
     allowed_5xx: int | None = None
 
 
-def R(allow: frozenset[str], obj: str | None = None, **kw: Any) -> Row:
+def R(allow: Iterable[str], obj: str | None = None, **kw: Any) -> Row:
     return Row(allow=frozenset(allow), obj=obj, **kw)
 
 

@@ -74,11 +74,13 @@ def writes_nothing() -> Iterator[None]:
         for m in apps.get_models()
         if m._meta.app_label in {"accounts", "attendance", "leave", "timesheets", "devices"} and m.__name__ != "Holiday"
     ]
-    before = {m: m.objects.count() for m in models}
+    before = {m: m._default_manager.count() for m in models}
     audits = AuditEvent.objects.count()
     keys = IdempotencyRecord.objects.count()
     yield
-    changed = {m.__name__: (before[m], m.objects.count()) for m in models if m.objects.count() != before[m]}
+    changed = {
+        m.__name__: (before[m], m._default_manager.count()) for m in models if m._default_manager.count() != before[m]
+    }
     assert not changed, f"a refused request wrote rows: {changed}"
     assert AuditEvent.objects.count() == audits
     assert IdempotencyRecord.objects.count() == keys

@@ -123,6 +123,7 @@ def test_unverified_or_unknown_email_is_refused_unless_just_in_time_creation_is_
     sso_login(page, live_server, sso, "sub-new")
     assert page.get_by_role("heading", name="Hello, Nora").is_visible()
     nora = Employee.objects.select_related("user").get(email="nora@example.com")
+    assert nora.user is not None
     assert (nora.full_name, nora.user.role, nora.user.has_usable_password()) == ("Nora New", "manager", False)
 
 

@@ -135,6 +135,7 @@ def test_admin_project_members_are_saved_and_audited_by_the_service(
     assert response.status_code == 302, response.content.decode()[:3000]
     assert set(catalog.internal.members.values_list("code", flat=True)) == {"E003", "E004"}
     event = AuditEvent.objects.filter(action="project.updated").latest("occurred_at")
+    assert event.after is not None
     assert sorted(event.after["members"]) == sorted([str(people.alice.pk), str(people.amir.pk)])
 
 

@@ -46,7 +46,7 @@ def finished_job(api: Any, url: str) -> dict[str, Any]:
         job = response.json()
         return job if job["state"] in ("succeeded", "failed") else None
 
-    return wait_for(finished, timeout=60)  # type: ignore[no-any-return]
+    return wait_for(finished, timeout=60)
 
 
 @pytest.fixture

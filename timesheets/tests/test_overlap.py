@@ -94,6 +94,7 @@ def test_a_refused_overlap_is_audited_with_the_conflicts_and_the_attempt(
     existing = entry(at(MONDAY, "09:00"), at(MONDAY, "10:00"))
     post(alice_api, catalog, "09:30", "10:30", description="attempt")
     event = AuditEvent.objects.get(action="time_entry.overlap_detected")
+    assert event.before is not None and event.after is not None
     assert [c["id"] for c in event.before["conflicts"]] == [str(existing.pk)]
     assert event.after["attempted"]["description"] == "attempt"
     assert event.after["attempted"]["start"] == "2026-03-02T08:30:00+00:00"
@@ -149,6 +150,7 @@ def test_merge_is_audited_with_the_entries_before_and_the_entry_after(entry: Any
     merged = post(alice_api, catalog, "09:30", "10:30", description="b", resolution="merge").json()
     event = AuditEvent.objects.get(action="time_entry.merged")
     assert event.object_id == merged["id"]
+    assert event.before is not None and event.after is not None and event.actor is not None
     assert [c["id"] for c in event.before["conflicts"]] == [str(old.pk)]
     assert event.before["attempted"]["description"] == "b"
     assert event.after["description"] == "a\nb"
@@ -217,6 +219,7 @@ def test_replace_deletes_the_conflicts_and_saves_the_new_entry(entry: Any, catal
     assert set(TimeEntry.objects.values_list("description", flat=True)) == {"new", "keep"}
     assert set(TimeEntryDeletion.objects.values_list("entry_id", flat=True)) == {a.pk, b.pk}
     event = AuditEvent.objects.get(action="time_entry.replaced")
+    assert event.before is not None and event.after is not None
     assert {c["id"] for c in event.before["conflicts"]} == {str(a.pk), str(b.pk)}
     assert event.after["id"] == new["id"]
     assert keep.pk in TimeEntry.objects.values_list("pk", flat=True)

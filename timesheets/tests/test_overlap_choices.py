@@ -135,6 +135,7 @@ def test_keep_mine_trims_the_other_projects_entry_and_its_hours_stay_on_it(
     assert a.description == "A work" and a.rounded_seconds == 2 * 3600
     event = AuditEvent.objects.get(action="time_entry.kept_mine")
     assert event.object_id == str(b.pk)
+    assert event.before is not None and event.after is not None
     assert [c["id"] for c in event.before["conflicts"]] == [str(a.pk)]
     assert [p["id"] for p in event.after["pieces"]] == [str(a.pk)]  # A's trimmed state
 

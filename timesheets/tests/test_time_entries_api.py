@@ -42,6 +42,7 @@ def test_an_employee_logs_time_for_themselves_by_default(people: Any, catalog: A
     assert created["date"] == "2026-03-02" and created["start"] == "2026-03-02T08:00:00Z"
     assert set(created) == set(TIME_ENTRY_FIELDS)
     event = AuditEvent.objects.get(action="time_entry.created")
+    assert event.after is not None
     assert event.object_id == created["id"] and event.after["description"] == "mockups"
 
 

@@ -38,6 +38,7 @@ def test_a_timer_stopped_after_forty_seconds_is_kept_as_one_minute_and_saves_aga
     assert body["id"] == running["id"] and body["duration_seconds"] == 60
     assert body["start"] == "2026-03-02T08:00:20Z" and body["end"] == "2026-03-02T08:01:20Z"
     entry = TimeEntry.objects.get(pk=running["id"])
+    assert entry.end is not None
     assert entry.end - entry.start == timedelta(minutes=1)
     # The edit page shows 09:00–09:01 and saving it again succeeds (it was "end must differ").
     client = Client()

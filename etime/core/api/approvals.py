@@ -18,13 +18,13 @@ from etime.core.api.viewsets import EtimeReadOnlyViewSet
 from etime.core.models import ApprovalDecision, ApprovalRequest, ApprovalStep
 
 
-class ApprovalStepSerializer(serializers.ModelSerializer):
+class ApprovalStepSerializer(serializers.ModelSerializer[ApprovalStep]):
     class Meta:
         model = ApprovalStep
         fields = ["level", "actor", "on_behalf_of", "decision", "comment", "decided_at"]
 
 
-class ApprovalRequestSerializer(serializers.ModelSerializer):
+class ApprovalRequestSerializer(serializers.ModelSerializer[ApprovalRequest]):
     steps = ApprovalStepSerializer(many=True, read_only=True)
 
     class Meta:
@@ -44,7 +44,7 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
         ]
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(serializers.Serializer[Any]):
     decision = serializers.ChoiceField(choices=ApprovalDecision.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 

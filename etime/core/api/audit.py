@@ -9,7 +9,7 @@ from etime.core.api.viewsets import EtimeReadOnlyViewSet
 from etime.core.models import AuditEvent
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     class Meta:
         model = AuditEvent
         fields = [

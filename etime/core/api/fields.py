@@ -30,7 +30,7 @@ def str_or_none(value: object) -> str | None:
     return str(value) if value is not None else None
 
 
-class SlugRelatedField(serializers.SlugRelatedField):
+class SlugRelatedField(serializers.SlugRelatedField[Any]):
     """DRF's SlugRelatedField hands any string to the database; PostgreSQL refuses text with a
     NUL byte (a 500). Such a slug names nothing: the usual "does not exist" error."""
 
@@ -45,7 +45,7 @@ def year_param(value: str | None) -> int | None:
     (a 400 ``validation_error`` rather than Python's "year is out of range")."""
     field = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=9999)
     try:
-        return field.run_validation(value or None)  # type: ignore[no-any-return]
+        return field.run_validation(value or None)
     except serializers.ValidationError as exc:
         raise ValidationFailed("Not a year.", details={"year": exc.detail}) from None
 

@@ -32,10 +32,10 @@ class EtimeCursorPagination(CursorPagination):
             raise ValidationError({"limit": [f"Must be a whole number from {MIN_LIMIT} to {MAX_LIMIT}."]}) from None
         return max(MIN_LIMIT, min(MAX_LIMIT, value))
 
-    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+    def get_ordering(self, request, queryset, view):
         return getattr(view, "cursor_ordering", None) or super().get_ordering(request, queryset, view)
 
-    def get_paginated_response_schema(self, schema):  # type: ignore[no-untyped-def]
+    def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
         response["required"] = ["results", "next", "previous"]
         return response

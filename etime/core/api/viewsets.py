@@ -13,7 +13,7 @@ from etime.core.api.idempotency import IdempotencyMixin
 NON_FILTER_PARAMS = frozenset({"limit", "cursor", "file_format", "format"})
 
 
-class EtimeGenericViewSet(IdempotencyMixin, viewsets.GenericViewSet):
+class EtimeGenericViewSet(IdempotencyMixin, viewsets.GenericViewSet[Any]):
     """Set ``scope_area`` (token scopes) and ``cursor_ordering`` (a unique, indexed field)."""
 
     scope_area: str | None = None
@@ -43,5 +43,5 @@ class EtimeReadOnlyViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, Eti
     pass
 
 
-class EtimeAPIView(IdempotencyMixin, generics.GenericAPIView):
+class EtimeAPIView(IdempotencyMixin, generics.GenericAPIView[Any]):
     scope_area: str | None = None

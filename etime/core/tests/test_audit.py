@@ -118,6 +118,7 @@ def test_audit_event_detail_is_admin_only_too(people: Any, token_client: Any) ->
     from etime.core.models import AuditEvent
 
     event = AuditEvent.objects.filter(object_id=str(people.bob.pk)).first()
+    assert event is not None
     assert token_client(people.bob).get(f"/api/v1/audit-events/{event.pk}/").status_code == 403
     response = token_client(people.admin).get(f"/api/v1/audit-events/{event.pk}/")
     assert response.status_code == 200

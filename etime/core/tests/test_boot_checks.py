@@ -61,6 +61,7 @@ def test_weak_secret_key_message_says_what_to_set(production: Any, db: Any) -> N
     production.SECRET_KEY = "tiny"
     [error] = [m for m in checks.run_checks() if m.id == "etime.E001"]
     assert "4 characters" in error.msg
+    assert error.hint is not None
     assert "50" in error.hint and "SECRET_KEY" in error.hint
 
 

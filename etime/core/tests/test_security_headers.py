@@ -49,6 +49,7 @@ def test_a_template_that_asks_for_a_nonce_gets_it_in_the_header(rf: Any) -> None
         return HttpResponse(template.render({}, req))
 
     response = CSPMiddleware(view)(request)
+    assert isinstance(response, HttpResponse)
     nonce = re.search(r'nonce="([^"]+)"', response.content.decode())
     assert nonce and f"'nonce-{nonce.group(1)}'" in policy(response)["script-src"]
 

@@ -60,7 +60,7 @@ def _add(tar: tarfile.TarFile, arcname: str, path: Path) -> dict[str, Any]:
     info.uname = info.gname = ""
     with open(path, "rb") as source:
         reader = _HashingReader(source)
-        tar.addfile(info, reader)  # type: ignore[arg-type]
+        tar.addfile(info, reader)
     if reader.size != info.size:
         raise ArchiveCorrupted(gettext("%(name)s changed size while it was archived.") % {"name": arcname})
     return {"sha256": reader.sha.hexdigest(), "size": reader.size}

@@ -99,7 +99,7 @@ def _encode(value: Any) -> Any:
     return str(value)
 
 
-def _line(label: str, pk: Any, fields: list[models.Field], values: Any) -> bytes:
+def _line(label: str, pk: Any, fields: list[models.Field[Any, Any]], values: Any) -> bytes:
     record = {
         "model": label,
         "pk": _encode(pk),
@@ -274,7 +274,7 @@ def _copy_field(text: str) -> str:
             i = k
 
 
-def _copy_value(field: models.Field, text: str) -> Any:
+def _copy_value(field: models.Field[Any, Any], text: str) -> Any:
     """A COPY text value as ``_instance`` takes it (what the JSON format would hold)."""
     if text == "\\N":
         return None
@@ -733,7 +733,7 @@ def restore_logical(logical: Path, schema: dict[str, list[str]], alias: str = "d
         # values. These are the migration state's own copies of the models, not the app's.
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateField):
-                field.auto_now = field.auto_now_add = False  # type: ignore[attr-defined]
+                field.auto_now = field.auto_now_add = False
     tables = sorted({m._meta.db_table for m in models_by_label.values()})
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:

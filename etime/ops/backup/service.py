@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files import File
@@ -31,9 +31,13 @@ from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from etime.core.types import Actor, actor_user
 from etime.ops.backup import archive, database
 from etime.ops.errors import ArchiveCorrupted, ArchiveNotFound, ArchiveRefused, BackupError
 from etime.ops.models import BackupRecord
+
+if TYPE_CHECKING:
+    from accounts.models import User  # the type checker only: the core imports no app
 
 logger = logging.getLogger(__name__)
 NAME_RE = re.compile(r"^etime-(backup|restorepoint)-(\d{8}T\d{6})(\d{6})Z\.tar(\.enc)?$")
@@ -66,7 +70,7 @@ def _archive_name(kind: str, now: dt.datetime, encrypted: bool) -> str:
 def backup_create(
     *,
     kind: str = BackupRecord.Kind.MANUAL,
-    actor: Any = None,
+    actor: Actor = None,
     key: str | None = None,
     logical: bool | None = None,
     verify: bool | None = None,
@@ -82,7 +86,11 @@ def backup_create(
     # The record comes first: a backup refused (an engine it cannot dump) is a failed
     # backup like any other, recorded and alerted.
     record = BackupRecord.objects.create(
-        kind=kind, started_at=now, encrypted=bool(key), engine=connections["default"].vendor[:16], started_by=actor
+        kind=kind,
+        started_at=now,
+        encrypted=bool(key),
+        engine=connections["default"].vendor[:16],
+        started_by=actor_user(actor),
     )
     name = _archive_name(kind, now, bool(key))
     try:
@@ -281,7 +289,7 @@ class RestoreReport:
 def restore(
     name_or_path: str,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     key: str | None = None,
     logical: bool = False,
     restore_point: bool = True,
@@ -331,6 +339,7 @@ def restore(
         migrated = database.schema_state("default") != _current_schema_after_migrate()
         call_command("migrate", interactive=False, verbosity=0)
     now = timezone.now()
+    user = actor_user(actor)
     BackupRecord.objects.create(
         kind=BackupRecord.Kind.RESTORE,
         state=BackupRecord.State.OK,
@@ -342,7 +351,7 @@ def restore(
         verified=True,
         verified_at=now,
         summary={**_summary(manifest), "restore_point": point, "method": "logical" if use_logical else "native"},
-        started_by=actor if actor is None or _user_exists(actor) else None,
+        started_by=user if user is not None and _user_exists(user) else None,
     )
     return RestoreReport(
         archive=str(name_or_path),
@@ -354,8 +363,8 @@ def restore(
     )
 
 
-def _user_exists(actor: Any) -> bool:
-    return type(actor)._default_manager.filter(pk=actor.pk).exists()
+def _user_exists(user: User) -> bool:
+    return type(user)._default_manager.filter(pk=user.pk).exists()
 
 
 def _current_schema_after_migrate() -> dict[str, list[str]]:

@@ -425,7 +425,9 @@ def test_move_from_mariadb_to_postgres_loses_nothing(ops_dirs: Path, tmp_path: P
     name = f"etime_moved_{uuid.uuid4().hex[:8]}"
     url = os.environ.get("ETIME_TEST_MOVE_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
     target = dj_database_url.parse(f"{url}/{name}")
-    admin = dict(host=target["HOST"], port=target["PORT"], user=target["USER"], password=target["PASSWORD"] or None)
+    admin: dict[str, Any] = dict(
+        host=target["HOST"], port=target["PORT"], user=target["USER"], password=target["PASSWORD"] or None
+    )
     with psycopg.connect(**admin, dbname="postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -109,7 +110,7 @@ def test_leave_rejection_and_submission_reach_the_bell_with_links(people: Any) -
 
     vacation = make_leave_type("vacation", "Vacation")
     with time_machine.travel(date(2026, 3, 2), tick=False):
-        allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=10, actor=people.admin)
+        allocation_create(employee=people.alice, leave_type=vacation, year=2026, days=Decimal(10), actor=people.admin)
         request = submit(people.alice, vacation, date(2026, 6, 1), date(2026, 6, 2))
         manager = people.alice.manager.user
         asked = InAppNotification.objects.get(user=manager)

@@ -129,7 +129,7 @@ def scanned_catalog(scratch: Path) -> Path | None:
 
 
 def build(target: Path, language: str, scanned: Path | None = None) -> dict[str, int]:
-    import polib  # type: ignore[import-untyped]  # dev requirement: the pseudo-locale is a CI tool
+    import polib  # dev requirement: the pseudo-locale is a CI tool
 
     counts: dict[str, int] = {}
     lc_messages = target / to_locale(language) / "LC_MESSAGES"
@@ -178,7 +178,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            import polib  # type: ignore[import-untyped]  # noqa: F401
+            import polib  # noqa: F401
         except ImportError as exc:
             raise CommandError("pseudo_locale needs polib (pip install -r requirements/dev.txt)") from exc
         language = settings.ETIME_PSEUDO_LANGUAGE

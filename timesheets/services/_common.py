@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 
-from accounts.models import Employee, User
+from accounts.models import Employee
 from etime.core import audit, db
 from etime.core.errors import ValidationFailed, full_clean
+from etime.core.types import Actor
 from etime.ops.models import Notification
 from etime.ops.notifications import notify
 from timesheets import selectors
@@ -25,10 +26,6 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(
         gettext("The input is invalid: %(reason)s") % {"reason": message}, details={field: [message]}
     )
-
-
-def _user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
 
 
 def _serialize_writers(employee_id: Any = None) -> None:
@@ -52,7 +49,7 @@ def _violated_constraint(exc: IntegrityError) -> str | None:
     return None
 
 
-def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | None = None) -> Any:
+def _simple_save(*, obj: Any, actor: Actor, noun: str, extra: dict[str, Any] | None = None) -> Any:
     stored = type(obj).objects.filter(pk=obj.pk).first() if not obj._state.adding else None
     before = audit.snapshot(stored) if stored is not None else None
     full_clean(obj)
@@ -71,7 +68,7 @@ def _simple_save(*, obj: Any, actor: Any, noun: str, extra: dict[str, Any] | Non
     return obj
 
 
-def delete_with_audit(*, obj: Any, actor: Any, noun: str) -> None:
+def delete_with_audit(*, obj: Any, actor: Actor, noun: str) -> None:
     try:
         with transaction.atomic():
             before = audit.snapshot(obj)

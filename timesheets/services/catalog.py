@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Employee
+from etime.core.types import Actor
 from timesheets.models import Client, Project, Task
 from timesheets.services._common import _simple_save
 
 
-def client_save(*, client: Client, actor: Any) -> Client:
+def client_save(*, client: Client, actor: Actor) -> Client:
     client.currency = (client.currency or "").strip().upper()
     client.country = (client.country or "").strip().upper()
     return _simple_save(obj=client, actor=actor, noun="client")
@@ -21,7 +22,7 @@ def client_save(*, client: Client, actor: Any) -> Client:
 def project_save(
     *,
     project: Project,
-    actor: Any,
+    actor: Actor,
     members: Iterable[Employee] | None = None,
     managers: Iterable[Employee] | None = None,
 ) -> Project:
@@ -43,5 +44,5 @@ def project_save(
     return project
 
 
-def task_save(*, task: Task, actor: Any) -> Task:
+def task_save(*, task: Task, actor: Actor) -> Task:
     return _simple_save(obj=task, actor=actor, noun="task")

@@ -37,6 +37,7 @@ from django.utils.translation import gettext
 from accounts.models import Employee
 from etime.core import audit, dates, db
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 from etime.core.zones import employee_zone
 from timesheets import selectors
 from timesheets.errors import OverlapNeedsChoice, PeriodLocked, TimeEntryOverlap, TimerAlreadyRunning
@@ -59,7 +60,6 @@ from timesheets.services._common import (
     _invalid,
     _locked_entry,
     _serialize_writers,
-    _user,
     _violated_constraint,
 )
 
@@ -185,7 +185,7 @@ def _overlap_error(entry: TimeEntry, conflicts: list[TimeEntry], *, needs_choice
     )
 
 
-def _audit_conflict(entry: TimeEntry, conflicts: list[TimeEntry], actor: Any) -> None:
+def _audit_conflict(entry: TimeEntry, conflicts: list[TimeEntry], actor: Actor) -> None:
     subject = entry.pk if not entry._state.adding or not conflicts else conflicts[0].pk
     audit.record(
         actor=actor,
@@ -301,7 +301,7 @@ def _refuse_second_timer(entry: TimeEntry, conflicts: list[TimeEntry]) -> None:
 
 
 def _store(
-    entry: TimeEntry, *, actor: Any, resolution: str | None, action: str, before: dict[str, Any] | None
+    entry: TimeEntry, *, actor: Actor, resolution: str | None, action: str, before: dict[str, Any] | None
 ) -> TimeEntryOverlap | None:
     """Check and save ``entry`` inside the caller's transaction.
 
@@ -395,7 +395,7 @@ def time_entry_create(
     employee: Employee,
     project: Project,
     start: datetime,
-    actor: Any,
+    actor: Actor,
     end: datetime | None = None,
     task: Task | None = None,
     description: str = "",
@@ -422,7 +422,7 @@ def time_entry_create(
         billable=_billable_default(project, task) if billable is None else billable,
         source=source,
         external_id=external_id or "",
-        created_by=_user(actor),
+        created_by=actor_user(actor),
     )
     _validate_entry(entry, check_project=True)
     _derive(entry, reresolve=True)
@@ -434,7 +434,7 @@ def time_entry_create(
     return entry
 
 
-def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = None, **changes: Any) -> TimeEntry:
+def time_entry_update(*, entry: TimeEntry, actor: Actor, resolution: str | None = None, **changes: Any) -> TimeEntry:
     """Change an entry. A new project, task or start re-resolves its rate; submitted,
     approved and invoiced entries refuse with ``period_locked``. ``billable=None`` means
     the project's and task's default (also applied when they change and billable is
@@ -468,7 +468,7 @@ def time_entry_update(*, entry: TimeEntry, actor: Any, resolution: str | None = 
     return entry
 
 
-def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
+def time_entry_delete(*, entry: TimeEntry, actor: Actor) -> None:
     with transaction.atomic():
         _serialize_writers(entry.employee_id)
         entry = _locked_entry(entry)
@@ -488,7 +488,7 @@ def time_entry_delete(*, entry: TimeEntry, actor: Any) -> None:
 
 
 def time_entries_duplicate_day(
-    *, employee: Employee, source_day: date, target_day: date, actor: Any
+    *, employee: Employee, source_day: date, target_day: date, actor: Actor
 ) -> tuple[int, int]:
     """Copy ``employee``'s finished entries of ``source_day`` to ``target_day`` at the same
     local wall-clock times (project, task, description, billable kept; rates resolved for

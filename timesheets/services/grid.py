@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from accounts.models import Employee
 from etime.core.errors import DomainError, ValidationFailed
+from etime.core.types import Actor
 from etime.core.zones import employee_zone
 from timesheets import selectors
 from timesheets.errors import EntriesNotSaved, TimeEntryOverlap
@@ -46,7 +47,7 @@ def _refusal(exc: DomainError) -> dict[str, Any]:
     return item
 
 
-def _grid_cell_save(*, employee: Employee, cell: GridCell, actor: Any) -> None:
+def _grid_cell_save(*, employee: Employee, cell: GridCell, actor: Actor) -> None:
     entries = list(
         TimeEntry.objects.filter(employee=employee, date=cell.day, project=cell.project, task=cell.task)
         .select_related("employee__location", "project__client", "task")
@@ -87,7 +88,7 @@ def _grid_cell_save(*, employee: Employee, cell: GridCell, actor: Any) -> None:
     )
 
 
-def week_grid_save(*, employee: Employee, cells: list[GridCell], actor: Any) -> int:
+def week_grid_save(*, employee: Employee, cells: list[GridCell], actor: Actor) -> int:
     """Apply the week grid's changed cells in one transaction: all or nothing.
 
     A cell is the employee's entries of one project and task on one day. Empty (0) deletes
@@ -114,7 +115,7 @@ def week_grid_save(*, employee: Employee, cells: list[GridCell], actor: Any) -> 
     return written
 
 
-def time_entries_bulk_update(*, employee: Employee, entry_ids: list[Any], actor: Any, **changes: Any) -> int:
+def time_entries_bulk_update(*, employee: Employee, entry_ids: list[Any], actor: Actor, **changes: Any) -> int:
     """Change project, task, billable and/or description of several of ``employee``'s
     entries in one transaction (all or nothing): each through ``time_entry_update`` (locks,
     membership, rates, audit). A new project without a task clears the task; a task
@@ -149,7 +150,7 @@ def time_entries_bulk_update(*, employee: Employee, entry_ids: list[Any], actor:
     return len(entries)
 
 
-def time_entries_copy_week(*, employee: Employee, week_start: date, actor: Any) -> tuple[int, int]:
+def time_entries_copy_week(*, employee: Employee, week_start: date, actor: Actor) -> tuple[int, int]:
     """Copy the week before ``week_start``'s finished entries into its week, day by day at
     the same local times (``time_entries_duplicate_day``'s rules: overlapping or closed
     ones are skipped and counted). One transaction; a locked target week refuses it all

@@ -14,8 +14,9 @@ from django.utils.translation import gettext
 from accounts.models import Employee
 from etime.core import audit
 from etime.core.errors import validation_failed
+from etime.core.types import Actor, actor_user
 from timesheets.models import Client, Project, Rate, RateKind, RateLevel, Task
-from timesheets.services._common import _invalid, _user, delete_with_audit
+from timesheets.services._common import _invalid, delete_with_audit
 
 _LEVEL_MODELS: dict[str, Any] = {
     RateLevel.TASK: Task,
@@ -41,7 +42,7 @@ def rate_build(
     target_id: Any,
     amount: Decimal,
     effective_from: date,
-    actor: Any = None,
+    actor: Actor = None,
     currency: str | None = None,
     kind: str = RateKind.BILLING,
 ) -> Rate:
@@ -73,7 +74,7 @@ def rate_build(
         amount=amount,
         currency=currency,
         effective_from=effective_from,
-        created_by=_user(actor),
+        created_by=actor_user(actor),
         **{level: target},
     )
     try:
@@ -93,7 +94,7 @@ def rate_create(
     target_id: Any,
     amount: Decimal,
     effective_from: date,
-    actor: Any,
+    actor: Actor,
     currency: str | None = None,
     kind: str = RateKind.BILLING,
 ) -> Rate:
@@ -123,6 +124,6 @@ def rate_create(
     return rate
 
 
-def rate_delete(*, rate: Rate, actor: Any) -> None:
+def rate_delete(*, rate: Rate, actor: Actor) -> None:
     """Remove a rate (a mistake). Entries that used it keep their stored rate."""
     delete_with_audit(obj=rate, actor=actor, noun="rate")

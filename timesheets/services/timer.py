@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy
 from accounts.models import Employee
 from etime.core import audit, db
 from etime.core.errors import NotFound, ValidationFailed
+from etime.core.types import Actor
 from etime.ops.models import NotificationKind
 from timesheets import selectors
 from timesheets.errors import TimerNotRunning
@@ -34,7 +35,7 @@ def timer_start(
     *,
     employee: Employee,
     project: Project,
-    actor: Any,
+    actor: Actor,
     task: Task | None = None,
     description: str = "",
     billable: bool | None = None,
@@ -76,7 +77,7 @@ def timer_start(
 SHORT_TIMER = timedelta(minutes=1)
 
 
-def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) -> TimeEntry | None:
+def timer_stop(*, employee: Employee, actor: Actor, at: datetime | None = None) -> TimeEntry | None:
     """Stop the running timer now (or ``at``: a stop queued offline); ``timer_not_running``.
 
     A timer that ran under a minute ends a minute after its start, or is deleted (tombstone
@@ -112,7 +113,7 @@ def timer_stop(*, employee: Employee, actor: Any, at: datetime | None = None) ->
     return entry
 
 
-def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Any, resolution: str | None = None) -> TimeEntry:
+def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Actor, resolution: str | None = None) -> TimeEntry:
     """Start a timer now on ``entry``'s project, task, description and billability (the ▶ on
     a past entry). A running timer is stopped first (a switch, as one write: both or
     neither). Only the employee's own entries; the usual start rules apply."""
@@ -132,7 +133,7 @@ def timer_continue(*, employee: Employee, entry: TimeEntry, actor: Any, resoluti
         )
 
 
-def timer_preference_set(*, employee: Employee, short_timers: str, actor: Any) -> TimerPreference:
+def timer_preference_set(*, employee: Employee, short_timers: str, actor: Actor) -> TimerPreference:
     """What stopping a timer within its first minute does for ``employee``: ``keep`` (a
     minute) or ``discard``."""
     if short_timers not in ShortTimer.values:
@@ -201,7 +202,7 @@ def timer_offline_action(
     *,
     action: str,
     employee: Employee,
-    actor: Any,
+    actor: Actor,
     data: dict[str, Any],
     recorded_at: datetime,
     device_now: datetime,

@@ -16,14 +16,15 @@ from accounts.models import Employee, User
 from etime.core import audit, dates, db
 from etime.core.access import Action, is_admin, may
 from etime.core.errors import ValidationFailed
+from etime.core.types import Actor, actor_user
 from etime.ops.models import NotificationKind
 from etime.ops.notifications import lazy_text
 from timesheets.errors import NotAllowed, TimesheetNotOpen
 from timesheets.models import EntryStatus, TimeEntry, Timesheet, TimesheetStatus, week_start_of
-from timesheets.services._common import _invalid, _notify_employee, _serialize_writers, _user, _week_link
+from timesheets.services._common import _invalid, _notify_employee, _serialize_writers, _week_link
 
 
-def time_entries_approve(*, entries: list[TimeEntry], actor: Any) -> list[TimeEntry]:
+def time_entries_approve(*, entries: list[TimeEntry], actor: Actor) -> list[TimeEntry]:
     """A manager approves reports' entries directly (admins anyone's). Approved and
     invoiced entries stay as they are; running timers cannot be approved."""
     if not (is_admin(actor) or (isinstance(actor, User) and actor.is_manager_role)):
@@ -65,7 +66,7 @@ def _set_entry_status(timesheet: Timesheet, *, from_status: str, to_status: str)
     return ids
 
 
-def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet:
+def timesheet_submit(*, employee: Employee, week: date, actor: Actor) -> Timesheet:
     """Submit ``employee``'s week (the ISO week holding ``week``) for their manager's
     approval. Its draft entries become submitted and locked until a decision."""
     from etime.core import approvals
@@ -105,7 +106,7 @@ def timesheet_submit(*, employee: Employee, week: date, actor: Any) -> Timesheet
     return timesheet
 
 
-def _decide(*, timesheet: Timesheet, actor: Any, decision: str, comment: str = "") -> Timesheet:
+def _decide(*, timesheet: Timesheet, actor: Actor, decision: str, comment: str = "") -> Timesheet:
     from etime.core import approvals
 
     with transaction.atomic():
@@ -120,13 +121,13 @@ def _decide(*, timesheet: Timesheet, actor: Any, decision: str, comment: str = "
     return timesheet
 
 
-def timesheet_approve(*, timesheet: Timesheet, actor: Any) -> Timesheet:
+def timesheet_approve(*, timesheet: Timesheet, actor: Actor) -> Timesheet:
     """The approver (the employee's manager, per the approval levels) approves the week;
     its entries become approved and stay locked."""
     return _decide(timesheet=timesheet, actor=actor, decision="approve")
 
 
-def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Timesheet:
+def timesheet_return(*, timesheet: Timesheet, actor: Actor, comment: str) -> Timesheet:
     """Send the week back with a comment; its entries are drafts again."""
     comment = (comment or "").strip()
     if not comment:
@@ -134,7 +135,9 @@ def timesheet_return(*, timesheet: Timesheet, actor: Any, comment: str) -> Times
     return _decide(timesheet=timesheet, actor=actor, decision="return", comment=comment)
 
 
-def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, action: str, comment: str = "") -> None:
+def _on_decided(
+    timesheet: Any, actor: Actor, *, status: str, entry_status: str, action: str, comment: str = ""
+) -> None:
     timesheet = (
         db.for_update(Timesheet.objects.all(), of=("self",)).select_related("employee__user").get(pk=timesheet.pk)
     )
@@ -142,7 +145,7 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
     ids = _set_entry_status(timesheet, from_status=EntryStatus.SUBMITTED, to_status=entry_status)
     timesheet.status = status
     timesheet.decided_at = timezone.now()
-    timesheet.decided_by = _user(actor)
+    timesheet.decided_by = actor_user(actor)
     timesheet.comment = comment
     timesheet.save()
     audit.record(
@@ -162,13 +165,13 @@ def _on_decided(timesheet: Any, actor: Any, *, status: str, entry_status: str, a
         )
 
 
-def on_timesheet_approved(obj: Any, actor: Any) -> None:
+def on_timesheet_approved(obj: Any, actor: Actor) -> None:
     _on_decided(
         obj, actor, status=TimesheetStatus.APPROVED, entry_status=EntryStatus.APPROVED, action="timesheet.approved"
     )
 
 
-def on_timesheet_returned(obj: Any, actor: Any, comment: str) -> None:
+def on_timesheet_returned(obj: Any, actor: Actor, comment: str) -> None:
     _on_decided(
         obj,
         actor,
@@ -179,7 +182,7 @@ def on_timesheet_returned(obj: Any, actor: Any, comment: str) -> None:
     )
 
 
-def on_timesheet_rejected(obj: Any, actor: Any, comment: str) -> None:
+def on_timesheet_rejected(obj: Any, actor: Actor, comment: str) -> None:
     # A week cannot be refused for good: rejecting sends it back like a return.
     _on_decided(
         obj,

@@ -17,7 +17,7 @@ from timesheets import selectors, services
 from timesheets.models import Client, Project, ProjectStatus, Task
 
 
-class ClientSerializer(serializers.ModelSerializer):
+class ClientSerializer(serializers.ModelSerializer[Client]):
     class Meta:
         model = Client
         fields = [
@@ -91,7 +91,7 @@ class ClientViewSet(_AdminWritesViewSet):
         return services.client_save(client=_assign(instance, data), actor=self.request.user)
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(serializers.ModelSerializer[Project]):
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
     status = NamedChoiceField(choices=ProjectStatus.choices, required=False, enum_name="ProjectStatusEnum")
     members = serializers.PrimaryKeyRelatedField(
@@ -157,7 +157,7 @@ class ProjectViewSet(_AdminWritesViewSet):
         )
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(serializers.ModelSerializer[Task]):
     project = serializers.PrimaryKeyRelatedField(queryset=Project.objects.all())
 
     class Meta:

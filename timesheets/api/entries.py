@@ -30,7 +30,7 @@ from timesheets.models import EntryStatus, RateSource, TimeEntry, TimeEntryDelet
 from timesheets.representations import time_entry_data
 
 
-class TimeEntrySerializer(serializers.Serializer):
+class TimeEntrySerializer(serializers.Serializer[Any]):
     """A time entry. Rendered by ``representations.time_entry_data`` (one shape for the
     API and the conflicts listed in a 409)."""
 
@@ -94,11 +94,11 @@ class TimeEntryFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ApproveEntriesSerializer(serializers.Serializer):
+class ApproveEntriesSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=500)
 
 
-class DeletionSerializer(serializers.ModelSerializer):
+class DeletionSerializer(serializers.ModelSerializer[TimeEntryDeletion]):
     id = serializers.UUIDField(source="entry_id", read_only=True)
     employee = serializers.UUIDField(source="employee_id", read_only=True)
 
@@ -107,7 +107,7 @@ class DeletionSerializer(serializers.ModelSerializer):
         fields = ["id", "employee", "deleted_at", "reason"]
 
 
-class ImportSerializer(serializers.Serializer):
+class ImportSerializer(serializers.Serializer[Any]):
     file = serializers.FileField(help_text="CSV: etime's export, a Toggl or a Clockify detailed report")
     employee = serializers.UUIDField(
         required=False, help_text="Book every row to this employee; otherwise rows name theirs (email or code)."
@@ -115,7 +115,7 @@ class ImportSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
-class ImportReportSerializer(serializers.Serializer):
+class ImportReportSerializer(serializers.Serializer[Any]):
     layout = serializers.CharField()
     dry_run = serializers.BooleanField()
     created = serializers.IntegerField()
@@ -124,7 +124,7 @@ class ImportReportSerializer(serializers.Serializer):
     rows = serializers.ListField(child=serializers.DictField())
 
 
-class ImportQueuedSerializer(serializers.Serializer):
+class ImportQueuedSerializer(serializers.Serializer[Any]):
     job = serializers.UUIDField()
     status_url = serializers.CharField(help_text="`/api/v1/jobs/{id}/`: poll until `state` is succeeded or failed")
 

@@ -15,7 +15,7 @@ from timesheets import selectors, services
 from timesheets.models import Rate, RateKind
 
 
-class RateSerializer(serializers.ModelSerializer):
+class RateSerializer(serializers.ModelSerializer[Rate]):
     target = serializers.UUIDField(
         source="target_id", help_text="The id of the task, project, client or employee named by `level`."
     )

@@ -31,12 +31,12 @@ REPORT_PARAMETERS = [
 ]
 
 
-class MoneySerializer(serializers.Serializer):
+class MoneySerializer(serializers.Serializer[Any]):
     currency = serializers.CharField()
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
-class TimeReportRowSerializer(serializers.Serializer):
+class TimeReportRowSerializer(serializers.Serializer[Any]):
     key = serializers.CharField(allow_null=True)
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     hours = serializers.DecimalField(max_digits=12, decimal_places=2)
@@ -47,12 +47,12 @@ class TimeReportRowSerializer(serializers.Serializer):
     margins = MoneySerializer(many=True, required=False, help_text="Admins only")
 
 
-class TimeReportSerializer(serializers.Serializer):
+class TimeReportSerializer(serializers.Serializer[Any]):
     group_by = serializers.CharField()
     results = TimeReportRowSerializer(many=True)
 
 
-class ReportFilterSerializer(serializers.Serializer):
+class ReportFilterSerializer(serializers.Serializer[Any]):
     group_by = serializers.ChoiceField(choices=list(selectors.GROUPS), required=False, default="project")
     date_after = serializers.DateField(required=False)
     date_before = serializers.DateField(required=False)
@@ -93,7 +93,7 @@ class TimeReportView(EtimeAPIView):
         return Response({"group_by": data["group_by"], "results": rows})
 
 
-class BudgetRowSerializer(serializers.Serializer):
+class BudgetRowSerializer(serializers.Serializer[Any]):
     project = serializers.UUIDField()
     project_name = serializers.CharField()
     client = serializers.UUIDField()
@@ -108,7 +108,7 @@ class BudgetRowSerializer(serializers.Serializer):
     amount_burn_percent = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
 
 
-class BudgetReportSerializer(serializers.Serializer):
+class BudgetReportSerializer(serializers.Serializer[Any]):
     results = BudgetRowSerializer(many=True)
 
 

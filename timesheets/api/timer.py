@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -16,7 +18,7 @@ from timesheets.models import ShortTimer, TimeEntry
 from timesheets.representations import time_entry_data
 
 
-class TimerStartSerializer(serializers.Serializer):
+class TimerStartSerializer(serializers.Serializer[Any]):
     project = serializers.UUIDField()
     task = serializers.UUIDField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
@@ -24,7 +26,7 @@ class TimerStartSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=RESOLUTION_CHOICES, required=False, help_text=RESOLUTION_HELP)
 
 
-class TimerStateSerializer(serializers.Serializer):
+class TimerStateSerializer(serializers.Serializer[Any]):
     running = serializers.BooleanField()
     entry = TimeEntrySerializer(allow_null=True)
 
@@ -100,7 +102,7 @@ class TimerStopView(EtimeAPIView):
         return Response(time_entry_data(entry))
 
 
-class TimerContinueSerializer(serializers.Serializer):
+class TimerContinueSerializer(serializers.Serializer[Any]):
     entry = serializers.UUIDField(help_text="One of the caller's own entries")
     resolution = serializers.ChoiceField(choices=RESOLUTION_CHOICES, required=False, help_text=RESOLUTION_HELP)
 
@@ -131,7 +133,7 @@ class TimerContinueView(EtimeAPIView):
         return Response(time_entry_data(entry), status=status.HTTP_201_CREATED)
 
 
-class TimerPreferenceSerializer(serializers.Serializer):
+class TimerPreferenceSerializer(serializers.Serializer[Any]):
     short_timers = serializers.ChoiceField(
         choices=ShortTimer.choices, help_text="A timer stopped within its first minute: keep (as one minute) or discard"
     )

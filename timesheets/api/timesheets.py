@@ -22,7 +22,7 @@ from timesheets.api._common import _own_employee
 from timesheets.models import TimeEntry, Timesheet, TimesheetStatus
 
 
-class TimesheetSerializer(serializers.ModelSerializer):
+class TimesheetSerializer(serializers.ModelSerializer[Timesheet]):
     week_end = serializers.DateField(read_only=True)
     status = NamedChoiceField(choices=TimesheetStatus.choices, read_only=True, enum_name="TimesheetStatusEnum")
     total_seconds = serializers.IntegerField(read_only=True, help_text="Finished entries of the week")
@@ -63,11 +63,11 @@ class TimesheetFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=list(ids)) if value else queryset.exclude(pk__in=list(ids))
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(serializers.Serializer[Any]):
     week = serializers.DateField(help_text="Any date in the week (Monday to Sunday)")
 
 
-class ReturnSerializer(serializers.Serializer):
+class ReturnSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(help_text="What needs changing")
 
 

@@ -290,6 +290,11 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
 
     if connection.vendor != "postgresql":
         raise common.HarnessError("rush runs on PostgreSQL")
+    began = time.monotonic()
+
+    def phase(what: str) -> None:
+        print(f"bench rush: {what} ({time.monotonic() - began:.0f} s)", file=sys.stderr)
+
     count = options.rows or EMPLOYEES
     seconds = options.seconds or SECONDS
     people = _employees(count)
@@ -299,7 +304,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
     pins = [[pin for _e, pin in people[i * PER_CLOCK : (i + 1) * PER_CLOCK]] for i in range(clocks_n)]
     employee_ids = [e for e, _pin in people]
     _reset(employee_ids, [d.pk for d in devices])
-    print("bench rush: seeding the load mix", file=sys.stderr)
+    phase("employees, clocks and the last run's rows ready; seeding the load mix")
     world = load_mix._seed()
     connections.close_all()
 
@@ -317,6 +322,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
         server = load_mix._start_gunicorn(env, port)
         worker = _start_worker(env, worker_name)
         _wait_ready(app, worker_name, worker)
+        phase("gunicorn and the Celery worker up")
         load_mix._drive(port, world, 2, 3, options.seed, 0)  # warm-up: imports, connections
         hz = os.sysconf("SC_CLK_TCK")
         pg = _postgres_pids()
@@ -374,6 +380,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
             f"http://127.0.0.1:{port}", devices, pins, seconds, options.seed
         )
         uploads_done = time.time()
+        phase("every punch uploaded")
         mixer.join(seconds + 120)
         # Settle: until every acknowledged punch's day is seen, or SETTLE_S.
         deadline = time.monotonic() + SETTLE_S
@@ -389,6 +396,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
         quiet_deadline = time.monotonic() + SETTLE_S
         while DirtyDay.objects.exists() and time.monotonic() < quiet_deadline:
             time.sleep(1.0)
+        phase("attendance settled, the dirty set empty")
         final_scrape = _scrape(port, token)
         final_db = _db_counts(punches_before)
         cpu = {

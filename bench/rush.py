@@ -334,6 +334,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
         }
         since = datetime.now(UTC).replace(microsecond=0)
         first_seen: dict[Any, float] = {}
+        poll_seconds: list[float] = []
         seen_rows: dict[Any, tuple[datetime | None, int, datetime]] = {}
         stop = threading.Event()
         mix_result: dict[str, Any] = {}
@@ -345,6 +346,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
             while not stop.is_set():
                 t0 = time.time()
                 rows = _poll_days(employee_ids, since)
+                poll_seconds.append(time.time() - t0)
                 for employee_id, row in rows.items():
                     if employee_id not in first_seen:
                         first_seen[employee_id] = t0  # the read started at t0 or later: the day existed by then
@@ -519,6 +521,7 @@ def run(options: common.Options) -> dict[str, Any]:  # noqa: PLR0915 - one scena
             "seen": latency,
             "computed": _stats_s(computed),
             "settled_after_last_upload_s": settled_s,
+            "poll_query_s": _stats_s(poll_seconds),
         },
         "recompute": {
             "_note": "attendance.recompute_dirty_days tasks the worker ran (from /metrics), for rush and mix",

@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "invoice": "bench.invoice",
     "push_rush": "bench.push_rush",
     "punch_history": "bench.punch_history",
+    "rush": "bench.rush",
 }
 
 

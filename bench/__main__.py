@@ -39,14 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--warmup", type=int, default=30, help="discarded warm-up rounds (default 30)")
     parser.add_argument(
-        "--rows", type=int, default=None, help="data size, where a benchmark has one (push_rush: the number of clocks)"
+        "--rows",
+        type=int,
+        default=None,
+        help="data size, where a benchmark has one (push_rush: the number of clocks; rush: the number of employees)",
     )
     parser.add_argument("--seed", type=int, default=1, help="seed for data and variant order")
     parser.add_argument(
         "--seconds",
         type=float,
         default=None,
-        help="duration: of each load step (default 30), of the soak (default 180), of push_rush (default 60)",
+        help="duration: of each load step (default 30), the soak (180), push_rush and rush's arrivals (60)",
     )
     parser.add_argument(
         "--fresh", action="store_true", help="drop the benchmark's own database(s) first, so the data is loaded anew"

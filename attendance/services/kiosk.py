@@ -32,7 +32,7 @@ from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.offline import offline_clock, refusal
 from attendance.services.punches import punch_rules
-from etime.core import audit
+from etime.core import audit, metrics
 
 
 def next_direction(employee: Employee, at: datetime) -> str:
@@ -69,6 +69,7 @@ def _store(
     )
     audit.record(actor=None, action="punch.created", obj=punch, after=audit.snapshot(punch))
     mark_dirty_for_punches([(employee.pk, timestamp)])
+    metrics.count_punches_stored(PunchSource.DEVICE)
     return punch
 
 

@@ -32,7 +32,7 @@ from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.punches import punch_rules
 from attendance.services.regularisations import regularisation_request
-from etime.core import audit, dates, formatting
+from etime.core import audit, dates, formatting, metrics
 from etime.core.errors import ValidationFailed
 from etime.core.types import Actor, actor_user
 
@@ -151,6 +151,7 @@ def offline_punch_submit(
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
         mark_dirty_for_punches([(employee.pk, stamped)])
+        metrics.count_punches_stored(PunchSource.WEB)
     return OfflineResult(punch_policy.Outcome.PUNCH, decision.drift_seconds, stamped, punch=punch)
 
 

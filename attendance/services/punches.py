@@ -33,7 +33,7 @@ from attendance.models import Punch, PunchDirection, PunchSource
 from attendance.services.dirty import mark_dirty_for_punches
 from attendance.services.locks import ensure_unlocked
 from attendance.services.punch_store import PunchRow, insert_device_punches, lock_device
-from etime.core import audit, dates
+from etime.core import audit, dates, metrics
 from etime.core.access import is_admin
 from etime.core.errors import ValidationFailed
 from etime.core.types import Actor, actor_user
@@ -138,6 +138,7 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
             raise RuntimeError(f"{len(rows) - inserted} punches of device {device_id} were stored concurrently")
         touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
         mark_dirty_for_punches(touched)
+        metrics.count_punches_stored(source, inserted)
     result.created = len(rows)
     result.duplicates = result.fetched - result.created
     result.unmapped = len(rows) - len(touched)
@@ -301,6 +302,7 @@ def punch_create(
         )
         audit.record(actor=actor, action="punch.created", obj=punch, after=audit.snapshot(punch))
         mark_dirty_for_punches([(employee.pk, stamped)])
+        metrics.count_punches_stored(source)
     return punch
 
 

@@ -65,6 +65,9 @@ TASK_SECONDS = Histogram(
     buckets=_TASK_BUCKETS,
 )
 LOGIN_FAILURES = Counter("etime_login_failures", "Failed sign-ins (wrong password, unknown user, locked out).")
+PUNCHES_STORED = Counter(
+    "etime_punches_stored", "Punches stored, per source (device, web, api, manual...).", ["source"]
+)
 RECOMPUTE_LATENCY = Histogram(
     "etime_punch_to_attendance_seconds",
     "From a day marked dirty (a punch stored, a plan or leave changed) to its attendance recomputed.",
@@ -137,6 +140,15 @@ def connect_signals() -> None:
     task_prerun.connect(_task_started, weak=False, dispatch_uid="etime.metrics.task_started")
     task_postrun.connect(_task_finished, weak=False, dispatch_uid="etime.metrics.task_finished")
     user_login_failed.connect(_login_failed, weak=False, dispatch_uid="etime.metrics.login_failed")
+
+
+def count_punches_stored(source: str, count: int = 1) -> None:
+    """Count ``count`` punches of ``source`` once the transaction that stores them commits
+    (a rolled-back batch is not counted, so the counter follows the punch table)."""
+    from django.db import transaction
+
+    if count > 0:
+        transaction.on_commit(lambda: PUNCHES_STORED.labels(str(source)).inc(count))
 
 
 def observe_recompute(marked: Iterable[Any], *, now: Any) -> None:

@@ -216,6 +216,38 @@ def test_punch_to_attendance_latency_is_observed_when_the_day_is_recomputed(clie
     assert value(after, "etime_attendance_dirty_days") == 0
 
 
+def test_punches_stored_are_counted_per_source_as_the_database_holds_them(
+    client: Any, people: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    import uuid
+
+    from django.db import transaction
+
+    from accounts.services import employee_update
+    from attendance.models import Punch
+    from attendance.services import PunchInput, punches_ingest
+
+    employee_update(employee=people.alice, actor=people.admin, device_user_id="7")
+    device = uuid.uuid4()
+    at = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+    records = [PunchInput(device_user_id="7", timestamp=at + timedelta(minutes=m)) for m in (0, 1, 2)]
+    before = scrape(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        punches_ingest(device_id=device, records=records)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = punches_ingest(device_id=device, records=[*records, PunchInput("7", at + timedelta(minutes=3))])
+    assert again.created == 1  # the three already stored are duplicates: not counted again
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        punches_ingest(device_id=device, records=[PunchInput("7", at + timedelta(minutes=4))])
+        raise RuntimeError("rolled back: the punch is not stored, so not counted")
+    after = scrape(client)
+    stored = Punch.objects.filter(device_id=device).count()
+    assert stored == 4
+    assert value(after, "etime_punches_stored_total", source="device") == (
+        value(before, "etime_punches_stored_total", source="device") + stored
+    )
+
+
 def test_the_dashboard_and_the_alert_rules_use_only_metrics_etime_exports(client: Any) -> None:
     import json
     import re

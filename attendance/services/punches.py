@@ -136,8 +136,8 @@ def punches_ingest(*, device_id: UUID, records: Sequence[PunchInput], source: st
             # The device lock makes this writer the only one: someone stored punches of this
             # device without it. Roll back; the retry finds them stored.
             raise RuntimeError(f"{len(rows) - inserted} punches of device {device_id} were stored concurrently")
+        # insert_device_punches marked their days dirty (in the same statement on PostgreSQL).
         touched = [(row.employee_id, row.timestamp) for row in rows if row.employee_id is not None]
-        mark_dirty_for_punches(touched)
         metrics.count_punches_stored(source, inserted)
     result.created = len(rows)
     result.duplicates = result.fetched - result.created

@@ -212,7 +212,9 @@ REVIEWED_SQL = {
     "attendance/services/recompute.py": 6,
     "billing/services.py": 1,
     # the bulk punch write: the model's table and column names (quoted), a constant staging
-    # table name; every value is a bound parameter or a COPY row
+    # table name; every value is a bound parameter or a COPY row. On PostgreSQL the same
+    # statement upserts the inserted rows' dirty days (DirtyDay's table and columns through
+    # db.upsert_sql; the employees' zones bound as two arrays, the mark's time as a parameter)
     "attendance/services/punch_store.py": 1,
     # model/introspected table and column names (and an archive's, after its checksums
     # are verified), always quoted as identifiers by _quote or the backend's quote_name;

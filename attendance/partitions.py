@@ -20,7 +20,12 @@ stored (bench ``punch_history``; a test asserts the pruning with ``EXPLAIN``).
   policy (``CompanySettings.punch_retention_months``, 0 keeps everything) applied by
   ``retention_apply``.
 
-Attendance days are not partitioned yet; they follow the same scheme next (docs/ATTENDANCE.md).
+Attendance days are partitioned the same way by month of their ``date`` (migration 0010),
+with the same helpers (``MonthlyTable``; ``DAYS`` beside ``PUNCHES``): ``maintain`` makes
+their months ahead and empties their default partition too. The retention policy does not
+touch them: they are the payroll record, kept for as long as the company keeps it (a few
+hundred bytes per person and day), and they keep their figures when their punches are
+archived (docs/ATTENDANCE.md "Partitions").
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import gzip
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,9 +45,6 @@ from django.dispatch import Signal
 
 from etime.core.types import Actor
 
-PARENT = "attendance_punch"
-DEFAULT_PARTITION = f"{PARENT}_default"
-_NAME = re.compile(rf"^{PARENT}_p(\d{{4}})(\d{{2}})$")
 # Months kept ready ahead of today by the daily task.
 MONTHS_AHEAD = 3
 
@@ -50,9 +52,6 @@ MONTHS_AHEAD = 3
 # above attendance (devices' punch photos) let go of them. Keywords: ``start``, ``end``
 # (the UTC instants [start, end) archived).
 punches_archived = Signal()
-
-# Months known to have a partition, per process: the punch writer asks for each batch.
-_known: set[date] = set()
 
 
 def month_of(moment: datetime) -> date:
@@ -69,52 +68,161 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def partition_name(month: date) -> str:
-    return f"{PARENT}_p{month:%Y%m}"
-
-
-def bounds(month: date) -> tuple[datetime, datetime]:
-    """The UTC instants [start, end) a month's partition holds."""
-    start = datetime(month.year, month.month, 1, tzinfo=UTC)
-    end = next_month(month)
-    return start, datetime(end.year, end.month, 1, tzinfo=UTC)
-
-
-def is_partitioned() -> bool:
-    if connection.vendor != "postgresql":
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [PARENT])
-        row = cursor.fetchone()
-    return row is not None and row[0] == "p"
-
-
-def existing_months() -> list[date]:
-    """The months that have a partition, oldest first (empty on SQLite)."""
-    if connection.vendor != "postgresql":
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "WHERE i.inhparent = to_regclass(%s)",
-            [PARENT],
-        )
-        names = [row[0] for row in cursor.fetchall()]
-    months = []
-    for name in names:
-        match = _NAME.match(name)
-        if match:
-            months.append(date(int(match[1]), int(match[2]), 1))
-    return sorted(months)
-
-
 def _q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-# An advisory lock key (a constant of its own): making a partition takes it exclusively,
-# each device ingest shares it (hold_off_moves).
+# An advisory lock key (a constant of its own): making a punch partition takes it
+# exclusively, each device ingest shares it (hold_off_moves).
 _MOVE_LOCK = 0x70756E63686D76  # "punchmv"
+
+
+@dataclass(frozen=True, eq=False)
+class MonthlyTable:
+    """A table partitioned by month of one column: ``<parent>_pYYYYMM`` partitions and
+    ``<parent>_default``. The punch and the attendance-day tables are the two instances;
+    every rule about making, finding and filling partitions lives here once."""
+
+    parent: str
+    column: str
+    # True: a timestamp column, months are UTC instants; False: a date column.
+    instants: bool
+    # The advisory lock the table's writers share while no rows may move (None: none).
+    move_lock: int | None = None
+    # Months known to have a partition, per process: writers ask for each batch.
+    known: set[date] = field(default_factory=set)
+
+    @property
+    def default_partition(self) -> str:
+        return f"{self.parent}_default"
+
+    def partition_name(self, month: date) -> str:
+        return f"{self.parent}_p{month:%Y%m}"
+
+    def bounds(self, month: date) -> tuple[Any, Any]:
+        """The values [start, end) a month's partition holds: UTC instants or dates."""
+        end = next_month(month)
+        if not self.instants:
+            return month, end
+        return datetime(month.year, month.month, 1, tzinfo=UTC), datetime(end.year, end.month, 1, tzinfo=UTC)
+
+    def is_partitioned(self) -> bool:
+        if connection.vendor != "postgresql":
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [self.parent])
+            row = cursor.fetchone()
+        return row is not None and row[0] == "p"
+
+    def existing_months(self) -> list[date]:
+        """The months that have a partition, oldest first (empty off PostgreSQL)."""
+        if connection.vendor != "postgresql":
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = to_regclass(%s)",
+                [self.parent],
+            )
+            names = [row[0] for row in cursor.fetchall()]
+        pattern = re.compile(rf"^{re.escape(self.parent)}_p(\d{{4}})(\d{{2}})$")
+        months = []
+        for name in names:
+            match = pattern.match(name)
+            if match:
+                months.append(date(int(match[1]), int(match[2]), 1))
+        return sorted(months)
+
+    def _create(self, cursor: Any, month: date) -> int:
+        """Create ``month``'s partition, moving its rows out of the default partition; returns
+        how many rows moved. Runs inside the caller's transaction."""
+        start, end = self.bounds(month)
+        name = _q(self.partition_name(month))
+        column = _q(self.column)
+        if self.move_lock is not None:
+            # No device ingest runs while rows move (hold_off_moves).
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [self.move_lock])
+        # A lock on the parent first: two writers creating the same month queue here, and the
+        # second finds it made.
+        cursor.execute(f"LOCK TABLE {_q(self.parent)} IN SHARE UPDATE EXCLUSIVE MODE")
+        cursor.execute("SELECT 1 FROM pg_class WHERE oid = to_regclass(%s)", [self.partition_name(month)])
+        if cursor.fetchone():
+            return 0
+        # The lock ATTACH takes on the default partition, taken before the rows move rather
+        # than upgraded to at the end: no row enters the default (a recompute's upsert of a
+        # day of that month) between the move and the check, and no upgrade can deadlock
+        # with a writer waiting for the default. Writers into the other months go on.
+        cursor.execute(f"LOCK TABLE {_q(self.default_partition)} IN ACCESS EXCLUSIVE MODE")
+        cursor.execute(f"CREATE TABLE {name} (LIKE {_q(self.parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        # The table and partition names are built here, the bounds are bound parameters.
+        cursor.execute(
+            f"WITH moved AS (DELETE FROM {_q(self.default_partition)} "  # noqa: S608
+            f"WHERE {column} >= %s AND {column} < %s RETURNING *) "
+            f"INSERT INTO {name} SELECT * FROM moved",
+            [start, end],
+        )
+        moved = int(cursor.rowcount)
+        # ATTACH checks that the default partition holds nothing of the month any more (it
+        # was just moved) and builds the parent's indexes on the new partition.
+        cursor.execute(
+            f"ALTER TABLE {_q(self.parent)} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end]
+        )
+        return moved
+
+    def missing_months(self, months: Iterable[date]) -> list[date]:
+        """Which of ``months`` have no partition yet (none off PostgreSQL)."""
+        wanted = {date(m.year, m.month, 1) for m in months} - self.known
+        if not wanted or not self.is_partitioned():
+            return []
+        existing = set(self.existing_months())
+        self.known.update(existing)
+        return sorted(wanted - existing)
+
+    def ensure_months(self, months: Iterable[date]) -> list[date]:
+        """Give each month its partition; returns the months created. No-op off PostgreSQL.
+
+        DDL: call it from a task or a command, not inside a business transaction (PostgreSQL
+        alters no table that the same transaction has pending deferred checks on)."""
+        created = []
+        for month in self.missing_months(months):
+            with transaction.atomic(), connection.cursor() as cursor:
+                self._create(cursor, month)
+            created.append(month)
+        # Cache only what is committed (an outer atomic block rolled back would otherwise
+        # leave a month "known" without its table).
+        if not connection.in_atomic_block:
+            self.known.update(created)
+        return created
+
+    def months_in_default(self) -> list[date]:
+        if not self.is_partitioned():
+            return []
+        column = _q(self.column)
+        month = (
+            f"date_trunc('month', {column} AT TIME ZONE 'UTC')" if self.instants else f"date_trunc('month', {column})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT ({month})::date FROM {_q(self.default_partition)}")  # noqa: S608
+            return sorted(row[0] for row in cursor.fetchall())
+
+
+PUNCHES = MonthlyTable("attendance_punch", "timestamp", instants=True, move_lock=_MOVE_LOCK)
+# Attendance days by their (business) date; not archived by the retention policy (they are
+# the payroll record, docs/ATTENDANCE.md "Partitions").
+DAYS = MonthlyTable("attendance_attendanceday", "date", instants=False)
+TABLES = (PUNCHES, DAYS)
+
+# The punch table's names, as the punch writer, the tasks and the archive use them.
+PARENT = PUNCHES.parent
+DEFAULT_PARTITION = PUNCHES.default_partition
+_known = PUNCHES.known
+partition_name = PUNCHES.partition_name
+bounds = PUNCHES.bounds
+is_partitioned = PUNCHES.is_partitioned
+existing_months = PUNCHES.existing_months
+missing_months = PUNCHES.missing_months
+ensure_months = PUNCHES.ensure_months
+months_in_default = PUNCHES.months_in_default
 
 
 def hold_off_moves() -> None:
@@ -127,61 +235,6 @@ def hold_off_moves() -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_MOVE_LOCK])
-
-
-def _create(cursor: Any, month: date) -> int:
-    """Create ``month``'s partition, moving its rows out of the default partition; returns
-    how many rows moved. Runs inside the caller's transaction."""
-    start, end = bounds(month)
-    name = _q(partition_name(month))
-    # No device ingest runs while rows move (hold_off_moves).
-    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_MOVE_LOCK])
-    # A lock on the parent first: two writers creating the same month queue here, and the
-    # second finds it made.
-    cursor.execute(f"LOCK TABLE {_q(PARENT)} IN SHARE UPDATE EXCLUSIVE MODE")
-    cursor.execute("SELECT 1 FROM pg_class WHERE oid = to_regclass(%s)", [partition_name(month)])
-    if cursor.fetchone():
-        return 0
-    cursor.execute(f"CREATE TABLE {name} (LIKE {_q(PARENT)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
-    # The table and partition names are built here, the bounds are bound parameters.
-    cursor.execute(
-        f"WITH moved AS (DELETE FROM {_q(DEFAULT_PARTITION)} "  # noqa: S608
-        f'WHERE "timestamp" >= %s AND "timestamp" < %s RETURNING *) '
-        f"INSERT INTO {name} SELECT * FROM moved",
-        [start, end],
-    )
-    moved = int(cursor.rowcount)
-    # ATTACH checks that the default partition holds nothing of the month any more (it was
-    # just moved) and builds the parent's indexes on the new partition.
-    cursor.execute(f"ALTER TABLE {_q(PARENT)} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)", [start, end])
-    return moved
-
-
-def missing_months(months: Iterable[date]) -> list[date]:
-    """Which of ``months`` have no partition yet (none on SQLite)."""
-    wanted = {date(m.year, m.month, 1) for m in months} - _known
-    if not wanted or not is_partitioned():
-        return []
-    existing = set(existing_months())
-    _known.update(existing)
-    return sorted(wanted - existing)
-
-
-def ensure_months(months: Iterable[date]) -> list[date]:
-    """Give each month its partition; returns the months created. No-op on SQLite.
-
-    DDL: call it from a task or a command, not inside a business transaction (PostgreSQL
-    alters no table that the same transaction has pending deferred checks on)."""
-    created = []
-    for month in missing_months(months):
-        with transaction.atomic(), connection.cursor() as cursor:
-            _create(cursor, month)
-        created.append(month)
-    # Cache only what is committed (an outer atomic block rolled back would otherwise leave
-    # a month "known" without its table).
-    if not connection.in_atomic_block:
-        _known.update(created)
-    return created
 
 
 def ensure_for_timestamps(timestamps: Iterable[datetime]) -> list[date]:
@@ -198,32 +251,25 @@ def ensure_for_timestamps(timestamps: Iterable[datetime]) -> list[date]:
     return missing
 
 
-def months_in_default() -> list[date]:
-    if not is_partitioned():
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT DISTINCT date_trunc('month', \"timestamp\" AT TIME ZONE 'UTC') FROM {_q(DEFAULT_PARTITION)}"  # noqa: S608
-        )
-        return sorted(row[0].date() for row in cursor.fetchall())
-
-
 @dataclass
 class MaintenanceResult:
-    created: list[date]
-    archived: list[date]
+    created: list[date]  # punch months
+    archived: list[date]  # punch months
+    days_created: list[date] = field(default_factory=list)  # attendance-day months
 
 
 def maintain(*, now: datetime, actor: Actor = None) -> MaintenanceResult:
-    """The daily task: partitions for this month and the next ``MONTHS_AHEAD``, one for every
-    month found in the default partition, then the retention policy."""
-    if not is_partitioned():
-        return MaintenanceResult(created=[], archived=[])
+    """The daily task, for punches and attendance days alike: partitions for this month and
+    the next ``MONTHS_AHEAD``, one for every month found in the default partition; then the
+    retention policy, which archives punches only."""
     current = month_of(now)
-    _known.clear()  # another process may have dropped (archived) a month
-    created = ensure_months([add_months(current, k) for k in range(MONTHS_AHEAD + 1)] + months_in_default())
+    ahead = [add_months(current, k) for k in range(MONTHS_AHEAD + 1)]
+    created: dict[str, list[date]] = {}
+    for table in TABLES:
+        table.known.clear()  # another process may have dropped (archived) a month
+        created[table.parent] = table.ensure_months(ahead + table.months_in_default())
     archived = retention_apply(now=now, actor=actor)
-    return MaintenanceResult(created=created, archived=archived)
+    return MaintenanceResult(created=created[PUNCHES.parent], archived=archived, days_created=created[DAYS.parent])
 
 
 # --- retention -----------------------------------------------------------------------------

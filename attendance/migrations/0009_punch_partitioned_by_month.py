@@ -37,42 +37,48 @@ def _instant(index: int) -> datetime:
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC)
 
 
-def _capture(cursor):
+def _capture(cursor, table=TABLE):
     """(constraints, indexes) of the table: [(name, kind, definition)], [definition]."""
     cursor.execute(
         "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass",
-        [TABLE],
+        [table],
     )
     constraints = cursor.fetchall()
     cursor.execute(
         "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = %s::regclass "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-        [TABLE],
+        [table],
     )
     indexes = [row[0] for row in cursor.fetchall()]
     return constraints, indexes
 
 
-def _drop_references(cursor):
+def _drop_references(cursor, table=TABLE):
     cursor.execute(
         "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE confrelid = %s::regclass AND contype = 'f'",
-        [TABLE],
+        [table],
     )
     for table, name in cursor.fetchall():
         cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
 
 
-def _swap(cursor, constraints, indexes, *, primary_key):
-    cursor.execute(f"INSERT INTO {NEW} SELECT * FROM {TABLE}")  # noqa: S608
-    _drop_references(cursor)
-    cursor.execute(f"DROP TABLE {TABLE}")
-    cursor.execute(f"ALTER TABLE {NEW} RENAME TO {TABLE}")
+def _swap(cursor, constraints, indexes, *, primary_key, table=TABLE, new=NEW, unique=None):
+    """Replace ``table`` by ``new`` (rows copied), recreating the constraints and indexes.
+    ``unique`` maps (name, definition) of each unique constraint to the definition to
+    recreate; without it a unique constraint is refused (the punch table has none).
+    Attendance days' migration (0010) reuses these helpers with its own table."""
+    cursor.execute(f"INSERT INTO {new} SELECT * FROM {table}")  # noqa: S608
+    _drop_references(cursor, table)
+    cursor.execute(f"DROP TABLE {table}")
+    cursor.execute(f"ALTER TABLE {new} RENAME TO {table}")
     for name, kind, definition in constraints:
         if kind == "p":
             definition = primary_key
         elif kind == "u":
-            raise RuntimeError(f"{TABLE}: unexpected unique constraint {name}; extend this migration")
-        cursor.execute(f'ALTER TABLE {TABLE} ADD CONSTRAINT "{name}" {definition}')
+            if unique is None:
+                raise RuntimeError(f"{table}: unexpected unique constraint {name}; extend this migration")
+            definition = unique(name, definition)
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
     for definition in indexes:
         cursor.execute(definition)
 

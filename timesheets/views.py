@@ -488,20 +488,33 @@ def duplicate_day(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        if copied or skipped:
-            text = ngettext(
+        report_copied(
+            request,
+            copied=copied,
+            skipped=skipped,
+            copied_text=ngettext(
                 "Copied %(copied)d entry from the day before.", "Copied %(copied)d entries from the day before.", copied
-            ) % {"copied": copied}
-            if skipped:
-                text += " " + ngettext(
-                    "%(skipped)d skipped (overlapping or no longer open).",
-                    "%(skipped)d skipped (overlapping or no longer open).",
-                    skipped,
-                ) % {"skipped": skipped}
-            messages.success(request, text)
-        else:
-            messages.info(request, _("The day before has no finished entries to copy."))
+            )
+            % {"copied": copied},
+            nothing_text=_("The day before has no finished entries to copy."),
+        )
     return redirect(_week_url(day))
+
+
+def report_copied(request: HttpRequest, *, copied: int, skipped: int, copied_text: str, nothing_text: str) -> None:
+    """The message after copying entries (the day before, last week): ``copied_text`` and how
+    many were skipped, or ``nothing_text`` when the source had nothing to copy."""
+    if not (copied or skipped):
+        messages.info(request, nothing_text)
+        return
+    text = copied_text
+    if skipped:
+        text += " " + ngettext(
+            "%(skipped)d skipped (overlapping or no longer open).",
+            "%(skipped)d skipped (overlapping or no longer open).",
+            skipped,
+        ) % {"skipped": skipped}
+    messages.success(request, text)
 
 
 def _date_or_none(value: str | None) -> date | None:

@@ -41,6 +41,7 @@ from timesheets import selectors, services
 from timesheets.durations import DurationError, format_duration, parse_duration
 from timesheets.errors import EntriesNotSaved, TimeEntryOverlap
 from timesheets.models import Project, Task, TimeEntry, week_start_of
+from timesheets.views import report_copied
 
 MAX_NEW_ROWS = 50
 
@@ -316,19 +317,16 @@ def week_copy(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _refusal_text({"code": exc.code, "message": exc.message}, employee))
         return redirect(_week_url(monday))
-    if copied or skipped:
-        text = ngettext(
+    report_copied(
+        request,
+        copied=copied,
+        skipped=skipped,
+        copied_text=ngettext(
             "Copied %(copied)d entry from last week.", "Copied %(copied)d entries from last week.", copied
-        ) % {"copied": copied}
-        if skipped:
-            text += " " + ngettext(
-                "%(skipped)d skipped (overlapping or no longer open).",
-                "%(skipped)d skipped (overlapping or no longer open).",
-                skipped,
-            ) % {"skipped": skipped}
-        messages.success(request, text)
-    else:
-        messages.info(request, _("Last week has no finished entries to copy."))
+        )
+        % {"copied": copied},
+        nothing_text=_("Last week has no finished entries to copy."),
+    )
     return redirect(_week_url(monday))
 
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employed_between, employee_for_user
-from etime.core import approvals, audit, db, formatting, zones
+from etime.core import approvals, audit, dates, db, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalStatus
@@ -296,6 +296,13 @@ def _input_errors(
 ) -> dict[str, list[str]]:
     """What is wrong with a request's input, by field (empty: nothing). Submission refuses
     on it; the preview (``leave_request_estimate``) shows it."""
+    outside = [
+        name for name, day in (("start_date", start_date), ("end_date", end_date)) if not dates.is_supported(day)
+    ]
+    if outside:  # a typo or a broken client (1960, 9999): the rules below would answer nonsense
+        first, last = dates.SUPPORTED_FROM.isoformat(), dates.SUPPORTED_UNTIL.isoformat()
+        message = gettext("Dates from %(first)s to %(last)s are supported.") % {"first": first, "last": last}
+        return {name: [message] for name in outside}
     errors: dict[str, list[str]] = {}
     if end_date < start_date:
         errors["end_date"] = [gettext("The leave ends before it starts.")]

@@ -157,46 +157,40 @@ def _levels(leave_type: LeaveType) -> list[approvals.Level]:
 # --- Leave types and policies ---------------------------------------------------------------
 
 
-def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
-    full_clean(leave_type)
+def _save_audited(obj: Any, *, name: str, actor: Any, check: Any = None) -> Any:
+    """Validate and save ``obj`` with its ``<name>.created`` / ``<name>.updated`` event, in
+    one transaction; ``check(before)`` (the stored row's snapshot, None when creating) may
+    refuse the change first."""
+    full_clean(obj)
     with transaction.atomic():
-        creating = leave_type._state.adding
-        before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
-        leave_type.save()
+        creating = obj._state.adding
+        before = None if creating else audit.snapshot(type(obj).objects.get(pk=obj.pk))
+        if check is not None:
+            check(before)
+        obj.save()
         audit.record(
             actor=actor,
-            action="leave_type.created" if creating else "leave_type.updated",
-            obj=leave_type,
+            action=f"{name}.created" if creating else f"{name}.updated",
+            obj=obj,
             before=before,
-            after=audit.snapshot(leave_type),
+            after=audit.snapshot(obj),
         )
-    return leave_type
+    return obj
+
+
+def leave_type_save(*, leave_type: LeaveType, actor: Any) -> LeaveType:
+    return _save_audited(leave_type, name="leave_type", actor=actor)
 
 
 def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
-    full_clean(policy)
-    with transaction.atomic():
-        creating = policy._state.adding
-        before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
-        if (
-            not creating
-            and before
-            and str(before["leave_type_id"]) != str(policy.leave_type_id)
-            and policy.assignments.exists()
-        ):
+    def keeps_its_leave_type_once_assigned(before: dict[str, Any] | None) -> None:
+        if before and str(before["leave_type_id"]) != str(policy.leave_type_id) and policy.assignments.exists():
             raise ValidationFailed(
                 gettext("An assigned policy cannot change its leave type; create another policy."),
                 details={"leave_type": ["The policy is assigned."]},
             )
-        policy.save()
-        audit.record(
-            actor=actor,
-            action="leave_policy.created" if creating else "leave_policy.updated",
-            obj=policy,
-            before=before,
-            after=audit.snapshot(policy),
-        )
-    return policy
+
+    return _save_audited(policy, name="leave_policy", actor=actor, check=keeps_its_leave_type_once_assigned)
 
 
 def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:

@@ -167,3 +167,32 @@ def test_beat_runs_accruals_year_end_and_expiry_through_registered_tasks(people:
     assert total(people.alice, vacation) == 1
     assert tasks.close_year.delay(year=2026).get() == 1  # 1 day left, no carry-forward: it expires
     assert tasks.expire_carry_forward.delay(on="2027-04-01").get() == 0
+
+
+def test_a_policy_is_saved_with_its_audit_event_and_keeps_its_leave_type_once_assigned(
+    people: Any, vacation: Any
+) -> None:
+    from etime.core.errors import ValidationFailed
+    from etime.core.models import AuditEvent
+
+    sick = make_leave_type("sick", "Sick")
+    policy = services.leave_policy_save(
+        policy=LeavePolicy(name="Office", leave_type=vacation, yearly_days=Decimal("20.00")), actor=people.admin
+    )
+    policy.yearly_days = Decimal("25.00")
+    services.leave_policy_save(policy=policy, actor=people.admin)
+    events = AuditEvent.objects.filter(object_id=str(policy.pk)).order_by("occurred_at")
+    assert [(e.action, e.before and e.before["yearly_days"], e.after["yearly_days"]) for e in events] == [
+        ("leave_policy.created", None, "20.00"),
+        ("leave_policy.updated", "20.00", "25.00"),
+    ]
+
+    services.leave_policy_assign(policy=policy, actor=people.admin, employee=people.alice)
+    policy.leave_type = sick
+    with pytest.raises(ValidationFailed) as refused:
+        services.leave_policy_save(policy=policy, actor=people.admin)
+    assert refused.value.details == {"leave_type": ["The policy is assigned."]}
+    assert LeavePolicy.objects.get(pk=policy.pk).leave_type == vacation
+    assert (
+        AuditEvent.objects.filter(object_id=str(policy.pk), action__startswith="leave_policy.").count() == 2
+    )  # none for the refusal

@@ -193,52 +193,36 @@ def leave_policy_save(*, policy: LeavePolicy, actor: Any) -> LeavePolicy:
     return _save_audited(policy, name="leave_policy", actor=actor, check=keeps_its_leave_type_once_assigned)
 
 
+def _delete_audited(obj: Any, *, action: str, actor: Any) -> None:
+    """Delete ``obj`` and record ``action`` with what it was, in one transaction; a row other
+    rows still protect raises ``ProtectedError`` and nothing is written."""
+    with transaction.atomic():
+        before = audit.snapshot(obj)
+        object_type = obj._meta.label_lower
+        obj.delete()
+        audit.record(actor=actor, action=action, object_type=object_type, object_id=before["id"], before=before)
+
+
 def leave_type_delete(*, leave_type: LeaveType, actor: Any) -> None:
     """Delete an unused leave type; a used one is kept (deactivate it instead)."""
     from django.db.models import ProtectedError
 
-    with transaction.atomic():
-        before = audit.snapshot(leave_type)
-        try:
-            leave_type.delete()
-        except ProtectedError:
-            raise Conflict(
-                gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
-                details={"active": ["Set to false instead of deleting."]},
-            ) from None
-        audit.record(
-            actor=actor,
-            action="leave_type.deleted",
-            object_type="leave.leavetype",
-            object_id=before["id"],
-            before=before,
-        )
+    try:
+        _delete_audited(leave_type, action="leave_type.deleted", actor=actor)
+    except ProtectedError:
+        raise Conflict(
+            gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
+            details={"active": ["Set to false instead of deleting."]},
+        ) from None
 
 
 def leave_policy_delete(*, policy: LeavePolicy, actor: Any) -> None:
-    with transaction.atomic():
-        before = audit.snapshot(policy)
-        policy.delete()  # its assignments go with it; posted ledger entries stay
-        audit.record(
-            actor=actor,
-            action="leave_policy.deleted",
-            object_type="leave.leavepolicy",
-            object_id=before["id"],
-            before=before,
-        )
+    # Its assignments go with it; posted ledger entries stay.
+    _delete_audited(policy, action="leave_policy.deleted", actor=actor)
 
 
 def leave_policy_unassign(*, assignment: Any, actor: Any) -> None:
-    with transaction.atomic():
-        before = audit.snapshot(assignment)
-        assignment.delete()
-        audit.record(
-            actor=actor,
-            action="leave_policy.unassigned",
-            object_type="leave.leavepolicyassignment",
-            object_id=before["id"],
-            before=before,
-        )
+    _delete_audited(assignment, action="leave_policy.unassigned", actor=actor)
 
 
 def leave_policy_assign(

@@ -317,16 +317,8 @@ def week_copy(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, _refusal_text({"code": exc.code, "message": exc.message}, employee))
         return redirect(_week_url(monday))
-    report_copied(
-        request,
-        copied=copied,
-        skipped=skipped,
-        copied_text=ngettext(
-            "Copied %(copied)d entry from last week.", "Copied %(copied)d entries from last week.", copied
-        )
-        % {"copied": copied},
-        nothing_text=_("Last week has no finished entries to copy."),
-    )
+    done = ngettext("Copied %(copied)d entry from last week.", "Copied %(copied)d entries from last week.", copied)
+    report_copied(request, copied, skipped, done, _("Last week has no finished entries to copy."))
     return redirect(_week_url(monday))
 
 

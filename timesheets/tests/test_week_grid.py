@@ -188,6 +188,13 @@ def test_copy_last_week_page_says_how_many_were_copied_and_skipped(
     assert TimeEntry.objects.filter(employee=people.alice, date__gte=MONDAY).count() == 3
 
 
+@pytest.mark.parametrize("route", ["timesheets:week_copy", "timesheets:week_grid_save"])
+def test_a_week_outside_the_supported_range_is_refused_on_the_week_page(alice_client: Any, route: str) -> None:
+    response = alice_client.post(reverse(route), {"week": "1969-12-29"}, follow=True)
+    assert response.redirect_chain == [(reverse("timesheets:week"), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Dates from 1970-01-01 to 2099-12-31 are supported."]
+
+
 @pytest.mark.embedded
 def test_bulk_update_is_all_or_nothing(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services

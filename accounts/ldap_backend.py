@@ -93,7 +93,7 @@ class DirectoryBackend(LDAPBackend):
         admin_group = settings.ETIME_LDAP_ADMIN_GROUP
         manager_group = settings.ETIME_LDAP_MANAGER_GROUP
         finance_group = settings.ETIME_LDAP_FINANCE_GROUP
-        group_dns = {dn.lower() for dn in ldap_user.group_dns} if settings.AUTH_LDAP_GROUP_SEARCH else set()
+        group_dns: set[str] = {dn.lower() for dn in ldap_user.group_dns} if settings.AUTH_LDAP_GROUP_SEARCH else set()
 
         def member(dn: str) -> bool:
             return dn.lower() in group_dns

@@ -50,18 +50,7 @@ class EmployeeSerializer(serializers.ModelSerializer[Employee]):
         model = Employee
         fields = [
             "id",
-            "code",
-            "first_name",
-            "last_name",
-            "email",
-            "department",
-            "manager",
-            "location",
-            "time_zone",
-            "hire_date",
-            "end_date",
-            "device_user_id",
-            "card_number",
+            *services.EMPLOYEE_FIELDS,  # what employee_create/employee_update take
             "role",
             "has_login",
             "password",

@@ -61,7 +61,7 @@ user_login_failed.connect(_say_the_directory_is_down, dispatch_uid="etime.accoun
 
 class DirectoryBackend(LDAPBackend):
     def get_or_build_user(self, username: str, ldap_user: Any) -> tuple[User, bool]:
-        values = (ldap_user.attrs or {}).get(getattr(settings, "ETIME_LDAP_EMAIL_ATTR", "mail")) or []
+        values = (ldap_user.attrs or {}).get(settings.ETIME_LDAP_EMAIL_ATTR) or []
         email = (values[0] if values else "").strip().lower()
         if email:
             user = (
@@ -90,13 +90,10 @@ class DirectoryBackend(LDAPBackend):
             if request is not None:
                 request.etime_directory_refused = True
             return None
-        admin_group, manager_group, finance_group = (
-            getattr(settings, name, "")
-            for name in ("ETIME_LDAP_ADMIN_GROUP", "ETIME_LDAP_MANAGER_GROUP", "ETIME_LDAP_FINANCE_GROUP")
-        )
-        group_dns = (
-            {dn.lower() for dn in ldap_user.group_dns} if getattr(settings, "AUTH_LDAP_GROUP_SEARCH", None) else set()
-        )
+        admin_group = settings.ETIME_LDAP_ADMIN_GROUP
+        manager_group = settings.ETIME_LDAP_MANAGER_GROUP
+        finance_group = settings.ETIME_LDAP_FINANCE_GROUP
+        group_dns: set[str] = {dn.lower() for dn in ldap_user.group_dns} if settings.AUTH_LDAP_GROUP_SEARCH else set()
 
         def member(dn: str) -> bool:
             return dn.lower() in group_dns

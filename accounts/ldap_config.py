@@ -99,6 +99,7 @@ def auth_ldap_settings(config: LdapConfig) -> dict[str, Any]:
         "ETIME_LDAP_MANAGER_GROUP": config.manager_group,
         "ETIME_LDAP_FINANCE_GROUP": config.finance_group,
     }
+    settings["AUTH_LDAP_GROUP_SEARCH"] = None
     if config.group_search_base:
         settings["AUTH_LDAP_GROUP_SEARCH"] = ldap_config.LDAPSearch(
             config.group_search_base, ldap.SCOPE_SUBTREE, group_filter

@@ -42,7 +42,7 @@ def password_login_allowed(user: User | None) -> bool:
 
 
 def refusal_message() -> str:
-    if getattr(settings, "AUTH_LDAP_SERVER_URI", ""):
+    if settings.AUTH_LDAP_SERVER_URI:
         return gettext(
             "Password login is turned off for this account. Sign in with your company (directory) "
             "user name and password, or with single sign-on."

@@ -621,6 +621,34 @@ class DayStatus(models.TextChoices):
     WEEKLY_OFF = "weekly_off", _("Weekly off")
 
 
+# An AttendanceDay's result as the engine computes it (what the API, the export and the
+# recompute's bulk update all carry), then the state of its decision (what it waits for,
+# the punch window, a manual status).
+DAY_RESULT_FIELDS = (
+    "shift",
+    "status",
+    "first_in",
+    "last_out",
+    "worked_minutes",
+    "late_minutes",
+    "early_exit_minutes",
+    "overtime_minutes",
+    "is_off_day",
+    "is_holiday",
+    "leave_kind",
+    "punch_count",
+    "is_final",
+)
+DAY_STATE_FIELDS = (
+    "waiting_for",
+    "window_start",
+    "window_end",
+    "is_manual",
+    "manual_reason",
+    "manual_by",
+)
+
+
 class AttendanceDay(models.Model):
     """The engine's result for one employee and business date. Derived data: recomputing
     from the same inputs writes the same row (attendance.engine)."""

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from import_export import fields, resources
 
-from attendance.models import AttendanceDay
+from attendance.models import DAY_RESULT_FIELDS, AttendanceDay
 
 
 class AttendanceDayResource(resources.ModelResource):
@@ -23,19 +23,7 @@ class AttendanceDayResource(resources.ModelResource):
             "employee_name",
             "department",
             "date",
-            "shift",
-            "status",
-            "first_in",
-            "last_out",
-            "worked_minutes",
-            "late_minutes",
-            "early_exit_minutes",
-            "overtime_minutes",
-            "is_off_day",
-            "is_holiday",
-            "leave_kind",
-            "punch_count",
-            "is_final",
+            *DAY_RESULT_FIELDS,
         )
         export_order = fields
 

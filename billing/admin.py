@@ -144,51 +144,34 @@ class InvoiceAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
     actions = ["create_drafts_last_month", "regenerate_selected", "issue_selected", "download_pdfs"]
     change_form_template = "admin/billing/invoice/change_form.html"
 
+    # What the services compute or the issue fixes: shown, never typed.
+    derived = (
+        "number",
+        "status",
+        "kind",
+        "currency",
+        "vat_rate",
+        "issue_date",
+        "due_date",
+        "subtotal",
+        "vat_amount",
+        "total",
+        "amount_paid",
+        "payment_status",
+        "credits",
+    )
+
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
-        derived = (
-            "number",
-            "status",
-            "kind",
-            "currency",
-            "vat_rate",
-            "issue_date",
-            "due_date",
-            "subtotal",
-            "vat_amount",
-            "total",
-            "amount_paid",
-            "payment_status",
-            "credits",
-        )
         if obj is None:
             return ()
         if obj.status != InvoiceStatus.DRAFT:
-            return ("client", "period_start", "period_end", "notes", "payment_terms_days", *derived)
-        return ("client", "period_start", "period_end", *derived)
+            return ("client", "period_start", "period_end", "notes", "payment_terms_days", *self.derived)
+        return ("client", "period_start", "period_end", *self.derived)
 
     def get_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
         if obj is None:
             return ["client", "period_start", "period_end"]
-        return [
-            "client",
-            "period_start",
-            "period_end",
-            "notes",
-            "payment_terms_days",
-            "number",
-            "status",
-            "kind",
-            "currency",
-            "vat_rate",
-            "issue_date",
-            "due_date",
-            "subtotal",
-            "vat_amount",
-            "total",
-            "amount_paid",
-            "payment_status",
-            "credits",
-        ]
+        return ["client", "period_start", "period_end", "notes", "payment_terms_days", *self.derived]
 
     def save_model(self, request: HttpRequest, obj: Invoice, form: Any, change: bool) -> None:
         if change:

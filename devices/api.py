@@ -30,6 +30,29 @@ from etime.core.api.permissions import IsAdminRole, TokenScopePermission
 from etime.core.api.viewsets import EtimeGenericViewSet, EtimeModelViewSet
 from etime.core.errors import DomainError
 
+# What the device reports and the sync records: shown in the API, never written through it.
+_REPORTED = [
+    "firmware",
+    "platform",
+    "mac",
+    "reported_name",
+    "user_count",
+    "record_count",
+    "record_capacity",
+    "status",
+    "last_error_code",
+    "last_error",
+    "last_sync_at",
+    "last_success_at",
+    "last_contact_at",
+    "next_sync_at",
+    "consecutive_failures",
+    "clock_drift_seconds",
+    "clock_checked_at",
+    "created_at",
+    "updated_at",
+]
+
 
 class DeviceSerializer(serializers.ModelSerializer[Device]):
     comm_key = serializers.IntegerField(
@@ -69,48 +92,9 @@ class DeviceSerializer(serializers.ModelSerializer[Device]):
             "serial_number",
             "push_networks",
             "push_photos",
-            "firmware",
-            "platform",
-            "mac",
-            "reported_name",
-            "user_count",
-            "record_count",
-            "record_capacity",
-            "status",
-            "last_error_code",
-            "last_error",
-            "last_sync_at",
-            "last_success_at",
-            "last_contact_at",
-            "next_sync_at",
-            "consecutive_failures",
-            "clock_drift_seconds",
-            "clock_checked_at",
-            "created_at",
-            "updated_at",
+            *_REPORTED,
         ]
-        read_only_fields = [
-            "id",
-            "firmware",
-            "platform",
-            "mac",
-            "reported_name",
-            "user_count",
-            "record_count",
-            "record_capacity",
-            "status",
-            "last_error_code",
-            "last_error",
-            "last_sync_at",
-            "last_success_at",
-            "last_contact_at",
-            "next_sync_at",
-            "consecutive_failures",
-            "clock_drift_seconds",
-            "clock_checked_at",
-            "created_at",
-            "updated_at",
-        ]
+        read_only_fields = ["id", *_REPORTED]
         # Uniqueness is checked by the service and the database in one transaction.
         validators: list[Any] = []
         extra_kwargs: dict[str, Any] = {

@@ -293,6 +293,13 @@ AUTHENTICATION_BACKENDS.insert(
 )
 # Empty: no directory, nothing below applies.
 AUTH_LDAP_SERVER_URI = env_str("ETIME_LDAP_SERVER_URI", "").strip()
+# What accounts.ldap_backend reads at each directory sign-in; defined with or without a
+# directory, so the backend reads settings.X and the defaults live here only.
+ETIME_LDAP_EMAIL_ATTR = env_str("ETIME_LDAP_EMAIL_ATTR", "mail")
+ETIME_LDAP_ADMIN_GROUP = env_str("ETIME_LDAP_ADMIN_GROUP", "")
+ETIME_LDAP_MANAGER_GROUP = env_str("ETIME_LDAP_MANAGER_GROUP", "")
+ETIME_LDAP_FINANCE_GROUP = env_str("ETIME_LDAP_FINANCE_GROUP", "")
+AUTH_LDAP_GROUP_SEARCH = None  # django-auth-ldap's; set below from ETIME_LDAP_GROUP_SEARCH_BASE
 if AUTH_LDAP_SERVER_URI:
     from accounts.ldap_config import LdapConfig, auth_ldap_settings
     from etime.env import ImproperlyConfiguredEnv
@@ -311,10 +318,10 @@ if AUTH_LDAP_SERVER_URI:
                     group_search_base=env_str("ETIME_LDAP_GROUP_SEARCH_BASE", ""),
                     group_type=env_str("ETIME_LDAP_GROUP_TYPE", "groupOfNames"),
                     require_group=env_str("ETIME_LDAP_REQUIRE_GROUP", ""),
-                    admin_group=env_str("ETIME_LDAP_ADMIN_GROUP", ""),
-                    manager_group=env_str("ETIME_LDAP_MANAGER_GROUP", ""),
-                    finance_group=env_str("ETIME_LDAP_FINANCE_GROUP", ""),
-                    email_attr=env_str("ETIME_LDAP_EMAIL_ATTR", "mail"),
+                    admin_group=ETIME_LDAP_ADMIN_GROUP,
+                    manager_group=ETIME_LDAP_MANAGER_GROUP,
+                    finance_group=ETIME_LDAP_FINANCE_GROUP,
+                    email_attr=ETIME_LDAP_EMAIL_ATTR,
                     create_users=env_bool("ETIME_LDAP_CREATE_USERS", False),
                     timeout_seconds=env_int("ETIME_LDAP_TIMEOUT_SECONDS", 5, minimum=1),
                 )

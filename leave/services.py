@@ -31,7 +31,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Employee, User
 from accounts.selectors import employed_between, employee_for_user
-from etime.core import approvals, audit, db, formatting, zones
+from etime.core import approvals, audit, dates, db, formatting, zones
 from etime.core.access import Action, may
 from etime.core.errors import Conflict, DomainError, ValidationFailed, full_clean
 from etime.core.models import ApprovalStatus
@@ -158,94 +158,72 @@ def _levels(leave_type: LeaveType) -> list[approvals.Level]:
 # --- Leave types and policies ---------------------------------------------------------------
 
 
-def leave_type_save(*, leave_type: LeaveType, actor: Actor) -> LeaveType:
-    full_clean(leave_type)
+def _save_audited(obj: Any, *, name: str, actor: Actor, check: Any = None) -> Any:
+    """Validate and save ``obj`` with its ``<name>.created`` / ``<name>.updated`` event, in
+    one transaction; ``check(before)`` (the stored row's snapshot, None when creating) may
+    refuse the change first."""
+    full_clean(obj)
     with transaction.atomic():
-        creating = leave_type._state.adding
-        before = None if creating else audit.snapshot(LeaveType.objects.get(pk=leave_type.pk))
-        leave_type.save()
+        creating = obj._state.adding
+        before = None if creating else audit.snapshot(type(obj).objects.get(pk=obj.pk))
+        if check is not None:
+            check(before)
+        obj.save()
         audit.record(
             actor=actor,
-            action="leave_type.created" if creating else "leave_type.updated",
-            obj=leave_type,
+            action=f"{name}.created" if creating else f"{name}.updated",
+            obj=obj,
             before=before,
-            after=audit.snapshot(leave_type),
+            after=audit.snapshot(obj),
         )
-    return leave_type
+    return obj
+
+
+def leave_type_save(*, leave_type: LeaveType, actor: Actor) -> LeaveType:
+    return _save_audited(leave_type, name="leave_type", actor=actor)
 
 
 def leave_policy_save(*, policy: LeavePolicy, actor: Actor) -> LeavePolicy:
-    full_clean(policy)
-    with transaction.atomic():
-        creating = policy._state.adding
-        before = None if creating else audit.snapshot(LeavePolicy.objects.get(pk=policy.pk))
-        if (
-            not creating
-            and before
-            and str(before["leave_type_id"]) != str(policy.leave_type_id)
-            and policy.assignments.exists()
-        ):
+    def keeps_its_leave_type_once_assigned(before: dict[str, Any] | None) -> None:
+        if before and str(before["leave_type_id"]) != str(policy.leave_type_id) and policy.assignments.exists():
             raise ValidationFailed(
                 gettext("An assigned policy cannot change its leave type; create another policy."),
                 details={"leave_type": ["The policy is assigned."]},
             )
-        policy.save()
-        audit.record(
-            actor=actor,
-            action="leave_policy.created" if creating else "leave_policy.updated",
-            obj=policy,
-            before=before,
-            after=audit.snapshot(policy),
-        )
-    return policy
+
+    return _save_audited(policy, name="leave_policy", actor=actor, check=keeps_its_leave_type_once_assigned)
+
+
+def _delete_audited(obj: Any, *, action: str, actor: Actor) -> None:
+    """Delete ``obj`` and record ``action`` with what it was, in one transaction; a row other
+    rows still protect raises ``ProtectedError`` and nothing is written."""
+    with transaction.atomic():
+        before = audit.snapshot(obj)
+        object_type = obj._meta.label_lower
+        obj.delete()
+        audit.record(actor=actor, action=action, object_type=object_type, object_id=before["id"], before=before)
 
 
 def leave_type_delete(*, leave_type: LeaveType, actor: Actor) -> None:
     """Delete an unused leave type; a used one is kept (deactivate it instead)."""
     from django.db.models import ProtectedError
 
-    with transaction.atomic():
-        before = audit.snapshot(leave_type)
-        try:
-            leave_type.delete()
-        except ProtectedError:
-            raise Conflict(
-                gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
-                details={"active": ["Set to false instead of deleting."]},
-            ) from None
-        audit.record(
-            actor=actor,
-            action="leave_type.deleted",
-            object_type="leave.leavetype",
-            object_id=before["id"],
-            before=before,
-        )
+    try:
+        _delete_audited(leave_type, action="leave_type.deleted", actor=actor)
+    except ProtectedError:
+        raise Conflict(
+            gettext("This leave type has requests, policies or ledger entries; deactivate it instead."),
+            details={"active": ["Set to false instead of deleting."]},
+        ) from None
 
 
 def leave_policy_delete(*, policy: LeavePolicy, actor: Actor) -> None:
-    with transaction.atomic():
-        before = audit.snapshot(policy)
-        policy.delete()  # its assignments go with it; posted ledger entries stay
-        audit.record(
-            actor=actor,
-            action="leave_policy.deleted",
-            object_type="leave.leavepolicy",
-            object_id=before["id"],
-            before=before,
-        )
+    # Its assignments go with it; posted ledger entries stay.
+    _delete_audited(policy, action="leave_policy.deleted", actor=actor)
 
 
 def leave_policy_unassign(*, assignment: Any, actor: Actor) -> None:
-    with transaction.atomic():
-        before = audit.snapshot(assignment)
-        assignment.delete()
-        audit.record(
-            actor=actor,
-            action="leave_policy.unassigned",
-            object_type="leave.leavepolicyassignment",
-            object_id=before["id"],
-            before=before,
-        )
+    _delete_audited(assignment, action="leave_policy.unassigned", actor=actor)
 
 
 def leave_policy_assign(
@@ -297,6 +275,13 @@ def _input_errors(
 ) -> dict[str, list[str]]:
     """What is wrong with a request's input, by field (empty: nothing). Submission refuses
     on it; the preview (``leave_request_estimate``) shows it."""
+    outside = [
+        name for name, day in (("start_date", start_date), ("end_date", end_date)) if not dates.is_supported(day)
+    ]
+    if outside:  # a typo or a broken client (1960, 9999): the rules below would answer nonsense
+        first, last = dates.SUPPORTED_FROM.isoformat(), dates.SUPPORTED_UNTIL.isoformat()
+        message = gettext("Dates from %(first)s to %(last)s are supported.") % {"first": first, "last": last}
+        return {name: [message] for name in outside}
     errors: dict[str, list[str]] = {}
     if end_date < start_date:
         errors["end_date"] = [gettext("The leave ends before it starts.")]

@@ -47,6 +47,20 @@ from timesheets.resources import TimeEntryImportResource
 NATIVE, TOGGL, CLOCKIFY = "etime", "toggl", "clockify"
 MAX_ROWS = 20_000
 
+# The columns of Toggl's and Clockify's detailed CSV reports (told apart by their duration column).
+_TOGGL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "employee_email": ("email",),
+    "client": ("client",),
+    "project": ("project",),
+    "task": ("task",),
+    "description": ("description",),
+    "billable": ("billable",),
+    "start_date": ("start date",),
+    "start_time": ("start time",),
+    "end_date": ("end date",),
+    "end_time": ("end time",),
+    "external_id": ("id",),
+}
 # Canonical field -> the column names (lower case) that carry it, per layout.
 _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     NATIVE: {
@@ -62,32 +76,8 @@ _COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "external_id": ("external_id",),
         "id": ("id",),
     },
-    TOGGL: {
-        "employee_email": ("email",),
-        "client": ("client",),
-        "project": ("project",),
-        "task": ("task",),
-        "description": ("description",),
-        "billable": ("billable",),
-        "start_date": ("start date",),
-        "start_time": ("start time",),
-        "end_date": ("end date",),
-        "end_time": ("end time",),
-        "external_id": ("id",),
-    },
-    CLOCKIFY: {
-        "employee_email": ("email",),
-        "client": ("client",),
-        "project": ("project",),
-        "task": ("task",),
-        "description": ("description",),
-        "billable": ("billable",),
-        "start_date": ("start date",),
-        "start_time": ("start time",),
-        "end_date": ("end date",),
-        "end_time": ("end time",),
-        "external_id": ("id",),
-    },
+    TOGGL: _TOGGL_COLUMNS,
+    CLOCKIFY: _TOGGL_COLUMNS,  # its detailed report names the same columns
 }
 _TIME_FORMATS = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 _TRUE = {"yes", "true", "1", "y", "billable"}

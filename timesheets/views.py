@@ -488,20 +488,28 @@ def duplicate_day(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        if copied or skipped:
-            text = ngettext(
-                "Copied %(copied)d entry from the day before.", "Copied %(copied)d entries from the day before.", copied
-            ) % {"copied": copied}
-            if skipped:
-                text += " " + ngettext(
-                    "%(skipped)d skipped (overlapping or no longer open).",
-                    "%(skipped)d skipped (overlapping or no longer open).",
-                    skipped,
-                ) % {"skipped": skipped}
-            messages.success(request, text)
-        else:
-            messages.info(request, _("The day before has no finished entries to copy."))
+        done = ngettext(
+            "Copied %(copied)d entry from the day before.", "Copied %(copied)d entries from the day before.", copied
+        )
+        report_copied(request, copied, skipped, done, _("The day before has no finished entries to copy."))
     return redirect(_week_url(day))
+
+
+def report_copied(request: HttpRequest, copied: int, skipped: int, done: str, nothing: str) -> None:
+    """The message after copying entries (the day before, last week): ``done`` (a pattern
+    with ``%(copied)d``) and how many were skipped, or ``nothing`` when the source had
+    nothing to copy."""
+    if not (copied or skipped):
+        messages.info(request, nothing)
+        return
+    text = done % {"copied": copied}
+    if skipped:
+        text += " " + ngettext(
+            "%(skipped)d skipped (overlapping or no longer open).",
+            "%(skipped)d skipped (overlapping or no longer open).",
+            skipped,
+        ) % {"skipped": skipped}
+    messages.success(request, text)
 
 
 def _date_or_none(value: str | None) -> date | None:

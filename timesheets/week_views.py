@@ -41,6 +41,7 @@ from timesheets import selectors, services
 from timesheets.durations import DurationError, format_duration, parse_duration
 from timesheets.errors import EntriesNotSaved, TimeEntryOverlap
 from timesheets.models import Project, Task, TimeEntry, week_start_of
+from timesheets.views import report_copied
 
 MAX_NEW_ROWS = 50
 
@@ -218,15 +219,23 @@ def _refusal_text(item: dict[str, Any], employee: Employee) -> str:
     return str(item.get("message") or _("Refused."))
 
 
+def _posted_week(request: HttpRequest, employee: Employee) -> date | None:
+    """The Monday of the POSTed ``week`` (the person's current week without one); None, with
+    the error shown, when it is malformed or out of range."""
+    try:
+        return week_start_of(date_value(request.POST.get("week"), "week") or today_for(employee))
+    except InvalidPageParameter as exc:
+        messages.error(request, exc.message)
+        return None
+
+
 @login_required
 @require_POST
 def week_grid_save(request: HttpRequest) -> HttpResponse:
     """Save the grid's changed cells (one transaction) or show each refusal under its cell."""
     employee = _me(request)
-    try:
-        monday = week_start_of(date_value(request.POST.get("week"), "week") or today_for(employee))
-    except InvalidPageParameter as exc:
-        messages.error(request, exc.message)
+    monday = _posted_week(request, employee)
+    if monday is None:
         return redirect("timesheets:week")
     days = {day.isoformat(): day for day in (monday + timedelta(days=n) for n in range(7))}
     separator = str(get_format("DECIMAL_SEPARATOR"))
@@ -306,29 +315,16 @@ def week_grid_save(request: HttpRequest) -> HttpResponse:
 def week_copy(request: HttpRequest) -> HttpResponse:
     """Copy last week's entries into this week (same local times; overlaps skipped)."""
     employee = _me(request)
-    try:
-        monday = week_start_of(date_value(request.POST.get("week"), "week") or today_for(employee))
-    except InvalidPageParameter as exc:
-        messages.error(request, exc.message)
+    monday = _posted_week(request, employee)
+    if monday is None:
         return redirect("timesheets:week")
     try:
         copied, skipped = services.time_entries_copy_week(employee=employee, week_start=monday, actor=request.user)
     except DomainError as exc:
         messages.error(request, _refusal_text({"code": exc.code, "message": exc.message}, employee))
         return redirect(_week_url(monday))
-    if copied or skipped:
-        text = ngettext(
-            "Copied %(copied)d entry from last week.", "Copied %(copied)d entries from last week.", copied
-        ) % {"copied": copied}
-        if skipped:
-            text += " " + ngettext(
-                "%(skipped)d skipped (overlapping or no longer open).",
-                "%(skipped)d skipped (overlapping or no longer open).",
-                skipped,
-            ) % {"skipped": skipped}
-        messages.success(request, text)
-    else:
-        messages.info(request, _("Last week has no finished entries to copy."))
+    done = ngettext("Copied %(copied)d entry from last week.", "Copied %(copied)d entries from last week.", copied)
+    report_copied(request, copied, skipped, done, _("Last week has no finished entries to copy."))
     return redirect(_week_url(monday))
 
 

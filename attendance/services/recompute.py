@@ -30,7 +30,16 @@ from django.utils import timezone
 
 from accounts.models import Employee
 from attendance import conf, engine, providers
-from attendance.models import AttendanceDay, DirectionMode, DirtyDay, ManualDayStatus, Punch, PunchDirectionRule
+from attendance.models import (
+    DAY_RESULT_FIELDS,
+    DAY_STATE_FIELDS,
+    AttendanceDay,
+    DirectionMode,
+    DirtyDay,
+    ManualDayStatus,
+    Punch,
+    PunchDirectionRule,
+)
 from attendance.selectors import PlanCache, is_locked, locked_ranges, plans_for
 from etime.core import db, metrics
 
@@ -40,25 +49,8 @@ CLAIM_BATCH = 1000
 CLAIM_LEASE = timedelta(minutes=15)
 
 UPDATE_FIELDS = [
-    "shift",
-    "status",
-    "first_in",
-    "last_out",
-    "worked_minutes",
-    "late_minutes",
-    "early_exit_minutes",
-    "overtime_minutes",
-    "is_off_day",
-    "is_holiday",
-    "leave_kind",
-    "punch_count",
-    "is_final",
-    "waiting_for",
-    "window_start",
-    "window_end",
-    "is_manual",
-    "manual_reason",
-    "manual_by",
+    *DAY_RESULT_FIELDS,
+    *DAY_STATE_FIELDS,
     "parts",
     "computed_at",
 ]

@@ -363,7 +363,8 @@ def test_an_assignment_reaching_into_a_locked_period_is_refused(
     planned: Any, token_client: Any, office_week: Any
 ) -> None:
     admin = token_client(planned.admin)
-    admin.post("/api/v1/attendance-locks/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json")
+    lock = admin.post("/api/v1/attendance-locks/", {"date_from": "2026-03-01", "date_to": "2026-03-31"}, format="json")
+    assert lock.status_code == 201, lock.content
     response = admin.post(
         "/api/v1/schedule-assignments/",
         {"employee": str(planned.bob.pk), "schedule": str(office_week.pk), "start_date": "2026-03-15"},

@@ -34,8 +34,9 @@ def test_drafts_for_all_clients_then_issue_then_zip_of_pdfs(
     changelist = reverse("admin:billing_invoice_changelist")
 
     assert b"Create drafts for all clients for last month" in admin_client.get(changelist).content
-    response = admin_client.post(reverse("admin:billing_invoice_drafts_last_month"))
-    assert response.status_code == 302
+    response = admin_client.post(reverse("admin:billing_invoice_drafts_last_month"), follow=True)
+    assert response.redirect_chain == [(changelist, 302)]
+    assert [str(m) for m in response.context["messages"]] == ["March 2026: 2 new drafts."]
     drafts = list(Invoice.objects.order_by("client__name"))
     assert [(d.client.name, d.period_start, d.period_end, d.status) for d in drafts] == [
         ("Acme AG", date(2026, 3, 1), date(2026, 3, 31), "draft"),
@@ -43,7 +44,8 @@ def test_drafts_for_all_clients_then_issue_then_zip_of_pdfs(
     ]
 
     ids = [str(d.pk) for d in drafts]
-    admin_client.post(changelist, {"action": "issue_selected", "_selected_action": ids})
+    issued = admin_client.post(changelist, {"action": "issue_selected", "_selected_action": ids}, follow=True)
+    assert [str(m) for m in issued.context["messages"]] == ["2 invoices issued."]
     assert sorted(Invoice.objects.values_list("number", "status")) == [
         ("INV-2026-0001", InvoiceStatus.ISSUED),
         ("INV-2026-0002", InvoiceStatus.ISSUED),
@@ -94,3 +96,5 @@ def test_every_billing_changelist_loads_with_search(admin_client: Any) -> None:
         url = reverse(f"admin:billing_{model._meta.model_name}_changelist")
         response = admin_client.get(url, {"q": "a"} if model_admin.search_fields else {})
         assert response.status_code == 200, url
+        # Unsearched, the list holds every stored row: the admin hides none from a superuser.
+        assert admin_client.get(url).context["cl"].result_count == model._default_manager.count(), url

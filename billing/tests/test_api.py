@@ -98,7 +98,8 @@ def test_pdf_and_cii_downloads(settings: Any, finance_api: Any, catalog: Any, mo
     preview = finance_api.get(f"/api/v1/invoices/{body['id']}/pdf/")
     assert preview.status_code == 200 and preview["Content-Type"] == "application/pdf"
     assert preview.content.startswith(b"%PDF")
-    finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {}, format="json")
+    issued = finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {}, format="json")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued", issued.content
     stored = finance_api.get(f"/api/v1/invoices/{body['id']}/pdf/")
     assert stored["Content-Type"] == "application/pdf" and "INV-2026-0001.pdf" in stored["Content-Disposition"]
     cii = finance_api.get(f"/api/v1/invoices/{body['id']}/cii/")
@@ -132,7 +133,8 @@ def test_empty_period_and_currency_mismatch_are_clear_errors(
 
 def test_credit_note_void_and_payments(finance_api: Any, catalog: Any, month: None) -> None:
     body = _draft(finance_api, catalog.acme)
-    finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {"issue_date": "2026-04-01"}, format="json")
+    issued = finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {"issue_date": "2026-04-01"}, format="json")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued", issued.content
 
     paid = finance_api.post(
         "/api/v1/payments/",
@@ -205,7 +207,8 @@ def test_expenses_store_receipts_once_and_check_them_on_read(finance_api: Any, c
     body = _draft(finance_api, catalog.acme)
     assert [line["kind"] for line in body["lines"]] == ["expense", "expense"]
     assert body["subtotal"] == "176.80"
-    finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {}, format="json")
+    issued = finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {}, format="json")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued", issued.content
     error_of(finance_api.patch(f"/api/v1/expenses/{ids[0]}/", {"notes": "x"}, format="json"), 409, "expense_locked")
     assert Expense.objects.filter(invoice_id=body["id"]).count() == 2
 
@@ -217,7 +220,8 @@ def test_billing_report_and_exports(finance_api: Any, catalog: Any, month: None)
             date=day, vendor=taxi, category=travel, amount=amount, currency="CHF", project=catalog.support
         )
     body = _draft(finance_api, catalog.acme)
-    finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {"issue_date": "2026-04-01"}, format="json")
+    issued = finance_api.post(f"/api/v1/invoices/{body['id']}/issue/", {"issue_date": "2026-04-01"}, format="json")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued", issued.content
     finance_api.post(
         "/api/v1/payments/", {"invoice": body["id"], "date": "2026-04-10", "amount": "70.25"}, format="json"
     )

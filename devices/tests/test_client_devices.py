@@ -315,13 +315,13 @@ def test_a_timer_started_and_stopped_offline_is_logged_once_at_the_recorded_time
     travel.move_to(T0 + 90 * MINUTE)
     start_key, stop_key = uuid.uuid4(), uuid.uuid4()
     data = {"project": str(catalog.website.pk), "task": str(catalog.design.pk), "description": "mock-ups"}
-    for _ in range(2):  # the queue sent twice
+    for replayed in (False, True):  # the queue sent twice: the second time answers from the first
         started = _send(device, "timer_start", T0 + 10 * MINUTE, T0 + 90 * MINUTE, key=start_key, **data)
         stopped = _send(device, "timer_stop", T0 + 70 * MINUTE, T0 + 90 * MINUTE, key=stop_key)
-        assert started.status_code in (200, 201) and stopped.status_code in (200, 201), (
-            started.content,
-            stopped.content,
-        )
+        status = 200 if replayed else 201
+        assert (started.status_code, stopped.status_code) == (status, status), (started.content, stopped.content)
+        assert (started.json()["replayed"], started.json()["result"]["outcome"]) == (replayed, "timer_started")
+        assert (stopped.json()["replayed"], stopped.json()["result"]["outcome"]) == (replayed, "timer_stopped")
     entry = TimeEntry.objects.get(employee=people.alice)
     assert (entry.start, entry.end, entry.project, entry.task) == (
         T0 + 10 * MINUTE,

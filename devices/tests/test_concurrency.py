@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from devices import locks, services
 from devices.models import SyncRun, SyncStatus
@@ -81,35 +84,68 @@ def test_workers_started_at_the_same_instant_sync_the_device_once(make_sim: Make
     assert stored_log(device) == device_log(sim)
 
 
+LEASE_SECONDS = 30
+
+
+@pytest.fixture(params=["database", "redis"])
+def lease_kind(request: Any, settings: Any) -> str:
+    """Each lease test on both kinds: the Device row's lease (the embedded default) and the
+    Redis key (where REDIS_URL is set)."""
+    if request.param == "redis" and not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    if request.param == "database":
+        settings.REDIS_URL = ""
+    return str(request.param)
+
+
+def _lapse(lease: locks.Lease, clock: Any) -> None:
+    """Let ``lease`` run out without waiting for it. The Device row's lease ends by etime's
+    clock, which the test moves past it. A Redis key ends by Redis's own clock, which no test
+    moves: the key must carry the lease's bound as its TTL, and is then gone as Redis drops it."""
+    if isinstance(lease, locks.RedisLease):
+        assert 0 < lease.client.pttl(lease.key) <= LEASE_SECONDS * 1000
+        lease.client.delete(lease.key)
+    else:
+        clock.shift(timedelta(seconds=LEASE_SECONDS + 1))
+
+
 @pytest.mark.embedded
 @pytest.mark.django_db(transaction=True)
-def test_a_lease_left_by_a_dead_worker_expires(make_sim: MakeSim) -> None:
+def test_a_lease_left_by_a_dead_worker_expires(make_sim: MakeSim, lease_kind: str) -> None:
     sim = make_sim(users=2, records=5)
     device = device_for(sim)
-    dead = locks.lease_for(device.pk)
-    assert dead.acquire(0.3)  # its worker "dies" without releasing
-    assert services.device_sync(device=device).status == SyncStatus.SKIPPED
-    time.sleep(0.4)
-    run = services.device_sync(device=device)
-    assert run.status == SyncStatus.SUCCEEDED, run.error
-    dead.release()  # a late release by the old holder does not free someone else's lease
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        dead = locks.lease_for(device.pk)
+        assert dead.acquire(LEASE_SECONDS)  # its worker "dies" without releasing
+        skipped = services.device_sync(device=device)
+        assert (skipped.status, skipped.error_code) == (SyncStatus.SKIPPED, "device_sync_in_progress")
+        _lapse(dead, clock)
+        run = services.device_sync(device=device)
+        assert run.status == SyncStatus.SUCCEEDED, run.error
+        taker = locks.lease_for(device.pk)
+        assert taker.acquire(LEASE_SECONDS)
+        dead.release()  # a late release by the old holder does not free someone else's lease
+        assert locks.is_held(device.pk)
+        taker.release()
     assert stored_log(device) == device_log(sim)
 
 
 @pytest.mark.embedded
 @pytest.mark.django_db(transaction=True)
-def test_a_holder_cannot_renew_or_release_a_lease_another_worker_took_over(make_sim: MakeSim) -> None:
+def test_a_holder_cannot_renew_or_release_a_lease_another_worker_took_over(make_sim: MakeSim, lease_kind: str) -> None:
     device = device_for(make_sim(users=1, records=0))
-    first = locks.lease_for(device.pk)
-    assert first.acquire(0.2)
-    time.sleep(0.3)
-    second = locks.lease_for(device.pk)
-    assert second.acquire(30)
-    assert not first.renew(30)
-    first.release()
-    assert locks.is_held(device.pk) and second.renew(30)
-    second.release()
-    assert not locks.is_held(device.pk)
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        first = locks.lease_for(device.pk)
+        assert first.acquire(LEASE_SECONDS)
+        second = locks.lease_for(device.pk)
+        assert not second.acquire(LEASE_SECONDS), "taken while the first holds it"
+        _lapse(first, clock)
+        assert second.acquire(LEASE_SECONDS)
+        assert not first.renew(LEASE_SECONDS)
+        first.release()
+        assert locks.is_held(device.pk) and second.renew(LEASE_SECONDS)
+        second.release()
+        assert not locks.is_held(device.pk)
 
 
 def test_the_lease_lives_where_the_configuration_says() -> None:

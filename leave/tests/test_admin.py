@@ -24,10 +24,15 @@ def admin_client(people: Any) -> Client:
 def test_every_leave_changelist_loads(people: Any, vacation: Any, grant: Any) -> None:
     grant(people.alice, vacation, 5)
     client = admin_client(people)
-    for model in ("leavetype", "leavepolicy", "leaverequest", "ledgerentry", "calendarfeed"):
-        assert client.get(f"/admin/leave/{model}/").status_code == 200, model
-    for model in ("holiday", "holidaycalendar"):
-        assert client.get(f"/admin/accounts/{model}/").status_code == 200, model
+    for path in [
+        f"/admin/leave/{m}/" for m in ("leavetype", "leavepolicy", "leaverequest", "ledgerentry", "calendarfeed")
+    ]:
+        listed = client.get(path).context["cl"]  # a changelist (a 200), holding every stored row
+        assert listed.result_count == listed.model._default_manager.count(), path
+    for path in ("/admin/accounts/holiday/", "/admin/accounts/holidaycalendar/"):
+        listed = client.get(path).context["cl"]
+        assert listed.result_count == listed.model._default_manager.count(), path
+    assert LedgerEntry.objects.count() == 1  # the grant above, listed
     assert client.get("/admin/leave/leavetype/add/").status_code == 200
 
 
@@ -35,7 +40,7 @@ def test_the_ledger_cannot_be_edited_in_the_admin(people: Any, vacation: Any, gr
     entry = grant(people.alice, vacation, 5)
     client = admin_client(people)
     assert client.get("/admin/leave/ledgerentry/add/").status_code == 403
-    client.post(f"/admin/leave/ledgerentry/{entry.pk}/change/", {"days": "50"})
+    assert client.post(f"/admin/leave/ledgerentry/{entry.pk}/change/", {"days": "50"}).status_code == 403
     assert client.post(f"/admin/leave/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert LedgerEntry.objects.get(pk=entry.pk).days == 5
 

@@ -158,7 +158,8 @@ def test_cancel_and_withdraw_through_the_api(
     started = submit(people.alice, vacation, date(2026, 3, 2))
     bob = token_client(people.bob)
     for r in (future, started):
-        bob.post(f"/api/v1/leave-requests/{r.pk}/approve/")
+        approve = bob.post(f"/api/v1/leave-requests/{r.pk}/approve/")
+        assert approve.status_code == 200 and approve.json()["status"] == "approved", approve.content
     alice = token_client(people.alice)
     assert alice.post(f"/api/v1/leave-requests/{future.pk}/cancel/").json()["status"] == "cancelled"
     refused = alice.post(f"/api/v1/leave-requests/{started.pk}/cancel/")

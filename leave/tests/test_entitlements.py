@@ -167,3 +167,66 @@ def test_beat_runs_accruals_year_end_and_expiry_through_registered_tasks(people:
     assert total(people.alice, vacation) == 1
     assert tasks.close_year.delay(year=2026).get() == 1  # 1 day left, no carry-forward: it expires
     assert tasks.expire_carry_forward.delay(on="2027-04-01").get() == 0
+
+
+def test_a_policy_is_saved_with_its_audit_event_and_keeps_its_leave_type_once_assigned(
+    people: Any, vacation: Any
+) -> None:
+    from etime.core.errors import ValidationFailed
+    from etime.core.models import AuditEvent
+
+    sick = make_leave_type("sick", "Sick")
+    policy = services.leave_policy_save(
+        policy=LeavePolicy(name="Office", leave_type=vacation, yearly_days=Decimal("20.00")), actor=people.admin
+    )
+    policy.yearly_days = Decimal("25.00")
+    services.leave_policy_save(policy=policy, actor=people.admin)
+    events = AuditEvent.objects.filter(object_id=str(policy.pk)).order_by("occurred_at")
+    assert [(e.action, e.before and e.before["yearly_days"], (e.after or {})["yearly_days"]) for e in events] == [
+        ("leave_policy.created", None, "20.00"),
+        ("leave_policy.updated", "20.00", "25.00"),
+    ]
+
+    services.leave_policy_assign(policy=policy, actor=people.admin, employee=people.alice)
+    policy.leave_type = sick
+    with pytest.raises(ValidationFailed) as refused:
+        services.leave_policy_save(policy=policy, actor=people.admin)
+    assert refused.value.details == {"leave_type": ["The policy is assigned."]}
+    assert LeavePolicy.objects.get(pk=policy.pk).leave_type == vacation
+    assert (
+        AuditEvent.objects.filter(object_id=str(policy.pk), action__startswith="leave_policy.").count() == 2
+    )  # none for the refusal
+
+
+def test_deleting_types_policies_and_assignments_is_audited_and_a_used_type_is_kept(people: Any, vacation: Any) -> None:
+    from etime.core.errors import Conflict
+    from etime.core.models import AuditEvent
+    from leave.models import LeavePolicyAssignment, LeaveType
+
+    unused = make_leave_type("unused", "Unused")
+    policy = services.leave_policy_save(
+        policy=LeavePolicy(name="Office", leave_type=vacation, yearly_days=Decimal("20.00")), actor=people.admin
+    )
+    assignment = services.leave_policy_assign(policy=policy, actor=people.admin, employee=people.alice)
+    with pytest.raises(Conflict) as refused:
+        services.leave_type_delete(leave_type=vacation, actor=people.admin)
+    assert refused.value.details == {"active": ["Set to false instead of deleting."]}
+    assert LeaveType.objects.filter(pk=vacation.pk).exists()
+
+    ids = {"type": str(unused.pk), "assignment": str(assignment.pk), "policy": str(policy.pk)}
+    services.leave_type_delete(leave_type=unused, actor=people.admin)
+    services.leave_policy_unassign(assignment=assignment, actor=people.admin)
+    services.leave_policy_delete(policy=policy, actor=people.admin)
+    deleted = AuditEvent.objects.filter(
+        action__in=["leave_type.deleted", "leave_policy.unassigned", "leave_policy.deleted"]
+    )
+    assert sorted((e.action, e.object_type, e.object_id, (e.before or {})["id"]) for e in deleted) == sorted(
+        [
+            ("leave_type.deleted", "leave.leavetype", ids["type"], ids["type"]),
+            ("leave_policy.unassigned", "leave.leavepolicyassignment", ids["assignment"], ids["assignment"]),
+            ("leave_policy.deleted", "leave.leavepolicy", ids["policy"], ids["policy"]),
+        ]
+    )
+    assert not LeaveType.objects.filter(pk=ids["type"]).exists()
+    assert not LeavePolicyAssignment.objects.exists() and not LeavePolicy.objects.filter(pk=ids["policy"]).exists()
+    assert not AuditEvent.objects.filter(action="leave_type.deleted", object_id=str(vacation.pk)).exists()

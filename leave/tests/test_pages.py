@@ -45,7 +45,8 @@ def test_an_employee_requests_leave_on_the_page_and_the_manager_approves_it(
     assert request.days == 2 and request.status == RequestStatus.PENDING
     bob = login(people.bob)
     assert b"Waiting for your decision" in bob.get("/leave/").content
-    bob.post(f"/leave/requests/{request.pk}/decide/", {"decision": "approve"})
+    decided = bob.post(f"/leave/requests/{request.pk}/decide/", {"decision": "approve"}, follow=True)
+    assert [str(m) for m in decided.context["messages"]] == ["Decision recorded."]
     request.refresh_from_db()
     assert request.status == RequestStatus.APPROVED
     assert b"<td>8</td>" in alice.get("/").content  # the home panel shows the balance, in days (no "8.00")

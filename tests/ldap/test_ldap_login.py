@@ -204,8 +204,8 @@ def test_without_role_groups_the_directory_leaves_roles_alone(
     directory: Directory, people: Any, settings: Any, group_search: bool
 ) -> None:
     settings.ETIME_LDAP_ADMIN_GROUP = settings.ETIME_LDAP_MANAGER_GROUP = settings.ETIME_LDAP_FINANCE_GROUP = ""
-    if not group_search:
-        del settings.AUTH_LDAP_GROUP_SEARCH
+    if not group_search:  # what a deployment without ETIME_LDAP_GROUP_SEARCH_BASE has
+        settings.AUTH_LDAP_GROUP_SEARCH = None
     bob = user_of(people.bob)
     assert _login(Client(), "carla", DIRECTORY_PASSWORDS["carla"]).status_code == 302
     assert _login(Client(), "bob", DIRECTORY_PASSWORDS["bob"]).status_code == 302

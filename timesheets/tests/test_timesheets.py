@@ -91,13 +91,17 @@ def test_submitted_and_approved_entries_refuse_edits_deletes_and_new_time_in_tha
     week: list[Any], catalog: Any, alice_api: Any, bob_api: Any
 ) -> None:
     timesheet = submit(alice_api).json()
-    for _ in range(2):
+    for decided in (False, True):  # locked while waiting, and still once approved
         error_of(alice_api.patch(f"/api/v1/time-entries/{week[0].pk}/", {"description": "x"}), 409, "period_locked")
         error_of(alice_api.delete(f"/api/v1/time-entries/{week[0].pk}/"), 409, "period_locked")
         new = {"project": str(catalog.website.pk), "start": iso(MONDAY, "14:00"), "end": iso(MONDAY, "15:00")}
         error = error_of(alice_api.post("/api/v1/time-entries/", new), 409, "period_locked")
         assert error["details"]["week_start"] == "2026-03-02"
-        bob_api.post(f"/api/v1/timesheets/{timesheet['id']}/approve/")
+        approve = bob_api.post(f"/api/v1/timesheets/{timesheet['id']}/approve/")
+        if decided:
+            assert error_of(approve, 409, "timesheet_not_open")["details"] == {"status": "approved"}
+        else:
+            assert approve.status_code == 200 and approve.json()["status"] == "approved", approve.content
     # The next week is open.
     new = {"project": str(catalog.website.pk), "start": iso(NEXT_MONDAY, "14:00"), "end": iso(NEXT_MONDAY, "15:00")}
     assert alice_api.post("/api/v1/time-entries/", new).status_code == 201

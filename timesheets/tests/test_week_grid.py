@@ -170,6 +170,31 @@ def test_copy_last_week_copies_at_the_same_times_and_skips_overlaps(people: Any,
     assert _local(wednesday) == ("14:00", "15:00")
 
 
+def test_copy_last_week_page_says_how_many_were_copied_and_skipped(
+    alice_client: Any, people: Any, catalog: Any, entry: Any
+) -> None:
+    last = MONDAY - timedelta(days=7)
+    response = alice_client.post(reverse("timesheets:week_copy"), {"week": MONDAY.isoformat()}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Last week has no finished entries to copy."]
+
+    entry(at(last, "09:00"), at(last, "11:00"))
+    entry(at(last + timedelta(days=1), "09:00"), at(last + timedelta(days=1), "10:00"))
+    entry(at(last + timedelta(days=2), "14:00"), at(last + timedelta(days=2), "15:00"))
+    entry(at(MONDAY, "10:00"), at(MONDAY, "10:30"), project=catalog.support)
+    response = alice_client.post(reverse("timesheets:week_copy"), {"week": MONDAY.isoformat()}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Copied 2 entries from last week. 1 skipped (overlapping or no longer open)."
+    ]
+    assert TimeEntry.objects.filter(employee=people.alice, date__gte=MONDAY).count() == 3
+
+
+@pytest.mark.parametrize("route", ["timesheets:week_copy", "timesheets:week_grid_save"])
+def test_a_week_outside_the_supported_range_is_refused_on_the_week_page(alice_client: Any, route: str) -> None:
+    response = alice_client.post(reverse(route), {"week": "1969-12-29"}, follow=True)
+    assert response.redirect_chain == [(reverse("timesheets:week"), 302)]
+    assert [str(m) for m in response.context["messages"]] == ["Dates from 1970-01-01 to 2099-12-31 are supported."]
+
+
 @pytest.mark.embedded
 def test_bulk_update_is_all_or_nothing(people: Any, catalog: Any, entry: Any) -> None:
     from timesheets import services
@@ -231,8 +256,8 @@ def test_german_grid_takes_a_decimal_comma_and_adds_a_row(
         (catalog.build, MONDAY, 5400),
         (catalog.build, TUESDAY, 2700),
     ]
-    page = alice_client.get(response["Location"]).content.decode()
-    assert "2 Zellen gespeichert" in page or "Saved 2 cells" in page
+    page = alice_client.get(response["Location"])
+    assert [str(m) for m in page.context["messages"]] == ["2 Zellen gespeichert."]
 
 
 def test_an_unreadable_cell_keeps_what_was_typed_and_saves_nothing(

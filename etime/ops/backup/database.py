@@ -497,20 +497,37 @@ def dump_sqlite(workdir: Path, *, logical: bool) -> dict[str, Any]:
     finally:
         target.close()
     with extra_alias(SNAPSHOT_ALIAS, NAME=str(native_path), TEST={"NAME": str(native_path)}, OPTIONS={}) as alias:
-        schema = schema_state(alias)
-        if logical:
-            with open(logical_path, "wb") as out:
-                canonical = canonical_digests(alias, out)
-        else:
-            canonical = canonical_digests(alias)
-    summary = {label: {**info, "native_digest": info["digest"]} for label, info in canonical.items()}
+        return _snapshot_manifest(
+            alias, engine="sqlite", native_path=native_path, logical_path=logical_path if logical else None
+        )
+
+
+def _snapshot_manifest(alias: str, *, engine: str, native_path: Path, logical_path: Path | None) -> dict[str, Any]:
+    """What a native backup's manifest says of the snapshot read back under ``alias``: its
+    schema and each table's rows and digest (the native file must restore to these), with the
+    logical dump written to ``logical_path`` on the way when one is asked for."""
+    schema = schema_state(alias)
+    if logical_path is not None:
+        with open(logical_path, "wb") as out:
+            canonical = canonical_digests(alias, out)
+    else:
+        canonical = canonical_digests(alias)
     return {
-        "engine": "sqlite",
+        "engine": engine,
         "schema": schema,
-        "tables": summary,
+        "tables": {label: {**info, "native_digest": info["digest"]} for label, info in canonical.items()},
         "native": native_path,
-        "logical": logical_path if logical else None,
+        "logical": logical_path,
     }
+
+
+def _differences(expected: dict[str, dict[str, Any]], got: dict[str, dict[str, Any]]) -> list[str]:
+    """The tables a restored native backup does not hold as its manifest says."""
+    return [
+        f"{label}: expected {info['rows']} rows, restored {got.get(label, {}).get('rows')} or content differs"
+        for label, info in expected.items()
+        if got.get(label, {}).get("digest") != info["native_digest"] or got.get(label, {}).get("rows") != info["rows"]
+    ]
 
 
 def verify_sqlite_native(db_file: Path, expected: dict[str, dict[str, Any]]) -> list[str]:
@@ -523,11 +540,7 @@ def verify_sqlite_native(db_file: Path, expected: dict[str, dict[str, Any]]) -> 
         return [f"integrity_check: {result}"]
     with extra_alias(SCRATCH_ALIAS, NAME=str(db_file), TEST={"NAME": str(db_file)}, OPTIONS={}) as alias:
         got = canonical_digests(alias)
-    return [
-        f"{label}: expected {info['rows']} rows, restored {got.get(label, {}).get('rows')} or content differs"
-        for label, info in expected.items()
-        if got.get(label, {}).get("digest") != info["native_digest"] or got.get(label, {}).get("rows") != info["rows"]
-    ]
+    return _differences(expected, got)
 
 
 def restore_sqlite_native(db_file: Path) -> None:
@@ -640,20 +653,9 @@ def dump_mysql(workdir: Path, *, logical: bool) -> dict[str, Any]:
     with _mysql_scratch() as scratch:
         _mysql_load(native_path, scratch)
         with extra_alias(SNAPSHOT_ALIAS, NAME=scratch, CONN_MAX_AGE=0) as alias:
-            schema = schema_state(alias)
-            if logical:
-                with open(logical_path, "wb") as out_logical:
-                    canonical = canonical_digests(alias, out_logical)
-            else:
-                canonical = canonical_digests(alias)
-    summary = {label: {**info, "native_digest": info["digest"]} for label, info in canonical.items()}
-    return {
-        "engine": "mysql",
-        "schema": schema,
-        "tables": summary,
-        "native": native_path,
-        "logical": logical_path if logical else None,
-    }
+            return _snapshot_manifest(
+                alias, engine="mysql", native_path=native_path, logical_path=logical_path if logical else None
+            )
 
 
 def verify_mysql_native(dump: Path, expected: dict[str, dict[str, Any]]) -> list[str]:
@@ -662,11 +664,7 @@ def verify_mysql_native(dump: Path, expected: dict[str, dict[str, Any]]) -> list
         _mysql_load(dump, scratch)
         with extra_alias(SCRATCH_ALIAS, NAME=scratch, CONN_MAX_AGE=0) as alias:
             got = canonical_digests(alias)
-    return [
-        f"{label}: expected {info['rows']} rows, restored {got.get(label, {}).get('rows')} or content differs"
-        for label, info in expected.items()
-        if got.get(label, {}).get("digest") != info["native_digest"] or got.get(label, {}).get("rows") != info["rows"]
-    ]
+    return _differences(expected, got)
 
 
 def restore_mysql_native(dump: Path) -> None:

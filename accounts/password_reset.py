@@ -32,7 +32,6 @@ from rest_framework.throttling import SimpleRateThrottle
 from accounts.models import User
 from accounts.tasks import send_password_reset
 from etime.core import audit
-from etime.core.queue import enqueue_on_commit
 
 CLIENT_SCOPE = "password_reset_client"
 ACCOUNT_SCOPE = "password_reset_account"
@@ -90,7 +89,7 @@ def password_reset_request(*, email: str, client: str, language: str) -> None:
         else:
             audit.record(actor=ANONYMOUS, action="password_reset.requested", object_type="accounts.user", after=after)
         # Enqueued for unknown addresses too (the worker finds no one): the same work here.
-        enqueue_on_commit(send_password_reset, user_ids=[str(u.pk) for u in users], language=language)
+        send_password_reset.delay(user_ids=[str(u.pk) for u in users], language=language)
 
 
 def password_reset_complete(*, user: User, password: str, client: str) -> User:

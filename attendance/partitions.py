@@ -245,9 +245,8 @@ def ensure_for_timestamps(timestamps: Iterable[datetime]) -> list[date]:
     missing = missing_months({month_of(moment) for moment in timestamps})
     if missing:
         from attendance.tasks import punch_partitions_for
-        from etime.core.queue import enqueue_on_commit
 
-        enqueue_on_commit(punch_partitions_for, [month.isoformat() for month in missing])
+        punch_partitions_for.delay([month.isoformat() for month in missing])
     return missing
 
 

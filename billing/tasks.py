@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from etime.core.queue import task_row
+
 
 @shared_task(name="billing.render_invoice_pdf")
-def render_invoice_pdf(invoice_id: str) -> str:
+def render_invoice_pdf(invoice_id: str) -> str | None:
     """Store the documents of an invoice issued without them (issue stores them itself)."""
     from billing import issued
     from billing.models import Invoice
 
-    return str(issued.ensure_documents(Invoice.objects.get(pk=invoice_id)).pdf.name)
+    invoice = task_row(Invoice, invoice_id)
+    if invoice is None:
+        return None
+    return str(issued.ensure_documents(invoice).pdf.name)
 
 
 @shared_task(name="billing.send_overdue_reminders")

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from devices.models import Device, SyncTrigger
 from etime.core.errors import DomainError
+from etime.core.queue import task_row
 
 log = logging.getLogger("devices.tasks")
 
@@ -34,10 +35,11 @@ def sync_due_devices() -> int:
 def sync_device(device_id: str, trigger: str = SyncTrigger.SCHEDULE) -> dict[str, Any] | None:
     from devices import services
 
-    try:
-        run = services.device_sync(device=device_id, trigger=trigger)
-    except Device.DoesNotExist:
+    device = task_row(Device, device_id)
+    if device is None:
         return None
+    try:
+        run = services.device_sync(device=device, trigger=trigger)
     except DomainError as exc:  # disabled or turned into a push device since it was claimed
         log.info("sync of device %s not run: %s", device_id, exc.message)
         return None
@@ -64,7 +66,7 @@ def send_offline_alert(device_id: str) -> int:
     from etime.ops.models import Notification, NotificationKind
     from etime.ops.notifications import lazy_text, notify_many
 
-    device = Device.objects.filter(pk=device_id).first()
+    device = task_row(Device, device_id)
     if device is None:
         return 0
     # The same people as selectors.admin_emails(), as users so their preferences apply.
@@ -112,7 +114,7 @@ def send_knock_alert(knock_id: int) -> int:
     from etime.ops.models import Notification, NotificationKind
     from etime.ops.notifications import lazy_text, notify_many
 
-    knock = PushKnock.objects.filter(pk=knock_id).first()
+    knock = task_row(PushKnock, knock_id)
     if knock is None:
         return 0
     admins = User.objects.filter(is_active=True).filter(Q(role=Role.ADMIN) | Q(is_superuser=True)).order_by("username")

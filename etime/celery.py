@@ -11,7 +11,8 @@ from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "etime.settings")
 
-app = Celery("etime")
+# Every task is an etime.core.queue.Task: enqueued only once the transaction commits.
+app = Celery("etime", task_cls="etime.core.queue:Task")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

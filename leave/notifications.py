@@ -12,7 +12,6 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from etime.core import approvals
-from etime.core.queue import enqueue_on_commit
 
 # event -> subject line (the body template is templates/leave/email/request_event.txt)
 SUBJECTS = {
@@ -39,7 +38,7 @@ def request_event(request: Any, event: str, *, approval: Any = None, comment: st
 
     employee_user = request.employee.user
     if employee_user is not None and _email_of(employee_user):
-        enqueue_on_commit(send_request_email, str(request.pk), event, [employee_user.email], comment)
+        send_request_email.delay(str(request.pk), event, [employee_user.email], comment)
     if approval is None:
         return
     if event in ("submitted", "advanced"):
@@ -53,7 +52,7 @@ def request_event(request: Any, event: str, *, approval: Any = None, comment: st
         return
     emails = sorted({u.email for u in approvers if _email_of(u) and u.pk != getattr(employee_user, "pk", None)})
     if emails:
-        enqueue_on_commit(send_request_email, str(request.pk), approver_event, emails, comment)
+        send_request_email.delay(str(request.pk), approver_event, emails, comment)
 
 
 def _approvers_when_pending(approval: Any) -> list[Any]:

@@ -25,12 +25,13 @@ def send_request_email(request_id: str, event: str, recipients: list[str], comme
     from django.urls import reverse
 
     from accounts.models import User
+    from etime.core.queue import task_row
     from etime.ops.models import Notification, NotificationKind
     from etime.ops.notifications import notify
     from leave.models import LeaveRequest
     from leave.notifications import SUBJECTS
 
-    request = LeaveRequest.objects.select_related("employee__user", "leave_type").filter(pk=request_id).first()
+    request = task_row(LeaveRequest.objects.select_related("employee__user", "leave_type"), request_id)
     if request is None or not recipients:
         return 0
     context = {

@@ -35,7 +35,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Employee, User
 from accounts.selectors import employee_for_user, employee_list_visible
 from etime.core.errors import DomainError, ValidationFailed
-from etime.core.queue import enqueue_on_commit
 from etime.core.zones import employee_zone
 from etime.ops.jobs import Progress, job_claim, job_create
 from etime.ops.models import Job
@@ -453,8 +452,7 @@ def import_time_entries_queue(
 
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, actor=user, total=rows)
-        enqueue_on_commit(
-            import_entries,
+        import_entries.delay(
             job_id=str(job.pk),
             content=base64.b64encode(content).decode("ascii"),
             employee_id=str(employee.pk) if employee is not None else None,

@@ -474,7 +474,7 @@ def test_the_reminder_task_sends_through_celery(
         invoice=draft(catalog.acme), actor=people.admin, render_pdf=False, issue_date=date(2026, 4, 1)
     )
     with time_machine.travel(date(2026, 6, 1)), django_capture_on_commit_callbacks(execute=True):
-        assert tasks.send_overdue_reminders.delay().get() == 1
+        assert tasks.send_overdue_reminders.apply().get() == 1
     assert mailoutbox[0].to == ["billing@example.com"] and "INV-2026-0001" in mailoutbox[0].subject
 
 

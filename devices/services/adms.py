@@ -51,7 +51,6 @@ from devices.models import (
 from devices.services.sync import DIRECTIONS, to_utc
 from etime.core import audit
 from etime.core.errors import ValidationFailed
-from etime.core.queue import enqueue_on_commit
 from etime.core.types import Actor, actor_user
 
 log = logging.getLogger("devices.adms")
@@ -558,7 +557,7 @@ def adms_knock(*, serial: str, address: str) -> PushKnock | None:
         )
         from devices.tasks import send_knock_alert
 
-        enqueue_on_commit(send_knock_alert, knock.pk)
+        send_knock_alert.delay(knock.pk)
     return knock
 
 

@@ -56,7 +56,6 @@ from devices.errors import CommKeyUnreadableError, DeviceDisabled, DeviceNotPoll
 from devices.models import Device, DeviceStatus, Protocol, SyncRun, SyncStatus, SyncTrigger
 from etime.core import audit
 from etime.core.errors import DomainError
-from etime.core.queue import enqueue_on_commit
 from etime.core.types import Actor
 
 log = logging.getLogger("devices.sync")
@@ -457,6 +456,6 @@ def devices_alert_offline(*, device_ids: Sequence[UUID] | None = None, now: date
             )
             from devices.tasks import send_offline_alert
 
-            enqueue_on_commit(send_offline_alert, str(device.pk))
+            send_offline_alert.delay(str(device.pk))
         alerted.append(device)
     return alerted

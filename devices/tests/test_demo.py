@@ -35,7 +35,9 @@ def test_devices_register_their_demo_seeder_schedules_and_scope() -> None:
     assert "devices" in scopes.AREAS and "punches" in scopes.AREAS
 
 
-def test_demo_clock_holds_the_demo_employees_and_beat_brings_their_punches() -> None:
+def test_demo_clock_holds_the_demo_employees_and_beat_brings_their_punches(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     out = io.StringIO()
     seed_company(rng=random.Random(2026), stdout=out)
     users = employee_users()
@@ -55,7 +57,9 @@ def test_demo_clock_holds_the_demo_employees_and_beat_brings_their_punches() -> 
         assert Device.objects.count() == 1 and device.port == sim.tcp_port and device.poll_interval_seconds == 15
         for user in users[:5]:
             sim.add_punch(user.user_id)
-        assert sync_due_devices.delay().get() == 1  # what beat runs
+        # What beat runs; the per-device syncs it enqueues leave when the test's transaction "commits".
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sync_due_devices.apply().get() == 1
         punches = Punch.objects.filter(device_id=device.pk)
         assert punches.count() == 5 and not punches.filter(employee__isnull=True).exists()
     finally:

@@ -95,7 +95,6 @@ class BackupRecordAdmin(_ReadOnly):
         from django.http import Http404
         from django.template.response import TemplateResponse
 
-        from etime.core.queue import enqueue_on_commit
         from etime.ops.jobs import job_create
         from etime.ops.tasks import restore_archive
 
@@ -111,9 +110,7 @@ class BackupRecordAdmin(_ReadOnly):
         form = RestoreForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             job = job_create(kind="restore", actor=request.user, total=5)
-            enqueue_on_commit(
-                restore_archive, job_id=str(job.pk), name=record.name, logical=form.cleaned_data["logical"]
-            )
+            restore_archive.delay(job_id=str(job.pk), name=record.name, logical=form.cleaned_data["logical"])
             messages.warning(
                 request,
                 gettext(
@@ -137,7 +134,6 @@ class BackupRecordAdmin(_ReadOnly):
         """POST only: queue a backup as a Job and show where to follow it."""
         from django.core.exceptions import PermissionDenied
 
-        from etime.core.queue import enqueue_on_commit
         from etime.ops.jobs import job_create
         from etime.ops.tasks import backup
 
@@ -145,7 +141,7 @@ class BackupRecordAdmin(_ReadOnly):
         if request.method != "POST":
             raise PermissionDenied
         job = job_create(kind="backup", actor=request.user)
-        enqueue_on_commit(backup, job_id=str(job.pk))
+        backup.delay(job_id=str(job.pk))
         messages.info(request, gettext("Backup queued; follow it under Jobs (%(job)s).") % {"job": job.pk})
         return HttpResponseRedirect(reverse("admin:ops_job_changelist"))
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from celery import shared_task
 
+from etime.core.queue import task_row
 from etime.ops.backup.service import backup_create
 from etime.ops.errors import ArchiveRefused
 from etime.ops.jobs import Progress, job_create
@@ -13,8 +14,11 @@ _STEPS = ["snapshot", "archive", "verify"]
 
 
 @shared_task(name="ops.backup")
-def backup(job_id: str | None = None) -> dict[str, Any]:
-    job = Job.objects.get(pk=job_id) if job_id else job_create(kind="backup")
+def backup(job_id: str | None = None) -> dict[str, Any] | None:
+    """A backup queued by an admin (its Job) or by beat (a Job of its own)."""
+    job = task_row(Job, job_id) if job_id else job_create(kind="backup")
+    if job is None:
+        return None
     kind = BackupRecord.Kind.MANUAL if job.started_by_id else BackupRecord.Kind.SCHEDULED
     with Progress(job) as progress:
         progress.total(len(_STEPS))
@@ -56,12 +60,15 @@ _RESTORE_STEPS = ["verify", "restore point", "database", "media", "migrate"]
 
 
 @shared_task(name="ops.restore")
-def restore_archive(job_id: str, name: str, logical: bool = False) -> dict[str, Any]:
+def restore_archive(job_id: str, name: str, logical: bool = False) -> dict[str, Any] | None:
     """Restore an archive for the admin page. The Job row lives in the database being
     replaced: it is written again, finished, once the restore is done (a refusal happens
     before anything is touched, so the row is still there to record it)."""
+    job = task_row(Job, job_id)
+    if job is None:  # the admin's queued Job is gone: restore nothing
+        return None
     try:
-        return _restore(Job.objects.get(pk=job_id), name, logical)
+        return _restore(job, name, logical)
     except ArchiveRefused as exc:  # an expected outcome, recorded on the job by Progress
         return {"archive": name, "refused": str(exc.message)}
 

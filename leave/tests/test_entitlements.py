@@ -162,11 +162,11 @@ def test_beat_runs_accruals_year_end_and_expiry_through_registered_tasks(people:
     assert {"leave.post_entitlements", "leave.close_year", "leave.expire_carry_forward"} <= set(app.tasks)
     accruing = policy(vacation, grant=GrantMode.MONTHLY, yearly_days=Decimal(12), prorate=False)
     services.leave_policy_assign(policy=accruing, employee=people.alice, actor=people.admin)
-    assert tasks.post_entitlements.delay(on="2026-02-01").get() == 1  # January's accrual
-    assert tasks.post_entitlements.delay(on="2026-02-01").get() == 0
+    assert tasks.post_entitlements.apply(kwargs={"on": "2026-02-01"}).get() == 1  # January's accrual
+    assert tasks.post_entitlements.apply(kwargs={"on": "2026-02-01"}).get() == 0
     assert total(people.alice, vacation) == 1
-    assert tasks.close_year.delay(year=2026).get() == 1  # 1 day left, no carry-forward: it expires
-    assert tasks.expire_carry_forward.delay(on="2027-04-01").get() == 0
+    assert tasks.close_year.apply(kwargs={"year": 2026}).get() == 1  # 1 day left, no carry-forward: it expires
+    assert tasks.expire_carry_forward.apply(kwargs={"on": "2027-04-01"}).get() == 0
 
 
 def test_a_policy_is_saved_with_its_audit_event_and_keeps_its_leave_type_once_assigned(

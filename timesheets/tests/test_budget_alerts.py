@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def run() -> int:
     from timesheets.tasks import send_budget_alerts
 
-    return int(send_budget_alerts.delay().get())
+    return int(send_budget_alerts.apply().get())
 
 
 def hours(entry: Any, day_offset: int, start: str, end: str, **kw: Any) -> None:

@@ -35,7 +35,7 @@ def run_daily(when: Any) -> int:
     from timesheets.tasks import send_daily_reminders
 
     with time_machine.travel(when, tick=False):
-        return int(send_daily_reminders.delay(hour=17).get())
+        return int(send_daily_reminders.apply(kwargs={"hour": 17}).get())
 
 
 def test_end_of_day_reminder_goes_to_those_who_logged_less_than_expected_once(
@@ -76,8 +76,8 @@ def test_managers_are_reminded_weekly_of_timesheets_waiting_for_them(
         time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert send_approval_reminders.delay().get() == 2
-        assert send_approval_reminders.delay().get() == 0  # once a day
+        assert send_approval_reminders.apply().get() == 2
+        assert send_approval_reminders.apply().get() == 0  # once a day
     by_recipient = {m.to[0]: m for m in mail.outbox}
     assert set(by_recipient) == {"bob@example.com", "carla@example.com"}
     assert "Alice Able" in by_recipient["bob@example.com"].body and "Amir Adept" in by_recipient["bob@example.com"].body
@@ -121,7 +121,7 @@ def test_a_manager_who_switched_off_approval_reminders_gets_none_while_others_do
         time_machine.travel(at(MONDAY + timedelta(days=7), "08:00"), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert send_approval_reminders.delay().get() == 1
+        assert send_approval_reminders.apply().get() == 1
     assert [m.to for m in mail.outbox] == [["carla@example.com"]]
     skipped = Notification.objects.get(user=people.bob.user)
     assert (skipped.kind, skipped.status, skipped.reason) == (

@@ -106,7 +106,7 @@ def test_a_timer_past_the_limit_is_stopped_at_the_limit_flagged_and_the_employee
     overlong = entry(at(MONDAY, "08:00"), None)
     fresh = entry(at(MONDAY, "12:00"), None, employee=people.amir)
     with time_machine.travel(at(MONDAY, "20:15"), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert stop_overlong_timers.delay(limit_hours=10).get() == 1
+        assert stop_overlong_timers.apply(kwargs={"limit_hours": 10}).get() == 1
     overlong.refresh_from_db()
     fresh.refresh_from_db()
     assert overlong.end == at(MONDAY, "18:00") and overlong.auto_stopped is True
@@ -128,7 +128,7 @@ def test_an_employee_who_switched_off_timer_mail_still_has_the_timer_stopped_but
     mine = entry(at(MONDAY, "08:00"), None)
     entry(at(MONDAY, "08:00"), None, employee=people.amir)
     with time_machine.travel(at(MONDAY, "20:15"), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert stop_overlong_timers.delay(limit_hours=10).get() == 2
+        assert stop_overlong_timers.apply(kwargs={"limit_hours": 10}).get() == 2
     mine.refresh_from_db()
     assert mine.auto_stopped is True
     assert [m.to for m in mail.outbox] == [["amir@example.com"]]

@@ -8,7 +8,6 @@ import pytest
 from celery import shared_task
 
 from etime.core.context import current_request_id, request_id_var
-from etime.core.queue import enqueue_on_commit
 
 
 @shared_task(name="tests.report_request_id")
@@ -31,22 +30,3 @@ def test_task_enqueued_outside_a_request_gets_its_own_id(live_worker: Any) -> No
     request_id_var.set(None)
     result = report_request_id.apply_async()
     assert result.get(timeout=20) == f"task-{result.id}"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_enqueue_on_commit_publishes_only_after_commit_and_never_after_rollback() -> None:
-    from django.db import transaction
-
-    published: list[Any] = []
-
-    class Recorder:
-        def apply_async(self, args: Any = None, kwargs: Any = None) -> None:
-            published.append((args, kwargs))
-
-    with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_on_commit(Recorder(), 1)
-        raise RuntimeError("rolled back")
-    with transaction.atomic():
-        enqueue_on_commit(Recorder(), 2)
-        assert published == []  # not while the transaction is open
-    assert published == [((2,), {})]

@@ -481,6 +481,7 @@ PAGES: dict[str, Row] = {
     "GET /notifications/": R(
         SIGNED, obj="in_app_notification", sees=frozenset({"alice"}), marker=lambda w: "Matrix notice for Alice"
     ),
+    "GET /notifications/bell/": R(SIGNED),
     "POST /notifications/read-all/": R(SIGNED),
     "POST /notifications/{notification_id}/open/": R(frozenset({"alice"}), obj="in_app_notification"),
     "POST /notifications/{notification_id}/read/": R(frozenset({"alice"}), obj="in_app_notification"),

@@ -474,6 +474,8 @@ PAGES: dict[str, Row] = {
     "GET /time/entries/{entry_id}/": R(frozenset({"alice"}), obj="time_entry"),
     "POST /time/entries/{entry_id}/delete/": R(frozenset({"alice"}), obj="time_entry"),
     "GET /time/people/{employee_id}/week/": R(CHAIN, obj="employee"),
+    # a project's budget page (budget alerts link there): its managers (none in the world) and admins
+    "GET /time/projects/{project_id}/budget/": R(ADMIN, obj="project"),
     # operations (issue 9): liveness for load balancers; readiness is 503 while no worker runs
     "GET /health/": R(PUBLIC),
     "GET /health/ready/": R(PUBLIC, allowed_5xx=503),

@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from tests.browser.conftest import follow
+from tests.browser.test_accessibility import AXE, axe_violations
 from tests.browser.test_inbox_leave_palette import VIEWPORTS
 from tests.browser.test_self_service_pages import shot
 
@@ -38,6 +39,7 @@ MONDAY = date(2026, 3, 2)  # a past week: entries are in the past whatever "toda
 @pytest.fixture(params=sorted(VIEWPORTS))
 def viewport(request: Any, page: Any) -> str:
     page.set_viewport_size(VIEWPORTS[request.param])
+    page.add_init_script(path=str(AXE))  # axe-core, for the budget page's check
     return str(request.param)
 
 
@@ -235,6 +237,7 @@ def test_the_project_manager_is_told_on_the_bell_at_80_and_100_percent_of_the_bu
     expect(page.locator("[data-testid=budget-alerts] li")).to_have_count(1)
     expect(page.locator("[data-testid=bell-count]")).to_have_count(0)  # opened: read
     _fits(page)
+    assert not axe_violations(page, page.url)
     shot(page, f"budget-page-{viewport}", full_page=True)
 
     _log(people.alice, website, MONDAY + timedelta(days=2), 8, 11)  # 11 h: 110 %

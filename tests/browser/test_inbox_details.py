@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from conftest import PASSWORD
 from tests.browser.conftest import follow
+from tests.browser.test_accessibility import AXE, axe_violations
 from tests.browser.test_inbox_leave_palette import VIEWPORTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,6 +30,7 @@ MONDAY = date(2026, 3, 2)  # a past week: entries and punches are in the past wh
 @pytest.fixture(params=sorted(VIEWPORTS))
 def viewport(request: Any, page: Any) -> str:
     page.set_viewport_size(VIEWPORTS[request.param])
+    page.add_init_script(path=str(AXE))  # axe-core on every page, for the detail pages' check
     return str(request.param)
 
 
@@ -38,7 +40,9 @@ def _at(day: date, hh_mm: str) -> datetime:
 
 
 def _fits(page: Any) -> None:
+    """No sideways scrolling, and no serious or critical WCAG violation (axe-core)."""
     assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert not axe_violations(page, page.url)
 
 
 def _open_from_inbox(page: Any, live_server: Any, row_text: str) -> None:

@@ -79,6 +79,7 @@ class AttendanceConfig(AppConfig):
         from attendance import demo, services, views
 
         registry.register_approval_detail(regularisations.KIND, views.approval_detail)
+        registry.register_approval_detail(plans.SWAP_KIND, views.swap_approval_detail)
 
         registry.register_demo_seeder(demo.seed_attendance)
         registry.register_demo_seeder(demo.seed_corrections, order=200)

@@ -516,3 +516,24 @@ def approval_detail(request: HttpRequest, regularisation: Regularisation) -> dic
         "template": "attendance/_approval_detail.html",
         "context": {"correction": regularisation, "stored": rows, "added": added, "zone": zone.key},
     }
+
+
+def swap_approval_detail(request: HttpRequest, swap: ShiftSwapRequest) -> dict[str, Any]:
+    """For the inbox (etime.core.registry.register_approval_detail): who works which shift
+    that day now, and who works which once the swap is approved (each takes the other's
+    shift as planned today, as ``plans.on_swap_approved`` does)."""
+    rows = []
+    for person, other in ((swap.requester, swap.counterpart), (swap.counterpart, swap.requester)):
+        rows.append(
+            {
+                "person": person,
+                "now": _one_shift(person, swap.date),
+                "after": _one_shift(other, swap.date),
+            }
+        )
+    return {"template": "attendance/_swap_approval_detail.html", "context": {"swap": swap, "rows": rows}}
+
+
+def _one_shift(employee: Employee, day: Any) -> Any:
+    shifts = selectors.planned_shifts(employee=employee, day=day)
+    return shifts[0] if len(shifts) == 1 else None

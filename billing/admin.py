@@ -3,6 +3,7 @@ finance exports through the same import-export resources as the API."""
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from datetime import date, timedelta
@@ -450,8 +451,60 @@ class PaymentAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
             services.payment_delete(payment=payment, actor=request.user)
 
 
+class ExpenseForm(forms.ModelForm):
+    """Saves through ``services.expense_save`` once on a rolled-back trial, so what the
+    service refuses (no mileage or per-diem rate on the date, a missing route) shows on the
+    form with what was typed, instead of "added successfully" for an expense never stored."""
+
+    class Meta:
+        model = Expense
+        fields = [
+            "date",
+            "vendor",
+            "category",
+            "description",
+            "amount",
+            "currency",
+            "billable",
+            "project",
+            "employee",
+            "notes",
+            "vehicle",
+            "distance_km",
+            "route_from",
+            "route_to",
+            "per_diem_country",
+            "full_days",
+            "partial_days",
+            "status",
+        ]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.errors:
+            return
+        trial = copy.copy(self.instance)
+        try:
+            with transaction.atomic():
+                services.expense_save(expense=trial, actor=None)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except DomainError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {}
+            placed = False
+            for name, problems in details.items():
+                if name in self.fields and isinstance(problems, list):
+                    for problem in problems:
+                        self.add_error(name, str(problem))
+                    placed = True
+            if not placed:
+                self.add_error(None, exc.message)
+
+
 @admin.register(Expense)
 class ExpenseAdmin(ImportExportPermissions, ExportMixin, _BillingAdmin):
+    form = ExpenseForm
     resource_classes = [resources.ExpenseResource]
     list_display = ("date", "vendor", "category", "description", "amount", "currency", "billable", "project", "status")
     list_filter = ("status", "billable", "currency", "category", "vendor")

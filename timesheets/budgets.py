@@ -17,6 +17,7 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -88,6 +89,7 @@ def _notify_managers(project: Project, row: dict[str, Any], measure: str, thresh
             template="timesheets/email/budget_alert.txt",
             address=address,
             context={"employee": manager, "project": project, "usage": row, "measure": measure, "threshold": threshold},
+            link=reverse("timesheets:project_budget", args=[project.pk]),
         )
         queued += int(record.status == Notification.Status.QUEUED)
     return queued

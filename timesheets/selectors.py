@@ -391,6 +391,18 @@ def budget_report(*, user: AnyUser, project_id: Any = None) -> list[dict[str, An
     return budget_usage(projects=projects.order_by("client__name", "name"))
 
 
+def project_budget_visible(*, user: AnyUser, project_id: Any) -> Project | None:
+    """A project's budget page (where a budget alert links): for its project managers and
+    for admins; None (404) for anyone else, as for an unknown id."""
+    projects = Project.objects.select_related("client")
+    if not is_admin(user):
+        employee = employee_for_user(user)
+        if employee is None:
+            return None
+        projects = projects.filter(managers=employee)
+    return projects.filter(pk=project_id).first()
+
+
 def budget_usage(*, projects: QuerySet[Project]) -> list[dict[str, Any]]:
     """Budget burn of each project with a budget among ``projects``: the hours of all its
     finished entries, and the amount of its billable ones in the client's currency, against

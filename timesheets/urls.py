@@ -30,4 +30,5 @@ urlpatterns = [
     path("time/entries/<uuid:entry_id>/", views.entry_edit, name="entry_edit"),
     path("time/entries/<uuid:entry_id>/delete/", views.entry_delete, name="entry_delete"),
     path("time/people/<uuid:employee_id>/week/", views.employee_week, name="employee_week"),
+    path("time/projects/<uuid:project_id>/budget/", views.project_budget, name="project_budget"),
 ]

@@ -42,7 +42,7 @@ from etime.core.zones import employee_zone, today_for
 from timesheets import selectors, services
 from timesheets.errors import OverlapNeedsChoice, TimeEntryOverlap
 from timesheets.forms import EntryForm, TimerForm
-from timesheets.models import ProjectStatus, ShortTimer, TimeEntry, week_start_of
+from timesheets.models import Project, ProjectStatus, ShortTimer, TimeEntry, week_start_of
 
 _RUNNING_CACHE = "_timesheets_running_timer"
 
@@ -623,6 +623,28 @@ def entry_delete(request: HttpRequest, entry_id: Any) -> HttpResponse:
     else:
         messages.success(request, _("Entry deleted."))
     return redirect(_week_url(entry.date))
+
+
+# --- A project's budget: where a budget alert links --------------------------------------------
+
+
+@login_required
+def project_budget(request: HttpRequest, project_id: Any) -> HttpResponse:
+    """The project's hours and money budget, what is used of each, and the thresholds
+    reached (the budget alerts its managers were sent). Its managers and admins; 404 else."""
+    project = selectors.project_budget_visible(user=request.user, project_id=project_id)
+    if project is None:
+        raise Http404
+    rows = selectors.budget_usage(projects=Project.objects.filter(pk=project.pk))
+    return render(
+        request,
+        "timesheets/project_budget.html",
+        {
+            "project": project,
+            "usage": rows[0] if rows else None,
+            "alerts": project.budget_alerts.order_by("reached_at"),
+        },
+    )
 
 
 # --- The inbox's page of a timesheet, and the command palette ---------------------------------

@@ -35,6 +35,15 @@ def bell_widget(request: HttpRequest) -> str | None:
 
 
 @login_required
+def notification_bell(request: HttpRequest) -> HttpResponse:
+    """The header's bell alone, for static/ops/bell.js to refresh it when another tab saw
+    the unread count change (or a while has passed) without reloading the page."""
+    response = HttpResponse(bell_widget(request) or "")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     # get_page: a page number out of range or not a number shows the nearest page, never a 500.
     page = Paginator(inbox_of(request.user), 50).get_page(request.GET.get("page"))

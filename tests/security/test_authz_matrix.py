@@ -474,6 +474,8 @@ PAGES: dict[str, Row] = {
     "GET /time/entries/{entry_id}/": R(frozenset({"alice"}), obj="time_entry"),
     "POST /time/entries/{entry_id}/delete/": R(frozenset({"alice"}), obj="time_entry"),
     "GET /time/people/{employee_id}/week/": R(CHAIN, obj="employee"),
+    # a project's budget page (budget alerts link there): its managers (none in the world) and admins
+    "GET /time/projects/{project_id}/budget/": R(ADMIN, obj="project"),
     # operations (issue 9): liveness for load balancers; readiness is 503 while no worker runs
     "GET /health/": R(PUBLIC),
     "GET /health/ready/": R(PUBLIC, allowed_5xx=503),
@@ -481,6 +483,7 @@ PAGES: dict[str, Row] = {
     "GET /notifications/": R(
         SIGNED, obj="in_app_notification", sees=frozenset({"alice"}), marker=lambda w: "Matrix notice for Alice"
     ),
+    "GET /notifications/bell/": R(SIGNED),
     "POST /notifications/read-all/": R(SIGNED),
     "POST /notifications/{notification_id}/open/": R(frozenset({"alice"}), obj="in_app_notification"),
     "POST /notifications/{notification_id}/read/": R(frozenset({"alice"}), obj="in_app_notification"),

@@ -42,6 +42,7 @@ from etime.core import approvals, formatting
 from etime.core.adminkit import (
     ImportExportPermissions,
     OperatePermission,
+    dry_run,
     elapsed_minutes,
     require_permissions,
     rows_in_reach,
@@ -194,7 +195,6 @@ class AssignmentForm(_ServiceCheckedForm):
         fields = ("employee", "schedule", "start_date", "end_date", "additional")
 
     def check_with_service(self) -> None:
-        from django.db import transaction
 
         data = self.cleaned_data
         candidate = ScheduleAssignment(
@@ -206,17 +206,9 @@ class AssignmentForm(_ServiceCheckedForm):
             additional=data.get("additional", False),
         )
         candidate._state.adding = self.instance._state.adding
-        # Run the service in a transaction rolled back on purpose: the same checks, no write.
-        try:
-            with transaction.atomic():
-                services.assignment_save(assignment=candidate, actor=None)
-                raise _DryRun
-        except _DryRun:
-            pass
-
-
-class _DryRun(Exception):
-    pass
+        # The same checks as the save, no write.
+        with dry_run():
+            services.assignment_save(assignment=candidate, actor=None)
 
 
 @admin.register(ScheduleAssignment)
@@ -295,7 +287,6 @@ class OverrideForm(_ServiceCheckedForm):
         fields = ("employee", "date", "shift", "adds", "reason")
 
     def check_with_service(self) -> None:
-        from django.db import transaction
 
         data = self.cleaned_data
         if data.get("date"):
@@ -305,27 +296,23 @@ class OverrideForm(_ServiceCheckedForm):
         if data.get("adds") and not data.get("shift"):
             raise ValidationFailed(gettext("An additional shift needs a shift."))
         if data.get("employee") and data.get("date") and data.get("shift"):
-            # The overlap check on the plan with this override, in a transaction rolled back on purpose.
-            try:
-                with transaction.atomic():
-                    adding = self.instance._state.adding
-                    obj = (
-                        ShiftOverride(employee=data["employee"])
-                        if adding
-                        else ShiftOverride.objects.get(pk=self.instance.pk)
+            # The overlap check on the plan with this override, nothing written.
+            with dry_run():
+                adding = self.instance._state.adding
+                obj = (
+                    ShiftOverride(employee=data["employee"])
+                    if adding
+                    else ShiftOverride.objects.get(pk=self.instance.pk)
+                )
+                if adding:
+                    # As override_set: the new row replaces the date's (replacing or same added) override.
+                    stale = ShiftOverride.objects.filter(
+                        employee=data["employee"], date=data["date"], adds=data.get("adds", False)
                     )
-                    if adding:
-                        # As override_set: the new row replaces the date's (replacing or same added) override.
-                        stale = ShiftOverride.objects.filter(
-                            employee=data["employee"], date=data["date"], adds=data.get("adds", False)
-                        )
-                        (stale.filter(shift=data["shift"]) if data.get("adds") else stale).delete()
-                    obj.date, obj.shift, obj.adds = data["date"], data["shift"], data.get("adds", False)
-                    obj.save()
-                    services.ensure_no_overlap(data["employee"].pk, data["date"], data["date"])
-                    raise _DryRun
-            except _DryRun:
-                pass
+                    (stale.filter(shift=data["shift"]) if data.get("adds") else stale).delete()
+                obj.date, obj.shift, obj.adds = data["date"], data["shift"], data.get("adds", False)
+                obj.save()
+                services.ensure_no_overlap(data["employee"].pk, data["date"], data["date"])
 
 
 @admin.register(ShiftOverride)

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -37,7 +36,7 @@ from billing.models import (
     SellerContact,
     Vendor,
 )
-from etime.core.adminkit import ImportExportPermissions, require_permissions
+from etime.core.adminkit import ImportExportPermissions, dry_run, require_permissions
 from etime.core.errors import DomainError
 
 
@@ -89,10 +88,6 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
-class _DryRun(Exception):
-    pass
-
-
 class InvoiceForm(forms.ModelForm):
     class Meta:
         model = Invoice
@@ -104,16 +99,13 @@ class InvoiceForm(forms.ModelForm):
             # Build the draft once and roll it back, so "nothing to invoice" or a currency
             # mismatch shows on the form instead of after it.
             try:
-                with transaction.atomic():
+                with dry_run():
                     services.invoice_create_draft(
                         client=cleaned["client"],
                         period_start=cleaned["period_start"],
                         period_end=cleaned["period_end"],
                         actor=None,
                     )
-                    raise _DryRun
-            except _DryRun:
-                pass
             except DomainError as exc:
                 raise forms.ValidationError(exc.message) from None
         return cleaned
@@ -480,16 +472,13 @@ class ExpenseForm(forms.ModelForm):
         ]
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm.full_clean's model-validation step, not in the stubs
         if self.errors:
             return
         trial = copy.copy(self.instance)
         try:
-            with transaction.atomic():
+            with dry_run():
                 services.expense_save(expense=trial, actor=None)
-                raise _DryRun
-        except _DryRun:
-            pass
         except DomainError as exc:
             details = exc.details if isinstance(exc.details, dict) else {}
             placed = False

@@ -10,11 +10,13 @@ declares its ``permissions``, and import/export admins use ``ImportExportPermiss
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import transaction
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
@@ -23,6 +25,23 @@ from django.utils.translation import gettext, ngettext
 from import_export.forms import SelectableFieldsExportForm
 
 from etime.core.access import Action, is_admin, may
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@contextmanager
+def dry_run() -> Iterator[None]:
+    """Run what the block writes in a transaction rolled back on purpose: an admin form calls
+    the service it will save through, so the service's refusals (a ``DomainError``, which
+    propagates) show on the form before anything is stored, and nothing is stored here."""
+    try:
+        with transaction.atomic():
+            yield
+            raise _RolledBack
+    except _RolledBack:
+        pass
 
 
 def require_permissions(request: HttpRequest, *perms: str) -> None:

@@ -191,7 +191,9 @@ def test_a_shift_swap_opens_with_who_works_what_before_and_after_and_is_rejected
         actor=people.alice.user,
     )
     # Amir agrees first (the consent level); then the swap waits for their manager.
-    approvals.decide(request=approvals.request_for(swap), actor=people.amir.user, decision="approve", comment="")
+    consent = approvals.request_for(swap)
+    assert consent is not None
+    approvals.decide(request=consent, actor=people.amir.user, decision="approve", comment="")
 
     page = login("bob@example.com", PASSWORD)
     _open_from_inbox(page, live_server, "Alice Able")

@@ -212,18 +212,6 @@ PUNCHES = MonthlyTable("attendance_punch", "timestamp", instants=True, move_lock
 DAYS = MonthlyTable("attendance_attendanceday", "date", instants=False)
 TABLES = (PUNCHES, DAYS)
 
-# The punch table's names, as the punch writer, the tasks and the archive use them.
-PARENT = PUNCHES.parent
-DEFAULT_PARTITION = PUNCHES.default_partition
-_known = PUNCHES.known
-partition_name = PUNCHES.partition_name
-bounds = PUNCHES.bounds
-is_partitioned = PUNCHES.is_partitioned
-existing_months = PUNCHES.existing_months
-missing_months = PUNCHES.missing_months
-ensure_months = PUNCHES.ensure_months
-months_in_default = PUNCHES.months_in_default
-
 
 def hold_off_moves() -> None:
     """Inside a device ingest's transaction (after its device lock): wait for a partition
@@ -242,7 +230,7 @@ def ensure_for_timestamps(timestamps: Iterable[datetime]) -> list[date]:
     partition yet. Their rows wait in the default partition; ``attendance.punch_partitions_for``,
     queued for after the commit, gives them their months (moving the rows). An old log read
     from a clock thus ends up in partitions of its own without DDL in the ingest."""
-    missing = missing_months({month_of(moment) for moment in timestamps})
+    missing = PUNCHES.missing_months({month_of(moment) for moment in timestamps})
     if missing:
         from attendance.tasks import punch_partitions_for
 
@@ -291,13 +279,13 @@ def retention_apply(*, now: datetime, actor: Actor = None) -> list[date]:
     from etime.ops.company import company_settings
 
     cutoff = retention_cutoff(now=now, keep_months=company_settings().punch_retention_months)
-    if cutoff is None or not is_partitioned():
+    if cutoff is None or not PUNCHES.is_partitioned():
         return []
     # Punches of old months waiting in the default partition get theirs first, so they are
     # archived with their month rather than kept past the policy.
-    ensure_months([m for m in months_in_default() if m < cutoff])
+    PUNCHES.ensure_months([m for m in PUNCHES.months_in_default() if m < cutoff])
     archived = []
-    for month in existing_months():
+    for month in PUNCHES.existing_months():
         if month < cutoff:
             archive_month(month, actor=actor)
             archived.append(month)
@@ -328,16 +316,16 @@ def archive_month(month: date, *, actor: Actor = None) -> list[Path]:
     from attendance.services.locks import period_lock_create
     from etime.core import audit
 
-    name = partition_name(month)
+    name = PUNCHES.partition_name(month)
     directory = archive_dir()
     directory.mkdir(parents=True, exist_ok=True)
     # A month archived before and found again later (punches that arrived after it was
     # dropped waited in the default partition) gets files of its own, never overwritten.
     suffix, copy_no = "", 1
-    while (directory / f"{PARENT}_{month:%Y-%m}{suffix}.csv.gz").exists():
+    while (directory / f"{PUNCHES.parent}_{month:%Y-%m}{suffix}.csv.gz").exists():
         copy_no += 1
         suffix = f".{copy_no}"
-    punches_file = directory / f"{PARENT}_{month:%Y-%m}{suffix}.csv.gz"
+    punches_file = directory / f"{PUNCHES.parent}_{month:%Y-%m}{suffix}.csv.gz"
     voids_file = directory / f"{PunchVoid._meta.db_table}_{month:%Y-%m}{suffix}.csv.gz"
     with transaction.atomic(), connection.cursor() as cursor:
         # No writer may add to the month while it is exported and dropped.
@@ -353,11 +341,11 @@ def archive_month(month: date, *, actor: Actor = None) -> list[Path]:
             voids_file,
         )
         cursor.execute(f"DELETE FROM {_q(PunchVoid._meta.db_table)} WHERE punch_id IN (SELECT id FROM {_q(name)})")  # noqa: S608
-        start, end = bounds(month)
+        start, end = PUNCHES.bounds(month)
         punches_archived.send(sender=None, start=start, end=end)
         # Deferred foreign-key checks queued by this transaction must run before the drop.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {_q(PARENT)} DETACH PARTITION {_q(name)}")
+        cursor.execute(f"ALTER TABLE {_q(PUNCHES.parent)} DETACH PARTITION {_q(name)}")
         cursor.execute(f"DROP TABLE {_q(name)}")
         if not PeriodLock.objects.filter(date_from__lte=month, date_to__gte=end.date()).exists():
             period_lock_create(
@@ -370,7 +358,7 @@ def archive_month(month: date, *, actor: Actor = None) -> list[Path]:
             object_id=f"{month:%Y-%m}",
             after={"month": f"{month:%Y-%m}", "punches": rows, "files": [str(punches_file), str(voids_file)]},
         )
-    _known.discard(month)
+    PUNCHES.known.discard(month)
     return [punches_file, voids_file]
 
 
@@ -378,7 +366,7 @@ def cover_range(start: datetime, end: datetime) -> list[date]:
     """Every month [start, end) touches (used by the bench and the migration's callers)."""
     months = []
     month = month_of(start)
-    while bounds(month)[0] < end:
+    while PUNCHES.bounds(month)[0] < end:
         months.append(month)
         month = next_month(month)
     return months

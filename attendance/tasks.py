@@ -59,4 +59,4 @@ def punch_partitions_for(months: list[str]) -> list[str]:
 
     from attendance import partitions
 
-    return [f"{m:%Y-%m}" for m in partitions.ensure_months(date.fromisoformat(month) for month in months)]
+    return [f"{m:%Y-%m}" for m in partitions.PUNCHES.ensure_months(date.fromisoformat(month) for month in months)]

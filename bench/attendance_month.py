@@ -229,7 +229,7 @@ def _load(employees: int, seed: int) -> dict[str, Any]:
 
         # The punch table is partitioned by month on PostgreSQL: the month's own partitions,
         # as the daily task and the punch writer make them (not the default partition).
-        partitions.ensure_months(
+        partitions.PUNCHES.ensure_months(
             partitions.cover_range(
                 datetime.combine(MONDAY_BEFORE, dtime(0), tzinfo=UTC),
                 datetime.combine(MONTH_LAST, dtime(23), tzinfo=UTC),

@@ -25,7 +25,7 @@ def _postgresql_only(db: Any) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("partitioning is PostgreSQL's; SQLite keeps one table")
     # Months cached by earlier tests may belong to partitions their transactions rolled back.
-    partitions._known.clear()
+    partitions.PUNCHES.known.clear()
 
 
 def _where(punch_id: Any) -> str:
@@ -47,11 +47,11 @@ def _ingest(stamps: list[datetime], user: str = "7") -> int:
 
 
 def test_the_punch_table_is_partitioned_with_a_default_partition() -> None:
-    assert partitions.is_partitioned()
+    assert partitions.PUNCHES.is_partitioned()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'attendance_punch_pkey'")
         assert cursor.fetchone()[0] == 'PRIMARY KEY (id, "timestamp")'
-        cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s", [partitions.DEFAULT_PARTITION])
+        cursor.execute("SELECT 1 FROM pg_class WHERE relname = %s", [partitions.PUNCHES.default_partition])
         assert cursor.fetchone()
 
 
@@ -65,7 +65,7 @@ def test_an_old_log_gets_its_months_and_a_second_read_stores_nothing_twice(
         assert _ingest(stamps) == 2
     assert len(queued) == 1  # the task that makes the two months
     march, april = Punch.objects.filter(device_id=DEVICE).order_by("timestamp")
-    assert _where(march.pk) == _where(april.pk) == partitions.DEFAULT_PARTITION
+    assert _where(march.pk) == _where(april.pk) == partitions.PUNCHES.default_partition
     # What the queued task does, after the ingest's commit.
     assert punch_partitions_for(["2019-03-01", "2019-04-01"]) == ["2019-03", "2019-04"]
     assert _where(march.pk) == "attendance_punch_p201903"
@@ -77,11 +77,11 @@ def test_an_old_log_gets_its_months_and_a_second_read_stores_nothing_twice(
 
 def test_a_punch_of_a_month_without_partition_waits_in_the_default_and_moves_out_when_it_is_made() -> None:
     punch = Punch.objects.create(timestamp=datetime(2041, 7, 4, 8, tzinfo=UTC), source=PunchSource.MANUAL)
-    assert _where(punch.pk) == partitions.DEFAULT_PARTITION
-    assert partitions.months_in_default() == [date(2041, 7, 1)]
-    assert partitions.ensure_months([date(2041, 7, 1)]) == [date(2041, 7, 1)]
+    assert _where(punch.pk) == partitions.PUNCHES.default_partition
+    assert partitions.PUNCHES.months_in_default() == [date(2041, 7, 1)]
+    assert partitions.PUNCHES.ensure_months([date(2041, 7, 1)]) == [date(2041, 7, 1)]
     assert _where(punch.pk) == "attendance_punch_p204107"
-    assert partitions.months_in_default() == []
+    assert partitions.PUNCHES.months_in_default() == []
     assert Punch.objects.get(pk=punch.pk).timestamp == datetime(2041, 7, 4, 8, tzinfo=UTC)
 
 
@@ -92,7 +92,7 @@ def test_the_daily_task_makes_the_coming_months_and_empties_the_default() -> Non
         m for m in result.created if m >= date(2037, 11, 1)
     ]
     assert result.archived == []  # the default policy keeps everything
-    assert partitions.months_in_default() == []
+    assert partitions.PUNCHES.months_in_default() == []
 
 
 def _plan(queryset: Any) -> str:
@@ -100,7 +100,9 @@ def _plan(queryset: Any) -> str:
 
 
 def test_a_persons_month_and_a_teams_day_touch_one_partition(people: Any) -> None:
-    partitions.ensure_months(partitions.cover_range(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 6, 1, tzinfo=UTC)))
+    partitions.PUNCHES.ensure_months(
+        partitions.cover_range(datetime(2030, 1, 1, tzinfo=UTC), datetime(2030, 6, 1, tzinfo=UTC))
+    )
     for month in range(1, 6):
         Punch.objects.create(employee=people.alice, timestamp=datetime(2030, month, 10, 8, tzinfo=UTC), source="manual")
     march = Punch.objects.filter(
@@ -111,7 +113,7 @@ def test_a_persons_month_and_a_teams_day_touch_one_partition(people: Any) -> Non
     plan = _plan(march)
     assert "attendance_punch_p203003" in plan
     assert plan.count("attendance_punch_p") == plan.count("attendance_punch_p203003")
-    assert partitions.DEFAULT_PARTITION not in plan
+    assert partitions.PUNCHES.default_partition not in plan
     assert march.count() == 1
     # A team's day, as the recompute loads it (voided punches left out).
     team_day = Punch.objects.filter(
@@ -154,7 +156,7 @@ def test_retention_archives_old_months_to_files_then_drops_them(people: Any, set
 
     settings.ETIME_BACKUP_DIR = tmp_path
     now = datetime(2032, 6, 15, 12, tzinfo=UTC)
-    partitions.ensure_months(partitions.cover_range(datetime(2032, 1, 1, tzinfo=UTC), now))
+    partitions.PUNCHES.ensure_months(partitions.cover_range(datetime(2032, 1, 1, tzinfo=UTC), now))
     old = [
         Punch.objects.create(employee=people.alice, timestamp=datetime(2032, 2, day, 8, tzinfo=UTC), source="manual")
         for day in (2, 3)
@@ -172,7 +174,7 @@ def test_retention_archives_old_months_to_files_then_drops_them(people: Any, set
     assert [m for m in archived if m.year == 2032] == [date(2032, 1, 1), date(2032, 2, 1), date(2032, 3, 1)]
     assert not Punch.objects.filter(pk__in=[p.pk for p in old]).exists()
     assert Punch.objects.filter(pk=kept.pk).exists()
-    assert date(2032, 2, 1) not in partitions.existing_months()
+    assert date(2032, 2, 1) not in partitions.PUNCHES.existing_months()
     assert not PunchVoid.objects.filter(punch_id=old[1].pk).exists()
 
     punches = _archive_rows(tmp_path / "punch-archive" / "attendance_punch_2032-02.csv.gz")
@@ -190,7 +192,7 @@ def test_retention_archives_old_months_to_files_then_drops_them(people: Any, set
     # A punch of February read from a clock after the month went: archived on the next run,
     # into files of its own (the first archive stays as it was).
     late = Punch.objects.create(employee=people.bob, timestamp=datetime(2032, 2, 9, 8, tzinfo=UTC), source="manual")
-    assert _where(late.pk) == partitions.DEFAULT_PARTITION
+    assert _where(late.pk) == partitions.PUNCHES.default_partition
     assert [m for m in partitions.maintain(now=now).archived if m.year == 2032] == [date(2032, 2, 1)]
     assert [row["id"] for row in _archive_rows(tmp_path / "punch-archive" / "attendance_punch_2032-02.2.csv.gz")] == [
         str(late.pk)
@@ -214,7 +216,7 @@ def test_the_migration_converts_a_table_holding_punches() -> None:
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     executor.migrate([("attendance", "0007_punch_offline")])
-    assert not partitions.is_partitioned()
+    assert not partitions.PUNCHES.is_partitioned()
     stamps = [datetime(2020, 5, 31, 23, 30, tzinfo=UTC), datetime(2020, 6, 1, 0, 30, tzinfo=UTC)]
     ids = [uuid.uuid4(), uuid.uuid4()]
     with connection.cursor() as cursor:
@@ -229,7 +231,7 @@ def test_the_migration_converts_a_table_holding_punches() -> None:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate(leaves)
-    assert partitions.is_partitioned()
+    assert partitions.PUNCHES.is_partitioned()
     assert [_where(pk) for pk in ids] == ["attendance_punch_p202005", "attendance_punch_p202006"]
     # The dedupe constraint came back under its name: the same log read again stores nothing.
     assert _ingest(stamps) == 0

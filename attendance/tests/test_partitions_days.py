@@ -159,7 +159,7 @@ def test_retention_archives_punches_but_keeps_the_days(planned: Any, settings: A
 
     settings.ETIME_BACKUP_DIR = tmp_path
     now = datetime(2032, 6, 15, 12, tzinfo=UTC)
-    partitions.ensure_months(partitions.cover_range(datetime(2032, 1, 1, tzinfo=UTC), now))
+    partitions.PUNCHES.ensure_months(partitions.cover_range(datetime(2032, 1, 1, tzinfo=UTC), now))
     DAYS.ensure_months(partitions.cover_range(datetime(2032, 1, 1, tzinfo=UTC), now))
     Punch.objects.create(employee=planned.alice, timestamp=datetime(2032, 2, 3, 8, tzinfo=UTC), source="manual")
     recompute(employee_ids=[planned.alice.pk], date_from=date(2032, 2, 1), date_to=date(2032, 2, 29), now=now)

@@ -100,7 +100,7 @@ def outcome(results: Any) -> dict[str, Any]:
 def run(monkeypatch: Any, *, copy_path: bool, captured: Any) -> tuple[dict[str, Any], int]:
     """The scenario through one path, rolled back afterwards so the other starts alike."""
     monkeypatch.setattr(punch_store, "COPY_PATH", copy_path)
-    partitions._known.clear()
+    partitions.PUNCHES.known.clear()
     with transaction.atomic():
         DirtyDay.objects.all().delete()
         AuditEvent.objects.filter(action__startswith="punch").delete()
